@@ -1,0 +1,65 @@
+# Pangting: `make run` to try it, `make test` to test it. Nothing else is needed.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+UV_VERSION := 0.13.9
+export UV_CACHE_DIR ?= $(CURDIR)/.cache/uv
+export UV_PYTHON_DOWNLOADS := never
+export PANGTING_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install assets lint test-sqlite test-postgres test-deps messages clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# The lock file pins every package by hash; the stamp makes a second run instant.
+$(VENV)/.installed: requirements.lock | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	touch $@
+
+# htmx and ECharts come from the npm registry and are served by the app (no CDN).
+pangting/static/vendor/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p pangting/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js pangting/static/vendor/
+	touch $@
+
+messages: $(VENV)/.installed
+	@for po in $$(find pangting/locale -name '*.po' 2>/dev/null); do \
+	  $(BIN)/pybabel compile --use-fuzzy -i $$po -o $${po%.po}.mo >/dev/null; done
+
+install: $(VENV)/.installed pangting/static/vendor/.installed messages
+
+var/secret_key:
+	mkdir -p var
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+run: install var/secret_key
+	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py migrate --noinput -v0
+	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py seed_demo --if-empty
+	@SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py demo_logins --port $(PORT)
+	SECRET_KEY_FILE=var/secret_key $(BIN)/gunicorn pangting.wsgi --bind 127.0.0.1:$(PORT) \
+	  --workers 2 --threads 4 --access-logfile - --error-logfile -
+
+test-deps:
+	scripts/apt-deps.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PANGTING_TESTING=1 $(BIN)/python manage.py check --fail-level WARNING
+	PANGTING_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run -v0
+
+test-sqlite: install
+	$(BIN)/pytest -q -o junit_suite_name=sqlite
+
+test-postgres: install
+	scripts/with-postgres.sh $(BIN)/pytest -q -o junit_suite_name=postgres
+
+test: install test-deps lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) node_modules pangting/static/vendor staticfiles .cache

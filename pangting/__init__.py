@@ -1,0 +1,1 @@
+"""Pangting (旁听): center-group theory study and its supervision by observation."""

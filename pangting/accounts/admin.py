@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import RoleAssignment, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+    list_display = ["username", "person", "is_active", "last_login"]
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Pangting", {"fields": ["person", "password_changed_at"]}))
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "role", "organization", "valid_from", "valid_until"]
+    list_filter = ["role"]

@@ -1,0 +1,77 @@
+"""Token login and "who am I" for API clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import policy, services
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenView(APIView):
+    """POST username + password → a bearer token. Lockout rules apply as for the web login."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        summary="获取 API 令牌",
+        request=TokenRequestSerializer,
+        responses={
+            200: inline_serializer(
+                "TokenResponse", {"token": serializers.CharField(), "expires_in_days": serializers.IntegerField()}
+            ),
+            400: inline_serializer("TokenError", {"detail": serializers.CharField()}),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            return Response({"detail": "用户名或密码不正确，或账号已被临时锁定。"}, status=status.HTTP_400_BAD_REQUEST)
+        from django.conf import settings
+
+        raw = services.issue_token(user, request=request._request)
+        return Response({"token": raw, "expires_in_days": settings.PANGTING_API_TOKEN_DAYS})
+
+
+class MeView(APIView):
+    @extend_schema(
+        summary="当前用户",
+        responses=inline_serializer(
+            "Me",
+            {
+                "username": serializers.CharField(),
+                "name": serializers.CharField(),
+                "roles": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "username": request.user.get_username(),
+                "name": request.user.display_name,
+                "roles": [
+                    {"role": a.role, "organization": a.organization_id} for a in policy.assignments(request.user)
+                ],
+            }
+        )

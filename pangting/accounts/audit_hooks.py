@@ -1,0 +1,32 @@
+"""Audit receivers for authentication events.
+
+These record security events only (who logged in or failed, when, from where); they carry
+no business logic, which always lives in services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from pangting.core.audit import record_event
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    record_event(user, "auth.login", request=request)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record_event(user, "auth.logout", request=request)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    record_event(
+        None, "auth.login", success=False, request=request, username=str(credentials.get("username", ""))[:150]
+    )

@@ -1,0 +1,149 @@
+"""Users, their roles per organization, and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from pangting.core.models import RecordModel
+from pangting.orgs.models import Organization, Person
+
+
+class Role(models.TextChoices):
+    """What a user does in the system; granted per organization by `RoleAssignment`."""
+
+    SUPERVISOR = "supervisor", _("宣传部（督导）")
+    OBSERVATION_LEADER = "observation_leader", _("旁听组组长")
+    LIAISON = "liaison", _("联络员")
+    STUDY_SECRETARY = "study_secretary", _("学习秘书")
+    MEMBER = "member", _("中心组成员")
+    LEADERSHIP_VIEWER = "leadership_viewer", _("党委领导（只读）")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+
+
+ADMIN_DUTIES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+
+class User(AbstractUser):
+    """An account. Linked to a `Person` for everyone but pure administrators."""
+
+    person = models.OneToOneField(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="user", verbose_name=_("人员")
+    )
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.person_id:
+            return self.person.name
+        return self.get_full_name() or self.username
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def password_expired(self, now: dt.datetime | None = None) -> bool:
+        max_age = settings.PANGTING_PASSWORD_MAX_AGE_DAYS
+        if not max_age or self.password_changed_at is None:
+            return False
+        return (now or timezone.now()) - self.password_changed_at > dt.timedelta(days=max_age)
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def current(self, on: dt.date | None = None) -> RoleAssignmentQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(deleted_at__isnull=True, valid_from__lte=on).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+        )
+
+
+class RoleAssignment(RecordModel):
+    """A role held by a user at an organization (its subtree, for the roles that reach down)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_assignments")
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("组织")
+    )
+    valid_from = models.DateField(_("起始日期"), default=timezone.localdate)
+    valid_until = models.DateField(_("截止日期"), null=True, blank=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+    policy_org_field: ClassVar[str] = "organization"
+
+    class Meta:
+        ordering = ["user__username", "role"]
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "organization"],
+                condition=Q(deleted_at__isnull=True, valid_until__isnull=True),
+                name="role_unique_open_assignment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.get_role_display()} @ {self.organization}"
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its hash is stored; the raw value is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user.username})"
+
+    @classmethod
+    def issue(cls, user: User) -> tuple[ApiToken, str]:
+        raw = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user,
+            key_hash=_hash_token(raw),
+            prefix=raw[:8],
+            expires_at=timezone.now() + dt.timedelta(days=settings.PANGTING_API_TOKEN_DAYS),
+        )
+        return token, raw
+
+    @classmethod
+    def find(cls, raw: str) -> ApiToken | None:
+        token = cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
+        if token is None or token.revoked_at or token.expires_at <= timezone.now():
+            return None
+        return token

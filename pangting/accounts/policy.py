@@ -1,0 +1,289 @@
+"""The policy module: the one place that decides what a user reaches and may do.
+
+Each role grants actions, and each grant says how far it reaches:
+
+* `SUBTREE`: the organization of the role assignment and everything below it;
+* `LINKED`: the units a leader is linked to (校领导联系二级学院安排表), and below;
+* `LIAISED`: the units a person is liaison for, and below;
+* `OWN`: the organization of the assignment only (a group member);
+* `ALL`: every organization (the administrator duties, for the few actions they have);
+* `GLOBAL`: an action not tied to any organization (calendar entry, audit log).
+
+Querysets are scoped with `scope(qs, user, action)` (or `Model.objects.for_user(user)`),
+single objects fetched with `get_for_user`; forbidden and missing both raise 404, so a
+client cannot tell a record it may not see from one that does not exist.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization
+
+from .models import Role, RoleAssignment
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Extent(enum.Enum):
+    SUBTREE = "subtree"
+    LINKED = "linked"
+    LIAISED = "liaised"
+    OWN = "own"
+    ALL = "all"
+    GLOBAL = "global"
+
+
+class Action(enum.StrEnum):
+    """Everything a user may be allowed to do. Later apps add their own members here."""
+
+    DIRECTORY_VIEW = "directory.view"
+    DIRECTORY_CHANGE = "directory.change"
+    DIRECTORY_IMPORT = "directory.import"
+    PERSON_PHONE = "person.phone"
+    STUDY_VIEW = "study.view"
+    STUDY_CHANGE = "study.change"
+    OBSERVATION_VIEW = "observation.view"
+    OBSERVATION_MANAGE = "observation.manage"
+    OBSERVATION_RECORD = "observation.record"
+    OBSERVATION_REPLY = "observation.reply"
+    REPORTS_VIEW = "reports.view"
+    CALENDAR_CHANGE = "calendar.change"
+    ACCOUNTS_MANAGE = "accounts.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+A = Action
+E = Extent
+
+# Role → action → extent. Read this table to know who may do what; tests walk it.
+GRANTS: dict[str, dict[Action, Extent]] = {
+    Role.SUPERVISOR: {
+        A.DIRECTORY_VIEW: E.SUBTREE,
+        A.DIRECTORY_CHANGE: E.SUBTREE,
+        A.DIRECTORY_IMPORT: E.SUBTREE,
+        A.PERSON_PHONE: E.SUBTREE,
+        A.STUDY_VIEW: E.SUBTREE,
+        A.OBSERVATION_VIEW: E.SUBTREE,
+        A.OBSERVATION_MANAGE: E.SUBTREE,
+        A.REPORTS_VIEW: E.SUBTREE,
+    },
+    Role.OBSERVATION_LEADER: {
+        A.DIRECTORY_VIEW: E.LINKED,
+        A.PERSON_PHONE: E.LINKED,
+        A.STUDY_VIEW: E.LINKED,
+        A.OBSERVATION_VIEW: E.LINKED,
+        A.OBSERVATION_RECORD: E.LINKED,
+    },
+    Role.LIAISON: {
+        A.DIRECTORY_VIEW: E.LIAISED,
+        A.PERSON_PHONE: E.LIAISED,
+        A.STUDY_VIEW: E.LIAISED,
+        A.OBSERVATION_VIEW: E.LIAISED,
+        A.OBSERVATION_RECORD: E.LIAISED,
+    },
+    Role.STUDY_SECRETARY: {
+        A.DIRECTORY_VIEW: E.SUBTREE,
+        A.PERSON_PHONE: E.SUBTREE,
+        A.STUDY_VIEW: E.SUBTREE,
+        A.STUDY_CHANGE: E.SUBTREE,
+        A.OBSERVATION_VIEW: E.SUBTREE,
+        A.OBSERVATION_REPLY: E.SUBTREE,
+    },
+    Role.MEMBER: {
+        A.DIRECTORY_VIEW: E.OWN,
+        A.STUDY_VIEW: E.OWN,
+    },
+    Role.LEADERSHIP_VIEWER: {
+        A.DIRECTORY_VIEW: E.SUBTREE,
+        A.STUDY_VIEW: E.SUBTREE,
+        A.OBSERVATION_VIEW: E.SUBTREE,
+        A.REPORTS_VIEW: E.SUBTREE,
+    },
+    # The three administrator duties are kept apart (等保 level 3): none sees study or
+    # observation records, and none is a superuser.
+    Role.SYSTEM_ADMIN: {
+        A.DIRECTORY_VIEW: E.ALL,
+        A.DIRECTORY_CHANGE: E.ALL,
+        A.DIRECTORY_IMPORT: E.ALL,
+        A.CALENDAR_CHANGE: E.GLOBAL,
+    },
+    Role.SECURITY_ADMIN: {
+        A.DIRECTORY_VIEW: E.ALL,
+        A.ACCOUNTS_MANAGE: E.GLOBAL,
+    },
+    Role.AUDIT_ADMIN: {
+        A.AUDIT_VIEW: E.GLOBAL,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The organizations an action reaches for one user."""
+
+    everything: bool = False
+    prefixes: frozenset[str] = field(default_factory=frozenset)
+    org_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.prefixes or self.org_ids)
+
+    def contains(self, org: Organization | None) -> bool:
+        if org is None:
+            return False
+        if self.everything or org.pk in self.org_ids:
+            return True
+        return any(org.path.startswith(prefix) for prefix in self.prefixes)
+
+    def q(self, org_field: str) -> Q:
+        """A filter for a queryset whose organization is at `org_field` ("pk" for orgs)."""
+        if self.everything:
+            return Q()
+        path = "path" if org_field == "pk" else f"{org_field}__path"
+        condition = Q(pk__in=[]) if org_field == "pk" else Q(**{f"{org_field}__in": []})
+        for prefix in sorted(self.prefixes):
+            condition |= Q(**{f"{path}__startswith": prefix})
+        if self.org_ids:
+            condition |= Q(**{f"{org_field}__in": sorted(self.org_ids)})
+        return condition
+
+
+NOWHERE = Reach()
+
+
+def _cache(user: Any) -> dict[str, Any]:
+    cache = getattr(user, "_pangting_policy", None)
+    if cache is None:
+        cache = {}
+        user._pangting_policy = cache
+    return cache
+
+
+def assignments(user: Any) -> list[RoleAssignment]:
+    """The user's current role assignments (one query per request)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cache = _cache(user)
+    if "assignments" not in cache:
+        cache["assignments"] = list(RoleAssignment.objects.current().filter(user=user).select_related("organization"))
+    return cache["assignments"]
+
+
+def roles(user: Any) -> set[str]:
+    return {a.role for a in assignments(user)}
+
+
+def _linked_paths(user: Any, model: type[LeaderLink] | type[LiaisonAssignment], person_field: str) -> set[str]:
+    if not user.person_id:
+        return set()
+    return set(
+        model.objects.current()
+        .filter(**{person_field: user.person_id}, unit__deleted_at__isnull=True)
+        .values_list("unit__path", flat=True)
+    )
+
+
+def reach(user: Any, action: Action | str) -> Reach:
+    """How far `action` reaches for `user`: the union over the user's roles."""
+    action = Action(action)
+    cache = _cache(user) if getattr(user, "is_authenticated", False) else {}
+    key = f"reach:{action}"
+    if key in cache:
+        return cache[key]
+    everything = False
+    prefixes: set[str] = set()
+    org_ids: set[int] = set()
+    for assignment in assignments(user):
+        extent = GRANTS.get(assignment.role, {}).get(action)
+        if extent is None:
+            continue
+        if extent in (Extent.ALL, Extent.GLOBAL):
+            everything = True
+        elif extent is Extent.SUBTREE:
+            prefixes.add(assignment.organization.path)
+        elif extent is Extent.OWN:
+            org_ids.add(assignment.organization_id)
+        elif extent is Extent.LINKED:
+            prefixes |= _linked_paths(user, LeaderLink, "leader_id")
+        elif extent is Extent.LIAISED:
+            prefixes |= _linked_paths(user, LiaisonAssignment, "liaison_id")
+    result = Reach(everything, frozenset(_minimal(prefixes)), frozenset(org_ids))
+    cache[key] = result
+    return result
+
+
+def _minimal(prefixes: Iterable[str]) -> list[str]:
+    """Drop prefixes covered by a shorter one (a subtree inside another)."""
+    kept: list[str] = []
+    for prefix in sorted(prefixes, key=len):
+        if not any(prefix.startswith(k) for k in kept):
+            kept.append(prefix)
+    return kept
+
+
+def can(user: Any, action: Action | str, organization: Organization | None = None) -> bool:
+    """May `user` take `action` at `organization` (or at all, for a global action)?"""
+    granted = reach(user, action)
+    if organization is None:
+        return not granted.is_empty
+    return granted.contains(organization)
+
+
+def require(user: Any, action: Action | str, organization: Organization | None = None) -> None:
+    """Raise 404 unless `can(...)`: forbidden looks exactly like missing."""
+    if not can(user, action, organization):
+        raise Http404
+
+
+def _view_action(model: type[models.Model]) -> Action:
+    return Action(getattr(model, "policy_view_action", Action.DIRECTORY_VIEW))
+
+
+def scope(queryset: models.QuerySet[M], user: Any, action: Action | str | None = None) -> models.QuerySet[M]:
+    """Restrict `queryset` to the records `user` reaches for `action`.
+
+    Without an action, the model's own `policy_view_action` (default: directory.view).
+    """
+    if action is None or action == "view":
+        action = _view_action(queryset.model)
+    granted = reach(user, action)
+    if granted.is_empty:
+        return queryset.none()
+    org_field = getattr(queryset.model, "policy_org_field", "organization")
+    return queryset.filter(granted.q(org_field))
+
+
+def get_for_user(queryset: models.QuerySet[M] | type[M], user: Any, pk: Any, action: Action | str | None = None) -> M:
+    """One record the user reaches for `action`, or 404."""
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    try:
+        return scope(qs, user, action).get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def organization_of(obj: models.Model) -> Organization | None:
+    """Follow `policy_org_field` from a record to its organization."""
+    org_field = getattr(type(obj), "policy_org_field", "organization")
+    if org_field == "pk":
+        return obj if isinstance(obj, Organization) else None
+    target: Any = obj
+    for part in org_field.split("__"):
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return target
+
+
+def can_on(user: Any, action: Action | str, obj: models.Model) -> bool:
+    """May `user` take `action` on this record (by the organization it belongs to)?"""
+    return can(user, action, organization_of(obj))

@@ -1,0 +1,85 @@
+"""Account writes: users, role assignments, tokens. Each audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pangting.core.audit import record_event
+from pangting.orgs.models import Organization, Person
+
+from .models import ADMIN_DUTIES, ApiToken, Role, RoleAssignment, User
+
+
+@transaction.atomic
+def create_user(
+    username: str,
+    *,
+    actor: Any,
+    password: str,
+    person: Person | None = None,
+    email: str = "",
+    validate_password: bool = True,
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": f"用户名“{username}”已被使用。"})
+    user = User(username=username, person=person, email=email or (person.email if person else ""))
+    if validate_password:
+        password_validation.validate_password(password, user)
+    user.set_password(password)
+    user._history_user = actor
+    user.full_clean(exclude=["password"])
+    user.save()
+    record_event(actor, "accounts.create_user", target=username)
+    return user
+
+
+@transaction.atomic
+def assign_role(
+    user: User, role: str, organization: Organization, *, actor: Any, valid_from: dt.date | None = None
+) -> RoleAssignment:
+    """Grant `role` at `organization`. The three administrator duties stay with different people."""
+    role = Role(role)
+    current = RoleAssignment.objects.current().filter(user=user)
+    if role in ADMIN_DUTIES:
+        other_duties = current.filter(role__in=ADMIN_DUTIES).exclude(role=role)
+        if other_duties.exists():
+            raise ValidationError("系统管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。")
+    if current.filter(role=role, organization=organization).exists():
+        raise ValidationError(f"{user.username}已在{organization}担任{role.label}。")
+    assignment = RoleAssignment(
+        user=user, role=role, organization=organization, valid_from=valid_from or timezone.localdate()
+    )
+    assignment._history_user = actor
+    assignment.save()
+    record_event(actor, "accounts.assign_role", target=user.username, detail={"role": role, "org": organization.pk})
+    return assignment
+
+
+@transaction.atomic
+def revoke_role(assignment: RoleAssignment, *, actor: Any) -> None:
+    assignment.valid_until = timezone.localdate()
+    assignment._history_user = actor
+    assignment.save(update_fields=["valid_until", "updated_at"])
+    record_event(actor, "accounts.revoke_role", target=assignment.user.username, detail={"role": assignment.role})
+
+
+@transaction.atomic
+def set_active(user: User, active: bool, *, actor: Any) -> None:
+    user.is_active = active
+    user._history_user = actor
+    user.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    record_event(actor, "accounts.activate" if active else "accounts.deactivate", target=user.username)
+
+
+@transaction.atomic
+def issue_token(user: User, *, request: Any = None) -> str:
+    _token, raw = ApiToken.issue(user)
+    record_event(user, "api.token_issued", request=request)
+    return raw

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.urls import reverse
+
+from pangting.core.todos import Todo
+
+from . import policy
+
+
+def account_todos(user: Any) -> list[Todo]:
+    todos: list[Todo] = []
+    if policy.can(user, policy.Action.ACCOUNTS_MANAGE):
+        locked = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).count()
+        if locked:
+            todos.append(
+                Todo(
+                    title=f"{locked}个账号因多次登录失败被锁定",
+                    url=reverse("accounts:user_list"),
+                    detail="锁定到期后自动解除；如确认是本人操作，可在账号管理中提前解锁。",
+                    severity="warn",
+                )
+            )
+    return todos

@@ -1,0 +1,164 @@
+"""Login, profile and tokens; account management (security administrator); audit log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from pangting.core.audit import record_event
+from pangting.core.models import AuditEvent
+from pangting.orgs.models import Organization, Person
+
+from . import policy, services
+from .forms import LoginForm, RoleAssignForm, UserCreateForm
+from .models import RoleAssignment, User
+
+A = policy.Action
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        record_event(user, "auth.password_change", request=request)
+        messages.success(request, "密码已修改。")
+        return redirect("home")
+    expired = request.user.password_expired()
+    return render(request, "accounts/password_change.html", {"form": form, "expired": expired})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    new_token = None
+    if request.method == "POST":
+        new_token = services.issue_token(request.user, request=request)
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "assignments": policy.assignments(request.user),
+            "tokens": request.user.api_tokens.filter(revoked_at__isnull=True).order_by("-created_at"),
+            "new_token": new_token,
+        },
+    )
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    users = User.objects.select_related("person__organization").prefetch_related("role_assignments__organization")
+    query = request.GET.get("q", "").strip()
+    if query:
+        users = users.filter(username__icontains=query) | users.filter(person__name__icontains=query)
+    page = Paginator(users.order_by("username"), 50).get_page(request.GET.get("page"))
+    form = UserCreateForm(people=Person.objects.filter(user__isnull=True))
+    return render(request, "accounts/user_list.html", {"page_obj": page, "form": form, "q": query})
+
+
+@login_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    form = UserCreateForm(request.POST or None, people=Person.objects.filter(user__isnull=True))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.create_user(
+                form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                person=form.cleaned_data["person"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"账号 {user.username} 已创建。")
+            return redirect("accounts:user_detail", pk=user.pk)
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@login_required
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    account = _get_user(pk)
+    form = RoleAssignForm(request.POST or None, organizations=Organization.objects.all())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_role(
+                account, form.cleaned_data["role"], form.cleaned_data["organization"], actor=request.user
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "角色已授予。")
+            return redirect("accounts:user_detail", pk=account.pk)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "account": account,
+            "form": form,
+            "assignments": RoleAssignment.objects.current().filter(user=account).select_related("organization"),
+            "history": RoleAssignment.objects.filter(user=account, valid_until__isnull=False).select_related(
+                "organization"
+            ),
+        },
+    )
+
+
+def _get_user(pk: int) -> User:
+    """Accounts are not organization records: the security administrator reaches them all."""
+    return get_object_or_404(User.objects.select_related("person"), pk=pk)
+
+
+@login_required
+@require_POST
+def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    assignment = get_object_or_404(RoleAssignment.objects.current(), pk=pk)
+    services.revoke_role(assignment, actor=request.user)
+    messages.success(request, "角色已收回。")
+    return redirect("accounts:user_detail", pk=assignment.user_id)
+
+
+@login_required
+@require_POST
+def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    account = _get_user(pk)
+    if account == request.user:
+        messages.error(request, "不能停用自己的账号。")
+    else:
+        services.set_active(account, not account.is_active, actor=request.user)
+        messages.success(request, "账号已启用。" if account.is_active else "账号已停用。")
+    return redirect("accounts:user_detail", pk=account.pk)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.AUDIT_VIEW)
+    events = AuditEvent.objects.all()
+    action = request.GET.get("action", "").strip()
+    username = request.GET.get("username", "").strip()
+    if action:
+        events = events.filter(action__startswith=action)
+    if username:
+        events = events.filter(username=username)
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html", {"page_obj": page, "action": action, "username": username})

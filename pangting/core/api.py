@@ -1,0 +1,31 @@
+"""API plumbing shared by every app: error responses in Chinese, never a 500 for bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from pangting.lib.workdays import UnknownCalendarYear
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus business errors turned into 400s with their Chinese message.
+
+    Forbidden and missing both answer 404, so that an API client cannot probe which
+    records exist outside its scope (house style §3).
+    """
+    if isinstance(exc, exceptions.PermissionDenied) and not isinstance(exc, exceptions.NotAuthenticated):
+        exc = exceptions.NotFound("未找到。")
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("未找到。")
+    if isinstance(exc, DjangoValidationError):
+        detail: Any = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, UnknownCalendarYear):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,45 @@
+"""Base viewsets: every API list and detail goes through the policy module."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import exceptions, viewsets
+
+
+class ScopedViewSetMixin:
+    """`get_queryset` scoped by the policy; writes need `change_action` at the record's organization.
+
+    Subclasses set `queryset`, and `view_action` / `change_action` (policy action names).
+    Objects outside scope are simply not in the queryset, so they answer 404.
+    """
+
+    view_action: ClassVar[str | None] = None
+    change_action: ClassVar[str | None] = None
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        from pangting.accounts import policy
+
+        qs = super().get_queryset()  # type: ignore[misc]
+        action = self.view_action
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and self.change_action:  # type: ignore[attr-defined]
+            action = self.change_action
+        return policy.scope(qs, self.request.user, action)  # type: ignore[attr-defined]
+
+    def require_change(self, organization: Any) -> None:
+        from pangting.accounts import policy
+
+        if not self.change_action or not policy.can(self.request.user, self.change_action, organization):  # type: ignore[attr-defined]
+            raise exceptions.NotFound("未找到。")
+
+
+def as_drf_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(error.message_dict)
+    return exceptions.ValidationError({"detail": error.messages})
+
+
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass

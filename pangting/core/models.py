@@ -1,0 +1,132 @@
+"""Base classes every business record builds on.
+
+"Nothing lost": every business record keeps its history (django-simple-history, with the
+actor taken from the request or set by the service), and deletes are soft. The default
+manager hides soft-deleted rows; `all_objects` sees everything. Related-object access uses
+Django's plain base manager, so a visit still reaches a deleted team it once had.
+
+Access: `Model.objects.for_user(user)` asks the policy module which organizations the
+user reaches for an action; each model names the path to its organization in
+`policy_org_field`. The import of the policy is deferred because the policy lives in a
+later app (accounts) that imports the organization models.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that can be restricted to what a user may reach."""
+
+    def for_user(self, user: AbstractBaseUser | AnonymousUser, action: str | None = None) -> ScopedQuerySet:
+        from pangting.accounts import policy
+
+        return policy.scope(self, user, action)
+
+
+class AliveManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
+    """Hides soft-deleted rows."""
+
+    def get_queryset(self) -> ScopedQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class RecordModel(models.Model):
+    """Abstract base of every business record: timestamps, soft delete, history."""
+
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    deleted_at = models.DateTimeField(_("删除时间"), null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(inherit=True)
+
+    objects = AliveManager()
+    all_objects = models.Manager.from_queryset(ScopedQuerySet)()
+
+    # Path from this model to the Organization it belongs to, and the action that lets a
+    # user see it: both read by the policy module.
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = "directory.view"
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def soft_delete(self, *, actor: Any = None) -> None:
+        """Mark deleted and record who did it in the history row."""
+        self.deleted_at = timezone.now()
+        if actor is not None:
+            self._history_user = actor
+        self.save(update_fields=["deleted_at", "updated_at"])
+
+    def restore(self, *, actor: Any = None) -> None:
+        self.deleted_at = None
+        if actor is not None:
+            self._history_user = actor
+        self.save(update_fields=["deleted_at", "updated_at"])
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Audit events cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """A security-relevant event: who, when, what, success or failure (等保 level 3).
+
+    Append-only: the model refuses updates and deletes, the admin offers neither, and
+    only the audit administrator may read them. Kept at least 6 months (no purge code).
+    """
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    action = models.CharField(_("事件"), max_length=64, db_index=True)
+    target = models.CharField(_("对象"), max_length=200, blank=True)
+    success = models.BooleanField(_("成功"), default=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events cannot be deleted.")

@@ -1,0 +1,1 @@
+"""Django-free building blocks with their own tests (architecture.md)."""

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Organization, Person, StudyGroupMember
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "short_name",
+            "code",
+            "kind",
+            "parent",
+            "sort_order",
+            "has_party_groups",
+            "office_name",
+            "doc_abbr",
+        ]
+
+    def __init__(self, *args: Any, parents: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].required = True
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = ["name", "staff_no", "organization", "post", "phone", "email", "is_school_leader"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel"})}
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+
+class MemberForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
+    role = forms.ChoiceField(label=_("组内角色"), choices=StudyGroupMember.Role.choices)
+    post = forms.CharField(label=_("职务"), required=False, max_length=100)
+    joined_on = forms.DateField(label=_("加入日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+
+class LinkForm(forms.Form):
+    KIND_CHOICES = [("leader", _("联系领导")), ("liaison", _("联络员"))]
+    kind = forms.ChoiceField(label=_("类型"), choices=KIND_CHOICES)
+    person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
+    unit = forms.ModelChoiceField(label=_("联系单位"), queryset=Organization.objects.none())
+    valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, people: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["unit"].queryset = units
+
+
+class ConflictForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
+    reason = forms.CharField(label=_("回避原因"), max_length=200)
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people

@@ -1,0 +1,268 @@
+"""Organizations, people and the study groups they form (domain.md, glossary and actors).
+
+The organization tree is stored with a materialized path (`path`), so that "this
+organization and everything below it" — the question the policy module asks on every
+request — is one indexed prefix query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pangting.core.models import AliveManager, RecordModel, ScopedQuerySet
+from pangting.lib.phone import is_valid_phone, mask_phone, normalize_phone
+
+PATH_STEP = 8  # digits per level in Organization.path
+
+
+class OrganizationKind(models.TextChoices):
+    PARTY_COMMITTEE = "party_committee", _("党委")
+    LEADING_GROUP = "leading_group", _("党组")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    PARTY_GROUP = "party_group", _("党小组")
+
+
+class Organization(RecordModel):
+    """A party organization. The root owns the supervision (its 宣传部 acts as supervisor)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    code = models.CharField(_("编码"), max_length=40, unique=True, help_text=_("用于导入导出的唯一编码，如 JDXY。"))
+    kind = models.CharField(_("类型"), max_length=20, choices=OrganizationKind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级组织")
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    has_party_groups = models.BooleanField(
+        _("设党小组"), default=False, help_text=_("党支部是否设党小组（影响党员大会频次，R-B2）。")
+    )
+    # What the supervisor signs letters with, e.g. 中共温州职业技术学院委员会宣传部 / 温职宣函.
+    office_name = models.CharField(_("宣传部门全称"), max_length=100, blank=True)
+    doc_abbr = models.CharField(_("发文机关代字"), max_length=20, blank=True)
+
+    policy_org_field: ClassVar[str] = "pk"
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="org_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def is_descendant_of(self, other: Organization) -> bool:
+        return self.path.startswith(other.path) and self.pk != other.pk
+
+    def subtree(self) -> models.QuerySet[Organization]:
+        """This organization and all below it."""
+        return Organization.objects.filter(path__startswith=self.path)
+
+    def ancestors(self) -> list[Organization]:
+        ids = [int(self.path[i : i + PATH_STEP]) for i in range(0, len(self.path) - PATH_STEP, PATH_STEP)]
+        by_id = Organization.all_objects.in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+
+    @property
+    def is_unit(self) -> bool:
+        """A secondary organization or below: one whose center group is observed."""
+        return self.parent_id is not None
+
+
+class Person(RecordModel):
+    """Someone who appears in the system: a leader, liaison, secretary or group member."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    staff_no = models.CharField(_("工号"), max_length=32, blank=True, help_text=_("可选；填写后须唯一。"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="people", verbose_name=_("所在组织")
+    )
+    post = models.CharField(_("职务"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    is_school_leader = models.BooleanField(_("校（区）领导"), default=False)
+
+    class Meta:
+        ordering = ["organization__path", "name"]
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff_no"],
+                condition=Q(deleted_at__isnull=True) & ~Q(staff_no=""),
+                name="person_unique_staff_no",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    def clean(self) -> None:
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+            if not is_valid_phone(self.phone):
+                raise ValidationError({"phone": _("“%(value)s”不是有效的电话号码。") % {"value": self.phone}})
+
+
+class StudyGroup(RecordModel):
+    """理论学习中心组: the center group of one organization."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.PROTECT, related_name="study_group", verbose_name=_("党组织")
+    )
+    name = models.CharField(_("名称"), max_length=120)
+
+    class Meta:
+        ordering = ["organization__path"]
+        verbose_name = _("理论学习中心组")
+        verbose_name_plural = _("理论学习中心组")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def current_members(self, on: dt.date | None = None) -> models.QuerySet[StudyGroupMember]:
+        return self.memberships.current(on).select_related("person")
+
+
+class MembershipQuerySet(ScopedQuerySet):
+    def current(self, on: dt.date | None = None) -> MembershipQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on)).filter(
+            Q(left_on__isnull=True) | Q(left_on__gte=on)
+        )
+
+
+class StudyGroupMember(RecordModel):
+    """A person's place in a center group, with the dates it held."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("组长")
+        DEPUTY = "deputy", _("副组长")
+        MEMBER = "member", _("成员")
+        SECRETARY = "secretary", _("学习秘书")
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.PROTECT, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="group_memberships")
+    role = models.CharField(_("组内角色"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    post = models.CharField(_("职务"), max_length=100, blank=True)
+    joined_on = models.DateField(_("加入日期"), null=True, blank=True)
+    left_on = models.DateField(_("退出日期"), null=True, blank=True)
+
+    objects = AliveManager.from_queryset(MembershipQuerySet)()
+    policy_org_field: ClassVar[str] = "group__organization"
+
+    class Meta:
+        ordering = ["group", "role", "person__name"]
+        verbose_name = _("中心组成员")
+        verbose_name_plural = _("中心组成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "person", "role"],
+                condition=Q(deleted_at__isnull=True, left_on__isnull=True),
+                name="member_unique_current_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_role_display()}"
+
+    @property
+    def counts_for_attendance(self) -> bool:
+        """The study secretary keeps the records; leader, deputy and members are expected."""
+        return self.role != self.Role.SECRETARY
+
+
+class DatedLinkQuerySet(ScopedQuerySet):
+    def current(self, on: dt.date | None = None) -> DatedLinkQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+
+
+class DatedLink(RecordModel):
+    """A person–unit assignment that holds between two dates (teams change over time, R-O17)."""
+
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("联系单位"))
+    valid_from = models.DateField(_("起始日期"))
+    valid_until = models.DateField(_("截止日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = AliveManager.from_queryset(DatedLinkQuerySet)()
+    policy_org_field: ClassVar[str] = "unit"
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        if self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("截止日期不能早于起始日期。")})
+
+
+class LeaderLink(DatedLink):
+    """校领导联系二级学院安排表: a school leader linked to a unit (R-O3)."""
+
+    leader = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="leader_links", verbose_name=_("联系领导")
+    )
+
+    class Meta:
+        ordering = ["leader__name", "unit__path"]
+        verbose_name = _("领导联系单位")
+        verbose_name_plural = _("领导联系单位")
+        indexes = [models.Index(fields=["leader", "valid_from"], name="leaderlink_leader_from")]
+
+    def __str__(self) -> str:
+        return f"{self.leader} → {self.unit}"
+
+
+class LiaisonAssignment(DatedLink):
+    """联络员: the person who coordinates visits to a unit and fills the record (R-O3, R-O8)."""
+
+    liaison = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="liaison_assignments", verbose_name=_("联络员")
+    )
+
+    class Meta:
+        ordering = ["unit__path"]
+        verbose_name = _("联络员")
+        verbose_name_plural = _("联络员")
+        indexes = [models.Index(fields=["liaison", "valid_from"], name="liaison_person_from")]
+
+    def __str__(self) -> str:
+        return f"{self.liaison} → {self.unit}"
+
+
+class ConflictOfInterest(RecordModel):
+    """回避: a person who must not observe a unit (R-O3 teams, draws)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="conflicts", verbose_name=_("人员"))
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("单位"))
+    reason = models.CharField(_("回避原因"), max_length=200)
+
+    policy_org_field: ClassVar[str] = "unit"
+
+    class Meta:
+        verbose_name = _("回避关系")
+        verbose_name_plural = _("回避关系")
+
+    def __str__(self) -> str:
+        return f"{self.person} ⟂ {self.unit}"

@@ -1,0 +1,294 @@
+"""Directory pages. Every query is scoped by the policy; views parse, check, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pangting.accounts import policy
+from pangting.core.audit import record_event
+
+from . import services
+from .forms import ConflictForm, LinkForm, MemberForm, OrganizationForm, PersonForm
+from .models import LeaderLink, LiaisonAssignment, Organization, Person, StudyGroupMember
+
+A = policy.Action
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@login_required
+def organization_list(request: HttpRequest) -> HttpResponse:
+    orgs = list(
+        Organization.objects.for_user(request.user)
+        .annotate(people_count=Count("people", filter=Q(people__deleted_at__isnull=True)))
+        .select_related("study_group")
+    )
+    return render(
+        request,
+        "orgs/organization_list.html",
+        {"organizations": orgs, "can_change": policy.can(request.user, A.DIRECTORY_CHANGE)},
+    )
+
+
+@login_required
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = policy.get_for_user(Organization.objects.select_related("parent"), request.user, pk)
+    group = getattr(org, "study_group", None)
+    members = group.current_members().order_by("role", "person__name") if group else []
+    today = timezone.localdate()
+    return render(
+        request,
+        "orgs/organization_detail.html",
+        {
+            "org": org,
+            "group": group,
+            "members": members,
+            "children": Organization.objects.for_user(request.user).filter(parent=org),
+            "people": org.people.filter(deleted_at__isnull=True),
+            "leader_links": LeaderLink.objects.current(today).filter(unit=org).select_related("leader"),
+            "liaisons": LiaisonAssignment.objects.current(today).filter(unit=org).select_related("liaison"),
+            "can_change": policy.can(request.user, A.DIRECTORY_CHANGE, org),
+            "can_phone": policy.can(request.user, A.PERSON_PHONE, org),
+            "member_form": MemberForm(people=org.people.filter(deleted_at__isnull=True)),
+            "conflict_form": ConflictForm(people=Person.objects.for_user(request.user).filter(is_school_leader=True)),
+        },
+    )
+
+
+@login_required
+def organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    org = policy.get_for_user(Organization, request.user, pk, A.DIRECTORY_CHANGE) if pk else None
+    parents = Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE)
+    if org is not None:
+        parents = parents.exclude(path__startswith=org.path)
+    form = OrganizationForm(request.POST or None, instance=org, parents=parents)
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data[f] for f in form.Meta.fields}
+        try:
+            if org is None:
+                parent = data.pop("parent")
+                org = services.create_organization(actor=request.user, parent=parent, **data)
+            else:
+                org.refresh_from_db()
+                services.update_organization(org, actor=request.user, **data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"“{org.name}”已保存。")
+            return redirect("orgs:organization_detail", pk=org.pk)
+    return render(request, "orgs/organization_form.html", {"form": form, "org": org})
+
+
+@login_required
+@require_POST
+def organization_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    org = policy.get_for_user(Organization, request.user, pk, A.DIRECTORY_CHANGE)
+    try:
+        services.delete_organization(org, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("orgs:organization_detail", pk=org.pk)
+    messages.success(request, f"“{org.name}”已删除（可由管理员恢复）。")
+    return redirect("orgs:organization_list")
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    people = Person.objects.for_user(request.user).select_related("organization")
+    query = request.GET.get("q", "").strip()
+    org_id = request.GET.get("org", "")
+    if query:
+        people = people.filter(Q(name__contains=query) | Q(post__contains=query) | Q(staff_no=query))
+    if org_id.isdigit():
+        people = people.filter(organization_id=int(org_id))
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "orgs/person_list.html",
+        {
+            "page_obj": page,
+            "q": query,
+            "org_id": org_id,
+            "organizations": Organization.objects.for_user(request.user).only("pk", "name", "depth"),
+            "query_string": query_string.urlencode(),
+            "can_change": policy.can(request.user, A.DIRECTORY_CHANGE),
+        },
+    )
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = policy.get_for_user(Person.objects.select_related("organization"), request.user, pk)
+    return render(
+        request,
+        "orgs/person_detail.html",
+        {
+            "person": person,
+            "memberships": person.group_memberships.filter(deleted_at__isnull=True).select_related("group"),
+            "leader_links": person.leader_links.filter(deleted_at__isnull=True).select_related("unit"),
+            "liaison_assignments": person.liaison_assignments.filter(deleted_at__isnull=True).select_related("unit"),
+            "can_phone": policy.can(request.user, A.PERSON_PHONE, person.organization),
+            "can_change": policy.can(request.user, A.DIRECTORY_CHANGE, person.organization),
+        },
+    )
+
+
+@login_required
+@require_POST
+def person_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reveal a full phone number to someone who needs it; every reveal is audited."""
+    person = policy.get_for_user(Person, request.user, pk, A.PERSON_PHONE)
+    record_event(request.user, "person.phone_reveal", target=f"person:{person.pk}", request=request)
+    return render(request, "orgs/_phone.html", {"person": person})
+
+
+@login_required
+def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    person = policy.get_for_user(Person, request.user, pk, A.DIRECTORY_CHANGE) if pk else None
+    organizations = Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE)
+    initial = {"organization": request.GET.get("org")} if person is None else None
+    form = PersonForm(request.POST or None, instance=person, organizations=organizations, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.save_person(form.instance, actor=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{person.name}的信息已保存。")
+            return redirect("orgs:person_detail", pk=person.pk)
+    return render(request, "orgs/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+def link_list(request: HttpRequest) -> HttpResponse:
+    """校领导联系二级学院安排表 and liaisons, current and past (teams change, R-O17)."""
+    show_all = request.GET.get("all") == "1"
+    leader_links = LeaderLink.objects.for_user(request.user).select_related("leader", "unit")
+    liaisons = LiaisonAssignment.objects.for_user(request.user).select_related("liaison", "unit")
+    if not show_all:
+        leader_links, liaisons = leader_links.current(), liaisons.current()
+    can_change = policy.can(request.user, A.DIRECTORY_CHANGE)
+    form = None
+    if can_change:
+        form = LinkForm(
+            people=Person.objects.for_user(request.user, A.DIRECTORY_CHANGE),
+            units=Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE).filter(parent__isnull=False),
+            initial={"valid_from": timezone.localdate()},
+        )
+    return render(
+        request,
+        "orgs/link_list.html",
+        {"leader_links": leader_links, "liaisons": liaisons, "show_all": show_all, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def link_create(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.DIRECTORY_CHANGE)
+    form = LinkForm(
+        request.POST,
+        people=Person.objects.for_user(request.user, A.DIRECTORY_CHANGE),
+        units=Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE).filter(parent__isnull=False),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["kind"] == "leader":
+                services.link_leader(data["person"], data["unit"], actor=request.user, valid_from=data["valid_from"])
+            else:
+                services.assign_liaison(data["person"], data["unit"], actor=request.user, valid_from=data["valid_from"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "已保存。")
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("orgs:link_list")
+
+
+@login_required
+@require_POST
+def link_end(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    models = {"leader": LeaderLink, "liaison": LiaisonAssignment}
+    if kind not in models:
+        raise Http404
+    model = models[kind]
+    link = policy.get_for_user(model.objects.current(), request.user, pk, A.DIRECTORY_CHANGE)
+    services.end_link(link, actor=request.user, on=timezone.localdate())
+    messages.success(request, "联系关系已结束，历史记录保留。")
+    return redirect("orgs:link_list")
+
+
+@login_required
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    org = policy.get_for_user(Organization, request.user, pk, A.DIRECTORY_CHANGE)
+    form = MemberForm(request.POST, people=org.people.filter(deleted_at__isnull=True))
+    if form.is_valid():
+        group = services.ensure_study_group(org, actor=request.user)
+        data = form.cleaned_data
+        try:
+            services.add_member(
+                group,
+                data["person"],
+                actor=request.user,
+                role=data["role"],
+                post=data["post"],
+                joined_on=data["joined_on"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{data['person'].name}已加入中心组。")
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("orgs:organization_detail", pk=org.pk)
+
+
+@login_required
+@require_POST
+def member_end(request: HttpRequest, pk: int) -> HttpResponse:
+    member = policy.get_for_user(StudyGroupMember.objects.current(), request.user, pk, A.DIRECTORY_CHANGE)
+    services.end_membership(member, actor=request.user, on=timezone.localdate())
+    messages.success(request, f"{member.person.name}已退出中心组，历史记录保留。")
+    return redirect("orgs:organization_detail", pk=member.group.organization_id)
+
+
+@login_required
+@require_POST
+def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
+    org = policy.get_for_user(Organization, request.user, pk, A.DIRECTORY_CHANGE)
+    form = ConflictForm(request.POST, people=Person.objects.for_user(request.user))
+    if form.is_valid():
+        try:
+            services.record_conflict(
+                form.cleaned_data["person"], org, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "回避关系已记录。")
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("orgs:organization_detail", pk=org.pk)

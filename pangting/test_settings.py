@@ -1,0 +1,8 @@
+"""Settings for the test suite: the real settings, with the testing switch on."""
+
+import os
+
+os.environ["PANGTING_TESTING"] = "1"
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from pangting.settings import *  # noqa: F403

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from pangting import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("pangting.accounts.urls")),
+    path("orgs/", include("pangting.orgs.urls")),
+    path("calendar/", include("pangting.workdays.urls")),
+    path("api/v1/", include("pangting.api_urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "pangting.core.views.bad_request"
+handler403 = "pangting.core.views.permission_denied"
+handler404 = "pangting.core.views.page_not_found"
+handler500 = "pangting.core.views.server_error"

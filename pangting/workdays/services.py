@@ -1,0 +1,183 @@
+"""Working-day deadlines computed from the project's calendar table.
+
+Every deadline is returned with its basis (start, amount, unit, the calendar revision of
+each year it crossed), so that callers store what it was computed from and a later
+calendar correction does not silently move deadlines already issued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from pangting.lib.workdays import DayUnit, UnknownCalendarYear, WorkCalendar, add_days
+
+from .models import CalendarDay, CalendarYear
+
+# One calendar object per process, keyed by a cheap fingerprint of the table, so that every
+# worker sees a newly entered year at once without a shared cache.
+_cached: tuple[tuple[Any, ...], WorkCalendar] | None = None
+
+__all__ = ["DayUnit", "Deadline", "UnknownCalendarYear", "compute_deadline", "enter_year", "get_calendar"]
+
+
+def get_calendar() -> WorkCalendar:
+    """The calendar as a plain object, rebuilt only when the table has changed."""
+    global _cached
+    stamp = CalendarYear.objects.aggregate(n=Count("year"), at=Max("entered_at"), rev=Max("revision"))
+    fingerprint = (stamp["n"], stamp["at"], stamp["rev"])
+    if _cached is None or _cached[0] != fingerprint:
+        days = list(CalendarDay.objects.values_list("date", "kind"))
+        calendar = WorkCalendar.build(
+            CalendarYear.objects.values_list("year", flat=True),
+            (d for d, k in days if k == CalendarDay.Kind.HOLIDAY),
+            (d for d, k in days if k == CalendarDay.Kind.MAKEUP_WORKDAY),
+        )
+        _cached = (fingerprint, calendar)
+    return _cached[1]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due date and what it was computed from."""
+
+    start: dt.date
+    amount: int
+    unit: DayUnit
+    due: dt.date
+    revisions: dict[int, int]
+
+    def describe(self) -> str:
+        """Chinese text shown beside every deadline, e.g. 自2026年9月28日起7个工作日."""
+        unit_text = "个工作日" if self.unit is DayUnit.WORKING else "天（自然日）"
+        return f"自{_cn(self.start)}起{self.amount}{unit_text}，截止{_cn(self.due)}"
+
+    def as_basis(self) -> dict[str, Any]:
+        """JSON-ready basis to store beside the due date."""
+        return {
+            "start": self.start.isoformat(),
+            "amount": self.amount,
+            "unit": self.unit.value,
+            "due": self.due.isoformat(),
+            "calendar_revisions": {str(y): r for y, r in self.revisions.items()},
+        }
+
+
+def _cn(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def compute_deadline(start: dt.date, amount: int, unit: DayUnit | str) -> Deadline:
+    """The deadline `amount` working or calendar days after `start`.
+
+    Raises `UnknownCalendarYear` when a working-day count reaches a year nobody has
+    entered yet; calendar-day counts never need the calendar.
+    """
+    unit = DayUnit(unit)
+    due = add_days(start, amount, unit, get_calendar())
+    years = range(start.year, due.year + 1)
+    revisions = dict(CalendarYear.objects.filter(year__in=years).values_list("year", "revision"))
+    if unit is DayUnit.CALENDAR:
+        revisions = {}
+    return Deadline(start, amount, unit, due, revisions)
+
+
+def try_compute_deadline(start: dt.date, amount: int, unit: DayUnit | str) -> Deadline | UnknownCalendarYear:
+    """Like `compute_deadline`, but returns the refusal so that a page can show it."""
+    try:
+        return compute_deadline(start, amount, unit)
+    except UnknownCalendarYear as refusal:
+        return refusal
+
+
+def missing_next_year(today: dt.date | None = None) -> int | None:
+    """From October on, the next year if its calendar has not been entered (reminder)."""
+    today = today or timezone.localdate()
+    if today.month < 10:
+        return None
+    next_year = today.year + 1
+    return None if CalendarYear.objects.filter(year=next_year).exists() else next_year
+
+
+@transaction.atomic
+def enter_year(
+    year: int,
+    *,
+    holidays: dict[dt.date, str],
+    makeup_workdays: dict[dt.date, str],
+    notice: str = "",
+    actor: Any,
+) -> CalendarYear:
+    """Enter or correct a year's holidays and make-up workdays (administrator duty, audited)."""
+    errors: list[str] = []
+    for day in (*holidays, *makeup_workdays):
+        if day.year != year:
+            errors.append(f"{day.isoformat()} 不属于{year}年。")
+    for day in makeup_workdays:
+        if day.weekday() < 5:
+            errors.append(f"{day.isoformat()} 是周一至周五，本就是工作日，不能作为调休上班日。")
+        if day in holidays:
+            errors.append(f"{day.isoformat()} 不能既是节假日又是调休上班日。")
+    if not holidays:
+        errors.append("请至少录入一个法定节假日。")
+    if errors:
+        raise ValidationError(errors)
+
+    calendar_year, created = CalendarYear.objects.select_for_update().get_or_create(
+        year=year, defaults={"source": CalendarYear.Source.ADMIN, "entered_by": actor, "notice": notice}
+    )
+    if not created:
+        calendar_year.revision += 1
+        calendar_year.source = CalendarYear.Source.ADMIN
+        calendar_year.entered_by = actor
+        calendar_year.notice = notice
+    calendar_year._history_user = actor
+    calendar_year.save()
+    calendar_year.days.all().delete()
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=d, year=calendar_year, kind=CalendarDay.Kind.HOLIDAY, name=n) for d, n in holidays.items()]
+        + [
+            CalendarDay(date=d, year=calendar_year, kind=CalendarDay.Kind.MAKEUP_WORKDAY, name=n)
+            for d, n in makeup_workdays.items()
+        ]
+    )
+    from pangting.core.audit import record_event
+
+    record_event(actor, "calendar.enter_year", target=f"{year}", detail={"revision": calendar_year.revision})
+    return calendar_year
+
+
+def parse_day_lines(text: str, *, field: str) -> dict[dt.date, str]:
+    """Parse lines like `2027-01-01 元旦` or `2027-02-05~2027-02-11 春节` (ranges inclusive)."""
+    result: dict[dt.date, str] = {}
+    errors: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip().replace("～", "~").replace("—", "~").replace("至", "~")
+        if not line:
+            continue
+        span, _sep, name = line.partition(" ")
+        first, _tilde, last = span.partition("~")
+        try:
+            start = dt.date.fromisoformat(first.strip())
+            end = dt.date.fromisoformat(last.strip()) if last else start
+        except ValueError:
+            errors.append(
+                f"{field}第{number}行“{raw.strip()}”不是有效日期，应写作 2027-01-01 或 2027-02-05~2027-02-11。"
+            )
+            continue
+        if end < start:
+            errors.append(f"{field}第{number}行的结束日期早于开始日期。")
+            continue
+        day = start
+        while day <= end:
+            result[day] = name.strip()
+            day += dt.timedelta(days=1)
+    if errors:
+        raise ValidationError(errors)
+    return result
