@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import transfer_views, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -20,4 +20,7 @@ urlpatterns = [
     path("links/", views.link_list, name="link_list"),
     path("links/new/", views.link_create, name="link_create"),
     path("links/<str:kind>/<int:pk>/end/", views.link_end, name="link_end"),
+    path("import/", transfer_views.directory_import, name="import"),
+    path("import/template.xlsx", transfer_views.import_template, name="import_template"),
+    path("export.xlsx", transfer_views.directory_export, name="export"),
 ]

@@ -1,0 +1,1018 @@
+"""Excel import and export of the directory: organizations, people, center-group members,
+leader–unit links (校领导联系二级学院安排表) and liaisons (联络员).
+
+Import is all-or-nothing. The workbook is parsed, every row of every sheet is checked and
+every problem collected; only when there is none is everything written, in one transaction,
+through the directory services, so that history rows carry the importer as actor. Rows refer
+to organizations by 编码 and to people by 工号; a row whose code or 工号 already exists updates
+that record, so importing the same file twice changes nothing the second time. Import never
+deletes: ending a membership or a link stays a deliberate act in the directory pages.
+
+Export writes the same workbook shape as the template (export → import round-trips), holds
+only what `Model.objects.for_user(user)` returns, and masks phones unless the user may see
+them (PERSON_PHONE); full numbers leaving the system are recorded as an audit event.
+
+Organizations the importer touches (an existing one, or the parent of a new or moved one)
+must be within the importer's reach for DIRECTORY_CHANGE. In line with the policy module, an
+organization out of reach is reported exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pangting.accounts import policy
+from pangting.core.audit import record_event
+from pangting.lib import xlsx
+from pangting.lib.phone import is_valid_phone, mask_phone, normalize_phone
+from pangting.workdays.models import CalendarYear
+
+from . import services
+from .models import LeaderLink, LiaisonAssignment, Organization, OrganizationKind, Person, StudyGroupMember
+
+A = policy.Action
+
+# ----------------------------------------------------------------------------------------
+# The workbook's shape. Sheet titles, headers and labels are the file format, not UI text:
+# they stay Chinese whatever the interface language is, so they are not translated.
+# ----------------------------------------------------------------------------------------
+
+KIND_LABELS: dict[str, str] = {
+    OrganizationKind.PARTY_COMMITTEE: "党委",
+    OrganizationKind.LEADING_GROUP: "党组",
+    OrganizationKind.GENERAL_BRANCH: "党总支",
+    OrganizationKind.BRANCH: "党支部",
+    OrganizationKind.PARTY_GROUP: "党小组",
+}
+ROLE_LABELS: dict[str, str] = {
+    StudyGroupMember.Role.LEADER: "组长",
+    StudyGroupMember.Role.DEPUTY: "副组长",
+    StudyGroupMember.Role.MEMBER: "成员",
+    StudyGroupMember.Role.SECRETARY: "学习秘书",
+}
+KINDS_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
+ROLES_BY_LABEL = {label: role for role, label in ROLE_LABELS.items()}
+YES, NO = "是", "否"
+_TRUE = {YES, "y", "yes", "true", "1", "√"}
+_FALSE = {NO, "", "n", "no", "false", "0", "×"}
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S")
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    required: bool
+    help: str
+    example: str
+    width: int = 16
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    title: str
+    columns: tuple[Column, ...]
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    @property
+    def widths(self) -> list[int]:
+        return [c.width for c in self.columns]
+
+
+ORGS = SheetSpec(
+    "组织",
+    (
+        Column("编码", True, "组织的唯一编码，其他工作表用它引用组织；与系统中已有编码相同的行将更新该组织。", "JDXY"),
+        Column("名称", True, "组织全称。", "中共某某学院委员会", 30),
+        Column("简称", False, "页面和报表中使用的简称。", "某某学院党委", 20),
+        Column("类型", True, "党委、党组、党总支、党支部或党小组。", "党委", 10),
+        Column(
+            "上级组织编码",
+            False,
+            "系统中已有组织的编码，或本表其他行的编码（行的先后不限）。留空表示顶级组织，仅系统管理员可新建。",
+            "ROOT",
+        ),
+        Column("设党小组", False, "是或否，留空视为否；党支部是否设党小组（影响党员大会频次，R-B2）。", "否", 10),
+    ),
+)
+PEOPLE = SheetSpec(
+    "人员",
+    (
+        Column(
+            "工号",
+            False,
+            "建议填写，且须唯一；与已有人员工号相同的行将更新该人员。未填工号时按“姓名＋所在组织”识别。"
+            "请将本列设为文本格式，以免前导零丢失。",
+            "2008013",
+        ),
+        Column("姓名", True, "人员姓名。", "张三", 12),
+        Column("所在组织编码", True, "人员所在组织的编码（已有组织或“组织”表中的组织）。", "JDXY"),
+        Column("职务", False, "如：党委书记、副院长、组织员。", "党委书记", 20),
+        Column(
+            "联系电话",
+            False,
+            "手机号或带区号的固定电话，如 13800000000、0577-88888888。导出时无权查看的号码以*隐去，"
+            "原样导回时保留原号码。留空表示清空。",
+            "13800000000",
+        ),
+        Column("电子邮箱", False, "留空表示清空。", "zhangsan@example.edu.cn", 26),
+        Column("校领导", False, "是或否，留空视为否；指校（区）领导，如联系二级单位的副校长。", "否", 10),
+    ),
+)
+MEMBERS = SheetSpec(
+    "中心组成员",
+    (
+        Column("组织编码", True, "中心组所属组织的编码；该组织尚无中心组时自动建立。", "JDXY"),
+        Column("工号", True, "成员的工号（已有人员或“人员”表中的人员）。未填工号的人员不能在此引用。", "2008013"),
+        Column("组内角色", False, "组长、副组长、成员或学习秘书；留空视为成员。", "组长", 12),
+        Column("职务", False, "组内显示的职务；留空时沿用人员的职务。", "党委书记", 20),
+    ),
+)
+LEADER_LINKS = SheetSpec(
+    "领导联系单位",
+    (
+        Column("领导工号", True, "联系领导的工号。", "1998001"),
+        Column("单位编码", True, "所联系的二级党组织或以下组织的编码。", "JDXY"),
+        Column(
+            "起始日期",
+            True,
+            "如 2025-09-01；新建的联系关系，其起始日期须在系统已录入节假日安排的年度内。",
+            "2025-09-01",
+            14,
+        ),
+    ),
+)
+LIAISONS = SheetSpec(
+    "联络员",
+    (
+        Column("联络员工号", True, "联络员的工号。", "2010021"),
+        Column("单位编码", True, "所负责单位的编码；每个单位一行，新联络员自起始日期起接替原联络员。", "JDXY"),
+        Column(
+            "起始日期",
+            True,
+            "如 2025-09-01；新建的联系关系，其起始日期须在系统已录入节假日安排的年度内。",
+            "2025-09-01",
+            14,
+        ),
+    ),
+)
+DATA_SHEETS: tuple[SheetSpec, ...] = (ORGS, PEOPLE, MEMBERS, LEADER_LINKS, LIAISONS)
+HELP_TITLE = "说明"
+HELP_HEADERS = ["工作表", "列", "必填", "说明", "示例"]
+HELP_NOTES = (
+    "本系统不得处理涉密信息，请勿在表格中填写涉密内容。",
+    "导入是“全部成功或全部不导入”：任何一行有误，整个文件都不会导入，页面会列出全部问题。",
+    "导入只新增或更新，不删除；人员退出中心组、结束联系关系请在系统页面中操作。",
+    "各工作表的表头请勿修改；行的先后不限，空行会被忽略。未填工号的人员不能在其他工作表中引用。",
+)
+
+
+# ----------------------------------------------------------------------------------------
+# Results
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the workbook: where (sheet, row, column) and what, in Chinese."""
+
+    sheet: str
+    row: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = " ".join(part for part in (self.sheet, f"第{self.row}行" if self.row else "", self.field) if part)
+        return f"{where}：{self.message}" if where else self.message
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class ImportResult:
+    """What an import did (`tallies` by sheet title) or why it did nothing (`problems`)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    tallies: dict[str, Tally] = field(default_factory=lambda: {spec.title: Tally() for spec in DATA_SHEETS})
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def changed(self) -> bool:
+        return any(t.created or t.updated for t in self.tallies.values())
+
+
+# ----------------------------------------------------------------------------------------
+# Template and export
+# ----------------------------------------------------------------------------------------
+
+
+def _help_sheet() -> xlsx.Sheet:
+    rows: list[list[str]] = [["（通用）", "", "", note, ""] for note in HELP_NOTES]
+    for spec in DATA_SHEETS:
+        rows.extend([spec.title, c.header, YES if c.required else NO, c.help, c.example] for c in spec.columns)
+    return xlsx.Sheet(HELP_TITLE, HELP_HEADERS, rows, column_widths=[14, 14, 6, 80, 24])
+
+
+def _sheets(rows_by_title: dict[str, Iterable[list[Any]]]) -> list[xlsx.Sheet]:
+    sheets = [
+        xlsx.Sheet(spec.title, spec.headers, rows_by_title.get(spec.title, []), column_widths=spec.widths)
+        for spec in DATA_SHEETS
+    ]
+    return [*sheets, _help_sheet()]
+
+
+def template_workbook() -> bytes:
+    """The empty workbook importers fill in: one sheet per kind of record, plus 说明."""
+    return xlsx.write_workbook(_sheets({}))
+
+
+_ROLE_ORDER = {role: i for i, role in enumerate(ROLE_LABELS)}
+
+
+def export_workbook(user: Any, *, request: Any = None) -> bytes:
+    """The directory `user` may see, in the template's shape.
+
+    Phones are masked outside the user's PERSON_PHONE reach; when full numbers are exported
+    an audit event records how many. People without 工号 cannot be referenced from the
+    member and link sheets, so their memberships and links are left out of those sheets.
+    """
+    phone_reach = policy.reach(user, A.PERSON_PHONE)
+    orgs = Organization.objects.for_user(user).select_related("parent")
+    people = Person.objects.for_user(user).select_related("organization")
+    full_phones = 0
+    person_rows: list[list[Any]] = []
+    for p in people:
+        if p.phone and phone_reach.contains(p.organization):
+            phone = p.phone
+            full_phones += 1
+        else:
+            phone = mask_phone(p.phone)
+        leader = YES if p.is_school_leader else NO
+        person_rows.append([p.staff_no, p.name, p.organization.code, p.post, phone, p.email, leader])
+
+    members = sorted(
+        StudyGroupMember.objects.for_user(user)
+        .current()
+        .filter(person__deleted_at__isnull=True)
+        .exclude(person__staff_no="")
+        .select_related("group__organization", "person"),
+        key=lambda m: (m.group.organization.path, _ROLE_ORDER.get(m.role, 9), m.person.name),
+    )
+    leader_links = (
+        LeaderLink.objects.for_user(user)
+        .current()
+        .filter(leader__deleted_at__isnull=True)
+        .exclude(leader__staff_no="")
+        .select_related("leader", "unit")
+    )
+    liaisons = (
+        LiaisonAssignment.objects.for_user(user)
+        .current()
+        .filter(liaison__deleted_at__isnull=True)
+        .exclude(liaison__staff_no="")
+        .select_related("liaison", "unit")
+    )
+    rows: dict[str, Iterable[list[Any]]] = {
+        ORGS.title: [
+            [
+                o.code,
+                o.name,
+                o.short_name,
+                KIND_LABELS.get(o.kind, o.kind),
+                o.parent.code if o.parent else "",
+                YES if o.has_party_groups else NO,
+            ]
+            for o in orgs
+        ],
+        PEOPLE.title: person_rows,
+        MEMBERS.title: [
+            [m.group.organization.code, m.person.staff_no, ROLE_LABELS.get(m.role, m.role), m.post] for m in members
+        ],
+        LEADER_LINKS.title: [[link.leader.staff_no, link.unit.code, link.valid_from] for link in leader_links],
+        LIAISONS.title: [[a.liaison.staff_no, a.unit.code, a.valid_from] for a in liaisons],
+    }
+    data = xlsx.write_workbook(_sheets(rows))
+    if full_phones:
+        # Personal information leaving the system in bulk (等保 level 3).
+        record_event(
+            user, "directory.export_phones", target="directory", request=request, detail={"phones": full_phones}
+        )
+    return data
+
+
+# ----------------------------------------------------------------------------------------
+# Cell values
+# ----------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value)
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class _Row:
+    sheet: SheetSpec
+    number: int
+    values: dict[str, Any]
+
+    def text(self, header: str) -> str:
+        return _text(self.values.get(header))
+
+    def raw(self, header: str) -> Any:
+        return self.values.get(header)
+
+    @property
+    def is_blank(self) -> bool:
+        return all(self.text(h) == "" for h in self.sheet.headers)
+
+
+def _read_rows(data: bytes, spec: SheetSpec) -> list[_Row]:
+    """One sheet's non-blank rows. Raises `xlsx.WorkbookError` for a malformed workbook."""
+    rows = xlsx.read_sheet(data, sheet=spec.title, expected_headers=spec.headers)
+    return [row for row in (_Row(spec, r.row_number, dict(r)) for r in rows) if not row.is_blank]
+
+
+def _read_workbook(data: bytes) -> tuple[dict[str, list[_Row]], list[Problem]]:
+    """Every data sheet's rows, or the problems that make the workbook unreadable."""
+    sheets: dict[str, list[_Row]] = {}
+    failures: dict[str, str] = {}
+    for spec in DATA_SHEETS:
+        try:
+            sheets[spec.title] = _read_rows(data, spec)
+        except xlsx.WorkbookError as error:
+            failures[spec.title] = str(error)
+    if len(failures) == len(DATA_SHEETS) and len(set(failures.values())) == 1:
+        # Not a workbook at all (empty, not xlsx, damaged): one message is enough.
+        return {}, [Problem("", None, "", next(iter(failures.values())))]
+    return sheets, [Problem(title, None, "", message) for title, message in failures.items()]
+
+
+# ----------------------------------------------------------------------------------------
+# Import: the plan
+# ----------------------------------------------------------------------------------------
+
+CREATE, UPDATE, KEEP = "create", "update", "keep"
+
+
+@dataclass
+class _OrgPlan:
+    row: _Row
+    code: str
+    fields: dict[str, Any]
+    parent_code: str
+    existing: Organization | None
+    action: str = KEEP
+    depth: int = 0
+
+
+@dataclass
+class _PersonPlan:
+    row: _Row
+    staff_no: str
+    org_code: str
+    fields: dict[str, Any]
+    existing: Person | None
+    action: str = KEEP
+
+
+@dataclass
+class _MemberPlan:
+    row: _Row
+    org_code: str
+    staff_no: str
+    role: str
+    post: str
+    existing: StudyGroupMember | None
+    action: str = KEEP
+
+
+@dataclass
+class _LinkPlan:
+    row: _Row
+    staff_no: str
+    unit_code: str
+    valid_from: dt.date
+    action: str = KEEP
+
+
+class _Abort(Exception):
+    """A service refused a write during the transaction: roll everything back."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class _Importer:
+    """Checks a parsed workbook against the database and the importer's reach, then writes it."""
+
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+        self.change_reach = policy.reach(actor, A.DIRECTORY_CHANGE)
+        self.view_reach = policy.reach(actor, A.DIRECTORY_VIEW)
+        self.problems: list[Problem] = []
+        self.orgs: dict[str, _OrgPlan] = {}
+        self.refused: dict[str, _Row] = {}  # codes in the file the importer may not write
+        self.people: dict[str, _PersonPlan] = {}  # by 工号; rows without one are in `anonymous`
+        self.anonymous: list[_PersonPlan] = []
+        self.members: list[_MemberPlan] = []
+        self.leader_links: list[_LinkPlan] = []
+        self.liaisons: list[_LinkPlan] = []
+        self.known_years = set(CalendarYear.objects.values_list("year", flat=True))
+        self.db_orgs: dict[str, Organization] = {}  # every organization by code, deleted ones too
+        self.db_people: dict[str, Person] = {}  # live people by 工号, those the file names
+        self.db_people_by_name: dict[tuple[str, str], list[Person]] = {}  # (name, org code) → people
+        self.parent_of: dict[str, str] = {}  # code → parent code in the tree after the import
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def problem(self, row: _Row, header: str, message: str) -> None:
+        self.problems.append(Problem(row.sheet.title, row.number, header, message))
+
+    def _missing_org(self, code: str) -> str:
+        return _("找不到编码为“%(code)s”的组织，或该组织不在您的管理范围内。") % {"code": code}
+
+    def _missing_person(self, staff_no: str) -> str:
+        return _("找不到工号为“%(no)s”的人员，或该人员不在您的查看范围内。") % {"no": staff_no}
+
+    def _org_writable(self, code: str) -> bool:
+        """An organization the importer may write to: one in this file, or an existing one in reach."""
+        if code in self.orgs:
+            return True
+        org = self.db_orgs.get(code)
+        return org is not None and not org.is_deleted and self.change_reach.contains(org)
+
+    def _person_known(self, staff_no: str) -> bool:
+        if staff_no in self.people:
+            return True
+        person = self.db_people.get(staff_no)
+        return person is not None and (
+            self.view_reach.contains(person.organization) or self.change_reach.contains(person.organization)
+        )
+
+    def _required(self, row: _Row, *headers: str) -> bool:
+        ok = True
+        for header in headers:
+            if not row.text(header):
+                self.problem(row, header, _("此项必须填写。"))
+                ok = False
+        return ok
+
+    def _check_lengths(self, row: _Row, instance: Model, headers: dict[str, str]) -> None:
+        """Field lengths and formats, by the model's own validators (headers: field → column)."""
+        # Empty required values are reported once, by `_required`.
+        checked = {name for name in headers if getattr(instance, name) not in ("", None)}
+        try:
+            instance.clean_fields(exclude=[f.name for f in instance._meta.fields if f.name not in checked])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                for message in messages:
+                    self.problem(row, headers.get(name, ""), message)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self, sheets: dict[str, list[_Row]]) -> None:
+        self.db_orgs = {o.code: o for o in Organization.all_objects.select_related("parent")}
+        staff_nos = {r.text("工号") for r in sheets[PEOPLE.title] + sheets[MEMBERS.title]}
+        staff_nos |= {r.text("领导工号") for r in sheets[LEADER_LINKS.title]}
+        staff_nos |= {r.text("联络员工号") for r in sheets[LIAISONS.title]}
+        staff_nos.discard("")
+        self.db_people = {
+            p.staff_no: p for p in Person.objects.filter(staff_no__in=staff_nos).select_related("organization")
+        }
+        names = {r.text("姓名") for r in sheets[PEOPLE.title] if not r.text("工号")}
+        for p in Person.objects.filter(name__in=names).select_related("organization"):
+            self.db_people_by_name.setdefault((p.name, p.organization.code), []).append(p)
+
+    # -- organizations -----------------------------------------------------------------------
+
+    def check_orgs(self, rows: list[_Row]) -> None:
+        for row in rows:
+            code = row.text("编码")
+            if not self._required(row, "编码", "名称", "类型") and not code:
+                continue
+            first = self.orgs[code].row if code in self.orgs else self.refused.get(code)
+            if first is not None:
+                self.problem(row, "编码", _("“%(code)s”与第%(n)s行重复。") % {"code": code, "n": first.number})
+                continue
+            label = row.text("类型")
+            kind = KINDS_BY_LABEL.get(label)
+            if label and kind is None:
+                self.problem(
+                    row,
+                    "类型",
+                    _("“%(value)s”不是有效的组织类型，应为%(labels)s之一。")
+                    % {"value": label, "labels": "、".join(KIND_LABELS.values())},
+                )
+            has_groups = _bool(row.raw("设党小组"))
+            if has_groups is None:
+                self.problem(row, "设党小组", _("“%(value)s”应填写“是”或“否”。") % {"value": row.text("设党小组")})
+            fields = {
+                "name": row.text("名称"),
+                "short_name": row.text("简称"),
+                "kind": kind or OrganizationKind.PARTY_COMMITTEE,
+                "has_party_groups": bool(has_groups),
+            }
+            self._check_lengths(
+                row, Organization(code=code, **fields), {"code": "编码", "name": "名称", "short_name": "简称"}
+            )
+            existing = self.db_orgs.get(code)
+            if existing is not None and (existing.is_deleted or not self.change_reach.contains(existing)):
+                message = (
+                    _("编码“%(code)s”属于一个已删除的组织，请由管理员恢复该组织或改用其他编码。")
+                    if existing.is_deleted and self.change_reach.contains(existing)
+                    else _("编码“%(code)s”已被其他组织使用，或该组织不在您的管理范围内。")
+                )
+                self.problem(row, "编码", message % {"code": code})
+                self.refused[code] = row  # not writable: rows referring to it are refused too
+                continue
+            self.orgs[code] = _OrgPlan(row, code, fields, row.text("上级组织编码"), existing)
+        self._check_tree()
+
+    def _check_tree(self) -> None:
+        """Parents exist and are in reach; the final tree has no cycle; order parents first."""
+        parent_of: dict[str, str] = {
+            code: o.parent.code if o.parent else "" for code, o in self.db_orgs.items() if not o.is_deleted
+        }
+        for plan in self.orgs.values():
+            row, parent_code = plan.row, plan.parent_code
+            current_parent = plan.existing.parent.code if plan.existing and plan.existing.parent else ""
+            moves = plan.existing is None or parent_code != current_parent
+            if parent_code == plan.code:
+                self.problem(row, "上级组织编码", _("上级组织不能是本组织自己。"))
+                parent_code = ""
+            elif parent_code and moves and not self._org_writable(parent_code):
+                self.problem(row, "上级组织编码", self._missing_org(parent_code))
+                parent_code = ""
+            elif not parent_code and moves and not self.change_reach.everything:
+                self.problem(row, "上级组织编码", _("请填写上级组织编码；只有系统管理员可以建立顶级组织。"))
+            parent_of[plan.code] = parent_code
+        for plan in self.orgs.values():
+            chain = [plan.code]
+            code = parent_of.get(plan.code, "")
+            while code and code not in chain:
+                chain.append(code)
+                code = parent_of.get(code, "")
+            if code == plan.code:
+                self.problem(
+                    plan.row,
+                    "上级组织编码",
+                    _("上级组织“%(parent)s”会使组织树形成循环：%(chain)s。")
+                    % {"parent": plan.parent_code, "chain": " → ".join([*chain, plan.code])},
+                )
+            elif not code:
+                plan.depth = len(chain) - 1
+        self.parent_of = parent_of
+
+    def _is_unit(self, code: str) -> bool:
+        return bool(self.parent_of.get(code))
+
+    # -- people ------------------------------------------------------------------------------
+
+    def check_people(self, rows: list[_Row]) -> None:
+        claimed: dict[int, _Row] = {}
+        anonymous_keys: dict[tuple[str, str], _Row] = {}
+        for row in rows:
+            staff_no, name, org_code = row.text("工号"), row.text("姓名"), row.text("所在组织编码")
+            self._required(row, "姓名", "所在组织编码")
+            if staff_no and staff_no in self.people:
+                n = self.people[staff_no].row.number
+                self.problem(row, "工号", _("“%(no)s”与第%(n)s行重复。") % {"no": staff_no, "n": n})
+                continue
+            if org_code and not self._org_writable(org_code):
+                self.problem(row, "所在组织编码", self._missing_org(org_code))
+            existing: Person | None = None
+            if staff_no:
+                existing = self.db_people.get(staff_no)
+                if existing is not None and not self.change_reach.contains(existing.organization):
+                    self.problem(
+                        row, "工号", _("工号“%(no)s”已被其他人员使用，或该人员不在您的管理范围内。") % {"no": staff_no}
+                    )
+                    existing = None
+            elif name and org_code:
+                key = (name, org_code)
+                if key in anonymous_keys:
+                    self.problem(
+                        row,
+                        "姓名",
+                        _("与第%(n)s行重复：同一组织中有同名人员“%(name)s”且未填写工号，如确为不同人员请填写工号区分。")
+                        % {"n": anonymous_keys[key].number, "name": name},
+                    )
+                    continue
+                anonymous_keys[key] = row
+                same_name = self.db_people_by_name.get(key, [])
+                if len(same_name) > 1:
+                    self.problem(
+                        row,
+                        "工号",
+                        _("“%(org)s”已有多名名为“%(name)s”的人员，请填写工号以指明是哪一位。")
+                        % {"org": org_code, "name": name},
+                    )
+                existing = same_name[0] if len(same_name) == 1 else None
+            if existing is not None:
+                if existing.pk in claimed:
+                    self.problem(row, "姓名", _("与第%(n)s行是同一人员。") % {"n": claimed[existing.pk].number})
+                    continue
+                claimed[existing.pk] = row
+            fields = {
+                "name": name,
+                "post": row.text("职务"),
+                "phone": self._phone(row, existing),
+                "email": self._email(row),
+                "is_school_leader": self._flag(row, "校领导"),
+            }
+            self._check_lengths(
+                row,
+                Person(staff_no=staff_no, name=name, post=fields["post"]),
+                {"staff_no": "工号", "name": "姓名", "post": "职务"},
+            )
+            plan = _PersonPlan(row, staff_no, org_code, fields, existing)
+            if staff_no:
+                self.people[staff_no] = plan
+            else:
+                self.anonymous.append(plan)
+
+    def _phone(self, row: _Row, existing: Person | None) -> str:
+        raw = row.text("联系电话")
+        if not raw:
+            return ""
+        if "*" in raw:
+            # An exported number the exporter could not see: keep the number on record.
+            if existing is not None and existing.phone and mask_phone(existing.phone) == raw:
+                return existing.phone
+            self.problem(row, "联系电话", _("“%(value)s”是隐去了部分数字的号码，请填写完整号码。") % {"value": raw})
+            return ""
+        phone = normalize_phone(raw)
+        if not is_valid_phone(phone):
+            self.problem(row, "联系电话", _("“%(value)s”不是有效的电话号码。") % {"value": raw})
+        return phone
+
+    def _email(self, row: _Row) -> str:
+        raw = row.text("电子邮箱")
+        if raw:
+            try:
+                validate_email(raw)
+            except ValidationError:
+                self.problem(row, "电子邮箱", _("“%(value)s”不是有效的电子邮箱地址。") % {"value": raw})
+        return raw
+
+    def _flag(self, row: _Row, header: str) -> bool:
+        value = _bool(row.raw(header))
+        if value is None:
+            self.problem(row, header, _("“%(value)s”应填写“是”或“否”。") % {"value": row.text(header)})
+        return bool(value)
+
+    # -- members -----------------------------------------------------------------------------
+
+    def check_members(self, rows: list[_Row]) -> None:
+        org_codes = {r.text("组织编码") for r in rows}
+        existing = {
+            (m.group.organization.code, m.person.staff_no, m.role): m
+            for m in StudyGroupMember.objects.current()
+            .filter(group__organization__code__in=org_codes, person__deleted_at__isnull=True)
+            .exclude(person__staff_no="")
+            .select_related("group__organization", "person")
+        }
+        seen: dict[tuple[str, str, str], _Row] = {}
+        for row in rows:
+            org_code, staff_no, label = row.text("组织编码"), row.text("工号"), row.text("组内角色")
+            ok = self._required(row, "组织编码", "工号")
+            if org_code and not self._org_writable(org_code):
+                self.problem(row, "组织编码", self._missing_org(org_code))
+                ok = False
+            if staff_no and not self._person_known(staff_no):
+                self.problem(row, "工号", self._missing_person(staff_no))
+                ok = False
+            role = ROLES_BY_LABEL.get(label or ROLE_LABELS[StudyGroupMember.Role.MEMBER])
+            if role is None:
+                self.problem(
+                    row,
+                    "组内角色",
+                    _("“%(value)s”不是有效的组内角色，应为%(labels)s之一。")
+                    % {"value": label, "labels": "、".join(ROLE_LABELS.values())},
+                )
+                ok = False
+            post = row.text("职务")
+            if len(post) > 100:
+                self.problem(row, "职务", _("不能超过100个字。"))
+            if not ok or role is None:
+                continue
+            key = (org_code, staff_no, role)
+            if key in seen:
+                self.problem(row, "工号", _("与第%(n)s行重复。") % {"n": seen[key].number})
+                continue
+            seen[key] = row
+            self.members.append(_MemberPlan(row, org_code, staff_no, role, post, existing.get(key)))
+
+    # -- leader links and liaisons -----------------------------------------------------------
+
+    def _check_link_row(self, row: _Row, person_header: str) -> tuple[str, str, dt.date | None]:
+        staff_no, unit_code = row.text(person_header), row.text("单位编码")
+        ok = self._required(row, person_header, "单位编码", "起始日期")
+        if staff_no and not self._person_known(staff_no):
+            self.problem(row, person_header, self._missing_person(staff_no))
+            ok = False
+        if unit_code:
+            if not self._org_writable(unit_code):
+                self.problem(row, "单位编码", self._missing_org(unit_code))
+                ok = False
+            elif not self._is_unit(unit_code):
+                self.problem(row, "单位编码", _("联系单位应为二级党组织或以下组织，不能是顶级组织。"))
+                ok = False
+        valid_from = _date(row.raw("起始日期")) if row.text("起始日期") else None
+        if row.text("起始日期") and valid_from is None:
+            self.problem(
+                row,
+                "起始日期",
+                _("“%(value)s”不是有效的日期，请按 2025-09-01 的格式填写。") % {"value": row.text("起始日期")},
+            )
+        return staff_no, unit_code, valid_from if ok else None
+
+    def _check_year(self, plan: _LinkPlan) -> None:
+        """A new link must start in a year whose official calendar the system knows."""
+        year = plan.valid_from.year
+        if year not in self.known_years:
+            self.problem(
+                plan.row,
+                "起始日期",
+                _(
+                    "%(year)s年的节假日安排尚未录入，系统不接受该年度的日期。请核对日期，或请系统管理员先录入%(year)s年日历。"
+                )
+                % {"year": year},
+            )
+
+    def check_leader_links(self, rows: list[_Row]) -> None:
+        today = timezone.localdate()
+        units = {r.text("单位编码") for r in rows}
+        existing: dict[tuple[str, str], list[LeaderLink]] = {}
+        for link in LeaderLink.objects.filter(unit__code__in=units).select_related("leader", "unit"):
+            existing.setdefault((link.leader.staff_no, link.unit.code), []).append(link)
+        seen: dict[tuple[str, str], _Row] = {}
+        for row in rows:
+            staff_no, unit_code, valid_from = self._check_link_row(row, "领导工号")
+            if valid_from is None:
+                continue
+            key = (staff_no, unit_code)
+            if key in seen:
+                self.problem(row, "单位编码", _("与第%(n)s行重复。") % {"n": seen[key].number})
+                continue
+            seen[key] = row
+            plan = _LinkPlan(row, staff_no, unit_code, valid_from)
+            # Already linked on that date, or linked now: nothing to add (idempotent re-import).
+            if not any(_covers(link, valid_from) or _covers(link, today) for link in existing.get(key, [])):
+                plan.action = CREATE
+                self._check_year(plan)
+            self.leader_links.append(plan)
+
+    def check_liaisons(self, rows: list[_Row]) -> None:
+        today = timezone.localdate()
+        units = {r.text("单位编码") for r in rows}
+        existing: dict[str, list[LiaisonAssignment]] = {}
+        for a in LiaisonAssignment.objects.filter(unit__code__in=units).select_related("liaison", "unit"):
+            existing.setdefault(a.unit.code, []).append(a)
+        seen: dict[str, _Row] = {}
+        for row in rows:
+            staff_no, unit_code, valid_from = self._check_link_row(row, "联络员工号")
+            if valid_from is None:
+                continue
+            if unit_code in seen:
+                self.problem(
+                    row, "单位编码", _("同一单位只能有一名联络员，与第%(n)s行重复。") % {"n": seen[unit_code].number}
+                )
+                continue
+            seen[unit_code] = row
+            plan = _LinkPlan(row, staff_no, unit_code, valid_from)
+            assignments = existing.get(unit_code, [])
+            same = [a for a in assignments if a.liaison.staff_no == staff_no]
+            if not any(_covers(a, valid_from) or _covers(a, today) for a in same):
+                plan.action = CREATE
+                for current in (a for a in assignments if _covers(a, today) and a.valid_from >= valid_from):
+                    self.problem(
+                        row,
+                        "起始日期",
+                        _("应晚于现任联络员“%(name)s”的起始日期（%(date)s）。")
+                        % {"name": current.liaison.name, "date": current.valid_from.isoformat()},
+                    )
+                self._check_year(plan)
+            self.liaisons.append(plan)
+
+    # -- deciding what changes ---------------------------------------------------------------
+
+    def decide(self) -> None:
+        for plan in self.orgs.values():
+            org = plan.existing
+            if org is None:
+                plan.action = CREATE
+            else:
+                current_parent = org.parent.code if org.parent else ""
+                same = all(getattr(org, k) == v for k, v in plan.fields.items()) and plan.parent_code == current_parent
+                plan.action = KEEP if same else UPDATE
+        for plan in [*self.people.values(), *self.anonymous]:
+            person = plan.existing
+            if person is None:
+                plan.action = CREATE
+            else:
+                same = all(getattr(person, k) == v for k, v in plan.fields.items())
+                plan.action = KEEP if same and person.organization.code == plan.org_code else UPDATE
+        for plan in self.members:
+            member = plan.existing
+            if member is None:
+                plan.action = CREATE
+            else:
+                plan.action = UPDATE if plan.post and plan.post != member.post else KEEP
+
+    def tallies(self) -> dict[str, Tally]:
+        tallies = {spec.title: Tally() for spec in DATA_SHEETS}
+        plans: list[tuple[str, Any]] = [(ORGS.title, p) for p in self.orgs.values()]
+        plans += [(PEOPLE.title, p) for p in [*self.people.values(), *self.anonymous]]
+        plans += [(MEMBERS.title, p) for p in self.members]
+        plans += [(LEADER_LINKS.title, p) for p in self.leader_links]
+        plans += [(LIAISONS.title, p) for p in self.liaisons]
+        for title, plan in plans:
+            tally = tallies[title]
+            if plan.action == CREATE:
+                tally.created += 1
+            elif plan.action == UPDATE:
+                tally.updated += 1
+            else:
+                tally.unchanged += 1
+        return tallies
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def apply(self) -> None:
+        """Write the plan through the services: organizations parents first, then the rest."""
+        actor = self.actor
+
+        def org(code: str) -> Organization:
+            # Fresh each time: moving a subtree rewrites the paths of everything below it.
+            return Organization.objects.get(code=code)
+
+        def person(staff_no: str) -> Person:
+            return Person.objects.get(staff_no=staff_no)
+
+        for o in sorted(self.orgs.values(), key=lambda p: p.depth):
+            parent = org(o.parent_code) if o.parent_code else None
+            with _refusal(o.row):
+                if o.action == CREATE:
+                    services.create_organization(actor=actor, parent=parent, code=o.code, **o.fields)
+                elif o.action == UPDATE:
+                    services.update_organization(org(o.code), actor=actor, parent=parent, **o.fields)
+        for p in [*self.people.values(), *self.anonymous]:
+            if p.action == KEEP:
+                continue
+            record = Person.objects.get(pk=p.existing.pk) if p.existing else Person(staff_no=p.staff_no)
+            for name, value in p.fields.items():
+                setattr(record, name, value)
+            record.organization = org(p.org_code)
+            with _refusal(p.row):
+                services.save_person(record, actor=actor)
+        for m in self.members:
+            with _refusal(m.row):
+                if m.action == CREATE:
+                    group = services.ensure_study_group(org(m.org_code), actor=actor)
+                    services.add_member(group, person(m.staff_no), actor=actor, role=m.role, post=m.post)
+                elif m.action == UPDATE and m.existing is not None:
+                    _change_member_post(m.existing, m.post, actor=actor)
+        for link in (link for link in self.leader_links if link.action == CREATE):
+            with _refusal(link.row):
+                services.link_leader(
+                    person(link.staff_no), org(link.unit_code), actor=actor, valid_from=link.valid_from
+                )
+        for a in (a for a in self.liaisons if a.action == CREATE):
+            with _refusal(a.row):
+                services.assign_liaison(person(a.staff_no), org(a.unit_code), actor=actor, valid_from=a.valid_from)
+
+
+@contextmanager
+def _refusal(row: _Row) -> Iterator[None]:
+    """A service refusing a write aborts the whole import, with the row it came from."""
+    try:
+        yield
+    except ValidationError as error:
+        raise _Abort(Problem(row.sheet.title, row.number, "", "；".join(error.messages))) from error
+    except IntegrityError as error:
+        message = _("与系统中的现有数据冲突，请核对后重试。")
+        raise _Abort(Problem(row.sheet.title, row.number, "", message)) from error
+
+
+def _covers(link: LeaderLink | LiaisonAssignment, day: dt.date) -> bool:
+    return link.valid_from <= day and (link.valid_until is None or link.valid_until >= day)
+
+
+def _change_member_post(member: StudyGroupMember, post: str, *, actor: Any) -> None:
+    """The member's post as shown in the group (orgs.services has no service for it yet)."""
+    member.post = post
+    member._history_user = actor  # type: ignore[attr-defined]
+    member.full_clean()
+    member.save()
+
+
+def _sort_key(problem: Problem) -> tuple[int, int, int]:
+    """Problems in reading order: sheet, row, column."""
+    specs = {spec.title: (i, spec.headers) for i, spec in enumerate(DATA_SHEETS)}
+    index, headers = specs.get(problem.sheet, (-1, []))
+    column = headers.index(problem.field) if problem.field in headers else len(headers)
+    return index, problem.row or 0, column
+
+
+def import_workbook(data: bytes, *, actor: Any, request: Any = None) -> ImportResult:
+    """Check the whole workbook; only if nothing is wrong, write all of it in one transaction.
+
+    Returns the problems (nothing written) or how many records of each kind were created,
+    updated or left unchanged.
+    """
+    if not policy.can(actor, A.DIRECTORY_IMPORT):
+        return ImportResult(problems=[Problem("", None, "", _("您没有导入组织人员名录的权限。"))])
+    sheets, problems = _read_workbook(data)
+    if problems:
+        return ImportResult(problems=problems)
+
+    importer = _Importer(actor)
+    importer.load(sheets)
+    importer.check_orgs(sheets[ORGS.title])
+    importer.check_people(sheets[PEOPLE.title])
+    importer.check_members(sheets[MEMBERS.title])
+    importer.check_leader_links(sheets[LEADER_LINKS.title])
+    importer.check_liaisons(sheets[LIAISONS.title])
+    if importer.problems:
+        return ImportResult(problems=sorted(importer.problems, key=_sort_key))
+
+    importer.decide()
+    tallies = importer.tallies()
+    try:
+        with transaction.atomic():
+            importer.apply()
+            if any(t.created or t.updated for t in tallies.values()):
+                record_event(
+                    actor,
+                    "directory.import",
+                    target="directory",
+                    request=request,
+                    detail={title: vars(t) for title, t in tallies.items()},
+                )
+    except _Abort as abort:
+        return ImportResult(problems=[abort.problem])
+    return ImportResult(tallies=tallies)
