@@ -39,6 +39,7 @@ var/secret_key:
 
 run: install var/secret_key
 	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py migrate --noinput -v0
+	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py collectstatic --noinput -v0
 	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py seed_demo --if-empty
 	@SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py demo_logins --port $(PORT)
 	SECRET_KEY_FILE=var/secret_key $(BIN)/gunicorn pangting.wsgi --bind 127.0.0.1:$(PORT) \

@@ -129,14 +129,14 @@ def enter_year(
     if errors:
         raise ValidationError(errors)
 
-    calendar_year, created = CalendarYear.objects.select_for_update().get_or_create(
-        year=year, defaults={"source": CalendarYear.Source.ADMIN, "entered_by": actor, "notice": notice}
-    )
-    if not created:
+    calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
+    if calendar_year is None:
+        calendar_year = CalendarYear(year=year)
+    else:
         calendar_year.revision += 1
-        calendar_year.source = CalendarYear.Source.ADMIN
-        calendar_year.entered_by = actor
-        calendar_year.notice = notice
+    calendar_year.source = CalendarYear.Source.ADMIN
+    calendar_year.entered_by = actor
+    calendar_year.notice = notice
     calendar_year._history_user = actor
     calendar_year.save()
     calendar_year.days.all().delete()
