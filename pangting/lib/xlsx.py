@@ -1,0 +1,375 @@
+"""Excel ledgers (台账): streaming export and checked import, without Django.
+
+Exports use openpyxl's write-only mode, which writes each row to a temporary file as it
+arrives, so a province-wide ledger of hundreds of thousands of rows from a database cursor
+never sits in memory. Imports read with openpyxl's read-only mode and turn every way an
+upload can be wrong into a `WorkbookError` whose Chinese message tells the user what to fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import os
+import re
+import unicodedata
+import zipfile
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+CellValue = str | int | float | Decimal | bool | dt.date | dt.datetime | None
+
+# Chinese date formats, so that a date is a real Excel date (sortable, filterable) that
+# reads the way the offices write it.
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+DATETIME_FORMAT = 'yyyy"年"m"月"d"日" hh:mm'
+# Excel has no time zones: aware datetimes are shown in Beijing time.
+BEIJING = ZoneInfo("Asia/Shanghai")
+SHEET_TITLE_MAX = 31
+MAX_IMPORT_ROWS = 100_000
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_HEADER_BORDER = Border(bottom=Side(style="thin", color="808080"))
+_INVALID_TITLE_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+# The compound-document signature of .xls files and of password-protected .xlsx files.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class WorkbookError(ValueError):
+    """An uploaded workbook cannot be imported; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet to export: headers, rows (any iterable, consumed once) and widths.
+
+    `column_widths` are in Excel's units (about one Latin character, half a Chinese one);
+    without them each column is as wide as its header.
+    """
+
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence[CellValue]]
+    column_widths: Sequence[float] | None = None
+
+
+@dataclass(frozen=True)
+class ImportedRow(Mapping[str, CellValue]):
+    """One imported row: its values by header (or by the key the header maps to), and the
+    1-based row number in the workbook, so that an error can point the user at the row."""
+
+    row_number: int
+    values: dict[str, CellValue]
+
+    def __getitem__(self, key: str) -> CellValue:
+        return self.values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+# -- export ------------------------------------------------------------------------------
+
+
+def write_workbook(sheets: Iterable[Sheet], *, timezone: dt.tzinfo = BEIJING) -> bytes:
+    """Return an .xlsx file with `sheets`; see `stream_workbook` for the layout."""
+    buffer = io.BytesIO()
+    stream_workbook(sheets, buffer, timezone=timezone)
+    return buffer.getvalue()
+
+
+def stream_workbook(
+    sheets: Iterable[Sheet],
+    target: IO[bytes] | str | os.PathLike[str],
+    *,
+    timezone: dt.tzinfo = BEIJING,
+) -> None:
+    """Write an .xlsx file to `target` (a path or a binary file object), row by row.
+
+    Each sheet gets a bold, shaded header row that stays frozen while scrolling and has a
+    filter, the given column widths, and rows as they come from `rows`: memory use does
+    not grow with the number of rows. Dates and datetimes become real Excel dates in a
+    Chinese format; text that starts with "=" stays text (never a formula).
+    """
+    workbook = Workbook(write_only=True)
+    taken: list[str] = []
+    try:
+        for sheet in sheets:
+            title = sanitize_sheet_title(sheet.title, taken)
+            taken.append(title)
+            worksheet = workbook.create_sheet(title)
+            _write_sheet(worksheet, sheet, timezone)
+    except BaseException:
+        _discard(workbook)
+        raise
+    if not taken:
+        raise ValueError("工作簿至少需要一个工作表。")
+    workbook.save(target)
+
+
+def _discard(workbook: Workbook) -> None:
+    """Finish and delete the temporary files of an export that failed halfway.
+
+    A write-only sheet streams its rows into a temporary file through an open XML writer;
+    left alone, the writer breaks when garbage-collected and the file stays in /tmp.
+    """
+    for worksheet in workbook.worksheets:
+        with contextlib.suppress(Exception):
+            if not worksheet.closed:
+                worksheet.close()
+        writer = getattr(worksheet, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.cleanup()
+
+
+def sanitize_sheet_title(title: str, taken: Collection[str] = ()) -> str:
+    """Make `title` a valid, unique Excel sheet name.
+
+    Excel refuses names longer than 31 characters, containing [ ] : * ? / \\, starting or
+    ending with an apostrophe, or equal (ignoring case) to another sheet's name; "History"
+    is reserved. Forbidden characters become "_" and duplicates get "(2)", "(3)"...
+    """
+    cleaned = _INVALID_TITLE_CHARS.sub("_", title or "").strip().strip("'").strip()
+    cleaned = cleaned[:SHEET_TITLE_MAX].strip() or "Sheet"
+    if cleaned.casefold() == "history":
+        cleaned = f"{cleaned}_"
+    used = {name.casefold() for name in taken}
+    candidate, number = cleaned, 2
+    while candidate.casefold() in used:
+        suffix = f"({number})"
+        candidate = cleaned[: SHEET_TITLE_MAX - len(suffix)] + suffix
+        number += 1
+    return candidate
+
+
+def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet, timezone: dt.tzinfo) -> None:
+    """Column widths and frozen header first (write-only sheets need them before any row)."""
+    headers = [str(header) for header in sheet.headers]
+    if not headers:
+        raise ValueError(f"工作表“{sheet.title}”没有表头。")
+    widths = list(sheet.column_widths) if sheet.column_widths is not None else [_width_for(h) for h in headers]
+    if len(widths) != len(headers):
+        raise ValueError(f"工作表“{sheet.title}”的列宽个数（{len(widths)}）与表头个数（{len(headers)}）不一致。")
+    for index, width in enumerate(widths, start=1):
+        worksheet.column_dimensions[get_column_letter(index)].width = width
+    worksheet.freeze_panes = "A2"
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(worksheet, value=_clean_text(header))
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = _HEADER_ALIGNMENT
+        cell.border = _HEADER_BORDER
+        header_cells.append(cell)
+    worksheet.append(header_cells)
+    converter = _CellConverter(worksheet, timezone)
+    count = 0
+    for count, row in enumerate(sheet.rows, start=1):
+        if len(row) > len(headers):
+            raise ValueError(f"工作表“{sheet.title}”第{count + 1}行有{len(row)}列，多于表头的{len(headers)}列。")
+        worksheet.append([converter.convert(column, value) for column, value in enumerate(row)])
+    last_column = get_column_letter(len(headers))
+    worksheet.auto_filter.ref = f"A1:{last_column}{count + 1}"
+
+
+class _CellConverter:
+    """Turn values into what openpyxl should write; numbers and plain text pass untouched.
+
+    A write-only sheet writes each appended row before `append` returns, so one styled
+    cell per column can be reused for every date: creating and styling a cell per date
+    would make a date-heavy ledger much slower to export.
+    """
+
+    _PLAIN = frozenset({int, float, Decimal, bool, type(None)})
+
+    def __init__(self, worksheet: WriteOnlyWorksheet, timezone: dt.tzinfo) -> None:
+        self._worksheet = worksheet
+        self._timezone = timezone
+        self._date_cells: dict[tuple[int, str], WriteOnlyCell] = {}
+
+    def convert(self, column: int, value: object) -> object:
+        if type(value) in self._PLAIN:
+            return value
+        if isinstance(value, str):
+            text = _clean_text(str(value))
+            if text.startswith("="):
+                cell = WriteOnlyCell(self._worksheet, value=text)
+                cell.data_type = "s"  # openpyxl would otherwise store it as a formula
+                return cell
+            return text
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(self._timezone).replace(tzinfo=None)
+            return self._date_cell(column, value, DATETIME_FORMAT)
+        if isinstance(value, dt.date):
+            return self._date_cell(column, value, DATE_FORMAT)
+        if isinstance(value, bool | int | float | Decimal):  # IntEnum and the like
+            return value
+        return _clean_text(str(value))
+
+    def _date_cell(self, column: int, value: dt.date, number_format: str) -> WriteOnlyCell:
+        cell = self._date_cells.get((column, number_format))
+        if cell is None:
+            cell = WriteOnlyCell(self._worksheet)
+            cell.number_format = number_format
+            self._date_cells[(column, number_format)] = cell
+        cell.value = value
+        return cell
+
+
+def _clean_text(text: str) -> str:
+    """Drop control characters, which Excel refuses (openpyxl would raise)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text) if ILLEGAL_CHARACTERS_RE.search(text) else text
+
+
+def _width_for(header: str) -> float:
+    """A column as wide as its header, Chinese characters counting double, at least 10."""
+    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in header)
+    return max(10.0, units + 4.0)
+
+
+# -- import ------------------------------------------------------------------------------
+
+
+def read_sheet(
+    data: bytes,
+    *,
+    expected_headers: Sequence[str] | Mapping[str, str],
+    sheet: str | None = None,
+    header_search_rows: int = 10,
+    max_rows: int = MAX_IMPORT_ROWS,
+) -> list[ImportedRow]:
+    """Read the rows under the expected headers of an uploaded .xlsx.
+
+    The header row is looked for in the first `header_search_rows` rows (offices put a
+    title above the table); columns are matched by header text, ignoring spaces, line
+    breaks and a "*" marking required columns, and may come in any order; other columns
+    are ignored. `expected_headers` may map each header to the key the rows should use.
+    Rows whose expected cells are all empty are skipped. Values: text stripped, whole
+    numbers as int, dates without a time as `date`. Formulas give their cached values.
+
+    Every problem raises `WorkbookError` with a message such as "第1行缺少表头：电话".
+    """
+    keys = dict(expected_headers) if isinstance(expected_headers, Mapping) else {h: h for h in expected_headers}
+    if not keys:
+        raise ValueError("expected_headers must name at least one column")
+    if not data:
+        raise WorkbookError("上传的文件是空的。")
+    if data.startswith(_OLE_SIGNATURE):
+        raise WorkbookError(
+            "这是旧版 Excel（.xls）文件或加密的工作簿，请在 Excel 中“另存为”不加密的 .xlsx 文件后再上传。"
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise WorkbookError("文件不是 Excel 工作簿（.xlsx），请检查上传的文件。")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError) as error:
+        raise WorkbookError(
+            "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏，请在 Excel 中重新保存后上传。"
+        ) from error
+    try:
+        return _read_rows(workbook, keys, sheet, header_search_rows, max_rows)
+    except (KeyError, ValueError, TypeError, SyntaxError, zipfile.BadZipFile) as error:
+        if isinstance(error, WorkbookError):
+            raise
+        raise WorkbookError("工作簿内容无法读取，可能已损坏，请在 Excel 中重新保存后上传。") from error
+    finally:
+        workbook.close()
+
+
+def _read_rows(
+    workbook: Workbook, keys: dict[str, str], sheet: str | None, header_search_rows: int, max_rows: int
+) -> list[ImportedRow]:
+    if sheet is None:
+        if not workbook.worksheets:
+            raise WorkbookError("工作簿中没有工作表。")
+        worksheet = workbook.worksheets[0]
+    elif sheet in workbook.sheetnames:
+        worksheet = workbook[sheet]
+    else:
+        raise WorkbookError(f"工作簿中没有名为“{sheet}”的工作表（现有：{'、'.join(workbook.sheetnames)}）。")
+    # Files written by other programs often carry a wrong <dimension>, which would make a
+    # read-only sheet cut off columns; ignore it.
+    worksheet.reset_dimensions()
+    rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+    expected = {_normalize_header(header): header for header in keys}
+    columns: dict[str, int] | None = None
+    best: tuple[int, int, list[str]] | None = None  # (matches, row number, missing)
+    for row_number, values in rows:
+        found = _header_columns(values, expected, row_number)
+        if len(found) == len(expected):
+            columns = found
+            break
+        if found and (best is None or len(found) > best[0]):
+            best = (len(found), row_number, [h for n, h in expected.items() if n not in found])
+        if row_number >= header_search_rows:
+            break
+    if columns is None:
+        if best is not None:
+            raise WorkbookError(f"第{best[1]}行缺少表头：{'、'.join(best[2])}。请使用系统提供的模板，不要修改表头。")
+        wanted = "、".join(f"“{h}”" for h in keys)
+        raise WorkbookError(f"前{header_search_rows}行中没有找到表头（应包含{wanted}）。请使用系统提供的模板。")
+    result: list[ImportedRow] = []
+    for row_number, values in rows:
+        record = {
+            keys[header]: _value(values[index] if index < len(values) else None)
+            for header, index in ((expected[n], i) for n, i in columns.items())
+        }
+        if all(value is None for value in record.values()):
+            continue
+        if len(result) >= max_rows:
+            raise WorkbookError(f"数据超过{max_rows}行，请分成多个文件上传。")
+        result.append(ImportedRow(row_number, record))
+    return result
+
+
+def _header_columns(values: Sequence[object], expected: dict[str, str], row_number: int) -> dict[str, int]:
+    """Map the normalized expected headers found in this row to their column indexes."""
+    found: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        name = _normalize_header(str(value))
+        if name not in expected:
+            continue
+        if name in found:
+            first, second = get_column_letter(found[name] + 1), get_column_letter(index + 1)
+            raise WorkbookError(f"第{row_number}行的表头“{expected[name]}”出现了两次（{first}列和{second}列）。")
+        found[name] = index
+    return found
+
+
+def _normalize_header(text: str) -> str:
+    """Compare headers without spaces, line breaks or the * that marks required columns."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace()).strip("*")
+
+
+def _value(value: object) -> CellValue:
+    """Tidy a cell value: stripped text (empty → None), whole floats as int, bare dates as date."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    if value is None or isinstance(value, bool | int | float | Decimal | dt.date):
+        return value
+    return str(value)
