@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -13,6 +14,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import policy, services
+
+LOCKED_OUT = "由于连续多次登录失败，该账号已被临时锁定。请30分钟后再试，或联系安全管理员解锁。"
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Documents `Authorization: Bearer <token>` in the schema (clients and the fuzz tests read it)."""
+
+    target_class = "pangting.accounts.api_auth.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token 获取的令牌"}
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -34,6 +47,7 @@ class TokenView(APIView):
                 "TokenResponse", {"token": serializers.CharField(), "expires_in_days": serializers.IntegerField()}
             ),
             400: inline_serializer("TokenError", {"detail": serializers.CharField()}),
+            429: inline_serializer("TokenLockedOut", {"detail": serializers.CharField()}),
         },
         auth=[],
     )
@@ -46,6 +60,10 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                # Axes would answer with its HTML lockout page; an API client gets JSON instead.
+                request._request.axes_locked_out = False
+                return Response({"detail": LOCKED_OUT}, status=status.HTTP_429_TOO_MANY_REQUESTS)
             return Response({"detail": "用户名或密码不正确，或账号已被临时锁定。"}, status=status.HTTP_400_BAD_REQUEST)
         from django.conf import settings
 

@@ -32,7 +32,7 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
@@ -74,7 +74,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.ACCOUNTS_MANAGE)
-    form = UserCreateForm(request.POST or None, people=Person.objects.filter(user__isnull=True))
+    form = UserCreateForm(
+        request.POST if request.method == "POST" else None, people=Person.objects.filter(user__isnull=True)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             user = services.create_user(
@@ -96,7 +98,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     policy.require(request.user, A.ACCOUNTS_MANAGE)
     account = _get_user(pk)
-    form = RoleAssignForm(request.POST or None, organizations=Organization.objects.all())
+    form = RoleAssignForm(request.POST if request.method == "POST" else None, organizations=Organization.objects.all())
     if request.method == "POST" and form.is_valid():
         try:
             services.assign_role(

@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from pangting.accounts import policy
 from pangting.core.api_views import ScopedReadOnlyViewSet, ScopedViewSetMixin, as_drf_error
+from pangting.core.views import parse_id
 from pangting.lib.phone import is_valid_phone, normalize_phone
 
 from . import services
@@ -107,9 +108,8 @@ class OrganizationViewSet(
 
     def get_queryset(self) -> Any:
         qs = super().get_queryset()
-        parent = self.request.query_params.get("parent", "")
-        if parent.isdigit():
-            qs = qs.filter(parent_id=int(parent))
+        if (parent := parse_id(self.request.query_params.get("parent"))) is not None:
+            qs = qs.filter(parent_id=parent)
         return qs
 
     def perform_create(self, serializer: OrganizationSerializer) -> None:
@@ -153,10 +153,10 @@ class PersonViewSet(
 
     def get_queryset(self) -> Any:
         qs = super().get_queryset()
-        org = self.request.query_params.get("organization", "")
+        org = parse_id(self.request.query_params.get("organization"))
         query = self.request.query_params.get("q", "").strip()
-        if org.isdigit():
-            qs = qs.filter(organization_id=int(org))
+        if org is not None:
+            qs = qs.filter(organization_id=org)
         if query:
             qs = qs.filter(name__contains=query) | qs.filter(post__contains=query)
         return qs

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core.audit import record_event
+from pangting.core.views import parse_id
 
 from . import services
 from .forms import ConflictForm, LinkForm, MemberForm, OrganizationForm, PersonForm
@@ -36,6 +37,7 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 
 @login_required
 def organization_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.DIRECTORY_VIEW)  # no menu entry, no page: 404 like the rest
     orgs = list(
         Organization.objects.for_user(request.user)
         .annotate(people_count=Count("people", filter=Q(people__deleted_at__isnull=True)))
@@ -76,10 +78,11 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     org = policy.get_for_user(Organization, request.user, pk, A.DIRECTORY_CHANGE) if pk else None
+    policy.require(request.user, A.DIRECTORY_CHANGE)  # the empty form too: no form without the right
     parents = Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE)
     if org is not None:
         parents = parents.exclude(path__startswith=org.path)
-    form = OrganizationForm(request.POST or None, instance=org, parents=parents)
+    form = OrganizationForm(request.POST if request.method == "POST" else None, instance=org, parents=parents)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in form.Meta.fields}
         try:
@@ -112,13 +115,14 @@ def organization_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.DIRECTORY_VIEW)
     people = Person.objects.for_user(request.user).select_related("organization")
     query = request.GET.get("q", "").strip()
     org_id = request.GET.get("org", "")
     if query:
         people = people.filter(Q(name__contains=query) | Q(post__contains=query) | Q(staff_no=query))
-    if org_id.isdigit():
-        people = people.filter(organization_id=int(org_id))
+    if (org_pk := parse_id(org_id)) is not None:
+        people = people.filter(organization_id=org_pk)
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)
@@ -165,9 +169,15 @@ def person_phone(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     person = policy.get_for_user(Person, request.user, pk, A.DIRECTORY_CHANGE) if pk else None
+    policy.require(request.user, A.DIRECTORY_CHANGE)
     organizations = Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE)
     initial = {"organization": request.GET.get("org")} if person is None else None
-    form = PersonForm(request.POST or None, instance=person, organizations=organizations, initial=initial)
+    form = PersonForm(
+        request.POST if request.method == "POST" else None,
+        instance=person,
+        organizations=organizations,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             person = services.save_person(form.instance, actor=request.user)
@@ -182,6 +192,7 @@ def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def link_list(request: HttpRequest) -> HttpResponse:
     """校领导联系二级学院安排表 and liaisons, current and past (teams change, R-O17)."""
+    policy.require(request.user, A.DIRECTORY_VIEW)
     show_all = request.GET.get("all") == "1"
     leader_links = LeaderLink.objects.for_user(request.user).select_related("leader", "unit")
     liaisons = LiaisonAssignment.objects.for_user(request.user).select_related("liaison", "unit")

@@ -153,6 +153,9 @@ def enter_year(
     return calendar_year
 
 
+MAX_SPAN_DAYS = 31  # the longest official holiday run is 8–9 days
+
+
 def parse_day_lines(text: str, *, field: str) -> dict[dt.date, str]:
     """Parse lines like `2027-01-01 元旦` or `2027-02-05~2027-02-11 春节` (ranges inclusive)."""
     result: dict[dt.date, str] = {}
@@ -173,6 +176,10 @@ def parse_day_lines(text: str, *, field: str) -> dict[dt.date, str]:
             continue
         if end < start:
             errors.append(f"{field}第{number}行的结束日期早于开始日期。")
+            continue
+        if (end - start).days >= MAX_SPAN_DAYS:
+            # A typo like 2027-01-01~9999-12-31 would otherwise expand to millions of days.
+            errors.append(f"{field}第{number}行的日期范围超过{MAX_SPAN_DAYS}天，请检查是否写错。")
             continue
         day = start
         while day <= end:
