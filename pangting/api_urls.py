@@ -2,10 +2,14 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from pangting.accounts.api import MeView, TokenView
+from pangting.observation import api as observation_api
 from pangting.orgs import api as orgs_api
+from pangting.study import api as study_api
+from pangting.workdays.api import CalendarYearsView, DeadlineView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("organizations", orgs_api.OrganizationViewSet, basename="organization")
@@ -13,11 +17,34 @@ router.register("people", orgs_api.PersonViewSet, basename="person")
 router.register("study-groups", orgs_api.StudyGroupViewSet, basename="studygroup")
 router.register("leader-links", orgs_api.LeaderLinkViewSet, basename="leaderlink")
 router.register("liaisons", orgs_api.LiaisonViewSet, basename="liaison")
+router.register("study-sessions", study_api.StudySessionViewSet, basename="studysession")
+router.register("study-plans", study_api.StudyPlanViewSet, basename="studyplan")
+router.register("self-study-plans", study_api.SelfStudyPlanViewSet, basename="selfstudyplan")
+router.register("self-study-records", study_api.SelfStudyRecordViewSet, basename="selfstudyrecord")
+router.register("reflections", study_api.ReflectionViewSet, basename="reflection")
+router.register("secretary-trainings", study_api.SecretaryTrainingViewSet, basename="secretarytraining")
+router.register("meeting-frequency-rules", study_api.FrequencyRuleViewSet, basename="meetingfrequencyrule")
+router.register("observation/visits", observation_api.VisitViewSet, basename="observation-visit")
+router.register("observation/records", observation_api.RecordViewSet, basename="observation-record")
+router.register("observation/feedback", observation_api.FeedbackViewSet, basename="observation-feedback")
+router.register(
+    "observation/rectifications", observation_api.RectificationViewSet, basename="observation-rectification"
+)
+router.register("observation/cross", observation_api.CrossObservationViewSet, basename="observation-cross")
+router.register("observation/practices", observation_api.PracticeViewSet, basename="observation-practice")
+router.register("observation/invitations", observation_api.InvitationViewSet, basename="observation-invitation")
 
 urlpatterns = [
     path("auth/token", TokenView.as_view(), name="api-token"),
     path("me", MeView.as_view(), name="api-me"),
-    path("schema", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("calendar/deadline", DeadlineView.as_view(), name="api-deadline"),
+    path("calendar/years", CalendarYearsView.as_view(), name="api-calendar-years"),
+    # Signed-in users only, like the rest of the API (drf-spectacular serves them to anyone by default).
+    path("schema", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
+    path(
+        "docs",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[IsAuthenticated]),
+        name="api-docs",
+    ),
     path("", include(router.urls)),
 ]

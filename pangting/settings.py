@@ -57,13 +57,15 @@ INSTALLED_APPS = [
     "pangting.workdays",
     "pangting.orgs",
     "pangting.accounts",
+    "pangting.study",
+    "pangting.observation",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "pangting.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -234,6 +236,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the visit states wherever they appear (state, from_state, to_state).
+    "ENUM_NAME_OVERRIDES": {"VisitStateEnum": "pangting.observation.models.State"},
 }
 PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)
 
@@ -241,6 +245,10 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pangting@localhost")
+# Daily reminders (observation/reminders.py): absolute links in messages, optional group robots.
+PANGTING_BASE_URL = env_str("PANGTING_BASE_URL", "")
+PANGTING_DINGTALK_WEBHOOK = env_str("PANGTING_DINGTALK_WEBHOOK", "")
+PANGTING_WECOM_WEBHOOK = env_str("PANGTING_WECOM_WEBHOOK", "")
 
 LOGGING = {
     "version": 1,
@@ -255,6 +263,15 @@ PANGTING_NAVIGATION = [
     (_("组织架构"), "orgs:organization_list", "directory.view"),
     (_("人员"), "orgs:person_list", "directory.view"),
     (_("领导联系单位"), "orgs:link_list", "directory.view"),
+    (_("学习会"), "study:session_list", "study.view"),
+    (_("我的学习"), "study:my_study", "study.participate"),
+    (_("学习计划"), "study:plan_list", "study.view"),
+    (_("三会一课"), "study:branch_overview", "study.view"),
+    (_("巡听旁听"), "observation:visit_list", "observation.view"),
+    (_("旁听计划"), "observation:plan_detail", "observation.manage"),
+    (_("应邀旁听"), "observation:invitation_list", "observation.reply"),
+    (_("交叉旁听"), "observation:cross_list", "observation.view"),
+    (_("典型经验"), "observation:practice_list", "observation.view"),
     (_("工作日日历"), "workdays:calendar", None),
     (_("账号与角色"), "accounts:user_list", "accounts.manage"),
     (_("审计日志"), "accounts:audit_log", "audit.view"),
@@ -265,4 +282,15 @@ PANGTING_TODO_PROVIDERS = [
     "pangting.workdays.todos.calendar_todos",
     "pangting.orgs.todos.directory_todos",
     "pangting.accounts.todos.account_todos",
+    "pangting.study.todos.study_todos",
+    "pangting.observation.todos.observation_todos",
+]
+
+# Later apps widen a role's reach without the policy importing them (see policy._extension_paths).
+PANGTING_REACH_EXTENSIONS = ["pangting.observation.services.team_reach_paths"]
+
+# Functions (dotted paths) that extend the demo university; each receives the context dict.
+PANGTING_DEMO_EXTENSIONS = [
+    "pangting.study.demo.extend_demo",
+    "pangting.observation.demo.extend_demo",  # after study: links visits to its sessions
 ]

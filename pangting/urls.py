@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("pangting.accounts.urls")),
     path("orgs/", include("pangting.orgs.urls")),
     path("calendar/", include("pangting.workdays.urls")),
+    path("study/", include("pangting.study.urls")),
+    path("observation/", include("pangting.observation.urls")),
     path("api/v1/", include("pangting.api_urls")),
     path("admin/", admin.site.urls),
 ]

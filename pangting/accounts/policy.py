@@ -21,9 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.module_loading import import_string
 
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization
 
@@ -50,6 +52,10 @@ class Action(enum.StrEnum):
     PERSON_PHONE = "person.phone"
     STUDY_VIEW = "study.view"
     STUDY_CHANGE = "study.change"
+    # A member acting for themselves: QR check-in, own self-study, reflections (study app).
+    STUDY_PARTICIPATE = "study.participate"
+    # The propaganda department receiving and acknowledging units' annual plans (R-S1).
+    STUDY_SUPERVISE = "study.supervise"
     OBSERVATION_VIEW = "observation.view"
     OBSERVATION_MANAGE = "observation.manage"
     OBSERVATION_RECORD = "observation.record"
@@ -71,6 +77,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.DIRECTORY_IMPORT: E.SUBTREE,
         A.PERSON_PHONE: E.SUBTREE,
         A.STUDY_VIEW: E.SUBTREE,
+        A.STUDY_SUPERVISE: E.SUBTREE,
         A.OBSERVATION_VIEW: E.SUBTREE,
         A.OBSERVATION_MANAGE: E.SUBTREE,
         A.REPORTS_VIEW: E.SUBTREE,
@@ -94,12 +101,14 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.PERSON_PHONE: E.SUBTREE,
         A.STUDY_VIEW: E.SUBTREE,
         A.STUDY_CHANGE: E.SUBTREE,
+        A.STUDY_PARTICIPATE: E.SUBTREE,
         A.OBSERVATION_VIEW: E.SUBTREE,
         A.OBSERVATION_REPLY: E.SUBTREE,
     },
     Role.MEMBER: {
         A.DIRECTORY_VIEW: E.OWN,
         A.STUDY_VIEW: E.OWN,
+        A.STUDY_PARTICIPATE: E.OWN,
     },
     Role.LEADERSHIP_VIEWER: {
         A.DIRECTORY_VIEW: E.SUBTREE,
@@ -192,6 +201,22 @@ def _linked_paths(user: Any, model: type[LeaderLink] | type[LiaisonAssignment], 
     )
 
 
+def _extension_paths(user: Any, extent: Extent) -> set[str]:
+    """Paths later apps add to an extent (e.g. a team leader reaches the unit of his visit).
+
+    Later apps name functions in `settings.PANGTING_REACH_EXTENSIONS`; the policy calls
+    them without importing those apps, keeping the dependencies one-way.
+    """
+    cache = _cache(user)
+    key = f"ext:{extent.value}"
+    if key not in cache:
+        paths: set[str] = set()
+        for dotted in getattr(settings, "PANGTING_REACH_EXTENSIONS", []):
+            paths |= set(import_string(dotted)(user, extent.value))
+        cache[key] = paths
+    return cache[key]
+
+
 def reach(user: Any, action: Action | str) -> Reach:
     """How far `action` reaches for `user`: the union over the user's roles."""
     action = Action(action)
@@ -213,9 +238,9 @@ def reach(user: Any, action: Action | str) -> Reach:
         elif extent is Extent.OWN:
             org_ids.add(assignment.organization_id)
         elif extent is Extent.LINKED:
-            prefixes |= _linked_paths(user, LeaderLink, "leader_id")
+            prefixes |= _linked_paths(user, LeaderLink, "leader_id") | _extension_paths(user, extent)
         elif extent is Extent.LIAISED:
-            prefixes |= _linked_paths(user, LiaisonAssignment, "liaison_id")
+            prefixes |= _linked_paths(user, LiaisonAssignment, "liaison_id") | _extension_paths(user, extent)
     result = Reach(everything, frozenset(_minimal(prefixes)), frozenset(org_ids))
     cache[key] = result
     return result

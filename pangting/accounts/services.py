@@ -63,7 +63,8 @@ def assign_role(
 
 @transaction.atomic
 def revoke_role(assignment: RoleAssignment, *, actor: Any) -> None:
-    assignment.valid_until = timezone.localdate()
+    # Roles count as current through their last day; a revoked role must stop now, not at midnight.
+    assignment.valid_until = timezone.localdate() - dt.timedelta(days=1)
     assignment._history_user = actor
     assignment.save(update_fields=["valid_until", "updated_at"])
     record_event(actor, "accounts.revoke_role", target=assignment.user.username, detail={"role": assignment.role})

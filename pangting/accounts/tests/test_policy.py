@@ -91,3 +91,13 @@ def test_it_asks_the_database_once_per_request_for_roles(world, django_assert_ma
         policy.can(user, A.DIRECTORY_VIEW)
         policy.can(user, A.PERSON_PHONE, world.unit_a)
         policy.can(user, A.STUDY_VIEW)
+
+
+def test_it_stops_a_revoked_role_at_once(world):
+    from pangting.accounts import services
+    from pangting.accounts.models import RoleAssignment
+
+    assignment = RoleAssignment.objects.get(user=world.secretary_a)
+    services.revoke_role(assignment, actor=world.secadmin)
+    world.secretary_a._pangting_policy = None
+    assert not Organization.objects.for_user(world.secretary_a).exists()

@@ -1,0 +1,542 @@
+"""Study API: everything the pages do, scoped by the policy; writes through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pangting.accounts import policy
+from pangting.core.api_views import ScopedViewSetMixin, as_drf_error
+from pangting.core.views import parse_id, parse_year
+from pangting.orgs.models import Organization, Person
+
+from . import rules, services
+from .models import (
+    AgendaItem,
+    Attendance,
+    MeetingFrequencyRule,
+    PlanTheme,
+    Reflection,
+    Reschedule,
+    SecretaryTraining,
+    SelfStudyPlan,
+    SelfStudyRecord,
+    Speech,
+    StudyPlan,
+    StudySession,
+)
+
+A = policy.Action
+
+
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except ValidationError as error:
+        raise as_drf_error(error) from error
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = AgendaItem
+        fields = ["id", "order", "kind", "kind_display", "title", "presenter"]
+        read_only_fields = ["id", "order"]
+
+
+class SpeechSerializer(serializers.ModelSerializer):
+    has_written_material = serializers.BooleanField(read_only=True)
+    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = Speech
+        fields = ["id", "order", "person", "speaker_name", "post", "outline", "written_text", "has_written_material"]
+        read_only_fields = ["order"]
+        extra_kwargs = {"id": {"read_only": False, "required": False}, "speaker_name": {"required": False}}
+
+
+class RescheduleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reschedule
+        fields = ["id", "from_starts_at", "from_ends_at", "to_starts_at", "to_ends_at", "reason", "created_at"]
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = [
+            "id", "person", "person_name", "post", "status", "status_display", "method", "checked_in_at",
+            "leave_reason", "makeup_done_on", "makeup_note",
+        ]  # fmt: skip
+
+
+class FactsSerializer(serializers.Serializer):
+    """`services.SessionFacts`; the rate as an exact fraction string and as a percentage text."""
+
+    participation_rate = serializers.SerializerMethodField()
+    participation_text = serializers.SerializerMethodField()
+    meets_participation = serializers.BooleanField(allow_null=True)
+    expected_count = serializers.IntegerField()
+    present_count = serializers.IntegerField()
+    leave_count = serializers.IntegerField()
+    absent_count = serializers.IntegerField()
+    has_first_agenda_item = serializers.BooleanField()
+    is_thematic = serializers.BooleanField()
+    written_speech_count = serializers.IntegerField()
+    speech_count = serializers.IntegerField()
+    led_by_secretary = serializers.BooleanField()
+    looks_like_work_meeting = serializers.BooleanField()
+    arrangement_submitted_late = serializers.BooleanField()
+    report_submitted_late = serializers.BooleanField()
+    reschedule_count = serializers.IntegerField()
+    makeup_pending_count = serializers.IntegerField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+    def get_participation_rate(self, facts: services.SessionFacts) -> str | None:
+        rate = facts.participation_rate
+        return None if rate is None else f"{rate.numerator}/{rate.denominator}"
+
+    def get_participation_text(self, facts: services.SessionFacts) -> str:
+        return rules.format_rate(facts.participation_rate)
+
+
+WRITABLE = [
+    "organization", "kind", "title", "content", "plan_theme", "starts_at", "ends_at", "place", "host", "host_post",
+    "led_by", "participants_note", "contact_name", "contact_phone", "lecturer_name", "lecturer_post",
+    "lecturer_person", "summary",
+]  # fmt: skip
+
+
+class StudySessionSerializer(serializers.ModelSerializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    host = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), allow_null=True, required=False)
+    led_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), allow_null=True, required=False)
+    lecturer_person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), allow_null=True, required=False)
+    plan_theme = serializers.PrimaryKeyRelatedField(queryset=PlanTheme.objects.all(), allow_null=True, required=False)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    agenda_items = AgendaItemSerializer(many=True, required=False)
+    speeches = SpeechSerializer(many=True, required=False)
+    reschedules = RescheduleSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = StudySession
+        fields = [
+            "id", *WRITABLE, "kind_display", "status", "status_display", "sequence", "group", "lecturer_vetting",
+            "vetting_note", "arrangement_due", "arrangement_submitted_at", "report_due", "report_submitted_at",
+            "attendance_closed_at", "cancel_reason", "agenda_items", "speeches", "reschedules",
+        ]  # fmt: skip
+        read_only_fields = [
+            "status", "sequence", "group", "lecturer_vetting", "vetting_note", "arrangement_due",
+            "arrangement_submitted_at", "report_due", "report_submitted_at", "attendance_closed_at", "cancel_reason",
+        ]  # fmt: skip
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        starts, ends = attrs.get("starts_at"), attrs.get("ends_at")
+        if starts and ends and ends <= starts:
+            raise serializers.ValidationError({"ends_at": "结束时间不能早于或等于开始时间。"})
+        return attrs
+
+
+SESSION_QS = StudySession.objects.select_related("organization").prefetch_related(
+    "agenda_items", "speeches", "reschedules"
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="学习会列表",
+        parameters=[
+            OpenApiParameter("organization", int, description="该组织及其下级的学习会"),
+            OpenApiParameter("kind", str, description="会议类型"),
+            OpenApiParameter("status", str, description="planned / held / cancelled"),
+            OpenApiParameter("year", int, description="年度"),
+        ],
+    )
+)
+class StudySessionViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """学习会 and 三会一课 meetings, with agenda, speakers, reschedules, attendance and facts."""
+
+    queryset = SESSION_QS
+    serializer_class = StudySessionSerializer
+    view_action = A.STUDY_VIEW
+    change_action = A.STUDY_CHANGE
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        if self.action == "checkin":
+            return policy.scope(SESSION_QS, self.request.user, A.STUDY_PARTICIPATE)
+        qs = super().get_queryset()
+        params = self.request.query_params
+        org = parse_id(params.get("organization"))
+        if org is not None:
+            target = Organization.objects.filter(pk=org).first()
+            qs = qs.filter(organization__path__startswith=target.path) if target else qs.none()
+        for name in ("kind", "status"):
+            if params.get(name):
+                qs = qs.filter(**{name: params[name]})
+        if (year := parse_year(params.get("year"))) is not None:
+            qs = qs.filter(starts_at__year=year)
+        return qs.order_by("-starts_at")
+
+    def _lists(self, data: dict[str, Any]) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if "agenda_items" in data:
+            extra["agenda"] = [dict(item) for item in data.pop("agenda_items")]
+        if "speeches" in data:
+            extra["speakers"] = [dict(item) for item in data.pop("speeches")]
+        return extra
+
+    def perform_create(self, serializer: StudySessionSerializer) -> None:
+        data = dict(serializer.validated_data)
+        self.require_change(data["organization"])
+        extra = self._lists(data)
+        serializer.instance = _call(
+            services.create_session,
+            actor=self.request.user,
+            organization=data.pop("organization"),
+            kind=data.pop("kind", "center_group"),
+            starts_at=data.pop("starts_at"),
+            ends_at=data.pop("ends_at"),
+            **extra,
+            **data,
+        )
+
+    def perform_update(self, serializer: StudySessionSerializer) -> None:
+        data = dict(serializer.validated_data)
+        session = serializer.instance
+        for name in ("organization", "kind"):
+            if name in data and data.pop(name) != getattr(session, name):
+                raise as_drf_error(ValidationError({name: "学习会的组织和类型创建后不能修改。"}))
+        extra = self._lists(data)
+        _call(services.update_session, session, actor=self.request.user, **extra, **data)
+
+    def _respond(self, session: StudySession) -> Response:
+        fresh = SESSION_QS.get(pk=session.pk)
+        return Response(StudySessionSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary="会议事实（参学率、第一议题、以会代学等）", responses=FactsSerializer)
+    @action(detail=True, methods=["get"])
+    def facts(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        return Response(FactsSerializer(services.session_facts(session)).data)
+
+    @extend_schema(summary="改期（须填写原因，R-S11）", request=None)
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        field = serializers.DateTimeField()
+        try:
+            starts = field.to_internal_value(request.data.get("starts_at"))
+            ends = field.to_internal_value(request.data.get("ends_at"))
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"starts_at": "请填写有效的新开始和结束时间。"}) from error
+        _call(
+            services.reschedule_session,
+            session,
+            actor=request.user,
+            starts_at=starts,
+            ends_at=ends,
+            reason=str(request.data.get("reason", "")),
+        )
+        return self._respond(session)
+
+    @extend_schema(summary="取消学习会", request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        _call(services.cancel_session, session, actor=request.user, reason=str(request.data.get("reason", "")))
+        return self._respond(session)
+
+    @extend_schema(summary="记录外请授课人审核（R-S9）", request=None)
+    @action(detail=True, methods=["post"])
+    def vet(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        approved = str(request.data.get("approved", "")).lower() in ("1", "true", "yes")
+        _call(
+            services.vet_lecturer,
+            session,
+            actor=request.user,
+            approved=approved,
+            note=str(request.data.get("note", "")),
+        )
+        return self._respond(session)
+
+    @extend_schema(summary="报送学习安排报送表（R-S10）", request=None)
+    @action(detail=True, methods=["post"], url_path="submit-arrangement")
+    def submit_arrangement(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        _call(services.submit_arrangement, session, actor=request.user)
+        return self._respond(session)
+
+    @extend_schema(summary="会后报送宣传部（R-S10）", request=None)
+    @action(detail=True, methods=["post"], url_path="submit-report")
+    def submit_report(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        _call(services.submit_report, session, actor=request.user)
+        return self._respond(session)
+
+    @extend_schema(summary="结束签到并确认考勤（R-S3）", request=None)
+    @action(detail=True, methods=["post"], url_path="close-attendance")
+    def close_attendance(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        _call(services.close_attendance, session, actor=request.user)
+        return self._respond(session)
+
+    @extend_schema(
+        summary="出勤：GET 列表；POST 登记 {person, status, leave_reason}（R-S3）",
+        request=None,
+        responses=AttendanceSerializer(many=True),
+    )
+    @action(detail=True, methods=["get", "post"])
+    def attendance(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        if request.method == "POST":
+            person = Person.objects.filter(pk=request.data.get("person")).first()
+            if person is None:
+                raise serializers.ValidationError({"person": "请指定有效的人员。"})
+            _call(
+                services.record_attendance,
+                session,
+                person,
+                actor=request.user,
+                status=str(request.data.get("status", "")),
+                leave_reason=str(request.data.get("leave_reason", "")),
+            )
+        rows = session.attendances.select_related("person").order_by("person__name")
+        return Response(AttendanceSerializer(rows, many=True).data)
+
+    @extend_schema(summary="本人扫码签到 {token}", request=None, responses=AttendanceSerializer)
+    @action(detail=True, methods=["post"])
+    def checkin(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        row = _call(services.check_in, session, str(request.data.get("token", "")), user=request.user)
+        return Response(AttendanceSerializer(row).data)
+
+
+class PlanThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanTheme
+        fields = ["id", "period_kind", "period", "theme", "materials"]
+        read_only_fields = ["id"]
+
+
+class StudyPlanSerializer(serializers.ModelSerializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    themes = PlanThemeSerializer(many=True, required=False)
+    is_late = serializers.BooleanField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = StudyPlan
+        fields = [
+            "id", "organization", "year", "kind", "title", "note", "status", "status_display", "due_on", "is_late",
+            "submitted_at", "acknowledged_at", "return_reason", "themes",
+        ]  # fmt: skip
+        read_only_fields = ["status", "due_on", "submitted_at", "acknowledged_at", "return_reason"]
+        extra_kwargs = {"title": {"required": False}}
+
+
+@extend_schema_view(list=extend_schema(summary="年度学习计划", parameters=[OpenApiParameter("year", int)]))
+class StudyPlanViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """年度学习计划 (R-S1) and branch 三会一课 plans (R-B5); submit, acknowledge, return."""
+
+    queryset = StudyPlan.objects.select_related("organization").prefetch_related("themes")
+    serializer_class = StudyPlanSerializer
+    view_action = A.STUDY_VIEW
+    change_action = A.STUDY_CHANGE
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        if self.action in ("acknowledge", "return_plan"):
+            return policy.scope(self.queryset, self.request.user, A.STUDY_SUPERVISE)
+        qs = super().get_queryset()
+        year = parse_year(self.request.query_params.get("year"))
+        return qs.filter(year=year) if year is not None else qs
+
+    def perform_create(self, serializer: StudyPlanSerializer) -> None:
+        data = dict(serializer.validated_data)
+        org = data.pop("organization")
+        self.require_change(org)
+        themes = [dict(t) for t in data.pop("themes", [])]
+        serializer.instance = _call(services.create_plan, org, actor=self.request.user, themes=themes, **data)
+
+    def perform_update(self, serializer: StudyPlanSerializer) -> None:
+        data = dict(serializer.validated_data)
+        plan = serializer.instance
+        themes = [dict(t) for t in data["themes"]] if "themes" in data else None
+        _call(
+            services.update_plan,
+            plan,
+            actor=self.request.user,
+            title=data.get("title", plan.title),
+            note=data.get("note", plan.note),
+            themes=themes,
+        )
+
+    def _transition(self, to: str) -> Response:
+        plan = self.get_object()
+        plan = _call(
+            services.transition_plan, plan, to, actor=self.request.user, reason=str(self.request.data.get("reason", ""))
+        )
+        return Response(StudyPlanSerializer(plan).data)
+
+    @extend_schema(summary="报送宣传部", request=None)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: Any = None) -> Response:
+        return self._transition(StudyPlan.Status.SUBMITTED)
+
+    @extend_schema(summary="宣传部确认", request=None)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: Any = None) -> Response:
+        return self._transition(StudyPlan.Status.ACKNOWLEDGED)
+
+    @extend_schema(summary="宣传部退回 {reason}", request=None)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_plan(self, request: Request, pk: Any = None) -> Response:
+        return self._transition(StudyPlan.Status.RETURNED)
+
+
+class OwnRecordsMixin:
+    """Self-study records: a member sees and writes their own; managers and supervisors read all in scope."""
+
+    request: Request
+
+    def get_queryset(self) -> Any:
+        user = self.request.user
+        qs = policy.scope(self.queryset, user, A.STUDY_VIEW)  # type: ignore[attr-defined]
+        visible = Q(pk__in=[])
+        for wide in (A.STUDY_CHANGE, A.STUDY_SUPERVISE, A.REPORTS_VIEW):
+            reach = policy.reach(user, wide)
+            if not reach.is_empty:
+                visible |= reach.q("organization")
+        if getattr(user, "person_id", None):
+            visible |= Q(person_id=user.person_id)
+        return qs.filter(visible)
+
+    def own_person(self) -> Person:
+        person = getattr(self.request.user, "person", None)
+        if person is None or not policy.can(self.request.user, A.STUDY_PARTICIPATE, person.organization):
+            raise NotFound("未找到。")
+        return person
+
+
+class SelfStudyPlanSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+
+    class Meta:
+        model = SelfStudyPlan
+        fields = ["id", "person", "person_name", "year", "goals", "tasks", "completed_on"]
+        read_only_fields = ["person"]
+
+
+class SelfStudyPlanViewSet(OwnRecordsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """个人自学计划 (R-S13): POST creates or updates the caller's plan for the year."""
+
+    queryset = SelfStudyPlan.objects.select_related("person")
+    serializer_class = SelfStudyPlanSerializer
+
+    def perform_create(self, serializer: SelfStudyPlanSerializer) -> None:
+        serializer.instance = _call(
+            services.save_self_study_plan, self.own_person(), actor=self.request.user, **serializer.validated_data
+        )
+
+
+class SelfStudyRecordSerializer(serializers.ModelSerializer):
+    session = serializers.PrimaryKeyRelatedField(queryset=StudySession.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = SelfStudyRecord
+        fields = ["id", "person", "studied_on", "material", "hours", "notes", "session"]
+        read_only_fields = ["person"]
+
+
+class SelfStudyRecordViewSet(OwnRecordsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """个人自学记录 (R-S7)."""
+
+    queryset = SelfStudyRecord.objects.select_related("person")
+    serializer_class = SelfStudyRecordSerializer
+
+    def perform_create(self, serializer: SelfStudyRecordSerializer) -> None:
+        serializer.instance = _call(
+            services.add_self_study_record, self.own_person(), actor=self.request.user, **serializer.validated_data
+        )
+
+
+class ReflectionSerializer(serializers.ModelSerializer):
+    session = serializers.PrimaryKeyRelatedField(queryset=StudySession.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = Reflection
+        fields = ["id", "person", "kind", "title", "text", "session", "written_on"]
+        read_only_fields = ["person", "written_on"]
+
+
+class ReflectionViewSet(OwnRecordsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """学习体会 / 学习小结 (R-S7, R-B4)."""
+
+    queryset = Reflection.objects.select_related("person")
+    serializer_class = ReflectionSerializer
+
+    def perform_create(self, serializer: ReflectionSerializer) -> None:
+        serializer.instance = _call(
+            services.add_reflection, self.own_person(), actor=self.request.user, **serializer.validated_data
+        )
+
+
+class SecretaryTrainingSerializer(serializers.ModelSerializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    trainees = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = SecretaryTraining
+        fields = ["id", "organization", "held_on", "title", "content", "hours", "trainees"]
+
+
+class SecretaryTrainingViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """支部书记培训 (R-B6)."""
+
+    queryset = SecretaryTraining.objects.select_related("organization").prefetch_related("trainees")
+    serializer_class = SecretaryTrainingSerializer
+    view_action = A.STUDY_VIEW
+    change_action = A.STUDY_CHANGE
+
+    def perform_create(self, serializer: SecretaryTrainingSerializer) -> None:
+        data = dict(serializer.validated_data)
+        org = data.pop("organization")
+        self.require_change(org)
+        serializer.instance = _call(services.record_training, org, actor=self.request.user, **data)
+
+
+class FrequencyRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingFrequencyRule
+        fields = ["id", "rule_code", "session_kind", "applies_to", "period", "min_count", "requires_agenda_kind"]
+
+
+class FrequencyRuleViewSet(viewsets.ReadOnlyModelViewSet):
+    """会议频次规则 (R-S2, R-B1 … R-B4), deployment-wide; readable by anyone who views study records."""
+
+    queryset = MeetingFrequencyRule.objects.filter(active=True)
+    serializer_class = FrequencyRuleSerializer
+
+    def get_queryset(self) -> Any:
+        if not policy.can(self.request.user, A.STUDY_VIEW):
+            return MeetingFrequencyRule.objects.none()
+        return super().get_queryset()

@@ -1,0 +1,391 @@
+"""Demo data for study: 2025–2026 for every demo unit, with the imperfections real units have.
+
+Called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS` with {"root", "units", "users"}.
+Deterministic (seeded). Everything goes through the services, with past timestamps passed
+explicitly, so the demo shows what the rules compute: some late forms (R-S10), some sessions
+below 90 % (R-S3), some without a first agenda item (R-S4), a few postponed twice (R-S11), a
+couple that were really work meetings (R-S8), plans filed late or not at all (R-S1), and
+branches that miss months of 三会一课 (R-B1 … R-B4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from pangting.accounts.models import User
+from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
+
+from . import services
+from .models import AgendaItem, Attendance, PlanKind, SessionKind, StudyPlan, StudySession
+
+K = AgendaItem.Kind
+
+THEMES_2025 = [
+    "学习贯彻习近平新时代中国特色社会主义思想",
+    "深入学习贯彻全国两会精神",
+    "深入贯彻中央八项规定精神学习教育",
+    "学习习近平总书记关于教育的重要论述",
+    "纪念中国人民抗日战争胜利80周年",
+    "学习《习近平谈治国理政》第五卷",
+    "学习习近平文化思想",
+    "学习贯彻党的二十届四中全会精神",
+    "学习习近平总书记关于职业教育的重要指示",
+    "加强意识形态工作责任制",
+    "推进教育强国建设",
+    "学习习近平经济思想",
+]
+THEMES_2026 = [
+    "学习贯彻党的二十届四中全会精神",
+    "学习领会“十五五”规划建议",
+    "深入学习贯彻全国两会精神",
+    "学习习近平总书记关于教育的重要论述",
+    "树立和践行正确政绩观",
+    "学习习近平法治思想",
+    "纪念中国共产党成立105周年",
+    "学习习近平生态文明思想",
+    "推进产教融合、科教融汇",
+    "学习习近平强军思想和国家安全观",
+    "全面从严治党与作风建设",
+    "年度学习总结与交流",
+]
+FIRST_ITEMS = [
+    "学习习近平总书记最新重要讲话精神",
+    "学习习近平总书记给职业院校学生的回信精神",
+    "学习习近平总书记在中央政治局集体学习时的重要讲话",
+    "学习习近平总书记关于教育工作的重要指示批示",
+]
+BUSINESS = ["部署本学期教学检查工作", "研究年度招生计划", "通报近期安全稳定工作", "传达学校工作会议精神"]
+PLACES = ["学院行政楼301会议室", "学院党员活动室", "图书馆报告厅", "学院二楼会议室"]
+OUTLINES = [
+    "结合分管工作谈学习体会，提出推进专业建设的三点举措",
+    "联系思想实际谈认识，查找工作中的差距和不足",
+    "围绕立德树人根本任务，谈如何把学习成果转化为育人实效",
+    "结合学生工作实际，谈加强意识形态阵地管理的思考",
+    "结合产教融合实践，谈服务地方经济发展的体会",
+]
+
+
+def _at(day: dt.date, hour: int = 14, minute: int = 30) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+class StudyDemo:
+    def __init__(self, context: dict[str, Any], seed: int = 2026) -> None:
+        self.random = random.Random(seed)  # noqa: S311  (demo data, seeded on purpose)
+        self.root: Organization = context["root"]
+        self.units: list[Organization] = context["units"]
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        self.secretary_users = {
+            u.person.organization_id: u
+            for u in User.objects.filter(role_assignments__role="study_secretary", person__isnull=False).select_related(
+                "person"
+            )
+        }
+
+    def actor(self, unit: Organization) -> Any:
+        return self.secretary_users.get(unit.pk)
+
+    @transaction.atomic
+    def build(self) -> None:
+        for index, unit in enumerate(self.units):
+            group = getattr(unit, "study_group", None)
+            if group is None:
+                continue
+            plans = {year: self.plan(unit, year, index) for year in (2025, 2026)}
+            self.center_group_sessions(unit, group, plans, index)
+            self.branches(unit, index)
+        self.self_study()
+
+    # -- plans (R-S1) ----------------------------------------------------------------------
+
+    def plan(self, unit: Organization, year: int, index: int) -> StudyPlan | None:
+        if year == 2026 and index in (6, 13):
+            return None  # two units never filed a 2026 plan
+        themes = THEMES_2025 if year == 2025 else THEMES_2026
+        plan = services.create_plan(
+            unit,
+            actor=self.actor(unit),
+            year=year,
+            themes=[
+                {
+                    "period_kind": "month",
+                    "period": m,
+                    "theme": t,
+                    "materials": "《习近平谈治国理政》相关篇目；学习强国专题",
+                }
+                for m, t in enumerate(themes, start=1)
+            ],
+        )
+        if year == 2026 and index == 9:
+            return plan  # still a draft
+        submitted = _at(dt.date(year, 1, self.random.randint(8, 28)), 10)
+        if index in (3, 11) or (year == 2026 and index == 16):
+            submitted = _at(dt.date(year, 2, self.random.randint(10, 27)), 10)  # late (R-S1)
+        StudyPlan.objects.filter(pk=plan.pk).update(
+            status=StudyPlan.Status.ACKNOWLEDGED if year == 2025 or index % 4 else StudyPlan.Status.SUBMITTED,
+            submitted_at=submitted,
+            acknowledged_at=submitted + dt.timedelta(days=3),
+        )
+        plan.refresh_from_db()
+        return plan
+
+    # -- center-group sessions (R-S2 … R-S12) -------------------------------------------------
+
+    def center_group_sessions(
+        self, unit: Organization, group: Any, plans: dict[int, StudyPlan | None], index: int
+    ) -> None:
+        members = list(group.current_members().select_related("person"))
+        leader = next((m.person for m in members if m.role == StudyGroupMember.Role.LEADER), None)
+        deputy = next((m.person for m in members if m.role == StudyGroupMember.Role.DEPUTY), None)
+        ordinary = [m.person for m in members if m.role == StudyGroupMember.Role.MEMBER]
+        secretary = next((m.person for m in members if m.role == StudyGroupMember.Role.SECRETARY), None)
+        actor = self.actor(unit)
+        for year in (2025, 2026):
+            plan = plans[year]
+            themes = list(plan.themes.all()) if plan else []
+            for month in range(1, 13):
+                if month in (2, 8) and self.random.random() < 0.7:
+                    continue  # winter and summer holidays: often no session
+                day = dt.date(year, month, self.random.choice((9, 12, 16, 19, 23, 26)))
+                while day.weekday() >= 5:
+                    day += dt.timedelta(days=1)
+                starts = _at(day, self.random.choice((9, 14, 15)), self.random.choice((0, 30)))
+                roll = self.random.random()
+                work_meeting = roll < 0.025
+                no_first = not work_meeting and roll < 0.09
+                theme = themes[month - 1] if themes and self.random.random() > 0.06 else None
+                title = theme.theme if theme else (BUSINESS[month % 4] if work_meeting else THEMES_2026[month - 1])
+                if work_meeting:
+                    agenda = [{"kind": K.BUSINESS, "title": t} for t in self.random.sample(BUSINESS, 3)]
+                    agenda.append({"kind": K.THEORY, "title": "传达上级文件"})
+                else:
+                    first = {"kind": K.FIRST_ITEM, "title": self.random.choice(FIRST_ITEMS)}
+                    first["presenter"] = leader.name if leader else ""
+                    agenda = [] if no_first else [first]
+                    agenda += [
+                        {"kind": K.THEORY, "title": f"集中学习：{title}"},
+                        {"kind": K.DISCUSSION, "title": "中心组成员交流研讨"},
+                    ]
+                speakers = []
+                for person in self.random.sample(ordinary, min(len(ordinary), self.random.randint(2, 4))):
+                    written = self.random.random() > 0.15
+                    speakers.append(
+                        {
+                            "person": person,
+                            "outline": self.random.choice(OUTLINES),
+                            "written_text": "（书面发言材料全文，略）" if written else "",
+                        }
+                    )
+                invited = self.random.random() < 0.08
+                led_by = leader if self.random.random() < 0.78 else deputy
+                session = services.create_session(
+                    actor=actor,
+                    organization=unit,
+                    kind=SessionKind.CENTER_GROUP,
+                    starts_at=starts,
+                    ends_at=starts + dt.timedelta(hours=2),
+                    title=title,
+                    content=f"围绕“{title}”开展集中学习和交流研讨",
+                    plan_theme=theme,
+                    place=self.random.choice(PLACES),
+                    host=leader,
+                    host_post=leader.post if leader else "",
+                    led_by=led_by,
+                    participants_note="中心组全体成员；各党支部书记列席",
+                    contact_name=secretary.name if secretary else "",
+                    contact_phone=secretary.phone if secretary else "",
+                    lecturer_name="省委党校教授" if invited else "",
+                    lecturer_post="中共浙江省委党校" if invited else "",
+                    agenda=agenda,
+                    speakers=speakers,
+                )
+                self.life_of(session, actor, postponed_twice=self.random.random() < 0.035)
+
+    def life_of(self, session: StudySession, actor: Any, *, postponed_twice: bool) -> None:
+        """Reschedules, vetting, the arrangement form, attendance, the report — as it happened."""
+        if postponed_twice:  # R-S11
+            for reason in ("与学校专项工作会议时间冲突", "党委书记外出参加上级会议"):
+                new_start = session.starts_at + dt.timedelta(days=self.random.choice((5, 7, 8)))
+                services.reschedule_session(
+                    session, actor=actor, starts_at=new_start, ends_at=new_start + dt.timedelta(hours=2), reason=reason
+                )
+                session.refresh_from_db()
+        if session.lecturer_name and (session.starts_at < self.now or self.random.random() < 0.5):
+            services.vet_lecturer(session, actor=actor, approved=True, note="授课内容已经党委审核")
+        if session.arrangement_due and session.arrangement_due <= self.today + dt.timedelta(days=5):
+            roll = self.random.random()
+            if roll < 0.8:
+                offset = -self.random.randint(0, 4)
+            elif roll < 0.94:
+                offset = self.random.randint(1, 2)  # late (R-S10)
+            else:
+                offset = None  # never sent
+            if offset is not None:
+                sent = _at(session.arrangement_due + dt.timedelta(days=offset), 16)
+                if sent <= self.now:
+                    services.submit_arrangement(session, actor=actor, at=sent)
+        if session.ends_at > self.now:
+            return
+        # Attendance: most units reach 90 %, some sessions fall below (R-S3). Marked in bulk
+        # (the demo replays hundreds of sessions; the history rows of the expected list exist,
+        # and the pages read the same fields the QR check-in and the sheet write).
+        low = self.random.random() < 0.12
+        present, leave = [], []
+        for row_id in session.attendances.values_list("pk", flat=True):
+            roll = self.random.random()
+            if roll < (0.2 if low else 0.012):
+                leave.append(row_id)
+            elif roll >= (0.28 if low else 0.016):
+                present.append(row_id)
+        Attendance.objects.filter(pk__in=present).update(
+            status=Attendance.Status.PRESENT,
+            method=Attendance.Method.QR,
+            checked_in_at=session.starts_at - dt.timedelta(minutes=self.random.randint(1, 20)),
+        )
+        for row_id in leave:
+            Attendance.objects.filter(pk=row_id).update(
+                status=Attendance.Status.LEAVE,
+                method=Attendance.Method.MANUAL,
+                leave_reason=self.random.choice(("因公出差", "参加上级培训", "病假", "外出招生宣传")),
+            )
+        services.close_attendance(session, actor=actor, at=session.ends_at + dt.timedelta(minutes=10))
+        for row in session.attendances.filter(status=Attendance.Status.LEAVE):
+            if self.random.random() < 0.75:
+                done = timezone.localdate(session.starts_at) + dt.timedelta(days=self.random.randint(2, 12))
+                if done <= self.today:
+                    services.record_makeup(row, actor=actor, done_on=done, note="自学会议材料并提交学习体会")
+        roll = self.random.random()
+        if session.report_due and roll < 0.9:
+            late = roll > 0.78
+            sent = _at(session.report_due + dt.timedelta(days=self.random.randint(1, 5) if late else -1), 11)
+            if sent <= self.now:
+                services.submit_report(session, actor=actor, at=max(sent, session.starts_at))
+        StudySession.objects.filter(pk=session.pk).update(
+            summary="学习会围绕主题开展集中学习和交流研讨，形成会议纪要。"
+        )
+
+    # -- branches' 三会一课 (R-B1 … R-B6) -----------------------------------------------------
+
+    def branches(self, unit: Organization, index: int) -> None:
+        if index > 1:
+            return  # the first two units keep their 三会一课 in the system; the rest still use paper
+        actor = self.actor(unit)
+        branches = list(Organization.objects.filter(parent=unit, kind=OrganizationKind.BRANCH))
+        leader = (
+            StudyGroupMember.objects.current()
+            .filter(group__organization=unit, role=StudyGroupMember.Role.LEADER)
+            .select_related("person")
+            .first()
+        )
+        for number, branch in enumerate(branches):
+            for year in (2025, 2026):
+                plan = services.create_plan(branch, actor=actor, year=year, kind=PlanKind.BRANCH)
+                if self.random.random() < 0.8:
+                    StudyPlan.objects.filter(pk=plan.pk).update(
+                        status=StudyPlan.Status.SUBMITTED, submitted_at=_at(dt.date(year, 1, 20), 9)
+                    )
+            for year in (2025, 2026):
+                for month in range(1, 13):
+                    first = dt.date(year, month, 1)
+                    if first > self.today:
+                        break
+                    kinds = [SessionKind.BRANCH_COMMITTEE, SessionKind.BRANCH_STUDY]
+                    if branch.has_party_groups:
+                        kinds.append(SessionKind.PARTY_GROUP_MEETING)
+                        if month % 3 == 0:
+                            kinds.append(SessionKind.MEMBER_MEETING)
+                    else:
+                        kinds.append(SessionKind.MEMBER_MEETING)
+                    if month % 3 == 2:
+                        kinds.append(SessionKind.PARTY_LECTURE)
+                    for kind in kinds:
+                        if self.random.random() < 0.08 + 0.05 * number:
+                            continue  # a missed month (R-B1 … R-B4 show it)
+                        day = first + dt.timedelta(days=self.random.randint(3, 25))
+                        starts = _at(day, 16, 0)
+                        if starts > self.now:
+                            continue
+                        org = branch
+                        if kind == SessionKind.PARTY_GROUP_MEETING:
+                            org = Organization.objects.filter(parent=branch).first() or branch
+                            if org == branch:
+                                continue
+                        lecturer = None
+                        if kind == SessionKind.PARTY_LECTURE and leader and month in (5, 11) and number == 0:
+                            lecturer = leader.person  # R-B3: the unit secretary lectures each semester
+                        agenda = [{"kind": K.THEORY, "title": "学习党章党规和习近平总书记重要讲话"}]
+                        if kind == SessionKind.BRANCH_STUDY and month % 3 == 0:
+                            agenda.append({"kind": K.DISCUSSION, "title": "专题研讨"})
+                        if kind == SessionKind.BRANCH_COMMITTEE:
+                            agenda = [{"kind": K.BUSINESS, "title": "研究支部月度工作"}, *agenda]
+                        session = services.create_session(
+                            actor=actor,
+                            organization=org,
+                            kind=kind,
+                            starts_at=starts,
+                            ends_at=starts + dt.timedelta(hours=1, minutes=30),
+                            title=f"{StudySession(kind=kind).get_kind_display()}（{month}月）",
+                            place="党员活动室",
+                            lecturer_name=lecturer.name if lecturer else "",
+                            lecturer_person=lecturer,
+                            agenda=agenda,
+                        )
+                        session.attendances.update(status=Attendance.Status.PRESENT, method=Attendance.Method.MANUAL)
+                        services.close_attendance(session, actor=actor, at=session.ends_at)
+        secretaries = list(Person.objects.filter(organization__in=branches, post="党支部书记"))
+        for year in (2025, 2026):
+            if year == 2026 and index in (2, 4):
+                continue  # not yet trained this year (R-B6)
+            services.record_training(
+                unit,
+                actor=actor,
+                held_on=dt.date(year, 4, 18),
+                title=f"{year}年党支部书记培训班",
+                content="支部工作条例、“三会一课”规范、党员教育管理",
+                trainees=secretaries,
+            )
+
+    # -- self-study (R-S7, R-S13) ----------------------------------------------------------
+
+    def self_study(self) -> None:
+        for user in User.objects.filter(role_assignments__role="member", person__isnull=False).select_related(
+            "person__organization"
+        ):
+            person = user.person
+            for year in (2025, 2026):
+                services.save_self_study_plan(
+                    person,
+                    actor=user,
+                    year=year,
+                    goals="研读《习近平谈治国理政》第五卷、《习近平关于教育的重要论述》；每月自学不少于8学时。",
+                    tasks="撰写学习体会4篇；在中心组学习会上作交流发言2次。",
+                    completed_on=dt.date(2025, 12, 20) if year == 2025 else None,
+                )
+            for attendance in Attendance.objects.filter(person=person, session__ends_at__lt=self.now)[:8]:
+                session = attendance.session
+                services.add_self_study_record(
+                    person,
+                    actor=user,
+                    studied_on=timezone.localdate(session.starts_at) - dt.timedelta(days=3),
+                    material=f"会前自学：{session.title}",
+                    hours=2,
+                    session=session,
+                )
+                services.add_reflection(
+                    person,
+                    actor=user,
+                    title=f"学习“{session.title}”的体会",
+                    text="通过学习，进一步加深了理解，要把学习成果转化为推动工作的实际成效。",
+                    session=session,
+                    written_on=timezone.localdate(session.starts_at) + dt.timedelta(days=2),
+                )
+
+
+def extend_demo(context: dict[str, Any]) -> None:
+    StudyDemo(context).build()

@@ -1,0 +1,238 @@
+"""Forms of the study pages. They parse; the services validate the rules and save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pangting.orgs.models import Organization, Person
+
+from .models import (
+    AgendaItem,
+    Attachment,
+    PlanKind,
+    PlanTheme,
+    Reflection,
+    SessionKind,
+    StudySession,
+)
+from .parameters import get_parameters
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _text(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = StudySession
+        fields = [
+            "organization", "kind", "title", "content", "plan_theme", "starts_at", "ends_at", "place",
+            "host", "host_post", "led_by", "participants_note", "contact_name", "contact_phone",
+            "lecturer_name", "lecturer_post", "lecturer_person", "summary",
+        ]  # fmt: skip
+        widgets = {
+            "starts_at": DATETIME,
+            "ends_at": DATETIME,
+            "content": _text(4),
+            "participants_note": _text(2),
+            "summary": _text(4),
+            "contact_phone": forms.TextInput(attrs={"type": "tel"}),
+        }
+
+    def __init__(self, *args: Any, organizations: Any, people: Any, themes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        for name in ("host", "led_by", "lecturer_person"):
+            self.fields[name].queryset = people
+        self.fields["plan_theme"].queryset = themes
+        self.fields["plan_theme"].label_from_instance = lambda t: f"{t.plan.year}年 {t.period_label}：{t.theme}"
+        self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        self.fields["ends_at"].input_formats = self.fields["starts_at"].input_formats
+        if self.instance.pk:
+            # The time changes only through a reschedule with a reason (R-S11).
+            for name in ("starts_at", "ends_at", "organization", "kind"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("改期请使用“改期”功能并填写原因（R-S11）。") if "at" in name else ""
+        else:
+            self.fields.pop("summary")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("结束时间不能早于或等于开始时间。"))
+        return data
+
+
+class AgendaItemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("议题类型"), choices=AgendaItem.Kind.choices)
+    title = forms.CharField(label=_("议程内容"), max_length=300, required=False)
+    presenter = forms.CharField(label=_("报告/领学人"), max_length=100, required=False)
+
+
+class SpeakerForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    person = forms.ModelChoiceField(label=_("发言人"), queryset=Person.objects.none(), required=False)
+    speaker_name = forms.CharField(label=_("发言人姓名"), max_length=50, required=False)
+    post = forms.CharField(label=_("职务"), max_length=100, required=False)
+    outline = forms.CharField(label=_("发言提纲"), widget=_text(2), required=False)
+    written_text = forms.CharField(label=_("书面发言材料"), widget=_text(3), required=False)
+    file = forms.FileField(label=_("或上传书面发言材料"), required=False)
+
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if people is not None:
+            self.fields["person"].queryset = people
+
+
+AgendaFormSet = formset_factory(AgendaItemForm, extra=0, can_delete=False)
+SpeakerFormSet = formset_factory(SpeakerForm, extra=0, can_delete=False)
+
+
+class RescheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("新开始时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
+    ends_at = forms.DateTimeField(label=_("新结束时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
+    reason = forms.CharField(label=_("改期原因"), max_length=300)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=300)
+
+
+class VettingForm(forms.Form):
+    approved = forms.TypedChoiceField(
+        label=_("审核结论"),
+        choices=[("1", _("审核通过")), ("0", _("审核未通过"))],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(label=_("审核意见"), max_length=300, required=False)
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=Attachment.Kind.choices)
+    file = forms.FileField(label=_("文件"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        params = get_parameters()
+        self.fields["file"].help_text = _("单个文件不超过 %(mb)s MB，类型：%(types)s。") % {
+            "mb": params.max_upload_mb,
+            "types": "、".join(params.upload_extensions),
+        }
+        self.fields["file"].widget.attrs["accept"] = ",".join("." + e for e in params.upload_extensions)
+
+
+class MakeupForm(forms.Form):
+    makeup_done_on = forms.DateField(label=_("补学日期"), widget=DATE)
+    makeup_note = forms.CharField(label=_("补学情况"), max_length=300)
+
+
+class AddAttendeeForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+
+class PlanForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none())
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    kind = forms.ChoiceField(label=_("类型"), choices=PlanKind.choices)
+    title = forms.CharField(label=_("标题"), max_length=200, required=False)
+    note = forms.CharField(label=_("说明"), widget=_text(3), required=False)
+
+    def __init__(self, *args: Any, organizations: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        if editing:
+            for name in ("organization", "year", "kind"):
+                self.fields[name].disabled = True
+                self.fields[name].required = False
+
+
+class ThemeForm(forms.Form):
+    period_kind = forms.ChoiceField(label=_("周期"), choices=PlanTheme.PeriodKind.choices)
+    period = forms.IntegerField(label=_("月份/季度"), min_value=1, max_value=12, required=False)
+    theme = forms.CharField(label=_("学习专题"), max_length=200, required=False)
+    materials = forms.CharField(label=_("学习材料"), widget=_text(2), required=False)
+
+
+ThemeFormSet = formset_factory(ThemeForm, extra=0)
+
+
+class SelfStudyPlanForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    goals = forms.CharField(label=_("学习目标与书目"), widget=_text(4))
+    tasks = forms.CharField(label=_("年度学习任务"), widget=_text(3), required=False)
+    completed_on = forms.DateField(label=_("完成年度任务日期"), widget=DATE, required=False)
+
+
+class SelfStudyRecordForm(forms.Form):
+    studied_on = forms.DateField(label=_("学习日期"), widget=DATE, initial=timezone.localdate)
+    material = forms.CharField(label=_("学习内容/篇目"), max_length=300)
+    hours = forms.DecimalField(label=_("学时"), min_value=0.5, max_value=24, decimal_places=1, initial=1)
+    notes = forms.CharField(label=_("学习笔记"), widget=_text(3), required=False)
+    session = forms.ModelChoiceField(label=_("为哪次学习会准备"), queryset=StudySession.objects.none(), required=False)
+
+    def __init__(self, *args: Any, sessions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions
+
+
+class ReflectionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=Reflection.Kind.choices)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    text = forms.CharField(label=_("正文"), widget=_text(8))
+    session = forms.ModelChoiceField(label=_("对应学习会"), queryset=StudySession.objects.none(), required=False)
+
+    def __init__(self, *args: Any, sessions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions
+
+
+class TrainingForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("组织单位"), queryset=Organization.objects.none())
+    held_on = forms.DateField(label=_("培训日期"), widget=DATE)
+    title = forms.CharField(label=_("培训主题"), max_length=200)
+    content = forms.CharField(label=_("培训内容"), widget=_text(3), required=False)
+    hours = forms.DecimalField(label=_("学时"), min_value=0.5, max_value=100, decimal_places=1, initial=2)
+    trainees = forms.ModelMultipleChoiceField(
+        label=_("参训支部书记"), queryset=Person.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, organizations: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        self.fields["trainees"].queryset = people
+
+
+class SessionFilterForm(forms.Form):
+    FLAGS = [
+        ("", _("全部")),
+        ("low_rate", _("参学率不达标")),
+        ("late", _("报送逾期")),
+        ("no_first_item", _("无第一议题")),
+        ("work_meeting", _("疑似以会代学")),
+        ("rescheduled", _("多次改期")),
+    ]
+    org = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none(), required=False)
+    kind = forms.ChoiceField(label=_("类型"), choices=[("", _("全部类型")), *SessionKind.choices], required=False)
+    status = forms.ChoiceField(
+        label=_("状态"), choices=[("", _("全部状态")), *StudySession.Status.choices], required=False
+    )
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+    month = forms.IntegerField(label=_("月份"), required=False, min_value=1, max_value=12)
+    flag = forms.ChoiceField(label=_("问题"), choices=FLAGS, required=False)
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = organizations

@@ -1,0 +1,619 @@
+"""Study: annual plans, sessions of every kind, agenda, speeches, attendance, self-study, 三会一课.
+
+One `StudySession` model serves every meeting the system tracks: the center group's study
+session (学习会, R-S2 … R-S12) and the branches' 三会一课 (R-B1 … R-B4). Everything a rule
+needs is stored as data, so that compliance can be computed rather than asserted: agenda
+items carry a kind (R-S4 第一议题, R-S8 business vs theory), speeches carry their written
+material (R-S6), reschedules are rows (R-S11), and the arrangement form and report carry
+their submission dates and the due dates computed from them (R-S10).
+
+Every record belongs to an organization (`policy_org_field`) and is read through
+`Model.objects.for_user(user)`; writes go through `services`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from pangting.core.models import RecordModel
+from pangting.orgs.models import Organization, Person, StudyGroup
+
+from .parameters import PARAMETER_CHOICES, parse_value
+
+VIEW = "study.view"
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+class StudyParameter(RecordModel):
+    """An administrator's override of one study parameter (see `parameters.py`)."""
+
+    key = models.CharField(_("参数"), max_length=40, choices=PARAMETER_CHOICES, unique=True)
+    value = models.CharField(_("取值"), max_length=300, help_text=_("如 90% 或 9/10；天数单位填 calendar 或 working。"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    # Deployment-wide, not tied to an organization: never scoped with `for_user`; the admin
+    # (system administrator) edits it and the pages read it through `get_parameters()`.
+
+    class Meta:
+        verbose_name = _("学习参数")
+        verbose_name_plural = _("学习参数")
+
+    def __str__(self) -> str:
+        return f"{self.get_key_display()} = {self.value}"
+
+    def clean(self) -> None:
+        try:
+            parse_value(self.key, self.value)
+        except ValueError as error:
+            raise ValidationError({"value": str(error)}) from error
+
+
+class SessionKind(models.TextChoices):
+    CENTER_GROUP = "center_group", _("中心组学习会")
+    BRANCH_COMMITTEE = "branch_committee", _("支部委员会会议")
+    MEMBER_MEETING = "member_meeting", _("党员大会")
+    PARTY_GROUP_MEETING = "party_group_meeting", _("党小组会")
+    PARTY_LECTURE = "party_lecture", _("党课")
+    BRANCH_STUDY = "branch_study", _("支部集体学习")
+
+
+BRANCH_KINDS = frozenset(k for k in SessionKind if k != SessionKind.CENTER_GROUP)
+
+
+class PlanKind(models.TextChoices):
+    CENTER_GROUP = "center_group", _("中心组年度学习计划")
+    BRANCH = "branch", _("支部年度“三会一课”计划")
+
+
+class StudyPlan(RecordModel):
+    """年度学习计划 (R-S1), or a branch's annual 三会一课 plan (R-B5), with its filing status."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已报送")
+        ACKNOWLEDGED = "acknowledged", _("已确认")
+        RETURNED = "returned", _("退回修改")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="study_plans", verbose_name=_("党组织")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("类型"), max_length=20, choices=PlanKind.choices, default=PlanKind.CENTER_GROUP)
+    title = models.CharField(_("标题"), max_length=200)
+    note = models.TextField(_("说明"), blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    due_on = models.DateField(_("报送截止日期"))
+    submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    return_reason = models.CharField(_("退回原因"), max_length=300, blank=True)
+
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-year", "organization__path"]
+        verbose_name = _("年度学习计划")
+        verbose_name_plural = _("年度学习计划")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "year", "kind"],
+                condition=Q(deleted_at__isnull=True),
+                name="studyplan_one_per_org_year_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_late(self) -> bool:
+        """Filed after the due date (R-S1); an unfiled plan is late once the date has passed."""
+        from django.utils import timezone
+
+        if self.submitted_at is None:
+            return timezone.localdate() > self.due_on
+        return timezone.localdate(self.submitted_at) > self.due_on
+
+
+class PlanTheme(RecordModel):
+    """One theme of a plan, by month or quarter, with the materials to study (R-S5)."""
+
+    class PeriodKind(models.TextChoices):
+        MONTH = "month", _("月")
+        QUARTER = "quarter", _("季度")
+
+    plan = models.ForeignKey(StudyPlan, on_delete=models.PROTECT, related_name="themes")
+    period_kind = models.CharField(_("周期"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    period = models.PositiveSmallIntegerField(_("月份/季度"))
+    theme = models.CharField(_("学习专题"), max_length=200)
+    materials = models.TextField(_("学习材料"), blank=True)
+
+    policy_org_field: ClassVar[str] = "plan__organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["plan", "period_kind", "period", "pk"]
+        verbose_name = _("学习专题")
+        verbose_name_plural = _("学习专题")
+
+    def __str__(self) -> str:
+        return f"{self.period_label} {self.theme}"
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period}月" if self.period_kind == self.PeriodKind.MONTH else f"第{self.period}季度"
+
+    def clean(self) -> None:
+        limit = 12 if self.period_kind == self.PeriodKind.MONTH else 4
+        if not 1 <= (self.period or 0) <= limit:
+            raise ValidationError({"period": _("月份应为1到12，季度应为1到4。")})
+
+
+class StudySession(RecordModel):
+    """One meeting: a center-group study session or a branch's 三会一课 meeting.
+
+    Carries every field of the two seed forms (学习会方案, 学习安排报送表): group, time,
+    place, theme and content, host and post, participants, agenda, speakers, contact.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("计划中")
+        HELD = "held", _("已召开")
+        CANCELLED = "cancelled", _("已取消")
+
+    class Vetting(models.TextChoices):
+        NOT_REQUIRED = "not_required", _("无需审核（无外请授课人）")
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("审核通过")
+        REJECTED = "rejected", _("审核未通过")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="study_sessions", verbose_name=_("党组织")
+    )
+    group = models.ForeignKey(
+        StudyGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions", verbose_name=_("中心组")
+    )
+    kind = models.CharField(_("会议类型"), max_length=24, choices=SessionKind.choices, default=SessionKind.CENTER_GROUP)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    sequence = models.PositiveSmallIntegerField(_("年度序号"), default=1, help_text=_("安排表的“年第几次”。"))
+    title = models.CharField(_("学习主题"), max_length=200)
+    content = models.TextField(_("学习内容"), blank=True)
+    plan_theme = models.ForeignKey(
+        PlanTheme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("对应计划专题"),
+        help_text=_("R-S5：学习内容应专题化并列入年度学习计划。"),
+    )
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    place = models.CharField(_("地点"), max_length=200)
+    host = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("主持人")
+    )
+    host_post = models.CharField(_("主持人职务"), max_length=100, blank=True)
+    led_by = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("领学人"),
+        help_text=_("R-S12：书记领学。"),
+    )
+    participants_note = models.TextField(_("参加人员"), blank=True, help_text=_("如：中心组全体成员，各支部书记列席。"))
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # R-S9: an invited lecturer and their content are vetted before the session.
+    lecturer_name = models.CharField(_("授课/辅导人"), max_length=50, blank=True)
+    lecturer_post = models.CharField(_("授课人单位及职务"), max_length=150, blank=True)
+    lecturer_person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("授课人（本校人员）"),
+        help_text=_("R-B3：党课由二级党组织书记讲授时选此项。"),
+    )
+    lecturer_vetting = models.CharField(
+        _("授课审核"), max_length=16, choices=Vetting.choices, default=Vetting.NOT_REQUIRED
+    )
+    vetting_note = models.CharField(_("审核意见"), max_length=300, blank=True)
+    vetted_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # R-S10: submissions, each with the due date computed when the session was (re)scheduled.
+    arrangement_due = models.DateField(_("安排表报送截止"), null=True, blank=True)
+    arrangement_due_basis = models.JSONField(default=dict, blank=True, editable=False)
+    arrangement_submitted_at = models.DateTimeField(_("安排表报送时间"), null=True, blank=True)
+    arrangement_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    report_due = models.DateField(_("会后报送截止"), null=True, blank=True)
+    report_due_basis = models.JSONField(default=dict, blank=True, editable=False)
+    report_submitted_at = models.DateTimeField(_("会后报送时间"), null=True, blank=True)
+    report_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    summary = models.TextField(_("学习小结/会议纪要"), blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=300, blank=True)
+    attendance_closed_at = models.DateTimeField(_("考勤确认时间"), null=True, blank=True)
+    # Part of every check-in code; renewed on each reschedule, so an old code stops working.
+    checkin_nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("学习会")
+        verbose_name_plural = _("学习会")
+        indexes = [
+            # The unit's calendar and the frequency checks (R-S2, R-B1…R-B4): sessions of one
+            # organization in a period.
+            models.Index(fields=["organization", "starts_at"], name="session_org_start"),
+            # The supervisor's cross-unit list, filtered by kind and period.
+            models.Index(fields=["kind", "starts_at"], name="session_kind_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message="结束时间不能早于或等于开始时间。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization.display_name} {self.title}"
+
+    @property
+    def is_center_group(self) -> bool:
+        return self.kind == SessionKind.CENTER_GROUP
+
+    @property
+    def host_name(self) -> str:
+        return self.host.name if self.host_id else ""
+
+    @property
+    def attendance_closed(self) -> bool:
+        return self.attendance_closed_at is not None
+
+
+class AgendaItem(RecordModel):
+    """One agenda item; its kind makes R-S4 (第一议题) and R-S8 (no work meeting) checkable."""
+
+    class Kind(models.TextChoices):
+        FIRST_ITEM = "first_item", _("第一议题")
+        THEORY = "theory", _("理论学习")
+        DISCUSSION = "discussion", _("交流研讨")
+        LECTURE = "lecture", _("专题辅导/党课")
+        BUSINESS = "business", _("业务工作/其他")
+
+    session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="agenda_items")
+    order = models.PositiveSmallIntegerField(_("顺序"), default=1)
+    kind = models.CharField(_("议题类型"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("议程内容"), max_length=300)
+    presenter = models.CharField(_("报告/领学人"), max_length=100, blank=True)
+
+    policy_org_field: ClassVar[str] = "session__organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["session", "order", "pk"]
+        verbose_name = _("议程")
+        verbose_name_plural = _("议程")
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
+
+
+THEORY_KINDS = frozenset({AgendaItem.Kind.FIRST_ITEM, AgendaItem.Kind.THEORY, AgendaItem.Kind.DISCUSSION,
+                          AgendaItem.Kind.LECTURE})  # fmt: skip
+
+
+def speech_upload_to(instance: Any, filename: str) -> str:
+    return f"study/speeches/{instance.session_id}/{secrets.token_hex(6)}-{filename}"
+
+
+class Speech(RecordModel):
+    """交流研讨发言: speaker, post, outline, and the written material R-S6 asks for."""
+
+    session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="speeches")
+    order = models.PositiveSmallIntegerField(_("顺序"), default=1)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="speeches", verbose_name=_("发言人")
+    )
+    speaker_name = models.CharField(_("发言人姓名"), max_length=50)
+    post = models.CharField(_("职务"), max_length=100, blank=True)
+    outline = models.TextField(_("发言提纲"), blank=True)
+    written_text = models.TextField(_("书面发言材料"), blank=True)
+    file = models.FileField(_("书面发言材料文件"), upload_to=speech_upload_to, blank=True, max_length=300)
+
+    policy_org_field: ClassVar[str] = "session__organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["session", "order", "pk"]
+        verbose_name = _("交流发言")
+        verbose_name_plural = _("交流发言")
+
+    def __str__(self) -> str:
+        return f"{self.speaker_name}：{self.outline[:20]}"
+
+    @property
+    def has_written_material(self) -> bool:
+        """R-S6: the speaker has written material (text or a file)."""
+        return bool(self.written_text.strip() or self.file)
+
+
+class Reschedule(RecordModel):
+    """One change of a session's time, with its reason (R-S11: postponed again and again)."""
+
+    session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="reschedules")
+    from_starts_at = models.DateTimeField(_("原开始时间"))
+    from_ends_at = models.DateTimeField(_("原结束时间"))
+    to_starts_at = models.DateTimeField(_("新开始时间"))
+    to_ends_at = models.DateTimeField(_("新结束时间"))
+    reason = models.CharField(_("改期原因"), max_length=300)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+
+    policy_org_field: ClassVar[str] = "session__organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["session", "created_at"]
+        verbose_name = _("改期记录")
+        verbose_name_plural = _("改期记录")
+
+    def __str__(self) -> str:
+        return f"{self.from_starts_at:%Y-%m-%d} → {self.to_starts_at:%Y-%m-%d}"
+
+    @property
+    def is_postponement(self) -> bool:
+        return self.to_starts_at > self.from_starts_at
+
+
+class Attendance(RecordModel):
+    """One expected participant of a session and what became of them (R-S3)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("未签到")
+        PRESENT = "present", _("出席")
+        LEAVE = "leave", _("请假")
+        ABSENT = "absent", _("缺席")
+
+    class Method(models.TextChoices):
+        QR = "qr", _("扫码签到")
+        MANUAL = "manual", _("手工登记")
+
+    session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="attendances")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("人员"))
+    post = models.CharField(_("职务"), max_length=100, blank=True)
+    status = models.CharField(_("出勤"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    method = models.CharField(_("登记方式"), max_length=8, choices=Method.choices, blank=True)
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    leave_reason = models.CharField(_("请假事由"), max_length=200, blank=True)
+    makeup_done_on = models.DateField(_("补学日期"), null=True, blank=True)
+    makeup_note = models.CharField(_("补学情况"), max_length=300, blank=True)
+
+    policy_org_field: ClassVar[str] = "session__organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["session", "person__name"]
+        verbose_name = _("出勤")
+        verbose_name_plural = _("出勤")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person"], condition=Q(deleted_at__isnull=True), name="attendance_one_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_status_display()}"
+
+    @property
+    def needs_makeup(self) -> bool:
+        """R-S3: leave is followed by make-up study."""
+        return self.status == self.Status.LEAVE and self.makeup_done_on is None
+
+
+def attachment_upload_to(instance: Any, filename: str) -> str:
+    return f"study/sessions/{instance.session_id}/{secrets.token_hex(6)}-{filename}"
+
+
+class Attachment(RecordModel):
+    """Minutes, materials, photos of a session (R-S14 archive). Never classified material."""
+
+    class Kind(models.TextChoices):
+        MINUTES = "minutes", _("会议记录/纪要")
+        MATERIALS = "materials", _("学习材料")
+        PLAN = "plan", _("学习会方案（盖章件）")
+        PHOTO = "photo", _("现场照片")
+        OTHER = "other", _("其他")
+
+    session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.MINUTES)
+    file = models.FileField(_("文件"), upload_to=attachment_upload_to, max_length=300)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    content_type = models.CharField(_("类型"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+
+    policy_org_field: ClassVar[str] = "session__organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["session", "kind", "created_at"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SelfStudyPlan(RecordModel):
+    """A leading cadre's personal self-study plan for a year (R-S13)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="self_study_plans")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    goals = models.TextField(_("学习目标与书目"))
+    tasks = models.TextField(_("年度学习任务"), blank=True)
+    completed_on = models.DateField(_("完成年度任务日期"), null=True, blank=True)
+
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-year", "person__name"]
+        verbose_name = _("个人自学计划")
+        verbose_name_plural = _("个人自学计划")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "year"], condition=Q(deleted_at__isnull=True), name="selfstudyplan_one_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.year}年自学计划"
+
+
+class SelfStudyRecord(RecordModel):
+    """One entry of personal self-study; may name the session it prepares for (R-S7)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="self_study_records")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    studied_on = models.DateField(_("学习日期"))
+    material = models.CharField(_("学习内容/篇目"), max_length=300)
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=1)
+    notes = models.TextField(_("学习笔记"), blank=True)
+    session = models.ForeignKey(
+        StudySession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="self_study_records",
+        verbose_name=_("为哪次学习会准备"),
+    )
+
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-studied_on"]
+        verbose_name = _("个人自学记录")
+        verbose_name_plural = _("个人自学记录")
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.studied_on} {self.material}"
+
+
+class Reflection(RecordModel):
+    """学习体会 / 学习小结 after a session (R-S7, R-B4)."""
+
+    class Kind(models.TextChoices):
+        REFLECTION = "reflection", _("学习体会")
+        SUMMARY = "summary", _("学习小结")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reflections")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(
+        StudySession, on_delete=models.PROTECT, null=True, blank=True, related_name="reflections"
+    )
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.REFLECTION)
+    title = models.CharField(_("标题"), max_length=200)
+    text = models.TextField(_("正文"))
+    written_on = models.DateField(_("撰写日期"))
+
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-written_on"]
+        verbose_name = _("学习体会/小结")
+        verbose_name_plural = _("学习体会/小结")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MeetingFrequencyRule(RecordModel):
+    """How often a kind of meeting must be held (R-S2, R-B1 … R-B4): data, so a deployment can change it."""
+
+    class AppliesTo(models.TextChoices):
+        CENTER_GROUP = "center_group", _("二级党组织中心组")
+        ALL_BRANCHES = "all_branches", _("所有党支部")
+        WITH_PARTY_GROUPS = "with_party_groups", _("设党小组的党支部")
+        WITHOUT_PARTY_GROUPS = "without_party_groups", _("未设党小组的党支部")
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("每月")
+        QUARTER = "quarter", _("每季度")
+        SEMESTER = "semester", _("每学期")
+        YEAR = "year", _("每年")
+
+    rule_code = models.CharField(_("规则编号"), max_length=10)
+    session_kind = models.CharField(_("会议类型"), max_length=24, choices=SessionKind.choices)
+    applies_to = models.CharField(_("适用对象"), max_length=24, choices=AppliesTo.choices)
+    period = models.CharField(_("周期"), max_length=10, choices=Period.choices)
+    min_count = models.PositiveSmallIntegerField(_("最少次数"), default=1)
+    requires_agenda_kind = models.CharField(
+        _("须含议题类型"), max_length=16, choices=AgendaItem.Kind.choices, blank=True,
+        help_text=_("如 R-B4 每季度一次专题研讨：须含“交流研讨”议题。"),
+    )  # fmt: skip
+    active = models.BooleanField(_("启用"), default=True)
+
+    # Deployment-wide, like StudyParameter: read by everyone who may view study records.
+
+    class Meta:
+        ordering = ["rule_code", "session_kind"]
+        verbose_name = _("会议频次规则")
+        verbose_name_plural = _("会议频次规则")
+
+    def __str__(self) -> str:
+        return f"{self.rule_code} {self.get_session_kind_display()} {self.get_period_display()}≥{self.min_count}"
+
+
+class SecretaryTraining(RecordModel):
+    """Training of branch secretaries by the unit-level organization (R-B6)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="secretary_trainings", verbose_name=_("组织单位")
+    )
+    held_on = models.DateField(_("培训日期"))
+    title = models.CharField(_("培训主题"), max_length=200)
+    content = models.TextField(_("培训内容"), blank=True)
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=2)
+    trainees = models.ManyToManyField(Person, related_name="secretary_trainings", verbose_name=_("参训支部书记"))
+
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-held_on"]
+        verbose_name = _("支部书记培训")
+        verbose_name_plural = _("支部书记培训")
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.title}"

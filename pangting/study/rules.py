@@ -1,0 +1,145 @@
+"""The study rules as plain functions over plain values (no queries), so each is easy to test.
+
+Rule IDs refer to ../shared/domain.md. The numbers come from `StudyParameters`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from pangting.lib.workdays import DayUnit
+
+FIRST_ITEM = "first_item"
+BUSINESS = "business"
+THEORY_KINDS = frozenset({"first_item", "theory", "discussion", "lecture"})
+
+
+def participation_rate(present: int, expected: int) -> Fraction | None:
+    """R-S3: present ÷ expected, exactly (None when nobody was expected)."""
+    if expected <= 0:
+        return None
+    return Fraction(present, expected)
+
+
+def meets_participation(rate: Fraction | None, threshold: Fraction) -> bool | None:
+    """R-S3: at least the threshold; compared as fractions, so 9 of 10 is exactly 90 % and passes."""
+    if rate is None:
+        return None
+    return rate >= threshold
+
+
+def format_rate(rate: Fraction | None) -> str:
+    """A rate as people write it: 90%, 83.3%, or — when nobody was expected."""
+    if rate is None:
+        return "—"
+    percent = rate * 100
+    if percent.denominator == 1:
+        return f"{percent.numerator}%"
+    return f"{float(percent):.1f}%"
+
+
+def looks_like_work_meeting(agenda_kinds: Iterable[str]) -> bool:
+    """R-S8: a session without any theory item, or where business items outnumber theory items.
+
+    The kinds are what the secretary declared for each agenda item; the observer still judges
+    the content, but a session whose agenda is mostly 业务工作 is flagged for a second look.
+    """
+    kinds = list(agenda_kinds)
+    theory = sum(1 for k in kinds if k in THEORY_KINDS)
+    business = sum(1 for k in kinds if k == BUSINESS)
+    return theory == 0 or business > theory
+
+
+@dataclass(frozen=True)
+class DayRule:
+    """A due date relative to a day: `amount` days (of `unit`) before or after it."""
+
+    amount: int
+    unit: DayUnit
+    before: bool
+
+    def describe(self) -> str:
+        unit = "个工作日" if self.unit is DayUnit.WORKING else "天（自然日）"
+        return f"会前{self.amount}{unit}" if self.before else f"会后{self.amount}{unit}内"
+
+
+def due_date(day: dt.date, rule: DayRule) -> tuple[dt.date, dict[str, Any]]:
+    """The due date and the basis to store beside it (conventions.md: store what it came from).
+
+    Before the session: the form must arrive no later than `amount` days before the meeting
+    day ("提前2天": by the 8th for a meeting on the 10th). After: no later than `amount`
+    days after it (the start day not counted, as in `compute_deadline`).
+    """
+    from pangting.workdays.services import compute_deadline, get_calendar
+
+    if rule.unit is DayUnit.CALENDAR:
+        delta = dt.timedelta(days=rule.amount)
+        due = day - delta if rule.before else day + delta
+        revisions: dict[str, int] = {}
+    elif rule.before:
+        calendar = get_calendar()
+        due, remaining = day, rule.amount
+        while remaining:
+            due -= dt.timedelta(days=1)
+            if calendar.is_working_day(due):
+                remaining -= 1
+        revisions = {}
+    else:
+        deadline = compute_deadline(day, rule.amount, rule.unit)
+        due, revisions = deadline.due, {str(y): r for y, r in deadline.revisions.items()}
+    basis = {
+        "from": day.isoformat(),
+        "amount": rule.amount,
+        "unit": rule.unit.value,
+        "direction": "before" if rule.before else "after",
+        "due": due.isoformat(),
+        "calendar_revisions": revisions,
+        "text": rule.describe(),
+    }
+    return due, basis
+
+
+def is_late(submitted_on: dt.date | None, due: dt.date | None, today: dt.date) -> bool:
+    """Late if submitted after the due date, or not submitted and the due date has passed."""
+    if due is None:
+        return False
+    if submitted_on is None:
+        return today > due
+    return submitted_on > due
+
+
+# --- periods for the frequency rules (R-S2, R-B1 … R-B4) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: dt.date
+    end: dt.date  # inclusive
+
+
+def periods_of_year(year: int, kind: str) -> list[Period]:
+    """The periods of a calendar year for a frequency rule.
+
+    Semesters are academic ones: spring (2月–8月) and autumn (9月–次年1月), each counted in
+    the year it starts, so "each semester" (R-B3) is checked as the seed means it.
+    """
+    if kind == "month":
+        return [Period(f"{year}年{m}月", dt.date(year, m, 1), _month_end(year, m)) for m in range(1, 13)]
+    if kind == "quarter":
+        return [Period(f"{year}年第{q}季度", dt.date(year, 3 * q - 2, 1), _month_end(year, 3 * q)) for q in range(1, 5)]
+    if kind == "semester":
+        return [
+            Period(f"{year}年春季学期", dt.date(year, 2, 1), dt.date(year, 8, 31)),
+            Period(f"{year}年秋季学期", dt.date(year, 9, 1), dt.date(year + 1, 1, 31)),
+        ]
+    return [Period(f"{year}年", dt.date(year, 1, 1), dt.date(year, 12, 31))]
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    first_next = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)

@@ -1,0 +1,61 @@
+"""Small builders for study tests: one call, one record, through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from pangting.orgs.models import Organization, StudyGroupMember
+from pangting.study import services
+from pangting.study.models import AgendaItem, StudySession
+from pangting.tests.builders import make_person
+
+
+def at(year: int, month: int, day: int, hour: int = 14, minute: int = 30) -> dt.datetime:
+    """An aware datetime in the project's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(dt.datetime(year, month, day, hour, minute))
+
+
+STANDARD_AGENDA = [
+    {"kind": AgendaItem.Kind.FIRST_ITEM, "title": "学习习近平总书记最新重要讲话精神", "presenter": "党委书记"},
+    {"kind": AgendaItem.Kind.THEORY, "title": "学习《习近平谈治国理政》第五卷有关篇目"},
+    {"kind": AgendaItem.Kind.DISCUSSION, "title": "围绕主题交流研讨"},
+]
+
+
+def make_session(
+    organization: Organization,
+    *,
+    starts_at: dt.datetime | None = None,
+    hours: int = 2,
+    agenda: list[dict[str, Any]] | None = None,
+    speakers: list[dict[str, Any]] | None = None,
+    actor: Any = None,
+    **fields: Any,
+) -> StudySession:
+    starts_at = starts_at or at(2026, 11, 25)
+    fields.setdefault("title", "深入学习贯彻党的二十届四中全会精神")
+    fields.setdefault("place", "行政楼301会议室")
+    return services.create_session(
+        actor=actor,
+        organization=organization,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=hours),
+        agenda=STANDARD_AGENDA if agenda is None else agenda,
+        speakers=speakers or [],
+        **fields,
+    )
+
+
+def add_members(group: Any, count: int, organization: Organization, prefix: str = "成员") -> list[Any]:
+    """`count` more ordinary members of the group."""
+    from pangting.orgs import services as org_services
+
+    people = []
+    for number in range(count):
+        person = make_person(f"{prefix}{number + 1}", organization, post="教研室主任")
+        org_services.add_member(group, person, actor=None, role=StudyGroupMember.Role.MEMBER)
+        people.append(person)
+    return people

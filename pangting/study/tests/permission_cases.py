@@ -1,0 +1,213 @@
+"""The study app's rows of the permission matrix (collected by pangting/tests/test_permission_matrix.py).
+
+Who reaches what for the study actions (policy GRANTS applied to the personas' world):
+
+=========== ============== ============ ================= ===============
+persona     study.view     study.change study.participate study.supervise
+=========== ============== ============ ================= ===============
+supervisor  root, A, A1, B —            —                 all
+leader      A, A1 (linked) —            —                 —
+liaison     A, A1          —            —                 —
+secretary_a A, A1          A, A1        A, A1             —
+secretary_b B              B            B                 —
+member      A (own)        —            A (own)           —
+viewer      root, A, A1, B —            —                 —
+=========== ============== ============ ================= ===============
+
+Objects are created inside each request's rolled-back savepoint, one per side of the fence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from pangting.tests.matrix import API, EVERYONE, POST_REDIRECT, Case, on_both_sides, reaching
+
+ALL = frozenset({"root", "A", "A1", "B"})
+STUDY_VIEW = {
+    "supervisor": ALL, "leader": frozenset({"A", "A1"}), "liaison": frozenset({"A", "A1"}),
+    "secretary_a": frozenset({"A", "A1"}), "secretary_b": frozenset({"B"}), "member": frozenset({"A"}), "viewer": ALL,
+}  # fmt: skip
+STUDY_CHANGE = {"secretary_a": frozenset({"A", "A1"}), "secretary_b": frozenset({"B"})}
+PARTICIPATE = {**STUDY_CHANGE, "member": frozenset({"A"})}
+SUPERVISE = {"supervisor": ALL}
+# Self-study records: the owner, whoever manages or supervises the unit, and report readers.
+SELF_STUDY = {"member": frozenset({"A"}), **STUDY_CHANGE, "supervisor": ALL, "viewer": ALL}
+
+STUDY_VIEWERS = frozenset(STUDY_VIEW)
+CHANGERS = frozenset(STUDY_CHANGE)
+PARTICIPANTS = frozenset(PARTICIPATE)
+
+
+def _unit(w: Any, side: str) -> Any:
+    return {"A": w.unit_a, "B": w.unit_b}[side]
+
+
+def _session(w: Any, side: str) -> Any:
+    from pangting.study.tests.builders import at, make_session
+
+    pdf = SimpleUploadedFile("发言.pdf", b"%PDF-1.4 matrix")
+    who = {"A": w.member_person, "B": w.member_b_person}[side]
+    return make_session(
+        _unit(w, side),
+        starts_at=at(2030, 6, 5),
+        speakers=[{"person": who, "outline": "提纲", "file": pdf}],
+    )
+
+
+def session_pk(w: Any, side: str) -> dict[str, Any]:
+    return {"pk": _session(w, side).pk}
+
+
+def attendance_pk(w: Any, side: str) -> dict[str, Any]:
+    return {"pk": _session(w, side).attendances.first().pk}
+
+
+def speech_pk(w: Any, side: str) -> dict[str, Any]:
+    return {"pk": _session(w, side).speeches.first().pk}
+
+
+def attachment_pk(w: Any, side: str) -> dict[str, Any]:
+    from pangting.study import services
+
+    upload = SimpleUploadedFile("纪要.pdf", b"%PDF-1.4 matrix")
+    return {"pk": services.add_attachment(_session(w, side), upload, actor=None, kind="minutes").pk}
+
+
+def checkin_kwargs(w: Any, side: str) -> dict[str, Any]:
+    from pangting.study import services
+
+    session = _session(w, side)
+    return {"pk": session.pk, "token": services.checkin_token(session)}
+
+
+def plan_pk(w: Any, side: str) -> dict[str, Any]:
+    from pangting.study import services
+
+    plan = services.create_plan(
+        _unit(w, side), actor=None, year=2030, themes=[{"period_kind": "month", "period": 1, "theme": "专题"}]
+    )
+    return {"pk": plan.pk}
+
+
+def self_plan_pk(w: Any, side: str) -> dict[str, Any]:
+    from pangting.study import services
+
+    who = {"A": w.member_person, "B": w.member_b_person}[side]
+    return {"pk": services.save_self_study_plan(who, actor=None, year=2030, goals="研读原著").pk}
+
+
+def self_record_pk(w: Any, side: str) -> dict[str, Any]:
+    import datetime as dt
+
+    from pangting.study import services
+
+    who = {"A": w.member_person, "B": w.member_b_person}[side]
+    return {"pk": services.add_self_study_record(who, actor=None, studied_on=dt.date(2026, 1, 5), material="原著").pk}
+
+
+def reflection_pk(w: Any, side: str) -> dict[str, Any]:
+    from pangting.study import services
+
+    who = {"A": w.member_person, "B": w.member_b_person}[side]
+    return {"pk": services.add_reflection(who, actor=None, title="体会", text="正文").pk}
+
+
+def training_pk(w: Any, side: str) -> dict[str, Any]:
+    import datetime as dt
+
+    from pangting.study import services
+
+    return {"pk": services.record_training(_unit(w, side), actor=None, held_on=dt.date(2026, 4, 1), title="培训").pk}
+
+
+def rule_pk(w: Any) -> dict[str, Any]:
+    from pangting.study.models import MeetingFrequencyRule
+
+    return {"pk": MeetingFrequencyRule.objects.first().pk}
+
+
+def both(name: str, table: dict[str, frozenset[str]], kwargs: Any, **options: Any) -> list[Case]:
+    return on_both_sides(name, table, kwargs, **options)
+
+
+WEB = [
+    *[
+        Case(f"study:{n}", STUDY_VIEWERS)
+        for n in ("session_list", "session_calendar", "plan_list", "branch_overview", "training_list")
+    ],
+    Case("study:my_calendar_ics", EVERYONE),
+    Case("study:session_create", CHANGERS),
+    Case("study:plan_create", CHANGERS),
+    Case("study:my_study", PARTICIPANTS),
+    *[
+        Case(f"study:{n}", PARTICIPANTS, **POST_REDIRECT)
+        for n in ("self_plan_save", "self_record_add", "reflection_add")
+    ],
+    *both("study:session_detail", STUDY_VIEW, session_pk),
+    *both("study:session_edit", STUDY_CHANGE, session_pk),
+    *both("study:session_reschedule", STUDY_CHANGE, session_pk),
+    *both("study:session_attendance", STUDY_CHANGE, session_pk),
+    *both("study:session_qr", STUDY_CHANGE, session_pk),
+    *both("study:session_cancel", STUDY_CHANGE, session_pk, **POST_REDIRECT),
+    *both("study:session_vet", STUDY_CHANGE, session_pk, **POST_REDIRECT),
+    *both("study:session_add_attendee", STUDY_CHANGE, session_pk, **POST_REDIRECT),
+    *both("study:session_close_attendance", STUDY_CHANGE, session_pk, **POST_REDIRECT),
+    *both("study:attachment_upload", STUDY_CHANGE, session_pk, **POST_REDIRECT),
+    *both(
+        "study:session_submit",
+        STUDY_CHANGE,
+        lambda w, s: {**session_pk(w, s), "what": "arrangement"},
+        **POST_REDIRECT,
+    ),
+    *both("study:session_document", STUDY_VIEW, lambda w, s: {**session_pk(w, s), "kind": "plan"}),
+    *both("study:checkin", PARTICIPATE, checkin_kwargs),
+    *both("study:attendance_makeup", STUDY_CHANGE, attendance_pk, **POST_REDIRECT),
+    *both("study:attachment_download", STUDY_VIEW, attachment_pk),
+    *both("study:attachment_delete", STUDY_CHANGE, attachment_pk, **POST_REDIRECT),
+    *both("study:speech_file", STUDY_VIEW, speech_pk),
+    *both("study:plan_detail", STUDY_VIEW, plan_pk),
+    *both("study:plan_edit", STUDY_CHANGE, plan_pk),
+    *both("study:plan_transition", STUDY_CHANGE, lambda w, s: {**plan_pk(w, s), "to": "submitted"}, **POST_REDIRECT),
+]
+
+POST_API = {**API, "method": "post"}
+API_CASES = [
+    *[
+        Case(f"{k}-list", EVERYONE, **API)
+        for k in (
+            "studysession",
+            "studyplan",
+            "selfstudyplan",
+            "selfstudyrecord",
+            "reflection",
+            "secretarytraining",
+            "meetingfrequencyrule",
+        )
+    ],
+    Case("meetingfrequencyrule-detail", STUDY_VIEWERS, kwargs=rule_pk, **API),
+    *both("studysession-detail", STUDY_VIEW, session_pk, **API),
+    *both("studysession-facts", STUDY_VIEW, session_pk, **API),
+    *both("studysession-attendance", STUDY_VIEW, session_pk, **API),
+    *both("studysession-submit-arrangement", STUDY_CHANGE, session_pk, **POST_API),
+    # Without a body (or before the session), these answer 400 with a Chinese message to those allowed.
+    *both("studysession-reschedule", STUDY_CHANGE, session_pk, ok=400, **POST_API),
+    *both("studysession-cancel", STUDY_CHANGE, session_pk, ok=400, **POST_API),
+    *both("studysession-vet", STUDY_CHANGE, session_pk, ok=400, **POST_API),
+    *both("studysession-submit-report", STUDY_CHANGE, session_pk, ok=400, **POST_API),
+    *both("studysession-close-attendance", STUDY_CHANGE, session_pk, ok=400, **POST_API),
+    *both("studysession-checkin", PARTICIPATE, session_pk, ok=400, **POST_API),
+    *both("studyplan-detail", STUDY_VIEW, plan_pk, **API),
+    *both("studyplan-submit", STUDY_CHANGE, plan_pk, **POST_API),
+    *both("studyplan-acknowledge", SUPERVISE, plan_pk, ok=400, **POST_API),
+    *both("studyplan-return-plan", SUPERVISE, plan_pk, ok=400, **POST_API),
+    *both("selfstudyplan-detail", SELF_STUDY, self_plan_pk, **API),
+    *both("selfstudyrecord-detail", SELF_STUDY, self_record_pk, **API),
+    *both("reflection-detail", SELF_STUDY, reflection_pk, **API),
+    *both("secretarytraining-detail", STUDY_VIEW, training_pk, **API),
+]
+
+CASES = WEB + API_CASES
+__all__ = ["CASES", "reaching"]

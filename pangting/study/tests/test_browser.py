@@ -1,0 +1,87 @@
+"""In a real browser: the secretary schedules a session, a member checks in by QR link, attendance closes.
+
+The issue's "done when": the secretary creates a session with speakers and agenda, submits
+the arrangement form (late, because the session is today: R-S10), a member checks in through
+the QR link on a phone-sized screen, the secretary closes attendance, and the session shows the
+participation rate (R-S3) and the lateness. Screenshots go to test-artifacts/study-*.png.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from pangting.study.models import StudySession
+from pangting.tests.builders import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN"}
+
+
+def sign_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
+def test_the_secretary_runs_a_session_and_a_member_checks_in_by_qr(live_world, live_server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = live_server.url
+    # The session started ten minutes ago, so check-in is open and the form is already late.
+    start = timezone.localtime().replace(second=0, microsecond=0) - dt.timedelta(minutes=10)
+    end = start + dt.timedelta(hours=2)
+
+    secretary = browser.new_context(locale="zh-CN").new_page()
+    sign_in(secretary, base, "secretary_a")
+    secretary.goto(f"{base}/study/sessions/new/")
+    secretary.select_option("#id_organization", str(live_world.unit_a.pk))
+    secretary.fill("#id_title", "学习贯彻党的二十届四中全会精神")
+    secretary.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
+    secretary.fill("#id_ends_at", end.strftime("%Y-%m-%dT%H:%M"))
+    secretary.fill("#id_place", "行政楼301会议室")
+    secretary.fill("input[name=agenda-0-title]", "学习习近平总书记最新重要讲话精神")
+    secretary.fill("input[name=agenda-2-title]", "围绕全会精神交流研讨")
+    secretary.fill("#id_speakers-0-speaker_name", "陈成员")
+    secretary.fill("#id_speakers-0-post", "副院长")
+    secretary.fill("#id_speakers-0-outline", "结合分管工作谈落实举措")
+    secretary.fill("#id_speakers-0-written_text", "书面发言全文")
+    secretary.screenshot(path=str(ARTIFACTS / "study-session-form.png"), full_page=True)
+    secretary.get_by_test_id("save-session").click()
+    secretary.wait_for_url(re.compile(r".*/study/sessions/\d+/$"))
+    session = StudySession.objects.get(title="学习贯彻党的二十届四中全会精神")
+    assert [i.kind for i in session.agenda_items.all()] == ["first_item", "discussion"]
+
+    secretary.get_by_test_id("submit-arrangement").click()
+    secretary.get_by_test_id("arrangement-late").wait_for()
+    checkin_url = secretary.get_by_test_id("checkin-link").get_attribute("href")
+    assert secretary.locator("img[alt=签到二维码]").evaluate("img => img.naturalWidth") > 0
+    secretary.screenshot(path=str(ARTIFACTS / "study-session-qr.png"), full_page=True)
+
+    member = browser.new_context(locale="zh-CN", viewport=PHONE).new_page()
+    sign_in(member, base, "member")
+    member.goto(checkin_url)
+    member.get_by_test_id("confirm-checkin").click()
+    member.get_by_test_id("checked-in").wait_for()
+    member.screenshot(path=str(ARTIFACTS / "study-checkin-phone.png"), full_page=True)
+
+    secretary.reload()
+    secretary.get_by_test_id("close-attendance").click()
+    secretary.wait_for_url(re.compile(r".*/study/sessions/\d+/$"))
+    assert secretary.get_by_test_id("session-status").inner_text() == "已召开"
+    assert "100%" in secretary.get_by_test_id("participation-rate").inner_text()
+    assert secretary.get_by_test_id("arrangement-late").is_visible()
+    secretary.screenshot(path=str(ARTIFACTS / "study-session-held.png"), full_page=True)

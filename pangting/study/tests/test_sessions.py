@@ -1,0 +1,201 @@
+"""Scheduling, rescheduling, submissions and uploads of study sessions (R-S4 … R-S11, R-S14)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from pangting.orgs.models import OrganizationKind
+from pangting.study import services
+from pangting.study.models import AgendaItem, Attachment, Attendance, SessionKind, StudyParameter, StudySession
+from pangting.study.tests.builders import at, make_session
+from pangting.tests.builders import make_org
+
+pytestmark = pytest.mark.django_db
+NOW = at(2026, 11, 20, 10, 0)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_it_refuses_a_session_ending_before_it_starts_in_chinese(world):
+    with pytest.raises(ValidationError) as error:
+        make_session(world.unit_a, starts_at=at(2026, 11, 25), hours=-1)
+    assert "结束时间不能早于或等于开始时间" in str(error.value)
+    assert not StudySession.objects.exists()
+
+
+def test_it_saves_nothing_when_an_agenda_item_is_invalid(world):
+    with pytest.raises(ValidationError) as error:
+        make_session(world.unit_a, agenda=[{"kind": "party", "title": "联欢"}])
+    assert "议程的类型" in str(error.value)
+    assert not StudySession.all_objects.exists()
+    assert not Attendance.objects.exists()
+
+
+def test_it_numbers_sessions_per_year_and_lists_the_expected_members(world):
+    first = make_session(world.unit_a, starts_at=at(2026, 11, 25))
+    second = make_session(world.unit_a, starts_at=at(2026, 12, 2))
+    assert (first.sequence, second.sequence) == (1, 2)
+    # R-S3: the group's leader, deputies and members are expected; the study secretary keeps the record.
+    assert [a.person for a in first.attendances.all()] == [world.member_person]
+
+
+def test_it_computes_and_stores_the_r_s10_deadlines_in_calendar_days(world):
+    session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
+    assert session.arrangement_due == dt.date(2026, 11, 23)
+    assert session.report_due == dt.date(2026, 11, 27)
+    assert session.arrangement_due_basis["unit"] == "calendar"
+    assert session.report_due_basis["from"] == "2026-11-25"
+
+
+@override_settings(PANGTING_STUDY_PARAMETERS={"arrangement_days_before": 3, "arrangement_unit": "working"})
+def test_it_takes_the_deadline_numbers_and_units_from_the_deployment_settings(world):
+    # 2026-11-25 is a Wednesday: 3 working days before is Friday 2026-11-20.
+    session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
+    assert session.arrangement_due == dt.date(2026, 11, 20)
+    assert session.arrangement_due_basis["unit"] == "working"
+
+
+def test_it_lets_an_administrator_override_a_parameter_in_the_database(world):
+    StudyParameter.objects.create(key="report_days_after", value="5")
+    session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
+    assert session.report_due == dt.date(2026, 11, 30)
+
+
+def test_it_refuses_a_parameter_value_that_makes_no_sense():
+    with pytest.raises(ValidationError):
+        StudyParameter(key="participation_threshold", value="两成").full_clean()
+
+
+def test_it_refuses_three_meetings_and_one_lecture_at_a_unit_that_is_not_a_branch(world):
+    with pytest.raises(ValidationError) as error:
+        make_session(world.unit_a, kind=SessionKind.BRANCH_COMMITTEE)
+    assert "党支部" in str(error.value)
+    session = make_session(world.branch_a, kind=SessionKind.BRANCH_COMMITTEE)
+    assert session.group is None
+
+
+def test_it_refuses_a_center_group_session_where_no_center_group_exists(world):
+    org = make_org("丙学院党委", world.root, kind=OrganizationKind.PARTY_COMMITTEE)
+    with pytest.raises(ValidationError, match="尚未建立理论学习中心组"):
+        make_session(org)
+
+
+def test_it_changes_the_time_only_through_a_reschedule_with_a_reason(world):
+    # R-S11
+    session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
+    with pytest.raises(ValidationError, match="改期"):
+        services.update_session(session, actor=world.secretary_a, starts_at=at(2026, 11, 26))
+    with pytest.raises(ValidationError, match="改期原因"):
+        services.reschedule_session(
+            session, actor=world.secretary_a, starts_at=at(2026, 11, 26), ends_at=at(2026, 11, 26, 16), reason=" "
+        )
+    services.reschedule_session(
+        session, actor=world.secretary_a, starts_at=at(2026, 11, 26), ends_at=at(2026, 11, 26, 16), reason="书记出差"
+    )
+    services.reschedule_session(
+        session, actor=world.secretary_a, starts_at=at(2026, 12, 3), ends_at=at(2026, 12, 3, 16), reason="上级会议冲突"
+    )
+    session.refresh_from_db()
+    assert [r.reason for r in session.reschedules.all()] == ["书记出差", "上级会议冲突"]
+    assert session.arrangement_due == dt.date(2026, 12, 1)
+    facts = services.session_facts(session)
+    assert facts.reschedule_count == 2
+    assert "已改期2次（R-S11）" in facts.problems
+
+
+def test_it_records_the_arrangement_form_once_and_shows_it_late(world):
+    # R-S10: the form is due 2 days before; sent the day before is late; a second send is refused.
+    session = make_session(world.unit_a, starts_at=at(2026, 11, 21))
+    services.submit_arrangement(session, actor=world.secretary_a)
+    session.refresh_from_db()
+    assert services.session_facts(session).arrangement_submitted_late
+    with pytest.raises(ValidationError, match="不能重复报送"):
+        services.submit_arrangement(session, actor=world.secretary_a)
+
+
+def test_it_shows_an_arrangement_form_sent_in_time_as_on_time(world):
+    session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
+    services.submit_arrangement(session, actor=world.secretary_a)
+    session.refresh_from_db()
+    assert not services.session_facts(session).arrangement_submitted_late
+
+
+def test_it_refuses_a_report_before_the_session_and_flags_a_missing_one_after_its_due_date(world):
+    session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
+    with pytest.raises(ValidationError, match="尚未召开"):
+        services.submit_report(session, actor=world.secretary_a)
+    with time_machine.travel(at(2026, 11, 30, 9), tick=False):
+        assert services.session_facts(session).report_submitted_late
+
+
+def test_it_keeps_written_speech_material_and_flags_speakers_without_it(world):
+    # R-S6
+    session = make_session(
+        world.unit_a,
+        speakers=[
+            {"person": world.member_person, "outline": "结合分管工作谈体会", "written_text": "全文……"},
+            {"speaker_name": "外单位同志", "post": "处长", "outline": "交流"},
+        ],
+    )
+    facts = services.session_facts(session)
+    assert (facts.written_speech_count, facts.speech_count) == (1, 2)
+    assert "1名发言人无书面发言材料（R-S6）" in facts.problems
+
+
+def test_it_needs_vetting_for_an_invited_lecturer(world):
+    # R-S9
+    session = make_session(world.unit_a, lecturer_name="李教授", lecturer_post="省委党校")
+    assert session.lecturer_vetting == StudySession.Vetting.PENDING
+    assert services.session_facts(session).lecturer_vetting_pending
+    with pytest.raises(ValidationError, match="审核未通过时请填写意见"):
+        services.vet_lecturer(session, actor=world.secretary_a, approved=False)
+    services.vet_lecturer(session, actor=world.secretary_a, approved=True, note="内容已审")
+    assert not services.session_facts(session).lecturer_vetting_pending
+
+
+def test_it_marks_a_session_without_the_first_agenda_item(world):
+    # R-S4
+    session = make_session(world.unit_a, agenda=[{"kind": AgendaItem.Kind.THEORY, "title": "学习党章"}])
+    facts = services.session_facts(session)
+    assert not facts.has_first_agenda_item
+    assert "未安排“第一议题”（R-S4）" in facts.problems
+
+
+def test_it_flags_a_work_meeting_dressed_as_study(world):
+    # R-S8
+    session = make_session(
+        world.unit_a,
+        agenda=[
+            {"kind": AgendaItem.Kind.BUSINESS, "title": "部署招生工作"},
+            {"kind": AgendaItem.Kind.BUSINESS, "title": "研究职称评审"},
+            {"kind": AgendaItem.Kind.THEORY, "title": "传达文件"},
+        ],
+    )
+    assert services.session_facts(session).looks_like_work_meeting
+
+
+def test_it_accepts_a_pdf_and_refuses_oversized_wrong_type_or_disguised_uploads(world, settings, tmp_path):
+    # R-S14 archive; bad uploads leave nothing behind.
+    settings.MEDIA_ROOT = tmp_path
+    session = make_session(world.unit_a)
+    ok = SimpleUploadedFile("纪要.pdf", b"%PDF-1.4 minutes", content_type="application/pdf")
+    services.add_attachment(session, ok, actor=world.secretary_a, kind=Attachment.Kind.MINUTES)
+    with pytest.raises(ValidationError, match="不支持的文件类型“exe”"):
+        services.add_attachment(session, SimpleUploadedFile("a.exe", b"MZ..."), actor=None, kind="minutes")
+    with pytest.raises(ValidationError, match="内容与扩展名"):
+        services.add_attachment(session, SimpleUploadedFile("b.pdf", b"MZ not a pdf"), actor=None, kind="minutes")
+    settings.PANGTING_MAX_UPLOAD_MB = 1
+    big = SimpleUploadedFile("c.pdf", b"%PDF" + b"0" * (1024 * 1024 + 10))
+    with pytest.raises(ValidationError, match="超过上限1 MB"):
+        services.add_attachment(session, big, actor=None, kind="minutes")
+    assert [a.original_name for a in session.attachments.all()] == ["纪要.pdf"]

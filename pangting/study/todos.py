@@ -1,0 +1,114 @@
+"""The study to-dos on the home page: what the secretary, the member and the supervisor owe."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from pangting.accounts import policy
+from pangting.core.todos import Todo
+
+from .models import Attendance, PlanKind, StudyPlan, StudySession
+from .services import plan_due_on
+
+A = policy.Action
+
+
+def study_todos(user: Any) -> list[Todo]:
+    todos: list[Todo] = []
+    today = timezone.localdate()
+    now = timezone.now()
+    if policy.can(user, A.STUDY_CHANGE):
+        managed = StudySession.objects.for_user(user, A.STUDY_CHANGE).exclude(status=StudySession.Status.CANCELLED)
+        # R-S10: the arrangement form before the session, the report after it.
+        for s in managed.filter(
+            arrangement_submitted_at__isnull=True, arrangement_due__isnull=False,
+            arrangement_due__lte=today + dt.timedelta(days=7), starts_at__gte=now,
+        ).select_related("organization")[:10]:  # fmt: skip
+            todos.append(
+                Todo(
+                    title=f"报送学习安排报送表：{s.organization.display_name}“{s.title}”",
+                    url=reverse("study:session_detail", args=[s.pk]),
+                    due=s.arrangement_due,
+                    due_basis=s.arrangement_due_basis.get("text", ""),
+                    severity="bad" if s.arrangement_due < today else "warn",
+                )
+            )
+        for s in managed.filter(
+            report_submitted_at__isnull=True, report_due__isnull=False, starts_at__lt=now,
+            report_due__gte=today - dt.timedelta(days=30),
+        ).select_related("organization")[:10]:  # fmt: skip
+            todos.append(
+                Todo(
+                    title=f"会后报送宣传部：{s.organization.display_name}“{s.title}”",
+                    url=reverse("study:session_detail", args=[s.pk]),
+                    due=s.report_due,
+                    due_basis=s.report_due_basis.get("text", ""),
+                    severity="bad" if s.report_due < today else "warn",
+                )
+            )
+        open_count = managed.filter(
+            attendance_closed_at__isnull=True, ends_at__lt=now, ends_at__gte=now - dt.timedelta(days=60)
+        ).count()
+        if open_count:
+            todos.append(
+                Todo(
+                    title=f"{open_count}次学习会尚未确认考勤",
+                    url=reverse("study:session_list") + "?status=planned",
+                    detail="会后请确认考勤，未签到人员记为缺席（R-S3）。",
+                    severity="warn",
+                )
+            )
+        makeups = Attendance.objects.for_user(user, A.STUDY_CHANGE).filter(
+            status=Attendance.Status.LEAVE, makeup_done_on__isnull=True, session__starts_at__year=today.year
+        )
+        count = makeups.count()
+        if count:
+            todos.append(
+                Todo(
+                    title=f"{count}人次请假尚未登记补学",
+                    url=reverse("study:session_list"),
+                    detail="请假人员应补学（R-S3）。",
+                    severity="info",
+                )
+            )
+        plans = StudyPlan.objects.for_user(user, A.STUDY_CHANGE).filter(year=today.year, kind=PlanKind.CENTER_GROUP)
+        if not plans.exclude(status__in=[StudyPlan.Status.DRAFT, StudyPlan.Status.RETURNED]).exists():
+            due = plan_due_on(today.year)
+            todos.append(
+                Todo(
+                    title=f"报送{today.year}年度中心组学习计划",
+                    url=reverse("study:plan_list"),
+                    detail="年度学习计划报宣传部（R-S1）。",
+                    due=due,
+                    severity="bad" if today > due else "warn",
+                )
+            )
+    if policy.can(user, A.STUDY_SUPERVISE):
+        waiting = StudyPlan.objects.for_user(user, A.STUDY_SUPERVISE).filter(status=StudyPlan.Status.SUBMITTED).count()
+        if waiting:
+            todos.append(
+                Todo(
+                    title=f"{waiting}份年度学习计划待确认",
+                    url=reverse("study:plan_list") + "?year=" + str(today.year),
+                    severity="info",
+                )
+            )
+    person = getattr(user, "person", None)
+    if person is not None and policy.can(user, A.STUDY_PARTICIPATE):
+        for a in Attendance.objects.filter(
+            person=person, session__starts_at__date=today, session__status=StudySession.Status.PLANNED,
+            status=Attendance.Status.PENDING,
+        ).select_related("session")[:5]:  # fmt: skip
+            todos.append(
+                Todo(
+                    title=f"今天参加学习会：{a.session.title}",
+                    url=reverse("study:session_detail", args=[a.session_id]),
+                    detail=f"{timezone.localtime(a.session.starts_at):%H:%M} {a.session.place}，到场后扫码签到。",
+                    severity="warn",
+                )
+            )
+    return todos
