@@ -1,0 +1,439 @@
+"""Observation API: everything the pages show, scoped by the policy; steps through the services.
+
+Reads: visits (team, deadlines with their basis, state, the transitions the caller may make
+now, the history of transitions), records, feedback, rectifications, cross-observations,
+practices, invitations. Writes: POST actions that call exactly one service each; a business
+refusal is a 400 with the service's Chinese message; a record the caller may not act on is 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pangting.accounts import policy
+from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
+from pangting.core.views import parse_id, parse_year
+
+from . import services
+from .models import (
+    CrossObservation,
+    Feedback,
+    InvitationRequest,
+    ObservationRecord,
+    Practice,
+    Rectification,
+    Replication,
+    State,
+    TeamMember,
+    Visit,
+    VisitTransition,
+)
+
+A = policy.Action
+VIEW = A.OBSERVATION_VIEW
+
+
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except ValidationError as error:
+        raise as_drf_error(error) from error
+
+
+def _require(user: Any, action_name: A, org: Any) -> None:
+    if not policy.can(user, action_name, org):
+        raise NotFound("未找到。")
+
+
+# --- serializers -------------------------------------------------------------------------
+
+
+class ObservationDeadlineSerializer(serializers.Serializer):
+    """A due date with what it was computed from (start, amount, unit, calendar revisions, text)."""
+
+    due = serializers.DateField(allow_null=True)
+    basis = serializers.DictField(allow_empty=True)
+    text = serializers.CharField(allow_blank=True)
+
+
+def _deadline(due: Any, basis: dict[str, Any] | None) -> dict[str, Any]:
+    basis = basis or {}
+    return {"due": due, "basis": basis, "text": basis.get("text", "")}
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    post = serializers.CharField(source="person.post", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = TeamMember
+        fields = ["id", "person", "person_name", "post", "role", "role_display"]
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VisitTransition
+        fields = ["from_state", "to_state", "actor", "actor_name", "at", "reason"]
+
+    def get_actor_name(self, obj: VisitTransition) -> str:
+        return obj.actor.display_name if obj.actor_id else ""
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    mode_display = serializers.CharField(source="get_mode_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    team = serializers.SerializerMethodField()
+    reply = serializers.SerializerMethodField()
+    record = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
+    reply_late = serializers.BooleanField(read_only=True)
+    allowed_transitions = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id", "plan", "supervisor_org", "unit", "unit_name", "mode", "mode_display", "year", "semester",
+            "target_month", "state", "state_display", "focus", "session", "letter_number", "letter_issued_at",
+            "letter_delivered_on", "reply_received_on", "reply_notes", "reply_late", "reply", "record", "feedback",
+            "deadline_warning", "draw_ref", "team", "allowed_transitions", "transitions",
+        ]  # fmt: skip
+
+    @extend_schema_field(TeamMemberSerializer(many=True))
+    def get_team(self, obj: Visit) -> list[dict[str, Any]]:
+        return TeamMemberSerializer(obj.team(), many=True).data
+
+    @extend_schema_field(ObservationDeadlineSerializer)
+    def get_reply(self, obj: Visit) -> dict[str, Any]:
+        return _deadline(obj.reply_due, obj.reply_due_basis)
+
+    @extend_schema_field(ObservationDeadlineSerializer)
+    def get_record(self, obj: Visit) -> dict[str, Any]:
+        return _deadline(obj.record_due, obj.record_due_basis)
+
+    @extend_schema_field(ObservationDeadlineSerializer)
+    def get_feedback(self, obj: Visit) -> dict[str, Any]:
+        return _deadline(obj.feedback_due, obj.feedback_due_basis)
+
+    def get_allowed_transitions(self, obj: Visit) -> list[str]:
+        request = self.context.get("request")
+        return services.allowed_transitions(obj, request.user) if request else []
+
+    @extend_schema_field(TransitionSerializer(many=True))
+    def get_transitions(self, obj: Visit) -> list[dict[str, Any]]:
+        return TransitionSerializer(obj.transitions.select_related("actor"), many=True).data
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    filed_late = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ObservationRecord
+        fields = [
+            "id", "visit", "rubric", "facts", "organization_findings", "content_findings", "method_findings",
+            "effect_findings", "problems", "suggestions", "scores", "composite_score", "filed_by", "filed_at",
+            "filed_late", "signed_off_by", "signed_off_at",
+        ]  # fmt: skip
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    issued_late = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "id", "visit", "checklist", "summary", "suggestions", "number", "issued_at", "issued_by", "issued_late",
+            "acknowledged_at", "acknowledged_by",
+        ]  # fmt: skip
+
+
+class RectificationSerializer(serializers.ModelSerializer):
+    unit = serializers.IntegerField(source="visit.unit_id", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    owner_name = serializers.SerializerMethodField()
+    overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Rectification
+        fields = [
+            "id", "visit", "unit", "checklist_point", "problem", "measure", "owner", "owner_name", "deadline",
+            "overdue", "status", "status_display", "unit_report", "reported_at", "verified_by", "verified_at",
+            "verification_note",
+        ]  # fmt: skip
+
+    def get_owner_name(self, obj: Rectification) -> str:
+        return obj.owner.name if obj.owner_id else ""
+
+
+class CrossObservationSerializer(serializers.ModelSerializer):
+    report = serializers.CharField(read_only=True)
+    report_deadline = serializers.SerializerMethodField()
+    reported_late = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = CrossObservation
+        fields = [
+            "id", "year", "semester", "host", "visitor", "visitor_person", "session", "status", "report",
+            "report_due", "report_deadline", "reported_at", "reported_late",
+        ]  # fmt: skip
+
+    @extend_schema_field(ObservationDeadlineSerializer)
+    def get_report_deadline(self, obj: CrossObservation) -> dict[str, Any]:
+        return _deadline(obj.report_due, obj.report_due_basis)
+
+
+class ReplicationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Replication
+        fields = ["id", "unit", "on", "notes"]
+
+
+class PracticeSerializer(serializers.ModelSerializer):
+    replications = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Practice
+        fields = ["id", "unit", "visit", "title", "description", "status", "promoted_at", "created_at", "replications"]
+
+    @extend_schema_field(ReplicationSerializer(many=True))
+    def get_replications(self, obj: Practice) -> list[dict[str, Any]]:
+        return ReplicationSerializer(obj.replications.filter(deleted_at__isnull=True), many=True).data
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvitationRequest
+        fields = [
+            "id", "unit", "session", "message", "status", "requested_by", "decided_by", "decided_at",
+            "decision_reason", "visit", "created_at",
+        ]  # fmt: skip
+
+
+# --- request bodies of the actions ---------------------------------------------------------
+
+
+class TransitionRequest(serializers.Serializer):
+    to_state = serializers.ChoiceField(choices=State.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class ReplyRequest(serializers.Serializer):
+    session = serializers.IntegerField()
+    replied_on = serializers.DateField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RecordRequest(serializers.Serializer):
+    organization_findings = serializers.CharField(required=False, allow_blank=True)
+    content_findings = serializers.CharField(required=False, allow_blank=True)
+    method_findings = serializers.CharField(required=False, allow_blank=True)
+    effect_findings = serializers.CharField(required=False, allow_blank=True)
+    problems = serializers.CharField(required=False, allow_blank=True)
+    suggestions = serializers.CharField(required=False, allow_blank=True)
+    scores = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    submit = serializers.BooleanField(required=False, default=False)
+
+
+class ReportRequest(serializers.Serializer):
+    report = serializers.CharField(allow_blank=True)
+
+
+class VerifyRequest(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# --- viewsets ------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="巡听旁听列表",
+        parameters=[
+            OpenApiParameter("year", int, description="年度"),
+            OpenApiParameter("state", str, description="状态"),
+            OpenApiParameter("mode", str, description="方式：planned / random / invited"),
+            OpenApiParameter("unit", int, description="被旁听单位"),
+        ],
+    ),
+    retrieve=extend_schema(summary="巡听旁听详情（旁听组、期限及依据、状态、可办理的状态变更）"),
+)
+class VisitViewSet(ScopedReadOnlyViewSet):
+    """巡听旁听: one supervisory visit to one unit's session (R-O1 … R-O10)."""
+
+    queryset = Visit.objects.select_related("unit", "session")
+    serializer_class = VisitSerializer
+    view_action = VIEW
+
+    def get_queryset(self) -> QuerySet[Visit]:
+        qs = super().get_queryset()
+        params = self.request.query_params
+        if (year := parse_year(params.get("year"))) is not None:
+            qs = qs.filter(year=year)
+        if (unit := parse_id(params.get("unit"))) is not None:
+            qs = qs.filter(unit_id=unit)
+        for name in ("state", "mode"):
+            if params.get(name):
+                qs = qs.filter(**{name: params[name]})
+        return qs
+
+    def _respond(self, visit: Visit) -> Response:
+        fresh = Visit.objects.select_related("unit", "session").get(pk=visit.pk)
+        return Response(VisitSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="变更状态（按流转表与权限，R-O1…R-O10）", request=TransitionRequest, responses=VisitSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: Any = None) -> Response:
+        visit = self.get_object()
+        data = _valid(TransitionRequest, request.data)
+        needed = services.TRANSITIONS.get((visit.state, data["to_state"]))
+        if needed is not None:
+            _require(request.user, needed, visit.unit)
+        _call(services.transition, visit, data["to_state"], actor=request.user, reason=data["reason"])
+        return self._respond(visit)
+
+    @extend_schema(summary="单位回复函告并确定学习会（R-O4）", request=ReplyRequest, responses=VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: Any = None) -> Response:
+        from pangting.study.models import StudySession
+
+        visit = self.get_object()
+        _require(request.user, A.OBSERVATION_REPLY, visit.unit)
+        data = _valid(ReplyRequest, request.data)
+        session = StudySession.objects.for_user(request.user).filter(pk=data["session"]).first()
+        if session is None:
+            raise serializers.ValidationError({"session": "学习会不存在或不属于被旁听单位。"})
+        _call(
+            services.record_reply,
+            visit,
+            session,
+            actor=request.user,
+            replied_on=data["replied_on"],
+            notes=data["notes"],
+        )
+        return self._respond(visit)
+
+    @extend_schema(summary="填写或提交列席旁听记录（R-O8、R-O18）", request=RecordRequest, responses=RecordSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request: Request, pk: Any = None) -> Response:
+        visit = self.get_object()
+        _require(request.user, A.OBSERVATION_RECORD, visit.unit)
+        data = _valid(RecordRequest, request.data)
+        scores, submit = data.pop("scores"), data.pop("submit")
+        record = _call(services.save_record, visit, actor=request.user, data=data, scores=scores, submit=submit)
+        return Response(RecordSerializer(record).data)
+
+
+class RecordViewSet(ScopedReadOnlyViewSet):
+    """列席旁听记录表 (R-O8, R-O18)."""
+
+    queryset = ObservationRecord.objects.select_related("visit").order_by("-pk")
+    serializer_class = RecordSerializer
+    view_action = VIEW
+
+
+class FeedbackViewSet(ScopedReadOnlyViewSet):
+    """反馈意见 (R-O9)."""
+
+    queryset = Feedback.objects.select_related("visit").order_by("-pk")
+    serializer_class = FeedbackSerializer
+    view_action = VIEW
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="整改事项",
+        parameters=[OpenApiParameter("status", str, description="open / reported / accepted / sent_back")],
+    )
+)
+class RectificationViewSet(ScopedReadOnlyViewSet):
+    """整改 (R-O10): report by the unit, verification by the supervisor."""
+
+    queryset = Rectification.objects.select_related("visit__unit", "owner")
+    serializer_class = RectificationSerializer
+    view_action = VIEW
+
+    def get_queryset(self) -> QuerySet[Rectification]:
+        qs = super().get_queryset()
+        if self.request.query_params.get("status"):
+            qs = qs.filter(status=self.request.query_params["status"])
+        return qs
+
+    @extend_schema(summary="单位报送整改情况", request=ReportRequest, responses=RectificationSerializer)
+    @action(detail=True, methods=["post"])
+    def report(self, request: Request, pk: Any = None) -> Response:
+        item = self.get_object()
+        _require(request.user, A.OBSERVATION_REPLY, item.visit.unit)
+        data = _valid(ReportRequest, request.data)
+        _call(services.report_rectification, item, actor=request.user, report=data["report"])
+        return Response(RectificationSerializer(Rectification.objects.get(pk=item.pk)).data)
+
+    @extend_schema(summary="宣传部验收或退回（R-O10）", request=VerifyRequest, responses=RectificationSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: Any = None) -> Response:
+        item = self.get_object()
+        _require(request.user, A.OBSERVATION_MANAGE, item.visit.unit)
+        data = _valid(VerifyRequest, request.data)
+        _call(services.verify_rectification, item, actor=request.user, accept=data["accept"], note=data["note"])
+        return Response(RectificationSerializer(Rectification.objects.get(pk=item.pk)).data)
+
+
+class CrossObservationViewSet(ScopedReadOnlyViewSet):
+    """交叉旁听 (R-O13): seen by both the host and the visiting unit."""
+
+    queryset = CrossObservation.objects.all()
+    serializer_class = CrossObservationSerializer
+    view_action = VIEW
+
+    def get_queryset(self) -> QuerySet[CrossObservation]:
+        granted = policy.reach(self.request.user, VIEW)
+        if granted.is_empty:
+            return CrossObservation.objects.none()
+        qs = CrossObservation.objects.filter(Q(granted.q("host")) | Q(granted.q("visitor")))
+        params = self.request.query_params
+        for name in ("year", "semester"):
+            if (number := parse_year(params.get(name))) is not None:  # year or semester: small numbers
+                qs = qs.filter(**{name: number})
+        return qs.order_by("-year", "-semester", "pk")
+
+
+class PracticeViewSet(ScopedReadOnlyViewSet):
+    """典型经验做法 (R-O16), as the library page shows them (own reach plus promoted ones)."""
+
+    queryset = Practice.objects.all()
+    serializer_class = PracticeSerializer
+    view_action = VIEW
+
+    def get_queryset(self) -> QuerySet[Practice]:
+        from .views_practices import practices_for
+
+        return practices_for(self.request.user).order_by("-created_at")
+
+
+class InvitationViewSet(ScopedReadOnlyViewSet):
+    """应邀式 requests (R-O2)."""
+
+    queryset = InvitationRequest.objects.all()
+    serializer_class = InvitationSerializer
+    view_action = VIEW

@@ -1,0 +1,414 @@
+"""Demo data for observation: 2025–2026 visits in every state, as they happened.
+
+Called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`, after the study extension (it
+links visits to the sessions that one created). Every step goes through the services with
+the clock moved to the day it happened (time-machine, pinned in requirements.lock), so
+letters, deadlines, late marks and history rows are what the rules compute.
+
+What it shows: closed visits in 2025 and spring 2026; in the current term one visit in each
+state — planned, notified (a reply due soon and one overdue), scheduled, observed, recorded
+(with a composite score), feedback issued, rectifying (one item overdue, one reported and
+awaiting verification), closed, cancelled — plus invited (accepted, pending, declined) and
+random visits, cross-observations in both 2026 semesters with one late report and units that
+fall short (R-O13), typical practices with replications (R-O16), and one visit whose feedback
+deadline falls in 2027, so it carries the "calendar not entered" warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from pangting.accounts.models import Role, User
+from pangting.orgs.models import Organization, StudyGroupMember
+from pangting.workdays.services import UnknownCalendarYear, compute_deadline
+
+from . import services
+from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, Rectification, State, TeamMember, Visit
+
+FINDINGS = [
+    (
+        "有中心组学习会方案，会前印发学习材料，成员参加率达到要求。",
+        "落实“第一议题”制度，专题学习党的二十届四中全会精神，内容专题化。",
+        "成员结合分管工作交流研讨，发言人均有书面材料。",
+        "能够联系学院改革发展实际，但转化为具体举措还不够。",
+    ),
+    (
+        "学习会方案报送及时，个别成员请假后补学不及时。",
+        "第一议题学习到位，围绕主题开展集中学习。",
+        "研讨发言紧扣主题，个别发言联系思想实际不够。",
+        "学习成果在专业建设、学生工作中有所体现。",
+    ),
+]
+PROBLEMS = {
+    "conversion": "学习成果转化为推动工作的具体举措不够，未形成清单。",
+    "research": "会前调研不充分，研讨中对实际问题分析不深。",
+    "reflection": "个别成员发言以通报工作为主，思考不够深入。",
+    "rules": "学习考勤、请假补学制度落实不够严格。",
+}
+PRACTICES = [
+    ("“学习成果转化清单”制度", "每次中心组学习后，逐条列出转化举措、责任人和时限，下次学习会通报落实情况。"),
+    (
+        "“书记领学+专家辅导+成员研讨”三段式学习",
+        "书记领学原文，邀请党校专家辅导，成员结合分管工作交流研讨，做到学深一层。",
+    ),
+    ("青年教师列席中心组学习", "每学期安排青年教师代表列席中心组学习，扩大学习覆盖面。"),
+]
+
+
+class ObservationDemo:
+    def __init__(self, context: dict[str, Any], seed: int = 2027) -> None:
+        self.random = random.Random(seed)  # noqa: S311 (deterministic demo data, not security)
+        self.root: Organization = context["root"]
+        self.units: list[Organization] = context["units"]
+        self.supervisor: User = context["users"]["xuanchuan"]
+        self.today = timezone.localdate()
+        self.used_sessions: set[int] = set()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    @contextmanager
+    def on(self, day: dt.date, hour: int = 10) -> Iterator[None]:
+        """Move the clock to `day` (the demo replays what happened, in order)."""
+        import time_machine
+
+        moment = timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+        with time_machine.travel(moment, tick=False):
+            yield
+
+    def user(self, unit: Organization, role: str) -> User | None:
+        return (
+            User.objects.filter(role_assignments__role=role, role_assignments__organization=unit, is_active=True)
+            .order_by("pk")
+            .first()
+        )
+
+    def leader_user(self, visit: Visit) -> User | None:
+        leader = visit.team_members.filter(role=TeamMember.Role.LEADER, deleted_at__isnull=True).first()
+        return User.objects.filter(person_id=leader.person_id).first() if leader else None
+
+    @staticmethod
+    def weekday(day: dt.date, step: int = 1) -> dt.date:
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=step)
+        return day
+
+    def session(self, unit: Organization, day: dt.date) -> Any:
+        """A center-group session of `unit` near `day`, not yet observed; created if the unit had none.
+
+        It stays on the same side of today as `day`: a visit already observed needs a session
+        that has taken place, a scheduled one a session still to come.
+        """
+        from pangting.study import services as study
+        from pangting.study.models import AgendaItem, SessionKind, StudySession
+
+        start = timezone.make_aware(dt.datetime.combine(day - dt.timedelta(days=6), dt.time(0, 0)))
+        end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=6), dt.time(23, 59)))
+        now = timezone.now()
+        if day < self.today:
+            end = min(end, now - dt.timedelta(hours=4))
+        else:
+            start = max(start, now + dt.timedelta(days=1))
+        found = (
+            StudySession.objects.filter(organization=unit, kind=SessionKind.CENTER_GROUP, starts_at__range=(start, end))
+            .exclude(status=StudySession.Status.CANCELLED)
+            .exclude(pk__in=self.used_sessions)
+            .order_by("starts_at")
+            .first()
+        )
+        if found is None:
+            starts = timezone.make_aware(dt.datetime.combine(self.weekday(day), dt.time(14, 30)))
+            with self.on(min(day - dt.timedelta(days=20), self.today)):
+                found = study.create_session(
+                    actor=self.user(unit, Role.STUDY_SECRETARY),
+                    organization=unit,
+                    starts_at=starts,
+                    ends_at=starts + dt.timedelta(hours=2),
+                    title="深入学习贯彻党的二十届四中全会精神",
+                    place="学院行政楼301会议室",
+                    agenda=[
+                        {"kind": AgendaItem.Kind.FIRST_ITEM, "title": "学习习近平总书记最新重要讲话精神"},
+                        {"kind": AgendaItem.Kind.DISCUSSION, "title": "中心组成员交流研讨"},
+                    ],
+                )
+        self.used_sessions.add(found.pk)
+        return found
+
+    # -- one visit, walked to a state -------------------------------------------------------
+
+    def walk(
+        self,
+        unit: Organization,
+        to: str,
+        *,
+        session_day: dt.date | None = None,
+        year: int | None = None,
+        mode: str = Mode.PLANNED,
+        problems: int = 1,
+        reply_late: bool = False,
+        record_late: bool = False,
+        delivered_on: dt.date | None = None,
+        items: str = "closed",
+    ) -> Visit:
+        """A visit to `unit` walked through the services, each step on its own day."""
+        order = services.STATE_ORDER
+        target = order.index(State(to)) if to != State.CANCELLED else 0
+        secretary = self.user(unit, Role.STUDY_SECRETARY)
+        session = self.session(unit, session_day) if session_day else None
+        sday = timezone.localdate(session.starts_at) if session else (delivered_on or self.today)
+        year = year or sday.year
+        _label, semester = services.semester_of(sday)
+        if delivered_on is None:
+            delivered_on = self.weekday(sday - dt.timedelta(days=16))
+        letter_day = self.weekday(delivered_on - dt.timedelta(days=1), step=-1)
+        with self.on(letter_day - dt.timedelta(days=7)):
+            visit = services.create_visit(
+                actor=self.supervisor, unit=unit, year=year, semester=semester, mode=mode, target_month=sday.month,
+                draw_ref="DEMO-2026-R" if mode == Mode.RANDOM else "",
+                focus="重点了解落实“第一议题”制度和学习成果转化情况。" if self.random.random() < 0.5 else "",
+            )  # fmt: skip
+        if to == State.CANCELLED:
+            with self.on(letter_day):
+                services.cancel_visit(
+                    visit, actor=self.supervisor, reason="该单位学习会因上级集中培训顺延，本学期另行安排"
+                )
+            return visit
+        if target < order.index(State.NOTIFIED):
+            return visit
+        with self.on(letter_day):
+            visit = services.issue_letter(visit, actor=self.supervisor)
+        with self.on(delivered_on, 16):
+            visit = services.record_delivery(visit, delivered_on, actor=self.supervisor)
+        if target < order.index(State.SCHEDULED):
+            return visit
+        reply_day = delivered_on + dt.timedelta(days=12 if reply_late else 3)
+        reply_day = min(reply_day, sday - dt.timedelta(days=1))
+        with self.on(reply_day, 15):
+            visit = services.record_reply(
+                visit, session, actor=secretary, replied_on=reply_day, notes="商定学习会时间地点，已报送学习会方案。"
+            )
+        return self.after_schedule(visit, to, session, problems=problems, record_late=record_late, items=items)
+
+    def after_schedule(
+        self, visit: Visit, to: str, session: Any, *, problems: int, record_late: bool, items: str
+    ) -> Visit:
+        order = services.STATE_ORDER
+        target = order.index(State(to))
+        unit = visit.unit
+        secretary = self.user(unit, Role.STUDY_SECRETARY)
+        liaison = self.user(unit, Role.LIAISON)
+        sday = timezone.localdate(session.starts_at)
+        if target < order.index(State.OBSERVED):
+            return visit
+        with self.on(sday, 18):
+            visit = services.mark_observed(visit, actor=liaison)
+        if target < order.index(State.RECORDED):
+            return visit
+        filed = sday + dt.timedelta(days=5 if record_late else self.random.choice((1, 2)))
+        findings = self.random.choice(FINDINGS)
+        keys = list(PROBLEMS)[:problems]
+        data = {
+            "organization_findings": findings[0],
+            "content_findings": findings[1],
+            "method_findings": findings[2],
+            "effect_findings": findings[3],
+            "problems": "；".join(PROBLEMS[k] for k in keys),
+            "suggestions": "建立学习成果转化清单，加强会前调研。",
+        }
+        areas = ("organization", "content", "method", "effect")
+        scores = {k: str(self.random.choice((75, 80, 85, 88, 90, 92, 95))) for k in areas}
+        with self.on(filed, 11):
+            record = services.save_record(visit, actor=liaison, data=data, scores=scores)
+            services.add_talk(
+                visit, actor=liaison, person_name="学院党委书记", person_role="中心组组长", method="face",
+                held_on=sday, notes="了解年度学习计划落实情况及学习成果转化举措。",
+            )  # fmt: skip
+            services.add_document_review(
+                visit, actor=liaison, kind="records", period_from=dt.date(sday.year - 1, 1, 1), period_to=sday,
+                notes="调阅上年度以来学习记录、考勤及请假补学情况。",
+            )  # fmt: skip
+            record = services.save_record(visit, actor=liaison, data={}, scores=record.scores, submit=True)
+        leader = self.leader_user(visit)
+        if leader is not None:
+            with self.on(filed + dt.timedelta(days=1), 9):
+                services.sign_off_record(ObservationRecord.objects.get(pk=record.pk), actor=leader)
+        if target < order.index(State.FEEDBACK_ISSUED):
+            return visit
+        visit.refresh_from_db()
+        issue_day = self.weekday(
+            max(filed + dt.timedelta(days=2), (visit.feedback_due or filed) - dt.timedelta(days=3))
+        )
+        with self.on(issue_day, 10):
+            feedback = services.draft_feedback(visit, actor=self.supervisor)
+            checklist = {
+                key: {"problem": key in keys, "evidence": PROBLEMS.get(key, "")} for key, _l in CHECKLIST_POINTS
+            }
+            services.save_feedback(
+                feedback, actor=self.supervisor, checklist=checklist,
+                summary="该单位中心组学习组织有序，落实“第一议题”制度，学习氛围较好。",
+                suggestions="针对发现的问题，建立学习成果转化清单，加强会前调研和考勤管理。",
+            )  # fmt: skip
+            services.issue_feedback(Feedback.objects.get(pk=feedback.pk), actor=self.supervisor)
+        if target < order.index(State.RECTIFYING):
+            return Visit.objects.get(pk=visit.pk)
+        with self.on(issue_day + dt.timedelta(days=2), 9):
+            services.acknowledge_feedback(Feedback.objects.get(visit=visit), actor=secretary)
+        rectifications = list(Rectification.objects.filter(visit=visit).order_by("pk"))
+        owner = StudyGroupMember.objects.filter(group__organization=unit, role=StudyGroupMember.Role.DEPUTY).first()
+        for number, item in enumerate(rectifications):
+            overdue = items == "mixed" and number == 0
+            deadline = (self.today - dt.timedelta(days=6)) if overdue else issue_day + dt.timedelta(days=30)
+            with self.on(issue_day + dt.timedelta(days=4), 10):
+                services.plan_rectification(
+                    item, actor=secretary, measure="制定整改方案，明确责任人和时限，逐项落实。",
+                    owner=owner.person if owner else None, deadline=deadline,
+                )  # fmt: skip
+            if overdue:
+                continue  # R-O10: overdue, shown on everyone's to-dos
+            report_day = min(deadline - dt.timedelta(days=3), self.today - dt.timedelta(days=2))
+            with self.on(report_day, 15):
+                services.report_rectification(item, actor=secretary, report="已建立学习成果转化清单并在学习会上通报。")
+            if items == "closed":
+                with self.on(report_day + dt.timedelta(days=2), 10):
+                    services.verify_rectification(item, actor=self.supervisor, accept=True, note="整改到位")
+        return Visit.objects.get(pk=visit.pk)
+
+    def delivered_for_reply_due(self, *, overdue: bool) -> dt.date:
+        """A delivery day whose reply (7 working days, R-O4) is due within 3 days, or already past."""
+        for back in range(1, 40):
+            day = self.today - dt.timedelta(days=back)
+            if day.weekday() >= 5:
+                continue
+            try:
+                due = compute_deadline(day, services.reply_rule().amount, services.reply_rule().unit).due
+            except UnknownCalendarYear:
+                continue
+            if (overdue and due < self.today - dt.timedelta(days=2)) or (
+                not overdue and self.today < due <= self.today + dt.timedelta(days=3)
+            ):
+                return day
+        return self.today - dt.timedelta(days=14)
+
+    # -- the whole picture ------------------------------------------------------------------------
+
+    @transaction.atomic
+    def build(self) -> None:
+        u = self.units
+        today = self.today
+        # 2025: a full year, most units observed once and closed (R-O11's previous year).
+        for index, unit in enumerate(u[:14]):
+            day = dt.date(2025, 4 if index % 2 == 0 else 10, 12 + index % 3 * 4)
+            if index == 13:
+                self.walk(unit, State.CANCELLED, session_day=day)
+            else:
+                self.walk(unit, State.CLOSED, session_day=day, problems=index % 3, record_late=index == 5)
+        # Spring 2026: closed visits, one random (R-O2).
+        closed = [
+            self.walk(u[0], State.CLOSED, session_day=dt.date(2026, 4, 16), problems=1),
+            self.walk(u[2], State.CLOSED, session_day=dt.date(2026, 5, 19), problems=2, reply_late=True),
+            self.walk(u[3], State.CLOSED, session_day=dt.date(2026, 6, 16), problems=0),
+            self.walk(u[5], State.CLOSED, session_day=dt.date(2026, 5, 12), mode=Mode.RANDOM, problems=1),
+        ]
+        # The current term: one visit in each state.
+        self.walk(u[1], State.RECTIFYING, session_day=today - dt.timedelta(days=60), problems=2, items="mixed")
+        self.walk(u[4], State.FEEDBACK_ISSUED, session_day=today - dt.timedelta(days=24))
+        self.walk(u[6], State.RECORDED, session_day=today - dt.timedelta(days=6), problems=1)
+        self.walk(u[7], State.OBSERVED, session_day=today - dt.timedelta(days=2), mode=Mode.RANDOM)
+        self.walk(u[8], State.SCHEDULED, session_day=today + dt.timedelta(days=12))
+        self.walk(u[9], State.NOTIFIED, delivered_on=self.delivered_for_reply_due(overdue=False))
+        self.walk(u[10], State.NOTIFIED, delivered_on=self.delivered_for_reply_due(overdue=True))
+        for unit, month in ((u[11], 12), (u[12], 12), (u[15], 12), (u[1], 12)):
+            with self.on(today - dt.timedelta(days=30)):
+                services.create_visit(actor=self.supervisor, unit=unit, year=today.year, semester=2, target_month=month)
+        self.walk(u[13], State.CANCELLED, session_day=today + dt.timedelta(days=20))
+        # A session late in December: its feedback deadline reaches into a year not yet entered.
+        late_december = self.weekday(dt.date(today.year, 12, 22))
+        if today < late_december - dt.timedelta(days=3):
+            self.walk(u[16], State.SCHEDULED, session_day=late_december, delivered_on=today - dt.timedelta(days=3))
+        self.invitations(today)
+        with self.on(today - dt.timedelta(days=40)):
+            services.approve_plan(
+                services.ensure_plan(self.root, today.year, actor=self.supervisor), actor=self.supervisor
+            )
+        with self.on(dt.date(2025, 1, 10)):
+            services.approve_plan(services.ensure_plan(self.root, 2025, actor=self.supervisor), actor=self.supervisor)
+        self.cross_observations(today)
+        self.practices(closed)
+
+    def invitations(self, today: dt.date) -> None:
+        """R-O2: one accepted (an invited visit), one pending, one declined."""
+        cases = [(self.units[14], 15, True), (self.units[17], 18, None), (self.units[12], 22, False)]
+        for unit, days, accept in cases:
+            session = self.session(unit, today + dt.timedelta(days=days))
+            secretary = self.user(unit, Role.STUDY_SECRETARY)
+            with self.on(today - dt.timedelta(days=3)):
+                invitation = services.request_invitation(
+                    session, actor=secretary, message="本次学习会邀请省委党校专家辅导，诚邀宣传部莅临指导。"
+                )
+            if accept is None:
+                continue
+            with self.on(today - dt.timedelta(days=2)):
+                services.decide_invitation(
+                    invitation, accept=accept, actor=self.supervisor,
+                    reason="" if accept else "本月已安排对该单位的固定式巡听旁听，请按计划做好准备。",
+                )  # fmt: skip
+
+    def cross_observations(self, today: dt.date) -> None:
+        """R-O13: both 2026 semesters; a late report; units 12–17 fall short in autumn."""
+        spring = [dt.date(2026, 3, 19), dt.date(2026, 4, 23), dt.date(2026, 5, 21)]
+        autumn = [dt.date(2026, 9, 17), dt.date(2026, 10, 22), today - dt.timedelta(days=1)]
+        plan = [(1, spring, range(14)), (2, autumn, range(12))]
+        for semester, days, hosts in plan:
+            for index in hosts:
+                host = self.units[index]
+                visitor = self.units[(index + 1) % len(self.units)]
+                day = days[index % len(days)]
+                session = self.session(host, day)
+                sday = timezone.localdate(session.starts_at)
+                deputy = StudyGroupMember.objects.filter(
+                    group__organization=visitor, role=StudyGroupMember.Role.DEPUTY
+                ).first()
+                with self.on(sday - dt.timedelta(days=10)):
+                    cross = services.invite_cross_observation(
+                        host, visitor, actor=self.user(host, Role.STUDY_SECRETARY), session=session,
+                        visitor_person=deputy.person if deputy else None,
+                    )  # fmt: skip
+                if sday >= today:
+                    continue  # the report is still to come
+                late = semester == 2 and index == 3
+                report_day = sday + dt.timedelta(days=5 if late else self.random.choice((1, 2, 3)))
+                if report_day > today:
+                    continue
+                with self.on(report_day, 16):
+                    services.report_cross_observation(
+                        cross, actor=self.user(visitor, Role.STUDY_SECRETARY),
+                        report="列席了该单位中心组学习会，学习组织严密，研讨联系实际，其“书记领学”做法值得借鉴。",
+                    )  # fmt: skip
+
+    def practices(self, visits: list[Visit]) -> None:
+        """R-O16: collected from visits, two promoted and taken up elsewhere."""
+        for number, (visit, (title, description)) in enumerate(zip(visits, PRACTICES, strict=False)):
+            with self.on(dt.date(2026, 7, 1) + dt.timedelta(days=number)):
+                practice = services.collect_practice(
+                    actor=self.supervisor, unit=visit.unit, title=title, description=description, visit=visit
+                )
+            if number == 2:
+                continue
+            with self.on(dt.date(2026, 9, 10) + dt.timedelta(days=number)):
+                services.promote_practice(practice, actor=self.supervisor)
+            for offset, unit in enumerate(self.units[6 + number * 3 : 8 + number * 3]):
+                with self.on(dt.date(2026, 10, 15) + dt.timedelta(days=offset)):
+                    services.record_replication(
+                        practice, unit, actor=self.supervisor, on=dt.date(2026, 10, 15) + dt.timedelta(days=offset),
+                        notes="参照该做法建立本单位学习成果转化机制。",
+                    )  # fmt: skip
+
+
+def extend_demo(context: dict[str, Any]) -> None:
+    ObservationDemo(context).build()

@@ -1,0 +1,132 @@
+"""The documents a visit produces: notice letter (函), record form, written feedback (反馈意见).
+
+Letters follow the GB/T 9704 letter layout; the record follows seed 001 attachment 2.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from pangting.lib.gbt9704 import Cell, OfficialDocumentBuilder, format_cn_date
+
+from .models import CHECKLIST_POINTS, Feedback, ObservationRecord, Semester, TeamMember, Visit
+from .services import reply_rule
+
+
+def _team_line(visit: Visit) -> str:
+    parts = []
+    for member in visit.team():
+        parts.append(f"{member.get_role_display()}：{member.person.name}（{member.person.post}）")
+    return "；".join(parts) or "另行通知"
+
+
+def _issuer(visit: Visit) -> str:
+    org = visit.supervisor_org
+    return org.office_name or f"{org.name}宣传部"
+
+
+def notice_letter(visit: Visit) -> bytes:
+    """函告 (R-O4): announce the visit; the unit replies with its session plan within 7 working days."""
+    builder = OfficialDocumentBuilder("letter", issuer_mark=_issuer(visit), doc_number=visit.letter_number or None)
+    builder.title(f"关于对{visit.unit.name}理论学习中心组学习开展{visit.get_mode_display()}巡听旁听的函")
+    builder.addressee(visit.unit.name)
+    semester = Semester(visit.semester).label
+    month = f"{visit.target_month}月" if visit.target_month else semester
+    builder.paragraph(
+        f"根据《{visit.year}年度理论学习中心组学习巡听旁听计划》安排，经研究，定于{visit.year}年{month}"
+        f"对你单位理论学习中心组集体学习开展巡听旁听。现将有关事项函告如下。"
+    )
+    builder.heading(1, "巡听旁听组成员")
+    builder.paragraph(_team_line(visit) + "。")
+    builder.heading(1, "巡听旁听内容")
+    builder.paragraph(
+        visit.focus
+        or "重点了解中心组学习党的创新理论、落实“第一议题”制度、学习原著原文、结合实际交流研讨、"
+        "形成解决问题推进工作的办法举措等情况；同时调阅学习计划、学习记录、考勤等资料。"
+    )
+    builder.heading(1, "有关要求")
+    rule = reply_rule()
+    unit_text = "个工作日" if rule.unit == "working" else "日"
+    builder.paragraph(
+        f"请你单位在收到本函后{rule.amount}{unit_text}内，与巡听旁听组商定学习会具体时间、地点，"
+        "并报送学习会方案（含学习时间、地点、主题及内容、主持人、参加人员、议程、联系人及联系电话）。"
+    )
+    if visit.reply_due:
+        builder.paragraph(f"回复截止日期：{format_cn_date(visit.reply_due)}。")
+    builder.paragraph("特此函告。")
+    builder.attachments(["学习会方案（参考格式）"])
+    builder.signature(_issuer(visit), timezone.localdate(visit.letter_issued_at or timezone.now()))
+    return builder.to_bytes()
+
+
+def record_form(record: ObservationRecord) -> bytes:
+    """列席旁听记录表 in the layout of seed 001 attachment 2, filled from the record."""
+    visit = record.visit
+    session = visit.session
+    builder = OfficialDocumentBuilder("form")
+    builder.title(f"{visit.unit.name}理论学习中心组学习列席旁听记录表")
+    day = format_cn_date(timezone.localdate(session.starts_at)) if session else ""
+    builder.paragraph(f"列席旁听单位：{visit.unit.name}　　旁听时间：{day}", indent=False, align="left")
+    focus = [
+        ("1.组织领导", "有无中心组学习会方案、成员参加率是否达到90%、学习资料准备情况等", record.organization_findings),
+        ("2.学习内容", "是否落实“第一议题”，学习具体内容，内容是否专题化等", record.content_findings),
+        (
+            "3.学习方式",
+            "中心组成员研讨发言是否紧扣主题，结合思想实际和工作实际谈认识体会；交流发言人是否有书面发言材料等",
+            record.method_findings,
+        ),
+        (
+            "4.学习效果",
+            "学习是否做到理论联系实际，切实把学习成效转化为解决实际问题、推动实际工作的能力等",
+            record.effect_findings,
+        ),
+    ]
+    rows: list[list[str | Cell]] = [[Cell("旁听重点", colspan=2), "主要情况"]]
+    for label, prompt, finding in focus:
+        rows.append([label, prompt, finding])
+    problems = "\n".join(filter(None, [record.problems, record.suggestions and f"建议：{record.suggestions}"]))
+    rows.append([Cell("问题和建议", colspan=2), problems])
+    score = "" if record.composite_score is None else f"{record.composite_score}分"
+    rows.append([Cell("综合评分", colspan=2), score])
+    builder.table(rows, [28, 58, 70], row_heights_mm=[10, 30, 30, 30, 30, 35, 10], align="left")
+    leader = next((m.person.name for m in visit.team() if m.role == TeamMember.Role.LEADER), "")
+    liaison = next((m.person.name for m in visit.team() if m.role == TeamMember.Role.LIAISON), "")
+    filed = format_cn_date(timezone.localdate(record.filed_at)) if record.filed_at else ""
+    builder.paragraph(f"列席旁听组组长：{leader}　　联络员：{liaison}　　填报时间：{filed}", indent=False, align="left")
+    return builder.to_bytes()
+
+
+def feedback_letter(feedback: Feedback) -> bytes:
+    """反馈意见 (R-O9): objective, problem-oriented, with the 11-point checklist and suggestions."""
+    visit = feedback.visit
+    builder = OfficialDocumentBuilder("letter", issuer_mark=_issuer(visit), doc_number=feedback.number or None)
+    builder.title(f"关于{visit.unit.name}理论学习中心组学习巡听旁听情况的反馈意见")
+    builder.addressee(visit.unit.name)
+    day = format_cn_date(timezone.localdate(visit.session.starts_at)) if visit.session else ""
+    builder.paragraph(
+        f"{day}，巡听旁听组（{_team_line(visit)}）列席了你单位理论学习中心组集体学习。现将有关情况反馈如下。"
+    )
+    builder.heading(1, "总体情况")
+    builder.paragraph(feedback.summary or "（无）")
+    builder.heading(1, "存在的问题")
+    problems = feedback.problems()
+    if problems:
+        for _key, label, evidence in problems:
+            builder.heading(2, label, followed_by=evidence)
+    else:
+        builder.paragraph("对照“主题是否鲜明、原著原文是否学深学透”等11个方面，未发现明显问题。")
+    builder.heading(1, "意见建议")
+    builder.paragraph(feedback.suggestions or "（无）")
+    if problems:
+        builder.paragraph("请你单位针对上述问题，逐条制定整改措施、明确责任人和整改时限，整改情况及时报送党委宣传部。")
+    builder.attachments(["巡听旁听问题清单"])
+    builder.signature(_issuer(visit), timezone.localdate(feedback.issued_at or timezone.now()))
+    builder.page_break()
+    builder.attachment_label()
+    builder.title("巡听旁听问题清单")
+    rows: list[list[str | Cell]] = [["序号", "检查要点", "结论", "依据"]]
+    for number, (key, label) in enumerate(CHECKLIST_POINTS, start=1):
+        point = feedback.checklist.get(key, {})
+        rows.append([str(number), label, "存在问题" if point.get("problem") else "良好", point.get("evidence", "")])
+    builder.table(rows, [14, 50, 24, 68], font_size_pt=12)
+    return builder.to_bytes()

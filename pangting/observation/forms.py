@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pangting.orgs.models import Organization, Person
+
+from .models import CHECKLIST_POINTS, DocumentReview, Mode, Semester, Talk
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"})
+
+
+class VisitForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("旁听单位"), queryset=Organization.objects.none())
+    mode = forms.ChoiceField(label=_("方式"), choices=Mode.choices)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    semester = forms.TypedChoiceField(label=_("学期"), choices=Semester.choices, coerce=int)
+    target_month = forms.IntegerField(label=_("计划月份"), min_value=1, max_value=12, required=False)
+    leader = forms.ModelChoiceField(
+        label=_("组长"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=_("留空则按领导联系单位自动确定（R-O3）。"),
+    )
+    liaison = forms.ModelChoiceField(label=_("联络员"), queryset=Person.objects.none(), required=False)
+    focus = forms.CharField(label=_("旁听重点"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, units: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["leader"].queryset = people.filter(is_school_leader=True)
+        self.fields["liaison"].queryset = people
+
+
+class DeliveryForm(forms.Form):
+    delivered_on = forms.DateField(label=_("送达日期"), widget=date_input())
+
+
+class ReplyForm(forms.Form):
+    session = forms.ModelChoiceField(label=_("学习会"), queryset=None)
+    replied_on = forms.DateField(label=_("回复日期"), widget=date_input())
+    notes = forms.CharField(label=_("商定事项"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, sessions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=300)
+
+
+class RecordForm(forms.Form):
+    organization_findings = forms.CharField(
+        label=_("1.组织领导"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    content_findings = forms.CharField(label=_("2.学习内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    method_findings = forms.CharField(label=_("3.学习方式"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    effect_findings = forms.CharField(label=_("4.学习效果"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    problems = forms.CharField(label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    suggestions = forms.CharField(label=_("意见建议"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, rubric_items: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rubric_items = rubric_items
+        for item in rubric_items:
+            self.fields[f"score_{item['key']}"] = forms.DecimalField(
+                label=f"{item['label']}得分（权重{item['weight']}）",
+                min_value=0,
+                max_value=100,
+                decimal_places=1,
+                required=False,
+                widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+            )
+
+    def scores(self) -> dict[str, str]:
+        return {
+            item["key"]: str(self.cleaned_data[f"score_{item['key']}"])
+            for item in self.rubric_items
+            if self.cleaned_data.get(f"score_{item['key']}") is not None
+        }
+
+
+class TalkForm(forms.ModelForm):
+    class Meta:
+        model = Talk
+        fields = ["person_name", "person_role", "method", "held_on", "notes"]
+        widgets = {"held_on": date_input(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class DocumentReviewForm(forms.ModelForm):
+    class Meta:
+        model = DocumentReview
+        fields = ["kind", "period_from", "period_to", "notes"]
+        widgets = {"period_from": date_input(), "period_to": date_input(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class FeedbackForm(forms.Form):
+    summary = forms.CharField(label=_("总体评价"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    suggestions = forms.CharField(label=_("意见建议"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in CHECKLIST_POINTS:
+            self.fields[f"problem_{key}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"evidence_{key}"] = forms.CharField(label=_("依据"), required=False, max_length=500)
+
+    def checklist(self) -> dict[str, dict[str, Any]]:
+        return {
+            key: {
+                "problem": self.cleaned_data.get(f"problem_{key}", False),
+                "evidence": self.cleaned_data.get(f"evidence_{key}", ""),
+            }
+            for key, _label in CHECKLIST_POINTS
+        }
+
+    def point_rows(self) -> list[tuple[str, Any, Any]]:
+        return [(label, self[f"problem_{key}"], self[f"evidence_{key}"]) for key, label in CHECKLIST_POINTS]
+
+
+class RectificationPlanForm(forms.Form):
+    measure = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.ModelChoiceField(label=_("责任人"), queryset=Person.objects.none(), required=False)
+    deadline = forms.DateField(label=_("整改期限"), widget=date_input(), required=False)
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+
+
+class RectificationReportForm(forms.Form):
+    unit_report = forms.CharField(label=_("整改情况"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("佐证材料"), help_text=_("PDF、Word、Excel、图片或文本，不得上传涉密材料。"))
+
+
+class VerifyForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("验收结论"), choices=[("1", _("通过验收")), ("0", _("退回重改"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(label=_("验收意见"), max_length=300, required=False)

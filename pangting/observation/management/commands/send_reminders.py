@@ -1,0 +1,86 @@
+"""Send the day's observation deadline reminders (e-mail, DingTalk / WeCom robots).
+
+Run once a day; running it again the same day sends nothing new (each reminder is logged
+under a unique key in `ReminderLog`). See `pangting/observation/reminders.py` for who is
+reminded of what, and when.
+
+Settings (environment → settings): EMAIL_BACKEND (console by default; set
+`django.core.mail.backends.smtp.EmailBackend` and EMAIL_HOST / EMAIL_PORT for SMTP),
+DEFAULT_FROM_EMAIL, PANGTING_BASE_URL (so that links in messages are absolute), and
+optionally PANGTING_DINGTALK_WEBHOOK / PANGTING_WECOM_WEBHOOK (the robots' full URLs,
+access token included; a DingTalk robot with keyword security needs the keyword "巡听旁听").
+
+cron (every day at 07:30, as the application user)::
+
+    30 7 * * * cd /srv/pangting && .venv/bin/python manage.py send_reminders >> var/reminders.log 2>&1
+
+systemd timer::
+
+    # /etc/systemd/system/pangting-reminders.service
+    [Unit]
+    Description=Pangting observation deadline reminders
+
+    [Service]
+    Type=oneshot
+    User=pangting
+    WorkingDirectory=/srv/pangting
+    EnvironmentFile=/etc/pangting/env
+    ExecStart=/srv/pangting/.venv/bin/python manage.py send_reminders
+
+    # /etc/systemd/system/pangting-reminders.timer
+    [Unit]
+    Description=Run Pangting reminders daily
+
+    [Timer]
+    OnCalendar=*-*-* 07:30:00
+    Persistent=true
+
+    [Install]
+    WantedBy=timers.target
+
+    # then: systemctl daemon-reload && systemctl enable --now pangting-reminders.timer
+
+Options: ``--dry-run`` lists what would be sent without sending or logging anything;
+``--date YYYY-MM-DD`` runs as if it were that day (to catch up a missed day, or to test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from pangting.observation import reminders
+
+
+class Command(BaseCommand):
+    help = "发送巡听旁听期限提醒（邮件、钉钉/企业微信机器人）；每天运行一次，同一天重复运行不会重复发送。"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--dry-run", action="store_true", help="只列出将发送的提醒，不发送、不记录。")
+        parser.add_argument("--date", help="按指定日期（YYYY-MM-DD）运行。")
+
+    def handle(self, *args: Any, dry_run: bool = False, date: str | None = None, **options: Any) -> None:
+        today = None
+        if date:
+            try:
+                today = dt.date.fromisoformat(date)
+            except ValueError as error:
+                raise CommandError(f"日期“{date}”无效，应写作 2026-10-13。") from error
+        result = reminders.send_reminders(today, dry_run=dry_run)
+        for reminder in result.sent:
+            to = "、".join(reminder.emails) or "（无邮箱）"
+            self.stdout.write(f"{'[演练] ' if dry_run else ''}{reminder.subject} → {to}")
+        verb = "将发送" if dry_run else "已发送"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb}{len(result.sent)}条提醒（{result.emails}封邮件），跳过已发送{result.skipped}条。"
+            )
+        )
+        for name, ok in result.webhooks.items():
+            label = {"dingtalk": "钉钉", "wecom": "企业微信"}.get(name, name)
+            if ok:
+                self.stdout.write(f"{label}机器人：已推送。")
+            else:
+                self.stderr.write(f"{label}机器人：推送失败，详见日志。")

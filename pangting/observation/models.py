@@ -1,0 +1,636 @@
+"""Observation (巡听旁听 / 列席旁听): the supervisory visit to one study session and all it produces.
+
+A visit moves through explicit states by one transition service (`services.transition`);
+each move writes a `VisitTransition` row (who, when, from, to, reason). Deadlines are
+stored as indexed dates beside the basis they were computed from (see workdays.services).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from pangting.core.models import RecordModel
+from pangting.orgs.models import Organization, Person
+
+VIEW = "observation.view"
+
+
+class Mode(models.TextChoices):
+    """R-O2: the three ways a visit arises."""
+
+    PLANNED = "planned", _("固定式")
+    RANDOM = "random", _("随机式")
+    INVITED = "invited", _("应邀式")
+
+
+class State(models.TextChoices):
+    PLANNED = "planned", _("已计划")
+    NOTIFIED = "notified", _("已函告")
+    SCHEDULED = "scheduled", _("已确定学习会")
+    OBSERVED = "observed", _("已旁听")
+    RECORDED = "recorded", _("已填报记录")
+    FEEDBACK_ISSUED = "feedback_issued", _("已反馈")
+    RECTIFYING = "rectifying", _("整改中")
+    CLOSED = "closed", _("已办结")
+    CANCELLED = "cancelled", _("已取消")
+
+
+ACTIVE_STATES = [s for s in State if s not in (State.CLOSED, State.CANCELLED)]
+
+
+class Semester(models.IntegerChoices):
+    SPRING = 1, _("春季学期")
+    AUTUMN = 2, _("秋季学期")
+
+
+class ObservationPlan(RecordModel):
+    """巡听旁听计划: the supervisor's plan for a year (R-O1), archived in the year work file."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        APPROVED = "approved", _("已审定")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="observation_plans", verbose_name=_("督导组织")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("名称"), max_length=120)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField(_("说明"), blank=True)
+    approved_at = models.DateTimeField(_("审定时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("巡听旁听计划")
+        verbose_name_plural = _("巡听旁听计划")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "year"], condition=Q(deleted_at__isnull=True), name="obsplan_one_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Visit(RecordModel):
+    """巡听旁听 / 列席旁听: one supervisory visit to one unit's study session."""
+
+    plan = models.ForeignKey(
+        ObservationPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("所属计划"),
+    )
+    supervisor_org = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("督导组织")
+    )
+    unit = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="observation_visits", verbose_name=_("旁听单位")
+    )
+    mode = models.CharField(_("方式"), max_length=16, choices=Mode.choices, default=Mode.PLANNED)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    semester = models.PositiveSmallIntegerField(_("学期"), choices=Semester.choices)
+    target_month = models.PositiveSmallIntegerField(_("计划月份"), null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PLANNED, db_index=True)
+    focus = models.TextField(_("旁听重点"), blank=True)
+    session = models.ForeignKey(
+        "study.StudySession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="observation_visits",
+        verbose_name=_("学习会"),
+    )
+    # Notice letter (函告, R-O4): numbered per year without gaps.
+    letter_seq = models.PositiveIntegerField(_("函件序号"), null=True, blank=True)
+    letter_number = models.CharField(_("函件编号"), max_length=40, blank=True)
+    letter_issued_at = models.DateTimeField(_("发函时间"), null=True, blank=True)
+    letter_delivered_on = models.DateField(_("送达日期"), null=True, blank=True)
+    reply_due = models.DateField(_("回复期限"), null=True, blank=True, db_index=True)
+    reply_due_basis = models.JSONField(_("回复期限依据"), default=dict, blank=True)
+    reply_received_on = models.DateField(_("回复日期"), null=True, blank=True)
+    reply_notes = models.TextField(_("商定事项"), blank=True)
+    # Record (R-O8) and feedback (R-O9) deadlines, set once the session is known.
+    record_due = models.DateField(_("记录填报期限"), null=True, blank=True, db_index=True)
+    record_due_basis = models.JSONField(default=dict, blank=True)
+    feedback_due = models.DateField(_("反馈期限"), null=True, blank=True, db_index=True)
+    feedback_due_basis = models.JSONField(default=dict, blank=True)
+    deadline_warning = models.CharField(_("期限提示"), max_length=200, blank=True)
+    draw_ref = models.CharField(_("抽取记录"), max_length=64, blank=True)
+
+    policy_org_field: ClassVar[str] = "unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-year", "semester", "target_month", "unit__path"]
+        verbose_name = _("巡听旁听")
+        verbose_name_plural = _("巡听旁听")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(deleted_at__isnull=True, session__isnull=False) & ~Q(state__in=["cancelled"]),
+                name="visit_one_active_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "state"], name="visit_year_state")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年{self.unit.display_name}{self.get_mode_display()}巡听旁听"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def reply_late(self) -> bool:
+        return bool(self.reply_due and self.reply_received_on and self.reply_received_on > self.reply_due)
+
+    def team(self) -> list[TeamMember]:
+        return list(self.team_members.filter(deleted_at__isnull=True).select_related("person"))
+
+
+class TeamMember(RecordModel):
+    """A place on a visit's team (R-O3): leader, liaison or member. Changes keep history (R-O17)."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("组长")
+        LIAISON = "liaison", _("联络员")
+        MEMBER = "member", _("成员")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="team_members")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="observation_team_places")
+    role = models.CharField(_("组内角色"), max_length=16, choices=Role.choices)
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["visit", "role"]
+        verbose_name = _("旁听组成员")
+        verbose_name_plural = _("旁听组成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "person"], condition=Q(deleted_at__isnull=True), name="team_person_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()})"
+
+
+class VisitTransition(models.Model):
+    """One state change of a visit: who, when, from, to, why. Append-only."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=State.choices)
+    to_state = models.CharField(max_length=20, choices=State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("状态变更")
+        verbose_name_plural = _("状态变更")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}: {self.from_state} → {self.to_state}"
+
+
+class LetterCounter(models.Model):
+    """Per supervisor, year and kind: the last number used (numbering without gaps)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "year", "kind"], name="letter_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.year}/{self.kind}: {self.last}"
+
+
+class InvitationRequest(RecordModel):
+    """应邀式: a unit asks the supervisor to observe one of its sessions (R-O2)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        ACCEPTED = "accepted", _("已接受")
+        DECLINED = "declined", _("已婉拒")
+
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请单位"))
+    session = models.ForeignKey(
+        "study.StudySession", on_delete=models.PROTECT, related_name="+", verbose_name=_("学习会")
+    )
+    message = models.TextField(_("邀请说明"), blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(_("处理意见"), max_length=300, blank=True)
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="invitation")
+
+    policy_org_field: ClassVar[str] = "unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("旁听邀请")
+        verbose_name_plural = _("旁听邀请")
+
+    def __str__(self) -> str:
+        return f"{self.unit} 邀请"
+
+
+class Rubric(models.Model):
+    """A weighted scoring rubric for records (R-O18). Items: [{key, label, weight, prompt}]."""
+
+    name = models.CharField(_("名称"), max_length=80)
+    items = models.JSONField(_("评分项"))
+    is_active = models.BooleanField(_("当前使用"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("评分细则")
+        verbose_name_plural = _("评分细则")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ObservationRecord(RecordModel):
+    """列席旁听记录表 (seed 001 附件2): four focus areas, problems and suggestions, a composite score."""
+
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="record")
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="+")
+    facts = models.JSONField(_("学习会客观情况"), default=dict, blank=True)
+    organization_findings = models.TextField(_("组织领导"), blank=True)
+    content_findings = models.TextField(_("学习内容"), blank=True)
+    method_findings = models.TextField(_("学习方式"), blank=True)
+    effect_findings = models.TextField(_("学习效果"), blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    suggestions = models.TextField(_("意见建议"), blank=True)
+    scores = models.JSONField(_("各项得分"), default=dict, blank=True)
+    composite_score = models.DecimalField(_("综合评分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    filed_at = models.DateTimeField(_("填报时间"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(_("组长确认时间"), null=True, blank=True)
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        verbose_name = _("列席旁听记录")
+        verbose_name_plural = _("列席旁听记录")
+
+    def __str__(self) -> str:
+        return f"记录：{self.visit}"
+
+    @property
+    def filed_late(self) -> bool:
+        due = self.visit.record_due
+        return bool(due and self.filed_at and timezone.localdate(self.filed_at) > due)
+
+
+class Talk(RecordModel):
+    """个别谈话 after the session (R-O6): with whom, how, notes."""
+
+    class Method(models.TextChoices):
+        FACE = "face", _("面对面")
+        PHONE = "phone", _("电话")
+        VIDEO = "video", _("视频")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="talks")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    person_name = models.CharField(_("谈话对象"), max_length=50)
+    person_role = models.CharField(_("身份"), max_length=50, blank=True)
+    method = models.CharField(_("方式"), max_length=8, choices=Method.choices, default=Method.FACE)
+    held_on = models.DateField(_("谈话日期"))
+    notes = models.TextField(_("谈话要点"), blank=True)
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["held_on"]
+        verbose_name = _("个别谈话")
+        verbose_name_plural = _("个别谈话")
+
+    def __str__(self) -> str:
+        return f"{self.person_name} {self.held_on}"
+
+
+class DocumentReview(RecordModel):
+    """调阅资料 (R-O6, R-O7): records, rules, attendance reviewed, reaching back to the previous year."""
+
+    class Kind(models.TextChoices):
+        RECORDS = "records", _("学习记录")
+        RULES = "rules", _("学习制度")
+        ATTENDANCE = "attendance", _("考勤情况")
+        PLAN = "plan", _("学习计划")
+        OTHER = "other", _("其他资料")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="document_reviews")
+    kind = models.CharField(_("资料类型"), max_length=16, choices=Kind.choices)
+    period_from = models.DateField(_("起始日期"), null=True, blank=True)
+    period_to = models.DateField(_("截止日期"), null=True, blank=True)
+    notes = models.TextField(_("调阅情况"), blank=True)
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        verbose_name = _("调阅资料")
+        verbose_name_plural = _("调阅资料")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+# The 11 points of seed 000 §3.3 (R-O9): each point is fine, or a problem with evidence.
+CHECKLIST_POINTS: list[tuple[str, str]] = [
+    ("theme", "主题是否鲜明"),
+    ("original_texts", "原著原文是否学深学透"),
+    ("reflection", "思考是否深入"),
+    ("research", "调研是否充分"),
+    ("practice", "是否联系实际"),
+    ("measures", "措施是否扎实"),
+    ("conversion", "成果是否转化"),
+    ("form", "形式是否适宜"),
+    ("channels", "载体是否丰富"),
+    ("management", "管理是否有序"),
+    ("rules", "制度是否落实"),
+]
+CHECKLIST_LABELS = dict(CHECKLIST_POINTS)
+
+
+class Feedback(RecordModel):
+    """反馈意见 (R-O9): written feedback from the record, with the 11-point checklist."""
+
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="feedback")
+    checklist = models.JSONField(_("问题清单"), default=dict, blank=True)  # key -> {"problem": bool, "evidence": str}
+    summary = models.TextField(_("总体评价"), blank=True)
+    suggestions = models.TextField(_("意见建议"), blank=True)
+    seq = models.PositiveIntegerField(null=True, blank=True)
+    number = models.CharField(_("文号"), max_length=40, blank=True)
+    issued_at = models.DateTimeField(_("印发时间"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        verbose_name = _("反馈意见")
+        verbose_name_plural = _("反馈意见")
+
+    def __str__(self) -> str:
+        return f"反馈：{self.visit}"
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(key, label, evidence) for each point marked as a problem, in checklist order."""
+        return [
+            (key, label, str(self.checklist.get(key, {}).get("evidence", "")))
+            for key, label in CHECKLIST_POINTS
+            if self.checklist.get(key, {}).get("problem")
+        ]
+
+    @property
+    def issued_late(self) -> bool:
+        due = self.visit.feedback_due
+        return bool(due and self.issued_at and timezone.localdate(self.issued_at) > due)
+
+
+class Rectification(RecordModel):
+    """整改 (R-O10): one problem, the measure, an owner and deadline, evidence, verification."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("整改中")
+        REPORTED = "reported", _("已报送")
+        ACCEPTED = "accepted", _("已验收")
+        SENT_BACK = "sent_back", _("退回重改")
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="rectifications")
+    checklist_point = models.CharField(_("问题类别"), max_length=32, blank=True)
+    problem = models.TextField(_("问题"))
+    measure = models.TextField(_("整改措施"), blank=True)
+    owner = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("责任人")
+    )
+    deadline = models.DateField(_("整改期限"), null=True, blank=True, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    unit_report = models.TextField(_("整改情况报告"), blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.CharField(_("验收意见"), max_length=300, blank=True)
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        verbose_name = _("整改事项")
+        verbose_name_plural = _("整改事项")
+
+    def __str__(self) -> str:
+        return self.problem[:40]
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.status in (self.Status.OPEN, self.Status.SENT_BACK)
+            and self.deadline is not None
+            and self.deadline < timezone.localdate()
+        )
+
+
+class Evidence(RecordModel):
+    """A file proving a rectification (not for classified material)."""
+
+    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("文件"), upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    policy_org_field: ClassVar[str] = "rectification__visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        verbose_name = _("整改佐证")
+        verbose_name_plural = _("整改佐证")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class CrossObservation(RecordModel):
+    """交叉旁听 (R-O13): a visitor unit's secretary or deputy sits in on a host unit's session."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("已邀请")
+        ATTENDED = "attended", _("已列席")
+        REPORTED = "reported", _("已书面报告")
+        CANCELLED = "cancelled", _("已取消")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    semester = models.PositiveSmallIntegerField(_("学期"), choices=Semester.choices)
+    host = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("邀请单位"))
+    visitor = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("列席单位"))
+    visitor_person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("列席人员")
+    )
+    session = models.ForeignKey(
+        "study.StudySession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("学习会"),
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.INVITED)
+    report = models.TextField(_("列席情况报告"), blank=True)
+    report_due = models.DateField(_("报告期限"), null=True, blank=True)
+    report_due_basis = models.JSONField(default=dict, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+
+    policy_org_field: ClassVar[str] = "host"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-year", "-semester", "host__path"]
+        verbose_name = _("交叉旁听")
+        verbose_name_plural = _("交叉旁听")
+        constraints = [models.CheckConstraint(condition=~Q(host=models.F("visitor")), name="cross_not_self")]
+
+    def __str__(self) -> str:
+        return f"{self.visitor} → {self.host}"
+
+    @property
+    def reported_late(self) -> bool:
+        return bool(self.report_due and self.reported_at and timezone.localdate(self.reported_at) > self.report_due)
+
+
+class Practice(RecordModel):
+    """典型经验做法 (R-O16): found during visits, collected, promoted, replicated."""
+
+    class Status(models.TextChoices):
+        COLLECTED = "collected", _("已收集")
+        PROMOTED = "promoted", _("已推广")
+
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("来源单位"))
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="practices")
+    title = models.CharField(_("名称"), max_length=120)
+    description = models.TextField(_("做法简介"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.COLLECTED)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+
+    policy_org_field: ClassVar[str] = "unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("典型经验做法")
+        verbose_name_plural = _("典型经验做法")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Replication(RecordModel):
+    """Where a typical practice was taken up."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="replications")
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("借鉴单位"))
+    on = models.DateField(_("日期"))
+    notes = models.CharField(_("情况"), max_length=300, blank=True)
+
+    policy_org_field: ClassVar[str] = "unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        verbose_name = _("推广借鉴")
+        verbose_name_plural = _("推广借鉴")
+
+    def __str__(self) -> str:
+        return f"{self.practice} @ {self.unit}"
+
+
+class ReminderLog(models.Model):
+    """What reminder was sent to whom, so the daily sweep never repeats itself."""
+
+    key = models.CharField(max_length=120, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.JSONField(default=list)
+    channels = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("提醒记录")
+        verbose_name_plural = _("提醒记录")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+DEFAULT_RUBRIC_ITEMS = [
+    {
+        "key": "organization",
+        "label": "组织领导",
+        "weight": 25,
+        "prompt": "有无中心组学习会方案、成员参加率是否达到90%、学习资料准备情况等",
+    },
+    {
+        "key": "content",
+        "label": "学习内容",
+        "weight": 25,
+        "prompt": "是否落实“第一议题”，学习具体内容，内容是否专题化等",
+    },
+    {
+        "key": "method",
+        "label": "学习方式",
+        "weight": 25,
+        "prompt": "中心组成员研讨发言是否紧扣主题，结合思想实际和工作实际谈认识体会；交流发言人是否有书面发言材料等",
+    },
+    {
+        "key": "effect",
+        "label": "学习效果",
+        "weight": 25,
+        "prompt": "学习是否做到理论联系实际，切实把学习成效转化为解决实际问题、推动实际工作的能力等",
+    },
+]
+SCORE_MAX = Decimal(100)

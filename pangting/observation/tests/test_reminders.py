@@ -1,0 +1,147 @@
+"""Daily reminders (issue item 11): who is reminded, when, once; robots without network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import override_settings
+
+from pangting.observation import reminders, services
+from pangting.observation.models import Rectification, ReminderLog, State
+
+from .scenes import session_on, travel, walk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def emails(world):
+    """Give the personas addresses: some on the account, one only in the directory."""
+    for name in ("supervisor", "liaison", "secretary_a", "secretary_b", "leader"):
+        user = getattr(world, name)
+        user.email = f"{name}@example.edu.cn"
+        user.save(update_fields=["email"])
+    world.member_person.email = "member@example.edu.cn"
+    world.member_person.save(update_fields=["email"])
+    return world
+
+
+class FakeRobot:
+    """Stands in for urlopen: records each request, answers like DingTalk/WeCom."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.requests: list = []
+        self.fail = fail
+
+    def __call__(self, request, timeout=None):
+        self.requests.append((request, timeout))
+        if self.fail:
+            raise OSError("network unreachable")
+        return io.BytesIO(b'{"errcode": 0, "errmsg": "ok"}')
+
+
+def test_it_reminds_the_unit_secretary_of_the_reply_two_days_before_on_the_day_and_after(emails):
+    visit = walk(emails, State.NOTIFIED)  # reply due 2026-10-13
+    assert visit.reply_due == dt.date(2026, 10, 13)
+    assert [r.stage for r in reminders.due_reminders(dt.date(2026, 10, 10))] == []
+    for day, stage in [
+        (dt.date(2026, 10, 11), "before"),
+        (dt.date(2026, 10, 13), "due"),
+        (dt.date(2026, 10, 14), "overdue-0"),
+    ]:
+        found = reminders.due_reminders(day)
+        assert [(r.stage, r.emails) for r in found] == [(stage, ["secretary_a@example.edu.cn"])]
+    assert "2026年10月13日" in found[0].body and "7个工作日" in found[0].body
+
+
+def test_it_sends_once_per_stage_so_a_second_run_the_same_day_sends_nothing(emails):
+    walk(emails, State.NOTIFIED)
+    first = reminders.send_reminders(dt.date(2026, 10, 12))
+    assert len(first.sent) == 1 and len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["secretary_a@example.edu.cn"]
+    assert "巡听旁听" in mail.outbox[0].subject
+    second = reminders.send_reminders(dt.date(2026, 10, 12))
+    assert second.sent == [] and second.skipped == 1 and len(mail.outbox) == 1
+    assert reminders.send_reminders(dt.date(2026, 10, 13)).sent  # the next stage is new
+    assert ReminderLog.objects.count() == 2
+
+
+def test_it_reminds_the_liaison_of_the_record_and_the_supervisor_of_the_feedback(emails):
+    visit = walk(emails, State.OBSERVED)  # record due 2026-10-03, feedback due 2026-10-20
+    record = [r for r in reminders.due_reminders(dt.date(2026, 10, 3)) if r.key.startswith("record:")]
+    assert [r.emails for r in record] == [["liaison@example.edu.cn"]]
+    scores = dict.fromkeys(["organization", "content", "method", "effect"], 90)
+    services.save_record(
+        visit, actor=None, data=dict.fromkeys(services.RECORD_FIELDS, "好"), scores=scores, submit=True
+    )
+    feedback = [r for r in reminders.due_reminders(dt.date(2026, 10, 19)) if r.key.startswith("feedback:")]
+    assert [r.emails for r in feedback] == [["supervisor@example.edu.cn"]]
+
+
+def test_it_reminds_the_owner_and_secretary_of_an_overdue_rectification_weekly(emails):
+    visit = walk(emails, State.RECTIFYING)
+    item = Rectification.objects.get(visit=visit)
+    with travel("2026-10-20"):
+        services.plan_rectification(
+            item,
+            actor=emails.secretary_a,
+            measure="建立清单",
+            owner=emails.member_person,
+            deadline=dt.date(2026, 11, 2),
+        )
+    found = [r for r in reminders.due_reminders(dt.date(2026, 11, 3)) if r.key.startswith("rectification:")]
+    assert found[0].stage == "overdue-0"
+    assert found[0].emails == ["member@example.edu.cn", "secretary_a@example.edu.cn"]  # owner by the directory
+    assert [r.stage for r in reminders.due_reminders(dt.date(2026, 11, 10)) if r.key.startswith("rect")] == [
+        "overdue-1"
+    ]
+
+
+def test_it_reminds_the_visiting_unit_of_its_cross_observation_report(emails):
+    with travel("2026-10-08"):
+        services.invite_cross_observation(
+            emails.unit_a, emails.unit_b, actor=emails.secretary_a, session=session_on(emails, "2026-10-09")
+        )
+    found = reminders.due_reminders(dt.date(2026, 10, 12))
+    assert [(r.stage, r.emails) for r in found] == [("due", ["secretary_b@example.edu.cn"])]
+
+
+@override_settings(PANGTING_DINGTALK_WEBHOOK="https://oapi.dingtalk.com/robot/send?access_token=t")
+def test_it_posts_a_digest_to_the_robot_and_logs_the_channel(emails, monkeypatch):
+    robot = FakeRobot()
+    monkeypatch.setattr(reminders, "urlopen", robot)
+    walk(emails, State.NOTIFIED)
+    result = reminders.send_reminders(dt.date(2026, 10, 13))
+    assert result.webhooks == {"dingtalk": True}
+    ((request, timeout),) = robot.requests
+    payload = json.loads(request.data.decode("utf-8"))
+    assert payload["msgtype"] == "text"
+    assert "今日到期" in payload["text"]["content"] and "张秘书" in payload["text"]["content"]
+    assert timeout == reminders.WEBHOOK_TIMEOUT
+    assert ReminderLog.objects.get().channels == ["email", "dingtalk"]
+
+
+@override_settings(PANGTING_WECOM_WEBHOOK="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+def test_it_survives_a_robot_that_is_down(emails, monkeypatch):
+    monkeypatch.setattr(reminders, "urlopen", FakeRobot(fail=True))
+    walk(emails, State.NOTIFIED)
+    result = reminders.send_reminders(dt.date(2026, 10, 13))
+    assert result.webhooks == {"wecom": False}
+    assert len(mail.outbox) == 1 and ReminderLog.objects.get().channels == ["email"]
+
+
+def test_the_command_has_a_dry_run_and_a_date(emails):
+    walk(emails, State.NOTIFIED)
+    out = io.StringIO()
+    call_command("send_reminders", "--dry-run", "--date", "2026-10-13", stdout=out)
+    assert "[演练]" in out.getvalue() and "将发送1条提醒" in out.getvalue()
+    assert ReminderLog.objects.count() == 0 and mail.outbox == []
+    call_command("send_reminders", "--date", "2026-10-13", stdout=out)
+    assert ReminderLog.objects.count() == 1
+    with pytest.raises(Exception, match="日期"):
+        call_command("send_reminders", "--date", "2026-13-01", stdout=out)

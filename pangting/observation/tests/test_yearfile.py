@@ -1,0 +1,60 @@
+"""The year work file (R-O1, R-O15): one zip, every document opens, the index lists every file."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from pangting.observation import services
+from pangting.observation.models import State
+
+from .scenes import session_on, travel, walk
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_downloads_one_zip_whose_files_all_open_and_are_all_indexed(world, client_for):
+    walk(world, State.CLOSED)
+    with travel("2026-10-08"):
+        cross = services.invite_cross_observation(
+            world.unit_a, world.unit_b, actor=world.secretary_a, session=session_on(world, "2026-10-09")
+        )
+    with travel("2026-10-10"):
+        services.report_cross_observation(cross, actor=world.secretary_b, report="学习扎实。")
+    response = client_for(world.supervisor).get(reverse("observation:year_file"), {"year": 2026})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = archive.namelist()
+    docx_names = [n for n in names if n.endswith(".docx")]
+    assert {n.split("/")[0] for n in docx_names} == {"02_函告", "03_列席旁听记录表", "04_反馈意见"}
+    assert "02_函告/示大宣函〔2026〕1号_甲学院党委.docx" in names
+    for name in docx_names:
+        document = docx.Document(io.BytesIO(archive.read(name)))
+        assert document.paragraphs  # opens in python-docx
+    workbooks = {n: openpyxl.load_workbook(io.BytesIO(archive.read(n))) for n in names if n.endswith(".xlsx")}
+    index = workbooks.pop("00_索引.xlsx").active
+    rows = list(index.iter_rows(min_row=2, values_only=True))
+    assert sorted(row[1] for row in rows) == sorted(n for n in names if n != "00_索引.xlsx")
+    letter = next(row for row in rows if row[2] == "函告")
+    assert letter[3] == "甲学院党委" and letter[4] == "示大宣函〔2026〕1号" and letter[5] is not None
+    ledger = next(wb for n, wb in workbooks.items() if "整改台账" in n).active
+    assert ledger.cell(2, 2).value == "甲学院党委" and ledger.cell(2, 7).value == "已验收"
+    crosses = next(wb for n, wb in workbooks.items() if "交叉旁听台账" in n).active
+    assert crosses.cell(2, 3).value == "甲学院党委" and crosses.cell(2, 4).value == "乙学院党委"
+    plan = next(wb for n, wb in workbooks.items() if n.startswith("01_")).active
+    assert plan.cell(2, 2).value == "甲学院党委" and plan.cell(2, 7).value == "已办结"
+
+
+def test_it_holds_an_empty_year_as_ledgers_with_headers_only(world, client_for):
+    response = client_for(world.supervisor).get(reverse("observation:year_file"), {"year": 2024})
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(archive.namelist()) == [
+        "00_索引.xlsx", "01_2024年度巡听旁听计划.xlsx", "05_2024年整改台账.xlsx", "06_2024年交叉旁听台账.xlsx",
+    ]  # fmt: skip

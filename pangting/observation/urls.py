@@ -1,0 +1,35 @@
+from django.urls import path
+
+from . import views, views_cross, views_invitations, views_plans, views_practices
+
+app_name = "observation"
+urlpatterns = [
+    path("", views.visit_list, name="visit_list"),
+    path("new/", views.visit_create, name="visit_create"),
+    path("<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("<int:pk>/do/<slug:action>/", views.visit_action, name="visit_action"),
+    path("<int:pk>/record/", views.record_edit, name="record_edit"),
+    path("<int:pk>/record/sign-off/", views.record_signoff, name="record_signoff"),
+    path("<int:pk>/feedback/", views.feedback_edit, name="feedback_edit"),
+    path("<int:pk>/feedback/acknowledge/", views.feedback_acknowledge, name="feedback_acknowledge"),
+    path("<int:pk>/documents/<slug:kind>.docx", views.document, name="document"),
+    path("rectifications/", views.rectification_list, name="rectification_list"),
+    path("rectifications/<int:pk>/", views.rectification_detail, name="rectification_detail"),
+    # Invited visits (R-O2)
+    path("invitations/", views_invitations.invitation_list, name="invitation_list"),
+    path("invitations/new/", views_invitations.invitation_create, name="invitation_create"),
+    path("invitations/<int:pk>/", views_invitations.invitation_decide, name="invitation_decide"),
+    # Cross-observation (R-O13)
+    path("cross/", views_cross.cross_list, name="cross_list"),
+    path("cross/new/", views_cross.cross_create, name="cross_create"),
+    path("cross/<int:pk>/", views_cross.cross_detail, name="cross_detail"),
+    # Typical practices (R-O16)
+    path("practices/", views_practices.practice_list, name="practice_list"),
+    path("practices/new/", views_practices.practice_create, name="practice_create"),
+    path("practices/<int:pk>/", views_practices.practice_detail, name="practice_detail"),
+    # The year's plan, coverage (R-O1, R-O11) and the year work file (R-O15)
+    path("plan/", views_plans.plan_detail, name="plan_detail"),
+    path("plan/new/", views_plans.plan_create, name="plan_create"),
+    path("plan/<int:pk>/approve/", views_plans.plan_approve, name="plan_approve"),
+    path("year-file.zip", views_plans.year_file, name="year_file"),
+]

@@ -1,0 +1,418 @@
+"""Observation pages: thin views over `services`, every query through the policy module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pangting.accounts import policy
+from pangting.core.views import parse_year
+from pangting.orgs.models import Organization, Person
+
+from . import documents, services
+from .forms import (
+    DeliveryForm,
+    DocumentReviewForm,
+    EvidenceForm,
+    FeedbackForm,
+    ReasonForm,
+    RecordForm,
+    RectificationPlanForm,
+    RectificationReportForm,
+    ReplyForm,
+    TalkForm,
+    VerifyForm,
+    VisitForm,
+)
+from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, Rectification, State, TeamMember, Visit
+
+A = policy.Action
+
+
+def _errors(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _visit(request: HttpRequest, pk: int) -> Visit:
+    qs = Visit.objects.select_related("unit", "session", "plan", "supervisor_org")
+    return policy.get_for_user(qs, request.user, pk)
+
+
+def _docx(data: bytes, filename: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+def visit_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.OBSERVATION_VIEW)
+    visits = Visit.objects.for_user(request.user).select_related("unit", "session")
+    year = parse_year(request.GET.get("year"))
+    state = request.GET.get("state", "")
+    mode = request.GET.get("mode", "")
+    if year is not None:
+        visits = visits.filter(year=year)
+    if state in State.values:
+        visits = visits.filter(state=state)
+    if mode in Mode.values:
+        visits = visits.filter(mode=mode)
+    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "observation/visit_list.html",
+        {
+            "page_obj": page,
+            "year": year or "",
+            "state": state,
+            "mode": mode,
+            "states": State.choices,
+            "modes": Mode.choices,
+            "query_string": query.urlencode(),
+            "can_manage": policy.can(request.user, A.OBSERVATION_MANAGE),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def visit_create(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.OBSERVATION_MANAGE)
+    units = Organization.objects.for_user(request.user, A.OBSERVATION_MANAGE).filter(parent__isnull=False)
+    people = Person.objects.for_user(request.user, A.OBSERVATION_MANAGE)
+    today = timezone.localdate()
+    year, semester = services.semester_of(today)
+    form = VisitForm(request.POST or None, units=units, people=people, initial={"year": year, "semester": semester})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        team = None
+        if data["leader"] or data["liaison"]:
+            proposed = {role: person for person, role in services.propose_team(data["unit"])}
+            leader = data["leader"] or proposed.get(TeamMember.Role.LEADER)
+            liaison = data["liaison"] or proposed.get(TeamMember.Role.LIAISON)
+            team = [(p, r) for p, r in ((leader, TeamMember.Role.LEADER), (liaison, TeamMember.Role.LIAISON)) if p]
+        try:
+            visit = services.create_visit(
+                actor=request.user, unit=data["unit"], year=data["year"], semester=data["semester"], mode=data["mode"],
+                target_month=data["target_month"], team=team, focus=data["focus"],
+            )  # fmt: skip
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "巡听旁听已安排。")
+            return redirect("observation:visit_detail", pk=visit.pk)
+    return render(request, "observation/visit_form.html", {"form": form})
+
+
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit(request, pk)
+    user = request.user
+    record = ObservationRecord.objects.filter(visit=visit).first()
+    feedback = Feedback.objects.filter(visit=visit).first()
+    unit_sessions = None
+    if visit.state == State.NOTIFIED and policy.can(user, A.OBSERVATION_REPLY, visit.unit):
+        from pangting.study.models import StudySession
+
+        unit_sessions = StudySession.objects.for_user(user).filter(organization=visit.unit).order_by("-starts_at")[:50]
+    return render(
+        request,
+        "observation/visit_detail.html",
+        {
+            "visit": visit,
+            "team": visit.team(),
+            "transitions": visit.transitions.select_related("actor"),
+            "record": record,
+            "feedback": feedback,
+            "talks": visit.talks.filter(deleted_at__isnull=True),
+            "reviews": visit.document_reviews.filter(deleted_at__isnull=True),
+            "rectifications": visit.rectifications.filter(deleted_at__isnull=True).select_related("owner"),
+            "can_manage": policy.can(user, A.OBSERVATION_MANAGE, visit.unit),
+            "can_record": policy.can(user, A.OBSERVATION_RECORD, visit.unit),
+            "can_reply": policy.can(user, A.OBSERVATION_REPLY, visit.unit),
+            "next_states": services.allowed_transitions(visit, user),
+            "delivery_form": DeliveryForm(initial={"delivered_on": timezone.localdate()}),
+            "reply_form": ReplyForm(sessions=unit_sessions, initial={"replied_on": timezone.localdate()})
+            if unit_sessions is not None
+            else None,
+            "talk_form": TalkForm(initial={"held_on": timezone.localdate()}),
+            "review_form": DocumentReviewForm(),
+            "cancel_form": ReasonForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One POST endpoint per workflow step; each calls exactly one service."""
+    visit = _visit(request, pk)
+    user = request.user
+    try:
+        if action == "issue_letter":
+            policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
+            services.issue_letter(visit, actor=user)
+            messages.success(request, "函件已印发。")
+        elif action == "delivery":
+            policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
+            form = DeliveryForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("请填写有效的送达日期。")
+            services.record_delivery(visit, form.cleaned_data["delivered_on"], actor=user)
+            messages.success(request, "已登记送达日期。")
+        elif action == "reply":
+            policy.require(user, A.OBSERVATION_REPLY, visit.unit)
+            from pangting.study.models import StudySession
+
+            form = ReplyForm(request.POST, sessions=StudySession.objects.for_user(user).filter(organization=visit.unit))
+            if not form.is_valid():
+                raise ValidationError("请选择学习会并填写回复日期。")
+            data = form.cleaned_data
+            services.record_reply(
+                visit, data["session"], actor=user, replied_on=data["replied_on"], notes=data["notes"]
+            )
+            messages.success(request, "已登记回复并关联学习会。")
+        elif action == "observed":
+            policy.require(user, A.OBSERVATION_RECORD, visit.unit)
+            services.mark_observed(visit, actor=user)
+            messages.success(request, "已标记为已旁听。")
+        elif action == "cancel":
+            policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
+            form = ReasonForm(request.POST)
+            services.cancel_visit(visit, actor=user, reason=form.data.get("reason", ""))
+            messages.success(request, "已取消。")
+        elif action == "recompute":
+            policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
+            services.recompute_deadlines(visit, actor=user)
+            messages.success(request, "已重新计算期限。")
+        elif action == "talk":
+            policy.require(user, A.OBSERVATION_RECORD, visit.unit)
+            form = TalkForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            services.add_talk(visit, actor=user, **form.cleaned_data)
+            messages.success(request, "已登记个别谈话。")
+        elif action == "review":
+            policy.require(user, A.OBSERVATION_RECORD, visit.unit)
+            form = DocumentReviewForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            services.add_document_review(visit, actor=user, **form.cleaned_data)
+            messages.success(request, "已登记调阅资料。")
+        else:
+            raise Http404
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("observation:visit_detail", pk=visit.pk)
+
+
+@login_required
+def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The phone-friendly record form the liaison fills during and after the session (R-O8)."""
+    visit = _visit(request, pk)
+    policy.require(request.user, A.OBSERVATION_RECORD, visit.unit)
+    record = ObservationRecord.objects.filter(visit=visit).first()
+    rubric = record.rubric if record else services.active_rubric()
+    initial: dict[str, Any] = {}
+    if record:
+        initial = {name: getattr(record, name) for name in services.RECORD_FIELDS}
+        initial.update({f"score_{k}": v for k, v in record.scores.items()})
+    form = RecordForm(request.POST or None, rubric_items=rubric.items, initial=initial)
+    facts = record.facts if record else (services.session_facts_dict(visit.session) if visit.session else {})
+    if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            services.save_record(visit, actor=request.user, data=form.cleaned_data, scores=form.scores(), submit=submit)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "记录已填报。" if submit else "草稿已保存。")
+            return redirect("observation:visit_detail", pk=visit.pk)
+    return render(
+        request,
+        "observation/record_form.html",
+        {"visit": visit, "form": form, "record": record, "facts": facts, "rubric": rubric},
+    )
+
+
+@login_required
+@require_POST
+def record_signoff(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit(request, pk)
+    policy.require(request.user, A.OBSERVATION_RECORD, visit.unit)
+    record = ObservationRecord.objects.filter(visit=visit).first()
+    if record is None:
+        raise Http404
+    try:
+        services.sign_off_record(record, actor=request.user)
+        messages.success(request, "记录已确认。")
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("observation:visit_detail", pk=visit.pk)
+
+
+@login_required
+def feedback_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Draft the written feedback with the 11-point checklist (R-O9), then issue it."""
+    visit = _visit(request, pk)
+    policy.require(request.user, A.OBSERVATION_MANAGE, visit.unit)
+    feedback = Feedback.objects.filter(visit=visit).first()
+    if feedback is None:
+        try:
+            feedback = services.draft_feedback(visit, actor=request.user)
+        except ValidationError as error:
+            _errors(request, error)
+            return redirect("observation:visit_detail", pk=visit.pk)
+    initial: dict[str, Any] = {"summary": feedback.summary, "suggestions": feedback.suggestions}
+    for key, _label in CHECKLIST_POINTS:
+        point = feedback.checklist.get(key, {})
+        initial[f"problem_{key}"] = point.get("problem", False)
+        initial[f"evidence_{key}"] = point.get("evidence", "")
+    form = FeedbackForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_feedback(
+                feedback, actor=request.user, checklist=form.checklist(),
+                summary=form.cleaned_data["summary"], suggestions=form.cleaned_data["suggestions"],
+            )  # fmt: skip
+            if "issue" in request.POST:
+                services.issue_feedback(feedback, actor=request.user)
+                messages.success(request, f"反馈意见{feedback.number}已印发。")
+                return redirect("observation:visit_detail", pk=visit.pk)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "反馈意见草稿已保存。")
+            return redirect("observation:feedback_edit", pk=visit.pk)
+    record = ObservationRecord.objects.filter(visit=visit).first()
+    return render(
+        request,
+        "observation/feedback_form.html",
+        {"visit": visit, "feedback": feedback, "form": form, "record": record},
+    )
+
+
+@login_required
+@require_POST
+def feedback_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit(request, pk)
+    policy.require(request.user, A.OBSERVATION_REPLY, visit.unit)
+    feedback = Feedback.objects.filter(visit=visit).first()
+    if feedback is None:
+        raise Http404
+    try:
+        services.acknowledge_feedback(feedback, actor=request.user)
+        messages.success(request, "已签收反馈意见。")
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("observation:visit_detail", pk=visit.pk)
+
+
+@login_required
+def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Word downloads: the notice letter, the record form, the feedback letter."""
+    visit = _visit(request, pk)
+    if kind == "letter" and visit.letter_number:
+        return _docx(documents.notice_letter(visit), f"{visit.letter_number}函告.docx")
+    if kind == "record":
+        record = ObservationRecord.objects.filter(visit=visit, filed_at__isnull=False).first()
+        if record:
+            return _docx(documents.record_form(record), f"{visit.unit.name}列席旁听记录表.docx")
+    if kind == "feedback":
+        feedback = Feedback.objects.filter(visit=visit).first()
+        if feedback and (feedback.issued_at or policy.can(request.user, A.OBSERVATION_MANAGE, visit.unit)):
+            return _docx(documents.feedback_letter(feedback), f"{visit.unit.name}巡听旁听反馈意见.docx")
+    raise Http404
+
+
+@login_required
+def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = policy.get_for_user(Rectification.objects.select_related("visit__unit", "owner"), request.user, pk)
+    unit = item.visit.unit
+    can_reply = policy.can(request.user, A.OBSERVATION_REPLY, unit)
+    can_manage = policy.can(request.user, A.OBSERVATION_MANAGE, unit)
+    people = Person.objects.for_user(request.user).filter(organization__path__startswith=unit.path)
+    plan_form = RectificationPlanForm(
+        request.POST if request.POST.get("step") == "plan" else None,
+        people=people,
+        initial={"measure": item.measure, "owner": item.owner_id, "deadline": item.deadline},
+    )
+    report_form = RectificationReportForm(request.POST if request.POST.get("step") == "report" else None)
+    evidence_form = EvidenceForm(
+        request.POST if request.POST.get("step") == "evidence" else None,
+        request.FILES if request.POST.get("step") == "evidence" else None,
+    )
+    verify_form = VerifyForm(request.POST if request.POST.get("step") == "verify" else None)
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "plan" and can_reply and plan_form.is_valid():
+                data = plan_form.cleaned_data
+                services.plan_rectification(
+                    item, actor=request.user, measure=data["measure"], owner=data["owner"], deadline=data["deadline"]
+                )
+            elif step == "report" and can_reply and report_form.is_valid():
+                services.report_rectification(item, actor=request.user, report=report_form.cleaned_data["unit_report"])
+            elif step == "evidence" and can_reply and evidence_form.is_valid():
+                services.add_evidence(item, evidence_form.cleaned_data["file"], actor=request.user)
+            elif step == "verify" and can_manage and verify_form.is_valid():
+                services.verify_rectification(
+                    item,
+                    actor=request.user,
+                    accept=verify_form.cleaned_data["accept"],
+                    note=verify_form.cleaned_data["note"],
+                )
+            else:
+                raise ValidationError("提交的内容不完整，请检查后重试。")
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("observation:rectification_detail", pk=item.pk)
+    return render(
+        request,
+        "observation/rectification_detail.html",
+        {
+            "item": item,
+            "evidence": item.evidence.filter(deleted_at__isnull=True),
+            "can_reply": can_reply,
+            "can_manage": can_manage,
+            "plan_form": plan_form,
+            "report_form": report_form,
+            "evidence_form": evidence_form,
+            "verify_form": verify_form,
+        },
+    )
+
+
+@login_required
+def rectification_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.OBSERVATION_VIEW)
+    items = Rectification.objects.for_user(request.user).select_related("visit__unit", "owner")
+    status = request.GET.get("status", "")
+    if status in Rectification.Status.values:
+        items = items.filter(status=status)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "observation/rectification_list.html",
+        {"page_obj": page, "status": status, "statuses": Rectification.Status.choices, "today": timezone.localdate()},
+    )

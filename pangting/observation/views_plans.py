@@ -1,0 +1,179 @@
+"""The year's observation plan (巡听旁听计划, R-O1) and the two-year coverage (R-O11).
+
+The plan page lists the plan's visits by semester and month, shows which units have been
+observed in this year or the previous one (every unit at least once per two-year round),
+and lets the supervisor approve the plan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pangting.accounts import policy
+from pangting.orgs.models import Organization
+
+from . import services, yearfile
+from .models import ObservationPlan, Semester, State, Visit
+
+A = policy.Action
+
+# A visit counts as done for R-O11 once the team has attended the session.
+DONE_STATES = [State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED]
+
+
+@dataclass
+class CoverageRow:
+    unit: Organization
+    done_previous: int
+    done_this: int
+    planned_this: int
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.done_previous or self.done_this)
+
+    @property
+    def status(self) -> str:
+        """ok: observed in the round; warn: only planned so far; bad: not covered (R-O11)."""
+        if self.covered:
+            return "ok"
+        return "warn" if self.planned_this else "bad"
+
+
+def coverage(supervisor_org: Organization, year: int) -> list[CoverageRow]:
+    """R-O11: for each unit directly under the supervisor, visits observed in year-1 and year, and planned."""
+    units = list(Organization.objects.filter(parent=supervisor_org).order_by("sort_order", "path"))
+    visits = Visit.objects.filter(unit__in=units, year__in=[year - 1, year]).exclude(state=State.CANCELLED)
+    done: dict[tuple[int, int], int] = defaultdict(int)
+    planned: dict[int, int] = defaultdict(int)
+    for unit_id, visit_year, state in visits.values_list("unit_id", "year", "state"):
+        if state in DONE_STATES:
+            done[(unit_id, visit_year)] += 1
+        elif visit_year == year:
+            planned[unit_id] += 1
+    return [CoverageRow(u, done[(u.pk, year - 1)], done[(u.pk, year)], planned[u.pk]) for u in units]
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+
+
+def _supervisor_orgs(user: Any) -> Any:
+    """The roots of the subtrees the user supervises: where a plan can live."""
+    return Organization.objects.for_user(user, A.OBSERVATION_MANAGE).filter(parent__isnull=True)
+
+
+@login_required
+def plan_detail(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    policy.require(user, A.OBSERVATION_VIEW)
+    year = _year(request)
+    plans = ObservationPlan.objects.for_user(user).filter(year=year).select_related("organization", "approved_by")
+    org_param = request.GET.get("org", "")
+    if org_param.isdigit():
+        plans = plans.filter(organization_id=int(org_param))
+    plan = plans.first()
+    supervisor_org = plan.organization if plan else _supervisor_orgs(user).first()
+    if plan is None and supervisor_org is None:
+        # Only those who see a supervising organization's plan reach this page (viewer, supervisor).
+        roots = Organization.objects.for_user(user, A.OBSERVATION_VIEW).filter(parent__isnull=True)
+        supervisor_org = roots.first()
+        if supervisor_org is None:
+            raise Http404
+    groups: list[dict[str, Any]] = []
+    if plan:
+        visits = plan.visits.filter(deleted_at__isnull=True).select_related("unit", "session")
+        by_semester: dict[int, dict[int | None, list[Visit]]] = defaultdict(lambda: defaultdict(list))
+        for visit in visits.order_by("semester", "target_month", "unit__sort_order", "unit__path"):
+            by_semester[visit.semester][visit.target_month].append(visit)
+        for semester, months in sorted(by_semester.items()):
+            groups.append(
+                {
+                    "label": Semester(semester).label,
+                    "months": [
+                        {"month": month, "visits": items}
+                        for month, items in sorted(months.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+                    ],
+                }
+            )
+    rows = coverage(supervisor_org, year)
+    other_visits = (
+        Visit.objects.for_user(user)
+        .filter(year=year, supervisor_org=supervisor_org, plan__isnull=True)
+        .select_related("unit")
+        .order_by("semester", "target_month")
+    )
+    can_manage = policy.can(user, A.OBSERVATION_MANAGE, supervisor_org)
+    return render(
+        request,
+        "observation/plan_detail.html",
+        {
+            "year": year,
+            "plan": plan,
+            "supervisor_org": supervisor_org,
+            "groups": groups,
+            "coverage": rows,
+            "uncovered": [r for r in rows if not r.covered],
+            "other_visits": other_visits,
+            "can_manage": can_manage,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_create(request: HttpRequest) -> HttpResponse:
+    """Start the year's plan (R-O1); visits are then added with 安排巡听旁听."""
+    year = _year(request) if request.GET.get("year") else int(request.POST.get("year", "0") or 0)
+    if not 2000 <= year <= 2100:
+        raise Http404
+    supervisor_org = _supervisor_orgs(request.user).first()
+    if supervisor_org is None:
+        raise Http404
+    services.ensure_plan(supervisor_org, year, actor=request.user)
+    messages.success(request, f"已建立{year}年度巡听旁听计划。")
+    return redirect(f"{_plan_url()}?year={year}")
+
+
+@login_required
+@require_POST
+def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = policy.get_for_user(
+        ObservationPlan.objects.select_related("organization"), request.user, pk, A.OBSERVATION_MANAGE
+    )
+    try:
+        services.approve_plan(plan, actor=request.user)
+        messages.success(request, "计划已审定。")
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(f"{_plan_url()}?year={plan.year}")
+
+
+def _plan_url() -> str:
+    from django.urls import reverse
+
+    return reverse("observation:plan_detail")
+
+
+@login_required
+def year_file(request: HttpRequest) -> HttpResponse:
+    """One zip for a year: plan, letters, records, feedback, ledgers, index (R-O1, R-O15)."""
+    policy.require(request.user, A.OBSERVATION_MANAGE)
+    year = _year(request)
+    archive = yearfile.build_year_file(request.user, year)
+    return FileResponse(
+        archive, as_attachment=True, filename=f"{year}年度巡听旁听工作档案.zip", content_type="application/zip"
+    )
