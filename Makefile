@@ -28,7 +28,7 @@ pangting/static/vendor/.installed: package-lock.json
 
 messages: $(VENV)/.installed
 	@for po in $$(find pangting/locale -name '*.po' 2>/dev/null); do \
-	  $(BIN)/pybabel compile --use-fuzzy -i $$po -o $${po%.po}.mo >/dev/null; done
+	  $(BIN)/pybabel compile -i $$po -o $${po%.po}.mo >/dev/null; done
 
 install: $(VENV)/.installed pangting/static/vendor/.installed messages
 
