@@ -8,7 +8,7 @@ export UV_CACHE_DIR ?= $(CURDIR)/.cache/uv
 export UV_PYTHON_DOWNLOADS := never
 export PANGTING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install assets lint test-sqlite test-postgres test-deps messages clean
+.PHONY: run test install lint test-sqlite test-postgres test-deps demo-check messages clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -61,7 +61,11 @@ test-sqlite: install
 test-postgres: install
 	scripts/with-postgres.sh $(BIN)/pytest -q --ignore=pangting/lib --ignore=tools --ignore=bench
 
-test: install test-deps lint test-sqlite test-postgres
+# The new user's path: `make run` on a fresh database, every demo account logging in.
+demo-check: install
+	scripts/demo-check.sh
+
+test: install test-deps lint test-sqlite test-postgres demo-check
 
 clean:
 	rm -rf $(VENV) node_modules pangting/static/vendor staticfiles .cache
