@@ -1,0 +1,63 @@
+"""Annual observation-plan generator (R-O1) on OR-Tools CP-SAT, with its own judge and yardstick.
+
+- `solve_plan(instance)`: the plan, solver status, objective, bound, gap and, when there is
+  no plan, Chinese explanations (pre-checks first, then an elastic diagnosis).
+- `check_plan(instance, plan)`: every hard-rule violation, independent of the model.
+- `baseline_plan(instance, seed)`: the greedy plan the solver is measured against.
+- `plan_metrics(instance, plan)`: spread, coverage and violations for either plan.
+"""
+
+from pangting.lib.planner.baseline import baseline_plan
+from pangting.lib.planner.checker import Violation, ViolationKind, check_plan
+from pangting.lib.planner.instance import (
+    AUTUMN,
+    DEFAULT_SEMESTERS,
+    SPRING,
+    Conflict,
+    CrossPair,
+    Link,
+    ObjectiveWeights,
+    Pin,
+    Plan,
+    PlannerOptions,
+    PlanningInstance,
+    Semester,
+    Team,
+    Unit,
+    Visit,
+    validate_instance,
+)
+from pangting.lib.planner.metrics import PlanMetrics, objective_value, plan_metrics
+from pangting.lib.planner.precheck import explain_infeasibility
+from pangting.lib.planner.solver import PartReport, PlanResult, SolveStatus, solve_plan
+
+__all__ = [
+    "AUTUMN",
+    "DEFAULT_SEMESTERS",
+    "SPRING",
+    "Conflict",
+    "CrossPair",
+    "Link",
+    "ObjectiveWeights",
+    "PartReport",
+    "Pin",
+    "Plan",
+    "PlanMetrics",
+    "PlanResult",
+    "PlannerOptions",
+    "PlanningInstance",
+    "Semester",
+    "SolveStatus",
+    "Team",
+    "Unit",
+    "Violation",
+    "ViolationKind",
+    "Visit",
+    "baseline_plan",
+    "check_plan",
+    "explain_infeasibility",
+    "objective_value",
+    "plan_metrics",
+    "solve_plan",
+    "validate_instance",
+]
