@@ -6,4 +6,5 @@ os.environ["PANGTING_TESTING"] = "1"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from pangting.settings import *  # noqa: F403
+
 STATIC_ROOT = None  # the suite serves static files through the finders (WHITENOISE_USE_FINDERS)

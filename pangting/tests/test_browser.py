@@ -15,7 +15,9 @@ from django.conf import settings
 
 from pangting.tests.builders import PASSWORD
 
-pytestmark = pytest.mark.browser
+# Live-server tests commit their rows, and the flush that follows would also empty what the
+# migrations seeded (the calendar, the frequency rules) for every later test: restore it.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 PHONE = {"width": 375, "height": 740}

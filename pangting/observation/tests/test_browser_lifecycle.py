@@ -19,7 +19,9 @@ import time_machine
 from conftest import World
 from pangting.tests.builders import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Live-server tests commit their rows, and the flush that follows would also empty what the
+# migrations seeded (the calendar, the frequency rules) for every later test: restore it.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 TZ = ZoneInfo("Asia/Shanghai")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"

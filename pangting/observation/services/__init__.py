@@ -1,0 +1,128 @@
+"""The observation workflow: every write goes through one of these functions.
+
+The visit's states and who may move it between them are data (`TRANSITIONS`); the one
+`transition()` function checks the table, the policy and the preconditions, and writes
+the `VisitTransition` row. Deadlines are computed by the calendar service and stored
+with their basis; a deadline that falls into a year the calendar does not know is not
+guessed: the visit carries a visible warning until an administrator enters that year.
+
+The functions live in modules by step of the work and are all importable from here, as they
+were when this was one module (`settings.PANGTING_REACH_EXTENSIONS` names
+`pangting.observation.services.team_reach_paths`):
+
+- `deadlines`: the deadline parameters (`reply_rule` …), `semester_of`, computing a deadline.
+- `workflow`: the transition table (`TRANSITIONS`), its preconditions and `transition()`.
+- `visits`: plans, visits and teams, letters and replies, invited visits, deadlines, cancelling.
+- `records`: the rubric, the observation record, talks and document reviews.
+- `feedback`: feedback (R-O9) and rectification (R-O10).
+- `cross`: cross-observation between units (R-O13).
+- `practices`: typical practices and their replication (R-O16).
+- `reach`: the policy extension for team members (`team_reach_paths`).
+- `_common`: private helpers the others share.
+"""
+
+from ..models import CHECKLIST_POINTS
+from ._common import A
+from .cross import cross_counts, invite_cross_observation, report_cross_observation
+from .deadlines import DeadlineRule, cross_report_rule, feedback_rule, record_rule, reply_rule, semester_of
+from .feedback import (
+    ALLOWED_EVIDENCE,
+    acknowledge_feedback,
+    add_evidence,
+    draft_feedback,
+    issue_feedback,
+    plan_rectification,
+    report_rectification,
+    save_feedback,
+    verify_rectification,
+)
+from .practices import collect_practice, promote_practice, record_replication
+from .reach import team_reach_paths
+from .records import (
+    RECORD_FIELDS,
+    active_rubric,
+    add_document_review,
+    add_talk,
+    composite_score,
+    mark_observed,
+    save_record,
+    session_facts_dict,
+    sign_off_record,
+    validate_rubric_items,
+)
+from .visits import (
+    approve_plan,
+    cancel_visit,
+    create_visit,
+    decide_invitation,
+    ensure_plan,
+    format_number,
+    issue_letter,
+    next_number,
+    propose_team,
+    recompute_deadlines,
+    record_delivery,
+    record_reply,
+    request_invitation,
+    set_team,
+    supervisor_org_for,
+    team_problems,
+)
+from .workflow import STATE_ORDER, TRANSITIONS, allowed_transitions, transition
+
+__all__ = [
+    "ALLOWED_EVIDENCE",
+    "CHECKLIST_POINTS",
+    "RECORD_FIELDS",
+    "STATE_ORDER",
+    "TRANSITIONS",
+    "A",
+    "DeadlineRule",
+    "acknowledge_feedback",
+    "active_rubric",
+    "add_document_review",
+    "add_evidence",
+    "add_talk",
+    "allowed_transitions",
+    "approve_plan",
+    "cancel_visit",
+    "collect_practice",
+    "composite_score",
+    "create_visit",
+    "cross_counts",
+    "cross_report_rule",
+    "decide_invitation",
+    "draft_feedback",
+    "ensure_plan",
+    "feedback_rule",
+    "format_number",
+    "invite_cross_observation",
+    "issue_feedback",
+    "issue_letter",
+    "mark_observed",
+    "next_number",
+    "plan_rectification",
+    "promote_practice",
+    "propose_team",
+    "recompute_deadlines",
+    "record_delivery",
+    "record_replication",
+    "record_reply",
+    "record_rule",
+    "reply_rule",
+    "report_cross_observation",
+    "report_rectification",
+    "request_invitation",
+    "save_feedback",
+    "save_record",
+    "semester_of",
+    "session_facts_dict",
+    "set_team",
+    "sign_off_record",
+    "supervisor_org_for",
+    "team_problems",
+    "team_reach_paths",
+    "transition",
+    "validate_rubric_items",
+    "verify_rectification",
+]

@@ -1,0 +1,84 @@
+"""Cross-observation between units (R-O13): invitations, reports and per-semester counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pangting.accounts import policy
+from pangting.orgs.models import Organization, Person
+
+from ..models import CrossObservation
+from ._common import A, _save, _session_day
+from .deadlines import _deadline, cross_report_rule, semester_of
+
+
+@transaction.atomic
+def invite_cross_observation(
+    host: Organization,
+    visitor: Organization,
+    *,
+    actor: Any,
+    session: Any = None,
+    visitor_person: Person | None = None,
+) -> CrossObservation:
+    """A host unit invites another unit's secretary or deputy to one of its sessions."""
+    if actor is not None and not (
+        policy.can(actor, A.OBSERVATION_REPLY, host) or policy.can(actor, A.OBSERVATION_MANAGE, host)
+    ):
+        raise ValidationError("只有邀请单位或宣传部可以登记交叉旁听。")
+    if host.pk == visitor.pk:
+        raise ValidationError("不能邀请本单位列席本单位的学习。")
+    if not (host.is_unit and visitor.is_unit):
+        raise ValidationError("交叉旁听在二级党组织之间进行。")
+    if session is not None and session.organization_id != host.pk:
+        raise ValidationError("所选学习会不属于邀请单位。")
+    if visitor_person is not None and visitor_person.organization_id != visitor.pk:
+        raise ValidationError("列席人员应为列席单位的书记或副书记。")
+    day = _session_day(session) if session is not None else timezone.localdate()
+    year, semester = semester_of(day)
+    cross = CrossObservation(
+        year=year, semester=semester, host=host, visitor=visitor, visitor_person=visitor_person, session=session
+    )
+    if session is not None:
+        cross.report_due, cross.report_due_basis, _warning = _deadline(day, cross_report_rule())
+    _save(cross, actor)
+    return cross
+
+
+@transaction.atomic
+def report_cross_observation(cross: CrossObservation, *, actor: Any, report: str) -> CrossObservation:
+    """The visiting unit's written report (within 3 days of the session, R-O13)."""
+    if actor is not None and not policy.can(actor, A.OBSERVATION_REPLY, cross.visitor):
+        raise ValidationError("只有列席单位可以报送列席情况。")
+    if cross.session is not None and cross.session.starts_at > timezone.now():
+        raise ValidationError("学习会尚未召开。")
+    if not report.strip():
+        raise ValidationError({"report": "请填写列席情况。"})
+    cross.report = report.strip()
+    cross.status = CrossObservation.Status.REPORTED
+    cross.reported_at = timezone.now()
+    _save(cross, actor)
+    return cross
+
+
+def cross_counts(year: int, semester: int, units: Iterable[Organization]) -> list[dict[str, Any]]:
+    """Per unit and semester: times it invited others and times it sat in elsewhere (R-O13)."""
+    from django.db.models import Count, Q
+
+    units = list(units)
+    base = CrossObservation.objects.filter(year=year, semester=semester).exclude(
+        status=CrossObservation.Status.CANCELLED
+    )
+    hosted = dict(base.values("host").annotate(n=Count("pk")).values_list("host", "n"))
+    visited = dict(
+        base.filter(Q(status=CrossObservation.Status.ATTENDED) | Q(status=CrossObservation.Status.REPORTED))
+        .values("visitor")
+        .annotate(n=Count("pk"))
+        .values_list("visitor", "n")
+    )
+    return [{"unit": u, "hosted": hosted.get(u.pk, 0), "visited": visited.get(u.pk, 0)} for u in units]

@@ -1,0 +1,184 @@
+"""Feedback (R-O9) and rectification (R-O10): drafting, issuing, acknowledging, items,
+evidence and verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pangting.orgs.models import Person
+
+from ..models import CHECKLIST_POINTS, Evidence, Feedback, ObservationRecord, Rectification, State, Visit
+from ._common import _save, _user
+from .visits import format_number, next_number
+from .workflow import transition
+
+
+@transaction.atomic
+def draft_feedback(visit: Visit, *, actor: Any) -> Feedback:
+    """Start the written feedback from the filed record; refused before the record exists."""
+    record = ObservationRecord.objects.filter(visit=visit, filed_at__isnull=False).first()
+    if record is None or visit.state != State.RECORDED:
+        raise ValidationError("请先完成列席旁听记录，再起草反馈意见。")
+    feedback = Feedback.objects.filter(visit=visit).first()
+    if feedback is None:
+        feedback = Feedback(
+            visit=visit,
+            checklist={key: {"problem": False, "evidence": ""} for key, _label in CHECKLIST_POINTS},
+            summary=_summary_from_record(record),
+            suggestions=record.suggestions,
+        )
+        _save(feedback, actor)
+    return feedback
+
+
+def _summary_from_record(record: ObservationRecord) -> str:
+    facts = record.facts or {}
+    parts = [
+        f"成员参加率{facts.get('participation_text', '—')}",
+        "落实了“第一议题”" if facts.get("has_first_agenda_item") else "未落实“第一议题”",
+        f"{facts.get('written_speech_count', 0)}名成员提交书面发言材料",
+    ]
+    return "；".join(parts) + "。"
+
+
+@transaction.atomic
+def save_feedback(
+    feedback: Feedback, *, actor: Any, checklist: dict[str, Any], summary: str, suggestions: str
+) -> Feedback:
+    if feedback.issued_at:
+        raise ValidationError("反馈意见已印发，不能修改。")
+    cleaned: dict[str, dict[str, Any]] = {}
+    errors = []
+    for key, label in CHECKLIST_POINTS:
+        point = checklist.get(key) or {}
+        problem = bool(point.get("problem"))
+        evidence = str(point.get("evidence") or "").strip()
+        if problem and not evidence:
+            errors.append(f"“{label}”标记为问题，请写明依据（R-O9：客观、有依据）。")
+        cleaned[key] = {"problem": problem, "evidence": evidence}
+    if errors:
+        raise ValidationError(errors)
+    feedback.checklist = cleaned
+    feedback.summary = summary.strip()
+    feedback.suggestions = suggestions.strip()
+    _save(feedback, actor)
+    return feedback
+
+
+@transaction.atomic
+def issue_feedback(feedback: Feedback, *, actor: Any) -> Feedback:
+    """Number and issue the feedback letter; each problem becomes a rectification item (R-O10)."""
+    visit = feedback.visit
+    if feedback.issued_at:
+        raise ValidationError("反馈意见已印发。")
+    problems = feedback.problems()
+    if problems and not feedback.suggestions.strip():
+        raise ValidationError("存在问题时，请提出有针对性、可操作的整改建议（R-O9）。")
+    year = timezone.localdate().year
+    feedback.seq = next_number(visit.supervisor_org, year, "letter")
+    feedback.number = format_number(visit.supervisor_org, year, feedback.seq)
+    feedback.issued_at = timezone.now()
+    feedback.issued_by = _user(actor)
+    _save(feedback, actor)
+    for key, label, evidence in problems:
+        _save(Rectification(visit=visit, checklist_point=key, problem=f"{label}：{evidence}"), actor)
+    late = "（逾期）" if feedback.issued_late else ""
+    transition(visit, State.FEEDBACK_ISSUED, actor=actor, reason=f"印发反馈意见{feedback.number}{late}")
+    return feedback
+
+
+@transaction.atomic
+def acknowledge_feedback(feedback: Feedback, *, actor: Any) -> Feedback:
+    """The unit confirms receipt; the visit goes to rectification, or closes if nothing is to fix."""
+    if feedback.acknowledged_at:
+        raise ValidationError("已签收。")
+    if not feedback.issued_at:
+        raise ValidationError("反馈意见尚未印发。")
+    feedback.acknowledged_at = timezone.now()
+    feedback.acknowledged_by = _user(actor)
+    _save(feedback, actor)
+    has_items = feedback.visit.rectifications.filter(deleted_at__isnull=True).exists()
+    transition(feedback.visit, State.RECTIFYING if has_items else State.CLOSED, actor=actor, reason="单位签收反馈意见")
+    return feedback
+
+
+@transaction.atomic
+def plan_rectification(
+    item: Rectification, *, actor: Any, measure: str, owner: Person | None, deadline: dt.date | None
+) -> Rectification:
+    """The unit sets the measure, the owner and the deadline of one item."""
+    if item.status == Rectification.Status.ACCEPTED:
+        raise ValidationError("该事项已验收。")
+    if not measure.strip():
+        raise ValidationError({"measure": "请填写整改措施。"})
+    if deadline and deadline < timezone.localdate(item.created_at):
+        raise ValidationError({"deadline": "整改期限不能早于问题提出日期。"})
+    if (
+        owner
+        and owner.organization_id != item.visit.unit_id
+        and not owner.organization.path.startswith(item.visit.unit.path)
+    ):
+        raise ValidationError({"owner": "责任人应为被旁听单位人员。"})
+    item.measure, item.owner, item.deadline = measure.strip(), owner, deadline
+    _save(item, actor)
+    return item
+
+
+@transaction.atomic
+def report_rectification(item: Rectification, *, actor: Any, report: str) -> Rectification:
+    if item.status not in (Rectification.Status.OPEN, Rectification.Status.SENT_BACK):
+        raise ValidationError("该事项当前不能报送。")
+    if not item.measure:
+        raise ValidationError("请先填写整改措施。")
+    if not report.strip():
+        raise ValidationError({"unit_report": "请填写整改情况。"})
+    item.unit_report = report.strip()
+    item.status = Rectification.Status.REPORTED
+    item.reported_at = timezone.now()
+    _save(item, actor)
+    return item
+
+
+ALLOWED_EVIDENCE = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png", ".txt"}
+
+
+@transaction.atomic
+def add_evidence(item: Rectification, upload: Any, *, actor: Any) -> Evidence:
+    """A file proving the rectification: size and type checked; never classified material."""
+    import os
+
+    name = os.path.basename(upload.name or "")
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in ALLOWED_EVIDENCE:
+        raise ValidationError(f"不支持的文件类型“{ext or '无扩展名'}”，请上传 PDF、Word、Excel、图片或文本文件。")
+    limit = settings.PANGTING_MAX_UPLOAD_MB * 1024 * 1024
+    if upload.size > limit:
+        raise ValidationError(f"文件超过{settings.PANGTING_MAX_UPLOAD_MB}MB上限。")
+    evidence = Evidence(rectification=item, file=upload, original_name=name[:200], size=upload.size, uploaded_by=actor)
+    _save(evidence, actor)
+    return evidence
+
+
+@transaction.atomic
+def verify_rectification(item: Rectification, *, actor: Any, accept: bool, note: str = "") -> Rectification:
+    """The supervisor accepts the item or sends it back with a reason; the last acceptance closes the visit."""
+    if item.status != Rectification.Status.REPORTED:
+        raise ValidationError("只有已报送的整改事项可以验收。")
+    if not accept and not note.strip():
+        raise ValidationError("退回须说明理由。")
+    item.status = Rectification.Status.ACCEPTED if accept else Rectification.Status.SENT_BACK
+    item.verified_by = _user(actor)
+    item.verified_at = timezone.now()
+    item.verification_note = note.strip()[:300]
+    _save(item, actor)
+    visit = item.visit
+    remaining = visit.rectifications.filter(deleted_at__isnull=True).exclude(status=Rectification.Status.ACCEPTED)
+    if accept and visit.state == State.RECTIFYING and not remaining.exists():
+        transition(visit, State.CLOSED, actor=actor, reason="整改事项全部验收")
+    return item

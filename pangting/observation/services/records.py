@@ -1,0 +1,187 @@
+"""Attendance and the record (R-O5 … R-O8, R-O18): the rubric, the observation record,
+talks and document reviews."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pangting.accounts import policy
+
+from ..models import DEFAULT_RUBRIC_ITEMS, DocumentReview, ObservationRecord, Rubric, State, Talk, TeamMember, Visit
+from ._common import A, _save, _user
+from .workflow import transition
+
+
+@transaction.atomic
+def mark_observed(visit: Visit, *, actor: Any) -> Visit:
+    return transition(visit, State.OBSERVED, actor=actor, reason="旁听组全程参加学习会（R-O5）")
+
+
+def active_rubric() -> Rubric:
+    rubric = Rubric.objects.filter(is_active=True).order_by("-created_at").first()
+    if rubric is None:
+        rubric = Rubric.objects.create(name="默认评分细则（四项各25分）", items=DEFAULT_RUBRIC_ITEMS)
+    return rubric
+
+
+def validate_rubric_items(items: Any) -> list[dict[str, Any]]:
+    """A rubric is a non-empty list of {key, label, weight>0}; weights sum to 100."""
+    if not isinstance(items, list) or not items:
+        raise ValidationError("评分细则至少需要一项。")
+    keys = set()
+    total = Decimal(0)
+    for item in items:
+        if not isinstance(item, dict) or not item.get("key") or not item.get("label"):
+            raise ValidationError("每个评分项都需要 key 和名称。")
+        if item["key"] in keys:
+            raise ValidationError(f"评分项 {item['key']} 重复。")
+        keys.add(item["key"])
+        try:
+            weight = Decimal(str(item.get("weight")))
+        except ArithmeticError as exc:
+            raise ValidationError(f"评分项“{item['label']}”的权重不是数字。") from exc
+        if weight <= 0:
+            raise ValidationError(f"评分项“{item['label']}”的权重须大于0。")
+        total += weight
+    if total != 100:
+        raise ValidationError(f"各评分项权重之和应为100，现为{total}。")
+    return items
+
+
+def composite_score(rubric: Rubric, scores: dict[str, Any]) -> Decimal | None:
+    """R-O18: each area is scored 0–100; the composite is the weighted mean, one decimal."""
+    if not scores:
+        return None
+    total = Decimal(0)
+    for item in validate_rubric_items(rubric.items):
+        raw = scores.get(item["key"])
+        if raw in (None, ""):
+            return None
+        try:
+            value = Decimal(str(raw))
+        except ArithmeticError as exc:
+            raise ValidationError(f"“{item['label']}”的得分不是数字。") from exc
+        if not 0 <= value <= 100:
+            raise ValidationError(f"“{item['label']}”的得分应在0到100之间。")
+        total += value * Decimal(str(item["weight"])) / 100
+    return total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def session_facts_dict(session: Any) -> dict[str, Any]:
+    """Facts of the session the record starts from (participation, first agenda item, speeches)."""
+    from pangting.study.services import session_facts
+
+    facts = session_facts(session)
+    rate = facts.participation_rate
+    return {
+        "participation_rate": None if rate is None else float(rate),
+        "participation_text": "—" if rate is None else f"{float(rate) * 100:.1f}%",
+        "expected_count": facts.expected_count,
+        "present_count": facts.present_count,
+        "leave_count": facts.leave_count,
+        "has_first_agenda_item": facts.has_first_agenda_item,
+        "written_speech_count": facts.written_speech_count,
+        "speech_count": facts.speech_count,
+        "led_by_secretary": facts.led_by_secretary,
+        "looks_like_work_meeting": facts.looks_like_work_meeting,
+        "reschedule_count": facts.reschedule_count,
+    }
+
+
+RECORD_FIELDS = [
+    "organization_findings", "content_findings", "method_findings", "effect_findings", "problems", "suggestions",
+]  # fmt: skip
+
+
+@transaction.atomic
+def save_record(
+    visit: Visit, *, actor: Any, data: dict[str, Any], scores: dict[str, Any], submit: bool = False
+) -> ObservationRecord:
+    """Save the liaison's record (draft or filed). Only for a session that has taken place."""
+    if visit.session is None:
+        raise ValidationError("该巡听旁听尚未关联学习会，不能填写记录。")
+    if visit.session.starts_at > timezone.now():
+        raise ValidationError("学习会尚未召开，不能填写旁听记录。")
+    if visit.state not in (State.SCHEDULED, State.OBSERVED, State.RECORDED):
+        raise ValidationError("当前状态不能修改旁听记录。")
+    if actor is not None and not policy.can(actor, A.OBSERVATION_RECORD, visit.unit):
+        raise ValidationError("您无权填写该记录。")
+    record = ObservationRecord.objects.filter(visit=visit).first()
+    if record is not None and record.signed_off_at:
+        raise ValidationError("记录已经组长确认，不能再修改。")
+    if record is None:
+        record = ObservationRecord(visit=visit, rubric=active_rubric(), facts=session_facts_dict(visit.session))
+    for name in RECORD_FIELDS:
+        if name in data:
+            setattr(record, name, (data[name] or "").strip())
+    record.scores = {k: v for k, v in scores.items() if v not in (None, "")}
+    record.composite_score = composite_score(record.rubric, record.scores)
+    if submit:
+        missing = [
+            label
+            for name, label in [("organization_findings", "组织领导"), ("content_findings", "学习内容"),
+                                ("method_findings", "学习方式"), ("effect_findings", "学习效果")]
+            if not getattr(record, name)
+        ]  # fmt: skip
+        if missing:
+            raise ValidationError(f"请填写：{'、'.join(missing)}。")
+        if record.composite_score is None:
+            raise ValidationError("请为每个评分项打分。")
+        # A correction before sign-off keeps the first filing time (R-O8 lateness) and state.
+        if record.filed_at is None:
+            record.filed_at = timezone.now()
+            record.filed_by = _user(actor)
+    _save(record, actor)
+    if submit and visit.state != State.RECORDED:
+        if visit.state == State.SCHEDULED:
+            transition(visit, State.OBSERVED, actor=actor, reason="旁听组全程参加学习会（R-O5）")
+        transition(
+            visit, State.RECORDED, actor=actor, reason="联络员填报记录" + ("（逾期）" if record.filed_late else "")
+        )
+    return record
+
+
+@transaction.atomic
+def sign_off_record(record: ObservationRecord, *, actor: Any) -> ObservationRecord:
+    """The team leader confirms the filed record."""
+    if record.filed_at is None:
+        raise ValidationError("记录尚未填报。")
+    person_id = getattr(actor, "person_id", None)
+    is_leader = record.visit.team_members.filter(
+        deleted_at__isnull=True, role=TeamMember.Role.LEADER, person_id=person_id
+    ).exists()
+    if not is_leader:
+        raise ValidationError("只有本次旁听组组长可以确认记录。")
+    record.signed_off_by = _user(actor)
+    record.signed_off_at = timezone.now()
+    _save(record, actor)
+    return record
+
+
+@transaction.atomic
+def add_talk(visit: Visit, *, actor: Any, **fields: Any) -> Talk:
+    """R-O6: an individual talk after the session."""
+    if visit.state in (State.PLANNED, State.NOTIFIED, State.CANCELLED):
+        raise ValidationError("学习会召开后才能登记个别谈话。")
+    if not (fields.get("person_name") or "").strip():
+        raise ValidationError({"person_name": "请填写谈话对象。"})
+    talk = Talk(visit=visit, **fields)
+    talk.full_clean()
+    _save(talk, actor)
+    return talk
+
+
+@transaction.atomic
+def add_document_review(visit: Visit, *, actor: Any, **fields: Any) -> DocumentReview:
+    """R-O6/R-O7: documents reviewed, reaching back to the previous year."""
+    review = DocumentReview(visit=visit, **fields)
+    if review.period_from and review.period_to and review.period_to < review.period_from:
+        raise ValidationError("截止日期不能早于起始日期。")
+    review.full_clean()
+    _save(review, actor)
+    return review

@@ -1,0 +1,300 @@
+"""Plans, visits and teams (R-O3), letters and replies (R-O4), invited visits (R-O2),
+their deadlines, and cancelling a visit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pangting.accounts import policy
+from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, Person
+from pangting.orgs.services import has_conflict
+
+from ..models import InvitationRequest, LetterCounter, Mode, ObservationPlan, State, TeamMember, Visit
+from ._common import A, _save, _session_day, _user
+from .deadlines import _deadline, feedback_rule, record_rule, reply_rule, semester_of
+from .workflow import transition
+
+
+def supervisor_org_for(unit: Organization) -> Organization:
+    """The organization that owns the supervision of `unit`: the root of its tree."""
+    ancestors = unit.ancestors()
+    return ancestors[0] if ancestors else unit
+
+
+@transaction.atomic
+def ensure_plan(supervisor_org: Organization, year: int, *, actor: Any) -> ObservationPlan:
+    plan = ObservationPlan.objects.filter(organization=supervisor_org, year=year).first()
+    if plan is None:
+        plan = ObservationPlan(
+            organization=supervisor_org, year=year, title=f"{year}年度理论学习中心组学习巡听旁听计划"
+        )
+        _save(plan, actor)
+    return plan
+
+
+@transaction.atomic
+def approve_plan(plan: ObservationPlan, *, actor: Any) -> ObservationPlan:
+    if not plan.visits.filter(deleted_at__isnull=True).exists():
+        raise ValidationError("计划中还没有巡听旁听安排，不能审定。")
+    plan.status = ObservationPlan.Status.APPROVED
+    plan.approved_at = timezone.now()
+    plan.approved_by = _user(actor)
+    _save(plan, actor)
+    return plan
+
+
+def propose_team(unit: Organization, on: dt.date | None = None) -> list[tuple[Person, str]]:
+    """R-O3: by default, the leader linked to the unit (unless in conflict) and the unit's liaison."""
+    on = on or timezone.localdate()
+    team: list[tuple[Person, str]] = []
+    for link in LeaderLink.objects.current(on).filter(unit=unit).select_related("leader"):
+        if not has_conflict(link.leader, unit):
+            team.append((link.leader, TeamMember.Role.LEADER))
+            break
+    liaison = LiaisonAssignment.objects.current(on).filter(unit=unit).select_related("liaison").first()
+    if liaison:
+        team.append((liaison.liaison, TeamMember.Role.LIAISON))
+    return team
+
+
+def team_problems(unit: Organization, team: Iterable[tuple[Person, str]]) -> list[str]:
+    """What is wrong with a proposed team: conflicts, own unit, missing leader (R-O3)."""
+    problems = []
+    roles = [role for _person, role in team]
+    if TeamMember.Role.LEADER not in roles:
+        problems.append("旁听组须有一名组长（原则上为联系该单位的领导，R-O3）。")
+    if roles.count(TeamMember.Role.LEADER) > 1:
+        problems.append("旁听组只能有一名组长。")
+    for person, role in team:
+        # The liaison is the unit's own party-administration secretary (R-O3); nobody else on
+        # the team may belong to the unit being observed.
+        own_unit = person.organization_id == unit.pk or person.organization.path.startswith(unit.path)
+        if own_unit and role != TeamMember.Role.LIAISON:
+            problems.append(f"{person.name}属于被旁听单位，不能旁听本单位的学习。")
+        if has_conflict(person, unit):
+            problems.append(f"{person.name}与{unit.name}存在回避关系，不能参加此次巡听旁听。")
+    return problems
+
+
+@transaction.atomic
+def create_visit(
+    *,
+    actor: Any,
+    unit: Organization,
+    year: int,
+    semester: int,
+    mode: str = Mode.PLANNED,
+    plan: ObservationPlan | None = None,
+    target_month: int | None = None,
+    team: list[tuple[Person, str]] | None = None,
+    focus: str = "",
+    draw_ref: str = "",
+) -> Visit:
+    """Create a visit (planned, random or invited) with its team, proposed from the links by default."""
+    if not unit.is_unit:
+        raise ValidationError("巡听旁听对象应为二级党组织或以下组织。")
+    if target_month is not None and not 1 <= target_month <= 12:
+        raise ValidationError({"target_month": "月份应在1到12之间。"})
+    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, unit):
+        raise ValidationError("您无权为该单位安排巡听旁听。")
+    team = team if team is not None else propose_team(unit)
+    problems = team_problems(unit, team)
+    if problems:
+        raise ValidationError(problems)
+    supervisor = supervisor_org_for(unit)
+    if plan is None and mode == Mode.PLANNED:
+        plan = ensure_plan(supervisor, year, actor=actor)
+    visit = Visit(
+        plan=plan, supervisor_org=supervisor, unit=unit, mode=mode, year=year, semester=semester,
+        target_month=target_month, focus=focus, draw_ref=draw_ref,
+    )  # fmt: skip
+    _save(visit, actor)
+    for person, role in team:
+        _save(TeamMember(visit=visit, person=person, role=role), actor)
+    return visit
+
+
+@transaction.atomic
+def set_team(visit: Visit, team: list[tuple[Person, str]], *, actor: Any) -> None:
+    """Replace a visit's team; removed members are soft-deleted so the history shows the change (R-O17)."""
+    problems = team_problems(visit.unit, team)
+    if problems:
+        raise ValidationError(problems)
+    wanted = {person.pk: role for person, role in team}
+    for member in visit.team_members.filter(deleted_at__isnull=True):
+        if member.person_id not in wanted:
+            member.soft_delete(actor=_user(actor))
+        elif member.role != wanted[member.person_id]:
+            member.role = wanted.pop(member.person_id)
+            _save(member, actor)
+        else:
+            wanted.pop(member.person_id)
+    people = {p.pk: p for p, _role in team}
+    for person_id, role in wanted.items():
+        _save(TeamMember(visit=visit, person=people[person_id], role=role), actor)
+
+
+# --- Letters and replies (R-O4) ---------------------------------------------------------
+
+
+def next_number(organization: Organization, year: int, kind: str) -> int:
+    """The next number of a per-year series, without gaps (locked counter row)."""
+    counter, _created = LetterCounter.objects.select_for_update().get_or_create(
+        organization=organization, year=year, kind=kind
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def format_number(organization: Organization, year: int, seq: int) -> str:
+    from pangting.lib.gbt9704 import format_doc_number
+
+    abbr = organization.doc_abbr or "宣函"
+    return format_doc_number(abbr, year, seq)
+
+
+@transaction.atomic
+def issue_letter(visit: Visit, *, actor: Any) -> Visit:
+    """Number the notice letter (X宣函〔2026〕N号, per year without gaps) and move to notified."""
+    if visit.state != State.PLANNED:
+        raise ValidationError("只有“已计划”的巡听旁听可以发函。")
+    if not visit.team_members.filter(deleted_at__isnull=True, role=TeamMember.Role.LEADER).exists():
+        raise ValidationError("请先确定旁听组组长。")
+    year = timezone.localdate().year
+    visit.letter_seq = next_number(visit.supervisor_org, year, "letter")
+    visit.letter_number = format_number(visit.supervisor_org, year, visit.letter_seq)
+    visit.letter_issued_at = timezone.now()
+    _save(visit, actor)
+    return transition(visit, State.NOTIFIED, actor=actor, reason=f"印发{visit.letter_number}")
+
+
+@transaction.atomic
+def record_delivery(visit: Visit, delivered_on: dt.date, *, actor: Any) -> Visit:
+    """The letter reached the unit: the reply is due 7 working days later (R-O4)."""
+    if visit.state not in (State.NOTIFIED, State.SCHEDULED):
+        raise ValidationError("只有已发函的巡听旁听可以登记送达。")
+    if visit.letter_issued_at and delivered_on < timezone.localdate(visit.letter_issued_at):
+        raise ValidationError("送达日期不能早于发函日期。")
+    visit.letter_delivered_on = delivered_on
+    visit.reply_due, visit.reply_due_basis, warning = _deadline(delivered_on, reply_rule())
+    visit.deadline_warning = warning
+    _save(visit, actor)
+    return visit
+
+
+@transaction.atomic
+def record_reply(
+    visit: Visit, session: Any, *, actor: Any, replied_on: dt.date | None = None, notes: str = ""
+) -> Visit:
+    """The unit agrees details and names its session: link it, set the record and feedback deadlines.
+
+    A late reply is accepted and shown as late, not refused.
+    """
+    if visit.state != State.NOTIFIED:
+        raise ValidationError("当前状态不能登记回复。")
+    _link_session(visit, session)
+    visit.reply_received_on = replied_on or timezone.localdate()
+    visit.reply_notes = notes
+    _set_session_deadlines(visit)
+    _save(visit, actor)
+    return transition(
+        visit, State.SCHEDULED, actor=actor, reason="单位回复并确定学习会" + ("（逾期）" if visit.reply_late else "")
+    )
+
+
+def _link_session(visit: Visit, session: Any) -> None:
+    if session.organization_id != visit.unit_id:
+        raise ValidationError("所选学习会不属于被旁听单位。")
+    clash = Visit.objects.filter(session=session).exclude(pk=visit.pk).exclude(state=State.CANCELLED)
+    if clash.exists():
+        raise ValidationError("该学习会已有进行中的巡听旁听安排，不能重复安排。")
+    visit.session = session
+
+
+def _set_session_deadlines(visit: Visit) -> None:
+    day = _session_day(visit.session)
+    warnings = []
+    visit.record_due, visit.record_due_basis, warning = _deadline(day, record_rule())
+    warnings.append(warning)
+    visit.feedback_due, visit.feedback_due_basis, warning = _deadline(day, feedback_rule())
+    warnings.append(warning)
+    visit.deadline_warning = next((w for w in warnings if w), "")
+
+
+@transaction.atomic
+def recompute_deadlines(visit: Visit, *, actor: Any) -> Visit:
+    """After an administrator entered a missing year: compute what was refused before."""
+    if visit.letter_delivered_on and not visit.reply_due:
+        visit.reply_due, visit.reply_due_basis, visit.deadline_warning = _deadline(
+            visit.letter_delivered_on, reply_rule()
+        )
+    if visit.session_id and (not visit.record_due or not visit.feedback_due):
+        _set_session_deadlines(visit)
+    _save(visit, actor)
+    return visit
+
+
+# --- Invited visits (R-O2) -------------------------------------------------------------
+
+
+@transaction.atomic
+def request_invitation(session: Any, *, actor: Any, message: str = "") -> InvitationRequest:
+    unit = session.organization
+    if not policy.can(actor, A.OBSERVATION_REPLY, unit):
+        raise ValidationError("您无权为该单位发出邀请。")
+    if session.starts_at <= timezone.now():
+        raise ValidationError("只能邀请旁听尚未召开的学习会。")
+    if InvitationRequest.objects.filter(session=session, status=InvitationRequest.Status.PENDING).exists():
+        raise ValidationError("该学习会的邀请正在处理中，请勿重复提交。")
+    if Visit.objects.filter(session=session).exclude(state=State.CANCELLED).exists():
+        raise ValidationError("该学习会已有巡听旁听安排。")
+    invitation = InvitationRequest(unit=unit, session=session, message=message, requested_by=actor)
+    _save(invitation, actor)
+    return invitation
+
+
+@transaction.atomic
+def decide_invitation(
+    invitation: InvitationRequest, *, accept: bool, actor: Any, reason: str = ""
+) -> InvitationRequest:
+    """The supervisor accepts (an invited visit is created, linked to the session) or declines with a reason."""
+    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, invitation.unit):
+        raise ValidationError("您无权处理该邀请。")
+    if invitation.status != InvitationRequest.Status.PENDING:
+        raise ValidationError("该邀请已处理。")
+    if not accept and not reason.strip():
+        raise ValidationError("婉拒邀请须说明理由。")
+    invitation.decided_by = _user(actor)
+    invitation.decided_at = timezone.now()
+    invitation.decision_reason = reason.strip()
+    if accept:
+        session = invitation.session
+        # The visit belongs to the calendar year of its session (the year's plan and work file,
+        # R-O1, R-O15); the semester is the academic one (a January session is autumn's).
+        _academic_year, semester = semester_of(_session_day(session))
+        visit = create_visit(
+            actor=actor, unit=invitation.unit, year=_session_day(session).year, semester=semester, mode=Mode.INVITED,
+            target_month=_session_day(session).month,
+        )  # fmt: skip
+        _link_session(visit, session)
+        _set_session_deadlines(visit)
+        _save(visit, actor)
+        transition(visit, State.SCHEDULED, actor=actor, reason="接受单位邀请")
+        invitation.visit = visit
+        invitation.status = InvitationRequest.Status.ACCEPTED
+    else:
+        invitation.status = InvitationRequest.Status.DECLINED
+    _save(invitation, actor)
+    return invitation
+
+
+@transaction.atomic
+def cancel_visit(visit: Visit, *, actor: Any, reason: str) -> Visit:
+    return transition(visit, State.CANCELLED, actor=actor, reason=reason)

@@ -1,0 +1,90 @@
+"""Writes to study records, and the facts later apps read from a session.
+
+Every write is a `verb_noun(..., *, actor)` function that runs in a transaction, validates
+everything before saving anything (bad input leaves nothing half-saved), records the actor
+in history and raises `ValidationError` with a Chinese message the pages and the API show.
+Rule IDs (domain.md) mark where each rule is enforced.
+
+The functions live in modules by subject and are all importable from here, as they were when
+this was one module:
+
+- `sessions`: scheduling, changing, rescheduling, cancelling a session; lecturer vetting;
+  the arrangement form and the report (R-S10).
+- `attendance`: attendance, make-up study and the QR check-in (R-S3).
+- `uploads`: attachments and the upload checks (R-S14).
+- `plans`: annual study plans and their workflow (R-S1, R-B5).
+- `personal`: self-study plans and records, reflections, secretary training.
+- `facts`: `SessionFacts`, what the data says about a session, read by observation.
+- `frequency`: the 三会一课 and center-group frequency report (R-S2, R-B1 … R-B6).
+- `_common`: private helpers the others share.
+"""
+
+from ._common import A
+from .attendance import (
+    CHECKIN_SALT,
+    add_attendee,
+    check_in,
+    checkin_token,
+    checkin_window,
+    close_attendance,
+    record_attendance,
+    record_attendance_sheet,
+    record_makeup,
+    verify_checkin,
+)
+from .facts import SessionFacts, annotate_leaders, session_facts
+from .frequency import PeriodResult, RuleResult, UnitBranchSummary, frequency_report, unit_branch_summary
+from .personal import add_reflection, add_self_study_record, record_training, save_self_study_plan
+from .plans import PLAN_TRANSITIONS, create_plan, plan_due_on, transition_plan, update_plan
+from .sessions import (
+    SESSION_FIELDS,
+    cancel_session,
+    create_session,
+    reschedule_session,
+    submit_arrangement,
+    submit_report,
+    update_session,
+    vet_lecturer,
+)
+from .uploads import add_attachment, delete_attachment
+
+__all__ = [
+    "CHECKIN_SALT",
+    "PLAN_TRANSITIONS",
+    "SESSION_FIELDS",
+    "A",
+    "PeriodResult",
+    "RuleResult",
+    "SessionFacts",
+    "UnitBranchSummary",
+    "add_attachment",
+    "add_attendee",
+    "add_reflection",
+    "add_self_study_record",
+    "annotate_leaders",
+    "cancel_session",
+    "check_in",
+    "checkin_token",
+    "checkin_window",
+    "close_attendance",
+    "create_plan",
+    "create_session",
+    "delete_attachment",
+    "frequency_report",
+    "plan_due_on",
+    "record_attendance",
+    "record_attendance_sheet",
+    "record_makeup",
+    "record_training",
+    "reschedule_session",
+    "save_self_study_plan",
+    "session_facts",
+    "submit_arrangement",
+    "submit_report",
+    "transition_plan",
+    "unit_branch_summary",
+    "update_plan",
+    "update_session",
+    "verify_checkin",
+    "vet_lecturer",
+]

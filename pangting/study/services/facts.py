@@ -1,0 +1,156 @@
+"""Facts about a session (`SessionFacts`) that observation and compliance pages read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from django.utils import timezone
+
+from pangting.orgs.models import StudyGroupMember
+
+from .. import rules
+from ..models import Attendance, StudySession
+from ..parameters import StudyParameters, get_parameters
+from ._common import _local_day
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What the data says about one session; the observation record is pre-filled from it."""
+
+    participation_rate: Fraction | None  # R-S3, exact
+    expected_count: int
+    present_count: int
+    leave_count: int
+    has_first_agenda_item: bool  # R-S4
+    is_thematic: bool  # R-S5: linked to a theme of the plan
+    written_speech_count: int  # R-S6
+    speech_count: int
+    led_by_secretary: bool  # R-S12: the group leader (书记) led the study
+    looks_like_work_meeting: bool  # R-S8
+    arrangement_submitted_late: bool  # R-S10
+    report_submitted_late: bool  # R-S10
+    reschedule_count: int  # R-S11
+    meets_participation: bool | None = None
+    absent_count: int = 0
+    makeup_pending_count: int = 0
+    lecturer_vetting_pending: bool = False  # R-S9
+    problems: tuple[str, ...] = field(default=())
+
+
+def session_facts(
+    session: StudySession, *, params: StudyParameters | None = None, today: dt.date | None = None
+) -> SessionFacts:
+    """Compute a session's facts; uses prefetched relations when the caller prefetched them."""
+    params = params or get_parameters()
+    today = today or timezone.localdate()
+    attendances = list(session.attendances.all())
+    agenda = list(session.agenda_items.all())
+    speeches = list(session.speeches.all())
+    expected = len(attendances)
+    present = sum(1 for a in attendances if a.status == Attendance.Status.PRESENT)
+    leave = sum(1 for a in attendances if a.status == Attendance.Status.LEAVE)
+    absent = sum(1 for a in attendances if a.status == Attendance.Status.ABSENT)
+    rate = rules.participation_rate(present, expected)
+    meets = rules.meets_participation(rate, params.participation_threshold)
+    kinds = [item.kind for item in agenda]
+    has_first = rules.FIRST_ITEM in kinds
+    work_meeting = rules.looks_like_work_meeting(kinds)
+    written = sum(1 for s in speeches if s.has_written_material)
+    led = _led_by_group_leader(session)
+    arrangement_late = session.is_center_group and rules.is_late(
+        _local_day(session.arrangement_submitted_at) if session.arrangement_submitted_at else None,
+        session.arrangement_due,
+        today,
+    )
+    report_late = (
+        session.is_center_group
+        and session.status != StudySession.Status.CANCELLED
+        and rules.is_late(
+            _local_day(session.report_submitted_at) if session.report_submitted_at else None, session.report_due, today
+        )
+    )
+    reschedules = (
+        len(session._prefetched_objects_cache["reschedules"])
+        if "reschedules" in getattr(session, "_prefetched_objects_cache", {})
+        else session.reschedules.count()
+    )
+    makeup_pending = sum(1 for a in attendances if a.needs_makeup)
+    vetting_pending = session.lecturer_vetting in (StudySession.Vetting.PENDING, StudySession.Vetting.REJECTED)
+    problems: list[str] = []
+    held = session.status == StudySession.Status.HELD
+    if held and meets is False:
+        problems.append(f"参学率{rules.format_rate(rate)}，低于{params.threshold_percent()}（R-S3）")
+    if not has_first and session.is_center_group:
+        problems.append("未安排“第一议题”（R-S4）")
+    if session.is_center_group and not session.plan_theme_id:
+        problems.append("未对应年度学习计划专题（R-S5）")
+    if speeches and written < len(speeches):
+        problems.append(f"{len(speeches) - written}名发言人无书面发言材料（R-S6）")
+    if work_meeting:
+        problems.append("议程以业务工作为主，疑似以工作会议代替学习（R-S8）")
+    if vetting_pending:
+        problems.append("外请授课人尚未通过审核（R-S9）")
+    if arrangement_late:
+        problems.append("学习安排报送表未按时报送（R-S10）")
+    if report_late:
+        problems.append("会后材料未按时报送宣传部（R-S10）")
+    if reschedules >= 2:
+        problems.append(f"已改期{reschedules}次（R-S11）")
+    if makeup_pending:
+        problems.append(f"{makeup_pending}名请假人员尚未补学（R-S3）")
+    return SessionFacts(
+        participation_rate=rate,
+        expected_count=expected,
+        present_count=present,
+        leave_count=leave,
+        has_first_agenda_item=has_first,
+        is_thematic=session.plan_theme_id is not None,
+        written_speech_count=written,
+        speech_count=len(speeches),
+        led_by_secretary=led,
+        looks_like_work_meeting=work_meeting,
+        arrangement_submitted_late=arrangement_late,
+        report_submitted_late=report_late,
+        reschedule_count=reschedules,
+        meets_participation=meets,
+        absent_count=absent,
+        makeup_pending_count=makeup_pending,
+        lecturer_vetting_pending=vetting_pending,
+        problems=tuple(problems),
+    )
+
+
+def _led_by_group_leader(session: StudySession) -> bool:
+    """R-S12: the person who led the study is the group's leader (书记) on that day."""
+    if not session.led_by_id or not session.group_id:
+        return False
+    leaders = getattr(session, "_group_leader_ids", None)
+    if leaders is None:
+        leaders = set(
+            session.group.memberships.current(_local_day(session.starts_at))
+            .filter(role=StudyGroupMember.Role.LEADER)
+            .values_list("person_id", flat=True)
+        )
+    return session.led_by_id in leaders
+
+
+def annotate_leaders(sessions: Sequence[StudySession]) -> None:
+    """Attach each session's group-leader ids in one query, for lists that compute facts."""
+    group_ids = {s.group_id for s in sessions if s.group_id}
+    rows = StudyGroupMember.objects.filter(group_id__in=group_ids, role=StudyGroupMember.Role.LEADER).values_list(
+        "group_id", "person_id", "joined_on", "left_on"
+    )
+    by_group: dict[int, list[tuple[int, dt.date | None, dt.date | None]]] = {}
+    for group_id, person_id, joined, left in rows:
+        by_group.setdefault(group_id, []).append((person_id, joined, left))
+    for s in sessions:
+        day = _local_day(s.starts_at)
+        s._group_leader_ids = {
+            pid
+            for pid, joined, left in by_group.get(s.group_id or 0, [])
+            if (joined is None or joined <= day) and (left is None or left >= day)
+        }

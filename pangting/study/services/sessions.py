@@ -1,0 +1,315 @@
+"""Sessions: schedule, change, reschedule (R-S11), cancel, vet the lecturer (R-S9), and the
+arrangement form and report submissions (R-S10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroup
+
+from .. import rules
+from ..models import BRANCH_KINDS, AgendaItem, Attendance, Reschedule, SessionKind, Speech, StudySession
+from ..parameters import StudyParameters, get_parameters
+from ._common import _copy_back, _fmt, _local_day, _locked, _save
+from .uploads import _check_upload
+
+SESSION_FIELDS = frozenset(
+    {
+        "title", "content", "place", "host", "host_post", "led_by", "participants_note", "contact_name",
+        "contact_phone", "plan_theme", "lecturer_name", "lecturer_post", "lecturer_person", "summary",
+    }
+)  # fmt: skip
+
+
+def _validate_times(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> None:
+    if starts_at is None or ends_at is None:
+        raise ValidationError({"starts_at": "请填写开始时间和结束时间。"})
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": "结束时间不能早于或等于开始时间。"})
+    if ends_at - starts_at > dt.timedelta(hours=24):
+        raise ValidationError({"ends_at": "一次学习会不能超过24小时，请检查结束时间。"})
+
+
+def _validate_kind(organization: Organization, kind: str) -> StudyGroup | None:
+    """The center group meets at an organization with a 中心组; 三会一课 happen in branches."""
+    if kind == SessionKind.CENTER_GROUP:
+        group = StudyGroup.objects.filter(organization=organization).first()
+        if group is None:
+            raise ValidationError({"kind": f"“{organization.name}”尚未建立理论学习中心组，不能安排中心组学习会。"})
+        return group
+    if kind not in BRANCH_KINDS:
+        raise ValidationError({"kind": f"未知的会议类型“{kind}”。"})
+    allowed = {OrganizationKind.BRANCH, OrganizationKind.PARTY_GROUP}
+    if organization.kind not in allowed:
+        raise ValidationError({"kind": f"“三会一课”应由党支部或党小组召开，“{organization.name}”不是党支部。"})
+    is_branch = organization.kind == OrganizationKind.BRANCH
+    if kind == SessionKind.PARTY_GROUP_MEETING and is_branch and not organization.has_party_groups:
+        raise ValidationError({"kind": f"“{organization.name}”未设党小组，不能召开党小组会。"})
+    return None
+
+
+def _validate_people(session: StudySession) -> None:
+    if session.plan_theme_id and session.plan_theme.plan.organization_id != session.organization_id:
+        raise ValidationError({"plan_theme": "所选专题不属于本组织的学习计划。"})
+
+
+def _sync_agenda(session: StudySession, items: Sequence[dict[str, Any]], actor: Any) -> None:
+    for old in session.agenda_items.all():
+        old.soft_delete(actor=actor)
+    valid_kinds = set(AgendaItem.Kind.values)
+    for order, item in enumerate(items, start=1):
+        title = (item.get("title") or "").strip()
+        if not title:
+            continue
+        if item.get("kind") not in valid_kinds:
+            raise ValidationError({"agenda": f"第{order}项议程的类型“{item.get('kind')}”无效。"})
+        _save(
+            AgendaItem(
+                session=session, order=order, kind=item["kind"], title=title, presenter=item.get("presenter", "")
+            ),
+            actor,
+        )
+
+
+def _sync_speakers(session: StudySession, items: Sequence[dict[str, Any]], actor: Any) -> None:
+    """Replace the speakers; a row with an `id` keeps its uploaded file (R-S6)."""
+    existing = {s.pk: s for s in session.speeches.all()}
+    kept: set[int] = set()
+    for order, item in enumerate(items, start=1):
+        person = item.get("person")
+        name = (item.get("speaker_name") or (person.name if person else "")).strip()
+        if not name:
+            continue
+        speech = existing.get(item.get("id") or 0) or Speech(session=session)
+        speech.order = order
+        speech.person = person
+        speech.speaker_name = name
+        speech.post = (item.get("post") or (person.post if person else "")).strip()
+        speech.outline = (item.get("outline") or "").strip()
+        speech.written_text = (item.get("written_text") or "").strip()
+        if item.get("file"):
+            _check_upload(item["file"], get_parameters())
+            speech.file = item["file"]
+        _save(speech, actor)
+        kept.add(speech.pk)
+    for pk, speech in existing.items():
+        if pk not in kept:
+            speech.soft_delete(actor=actor)
+
+
+def _expected_people(session: StudySession) -> list[tuple[Person, str]]:
+    """R-S3: the expected participants: the group's leader, deputies and members (the study
+    secretary keeps the record), or for a branch meeting the people of the branch."""
+    if session.group_id:
+        on = _local_day(session.starts_at)
+        members = session.group.current_members(on).order_by("person__name")
+        seen: dict[int, tuple[Person, str]] = {}
+        for m in members:
+            if m.counts_for_attendance and m.person_id not in seen:
+                seen[m.person_id] = (m.person, m.post or m.person.post)
+        return list(seen.values())
+    people = Person.objects.filter(organization__path__startswith=session.organization.path).order_by("name")
+    return [(p, p.post) for p in people]
+
+
+def _set_deadlines(session: StudySession, params: StudyParameters) -> None:
+    """R-S10: the arrangement form 2 days before, the report within 2 days after (center group)."""
+    if not session.is_center_group:
+        session.arrangement_due = session.report_due = None
+        session.arrangement_due_basis = session.report_due_basis = {}
+        return
+    before = rules.DayRule(params.arrangement_days_before, params.arrangement_unit, before=True)
+    after = rules.DayRule(params.report_days_after, params.report_unit, before=False)
+    session.arrangement_due, session.arrangement_due_basis = rules.due_date(_local_day(session.starts_at), before)
+    session.report_due, session.report_due_basis = rules.due_date(_local_day(session.ends_at), after)
+
+
+def _next_sequence(organization: Organization, kind: str, year: int) -> int:
+    return (
+        StudySession.objects.filter(organization=organization, kind=kind, starts_at__year=year)
+        .exclude(status=StudySession.Status.CANCELLED)
+        .count()
+        + 1
+    )
+
+
+@transaction.atomic
+def create_session(
+    *,
+    actor: Any,
+    organization: Organization,
+    kind: str = SessionKind.CENTER_GROUP,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    agenda: Sequence[dict[str, Any]] = (),
+    speakers: Sequence[dict[str, Any]] = (),
+    **fields: Any,
+) -> StudySession:
+    """Schedule a session: validate, number it (年第N次), compute its deadlines, list who is expected."""
+    unknown = set(fields) - SESSION_FIELDS
+    if unknown:
+        raise ValidationError(f"未知字段：{', '.join(sorted(unknown))}")
+    _validate_times(starts_at, ends_at)
+    group = _validate_kind(organization, kind)
+    session = StudySession(
+        organization=organization,
+        group=group,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **fields,
+    )
+    session.sequence = _next_sequence(organization, kind, timezone.localtime(starts_at).year)
+    # R-S9: an invited lecturer (not one of our own people) is vetted before the session.
+    if session.lecturer_name and not session.lecturer_person_id:
+        session.lecturer_vetting = StudySession.Vetting.PENDING
+    _validate_people(session)
+    _set_deadlines(session, get_parameters())
+    _save(session, actor)
+    _sync_agenda(session, agenda, actor)
+    _sync_speakers(session, speakers, actor)
+    # One insert for the whole list (with its history rows): a group has up to ~30 members.
+    bulk_create_with_history(
+        [Attendance(session=session, person=person, post=post) for person, post in _expected_people(session)],
+        Attendance,
+        default_user=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return session
+
+
+@transaction.atomic
+def update_session(
+    session: StudySession,
+    *,
+    actor: Any,
+    agenda: Sequence[dict[str, Any]] | None = None,
+    speakers: Sequence[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> StudySession:
+    """Change what a session is about; its time changes only through `reschedule_session` (R-S11)."""
+    if session.status == StudySession.Status.CANCELLED:
+        raise ValidationError("学习会已取消，不能修改。")
+    for name in ("starts_at", "ends_at"):
+        if name in fields and fields[name] != getattr(session, name):
+            raise ValidationError({name: "修改时间请使用“改期”并填写原因（R-S11）。"})
+        fields.pop(name, None)
+    unknown = set(fields) - SESSION_FIELDS
+    if unknown:
+        raise ValidationError(f"未知字段：{', '.join(sorted(unknown))}")
+    lecturer_before = (session.lecturer_name, session.lecturer_post, session.lecturer_person_id)
+    for name, value in fields.items():
+        setattr(session, name, value)
+    if (session.lecturer_name, session.lecturer_post, session.lecturer_person_id) != lecturer_before:
+        # A new or changed lecturer needs a new vetting (R-S9).
+        invited = bool(session.lecturer_name) and not session.lecturer_person_id
+        session.lecturer_vetting = StudySession.Vetting.PENDING if invited else StudySession.Vetting.NOT_REQUIRED
+        session.vetted_at = None
+        session.vetting_note = ""
+    _validate_people(session)
+    _save(session, actor)
+    if agenda is not None:
+        _sync_agenda(session, agenda, actor)
+    if speakers is not None:
+        _sync_speakers(session, speakers, actor)
+    return session
+
+
+@transaction.atomic
+def reschedule_session(
+    session: StudySession, *, actor: Any, starts_at: dt.datetime, ends_at: dt.datetime, reason: str
+) -> Reschedule:
+    """Move a session, keeping the old time and the reason (R-S11); old check-in codes stop working."""
+    caller, session = session, _locked(session)
+    if session.status != StudySession.Status.PLANNED:
+        raise ValidationError(f"学习会{session.get_status_display()}，不能改期。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写改期原因（R-S11）。"})
+    _validate_times(starts_at, ends_at)
+    if starts_at == session.starts_at and ends_at == session.ends_at:
+        raise ValidationError({"starts_at": "新的时间与原时间相同。"})
+    change = Reschedule(
+        session=session,
+        from_starts_at=session.starts_at,
+        from_ends_at=session.ends_at,
+        to_starts_at=starts_at,
+        to_ends_at=ends_at,
+        reason=reason,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _save(change, actor)
+    session.starts_at, session.ends_at = starts_at, ends_at
+    session.checkin_nonce = secrets.token_hex(8)
+    _set_deadlines(session, get_parameters())
+    _save(session, actor, clean=False)
+    _copy_back(caller, session)
+    return change
+
+
+@transaction.atomic
+def cancel_session(session: StudySession, *, actor: Any, reason: str) -> StudySession:
+    if session.status != StudySession.Status.PLANNED:
+        raise ValidationError(f"学习会{session.get_status_display()}，不能取消。")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写取消原因。"})
+    session.status = StudySession.Status.CANCELLED
+    session.cancel_reason = reason.strip()
+    _save(session, actor)
+    return session
+
+
+@transaction.atomic
+def vet_lecturer(session: StudySession, *, actor: Any, approved: bool, note: str = "") -> StudySession:
+    """R-S9: record the political vetting of an invited lecturer and their content."""
+    if not session.lecturer_name:
+        raise ValidationError("本次学习会没有授课人，无需审核。")
+    if not approved and not note.strip():
+        raise ValidationError({"vetting_note": "审核未通过时请填写意见。"})
+    session.lecturer_vetting = StudySession.Vetting.APPROVED if approved else StudySession.Vetting.REJECTED
+    session.vetting_note = note.strip()
+    session.vetted_at = timezone.now()
+    _save(session, actor)
+    return session
+
+
+# --- submissions (R-S10) -----------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_arrangement(session: StudySession, *, actor: Any, at: dt.datetime | None = None) -> StudySession:
+    """The liaison sends the arrangement form to the linked leader (R-S10); once only."""
+    caller, session = session, _locked(session)
+    if session.status == StudySession.Status.CANCELLED:
+        raise ValidationError("学习会已取消，无需报送安排表。")
+    if session.arrangement_submitted_at:
+        raise ValidationError(f"学习安排报送表已于{_fmt(session.arrangement_submitted_at)}报送，不能重复报送。")
+    session.arrangement_submitted_at = at or timezone.now()
+    session.arrangement_submitted_by = actor if getattr(actor, "is_authenticated", False) else None
+    _save(session, actor, clean=False)
+    return _copy_back(caller, session)
+
+
+@transaction.atomic
+def submit_report(session: StudySession, *, actor: Any, at: dt.datetime | None = None) -> StudySession:
+    """After the session, its form and record reach the supervisor (R-S10); once only."""
+    caller, session = session, _locked(session)
+    at = at or timezone.now()
+    if session.status == StudySession.Status.CANCELLED:
+        raise ValidationError("学习会已取消，无需会后报送。")
+    if session.report_submitted_at:
+        raise ValidationError(f"会后材料已于{_fmt(session.report_submitted_at)}报送宣传部，不能重复报送。")
+    if at < session.starts_at:
+        raise ValidationError("学习会尚未召开，会后材料应在会后报送。")
+    session.report_submitted_at = at
+    session.report_submitted_by = actor if getattr(actor, "is_authenticated", False) else None
+    _save(session, actor, clean=False)
+    return _copy_back(caller, session)

@@ -1,0 +1,86 @@
+"""Study pages for the secretary, the member and the supervisor.
+
+Views parse, check access through the policy (forbidden answers 404), call one service and
+render. Rule IDs mark the pages where a rule becomes visible.
+
+The views live in modules by page group and are all importable from here (`urls.py` uses
+`views.<name>`):
+
+- `sessions`: the session list and calendar, one session, its form, reschedule, cancel, vetting,
+  submissions.
+- `attendance`: the attendance sheet, make-up study, the QR code and check-in (R-S3).
+- `attachments`: attachments, speech files, generated documents, the member's calendar feed.
+- `personal`: the member's page: self-study plan and records, reflections (R-S6, R-S7, R-S13).
+- `plans`: annual plans (R-S1, R-B5).
+- `branches`: branches' 三会一课 overview and secretary training (R-B1 … R-B6).
+- `_common`: private helpers the others share.
+"""
+
+from ._common import A
+from .attachments import (
+    DOCX,
+    attachment_delete,
+    attachment_download,
+    attachment_upload,
+    my_calendar_ics,
+    session_document,
+    speech_file,
+)
+from .attendance import (
+    attendance_makeup,
+    checkin,
+    session_add_attendee,
+    session_attendance,
+    session_close_attendance,
+    session_qr,
+)
+from .branches import branch_overview, training_list
+from .personal import my_study, reflection_add, self_plan_save, self_record_add
+from .plans import plan_detail, plan_form, plan_list, plan_transition
+from .sessions import (
+    LIST_PREFETCH,
+    session_calendar,
+    session_cancel,
+    session_detail,
+    session_form,
+    session_list,
+    session_reschedule,
+    session_submit,
+    session_vet,
+)
+
+__all__ = [
+    "DOCX",
+    "LIST_PREFETCH",
+    "A",
+    "attachment_delete",
+    "attachment_download",
+    "attachment_upload",
+    "attendance_makeup",
+    "branch_overview",
+    "checkin",
+    "my_calendar_ics",
+    "my_study",
+    "plan_detail",
+    "plan_form",
+    "plan_list",
+    "plan_transition",
+    "reflection_add",
+    "self_plan_save",
+    "self_record_add",
+    "session_add_attendee",
+    "session_attendance",
+    "session_calendar",
+    "session_cancel",
+    "session_close_attendance",
+    "session_detail",
+    "session_document",
+    "session_form",
+    "session_list",
+    "session_qr",
+    "session_reschedule",
+    "session_submit",
+    "session_vet",
+    "speech_file",
+    "training_list",
+]

@@ -1,0 +1,76 @@
+"""Branches' 三会一课 pages (R-B1 … R-B6): the frequency overview and secretary training."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from pangting.accounts import policy
+from pangting.orgs.models import Organization, OrganizationKind, Person
+
+from .. import services
+from ..forms import TrainingForm
+from ..models import SecretaryTraining
+from ._common import A, _add_errors
+
+
+@login_required
+def branch_overview(request: HttpRequest) -> HttpResponse:
+    """Frequency of 三会一课 per branch and of center-group sessions per unit, with R-B3/5/6 per unit."""
+    policy.require(request.user, A.STUDY_VIEW)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    reached = list(
+        Organization.objects.for_user(request.user)
+        .filter(kind__in=[OrganizationKind.BRANCH, OrganizationKind.PARTY_COMMITTEE, OrganizationKind.GENERAL_BRANCH])
+        .select_related("study_group")
+        .order_by("path")
+    )
+    results = services.frequency_report(reached, year, today=today)
+    by_org: dict[int, list[services.RuleResult]] = {}
+    for result in results:
+        by_org.setdefault(result.organization.pk, []).append(result)
+    rows = [(org, by_org[org.pk]) for org in reached if org.pk in by_org]
+    units = [o for o in reached if o.parent_id is not None and o.kind != OrganizationKind.BRANCH]
+    summaries = [services.unit_branch_summary(u, year, today=today) for u in units[:40]]
+    return render(
+        request,
+        "study/branch_overview.html",
+        {"rows": rows, "summaries": summaries, "year": year, "can_change": policy.can(request.user, A.STUDY_CHANGE)},
+    )
+
+
+@login_required
+def training_list(request: HttpRequest) -> HttpResponse:
+    """R-B6: secretary training by the unit-level organization."""
+    policy.require(request.user, A.STUDY_VIEW)
+    trainings = (
+        SecretaryTraining.objects.for_user(request.user).select_related("organization").prefetch_related("trainees")
+    )
+    form = None
+    if policy.can(request.user, A.STUDY_CHANGE):
+        form = TrainingForm(
+            request.POST or None,
+            organizations=Organization.objects.for_user(request.user, A.STUDY_CHANGE),
+            people=Person.objects.for_user(request.user, A.STUDY_CHANGE).filter(
+                organization__kind=OrganizationKind.BRANCH
+            ),
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.record_training(form.cleaned_data.pop("organization"), actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "培训已记录。")
+                return redirect("study:training_list")
+    elif request.method == "POST":
+        raise Http404
+    return render(request, "study/training_list.html", {"trainings": trainings[:100], "form": form})

@@ -1,0 +1,137 @@
+"""Annual study plan pages (R-S1, R-B5): list, form, detail and workflow transitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pangting.accounts import policy
+from pangting.orgs.models import Organization
+
+from .. import services
+from ..forms import PlanForm, ReasonForm, ThemeFormSet
+from ..models import PlanKind, StudyPlan
+from ._common import A, _add_errors, _error_text
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """Plans of the year with late and missing ones visible (R-S1)."""
+    policy.require(request.user, A.STUDY_VIEW)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    plans = list(
+        StudyPlan.objects.for_user(request.user)
+        .filter(year=year)
+        .select_related("organization")
+        .annotate(theme_count=Count("themes", filter=Q(themes__deleted_at__isnull=True)))
+        .order_by("organization__path", "kind")
+    )
+    with_plan = {p.organization_id for p in plans if p.kind == PlanKind.CENTER_GROUP}
+    units = Organization.objects.for_user(request.user).filter(parent__isnull=False, study_group__isnull=False)
+    missing = [u for u in units if u.pk not in with_plan]
+    due = services.plan_due_on(year)
+    return render(
+        request,
+        "study/plan_list.html",
+        {
+            "plans": plans,
+            "missing": missing,
+            "year": year,
+            "due": due,
+            "past_due": today > due,
+            "can_change": policy.can(request.user, A.STUDY_CHANGE),
+        },
+    )
+
+
+def _theme_rows(formset: Any) -> list[dict[str, Any]]:
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data.get("theme")]
+
+
+@login_required
+def plan_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    plan = policy.get_for_user(StudyPlan, request.user, pk, A.STUDY_CHANGE) if pk else None
+    policy.require(request.user, A.STUDY_CHANGE)
+    organizations = Organization.objects.for_user(request.user, A.STUDY_CHANGE)
+    initial: dict[str, Any] = {
+        "year": timezone.localdate().year,
+        "kind": request.GET.get("kind", PlanKind.CENTER_GROUP),
+    }
+    themes_initial: list[dict[str, Any]] = [{"period_kind": "month", "period": m} for m in range(1, 13)]
+    if plan is not None:
+        initial = {"organization": plan.organization_id, "year": plan.year, "kind": plan.kind, "title": plan.title,
+                   "note": plan.note}  # fmt: skip
+        themes_initial = [
+            {"period_kind": t.period_kind, "period": t.period, "theme": t.theme, "materials": t.materials}
+            for t in plan.themes.all()
+        ] + [{"period_kind": "month"}]
+    form = PlanForm(request.POST or None, organizations=organizations, initial=initial, editing=plan is not None)
+    themes = ThemeFormSet(request.POST or None, prefix="themes", initial=themes_initial)
+    if request.method == "POST" and form.is_valid() and themes.is_valid():
+        d = form.cleaned_data
+        try:
+            if plan is None:
+                plan = services.create_plan(
+                    d["organization"], actor=request.user, year=d["year"], kind=d["kind"], title=d["title"],
+                    note=d["note"], themes=_theme_rows(themes),
+                )  # fmt: skip
+            else:
+                services.update_plan(
+                    plan, actor=request.user, title=d["title"], note=d["note"], themes=_theme_rows(themes)
+                )
+        except ValidationError as error:
+            _add_errors(form, error)
+            if plan is not None and plan.pk is None:
+                plan = None
+        else:
+            messages.success(request, "学习计划已保存。")
+            return redirect("study:plan_detail", pk=plan.pk)
+    return render(request, "study/plan_form.html", {"form": form, "themes": themes, "plan": plan})
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = policy.get_for_user(StudyPlan.objects.select_related("organization"), request.user, pk)
+    themes = plan.themes.annotate(session_count=Count("sessions", filter=Q(sessions__deleted_at__isnull=True)))
+    return render(
+        request,
+        "study/plan_detail.html",
+        {
+            "plan": plan,
+            "themes": themes,
+            "can_change": policy.can(request.user, A.STUDY_CHANGE, plan.organization),
+            "can_supervise": policy.can(request.user, A.STUDY_SUPERVISE, plan.organization),
+            "return_form": ReasonForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_transition(request: HttpRequest, pk: int, to: str) -> HttpResponse:
+    """Submit (secretary), acknowledge or return (supervisor); the table is services.PLAN_TRANSITIONS."""
+    plan = policy.get_for_user(StudyPlan, request.user, pk)
+    if to not in StudyPlan.Status.values:
+        raise Http404
+    needed = {a for (_, target), a in services.PLAN_TRANSITIONS.items() if target == to}
+    if not any(policy.can(request.user, action, plan.organization) for action in needed):
+        raise Http404
+    try:
+        services.transition_plan(plan, to, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"计划已{StudyPlan.Status(to).label}。")
+    return redirect("study:plan_detail", pk=plan.pk)

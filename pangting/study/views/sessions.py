@@ -1,0 +1,377 @@
+"""Session pages: the list and calendar, one session, its form, reschedule, cancel, vetting
+and submissions."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pangting.accounts import policy
+from pangting.orgs.models import Organization, Person
+
+from .. import rules, services
+from ..forms import (
+    AgendaFormSet,
+    AttachmentForm,
+    ReasonForm,
+    RescheduleForm,
+    SessionFilterForm,
+    SessionForm,
+    SpeakerFormSet,
+    VettingForm,
+)
+from ..models import AgendaItem, Attendance, PlanTheme, SessionKind, StudySession
+from ..parameters import get_parameters
+from ._common import A, _add_errors, _error_text, _form_errors, _session_for
+
+
+def _filtered_sessions(user: Any, data: Any) -> tuple[Any, SessionFilterForm]:
+    """Sessions the user reaches, filtered by the supervisor's criteria (all in the database)."""
+    organizations = Organization.objects.for_user(user, A.STUDY_VIEW).only("pk", "name", "depth")
+    form = SessionFilterForm(data or None, organizations=organizations)
+    qs = StudySession.objects.for_user(user)
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["org"]:
+            qs = qs.filter(organization__path__startswith=d["org"].path)
+        if d["kind"]:
+            qs = qs.filter(kind=d["kind"])
+        if d["status"]:
+            qs = qs.filter(status=d["status"])
+        if d["year"]:
+            qs = qs.filter(starts_at__year=d["year"])
+        if d["month"]:
+            qs = qs.filter(starts_at__month=d["month"])
+        qs = _flag_filter(qs, d["flag"])
+    return qs, form
+
+
+def _flag_filter(qs: Any, flag: str) -> Any:
+    today = timezone.localdate()
+    if flag == "low_rate":
+        # R-S3, compared exactly: present × q < expected × p for a threshold p/q.
+        threshold = get_parameters().participation_threshold
+        alive = Q(attendances__deleted_at__isnull=True)
+        qs = (
+            qs.annotate(
+                n_expected=Count("attendances", filter=alive),
+                n_present=Count("attendances", filter=alive & Q(attendances__status=Attendance.Status.PRESENT)),
+            )
+            .alias(
+                lhs=F("n_present") * threshold.denominator,
+                rhs=F("n_expected") * threshold.numerator,
+            )
+            .filter(status=StudySession.Status.HELD, n_expected__gt=0, lhs__lt=F("rhs"))
+        )
+    elif flag == "late":
+        late_arrangement = Q(arrangement_due__isnull=False) & (
+            Q(arrangement_submitted_at__isnull=True, arrangement_due__lt=today)
+            | Q(arrangement_submitted_at__date__gt=F("arrangement_due"))
+        )
+        late_report = Q(report_due__isnull=False) & (
+            Q(report_submitted_at__isnull=True, report_due__lt=today) | Q(report_submitted_at__date__gt=F("report_due"))
+        )
+        qs = qs.exclude(status=StudySession.Status.CANCELLED).filter(late_arrangement | late_report)
+    elif flag == "no_first_item":
+        first = AgendaItem.objects.filter(
+            session=OuterRef("pk"), kind=AgendaItem.Kind.FIRST_ITEM, deleted_at__isnull=True
+        )
+        qs = qs.filter(kind=SessionKind.CENTER_GROUP).exclude(Exists(first))
+    elif flag == "work_meeting":
+        alive = Q(agenda_items__deleted_at__isnull=True)
+        qs = qs.annotate(
+            n_theory=Count("agenda_items", filter=alive & Q(agenda_items__kind__in=list(rules.THEORY_KINDS))),
+            n_business=Count("agenda_items", filter=alive & Q(agenda_items__kind=AgendaItem.Kind.BUSINESS)),
+        ).filter(Q(n_theory=0) | Q(n_business__gt=F("n_theory")))
+    elif flag == "rescheduled":
+        qs = qs.annotate(n_reschedules=Count("reschedules", filter=Q(reschedules__deleted_at__isnull=True))).filter(
+            n_reschedules__gte=2
+        )
+    return qs
+
+
+def _with_facts(sessions: list[StudySession]) -> list[tuple[StudySession, services.SessionFacts]]:
+    params = get_parameters()
+    services.annotate_leaders(sessions)
+    today = timezone.localdate()
+    return [(s, services.session_facts(s, params=params, today=today)) for s in sessions]
+
+
+LIST_PREFETCH = ("attendances", "agenda_items", "speeches", "reschedules")
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    """Secretary: the unit's sessions; supervisor: all units' sessions, filterable (R-S2 … R-S12)."""
+    policy.require(request.user, A.STUDY_VIEW)
+    qs, form = _filtered_sessions(request.user, request.GET)
+    qs = qs.select_related("organization").prefetch_related(*LIST_PREFETCH).order_by("-starts_at")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "study/session_list.html",
+        {
+            "rows": _with_facts(list(page.object_list)),
+            "page_obj": page,
+            "form": form,
+            "query_string": query_string.urlencode(),
+            "can_change": policy.can(request.user, A.STUDY_CHANGE),
+            "params": get_parameters(),
+        },
+    )
+
+
+@login_required
+def session_calendar(request: HttpRequest) -> HttpResponse:
+    """A month grid of the sessions the user reaches (the secretary's calendar)."""
+    policy.require(request.user, A.STUDY_VIEW)
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", f"{today.year}-{today.month}").split("-"))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    start = timezone.make_aware(dt.datetime.combine(weeks[0][0], dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(weeks[-1][-1], dt.time.max))
+    sessions = StudySession.objects.for_user(request.user).filter(starts_at__range=(start, end))
+    by_day: dict[dt.date, list[StudySession]] = {}
+    for s in sessions.select_related("organization").order_by("starts_at"):
+        by_day.setdefault(timezone.localdate(s.starts_at), []).append(s)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "study/session_calendar.html",
+        {
+            "first": first,
+            "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
+            "previous": f"{previous.year}-{previous.month}",
+            "following": f"{following.year}-{following.month}",
+            "today": today,
+            "can_change": policy.can(request.user, A.STUDY_CHANGE),
+        },
+    )
+
+
+# --- one session -----------------------------------------------------------------------------
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_for(request.user, pk)
+    attendances = list(session.attendances.select_related("person").order_by("person__name"))
+    session._prefetched_objects_cache = {
+        "attendances": attendances,
+        "agenda_items": list(session.agenda_items.all()),
+        "speeches": list(session.speeches.select_related("person")),
+        "reschedules": list(session.reschedules.select_related("actor")),
+    }
+    can_change = policy.can(request.user, A.STUDY_CHANGE, session.organization)
+    person = getattr(request.user, "person", None)
+    mine = next((a for a in attendances if person and a.person_id == person.pk), None)
+    params = get_parameters()
+    facts = services.session_facts(session, params=params)
+    checkin_url = None
+    if can_change and session.status == StudySession.Status.PLANNED:
+        checkin_url = request.build_absolute_uri(
+            reverse("study:checkin", args=[session.pk, services.checkin_token(session)])
+        )
+    opens, closes = services.checkin_window(session, params)
+    return render(
+        request,
+        "study/session_detail.html",
+        {
+            "session": session,
+            "facts": facts,
+            "rate_text": rules.format_rate(facts.participation_rate),
+            "params": params,
+            "attendances": attendances,
+            "agenda": session._prefetched_objects_cache["agenda_items"],
+            "speeches": session._prefetched_objects_cache["speeches"],
+            "reschedules": session._prefetched_objects_cache["reschedules"],
+            "attachments": session.attachments.select_related("uploaded_by"),
+            "can_change": can_change,
+            "mine": mine,
+            "checkin_url": checkin_url,
+            "checkin_opens": opens,
+            "checkin_closes": closes,
+            "attachment_form": AttachmentForm() if can_change else None,
+            "today": timezone.localdate(),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _agenda_initial(session: StudySession | None) -> list[dict[str, Any]]:
+    if session is None:
+        return [
+            {"kind": AgendaItem.Kind.FIRST_ITEM},
+            {"kind": AgendaItem.Kind.THEORY},
+            {"kind": AgendaItem.Kind.DISCUSSION},
+            {"kind": AgendaItem.Kind.THEORY},
+        ]
+    rows = [{"kind": i.kind, "title": i.title, "presenter": i.presenter} for i in session.agenda_items.all()]
+    return [*rows, {"kind": AgendaItem.Kind.THEORY}, {"kind": AgendaItem.Kind.DISCUSSION}]
+
+
+def _speaker_initial(session: StudySession | None) -> list[dict[str, Any]]:
+    rows = []
+    if session is not None:
+        rows = [
+            {
+                "id": s.pk,
+                "person": s.person_id,
+                "speaker_name": s.speaker_name,
+                "post": s.post,
+                "outline": s.outline,
+                "written_text": s.written_text,
+            }
+            for s in session.speeches.all()
+        ]
+    return rows + [{} for _ in range(3 if session is None else 2)]
+
+
+@login_required
+def session_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create or edit a session with its agenda and speakers (the fields of both seed forms)."""
+    session = _session_for(request.user, pk, A.STUDY_CHANGE) if pk else None
+    policy.require(request.user, A.STUDY_CHANGE)
+    organizations = Organization.objects.for_user(request.user, A.STUDY_CHANGE)
+    people = Person.objects.for_user(request.user, A.STUDY_CHANGE).select_related("organization")
+    year = timezone.localdate().year
+    themes = (
+        PlanTheme.objects.for_user(request.user, A.STUDY_CHANGE)
+        .filter(plan__year__in=[year - 1, year, year + 1])
+        .select_related("plan")
+    )
+    initial = None
+    if session is None:
+        initial = {"organization": request.GET.get("org"), "kind": request.GET.get("kind", SessionKind.CENTER_GROUP)}
+    data = request.POST if request.method == "POST" else None
+    form = SessionForm(
+        data, instance=session, initial=initial, organizations=organizations, people=people, themes=themes
+    )
+    agenda = AgendaFormSet(data, prefix="agenda", initial=_agenda_initial(session))
+    speakers = SpeakerFormSet(
+        data, request.FILES or None, prefix="speakers", initial=_speaker_initial(session),
+        form_kwargs={"people": people},
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid() and agenda.is_valid() and speakers.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("organization", "kind")}
+        agenda_rows = [f.cleaned_data for f in agenda.forms if f.cleaned_data.get("title")]
+        speaker_rows = [
+            f.cleaned_data for f in speakers.forms if f.cleaned_data.get("speaker_name") or f.cleaned_data.get("person")
+        ]
+        try:
+            if session is None:
+                session = services.create_session(
+                    actor=request.user,
+                    organization=form.cleaned_data["organization"],
+                    kind=form.cleaned_data["kind"],
+                    agenda=agenda_rows,
+                    speakers=speaker_rows,
+                    **fields,
+                )
+                messages.success(request, f"学习会“{session.title}”已创建。")
+            else:
+                services.update_session(
+                    session, actor=request.user, agenda=agenda_rows, speakers=speaker_rows, **fields
+                )
+                messages.success(request, "学习会已保存。")
+        except ValidationError as error:
+            _add_errors(form, error)
+            if session is not None and session.pk is None:
+                session = None
+        else:
+            return redirect("study:session_detail", pk=session.pk)
+    return render(
+        request,
+        "study/session_form.html",
+        {"form": form, "agenda": agenda, "speakers": speakers, "session": session},
+    )
+
+
+@login_required
+def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """R-S11: every reschedule is kept with its reason."""
+    session = _session_for(request.user, pk, A.STUDY_CHANGE)
+    form = RescheduleForm(
+        request.POST or None,
+        initial={"starts_at": timezone.localtime(session.starts_at), "ends_at": timezone.localtime(session.ends_at)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reschedule_session(session, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "已改期，原时间和原因已记录；旧的签到二维码已失效。")
+            return redirect("study:session_detail", pk=session.pk)
+    return render(request, "study/session_reschedule.html", {"form": form, "session": session})
+
+
+@login_required
+@require_POST
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_for(request.user, pk, A.STUDY_CHANGE)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("请填写取消原因。")
+        services.cancel_session(session, actor=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "学习会已取消。")
+    return redirect("study:session_detail", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_vet(request: HttpRequest, pk: int) -> HttpResponse:
+    """R-S9: record the vetting of an invited lecturer."""
+    session = _session_for(request.user, pk, A.STUDY_CHANGE)
+    form = VettingForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        services.vet_lecturer(session, actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "授课审核结果已记录。")
+    return redirect("study:session_detail", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_submit(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """R-S10: record that the arrangement form / the report was sent, with the date."""
+    session = _session_for(request.user, pk, A.STUDY_CHANGE)
+    service = {"arrangement": services.submit_arrangement, "report": services.submit_report}.get(what)
+    if service is None:
+        raise Http404
+    try:
+        service(session, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, "已报送，报送时间已记录。" if what == "report" else "学习安排报送表已报送联系校领导。"
+        )
+    return redirect("study:session_detail", pk=session.pk)
