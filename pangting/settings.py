@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "pangting.accounts",
     "pangting.study",
     "pangting.observation",
+    "pangting.planning",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,8 @@ PANGTING_NAVIGATION = [
     (_("应邀旁听"), "observation:invitation_list", "observation.reply"),
     (_("交叉旁听"), "observation:cross_list", "observation.view"),
     (_("典型经验"), "observation:practice_list", "observation.view"),
+    (_("随机抽取"), "planning:draw_list", "observation.manage"),
+    (_("计划生成"), "planning:run_list", "observation.manage"),
     (_("工作日日历"), "workdays:calendar", None),
     (_("账号与角色"), "accounts:user_list", "accounts.manage"),
     (_("审计日志"), "accounts:audit_log", "audit.view"),

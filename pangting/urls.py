@@ -12,6 +12,7 @@ urlpatterns = [
     path("calendar/", include("pangting.workdays.urls")),
     path("study/", include("pangting.study.urls")),
     path("observation/", include("pangting.observation.urls")),
+    path("planning/", include("pangting.planning.urls")),
     path("api/v1/", include("pangting.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,41 @@
+"""Forms of the planning pages. The candidate rows of a draw are parsed in the view (one per unit)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pangting.observation.models import Semester
+
+
+class DrawForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("抽取事由"), max_length=200, help_text=_("如：2026年秋季学期随机式巡听旁听（第一批）。")
+    )
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    count = forms.IntegerField(label=_("抽取数量"), min_value=1, max_value=500)
+    public_value_source = forms.CharField(
+        label=_("公开随机值来源（事先公布）"),
+        max_length=200,
+        help_text=_("操作人员无法控制、抽取前尚未产生的公开数值，如“2026年12月1日上证指数收盘点位”。"),
+    )
+    redraw_reason = forms.CharField(label=_("重抽原因"), max_length=300, required=False)
+
+
+class PerformForm(forms.Form):
+    public_value = forms.CharField(label=_("公开随机值"), max_length=200)
+
+
+class VisitsFromDrawForm(forms.Form):
+    semester = forms.TypedChoiceField(label=_("学期"), choices=Semester.choices, coerce=int)
+
+
+class RunForm(forms.Form):
+    year = forms.IntegerField(label=_("计划年度"), min_value=2000, max_value=2100)
+    time_limit = forms.IntegerField(
+        label=_("求解时限（秒）"), min_value=1, max_value=600, initial=10, help_text=_("单位多时可适当延长。")
+    )
+    lanzhou_rule = forms.BooleanField(
+        label=_("每个工作组每学期至少旁听一次其联系单位（R-O12）"), required=False, initial=False
+    )
+    cross_observation = forms.BooleanField(label=_("同时安排交叉旁听（R-O13）"), required=False, initial=True)

@@ -1,0 +1,132 @@
+"""Build a `pangting.lib.planner` instance for one year from the database (R-O1).
+
+What goes in, and where it comes from:
+
+* units: organizations below the supervisor with a center group (the ones a visit observes);
+* teams: one per leader with a current leader link (R-O3), linked to those units;
+* conflicts (回避): a leader's conflict with a unit or any organization above it;
+* `observed_last_year`: units with a non-cancelled visit in the previous year (R-O11);
+* previous cross pairs: non-cancelled cross-observations of the previous autumn semester (R-O13);
+* pins: this year's non-cancelled visits with a leader and a month, kept as they are
+  (invited visits included). What cannot be pinned is reported in `notes`, in Chinese.
+
+Ids are `str(pk)`; teams are "L<person pk>".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from pangting.lib import planner
+from pangting.observation.models import CrossObservation, Semester, State, TeamMember, Visit
+from pangting.orgs.models import ConflictOfInterest, LeaderLink, Organization, Person
+
+# Observation semesters (1 spring, 2 autumn) and the planner's semester keys.
+SEMESTER_KEYS = {Semester.SPRING: planner.SPRING.key, Semester.AUTUMN: planner.AUTUMN.key}
+SEMESTER_NUMBERS = {key: number for number, key in SEMESTER_KEYS.items()}
+
+
+def team_id(person_pk: int) -> str:
+    return f"L{person_pk}"
+
+
+@dataclass
+class BuiltInstance:
+    instance: planner.PlanningInstance
+    notes: list[str] = field(default_factory=list)
+    leaders: dict[str, Person] = field(default_factory=dict)  # team id → leader
+    units: dict[str, Organization] = field(default_factory=dict)  # unit id → organization
+
+
+def planner_options(parameters: dict[str, Any]) -> planner.PlannerOptions:
+    return planner.PlannerOptions(
+        lanzhou_rule=bool(parameters.get("lanzhou_rule", False)),
+        cross_observation=bool(parameters.get("cross_observation", True)),
+        time_limit_seconds=float(parameters.get("time_limit", 10)),
+        random_seed=int(parameters.get("seed", 0)),
+        num_workers=int(parameters.get("workers", 2)),
+    )
+
+
+def build_instance(
+    supervisor_org: Organization, year: int, parameters: dict[str, Any] | None = None, *, on: dt.date | None = None
+) -> BuiltInstance:
+    """The planner's view of `year` under `supervisor_org` (read only)."""
+    from pangting.planning.services import draw_units
+
+    on = on or timezone.localdate()
+    units = {str(org.pk): org for org in draw_units(supervisor_org)}
+    links = list(
+        LeaderLink.objects.current(on).filter(unit_id__in=[int(u) for u in units]).select_related("leader", "unit")
+    )
+    leaders = {team_id(link.leader_id): link.leader for link in links}
+    built = BuiltInstance(instance=None, leaders=leaders, units=units)  # type: ignore[arg-type]
+
+    conflicts: list[planner.Conflict] = []
+    leader_ids = [p.pk for p in leaders.values()]
+    for conflict in ConflictOfInterest.objects.filter(person_id__in=leader_ids).select_related("unit"):
+        for unit_id, unit in units.items():
+            if unit.path.startswith(conflict.unit.path):
+                conflicts.append(planner.Conflict(unit_id, leader_id=str(conflict.person_id), reason=conflict.reason))
+
+    observed = {
+        str(pk)
+        for pk in Visit.objects.filter(year=year - 1, unit_id__in=[int(u) for u in units])
+        .exclude(state=State.CANCELLED)
+        .values_list("unit_id", flat=True)
+    }
+    previous_pairs = sorted(
+        {
+            planner.CrossPair(str(host), str(visitor))
+            for host, visitor in CrossObservation.objects.filter(year=year - 1, semester=Semester.AUTUMN)
+            .exclude(status=CrossObservation.Status.CANCELLED)
+            .values_list("host_id", "visitor_id")
+            if str(host) in units and str(visitor) in units
+        }
+    )
+    pins = _pins(year, units, leaders, built.notes)
+    built.instance = planner.PlanningInstance(
+        year=year,
+        units=tuple(planner.Unit(unit_id, org.name) for unit_id, org in sorted(units.items())),
+        teams=tuple(
+            planner.Team(tid, f"{person.name}工作组", str(person.pk)) for tid, person in sorted(leaders.items())
+        ),
+        links=tuple(sorted({planner.Link(team_id(link.leader_id), str(link.unit_id)) for link in links}, key=str)),
+        conflicts=tuple(conflicts),
+        observed_last_year=frozenset(observed),
+        previous_cross_pairs=tuple(previous_pairs),
+        pins=tuple(pins),
+        options=planner_options(parameters or {}),
+    )
+    return built
+
+
+def _pins(year: int, units: dict[str, Organization], leaders: dict[str, Person], notes: list[str]) -> list[planner.Pin]:
+    """This year's visits, kept as they are (R-O1: invited visits and manual arrangements)."""
+    pins: list[planner.Pin] = []
+    visits = (
+        Visit.objects.filter(year=year, unit_id__in=[int(u) for u in units])
+        .exclude(state=State.CANCELLED)
+        .select_related("unit")
+        .order_by("semester", "target_month", "pk")
+    )
+    months = {s.key: s.months for s in planner.DEFAULT_SEMESTERS}
+    for visit in visits:
+        leader = (
+            TeamMember.objects.filter(visit=visit, role=TeamMember.Role.LEADER, deleted_at__isnull=True)
+            .values_list("person_id", flat=True)
+            .first()
+        )
+        key = SEMESTER_KEYS.get(visit.semester)
+        label = f"{visit.unit.name}{visit.get_semester_display()}的{visit.get_mode_display()}巡听旁听"
+        if leader is None or team_id(leader) not in leaders:
+            notes.append(f"{label}的组长不是当前联系领导，未作为固定安排计入（仍保留，不受影响）。")
+        elif visit.target_month not in months.get(key, ()):
+            notes.append(f"{label}未定月份或月份不在学期安排月份内，未作为固定安排计入（仍保留，不受影响）。")
+        else:
+            pins.append(planner.Pin(str(visit.unit_id), team_id(leader), key, visit.target_month, reason=label))
+    return pins

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views, views_runs
+
+app_name = "planning"
+urlpatterns = [
+    # Random draws (R-O2, 双随机一公开)
+    path("draws/", views.draw_list, name="draw_list"),
+    path("draws/new/", views.draw_create, name="draw_create"),
+    path("draws/<int:pk>/", views.draw_detail, name="draw_detail"),
+    path("draws/<int:pk>/draw/", views.draw_perform, name="draw_perform"),
+    path("draws/<int:pk>/verify/", views.draw_verify, name="draw_verify"),
+    path("draws/<int:pk>/record.json", views.draw_record, name="draw_record"),
+    path("draws/<int:pk>/visits/", views.draw_visits, name="draw_visits"),
+    # Plan generation (R-O1)
+    path("runs/", views_runs.run_list, name="run_list"),
+    path("runs/new/", views_runs.run_create, name="run_create"),
+    path("runs/<int:pk>/", views_runs.run_detail, name="run_detail"),
+    path("runs/<int:pk>/progress/", views_runs.run_progress, name="run_progress"),
+    path("runs/<int:pk>/approve/", views_runs.run_approve, name="run_approve"),
+]

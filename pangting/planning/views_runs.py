@@ -1,0 +1,115 @@
+"""Plan-generation pages (R-O1): start a run (a detached `generate_plan` process), watch its
+progress (htmx polling), review the draft and approve it into the year's planned visits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pangting.accounts import policy
+from pangting.observation.models import Semester
+
+from . import services
+from .forms import RunForm
+from .models import PlanRun
+from .views import _errors, supervisor_orgs
+
+A = policy.Action
+
+
+def _run(request: HttpRequest, pk: int) -> PlanRun:
+    qs = PlanRun.objects.select_related("supervisor_org", "created_by", "approved_by")
+    return policy.get_for_user(qs, request.user, pk, A.OBSERVATION_MANAGE)
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.OBSERVATION_MANAGE)
+    runs = PlanRun.objects.for_user(request.user, A.OBSERVATION_MANAGE).select_related("supervisor_org")
+    form = RunForm(initial={"year": timezone.localdate().year + 1, "time_limit": 10, "cross_observation": True})
+    return render(request, "planning/run_list.html", {"runs": runs[:100], "form": form})
+
+
+@login_required
+@require_POST
+def run_create(request: HttpRequest) -> HttpResponse:
+    orgs = supervisor_orgs(request.user)
+    if not orgs:
+        raise Http404
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("planning:run_list")
+    try:
+        run = services.create_run(actor=request.user, supervisor_org=orgs[0], **form.cleaned_data)
+    except ValidationError as error:
+        _errors(request, error)
+        return redirect("planning:run_list")
+    services.start_run_process(run)
+    messages.success(request, "已开始生成计划草案，请稍候。")
+    return redirect("planning:run_detail", pk=run.pk)
+
+
+def _draft_groups(run: PlanRun) -> list[dict[str, Any]]:
+    """The draft by semester and month, for review."""
+    by_semester: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for visit in run.draft.get("visits", []):
+        by_semester[visit["semester"]][visit["month"]].append(visit)
+    cross: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for pair in run.draft.get("cross", []):
+        cross[pair["semester"]].append(pair)
+    return [
+        {
+            "label": Semester(semester).label,
+            "months": [{"month": m, "visits": v} for m, v in sorted(months.items())],
+            "cross": cross.get(semester, []),
+        }
+        for semester, months in sorted((s, by_semester[s]) for s in {*by_semester, *cross})
+    ]
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    loads: dict[str, int] = defaultdict(int)
+    for visit in run.draft.get("visits", []):
+        loads[visit["leader_name"]] += 1
+    return render(
+        request,
+        "planning/run_detail.html",
+        {"run": run, "groups": _draft_groups(run), "loads": sorted(loads.items())},
+    )
+
+
+@login_required
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar, polled by htmx; a finished run reloads the page to show the draft."""
+    run = _run(request, pk)
+    response = render(request, "planning/_run_progress.html", {"run": run})
+    if run.is_finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    try:
+        visits = services.approve_run(run, actor=request.user)
+    except ValidationError as error:
+        _errors(request, error)
+        return redirect("planning:run_detail", pk=run.pk)
+    messages.success(request, f"已按草案安排{len(visits)}次巡听旁听，请在巡听旁听计划中审定。")
+    return redirect(f"{reverse('observation:plan_detail')}?year={run.year}")
