@@ -55,11 +55,11 @@ lint: install
 	PANGTING_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run -v0
 
 test-sqlite: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 # Django-free code (pangting/lib, tools, bench) does not touch the database: once is enough.
 test-postgres: install
-	scripts/with-postgres.sh $(BIN)/pytest -q --ignore=pangting/lib --ignore=tools --ignore=bench
+	scripts/with-postgres.sh $(BIN)/pytest -q -n 2 --ignore=pangting/lib --ignore=tools --ignore=bench
 
 # The new user's path: `make run` on a fresh database, every demo account logging in.
 demo-check: install

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "pangting.core.middleware.ChineseFirstLocaleMiddleware",
+    "pangting.core.middleware.RejectNullCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,6 +161,9 @@ AXES_COOLOFF_TIME = env_int("PANGTING_LOCKOUT_MINUTES", 30) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
+# What a login form may carry as a username is whatever an attacker sends; store it cut to
+# the length a username can have, so a 10,000-character attempt is refused, not a 500.
+AXES_USERNAME_CALLABLE = "pangting.accounts.axes_username.attempted_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("PANGTING_LOCKOUT_ENABLED", True)
 

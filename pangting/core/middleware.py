@@ -8,9 +8,11 @@ machines says English although their users read Chinese. Here only an explicit c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 
 
@@ -28,3 +30,33 @@ class ChineseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class RejectNullCharactersMiddleware:
+    """Answer 400 to a request whose parameters carry NUL characters.
+
+    Forms and serializers already refuse them in the fields they declare, but search boxes,
+    filters and login attempts read raw parameters, and PostgreSQL cannot store or compare
+    text with NUL bytes: without this a crafted query string would be a 500, not a message.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul_post(request)):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "请求中包含无效字符。"}, status=400)
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+def _has_nul(params: Any) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in params.getlist(key)) for key in params)
+
+
+def _has_nul_post(request: HttpRequest) -> bool:
+    content_type = request.content_type or ""
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return _has_nul(request.POST)
+    return False

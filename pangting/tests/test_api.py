@@ -295,8 +295,10 @@ def test_malformed_json_and_odd_ids_never_give_a_500(w):
     assert client.post("/api/v1/people/", "{not json", content_type="application/json").status_code == 400
     for path in ("/api/v1/people/abc/", "/api/v1/people/99999999999999999999999/", "/api/v1/people/-1/"):
         assert client.get(path).status_code == 404
-    for query in ("organization=²", "organization=99999999999999999999999", "q=%00", "page=abc", "page=0"):
+    for query in ("organization=²", "organization=99999999999999999999999", "page=abc", "page=0"):
         assert client.get(f"/api/v1/people/?{query}").status_code in (200, 404), query
+    refused = client.get("/api/v1/people/?q=%00")  # PostgreSQL cannot compare text with NUL
+    assert refused.status_code == 400 and "无效字符" in refused.json()["detail"]
     assert client.get("/api/v1/organizations/?parent=²").status_code == 200
 
 

@@ -165,7 +165,9 @@ def test_the_deadline_calculator_answers_nonsense_with_a_page(scoped_world, quer
     "query", ["q=" + "长" * 500, "org=%C2%B2", "org=99999999999999999999999", "page=-1", "page=abc", "q=%00"]
 )
 def test_the_person_search_never_crashes(scoped_world, query):
-    assert scoped_world.client("supervisor").get(f"{reverse('orgs:person_list')}?{query}").status_code == 200
+    status = scoped_world.client("supervisor").get(f"{reverse('orgs:person_list')}?{query}").status_code
+    # A NUL character is refused outright (PostgreSQL cannot compare it); the rest is searched.
+    assert status == (400 if "%00" in query else 200)
 
 
 def test_the_login_form_refuses_garbage_in_chinese(scoped_world):

@@ -72,7 +72,8 @@ def _precondition_error(visit: Visit, to_state: str) -> str | None:
 def transition(visit: Visit, to_state: str, *, actor: Any, reason: str = "") -> Visit:
     """Move `visit` to `to_state`: checks the table, the policy, the preconditions; records the change."""
     caller_visit = visit
-    visit = Visit.objects.select_for_update().select_related("session", "unit").get(pk=visit.pk)
+    # Lock only the visit row: the session is a nullable join, which PostgreSQL cannot lock.
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("session", "unit").get(pk=visit.pk)
     to_state = State(to_state)
     action = TRANSITIONS.get((visit.state, to_state))
     if action is None:
