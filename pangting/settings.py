@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"VisitStateEnum": "pangting.observation.models.State"},
 }
 PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)
+# Long work (plan generation) runs as a detached `manage.py` process, never in a request.
+PANGTING_DETACHED_COMMANDS = env_bool("PANGTING_DETACHED_COMMANDS", True)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

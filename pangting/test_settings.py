@@ -8,3 +8,4 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from pangting.settings import *  # noqa: F403
 
 STATIC_ROOT = None  # the suite serves static files through the finders (WHITENOISE_USE_FINDERS)
+PANGTING_DETACHED_COMMANDS = False  # tests run `generate_plan` in-process

@@ -292,9 +292,10 @@ def create_run(
 def start_run_process(run: PlanRun) -> None:
     """Run the generator in a detached process, never inside the request (`manage.py generate_plan`).
 
-    The test suite runs the command in-process instead (settings.TESTING).
+    With `PANGTING_DETACHED_COMMANDS` off (the test suite), nothing is started: the caller
+    runs `generate_plan` itself.
     """
-    if settings.TESTING:
+    if not settings.PANGTING_DETACHED_COMMANDS:
         return
     # A fixed argument list, no shell; the new session detaches it from the web worker.
     subprocess.Popen(
