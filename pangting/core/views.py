@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -43,3 +48,27 @@ def parse_year(value: str | None) -> int | None:
     """A calendar year from a query parameter (1–9999, what `datetime` accepts), or None."""
     number = parse_id(value)
     return number if number is not None and 1 <= number <= 9999 else None
+
+
+def add_form_errors(form: Any, error: ValidationError) -> None:
+    """Show a service's refusal on the form: field messages beside their field, the rest on top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(name if name in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def flash_errors(request: HttpRequest, error: ValidationError) -> None:
+    """Show a service's refusal as messages on the next page (for buttons without a form page)."""
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    """A download with a Chinese file name that every browser keeps (RFC 5987)."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

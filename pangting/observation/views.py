@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
-from pangting.core.views import parse_year
+from pangting.core.views import attachment, flash_errors, parse_year
 from pangting.orgs.models import Organization, Person
 
 from . import documents, services
@@ -37,9 +37,7 @@ from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, Rectifi
 A = policy.Action
 
 
-def _errors(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+_errors = flash_errors
 
 
 def _visit(request: HttpRequest, pk: int) -> Visit:
@@ -48,13 +46,7 @@ def _visit(request: HttpRequest, pk: int) -> Visit:
 
 
 def _docx(data: bytes, filename: str) -> HttpResponse:
-    from urllib.parse import quote
-
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return attachment(data, filename, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 @login_required

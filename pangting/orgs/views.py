@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,23 +14,13 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core.audit import record_event
-from pangting.core.views import parse_id
+from pangting.core.views import add_form_errors, parse_id
 
 from . import services
 from .forms import ConflictForm, LinkForm, MemberForm, OrganizationForm, PersonForm
 from .models import LeaderLink, LiaisonAssignment, Organization, Person, StudyGroupMember
 
 A = policy.Action
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @login_required
@@ -93,7 +81,7 @@ def organization_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
                 org.refresh_from_db()
                 services.update_organization(org, actor=request.user, **data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_form_errors(form, error)
         else:
             messages.success(request, f"“{org.name}”已保存。")
             return redirect("orgs:organization_detail", pk=org.pk)
@@ -182,7 +170,7 @@ def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             person = services.save_person(form.instance, actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_form_errors(form, error)
         else:
             messages.success(request, f"{person.name}的信息已保存。")
             return redirect("orgs:person_detail", pk=person.pk)

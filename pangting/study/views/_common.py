@@ -7,20 +7,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from pangting.accounts import policy
+from pangting.core.views import add_form_errors
 
 from ..models import StudySession
 
 A = policy.Action
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(name if name in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
+_add_errors = add_form_errors  # the name the study views use
 
 
 def _error_text(error: ValidationError) -> str:
