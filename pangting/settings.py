@@ -264,26 +264,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 
-# Main navigation: (label, URL name, action the policy must grant). Each app adds its own.
+# Main navigation: (label, URL name, action the policy must grant, menu group). Each app
+# adds its own entries; a group with a single visible entry shows as a plain link.
+PANGTING_NAVIGATION_GROUPS = {
+    "directory": _("组织人员"),
+    "study": _("学习"),
+    "observation": _("巡听旁听"),
+    "system": _("系统管理"),
+}
 PANGTING_NAVIGATION = [
-    (_("我的待办"), "home", None),
-    (_("组织架构"), "orgs:organization_list", "directory.view"),
-    (_("人员"), "orgs:person_list", "directory.view"),
-    (_("领导联系单位"), "orgs:link_list", "directory.view"),
-    (_("学习会"), "study:session_list", "study.view"),
-    (_("我的学习"), "study:my_study", "study.participate"),
-    (_("学习计划"), "study:plan_list", "study.view"),
-    (_("三会一课"), "study:branch_overview", "study.view"),
-    (_("巡听旁听"), "observation:visit_list", "observation.view"),
-    (_("旁听计划"), "observation:plan_detail", "observation.manage"),
-    (_("应邀旁听"), "observation:invitation_list", "observation.reply"),
-    (_("交叉旁听"), "observation:cross_list", "observation.view"),
-    (_("典型经验"), "observation:practice_list", "observation.view"),
-    (_("随机抽取"), "planning:draw_list", "observation.manage"),
-    (_("计划生成"), "planning:run_list", "observation.manage"),
-    (_("工作日日历"), "workdays:calendar", None),
-    (_("账号与角色"), "accounts:user_list", "accounts.manage"),
-    (_("审计日志"), "accounts:audit_log", "audit.view"),
+    (_("我的待办"), "home", None, ""),
+    (_("组织架构"), "orgs:organization_list", "directory.view", "directory"),
+    (_("人员"), "orgs:person_list", "directory.view", "directory"),
+    (_("领导联系单位"), "orgs:link_list", "directory.view", "directory"),
+    (_("学习会"), "study:session_list", "study.view", "study"),
+    (_("我的学习"), "study:my_study", "study.participate", "study"),
+    (_("学习计划"), "study:plan_list", "study.view", "study"),
+    (_("三会一课"), "study:branch_overview", "study.view", "study"),
+    (_("巡听旁听"), "observation:visit_list", "observation.view", "observation"),
+    (_("旁听计划"), "observation:plan_detail", "observation.manage", "observation"),
+    (_("应邀旁听"), "observation:invitation_list", "observation.reply", "observation"),
+    (_("交叉旁听"), "observation:cross_list", "observation.view", "observation"),
+    (_("典型经验"), "observation:practice_list", "observation.view", "observation"),
+    (_("随机抽取"), "planning:draw_list", "observation.manage", "observation"),
+    (_("计划生成"), "planning:run_list", "observation.manage", "observation"),
+    (_("工作日日历"), "workdays:calendar", None, "system"),
+    (_("账号与角色"), "accounts:user_list", "accounts.manage", "system"),
+    (_("审计日志"), "accounts:audit_log", "audit.view", "system"),
 ]
 
 # Functions (dotted paths) that return a user's to-dos for the home page; each app adds its own.

@@ -45,7 +45,10 @@ def test_a_persona_signs_in_and_sees_their_organizations(live_world, live_server
     assert todos.get_by_role("heading", name="我的待办").is_visible()
     page.screenshot(path=str(ARTIFACTS / f"home-{persona}.png"), full_page=True)
 
-    page.get_by_role("navigation").get_by_role("link", name="组织架构").click()
+    nav = page.get_by_role("navigation")
+    nav.get_by_text("组织人员").click()  # the menu group opens
+    page.screenshot(path=str(ARTIFACTS / f"menu-{persona}.png"))
+    nav.get_by_role("link", name="组织架构").click()
     page.wait_for_url(re.compile(r".*/orgs/$"))
     tree = page.get_by_test_id("org-tree")
     assert tree.get_by_role("link", name="甲学院党委").is_visible()
