@@ -70,7 +70,9 @@ def test_the_secretary_runs_a_session_and_a_member_checks_in_by_qr(live_world, l
     secretary.get_by_test_id("submit-arrangement").click()
     secretary.get_by_test_id("arrangement-late").wait_for()
     checkin_url = secretary.get_by_test_id("checkin-link").get_attribute("href")
-    assert secretary.locator("img[alt=签到二维码]").evaluate("img => img.naturalWidth") > 0
+    # The QR image loads after the page: wait for it rather than race it.
+    qr = secretary.locator("img[alt=签到二维码]").element_handle()
+    secretary.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr)
     secretary.screenshot(path=str(ARTIFACTS / "study-session-qr.png"), full_page=True)
 
     member = browser.new_context(locale="zh-CN", viewport=PHONE).new_page()
