@@ -8,7 +8,8 @@ What goes in, and where it comes from:
 * `observed_last_year`: units with a non-cancelled visit in the previous year (R-O11);
 * previous cross pairs: non-cancelled cross-observations of the previous autumn semester (R-O13);
 * pins: this year's non-cancelled visits with a leader and a month, kept as they are
-  (invited visits included). What cannot be pinned is reported in `notes`, in Chinese.
+  (invited visits included), and the draft visits the supervisor pinned before re-solving
+  (`parameters["pins"]`). What cannot be pinned is reported in `notes`, in Chinese.
 
 Ids are `str(pk)`; teams are "L<person pk>".
 """
@@ -40,6 +41,7 @@ class BuiltInstance:
     notes: list[str] = field(default_factory=list)
     leaders: dict[str, Person] = field(default_factory=dict)  # team id → leader
     units: dict[str, Organization] = field(default_factory=dict)  # unit id → organization
+    existing_pins: list[planner.Pin] = field(default_factory=list)  # this year's visits, kept as they are
 
 
 def planner_options(parameters: dict[str, Any]) -> planner.PlannerOptions:
@@ -88,7 +90,10 @@ def build_instance(
             if str(host) in units and str(visitor) in units
         }
     )
-    pins = _pins(year, units, leaders, built.notes)
+    built.existing_pins = _pins(year, units, leaders, built.notes)
+    pins = built.existing_pins + _draft_pins(
+        (parameters or {}).get("pins", []), units, leaders, conflicts, built.existing_pins, built.notes
+    )
     built.instance = planner.PlanningInstance(
         year=year,
         units=tuple(planner.Unit(unit_id, org.name) for unit_id, org in sorted(units.items())),
@@ -129,4 +134,37 @@ def _pins(year: int, units: dict[str, Organization], leaders: dict[str, Person],
             notes.append(f"{label}未定月份或月份不在学期安排月份内，未作为固定安排计入（仍保留，不受影响）。")
         else:
             pins.append(planner.Pin(str(visit.unit_id), team_id(leader), key, visit.target_month, reason=label))
+    return pins
+
+
+def _draft_pins(
+    items: list[dict[str, Any]],
+    units: dict[str, Organization],
+    leaders: dict[str, Person],
+    conflicts: list[planner.Conflict],
+    existing: list[planner.Pin],
+    notes: list[str],
+) -> list[planner.Pin]:
+    """The visits pinned in the draft a re-solve started from; kept exactly unless no longer possible."""
+    pins: list[planner.Pin] = []
+    months = {s.key: s.months for s in planner.DEFAULT_SEMESTERS}
+    taken = {(p.unit_id, p.semester) for p in existing}
+    for item in items:
+        unit_id, tid = str(item.get("unit_id")), str(item.get("team_id"))
+        key = SEMESTER_KEYS.get(item.get("semester"))
+        unit = units.get(unit_id)
+        label = f"草案中固定的{unit.name if unit else '单位'}{Semester(item['semester']).label if key else ''}安排"
+        if unit is None or key is None:
+            notes.append(f"{label}的单位已不在计划范围内，未计入。")
+        elif tid not in leaders:
+            notes.append(f"{label}的工作组组长已不是联系领导，未作为固定安排计入。")
+        elif any(c.unit_id == unit_id and c.leader_id == str(leaders[tid].pk) for c in conflicts):
+            notes.append(f"{label}的组长须回避该单位（R-O3），未作为固定安排计入。")
+        elif item.get("month") not in months[key]:
+            notes.append(f"{label}的月份不在学期安排月份内，未作为固定安排计入。")
+        elif (unit_id, key) in taken:
+            notes.append(f"{label}：该单位本学期已有巡听旁听，以已有安排为准。")
+        else:
+            taken.add((unit_id, key))
+            pins.append(planner.Pin(unit_id, tid, key, int(item["month"]), reason=label))
     return pins

@@ -360,6 +360,7 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
         echo(run)
         return run
     names = {u.id: u.name for u in built.instance.units}
+    existing = {(p.unit_id, p.team_id, p.semester, p.month) for p in built.existing_pins}
     summary = {
         "status": str(result.status),
         "objective": result.objective,
@@ -380,7 +381,11 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
                     "leader_name": leader.name,
                     "semester": SEMESTER_NUMBERS[visit.semester],
                     "month": visit.month,
+                    # `pinned`: kept exactly by the solver; `existing`: a visit that is already
+                    # arranged (left alone at approval), the others were pinned in a draft.
                     "pinned": visit.pinned,
+                    "existing": visit.pinned
+                    and (visit.unit_id, visit.team_id, visit.semester, visit.month) in existing,
                 }
             )
         for key, pairs in sorted(result.plan.cross_pairs.items()):
@@ -406,7 +411,8 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
 def approve_run(run: PlanRun, *, actor: Any) -> list[Visit]:
     """Turn the draft into the year's planned visits and cross-observation invitations (R-O1, R-O13).
 
-    Pinned visits already exist and are left alone. All or nothing.
+    Visits that already exist (pinned by the builder) are left alone; visits the supervisor
+    moved or pinned in the draft are created as adjusted. All or nothing.
     """
     from pangting.observation.models import ObservationPlan
     from pangting.orgs.models import LiaisonAssignment, Person
@@ -428,7 +434,7 @@ def approve_run(run: PlanRun, *, actor: Any) -> list[Visit]:
     today = timezone.localdate()
     created: list[Visit] = []
     for item in run.draft["visits"]:
-        if item["pinned"]:
+        if is_existing(item):
             continue
         unit = units[int(item["unit_id"])]
         team: list[tuple[Any, str]] = [(people[int(item["leader_id"])], TeamMember.Role.LEADER)]
@@ -461,3 +467,167 @@ def approve_run(run: PlanRun, *, actor: Any) -> list[Visit]:
     run.approved_by = _user(actor)
     _save(run, actor, update_fields=["approved_at", "approved_by", "updated_at"])
     return created
+
+
+# --- Reviewing the draft: move, pin, re-solve around the pins (R-O1) -------------------------------
+
+
+def is_existing(item: dict[str, Any]) -> bool:
+    """A draft visit that is an already arranged visit (drafts before `existing` was kept: `pinned`)."""
+    return bool(item.get("existing", item.get("pinned")))
+
+
+def _editable(run: PlanRun, actor: Any) -> None:
+    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
+        raise ValidationError("您无权调整该计划草案。")
+    if run.approved_at is not None:
+        raise ValidationError("该计划草案已审定导入，不能再调整；如需调整，请在巡听旁听计划中逐项修改。")
+    if not run.has_plan:
+        raise ValidationError("该次生成尚未完成或没有计划草案，不能调整。")
+
+
+def allowed_teams(run: PlanRun) -> dict[str, list[dict[str, str]]]:
+    """For each unit of the draft, the teams that may visit it: the year's teams not in conflict (R-O3)."""
+    from .instance import build_instance
+
+    built = build_instance(run.supervisor_org, run.year, run.parameters)
+    teams = sorted(built.leaders.items(), key=lambda item: (item[1].name, item[0]))
+    blocked = _conflicted(built.instance)
+    return {
+        unit_id: [{"id": tid, "name": person.name} for tid, person in teams if tid not in blocked.get(unit_id, set())]
+        for unit_id in built.units
+    }
+
+
+def _conflicted(instance: Any) -> dict[str, set[str]]:
+    """unit id → the team ids that must not visit it (回避)."""
+    leader_of = {t.id: t.leader_id for t in instance.teams}
+    blocked: dict[str, set[str]] = {}
+    for conflict in instance.conflicts:
+        for tid, leader in leader_of.items():
+            if conflict.team_id == tid or (conflict.leader_id is not None and conflict.leader_id == leader):
+                blocked.setdefault(conflict.unit_id, set()).add(tid)
+    return blocked
+
+
+@transaction.atomic
+def adjust_draft(
+    run: PlanRun,
+    *,
+    actor: Any,
+    unit_id: str,
+    semester: int,
+    month: int | None = None,
+    team_id: str | None = None,
+    pinned: bool | None = None,
+) -> dict[str, Any]:
+    """Move one draft visit (month within its semester, team among the unit's allowed teams) and/or
+    pin or unpin it. Recorded in the draft's `adjustments` (who, when, what). Nothing changes on error."""
+    from pangting.lib import planner
+
+    from .instance import SEMESTER_KEYS, build_instance
+
+    run = PlanRun.objects.select_for_update().select_related("supervisor_org").get(pk=run.pk)
+    _editable(run, actor)
+    unit_id = str(unit_id)
+    try:
+        semester = int(semester)
+    except (TypeError, ValueError):
+        raise ValidationError("请选择学期。") from None
+    if semester not in SEMESTER_KEYS:
+        raise ValidationError("请选择学期。")
+    draft = run.draft
+    matches = [v for v in draft["visits"] if str(v["unit_id"]) == unit_id and v["semester"] == semester]
+    if not matches:
+        raise ValidationError("草案中没有该单位本学期的巡听旁听安排。")
+    if len(matches) > 1:
+        raise ValidationError("该单位本学期在草案中有多次安排，请在审定后于巡听旁听计划中逐项调整。")
+    item = matches[0]
+    label = f"{item['unit_name']}{Semester(semester).label}的安排"
+    if is_existing(item):
+        raise ValidationError(f"{label}是已有的巡听旁听，不能在草案中调整；请在巡听旁听中修改。")
+    changes: dict[str, Any] = {}
+    if month is not None:
+        months = {s.key: s.months for s in planner.DEFAULT_SEMESTERS}[SEMESTER_KEYS[semester]]
+        try:
+            month = int(month)
+        except (TypeError, ValueError):
+            raise ValidationError("请选择月份。") from None
+        if month not in months:
+            allowed = "、".join(f"{m}月" for m in months)
+            raise ValidationError(f"{month}月不在{Semester(semester).label}内，只能安排在{allowed}。")
+        if month != item["month"]:
+            changes["month"] = [item["month"], month]
+    leader = None
+    if team_id:
+        built = build_instance(run.supervisor_org, run.year, run.parameters)
+        if team_id not in built.leaders:
+            raise ValidationError(f"所选工作组不是{run.year}年度的旁听工作组（须为当前联系领导，R-O3）。")
+        if team_id in _conflicted(built.instance).get(unit_id, set()):
+            reason = next(
+                (
+                    c.reason
+                    for c in built.instance.conflicts
+                    if c.unit_id == unit_id and (c.team_id == team_id or c.leader_id == str(built.leaders[team_id].pk))
+                ),
+                "",
+            )
+            who = built.leaders[team_id].name
+            raise ValidationError(f"{who}须回避{item['unit_name']}（{reason or '回避关系'}），不能带队旁听（R-O3）。")
+        if team_id != item["team_id"]:
+            leader = built.leaders[team_id]
+            changes["team"] = [item["leader_name"], leader.name]
+    if pinned is not None and bool(pinned) != bool(item["pinned"]):
+        changes["pinned"] = [bool(item["pinned"]), bool(pinned)]
+    if not changes:
+        return item
+    if "month" in changes:
+        item["month"] = month
+    if leader is not None:
+        item.update(team_id=team_id, leader_id=leader.pk, leader_name=leader.name)
+    if "pinned" in changes:
+        item["pinned"] = bool(pinned)
+    user = _user(actor)
+    draft.setdefault("adjustments", []).append(
+        {
+            "at": timezone.localtime().isoformat(timespec="seconds"),
+            "by": user.pk if user else None,
+            "by_name": user.get_username() if user else "",
+            "unit_id": unit_id,
+            "unit_name": item["unit_name"],
+            "semester": semester,
+            "changes": changes,
+        }
+    )
+    run.draft = draft
+    _save(run, actor, update_fields=["draft", "updated_at"])
+    return item
+
+
+def draft_pins(run: PlanRun) -> list[dict[str, Any]]:
+    """The visits the supervisor pinned in `run`'s draft (existing visits are pinned anyway)."""
+    return [
+        {"unit_id": str(v["unit_id"]), "team_id": v["team_id"], "semester": v["semester"], "month": v["month"]}
+        for v in run.draft.get("visits", [])
+        if v.get("pinned") and not is_existing(v)
+    ]
+
+
+@transaction.atomic
+def resolve_run(run: PlanRun, *, actor: Any) -> PlanRun:
+    """Queue a new run for the same year and parameters that keeps `run`'s pinned draft visits exactly."""
+    run = PlanRun.objects.select_for_update().select_related("supervisor_org").get(pk=run.pk)
+    _editable(run, actor)
+    parameters = {k: v for k, v in run.parameters.items() if k not in ("pins", "resolved_from")}
+    new = create_run(
+        actor=actor,
+        supervisor_org=run.supervisor_org,
+        year=run.year,
+        time_limit=int(parameters.get("time_limit", 10)),
+        lanzhou_rule=bool(parameters.get("lanzhou_rule", False)),
+        cross_observation=bool(parameters.get("cross_observation", True)),
+        seed=int(parameters.get("seed", 0)),
+    )
+    new.parameters = {**new.parameters, "pins": draft_pins(run), "resolved_from": run.pk}
+    _save(new, actor, update_fields=["parameters", "updated_at"])
+    return new

@@ -18,4 +18,6 @@ urlpatterns = [
     path("runs/<int:pk>/", views_runs.run_detail, name="run_detail"),
     path("runs/<int:pk>/progress/", views_runs.run_progress, name="run_progress"),
     path("runs/<int:pk>/approve/", views_runs.run_approve, name="run_approve"),
+    path("runs/<int:pk>/adjust/", views_runs.run_adjust, name="run_adjust"),
+    path("runs/<int:pk>/resolve/", views_runs.run_resolve, name="run_resolve"),
 ]

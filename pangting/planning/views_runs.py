@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.lib import planner
 from pangting.observation.models import Semester
 
 from . import services
@@ -85,11 +86,70 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     loads: dict[str, int] = defaultdict(int)
     for visit in run.draft.get("visits", []):
         loads[visit["leader_name"]] += 1
+    editable = run.has_plan and run.approved_at is None
+    for visit in run.draft.get("visits", []):
+        visit["is_existing"] = services.is_existing(visit)
+    if editable:
+        teams = services.allowed_teams(run)
+        months = {number: planner.DEFAULT_SEMESTERS[number - 1].months for number in (1, 2)}
+        for visit in run.draft["visits"]:
+            visit["editable"] = not visit["is_existing"]
+            visit["month_choices"] = months[visit["semester"]]
+            visit["team_choices"] = teams.get(str(visit["unit_id"]), [])
+    source_pk = run.parameters.get("resolved_from")
+    source = PlanRun.objects.filter(pk=source_pk, supervisor_org=run.supervisor_org).first() if source_pk else None
     return render(
         request,
         "planning/run_detail.html",
-        {"run": run, "groups": _draft_groups(run), "loads": sorted(loads.items())},
+        {
+            "run": run,
+            "groups": _draft_groups(run),
+            "loads": sorted(loads.items()),
+            "editable": editable,
+            "source": source,
+            "resolved": PlanRun.objects.filter(supervisor_org=run.supervisor_org, parameters__resolved_from=run.pk),
+            "pins": run.parameters.get("pins", []),
+            "adjustments": run.draft.get("adjustments", []),
+        },
     )
+
+
+@login_required
+@require_POST
+def run_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a draft visit (month, team) and/or pin it; one plain form per row."""
+    run = _run(request, pk)
+    pinned = {"1": True, "0": False}.get(request.POST.get("pinned", ""))
+    try:
+        services.adjust_draft(
+            run,
+            actor=request.user,
+            unit_id=request.POST.get("unit_id", ""),
+            semester=request.POST.get("semester", ""),
+            month=request.POST.get("month") or None,
+            team_id=request.POST.get("team_id") or None,
+            pinned=pinned,
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, "已调整计划草案。")
+    return redirect("planning:run_detail", pk=run.pk)
+
+
+@login_required
+@require_POST
+def run_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Re-solve around the pinned visits: a new run, started like any other."""
+    run = _run(request, pk)
+    try:
+        new = services.resolve_run(run, actor=request.user)
+    except ValidationError as error:
+        _errors(request, error)
+        return redirect("planning:run_detail", pk=run.pk)
+    services.start_run_process(new)
+    messages.success(request, "已按固定的安排重新生成计划草案，请稍候。")
+    return redirect("planning:run_detail", pk=new.pk)
 
 
 @login_required

@@ -49,4 +49,12 @@ CASES: list[Case] = [
     Case("planning:run_detail", MANAGERS, kwargs=run),
     Case("planning:run_progress", MANAGERS, kwargs=run),
     Case("planning:run_approve", MANAGERS, kwargs=run, **POST_REDIRECT),
+    Case(
+        "planning:run_adjust",
+        MANAGERS,
+        kwargs=run,
+        data=lambda w: {"unit_id": str(w.unit_a.pk), "semester": "1", "month": "4", "pinned": "1"},
+        **POST_REDIRECT,
+    ),
+    Case("planning:run_resolve", MANAGERS, kwargs=run, **POST_REDIRECT),
 ]
