@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "pangting.study",
     "pangting.observation",
     "pangting.planning",
+    "pangting.compliance",
+    "pangting.reports",
+    "pangting.assessment",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +273,7 @@ PANGTING_NAVIGATION_GROUPS = {
     "directory": _("组织人员"),
     "study": _("学习"),
     "observation": _("巡听旁听"),
+    "reports": _("统计报告"),
     "system": _("系统管理"),
 }
 PANGTING_NAVIGATION = [

@@ -13,6 +13,9 @@ urlpatterns = [
     path("study/", include("pangting.study.urls")),
     path("observation/", include("pangting.observation.urls")),
     path("planning/", include("pangting.planning.urls")),
+    path("compliance/", include("pangting.compliance.urls")),
+    path("reports/", include("pangting.reports.urls")),
+    path("assessment/", include("pangting.assessment.urls")),
     path("api/v1/", include("pangting.api_urls")),
     path("admin/", admin.site.urls),
 ]

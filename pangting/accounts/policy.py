@@ -61,6 +61,11 @@ class Action(enum.StrEnum):
     OBSERVATION_RECORD = "observation.record"
     OBSERVATION_REPLY = "observation.reply"
     REPORTS_VIEW = "reports.view"
+    # Issuing bulletins and the annual summary, editing the assessment formula (R-O14, R-O15).
+    REPORTS_MANAGE = "reports.manage"
+    # Reading rule findings for a unit (the unit page); configuring rule parameters.
+    COMPLIANCE_VIEW = "compliance.view"
+    COMPLIANCE_CONFIGURE = "compliance.configure"
     CALENDAR_CHANGE = "calendar.change"
     ACCOUNTS_MANAGE = "accounts.manage"
     AUDIT_VIEW = "audit.view"
@@ -81,6 +86,9 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.OBSERVATION_VIEW: E.SUBTREE,
         A.OBSERVATION_MANAGE: E.SUBTREE,
         A.REPORTS_VIEW: E.SUBTREE,
+        A.REPORTS_MANAGE: E.SUBTREE,
+        A.COMPLIANCE_VIEW: E.SUBTREE,
+        A.COMPLIANCE_CONFIGURE: E.SUBTREE,
     },
     Role.OBSERVATION_LEADER: {
         A.DIRECTORY_VIEW: E.LINKED,
@@ -88,6 +96,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.STUDY_VIEW: E.LINKED,
         A.OBSERVATION_VIEW: E.LINKED,
         A.OBSERVATION_RECORD: E.LINKED,
+        A.COMPLIANCE_VIEW: E.LINKED,
     },
     Role.LIAISON: {
         A.DIRECTORY_VIEW: E.LIAISED,
@@ -95,6 +104,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.STUDY_VIEW: E.LIAISED,
         A.OBSERVATION_VIEW: E.LIAISED,
         A.OBSERVATION_RECORD: E.LIAISED,
+        A.COMPLIANCE_VIEW: E.LIAISED,
     },
     Role.STUDY_SECRETARY: {
         A.DIRECTORY_VIEW: E.SUBTREE,
@@ -104,6 +114,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.STUDY_PARTICIPATE: E.SUBTREE,
         A.OBSERVATION_VIEW: E.SUBTREE,
         A.OBSERVATION_REPLY: E.SUBTREE,
+        A.COMPLIANCE_VIEW: E.SUBTREE,
     },
     Role.MEMBER: {
         A.DIRECTORY_VIEW: E.OWN,
@@ -115,6 +126,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.STUDY_VIEW: E.SUBTREE,
         A.OBSERVATION_VIEW: E.SUBTREE,
         A.REPORTS_VIEW: E.SUBTREE,
+        A.COMPLIANCE_VIEW: E.SUBTREE,
     },
     # The three administrator duties are kept apart (等保 level 3): none sees study or
     # observation records, and none is a superuser.

@@ -1,0 +1,1 @@
+"""Assessment formulas, score sheets and leaders' study reports (述学)."""

@@ -1,0 +1,3 @@
+"""Checks of branches rules (filled by the compliance work)."""
+
+from __future__ import annotations

@@ -1,0 +1,125 @@
+"""Rule parameters, check runs and their findings.
+
+Findings are derived data: a run recomputes them from the records and reconciles the table —
+new ones are inserted, those seen again are refreshed, those no longer found are marked
+resolved (never deleted), so a unit's history of shortfalls stays readable and two runs can
+be compared. Rule parameters are business settings and keep their history.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pangting.core.models import RecordModel, ScopedQuerySet
+from pangting.orgs.models import Organization
+
+
+class RuleParameter(RecordModel):
+    """A deployment's override of one rule parameter (e.g. R-S3 `min_rate` = 90)."""
+
+    rule_id = models.CharField(_("规则"), max_length=8)
+    name = models.CharField(_("参数"), max_length=40)
+    value = models.JSONField(_("取值"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    policy_org_field: ClassVar[str] = "pk"  # global settings; edited with compliance.configure
+
+    class Meta:
+        ordering = ["rule_id", "name"]
+        verbose_name = _("规则参数")
+        verbose_name_plural = _("规则参数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_id", "name"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="ruleparameter_one_live_value",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}.{self.name} = {self.value}"
+
+
+class ComplianceRun(models.Model):
+    """One execution of the checks: for a year, all units in scope or one unit, and why it ran."""
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", _("手动")
+        SCHEDULE = "schedule", _("定时")
+        CHANGE = "change", _("记录变更")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    unit = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("单位")
+    )
+    rules = models.JSONField(_("规则"), default=list, blank=True, help_text=_("为空表示全部规则。"))
+    trigger = models.CharField(_("触发方式"), max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    counts = models.JSONField(_("统计"), default=dict, blank=True, help_text=_("新增、仍存在、已消除的问题数。"))
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("检查批次")
+        verbose_name_plural = _("检查批次")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class FindingQuerySet(ScopedQuerySet):
+    def open(self) -> FindingQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class Finding(models.Model):
+    """A shortfall against one rule, for one unit, period and subject, with its evidence.
+
+    Identified across runs by (rule_id, unit, period, key); `evidence` is a list of
+    {"model", "pk", "label"} pointing at the records behind it.
+    """
+
+    class Severity(models.TextChoices):
+        RED = "red", _("红")
+        AMBER = "amber", _("黄")
+
+    rule_id = models.CharField(_("规则"), max_length=8, db_index=True)
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="findings", verbose_name=_("单位"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    period = models.CharField(_("期间"), max_length=10)
+    key = models.CharField(_("对象"), max_length=60, blank=True)
+    severity = models.CharField(_("严重程度"), max_length=6, choices=Severity.choices)
+    message = models.CharField(_("说明"), max_length=300)
+    evidence = models.JSONField(_("依据记录"), default=list, blank=True)
+    measured = models.JSONField(_("测得值"), default=dict, blank=True)
+    first_seen = models.ForeignKey(ComplianceRun, on_delete=models.PROTECT, related_name="+")
+    last_seen = models.ForeignKey(ComplianceRun, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(_("消除时间"), null=True, blank=True)
+
+    objects = FindingQuerySet.as_manager()
+
+    policy_org_field: ClassVar[str] = "unit"
+    policy_view_action: ClassVar[str] = "compliance.view"
+
+    class Meta:
+        ordering = ["unit__path", "rule_id", "period", "key"]
+        verbose_name = _("检查发现")
+        verbose_name_plural = _("检查发现")
+        constraints = [
+            models.UniqueConstraint(fields=["rule_id", "unit", "period", "key"], name="finding_identity"),
+        ]
+        indexes = [
+            # The unit page and the dashboards: open findings of a year, by unit.
+            models.Index(fields=["year", "unit", "resolved_at"], name="finding_year_unit_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.period} {self.message}"

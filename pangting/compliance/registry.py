@@ -1,0 +1,118 @@
+"""The rule registry: one small, named check per rule that can be checked from data.
+
+A check is a plain function decorated with `@rule(...)`. It receives a `CheckContext` (the
+year, the units in scope, today, its parameters) and yields `FindingData` — one per unit,
+period and subject that falls short. Checks query in bulk over all units in scope, never
+per unit, so a run costs the same number of queries whatever the data size.
+
+Parameters (thresholds, frequencies, day counts and their units) are declared with the
+rule and overridden per deployment by `RuleParameter` rows; the checks only read
+`ctx.params`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["red", "amber"]
+ParamKind = Literal["int", "percent", "days", "day_unit", "bool", "text"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One configurable parameter of a rule (a threshold, a frequency, a day count or its unit)."""
+
+    name: str
+    default: Any
+    label: str
+    kind: ParamKind = "int"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A record behind a finding: model label ("study.studysession"), primary key and a short label."""
+
+    model: str
+    pk: int
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class FindingData:
+    """What a check reports: one shortfall of one unit in one period, about one subject.
+
+    `period` is "2026" (year), "2026-H1"/"2026-H2" (semester), "2026-Q3" (quarter) or
+    "2026-03" (month). `key` tells apart several findings of one rule, unit and period
+    (e.g. "session:123"); with (rule, unit, period) it identifies the finding across runs,
+    which is what makes runs diffable.
+    """
+
+    unit_id: int
+    period: str
+    key: str
+    severity: Severity
+    message: str
+    evidence: Sequence[Evidence] = ()
+    measured: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may read: the year, the units in scope (Organization rows), today, its parameters."""
+
+    year: int
+    units: Sequence[Any]
+    today: dt.date
+    params: Mapping[str, Any]
+
+    @property
+    def unit_ids(self) -> list[int]:
+        return [u.pk for u in self.units]
+
+
+Check = Callable[[CheckContext], Iterable[FindingData]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered check: its rule ID from domain.md, a Chinese title, its parameters."""
+
+    id: str
+    title: str
+    check: Check
+    params: tuple[Param, ...] = ()
+    description: str = ""
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, title: str, *, params: Sequence[Param] = (), description: str = "") -> Callable[[Check], Check]:
+    """Register `check` as the check of `rule_id` (e.g. "R-S3")."""
+
+    def register(check: Check) -> Check:
+        if rule_id in RULES:
+            raise ValueError(f"Rule {rule_id} is registered twice.")
+        RULES[rule_id] = Rule(rule_id, title, check, tuple(params), description or (check.__doc__ or "").strip())
+        return check
+
+    return register
+
+
+def rule_sort_key(rule_id: str) -> tuple[int, int]:
+    """R-S2 before R-S10; S, then O, then B, as in domain.md."""
+    letter, number = rule_id[2:3], rule_id[3:]
+    return ("SOB".index(letter) if letter in "SOB" else 9, int(number) if number.isdigit() else 0)
+
+
+def ordered_rules() -> list[Rule]:
+    """Every registered rule in domain.md's order (imports the checks first)."""
+    from . import checks  # noqa: F401  (registers the checks)
+
+    return sorted(RULES.values(), key=lambda r: rule_sort_key(r.id))

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    """统计与报告: dashboards, the unit page, bulletins, the annual summary and ledgers."""
+
+    name = "pangting.reports"
+    label = "reports"
+    verbose_name = "统计与报告"

@@ -1,0 +1,1 @@
+"""Reports keep no records of their own except bulletins and summaries (see the documents part)."""

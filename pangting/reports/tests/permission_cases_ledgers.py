@@ -1,0 +1,7 @@
+"""Permission-matrix rows of the reports ledgers part."""
+
+from __future__ import annotations
+
+from pangting.tests.matrix import Case
+
+CASES: list[Case] = []
