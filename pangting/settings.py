@@ -313,4 +313,7 @@ PANGTING_REACH_EXTENSIONS = ["pangting.observation.services.team_reach_paths"]
 PANGTING_DEMO_EXTENSIONS = [
     "pangting.study.demo.extend_demo",
     "pangting.observation.demo.extend_demo",  # after study: links visits to its sessions
+    "pangting.assessment.demo.extend_demo",  # leaders' 述学 reports and the year's formula
+    "pangting.compliance.demo.extend_demo",  # checks every rule over all of the above
+    "pangting.reports.demo.extend_demo",  # drafts the bulletin and summary from the findings
 ]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start `make run` exactly as a new user would (fresh database, demo loaded once), then log
-# in as every demo account in Debian's chromium (pangting/tests/test_demo_run.py), and stop.
+# in as every demo account in Debian's chromium and run the other tests marked `demo`, and stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${PANGTING_DEMO_PORT:-8765}
@@ -20,4 +20,5 @@ for _ in $(seq 1 600); do
   sleep 1
 done
 grep -q "pangting-demo-2026" "$log" || { echo "make run did not print the demo logins:"; cat "$log"; exit 1; }
-PANGTING_DEMO_URL="http://127.0.0.1:$port" .venv/bin/pytest -q pangting/tests/test_demo_run.py
+# Every test marked `demo` runs against this server (and may read its database through the var dir).
+PANGTING_DEMO_URL="http://127.0.0.1:$port" PANGTING_DEMO_VAR_DIR="$var_dir" .venv/bin/pytest -q -m demo pangting

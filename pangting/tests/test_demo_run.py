@@ -18,6 +18,7 @@ DEMO_PASSWORD = "pangting-demo-2026"
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.demo,
     pytest.mark.skipif(not BASE_URL, reason="needs the server started by `make run` (scripts/demo-check.sh)"),
 ]
 
