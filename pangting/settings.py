@@ -292,6 +292,7 @@ PANGTING_NAVIGATION = [
     (_("典型经验"), "observation:practice_list", "observation.view", "observation"),
     (_("随机抽取"), "planning:draw_list", "observation.manage", "observation"),
     (_("计划生成"), "planning:run_list", "observation.manage", "observation"),
+    (_("不可安排时间"), "planning:unavailability_list", "observation.manage", "observation"),
     (_("工作日日历"), "workdays:calendar", None, "system"),
     (_("账号与角色"), "accounts:user_list", "accounts.manage", "system"),
     (_("审计日志"), "accounts:audit_log", "audit.view", "system"),
@@ -313,6 +314,7 @@ PANGTING_REACH_EXTENSIONS = ["pangting.observation.services.team_reach_paths"]
 PANGTING_DEMO_EXTENSIONS = [
     "pangting.study.demo.extend_demo",
     "pangting.observation.demo.extend_demo",  # after study: links visits to its sessions
+    "pangting.planning.demo.extend_demo",  # leaders' unavailable months for the 2027 plan
     "pangting.assessment.demo.extend_demo",  # leaders' 述学 reports and the year's formula
     "pangting.compliance.demo.extend_demo",  # checks every rule over all of the above
     "pangting.reports.demo.extend_demo",  # drafts the bulletin and summary from the findings

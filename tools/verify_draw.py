@@ -70,6 +70,13 @@ def derive(record: dict[str, Any], seed: bytes) -> list[str]:
     return pool[: record["count"]]
 
 
+def result_digest(record: dict[str, Any]) -> str:
+    """SHA-256 of the canonical result: the draw id and the picked ids in draw order."""
+    return hashlib.sha256(
+        canonical_json({"draw_id": record["draw_id"], "picks": list(record.get("picks") or [])})
+    ).hexdigest()
+
+
 def check(record: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Return (errors, re-derived picks); no errors means the record verifies."""
     errors: list[str] = []
@@ -99,6 +106,9 @@ def check(record: dict[str, Any]) -> tuple[list[str], list[str]]:
             errors.append("公开的种子与事先公布的承诺值（SHA-256）不符。")
     if not record.get("public_value"):
         errors.append("缺少公开随机值。")
+    # Optional: records made before the digest was published have none.
+    if record.get("result_digest") is not None and record["result_digest"] != result_digest(record):
+        errors.append("公布的抽取结果摘要（SHA-256）与抽取结果不符，结果可能被改动。")
 
     count = record["count"]
     if not candidates:
@@ -138,6 +148,8 @@ def main(argv: list[str]) -> int:
     print(f"用途：{record['purpose']}")
     print(f"公开随机值来源：{record['public_value_source']}；取值：{record.get('public_value')}")
     print(f"候选数：{len(record['candidates'])}；排除数：{len(record['exclusions'])}；抽取数：{record['count']}")
+    if record.get("result_digest") is not None:
+        print(f"抽取结果摘要（SHA-256）：{record['result_digest']}")
     if derived:
         print("重新推导的抽取结果：")
         for position, pick in enumerate(derived, start=1):

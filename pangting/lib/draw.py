@@ -12,7 +12,11 @@ procedure (conventions.md, "Random selection"):
    canonical message that binds every published field plus a counter, turning each MAC into an
    index by rejection sampling (no modulo bias) and picking without replacement by a partial
    Fisher–Yates shuffle.
-4. Reveal the seed. Anyone can then re-run `verify` or the stand-alone `tools/verify_draw.py`.
+4. Reveal the seed, and publish `result_digest`, the SHA-256 of the canonical picks (draw id
+   and picks in draw order): a short fingerprint of the result to quote in notices, so that a
+   copy of the record whose picks were edited afterwards no longer matches. Anyone can then
+   re-run `verify` or the stand-alone `tools/verify_draw.py`. Records made before the digest
+   existed carry none and still verify.
 
 The seed commitment stops the operator from choosing a seed after seeing the public value; the
 public value stops the operator from trying many seeds before committing. Draws are
@@ -77,6 +81,7 @@ class DrawRecord:
     seed_hex: str | None = None
     picks: tuple[str, ...] = ()
     algorithm: str = ALGORITHM
+    result_digest: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data in a fixed shape (the stand-alone verifier reads this shape)."""
@@ -94,6 +99,7 @@ class DrawRecord:
             "count": self.count,
             "seed_hex": self.seed_hex,
             "picks": list(self.picks),
+            "result_digest": self.result_digest,
         }
 
     def to_json(self) -> str:
@@ -116,6 +122,7 @@ class DrawRecord:
             count=int(data["count"]),
             seed_hex=None if data.get("seed_hex") is None else str(data["seed_hex"]),
             picks=tuple(str(p) for p in data.get("picks") or ()),
+            result_digest=None if data.get("result_digest") is None else str(data["result_digest"]),
         )
 
     @classmethod
@@ -157,6 +164,11 @@ def candidate_snapshot_hash(candidates: Sequence[Candidate], exclusions: Sequenc
         "exclusions": [{"id": e.id, "name": e.name, "reason": e.reason} for e in exclusions],
     }
     return sha256_hex(canonical_json(snapshot).encode("utf-8"))
+
+
+def result_digest(draw_id: str, picks: Sequence[str]) -> str:
+    """SHA-256 of the canonical result: the draw id and the picked ids in draw order."""
+    return sha256_hex(canonical_json({"draw_id": draw_id, "picks": list(picks)}).encode("utf-8"))
 
 
 def commit_seed() -> tuple[bytes, str]:
@@ -311,7 +323,14 @@ def perform_draw(record: DrawRecord, seed: bytes, public_value: str) -> DrawReco
         created_at=record.created_at,
         public_value_source=record.public_value_source,
     )
-    return replace(record, public_value=public_value, seed_hex=seed.hex(), picks=tuple(c.id for c in picks))
+    ids = tuple(c.id for c in picks)
+    return replace(
+        record,
+        public_value=public_value,
+        seed_hex=seed.hex(),
+        picks=ids,
+        result_digest=result_digest(record.draw_id, ids),
+    )
 
 
 def _check_snapshot(candidates: Sequence[Candidate], exclusions: Sequence[Exclusion]) -> None:
@@ -356,6 +375,9 @@ def verify(record: DrawRecord) -> VerificationResult:
 
     if not record.public_value:
         errors.append("缺少公开随机值。")
+    # Optional: records made before the digest was published have none.
+    if record.result_digest is not None and record.result_digest != result_digest(record.draw_id, record.picks):
+        errors.append("公布的抽取结果摘要（SHA-256）与抽取结果不符，结果可能被改动。")
 
     derived: list[str] = []
     try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -39,3 +42,22 @@ class RunForm(forms.Form):
         label=_("每个工作组每学期至少旁听一次其联系单位（R-O12）"), required=False, initial=False
     )
     cross_observation = forms.BooleanField(label=_("同时安排交叉旁听（R-O13）"), required=False, initial=True)
+
+
+MONTH_CHOICES = [(m, f"{m}月") for m in range(1, 13)]
+
+
+class UnavailabilityForm(forms.Form):
+    """Months a leader or liaison cannot take part in visits; `people` are the supervisor's current ones."""
+
+    person = forms.TypedChoiceField(label=_("人员"), coerce=int)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    first_month = forms.TypedChoiceField(label=_("起始月份"), choices=MONTH_CHOICES, coerce=int)
+    last_month = forms.TypedChoiceField(label=_("截止月份"), choices=MONTH_CHOICES, coerce=int)
+    reason = forms.CharField(label=_("原因"), max_length=200, help_text=_("如：赴省委党校学习、出国访问。"))
+
+    def __init__(self, *args: Any, people: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", "—")] + [
+            (p.pk, f"{p.name}（{p.post}）" if p.post else p.name) for p in people
+        ]

@@ -5,6 +5,8 @@ What goes in, and where it comes from:
 * units: organizations below the supervisor with a center group (the ones a visit observes);
 * teams: one per leader with a current leader link (R-O3), linked to those units;
 * conflicts (回避): a leader's conflict with a unit or any organization above it;
+* unavailability (不可安排时间) of the year: a leader's months go on the leader's team, a
+  liaison's months on the units the liaison currently serves (the liaison goes on each visit);
 * `observed_last_year`: units with a non-cancelled visit in the previous year (R-O11);
 * previous cross pairs: non-cancelled cross-observations of the previous autumn semester (R-O13);
 * pins: this year's non-cancelled visits with a leader and a month, kept as they are
@@ -24,7 +26,7 @@ from django.utils import timezone
 
 from pangting.lib import planner
 from pangting.observation.models import CrossObservation, Semester, State, TeamMember, Visit
-from pangting.orgs.models import ConflictOfInterest, LeaderLink, Organization, Person
+from pangting.orgs.models import ConflictOfInterest, LeaderLink, LiaisonAssignment, Organization, Person
 
 # Observation semesters (1 spring, 2 autumn) and the planner's semester keys.
 SEMESTER_KEYS = {Semester.SPRING: planner.SPRING.key, Semester.AUTUMN: planner.AUTUMN.key}
@@ -58,10 +60,15 @@ def build_instance(
     supervisor_org: Organization, year: int, parameters: dict[str, Any] | None = None, *, on: dt.date | None = None
 ) -> BuiltInstance:
     """The planner's view of `year` under `supervisor_org` (read only)."""
-    from pangting.planning.services import draw_units
+    from pangting.planning.services import draw_units, unavailable_months
 
     on = on or timezone.localdate()
     units = {str(org.pk): org for org in draw_units(supervisor_org)}
+    away = unavailable_months(supervisor_org, year)
+    liaisons = LiaisonAssignment.objects.current(on).filter(unit_id__in=[int(u) for u in units])
+    unit_away: dict[str, set[int]] = {}
+    for unit_pk, liaison_pk in liaisons.values_list("unit_id", "liaison_id"):
+        unit_away.setdefault(str(unit_pk), set()).update(away.get(liaison_pk, {}))
     links = list(
         LeaderLink.objects.current(on).filter(unit_id__in=[int(u) for u in units]).select_related("leader", "unit")
     )
@@ -91,14 +98,24 @@ def build_instance(
         }
     )
     built.existing_pins = _pins(year, units, leaders, built.notes)
+
+    def away_in(unit_id: str, tid: str, month: int) -> bool:
+        return month in unit_away.get(unit_id, ()) or month in away.get(leaders[tid].pk, {})
+
     pins = built.existing_pins + _draft_pins(
-        (parameters or {}).get("pins", []), units, leaders, conflicts, built.existing_pins, built.notes
+        (parameters or {}).get("pins", []), units, leaders, conflicts, built.existing_pins, built.notes, away_in
     )
     built.instance = planner.PlanningInstance(
         year=year,
-        units=tuple(planner.Unit(unit_id, org.name) for unit_id, org in sorted(units.items())),
+        units=tuple(
+            planner.Unit(unit_id, org.name, frozenset(unit_away.get(unit_id, ())))
+            for unit_id, org in sorted(units.items())
+        ),
         teams=tuple(
-            planner.Team(tid, f"{person.name}工作组", str(person.pk)) for tid, person in sorted(leaders.items())
+            planner.Team(
+                tid, f"{person.name}工作组", str(person.pk), unavailable_months=frozenset(away.get(person.pk, {}))
+            )
+            for tid, person in sorted(leaders.items())
         ),
         links=tuple(sorted({planner.Link(team_id(link.leader_id), str(link.unit_id)) for link in links}, key=str)),
         conflicts=tuple(conflicts),
@@ -144,6 +161,7 @@ def _draft_pins(
     conflicts: list[planner.Conflict],
     existing: list[planner.Pin],
     notes: list[str],
+    away_in: Any,
 ) -> list[planner.Pin]:
     """The visits pinned in the draft a re-solve started from; kept exactly unless no longer possible."""
     pins: list[planner.Pin] = []
@@ -162,6 +180,8 @@ def _draft_pins(
             notes.append(f"{label}的组长须回避该单位（R-O3），未作为固定安排计入。")
         elif item.get("month") not in months[key]:
             notes.append(f"{label}的月份不在学期安排月份内，未作为固定安排计入。")
+        elif away_in(unit_id, tid, item["month"]):
+            notes.append(f"{label}的{item['month']}月组长或联络员已登记为不可安排，未作为固定安排计入。")
         elif (unit_id, key) in taken:
             notes.append(f"{label}：该单位本学期已有巡听旁听，以已有安排为准。")
         else:

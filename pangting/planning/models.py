@@ -54,6 +54,8 @@ class Draw(RecordModel):
     public_value = models.CharField(_("公开随机值"), max_length=200, blank=True)
     count = models.PositiveSmallIntegerField(_("抽取数量"))
     picks = models.JSONField(_("抽取结果"), default=list, blank=True)
+    # SHA-256 of the canonical picks, published with them; empty on draws made before it existed.
+    result_digest = models.CharField(_("结果摘要（SHA-256）"), max_length=64, blank=True, editable=False)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.COMMITTED)
     redraw_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="redraws", verbose_name=_("重抽自")
@@ -79,7 +81,9 @@ class Draw(RecordModel):
         "candidate_hash", "seed_commitment", "seed_hex", "public_value_source", "count", "redraw_of_id",
         "redraw_reason", "created_by_id",
     )  # fmt: skip
-    DRAWN_FIELDS: ClassVar[tuple[str, ...]] = ("public_value", "picks", "status", "drawn_at", "drawn_by_id")
+    DRAWN_FIELDS: ClassVar[tuple[str, ...]] = (
+        "public_value", "picks", "result_digest", "status", "drawn_at", "drawn_by_id",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -124,6 +128,7 @@ class Draw(RecordModel):
                 "count": self.count,
                 "seed_hex": self.seed_hex if self.is_drawn else None,
                 "picks": self.picks or [],
+                "result_digest": self.result_digest or None,
             }
         )
 
@@ -188,3 +193,54 @@ class PlanRun(RecordModel):
     @property
     def has_plan(self) -> bool:
         return self.status == self.Status.DONE and bool(self.draft.get("visits"))
+
+
+class Unavailability(RecordModel):
+    """不可安排时间: months of a year in which a leader or a liaison cannot take part in a visit.
+
+    The annual plan places visits by month (R-O1), so unavailability is entered in months too:
+    a leader's months are kept out of every visit of the leader's team; a liaison's months out
+    of every visit to the units the liaison serves (R-O3: a team is the linked leader and the
+    unit's liaison). It belongs to the supervising organization, like the plan it shapes.
+    """
+
+    supervisor_org = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("督导组织")
+    )
+    person = models.ForeignKey("orgs.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("人员"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    first_month = models.PositiveSmallIntegerField(_("起始月份"))
+    last_month = models.PositiveSmallIntegerField(_("截止月份"))
+    reason = models.CharField(_("原因"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    policy_org_field: ClassVar[str] = "supervisor_org"
+    policy_view_action: ClassVar[str] = MANAGE
+
+    class Meta:
+        ordering = ["year", "first_month", "person__name", "pk"]
+        verbose_name = _("不可安排时间")
+        verbose_name_plural = _("不可安排时间")
+        # Serves the instance builder: one year's rows of one supervising organization.
+        indexes = [models.Index(fields=["supervisor_org", "year"], name="unavailability_org_year")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_month__gte=1, last_month__lte=12, first_month__lte=models.F("last_month")),
+                name="unavailability_months_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.year}年{self.months_label}"
+
+    @property
+    def months(self) -> range:
+        return range(self.first_month, self.last_month + 1)
+
+    @property
+    def months_label(self) -> str:
+        if self.first_month == self.last_month:
+            return f"{self.first_month}月"
+        return f"{self.first_month}月至{self.last_month}月"

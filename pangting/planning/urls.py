@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_runs
+from . import views, views_runs, views_unavailability
 
 app_name = "planning"
 urlpatterns = [
@@ -20,4 +20,8 @@ urlpatterns = [
     path("runs/<int:pk>/approve/", views_runs.run_approve, name="run_approve"),
     path("runs/<int:pk>/adjust/", views_runs.run_adjust, name="run_adjust"),
     path("runs/<int:pk>/resolve/", views_runs.run_resolve, name="run_resolve"),
+    # Months a leader or liaison cannot visit (a hard constraint of the plan)
+    path("unavailability/", views_unavailability.unavailability_list, name="unavailability_list"),
+    path("unavailability/new/", views_unavailability.unavailability_create, name="unavailability_create"),
+    path("unavailability/<int:pk>/delete/", views_unavailability.unavailability_delete, name="unavailability_delete"),
 ]

@@ -3,6 +3,7 @@ progress (htmx polling), review the draft and approve it into the year's planned
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -21,7 +22,7 @@ from pangting.observation.models import Semester
 
 from . import services
 from .forms import RunForm
-from .models import PlanRun
+from .models import PlanRun, Unavailability
 from .views import _errors, supervisor_orgs
 
 A = policy.Action
@@ -87,15 +88,28 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for visit in run.draft.get("visits", []):
         loads[visit["leader_name"]] += 1
     editable = run.has_plan and run.approved_at is None
+    # Who is away in which month (R-O1 hard constraint): shown beside each visit and month choice.
+    away = services.away_lookup(run.supervisor_org, run.year)
     for visit in run.draft.get("visits", []):
         visit["is_existing"] = services.is_existing(visit)
+        visit["away"] = away(visit["unit_id"], visit["leader_id"], visit["month"])
     if editable:
         teams = services.allowed_teams(run)
         months = {number: planner.DEFAULT_SEMESTERS[number - 1].months for number in (1, 2)}
         for visit in run.draft["visits"]:
             visit["editable"] = not visit["is_existing"]
-            visit["month_choices"] = months[visit["semester"]]
+            visit["month_choices"] = [
+                {"month": m, "away": bool(away(visit["unit_id"], visit["leader_id"], m))}
+                for m in months[visit["semester"]]
+            ]
             visit["team_choices"] = teams.get(str(visit["unit_id"]), [])
+    adjustments = [
+        {**a, "at": dt.datetime.fromisoformat(a["at"]) if a.get("at") else None}
+        for a in run.draft.get("adjustments", [])
+    ]
+    unavailable = Unavailability.objects.filter(supervisor_org=run.supervisor_org, year=run.year).select_related(
+        "person"
+    )
     source_pk = run.parameters.get("resolved_from")
     source = PlanRun.objects.filter(pk=source_pk, supervisor_org=run.supervisor_org).first() if source_pk else None
     return render(
@@ -109,7 +123,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "source": source,
             "resolved": PlanRun.objects.filter(supervisor_org=run.supervisor_org, parameters__resolved_from=run.pk),
             "pins": run.parameters.get("pins", []),
-            "adjustments": run.draft.get("adjustments", []),
+            "adjustments": adjustments,
+            "unavailable": unavailable,
         },
     )
 

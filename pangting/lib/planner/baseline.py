@@ -49,7 +49,7 @@ def baseline_plan(instance: PlanningInstance, seed: int = 0) -> Plan:
             for sem_key in index.semester_keys:
                 if (unit_id, team_id, sem_key) in index.pinned_triples:
                     continue
-                months = index.available_months[(team_id, sem_key)]
+                months = index.pair_months(unit_id, team_id, sem_key)
                 if months:
                     month = min(months, key=lambda m: (full(team_id, m), cell_load[(team_id, m)], month_load[m], m))
                     place(unit_id, team_id, month)
@@ -64,7 +64,7 @@ def baseline_plan(instance: PlanningInstance, seed: int = 0) -> Plan:
             (team_id, month)
             for team_id in index.candidate_teams[unit_id]
             for sem_key in index.semester_keys
-            for month in index.available_months[(team_id, sem_key)]
+            for month in index.pair_months(unit_id, team_id, sem_key)
         ]
         if not options:
             continue

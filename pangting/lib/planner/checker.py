@@ -47,6 +47,7 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
     """Every hard-constraint violation of `plan`, in a stable order; empty means the plan holds."""
     opts = instance.options
     unit_name = {u.id: u.name for u in instance.units}
+    unit_blocked = {u.id: u.unavailable_months for u in instance.units}
     teams = {t.id: t for t in instance.teams}
     semesters = {s.key: s for s in instance.semesters}
     violations: list[Violation] = []
@@ -104,6 +105,16 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
                 Violation(
                     ViolationKind.UNAVAILABLE,
                     f"「{tname(visit.team_id)}」{visit.month}月不可安排，却安排巡听「{uname(visit.unit_id)}」。",
+                    (visit.unit_id,),
+                    visit.team_id,
+                    visit.semester,
+                )
+            )
+        if visit.month in unit_blocked[visit.unit_id]:
+            violations.append(
+                Violation(
+                    ViolationKind.UNAVAILABLE,
+                    f"「{uname(visit.unit_id)}」的联络员{visit.month}月不可安排，却在该月安排巡听。",
                     (visit.unit_id,),
                     visit.team_id,
                     visit.semester,

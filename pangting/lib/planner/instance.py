@@ -16,10 +16,15 @@ from functools import cached_property
 
 @dataclass(frozen=True)
 class Unit:
-    """A secondary unit whose center group is observed (二级党组织)."""
+    """A secondary unit whose center group is observed (二级党组织).
+
+    `unavailable_months` are months in which no visit to the unit can take place whoever leads
+    the team: the months its liaison (联络员), who goes on every visit to it, cannot take part.
+    """
 
     id: str
     name: str
+    unavailable_months: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,9 @@ class InstanceIndex:
         self.unit_ids: list[str] = sorted(u.id for u in instance.units)
         self.team_ids: list[str] = sorted(t.id for t in instance.teams)
         self.unit_name: dict[str, str] = {u.id: u.name for u in instance.units}
+        self.unit_blocked: dict[str, frozenset[int]] = {
+            u.id: u.unavailable_months for u in instance.units if u.unavailable_months
+        }
         self.team: dict[str, Team] = {t.id: t for t in instance.teams}
         self.semester: dict[str, Semester] = {s.key: s for s in instance.semesters}
         self.semester_keys: list[str] = [s.key for s in instance.semesters]
@@ -260,6 +268,14 @@ class InstanceIndex:
     def team_has_time(self, team_id: str) -> bool:
         return any(self.available_months[(team_id, s)] for s in self.semester_keys)
 
+    def pair_months(self, unit_id: str, team_id: str, sem_key: str) -> list[int]:
+        """Months of `sem_key` in which `team_id` may visit `unit_id`: the team's, less the unit's blocked ones."""
+        blocked = self.unit_blocked.get(unit_id, frozenset())
+        return [m for m in self.available_months[(team_id, sem_key)] if m not in blocked]
+
+    def pair_has_time(self, unit_id: str, team_id: str) -> bool:
+        return any(self.pair_months(unit_id, team_id, s) for s in self.semester_keys)
+
     def linked_pairs(self) -> list[tuple[str, str]]:
         """(team, unit) links, sorted; the pairs R-O12 applies to when the Lanzhou rule is on."""
         return sorted({(link.team_id, link.unit_id) for link in self.instance.links})
@@ -286,7 +302,7 @@ class InstanceIndex:
         seed = self.instance.options.random_seed
         result: dict[str, list[str]] = {}
         for unit_id in self.unit_ids:
-            allowed = [t for t in usable if self.allowed(unit_id, t)]
+            allowed = [t for t in usable if self.allowed(unit_id, t) and self.pair_has_time(unit_id, t)]
             chosen = {t for t in self.linked_teams.get(unit_id, ()) if t in allowed}
             chosen |= pinned.get(unit_id, set())
             others = [t for t in allowed if t not in chosen]

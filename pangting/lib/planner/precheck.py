@@ -48,6 +48,10 @@ def explain_infeasibility(instance: PlanningInstance) -> list[str]:
             messages.append(f"固定安排与回避关系冲突：「{tname(pin.team_id)}」不得巡听「{uname(pin.unit_id)}」。")
         if pin.month in index.team[pin.team_id].unavailable_months:
             messages.append(f"固定安排落在不可用月份：「{tname(pin.team_id)}」{pin.month}月不可安排巡听。")
+        if pin.month in index.unit_blocked.get(pin.unit_id, ()):
+            messages.append(
+                f"固定安排落在不可用月份：「{uname(pin.unit_id)}」的联络员{pin.month}月不可安排，不能巡听该单位。"
+            )
     for (team_id, month), count in sorted(index.pins_by_team_month.items()):
         if count > cap:
             messages.append(f"「{tname(team_id)}」{month}月的固定安排（{count}次）超过每月上限（{cap}次）。")
@@ -68,11 +72,15 @@ def explain_infeasibility(instance: PlanningInstance) -> list[str]:
     no_time = [
         u
         for u in open_units
-        if u not in all_conflicting and not any(index.allowed(u, t) and index.team_has_time(t) for t in index.team_ids)
+        if u not in all_conflicting
+        and not any(index.allowed(u, t) and index.pair_has_time(u, t) for t in index.team_ids)
     ]
     if no_time:
         names = _names([uname(u) for u in no_time])
-        messages.append(f"以下单位可安排的工作组全年均无可用月份，无法安排巡听旁听（R-O11）：{names}。")
+        messages.append(
+            "以下单位全年没有可安排的月份（可带队的领导或该单位联络员各月均不可安排），"
+            f"无法安排巡听旁听（R-O11）：{names}。"
+        )
 
     # R-O12: with the Lanzhou rule every link is a visit in every semester.
     forced: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -98,6 +106,11 @@ def explain_infeasibility(instance: PlanningInstance) -> list[str]:
                 messages.append(
                     f"「{tname(team_id)}」{label}各月均不可用，无法巡听挂钩单位（R-O12）："
                     f"{_names([uname(u) for u in units])}。"
+                )
+            elif blocked := [u for u in units if not index.pair_months(u, team_id, sem_key)]:
+                messages.append(
+                    f"「{tname(team_id)}」{label}可用的月份与以下挂钩单位联络员的可安排月份没有交集，"
+                    f"无法每学期巡听（R-O12）：{_names([uname(u) for u in blocked])}。"
                 )
             elif len(units) > free:
                 messages.append(

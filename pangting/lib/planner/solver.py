@@ -189,6 +189,23 @@ class _VisitModel:
         self.index = index
         self.instance = instance
 
+        # A visit to a unit with blocked months (its liaison is away) gets its month chosen here,
+        # `month_of[(unit, team, semester or "")][month]`; every other visit takes any free slot
+        # of its team's month counts. `fixed[(team, month)]` collects those month choices.
+        self.month_of: dict[tuple[str, str, str], dict[int, cp_model.IntVar]] = {}
+        fixed: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        never = model.new_constant(0)
+
+        def month_choices(unit_id: str, team_id: str, sem_keys: list[str], key: str) -> list[cp_model.IntVar]:
+            choices: dict[int, cp_model.IntVar] = {}
+            for sem_key in sem_keys:
+                for month in index.pair_months(unit_id, team_id, sem_key):
+                    if cap - index.pins_by_team_month[(team_id, month)] > 0:
+                        choices[month] = model.new_bool_var("")
+                        fixed[(team_id, month)].append(choices[month])
+            self.month_of[(unit_id, team_id, key)] = choices
+            return list(choices.values())
+
         # R-O12 (Lanzhou): the linked team visits each linked unit every semester.
         self.forced: dict[tuple[str, str], list[str]] = defaultdict(list)
         forced_units: set[str] = set()
@@ -201,6 +218,17 @@ class _VisitModel:
                     if (unit_id, team_id, sem_key) not in index.pinned_triples:
                         self.forced[(team_id, sem_key)].append(unit_id)
         linked_pairs = set(index.linked_pairs()) if opts.lanzhou_rule else set()
+        self.slacks: dict[tuple[str, ...], cp_model.IntVar] = {}
+        for (team_id, sem_key), units in self.forced.items():
+            for unit_id in units:
+                if unit_id in index.unit_blocked:
+                    choices = month_choices(unit_id, team_id, [sem_key], sem_key) or [never]
+                    if elastic:
+                        slack = model.new_bool_var("")
+                        self.slacks[("R-O12", team_id, sem_key, unit_id)] = slack
+                        model.add(cp_model.LinearExpr.sum(choices) + slack == 1)
+                    else:
+                        model.add_exactly_one(choices)
 
         usable = {t for t in index.team_ids if any(free_capacity(instance, t, s) for s in index.semester_keys)}
         self.x: dict[tuple[str, str], cp_model.IntVar] = {}
@@ -211,14 +239,21 @@ class _VisitModel:
             extras = []
             for team_id in candidates[unit_id]:
                 if team_id in usable and (team_id, unit_id) not in linked_pairs:
+                    choices = (
+                        month_choices(unit_id, team_id, index.semester_keys, "")
+                        if unit_id in index.unit_blocked
+                        else None
+                    )
+                    if choices == []:
+                        continue  # no month in which both the team and the unit's liaison can go
                     var = model.new_bool_var("")
+                    if choices:
+                        model.add(cp_model.LinearExpr.sum(choices) == var)
                     self.x[(unit_id, team_id)] = var
                     by_team[team_id].append(var)
                     extras.append(var)
             if extras:
                 model.add_at_most_one(extras)
-
-        self.slacks: dict[tuple[str, ...], cp_model.IntVar] = {}
 
         # R-O11: a unit not observed last year is observed this year (two-year round).
         for unit_id in index.required_units:
@@ -248,8 +283,12 @@ class _VisitModel:
                     self.z[(team_id, month)] = var
                     by_month[month].append(var)
                     zs.append(var)
-                needed = len(self.forced[(team_id, sem_key)])
-                semester_load = cp_model.LinearExpr.sum(zs)
+                    if fixed[(team_id, month)]:
+                        model.add(var >= cp_model.LinearExpr.sum(fixed[(team_id, month)]))
+                # The semester's other forced visits need slots its month-fixed visits leave free.
+                needed = sum(1 for u in self.forced[(team_id, sem_key)] if u not in index.unit_blocked)
+                sem_fixed = [v for m in index.semester[sem_key].months for v in fixed[(team_id, m)]]
+                semester_load = cp_model.LinearExpr.sum(zs) - cp_model.LinearExpr.sum(sem_fixed)
                 if needed and elastic:
                     slack = model.new_int_var(0, needed, "")
                     self.slacks[("R-O12", team_id, sem_key)] = slack
@@ -257,7 +296,7 @@ class _VisitModel:
                 elif needed:
                     model.add(semester_load >= needed)
                 if index.team[team_id].capacity_per_semester is not None:
-                    model.add(semester_load <= free_capacity(instance, team_id, sem_key))
+                    model.add(cp_model.LinearExpr.sum(zs) <= free_capacity(instance, team_id, sem_key))
                 year += zs
             model.add(cp_model.LinearExpr.sum(year) == forced_total + cp_model.LinearExpr.sum(by_team[team_id]))
             self.team_load[team_id] = (
@@ -324,9 +363,15 @@ class _VisitModel:
         """
         index = self.index
         visits = [Visit(p.unit_id, p.team_id, p.semester, p.month, pinned=True) for p in self.instance.pins]
+        taken: dict[tuple[str, int], int] = defaultdict(int)
+        for (unit_id, team_id, _key), choices in sorted(self.month_of.items()):
+            for month, var in choices.items():
+                if solver.boolean_value(var):
+                    visits.append(Visit(unit_id, team_id, index.month_semester[month], month))
+                    taken[(team_id, month)] += 1
         extras: dict[str, list[str]] = defaultdict(list)
         for (unit_id, team_id), var in self.x.items():
-            if solver.boolean_value(var):
+            if solver.boolean_value(var) and unit_id not in index.unit_blocked:
                 extras[team_id].append(unit_id)
         for team_id in index.team_ids:
             queue = sorted(extras[team_id])
@@ -335,9 +380,9 @@ class _VisitModel:
                     month
                     for month in index.available_months[(team_id, sem_key)]
                     if (team_id, month) in self.z
-                    for _ in range(solver.value(self.z[(team_id, month)]))
+                    for _ in range(solver.value(self.z[(team_id, month)]) - taken[(team_id, month)])
                 ]
-                forced = self.forced[(team_id, sem_key)]
+                forced = [u for u in self.forced[(team_id, sem_key)] if u not in index.unit_blocked]
                 visits += [Visit(u, team_id, sem_key, m) for u, m in zip(forced, slots, strict=False)]
                 free_slots = slots[len(forced) :]
                 take, queue = queue[: len(free_slots)], queue[len(free_slots) :]
@@ -392,11 +437,11 @@ def _diagnose_visits(instance: PlanningInstance, candidates: dict[str, list[str]
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return ["工作组的每月或每学期容量与固定安排相互冲突，无法安排巡听（请检查固定安排和容量设置）。"]
     uncovered = sorted(key[1] for key, var in model.slacks.items() if key[0] == "R-O11" and solver.value(var))
-    short = sorted(
-        (key[1], key[2], solver.value(var))
-        for key, var in model.slacks.items()
-        if key[0] == "R-O12" and solver.value(var)
-    )
+    missing: dict[tuple[str, str], int] = defaultdict(int)
+    for key, var in model.slacks.items():
+        if key[0] == "R-O12" and solver.value(var):
+            missing[(key[1], key[2])] += solver.value(var)
+    short = sorted((team_id, sem_key, count) for (team_id, sem_key), count in missing.items())
     messages = []
     if uncovered:
         names = "、".join(index.unit_name[u] for u in uncovered)

@@ -33,6 +33,20 @@ def run(w: Any) -> dict[str, Any]:
     return {"pk": services.create_run(actor=w.supervisor, supervisor_org=w.root, year=2027, time_limit=2).pk}
 
 
+def unavailability(w: Any) -> dict[str, Any]:
+    from pangting.planning import services
+
+    row = services.create_unavailability(
+        actor=w.supervisor, supervisor_org=w.root, person=w.leader_person, year=2027, first_month=5,
+        last_month=6, reason="赴省委党校学习",
+    )  # fmt: skip
+    return {"pk": row.pk}
+
+
+def unavailability_data(w: Any) -> dict[str, Any]:
+    return {"person": str(w.leader_person.pk), "year": "2027", "first_month": "5", "last_month": "6", "reason": "出访"}
+
+
 CASES: list[Case] = [
     Case("planning:draw_list", MANAGERS),
     Case("planning:draw_create", MANAGERS),
@@ -57,4 +71,7 @@ CASES: list[Case] = [
         **POST_REDIRECT,
     ),
     Case("planning:run_resolve", MANAGERS, kwargs=run, **POST_REDIRECT),
+    Case("planning:unavailability_list", MANAGERS),
+    Case("planning:unavailability_create", MANAGERS, data=unavailability_data, **POST_REDIRECT),
+    Case("planning:unavailability_delete", MANAGERS, kwargs=unavailability, **POST_REDIRECT),
 ]

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, models
 from django.urls import reverse
 
 from pangting.accounts.models import Role
@@ -360,3 +360,18 @@ def test_it_redraws_from_the_form_with_a_reason(world):
     new = Draw.objects.exclude(pk=old.pk).get()
     assert response.status_code == 302 and new.redraw_of == old and new.redraw_reason == "原定公开值当日休市"
     assert services.verify_draw(Draw.objects.get(pk=old.pk)).ok
+
+
+def test_a_draw_stores_and_shows_the_digest_of_its_result_and_old_draws_without_one_still_verify(world, client_for):
+    drawn = make_draw(world, drawn=True)
+    assert drawn.result_digest == drawlib.result_digest(drawn.draw_id, drawn.picks)
+    assert services.verify_draw(drawn).ok
+    page = client_for(world.supervisor).get(reverse("planning:draw_detail", args=[drawn.pk])).content.decode()
+    assert drawn.result_digest in page
+    # A draw stored before the digest existed (bypassing the append-only save, as a migration would).
+    old = make_draw(world, drawn=True)
+    old.result_digest = ""
+    models.Model.save(old, update_fields=["result_digest"])
+    old.refresh_from_db()
+    assert old.result_digest == "" and old.to_record().result_digest is None
+    assert services.verify_draw(old).ok
