@@ -1,9 +1,80 @@
-"""Demo data for the assessment app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`)."""
+"""Demo data for the assessment app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
+
+The 2026 scheme with the default formula, and 述学 reports for 2025 and 2026: the school
+leaders at the committee, and the party secretaries of the first units; the 2025 reports
+are rated by the propaganda department.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 
+from pangting.orgs.models import Person, StudyGroupMember
+
+from . import services
+
+TITLES = [
+    "坚持读原著学原文悟原理，推动理论学习往深里走",
+    "学思践悟新思想，以学促干抓落实",
+    "对标对表找差距，把学习成果转化为工作实效",
+    "深学细悟党的创新理论，提升履职尽责能力",
+]
+SUMMARY = (
+    "本年度个人自学篇目{n}篇，参加中心组集体学习{m}次、作交流研讨发言{k}次；"
+    "结合分管工作开展专题调研，形成调研报告；查摆出理论联系实际不够紧密等问题，明确了整改措施。"
+)
+RATINGS = ["excellent", "good", "good", "fair"]
+
+
+@transaction.atomic
 def extend_demo(context: dict[str, Any]) -> None:
-    """Filled in with the assessment app's demo records."""
+    root = context["root"]
+    supervisor = context["users"]["xuanchuan"]
+    try:
+        services.save_scheme(
+            organization=root,
+            year=2026,
+            formula=services.DEFAULT_FORMULA,
+            description=services.DEFAULT_DESCRIPTION,
+            confirm=True,
+            actor=supervisor,
+        )
+    except ValidationError:  # the rule engine in force does not check R-S2: keep to the rule groups
+        services.save_scheme(
+            organization=root,
+            year=2026,
+            formula='clamp(60 + 0.4 * coalesce(obs_score, 80) - 3 * red("*") - 1 * amber("*"), 0, 100)',
+            confirm=True,
+            actor=supervisor,
+        )
+    leaders = list(Person.objects.filter(organization=root, is_school_leader=True).order_by("pk"))
+    filers: list[tuple[Person, Any]] = [(person, root) for person in leaders]
+    secretaries = (
+        StudyGroupMember.objects.filter(
+            role=StudyGroupMember.Role.LEADER, group__organization__in=context["units"][:6], deleted_at__isnull=True
+        )
+        .select_related("person", "group__organization")
+        .order_by("group__organization__path")
+    )
+    filers += [(m.person, m.group.organization) for m in secretaries]
+    today = timezone.localdate()
+    for index, (person, organization) in enumerate(filers):
+        for year, delivered in ((2025, dt.date(2025, 12, 20)), (2026, dt.date(2026, 11, 10))):
+            if delivered > today or (year == 2026 and index % 3 == 2):
+                continue  # a few have not reported yet this year
+            services.record_study_report(
+                actor=supervisor,
+                person=person,
+                organization=organization,
+                year=year,
+                title=TITLES[(index + year) % len(TITLES)],
+                delivered_on=delivered - dt.timedelta(days=index % 7),
+                summary=SUMMARY.format(n=12 + index % 9, m=10 + index % 3, k=3 + index % 2),
+                rating=RATINGS[index % len(RATINGS)] if year == 2025 else None,
+                rating_note="联系思想和工作实际较紧密。" if year == 2025 else "",
+            )

@@ -19,7 +19,7 @@ from .. import rules
 from ..models import BRANCH_KINDS, AgendaItem, Attendance, Reschedule, SessionKind, Speech, StudySession
 from ..parameters import StudyParameters, get_parameters
 from ._common import _copy_back, _fmt, _local_day, _locked, _save
-from .uploads import _check_upload
+from .uploads import check_upload
 
 SESSION_FIELDS = frozenset(
     {
@@ -96,7 +96,7 @@ def _sync_speakers(session: StudySession, items: Sequence[dict[str, Any]], actor
         speech.outline = (item.get("outline") or "").strip()
         speech.written_text = (item.get("written_text") or "").strip()
         if item.get("file"):
-            _check_upload(item["file"], get_parameters())
+            check_upload(item["file"], get_parameters())
             speech.file = item["file"]
         _save(speech, actor)
         kept.add(speech.pk)

@@ -29,7 +29,7 @@ _MAGIC = {
 }
 
 
-def _check_upload(upload: UploadedFile, params: StudyParameters) -> str:
+def check_upload(upload: UploadedFile, params: StudyParameters) -> str:
     """Size, extension and content checked before anything is stored; returns the extension."""
     name = PurePath(upload.name or "").name
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -58,7 +58,7 @@ def add_attachment(session: StudySession, upload: UploadedFile, *, actor: Any, k
     """Archive minutes or materials (R-S14). The upload page says: no classified material."""
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": f"附件类型“{kind}”无效。"})
-    _check_upload(upload, get_parameters())
+    check_upload(upload, get_parameters())
     name = PurePath(upload.name).name
     attachment = Attachment(
         session=session,

@@ -1,0 +1,399 @@
+"""The assessment: saving the year's formula, computing the score sheet, filing 述学 reports (R-O14).
+
+The formula language is `pangting.lib.formula`; this module supplies its vocabulary:
+
+Variables, per unit and year:
+
+* `obs_score`: the average composite score (R-O18) of the unit's filed observation records of
+  the year; **no value** when the unit was not observed with a scored record, so a formula must
+  say what counts then: `coalesce(obs_score, 80)` (the default formula's choice);
+* `observed`: 1 if the unit has a scored record in the year, else 0;
+* `visits`: visits of the year the team actually attended (state observed or later, R-O5);
+* `records`: filed observation records with a composite score;
+* `reports`: 述学 reports filed for the unit in the year.
+
+Functions over the compliance findings of the year (R-O14: findings count in the assessment):
+
+* `red(x)`, `amber(x)`: open findings of that severity;
+* `findings(x)`: all findings of the year, open or resolved (how often the unit fell short);
+
+where `x` is a rule ID registered as a check ("R-S3"), a group ("R-S*", "R-O*", "R-B*") or "*"
+for all. A formula that names a rule the engine does not check is refused when saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from pangting.accounts import policy
+from pangting.compliance.models import Finding
+from pangting.compliance.registry import RULES, ordered_rules
+from pangting.lib.formula import Formula, FormulaError, Signature, compile_formula
+from pangting.observation.models import ObservationRecord, State, Visit
+from pangting.orgs.models import Organization, Person
+from pangting.study.parameters import get_parameters
+from pangting.study.services.uploads import check_upload
+
+from .models import AssessmentScheme, StudyReport
+
+A = policy.Action
+
+DEFAULT_FORMULA = 'clamp(60 + 0.4 * coalesce(obs_score, 80) - 3 * red("*") - 1 * amber("*") - 5 * red("R-S2"), 0, 100)'
+DEFAULT_DESCRIPTION = (
+    "基础分60分；旁听综合评分均分按40%计入（当年未被旁听的单位按80分计）；"
+    "每个未整改的红色问题扣3分、黄色问题扣1分；每月集体学习未落实（R-S2）的红色问题另扣5分；"
+    "得分限定在0至100分之间。"
+)
+
+VARIABLES: dict[str, str] = {
+    "obs_score": "本年度旁听记录综合评分的平均分（R-O18）；未被旁听时无值，须用 coalesce(obs_score, 默认分) 指定",
+    "observed": "本年度是否有评分的旁听记录（是为1，否为0）",
+    "visits": "本年度实际旁听的次数（已旁听及之后的状态）",
+    "records": "本年度已填报且有综合评分的旁听记录份数",
+    "reports": "本年度本单位报送的述学报告份数",
+}
+FUNCTIONS: dict[str, str] = {
+    "red": '未整改的红色问题数，如 red("R-S3")；"R-S*" 表示一类规则，"*" 表示全部',
+    "amber": "未整改的黄色问题数，参数同上",
+    "findings": "本年度发现的问题总数（含已整改），参数同上",
+}
+RULE_FUNCTIONS = tuple(FUNCTIONS)
+SIGNATURES = {name: Signature(1, 1, literal=True) for name in RULE_FUNCTIONS}
+GROUPS = ("S", "O", "B")
+# Visits the team attended (R-O5); earlier states have not happened yet, cancelled never will.
+ATTENDED = [State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED]
+
+
+# -- the formula ------------------------------------------------------------------------------
+
+
+def _rule_problem(reference: Any) -> str | None:
+    """Why `reference` is not something a rule function may count, or None if it is."""
+    if not isinstance(reference, str):
+        return f'规则函数的参数应为带引号的规则编号，如 "R-S3"，而不是 {reference:g}。'
+    if reference == "*" or reference in {f"R-{g}*" for g in GROUPS}:
+        return None
+    if reference not in RULES:
+        return f"公式引用了未登记为检查项的规则“{reference}”。"
+    return None
+
+
+def parse_formula(text: str) -> Formula:
+    """Check a formula as `save_scheme` does: syntax, variables, and every rule it names (R-O14)."""
+    ordered_rules()  # registers the checks, so that RULES is complete
+    try:
+        formula = compile_formula(text, variables=VARIABLES, functions=SIGNATURES)
+    except FormulaError as error:
+        raise ValidationError({"formula": str(error)}) from None
+    problems = [p for p in (_rule_problem(r) for r in formula.literal_arguments(RULE_FUNCTIONS)) if p]
+    if problems:
+        raise ValidationError({"formula": problems})
+    # A trial run for an unobserved unit with no findings: catches a missing coalesce or a
+    # division by a count that may be zero before the sheet meets it.
+    try:
+        formula.evaluate(dict.fromkeys(VARIABLES, 0.0) | {"obs_score": None}, dict.fromkeys(RULE_FUNCTIONS, _zero))
+    except FormulaError as error:
+        raise ValidationError({"formula": f"公式对未被旁听、没有问题的单位无法计算：{error}"}) from None
+    return formula
+
+
+def _zero(reference: str) -> int:
+    return 0
+
+
+def supervising_org(user: Any) -> Organization | None:
+    """The highest organization where `user` manages reports (owns the scheme), or None."""
+    granted = policy.reach(user, A.REPORTS_MANAGE)
+    if granted.is_empty:
+        return None
+    if granted.everything:
+        return Organization.objects.filter(parent__isnull=True).order_by("path").first()
+    return Organization.objects.filter(path__in=sorted(granted.prefixes)).order_by("depth", "path").first()
+
+
+def scheme_for(user: Any, year: int) -> AssessmentScheme | None:
+    """The year's scheme the user reaches (the nearest supervising organization's), or None."""
+    return (
+        AssessmentScheme.objects.for_user(user, A.REPORTS_VIEW)
+        .filter(year=year)
+        .select_related("organization")
+        .order_by("-organization__depth")
+        .first()
+    )
+
+
+@transaction.atomic
+def save_scheme(
+    *,
+    organization: Organization,
+    year: int,
+    formula: str,
+    description: str = "",
+    max_score: Decimal | int = 100,
+    confirm: bool = False,
+    actor: Any,
+) -> AssessmentScheme:
+    """Create or change the year's scheme; the formula is checked first (R-O14).
+
+    A formula that names an unknown rule is refused with a message naming it. Confirming
+    marks the scheme as the one in force; changing a confirmed scheme takes it back to draft
+    unless it is confirmed again (history keeps every version).
+    """
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": f"年度“{year}”无效。"})
+    parse_formula(formula)
+    if Decimal(max_score) <= 0:
+        raise ValidationError({"max_score": "满分应大于0。"})
+    scheme = AssessmentScheme.objects.select_for_update().filter(
+        organization=organization, year=year
+    ).first() or AssessmentScheme(organization=organization, year=year)
+    scheme.formula = formula.strip()
+    scheme.description = description.strip()
+    scheme.max_score = Decimal(max_score)
+    if confirm:
+        scheme.status = AssessmentScheme.Status.CONFIRMED
+        scheme.confirmed_at = timezone.now()
+        scheme.confirmed_by = actor if getattr(actor, "is_authenticated", False) else None
+    else:
+        scheme.status = AssessmentScheme.Status.DRAFT
+    scheme._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    scheme.full_clean(exclude=["organization", "confirmed_by"])
+    scheme.save()
+    return scheme
+
+
+# -- the score sheet --------------------------------------------------------------------------
+
+
+@dataclass
+class SheetRow:
+    """One unit's inputs, score and rank; `error` says why a score could not be computed."""
+
+    unit: Organization
+    obs_score: float | None = None
+    visits: int = 0
+    records: int = 0
+    reports: int = 0
+    red: dict[str, int] = field(default_factory=dict)  # by group S/O/B
+    amber: dict[str, int] = field(default_factory=dict)
+    score: float | None = None
+    rank: int | None = None
+    error: str = ""
+
+    @property
+    def observed(self) -> bool:
+        return self.obs_score is not None
+
+
+@dataclass
+class ScoreSheet:
+    year: int
+    formula: str
+    scheme: AssessmentScheme | None
+    rows: list[SheetRow]
+
+
+class _Counts:
+    """Finding counts of one unit: by (severity or "all", rule ID), for the rule functions."""
+
+    def __init__(self) -> None:
+        self.by_rule: dict[tuple[str, str], int] = defaultdict(int)
+
+    def add(self, kind: str, rule_id: str, n: int) -> None:
+        self.by_rule[(kind, rule_id)] += n
+
+    def count(self, kind: str, reference: str) -> int:
+        if reference == "*":
+            return sum(n for (k, _r), n in self.by_rule.items() if k == kind)
+        if reference.endswith("*"):
+            prefix = reference[:-1]
+            return sum(n for (k, r), n in self.by_rule.items() if k == kind and r.startswith(prefix))
+        return self.by_rule.get((kind, reference), 0)
+
+    def functions(self) -> dict[str, Any]:
+        return {
+            "red": lambda r: self.count("red", r),
+            "amber": lambda r: self.count("amber", r),
+            "findings": lambda r: self.count("all", r),
+        }
+
+
+def _group(rule_id: str) -> str:
+    return rule_id[2:3] if rule_id[2:3] in GROUPS else "S"
+
+
+def compute_sheet(year: int, units: Iterable[Organization], *, scheme: AssessmentScheme | None = None) -> ScoreSheet:
+    """Evaluate the scheme's formula (or the default one) for each unit, and rank them (R-O14).
+
+    Four aggregate queries whatever the number of units: visits, scored records, findings, 述学.
+    """
+    units = list(units)
+    ids = [u.pk for u in units]
+    text = scheme.formula if scheme else DEFAULT_FORMULA
+    rows = {u.pk: SheetRow(u, red=dict.fromkeys(GROUPS, 0), amber=dict.fromkeys(GROUPS, 0)) for u in units}
+    visits = (
+        Visit.objects.filter(year=year, unit_id__in=ids, state__in=ATTENDED).values("unit_id").annotate(n=Count("pk"))
+    )
+    for item in visits:
+        rows[item["unit_id"]].visits = item["n"]
+    records = (
+        ObservationRecord.objects.filter(
+            visit__year=year,
+            visit__unit_id__in=ids,
+            visit__deleted_at__isnull=True,
+            filed_at__isnull=False,
+            composite_score__isnull=False,
+        )
+        .exclude(visit__state=State.CANCELLED)
+        .values("visit__unit_id")
+        .annotate(n=Count("pk"), avg=Avg("composite_score"))
+    )
+    for item in records:
+        row = rows[item["visit__unit_id"]]
+        row.records = item["n"]
+        row.obs_score = round(float(item["avg"]), 1)
+    counts = {pk: _Counts() for pk in ids}
+    findings = (
+        Finding.objects.filter(year=year, unit_id__in=ids)
+        .values("unit_id", "rule_id", "severity")
+        .annotate(total=Count("pk"), open=Count("pk", filter=Q(resolved_at__isnull=True)))
+    )
+    for item in findings:
+        unit_counts, row = counts[item["unit_id"]], rows[item["unit_id"]]
+        unit_counts.add("all", item["rule_id"], item["total"])
+        if item["open"]:
+            unit_counts.add(item["severity"], item["rule_id"], item["open"])
+            getattr(row, item["severity"])[_group(item["rule_id"])] += item["open"]
+    reports = (
+        StudyReport.objects.filter(year=year, organization_id__in=ids).values("organization_id").annotate(n=Count("pk"))
+    )
+    for item in reports:
+        rows[item["organization_id"]].reports = item["n"]
+    try:
+        formula = compile_formula(text, variables=VARIABLES, functions=SIGNATURES)
+    except FormulaError as error:  # a scheme saved before a rule or variable was withdrawn
+        formula = None
+        for row in rows.values():
+            row.error = str(error)
+    if formula is not None:
+        for pk, row in rows.items():
+            values = {
+                "obs_score": row.obs_score,
+                "observed": 1.0 if row.observed else 0.0,
+                "visits": float(row.visits),
+                "records": float(row.records),
+                "reports": float(row.reports),
+            }
+            try:
+                row.score = round(formula.evaluate(values, counts[pk].functions()), 1)
+            except FormulaError as error:
+                row.error = str(error)
+    _rank(rows.values())
+    return ScoreSheet(year, text, scheme, list(rows.values()))
+
+
+def _rank(rows: Iterable[SheetRow]) -> None:
+    """Competition ranking (1, 2, 2, 4) by score, highest first; rows without a score get none."""
+    scored = sorted((r for r in rows if r.score is not None), key=lambda r: -(r.score or 0))
+    for index, row in enumerate(scored):
+        previous = scored[index - 1] if index else None
+        row.rank = previous.rank if previous and previous.score == row.score else index + 1
+
+
+# -- 述学 reports ------------------------------------------------------------------------------
+
+
+def can_record_report(user: Any, organization: Organization) -> bool:
+    """The unit's study secretary (study.change) and the supervisor (reports.manage) file 述学."""
+    return policy.can(user, A.STUDY_CHANGE, organization) or policy.can(user, A.REPORTS_MANAGE, organization)
+
+
+def can_rate_report(user: Any, organization: Organization) -> bool:
+    """The reviewer's rating is the supervisor's (reports.manage on the unit)."""
+    return policy.can(user, A.REPORTS_MANAGE, organization)
+
+
+@transaction.atomic
+def record_study_report(
+    *,
+    actor: Any,
+    person: Person,
+    organization: Organization,
+    year: int,
+    title: str,
+    delivered_on: dt.date,
+    summary: str,
+    upload: UploadedFile | None = None,
+    rating: str | None = None,
+    rating_note: str = "",
+    report: StudyReport | None = None,
+) -> StudyReport:
+    """File a new 述学 report, or change `report`. The rating is given only by a reviewer.
+
+    `rating=None` leaves the rating as it is; "" clears it.
+    """
+    errors: dict[str, str] = {}
+    if not person.organization.path.startswith(organization.path):
+        errors["person"] = f"{person.name}不属于{organization.display_name}，请选择本单位的领导干部。"
+    if delivered_on.year != year:
+        errors["delivered_on"] = f"述学日期应在{year}年内。"
+    if delivered_on > timezone.localdate():
+        errors["delivered_on"] = "述学日期不能晚于今天。"
+    if rating is not None and rating not in ("", *StudyReport.Rating.values):
+        errors["rating"] = f"评议等次“{rating}”无效。"
+    if errors:
+        raise ValidationError(errors)
+    report = report or StudyReport()
+    if upload is not None:
+        check_upload(upload, get_parameters())
+        report.file = upload
+        report.original_name = PurePath(upload.name or "").name[:200]
+    report.person = person
+    report.organization = organization
+    report.year = year
+    report.title = title.strip()
+    report.delivered_on = delivered_on
+    report.summary = summary.strip()
+    if rating is not None and (rating, rating_note.strip()) != (report.rating, report.rating_note):
+        if not can_rate_report(actor, organization):
+            raise ValidationError({"rating": "只有宣传部可以评议述学报告。"})
+        report.rating = rating
+        report.rating_note = rating_note.strip()
+        report.rated_by = actor if rating and getattr(actor, "is_authenticated", False) else None
+        report.rated_at = timezone.now() if rating else None
+    report._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    report.full_clean(exclude=["person", "organization", "rated_by", "file"])
+    report.save()
+    return report
+
+
+@transaction.atomic
+def delete_study_report(report: StudyReport, *, actor: Any) -> None:
+    """Soft delete: the report stays in history and can be restored by an administrator."""
+    report.soft_delete(actor=actor)
+
+
+def report_units(user: Any) -> Sequence[Organization]:
+    """Where `user` may file 述学: units with a center group, and the supervising organization itself."""
+    condition = Q(pk__in=[])
+    for action in (A.STUDY_CHANGE, A.REPORTS_MANAGE):
+        granted = policy.reach(user, action)
+        if not granted.is_empty:
+            condition |= granted.q("pk")
+    return list(
+        Organization.objects.filter(condition)
+        .filter(Q(study_group__isnull=False) | Q(parent__isnull=True))
+        .order_by("path")
+    )

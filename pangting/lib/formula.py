@@ -1,0 +1,373 @@
+"""A small, safe expression language for score formulas (the assessment scheme, R-O14).
+
+An administrator writes a formula such as
+
+    clamp(60 + 0.4 * coalesce(obs_score, 80) - 3 * red("*") - 5 * red("R-S2"), 0, 100)
+
+and the system evaluates it once per unit. The text is parsed with Python's `ast` module and
+checked against a whitelist; nothing is ever passed to `eval` or `exec`. What is allowed:
+
+* numbers (integers and decimals), `+ - * /`, parentheses, unary minus and plus;
+* comparisons (`<  <=  >  >=  ==  !=`), which give 1 when true and 0 when false, so that
+  `5 * (visits < 2)` reads "5 points off when observed fewer than twice";
+* the caller's variables (plain names; a variable may have no value: see `coalesce`);
+* the built-in functions `min`, `max`, `abs`, `round(x[, digits])`, `clamp(x, lo, hi)` and
+  `coalesce(x, default, ...)` (the first argument that has a value);
+* the caller's domain functions (e.g. `red("R-S3")`), whose arguments must be literal strings
+  or numbers, so that the formula can report, before it is ever evaluated, which rules it
+  refers to (`Formula.literal_arguments`).
+
+Everything else (attribute access, subscripts, `**`, lambdas, comprehensions, names that
+start with "_", keyword arguments) is refused with a Chinese message that gives the position
+(the n-th character). The text is limited in length, size and nesting depth, and a result that
+is not a finite number (a division by zero, an overflow) is an error, not a score.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MAX_LENGTH = 1000
+MAX_NODES = 400
+MAX_DEPTH = 40
+
+Value = float | None
+Literal = str | float
+
+
+class FormulaError(ValueError):
+    """The formula cannot be parsed or evaluated; `message` is Chinese, `position` 1-based (or None)."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        self.message = message
+        self.position = position
+        super().__init__(f"第{position}个字符处：{message}" if position else message)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How many arguments a function takes; `literal` functions take only literal strings/numbers."""
+
+    min_args: int
+    max_args: int | None
+    literal: bool = False
+
+    def describe(self) -> str:
+        if self.max_args == self.min_args:
+            return f"{self.min_args}个"
+        if self.max_args is None:
+            return f"至少{self.min_args}个"
+        return f"{self.min_args}至{self.max_args}个"
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call of a domain function found in the formula, with its literal arguments."""
+
+    name: str
+    args: tuple[Literal, ...]
+    position: int
+
+
+BUILTINS: dict[str, Signature] = {
+    "min": Signature(2, None),
+    "max": Signature(2, None),
+    "abs": Signature(1, 1),
+    "round": Signature(1, 2),
+    "clamp": Signature(3, 3),
+    "coalesce": Signature(2, None),
+}
+
+_BINARY: dict[type[ast.operator], tuple[str, Callable[[float, float], float]]] = {
+    ast.Add: ("+", operator.add),
+    ast.Sub: ("-", operator.sub),
+    ast.Mult: ("*", operator.mul),
+    ast.Div: ("/", operator.truediv),
+}
+_COMPARE: dict[type[ast.cmpop], Callable[[float, float], bool]] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+_OPERATOR_NAMES = {
+    ast.Pow: "**",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+}
+# What Chinese input methods type instead of the ASCII characters (one character each, so
+# that positions stay right).
+_FULL_WIDTH = str.maketrans("（），＋－＊／＜＞＝“”‘’\r\n\t", "(),+-*/<>=\"\"''   ")
+
+
+def _position(source: str, node: ast.AST) -> int:
+    """The 1-based character position of `node` (ast counts UTF-8 bytes)."""
+    offset = getattr(node, "col_offset", 0)
+    return len(source.encode("utf-8")[:offset].decode("utf-8", errors="ignore")) + 1
+
+
+def _number(value: float, position: int | None = None) -> float:
+    if not math.isfinite(value):
+        raise FormulaError("计算结果超出数值范围。", position)
+    return value
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed, checked formula: what it refers to, and `evaluate` against values."""
+
+    source: str
+    text: str  # what was parsed: `source` with full-width punctuation made ASCII, stripped
+    lead: int  # characters stripped from the start of `source` (for positions)
+    tree: ast.Expression
+    variables: frozenset[str]
+    calls: tuple[Call, ...]
+    domain: Mapping[str, Signature]
+
+    def literal_arguments(self, names: Iterable[str]) -> list[Literal]:
+        """The literal arguments of the calls of `names`, in order of appearance, without repeats."""
+        wanted = set(names)
+        seen: list[Literal] = []
+        for call in self.calls:
+            if call.name in wanted:
+                seen.extend(a for a in call.args if a not in seen)
+        return seen
+
+    def evaluate(self, values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> float:
+        """The formula's value. `values` gives every variable (None: no value); `functions` the domain ones."""
+        missing = sorted(self.variables - set(values))
+        if missing:
+            raise FormulaError(f"缺少变量的取值：{'、'.join(missing)}。")
+        result = _Evaluator(self, values, functions).visit(self.tree.body)
+        if result is None:
+            raise FormulaError("公式的结果没有取值，请用 coalesce(…, 默认值) 指定默认值。")
+        return result
+
+
+def compile_formula(
+    source: str,
+    *,
+    variables: Collection[str],
+    functions: Mapping[str, Signature] | None = None,
+) -> Formula:
+    """Parse and check `source`. `variables` are the allowed names; `functions` the domain functions."""
+    domain = dict(functions or {})
+    clash = set(domain) & (set(BUILTINS) | set(variables))
+    if clash:
+        raise ValueError(f"domain functions shadow built-ins or variables: {sorted(clash)}")
+    text = (source or "").translate(_FULL_WIDTH)
+    if not text.strip():
+        raise FormulaError("公式不能为空。")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"公式过长（{len(text)}个字符），不能超过{MAX_LENGTH}个字符。")
+    if text.count("(") > MAX_DEPTH * 2:
+        raise FormulaError("公式中的括号过多。")
+    # Positions are counted in the stripped text; `lead` shifts them back to the user's text.
+    lead = len(text) - len(text.lstrip())
+    stripped = text.strip()
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except SyntaxError as error:
+        raise FormulaError("语法错误，请检查括号、逗号、引号和运算符。", (error.offset or 1) + lead) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise FormulaError("公式过于复杂，无法解析。") from None
+    checker = _Checker(stripped, frozenset(variables), domain, lead)
+    checker.check(tree.body, depth=0)
+    return Formula(source, stripped, lead, tree, frozenset(checker.used), tuple(checker.calls), domain)
+
+
+class _Checker:
+    """Walk the tree once: refuse anything outside the whitelist, collect variables and calls."""
+
+    def __init__(self, source: str, variables: frozenset[str], domain: Mapping[str, Signature], lead: int) -> None:
+        self.source = source
+        self.variables = variables
+        self.domain = domain
+        self.lead = lead
+        self.used: set[str] = set()
+        self.calls: list[Call] = []
+        self.nodes = 0
+
+    def fail(self, message: str, node: ast.AST) -> FormulaError:
+        return FormulaError(message, _position(self.source, node) + self.lead)
+
+    def check(self, node: ast.AST, depth: int) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail("公式过于复杂，请拆分或简化。", node)
+        if depth > MAX_DEPTH:
+            raise self.fail("公式嵌套层次过深。", node)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+                kind = "文字" if isinstance(node.value, str) else "取值"
+                raise self.fail(f"此处不能使用{kind}“{node.value!r}”；文字只能作为规则函数的参数。", node)
+            if not math.isfinite(float(node.value)):
+                raise self.fail("数值超出范围。", node)
+        elif isinstance(node, ast.Name):
+            self._check_name(node)
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                symbol = _OPERATOR_NAMES.get(type(node.op), type(node.op).__name__)
+                raise self.fail(f"不支持运算符“{symbol}”，只能使用 + - * /。", node)
+            # A long sum (a + b + c ...) is a left-leaning chain, not nesting: only brackets nest.
+            self.check(node.left, depth if isinstance(node.left, ast.BinOp) else depth + 1)
+            self.check(node.right, depth + 1)
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.USub | ast.UAdd):
+                raise self.fail("不支持此一元运算符，只能使用负号。", node)
+            self.check(node.operand, depth + 1)
+        elif isinstance(node, ast.Compare):
+            for op in node.ops:
+                if type(op) not in _COMPARE:
+                    raise self.fail("不支持此比较运算，只能使用 < <= > >= == !=。", node)
+            self.check(node.left, depth + 1)
+            for comparator in node.comparators:
+                self.check(comparator, depth + 1)
+        elif isinstance(node, ast.Call):
+            self._check_call(node, depth)
+        elif isinstance(node, ast.Attribute):
+            raise self.fail("不允许访问属性（“.”）。", node)
+        elif isinstance(node, ast.Lambda):
+            raise self.fail("不允许使用 lambda。", node)
+        else:
+            raise self.fail("公式中包含不支持的写法，只能使用数值、变量、四则运算、比较和函数。", node)
+
+    def _check_name(self, node: ast.Name) -> None:
+        if node.id.startswith("_"):
+            raise self.fail(f"名称“{node.id}”不允许使用。", node)
+        if node.id in BUILTINS or node.id in self.domain:
+            raise self.fail(f"“{node.id}”是函数，应写成 {node.id}(…)。", node)
+        if node.id not in self.variables:
+            allowed = "、".join(sorted(self.variables)) or "无"
+            raise self.fail(f"未知变量“{node.id}”。可用变量：{allowed}。", node)
+        self.used.add(node.id)
+
+    def _check_call(self, node: ast.Call, depth: int) -> None:
+        if not isinstance(node.func, ast.Name):
+            raise self.fail("只能调用列出的函数。", node)
+        name = node.func.id
+        signature = BUILTINS.get(name) or self.domain.get(name)
+        if signature is None or name.startswith("_"):
+            allowed = "、".join([*BUILTINS, *sorted(self.domain)])
+            raise self.fail(f"未知函数“{name}”。可用函数：{allowed}。", node)
+        if node.keywords:
+            raise self.fail(f"函数“{name}”不接受带名称的参数。", node)
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.fail("不支持“*”展开参数。", arg)
+        count = len(node.args)
+        if count < signature.min_args or (signature.max_args is not None and count > signature.max_args):
+            raise self.fail(f"函数“{name}”需要{signature.describe()}参数，这里给了{count}个。", node)
+        if not signature.literal:
+            for arg in node.args:
+                self.check(arg, depth + 1)
+            if name == "round" and count == 2:
+                digits = node.args[1]
+                if not (isinstance(digits, ast.Constant) and type(digits.value) is int and 0 <= digits.value <= 6):
+                    raise self.fail("round 的第二个参数应为0至6的整数（保留小数位数）。", digits)
+            return
+        literals: list[Literal] = []
+        for arg in node.args:
+            if not isinstance(arg, ast.Constant) or isinstance(arg.value, bool):
+                raise self.fail(f'函数“{name}”的参数只能是带引号的文字或数字，如 {name}("R-S3")。', arg)
+            if isinstance(arg.value, str):
+                literals.append(arg.value)
+            elif isinstance(arg.value, int | float) and math.isfinite(float(arg.value)):
+                literals.append(float(arg.value))
+            else:
+                raise self.fail(f"函数“{name}”的参数只能是带引号的文字或数字。", arg)
+        self.nodes += len(node.args)
+        self.calls.append(Call(name, tuple(literals), _position(self.source, node) + self.lead))
+
+
+class _Evaluator:
+    """Evaluate a checked tree. None (no value) propagates only through `coalesce`."""
+
+    def __init__(
+        self, formula: Formula, values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]
+    ) -> None:
+        self.formula = formula
+        self.values = values
+        self.functions = functions
+
+    def pos(self, node: ast.AST) -> int:
+        return _position(self.formula.text, node) + self.formula.lead
+
+    def visit(self, node: ast.AST) -> Value:
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            value = self.values[node.id]
+            return None if value is None else float(value)
+        if isinstance(node, ast.BinOp):
+            left, right = self.number(node.left), self.number(node.right)
+            symbol, apply = _BINARY[type(node.op)]
+            if symbol == "/" and right == 0:
+                raise FormulaError("除数为零。", self.pos(node))
+            return _number(apply(left, right), self.pos(node))
+        if isinstance(node, ast.UnaryOp):
+            operand = self.number(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Compare):
+            left = self.number(node.left)
+            for op, comparator in zip(node.ops, node.comparators, strict=True):
+                right = self.number(comparator)
+                if not _COMPARE[type(op)](left, right):
+                    return 0.0
+                left = right
+            return 1.0
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise FormulaError("公式中包含不支持的写法。", self.pos(node))  # unreachable after checking
+
+    def number(self, node: ast.AST) -> float:
+        value = self.visit(node)
+        if value is None:
+            if isinstance(node, ast.Name):
+                message = f"变量“{node.id}”没有取值，请用 coalesce({node.id}, 默认值) 指定默认值。"
+            else:
+                message = "表达式没有取值，请用 coalesce(…, 默认值) 指定默认值。"
+            raise FormulaError(message, self.pos(node))
+        return value
+
+    def call(self, node: ast.Call) -> Value:
+        name = node.func.id  # type: ignore[attr-defined]
+        if name == "coalesce":
+            for arg in node.args:
+                value = self.visit(arg)
+                if value is not None:
+                    return value
+            return None
+        if name in BUILTINS:
+            args = [self.number(arg) for arg in node.args]
+            if name == "min":
+                return min(args)
+            if name == "max":
+                return max(args)
+            if name == "abs":
+                return abs(args[0])
+            if name == "round":
+                return float(round(args[0], int(args[1]) if len(args) > 1 else 0))
+            low, high = args[1], args[2]
+            if low > high:
+                raise FormulaError("clamp 的下限大于上限。", self.pos(node))
+            return min(max(args[0], low), high)
+        function = self.functions.get(name)
+        if function is None:
+            raise FormulaError(f"函数“{name}”没有提供计算方法。", self.pos(node))
+        literals = [a.value for a in node.args]  # type: ignore[attr-defined]
+        result = function(*literals)
+        return None if result is None else _number(float(result), self.pos(node))
