@@ -1,1 +1,123 @@
-"""Reports keep no records of their own except bulletins and summaries (see the documents part)."""
+"""Reports keep no records of their own except bulletins (通报) and annual summaries (年度总结).
+
+A `ReportDocument` is one bulletin or summary of a supervising organization for a year (a
+bulletin may cover one semester). Its text lives in `ReportVersion` rows: the figures the
+draft was computed from and the sections the supervisor edits, both as JSON, so that any
+version can be regenerated as the same Word file. Versions are append-only once issued:
+editing a draft changes the draft version, editing an issued document starts a new version
+and leaves the issued one as it was (R-O15).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from pangting.core.models import RecordModel
+from pangting.orgs.models import Organization
+
+VIEW = "reports.view"
+
+
+class DocumentKind(models.TextChoices):
+    """R-O15: the bulletin on each unit's study and the year's written report to the party committee."""
+
+    BULLETIN = "bulletin", _("通报")
+    SUMMARY = "summary", _("年度总结")
+
+
+class ReportDocument(RecordModel):
+    """A bulletin or annual summary: numbered without gaps when first issued (see services)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        ISSUED = "issued", _("已印发")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="report_documents", verbose_name=_("督导组织")
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=DocumentKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    # A bulletin may cover one semester (1 spring, 2 autumn); empty means the whole year.
+    semester = models.PositiveSmallIntegerField(_("学期"), null=True, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    seq = models.PositiveIntegerField(_("发文序号"), null=True, blank=True)
+    number = models.CharField(_("发文字号"), max_length=40, blank=True)
+    issued_at = models.DateTimeField(_("首次印发时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-year", "kind", "-created_at"]
+        verbose_name = _("通报与年度总结")
+        verbose_name_plural = _("通报与年度总结")
+        indexes = [
+            # The list page: one supervisor's documents of a year.
+            models.Index(fields=["organization", "year"], name="reportdoc_org_year"),
+        ]
+        constraints = [
+            # A number is never given twice in one series (numbering without gaps, R-O15).
+            models.UniqueConstraint(
+                fields=["organization", "kind", "number"], condition=~Q(number=""), name="reportdoc_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def period_label(self) -> str:
+        if self.semester == 1:
+            return f"{self.year}年春季学期"
+        if self.semester == 2:
+            return f"{self.year}年秋季学期"
+        return f"{self.year}年度"
+
+
+class ReportVersion(RecordModel):
+    """One version of a document's text: the figures and the sections, who wrote it and when.
+
+    The latest version is editable while `issued_at` is empty; an issued version never changes.
+    """
+
+    document = models.ForeignKey(ReportDocument, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    figures = models.JSONField(_("统计数据"), default=dict)
+    figures_computed_at = models.DateTimeField(_("数据计算时间"))
+    sections = models.JSONField(_("正文各部分"), default=dict)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("印发时间"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    policy_org_field: ClassVar[str] = "document__organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["document", "number"]
+        verbose_name = _("版本")
+        verbose_name_plural = _("版本")
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="reportversion_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.document} 第{self.number}版"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.issued_at is not None
+
+    def section_text(self, key: str) -> str:
+        value: Any = self.sections.get(key, "")
+        return value if isinstance(value, str) else ""

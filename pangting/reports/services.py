@@ -1,0 +1,191 @@
+"""Writes of bulletins and annual summaries (R-O15): draft, edit, recompute, issue.
+
+The versioning rules live here:
+
+- a new document starts as version 1, with the figures computed now and the drafted text;
+- editing or recomputing changes the latest version while it has not been issued;
+- once a version is issued it never changes: editing the document starts a new version
+  (a copy of the issued one) that is edited and issued in turn;
+- the first issue gives the document its number, the next in the supervising
+  organization's series for that kind and year, without gaps (a locked counter row);
+  later versions keep the number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pangting.accounts import policy
+from pangting.observation.services import next_number
+from pangting.orgs.models import Organization
+
+from . import documents
+from .figures import compute_figures
+from .models import DocumentKind, ReportDocument, ReportVersion
+
+A = policy.Action
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+SECTION_MAX_CHARS = 20000
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _save(obj: Any, actor: Any, **kwargs: Any) -> None:
+    obj._history_user = _user(actor)
+    obj.save(**kwargs)
+
+
+def _require_manage(actor: Any, organization: Organization) -> None:
+    if actor is not None and not policy.can(actor, A.REPORTS_MANAGE, organization):
+        raise ValidationError("您无权管理该组织的通报和年度总结。")
+
+
+def _check_period(kind: str, year: int, semester: int | None) -> None:
+    if kind not in DocumentKind.values:
+        raise ValidationError("文稿类型应为通报或年度总结。")
+    if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError(f"年度应在{MIN_YEAR}年至{MAX_YEAR}年之间。")
+    if semester not in (None, 1, 2):
+        raise ValidationError("学期应为春季学期或秋季学期。")
+    if kind == DocumentKind.SUMMARY and semester:
+        raise ValidationError("年度总结按全年统计，不分学期。")
+
+
+@transaction.atomic
+def create_document(
+    *, actor: Any, organization: Organization, kind: str, year: int, semester: int | None = None
+) -> ReportDocument:
+    """Draft a bulletin or summary: figures computed now, every section drafted from them."""
+    _require_manage(actor, organization)
+    _check_period(kind, year, semester)
+    document = ReportDocument(
+        organization=organization,
+        kind=kind,
+        year=year,
+        semester=semester,
+        title=documents.default_title(kind, year, semester),
+        created_by=_user(actor),
+    )
+    _save(document, actor)
+    figures = compute_figures(organization, year, semester)
+    version = ReportVersion(
+        document=document,
+        number=1,
+        figures=figures,
+        figures_computed_at=timezone.now(),
+        sections=documents.draft_sections(kind, figures),
+        author=_user(actor),
+    )
+    _save(version, actor)
+    return document
+
+
+def latest_version(document: ReportDocument) -> ReportVersion:
+    return document.versions.order_by("-number").first()  # type: ignore[return-value]
+
+
+def _editable_version(document: ReportDocument, actor: Any) -> ReportVersion:
+    """The latest version if it is still a draft; after an issue, a new version copied from it."""
+    latest = ReportVersion.objects.select_for_update().filter(document=document).order_by("-number").first()
+    if latest is None:
+        raise ValidationError("该文稿没有任何版本。")
+    if not latest.is_issued:
+        return latest
+    version = ReportVersion(
+        document=document,
+        number=latest.number + 1,
+        figures=latest.figures,
+        figures_computed_at=latest.figures_computed_at,
+        sections=dict(latest.sections),
+        author=_user(actor),
+    )
+    _save(version, actor)
+    return version
+
+
+def _clean_sections(document: ReportDocument, sections: dict[str, str]) -> dict[str, str]:
+    keys = documents.section_keys(document.kind)
+    unknown = set(sections) - set(keys)
+    if unknown:
+        raise ValidationError(f"未知的正文部分：{'、'.join(sorted(unknown))}。")
+    cleaned = {}
+    errors: dict[str, list[str]] = {}
+    for key in keys:
+        text = str(sections.get(key, "")).replace("\r\n", "\n").strip()
+        if len(text) > SECTION_MAX_CHARS:
+            errors[key] = [f"每部分不超过{SECTION_MAX_CHARS}字。"]
+        cleaned[key] = text
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def save_sections(
+    document: ReportDocument, *, actor: Any, sections: dict[str, str], title: str | None = None
+) -> ReportVersion:
+    """Edit the text: the draft version changes; an issued document gets a new version (R-O15)."""
+    document = ReportDocument.objects.select_for_update().get(pk=document.pk)
+    _require_manage(actor, document.organization)
+    cleaned = _clean_sections(document, sections)
+    if title is not None:
+        title = title.strip()
+        if not title:
+            raise ValidationError({"title": ["标题不能为空。"]})
+        if title != document.title:
+            if document.status == ReportDocument.Status.ISSUED:
+                raise ValidationError({"title": ["已印发的文稿不能修改标题。"]})
+            document.title = title
+            _save(document, actor)
+    version = _editable_version(document, actor)
+    version.sections = cleaned
+    version.author = _user(actor)
+    _save(version, actor)
+    return version
+
+
+@transaction.atomic
+def recompute_figures(document: ReportDocument, *, actor: Any, redraft: bool = False) -> ReportVersion:
+    """Compute the figures again into the editable version; `redraft` also rewrites the text from them."""
+    document = ReportDocument.objects.select_for_update().get(pk=document.pk)
+    _require_manage(actor, document.organization)
+    version = _editable_version(document, actor)
+    version.figures = compute_figures(document.organization, document.year, document.semester)
+    version.figures_computed_at = timezone.now()
+    if redraft:
+        version.sections = documents.draft_sections(document.kind, version.figures)
+    version.author = _user(actor)
+    _save(version, actor)
+    return version
+
+
+@transaction.atomic
+def issue_document(document: ReportDocument, *, actor: Any) -> ReportVersion:
+    """Issue the latest version; the first issue numbers the document (X宣通〔2026〕N号, no gaps)."""
+    document = ReportDocument.objects.select_for_update().get(pk=document.pk)
+    _require_manage(actor, document.organization)
+    version = ReportVersion.objects.select_for_update().filter(document=document).order_by("-number").first()
+    if version is None or version.is_issued:
+        raise ValidationError("当前版本已经印发；如需修改，请先编辑形成新版本。")
+    empty = [label for key, label in documents.SECTIONS[document.kind] if not version.section_text(key).strip()]
+    if empty:
+        raise ValidationError(f"以下部分尚未填写，不能印发：{'、'.join(empty)}。")
+    now = timezone.now()
+    if not document.number:
+        year = timezone.localdate(now).year
+        document.seq = next_number(document.organization, year, f"report_{document.kind}")
+        document.number = documents.document_number(document.organization, document.kind, year, document.seq)
+        document.issued_at = now
+    document.status = ReportDocument.Status.ISSUED
+    _save(document, actor)
+    version.issued_at = now
+    version.issued_by = _user(actor)
+    _save(version, actor)
+    return version

@@ -1,0 +1,232 @@
+"""Bulletins (通报) and annual summaries (年度总结), R-O15.
+
+reports.view reads (the supervisor and the leadership viewer of the subtree); reports.manage
+drafts, edits, recomputes and issues (the supervisor). Documents belong to the supervising
+organization, so the policy decides by that organization; missing and forbidden answer 404.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Max, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pangting.accounts import policy
+from pangting.core.views import add_form_errors, attachment, flash_errors, parse_id, parse_year
+from pangting.orgs.models import Organization
+
+from . import documents, services
+from .forms import DocumentCreateForm, SectionsForm
+from .models import ReportDocument, ReportVersion
+
+A = policy.Action
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def supervising_organizations(user: Any) -> QuerySet[Organization]:
+    """The organizations at the top of the user's reports.manage reach: where documents are drafted."""
+    granted = policy.reach(user, A.REPORTS_MANAGE)
+    if granted.is_empty:
+        return Organization.objects.none()
+    if granted.everything:
+        return Organization.objects.filter(parent__isnull=True)
+    return Organization.objects.filter(Q(path__in=sorted(granted.prefixes)) | Q(pk__in=sorted(granted.org_ids)))
+
+
+def _document(user: Any, pk: int, *, manage: bool = False) -> ReportDocument:
+    document = policy.get_for_user(ReportDocument.objects.select_related("organization"), user, pk)
+    if manage:
+        policy.require(user, A.REPORTS_MANAGE, document.organization)
+    return document
+
+
+def _versions(document: ReportDocument) -> list[ReportVersion]:
+    return list(document.versions.select_related("author", "issued_by").order_by("number"))
+
+
+@login_required
+def document_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    policy.require(user, A.REPORTS_VIEW)
+    year = parse_year(request.GET.get("year")) or timezone.localdate().year
+    scoped = ReportDocument.objects.for_user(user)
+    items = list(
+        scoped.filter(year=year)
+        .select_related("organization")
+        .annotate(version_count=Max("versions__number"))
+        .order_by("kind", "-created_at")
+    )
+    years = sorted({year, *scoped.values_list("year", flat=True).distinct()}, reverse=True)
+    return render(
+        request,
+        "reports/document_list.html",
+        {"documents": items, "year": year, "years": years, "can_manage": policy.can(user, A.REPORTS_MANAGE)},
+    )
+
+
+@login_required
+def document_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    policy.require(user, A.REPORTS_MANAGE)
+    organizations = supervising_organizations(user).order_by("path")
+    form = DocumentCreateForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = services.create_document(
+                actor=user,
+                organization=data["organization"],
+                kind=data["kind"],
+                year=data["year"],
+                semester=data["semester"],
+            )
+        except ValidationError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, "文稿已起草，数据已按当前记录计算，请修改各部分文字后印发。")
+            return redirect("reports:document_detail", pk=document.pk)
+    return render(request, "reports/document_form.html", {"form": form})
+
+
+@login_required
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    document = _document(user, pk)
+    versions = _versions(document)
+    latest = versions[-1]
+    figures = latest.figures
+    sections = [(label, latest.section_text(key)) for key, label in documents.SECTIONS[document.kind]]
+    return render(
+        request,
+        "reports/document_detail.html",
+        {
+            "document": document,
+            "versions": versions,
+            "latest": latest,
+            "sections": sections,
+            "figures": figures,
+            "modes": documents.modes_in_order(figures),
+            "problem_points": [p for p in figures.get("problems_by_point", []) if p["count"]],
+            "can_manage": policy.can(user, A.REPORTS_MANAGE, document.organization),
+        },
+    )
+
+
+@login_required
+def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    document = _document(user, pk, manage=True)
+    latest = services.latest_version(document)
+    initial = {key: latest.section_text(key) for key in documents.section_keys(document.kind)}
+    initial["title"] = document.title
+    form = SectionsForm(request.POST or None, document=document, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        title = None if form.fields["title"].disabled else form.cleaned_data["title"]
+        try:
+            version = services.save_sections(document, actor=user, sections=form.sections(), title=title)
+        except ValidationError as error:
+            add_form_errors(form, error)
+        else:
+            if version.number != latest.number:
+                messages.success(request, f"已印发的文稿保持不变，修改已保存为第{version.number}版。")
+            else:
+                messages.success(request, "已保存。")
+            return redirect("reports:document_detail", pk=document.pk)
+    return render(
+        request,
+        "reports/document_edit.html",
+        {"document": document, "form": form, "latest": latest, "starts_new_version": latest.is_issued},
+    )
+
+
+@login_required
+@require_POST
+def document_recompute(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    document = _document(user, pk, manage=True)
+    try:
+        version = services.recompute_figures(document, actor=user, redraft=request.POST.get("redraft") == "1")
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"数据已重新计算（第{version.number}版）。")
+    return redirect("reports:document_detail", pk=document.pk)
+
+
+@login_required
+@require_POST
+def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    document = _document(user, pk, manage=True)
+    try:
+        version = services.issue_document(document, actor=user)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        document.refresh_from_db()
+        messages.success(request, f"第{version.number}版已印发，文号{document.number}。")
+    return redirect("reports:document_detail", pk=document.pk)
+
+
+@login_required
+def document_docx(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    user = request.user
+    document = _document(user, pk)
+    version = document.versions.filter(number=number).first()
+    if version is None:
+        raise Http404
+    return attachment(documents.render_version(document, version), documents.filename(document, version), DOCX)
+
+
+def _diff(old: str, new: str) -> list[tuple[str, str]]:
+    """(kind, line) per paragraph: "same", "removed" or "added" (difflib over paragraphs)."""
+    lines = []
+    for line in difflib.ndiff(old.splitlines(), new.splitlines()):
+        tag, text = line[:2], line[2:]
+        if tag == "  ":
+            lines.append(("same", text))
+        elif tag == "- ":
+            lines.append(("removed", text))
+        elif tag == "+ ":
+            lines.append(("added", text))
+    return lines
+
+
+@login_required
+def document_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The version history with who/when, and the difference of the sections between two versions."""
+    user = request.user
+    document = _document(user, pk)
+    versions = _versions(document)
+    by_number = {v.number: v for v in versions}
+    newest = versions[-1].number
+    b = parse_id(request.GET.get("b")) or newest
+    a = parse_id(request.GET.get("a")) or max(1, b - 1)
+    if a not in by_number or b not in by_number:
+        messages.error(request, "所选版本不存在，已显示最近两个版本的比较。")
+        b, a = newest, max(1, newest - 1)
+    old, new = by_number[a], by_number[b]
+    diffs = []
+    for key, label in documents.SECTIONS[document.kind]:
+        lines = _diff(old.section_text(key), new.section_text(key))
+        diffs.append({"label": label, "lines": lines, "changed": any(kind != "same" for kind, _ in lines)})
+    return render(
+        request,
+        "reports/document_versions.html",
+        {
+            "document": document,
+            "versions": versions,
+            "a": old,
+            "b": new,
+            "diffs": diffs,
+            "figures_changed": old.figures != new.figures,
+        },
+    )
