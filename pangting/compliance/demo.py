@@ -1,9 +1,17 @@
-"""Demo data for the compliance app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`)."""
+"""Demo data for the compliance app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
+
+Runs every check for 2025 and 2026 at the end of seeding, so the demo opens with findings:
+the imperfections the study and observation demos planted (listed in `context["planted"]`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .models import ComplianceRun
+from .services import run_checks
+
 
 def extend_demo(context: dict[str, Any]) -> None:
-    """Filled in with the compliance app's demo records."""
+    for year in (2025, 2026):
+        run_checks(year, trigger=ComplianceRun.Trigger.SCHEDULE)

@@ -67,6 +67,9 @@ class CheckContext:
     units: Sequence[Any]
     today: dt.date
     params: Mapping[str, Any]
+    # Shared by the checks of one run, so that records several rules read (the year's
+    # sessions with their facts) are loaded once: see `checks._common.cached`.
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def unit_ids(self) -> list[int]:

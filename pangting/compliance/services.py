@@ -11,13 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from pangting.orgs.models import Organization
 
 from .models import ComplianceRun, Finding, RuleParameter
-from .registry import CheckContext, FindingData, Rule, ordered_rules
+from .registry import RULES, CheckContext, FindingData, Param, Rule, ordered_rules
 
 GREEN = "green"
 
@@ -37,17 +39,56 @@ def parameters(rule: Rule) -> dict[str, Any]:
     return values
 
 
+def all_parameters() -> dict[str, dict[str, Any]]:
+    """Every rule's parameters in one query (defaults overridden by `RuleParameter` rows)."""
+    overrides: dict[str, dict[str, Any]] = defaultdict(dict)
+    for rule_id, name, value in RuleParameter.objects.values_list("rule_id", "name", "value"):
+        overrides[rule_id][name] = value
+    return {rule.id: {**rule.defaults(), **overrides[rule.id]} for rule in ordered_rules()}
+
+
+def has_records(year: int, units: Sequence[Organization]) -> bool:
+    """Whether the system holds any study or observation record of `year` for these units.
+
+    A year the system was not used for (or not yet) is not checked: its "missing" plans and
+    sessions would only say that nothing was entered, so it yields no findings at all.
+    """
+    from pangting.observation.models import Visit
+    from pangting.study.models import StudyPlan, StudySession
+
+    under = Q(pk__in=[])
+    for unit in units:
+        under |= Q(organization__path__startswith=unit.path)
+    return (
+        StudyPlan.objects.filter(under, year=year).exists()
+        or StudySession.objects.filter(under, starts_at__year=year).exists()
+        or Visit.objects.filter(year=year, unit_id__in=[u.pk for u in units]).exists()
+    )
+
+
 def compute(
-    year: int, *, unit: Organization | None = None, rules: Sequence[str] | None = None
+    year: int,
+    *,
+    unit: Organization | None = None,
+    rules: Sequence[str] | None = None,
+    units: Sequence[Organization] | None = None,
 ) -> list[tuple[Rule, FindingData]]:
-    """Every finding for `year` (optionally one unit's subtree, some rules), without saving anything."""
-    units = units_in_scope(unit)
+    """Every finding for `year` (optionally one unit's subtree, some units, some rules), without saving.
+
+    The checks of one call share a cache (the year's sessions are loaded once) and each
+    queries in bulk, so the number of queries does not grow with the data.
+    """
+    scope = list(units) if units is not None else units_in_scope(unit)
     today = timezone.localdate()
+    values = all_parameters()
+    cache: dict[str, Any] = {}
     results: list[tuple[Rule, FindingData]] = []
+    if not scope or not has_records(year, scope):
+        return results
     for rule in ordered_rules():
         if rules and rule.id not in rules:
             continue
-        ctx = CheckContext(year=year, units=units, today=today, params=parameters(rule))
+        ctx = CheckContext(year=year, units=scope, today=today, params=values[rule.id], cache=cache)
         results.extend((rule, f) for f in rule.check(ctx))
     return results
 
@@ -60,12 +101,20 @@ def run_checks(
     rules: Sequence[str] | None = None,
     trigger: str = ComplianceRun.Trigger.MANUAL,
     actor: Any = None,
+    units: Sequence[Organization] | None = None,
 ) -> ComplianceRun:
-    """Compute the findings and reconcile the table: insert new, refresh seen, resolve gone ones."""
+    """Compute the findings and reconcile the table: insert new, refresh seen, resolve gone ones.
+
+    `units` limits the run to those units (the incremental run of `changed_units`); only their
+    findings are reconciled.
+    """
     run = ComplianceRun.objects.create(year=year, unit=unit, rules=list(rules or []), trigger=trigger, actor=actor)
-    found = compute(year, unit=unit, rules=rules)
+    scope = list(units) if units is not None else None
+    found = compute(year, unit=unit, rules=rules, units=scope)
     existing_qs = Finding.objects.filter(year=year)
-    if unit is not None:
+    if scope is not None:
+        existing_qs = existing_qs.filter(unit_id__in=[u.pk for u in scope])
+    elif unit is not None:
         existing_qs = existing_qs.filter(unit__path__startswith=unit.path)
     if rules:
         existing_qs = existing_qs.filter(rule_id__in=list(rules))
@@ -100,6 +149,8 @@ def run_checks(
     Finding.objects.bulk_update(gone, ["resolved_at"], batch_size=500)
     run.finished_at = timezone.now()
     run.counts = {"new": len(new), "still": len(refreshed), "resolved": len(gone)}
+    if scope is not None:
+        run.counts["units"] = [u.pk for u in scope]
     run.save(update_fields=["finished_at", "counts"])
     return run
 
@@ -126,3 +177,182 @@ def rule_status(findings: Iterable[Finding]) -> dict[int, dict[str, str]]:
         if current != Finding.Severity.RED:
             status[finding.unit_id][finding.rule_id] = finding.severity
     return status
+
+
+# --- parameters (compliance.configure) ---------------------------------------------------
+
+
+def parse_parameter(param: Param, raw: Any) -> Any:
+    """The typed value of `raw` for `param`, or a ValidationError in Chinese (by the param's kind)."""
+    text = str(raw).strip()
+    try:
+        if param.kind == "bool":
+            if text.lower() in ("1", "true", "yes", "on", "是"):
+                return True
+            if text.lower() in ("0", "false", "no", "off", "否"):
+                return False
+            raise ValueError
+        if param.kind == "day_unit":
+            if text not in ("calendar", "working"):
+                raise ValueError
+            return text
+        if param.kind == "text":
+            if not text:
+                raise ValueError
+            return text[:200]
+        if param.kind == "percent":
+            value = float(text.rstrip("%"))
+            if not 0 < value <= 100:
+                raise ValueError
+            return int(value) if value == int(value) else value
+        value = int(text)
+        if value < 0 or (param.kind == "int" and param.name.endswith("_year") and not 2000 <= value <= 2100):
+            raise ValueError
+        return value
+    except (TypeError, ValueError):
+        hint = {
+            "percent": "应为0到100之间的百分数",
+            "days": "应为不小于0的整数天数",
+            "int": "应为不小于0的整数",
+            "bool": "应为“是”或“否”",
+            "day_unit": "应为 calendar（自然日）或 working（工作日）",
+            "text": "不能为空",
+        }[param.kind]
+        raise ValidationError(f"参数“{param.label}”的取值“{raw}”无效：{hint}。") from None
+
+
+def find_param(rule_id: str, name: str) -> tuple[Rule, Param]:
+    ordered_rules()
+    rule = RULES.get(rule_id)
+    param = next((p for p in rule.params if p.name == name), None) if rule else None
+    if rule is None or param is None:
+        raise ValidationError(f"未知的规则参数：{rule_id} {name}。")
+    return rule, param
+
+
+@transaction.atomic
+def set_rule_parameter(rule_id: str, name: str, value: Any, *, actor: Any, note: str = "") -> RuleParameter | None:
+    """Override one rule parameter (validated by its kind); the default value removes the override.
+
+    The row keeps its history (who changed which threshold when); findings change at the next run.
+    """
+    _rule, param = find_param(rule_id, name)
+    parsed = parse_parameter(param, value)
+    current = RuleParameter.objects.select_for_update().filter(rule_id=rule_id, name=name).first()
+    history_user = actor if getattr(actor, "is_authenticated", False) else None
+    if parsed == param.default:
+        if current is not None:
+            current._history_user = history_user
+            current.soft_delete(actor=actor)
+        return None
+    if current is None:
+        current = RuleParameter(rule_id=rule_id, name=name)
+    current.value = parsed
+    current.note = note[:200]
+    current._history_user = history_user
+    current.save()
+    return current
+
+
+# --- incremental runs ------------------------------------------------------------------------
+
+
+def last_complete_run(year: int) -> ComplianceRun | None:
+    """The latest finished run of every rule over every unit for `year`."""
+    return (
+        ComplianceRun.objects.filter(year=year, unit__isnull=True, rules=[], finished_at__isnull=False)
+        .exclude(counts__has_key="units")
+        .order_by("-started_at")
+        .first()
+    )
+
+
+def _changed_unit_ids(since: Any, units: Sequence[Organization]) -> set[int]:
+    """Units in scope with a study or observation record changed (or soft-deleted) after `since`.
+
+    Reads `updated_at` of the records (soft deletion updates it too); one query per model.
+    """
+    from pangting.observation.models import CrossObservation, Feedback, ObservationRecord, Rectification, Visit
+    from pangting.study.models import Attendance, Reflection, Reschedule, StudyPlan, StudySession
+
+    sources = [
+        (StudyPlan, "organization__path"),
+        (StudySession, "organization__path"),
+        (Attendance, "session__organization__path"),
+        (Reschedule, "session__organization__path"),
+        (Reflection, "organization__path"),
+        (Visit, "unit__path"),
+        (ObservationRecord, "visit__unit__path"),
+        (Feedback, "visit__unit__path"),
+        (Rectification, "visit__unit__path"),
+        (CrossObservation, "host__path"),
+        (CrossObservation, "visitor__path"),
+    ]
+    paths: set[str] = set()
+    for model, field in sources:
+        paths.update(model.all_objects.filter(updated_at__gt=since).values_list(field, flat=True).distinct())
+    changed = set()
+    for unit in units:
+        if any(path.startswith(unit.path) for path in paths):
+            changed.add(unit.pk)
+    return changed
+
+
+def changed_units(year: int) -> list[Organization] | None:
+    """Units whose records changed since the last complete or incremental run; None without a complete run.
+
+    Each incremental run re-checks every unit changed since the run before it, so the latest
+    of them (or the complete run) is where the changes still to check begin.
+    """
+    if last_complete_run(year) is None:
+        return None
+    latest = (
+        ComplianceRun.objects.filter(year=year, unit__isnull=True, rules=[], finished_at__isnull=False)
+        .order_by("-started_at")
+        .first()
+    )
+    units = units_in_scope()
+    ids = _changed_unit_ids(latest.started_at, units) if latest else set()
+    return [u for u in units if u.pk in ids]
+
+
+def is_stale(unit: Organization, year: int) -> bool:
+    """True when the unit's records changed after the last run that covered it (or it never ran)."""
+    runs = ComplianceRun.objects.filter(year=year, finished_at__isnull=False).order_by("-started_at")
+    for run in runs[:50]:
+        covers = (
+            (run.unit_id is None and ("units" not in run.counts or unit.pk in run.counts["units"]))
+            or (run.unit_id is not None and unit.path.startswith(run.unit.path))
+        ) and not run.rules
+        if covers:
+            return bool(_changed_unit_ids(run.started_at, [unit]))
+    return True
+
+
+def refresh_unit(unit: Organization, year: int, *, actor: Any = None) -> ComplianceRun:
+    """Re-run every rule for one unit's subtree (the unit page calls it when `is_stale`)."""
+    return run_checks(year, unit=unit, trigger=ComplianceRun.Trigger.CHANGE, actor=actor)
+
+
+# --- stable output ----------------------------------------------------------------------------
+
+
+def finding_rows(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    """Findings as plain dicts, sorted so that two runs diff cleanly (no timestamps, no run ids)."""
+    rows = [
+        {
+            "rule": f.rule_id,
+            "unit": f.unit.code,
+            "period": f.period,
+            "key": f.key,
+            "severity": f.severity,
+            "message": f.message,
+            "evidence": f.evidence,
+            "measured": f.measured,
+        }
+        for f in findings
+    ]
+    from .registry import rule_sort_key
+
+    rows.sort(key=lambda r: (rule_sort_key(r["rule"]), r["unit"], r["period"], r["key"]))
+    return rows

@@ -70,6 +70,15 @@ class ObservationDemo:
         self.supervisor: User = context["users"]["xuanchuan"]
         self.today = timezone.localdate()
         self.used_sessions: set[int] = set()
+        # What the demo plants, as (rule, unit code, period, key), where it decides it (see study/demo.py).
+        self.planted: list[tuple[str, str, str, str]] = context.setdefault("planted", [])
+        self.context = context
+
+    def plant(self, rule: str, unit: Organization, period: str, key: str) -> None:
+        self.planted.append((rule, unit.code, period, key))
+
+    def plant_visit(self, rule: str, visit: Visit, what: str) -> None:
+        self.plant(rule, visit.unit, f"{visit.year}-H{visit.semester}", f"{what}:{visit.pk}")
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -123,7 +132,15 @@ class ObservationDemo:
             .first()
         )
         if found is None:
+            from pangting.study.models import PlanTheme
+
             starts = timezone.make_aware(dt.datetime.combine(self.weekday(day), dt.time(14, 30)))
+            leader = StudyGroupMember.objects.filter(
+                group__organization=unit, role=StudyGroupMember.Role.LEADER
+            ).first()
+            theme = PlanTheme.objects.filter(
+                plan__organization=unit, plan__year=starts.year, plan__kind="center_group", period=starts.month
+            ).first()
             with self.on(min(day - dt.timedelta(days=20), self.today)):
                 found = study.create_session(
                     actor=self.user(unit, Role.STUDY_SECRETARY),
@@ -132,13 +149,34 @@ class ObservationDemo:
                     ends_at=starts + dt.timedelta(hours=2),
                     title="深入学习贯彻党的二十届四中全会精神",
                     place="学院行政楼301会议室",
+                    led_by=leader.person if leader else None,
+                    plan_theme=theme,
                     agenda=[
                         {"kind": AgendaItem.Kind.FIRST_ITEM, "title": "学习习近平总书记最新重要讲话精神"},
                         {"kind": AgendaItem.Kind.DISCUSSION, "title": "中心组成员交流研讨"},
                     ],
                 )
+            self.plant_bare_session(found, theme_found=theme is not None)
         self.used_sessions.add(found.pk)
         return found
+
+    def plant_bare_session(self, session: Any, *, theme_found: bool) -> None:
+        """A session made only for a visit: its forms, attendance and summary are not entered (R-S5, R-S7, R-S10)."""
+        day = timezone.localdate(session.starts_at)
+        if day >= self.today:
+            return
+        led = self.context.setdefault("led_by_secretary", {}).setdefault((session.organization.code, day.year), [0, 0])
+        led[0] += session.led_by_id is not None  # led by the group leader (R-S12)
+        led[1] += 1
+        period, key = f"{day.year}-{day.month:02d}", f"session:{session.pk}"
+        if not theme_found:
+            self.plant("R-S5", session.organization, period, key)
+        if day + dt.timedelta(days=7) < self.today:
+            self.plant("R-S7", session.organization, period, key)
+        if session.arrangement_due and session.arrangement_due < self.today:
+            self.plant("R-S10", session.organization, period, f"arrangement:{session.pk}")
+        if session.report_due and session.report_due < self.today:
+            self.plant("R-S10", session.organization, period, f"report:{session.pk}")
 
     # -- one visit, walked to a state -------------------------------------------------------
 
@@ -186,9 +224,13 @@ class ObservationDemo:
         with self.on(delivered_on, 16):
             visit = services.record_delivery(visit, delivered_on, actor=self.supervisor)
         if target < order.index(State.SCHEDULED):
+            if visit.reply_due and visit.reply_due < self.today:
+                self.plant_visit("R-O4", visit, "reply")  # no reply yet, overdue
             return visit
         reply_day = delivered_on + dt.timedelta(days=12 if reply_late else 3)
         reply_day = min(reply_day, sday - dt.timedelta(days=1))
+        if visit.reply_due and reply_day > visit.reply_due:
+            self.plant_visit("R-O4", visit, "reply")
         with self.on(reply_day, 15):
             visit = services.record_reply(
                 visit, session, actor=secretary, replied_on=reply_day, notes="商定学习会时间地点，已报送学习会方案。"
@@ -209,8 +251,12 @@ class ObservationDemo:
         with self.on(sday, 18):
             visit = services.mark_observed(visit, actor=liaison)
         if target < order.index(State.RECORDED):
+            if visit.record_due and visit.record_due < self.today:
+                self.plant_visit("R-O8", visit, "record")
             return visit
         filed = sday + dt.timedelta(days=5 if record_late else self.random.choice((1, 2)))
+        if visit.record_due and filed > visit.record_due:
+            self.plant_visit("R-O8", visit, "record")
         findings = self.random.choice(FINDINGS)
         keys = list(PROBLEMS)[:problems]
         data = {
@@ -238,12 +284,16 @@ class ObservationDemo:
         if leader is not None:
             with self.on(filed + dt.timedelta(days=1), 9):
                 services.sign_off_record(ObservationRecord.objects.get(pk=record.pk), actor=leader)
-        if target < order.index(State.FEEDBACK_ISSUED):
-            return visit
         visit.refresh_from_db()
+        if target < order.index(State.FEEDBACK_ISSUED):
+            if visit.feedback_due and visit.feedback_due < self.today:
+                self.plant_visit("R-O9", visit, "feedback")
+            return visit
         issue_day = self.weekday(
             max(filed + dt.timedelta(days=2), (visit.feedback_due or filed) - dt.timedelta(days=3))
         )
+        if visit.feedback_due and issue_day > visit.feedback_due:
+            self.plant_visit("R-O9", visit, "feedback")
         with self.on(issue_day, 10):
             feedback = services.draft_feedback(visit, actor=self.supervisor)
             checklist = {
@@ -270,8 +320,12 @@ class ObservationDemo:
                     owner=owner.person if owner else None, deadline=deadline,
                 )  # fmt: skip
             if overdue:
+                self.plant("R-O10", unit, f"{visit.year}-H{visit.semester}", f"rectification:{item.pk}")
                 continue  # R-O10: overdue, shown on everyone's to-dos
             report_day = min(deadline - dt.timedelta(days=3), self.today - dt.timedelta(days=2))
+            if items != "closed" and report_day + dt.timedelta(days=15) < self.today:
+                # reported, awaiting verification
+                self.plant("R-O10", unit, f"{visit.year}-H{visit.semester}", f"rectification:{item.pk}")
             with self.on(report_day, 15):
                 services.report_rectification(item, actor=secretary, report="已建立学习成果转化清单并在学习会上通报。")
             if items == "closed":
@@ -315,6 +369,11 @@ class ObservationDemo:
             self.walk(u[3], State.CLOSED, session_day=dt.date(2026, 6, 16), problems=0),
             self.walk(u[5], State.CLOSED, session_day=dt.date(2026, 5, 12), mode=Mode.RANDOM, problems=1),
         ]
+        # R-O12: only these four units were observed in spring 2026.
+        spring = {v.unit_id for v in closed}
+        for unit in u:
+            if unit.pk not in spring:
+                self.plant("R-O12", unit, "2026-H1", "visits")
         # The current term: one visit in each state.
         self.walk(u[1], State.RECTIFYING, session_day=today - dt.timedelta(days=60), problems=2, items="mixed")
         self.walk(u[4], State.FEEDBACK_ISSUED, session_day=today - dt.timedelta(days=24))
@@ -364,6 +423,11 @@ class ObservationDemo:
         spring = [dt.date(2026, 3, 19), dt.date(2026, 4, 23), dt.date(2026, 5, 21)]
         autumn = [dt.date(2026, 9, 17), dt.date(2026, 10, 22), today - dt.timedelta(days=1)]
         plan = [(1, spring, range(14)), (2, autumn, range(12))]
+        for index, unit in enumerate(self.units):  # spring: units 14–17 hosted nobody, 0 and 15–17 visited nobody
+            if index not in range(14):
+                self.plant("R-O13", unit, "2026-H1", "hosted")
+            if (index - 1) % len(self.units) not in range(14):
+                self.plant("R-O13", unit, "2026-H1", "visited")
         for semester, days, hosts in plan:
             for index in hosts:
                 host = self.units[index]
@@ -383,6 +447,9 @@ class ObservationDemo:
                     continue  # the report is still to come
                 late = semester == 2 and index == 3
                 report_day = sday + dt.timedelta(days=5 if late else self.random.choice((1, 2, 3)))
+                key = f"report:{cross.pk}"
+                if cross.report_due and report_day > cross.report_due and cross.report_due < today:
+                    self.plant("R-O13", visitor, f"2026-H{semester}", key)  # late, or overdue and not yet in
                 if report_day > today:
                     continue
                 with self.on(report_day, 16):
@@ -411,4 +478,7 @@ class ObservationDemo:
 
 
 def extend_demo(context: dict[str, Any]) -> None:
+    from pangting.study.demo import plant_led_shares
+
     ObservationDemo(context).build()
+    plant_led_shares(context)  # every session that took place is in now (R-S12)

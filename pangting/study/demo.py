@@ -79,6 +79,12 @@ class StudyDemo:
         self.random = random.Random(seed)  # noqa: S311  (demo data, seeded on purpose)
         self.root: Organization = context["root"]
         self.units: list[Organization] = context["units"]
+        # What the demo plants, as (rule, unit code, period, key) where it decides it: the
+        # compliance checks must find exactly these (pangting/compliance/tests/test_demo_match.py).
+        self.planted: list[tuple[str, str, str, str]] = context.setdefault("planted", [])
+        # R-S12 (the share of sessions led by the secretary) depends on every session that took
+        # place, including those the observation demo adds: counted here, judged at the end.
+        self.led: dict[tuple[str, int], list[int]] = context.setdefault("led_by_secretary", {})
         self.now = timezone.now()
         self.today = timezone.localdate()
         self.secretary_users = {
@@ -87,6 +93,9 @@ class StudyDemo:
                 "person"
             )
         }
+
+    def plant(self, rule: str, unit: Organization, period: str, key: str) -> None:
+        self.planted.append((rule, unit.code, period, key))
 
     def actor(self, unit: Organization) -> Any:
         return self.secretary_users.get(unit.pk)
@@ -106,6 +115,7 @@ class StudyDemo:
 
     def plan(self, unit: Organization, year: int, index: int) -> StudyPlan | None:
         if year == 2026 and index in (6, 13):
+            self.plant("R-S1", unit, "2026", "plan")
             return None  # two units never filed a 2026 plan
         themes = THEMES_2025 if year == 2025 else THEMES_2026
         plan = services.create_plan(
@@ -123,10 +133,12 @@ class StudyDemo:
             ],
         )
         if year == 2026 and index == 9:
+            self.plant("R-S1", unit, "2026", "plan")
             return plan  # still a draft
         submitted = _at(dt.date(year, 1, self.random.randint(8, 28)), 10)
         if index in (3, 11) or (year == 2026 and index == 16):
             submitted = _at(dt.date(year, 2, self.random.randint(10, 27)), 10)  # late (R-S1)
+            self.plant("R-S1", unit, str(year), "plan")
         StudyPlan.objects.filter(pk=plan.pk).update(
             status=StudyPlan.Status.ACKNOWLEDGED if year == 2025 or index % 4 else StudyPlan.Status.SUBMITTED,
             submitted_at=submitted,
@@ -149,8 +161,11 @@ class StudyDemo:
         for year in (2025, 2026):
             plan = plans[year]
             themes = list(plan.themes.all()) if plan else []
+            led = self.led.setdefault((unit.code, year), [0, 0])
             for month in range(1, 13):
                 if month in (2, 8) and self.random.random() < 0.7:
+                    if dt.date(year, month + 1, 1) <= self.today:
+                        self.plant("R-S2", unit, f"{year}-{month:02d}", "sessions")
                     continue  # winter and summer holidays: often no session
                 day = dt.date(year, month, self.random.choice((9, 12, 16, 19, 23, 26)))
                 while day.weekday() >= 5:
@@ -205,7 +220,30 @@ class StudyDemo:
                     agenda=agenda,
                     speakers=speakers,
                 )
-                self.life_of(session, actor, postponed_twice=self.random.random() < 0.035)
+                postponed_twice = self.random.random() < 0.035
+                self.life_of(session, actor, postponed_twice=postponed_twice)
+                session.refresh_from_db()
+                day = timezone.localdate(session.starts_at)
+                if day < self.today or session.status == StudySession.Status.HELD:  # taken place
+                    period, key = f"{year}-{day.month:02d}", f"session:{session.pk}"
+                    led[0] += led_by == leader
+                    led[1] += 1
+                    for rule, planted in (
+                        ("R-S4", no_first or work_meeting),  # a work meeting has no 第一议题 either
+                        ("R-S5", theme is None),
+                        ("R-S6", any(not s["written_text"] for s in speakers)),
+                        ("R-S8", work_meeting),
+                    ):
+                        if planted:
+                            self.plant(rule, unit, period, key)
+                if postponed_twice:
+                    self.plant("R-S11", unit, f"{year}-{day.month:02d}", f"session:{session.pk}")
+                    if (day.year, day.month) != (year, month) and dt.date(year, month, 28) < self.today:
+                        self.plant("R-S2", unit, f"{year}-{month:02d}", "sessions")  # moved out of its month
+
+    def plant_session(self, rule: str, session: StudySession, what: str) -> None:
+        day = timezone.localdate(session.starts_at)
+        self.plant(rule, session.organization, f"{day.year}-{day.month:02d}", f"{what}:{session.pk}")
 
     def life_of(self, session: StudySession, actor: Any, *, postponed_twice: bool) -> None:
         """Reschedules, vetting, the arrangement form, attendance, the report — as it happened."""
@@ -226,10 +264,13 @@ class StudyDemo:
                 offset = self.random.randint(1, 2)  # late (R-S10)
             else:
                 offset = None  # never sent
-            if offset is not None:
-                sent = _at(session.arrangement_due + dt.timedelta(days=offset), 16)
-                if sent <= self.now:
-                    services.submit_arrangement(session, actor=actor, at=sent)
+            sent = _at(session.arrangement_due + dt.timedelta(days=offset), 16) if offset is not None else None
+            if sent is not None and sent <= self.now:
+                services.submit_arrangement(session, actor=actor, at=sent)
+                if offset > 0:
+                    self.plant_session("R-S10", session, "arrangement")
+            elif session.arrangement_due < self.today:
+                self.plant_session("R-S10", session, "arrangement")
         if session.ends_at > self.now:
             return
         # Attendance: most units reach 90 %, some sessions fall below (R-S3). Marked in bulk
@@ -255,17 +296,32 @@ class StudyDemo:
                 leave_reason=self.random.choice(("因公出差", "参加上级培训", "病假", "外出招生宣传")),
             )
         services.close_attendance(session, actor=actor, at=session.ends_at + dt.timedelta(minutes=10))
+        expected = session.attendances.count()
+        if expected and len(present) < 0.9 * expected:  # R-S3: the rolls left it below 90 %
+            self.plant_session("R-S3", session, "session")
+        makeup_pending = False
         for row in session.attendances.filter(status=Attendance.Status.LEAVE):
+            done = None
             if self.random.random() < 0.75:
                 done = timezone.localdate(session.starts_at) + dt.timedelta(days=self.random.randint(2, 12))
                 if done <= self.today:
                     services.record_makeup(row, actor=actor, done_on=done, note="自学会议材料并提交学习体会")
+            makeup_pending = makeup_pending or done is None or done > self.today
+        if makeup_pending and timezone.localdate(session.starts_at) + dt.timedelta(days=14) < self.today:
+            self.plant_session("R-S3", session, "makeup")
         roll = self.random.random()
+        sent = None
         if session.report_due and roll < 0.9:
             late = roll > 0.78
             sent = _at(session.report_due + dt.timedelta(days=self.random.randint(1, 5) if late else -1), 11)
             if sent <= self.now:
                 services.submit_report(session, actor=actor, at=max(sent, session.starts_at))
+                if late:
+                    self.plant_session("R-S10", session, "report")
+            else:
+                sent = None
+        if session.report_due and sent is None and session.report_due < self.today:
+            self.plant_session("R-S10", session, "report")
         StudySession.objects.filter(pk=session.pk).update(
             summary="学习会围绕主题开展集中学习和交流研讨，形成会议纪要。"
         )
@@ -274,7 +330,14 @@ class StudyDemo:
 
     def branches(self, unit: Organization, index: int) -> None:
         if index > 1:
-            return  # the first two units keep their 三会一课 in the system; the rest still use paper
+            # The first two units keep their 三会一课 in the system; the rest still use paper:
+            # their branches (or the unit itself, a 直属党支部) have neither plan nor records (R-B5).
+            paper = Organization.objects.filter(path__startswith=unit.path, kind=OrganizationKind.BRANCH)
+            for branch in paper.order_by("path"):
+                for year in (2025, 2026):
+                    self.plant("R-B5", unit, str(year), f"{branch.code}:plan")
+                    self.plant("R-B5", unit, str(year), f"{branch.code}:records")
+            return
         actor = self.actor(unit)
         branches = list(Organization.objects.filter(parent=unit, kind=OrganizationKind.BRANCH))
         leader = (
@@ -290,6 +353,8 @@ class StudyDemo:
                     StudyPlan.objects.filter(pk=plan.pk).update(
                         status=StudyPlan.Status.SUBMITTED, submitted_at=_at(dt.date(year, 1, 20), 9)
                     )
+                else:
+                    self.plant("R-B5", unit, str(year), f"{branch.code}:plan")
             for year in (2025, 2026):
                 for month in range(1, 13):
                     first = dt.date(year, month, 1)
@@ -306,6 +371,7 @@ class StudyDemo:
                         kinds.append(SessionKind.PARTY_LECTURE)
                     for kind in kinds:
                         if self.random.random() < 0.08 + 0.05 * number:
+                            self.plant_missed(unit, branch, kind, year, month, secretary=bool(leader) and number == 0)
                             continue  # a missed month (R-B1 … R-B4 show it)
                         day = first + dt.timedelta(days=self.random.randint(3, 25))
                         starts = _at(day, 16, 0)
@@ -351,6 +417,33 @@ class StudyDemo:
                 trainees=secretaries,
             )
 
+    def plant_missed(
+        self, unit: Organization, branch: Organization, kind: str, year: int, month: int, *, secretary: bool
+    ) -> None:
+        """Record the periods a skipped branch meeting leaves short (the default frequency rules)."""
+        quarter = (month - 1) // 3 + 1
+        month_over = dt.date(year + (month == 12), month % 12 + 1, 1) <= self.today
+        quarter_over = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) <= self.today
+        by_month, by_quarter = f"{year}-{month:02d}", f"{year}-Q{quarter}"
+        code = branch.code
+        if kind == SessionKind.BRANCH_COMMITTEE and month_over:
+            self.plant("R-B1", unit, by_month, f"{code}:branch_committee:month")
+        elif kind == SessionKind.PARTY_GROUP_MEETING and month_over:
+            self.plant("R-B2", unit, by_month, f"{code}:party_group_meeting:month")
+        elif kind == SessionKind.MEMBER_MEETING and branch.has_party_groups and quarter_over:
+            self.plant("R-B2", unit, by_quarter, f"{code}:member_meeting:quarter")
+        elif kind == SessionKind.MEMBER_MEETING and not branch.has_party_groups and month_over:
+            self.plant("R-B2", unit, by_month, f"{code}:member_meeting:month")
+        elif kind == SessionKind.PARTY_LECTURE and quarter_over:
+            self.plant("R-B3", unit, by_quarter, f"{code}:party_lecture:quarter")
+            semester_over = dt.date(year, 9, 1) <= self.today if month <= 8 else dt.date(year + 1, 2, 1) <= self.today
+            if secretary and month in (5, 11) and semester_over:  # the unit secretary's lecture of the semester
+                self.plant("R-B3", unit, f"{year}-H{1 if month <= 8 else 2}", "secretary_lecture")
+        elif kind == SessionKind.BRANCH_STUDY and month_over:
+            self.plant("R-B4", unit, by_month, f"{code}:branch_study:month")
+            if month % 3 == 0 and quarter_over:
+                self.plant("R-B4", unit, by_quarter, f"{code}:branch_study:quarter:discussion")
+
     # -- self-study (R-S7, R-S13) ----------------------------------------------------------
 
     def self_study(self) -> None:
@@ -385,6 +478,13 @@ class StudyDemo:
                     session=session,
                     written_on=timezone.localdate(session.starts_at) + dt.timedelta(days=2),
                 )
+
+
+def plant_led_shares(context: dict[str, Any], min_share: float = 0.6) -> None:
+    """R-S12: units whose sessions were led by the secretary less than the default 60 % of the time."""
+    for (code, year), (led, total) in sorted(context.get("led_by_secretary", {}).items()):
+        if total and led < min_share * total:
+            context.setdefault("planted", []).append(("R-S12", code, str(year), "share"))
 
 
 def extend_demo(context: dict[str, Any]) -> None:

@@ -1,3 +1,213 @@
-"""Checks of branches rules (filled by the compliance work)."""
+"""Checks of the branches' 三会一课 rules (R-B1 … R-B5).
+
+The frequencies are data (`MeetingFrequencyRule`, seeded from the branch work regulations
+and edited per deployment) and are read through `frequency_report`, which counts held
+meetings. Findings are attributed to the unit in scope the branch belongs to (a 直属党支部
+is its own unit); the key names the branch.
+
+A branch with no 三会一课 recorded in the system at all in the year cannot be told apart
+from one that keeps them on paper: it gets one R-B5 finding ("not recorded") instead of a
+missed-period finding for every month of R-B1 … R-B4.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from ..registry import CheckContext, Evidence, FindingData, Param, rule
+from ._common import ORGANIZATION, PLAN, cached, format_day, period_name, semester_end, semester_period
+
+
+def _branches(ctx: CheckContext) -> dict[str, Any]:
+    """The branches under the units in scope, each with its unit and whether it recorded meetings.
+
+    Three queries: the branches, the year's held branch meetings per branch, the frequency report.
+    """
+
+    def load() -> dict[str, Any]:
+        from pangting.orgs.models import Organization, OrganizationKind
+        from pangting.study.models import BRANCH_KINDS, StudySession
+        from pangting.study.services.frequency import frequency_report
+
+        units = sorted(ctx.units, key=lambda u: len(u.path), reverse=True)
+        branches = list(Organization.objects.filter(_under(ctx.units), kind=OrganizationKind.BRANCH).order_by("path"))
+        unit_of = {b.pk: next(u for u in units if b.path.startswith(u.path)) for b in branches}
+        start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
+        end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
+        recorded_paths = list(
+            StudySession.objects.filter(
+                _under(ctx.units, "organization__path"),
+                kind__in=list(BRANCH_KINDS),
+                starts_at__gte=start,
+                starts_at__lt=end,
+            )
+            .values_list("organization__path", flat=True)
+            .distinct()
+        )
+        recorded = {b.pk for b in branches if any(p.startswith(b.path) for p in recorded_paths)}
+        report = frequency_report([b for b in branches if b.pk in recorded], ctx.year, today=ctx.today)
+        return {"branches": branches, "unit_of": unit_of, "recorded": recorded, "report": report}
+
+    return cached(ctx, "branches", load)
+
+
+def _under(units: Any, field: str = "path") -> Q:
+    """Organizations under any of `units` (one OR of prefixes: a single query)."""
+    condition = Q(pk__in=[])
+    for unit in units:
+        condition |= Q(**{f"{field}__startswith": unit.path})
+    return condition
+
+
+def _frequency(ctx: CheckContext, code: str) -> Iterator[FindingData]:
+    """Missed periods (ended, fewer held meetings than required) of the frequency rules of `code`."""
+    data = _branches(ctx)
+    for result in data["report"]:
+        rule_ = result.rule
+        if rule_.rule_code != code:
+            continue
+        branch = result.organization
+        unit = data["unit_of"][branch.pk]
+        what = rule_.get_session_kind_display()
+        if rule_.requires_agenda_kind:
+            what += f"（含{rule_.get_requires_agenda_kind_display()}）"
+        key = f"{branch.code}:{rule_.session_kind}:{rule_.period}{':' + rule_.requires_agenda_kind if rule_.requires_agenda_kind else ''}"  # noqa: E501
+        for index, period in enumerate(result.periods):
+            if period.ok is not False:
+                continue
+            yield FindingData(
+                unit.pk, period_name(ctx.year, rule_.period, index), key, "red",
+                f"{branch.display_name}{period.label}{what}{period.count}次，少于{period.required}次",
+                (Evidence(ORGANIZATION, branch.pk, branch.display_name),),
+                {"count": period.count, "required": period.required},
+            )  # fmt: skip
+
+
+@rule("R-B1", "支部委员会会议每月至少一次")
+def branch_committee(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-B1: held 支委会 per period, as the R-B1 frequency rules require (default monthly). Red when short."""
+    yield from _frequency(ctx, "R-B1")
+
+
+@rule("R-B2", "党员大会、党小组会按期召开")
+def member_meetings(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-B2: 党员大会 monthly without party groups, quarterly with them, and 党小组会 monthly.
+
+    The 党小组会 of a branch counts the meetings of its party groups. Red when short.
+    """
+    yield from _frequency(ctx, "R-B2")
+
+
+@rule("R-B3", "党课每季度至少一次，书记每学期讲党课")
+def party_lectures(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-B3: a party lecture each quarter in each branch, and the unit's secretary lectures each semester.
+
+    The secretary is the unit's center-group leader (`StudyGroupMember` role leader), found as
+    `lecturer_person` of a held 党课 in the unit's branches. Judged for units whose branches
+    record their meetings, once the semester has ended. Red when short.
+    """
+    from pangting.orgs.models import StudyGroupMember
+    from pangting.study.models import SessionKind, StudySession
+
+    yield from _frequency(ctx, "R-B3")
+    data = _branches(ctx)
+    units = {data["unit_of"][b.pk].pk: data["unit_of"][b.pk] for b in data["branches"] if b.pk in data["recorded"]}
+    if not units:
+        return
+    leaders = StudyGroupMember.objects.filter(
+        group__organization_id__in=list(units), role=StudyGroupMember.Role.LEADER
+    ).values_list("group__organization_id", "person_id")
+    leader_units: dict[int, set[int]] = {}
+    for unit_id, person_id in leaders:
+        leader_units.setdefault(person_id, set()).add(unit_id)
+    start = timezone.make_aware(dt.datetime(ctx.year, 2, 1))
+    end = timezone.make_aware(dt.datetime(ctx.year + 1, 2, 1))
+    lectures = StudySession.objects.filter(
+        kind=SessionKind.PARTY_LECTURE,
+        status=StudySession.Status.HELD,
+        lecturer_person_id__in=list(leader_units),
+        starts_at__gte=start,
+        starts_at__lt=end,
+    ).values_list("lecturer_person_id", "organization__path", "starts_at")
+    given: set[tuple[int, int]] = set()
+    for person_id, path, starts_at in lectures:
+        day = timezone.localdate(starts_at)
+        semester = 1 if day.month <= 8 and day.year == ctx.year else 2
+        for unit_id in leader_units[person_id]:
+            if path.startswith(units[unit_id].path):
+                given.add((unit_id, semester))
+    for semester in (1, 2):
+        if semester_end(ctx.year, semester) >= ctx.today:
+            continue
+        for unit_id, unit in sorted(units.items()):
+            if (unit_id, semester) not in given:
+                yield FindingData(
+                    unit_id, semester_period(ctx.year, semester), "secretary_lecture", "red",
+                    f"{unit.display_name}书记本学期未为党支部讲党课", (), {},
+                )  # fmt: skip
+
+
+@rule("R-B4", "支部每月集体学习，每季度专题研讨")
+def branch_study(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-B4: 支部集体学习 monthly and one with a 交流研讨 item each quarter (the R-B4 frequency rules).
+
+    Members' written reflections are personal records not kept for every member; not checked.
+    Red when short.
+    """
+    yield from _frequency(ctx, "R-B4")
+
+
+@rule(
+    "R-B5",
+    "支部年度“三会一课”计划报备、如实记录",
+    params=[Param("grace_days", 0, "计划逾期宽限天数（自然日）", "days")],
+)
+def branch_plan_and_records(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-B5: each branch files its annual 三会一课 plan and records its meetings.
+
+    Plan: red when not filed (missing, draft or returned) once its due date (plus grace) has
+    passed; amber when filed late. Records: red when the branch has no 三会一课 at all in the
+    system for the year once its first quarter has ended.
+    """
+    from pangting.study.models import PlanKind, StudyPlan
+    from pangting.study.parameters import get_parameters
+
+    data = _branches(ctx)
+    settings = get_parameters()
+    grace = dt.timedelta(days=int(ctx.params["grace_days"]))
+    plans = {
+        p.organization_id: p
+        for p in StudyPlan.objects.filter(
+            organization_id__in=[b.pk for b in data["branches"]], year=ctx.year, kind=PlanKind.BRANCH
+        )
+    }
+    filed = (StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED)
+    for branch in data["branches"]:
+        unit = data["unit_of"][branch.pk]
+        plan = plans.get(branch.pk)
+        due = plan.due_on if plan else dt.date(ctx.year, settings.plan_due_month, settings.plan_due_day)
+        where = (Evidence(ORGANIZATION, branch.pk, branch.display_name),)
+        if plan is not None and plan.status in filed and plan.submitted_at:
+            submitted = timezone.localdate(plan.submitted_at)
+            if submitted > due + grace:
+                yield FindingData(
+                    unit.pk, str(ctx.year), f"{branch.code}:plan", "amber",
+                    f"{branch.display_name}{ctx.year}年“三会一课”计划逾期报备（截止{format_day(due)}）",
+                    (*where, Evidence(PLAN, plan.pk, plan.title)), {"due": due.isoformat()},
+                )  # fmt: skip
+        elif ctx.today > due + grace:
+            yield FindingData(
+                unit.pk, str(ctx.year), f"{branch.code}:plan", "red",
+                f"{branch.display_name}{ctx.year}年“三会一课”计划未报备（截止{format_day(due)}）",
+                (*where, *((Evidence(PLAN, plan.pk, plan.title),) if plan else ())), {"due": due.isoformat()},
+            )  # fmt: skip
+        if branch.pk not in data["recorded"] and ctx.today > dt.date(ctx.year, 3, 31):
+            yield FindingData(
+                unit.pk, str(ctx.year), f"{branch.code}:records", "red",
+                f"{branch.display_name}{ctx.year}年“三会一课”未在系统中记录", where, {},
+            )  # fmt: skip

@@ -1,3 +1,312 @@
-"""Checks of observation rules (filled by the compliance work)."""
+"""Checks of the observation rules (R-O4, R-O8 … R-O13).
+
+The deadlines (reply, record, feedback, cross-observation report) were computed by the
+observation services when each step happened, from the configured day counts and their
+unit (working days through `pangting.workdays`), and are stored on the records with their
+basis. The checks compare against those stored dates, so a later change of parameters or
+of the calendar does not silently move a deadline already issued. A deadline the calendar
+could not compute (its year not entered yet) is stored empty with a visible warning on the
+visit; it is never guessed here, so it yields no finding until the year is entered.
+
+Periods are the visit's semester ("2026-H1" spring, "2026-H2" autumn).
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
+
+from ..registry import CheckContext, Evidence, FindingData, Param, rule
+from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, VISIT, cached, format_day, semester_end, semester_period
+
+# States from which the team has attended the session (R-O11, R-O12).
+OBSERVED_STATES = ("observed", "recorded", "feedback_issued", "rectifying", "closed")
+
+
+def _visit_label(visit: Any) -> str:
+    return f"{visit.year}年{visit.get_mode_display()}巡听旁听（{visit.get_state_display()}）"
+
+
+def _visits(ctx: CheckContext) -> list[Any]:
+    """The year's visits to the units in scope (not cancelled), with record and feedback: one query."""
+    from pangting.observation.models import State, Visit
+
+    def load() -> list[Any]:
+        return list(
+            Visit.objects.filter(unit_id__in=ctx.unit_ids, year=ctx.year)
+            .exclude(state=State.CANCELLED)
+            .select_related("record", "feedback")
+            .order_by("pk")
+        )
+
+    return cached(ctx, "visits", load)
+
+
+def _related(visit: Any, name: str) -> Any:
+    try:
+        return getattr(visit, name)
+    except ObjectDoesNotExist:  # a reverse one-to-one not created yet
+        return None
+
+
+def _deadline_finding(
+    ctx: CheckContext,
+    visit: Any,
+    *,
+    key: str,
+    what: str,
+    due: dt.date | None,
+    done: dt.date | None,
+    evidence: tuple[Evidence, ...],
+    red_after: int,
+) -> FindingData | None:
+    """Red when not done once due or done more than `red_after` days late; amber when a little late."""
+    if due is None:
+        return None
+    if done is None and ctx.today <= due:
+        return None
+    if done is not None and done <= due:
+        return None
+    days = ((done or ctx.today) - due).days
+    state = f"逾期{days}天" if done else "逾期未完成"
+    return FindingData(
+        visit.unit_id, semester_period(visit.year, visit.semester), f"{key}:{visit.pk}",
+        "red" if done is None or days > red_after else "amber",
+        f"{what}{state}（期限{format_day(due)}）",
+        (Evidence(VISIT, visit.pk, _visit_label(visit)), *evidence),
+        {"due": due.isoformat(), "done": done.isoformat() if done else None},
+    )  # fmt: skip
+
+
+@rule(
+    "R-O4",
+    "函告后7个工作日内回复并报送学习会方案",
+    params=[Param("red_after_days", 3, "逾期超过该天数为红色（自然日）", "days")],
+)
+def reply_in_time(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O4: the unit replies by `Visit.reply_due` (7 working days after delivery, stored with its basis).
+
+    Red: no reply once due (or more than `red_after_days` late); amber: a late reply.
+    """
+    for visit in _visits(ctx):
+        finding = _deadline_finding(
+            ctx, visit, key="reply", what="被旁听单位回复函告", due=visit.reply_due,
+            done=visit.reply_received_on, evidence=(), red_after=int(ctx.params["red_after_days"]),
+        )  # fmt: skip
+        if finding:
+            yield finding
+
+
+@rule(
+    "R-O8",
+    "会后3天内报送列席旁听记录",
+    params=[Param("red_after_days", 3, "逾期超过该天数为红色（自然日）", "days")],
+)
+def record_in_time(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O8: the liaison files the record by `Visit.record_due` (3 days after the session, stored).
+
+    Filing date is `ObservationRecord.filed_at`. Red: not filed once due, or very late; amber: late.
+    """
+    for visit in _visits(ctx):
+        record = _related(visit, "record")
+        filed = timezone.localdate(record.filed_at) if record and record.filed_at else None
+        evidence = (Evidence(RECORD, record.pk, "列席旁听记录表"),) if record else ()
+        finding = _deadline_finding(
+            ctx, visit, key="record", what="列席旁听记录填报", due=visit.record_due, done=filed,
+            evidence=evidence, red_after=int(ctx.params["red_after_days"]),
+        )  # fmt: skip
+        if finding:
+            yield finding
+
+
+@rule(
+    "R-O9",
+    "10个工作日内书面反馈",
+    params=[Param("red_after_days", 5, "逾期超过该天数为红色（自然日）", "days")],
+)
+def feedback_in_time(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O9: written feedback issued by `Visit.feedback_due` (10 working days, stored with its basis).
+
+    Also amber: an issued feedback marking a checklist point as a problem without evidence
+    (the rule asks for evidence-based feedback). A feedback due date in a year the calendar
+    does not know is empty: no finding, the visit shows the warning.
+    """
+    for visit in _visits(ctx):
+        feedback = _related(visit, "feedback")
+        issued = timezone.localdate(feedback.issued_at) if feedback and feedback.issued_at else None
+        evidence = (Evidence(FEEDBACK, feedback.pk, feedback.number or "反馈意见"),) if feedback else ()
+        finding = _deadline_finding(
+            ctx, visit, key="feedback", what="书面反馈意见印发", due=visit.feedback_due, done=issued,
+            evidence=evidence, red_after=int(ctx.params["red_after_days"]),
+        )  # fmt: skip
+        if finding:
+            yield finding
+        if issued:
+            bare = [label for _key, label, text in feedback.problems() if not text.strip()]
+            if bare:
+                yield FindingData(
+                    visit.unit_id, semester_period(visit.year, visit.semester), f"evidence:{visit.pk}", "amber",
+                    f"反馈意见中{len(bare)}个问题未写明依据：{'、'.join(bare)}",
+                    (Evidence(VISIT, visit.pk, _visit_label(visit)), *evidence),
+                )  # fmt: skip
+
+
+@rule(
+    "R-O10",
+    "问题整改跟踪到验收",
+    params=[Param("verify_days", 15, "整改报送后验收期限（自然日）", "days")],
+)
+def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O10: each rectification item is done by its deadline and then verified.
+
+    Red: still open (or sent back) after its `deadline`. Amber: reported by the unit but not
+    verified `verify_days` calendar days later.
+    """
+    from pangting.observation.models import Rectification
+
+    visits = {v.pk: v for v in _visits(ctx)}
+    items = Rectification.objects.filter(visit_id__in=list(visits)).order_by("pk")
+    for item in items:
+        visit = visits[item.visit_id]
+        period = semester_period(visit.year, visit.semester)
+        evidence = (Evidence(RECTIFICATION, item.pk, item.problem[:40]), Evidence(VISIT, visit.pk, _visit_label(visit)))
+        open_ = item.status in (Rectification.Status.OPEN, Rectification.Status.SENT_BACK)
+        if open_ and item.deadline and item.deadline < ctx.today:
+            yield FindingData(
+                visit.unit_id, period, f"rectification:{item.pk}", "red",
+                f"整改事项逾期未完成（期限{format_day(item.deadline)}）：{item.problem[:40]}",
+                evidence, {"deadline": item.deadline.isoformat()},
+            )  # fmt: skip
+        elif item.status == Rectification.Status.REPORTED and item.reported_at:
+            reported = timezone.localdate(item.reported_at)
+            if reported + dt.timedelta(days=int(ctx.params["verify_days"])) < ctx.today:
+                yield FindingData(
+                    visit.unit_id, period, f"rectification:{item.pk}", "amber",
+                    f"整改情况{format_day(reported)}报送后尚未验收：{item.problem[:40]}",
+                    evidence, {"reported": reported.isoformat()},
+                )  # fmt: skip
+
+
+@rule(
+    "R-O11",
+    "两年一轮全覆盖",
+    params=[Param("round_start_year", 2025, "轮次起始年份（每两年一轮）", "int")],
+)
+def two_year_coverage(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O11: every unit observed (a visit that reached 已旁听) at least once in each two-year round.
+
+    Rounds are pairs of years counted from `round_start_year`. The check runs for the year that
+    ends a round and only once it has ended; the year that opens a round has nothing to check.
+    Red: not observed in the round.
+    """
+    from pangting.observation.models import Visit
+
+    offset = (ctx.year - int(ctx.params["round_start_year"])) % 2
+    if offset != 1 or dt.date(ctx.year, 12, 31) >= ctx.today:
+        return
+    first = ctx.year - 1
+    seen = set(
+        Visit.objects.filter(unit_id__in=ctx.unit_ids, year__in=(first, ctx.year), state__in=OBSERVED_STATES)
+        .values_list("unit_id", flat=True)
+    )  # fmt: skip
+    for unit in ctx.units:
+        if unit.pk not in seen:
+            yield FindingData(
+                unit.pk, str(ctx.year), f"round:{first}-{ctx.year}", "red",
+                f"{first}—{ctx.year}年一轮内未被巡听旁听", (), {"round": [first, ctx.year]},
+            )  # fmt: skip
+
+
+@rule(
+    "R-O12",
+    "每学期至少旁听各联系单位一次",
+    params=[Param("min_per_semester", 1, "每学期最少旁听次数", "int")],
+)
+def each_semester(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O12: each unit is observed (visit reached 已旁听) at least `min_per_semester` times a semester.
+
+    Teams follow the leader–unit links, so "each team attends each of its units" is checked
+    per unit. Only semesters that have ended are judged. Red: none; amber: fewer than required.
+    """
+    required = int(ctx.params["min_per_semester"])
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for visit in _visits(ctx):
+        if visit.state in OBSERVED_STATES:
+            counts[(visit.unit_id, visit.semester)] += 1
+    for semester in (1, 2):
+        if semester_end(ctx.year, semester) >= ctx.today:
+            continue
+        for unit in ctx.units:
+            count = counts[(unit.pk, semester)]
+            if count < required:
+                yield FindingData(
+                    unit.pk, semester_period(ctx.year, semester), "visits", "red" if count == 0 else "amber",
+                    f"{ctx.year}年{'春季' if semester == 1 else '秋季'}学期巡听旁听{count}次，少于{required}次",
+                    (), {"count": count, "required": required},
+                )  # fmt: skip
+
+
+@rule(
+    "R-O13",
+    "每学期交叉旁听，列席后3天内书面报告",
+    params=[
+        Param("min_hosted", 1, "每学期邀请他单位列席最少次数", "int"),
+        Param("min_visited", 1, "每学期列席他单位最少次数", "int"),
+    ],
+)
+def cross_observation(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O13: each unit invites another unit and sits in on another unit each semester; reports on time.
+
+    Counts as `cross_counts` does: invitations not cancelled (hosted), visits attended or
+    reported (visited); judged once the semester has ended (red when none). The written
+    report is due by `CrossObservation.report_due` (stored); red when missing once due, amber
+    when late. Attributed to the visiting unit.
+    """
+    from pangting.observation.models import CrossObservation
+
+    rows = list(
+        CrossObservation.objects.filter(year=ctx.year)
+        .exclude(status=CrossObservation.Status.CANCELLED)
+        .order_by("pk")
+    )  # fmt: skip
+    in_scope = set(ctx.unit_ids)
+    hosted: dict[tuple[int, int], int] = defaultdict(int)
+    visited: dict[tuple[int, int], int] = defaultdict(int)
+    attended = (CrossObservation.Status.ATTENDED, CrossObservation.Status.REPORTED)
+    for row in rows:
+        hosted[(row.host_id, row.semester)] += 1
+        if row.status in attended:
+            visited[(row.visitor_id, row.semester)] += 1
+        if row.visitor_id in in_scope and row.report_due:
+            reported = timezone.localdate(row.reported_at) if row.reported_at else None
+            late = reported > row.report_due if reported else ctx.today > row.report_due
+            if late:
+                yield FindingData(
+                    row.visitor_id, semester_period(row.year, row.semester), f"report:{row.pk}",
+                    "amber" if reported else "red",
+                    f"交叉旁听书面报告{'逾期报送' if reported else '逾期未报送'}（期限{format_day(row.report_due)}）",
+                    (Evidence(CROSS, row.pk, "交叉旁听"),),
+                    {"due": row.report_due.isoformat(), "reported": reported.isoformat() if reported else None},
+                )  # fmt: skip
+    for semester in (1, 2):
+        if semester_end(ctx.year, semester) >= ctx.today:
+            continue
+        period = semester_period(ctx.year, semester)
+        for unit in ctx.units:
+            for key, counts, required, text in (
+                ("hosted", hosted, int(ctx.params["min_hosted"]), "邀请其他单位列席"),
+                ("visited", visited, int(ctx.params["min_visited"]), "列席其他单位学习会"),
+            ):
+                count = counts[(unit.pk, semester)]
+                if count < required:
+                    yield FindingData(
+                        unit.pk, period, key, "red" if count == 0 else "amber",
+                        f"{period.replace('-H1', '年春季学期').replace('-H2', '年秋季学期')}{text}{count}次，"
+                        f"少于{required}次",
+                        (), {"count": count, "required": required},
+                    )  # fmt: skip

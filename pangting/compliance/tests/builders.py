@@ -1,0 +1,93 @@
+"""Builders for compliance tests: compliant records by default, one imperfection at a time.
+
+`good_session` makes a center-group session of unit A that meets every study rule; a test
+changes one thing and checks that exactly that rule fires. `findings` runs the checks with
+the clock at a given day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import time_machine
+from django.utils import timezone
+
+from pangting.compliance import services
+from pangting.orgs import services as org_services
+from pangting.orgs.models import StudyGroupMember
+from pangting.study import services as study
+from pangting.study.models import Attendance, PlanKind, StudyPlan, StudySession
+from pangting.study.tests.builders import at, make_session
+from pangting.tests.builders import make_person
+
+
+def travel(day: dt.date, hour: int = 10) -> Any:
+    return time_machine.travel(timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0))), tick=False)
+
+
+def findings(rule: str, *, today: dt.date, year: int = 2026, unit: Any = None) -> list[Any]:
+    """The rule's findings for `year` as computed on `today`, for one unit if given."""
+    with travel(today, 12):
+        found = [f for _r, f in services.compute(year, rules=[rule])]
+    return [f for f in found if unit is None or f.unit_id == unit.pk]
+
+
+def filed_plan(w: Any, org: Any = None, *, year: int = 2026, kind: str = PlanKind.CENTER_GROUP) -> StudyPlan:
+    """A plan filed on 10 January with a theme for every month (R-S1, R-S5, R-B5)."""
+    org = org or w.unit_a
+    themes = [] if kind == PlanKind.BRANCH else [
+        {"period_kind": "month", "period": m, "theme": f"{m}月专题"} for m in range(1, 13)
+    ]  # fmt: skip
+    with travel(dt.date(year, 1, 5)):
+        plan = study.create_plan(org, actor=None, year=year, kind=kind, themes=themes)
+    StudyPlan.objects.filter(pk=plan.pk).update(
+        status=StudyPlan.Status.SUBMITTED, submitted_at=timezone.make_aware(dt.datetime(year, 1, 10, 9))
+    )
+    plan.refresh_from_db()
+    return plan
+
+
+def group_leader(w: Any) -> Any:
+    """Unit A's group leader (书记), added once."""
+    member = w.group_a.memberships.filter(role=StudyGroupMember.Role.LEADER).first()
+    if member:
+        return member.person
+    person = make_person("刘书记", w.unit_a, post="党委书记")
+    org_services.add_member(w.group_a, person, actor=None, role=StudyGroupMember.Role.LEADER)
+    return person
+
+
+def good_session(
+    w: Any,
+    day: dt.date = dt.date(2026, 10, 15),
+    *,
+    present: bool = True,
+    close: bool = True,
+    report: bool = True,
+    summary: str = "形成学习小结。",
+    **fields: Any,
+) -> StudySession:
+    """A compliant, held center-group session of unit A on `day` (R-S3 … R-S12 all met)."""
+    plan = StudyPlan.objects.filter(organization=w.unit_a, year=day.year).first() or filed_plan(w, year=day.year)
+    leader = group_leader(w)
+    fields.setdefault("plan_theme", plan.themes.filter(period=day.month).first())
+    fields.setdefault("led_by", leader)
+    fields.setdefault(
+        "speakers", [{"person": w.member_person, "outline": "结合分管工作谈体会", "written_text": "书面发言全文"}]
+    )
+    with travel(day - dt.timedelta(days=10)):
+        session = make_session(w.unit_a, starts_at=at(day.year, day.month, day.day), actor=w.secretary_a, **fields)
+        study.submit_arrangement(
+            session, actor=w.secretary_a, at=at(day.year, day.month, day.day) - dt.timedelta(days=3)
+        )
+    if not close:
+        return StudySession.objects.get(pk=session.pk)
+    if present:
+        session.attendances.update(status=Attendance.Status.PRESENT, method=Attendance.Method.MANUAL)
+    with travel(day, 18):
+        study.close_attendance(session, actor=w.secretary_a)
+        if report:
+            study.submit_report(session, actor=w.secretary_a)
+    StudySession.objects.filter(pk=session.pk).update(summary=summary)
+    return StudySession.objects.get(pk=session.pk)

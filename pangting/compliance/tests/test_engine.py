@@ -1,0 +1,109 @@
+"""The engine: parameters, runs that reconcile and resolve, stable output, the command, query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from pangting.compliance import services
+from pangting.compliance.models import ComplianceRun, Finding, RuleParameter
+from pangting.compliance.registry import ordered_rules, rule_sort_key
+from pangting.study.models import StudySession
+
+from .builders import findings, good_session, travel
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 23)
+LISTED = (
+    [f"R-S{n}" for n in range(1, 13)] + ["R-O4", *(f"R-O{n}" for n in range(8, 14))] + [f"R-B{n}" for n in range(1, 6)]
+)
+
+
+def command(*args, hour=12):
+    out = StringIO()
+    with travel(TODAY, hour):
+        call_command("check_compliance", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_it_registers_one_check_for_every_rule_listed_in_the_issue():
+    assert [r.id for r in ordered_rules()] == sorted(LISTED, key=lambda i: ("SOB".index(i[2]), int(i[3:])))
+
+
+def test_it_changes_the_outcome_when_a_parameter_is_overridden(world):
+    """R-S11: two postponements pass once two are allowed."""
+    good_session(world, summary="")
+    assert len(findings("R-S7", today=TODAY, unit=world.unit_a)) == 1
+    services.set_rule_parameter("R-S7", "summary_days", "60", actor=world.supervisor)
+    assert findings("R-S7", today=TODAY, unit=world.unit_a) == []
+    assert RuleParameter.objects.get(rule_id="R-S7").value == 60
+    services.set_rule_parameter("R-S7", "summary_days", "7", actor=world.supervisor)  # back to the default
+    assert not RuleParameter.objects.filter(rule_id="R-S7").exists()
+
+
+@pytest.mark.parametrize(
+    ("rule", "name", "value"),
+    [("R-S3", "min_rate", "120"), ("R-S3", "min_rate", "九十"), ("R-S7", "summary_days", "-1"), ("R-S9", "x", "1")],
+)
+def test_it_refuses_a_bad_parameter_value_in_chinese(world, rule, name, value):
+    with pytest.raises(ValidationError) as refusal:
+        services.set_rule_parameter(rule, name, value, actor=world.supervisor)
+    assert "参数" in refusal.value.messages[0]
+
+
+def test_it_prints_the_same_json_twice_and_resolves_a_fixed_finding(world):
+    session = good_session(world, summary="")
+    first = command("--year", "2026", "--format", "json")
+    assert first == command("--year", "2026", "--format", "json")
+    rows = json.loads(first)
+    assert {"rule": "R-S7", "unit": "UA", "period": "2026-10", "key": f"session:{session.pk}"}.items() <= next(
+        r for r in rows if r["rule"] == "R-S7"
+    ).items()
+    assert rows == sorted(rows, key=lambda r: (rule_sort_key(r["rule"]), r["unit"], r["period"], r["key"]))
+    StudySession.objects.filter(pk=session.pk).update(summary="补写的学习小结")
+    after = json.loads(command("--year", "2026", "--format", "json"))
+    assert not [r for r in after if r["rule"] == "R-S7"]
+    finding = Finding.objects.get(rule_id="R-S7")
+    assert finding.resolved_at is not None and ComplianceRun.objects.count() == 3
+
+
+def test_it_refuses_unknown_units_and_rules_in_chinese(world):
+    with pytest.raises(CommandError, match="未找到"):
+        command("--year", "2026", "--unit", "NOPE")
+    with pytest.raises(CommandError, match="未知的规则"):
+        command("--year", "2026", "--rule", "R-Z1")
+
+
+def test_it_rechecks_only_changed_units_and_tells_when_a_unit_is_stale(world):
+    good_session(world)
+    with travel(TODAY, 12):
+        services.run_checks(2026)
+    assert services.changed_units(2026) == []
+    assert not services.is_stale(world.unit_a, 2026)
+    with travel(TODAY, 13):
+        StudySession.objects.get(organization=world.unit_a).save()
+    assert services.changed_units(2026) == [world.unit_a]
+    assert services.is_stale(world.unit_a, 2026) and not services.is_stale(world.unit_b, 2026)
+    command("--year", "2026", "--changed", hour=14)
+    run = ComplianceRun.objects.order_by("-pk").first()
+    assert run.trigger == "schedule" and run.counts["units"] == [world.unit_a.pk]
+    assert services.changed_units(2026) == []
+    with travel(TODAY, 15):
+        services.refresh_unit(world.unit_b, 2026)
+    assert not services.is_stale(world.unit_b, 2026)
+
+
+@pytest.mark.parametrize("sessions", [1, 4])
+def test_it_runs_a_fixed_number_of_queries_whatever_the_data_size(world, django_assert_num_queries, sessions):
+    for month in range(7, 7 + sessions):
+        good_session(world, dt.date(2026, month, 15))
+    with travel(TODAY, 12), django_assert_num_queries(QUERIES):
+        services.compute(2026)
+
+
+QUERIES = 24  # measured: the same for one session or four

@@ -1,0 +1,92 @@
+"""Rule parameters (compliance.configure) and findings (compliance.view): thin views over `services`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from pangting.accounts import policy
+from pangting.core.views import flash_errors, parse_id, parse_year
+from pangting.orgs.models import Organization
+
+from . import services
+from .models import Finding
+from .registry import ordered_rules
+
+A = policy.Action
+
+
+@login_required
+@require_GET
+def rule_list(request: HttpRequest) -> HttpResponse:
+    """Every rule with its parameters: default and current value, editable by the supervisor."""
+    policy.require(request.user, A.COMPLIANCE_CONFIGURE)
+    values = services.all_parameters()
+    rules = [
+        {
+            "rule": rule,
+            "params": [{"param": p, "value": values[rule.id][p.name], "changed": values[rule.id][p.name] != p.default}
+                       for p in rule.params],
+        }
+        for rule in ordered_rules()
+    ]  # fmt: skip
+    return render(request, "compliance/rule_list.html", {"rules": rules})
+
+
+@login_required
+@require_POST
+def rule_parameter(request: HttpRequest) -> HttpResponse:
+    """Set one parameter (validated by its kind); the new value applies from the next run."""
+    policy.require(request.user, A.COMPLIANCE_CONFIGURE)
+    rule_id, name = request.POST.get("rule", ""), request.POST.get("name", "")
+    try:
+        services.set_rule_parameter(
+            rule_id, name, request.POST.get("value", ""), actor=request.user, note=request.POST.get("note", "")
+        )
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"已保存{rule_id}的参数，下次检查时生效。")
+    return redirect("compliance:rule_list")
+
+
+@login_required
+@require_GET
+def finding_list(request: HttpRequest) -> HttpResponse:
+    """Findings of a year in the user's reach, filtered by unit, rule and open/resolved."""
+    policy.require(request.user, A.COMPLIANCE_VIEW)
+    year = parse_year(request.GET.get("year")) or timezone.localdate().year
+    rules = ordered_rules()
+    rule_id = request.GET.get("rule", "")
+    if rule_id not in {r.id for r in rules}:
+        rule_id = ""
+    show = request.GET.get("show", "open")
+    units = list(
+        Organization.objects.for_user(request.user, A.COMPLIANCE_VIEW)
+        .filter(study_group__isnull=False)
+        .order_by("path")
+    )
+    unit_id = parse_id(request.GET.get("unit"))
+    unit = next((u for u in units if u.pk == unit_id), None)
+    findings = Finding.objects.for_user(request.user, A.COMPLIANCE_VIEW).filter(year=year).select_related("unit")
+    if unit is not None:
+        findings = findings.filter(unit__path__startswith=unit.path)
+    if rule_id:
+        findings = findings.filter(rule_id=rule_id)
+    if show != "all":
+        show = "open"
+        findings = findings.open()
+    titles = {r.id: r.title for r in rules}
+    rows = list(findings[:500])
+    for finding in rows:
+        finding.rule_title = titles.get(finding.rule_id, "")
+    context = {
+        "findings": rows, "year": year, "units": units, "unit": unit, "rules": rules, "rule_id": rule_id,
+        "show": show, "truncated": len(rows) == 500,
+    }  # fmt: skip
+    return render(request, "compliance/finding_list.html", context)
