@@ -1,0 +1,566 @@
+"""Dashboard figures: plain query functions over a set of units and a year.
+
+Every function takes the units (Organization rows the caller has already scoped through
+the policy module) and a year, and returns plain dataclasses that the dashboard, the unit
+page and the bulletins render as they like. None of them checks access.
+
+Each runs a fixed number of queries whatever the data size: one bulk query per figure,
+filtered on `unit_id__in`, with the grouping done in the database or in one pass over the
+rows. They read the due dates and submission timestamps stored on the records and never
+recompute a deadline (a calendar correction must not move a deadline already issued).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from pangting.observation.models import CrossObservation, Mode, ObservationRecord, Rectification, State, Visit
+from pangting.orgs.models import Organization
+from pangting.study.models import AgendaItem, Attendance, SessionKind, StudySession
+from pangting.study.parameters import get_parameters
+from pangting.study.services.facts import annotate_leaders
+
+# A visit counts as an observation once the team has attended the session (R-O11, R-O17).
+OBSERVED_STATES = [State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED]
+
+# R-O12: each unit is observed at least once per semester (the default minimum for R-O17).
+DEFAULT_MIN_VISITS_PER_SEMESTER = 1
+
+# Days a rectification has been open (R-O10), as the ageing chart groups them.
+AGEING_BUCKETS: list[tuple[str, int, int | None]] = [
+    ("0–30天", 0, 30),
+    ("31–60天", 31, 60),
+    ("61–90天", 61, 90),
+    ("90天以上", 91, None),
+]
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of `year` and of the next one, in the project's time zone."""
+    return (
+        timezone.make_aware(dt.datetime(year, 1, 1)),
+        timezone.make_aware(dt.datetime(year + 1, 1, 1)),
+    )
+
+
+def _ids(units: Sequence[Organization]) -> list[int]:
+    return [u.pk for u in units]
+
+
+def _day(moment: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(moment) if moment is not None else None
+
+
+def _ratio(part: int, whole: int) -> Fraction | None:
+    return Fraction(part, whole) if whole else None
+
+
+def percent(value: Fraction | None) -> float | None:
+    """A ratio as a percentage with one decimal, for charts and tables (None stays None)."""
+    return None if value is None else round(float(value) * 100, 1)
+
+
+# --- coverage (R-O11) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    unit: Organization
+    previous_year: int  # observations in year - 1
+    this_year: int
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.previous_year or self.this_year)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    year: int
+    rows: list[CoverageRow]
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for r in self.rows if r.covered)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def uncovered_units(self) -> list[Organization]:
+        return [r.unit for r in self.rows if not r.covered]
+
+
+def coverage(units: Sequence[Organization], year: int) -> Coverage:
+    """R-O11: which units were observed in the two-year round (`year` - 1 and `year`). One query."""
+    counts: Counter[tuple[int, int]] = Counter(
+        Visit.objects.filter(unit_id__in=_ids(units), year__in=[year - 1, year], state__in=OBSERVED_STATES)
+        .values_list("unit_id", "year")
+        .order_by()
+    )
+    return Coverage(year, [CoverageRow(u, counts[(u.pk, year - 1)], counts[(u.pk, year)]) for u in units])
+
+
+# --- timeliness of every deadline -----------------------------------------------------
+
+ON_TIME, LATE, OVERDUE, PENDING = "on_time", "late", "overdue", "pending"
+
+
+def classify(done_on: dt.date | None, due: dt.date | None, today: dt.date) -> str | None:
+    """on_time / late (done after the due date) / overdue (not done, due date passed) / pending."""
+    if due is None:
+        return None
+    if done_on is not None:
+        return ON_TIME if done_on <= due else LATE
+    return OVERDUE if today > due else PENDING
+
+
+@dataclass
+class DeadlineCounts:
+    """How one kind of deadline fared: counts of on time, late, overdue and still open, not yet due."""
+
+    kind: str
+    label: str
+    rule: str
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    pending: int = 0
+
+    def add(self, outcome: str | None) -> None:
+        if outcome is not None:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.overdue + self.pending
+
+
+def timeliness(units: Sequence[Organization], year: int, today: dt.date | None = None) -> list[DeadlineCounts]:
+    """Every deadline of the year's records, from their stored due dates. Four queries.
+
+    R-S10 the arrangement form before and the report after each center-group session;
+    R-O4 the unit's reply to the letter; R-O8 the record; R-O9 the feedback; R-O13 the
+    visiting unit's written report after a cross-observation; R-O10 each rectification.
+    """
+    today = today or timezone.localdate()
+    ids = _ids(units)
+    start, end = year_bounds(year)
+    rows = {
+        kind: DeadlineCounts(kind, label, rule)
+        for kind, label, rule in [
+            ("arrangement", "学习安排报送表（会前）", "R-S10"),
+            ("report", "会后材料报送宣传部", "R-S10"),
+            ("reply", "函告回复", "R-O4"),
+            ("record", "旁听记录填报", "R-O8"),
+            ("feedback", "书面反馈", "R-O9"),
+            ("cross_report", "交叉旁听书面报告", "R-O13"),
+            ("rectification", "整改完成", "R-O10"),
+        ]
+    }
+    sessions = (
+        StudySession.objects.filter(
+            organization_id__in=ids, kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
+        )
+        .exclude(status=StudySession.Status.CANCELLED)
+        .values_list("arrangement_due", "arrangement_submitted_at", "report_due", "report_submitted_at")
+    )
+    for arrangement_due, arrangement_at, report_due, report_at in sessions:
+        rows["arrangement"].add(classify(_day(arrangement_at), arrangement_due, today))
+        rows["report"].add(classify(_day(report_at), report_due, today))
+    visits = (
+        Visit.objects.filter(unit_id__in=ids, year=year)
+        .exclude(state=State.CANCELLED)
+        .values_list("reply_due", "reply_received_on", "record_due", "record__filed_at", "feedback_due",
+                     "feedback__issued_at")
+    )  # fmt: skip
+    for reply_due, replied_on, record_due, filed_at, feedback_due, issued_at in visits:
+        rows["reply"].add(classify(replied_on, reply_due, today))
+        rows["record"].add(classify(_day(filed_at), record_due, today))
+        rows["feedback"].add(classify(_day(issued_at), feedback_due, today))
+    # The written report is the visiting unit's duty, so it counts against the visitor.
+    cross = (
+        CrossObservation.objects.filter(visitor_id__in=ids, year=year)
+        .exclude(status=CrossObservation.Status.CANCELLED)
+        .values_list("report_due", "reported_at")
+    )
+    for due, reported_at in cross:
+        rows["cross_report"].add(classify(_day(reported_at), due, today))
+    done = (Rectification.Status.REPORTED, Rectification.Status.ACCEPTED)
+    items = Rectification.objects.filter(visit__unit_id__in=ids, visit__year=year).values_list(
+        "deadline", "status", "reported_at", "verified_at"
+    )
+    for deadline, status, reported_at, verified_at in items:
+        finished = _day(reported_at or verified_at) if status in done else None
+        rows["rectification"].add(classify(finished, deadline, today))
+    return list(rows.values())
+
+
+# --- participation (R-S3) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParticipationRow:
+    unit: Organization
+    sessions: int  # held center-group sessions with an attendance list
+    expected: int
+    present: int
+    meeting_threshold: int  # sessions whose own rate reached the threshold
+
+    @property
+    def rate(self) -> Fraction | None:
+        return _ratio(self.present, self.expected)
+
+
+@dataclass(frozen=True)
+class Participation:
+    threshold: Fraction
+    rows: list[ParticipationRow]
+
+    @property
+    def rate(self) -> Fraction | None:
+        return _ratio(sum(r.present for r in self.rows), sum(r.expected for r in self.rows))
+
+    @property
+    def has_data(self) -> bool:
+        return any(r.sessions for r in self.rows)
+
+
+def participation(units: Sequence[Organization], year: int) -> Participation:
+    """R-S3: present ÷ expected over the year's held center-group sessions, per unit.
+
+    Also how many sessions reached the threshold on their own (the rate is exact, so 9 of
+    10 is 90 % and passes). One query, plus the study parameters.
+    """
+    threshold = get_parameters().participation_threshold
+    start, end = year_bounds(year)
+    per_session = (
+        Attendance.objects.filter(
+            session__organization_id__in=_ids(units),
+            session__kind=SessionKind.CENTER_GROUP,
+            session__status=StudySession.Status.HELD,
+            session__deleted_at__isnull=True,
+            session__starts_at__gte=start,
+            session__starts_at__lt=end,
+        )
+        .values("session_id", "session__organization_id")
+        .annotate(expected=Count("pk"), present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)))
+        .order_by()
+    )
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in per_session:
+        t = totals[row["session__organization_id"]]
+        t[0] += 1
+        t[1] += row["expected"]
+        t[2] += row["present"]
+        t[3] += Fraction(row["present"], row["expected"]) >= threshold
+    return Participation(threshold, [ParticipationRow(u, *totals[u.pk]) for u in units])
+
+
+# --- sessions: first agenda item (R-S4), secretary-led (R-S12), postponements (R-S11) ----
+
+
+@dataclass(frozen=True)
+class PostponedSession:
+    pk: int
+    title: str
+    starts_at: dt.datetime
+    reschedules: int
+
+
+@dataclass
+class SessionRow:
+    unit: Organization
+    held: int = 0
+    first_item: int = 0
+    secretary_led: int = 0
+    scheduled: int = 0  # every session of the year, whatever its status (for R-S11)
+    rescheduled_once: int = 0
+    rescheduled_twice_or_more: int = 0
+    postponed: list[PostponedSession] = field(default_factory=list)
+
+    @property
+    def first_item_rate(self) -> Fraction | None:
+        return _ratio(self.first_item, self.held)
+
+    @property
+    def secretary_led_rate(self) -> Fraction | None:
+        return _ratio(self.secretary_led, self.held)
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    rows: list[SessionRow]
+
+    def total(self, name: str) -> int:
+        return sum(getattr(r, name) for r in self.rows)
+
+    @property
+    def first_item_rate(self) -> Fraction | None:
+        return _ratio(self.total("first_item"), self.total("held"))
+
+    @property
+    def secretary_led_rate(self) -> Fraction | None:
+        return _ratio(self.total("secretary_led"), self.total("held"))
+
+
+def sessions(units: Sequence[Organization], year: int) -> SessionStats:
+    """The year's center-group sessions per unit. Two queries.
+
+    Of the held sessions: how many studied the first agenda item (R-S4) and how many were
+    led by the group's leader, the secretary, on that day (R-S12). Of all sessions: how many
+    were rescheduled once, and twice or more (R-S11, "postponed again and again").
+    """
+    start, end = year_bounds(year)
+    first_item = AgendaItem.objects.filter(
+        session=OuterRef("pk"), kind=AgendaItem.Kind.FIRST_ITEM, deleted_at__isnull=True
+    )
+    found = list(
+        StudySession.objects.filter(
+            organization_id__in=_ids(units), kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
+        )
+        .only("pk", "organization_id", "group_id", "led_by_id", "starts_at", "status", "title")
+        .annotate(
+            has_first_item=Exists(first_item),
+            reschedule_count=Count("reschedules", filter=Q(reschedules__deleted_at__isnull=True), distinct=True),
+        )
+        .order_by("starts_at", "pk")
+    )
+    annotate_leaders(found)
+    rows = {u.pk: SessionRow(u) for u in units}
+    for session in found:
+        row = rows[session.organization_id]
+        row.scheduled += 1
+        if session.reschedule_count == 1:
+            row.rescheduled_once += 1
+        elif session.reschedule_count >= 2:
+            row.rescheduled_twice_or_more += 1
+        if session.reschedule_count:
+            row.postponed.append(PostponedSession(session.pk, session.title, session.starts_at,
+                                                  session.reschedule_count))  # fmt: skip
+        if session.status != StudySession.Status.HELD:
+            continue
+        row.held += 1
+        row.first_item += session.has_first_item
+        row.secretary_led += bool(session.led_by_id and session.led_by_id in session._group_leader_ids)
+    return SessionStats(list(rows.values()))
+
+
+# --- scores (R-O18) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    label: str
+    count: int
+    average: Decimal | None
+
+
+@dataclass(frozen=True)
+class Scores:
+    by_unit: list[tuple[Organization, ScorePoint]]
+    by_month: list[ScorePoint]  # the 12 months of the year
+    by_semester: list[ScorePoint]  # the spring and autumn semesters of the last three years
+
+    @property
+    def has_data(self) -> bool:
+        return any(p.count for p in self.by_month) or any(p.count for _, p in self.by_unit)
+
+
+def _point(label: str, values: list[Decimal]) -> ScorePoint:
+    if not values:
+        return ScorePoint(label, 0, None)
+    return ScorePoint(label, len(values), (sum(values) / len(values)).quantize(Decimal("0.1")))
+
+
+def scores(units: Sequence[Organization], year: int) -> Scores:
+    """R-O18: the filed records' composite scores, by unit, by month and by semester. One query.
+
+    A score belongs to the month of the observed session (the filing date when the visit has
+    no session); by semester covers `year` - 2 … `year`, to show the trend.
+    """
+    rows = (
+        ObservationRecord.objects.filter(
+            visit__unit_id__in=_ids(units),
+            visit__year__in=[year - 2, year - 1, year],
+            visit__deleted_at__isnull=True,
+            composite_score__isnull=False,
+            filed_at__isnull=False,
+        )
+        .exclude(visit__state=State.CANCELLED)
+        .values_list("visit__unit_id", "visit__year", "visit__semester", "visit__session__starts_at", "filed_at",
+                     "composite_score")
+    )  # fmt: skip
+    by_unit: dict[int, list[Decimal]] = defaultdict(list)
+    by_month: dict[int, list[Decimal]] = defaultdict(list)
+    by_semester: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
+    for unit_id, visit_year, semester, session_at, filed_at, score in rows:
+        by_semester[(visit_year, semester)].append(score)
+        if visit_year != year:
+            continue
+        by_unit[unit_id].append(score)
+        when = timezone.localtime(session_at or filed_at)
+        if when.year == year:
+            by_month[when.month].append(score)
+    names = {1: "春季学期", 2: "秋季学期"}
+    return Scores(
+        by_unit=[(u, _point(u.display_name, by_unit[u.pk])) for u in units],
+        by_month=[_point(f"{m}月", by_month[m]) for m in range(1, 13)],
+        by_semester=[
+            _point(f"{y}年{names[s]}", by_semester[(y, s)]) for y in (year - 2, year - 1, year) for s in (1, 2)
+        ],
+    )
+
+
+# --- cross-observation matrix (R-O13) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossMatrix:
+    """Per semester: how often each inviting (host) unit had each visiting unit sit in."""
+
+    semester: int
+    label: str
+    hosts: list[Organization]
+    visitors: list[Organization]
+    cells: dict[tuple[int, int], int]  # (host_id, visitor_id) -> sittings
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+
+def cross_matrices(units: Sequence[Organization], year: int) -> list[CrossMatrix]:
+    """R-O13: cross-observations that took place (attended or reported), host × visitor, per semester.
+
+    A row involves the units when either side is one of them; the axes list the units and
+    any partner outside them that appears. One query.
+    """
+    ids = set(_ids(units))
+    held = (CrossObservation.Status.ATTENDED, CrossObservation.Status.REPORTED)
+    rows = list(
+        CrossObservation.objects.filter(Q(host_id__in=ids) | Q(visitor_id__in=ids), year=year, status__in=held)
+        .select_related("host", "visitor")
+        .order_by()
+    )
+    names = {1: "春季学期", 2: "秋季学期"}
+    matrices = []
+    for semester in (1, 2):
+        cells: Counter[tuple[int, int]] = Counter()
+        partners: dict[int, Organization] = {}
+        for row in rows:
+            if row.semester != semester:
+                continue
+            cells[(row.host_id, row.visitor_id)] += 1
+            for org in (row.host, row.visitor):
+                if org.pk not in ids:
+                    partners[org.pk] = org
+        axis = [*units, *sorted(partners.values(), key=lambda o: o.path)]
+        matrices.append(CrossMatrix(semester, f"{year}年{names[semester]}", axis, axis, dict(cells)))
+    return matrices
+
+
+# --- rectification status and ageing (R-O10) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class RectificationStats:
+    by_status: list[tuple[str, str, int]]  # (status, label, count)
+    ageing: list[tuple[str, int]]  # (bucket label, open items)
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, _, count in self.by_status)
+
+
+def rectifications(units: Sequence[Organization], year: int, today: dt.date | None = None) -> RectificationStats:
+    """R-O10: the year's rectification items by status, and how long the unfinished ones have been open.
+
+    Unfinished = still being worked on or sent back (not yet reported or accepted); age is
+    counted in calendar days from the day the item was raised. One query.
+    """
+    today = today or timezone.localdate()
+    unfinished = (Rectification.Status.OPEN, Rectification.Status.SENT_BACK)
+    status_counts: Counter[str] = Counter()
+    ageing: Counter[str] = Counter()
+    overdue = 0
+    items = Rectification.objects.filter(visit__unit_id__in=_ids(units), visit__year=year).values_list(
+        "status", "created_at", "deadline"
+    )
+    for status, created_at, deadline in items:
+        status_counts[status] += 1
+        if status not in unfinished:
+            continue
+        age = (today - timezone.localdate(created_at)).days
+        for label, low, high in AGEING_BUCKETS:
+            if age >= low and (high is None or age <= high):
+                ageing[label] += 1
+                break
+        overdue += bool(deadline and deadline < today)
+    return RectificationStats(
+        by_status=[(s.value, str(s.label), status_counts[s.value]) for s in Rectification.Status],
+        ageing=[(label, ageing[label]) for label, _, _ in AGEING_BUCKETS],
+        overdue=overdue,
+    )
+
+
+# --- frequency beyond the minimum (R-O17) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrequencyRow:
+    unit: Organization
+    by_semester: tuple[int, int]  # observations in the spring and autumn semesters
+    by_mode: dict[str, int]  # planned / random / invited
+    minimum: int  # per semester
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_semester)
+
+    @property
+    def beyond_minimum(self) -> int:
+        """Observations above the minimum, semester by semester (a shortfall is not offset)."""
+        return sum(max(0, n - self.minimum) for n in self.by_semester)
+
+    @property
+    def below_minimum(self) -> int:
+        """Semesters in which the unit was observed fewer times than the minimum."""
+        return sum(1 for n in self.by_semester if n < self.minimum)
+
+
+def frequency(
+    units: Sequence[Organization], year: int, minimum: int = DEFAULT_MIN_VISITS_PER_SEMESTER
+) -> list[FrequencyRow]:
+    """R-O17: observations per unit and semester against the minimum (R-O12), and by mode (R-O2).
+
+    Random and invited visits come on top of the planned ones: the seed asks to report how far
+    observation goes beyond the minimum, not just whether the minimum was met. One query.
+    """
+    counts: Counter[tuple[int, int, str]] = Counter(
+        Visit.objects.filter(unit_id__in=_ids(units), year=year, state__in=OBSERVED_STATES)
+        .values_list("unit_id", "semester", "mode")
+        .order_by()
+    )
+    semesters: Counter[tuple[int, int]] = Counter()
+    modes: Counter[tuple[int, str]] = Counter()
+    for (unit_id, semester, mode), n in counts.items():
+        semesters[(unit_id, semester)] += n
+        modes[(unit_id, mode)] += n
+    rows = [
+        FrequencyRow(
+            u, (semesters[(u.pk, 1)], semesters[(u.pk, 2)]), {m.value: modes[(u.pk, m.value)] for m in Mode}, minimum
+        )
+        for u in units
+    ]
+    return rows
