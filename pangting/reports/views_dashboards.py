@@ -4,16 +4,14 @@ The dashboard shows, for the units the user reaches with reports.view, every fig
 issue asks for (see `metrics`); the unit page shows the same figures for one unit plus every
 registered rule with its red/amber/green colour and the findings and records behind it.
 
-Charts are drawn by ECharts in `static/reports/dashboard.js` from options built here and
-handed over in a `json_script` block (the CSP allows no inline script). Each chart also has
+Charts are built in `charts` and drawn by ECharts in `static/reports/dashboard.js` from a
+`json_script` block (the CSP allows no inline script). Each chart also has
 a table of its numbers inside a `<details>`, so the page reads without JavaScript.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -21,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 
 from pangting.accounts import policy
@@ -33,35 +30,12 @@ from pangting.core.views import parse_year
 from pangting.orgs.models import PATH_STEP, Organization
 from pangting.workdays.services import UnknownCalendarYear
 
-from . import metrics
+from . import charts
 from .evidence import resolve
 
 A = policy.Action
 MIN_YEAR, MAX_YEAR = 2000, 2100
-SEMESTERS = {1: "春季学期", 2: "秋季学期"}
-OUTCOME_LABELS = [
-    (metrics.ON_TIME, "按时完成"),
-    (metrics.LATE, "逾期完成"),
-    (metrics.OVERDUE, "逾期未完成"),
-    (metrics.PENDING, "未到期"),
-]
-OUTCOME_COLORS = ["#1a7f37", "#d4a72c", "#cf222e", "#8c959f"]
 RAG_LABELS = {"red": "红", "amber": "黄", GREEN: "绿"}
-
-
-@dataclass
-class Chart:
-    """One chart card: its ECharts option, a short explanation and the numbers as a table."""
-
-    id: str
-    title: str
-    explanation: str
-    option: dict[str, Any]
-    headers: list[str]
-    rows: list[list[Any]]
-    empty: bool
-    empty_text: str = "本期间暂无数据。"
-    links: list[tuple[str, str]] = field(default_factory=list)  # (label, url) under the chart
 
 
 def _year(request: HttpRequest) -> tuple[int, str]:
@@ -76,367 +50,12 @@ def _year(request: HttpRequest) -> tuple[int, str]:
     return year, ""
 
 
-def _cn_date(moment: dt.datetime) -> str:
-    day = timezone.localtime(moment)
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _semester(request: HttpRequest) -> int | None:
     raw = request.GET.get("semester", "")
     return int(raw) if raw in ("1", "2") else None
 
 
 # --- chart options ---------------------------------------------------------------------
-
-
-def _base(**extra: Any) -> dict[str, Any]:
-    # richText tooltips are drawn inside the chart: HTML tooltips carry inline styles the CSP refuses.
-    return {
-        "animation": False,
-        "tooltip": {"trigger": "axis", "renderMode": "richText"},
-        "grid": {"left": 48, "right": 24, "top": 40, "bottom": 64, "containLabel": True},
-        **extra,
-    }
-
-
-def _category_axis(labels: list[str]) -> dict[str, Any]:
-    return {"type": "category", "data": labels, "axisLabel": {"interval": 0, "rotate": 30 if len(labels) > 6 else 0}}
-
-
-def _bar(labels: list[str], series: list[dict[str, Any]], *, percent: bool = False, **extra: Any) -> dict[str, Any]:
-    value_axis: dict[str, Any] = {"type": "value", "minInterval": 1}
-    if percent:
-        value_axis = {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}}
-    return _base(
-        legend={"top": 0} if len(series) > 1 else {"show": False},
-        xAxis=_category_axis(labels),
-        yAxis=value_axis,
-        series=series,
-        **extra,
-    )
-
-
-def _pct(value: Any) -> float | None:
-    return metrics.percent(value)
-
-
-def _pct_text(value: Any) -> str:
-    number = metrics.percent(value)
-    return "—" if number is None else f"{number:g}%"
-
-
-def _threshold_line(value: float, label: str) -> dict[str, Any]:
-    return {"silent": True, "symbol": "none", "data": [{"yAxis": value, "name": label}], "label": {"formatter": label}}
-
-
-def coverage_chart(units: list[Organization], year: int) -> Chart:
-    data = metrics.coverage(units, year)
-    labels = [r.unit.display_name for r in data.rows]
-    option = _bar(
-        labels,
-        [
-            {"name": f"{year - 1}年", "type": "bar", "stack": "visits", "data": [r.previous_year for r in data.rows]},
-            {"name": f"{year}年", "type": "bar", "stack": "visits", "data": [r.this_year for r in data.rows]},
-        ],
-    )
-    return Chart(
-        "coverage",
-        f"两年一轮覆盖情况：{data.covered}/{data.total}个单位已旁听",
-        f"R-O11：每个单位在每两年一轮（{year - 1}—{year}年）中至少被巡听旁听一次；计入团队已到场旁听的巡听旁听。",
-        option,
-        ["单位", f"{year - 1}年", f"{year}年", "本轮覆盖"],
-        [[r.unit.display_name, r.previous_year, r.this_year, "已覆盖" if r.covered else "未覆盖"] for r in data.rows],
-        empty=not data.rows,
-        empty_text="没有可统计的单位。",
-    )
-
-
-def timeliness_chart(units: list[Organization], year: int, today: dt.date) -> Chart:
-    rows = metrics.timeliness(units, year, today)
-    labels = [f"{r.label}（{r.rule}）" for r in rows]
-    series = [
-        {"name": label, "type": "bar", "stack": "all", "data": [getattr(r, key) for r in rows], "color": color}
-        for (key, label), color in zip(OUTCOME_LABELS, OUTCOME_COLORS, strict=True)
-    ]
-    option = _base(
-        legend={"top": 0},
-        xAxis={"type": "value", "minInterval": 1},
-        yAxis={"type": "category", "data": labels, "inverse": True},
-        series=series,
-    )
-    option["grid"] = {**option["grid"], "left": 8}
-    return Chart(
-        "timeliness",
-        "各项期限执行情况",
-        "按各记录保存的截止日期与报送、完成时间比对（不重新推算期限）：R-S10 安排表会前报送、会后材料报送；"
-        "R-O4 函告回复；R-O8 记录填报；R-O9 书面反馈；R-O13 交叉旁听书面报告；R-O10 整改期限。",
-        option,
-        ["期限", "规则", *[label for _, label in OUTCOME_LABELS]],
-        [[r.label, r.rule, r.on_time, r.late, r.overdue, r.pending] for r in rows],
-        empty=not any(r.total for r in rows),
-    )
-
-
-def participation_chart(units: list[Organization], year: int) -> Chart:
-    data = metrics.participation(units, year)
-    threshold = metrics.percent(data.threshold) or 0
-    option = _bar(
-        [r.unit.display_name for r in data.rows],
-        [
-            {
-                "name": "参学率",
-                "type": "bar",
-                "data": [_pct(r.rate) for r in data.rows],
-                "markLine": _threshold_line(threshold, f"{threshold:g}%"),
-            }
-        ],
-        percent=True,
-    )
-    return Chart(
-        "participation",
-        f"中心组成员参学率：{_pct_text(data.rate)}",
-        f"R-S3：已召开的中心组学习会实到人数 ÷ 应到人数，标准不低于{threshold:g}%；"
-        "“达标场次”为单场参学率达到标准的学习会。",
-        option,
-        ["单位", "已召开学习会", "应到人次", "实到人次", "参学率", "达标场次"],
-        [
-            [r.unit.display_name, r.sessions, r.expected, r.present, _pct_text(r.rate), r.meeting_threshold]
-            for r in data.rows
-        ],
-        empty=not data.has_data,
-    )
-
-
-def session_charts(units: list[Organization], year: int) -> list[Chart]:
-    data = metrics.sessions(units, year)
-    labels = [r.unit.display_name for r in data.rows]
-    held = data.total("held")
-    first = Chart(
-        "first_item",
-        f"“第一议题”落实率：{_pct_text(data.first_item_rate)}",
-        "R-S4：已召开的中心组学习会中，议程含“第一议题”的场次占比。",
-        _bar(
-            labels,
-            [{"name": "第一议题落实率", "type": "bar", "data": [_pct(r.first_item_rate) for r in data.rows]}],
-            percent=True,
-        ),
-        ["单位", "已召开学习会", "含第一议题", "落实率"],
-        [[r.unit.display_name, r.held, r.first_item, _pct_text(r.first_item_rate)] for r in data.rows],
-        empty=not held,
-    )
-    led = Chart(
-        "secretary_led",
-        f"书记领学占比：{_pct_text(data.secretary_led_rate)}",
-        "R-S12：已召开的中心组学习会中，由当日中心组组长（党委书记）领学的场次占比。",
-        _bar(
-            labels,
-            [{"name": "书记领学占比", "type": "bar", "data": [_pct(r.secretary_led_rate) for r in data.rows]}],
-            percent=True,
-        ),
-        ["单位", "已召开学习会", "书记领学", "占比"],
-        [[r.unit.display_name, r.held, r.secretary_led, _pct_text(r.secretary_led_rate)] for r in data.rows],
-        empty=not held,
-    )
-    postponed = Chart(
-        "postponements",
-        "学习会改期情况",
-        "R-S11：本年度中心组学习会中改期一次、改期两次及以上（一再推迟）的场次。",
-        _bar(
-            labels,
-            [
-                {
-                    "name": "改期1次",
-                    "type": "bar",
-                    "stack": "p",
-                    "data": [r.rescheduled_once for r in data.rows],
-                    "color": "#d4a72c",
-                },
-                {
-                    "name": "改期2次及以上",
-                    "type": "bar",
-                    "stack": "p",
-                    "data": [r.rescheduled_twice_or_more for r in data.rows],
-                    "color": "#cf222e",
-                },
-            ],
-        ),
-        ["单位", "本年度学习会", "改期1次", "改期2次及以上"],
-        [[r.unit.display_name, r.scheduled, r.rescheduled_once, r.rescheduled_twice_or_more] for r in data.rows],
-        empty=not data.total("scheduled"),
-    )
-    if len(units) == 1:
-        # The unit page lists the rescheduled sessions themselves (R-S11), each leading to its record.
-        postponed.links = [
-            (f"{p.title}（{_cn_date(p.starts_at)}，改期{p.reschedules}次）",
-             reverse("study:session_detail", args=[p.pk]))
-            for row in data.rows
-            for p in row.postponed
-        ]  # fmt: skip
-    return [first, led, postponed]
-
-
-def score_charts(units: list[Organization], year: int) -> list[Chart]:
-    data = metrics.scores(units, year)
-
-    def avg(point: metrics.ScorePoint) -> float | None:
-        return float(point.average) if point.average is not None else None
-
-    by_unit = Chart(
-        "scores_unit",
-        "综合评分（按单位）",
-        "R-O18：本年度已填报的列席旁听记录综合评分的平均值（百分制）。",
-        _bar(
-            [p.label for _, p in data.by_unit],
-            [{"name": "平均综合评分", "type": "bar", "data": [avg(p) for _, p in data.by_unit]}],
-        ),
-        ["单位", "记录数", "平均综合评分"],
-        [[p.label, p.count, p.average if p.average is not None else "—"] for _, p in data.by_unit],
-        empty=not any(p.count for _, p in data.by_unit),
-    )
-    line = {"type": "line", "connectNulls": True}
-    over_time = Chart(
-        "scores_time",
-        "综合评分（随时间变化）",
-        "R-O18：按被旁听学习会所在月份统计本年度的平均综合评分；下表另列近三年各学期的平均分。",
-        _base(
-            legend={"show": False},
-            xAxis=_category_axis([p.label for p in data.by_month]),
-            yAxis={"type": "value", "min": 0, "max": 100},
-            series=[{**line, "name": "平均综合评分", "data": [avg(p) for p in data.by_month]}],
-        ),
-        ["期间", "记录数", "平均综合评分"],
-        [[p.label, p.count, p.average if p.average is not None else "—"] for p in [*data.by_month, *data.by_semester]],
-        empty=not any(p.count for p in data.by_month),
-    )
-    return [by_unit, over_time]
-
-
-def cross_charts(units: list[Organization], year: int, semester: int | None) -> list[Chart]:
-    charts = []
-    for matrix in metrics.cross_matrices(units, year):
-        if semester and matrix.semester != semester:
-            continue
-        hosts = [o.display_name for o in matrix.hosts]
-        visitors = [o.display_name for o in matrix.visitors]
-        cells = [
-            [v, h, matrix.cells.get((host.pk, visitor.pk), 0)]
-            for h, host in enumerate(matrix.hosts)
-            for v, visitor in enumerate(matrix.visitors)
-        ]
-        option = _base(
-            tooltip={"renderMode": "richText"},
-            xAxis={**_category_axis(visitors), "name": "列席单位", "splitArea": {"show": True}},
-            yAxis={"type": "category", "data": hosts, "name": "邀请单位", "splitArea": {"show": True}},
-            visualMap={"min": 0, "max": max([1, *matrix.cells.values()]), "calculable": False, "orient": "horizontal",
-                       "left": "center", "bottom": 0, "inRange": {"color": ["#f6f7f9", "#b71c1c"]}},
-            series=[{"name": "列席次数", "type": "heatmap", "data": cells, "label": {"show": True}}],
-        )  # fmt: skip
-        option["grid"] = {**option["grid"], "bottom": 80}
-        charts.append(
-            Chart(
-                f"cross_{matrix.semester}",
-                f"交叉旁听矩阵（{matrix.label}）",
-                "R-O13：每个单位每学期至少邀请其他单位书记或副书记列席一次，并至少列席其他单位一次；"
-                "行是邀请单位，列是列席单位，数字为已列席次数。",
-                option,
-                ["邀请单位 \\ 列席单位", *visitors],
-                [[h.display_name, *[matrix.cells.get((h.pk, v.pk), 0) for v in matrix.visitors]] for h in matrix.hosts],
-                empty=not matrix.total,
-                empty_text="本学期暂无已列席的交叉旁听。",
-            )
-        )
-    return charts
-
-
-def rectification_charts(units: list[Organization], year: int, today: dt.date) -> list[Chart]:
-    data = metrics.rectifications(units, year, today)
-    status = Chart(
-        "rect_status",
-        f"整改事项状态：共{data.total}项，逾期未完成{data.overdue}项",
-        "R-O10：本年度巡听旁听反馈问题形成的整改事项，按当前状态统计，跟踪至验收。",
-        _base(
-            tooltip={"trigger": "item", "renderMode": "richText"},
-            legend={"top": 0},
-            series=[
-                {
-                    "name": "整改事项",
-                    "type": "pie",
-                    "radius": ["35%", "65%"],
-                    "top": 24,
-                    "data": [{"name": label, "value": count} for _, label, count in data.by_status],
-                }
-            ],
-        ),
-        ["状态", "事项数"],
-        [[label, count] for _, label, count in data.by_status],
-        empty=not data.total,
-    )
-    ageing = Chart(
-        "rect_ageing",
-        "未完成整改事项的时长",
-        "R-O10：整改中或退回重改的事项，自提出之日起已经过的自然日数。",
-        _bar([label for label, _ in data.ageing],
-             [{"name": "未完成事项", "type": "bar", "data": [n for _, n in data.ageing], "color": "#cf222e"}]),
-        ["已开放时长", "事项数"],
-        [[label, n] for label, n in data.ageing],
-        empty=not any(n for _, n in data.ageing),
-        empty_text="没有未完成的整改事项。",
-    )  # fmt: skip
-    return [status, ageing]
-
-
-def frequency_chart(units: list[Organization], year: int, minimum: int) -> Chart:
-    rows = metrics.frequency(units, year, minimum)
-    labels = [r.unit.display_name for r in rows]
-    series = [{"name": f"{SEMESTERS[s]}", "type": "bar", "data": [r.by_semester[s - 1] for r in rows]} for s in (1, 2)]
-    series[0]["markLine"] = _threshold_line(minimum, f"每学期最低{minimum}次")
-    return Chart(
-        "frequency",
-        f"旁听频次（超出最低要求{sum(r.beyond_minimum for r in rows)}次）",
-        f"R-O17：各单位每学期被巡听旁听的次数与最低要求（R-O12：每学期至少{minimum}次）比较，"
-        "超出部分逐学期计算；另按固定式、随机式、应邀式（R-O2）分列。",
-        _bar(labels, series),
-        ["单位", "春季学期", "秋季学期", "固定式", "随机式", "应邀式", "超出最低要求", "未达最低要求的学期"],
-        [
-            [
-                r.unit.display_name,
-                *r.by_semester,
-                r.by_mode["planned"],
-                r.by_mode["random"],
-                r.by_mode["invited"],
-                r.beyond_minimum,
-                r.below_minimum,
-            ]
-            for r in rows
-        ],
-        empty=not rows,
-        empty_text="没有可统计的单位。",
-    )
-
-
-def min_visits_per_semester() -> int:
-    """R-O12's minimum as the deployment set it (a compliance rule parameter), for R-O17."""
-    configured = compliance_services.all_parameters().get("R-O12", {}).get("min_per_semester")
-    return configured if isinstance(configured, int) and configured > 0 else metrics.DEFAULT_MIN_VISITS_PER_SEMESTER
-
-
-def build_charts(units: list[Organization], year: int, *, semester: int | None = None) -> list[Chart]:
-    """Every chart of the dashboard for these units and year (a fixed number of queries)."""
-    today = timezone.localdate()
-    return [
-        coverage_chart(units, year),
-        timeliness_chart(units, year, today),
-        participation_chart(units, year),
-        *session_charts(units, year),
-        *score_charts(units, year),
-        *cross_charts(units, year, semester),
-        *rectification_charts(units, year, today),
-        frequency_chart(units, year, min_visits_per_semester()),
-    ]
-
-
-def _options(charts: list[Chart]) -> dict[str, Any]:
-    return {c.id: c.option for c in charts if not c.empty}
 
 
 # --- pages -----------------------------------------------------------------------------
@@ -458,7 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     year, year_error = _year(request)
     semester = _semester(request)
     units = _units(user)
-    charts = build_charts(units, year, semester=semester)
+    chart_list = charts.build_charts(units, year, semester=semester)
     findings = Finding.objects.for_user(user).open().filter(year=year, unit__in=units).only("unit_id", "rule_id",
                                                                                               "severity")  # fmt: skip
     status = rule_status(findings)
@@ -484,8 +103,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "year": year,
             "year_error": year_error,
             "semester": semester,
-            "charts": charts,
-            "chart_options": _options(charts),
+            "charts": chart_list,
+            "chart_options": charts.chart_options(chart_list),
             "unit_rows": unit_rows,
             "rule_count": rule_count,
             "last_run": ComplianceRun.objects.filter(year=year).order_by("-started_at").first(),
@@ -562,7 +181,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("rule_id", "-severity", "period", "key")  # descending: "red" before "amber"
     )
     table = rule_table(unit, findings)
-    charts = build_charts([unit], year, semester=semester)
+    chart_list = charts.build_charts([unit], year, semester=semester)
     return render(
         request,
         "reports/unit.html",
@@ -572,8 +191,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "year_error": year_error,
             "refresh_error": refresh_error,
             "semester": semester,
-            "charts": charts,
-            "chart_options": _options(charts),
+            "charts": chart_list,
+            "chart_options": charts.chart_options(chart_list),
             "rules": table,
             "counts": {c: sum(1 for r in table if r["colour"] == c) for c in ("red", "amber", GREEN)},
             "last_run": _last_run(unit, year),
