@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -15,7 +17,7 @@ from rest_framework.views import APIView
 
 from . import policy, services
 
-LOCKED_OUT = "由于连续多次登录失败，该账号已被临时锁定。请30分钟后再试，或联系安全管理员解锁。"
+LOCKED_OUT = gettext_lazy("由于连续多次登录失败，该账号已被临时锁定。请30分钟后再试，或联系安全管理员解锁。")
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -64,7 +66,9 @@ class TokenView(APIView):
                 # Axes would answer with its HTML lockout page; an API client gets JSON instead.
                 request._request.axes_locked_out = False
                 return Response({"detail": LOCKED_OUT}, status=status.HTTP_429_TOO_MANY_REQUESTS)
-            return Response({"detail": "用户名或密码不正确，或账号已被临时锁定。"}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": _("用户名或密码不正确，或账号已被临时锁定。")}, status=status.HTTP_400_BAD_REQUEST
+            )
         from django.conf import settings
 
         raw = services.issue_token(user, request=request._request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken
@@ -22,10 +23,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         raw = raw.strip()
         if not raw or " " in raw:
-            raise exceptions.AuthenticationFailed("令牌格式不正确。")
+            raise exceptions.AuthenticationFailed(_("令牌格式不正确。"))
         token = ApiToken.find(raw)
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("令牌无效或已过期，请重新登录获取。")
+            raise exceptions.AuthenticationFailed(_("令牌无效或已过期，请重新登录获取。"))
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user, token
 

@@ -9,6 +9,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.core.audit import record_event
 from pangting.orgs.models import Organization, Person
@@ -27,7 +28,7 @@ def create_user(
     validate_password: bool = True,
 ) -> User:
     if User.objects.filter(username=username).exists():
-        raise ValidationError({"username": f"用户名“{username}”已被使用。"})
+        raise ValidationError({"username": _("用户名“{username}”已被使用。").format(username=username)})
     user = User(username=username, person=person, email=email or (person.email if person else ""))
     if validate_password:
         password_validation.validate_password(password, user)
@@ -49,9 +50,13 @@ def assign_role(
     if role in ADMIN_DUTIES:
         other_duties = current.filter(role__in=ADMIN_DUTIES).exclude(role=role)
         if other_duties.exists():
-            raise ValidationError("系统管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。")
+            raise ValidationError(_("系统管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。"))
     if current.filter(role=role, organization=organization).exists():
-        raise ValidationError(f"{user.username}已在{organization}担任{role.label}。")
+        raise ValidationError(
+            _("{username}已在{organization}担任{role}。").format(
+                username=user.username, organization=organization, role=role.label
+            )
+        )
     assignment = RoleAssignment(
         user=user, role=role, organization=organization, valid_from=valid_from or timezone.localdate()
     )

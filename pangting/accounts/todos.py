@@ -5,6 +5,7 @@ from typing import Any
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from pangting.core.todos import Todo
 
@@ -18,9 +19,9 @@ def account_todos(user: Any) -> list[Todo]:
         if locked:
             todos.append(
                 Todo(
-                    title=f"{locked}个账号因多次登录失败被锁定",
+                    title=_("{count}个账号因多次登录失败被锁定").format(count=locked),
                     url=reverse("accounts:user_list"),
-                    detail="锁定到期后自动解除；如确认是本人操作，可在账号管理中提前解锁。",
+                    detail=_("锁定到期后自动解除；如确认是本人操作，可在账号管理中提前解锁。"),
                     severity="warn",
                 )
             )

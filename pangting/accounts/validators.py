@@ -6,6 +6,7 @@ import string
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class CharacterClassValidator:
@@ -23,9 +24,11 @@ class CharacterClassValidator:
         ]
         if sum(classes) < self.min_classes:
             raise ValidationError(
-                f"密码须至少包含小写字母、大写字母、数字、符号中的{self.min_classes}类。",
+                _("密码须至少包含小写字母、大写字母、数字、符号中的{min_classes}类。").format(
+                    min_classes=self.min_classes
+                ),
                 code="password_too_simple",
             )
 
     def get_help_text(self) -> str:
-        return f"至少包含小写字母、大写字母、数字、符号中的{self.min_classes}类。"
+        return _("至少包含小写字母、大写字母、数字、符号中的{min_classes}类。").format(min_classes=self.min_classes)

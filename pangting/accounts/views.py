@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.core.audit import record_event
@@ -37,7 +38,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         user = form.save()
         update_session_auth_hash(request, user)
         record_event(user, "auth.password_change", request=request)
-        messages.success(request, "密码已修改。")
+        messages.success(request, _("密码已修改。"))
         return redirect("home")
     expired = request.user.password_expired()
     return render(request, "accounts/password_change.html", {"form": form, "expired": expired})
@@ -89,7 +90,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, f"账号 {user.username} 已创建。")
+            messages.success(request, _("账号 {username} 已创建。").format(username=user.username))
             return redirect("accounts:user_detail", pk=user.pk)
     return render(request, "accounts/user_form.html", {"form": form})
 
@@ -108,7 +109,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, "角色已授予。")
+            messages.success(request, _("角色已授予。"))
             return redirect("accounts:user_detail", pk=account.pk)
     return render(
         request,
@@ -135,7 +136,7 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     policy.require(request.user, A.ACCOUNTS_MANAGE)
     assignment = get_object_or_404(RoleAssignment.objects.current(), pk=pk)
     services.revoke_role(assignment, actor=request.user)
-    messages.success(request, "角色已收回。")
+    messages.success(request, _("角色已收回。"))
     return redirect("accounts:user_detail", pk=assignment.user_id)
 
 
@@ -145,10 +146,10 @@ def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
     policy.require(request.user, A.ACCOUNTS_MANAGE)
     account = _get_user(pk)
     if account == request.user:
-        messages.error(request, "不能停用自己的账号。")
+        messages.error(request, _("不能停用自己的账号。"))
     else:
         services.set_active(account, not account.is_active, actor=request.user)
-        messages.success(request, "账号已启用。" if account.is_active else "账号已停用。")
+        messages.success(request, _("账号已启用。") if account.is_active else _("账号已停用。"))
     return redirect("accounts:user_detail", pk=account.pk)
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AssessmentConfig(AppConfig):
@@ -6,4 +7,4 @@ class AssessmentConfig(AppConfig):
 
     name = "pangting.assessment"
     label = "assessment"
-    verbose_name = "意识形态责任制考核"
+    verbose_name = _("意识形态责任制考核")

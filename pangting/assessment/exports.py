@@ -50,7 +50,7 @@ def sheets(sheet: ScoreSheet) -> list[Sheet]:
         ["计算公式", sheet.formula],
         ["方案状态", scheme.get_status_display() if scheme else "未保存方案，使用默认公式"],
         ["方案说明", scheme.description if scheme else services.DEFAULT_DESCRIPTION],
-        *[[f"变量 {name}", text] for name, text in services.VARIABLES.items()],
-        *[[f"函数 {name}(…)", text] for name, text in services.FUNCTIONS.items()],
+        *[[f"变量 {name}", str(text)] for name, text in services.VARIABLES.items()],
+        *[[f"函数 {name}(…)", str(text)] for name, text in services.FUNCTIONS.items()],
     ]
     return [scores, Sheet(title="计算公式与变量", headers=["项目", "内容"], rows=basis, column_widths=[20, 100])]

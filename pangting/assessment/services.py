@@ -36,6 +36,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pangting.accounts import policy
 from pangting.compliance.models import Finding
@@ -57,17 +59,19 @@ DEFAULT_DESCRIPTION = (
     "得分限定在0至100分之间。"
 )
 
-VARIABLES: dict[str, str] = {
-    "obs_score": "本年度旁听记录综合评分的平均分（R-O18）；未被旁听时无值，须用 coalesce(obs_score, 默认分) 指定",
-    "observed": "本年度是否有评分的旁听记录（是为1，否为0）",
-    "visits": "本年度实际旁听的次数（已旁听及之后的状态）",
-    "records": "本年度已填报且有综合评分的旁听记录份数",
-    "reports": "本年度本单位报送的述学报告份数",
+VARIABLES: dict[str, Any] = {
+    "obs_score": gettext_lazy(
+        "本年度旁听记录综合评分的平均分（R-O18）；未被旁听时无值，须用 coalesce(obs_score, 默认分) 指定"
+    ),
+    "observed": gettext_lazy("本年度是否有评分的旁听记录（是为1，否为0）"),
+    "visits": gettext_lazy("本年度实际旁听的次数（已旁听及之后的状态）"),
+    "records": gettext_lazy("本年度已填报且有综合评分的旁听记录份数"),
+    "reports": gettext_lazy("本年度本单位报送的述学报告份数"),
 }
-FUNCTIONS: dict[str, str] = {
-    "red": '未整改的红色问题数，如 red("R-S3")；"R-S*" 表示一类规则，"*" 表示全部',
-    "amber": "未整改的黄色问题数，参数同上",
-    "findings": "本年度发现的问题总数（含已整改），参数同上",
+FUNCTIONS: dict[str, Any] = {
+    "red": gettext_lazy('未整改的红色问题数，如 red("R-S3")；"R-S*" 表示一类规则，"*" 表示全部'),
+    "amber": gettext_lazy("未整改的黄色问题数，参数同上"),
+    "findings": gettext_lazy("本年度发现的问题总数（含已整改），参数同上"),
 }
 RULE_FUNCTIONS = tuple(FUNCTIONS)
 SIGNATURES = {name: Signature(1, 1, literal=True) for name in RULE_FUNCTIONS}
@@ -82,11 +86,11 @@ ATTENDED = [State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFY
 def _rule_problem(reference: Any) -> str | None:
     """Why `reference` is not something a rule function may count, or None if it is."""
     if not isinstance(reference, str):
-        return f'规则函数的参数应为带引号的规则编号，如 "R-S3"，而不是 {reference:g}。'
+        return _('规则函数的参数应为带引号的规则编号，如 "R-S3"，而不是 {reference:g}。').format(reference=reference)
     if reference == "*" or reference in {f"R-{g}*" for g in GROUPS}:
         return None
     if reference not in RULES:
-        return f"公式引用了未登记为检查项的规则“{reference}”。"
+        return _("公式引用了未登记为检查项的规则“{reference}”。").format(reference=reference)
     return None
 
 
@@ -105,7 +109,9 @@ def parse_formula(text: str) -> Formula:
     try:
         formula.evaluate(dict.fromkeys(VARIABLES, 0.0) | {"obs_score": None}, dict.fromkeys(RULE_FUNCTIONS, _zero))
     except FormulaError as error:
-        raise ValidationError({"formula": f"公式对未被旁听、没有问题的单位无法计算：{error}"}) from None
+        raise ValidationError(
+            {"formula": _("公式对未被旁听、没有问题的单位无法计算：{error}").format(error=error)}
+        ) from None
     return formula
 
 
@@ -152,10 +158,10 @@ def save_scheme(
     unless it is confirmed again (history keeps every version).
     """
     if not 2000 <= year <= 2100:
-        raise ValidationError({"year": f"年度“{year}”无效。"})
+        raise ValidationError({"year": _("年度“{year}”无效。").format(year=year)})
     parse_formula(formula)
     if Decimal(max_score) <= 0:
-        raise ValidationError({"max_score": "满分应大于0。"})
+        raise ValidationError({"max_score": _("满分应大于0。")})
     scheme = AssessmentScheme.objects.select_for_update().filter(
         organization=organization, year=year
     ).first() or AssessmentScheme(organization=organization, year=year)
@@ -346,13 +352,15 @@ def record_study_report(
     """
     errors: dict[str, str] = {}
     if not person.organization.path.startswith(organization.path):
-        errors["person"] = f"{person.name}不属于{organization.display_name}，请选择本单位的领导干部。"
+        errors["person"] = _("{person}不属于{organization}，请选择本单位的领导干部。").format(
+            person=person.name, organization=organization.display_name
+        )
     if delivered_on.year != year:
-        errors["delivered_on"] = f"述学日期应在{year}年内。"
+        errors["delivered_on"] = _("述学日期应在{year}年内。").format(year=year)
     if delivered_on > timezone.localdate():
-        errors["delivered_on"] = "述学日期不能晚于今天。"
+        errors["delivered_on"] = _("述学日期不能晚于今天。")
     if rating is not None and rating not in ("", *StudyReport.Rating.values):
-        errors["rating"] = f"评议等次“{rating}”无效。"
+        errors["rating"] = _("评议等次“{rating}”无效。").format(rating=rating)
     if errors:
         raise ValidationError(errors)
     report = report or StudyReport()
@@ -368,7 +376,7 @@ def record_study_report(
     report.summary = summary.strip()
     if rating is not None and (rating, rating_note.strip()) != (report.rating, report.rating_note):
         if not can_rate_report(actor, organization):
-            raise ValidationError({"rating": "只有宣传部可以评议述学报告。"})
+            raise ValidationError({"rating": _("只有宣传部可以评议述学报告。")})
         report.rating = rating
         report.rating_note = rating_note.strip()
         report.rated_by = actor if rating and getattr(actor, "is_authenticated", False) else None

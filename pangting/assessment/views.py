@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -104,7 +105,7 @@ def scheme(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_form_errors(form, error)
         else:
-            messages.success(request, f"{year}年度考核方案已保存。")
+            messages.success(request, _("{year}年度考核方案已保存。").format(year=year))
             return redirect(f"{request.path}?year={year}")
     return render(
         request,
@@ -225,7 +226,7 @@ def _report_form(request: HttpRequest, report: StudyReport | None) -> HttpRespon
         except ValidationError as error:
             add_form_errors(form, error)
         else:
-            messages.success(request, "述学报告已保存。")
+            messages.success(request, _("述学报告已保存。"))
             return redirect("assessment:report_detail", pk=saved.pk)
     return render(request, "assessment/report_form.html", {"form": form, "report": report})
 
@@ -263,5 +264,5 @@ def report_file(request: HttpRequest, pk: int) -> FileResponse:
 def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report_for(request.user, pk, write=True)
     services.delete_study_report(report, actor=request.user)
-    messages.success(request, f"“{report.title}”已删除（可由管理员恢复）。")
+    messages.success(request, _("“{report}”已删除（可由管理员恢复）。").format(report=report.title))
     return redirect("assessment:report_list")

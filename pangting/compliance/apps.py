@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ComplianceConfig(AppConfig):
@@ -6,4 +7,4 @@ class ComplianceConfig(AppConfig):
 
     name = "pangting.compliance"
     label = "compliance"
-    verbose_name = "规则检查"
+    verbose_name = _("规则检查")

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.orgs.models import Organization
 
@@ -211,14 +212,16 @@ def parse_parameter(param: Param, raw: Any) -> Any:
         return value
     except (TypeError, ValueError):
         hint = {
-            "percent": "应为0到100之间的百分数",
-            "days": "应为不小于0的整数天数",
-            "int": "应为不小于0的整数",
-            "bool": "应为“是”或“否”",
-            "day_unit": "应为 calendar（自然日）或 working（工作日）",
-            "text": "不能为空",
+            "percent": _("应为0到100之间的百分数"),
+            "days": _("应为不小于0的整数天数"),
+            "int": _("应为不小于0的整数"),
+            "bool": _("应为“是”或“否”"),
+            "day_unit": _("应为 calendar（自然日）或 working（工作日）"),
+            "text": _("不能为空"),
         }[param.kind]
-        raise ValidationError(f"参数“{param.label}”的取值“{raw}”无效：{hint}。") from None
+        raise ValidationError(
+            _("参数“{param}”的取值“{raw}”无效：{hint}。").format(param=param.label, raw=raw, hint=hint)
+        ) from None
 
 
 def find_param(rule_id: str, name: str) -> tuple[Rule, Param]:
@@ -226,7 +229,7 @@ def find_param(rule_id: str, name: str) -> tuple[Rule, Param]:
     rule = RULES.get(rule_id)
     param = next((p for p in rule.params if p.name == name), None) if rule else None
     if rule is None or param is None:
-        raise ValidationError(f"未知的规则参数：{rule_id} {name}。")
+        raise ValidationError(_("未知的规则参数：{rule_id} {name}。").format(rule_id=rule_id, name=name))
     return rule, param
 
 

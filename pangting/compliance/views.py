@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pangting.accounts import policy
@@ -51,7 +52,7 @@ def rule_parameter(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, f"已保存{rule_id}的参数，下次检查时生效。")
+        messages.success(request, _("已保存{rule_id}的参数，下次检查时生效。").format(rule_id=rule_id))
     return redirect("compliance:rule_list")
 
 

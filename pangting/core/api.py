@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -20,9 +21,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     records exist outside its scope (house style §3).
     """
     if isinstance(exc, exceptions.PermissionDenied) and not isinstance(exc, exceptions.NotAuthenticated):
-        exc = exceptions.NotFound("未找到。")
+        exc = exceptions.NotFound(_("未找到。"))
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("未找到。")
+        exc = exceptions.NotFound(_("未找到。"))
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)

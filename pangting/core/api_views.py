@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, viewsets
 
 
@@ -32,7 +33,7 @@ class ScopedViewSetMixin:
         from pangting.accounts import policy
 
         if not self.change_action or not policy.can(self.request.user, self.change_action, organization):  # type: ignore[attr-defined]
-            raise exceptions.NotFound("未找到。")
+            raise exceptions.NotFound(_("未找到。"))
 
 
 def as_drf_error(error: DjangoValidationError) -> exceptions.ValidationError:

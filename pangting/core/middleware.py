@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class ChineseFirstLocaleMiddleware:
@@ -46,7 +47,7 @@ class RejectNullCharactersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _has_nul(request.GET) or (request.method == "POST" and _has_nul_post(request)):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "请求中包含无效字符。"}, status=400)
+                return JsonResponse({"detail": _("请求中包含无效字符。")}, status=400)
             return render(request, "400.html", status=400)
         return self.get_response(request)
 

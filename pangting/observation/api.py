@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -51,7 +52,7 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _require(user: Any, action_name: A, org: Any) -> None:
     if not policy.can(user, action_name, org):
-        raise NotFound("未找到。")
+        raise NotFound(_("未找到。"))
 
 
 # --- serializers -------------------------------------------------------------------------
@@ -323,7 +324,7 @@ class VisitViewSet(ScopedReadOnlyViewSet):
         data = _valid(ReplyRequest, request.data)
         session = StudySession.objects.for_user(request.user).filter(pk=data["session"]).first()
         if session is None:
-            raise serializers.ValidationError({"session": "学习会不存在或不属于被旁听单位。"})
+            raise serializers.ValidationError({"session": _("学习会不存在或不属于被旁听单位。")})
         _call(
             services.record_reply,
             visit,

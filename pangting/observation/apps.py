@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ObservationConfig(AppConfig):
@@ -6,4 +7,4 @@ class ObservationConfig(AppConfig):
 
     name = "pangting.observation"
     label = "observation"
-    verbose_name = "巡听旁听"
+    verbose_name = _("巡听旁听")

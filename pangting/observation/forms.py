@@ -69,7 +69,7 @@ class RecordForm(forms.Form):
         self.rubric_items = rubric_items
         for item in rubric_items:
             self.fields[f"score_{item['key']}"] = forms.DecimalField(
-                label=f"{item['label']}得分（权重{item['weight']}）",
+                label=_("{label}得分（权重{weight}）").format(label=item["label"], weight=item["weight"]),
                 min_value=0,
                 max_value=100,
                 decimal_places=1,

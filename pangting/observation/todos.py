@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core.todos import Todo
@@ -35,17 +36,26 @@ def observation_todos(user: Any) -> list[Todo]:
         managed = visits.filter(unit__in=_orgs(user, A.OBSERVATION_MANAGE))
         for visit in managed.filter(state=State.PLANNED, year__lte=today.year)[:30]:
             todos.append(
-                Todo(f"向{visit.unit.display_name}发出巡听旁听函", url(visit), detail=visit.get_mode_display())
+                Todo(
+                    _("向{unit}发出巡听旁听函").format(unit=visit.unit.display_name),
+                    url(visit),
+                    detail=visit.get_mode_display(),
+                )
             )
         for visit in managed.filter(state=State.RECORDED)[:30]:
             todos.append(
-                Todo(f"起草并印发对{visit.unit.display_name}的反馈意见", url(visit), due=visit.feedback_due,
-                     due_basis=visit.feedback_due_basis.get("text", ""), severity=_severity(visit.feedback_due, today))
-            )  # fmt: skip
+                Todo(
+                    _("起草并印发对{unit}的反馈意见").format(unit=visit.unit.display_name),
+                    url(visit),
+                    due=visit.feedback_due,
+                    due_basis=visit.feedback_due_basis.get("text", ""),
+                    severity=_severity(visit.feedback_due, today),
+                )
+            )
         for visit in managed.exclude(deadline_warning="")[:10]:
             todos.append(
                 Todo(
-                    f"{visit.unit.display_name}的期限无法计算",
+                    _("{unit}的期限无法计算").format(unit=visit.unit.display_name),
                     url(visit),
                     detail=visit.deadline_warning,
                     severity="warn",
@@ -57,7 +67,7 @@ def observation_todos(user: Any) -> list[Todo]:
         for item in reported.select_related("visit__unit")[:30]:
             todos.append(
                 Todo(
-                    f"验收{item.visit.unit.display_name}的整改事项",
+                    _("验收{unit}的整改事项").format(unit=item.visit.unit.display_name),
                     reverse("observation:rectification_detail", args=[item.pk]),
                     detail=item.problem[:60],
                 )
@@ -67,20 +77,28 @@ def observation_todos(user: Any) -> list[Todo]:
         )
         for invitation in pending.select_related("unit")[:20]:
             todos.append(
-                Todo(f"处理{invitation.unit.display_name}的旁听邀请", _invitation_url(invitation), severity="warn")
+                Todo(
+                    _("处理{unit}的旁听邀请").format(unit=invitation.unit.display_name),
+                    _invitation_url(invitation),
+                    severity="warn",
+                )
             )
     if policy.can(user, A.OBSERVATION_RECORD):
         mine = visits.filter(unit__in=_orgs(user, A.OBSERVATION_RECORD), state__in=[State.SCHEDULED, State.OBSERVED])
         for visit in mine.filter(session__starts_at__lte=timezone.now())[:30]:
             todos.append(
-                Todo(f"填报{visit.unit.display_name}列席旁听记录", reverse("observation:record_edit", args=[visit.pk]),
-                     due=visit.record_due, due_basis=visit.record_due_basis.get("text", ""),
-                     severity=_severity(visit.record_due, today))
-            )  # fmt: skip
+                Todo(
+                    _("填报{unit}列席旁听记录").format(unit=visit.unit.display_name),
+                    reverse("observation:record_edit", args=[visit.pk]),
+                    due=visit.record_due,
+                    due_basis=visit.record_due_basis.get("text", ""),
+                    severity=_severity(visit.record_due, today),
+                )
+            )
         for visit in mine.filter(session__starts_at__gt=timezone.now())[:30]:
             todos.append(
                 Todo(
-                    f"参加{visit.unit.display_name}学习会（巡听旁听）",
+                    _("参加{unit}学习会（巡听旁听）").format(unit=visit.unit.display_name),
                     url(visit),
                     due=timezone.localdate(visit.session.starts_at),
                 )
@@ -89,20 +107,30 @@ def observation_todos(user: Any) -> list[Todo]:
         units = _orgs(user, A.OBSERVATION_REPLY)
         for visit in visits.filter(unit__in=units, state=State.NOTIFIED)[:30]:
             todos.append(
-                Todo("回复巡听旁听函并报送学习会方案", url(visit), detail=visit.letter_number, due=visit.reply_due,
-                     due_basis=visit.reply_due_basis.get("text", ""), severity=_severity(visit.reply_due, today))
-            )  # fmt: skip
+                Todo(
+                    _("回复巡听旁听函并报送学习会方案"),
+                    url(visit),
+                    detail=visit.letter_number,
+                    due=visit.reply_due,
+                    due_basis=visit.reply_due_basis.get("text", ""),
+                    severity=_severity(visit.reply_due, today),
+                )
+            )
         for visit in visits.filter(unit__in=units, state=State.FEEDBACK_ISSUED)[:30]:
-            todos.append(Todo("签收巡听旁听反馈意见", url(visit), severity="warn"))
+            todos.append(Todo(_("签收巡听旁听反馈意见"), url(visit), severity="warn"))
         items = Rectification.objects.for_user(user, A.OBSERVATION_REPLY).filter(
             status__in=[Rectification.Status.OPEN, Rectification.Status.SENT_BACK]
         )
         for item in items[:30]:
             todos.append(
-                Todo("落实整改事项" + ("（退回重改）" if item.status == Rectification.Status.SENT_BACK else ""),
-                     reverse("observation:rectification_detail", args=[item.pk]), detail=item.problem[:60],
-                     due=item.deadline, severity="bad" if item.overdue else "info")
-            )  # fmt: skip
+                Todo(
+                    _("落实整改事项") + (_("（退回重改）") if item.status == Rectification.Status.SENT_BACK else ""),
+                    reverse("observation:rectification_detail", args=[item.pk]),
+                    detail=item.problem[:60],
+                    due=item.deadline,
+                    severity="bad" if item.overdue else "info",
+                )
+            )
     return todos
 
 

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -107,7 +108,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, "巡听旁听已安排。")
+            messages.success(request, _("巡听旁听已安排。"))
             return redirect("observation:visit_detail", pk=visit.pk)
     return render(request, "observation/visit_form.html", {"form": form})
 
@@ -160,53 +161,53 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "issue_letter":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
             services.issue_letter(visit, actor=user)
-            messages.success(request, "函件已印发。")
+            messages.success(request, _("函件已印发。"))
         elif action == "delivery":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
             form = DeliveryForm(request.POST)
             if not form.is_valid():
-                raise ValidationError("请填写有效的送达日期。")
+                raise ValidationError(_("请填写有效的送达日期。"))
             services.record_delivery(visit, form.cleaned_data["delivered_on"], actor=user)
-            messages.success(request, "已登记送达日期。")
+            messages.success(request, _("已登记送达日期。"))
         elif action == "reply":
             policy.require(user, A.OBSERVATION_REPLY, visit.unit)
             from pangting.study.models import StudySession
 
             form = ReplyForm(request.POST, sessions=StudySession.objects.for_user(user).filter(organization=visit.unit))
             if not form.is_valid():
-                raise ValidationError("请选择学习会并填写回复日期。")
+                raise ValidationError(_("请选择学习会并填写回复日期。"))
             data = form.cleaned_data
             services.record_reply(
                 visit, data["session"], actor=user, replied_on=data["replied_on"], notes=data["notes"]
             )
-            messages.success(request, "已登记回复并关联学习会。")
+            messages.success(request, _("已登记回复并关联学习会。"))
         elif action == "observed":
             policy.require(user, A.OBSERVATION_RECORD, visit.unit)
             services.mark_observed(visit, actor=user)
-            messages.success(request, "已标记为已旁听。")
+            messages.success(request, _("已标记为已旁听。"))
         elif action == "cancel":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
             form = ReasonForm(request.POST)
             services.cancel_visit(visit, actor=user, reason=form.data.get("reason", ""))
-            messages.success(request, "已取消。")
+            messages.success(request, _("已取消。"))
         elif action == "recompute":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
             services.recompute_deadlines(visit, actor=user)
-            messages.success(request, "已重新计算期限。")
+            messages.success(request, _("已重新计算期限。"))
         elif action == "talk":
             policy.require(user, A.OBSERVATION_RECORD, visit.unit)
             form = TalkForm(request.POST)
             if not form.is_valid():
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
             services.add_talk(visit, actor=user, **form.cleaned_data)
-            messages.success(request, "已登记个别谈话。")
+            messages.success(request, _("已登记个别谈话。"))
         elif action == "review":
             policy.require(user, A.OBSERVATION_RECORD, visit.unit)
             form = DocumentReviewForm(request.POST)
             if not form.is_valid():
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
             services.add_document_review(visit, actor=user, **form.cleaned_data)
-            messages.success(request, "已登记调阅资料。")
+            messages.success(request, _("已登记调阅资料。"))
         else:
             raise Http404
     except ValidationError as error:
@@ -235,7 +236,7 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, "记录已填报。" if submit else "草稿已保存。")
+            messages.success(request, _("记录已填报。") if submit else _("草稿已保存。"))
             return redirect("observation:visit_detail", pk=visit.pk)
     return render(
         request,
@@ -254,7 +255,7 @@ def record_signoff(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         services.sign_off_record(record, actor=request.user)
-        messages.success(request, "记录已确认。")
+        messages.success(request, _("记录已确认。"))
     except ValidationError as error:
         _errors(request, error)
     return redirect("observation:visit_detail", pk=visit.pk)
@@ -286,13 +287,13 @@ def feedback_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )  # fmt: skip
             if "issue" in request.POST:
                 services.issue_feedback(feedback, actor=request.user)
-                messages.success(request, f"反馈意见{feedback.number}已印发。")
+                messages.success(request, _("反馈意见{number}已印发。").format(number=feedback.number))
                 return redirect("observation:visit_detail", pk=visit.pk)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, "反馈意见草稿已保存。")
+            messages.success(request, _("反馈意见草稿已保存。"))
             return redirect("observation:feedback_edit", pk=visit.pk)
     record = ObservationRecord.objects.filter(visit=visit).first()
     return render(
@@ -312,7 +313,7 @@ def feedback_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         services.acknowledge_feedback(feedback, actor=request.user)
-        messages.success(request, "已签收反馈意见。")
+        messages.success(request, _("已签收反馈意见。"))
     except ValidationError as error:
         _errors(request, error)
     return redirect("observation:visit_detail", pk=visit.pk)
@@ -373,11 +374,11 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     note=verify_form.cleaned_data["note"],
                 )
             else:
-                raise ValidationError("提交的内容不完整，请检查后重试。")
+                raise ValidationError(_("提交的内容不完整，请检查后重试。"))
         except ValidationError as error:
             _errors(request, error)
         else:
-            messages.success(request, "已保存。")
+            messages.success(request, _("已保存。"))
             return redirect("observation:rectification_detail", pk=item.pk)
     return render(
         request,

@@ -206,7 +206,7 @@ def cross_create(request: HttpRequest) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, "交叉旁听邀请已登记。")
+            messages.success(request, _("交叉旁听邀请已登记。"))
             return redirect("observation:cross_detail", pk=cross.pk)
     return render(request, "observation/cross_form.html", {"form": form})
 
@@ -230,7 +230,7 @@ def cross_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for message in error.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, "列席情况报告已报送。")
+                messages.success(request, _("列席情况报告已报送。"))
                 return redirect("observation:cross_detail", pk=cross.pk)
     today = timezone.localdate()
     overdue = bool(cross.report_due and not cross.reported_at and cross.report_due < today)

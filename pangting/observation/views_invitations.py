@@ -125,7 +125,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, "邀请已提交，等待党委宣传部处理。")
+            messages.success(request, _("邀请已提交，等待党委宣传部处理。"))
             return redirect("observation:invitation_list")
     return render(request, "observation/invitation_form.html", {"form": form, "has_sessions": sessions.exists()})
 
@@ -150,8 +150,8 @@ def invitation_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, message)
         else:
             if invitation.visit_id:
-                messages.success(request, "已接受邀请，应邀式巡听旁听已安排。")
+                messages.success(request, _("已接受邀请，应邀式巡听旁听已安排。"))
                 return redirect("observation:visit_detail", pk=invitation.visit_id)
-            messages.success(request, "已婉拒邀请。")
+            messages.success(request, _("已婉拒邀请。"))
             return redirect("observation:invitation_list")
     return render(request, "observation/invitation_decide.html", {"invitation": invitation, "form": form})

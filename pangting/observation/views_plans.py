@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -143,7 +144,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     if supervisor_org is None:
         raise Http404
     services.ensure_plan(supervisor_org, year, actor=request.user)
-    messages.success(request, f"已建立{year}年度巡听旁听计划。")
+    messages.success(request, _("已建立{year}年度巡听旁听计划。").format(year=year))
     return redirect(f"{_plan_url()}?year={year}")
 
 
@@ -155,7 +156,7 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
     )
     try:
         services.approve_plan(plan, actor=request.user)
-        messages.success(request, "计划已审定。")
+        messages.success(request, _("计划已审定。"))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

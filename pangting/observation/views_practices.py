@@ -140,7 +140,7 @@ def practice_create(request: HttpRequest) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, "典型经验做法已收集。")
+            messages.success(request, _("典型经验做法已收集。"))
             return redirect("observation:practice_detail", pk=practice.pk)
     return render(request, "observation/practice_form.html", {"form": form, "visit": visit})
 
@@ -165,13 +165,13 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if step == "promote":
                 services.promote_practice(practice, actor=user)
-                messages.success(request, "已推广。")
+                messages.success(request, _("已推广。"))
             elif step == "replicate" and form.is_valid():
                 data = form.cleaned_data
                 services.record_replication(practice, data["unit"], actor=user, on=data["on"], notes=data["notes"])
-                messages.success(request, "已登记推广借鉴情况。")
+                messages.success(request, _("已登记推广借鉴情况。"))
             else:
-                raise ValidationError("提交的内容不完整，请检查后重试。")
+                raise ValidationError(_("提交的内容不完整，请检查后重试。"))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

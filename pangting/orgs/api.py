@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
@@ -44,7 +45,7 @@ class PersonSerializer(serializers.ModelSerializer):
     def validate_phone_input(self, value: str) -> str:
         value = normalize_phone(value)
         if value and not is_valid_phone(value):
-            raise serializers.ValidationError(f"“{value}”不是有效的电话号码。")
+            raise serializers.ValidationError(_("“{value}”不是有效的电话号码。").format(value=value))
         return value
 
 

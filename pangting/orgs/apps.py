@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgsConfig(AppConfig):
@@ -6,4 +7,4 @@ class OrgsConfig(AppConfig):
 
     name = "pangting.orgs"
     label = "orgs"
-    verbose_name = "组织与人员"
+    verbose_name = _("组织与人员")

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 
 from .models import (
     PATH_STEP,
@@ -64,7 +65,11 @@ def move_organization(org: Organization, new_parent: Organization | None, *, act
     """Re-parent `org` and its subtree; refuses a move that would create a cycle."""
     if new_parent is not None and (new_parent.pk == org.pk or new_parent.path.startswith(org.path)):
         raise ValidationError(
-            {"parent": f"不能把“{org.name}”移到它自己或其下级组织“{new_parent.name}”之下（会形成循环）。"}
+            {
+                "parent": _("不能把“{org}”移到它自己或其下级组织“{new_parent}”之下（会形成循环）。").format(
+                    org=org.name, new_parent=new_parent.name
+                )
+            }
         )
     old_path = org.path
     new_path = (new_parent.path if new_parent else "") + _segment(org.pk)
@@ -85,9 +90,9 @@ def move_organization(org: Organization, new_parent: Organization | None, *, act
 def delete_organization(org: Organization, *, actor: Any) -> None:
     """Soft delete; refuses while live sub-organizations or people remain."""
     if org.children.filter(deleted_at__isnull=True).exists():
-        raise ValidationError(f"“{org.name}”下还有下级组织，不能删除。")
+        raise ValidationError(_("“{org}”下还有下级组织，不能删除。").format(org=org.name))
     if org.people.filter(deleted_at__isnull=True).exists():
-        raise ValidationError(f"“{org.name}”下还有人员，请先调整人员所在组织。")
+        raise ValidationError(_("“{org}”下还有人员，请先调整人员所在组织。").format(org=org.name))
     org.soft_delete(actor=actor)
 
 
@@ -99,7 +104,11 @@ def save_person(person: Person, *, actor: Any) -> Person:
     if person.phone:
         duplicate = duplicate.filter(phone=person.phone)
     if not person.staff_no and duplicate.exists():
-        raise ValidationError(f"“{person.organization}”已有同名人员“{person.name}”，如确为不同人员请填写工号区分。")
+        raise ValidationError(
+            _("“{organization}”已有同名人员“{person}”，如确为不同人员请填写工号区分。").format(
+                organization=person.organization, person=person.name
+            )
+        )
     _save(person, actor)
     return person
 
@@ -127,7 +136,11 @@ def add_member(
     joined_on: dt.date | None = None,
 ) -> StudyGroupMember:
     if group.memberships.current().filter(person=person, role=role).exists():
-        raise ValidationError(f"{person.name}已是{group.name}的{StudyGroupMember.Role(role).label}。")
+        raise ValidationError(
+            _("{person}已是{group}的{role}。").format(
+                person=person.name, group=group.name, role=StudyGroupMember.Role(role).label
+            )
+        )
     member = StudyGroupMember(group=group, person=person, role=role, post=post or person.post, joined_on=joined_on)
     _save(member, actor)
     return member
@@ -146,10 +159,10 @@ def link_leader(
 ) -> LeaderLink:
     """Link a school leader to a unit from a date (校领导联系二级学院安排表, R-O3, R-O17)."""
     if not unit.is_unit:
-        raise ValidationError("联系单位应为二级党组织或以下组织。")
+        raise ValidationError(_("联系单位应为二级党组织或以下组织。"))
     link = LeaderLink(leader=leader, unit=unit, valid_from=valid_from, valid_until=valid_until)
     if LeaderLink.objects.current(valid_from).filter(leader=leader, unit=unit).exists():
-        raise ValidationError(f"{leader.name}已联系{unit.name}，无需重复添加。")
+        raise ValidationError(_("{leader}已联系{unit}，无需重复添加。").format(leader=leader.name, unit=unit.name))
     _save(link, actor)
     return link
 
@@ -160,7 +173,7 @@ def assign_liaison(liaison: Person, unit: Organization, *, actor: Any, valid_fro
     previous = LiaisonAssignment.objects.current(valid_from).filter(unit=unit)
     for old in previous:
         if old.liaison_id == liaison.pk:
-            raise ValidationError(f"{liaison.name}已是{unit.name}的联络员。")
+            raise ValidationError(_("{liaison}已是{unit}的联络员。").format(liaison=liaison.name, unit=unit.name))
         old.valid_until = valid_from - dt.timedelta(days=1)
         if old.valid_until < old.valid_from:
             old.valid_until = old.valid_from
@@ -179,7 +192,7 @@ def end_link(link: LeaderLink | LiaisonAssignment, *, actor: Any, on: dt.date) -
 @transaction.atomic
 def record_conflict(person: Person, unit: Organization, *, actor: Any, reason: str) -> ConflictOfInterest:
     if not reason.strip():
-        raise ValidationError({"reason": "请填写回避原因。"})
+        raise ValidationError({"reason": _("请填写回避原因。")})
     conflict = ConflictOfInterest(person=person, unit=unit, reason=reason.strip())
     _save(conflict, actor)
     return conflict

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core.todos import Todo
@@ -28,7 +29,7 @@ def directory_todos(user: Any) -> list[Todo]:
     ]:
         todos.append(
             Todo(
-                title=f"{org.name}中心组尚未指定学习秘书",
+                title=_("{org}中心组尚未指定学习秘书").format(org=org.name),
                 url=reverse("orgs:organization_detail", args=[org.pk]),
                 severity="info",
             )
@@ -37,9 +38,9 @@ def directory_todos(user: Any) -> list[Todo]:
     if missing_liaison:
         todos.append(
             Todo(
-                title=f"{missing_liaison}个单位尚未设置联络员",
+                title=_("{count}个单位尚未设置联络员").format(count=missing_liaison),
                 url=reverse("orgs:link_list"),
-                detail="列席旁听记录由联络员填报（R-O8），请为每个单位指定联络员。",
+                detail=_("列席旁听记录由联络员填报（R-O8），请为每个单位指定联络员。"),
                 severity="info",
             )
         )

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -83,7 +84,7 @@ def organization_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
         except ValidationError as error:
             add_form_errors(form, error)
         else:
-            messages.success(request, f"“{org.name}”已保存。")
+            messages.success(request, _("“{org}”已保存。").format(org=org.name))
             return redirect("orgs:organization_detail", pk=org.pk)
     return render(request, "orgs/organization_form.html", {"form": form, "org": org})
 
@@ -97,7 +98,7 @@ def organization_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("orgs:organization_detail", pk=org.pk)
-    messages.success(request, f"“{org.name}”已删除（可由管理员恢复）。")
+    messages.success(request, _("“{org}”已删除（可由管理员恢复）。").format(org=org.name))
     return redirect("orgs:organization_list")
 
 
@@ -172,7 +173,7 @@ def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except ValidationError as error:
             add_form_errors(form, error)
         else:
-            messages.success(request, f"{person.name}的信息已保存。")
+            messages.success(request, _("{person}的信息已保存。").format(person=person.name))
             return redirect("orgs:person_detail", pk=person.pk)
     return render(request, "orgs/person_form.html", {"form": form, "person": person})
 
@@ -220,7 +221,7 @@ def link_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "已保存。")
+            messages.success(request, _("已保存。"))
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect("orgs:link_list")
@@ -235,7 +236,7 @@ def link_end(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = models[kind]
     link = policy.get_for_user(model.objects.current(), request.user, pk, A.DIRECTORY_CHANGE)
     services.end_link(link, actor=request.user, on=timezone.localdate())
-    messages.success(request, "联系关系已结束，历史记录保留。")
+    messages.success(request, _("联系关系已结束，历史记录保留。"))
     return redirect("orgs:link_list")
 
 
@@ -259,7 +260,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"{data['person'].name}已加入中心组。")
+            messages.success(request, _("{person}已加入中心组。").format(person=data["person"].name))
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect("orgs:organization_detail", pk=org.pk)
@@ -270,7 +271,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def member_end(request: HttpRequest, pk: int) -> HttpResponse:
     member = policy.get_for_user(StudyGroupMember.objects.current(), request.user, pk, A.DIRECTORY_CHANGE)
     services.end_membership(member, actor=request.user, on=timezone.localdate())
-    messages.success(request, f"{member.person.name}已退出中心组，历史记录保留。")
+    messages.success(request, _("{person}已退出中心组，历史记录保留。").format(person=member.person.name))
     return redirect("orgs:organization_detail", pk=member.group.organization_id)
 
 
@@ -287,7 +288,7 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "回避关系已记录。")
+            messages.success(request, _("回避关系已记录。"))
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect("orgs:organization_detail", pk=org.pk)

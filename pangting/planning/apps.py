@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlanningConfig(AppConfig):
@@ -6,4 +7,4 @@ class PlanningConfig(AppConfig):
 
     name = "pangting.planning"
     label = "planning"
-    verbose_name = "抽取与计划生成"
+    verbose_name = _("抽取与计划生成")

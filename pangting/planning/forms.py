@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pangting.observation.models import Semester
@@ -44,7 +45,7 @@ class RunForm(forms.Form):
     cross_observation = forms.BooleanField(label=_("同时安排交叉旁听（R-O13）"), required=False, initial=True)
 
 
-MONTH_CHOICES = [(m, f"{m}月") for m in range(1, 13)]
+MONTH_CHOICES = [(m, format_lazy(_("{month}月"), month=m)) for m in range(1, 13)]
 
 
 class UnavailabilityForm(forms.Form):

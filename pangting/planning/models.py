@@ -108,7 +108,7 @@ class Draw(RecordModel):
                 frozen = self.COMMITTED_FIELDS + (self.DRAWN_FIELDS if stored["status"] == self.Status.DRAWN else ())
                 changed = [name for name in frozen if getattr(self, name) != stored[name]]
                 if changed:
-                    raise ValidationError("抽取记录已公布，不能修改；如需重新抽取，请另行发起重抽并说明原因。")
+                    raise ValidationError(_("抽取记录已公布，不能修改；如需重新抽取，请另行发起重抽并说明原因。"))
         super().save(*args, **kwargs)
 
     def to_record(self) -> drawlib.DrawRecord:

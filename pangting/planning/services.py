@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.lib import draw as drawlib
@@ -60,7 +61,7 @@ def suggested_exclusions(supervisor_org: Organization, year: int, semester: int)
         .values_list("unit_id", flat=True)
     )
     label = Semester(semester).label
-    return dict.fromkeys(visited, f"{year}年{label}已安排巡听旁听")
+    return dict.fromkeys(visited, _("{year}年{semester}已安排巡听旁听").format(year=year, semester=label))
 
 
 @transaction.atomic
@@ -83,22 +84,22 @@ def create_draw(
     public value source named in advance, an exclusion without reason).
     """
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
-        raise ValidationError("您无权在该组织发起随机抽取。")
+        raise ValidationError(_("您无权在该组织发起随机抽取。"))
     purpose = purpose.strip()
     if not purpose:
-        raise ValidationError("请填写抽取事由。")
+        raise ValidationError(_("请填写抽取事由。"))
     if redraw_of is not None:
         if not redraw_reason.strip():
-            raise ValidationError("重新抽取须说明原因。")
+            raise ValidationError(_("重新抽取须说明原因。"))
         if redraw_of.supervisor_org_id != supervisor_org.pk:
-            raise ValidationError("重新抽取应在原抽取的督导组织内进行。")
+            raise ValidationError(_("重新抽取应在原抽取的督导组织内进行。"))
         if live_visits(redraw_of).exists():
-            raise ValidationError("已根据原抽取结果安排了巡听旁听，请先取消这些安排再重新抽取。")
+            raise ValidationError(_("已根据原抽取结果安排了巡听旁听，请先取消这些安排再重新抽取。"))
     candidates = list(candidates)
     exclusions = [(org, reason.strip()) for org, reason in exclusions]
     for org in [*candidates, *(org for org, _reason in exclusions)]:
         if not org.path.startswith(supervisor_org.path) or org.pk == supervisor_org.pk:
-            raise ValidationError(f"“{org.name}”不在本督导组织的下属单位中。")
+            raise ValidationError(_("“{org}”不在本督导组织的下属单位中。").format(org=org.name))
     now = timezone.now()
     draw_id = f"{year}-{uuid.uuid4().hex[:12]}"
     try:
@@ -141,12 +142,14 @@ def perform_draw(draw: Draw, public_value: str, *, actor: Any) -> Draw:
     """Mix in the public value announced in advance, derive the picks, reveal the seed (R-O2)."""
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
-        raise ValidationError("您无权进行此次抽取。")
+        raise ValidationError(_("您无权进行此次抽取。"))
     if draw.is_drawn:
-        raise ValidationError("本次抽取已经完成，结果不能更改；如需重新抽取，请发起重抽并说明原因。")
+        raise ValidationError(_("本次抽取已经完成，结果不能更改；如需重新抽取，请发起重抽并说明原因。"))
     public_value = public_value.strip()
     if not public_value:
-        raise ValidationError(f"请填写公开随机值（{draw.public_value_source}）。")
+        raise ValidationError(
+            _("请填写公开随机值（{public_value_source}）。").format(public_value_source=draw.public_value_source)
+        )
     try:
         result = drawlib.perform_draw(draw.to_record(), bytes.fromhex(draw.seed_hex), public_value)
     except ValueError as error:
@@ -164,7 +167,7 @@ def perform_draw(draw: Draw, public_value: str, *, actor: Any) -> Draw:
 def verify_draw(draw: Draw) -> drawlib.VerificationResult:
     """Re-derive the draw from what is stored, as an auditor would from the published record."""
     if not draw.is_drawn:
-        return drawlib.VerificationResult(ok=False, errors=["尚未抽取：种子将在抽取时公开，届时方可验证。"])
+        return drawlib.VerificationResult(ok=False, errors=[_("尚未抽取：种子将在抽取时公开，届时方可验证。")])
     return drawlib.verify(draw.to_record())
 
 
@@ -184,7 +187,11 @@ def _team_explanation(unit: Organization, team: list[tuple[Any, str]], on: Any) 
         return problems
     links = list(LeaderLink.objects.current(on).filter(unit=unit).select_related("leader"))
     if not links:
-        return [f"{unit.name}：没有联系领导，无法按联系关系组成旁听组（R-O3），请先在“领导联系单位”中指定。"]
+        return [
+            _("{unit}：没有联系领导，无法按联系关系组成旁听组（R-O3），请先在“领导联系单位”中指定。").format(
+                unit=unit.name
+            )
+        ]
     reasons = []
     for link in links:
         conflict = (
@@ -194,8 +201,13 @@ def _team_explanation(unit: Organization, team: list[tuple[Any, str]], on: Any) 
             .order_by("pk")
             .first()
         )
-        reasons.append(f"{link.leader.name}（{conflict.reason if conflict else '回避'}）")
-    return [f"{unit.name}：联系该单位的领导均须回避——{'、'.join(reasons)}，无法自动组成旁听组，请调整后再安排。"]
+        reason = conflict.reason if conflict else _("回避")
+        reasons.append(f"{link.leader.name}（{reason}）")
+    return [
+        _("{unit}：联系该单位的领导均须回避——{items}，无法自动组成旁听组，请调整后再安排。").format(
+            unit=unit.name, items="、".join(reasons)
+        )
+    ]
 
 
 @transaction.atomic
@@ -207,18 +219,18 @@ def create_visits_from_draw(draw: Draw, *, actor: Any, semester: int) -> list[Vi
     """
     draw = Draw.objects.select_for_update().select_related("supervisor_org").get(pk=draw.pk)
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
-        raise ValidationError("您无权根据此次抽取安排巡听旁听。")
+        raise ValidationError(_("您无权根据此次抽取安排巡听旁听。"))
     if semester not in Semester.values:
-        raise ValidationError("请选择学期。")
+        raise ValidationError(_("请选择学期。"))
     if not draw.is_drawn:
-        raise ValidationError("尚未抽取，不能安排巡听旁听。")
+        raise ValidationError(_("尚未抽取，不能安排巡听旁听。"))
     if superseded_by(draw) is not None:
-        raise ValidationError("此次抽取已被重新抽取取代，请使用新的抽取结果。")
+        raise ValidationError(_("此次抽取已被重新抽取取代，请使用新的抽取结果。"))
     if Visit.objects.filter(draw_ref=draw.draw_id).exists():
-        raise ValidationError("已根据此次抽取安排过巡听旁听。")
+        raise ValidationError(_("已根据此次抽取安排过巡听旁听。"))
     check = verify_draw(draw)
     if not check.ok:
-        raise ValidationError(["抽取记录验证未通过，不能据此安排：", *check.errors])
+        raise ValidationError([_("抽取记录验证未通过，不能据此安排："), *check.errors])
     units = Organization.objects.in_bulk([int(pick) for pick in draw.picks])
     today = timezone.localdate()
     plans: list[tuple[Organization, list[tuple[Any, str]]]] = []
@@ -226,7 +238,7 @@ def create_visits_from_draw(draw: Draw, *, actor: Any, semester: int) -> list[Vi
     for pick in draw.picks:
         unit = units.get(int(pick))
         if unit is None:
-            problems.append(f"抽中的单位（编号{pick}）已不存在。")
+            problems.append(_("抽中的单位（编号{pick}）已不存在。").format(pick=pick))
             continue
         team = observation_services.propose_team(unit, today)
         explanation = _team_explanation(unit, team, today)
@@ -269,21 +281,23 @@ def create_run(
     from .instance import build_instance
 
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
-        raise ValidationError("您无权为该组织生成巡听旁听计划。")
+        raise ValidationError(_("您无权为该组织生成巡听旁听计划。"))
     if not 2000 <= year <= 2100:
-        raise ValidationError("年度应在2000至2100之间。")
+        raise ValidationError(_("年度应在2000至2100之间。"))
     if not 1 <= time_limit <= 600:
-        raise ValidationError("求解时限应在1至600秒之间。")
+        raise ValidationError(_("求解时限应在1至600秒之间。"))
     parameters = {
         "time_limit": time_limit, "lanzhou_rule": lanzhou_rule, "cross_observation": cross_observation,
         "seed": seed, "workers": 2,
     }  # fmt: skip
     built = build_instance(supervisor_org, year, parameters)
     if not built.instance.units:
-        raise ValidationError("下属单位中没有设立理论学习中心组的单位，无需生成计划。")
+        raise ValidationError(_("下属单位中没有设立理论学习中心组的单位，无需生成计划。"))
     if not built.instance.teams:
         raise ValidationError(
-            f"{year}年度没有联系领导（旁听工作组），无法生成计划；请先在“领导联系单位”中指定（R-O3）。"
+            _("{year}年度没有联系领导（旁听工作组），无法生成计划；请先在“领导联系单位”中指定（R-O3）。").format(
+                year=year
+            )
         )
     run = PlanRun(supervisor_org=supervisor_org, year=year, parameters=parameters, created_by=_user(actor))
     _save(run, actor)
@@ -420,16 +434,18 @@ def approve_run(run: PlanRun, *, actor: Any) -> list[Visit]:
 
     run = PlanRun.objects.select_for_update().select_related("supervisor_org").get(pk=run.pk)
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
-        raise ValidationError("您无权审定该计划。")
+        raise ValidationError(_("您无权审定该计划。"))
     if run.approved_at is not None:
-        raise ValidationError("该计划草案已审定，不能重复审定。")
+        raise ValidationError(_("该计划草案已审定，不能重复审定。"))
     if not run.has_plan:
-        raise ValidationError("该次生成没有可审定的计划草案。")
+        raise ValidationError(_("该次生成没有可审定的计划草案。"))
     plan = observation_services.ensure_plan(run.supervisor_org, run.year, actor=actor)
     if plan.status == ObservationPlan.Status.APPROVED:
-        raise ValidationError(f"{run.year}年度巡听旁听计划已审定，不能再导入草案。")
+        raise ValidationError(_("{year}年度巡听旁听计划已审定，不能再导入草案。").format(year=run.year))
     if PlanRun.objects.filter(supervisor_org=run.supervisor_org, year=run.year, approved_at__isnull=False).exists():
-        raise ValidationError(f"{run.year}年度已导入过一份计划草案；如需调整，请在巡听旁听计划中逐项修改。")
+        raise ValidationError(
+            _("{year}年度已导入过一份计划草案；如需调整，请在巡听旁听计划中逐项修改。").format(year=run.year)
+        )
     units = Organization.objects.in_bulk([int(v["unit_id"]) for v in run.draft["visits"]])
     people = Person.objects.in_bulk([int(v["leader_id"]) for v in run.draft["visits"]])
     today = timezone.localdate()
@@ -480,11 +496,11 @@ def is_existing(item: dict[str, Any]) -> bool:
 
 def _editable(run: PlanRun, actor: Any) -> None:
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
-        raise ValidationError("您无权调整该计划草案。")
+        raise ValidationError(_("您无权调整该计划草案。"))
     if run.approved_at is not None:
-        raise ValidationError("该计划草案已审定导入，不能再调整；如需调整，请在巡听旁听计划中逐项修改。")
+        raise ValidationError(_("该计划草案已审定导入，不能再调整；如需调整，请在巡听旁听计划中逐项修改。"))
     if not run.has_plan:
-        raise ValidationError("该次生成尚未完成或没有计划草案，不能调整。")
+        raise ValidationError(_("该次生成尚未完成或没有计划草案，不能调整。"))
 
 
 def allowed_teams(run: PlanRun) -> dict[str, list[dict[str, str]]]:
@@ -534,36 +550,44 @@ def adjust_draft(
     try:
         semester = int(semester)
     except (TypeError, ValueError):
-        raise ValidationError("请选择学期。") from None
+        raise ValidationError(_("请选择学期。")) from None
     if semester not in SEMESTER_KEYS:
-        raise ValidationError("请选择学期。")
+        raise ValidationError(_("请选择学期。"))
     draft = run.draft
     matches = [v for v in draft["visits"] if str(v["unit_id"]) == unit_id and v["semester"] == semester]
     if not matches:
-        raise ValidationError("草案中没有该单位本学期的巡听旁听安排。")
+        raise ValidationError(_("草案中没有该单位本学期的巡听旁听安排。"))
     if len(matches) > 1:
-        raise ValidationError("该单位本学期在草案中有多次安排，请在审定后于巡听旁听计划中逐项调整。")
+        raise ValidationError(_("该单位本学期在草案中有多次安排，请在审定后于巡听旁听计划中逐项调整。"))
     item = matches[0]
-    label = f"{item['unit_name']}{Semester(semester).label}的安排"
+    arrangement = _("{unit}{semester}的安排").format(unit=item["unit_name"], semester=Semester(semester).label)
     if is_existing(item):
-        raise ValidationError(f"{label}是已有的巡听旁听，不能在草案中调整；请在巡听旁听中修改。")
+        raise ValidationError(
+            _("{arrangement}是已有的巡听旁听，不能在草案中调整；请在巡听旁听中修改。").format(arrangement=arrangement)
+        )
     changes: dict[str, Any] = {}
     if month is not None:
         months = {s.key: s.months for s in planner.DEFAULT_SEMESTERS}[SEMESTER_KEYS[semester]]
         try:
             month = int(month)
         except (TypeError, ValueError):
-            raise ValidationError("请选择月份。") from None
+            raise ValidationError(_("请选择月份。")) from None
         if month not in months:
-            allowed = "、".join(f"{m}月" for m in months)
-            raise ValidationError(f"{month}月不在{Semester(semester).label}内，只能安排在{allowed}。")
+            allowed = "、".join(_("{month}月").format(month=m) for m in months)
+            raise ValidationError(
+                _("{month}月不在{semester}内，只能安排在{allowed}。").format(
+                    month=month, semester=Semester(semester).label, allowed=allowed
+                )
+            )
         if month != item["month"]:
             changes["month"] = [item["month"], month]
     leader = None
     if team_id:
         built = build_instance(run.supervisor_org, run.year, run.parameters)
         if team_id not in built.leaders:
-            raise ValidationError(f"所选工作组不是{run.year}年度的旁听工作组（须为当前联系领导，R-O3）。")
+            raise ValidationError(
+                _("所选工作组不是{year}年度的旁听工作组（须为当前联系领导，R-O3）。").format(year=run.year)
+            )
         if team_id in _conflicted(built.instance).get(unit_id, set()):
             reason = next(
                 (
@@ -574,7 +598,11 @@ def adjust_draft(
                 "",
             )
             who = built.leaders[team_id].name
-            raise ValidationError(f"{who}须回避{item['unit_name']}（{reason or '回避关系'}），不能带队旁听（R-O3）。")
+            raise ValidationError(
+                _("{who}须回避{unit_name}（{reason}），不能带队旁听（R-O3）。").format(
+                    who=who, unit_name=item["unit_name"], reason=reason or _("回避关系")
+                )
+            )
         if team_id != item["team_id"]:
             leader = built.leaders[team_id]
             changes["team"] = [item["leader_name"], leader.name]
@@ -588,7 +616,11 @@ def adjust_draft(
         new_leader = leader.pk if leader is not None else item["leader_id"]
         away = away_lookup(run.supervisor_org, run.year)(unit_id, new_leader, new_month)
         if away:
-            raise ValidationError(f"{new_month}月不能安排{item['unit_name']}的巡听旁听：{away}已登记为不可安排。")
+            raise ValidationError(
+                _("{new_month}月不能安排{unit_name}的巡听旁听：{away}已登记为不可安排。").format(
+                    new_month=new_month, unit_name=item["unit_name"], away=away
+                )
+            )
     if "month" in changes:
         item["month"] = month
     if leader is not None:
@@ -670,18 +702,18 @@ def create_unavailability(
     from .models import Unavailability
 
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
-        raise ValidationError("您无权登记该组织的不可安排时间。")
+        raise ValidationError(_("您无权登记该组织的不可安排时间。"))
     if not 2000 <= year <= 2100:
-        raise ValidationError("年度应在2000至2100之间。")
+        raise ValidationError(_("年度应在2000至2100之间。"))
     if not (1 <= first_month <= 12 and 1 <= last_month <= 12):
-        raise ValidationError("月份应在1至12之间。")
+        raise ValidationError(_("月份应在1至12之间。"))
     if first_month > last_month:
-        raise ValidationError("截止月份不能早于起始月份；跨年度的请分两条登记。")
+        raise ValidationError(_("截止月份不能早于起始月份；跨年度的请分两条登记。"))
     reason = reason.strip()
     if not reason:
-        raise ValidationError("请填写不可安排的原因（如：外出学习、出国访问）。")
+        raise ValidationError(_("请填写不可安排的原因（如：外出学习、出国访问）。"))
     if person.pk not in {p.pk for p in planning_people(supervisor_org)}:
-        raise ValidationError(f"{person.name}不是本组织当前的联系领导或联络员，无需登记。")
+        raise ValidationError(_("{person}不是本组织当前的联系领导或联络员，无需登记。").format(person=person.name))
     row = Unavailability(
         supervisor_org=supervisor_org,
         person=person,
@@ -699,9 +731,9 @@ def create_unavailability(
 def delete_unavailability(row: Any, *, actor: Any) -> None:
     """Soft-delete one row (its history keeps who entered and who removed it)."""
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, row.supervisor_org):
-        raise ValidationError("您无权删除该不可安排时间。")
+        raise ValidationError(_("您无权删除该不可安排时间。"))
     if row.is_deleted:
-        raise ValidationError("该不可安排时间已删除。")
+        raise ValidationError(_("该不可安排时间已删除。"))
     row.soft_delete(actor=_user(actor))
 
 

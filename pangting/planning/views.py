@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -103,7 +104,7 @@ def draw_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 _errors(request, error)
             else:
-                messages.success(request, "已公布候选名单哈希和种子承诺，请在公开随机值产生后进行抽取。")
+                messages.success(request, _("已公布候选名单哈希和种子承诺，请在公开随机值产生后进行抽取。"))
                 return redirect("planning:draw_detail", pk=draw.pk)
     return render(
         request,
@@ -138,7 +139,7 @@ def draw_perform(request: HttpRequest, pk: int) -> HttpResponse:
     form = PerformForm(request.POST)
     try:
         services.perform_draw(draw, form.data.get("public_value", ""), actor=request.user)
-        messages.success(request, "抽取完成，种子已公开，任何人均可验证。")
+        messages.success(request, _("抽取完成，种子已公开，任何人均可验证。"))
     except ValidationError as error:
         _errors(request, error)
     return redirect("planning:draw_detail", pk=draw.pk)
@@ -165,11 +166,11 @@ def draw_visits(request: HttpRequest, pk: int) -> HttpResponse:
     draw = _draw(request, pk)
     form = VisitsFromDrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择学期。")
+        messages.error(request, _("请选择学期。"))
         return redirect("planning:draw_detail", pk=draw.pk)
     try:
         visits = services.create_visits_from_draw(draw, actor=request.user, semester=form.cleaned_data["semester"])
-        messages.success(request, f"已安排{len(visits)}次随机式巡听旁听。")
+        messages.success(request, _("已安排{count}次随机式巡听旁听。").format(count=len(visits)))
     except ValidationError as error:
         _errors(request, error)
     return redirect("planning:draw_detail", pk=draw.pk)

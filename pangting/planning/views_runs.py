@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -59,7 +60,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
         _errors(request, error)
         return redirect("planning:run_list")
     services.start_run_process(run)
-    messages.success(request, "已开始生成计划草案，请稍候。")
+    messages.success(request, _("已开始生成计划草案，请稍候。"))
     return redirect("planning:run_detail", pk=run.pk)
 
 
@@ -148,7 +149,7 @@ def run_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _errors(request, error)
     else:
-        messages.success(request, "已调整计划草案。")
+        messages.success(request, _("已调整计划草案。"))
     return redirect("planning:run_detail", pk=run.pk)
 
 
@@ -163,7 +164,7 @@ def run_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, error)
         return redirect("planning:run_detail", pk=run.pk)
     services.start_run_process(new)
-    messages.success(request, "已按固定的安排重新生成计划草案，请稍候。")
+    messages.success(request, _("已按固定的安排重新生成计划草案，请稍候。"))
     return redirect("planning:run_detail", pk=new.pk)
 
 
@@ -186,5 +187,5 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _errors(request, error)
         return redirect("planning:run_detail", pk=run.pk)
-    messages.success(request, f"已按草案安排{len(visits)}次巡听旁听，请在巡听旁听计划中审定。")
+    messages.success(request, _("已按草案安排{count}次巡听旁听，请在巡听旁听计划中审定。").format(count=len(visits)))
     return redirect(f"{reverse('observation:plan_detail')}?year={run.year}")

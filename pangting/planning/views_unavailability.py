@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -71,7 +72,7 @@ def unavailability_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_form_errors(form, error)
         else:
-            messages.success(request, "已登记不可安排时间；此后生成的计划将避开这些月份。")
+            messages.success(request, _("已登记不可安排时间；此后生成的计划将避开这些月份。"))
             return redirect(f"{reverse('planning:unavailability_list')}?year={data['year']}")
     year = parse_year(request.POST.get("year")) or timezone.localdate().year + 1
     return _page(request, year, form)
@@ -86,5 +87,5 @@ def unavailability_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, "已删除该不可安排时间。")
+        messages.success(request, _("已删除该不可安排时间。"))
     return redirect(f"{reverse('planning:unavailability_list')}?year={row.year}")

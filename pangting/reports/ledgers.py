@@ -29,6 +29,7 @@ from typing import IO, Any
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pangting.accounts import policy
 from pangting.lib.xlsx import CellValue, Sheet, stream_workbook
@@ -242,7 +243,7 @@ def _plan_row(plan: StudyPlan, ctx: RowContext) -> list[CellValue]:
 
 PLANS = Ledger(
     key="plans",
-    title="年度学习计划台账",
+    title=gettext_noop("年度学习计划台账"),
     action=A.STUDY_VIEW,
     columns=_columns(
         "单位:28 年度:8 计划类型:22 标题:36 状态:10 报送截止:14 报送时间:18 逾期报送:8 确认时间:18 "
@@ -251,7 +252,7 @@ PLANS = Ledger(
     queryset=_plans,
     row=_plan_row,
     queries_per_chunk=1,
-    note="年度计划按年度导出，学期和月份不适用。",
+    note=gettext_noop("年度计划按年度导出，学期和月份不适用。"),
 )
 
 
@@ -321,7 +322,7 @@ def _session_row(s: Any, ctx: RowContext) -> list[CellValue]:
 
 SESSIONS = Ledger(
     key="sessions",
-    title="学习会台账",
+    title=gettext_noop("学习会台账"),
     action=A.STUDY_VIEW,
     columns=_columns(
         "单位:28 会议类型:14 年第几次:8 日期:14 时间:13 地点:20 学习主题:36 对应计划专题:28 "
@@ -331,7 +332,7 @@ SESSIONS = Ledger(
     ),
     queryset=_sessions,
     row=_session_row,
-    note="按学习会日期筛选。",
+    note=gettext_noop("按学习会日期筛选。"),
 )
 
 
@@ -374,7 +375,7 @@ def _attendance_row(a: Attendance, ctx: RowContext) -> list[CellValue]:
 
 ATTENDANCE = Ledger(
     key="attendance",
-    title="学习会考勤台账",
+    title=gettext_noop("学习会考勤台账"),
     action=A.STUDY_VIEW,
     columns=_columns(
         "单位:28 学习会日期:14 学习主题:36 会议类型:14 姓名:10 职务:16 出勤:8 签到方式:10 "
@@ -382,7 +383,7 @@ ATTENDANCE = Ledger(
     ),
     queryset=_attendance,
     row=_attendance_row,
-    note="每人每次学习会一行（已取消的学习会不计）；按学习会日期筛选。",
+    note=gettext_noop("每人每次学习会一行（已取消的学习会不计）；按学习会日期筛选。"),
 )
 
 
@@ -408,7 +409,7 @@ def _visit_period(prefix: str, period: Period) -> Q:
     return condition
 
 
-OBSERVATION_NOTE = "按巡听旁听的年度、学期筛选；月份范围按学习会日期（未确定学习会的按计划月份）。"
+OBSERVATION_NOTE = gettext_noop("按巡听旁听的年度、学期筛选；月份范围按学习会日期（未确定学习会的按计划月份）。")
 
 
 def _visits(reach: policy.Reach, query: LedgerQuery) -> QuerySet[Visit]:
@@ -452,7 +453,7 @@ def _visit_row(v: Visit, ctx: RowContext) -> list[CellValue]:
 
 VISITS = Ledger(
     key="visits",
-    title="巡听旁听台账",
+    title=gettext_noop("巡听旁听台账"),
     action=A.OBSERVATION_VIEW,
     columns=_columns(
         "函件编号:22 年度:8 学期:10 单位:28 方式:8 状态:12 计划月份:8 组长:10 联络员:10 成员:16 "
@@ -512,7 +513,7 @@ def _record_row(r: ObservationRecord, ctx: RowContext) -> list[CellValue]:
 
 RECORDS = Ledger(
     key="records",
-    title="列席旁听记录台账",
+    title=gettext_noop("列席旁听记录台账"),
     action=A.OBSERVATION_VIEW,
     columns=(
         *_columns("函件编号:22 单位:28 年度:8 学期:10 方式:8 学习会日期:14 填报时间:18 填报期限:14 逾期填报:8"),
@@ -521,7 +522,9 @@ RECORDS = Ledger(
     ),
     queryset=_records,
     row=_record_row,
-    note=OBSERVATION_NOTE + "只含已填报的记录。",
+    note=gettext_noop(
+        "按巡听旁听的年度、学期筛选；月份范围按学习会日期（未确定学习会的按计划月份）。只含已填报的记录。"
+    ),
 )
 
 
@@ -558,7 +561,7 @@ def _feedback_row(f: Feedback, ctx: RowContext) -> list[CellValue]:
 
 FEEDBACK = Ledger(
     key="feedback",
-    title="反馈意见台账",
+    title=gettext_noop("反馈意见台账"),
     action=A.OBSERVATION_VIEW,
     columns=(
         *_columns(
@@ -569,7 +572,10 @@ FEEDBACK = Ledger(
     ),
     queryset=_feedback,
     row=_feedback_row,
-    note=OBSERVATION_NOTE + "只含已印发的反馈意见；问题清单各项标“是”表示存在问题（R-O9）。",
+    note=gettext_noop(
+        "按巡听旁听的年度、学期筛选；月份范围按学习会日期（未确定学习会的按计划月份）。"
+        "只含已印发的反馈意见；问题清单各项标“是”表示存在问题（R-O9）。"
+    ),
 )
 
 
@@ -607,7 +613,7 @@ def _rectification_row(item: Rectification, ctx: RowContext) -> list[CellValue]:
 
 RECTIFICATION = Ledger(
     key="rectification",
-    title="整改台账",
+    title=gettext_noop("整改台账"),
     action=A.OBSERVATION_VIEW,
     columns=_columns(
         "单位:28 反馈文号:22 问题类别:16 问题:40 整改措施:40 责任人:10 整改期限:14 状态:10 逾期:6 "
@@ -661,21 +667,21 @@ def _cross_row(c: CrossObservation, ctx: RowContext) -> list[CellValue]:
 
 CROSS = Ledger(
     key="cross",
-    title="交叉旁听台账",
+    title=gettext_noop("交叉旁听台账"),
     action=A.OBSERVATION_VIEW,
     columns=_columns(
         "年度:8 学期:10 邀请单位:28 列席单位:28 列席人员:10 学习会日期:14 状态:12 报告期限:14 报告日期:14 逾期:6"
     ),
     queryset=_cross,
     row=_cross_row,
-    note="按年度、学期筛选；月份范围按学习会日期。邀请单位和列席单位都可见（R-O13）。",
+    note=gettext_noop("按年度、学期筛选；月份范围按学习会日期。邀请单位和列席单位都可见（R-O13）。"),
 )
 
 LEDGERS: dict[str, Ledger] = {
     ledger.key: ledger for ledger in (PLANS, SESSIONS, ATTENDANCE, VISITS, RECORDS, FEEDBACK, RECTIFICATION, CROSS)
 }
 ALL = "all"
-ALL_TITLE = "台账汇总"
+ALL_TITLE = gettext_noop("台账汇总")
 
 
 # -- who sees what -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.observation.services import next_number
@@ -44,18 +45,20 @@ def _save(obj: Any, actor: Any, **kwargs: Any) -> None:
 
 def _require_manage(actor: Any, organization: Organization) -> None:
     if actor is not None and not policy.can(actor, A.REPORTS_MANAGE, organization):
-        raise ValidationError("您无权管理该组织的通报和年度总结。")
+        raise ValidationError(_("您无权管理该组织的通报和年度总结。"))
 
 
 def _check_period(kind: str, year: int, semester: int | None) -> None:
     if kind not in DocumentKind.values:
-        raise ValidationError("文稿类型应为通报或年度总结。")
+        raise ValidationError(_("文稿类型应为通报或年度总结。"))
     if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValidationError(f"年度应在{MIN_YEAR}年至{MAX_YEAR}年之间。")
+        raise ValidationError(
+            _("年度应在{min_year}年至{max_year}年之间。").format(min_year=MIN_YEAR, max_year=MAX_YEAR)
+        )
     if semester not in (None, 1, 2):
-        raise ValidationError("学期应为春季学期或秋季学期。")
+        raise ValidationError(_("学期应为春季学期或秋季学期。"))
     if kind == DocumentKind.SUMMARY and semester:
-        raise ValidationError("年度总结按全年统计，不分学期。")
+        raise ValidationError(_("年度总结按全年统计，不分学期。"))
 
 
 @transaction.atomic
@@ -95,7 +98,7 @@ def _editable_version(document: ReportDocument, actor: Any) -> ReportVersion:
     """The latest version if it is still a draft; after an issue, a new version copied from it."""
     latest = ReportVersion.objects.select_for_update().filter(document=document).order_by("-number").first()
     if latest is None:
-        raise ValidationError("该文稿没有任何版本。")
+        raise ValidationError(_("该文稿没有任何版本。"))
     if not latest.is_issued:
         return latest
     version = ReportVersion(
@@ -114,13 +117,13 @@ def _clean_sections(document: ReportDocument, sections: dict[str, str]) -> dict[
     keys = documents.section_keys(document.kind)
     unknown = set(sections) - set(keys)
     if unknown:
-        raise ValidationError(f"未知的正文部分：{'、'.join(sorted(unknown))}。")
+        raise ValidationError(_("未知的正文部分：{items}。").format(items="、".join(sorted(unknown))))
     cleaned = {}
     errors: dict[str, list[str]] = {}
     for key in keys:
         text = str(sections.get(key, "")).replace("\r\n", "\n").strip()
         if len(text) > SECTION_MAX_CHARS:
-            errors[key] = [f"每部分不超过{SECTION_MAX_CHARS}字。"]
+            errors[key] = [_("每部分不超过{max_chars}字。").format(max_chars=SECTION_MAX_CHARS)]
         cleaned[key] = text
     if errors:
         raise ValidationError(errors)
@@ -138,10 +141,10 @@ def save_sections(
     if title is not None:
         title = title.strip()
         if not title:
-            raise ValidationError({"title": ["标题不能为空。"]})
+            raise ValidationError({"title": [_("标题不能为空。")]})
         if title != document.title:
             if document.status == ReportDocument.Status.ISSUED:
-                raise ValidationError({"title": ["已印发的文稿不能修改标题。"]})
+                raise ValidationError({"title": [_("已印发的文稿不能修改标题。")]})
             document.title = title
             _save(document, actor)
     version = _editable_version(document, actor)
@@ -173,10 +176,10 @@ def issue_document(document: ReportDocument, *, actor: Any) -> ReportVersion:
     _require_manage(actor, document.organization)
     version = ReportVersion.objects.select_for_update().filter(document=document).order_by("-number").first()
     if version is None or version.is_issued:
-        raise ValidationError("当前版本已经印发；如需修改，请先编辑形成新版本。")
+        raise ValidationError(_("当前版本已经印发；如需修改，请先编辑形成新版本。"))
     empty = [label for key, label in documents.SECTIONS[document.kind] if not version.section_text(key).strip()]
     if empty:
-        raise ValidationError(f"以下部分尚未填写，不能印发：{'、'.join(empty)}。")
+        raise ValidationError(_("以下部分尚未填写，不能印发：{items}。").format(items="、".join(empty)))
     now = timezone.now()
     if not document.number:
         year = timezone.localdate(now).year

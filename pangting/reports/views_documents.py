@@ -17,6 +17,7 @@ from django.db.models import Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -91,7 +92,7 @@ def document_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_form_errors(form, error)
         else:
-            messages.success(request, "文稿已起草，数据已按当前记录计算，请修改各部分文字后印发。")
+            messages.success(request, _("文稿已起草，数据已按当前记录计算，请修改各部分文字后印发。"))
             return redirect("reports:document_detail", pk=document.pk)
     return render(request, "reports/document_form.html", {"form": form})
 
@@ -136,9 +137,11 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
             add_form_errors(form, error)
         else:
             if version.number != latest.number:
-                messages.success(request, f"已印发的文稿保持不变，修改已保存为第{version.number}版。")
+                messages.success(
+                    request, _("已印发的文稿保持不变，修改已保存为第{version}版。").format(version=version.number)
+                )
             else:
-                messages.success(request, "已保存。")
+                messages.success(request, _("已保存。"))
             return redirect("reports:document_detail", pk=document.pk)
     return render(
         request,
@@ -157,7 +160,7 @@ def document_recompute(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, f"数据已重新计算（第{version.number}版）。")
+        messages.success(request, _("数据已重新计算（第{version}版）。").format(version=version.number))
     return redirect("reports:document_detail", pk=document.pk)
 
 
@@ -172,7 +175,9 @@ def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
         flash_errors(request, error)
     else:
         document.refresh_from_db()
-        messages.success(request, f"第{version.number}版已印发，文号{document.number}。")
+        messages.success(
+            request, _("第{version}版已印发，文号{number}。").format(version=version.number, number=document.number)
+        )
     return redirect("reports:document_detail", pk=document.pk)
 
 
@@ -211,7 +216,7 @@ def document_versions(request: HttpRequest, pk: int) -> HttpResponse:
     b = parse_id(request.GET.get("b")) or newest
     a = parse_id(request.GET.get("a")) or max(1, b - 1)
     if a not in by_number or b not in by_number:
-        messages.error(request, "所选版本不存在，已显示最近两个版本的比较。")
+        messages.error(request, _("所选版本不存在，已显示最近两个版本的比较。"))
         b, a = newest, max(1, newest - 1)
     old, new = by_number[a], by_number[b]
     diffs = []

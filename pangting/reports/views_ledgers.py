@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core.audit import record_event
@@ -37,7 +38,7 @@ from .ledgers import (
 from .ledgers import file_name as ledger_file_name
 
 SPOOL_LIMIT = 4 * 1024 * 1024
-MONTHS = [("", "—")] + [(str(m), f"{m}月") for m in range(1, 13)]
+MONTHS = [("", "—")] + [(str(m), format_lazy(_("{month}月"), month=m)) for m in range(1, 13)]
 FILTER_FIELDS = ("year", "unit", "semester", "month_from", "month_to")
 
 
@@ -95,7 +96,7 @@ class LedgerForm(forms.Form):
     def __init__(self, *args: Any, scope: Scope, kind_required: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.ledgers = scope.ledgers()
-        kinds = [(ledger.key, ledger.title) for ledger in self.ledgers]
+        kinds = [(ledger.key, _(ledger.title)) for ledger in self.ledgers]
         self.fields["kind"].choices = [("", "—"), *kinds, (ALL, _("全部台账（每种一个工作表）"))]
         self.fields["kind"].required = kind_required
         self.fields["kind"].error_messages["required"] = _("请选择要导出的台账。")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -146,7 +147,7 @@ class StudySessionSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         starts, ends = attrs.get("starts_at"), attrs.get("ends_at")
         if starts and ends and ends <= starts:
-            raise serializers.ValidationError({"ends_at": "结束时间不能早于或等于开始时间。"})
+            raise serializers.ValidationError({"ends_at": _("结束时间不能早于或等于开始时间。")})
         return attrs
 
 
@@ -221,7 +222,7 @@ class StudySessionViewSet(
         session = serializer.instance
         for name in ("organization", "kind"):
             if name in data and data.pop(name) != getattr(session, name):
-                raise as_drf_error(ValidationError({name: "学习会的组织和类型创建后不能修改。"}))
+                raise as_drf_error(ValidationError({name: _("学习会的组织和类型创建后不能修改。")}))
         extra = self._lists(data)
         _call(services.update_session, session, actor=self.request.user, **extra, **data)
 
@@ -244,7 +245,7 @@ class StudySessionViewSet(
             starts = field.to_internal_value(request.data.get("starts_at"))
             ends = field.to_internal_value(request.data.get("ends_at"))
         except serializers.ValidationError as error:
-            raise serializers.ValidationError({"starts_at": "请填写有效的新开始和结束时间。"}) from error
+            raise serializers.ValidationError({"starts_at": _("请填写有效的新开始和结束时间。")}) from error
         _call(
             services.reschedule_session,
             session,
@@ -308,7 +309,7 @@ class StudySessionViewSet(
         if request.method == "POST":
             person = Person.objects.filter(pk=request.data.get("person")).first()
             if person is None:
-                raise serializers.ValidationError({"person": "请指定有效的人员。"})
+                raise serializers.ValidationError({"person": _("请指定有效的人员。")})
             _call(
                 services.record_attendance,
                 session,
@@ -433,7 +434,7 @@ class OwnRecordsMixin:
     def own_person(self) -> Person:
         person = getattr(self.request.user, "person", None)
         if person is None or not policy.can(self.request.user, A.STUDY_PARTICIPATE, person.organization):
-            raise NotFound("未找到。")
+            raise NotFound(_("未找到。"))
         return person
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StudyConfig(AppConfig):
@@ -6,4 +7,4 @@ class StudyConfig(AppConfig):
 
     name = "pangting.study"
     label = "study"
-    verbose_name = "学习管理"
+    verbose_name = _("学习管理")

@@ -53,7 +53,9 @@ class SessionForm(forms.ModelForm):
         for name in ("host", "led_by", "lecturer_person"):
             self.fields[name].queryset = people
         self.fields["plan_theme"].queryset = themes
-        self.fields["plan_theme"].label_from_instance = lambda t: f"{t.plan.year}年 {t.period_label}：{t.theme}"
+        self.fields["plan_theme"].label_from_instance = lambda t: _("{year}年 {period_label}：{theme}").format(
+            year=t.plan.year, period_label=t.period_label, theme=t.theme
+        )
         self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
         self.fields["ends_at"].input_formats = self.fields["starts_at"].input_formats
         if self.instance.pk:

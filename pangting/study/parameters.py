@@ -19,6 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from pangting.lib.workdays import DayUnit
 
@@ -53,19 +55,19 @@ class StudyParameters:
 
 
 _LABELS = {
-    "participation_threshold": "参学率下限",
-    "arrangement_days_before": "安排表提前报送天数",
-    "arrangement_unit": "安排表天数单位",
-    "report_days_after": "会后报送天数",
-    "report_unit": "会后报送天数单位",
-    "plan_due_month": "年度学习计划截止月",
-    "plan_due_day": "年度学习计划截止日",
-    "checkin_opens_minutes_before": "签到提前开放分钟数",
-    "checkin_grace_minutes_after": "会后签到宽限分钟数",
-    "max_upload_mb": "上传文件大小上限（MB）",
-    "upload_extensions": "允许上传的文件类型",
+    "participation_threshold": _("参学率下限"),
+    "arrangement_days_before": _("安排表提前报送天数"),
+    "arrangement_unit": _("安排表天数单位"),
+    "report_days_after": _("会后报送天数"),
+    "report_unit": _("会后报送天数单位"),
+    "plan_due_month": _("年度学习计划截止月"),
+    "plan_due_day": _("年度学习计划截止日"),
+    "checkin_opens_minutes_before": _("签到提前开放分钟数"),
+    "checkin_grace_minutes_after": _("会后签到宽限分钟数"),
+    "max_upload_mb": _("上传文件大小上限（MB）"),
+    "upload_extensions": _("允许上传的文件类型"),
 }
-PARAMETER_CHOICES = [(key, f"{label}（{key}）") for key, label in _LABELS.items()]
+PARAMETER_CHOICES = [(key, format_lazy("{label}（{key}）", label=label, key=key)) for key, label in _LABELS.items()]
 
 
 def parse_value(key: str, raw: Any) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core.todos import Todo
@@ -30,7 +31,9 @@ def study_todos(user: Any) -> list[Todo]:
         ).select_related("organization")[:10]:  # fmt: skip
             todos.append(
                 Todo(
-                    title=f"报送学习安排报送表：{s.organization.display_name}“{s.title}”",
+                    title=_("报送学习安排报送表：{organization}“{session}”").format(
+                        organization=s.organization.display_name, session=s.title
+                    ),
                     url=reverse("study:session_detail", args=[s.pk]),
                     due=s.arrangement_due,
                     due_basis=s.arrangement_due_basis.get("text", ""),
@@ -43,7 +46,9 @@ def study_todos(user: Any) -> list[Todo]:
         ).select_related("organization")[:10]:  # fmt: skip
             todos.append(
                 Todo(
-                    title=f"会后报送宣传部：{s.organization.display_name}“{s.title}”",
+                    title=_("会后报送宣传部：{organization}“{session}”").format(
+                        organization=s.organization.display_name, session=s.title
+                    ),
                     url=reverse("study:session_detail", args=[s.pk]),
                     due=s.report_due,
                     due_basis=s.report_due_basis.get("text", ""),
@@ -56,9 +61,9 @@ def study_todos(user: Any) -> list[Todo]:
         if open_count:
             todos.append(
                 Todo(
-                    title=f"{open_count}次学习会尚未确认考勤",
+                    title=_("{count}次学习会尚未确认考勤").format(count=open_count),
                     url=reverse("study:session_list") + "?status=planned",
-                    detail="会后请确认考勤，未签到人员记为缺席（R-S3）。",
+                    detail=_("会后请确认考勤，未签到人员记为缺席（R-S3）。"),
                     severity="warn",
                 )
             )
@@ -69,9 +74,9 @@ def study_todos(user: Any) -> list[Todo]:
         if count:
             todos.append(
                 Todo(
-                    title=f"{count}人次请假尚未登记补学",
+                    title=_("{count}人次请假尚未登记补学").format(count=count),
                     url=reverse("study:session_list"),
-                    detail="请假人员应补学（R-S3）。",
+                    detail=_("请假人员应补学（R-S3）。"),
                     severity="info",
                 )
             )
@@ -80,9 +85,9 @@ def study_todos(user: Any) -> list[Todo]:
             due = plan_due_on(today.year)
             todos.append(
                 Todo(
-                    title=f"报送{today.year}年度中心组学习计划",
+                    title=_("报送{year}年度中心组学习计划").format(year=today.year),
                     url=reverse("study:plan_list"),
-                    detail="年度学习计划报宣传部（R-S1）。",
+                    detail=_("年度学习计划报宣传部（R-S1）。"),
                     due=due,
                     severity="bad" if today > due else "warn",
                 )
@@ -92,7 +97,7 @@ def study_todos(user: Any) -> list[Todo]:
         if waiting:
             todos.append(
                 Todo(
-                    title=f"{waiting}份年度学习计划待确认",
+                    title=_("{count}份年度学习计划待确认").format(count=waiting),
                     url=reverse("study:plan_list") + "?year=" + str(today.year),
                     severity="info",
                 )
@@ -105,9 +110,11 @@ def study_todos(user: Any) -> list[Todo]:
         ).select_related("session")[:5]:  # fmt: skip
             todos.append(
                 Todo(
-                    title=f"今天参加学习会：{a.session.title}",
+                    title=_("今天参加学习会：{session}").format(session=a.session.title),
                     url=reverse("study:session_detail", args=[a.session_id]),
-                    detail=f"{timezone.localtime(a.session.starts_at):%H:%M} {a.session.place}，到场后扫码签到。",
+                    detail=_("{time:%H:%M} {place}，到场后扫码签到。").format(
+                        time=timezone.localtime(a.session.starts_at), place=a.session.place
+                    ),
                     severity="warn",
                 )
             )

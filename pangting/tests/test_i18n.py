@@ -99,3 +99,54 @@ def test_dates_use_the_chinese_format_in_chinese(world, client_for, english_cata
         assert formats.date_format(day, "DATE_FORMAT") == "2026年11月23日"
     with translation.override("en"):
         assert formats.date_format(day, "DATE_FORMAT") == "Nov. 23, 2026"
+
+
+def test_it_shows_the_compliance_rule_list_in_english_to_the_supervisor(world, client_for, english_catalog):
+    client = english(client_for(world.supervisor))
+
+    response = client.get(reverse("compliance:rule_list"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Rules and parameters" in page
+    assert "检查规则与参数" not in page
+
+
+def test_it_shows_the_ledger_page_in_english(world, client_for, english_catalog):
+    client = english(client_for(world.supervisor))
+
+    response = client.get(reverse("reports:ledgers"), {"year": 2026})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Export conditions" in page
+    # Ledger titles and notes are kept Chinese in the code (they name the Excel sheets) and translated on the page.
+    assert "Annual study plans ledger" in page
+    assert "Filtered by session date." in page
+    assert "年度学习计划台账" not in page
+    assert ">Month 3</option>" in page
+
+
+def test_it_flashes_a_service_validation_message_in_english(world, client_for, english_catalog):
+    client = english(client_for(world.supervisor))
+    url = reverse("compliance:rule_parameter")
+
+    refused = client.post(url, {"rule": "R-S7", "name": "summary_days", "value": "soon"}, follow=True)
+
+    page = refused.content.decode()
+    assert "is not valid: must be a whole number of days, 0 or more." in page
+    assert "无效" not in page
+
+    saved = client.post(url, {"rule": "R-S7", "name": "summary_days", "value": "10"}, follow=True)
+
+    assert "Parameters of R-S7 saved; they take effect at the next check." in saved.content.decode()
+
+
+def test_it_flashes_a_chinese_message_without_the_cookie(world, client_for, english_catalog):
+    client = client_for(world.supervisor)
+
+    response = client.post(
+        reverse("compliance:rule_parameter"), {"rule": "R-S7", "name": "summary_days", "value": "10"}, follow=True
+    )
+
+    assert "已保存R-S7的参数，下次检查时生效。" in response.content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -21,7 +22,7 @@ class DeadlineQuery(serializers.Serializer):
 
     def validate_start(self, value):  # type: ignore[no-untyped-def]
         if not 1900 < value.year < 2200:
-            raise serializers.ValidationError("起算日期超出可计算范围。")
+            raise serializers.ValidationError(_("起算日期超出可计算范围。"))
         return value
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkdaysConfig(AppConfig):
@@ -6,4 +7,4 @@ class WorkdaysConfig(AppConfig):
 
     name = "pangting.workdays"
     label = "workdays"
-    verbose_name = "工作日日历"
+    verbose_name = _("工作日日历")

@@ -32,10 +32,10 @@ class YearForm(forms.Form):
     )
 
     def clean_holidays(self) -> dict[dt.date, str]:
-        return parse_day_lines(self.cleaned_data["holidays"], field="法定节假日")
+        return parse_day_lines(self.cleaned_data["holidays"], field=_("法定节假日"))
 
     def clean_makeup_workdays(self) -> dict[dt.date, str]:
-        return parse_day_lines(self.cleaned_data["makeup_workdays"], field="调休上班日")
+        return parse_day_lines(self.cleaned_data["makeup_workdays"], field=_("调休上班日"))
 
 
 class DeadlineForm(forms.Form):

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.lib.workdays import DayUnit, UnknownCalendarYear, WorkCalendar, add_days
 
@@ -118,14 +119,14 @@ def enter_year(
     errors: list[str] = []
     for day in (*holidays, *makeup_workdays):
         if day.year != year:
-            errors.append(f"{day.isoformat()} 不属于{year}年。")
+            errors.append(_("{day} 不属于{year}年。").format(day=day.isoformat(), year=year))
     for day in makeup_workdays:
         if day.weekday() < 5:
-            errors.append(f"{day.isoformat()} 是周一至周五，本就是工作日，不能作为调休上班日。")
+            errors.append(_("{day} 是周一至周五，本就是工作日，不能作为调休上班日。").format(day=day.isoformat()))
         if day in holidays:
-            errors.append(f"{day.isoformat()} 不能既是节假日又是调休上班日。")
+            errors.append(_("{day} 不能既是节假日又是调休上班日。").format(day=day.isoformat()))
     if not holidays:
-        errors.append("请至少录入一个法定节假日。")
+        errors.append(_("请至少录入一个法定节假日。"))
     if errors:
         raise ValidationError(errors)
 
@@ -171,15 +172,21 @@ def parse_day_lines(text: str, *, field: str) -> dict[dt.date, str]:
             end = dt.date.fromisoformat(last.strip()) if last else start
         except ValueError:
             errors.append(
-                f"{field}第{number}行“{raw.strip()}”不是有效日期，应写作 2027-01-01 或 2027-02-05~2027-02-11。"
+                _("{field}第{number}行“{text}”不是有效日期，应写作 2027-01-01 或 2027-02-05~2027-02-11。").format(
+                    field=field, number=number, text=raw.strip()
+                )
             )
             continue
         if end < start:
-            errors.append(f"{field}第{number}行的结束日期早于开始日期。")
+            errors.append(_("{field}第{number}行的结束日期早于开始日期。").format(field=field, number=number))
             continue
         if (end - start).days >= MAX_SPAN_DAYS:
             # A typo like 2027-01-01~9999-12-31 would otherwise expand to millions of days.
-            errors.append(f"{field}第{number}行的日期范围超过{MAX_SPAN_DAYS}天，请检查是否写错。")
+            errors.append(
+                _("{field}第{number}行的日期范围超过{max_days}天，请检查是否写错。").format(
+                    field=field, number=number, max_days=MAX_SPAN_DAYS
+                )
+            )
             continue
         day = start
         while day <= end:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core.todos import Todo
@@ -19,9 +20,9 @@ def calendar_todos(user: Any) -> list[Todo]:
         return []
     return [
         Todo(
-            title=f"录入{year}年节假日安排",
+            title=_("录入{year}年节假日安排").format(year=year),
             url=reverse("workdays:year_form", args=[year]),
-            detail="国务院办公厅通常于11—12月发布下一年度节假日安排；录入前，跨入该年的工作日期限将无法计算。",
+            detail=_("国务院办公厅通常于11—12月发布下一年度节假日安排；录入前，跨入该年的工作日期限将无法计算。"),
             severity="warn",
         )
     ]

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 
@@ -57,7 +58,7 @@ def year_form(request: HttpRequest, year: int) -> HttpResponse:
                 for message in error.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, f"{year}年日历已保存。")
+                messages.success(request, _("{year}年日历已保存。").format(year=year))
                 return redirect("workdays:calendar")
     else:
         initial = {}

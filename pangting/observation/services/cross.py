@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.orgs.models import Organization, Person
@@ -30,15 +31,15 @@ def invite_cross_observation(
     if actor is not None and not (
         policy.can(actor, A.OBSERVATION_REPLY, host) or policy.can(actor, A.OBSERVATION_MANAGE, host)
     ):
-        raise ValidationError("只有邀请单位或宣传部可以登记交叉旁听。")
+        raise ValidationError(_("只有邀请单位或宣传部可以登记交叉旁听。"))
     if host.pk == visitor.pk:
-        raise ValidationError("不能邀请本单位列席本单位的学习。")
+        raise ValidationError(_("不能邀请本单位列席本单位的学习。"))
     if not (host.is_unit and visitor.is_unit):
-        raise ValidationError("交叉旁听在二级党组织之间进行。")
+        raise ValidationError(_("交叉旁听在二级党组织之间进行。"))
     if session is not None and session.organization_id != host.pk:
-        raise ValidationError("所选学习会不属于邀请单位。")
+        raise ValidationError(_("所选学习会不属于邀请单位。"))
     if visitor_person is not None and visitor_person.organization_id != visitor.pk:
-        raise ValidationError("列席人员应为列席单位的书记或副书记。")
+        raise ValidationError(_("列席人员应为列席单位的书记或副书记。"))
     day = _session_day(session) if session is not None else timezone.localdate()
     year, semester = semester_of(day)
     cross = CrossObservation(
@@ -54,11 +55,11 @@ def invite_cross_observation(
 def report_cross_observation(cross: CrossObservation, *, actor: Any, report: str) -> CrossObservation:
     """The visiting unit's written report (within 3 days of the session, R-O13)."""
     if actor is not None and not policy.can(actor, A.OBSERVATION_REPLY, cross.visitor):
-        raise ValidationError("只有列席单位可以报送列席情况。")
+        raise ValidationError(_("只有列席单位可以报送列席情况。"))
     if cross.session is not None and cross.session.starts_at > timezone.now():
-        raise ValidationError("学习会尚未召开。")
+        raise ValidationError(_("学习会尚未召开。"))
     if not report.strip():
-        raise ValidationError({"report": "请填写列席情况。"})
+        raise ValidationError({"report": _("请填写列席情况。")})
     cross.report = report.strip()
     cross.status = CrossObservation.Status.REPORTED
     cross.reported_at = timezone.now()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.orgs.models import Person
 
@@ -24,7 +25,7 @@ def draft_feedback(visit: Visit, *, actor: Any) -> Feedback:
     """Start the written feedback from the filed record; refused before the record exists."""
     record = ObservationRecord.objects.filter(visit=visit, filed_at__isnull=False).first()
     if record is None or visit.state != State.RECORDED:
-        raise ValidationError("请先完成列席旁听记录，再起草反馈意见。")
+        raise ValidationError(_("请先完成列席旁听记录，再起草反馈意见。"))
     feedback = Feedback.objects.filter(visit=visit).first()
     if feedback is None:
         feedback = Feedback(
@@ -52,7 +53,7 @@ def save_feedback(
     feedback: Feedback, *, actor: Any, checklist: dict[str, Any], summary: str, suggestions: str
 ) -> Feedback:
     if feedback.issued_at:
-        raise ValidationError("反馈意见已印发，不能修改。")
+        raise ValidationError(_("反馈意见已印发，不能修改。"))
     cleaned: dict[str, dict[str, Any]] = {}
     errors = []
     for key, label in CHECKLIST_POINTS:
@@ -60,7 +61,7 @@ def save_feedback(
         problem = bool(point.get("problem"))
         evidence = str(point.get("evidence") or "").strip()
         if problem and not evidence:
-            errors.append(f"“{label}”标记为问题，请写明依据（R-O9：客观、有依据）。")
+            errors.append(_("“{label}”标记为问题，请写明依据（R-O9：客观、有依据）。").format(label=label))
         cleaned[key] = {"problem": problem, "evidence": evidence}
     if errors:
         raise ValidationError(errors)
@@ -76,10 +77,10 @@ def issue_feedback(feedback: Feedback, *, actor: Any) -> Feedback:
     """Number and issue the feedback letter; each problem becomes a rectification item (R-O10)."""
     visit = feedback.visit
     if feedback.issued_at:
-        raise ValidationError("反馈意见已印发。")
+        raise ValidationError(_("反馈意见已印发。"))
     problems = feedback.problems()
     if problems and not feedback.suggestions.strip():
-        raise ValidationError("存在问题时，请提出有针对性、可操作的整改建议（R-O9）。")
+        raise ValidationError(_("存在问题时，请提出有针对性、可操作的整改建议（R-O9）。"))
     year = timezone.localdate().year
     feedback.seq = next_number(visit.supervisor_org, year, "letter")
     feedback.number = format_number(visit.supervisor_org, year, feedback.seq)
@@ -97,9 +98,9 @@ def issue_feedback(feedback: Feedback, *, actor: Any) -> Feedback:
 def acknowledge_feedback(feedback: Feedback, *, actor: Any) -> Feedback:
     """The unit confirms receipt; the visit goes to rectification, or closes if nothing is to fix."""
     if feedback.acknowledged_at:
-        raise ValidationError("已签收。")
+        raise ValidationError(_("已签收。"))
     if not feedback.issued_at:
-        raise ValidationError("反馈意见尚未印发。")
+        raise ValidationError(_("反馈意见尚未印发。"))
     feedback.acknowledged_at = timezone.now()
     feedback.acknowledged_by = _user(actor)
     _save(feedback, actor)
@@ -114,17 +115,17 @@ def plan_rectification(
 ) -> Rectification:
     """The unit sets the measure, the owner and the deadline of one item."""
     if item.status == Rectification.Status.ACCEPTED:
-        raise ValidationError("该事项已验收。")
+        raise ValidationError(_("该事项已验收。"))
     if not measure.strip():
-        raise ValidationError({"measure": "请填写整改措施。"})
+        raise ValidationError({"measure": _("请填写整改措施。")})
     if deadline and deadline < timezone.localdate(item.created_at):
-        raise ValidationError({"deadline": "整改期限不能早于问题提出日期。"})
+        raise ValidationError({"deadline": _("整改期限不能早于问题提出日期。")})
     if (
         owner
         and owner.organization_id != item.visit.unit_id
         and not owner.organization.path.startswith(item.visit.unit.path)
     ):
-        raise ValidationError({"owner": "责任人应为被旁听单位人员。"})
+        raise ValidationError({"owner": _("责任人应为被旁听单位人员。")})
     item.measure, item.owner, item.deadline = measure.strip(), owner, deadline
     _save(item, actor)
     return item
@@ -133,11 +134,11 @@ def plan_rectification(
 @transaction.atomic
 def report_rectification(item: Rectification, *, actor: Any, report: str) -> Rectification:
     if item.status not in (Rectification.Status.OPEN, Rectification.Status.SENT_BACK):
-        raise ValidationError("该事项当前不能报送。")
+        raise ValidationError(_("该事项当前不能报送。"))
     if not item.measure:
-        raise ValidationError("请先填写整改措施。")
+        raise ValidationError(_("请先填写整改措施。"))
     if not report.strip():
-        raise ValidationError({"unit_report": "请填写整改情况。"})
+        raise ValidationError({"unit_report": _("请填写整改情况。")})
     item.unit_report = report.strip()
     item.status = Rectification.Status.REPORTED
     item.reported_at = timezone.now()
@@ -156,10 +157,12 @@ def add_evidence(item: Rectification, upload: Any, *, actor: Any) -> Evidence:
     name = os.path.basename(upload.name or "")
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED_EVIDENCE:
-        raise ValidationError(f"不支持的文件类型“{ext or '无扩展名'}”，请上传 PDF、Word、Excel、图片或文本文件。")
+        raise ValidationError(
+            _("不支持的文件类型“{value}”，请上传 PDF、Word、Excel、图片或文本文件。").format(value=ext or _("无扩展名"))
+        )
     limit = settings.PANGTING_MAX_UPLOAD_MB * 1024 * 1024
     if upload.size > limit:
-        raise ValidationError(f"文件超过{settings.PANGTING_MAX_UPLOAD_MB}MB上限。")
+        raise ValidationError(_("文件超过{max_mb}MB上限。").format(max_mb=settings.PANGTING_MAX_UPLOAD_MB))
     evidence = Evidence(rectification=item, file=upload, original_name=name[:200], size=upload.size, uploaded_by=actor)
     _save(evidence, actor)
     return evidence
@@ -169,9 +172,9 @@ def add_evidence(item: Rectification, upload: Any, *, actor: Any) -> Evidence:
 def verify_rectification(item: Rectification, *, actor: Any, accept: bool, note: str = "") -> Rectification:
     """The supervisor accepts the item or sends it back with a reason; the last acceptance closes the visit."""
     if item.status != Rectification.Status.REPORTED:
-        raise ValidationError("只有已报送的整改事项可以验收。")
+        raise ValidationError(_("只有已报送的整改事项可以验收。"))
     if not accept and not note.strip():
-        raise ValidationError("退回须说明理由。")
+        raise ValidationError(_("退回须说明理由。"))
     item.status = Rectification.Status.ACCEPTED if accept else Rectification.Status.SENT_BACK
     item.verified_by = _user(actor)
     item.verified_at = timezone.now()

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.orgs.models import Organization
 
@@ -20,7 +21,7 @@ def collect_practice(
     *, actor: Any, unit: Organization, title: str, description: str, visit: Visit | None = None
 ) -> Practice:
     if not title.strip() or not description.strip():
-        raise ValidationError("请填写做法名称和简介。")
+        raise ValidationError(_("请填写做法名称和简介。"))
     practice = Practice(unit=unit, visit=visit, title=title.strip(), description=description.strip())
     _save(practice, actor)
     return practice
@@ -39,7 +40,7 @@ def record_replication(
     practice: Practice, unit: Organization, *, actor: Any, on: dt.date, notes: str = ""
 ) -> Replication:
     if unit.pk == practice.unit_id:
-        raise ValidationError("借鉴单位应不同于来源单位。")
+        raise ValidationError(_("借鉴单位应不同于来源单位。"))
     replication = Replication(practice=practice, unit=unit, on=on, notes=notes)
     _save(replication, actor)
     return replication

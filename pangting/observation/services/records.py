@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 
@@ -32,24 +33,24 @@ def active_rubric() -> Rubric:
 def validate_rubric_items(items: Any) -> list[dict[str, Any]]:
     """A rubric is a non-empty list of {key, label, weight>0}; weights sum to 100."""
     if not isinstance(items, list) or not items:
-        raise ValidationError("评分细则至少需要一项。")
+        raise ValidationError(_("评分细则至少需要一项。"))
     keys = set()
     total = Decimal(0)
     for item in items:
         if not isinstance(item, dict) or not item.get("key") or not item.get("label"):
-            raise ValidationError("每个评分项都需要 key 和名称。")
+            raise ValidationError(_("每个评分项都需要 key 和名称。"))
         if item["key"] in keys:
-            raise ValidationError(f"评分项 {item['key']} 重复。")
+            raise ValidationError(_("评分项 {key} 重复。").format(key=item["key"]))
         keys.add(item["key"])
         try:
             weight = Decimal(str(item.get("weight")))
         except ArithmeticError as exc:
-            raise ValidationError(f"评分项“{item['label']}”的权重不是数字。") from exc
+            raise ValidationError(_("评分项“{label}”的权重不是数字。").format(label=item["label"])) from exc
         if weight <= 0:
-            raise ValidationError(f"评分项“{item['label']}”的权重须大于0。")
+            raise ValidationError(_("评分项“{label}”的权重须大于0。").format(label=item["label"]))
         total += weight
     if total != 100:
-        raise ValidationError(f"各评分项权重之和应为100，现为{total}。")
+        raise ValidationError(_("各评分项权重之和应为100，现为{total}。").format(total=total))
     return items
 
 
@@ -65,9 +66,9 @@ def composite_score(rubric: Rubric, scores: dict[str, Any]) -> Decimal | None:
         try:
             value = Decimal(str(raw))
         except ArithmeticError as exc:
-            raise ValidationError(f"“{item['label']}”的得分不是数字。") from exc
+            raise ValidationError(_("“{label}”的得分不是数字。").format(label=item["label"])) from exc
         if not 0 <= value <= 100:
-            raise ValidationError(f"“{item['label']}”的得分应在0到100之间。")
+            raise ValidationError(_("“{label}”的得分应在0到100之间。").format(label=item["label"]))
         total += value * Decimal(str(item["weight"])) / 100
     return total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -104,16 +105,16 @@ def save_record(
 ) -> ObservationRecord:
     """Save the liaison's record (draft or filed). Only for a session that has taken place."""
     if visit.session is None:
-        raise ValidationError("该巡听旁听尚未关联学习会，不能填写记录。")
+        raise ValidationError(_("该巡听旁听尚未关联学习会，不能填写记录。"))
     if visit.session.starts_at > timezone.now():
-        raise ValidationError("学习会尚未召开，不能填写旁听记录。")
+        raise ValidationError(_("学习会尚未召开，不能填写旁听记录。"))
     if visit.state not in (State.SCHEDULED, State.OBSERVED, State.RECORDED):
-        raise ValidationError("当前状态不能修改旁听记录。")
+        raise ValidationError(_("当前状态不能修改旁听记录。"))
     if actor is not None and not policy.can(actor, A.OBSERVATION_RECORD, visit.unit):
-        raise ValidationError("您无权填写该记录。")
+        raise ValidationError(_("您无权填写该记录。"))
     record = ObservationRecord.objects.filter(visit=visit).first()
     if record is not None and record.signed_off_at:
-        raise ValidationError("记录已经组长确认，不能再修改。")
+        raise ValidationError(_("记录已经组长确认，不能再修改。"))
     if record is None:
         record = ObservationRecord(visit=visit, rubric=active_rubric(), facts=session_facts_dict(visit.session))
     for name in RECORD_FIELDS:
@@ -124,14 +125,14 @@ def save_record(
     if submit:
         missing = [
             label
-            for name, label in [("organization_findings", "组织领导"), ("content_findings", "学习内容"),
-                                ("method_findings", "学习方式"), ("effect_findings", "学习效果")]
+            for name, label in [("organization_findings", _("组织领导")), ("content_findings", _("学习内容")),
+                                ("method_findings", _("学习方式")), ("effect_findings", _("学习效果"))]
             if not getattr(record, name)
         ]  # fmt: skip
         if missing:
-            raise ValidationError(f"请填写：{'、'.join(missing)}。")
+            raise ValidationError(_("请填写：{items}。").format(items="、".join(missing)))
         if record.composite_score is None:
-            raise ValidationError("请为每个评分项打分。")
+            raise ValidationError(_("请为每个评分项打分。"))
         # A correction before sign-off keeps the first filing time (R-O8 lateness) and state.
         if record.filed_at is None:
             record.filed_at = timezone.now()
@@ -150,13 +151,13 @@ def save_record(
 def sign_off_record(record: ObservationRecord, *, actor: Any) -> ObservationRecord:
     """The team leader confirms the filed record."""
     if record.filed_at is None:
-        raise ValidationError("记录尚未填报。")
+        raise ValidationError(_("记录尚未填报。"))
     person_id = getattr(actor, "person_id", None)
     is_leader = record.visit.team_members.filter(
         deleted_at__isnull=True, role=TeamMember.Role.LEADER, person_id=person_id
     ).exists()
     if not is_leader:
-        raise ValidationError("只有本次旁听组组长可以确认记录。")
+        raise ValidationError(_("只有本次旁听组组长可以确认记录。"))
     record.signed_off_by = _user(actor)
     record.signed_off_at = timezone.now()
     _save(record, actor)
@@ -167,9 +168,9 @@ def sign_off_record(record: ObservationRecord, *, actor: Any) -> ObservationReco
 def add_talk(visit: Visit, *, actor: Any, **fields: Any) -> Talk:
     """R-O6: an individual talk after the session."""
     if visit.state in (State.PLANNED, State.NOTIFIED, State.CANCELLED):
-        raise ValidationError("学习会召开后才能登记个别谈话。")
+        raise ValidationError(_("学习会召开后才能登记个别谈话。"))
     if not (fields.get("person_name") or "").strip():
-        raise ValidationError({"person_name": "请填写谈话对象。"})
+        raise ValidationError({"person_name": _("请填写谈话对象。")})
     talk = Talk(visit=visit, **fields)
     talk.full_clean()
     _save(talk, actor)
@@ -181,7 +182,7 @@ def add_document_review(visit: Visit, *, actor: Any, **fields: Any) -> DocumentR
     """R-O6/R-O7: documents reviewed, reaching back to the previous year."""
     review = DocumentReview(visit=visit, **fields)
     if review.period_from and review.period_to and review.period_to < review.period_from:
-        raise ValidationError("截止日期不能早于起始日期。")
+        raise ValidationError(_("截止日期不能早于起始日期。"))
     review.full_clean()
     _save(review, actor)
     return review

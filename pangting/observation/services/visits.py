@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, Person
@@ -41,7 +42,7 @@ def ensure_plan(supervisor_org: Organization, year: int, *, actor: Any) -> Obser
 @transaction.atomic
 def approve_plan(plan: ObservationPlan, *, actor: Any) -> ObservationPlan:
     if not plan.visits.filter(deleted_at__isnull=True).exists():
-        raise ValidationError("计划中还没有巡听旁听安排，不能审定。")
+        raise ValidationError(_("计划中还没有巡听旁听安排，不能审定。"))
     plan.status = ObservationPlan.Status.APPROVED
     plan.approved_at = timezone.now()
     plan.approved_by = _user(actor)
@@ -68,17 +69,19 @@ def team_problems(unit: Organization, team: Iterable[tuple[Person, str]]) -> lis
     problems = []
     roles = [role for _person, role in team]
     if TeamMember.Role.LEADER not in roles:
-        problems.append("旁听组须有一名组长（原则上为联系该单位的领导，R-O3）。")
+        problems.append(_("旁听组须有一名组长（原则上为联系该单位的领导，R-O3）。"))
     if roles.count(TeamMember.Role.LEADER) > 1:
-        problems.append("旁听组只能有一名组长。")
+        problems.append(_("旁听组只能有一名组长。"))
     for person, role in team:
         # The liaison is the unit's own party-administration secretary (R-O3); nobody else on
         # the team may belong to the unit being observed.
         own_unit = person.organization_id == unit.pk or person.organization.path.startswith(unit.path)
         if own_unit and role != TeamMember.Role.LIAISON:
-            problems.append(f"{person.name}属于被旁听单位，不能旁听本单位的学习。")
+            problems.append(_("{person}属于被旁听单位，不能旁听本单位的学习。").format(person=person.name))
         if has_conflict(person, unit):
-            problems.append(f"{person.name}与{unit.name}存在回避关系，不能参加此次巡听旁听。")
+            problems.append(
+                _("{person}与{unit}存在回避关系，不能参加此次巡听旁听。").format(person=person.name, unit=unit.name)
+            )
     return problems
 
 
@@ -98,11 +101,11 @@ def create_visit(
 ) -> Visit:
     """Create a visit (planned, random or invited) with its team, proposed from the links by default."""
     if not unit.is_unit:
-        raise ValidationError("巡听旁听对象应为二级党组织或以下组织。")
+        raise ValidationError(_("巡听旁听对象应为二级党组织或以下组织。"))
     if target_month is not None and not 1 <= target_month <= 12:
-        raise ValidationError({"target_month": "月份应在1到12之间。"})
+        raise ValidationError({"target_month": _("月份应在1到12之间。")})
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, unit):
-        raise ValidationError("您无权为该单位安排巡听旁听。")
+        raise ValidationError(_("您无权为该单位安排巡听旁听。"))
     team = team if team is not None else propose_team(unit)
     problems = team_problems(unit, team)
     if problems:
@@ -164,9 +167,9 @@ def format_number(organization: Organization, year: int, seq: int) -> str:
 def issue_letter(visit: Visit, *, actor: Any) -> Visit:
     """Number the notice letter (X宣函〔2026〕N号, per year without gaps) and move to notified."""
     if visit.state != State.PLANNED:
-        raise ValidationError("只有“已计划”的巡听旁听可以发函。")
+        raise ValidationError(_("只有“已计划”的巡听旁听可以发函。"))
     if not visit.team_members.filter(deleted_at__isnull=True, role=TeamMember.Role.LEADER).exists():
-        raise ValidationError("请先确定旁听组组长。")
+        raise ValidationError(_("请先确定旁听组组长。"))
     year = timezone.localdate().year
     visit.letter_seq = next_number(visit.supervisor_org, year, "letter")
     visit.letter_number = format_number(visit.supervisor_org, year, visit.letter_seq)
@@ -179,9 +182,9 @@ def issue_letter(visit: Visit, *, actor: Any) -> Visit:
 def record_delivery(visit: Visit, delivered_on: dt.date, *, actor: Any) -> Visit:
     """The letter reached the unit: the reply is due 7 working days later (R-O4)."""
     if visit.state not in (State.NOTIFIED, State.SCHEDULED):
-        raise ValidationError("只有已发函的巡听旁听可以登记送达。")
+        raise ValidationError(_("只有已发函的巡听旁听可以登记送达。"))
     if visit.letter_issued_at and delivered_on < timezone.localdate(visit.letter_issued_at):
-        raise ValidationError("送达日期不能早于发函日期。")
+        raise ValidationError(_("送达日期不能早于发函日期。"))
     visit.letter_delivered_on = delivered_on
     visit.reply_due, visit.reply_due_basis, warning = _deadline(delivered_on, reply_rule())
     visit.deadline_warning = warning
@@ -198,7 +201,7 @@ def record_reply(
     A late reply is accepted and shown as late, not refused.
     """
     if visit.state != State.NOTIFIED:
-        raise ValidationError("当前状态不能登记回复。")
+        raise ValidationError(_("当前状态不能登记回复。"))
     _link_session(visit, session)
     visit.reply_received_on = replied_on or timezone.localdate()
     visit.reply_notes = notes
@@ -211,10 +214,10 @@ def record_reply(
 
 def _link_session(visit: Visit, session: Any) -> None:
     if session.organization_id != visit.unit_id:
-        raise ValidationError("所选学习会不属于被旁听单位。")
+        raise ValidationError(_("所选学习会不属于被旁听单位。"))
     clash = Visit.objects.filter(session=session).exclude(pk=visit.pk).exclude(state=State.CANCELLED)
     if clash.exists():
-        raise ValidationError("该学习会已有进行中的巡听旁听安排，不能重复安排。")
+        raise ValidationError(_("该学习会已有进行中的巡听旁听安排，不能重复安排。"))
     visit.session = session
 
 
@@ -248,13 +251,13 @@ def recompute_deadlines(visit: Visit, *, actor: Any) -> Visit:
 def request_invitation(session: Any, *, actor: Any, message: str = "") -> InvitationRequest:
     unit = session.organization
     if not policy.can(actor, A.OBSERVATION_REPLY, unit):
-        raise ValidationError("您无权为该单位发出邀请。")
+        raise ValidationError(_("您无权为该单位发出邀请。"))
     if session.starts_at <= timezone.now():
-        raise ValidationError("只能邀请旁听尚未召开的学习会。")
+        raise ValidationError(_("只能邀请旁听尚未召开的学习会。"))
     if InvitationRequest.objects.filter(session=session, status=InvitationRequest.Status.PENDING).exists():
-        raise ValidationError("该学习会的邀请正在处理中，请勿重复提交。")
+        raise ValidationError(_("该学习会的邀请正在处理中，请勿重复提交。"))
     if Visit.objects.filter(session=session).exclude(state=State.CANCELLED).exists():
-        raise ValidationError("该学习会已有巡听旁听安排。")
+        raise ValidationError(_("该学习会已有巡听旁听安排。"))
     invitation = InvitationRequest(unit=unit, session=session, message=message, requested_by=actor)
     _save(invitation, actor)
     return invitation
@@ -266,11 +269,11 @@ def decide_invitation(
 ) -> InvitationRequest:
     """The supervisor accepts (an invited visit is created, linked to the session) or declines with a reason."""
     if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, invitation.unit):
-        raise ValidationError("您无权处理该邀请。")
+        raise ValidationError(_("您无权处理该邀请。"))
     if invitation.status != InvitationRequest.Status.PENDING:
-        raise ValidationError("该邀请已处理。")
+        raise ValidationError(_("该邀请已处理。"))
     if not accept and not reason.strip():
-        raise ValidationError("婉拒邀请须说明理由。")
+        raise ValidationError(_("婉拒邀请须说明理由。"))
     invitation.decided_by = _user(actor)
     invitation.decided_at = timezone.now()
     invitation.decision_reason = reason.strip()

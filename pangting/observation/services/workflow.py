@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 
@@ -47,24 +48,24 @@ def allowed_transitions(visit: Visit, user: Any) -> list[str]:
 def _precondition_error(visit: Visit, to_state: str) -> str | None:
     now = timezone.now()
     if to_state == State.SCHEDULED and visit.session_id is None:
-        return "尚未关联学习会，请先由单位回复并确定学习会。"
+        return _("尚未关联学习会，请先由单位回复并确定学习会。")
     if to_state == State.SCHEDULED and visit.state == State.PLANNED and visit.mode != Mode.INVITED:
-        return "固定式、随机式巡听旁听须先发函告知（R-O4）。"
+        return _("固定式、随机式巡听旁听须先发函告知（R-O4）。")
     if to_state == State.OBSERVED and (visit.session is None or visit.session.starts_at > now):
-        return "学习会尚未开始，不能标记为已旁听。"
+        return _("学习会尚未开始，不能标记为已旁听。")
     if (
         to_state == State.RECORDED
         and not ObservationRecord.objects.filter(visit=visit, filed_at__isnull=False).exists()
     ):
-        return "请先填报列席旁听记录。"
+        return _("请先填报列席旁听记录。")
     if to_state == State.FEEDBACK_ISSUED and not Feedback.objects.filter(visit=visit, issued_at__isnull=False).exists():
-        return "请先印发反馈意见。"
+        return _("请先印发反馈意见。")
     if to_state == State.CLOSED:
         items = visit.rectifications.filter(deleted_at__isnull=True)
         if visit.state == State.RECTIFYING and items.exclude(status=Rectification.Status.ACCEPTED).exists():
-            return "还有整改事项未验收，不能办结。"
+            return _("还有整改事项未验收，不能办结。")
         if visit.state == State.FEEDBACK_ISSUED and items.exists():
-            return "反馈意见中有问题需要整改，请进入整改。"
+            return _("反馈意见中有问题需要整改，请进入整改。")
     return None
 
 
@@ -77,11 +78,15 @@ def transition(visit: Visit, to_state: str, *, actor: Any, reason: str = "") -> 
     to_state = State(to_state)
     action = TRANSITIONS.get((visit.state, to_state))
     if action is None:
-        raise ValidationError(f"不能从“{State(visit.state).label}”直接变为“{to_state.label}”。")
+        raise ValidationError(
+            _("不能从“{from_state}”直接变为“{to_state}”。").format(
+                from_state=State(visit.state).label, to_state=to_state.label
+            )
+        )
     if actor is not None and not policy.can(actor, action, visit.unit):
-        raise ValidationError("您无权进行此操作。")
+        raise ValidationError(_("您无权进行此操作。"))
     if to_state == State.CANCELLED and not reason.strip():
-        raise ValidationError("取消巡听旁听须说明原因。")
+        raise ValidationError(_("取消巡听旁听须说明原因。"))
     problem = _precondition_error(visit, to_state)
     if problem:
         raise ValidationError(problem)

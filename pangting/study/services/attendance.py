@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from pangting.orgs.models import Person, StudyGroupMember
@@ -34,11 +35,19 @@ def _attendance_for(session: StudySession, person: Person, actor: Any) -> Attend
             .first()
         )
         if belongs is None:
-            raise ValidationError(f"{person.name}不是{session.group.name}成员，不能登记本次学习会的出勤。")
+            raise ValidationError(
+                _("{person}不是{group}成员，不能登记本次学习会的出勤。").format(
+                    person=person.name, group=session.group.name
+                )
+            )
         post = belongs.post or person.post
     else:
         if not person.organization.path.startswith(session.organization.path):
-            raise ValidationError(f"{person.name}不属于{session.organization.name}，不能登记本次会议的出勤。")
+            raise ValidationError(
+                _("{person}不属于{organization}，不能登记本次会议的出勤。").format(
+                    person=person.name, organization=session.organization.name
+                )
+            )
         post = person.post
     row = Attendance(session=session, person=person, post=post)
     _save(row, actor)
@@ -51,14 +60,14 @@ def record_attendance(
 ) -> Attendance:
     """The secretary marks attendance by hand; allowed after closing too (history keeps the change)."""
     if session.status == StudySession.Status.CANCELLED:
-        raise ValidationError("学习会已取消，不能登记出勤。")
+        raise ValidationError(_("学习会已取消，不能登记出勤。"))
     if status not in Attendance.Status.values:
-        raise ValidationError({"status": f"出勤状态“{status}”无效。"})
+        raise ValidationError({"status": _("出勤状态“{status}”无效。").format(status=status)})
     leave_reason = (leave_reason or "").strip()
     if status == Attendance.Status.LEAVE and not leave_reason:
-        raise ValidationError({"leave_reason": f"请填写{person.name}的请假事由（R-S3）。"})
+        raise ValidationError({"leave_reason": _("请填写{person}的请假事由（R-S3）。").format(person=person.name)})
     if status == Attendance.Status.PENDING and session.attendance_closed:
-        raise ValidationError("考勤已确认，不能改回“未签到”。")
+        raise ValidationError(_("考勤已确认，不能改回“未签到”。"))
     row = _attendance_for(session, person, actor)
     if not (status == Attendance.Status.PRESENT and row.status == Attendance.Status.PRESENT):
         # A hand correction; a QR check-in that stays "present" keeps its time and method.
@@ -91,7 +100,7 @@ def record_attendance_sheet(
 def add_attendee(session: StudySession, person: Person, *, actor: Any) -> Attendance:
     """Add someone to the expected list (a member who joined after the session was planned)."""
     if session.attendances.filter(person=person).exists():
-        raise ValidationError(f"{person.name}已在应到人员名单中。")
+        raise ValidationError(_("{person}已在应到人员名单中。").format(person=person.name))
     return _attendance_for(session, person, actor)
 
 
@@ -99,11 +108,11 @@ def add_attendee(session: StudySession, person: Person, *, actor: Any) -> Attend
 def record_makeup(attendance: Attendance, *, actor: Any, done_on: dt.date, note: str) -> Attendance:
     """R-S3: make-up study (补学) for someone who was on leave."""
     if attendance.status != Attendance.Status.LEAVE:
-        raise ValidationError("只有请假人员需要登记补学。")
+        raise ValidationError(_("只有请假人员需要登记补学。"))
     if done_on < _local_day(attendance.session.starts_at):
-        raise ValidationError({"makeup_done_on": "补学日期不能早于学习会日期。"})
+        raise ValidationError({"makeup_done_on": _("补学日期不能早于学习会日期。")})
     if not (note or "").strip():
-        raise ValidationError({"makeup_note": "请填写补学内容或方式。"})
+        raise ValidationError({"makeup_note": _("请填写补学内容或方式。")})
     attendance.makeup_done_on = done_on
     attendance.makeup_note = note.strip()
     _save(attendance, actor)
@@ -116,11 +125,11 @@ def close_attendance(session: StudySession, *, actor: Any, at: dt.datetime | Non
     caller, session = session, _locked(session)
     at = at or timezone.now()
     if session.status == StudySession.Status.CANCELLED:
-        raise ValidationError("学习会已取消，不能确认考勤。")
+        raise ValidationError(_("学习会已取消，不能确认考勤。"))
     if session.attendance_closed:
-        raise ValidationError(f"考勤已于{_fmt(session.attendance_closed_at)}确认，不能重复确认。")
+        raise ValidationError(_("考勤已于{time}确认，不能重复确认。").format(time=_fmt(session.attendance_closed_at)))
     if at < session.starts_at:
-        raise ValidationError("学习会尚未开始，不能确认考勤。")
+        raise ValidationError(_("学习会尚未开始，不能确认考勤。"))
     pending = list(session.attendances.filter(status=Attendance.Status.PENDING))
     for row in pending:
         row.status = Attendance.Status.ABSENT
@@ -154,21 +163,21 @@ def verify_checkin(session: StudySession, token: str, *, now: dt.datetime | None
     try:
         payload = signing.loads(token, salt=CHECKIN_SALT)
     except signing.BadSignature:
-        raise ValidationError("签到码无效，请重新扫描现场二维码。") from None
+        raise ValidationError(_("签到码无效，请重新扫描现场二维码。")) from None
     if not isinstance(payload, dict) or payload.get("s") != session.pk:
-        raise ValidationError("该签到码不属于本次学习会，请扫描本次学习会现场的二维码。")
+        raise ValidationError(_("该签到码不属于本次学习会，请扫描本次学习会现场的二维码。"))
     if payload.get("n") != session.checkin_nonce:
-        raise ValidationError("学习会已改期，该签到码已失效，请扫描新的二维码。")
+        raise ValidationError(_("学习会已改期，该签到码已失效，请扫描新的二维码。"))
     if session.status == StudySession.Status.CANCELLED:
-        raise ValidationError("学习会已取消，无需签到。")
+        raise ValidationError(_("学习会已取消，无需签到。"))
     if session.attendance_closed:
-        raise ValidationError("考勤已确认，签到已结束。如需更正请联系学习秘书。")
+        raise ValidationError(_("考勤已确认，签到已结束。如需更正请联系学习秘书。"))
     now = now or timezone.now()
     opens, closes = checkin_window(session)
     if now < opens:
-        raise ValidationError(f"签到尚未开始，将于{_fmt(opens)}开放。")
+        raise ValidationError(_("签到尚未开始，将于{time}开放。").format(time=_fmt(opens)))
     if now > closes:
-        raise ValidationError("学习会已结束，签到码已过期。如需更正请联系学习秘书。")
+        raise ValidationError(_("学习会已结束，签到码已过期。如需更正请联系学习秘书。"))
 
 
 @transaction.atomic
@@ -178,12 +187,14 @@ def check_in(session: StudySession, token: str, *, user: Any, now: dt.datetime |
     verify_checkin(session, token, now=now)
     person = getattr(user, "person", None)
     if person is None:
-        raise ValidationError("您的账号未关联人员信息，无法签到，请联系管理员。")
+        raise ValidationError(_("您的账号未关联人员信息，无法签到，请联系管理员。"))
     row = session.attendances.filter(person=person).first()
     if row is None:
-        raise ValidationError("您不在本次学习会的应到人员名单中，如有疑问请联系学习秘书。")
+        raise ValidationError(_("您不在本次学习会的应到人员名单中，如有疑问请联系学习秘书。"))
     if row.status == Attendance.Status.PRESENT:
-        raise ValidationError(f"您已于{_fmt(row.checked_in_at or row.updated_at)}签到，无需重复签到。")
+        raise ValidationError(
+            _("您已于{time}签到，无需重复签到。").format(time=_fmt(row.checked_in_at or row.updated_at))
+        )
     row.status = Attendance.Status.PRESENT
     row.method = Attendance.Method.QR
     row.checked_in_at = now or timezone.now()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.orgs.models import StudyGroupMember
 
@@ -83,25 +84,29 @@ def session_facts(
     problems: list[str] = []
     held = session.status == StudySession.Status.HELD
     if held and meets is False:
-        problems.append(f"参学率{rules.format_rate(rate)}，低于{params.threshold_percent()}（R-S3）")
+        problems.append(
+            _("参学率{rate}，低于{threshold}（R-S3）").format(
+                rate=rules.format_rate(rate), threshold=params.threshold_percent()
+            )
+        )
     if not has_first and session.is_center_group:
-        problems.append("未安排“第一议题”（R-S4）")
+        problems.append(_("未安排“第一议题”（R-S4）"))
     if session.is_center_group and not session.plan_theme_id:
-        problems.append("未对应年度学习计划专题（R-S5）")
+        problems.append(_("未对应年度学习计划专题（R-S5）"))
     if speeches and written < len(speeches):
-        problems.append(f"{len(speeches) - written}名发言人无书面发言材料（R-S6）")
+        problems.append(_("{count}名发言人无书面发言材料（R-S6）").format(count=len(speeches) - written))
     if work_meeting:
-        problems.append("议程以业务工作为主，疑似以工作会议代替学习（R-S8）")
+        problems.append(_("议程以业务工作为主，疑似以工作会议代替学习（R-S8）"))
     if vetting_pending:
-        problems.append("外请授课人尚未通过审核（R-S9）")
+        problems.append(_("外请授课人尚未通过审核（R-S9）"))
     if arrangement_late:
-        problems.append("学习安排报送表未按时报送（R-S10）")
+        problems.append(_("学习安排报送表未按时报送（R-S10）"))
     if report_late:
-        problems.append("会后材料未按时报送宣传部（R-S10）")
+        problems.append(_("会后材料未按时报送宣传部（R-S10）"))
     if reschedules >= 2:
-        problems.append(f"已改期{reschedules}次（R-S11）")
+        problems.append(_("已改期{count}次（R-S11）").format(count=reschedules))
     if makeup_pending:
-        problems.append(f"{makeup_pending}名请假人员尚未补学（R-S3）")
+        problems.append(_("{count}名请假人员尚未补学（R-S3）").format(count=makeup_pending))
     return SessionFacts(
         participation_rate=rate,
         expected_count=expected,

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.orgs.models import Organization, Person
 
@@ -23,7 +24,7 @@ def save_self_study_plan(
 ) -> SelfStudyPlan:
     """R-S13: a leading cadre's personal plan; one per year, edited in place."""
     if not goals.strip():
-        raise ValidationError({"goals": "请填写学习目标与书目。"})
+        raise ValidationError({"goals": _("请填写学习目标与书目。")})
     plan = SelfStudyPlan.objects.filter(person=person, year=year).first() or SelfStudyPlan(
         person=person, year=year, organization=person.organization
     )
@@ -45,9 +46,9 @@ def add_self_study_record(
 ) -> SelfStudyRecord:
     """R-S7: personal self-study, optionally for a coming session."""
     if studied_on > timezone.localdate():
-        raise ValidationError({"studied_on": "学习日期不能晚于今天。"})
+        raise ValidationError({"studied_on": _("学习日期不能晚于今天。")})
     if session is not None and not session.attendances.filter(person=person).exists():
-        raise ValidationError({"session": "只能关联您参加的学习会。"})
+        raise ValidationError({"session": _("只能关联您参加的学习会。")})
     record = SelfStudyRecord(
         person=person,
         organization=person.organization,
@@ -74,9 +75,9 @@ def add_reflection(
 ) -> Reflection:
     """R-S7 / R-B4: a study reflection or summary after a session."""
     if not text.strip():
-        raise ValidationError({"text": "正文不能为空。"})
+        raise ValidationError({"text": _("正文不能为空。")})
     if session is not None and not session.attendances.filter(person=person).exists():
-        raise ValidationError({"session": "只能关联您参加的学习会。"})
+        raise ValidationError({"session": _("只能关联您参加的学习会。")})
     reflection = Reflection(
         person=person,
         organization=person.organization,
@@ -105,7 +106,13 @@ def record_training(
     trainees = list(trainees)
     outside = [p.name for p in trainees if not p.organization.path.startswith(organization.path)]
     if outside:
-        raise ValidationError({"trainees": f"{'、'.join(outside)}不属于{organization.name}。"})
+        raise ValidationError(
+            {
+                "trainees": _("{items}不属于{organization}。").format(
+                    items="、".join(outside), organization=organization.name
+                )
+            }
+        )
     training = SecretaryTraining(organization=organization, held_on=held_on, title=title.strip(), content=content)
     _save(training, actor)
     training.trainees.set(trainees)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.orgs.models import Organization, OrganizationKind
@@ -40,7 +41,7 @@ def _sync_themes(plan: StudyPlan, themes: Sequence[dict[str, Any]], actor: Any) 
         try:
             period = int(item.get("period") or 0)
         except (TypeError, ValueError):
-            raise ValidationError({"themes": f"第{number}个专题的月份/季度无效。"}) from None
+            raise ValidationError({"themes": _("第{number}个专题的月份/季度无效。").format(number=number)}) from None
         row = PlanTheme(
             plan=plan,
             period_kind=item.get("period_kind") or PlanTheme.PeriodKind.MONTH,
@@ -51,7 +52,9 @@ def _sync_themes(plan: StudyPlan, themes: Sequence[dict[str, Any]], actor: Any) 
         try:
             _save(row, actor)
         except ValidationError as error:
-            raise ValidationError({"themes": f"第{number}个专题：{'；'.join(error.messages)}"}) from error
+            raise ValidationError(
+                {"themes": _("第{number}个专题：{items}").format(number=number, items="；".join(error.messages))}
+            ) from error
 
 
 @transaction.atomic
@@ -66,9 +69,13 @@ def create_plan(
     themes: Sequence[dict[str, Any]] = (),
 ) -> StudyPlan:
     if StudyPlan.objects.filter(organization=organization, year=year, kind=kind).exists():
-        raise ValidationError(f"{organization.name}已有{year}年度的{PlanKind(kind).label}，请直接修改。")
+        raise ValidationError(
+            _("{organization}已有{year}年度的{kind}，请直接修改。").format(
+                organization=organization.name, year=year, kind=PlanKind(kind).label
+            )
+        )
     if kind == PlanKind.BRANCH and organization.kind != OrganizationKind.BRANCH:
-        raise ValidationError({"kind": "“三会一课”年度计划由党支部制定（R-B5）。"})
+        raise ValidationError({"kind": _("“三会一课”年度计划由党支部制定（R-B5）。")})
     plan = StudyPlan(
         organization=organization,
         year=year,
@@ -87,7 +94,9 @@ def update_plan(
     plan: StudyPlan, *, actor: Any, title: str, note: str = "", themes: Sequence[dict[str, Any]] | None = None
 ) -> StudyPlan:
     if plan.status not in (StudyPlan.Status.DRAFT, StudyPlan.Status.RETURNED):
-        raise ValidationError(f"计划{plan.get_status_display()}，不能修改；如需调整请联系宣传部退回。")
+        raise ValidationError(
+            _("计划{status}，不能修改；如需调整请联系宣传部退回。").format(status=plan.get_status_display())
+        )
     plan.title, plan.note = title.strip() or plan.title, note
     _save(plan, actor)
     if themes is not None:
@@ -115,21 +124,25 @@ def transition_plan(plan: StudyPlan, to: str, *, actor: Any, reason: str = "") -
             StudyPlan.Status.SUBMITTED,
             StudyPlan.Status.ACKNOWLEDGED,
         ):
-            raise ValidationError(f"计划已于{_fmt(plan.submitted_at)}报送，不能重复报送。")
-        raise ValidationError(f"计划{plan.get_status_display()}，不能改为“{StudyPlan.Status(to).label}”。")
+            raise ValidationError(_("计划已于{time}报送，不能重复报送。").format(time=_fmt(plan.submitted_at)))
+        raise ValidationError(
+            _("计划{status}，不能改为“{to_status}”。").format(
+                status=plan.get_status_display(), to_status=StudyPlan.Status(to).label
+            )
+        )
     if actor is not None and not policy.can(actor, action, plan.organization):
-        raise ValidationError("您没有权限进行此操作。")
+        raise ValidationError(_("您没有权限进行此操作。"))
     now = timezone.now()
     if to == StudyPlan.Status.SUBMITTED:
         if plan.kind == PlanKind.CENTER_GROUP and not plan.themes.exists():
-            raise ValidationError("请至少填写一个学习专题后再报送（R-S5）。")
+            raise ValidationError(_("请至少填写一个学习专题后再报送（R-S5）。"))
         plan.submitted_at, plan.submitted_by = now, actor if getattr(actor, "is_authenticated", False) else None
         plan.return_reason = ""
     elif to == StudyPlan.Status.ACKNOWLEDGED:
         plan.acknowledged_at, plan.acknowledged_by = now, actor if getattr(actor, "is_authenticated", False) else None
     elif to == StudyPlan.Status.RETURNED:
         if not reason.strip():
-            raise ValidationError({"reason": "请填写退回原因。"})
+            raise ValidationError({"reason": _("请填写退回原因。")})
         plan.return_reason = reason.strip()
     plan.status = to
     _save(plan, actor)

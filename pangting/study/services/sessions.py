@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroup
@@ -31,11 +32,11 @@ SESSION_FIELDS = frozenset(
 
 def _validate_times(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> None:
     if starts_at is None or ends_at is None:
-        raise ValidationError({"starts_at": "请填写开始时间和结束时间。"})
+        raise ValidationError({"starts_at": _("请填写开始时间和结束时间。")})
     if ends_at <= starts_at:
-        raise ValidationError({"ends_at": "结束时间不能早于或等于开始时间。"})
+        raise ValidationError({"ends_at": _("结束时间不能早于或等于开始时间。")})
     if ends_at - starts_at > dt.timedelta(hours=24):
-        raise ValidationError({"ends_at": "一次学习会不能超过24小时，请检查结束时间。"})
+        raise ValidationError({"ends_at": _("一次学习会不能超过24小时，请检查结束时间。")})
 
 
 def _validate_kind(organization: Organization, kind: str) -> StudyGroup | None:
@@ -43,22 +44,36 @@ def _validate_kind(organization: Organization, kind: str) -> StudyGroup | None:
     if kind == SessionKind.CENTER_GROUP:
         group = StudyGroup.objects.filter(organization=organization).first()
         if group is None:
-            raise ValidationError({"kind": f"“{organization.name}”尚未建立理论学习中心组，不能安排中心组学习会。"})
+            raise ValidationError(
+                {
+                    "kind": _("“{organization}”尚未建立理论学习中心组，不能安排中心组学习会。").format(
+                        organization=organization.name
+                    )
+                }
+            )
         return group
     if kind not in BRANCH_KINDS:
-        raise ValidationError({"kind": f"未知的会议类型“{kind}”。"})
+        raise ValidationError({"kind": _("未知的会议类型“{kind}”。").format(kind=kind)})
     allowed = {OrganizationKind.BRANCH, OrganizationKind.PARTY_GROUP}
     if organization.kind not in allowed:
-        raise ValidationError({"kind": f"“三会一课”应由党支部或党小组召开，“{organization.name}”不是党支部。"})
+        raise ValidationError(
+            {
+                "kind": _("“三会一课”应由党支部或党小组召开，“{organization}”不是党支部。").format(
+                    organization=organization.name
+                )
+            }
+        )
     is_branch = organization.kind == OrganizationKind.BRANCH
     if kind == SessionKind.PARTY_GROUP_MEETING and is_branch and not organization.has_party_groups:
-        raise ValidationError({"kind": f"“{organization.name}”未设党小组，不能召开党小组会。"})
+        raise ValidationError(
+            {"kind": _("“{organization}”未设党小组，不能召开党小组会。").format(organization=organization.name)}
+        )
     return None
 
 
 def _validate_people(session: StudySession) -> None:
     if session.plan_theme_id and session.plan_theme.plan.organization_id != session.organization_id:
-        raise ValidationError({"plan_theme": "所选专题不属于本组织的学习计划。"})
+        raise ValidationError({"plan_theme": _("所选专题不属于本组织的学习计划。")})
 
 
 def _sync_agenda(session: StudySession, items: Sequence[dict[str, Any]], actor: Any) -> None:
@@ -70,7 +85,9 @@ def _sync_agenda(session: StudySession, items: Sequence[dict[str, Any]], actor: 
         if not title:
             continue
         if item.get("kind") not in valid_kinds:
-            raise ValidationError({"agenda": f"第{order}项议程的类型“{item.get('kind')}”无效。"})
+            raise ValidationError(
+                {"agenda": _("第{order}项议程的类型“{kind}”无效。").format(order=order, kind=item.get("kind"))}
+            )
         _save(
             AgendaItem(
                 session=session, order=order, kind=item["kind"], title=title, presenter=item.get("presenter", "")
@@ -156,7 +173,7 @@ def create_session(
     """Schedule a session: validate, number it (年第N次), compute its deadlines, list who is expected."""
     unknown = set(fields) - SESSION_FIELDS
     if unknown:
-        raise ValidationError(f"未知字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(_("未知字段：{items}").format(items=", ".join(sorted(unknown))))
     _validate_times(starts_at, ends_at)
     group = _validate_kind(organization, kind)
     session = StudySession(
@@ -197,14 +214,14 @@ def update_session(
 ) -> StudySession:
     """Change what a session is about; its time changes only through `reschedule_session` (R-S11)."""
     if session.status == StudySession.Status.CANCELLED:
-        raise ValidationError("学习会已取消，不能修改。")
+        raise ValidationError(_("学习会已取消，不能修改。"))
     for name in ("starts_at", "ends_at"):
         if name in fields and fields[name] != getattr(session, name):
-            raise ValidationError({name: "修改时间请使用“改期”并填写原因（R-S11）。"})
+            raise ValidationError({name: _("修改时间请使用“改期”并填写原因（R-S11）。")})
         fields.pop(name, None)
     unknown = set(fields) - SESSION_FIELDS
     if unknown:
-        raise ValidationError(f"未知字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(_("未知字段：{items}").format(items=", ".join(sorted(unknown))))
     lecturer_before = (session.lecturer_name, session.lecturer_post, session.lecturer_person_id)
     for name, value in fields.items():
         setattr(session, name, value)
@@ -230,13 +247,13 @@ def reschedule_session(
     """Move a session, keeping the old time and the reason (R-S11); old check-in codes stop working."""
     caller, session = session, _locked(session)
     if session.status != StudySession.Status.PLANNED:
-        raise ValidationError(f"学习会{session.get_status_display()}，不能改期。")
+        raise ValidationError(_("学习会{status}，不能改期。").format(status=session.get_status_display()))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "请填写改期原因（R-S11）。"})
+        raise ValidationError({"reason": _("请填写改期原因（R-S11）。")})
     _validate_times(starts_at, ends_at)
     if starts_at == session.starts_at and ends_at == session.ends_at:
-        raise ValidationError({"starts_at": "新的时间与原时间相同。"})
+        raise ValidationError({"starts_at": _("新的时间与原时间相同。")})
     change = Reschedule(
         session=session,
         from_starts_at=session.starts_at,
@@ -258,9 +275,9 @@ def reschedule_session(
 @transaction.atomic
 def cancel_session(session: StudySession, *, actor: Any, reason: str) -> StudySession:
     if session.status != StudySession.Status.PLANNED:
-        raise ValidationError(f"学习会{session.get_status_display()}，不能取消。")
+        raise ValidationError(_("学习会{status}，不能取消。").format(status=session.get_status_display()))
     if not (reason or "").strip():
-        raise ValidationError({"reason": "请填写取消原因。"})
+        raise ValidationError({"reason": _("请填写取消原因。")})
     session.status = StudySession.Status.CANCELLED
     session.cancel_reason = reason.strip()
     _save(session, actor)
@@ -271,9 +288,9 @@ def cancel_session(session: StudySession, *, actor: Any, reason: str) -> StudySe
 def vet_lecturer(session: StudySession, *, actor: Any, approved: bool, note: str = "") -> StudySession:
     """R-S9: record the political vetting of an invited lecturer and their content."""
     if not session.lecturer_name:
-        raise ValidationError("本次学习会没有授课人，无需审核。")
+        raise ValidationError(_("本次学习会没有授课人，无需审核。"))
     if not approved and not note.strip():
-        raise ValidationError({"vetting_note": "审核未通过时请填写意见。"})
+        raise ValidationError({"vetting_note": _("审核未通过时请填写意见。")})
     session.lecturer_vetting = StudySession.Vetting.APPROVED if approved else StudySession.Vetting.REJECTED
     session.vetting_note = note.strip()
     session.vetted_at = timezone.now()
@@ -289,9 +306,11 @@ def submit_arrangement(session: StudySession, *, actor: Any, at: dt.datetime | N
     """The liaison sends the arrangement form to the linked leader (R-S10); once only."""
     caller, session = session, _locked(session)
     if session.status == StudySession.Status.CANCELLED:
-        raise ValidationError("学习会已取消，无需报送安排表。")
+        raise ValidationError(_("学习会已取消，无需报送安排表。"))
     if session.arrangement_submitted_at:
-        raise ValidationError(f"学习安排报送表已于{_fmt(session.arrangement_submitted_at)}报送，不能重复报送。")
+        raise ValidationError(
+            _("学习安排报送表已于{time}报送，不能重复报送。").format(time=_fmt(session.arrangement_submitted_at))
+        )
     session.arrangement_submitted_at = at or timezone.now()
     session.arrangement_submitted_by = actor if getattr(actor, "is_authenticated", False) else None
     _save(session, actor, clean=False)
@@ -304,11 +323,13 @@ def submit_report(session: StudySession, *, actor: Any, at: dt.datetime | None =
     caller, session = session, _locked(session)
     at = at or timezone.now()
     if session.status == StudySession.Status.CANCELLED:
-        raise ValidationError("学习会已取消，无需会后报送。")
+        raise ValidationError(_("学习会已取消，无需会后报送。"))
     if session.report_submitted_at:
-        raise ValidationError(f"会后材料已于{_fmt(session.report_submitted_at)}报送宣传部，不能重复报送。")
+        raise ValidationError(
+            _("会后材料已于{time}报送宣传部，不能重复报送。").format(time=_fmt(session.report_submitted_at))
+        )
     if at < session.starts_at:
-        raise ValidationError("学习会尚未召开，会后材料应在会后报送。")
+        raise ValidationError(_("学习会尚未召开，会后材料应在会后报送。"))
     session.report_submitted_at = at
     session.report_submitted_by = actor if getattr(actor, "is_authenticated", False) else None
     _save(session, actor, clean=False)

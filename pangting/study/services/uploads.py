@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..models import Attachment, StudySession
 from ..parameters import StudyParameters, get_parameters
@@ -34,22 +35,34 @@ def check_upload(upload: UploadedFile, params: StudyParameters) -> str:
     name = PurePath(upload.name or "").name
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if not upload.size:
-        raise ValidationError({"file": f"文件“{name}”是空文件。"})
+        raise ValidationError({"file": _("文件“{name}”是空文件。").format(name=name)})
     limit = params.max_upload_mb * 1024 * 1024
     if upload.size > limit:
         raise ValidationError(
-            {"file": f"文件“{name}”大小为{upload.size / 1024 / 1024:.1f} MB，超过上限{params.max_upload_mb} MB。"}
+            {
+                "file": _("文件“{name}”大小为{size_mb:.1f} MB，超过上限{max_upload_mb} MB。").format(
+                    name=name, size_mb=upload.size / 1024 / 1024, max_upload_mb=params.max_upload_mb
+                )
+            }
         )
     if ext not in params.upload_extensions:
         allowed = "、".join(params.upload_extensions)
-        raise ValidationError({"file": f"不支持的文件类型“{ext or '无扩展名'}”。允许的类型：{allowed}。"})
+        raise ValidationError(
+            {
+                "file": _("不支持的文件类型“{value}”。允许的类型：{allowed}。").format(
+                    value=ext or _("无扩展名"), allowed=allowed
+                )
+            }
+        )
     magic = _MAGIC.get(ext)
     if magic:
         upload.seek(0)
         head = upload.read(8)
         upload.seek(0)
         if not any(head.startswith(m) for m in magic):
-            raise ValidationError({"file": f"文件“{name}”的内容与扩展名“.{ext}”不符，请上传原始文件。"})
+            raise ValidationError(
+                {"file": _("文件“{name}”的内容与扩展名“.{ext}”不符，请上传原始文件。").format(name=name, ext=ext)}
+            )
     return ext
 
 
@@ -57,7 +70,7 @@ def check_upload(upload: UploadedFile, params: StudyParameters) -> str:
 def add_attachment(session: StudySession, upload: UploadedFile, *, actor: Any, kind: str) -> Attachment:
     """Archive minutes or materials (R-S14). The upload page says: no classified material."""
     if kind not in Attachment.Kind.values:
-        raise ValidationError({"kind": f"附件类型“{kind}”无效。"})
+        raise ValidationError({"kind": _("附件类型“{kind}”无效。").format(kind=kind)})
     check_upload(upload, get_parameters())
     name = PurePath(upload.name).name
     attachment = Attachment(

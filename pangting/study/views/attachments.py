@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -35,7 +36,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "附件已上传。")
+        messages.success(request, _("附件已上传。"))
     return redirect("study:session_detail", pk=session.pk)
 
 
@@ -50,7 +51,9 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = policy.get_for_user(Attachment, request.user, pk, A.STUDY_CHANGE)
     services.delete_attachment(attachment, actor=request.user)
-    messages.success(request, f"附件“{attachment.original_name}”已删除（可由管理员恢复）。")
+    messages.success(
+        request, _("附件“{original_name}”已删除（可由管理员恢复）。").format(original_name=attachment.original_name)
+    )
     return redirect("study:session_detail", pk=attachment.session_id)
 
 

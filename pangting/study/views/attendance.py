@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -42,7 +43,9 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, _error_text(error))
         else:
-            messages.success(request, f"已保存{len(entries)}人的出勤变更。" if entries else "出勤没有变化。")
+            messages.success(
+                request, _("已保存{count}人的出勤变更。").format(count=len(entries)) if entries else _("出勤没有变化。")
+            )
             return redirect("study:session_attendance", pk=session.pk)
     session._prefetched_objects_cache = {
         "attendances": rows,
@@ -84,7 +87,7 @@ def session_add_attendee(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "已加入应到人员名单。")
+        messages.success(request, _("已加入应到人员名单。"))
     return redirect("study:session_attendance", pk=session.pk)
 
 
@@ -97,7 +100,7 @@ def session_close_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "考勤已确认，未签到人员记为缺席；如需更正仍可手工修改（留有记录）。")
+        messages.success(request, _("考勤已确认，未签到人员记为缺席；如需更正仍可手工修改（留有记录）。"))
     return redirect("study:session_detail", pk=session.pk)
 
 
@@ -119,7 +122,7 @@ def attendance_makeup(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "补学情况已登记。")
+        messages.success(request, _("补学情况已登记。"))
     return redirect("study:session_attendance", pk=attendance.session_id)
 
 
@@ -148,7 +151,7 @@ def checkin(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         except ValidationError as error:
             problem = _error_text(error)
         else:
-            messages.success(request, "签到成功。")
+            messages.success(request, _("签到成功。"))
             return redirect("study:checkin", pk=session.pk, token=token)
     elif not (mine and mine.status == Attendance.Status.PRESENT):
         try:

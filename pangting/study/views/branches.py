@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.orgs.models import Organization, OrganizationKind, Person
@@ -69,7 +70,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 _add_errors(form, error)
             else:
-                messages.success(request, "培训已记录。")
+                messages.success(request, _("培训已记录。"))
                 return redirect("study:training_list")
     elif request.method == "POST":
         raise Http404

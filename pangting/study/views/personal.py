@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -77,7 +78,7 @@ def self_plan_save(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "个人自学计划已保存。")
+        messages.success(request, _("个人自学计划已保存。"))
     return redirect("study:my_study")
 
 
@@ -93,7 +94,7 @@ def self_record_add(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "自学记录已保存。")
+        messages.success(request, _("自学记录已保存。"))
     return redirect("study:my_study")
 
 
@@ -109,5 +110,5 @@ def reflection_add(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "已保存。")
+        messages.success(request, _("已保存。"))
     return redirect("study:my_study")

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -96,7 +97,7 @@ def plan_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             if plan is not None and plan.pk is None:
                 plan = None
         else:
-            messages.success(request, "学习计划已保存。")
+            messages.success(request, _("学习计划已保存。"))
             return redirect("study:plan_detail", pk=plan.pk)
     return render(request, "study/plan_form.html", {"form": form, "themes": themes, "plan": plan})
 
@@ -133,5 +134,5 @@ def plan_transition(request: HttpRequest, pk: int, to: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"计划已{StudyPlan.Status(to).label}。")
+        messages.success(request, _("计划已{status}。").format(status=StudyPlan.Status(to).label))
     return redirect("study:plan_detail", pk=plan.pk)

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
@@ -287,12 +288,12 @@ def session_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     speakers=speaker_rows,
                     **fields,
                 )
-                messages.success(request, f"学习会“{session.title}”已创建。")
+                messages.success(request, _("学习会“{session}”已创建。").format(session=session.title))
             else:
                 services.update_session(
                     session, actor=request.user, agenda=agenda_rows, speakers=speaker_rows, **fields
                 )
-                messages.success(request, "学习会已保存。")
+                messages.success(request, _("学习会已保存。"))
         except ValidationError as error:
             _add_errors(form, error)
             if session is not None and session.pk is None:
@@ -320,7 +321,7 @@ def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "已改期，原时间和原因已记录；旧的签到二维码已失效。")
+            messages.success(request, _("已改期，原时间和原因已记录；旧的签到二维码已失效。"))
             return redirect("study:session_detail", pk=session.pk)
     return render(request, "study/session_reschedule.html", {"form": form, "session": session})
 
@@ -332,12 +333,12 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("请填写取消原因。")
+            raise ValidationError(_("请填写取消原因。"))
         services.cancel_session(session, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "学习会已取消。")
+        messages.success(request, _("学习会已取消。"))
     return redirect("study:session_detail", pk=session.pk)
 
 
@@ -354,7 +355,7 @@ def session_vet(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "授课审核结果已记录。")
+        messages.success(request, _("授课审核结果已记录。"))
     return redirect("study:session_detail", pk=session.pk)
 
 
@@ -372,6 +373,6 @@ def session_submit(request: HttpRequest, pk: int, what: str) -> HttpResponse:
         messages.error(request, _error_text(error))
     else:
         messages.success(
-            request, "已报送，报送时间已记录。" if what == "report" else "学习安排报送表已报送联系校领导。"
+            request, _("已报送，报送时间已记录。") if what == "report" else _("学习安排报送表已报送联系校领导。")
         )
     return redirect("study:session_detail", pk=session.pk)
