@@ -87,7 +87,12 @@ def _pct_text(value: Any) -> str:
 
 
 def _threshold_line(value: float, label: str) -> dict[str, Any]:
-    return {"silent": True, "symbol": "none", "data": [{"yAxis": value, "name": label}], "label": {"formatter": label}}
+    return {
+        "silent": True,
+        "symbol": "none",
+        "data": [{"yAxis": value, "name": label}],
+        "label": {"formatter": label, "position": "insideEndTop"},  # inside the grid: not clipped at the edge
+    }
 
 
 def coverage_chart(units: list[Organization], year: int) -> Chart:
@@ -223,7 +228,8 @@ def session_charts(units: list[Organization], year: int) -> list[Chart]:
         ),
         ["单位", "本年度学习会", "改期1次", "改期2次及以上"],
         [[r.unit.display_name, r.scheduled, r.rescheduled_once, r.rescheduled_twice_or_more] for r in data.rows],
-        empty=not data.total("scheduled"),
+        empty=not (data.total("rescheduled_once") or data.total("rescheduled_twice_or_more")),
+        empty_text="本年度中心组学习会均未改期。" if data.total("scheduled") else "本期间暂无数据。",
     )
     if len(units) == 1:
         # The unit page lists the rescheduled sessions themselves (R-S11), each leading to its record.
