@@ -1,8 +1,8 @@
 """Demo data for the assessment app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
 
-The 2026 scheme with the default formula, and 述学 reports for 2025 and 2026: the school
-leaders at the committee, and the party secretaries of the first units; the 2025 reports
-are rated by the propaganda department.
+The main year's scheme with the default formula, and 述学 reports for the previous and the main
+year (`core.demo.DemoDates`): the school leaders at the committee, and the party secretaries of
+the first units; the previous year's reports are rated by the propaganda department.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from pangting.orgs.models import Person, StudyGroupMember
 
@@ -35,10 +34,11 @@ RATINGS = ["excellent", "good", "good", "fair"]
 def extend_demo(context: dict[str, Any]) -> None:
     root = context["root"]
     supervisor = context["users"]["xuanchuan"]
+    dates = context["dates"]
     try:
         services.save_scheme(
             organization=root,
-            year=2026,
+            year=dates.year,
             formula=services.DEFAULT_FORMULA,
             description=services.DEFAULT_DESCRIPTION,
             confirm=True,
@@ -47,7 +47,7 @@ def extend_demo(context: dict[str, Any]) -> None:
     except ValidationError:  # the rule engine in force does not check R-S2: keep to the rule groups
         services.save_scheme(
             organization=root,
-            year=2026,
+            year=dates.year,
             formula='clamp(60 + 0.4 * coalesce(obs_score, 80) - 3 * red("*") - 1 * amber("*"), 0, 100)',
             confirm=True,
             actor=supervisor,
@@ -62,10 +62,10 @@ def extend_demo(context: dict[str, Any]) -> None:
         .order_by("group__organization__path")
     )
     filers += [(m.person, m.group.organization) for m in secretaries]
-    today = timezone.localdate()
+    today, previous = dates.today, dates.previous
     for index, (person, organization) in enumerate(filers):
-        for year, delivered in ((2025, dt.date(2025, 12, 20)), (2026, dt.date(2026, 11, 10))):
-            if delivered > today or (year == 2026 and index % 3 == 2):
+        for year, delivered in ((previous, dt.date(previous, 12, 20)), (dates.year, dt.date(dates.year, 11, 10))):
+            if delivered > today or (year == dates.year and index % 3 == 2):
                 continue  # a few have not reported yet this year
             services.record_study_report(
                 actor=supervisor,
@@ -75,6 +75,6 @@ def extend_demo(context: dict[str, Any]) -> None:
                 title=TITLES[(index + year) % len(TITLES)],
                 delivered_on=delivered - dt.timedelta(days=index % 7),
                 summary=SUMMARY.format(n=12 + index % 9, m=10 + index % 3, k=3 + index % 2),
-                rating=RATINGS[index % len(RATINGS)] if year == 2025 else None,
-                rating_note="联系思想和工作实际较紧密。" if year == 2025 else "",
+                rating=RATINGS[index % len(RATINGS)] if year == previous else None,
+                rating_note="联系思想和工作实际较紧密。" if year == previous else "",
             )

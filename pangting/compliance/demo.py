@@ -1,6 +1,6 @@
 """Demo data for the compliance app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
 
-Runs every check for 2025 and 2026 at the end of seeding, so the demo opens with findings:
+Runs every check for the demo's years at the end of seeding, so the demo opens with findings:
 the imperfections the study and observation demos planted (listed in `context["planted"]`).
 """
 
@@ -13,5 +13,5 @@ from .services import run_checks
 
 
 def extend_demo(context: dict[str, Any]) -> None:
-    for year in (2025, 2026):
+    for year in context["dates"].years:
         run_checks(year, trigger=ComplianceRun.Trigger.SCHEDULE)

@@ -1,15 +1,16 @@
-"""Demo data for observation: 2025–2026 visits in every state, as they happened.
+"""Demo data for observation: visits of the previous and the main year in every state, as they happened.
 
 Called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`, after the study extension (it
 links visits to the sessions that one created). Every step goes through the services with
 the clock moved to the day it happened (time-machine, pinned in requirements.lock), so
 letters, deadlines, late marks and history rows are what the rules compute.
 
-What it shows: closed visits in 2025 and spring 2026; in the current term one visit in each
+What it shows (years from `core.demo.DemoDates`, relative to the one clock): closed visits in
+the previous year and the main year's spring; in the current term one visit in each
 state — planned, notified (a reply due soon and one overdue), scheduled, observed, recorded
 (with a composite score), feedback issued, rectifying (one item overdue, one reported and
 awaiting verification), closed, cancelled — plus invited (accepted, pending, declined) and
-random visits, cross-observations in both 2026 semesters with one late report and units that
+random visits, cross-observations in both semesters of the main year with one late report and units that
 fall short (R-O13), typical practices with replications (R-O16), and one visit whose feedback
 deadline falls in 2027, so it carries the "calendar not entered" warning.
 """
@@ -26,7 +27,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from pangting.accounts.models import Role, User
+from pangting.core.demo import DemoDates
 from pangting.orgs.models import Organization, StudyGroupMember
+from pangting.study.rules import periods_of_year
 from pangting.workdays.services import UnknownCalendarYear, compute_deadline
 
 from . import services
@@ -68,8 +71,15 @@ class ObservationDemo:
         self.root: Organization = context["root"]
         self.units: list[Organization] = context["units"]
         self.supervisor: User = context["users"]["xuanchuan"]
-        self.today = timezone.localdate()
+        self.dates: DemoDates = context["dates"]
+        self.today = self.dates.today
+        self.year, self.previous = self.dates.year, self.dates.previous
         self.used_sessions: set[int] = set()
+        # (unit, year, semester) of every visit walked to 已旁听 or beyond: R-O11 and R-O12 are judged on these.
+        self.observed: set[tuple[int, int, int]] = set()
+        # (unit, year, semester) of every cross-observation invitation and every visit reported (R-O13).
+        self.hosted: set[tuple[int, int, int]] = set()
+        self.visited: set[tuple[int, int, int]] = set()
         # What the demo plants, as (rule, unit code, period, key), where it decides it (see study/demo.py).
         self.planted: list[tuple[str, str, str, str]] = context.setdefault("planted", [])
         self.context = context
@@ -200,15 +210,17 @@ class ObservationDemo:
         secretary = self.user(unit, Role.STUDY_SECRETARY)
         session = self.session(unit, session_day) if session_day else None
         sday = timezone.localdate(session.starts_at) if session else (delivered_on or self.today)
-        year = year or sday.year
-        _label, semester = services.semester_of(sday)
+        label, semester = services.semester_of(sday)
+        year = year or label
+        if to != State.CANCELLED and target >= order.index(State.OBSERVED):
+            self.observed.add((unit.pk, year, semester))
         if delivered_on is None:
             delivered_on = self.weekday(sday - dt.timedelta(days=16))
         letter_day = self.weekday(delivered_on - dt.timedelta(days=1), step=-1)
         with self.on(letter_day - dt.timedelta(days=7)):
             visit = services.create_visit(
                 actor=self.supervisor, unit=unit, year=year, semester=semester, mode=mode, target_month=sday.month,
-                draw_ref="DEMO-2026-R" if mode == Mode.RANDOM else "",
+                draw_ref=f"DEMO-{year}-R" if mode == Mode.RANDOM else "",
                 focus="重点了解落实“第一议题”制度和学习成果转化情况。" if self.random.random() < 0.5 else "",
             )  # fmt: skip
         if to == State.CANCELLED:
@@ -355,25 +367,22 @@ class ObservationDemo:
     def build(self) -> None:
         u = self.units
         today = self.today
-        # 2025: a full year, most units observed once and closed (R-O11's previous year).
+        year, previous = self.year, self.previous
+        # The previous year: most units observed once and closed (R-O11's previous year).
         for index, unit in enumerate(u[:14]):
-            day = dt.date(2025, 4 if index % 2 == 0 else 10, 12 + index % 3 * 4)
+            day = dt.date(previous, 4 if index % 2 == 0 else 10, 12 + index % 3 * 4)
             if index == 13:
                 self.walk(unit, State.CANCELLED, session_day=day)
             else:
                 self.walk(unit, State.CLOSED, session_day=day, problems=index % 3, record_late=index == 5)
-        # Spring 2026: closed visits, one random (R-O2).
+        # The main year's spring: closed visits, one random (R-O2).
         closed = [
-            self.walk(u[0], State.CLOSED, session_day=dt.date(2026, 4, 16), problems=1),
-            self.walk(u[2], State.CLOSED, session_day=dt.date(2026, 5, 19), problems=2, reply_late=True),
-            self.walk(u[3], State.CLOSED, session_day=dt.date(2026, 6, 16), problems=0),
-            self.walk(u[5], State.CLOSED, session_day=dt.date(2026, 5, 12), mode=Mode.RANDOM, problems=1),
+            self.walk(u[0], State.CLOSED, session_day=dt.date(year, 4, 16), problems=1),
+            self.walk(u[2], State.CLOSED, session_day=dt.date(year, 5, 19), problems=2, reply_late=True),
+            self.walk(u[3], State.CLOSED, session_day=dt.date(year, 6, 16), problems=0),
+            self.walk(u[5], State.CLOSED, session_day=dt.date(year, 5, 12), mode=Mode.RANDOM, problems=1),
         ]
-        # R-O12: only these four units were observed in spring 2026.
-        spring = {v.unit_id for v in closed}
-        for unit in u:
-            if unit.pk not in spring:
-                self.plant("R-O12", unit, "2026-H1", "visits")
+        # R-O12: only these four units were observed in the main year's spring.
         # The current term: one visit in each state.
         self.walk(u[1], State.RECTIFYING, session_day=today - dt.timedelta(days=60), problems=2, items="mixed")
         self.walk(u[4], State.FEEDBACK_ISSUED, session_day=today - dt.timedelta(days=24))
@@ -382,9 +391,17 @@ class ObservationDemo:
         self.walk(u[8], State.SCHEDULED, session_day=today + dt.timedelta(days=12))
         self.walk(u[9], State.NOTIFIED, delivered_on=self.delivered_for_reply_due(overdue=False))
         self.walk(u[10], State.NOTIFIED, delivered_on=self.delivered_for_reply_due(overdue=True))
-        for unit, month in ((u[11], 12), (u[12], 12), (u[15], 12), (u[1], 12)):
+        label, semester = services.semester_of(today)
+        month = 12 if semester == 2 else 6
+        for unit in (u[11], u[12], u[15], u[1]):
             with self.on(today - dt.timedelta(days=30)):
-                services.create_visit(actor=self.supervisor, unit=unit, year=today.year, semester=2, target_month=month)
+                services.create_visit(
+                    actor=self.supervisor,
+                    unit=unit,
+                    year=label,
+                    semester=semester,
+                    target_month=month,
+                )
         self.walk(u[13], State.CANCELLED, session_day=today + dt.timedelta(days=20))
         # A session late in December: its feedback deadline reaches into a year not yet entered.
         late_december = self.weekday(dt.date(today.year, 12, 22))
@@ -395,10 +412,33 @@ class ObservationDemo:
             services.approve_plan(
                 services.ensure_plan(self.root, today.year, actor=self.supervisor), actor=self.supervisor
             )
-        with self.on(dt.date(2025, 1, 10)):
-            services.approve_plan(services.ensure_plan(self.root, 2025, actor=self.supervisor), actor=self.supervisor)
+        with self.on(dt.date(previous, 1, 10)):
+            services.approve_plan(
+                services.ensure_plan(self.root, previous, actor=self.supervisor), actor=self.supervisor
+            )
         self.cross_observations(today)
         self.practices(closed)
+        self.plant_coverage()
+
+    def plant_coverage(self) -> None:
+        """R-O12 and R-O13 for each semester that has ended, R-O11 for each two-year round that has ended."""
+        for year in self.dates.years:
+            for semester in (1, 2):
+                if periods_of_year(year, "semester")[semester - 1].end >= self.today:
+                    continue
+                for unit in self.units:
+                    period, key = f"{year}-H{semester}", (unit.pk, year, semester)
+                    if key not in self.observed:
+                        self.plant("R-O12", unit, period, "visits")
+                    if key not in self.hosted:
+                        self.plant("R-O13", unit, period, "hosted")
+                    if key not in self.visited:
+                        self.plant("R-O13", unit, period, "visited")
+            # Rounds of two years from 2025, the default `round_start_year` of the R-O11 check.
+            if (year - 2025) % 2 == 1 and dt.date(year, 12, 31) < self.today:
+                for unit in self.units:
+                    if not any((unit.pk, y, s) in self.observed for y in (year - 1, year) for s in (1, 2)):
+                        self.plant("R-O11", unit, str(year), f"round:{year - 1}-{year}")
 
     def invitations(self, today: dt.date) -> None:
         """R-O2: one accepted (an invited visit), one pending, one declined."""
@@ -419,37 +459,41 @@ class ObservationDemo:
                 )  # fmt: skip
 
     def cross_observations(self, today: dt.date) -> None:
-        """R-O13: both 2026 semesters; a late report; units 12–17 fall short in autumn."""
-        spring = [dt.date(2026, 3, 19), dt.date(2026, 4, 23), dt.date(2026, 5, 21)]
-        autumn = [dt.date(2026, 9, 17), dt.date(2026, 10, 22), today - dt.timedelta(days=1)]
+        """R-O13: both semesters of the main year; a late report; units 12–17 fall short in autumn.
+
+        What falls short is planted by `plant_coverage` from what was recorded here, once the
+        semester has ended (the check judges it then).
+        """
+        year = self.year
+        spring = [dt.date(year, 3, 19), dt.date(year, 4, 23), dt.date(year, 5, 21)]
+        recent = min(max(today - dt.timedelta(days=1), dt.date(year, 9, 25)), dt.date(year + 1, 1, 20))
+        autumn = [dt.date(year, 9, 17), dt.date(year, 10, 22), recent]
         plan = [(1, spring, range(14)), (2, autumn, range(12))]
-        for index, unit in enumerate(self.units):  # spring: units 14–17 hosted nobody, 0 and 15–17 visited nobody
-            if index not in range(14):
-                self.plant("R-O13", unit, "2026-H1", "hosted")
-            if (index - 1) % len(self.units) not in range(14):
-                self.plant("R-O13", unit, "2026-H1", "visited")
         for semester, days, hosts in plan:
             for index in hosts:
                 host = self.units[index]
                 visitor = self.units[(index + 1) % len(self.units)]
                 day = days[index % len(days)]
+                if day - dt.timedelta(days=10) > today:
+                    continue  # not yet invited
                 session = self.session(host, day)
                 sday = timezone.localdate(session.starts_at)
                 deputy = StudyGroupMember.objects.filter(
                     group__organization=visitor, role=StudyGroupMember.Role.DEPUTY
                 ).first()
-                with self.on(sday - dt.timedelta(days=10)):
+                with self.on(min(sday - dt.timedelta(days=10), today)):
                     cross = services.invite_cross_observation(
                         host, visitor, actor=self.user(host, Role.STUDY_SECRETARY), session=session,
                         visitor_person=deputy.person if deputy else None,
                     )  # fmt: skip
+                self.hosted.add((host.pk, year, semester))
                 if sday >= today:
                     continue  # the report is still to come
                 late = semester == 2 and index == 3
                 report_day = sday + dt.timedelta(days=5 if late else self.random.choice((1, 2, 3)))
                 key = f"report:{cross.pk}"
                 if cross.report_due and report_day > cross.report_due and cross.report_due < today:
-                    self.plant("R-O13", visitor, f"2026-H{semester}", key)  # late, or overdue and not yet in
+                    self.plant("R-O13", visitor, f"{year}-H{semester}", key)  # late, or overdue and not yet in
                 if report_day > today:
                     continue
                 with self.on(report_day, 16):
@@ -457,22 +501,26 @@ class ObservationDemo:
                         cross, actor=self.user(visitor, Role.STUDY_SECRETARY),
                         report="列席了该单位中心组学习会，学习组织严密，研讨联系实际，其“书记领学”做法值得借鉴。",
                     )  # fmt: skip
+                self.visited.add((visitor.pk, year, semester))
 
     def practices(self, visits: list[Visit]) -> None:
-        """R-O16: collected from visits, two promoted and taken up elsewhere."""
+        """R-O16: collected from visits, two promoted and taken up elsewhere (as far as today allows)."""
         for number, (visit, (title, description)) in enumerate(zip(visits, PRACTICES, strict=False)):
-            with self.on(dt.date(2026, 7, 1) + dt.timedelta(days=number)):
+            if dt.date(self.year, 10, 15) > self.today:
+                break  # the story's practices are collected, promoted and copied by mid-October
+            with self.on(dt.date(self.year, 7, 1) + dt.timedelta(days=number)):
                 practice = services.collect_practice(
                     actor=self.supervisor, unit=visit.unit, title=title, description=description, visit=visit
                 )
             if number == 2:
                 continue
-            with self.on(dt.date(2026, 9, 10) + dt.timedelta(days=number)):
+            with self.on(dt.date(self.year, 9, 10) + dt.timedelta(days=number)):
                 services.promote_practice(practice, actor=self.supervisor)
             for offset, unit in enumerate(self.units[6 + number * 3 : 8 + number * 3]):
-                with self.on(dt.date(2026, 10, 15) + dt.timedelta(days=offset)):
+                replicated = dt.date(self.year, 10, 15) + dt.timedelta(days=offset)
+                with self.on(replicated):
                     services.record_replication(
-                        practice, unit, actor=self.supervisor, on=dt.date(2026, 10, 15) + dt.timedelta(days=offset),
+                        practice, unit, actor=self.supervisor, on=replicated,
                         notes="参照该做法建立本单位学习成果转化机制。",
                     )  # fmt: skip
 

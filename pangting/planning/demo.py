@@ -1,8 +1,8 @@
-"""Demo data for planning: a few months in 2027 when a leader or a liaison cannot visit.
+"""Demo data for planning: a few months of next year when a leader or a liaison cannot visit.
 
 Called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`, after the observation extension,
 with {"root", "units", "users"}. The rows go through the service, as the supervisor enters
-them, so that a 2027 plan generated in the demo visibly keeps out of those months.
+them, so that next year's plan generated in the demo visibly keeps out of those months.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from pangting.orgs.models import LeaderLink, LiaisonAssignment
 
 from . import services
 
-YEAR = 2027
-
 
 def extend_demo(context: dict[str, Any]) -> None:
     root = context["root"]
+    year = context["dates"].next_year
     supervisor = context["users"]["xuanchuan"]
     units = [u.pk for u in context["units"]]
     links = LeaderLink.objects.current().filter(unit_id__in=units).select_related("leader").order_by("leader__name")
@@ -34,6 +33,6 @@ def extend_demo(context: dict[str, Any]) -> None:
         rows.append((liaison.liaison, 6, 6, "援派支教"))
     for person, first, last, reason in rows:
         services.create_unavailability(
-            actor=supervisor, supervisor_org=root, person=person, year=YEAR, first_month=first, last_month=last,
+            actor=supervisor, supervisor_org=root, person=person, year=year, first_month=first, last_month=last,
             reason=reason,
         )  # fmt: skip

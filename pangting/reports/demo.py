@@ -1,7 +1,8 @@
 """Demo data for the reports app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
 
-Through the services, as the supervisor: the 2025 bulletin issued at the end of that year,
-and the 2026 bulletin and annual summary drafted from this year's records (R-O15).
+Through the services, as the supervisor: the previous year's bulletin issued at the end of that
+year, and the main year's bulletin and annual summary drafted from its records (R-O15). Years
+from `core.demo.DemoDates`.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ import time_machine
 from . import services
 from .models import DocumentKind
 
-ISSUED_2025_AT = dt.datetime(2025, 12, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
 
 def extend_demo(context: dict[str, Any]) -> None:
-    """Issue the 2025 bulletin; draft the 2026 bulletin and the 2026 annual summary."""
+    """Issue the previous year's bulletin; draft the main year's bulletin and annual summary."""
     root = context["root"]
     supervisor = context["users"]["xuanchuan"]
-    with time_machine.travel(ISSUED_2025_AT, tick=False):
-        bulletin_2025 = services.create_document(
-            actor=supervisor, organization=root, kind=DocumentKind.BULLETIN, year=2025
+    dates = context["dates"]
+    issued_at = dt.datetime(dates.previous, 12, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(issued_at, tick=False):
+        bulletin = services.create_document(
+            actor=supervisor, organization=root, kind=DocumentKind.BULLETIN, year=dates.previous
         )
-        services.issue_document(bulletin_2025, actor=supervisor)
-    services.create_document(actor=supervisor, organization=root, kind=DocumentKind.BULLETIN, year=2026)
-    services.create_document(actor=supervisor, organization=root, kind=DocumentKind.SUMMARY, year=2026)
+        services.issue_document(bulletin, actor=supervisor)
+    services.create_document(actor=supervisor, organization=root, kind=DocumentKind.BULLETIN, year=dates.year)
+    services.create_document(actor=supervisor, organization=root, kind=DocumentKind.SUMMARY, year=dates.year)

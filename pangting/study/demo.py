@@ -1,4 +1,4 @@
-"""Demo data for study: 2025–2026 for every demo unit, with the imperfections real units have.
+"""Demo data for study: the years of `core.demo.DemoDates` for every demo unit, with real imperfections.
 
 Called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS` with {"root", "units", "users"}.
 Deterministic (seeded). Everything goes through the services, with past timestamps passed
@@ -18,14 +18,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from pangting.accounts.models import User
+from pangting.core import clock
+from pangting.core.demo import DemoDates
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
 
 from . import services
 from .models import AgendaItem, Attendance, PlanKind, SessionKind, StudyPlan, StudySession
+from .parameters import get_parameters
 
 K = AgendaItem.Kind
 
-THEMES_2025 = [
+THEMES_PREVIOUS = [
     "学习贯彻习近平新时代中国特色社会主义思想",
     "深入学习贯彻全国两会精神",
     "深入贯彻中央八项规定精神学习教育",
@@ -39,7 +42,7 @@ THEMES_2025 = [
     "推进教育强国建设",
     "学习习近平经济思想",
 ]
-THEMES_2026 = [
+THEMES_MAIN = [
     "学习贯彻党的二十届四中全会精神",
     "学习领会“十五五”规划建议",
     "深入学习贯彻全国两会精神",
@@ -74,6 +77,11 @@ def _at(day: dt.date, hour: int = 14, minute: int = 30) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
 
+def _month_after(year: int, month: int) -> dt.date:
+    """The first day of the month after (`year`, `month`): the day that month counts as ended."""
+    return dt.date(year + (month == 12), month % 12 + 1, 1)
+
+
 class StudyDemo:
     def __init__(self, context: dict[str, Any], seed: int = 2026) -> None:
         self.random = random.Random(seed)  # noqa: S311  (demo data, seeded on purpose)
@@ -85,8 +93,10 @@ class StudyDemo:
         # R-S12 (the share of sessions led by the secretary) depends on every session that took
         # place, including those the observation demo adds: counted here, judged at the end.
         self.led: dict[tuple[str, int], list[int]] = context.setdefault("led_by_secretary", {})
-        self.now = timezone.now()
-        self.today = timezone.localdate()
+        self.dates: DemoDates = context["dates"]
+        self.now = clock.now()
+        self.today = self.dates.today
+        self.year, self.previous = self.dates.year, self.dates.previous
         self.secretary_users = {
             u.person.organization_id: u
             for u in User.objects.filter(role_assignments__role="study_secretary", person__isnull=False).select_related(
@@ -97,6 +107,16 @@ class StudyDemo:
     def plant(self, rule: str, unit: Organization, period: str, key: str) -> None:
         self.planted.append((rule, unit.code, period, key))
 
+    def plant_if_due(self, rule: str, unit: Organization, year: int, key: str, due: dt.date) -> None:
+        """A plan not filed is a finding only once its due date has passed (R-S1, R-B5)."""
+        if self.today > due:
+            self.plant(rule, unit, str(year), key)
+
+    @staticmethod
+    def plan_due(year: int) -> dt.date:
+        settings = get_parameters()
+        return dt.date(year, settings.plan_due_month, settings.plan_due_day)
+
     def actor(self, unit: Organization) -> Any:
         return self.secretary_users.get(unit.pk)
 
@@ -106,7 +126,7 @@ class StudyDemo:
             group = getattr(unit, "study_group", None)
             if group is None:
                 continue
-            plans = {year: self.plan(unit, year, index) for year in (2025, 2026)}
+            plans = {year: self.plan(unit, year, index) for year in self.dates.years}
             self.center_group_sessions(unit, group, plans, index)
             self.branches(unit, index)
         self.self_study()
@@ -114,10 +134,11 @@ class StudyDemo:
     # -- plans (R-S1) ----------------------------------------------------------------------
 
     def plan(self, unit: Organization, year: int, index: int) -> StudyPlan | None:
-        if year == 2026 and index in (6, 13):
-            self.plant("R-S1", unit, "2026", "plan")
-            return None  # two units never filed a 2026 plan
-        themes = THEMES_2025 if year == 2025 else THEMES_2026
+        main = year == self.year
+        if main and index in (6, 13):
+            self.plant_if_due("R-S1", unit, year, "plan", self.plan_due(year))
+            return None  # two units never filed this year's plan
+        themes = THEMES_PREVIOUS if year == self.previous else THEMES_MAIN
         plan = services.create_plan(
             unit,
             actor=self.actor(unit),
@@ -132,15 +153,20 @@ class StudyDemo:
                 for m, t in enumerate(themes, start=1)
             ],
         )
-        if year == 2026 and index == 9:
-            self.plant("R-S1", unit, "2026", "plan")
+        if main and index == 9:
+            self.plant_if_due("R-S1", unit, year, "plan", plan.due_on)
             return plan  # still a draft
         submitted = _at(dt.date(year, 1, self.random.randint(8, 28)), 10)
-        if index in (3, 11) or (year == 2026 and index == 16):
+        late = index in (3, 11) or (main and index == 16)
+        if late:
             submitted = _at(dt.date(year, 2, self.random.randint(10, 27)), 10)  # late (R-S1)
+        if submitted > self.now:
+            self.plant_if_due("R-S1", unit, year, "plan", plan.due_on)
+            return plan  # not filed yet: the year has just begun
+        if late:
             self.plant("R-S1", unit, str(year), "plan")
         StudyPlan.objects.filter(pk=plan.pk).update(
-            status=StudyPlan.Status.ACKNOWLEDGED if year == 2025 or index % 4 else StudyPlan.Status.SUBMITTED,
+            status=StudyPlan.Status.ACKNOWLEDGED if year == self.previous or index % 4 else StudyPlan.Status.SUBMITTED,
             submitted_at=submitted,
             acknowledged_at=submitted + dt.timedelta(days=3),
         )
@@ -158,14 +184,12 @@ class StudyDemo:
         ordinary = [m.person for m in members if m.role == StudyGroupMember.Role.MEMBER]
         secretary = next((m.person for m in members if m.role == StudyGroupMember.Role.SECRETARY), None)
         actor = self.actor(unit)
-        for year in (2025, 2026):
+        held: set[tuple[int, int]] = set()  # (year, month) with a held session: R-S2 is judged on these
+        for year in self.dates.years:
             plan = plans[year]
             themes = list(plan.themes.all()) if plan else []
-            led = self.led.setdefault((unit.code, year), [0, 0])
             for month in range(1, 13):
                 if month in (2, 8) and self.random.random() < 0.7:
-                    if dt.date(year, month + 1, 1) <= self.today:
-                        self.plant("R-S2", unit, f"{year}-{month:02d}", "sessions")
                     continue  # winter and summer holidays: often no session
                 day = dt.date(year, month, self.random.choice((9, 12, 16, 19, 23, 26)))
                 while day.weekday() >= 5:
@@ -175,7 +199,7 @@ class StudyDemo:
                 work_meeting = roll < 0.025
                 no_first = not work_meeting and roll < 0.09
                 theme = themes[month - 1] if themes and self.random.random() > 0.06 else None
-                title = theme.theme if theme else (BUSINESS[month % 4] if work_meeting else THEMES_2026[month - 1])
+                title = theme.theme if theme else (BUSINESS[month % 4] if work_meeting else THEMES_MAIN[month - 1])
                 if work_meeting:
                     agenda = [{"kind": K.BUSINESS, "title": t} for t in self.random.sample(BUSINESS, 3)]
                     agenda.append({"kind": K.THEORY, "title": "传达上级文件"})
@@ -224,8 +248,11 @@ class StudyDemo:
                 self.life_of(session, actor, postponed_twice=postponed_twice)
                 session.refresh_from_db()
                 day = timezone.localdate(session.starts_at)
+                if session.status == StudySession.Status.HELD:
+                    held.add((day.year, day.month))
                 if day < self.today or session.status == StudySession.Status.HELD:  # taken place
                     period, key = f"{year}-{day.month:02d}", f"session:{session.pk}"
+                    led = self.led.setdefault((unit.code, day.year), [0, 0])  # the year it took place in
                     led[0] += led_by == leader
                     led[1] += 1
                     for rule, planted in (
@@ -236,10 +263,14 @@ class StudyDemo:
                     ):
                         if planted:
                             self.plant(rule, unit, period, key)
-                if postponed_twice:
-                    self.plant("R-S11", unit, f"{year}-{day.month:02d}", f"session:{session.pk}")
-                    if (day.year, day.month) != (year, month) and dt.date(year, month, 28) < self.today:
-                        self.plant("R-S2", unit, f"{year}-{month:02d}", "sessions")  # moved out of its month
+                if postponed_twice:  # counted in the month it finally falls in
+                    self.plant("R-S11", unit, f"{day.year}-{day.month:02d}", f"session:{session.pk}")
+        # R-S2: a month that has ended without a held session (a holiday month skipped, a session
+        # postponed into the next month, or one not yet closed).
+        for year in self.dates.years:
+            for month in range(1, 13):
+                if (year, month) not in held and _month_after(year, month) <= self.today:
+                    self.plant("R-S2", unit, f"{year}-{month:02d}", "sessions")
 
     def plant_session(self, rule: str, session: StudySession, what: str) -> None:
         day = timezone.localdate(session.starts_at)
@@ -334,9 +365,9 @@ class StudyDemo:
             # their branches (or the unit itself, a 直属党支部) have neither plan nor records (R-B5).
             paper = Organization.objects.filter(path__startswith=unit.path, kind=OrganizationKind.BRANCH)
             for branch in paper.order_by("path"):
-                for year in (2025, 2026):
-                    self.plant("R-B5", unit, str(year), f"{branch.code}:plan")
-                    self.plant("R-B5", unit, str(year), f"{branch.code}:records")
+                for year in self.dates.years:
+                    self.plant_if_due("R-B5", unit, year, f"{branch.code}:plan", self.plan_due(year))
+                    self.plant_if_due("R-B5", unit, year, f"{branch.code}:records", dt.date(year, 3, 31))
             return
         actor = self.actor(unit)
         branches = list(Organization.objects.filter(parent=unit, kind=OrganizationKind.BRANCH))
@@ -347,15 +378,16 @@ class StudyDemo:
             .first()
         )
         for number, branch in enumerate(branches):
-            for year in (2025, 2026):
+            for year in self.dates.years:
                 plan = services.create_plan(branch, actor=actor, year=year, kind=PlanKind.BRANCH)
-                if self.random.random() < 0.8:
+                submitted = _at(dt.date(year, 1, 20), 9)
+                if self.random.random() < 0.8 and submitted <= self.now:
                     StudyPlan.objects.filter(pk=plan.pk).update(
-                        status=StudyPlan.Status.SUBMITTED, submitted_at=_at(dt.date(year, 1, 20), 9)
+                        status=StudyPlan.Status.SUBMITTED, submitted_at=submitted
                     )
                 else:
-                    self.plant("R-B5", unit, str(year), f"{branch.code}:plan")
-            for year in (2025, 2026):
+                    self.plant_if_due("R-B5", unit, year, f"{branch.code}:plan", plan.due_on)
+            for year in self.dates.years:
                 for month in range(1, 13):
                     first = dt.date(year, month, 1)
                     if first > self.today:
@@ -405,8 +437,8 @@ class StudyDemo:
                         session.attendances.update(status=Attendance.Status.PRESENT, method=Attendance.Method.MANUAL)
                         services.close_attendance(session, actor=actor, at=session.ends_at)
         secretaries = list(Person.objects.filter(organization__in=branches, post="党支部书记"))
-        for year in (2025, 2026):
-            if year == 2026 and index in (2, 4):
+        for year in self.dates.years:
+            if (year == self.year and index in (2, 4)) or dt.date(year, 4, 18) > self.today:
                 continue  # not yet trained this year (R-B6)
             services.record_training(
                 unit,
@@ -451,14 +483,14 @@ class StudyDemo:
             "person__organization"
         ):
             person = user.person
-            for year in (2025, 2026):
+            for year in self.dates.years:
                 services.save_self_study_plan(
                     person,
                     actor=user,
                     year=year,
                     goals="研读《习近平谈治国理政》第五卷、《习近平关于教育的重要论述》；每月自学不少于8学时。",
                     tasks="撰写学习体会4篇；在中心组学习会上作交流发言2次。",
-                    completed_on=dt.date(2025, 12, 20) if year == 2025 else None,
+                    completed_on=dt.date(year, 12, 20) if dt.date(year, 12, 20) <= self.today else None,
                 )
             for attendance in Attendance.objects.filter(person=person, session__ends_at__lt=self.now)[:8]:
                 session = attendance.session

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import time_machine
 
 from pangting.assessment.demo import extend_demo
 from pangting.assessment.models import AssessmentScheme, StudyReport
+from pangting.core.demo import DemoDates
 from pangting.orgs.models import StudyGroupMember
 from pangting.tests.builders import make_person
 
@@ -14,6 +17,7 @@ def test_it_confirms_the_2026_scheme_and_files_reports_for_leaders_and_secretari
     leader = make_person("孙书记", world.root, post="党委书记", is_school_leader=True)
     world.group_a.memberships.filter(person=world.member_person).update(role=StudyGroupMember.Role.LEADER)
     context = {"root": world.root, "units": [world.unit_a, world.unit_b], "users": {"xuanchuan": world.supervisor}}
+    context["dates"] = DemoDates(dt.date(2026, 11, 23))
     with time_machine.travel("2026-11-23 10:00 +0800", tick=False):
         extend_demo(context)
     scheme = AssessmentScheme.objects.get()

@@ -1,10 +1,10 @@
-"""Issue 5, done-when, on the demo: the demo supervisor generates, adjusts and approves a 2027 plan in
+"""Issue 5, done-when, on the demo: the demo supervisor generates, adjusts and approves next year's plan in
 the browser, and its visits appear in the observation workflow.
 
 Runs against the server `make run` started (`PANGTING_DEMO_URL`), whose seeded university has
-~18 units and a few months in 2027 when a leader or liaison is away (`planning/demo.py`). The
+~18 units and a few months of next year when a leader or liaison is away (`planning/demo.py`). The
 server starts each run as a detached `generate_plan` process; the page follows it by htmx
-polling and reloads when it is done. Needs a demo database without an approved 2027 plan (a
+polling and reloads when it is done. Needs a demo database without an approved plan for next year (a
 fresh `make run`). Screenshots go to test-artifacts/.
 """
 
@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from pangting.core.demo import demo_dates
 
 BASE_URL = os.environ.get("PANGTING_DEMO_URL", "")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -29,7 +31,7 @@ pytestmark = [
 ]
 
 
-def test_the_demo_supervisor_generates_adjusts_and_approves_a_2027_plan(browser):
+def test_the_demo_supervisor_generates_adjusts_and_approves_next_years_plan(browser):
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
@@ -46,6 +48,7 @@ def finished(page):
 
 
 def walk(page):
+    year = demo_dates().next_year  # the year the demo's unavailable months are in (planning/demo.py)
     page.goto(f"{BASE_URL}/accounts/login/")
     page.fill("input[name=username]", "xuanchuan")
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -58,10 +61,10 @@ def walk(page):
     page.wait_for_url(f"{BASE_URL}/planning/runs/")
     page.click("[data-testid=unavailability-link]")
     page.wait_for_selector("[data-testid=unavailability-row]")
-    assert "2027年3月至4月" in page.inner_text("[data-testid=unavailability]")
+    assert f"{year}年3月至4月" in page.inner_text("[data-testid=unavailability]")
     page.goto(f"{BASE_URL}/planning/runs/")
 
-    page.fill("input[name=year]", "2027")
+    page.fill("input[name=year]", str(year))
     page.fill("input[name=time_limit]", "10")
     page.click("[data-testid=start-run]")
     page.wait_for_selector("[data-testid=run-progress]")
@@ -109,13 +112,13 @@ def walk(page):
 
     # Approve: the planned visits go into the observation workflow.
     page.click("[data-testid=approve-run]")
-    page.wait_for_url(f"{BASE_URL}/observation/plan/?year=2027")
+    page.wait_for_url(f"{BASE_URL}/observation/plan/?year={year}")
     assert "已按草案安排" in page.inner_text("main")
-    page.goto(f"{BASE_URL}/observation/?year=2027")
+    page.goto(f"{BASE_URL}/observation/?year={year}")
     table = page.locator("main table")
     rows = table.locator("tr", has_text="固定式")
     assert rows.count() >= min(planned, 20)  # a long list may be paged
-    label = f"2027{SEMESTERS[semester]}·{new_month}月"
+    label = f"{year}{SEMESTERS[semester]}·{new_month}月"
     # The list names units by their short display name (体育部 for 体育部直属党支部).
     names = table.locator("tr", has_text=label).locator("td:first-child").all_inner_texts()
     assert any(name.strip() and unit.startswith(name.strip()) for name in names), (unit, label, names)

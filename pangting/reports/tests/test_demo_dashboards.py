@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from pangting.core.demo import demo_dates
+
 BASE_URL = os.environ.get("PANGTING_DEMO_URL", "")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 DEMO_PASSWORD = "pangting-demo-2026"
-YEAR = 2026
 # Every chart the issue lists; the two semesters' cross-observation matrices are separate charts.
 CHARTS = [
     "coverage", "timeliness", "participation", "first_item", "secretary_led", "postponements", "scores_unit",
@@ -43,7 +44,7 @@ def test_the_demo_dashboard_shows_every_chart_and_a_colour_leads_to_its_records(
     try:
         page = context.new_page()
         log_in(page, "xuanchuan")
-        page.goto(f"{BASE_URL}/reports/?year={YEAR}")
+        page.goto(f"{BASE_URL}/reports/?year={demo_dates().year}")
         page.locator("[data-chart][data-rendered=true]").first.wait_for()
         for chart in CHARTS:
             card = page.locator(f"[data-testid=chart-card][data-chart-id={chart}]")

@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from pangting.accounts import services as account_services
 from pangting.accounts.models import Role, User
+from pangting.core.demo import demo_dates
 from pangting.orgs import services as org_services
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
 
@@ -78,7 +79,9 @@ class DemoBuilder:
         self.random = random.Random(seed)
         self.used_names: set[str] = set()
         self.staff_seq = 1000
-        self.since = dt.date(2024, 9, 1)
+        self.dates = demo_dates()
+        # The links, roles and groups began the autumn before the story's first year.
+        self.since = dt.date(self.dates.previous - 1, 9, 1)
 
     def name(self) -> str:
         while True:
@@ -145,8 +148,8 @@ class DemoBuilder:
             org_services.link_leader(leader, unit, actor=None, valid_from=self.since)
             org_services.assign_liaison(unit_staff[unit.pk]["liaison"], unit, actor=None, valid_from=self.since)
         # Teams change over time (R-O17): one earlier link that has ended stays in history.
-        old = org_services.link_leader(leaders[7], units[0], actor=None, valid_from=dt.date(2023, 9, 1))
-        org_services.end_link(old, actor=None, on=dt.date(2024, 8, 31))
+        old = org_services.link_leader(leaders[7], units[0], actor=None, valid_from=self.since - dt.timedelta(days=366))
+        org_services.end_link(old, actor=None, on=self.since - dt.timedelta(days=1))
         org_services.record_conflict(leaders[3], units[4], actor=None, reason="配偶在该学院担任中层领导职务")
 
         jdxy = units[1]
@@ -203,7 +206,7 @@ class DemoBuilder:
                 codename__startswith="delete_"
             )
         )
-        return {"root": root, "units": units, "users": users}
+        return {"root": root, "units": units, "users": users, "dates": self.dates}
 
     def build_unit(self, unit: Organization, branches: int) -> dict[str, Person]:
         """People and the center group of one unit; its branches with party groups."""

@@ -1,0 +1,43 @@
+"""The demo's dates: one story, told relative to the one clock, so it holds on any day.
+
+The demo replays two years of work (the main year and the one before it) up to today. The
+main year is the current calendar year from July on; before July it is the previous one, so
+that the spring semester the story closes visits in has already happened. The months of the
+current year before July are filled too (sessions held so far, plans filed), so the pages of
+the current year are never empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import clock
+
+
+@dataclass(frozen=True)
+class DemoDates:
+    today: dt.date
+
+    @property
+    def year(self) -> int:
+        """The main year of the story."""
+        return self.today.year if self.today.month >= 7 else self.today.year - 1
+
+    @property
+    def previous(self) -> int:
+        return self.year - 1
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Every year with study records: the previous year, the main year, and the current year."""
+        return tuple(range(self.previous, self.today.year + 1))
+
+    @property
+    def next_year(self) -> int:
+        """The year the supervisor plans next (planning demo): the one after the current year."""
+        return self.today.year + 1
+
+
+def demo_dates() -> DemoDates:
+    return DemoDates(clock.today())
