@@ -66,8 +66,8 @@ ENTERED_HOLIDAYS = {
 
 def commit_hash() -> str:
     try:
-        out = subprocess.run(  # noqa: S603  (fixed arguments)
-            ["git", "rev-parse", "HEAD"],  # noqa: S607
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
             capture_output=True,
             text=True,
             check=True,
