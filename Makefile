@@ -8,7 +8,7 @@ export UV_CACHE_DIR ?= $(CURDIR)/.cache/uv
 export UV_PYTHON_DOWNLOADS := never
 export PANGTING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint test-sqlite test-postgres test-deps demo-check messages clean
+.PHONY: run test install lint test-sqlite test-postgres test-dates test-deps demo-check messages clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -54,8 +54,14 @@ lint: install
 	PANGTING_TESTING=1 $(BIN)/python manage.py check --fail-level WARNING
 	PANGTING_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run -v0
 
+# The demo-match test also runs on one moved date chosen from the commit hash (printed here).
 test-sqlite: install
+	@$(BIN)/python -m pangting.tests.moved_dates
 	$(BIN)/pytest -q -n 2
+
+# The demo-match test on every date of its list (pangting/tests/moved_dates.py).
+test-dates: install
+	PANGTING_DEMO_DATE=all $(BIN)/pytest -q -n 2 pangting/compliance/tests/test_demo_match.py
 
 # Django-free code (pangting/lib, tools, bench) does not touch the database: once is enough.
 test-postgres: install

@@ -124,6 +124,6 @@ def client_for(client):
 
 def pytest_report_header(config):
     """Which moved dates the demo-match test runs on, so a failure can be replayed."""
-    from pangting.compliance.tests.test_demo_match import describe_dates
+    from pangting.tests.moved_dates import describe_dates
 
     return describe_dates()
