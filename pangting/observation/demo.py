@@ -173,18 +173,18 @@ class ObservationDemo:
     def plant_bare_session(self, session: Any, *, theme_found: bool) -> None:
         """A session made only for a visit: its forms, attendance and summary are not entered (R-S5, R-S7, R-S10)."""
         day = timezone.localdate(session.starts_at)
+        period, key = f"{day.year}-{day.month:02d}", f"session:{session.pk}"
+        if session.arrangement_due and session.arrangement_due < self.today:  # due before the session
+            self.plant("R-S10", session.organization, period, f"arrangement:{session.pk}")
         if day >= self.today:
             return
         led = self.context.setdefault("led_by_secretary", {}).setdefault((session.organization.code, day.year), [0, 0])
         led[0] += session.led_by_id is not None  # led by the group leader (R-S12)
         led[1] += 1
-        period, key = f"{day.year}-{day.month:02d}", f"session:{session.pk}"
         if not theme_found:
             self.plant("R-S5", session.organization, period, key)
         if day + dt.timedelta(days=7) < self.today:
             self.plant("R-S7", session.organization, period, key)
-        if session.arrangement_due and session.arrangement_due < self.today:
-            self.plant("R-S10", session.organization, period, f"arrangement:{session.pk}")
         if session.report_due and session.report_due < self.today:
             self.plant("R-S10", session.organization, period, f"report:{session.pk}")
 
