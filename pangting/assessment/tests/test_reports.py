@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -121,6 +122,7 @@ def test_the_secretarys_form_has_no_rating_and_editing_keeps_the_rating(world, c
         ({"rating": "best"}, "rating", "评议等次“best”无效"),
     ],
 )
+@time_machine.travel("2026-12-04 10:00 +0800", tick=False)  # "later than today" holds on any day
 def test_it_refuses_what_cannot_be_filed(world, changes, field, message):
     values = {
         "person": world.member_person,

@@ -6,6 +6,7 @@ import io
 
 import docx
 import pytest
+import time_machine
 from django.urls import reverse
 
 from pangting.reports import services
@@ -96,6 +97,7 @@ def test_it_falls_back_to_the_latest_versions_for_an_unknown_comparison(world, c
     assert response.status_code == 200 and "所选版本不存在" in response.content.decode()
 
 
+@time_machine.travel("2026-12-04 10:00 +0800", tick=False)  # the number carries the year of issue
 def test_it_issues_from_the_page_and_downloads_each_version(world, client_for):
     document = draft(world)
     client = client_for(world.supervisor)
