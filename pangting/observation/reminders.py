@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ from pangting.lib.gbt9704 import format_cn_date
 from pangting.orgs.models import PATH_STEP, Organization, Person
 
 from .models import CrossObservation, Rectification, State, TeamMember, Visit
+from .obligations import Obligation, current_obligation, rectification_obligation
 
 A = policy.Action
 
@@ -160,6 +161,31 @@ def _liaisons(visit: Visit) -> list[User]:
     return []
 
 
+VISIT_STEPS = ("reply", "record", "feedback")  # the visit steps with a deadline to remind of
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A deadline that is not a visit's obligation (the cross-observation report, R-O13)."""
+
+    due: dt.date
+    basis: str
+    url: str
+
+
+def reminder_what(obligation: Obligation, detail_chars: int = 60) -> str:
+    """The obligation's label, with its detail (letter number, problem) when it has one."""
+    detail = obligation.detail[:detail_chars]
+    return f"{obligation.label}：{detail}" if detail else obligation.label
+
+
+def _recipients(visit: Visit, obligation: Obligation) -> list[User]:
+    """Who is reminded: the unit's secretaries (reply), the team's liaison (record), the office (feedback)."""
+    if obligation.step == "record":
+        return _liaisons(visit)
+    return users_who_can(obligation.action, visit.unit)
+
+
 def due_reminders(today: dt.date | None = None) -> list[Reminder]:
     """Every reminder owed on `today`, with its recipients (nothing is sent here)."""
     today = today or timezone.localdate()
@@ -167,39 +193,28 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
     found: list[Reminder] = []
 
     def add(
-        kind: str, pk: int, due: dt.date, what: str, unit: Organization, basis: str, url: str, users: list[User]
+        kind: str, pk: int, obligation: Obligation | _Due, what: str, unit: Organization, users: list[User]
     ) -> None:
+        due = obligation.due
         stage = stage_for(due, today)
         if stage is None:
             return
-        subject, body = _text(what, unit.display_name, due, basis, stage, url)
+        subject, body = _text(what, unit.display_name, due, obligation.basis, stage, obligation.url)
         found.append(Reminder(f"{kind}:{pk}:{due.isoformat()}:{stage}", subject, body, due, stage, users))
 
-    visits = _visits()
-    # R-O4: the unit replies within 7 working days of receiving the letter.
-    for visit in visits.filter(state=State.NOTIFIED, reply_due__isnull=False, **_window("reply_due", today)):
-        what = f"回复{visit.letter_number or '巡听旁听函'}并报送学习会方案"
-        url = reverse("observation:visit_detail", args=[visit.pk])
-        users = users_who_can(A.OBSERVATION_REPLY, visit.unit)
-        add("reply", visit.pk, visit.reply_due, what, visit.unit, visit.reply_due_basis.get("text", ""), url, users)
-    # R-O8: the liaison files the record within 3 days of the session.
-    recording = visits.filter(
-        state__in=[State.SCHEDULED, State.OBSERVED],
-        record_due__isnull=False,
-        session__starts_at__lte=end_of_day,
-        **_window("record_due", today),
-    )
-    for visit in recording:
-        url = reverse("observation:record_edit", args=[visit.pk])
-        basis = visit.record_due_basis.get("text", "")
-        add("record", visit.pk, visit.record_due, "填报列席旁听记录", visit.unit, basis, url, _liaisons(visit))
-    # R-O9: written feedback within 10 working days of the session.
-    for visit in visits.filter(state=State.RECORDED, feedback_due__isnull=False, **_window("feedback_due", today)):
-        url = reverse("observation:feedback_edit", args=[visit.pk])
-        basis = visit.feedback_due_basis.get("text", "")
-        users = users_who_can(A.OBSERVATION_MANAGE, visit.unit)
-        add("feedback", visit.pk, visit.feedback_due, "印发巡听旁听反馈意见", visit.unit, basis, url, users)
-    # R-O10: each rectification item by its deadline.
+    # R-O4 reply, R-O8 record, R-O9 feedback: the visit's current obligation says which step
+    # is owed and by when; this module only decides whom to remind of it.
+    windows = Q()
+    for name in ("reply_due", "record_due", "feedback_due"):
+        windows |= Q(**_window(name, today))
+    visits = _visits().filter(windows, state__in=[State.NOTIFIED, State.SCHEDULED, State.OBSERVED, State.RECORDED])
+    for visit in visits.select_related("supervisor_org"):
+        obligation = current_obligation(visit, today)
+        if obligation is None or obligation.due is None or obligation.step not in VISIT_STEPS:
+            continue
+        users = _recipients(visit, obligation)
+        add(obligation.step, visit.pk, obligation, reminder_what(obligation), visit.unit, users)
+    # R-O10: each open rectification item by its deadline.
     items = (
         Rectification.objects.filter(
             status__in=[Rectification.Status.OPEN, Rectification.Status.SENT_BACK],
@@ -207,21 +222,14 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
             **_window("deadline", today),
         )
         .exclude(visit__state=State.CANCELLED)
-        .select_related("visit__unit", "owner")
+        .select_related("visit__unit", "visit__supervisor_org", "owner")
     )
     for item in items:
-        url = reverse("observation:rectification_detail", args=[item.pk])
+        obligation = rectification_obligation(item, today)
+        if obligation is None or obligation.due is None:
+            continue
         users = _merge(users_who_can(A.OBSERVATION_REPLY, item.visit.unit), users_of([item.owner]))
-        add(
-            "rectification",
-            item.pk,
-            item.deadline,
-            f"落实整改事项：{item.problem[:30]}",
-            item.visit.unit,
-            "",
-            url,
-            users,
-        )
+        add("rectification", item.pk, obligation, reminder_what(obligation, 30), item.visit.unit, users)
     # R-O13: the unit that sat in reports in writing within 3 days.
     crosses = CrossObservation.objects.filter(
         status__in=[CrossObservation.Status.INVITED, CrossObservation.Status.ATTENDED],
@@ -233,9 +241,8 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
         what = f"报送列席{cross.host.display_name}学习会的书面报告"
         url = reverse("observation:cross_detail", args=[cross.pk])
         users = _merge(users_who_can(A.OBSERVATION_REPLY, cross.visitor), users_of([cross.visitor_person]))
-        add(
-            "cross", cross.pk, cross.report_due, what, cross.visitor, cross.report_due_basis.get("text", ""), url, users
-        )
+        due = _Due(cross.report_due, cross.report_due_basis.get("text", ""), url)
+        add("cross", cross.pk, due, what, cross.visitor, users)
     return found
 
 

@@ -34,6 +34,7 @@ from .forms import (
     VisitForm,
 )
 from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, Rectification, State, TeamMember, Visit
+from .obligations import current_obligation
 
 A = policy.Action
 
@@ -53,7 +54,7 @@ def _docx(data: bytes, filename: str) -> HttpResponse:
 @login_required
 def visit_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_VIEW)
-    visits = Visit.objects.for_user(request.user).select_related("unit", "session")
+    visits = Visit.objects.for_user(request.user).select_related("unit", "session", "supervisor_org")
     year = parse_year(request.GET.get("year"))
     state = request.GET.get("state", "")
     mode = request.GET.get("mode", "")
@@ -63,7 +64,11 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         visits = visits.filter(state=state)
     if mode in Mode.values:
         visits = visits.filter(mode=mode)
-    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    page = Paginator(visits.prefetch_related("rectifications"), 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for visit in page.object_list:  # the list's "current deadline" column: the visit's obligation
+        items = [item for item in visit.rectifications.all() if item.deleted_at is None]
+        visit.obligation = current_obligation(visit, today, items=items)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -140,6 +145,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_record": policy.can(user, A.OBSERVATION_RECORD, visit.unit),
             "can_reply": policy.can(user, A.OBSERVATION_REPLY, visit.unit),
             "next_states": services.allowed_transitions(visit, user),
+            "obligation": current_obligation(visit),
             "delivery_form": DeliveryForm(initial={"delivered_on": timezone.localdate()}),
             "reply_form": ReplyForm(sessions=unit_sessions, initial={"replied_on": timezone.localdate()})
             if unit_sessions is not None
