@@ -29,6 +29,7 @@ from .forms import (
     RectificationPlanForm,
     RectificationReportForm,
     ReplyForm,
+    ScheduleInvitedForm,
     TalkForm,
     VerifyForm,
     VisitForm,
@@ -45,6 +46,12 @@ _errors = flash_errors
 def _visit(request: HttpRequest, pk: int) -> Visit:
     qs = Visit.objects.select_related("unit", "session", "plan", "supervisor_org")
     return policy.get_for_user(qs, request.user, pk)
+
+
+def _unit_sessions(user: Any, visit: Visit) -> Any:
+    from pangting.study.models import StudySession
+
+    return StudySession.objects.for_user(user).filter(organization=visit.unit).order_by("-starts_at")
 
 
 def _docx(data: bytes, filename: str) -> HttpResponse:
@@ -129,6 +136,13 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         from pangting.study.models import StudySession
 
         unit_sessions = StudySession.objects.for_user(user).filter(organization=visit.unit).order_by("-starts_at")[:50]
+    schedule_form = None
+    if (
+        visit.state == State.PLANNED
+        and visit.mode == Mode.INVITED
+        and policy.can(user, A.OBSERVATION_MANAGE, visit.unit)
+    ):
+        schedule_form = ScheduleInvitedForm(sessions=_unit_sessions(user, visit))
     return render(
         request,
         "observation/visit_detail.html",
@@ -150,6 +164,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reply_form": ReplyForm(sessions=unit_sessions, initial={"replied_on": timezone.localdate()})
             if unit_sessions is not None
             else None,
+            "schedule_form": schedule_form,
             "talk_form": TalkForm(initial={"held_on": timezone.localdate()}),
             "review_form": DocumentReviewForm(),
             "cancel_form": ReasonForm(),
@@ -187,6 +202,13 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 visit, data["session"], actor=user, replied_on=data["replied_on"], notes=data["notes"]
             )
             messages.success(request, _("已登记回复并关联学习会。"))
+        elif action == "schedule_invited":
+            policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
+            form = ScheduleInvitedForm(request.POST, sessions=_unit_sessions(user, visit))
+            if not form.is_valid():
+                raise ValidationError(_("请选择学习会。"))
+            services.schedule_invited_visit(visit, form.cleaned_data["session"], actor=user)
+            messages.success(request, _("已确定学习会。"))
         elif action == "observed":
             policy.require(user, A.OBSERVATION_RECORD, visit.unit)
             services.mark_observed(visit, actor=user)

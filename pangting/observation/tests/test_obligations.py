@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import formats
 
@@ -18,7 +19,7 @@ from pangting.observation.models import Mode, State
 from pangting.observation.obligations import current_obligation
 from pangting.observation.todos import observation_todos
 
-from .scenes import planned, travel, walk
+from .scenes import planned, session_on, travel, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +89,28 @@ def test_it_has_no_obligation_once_a_visit_is_closed_or_cancelled(world):
     with travel("2026-09-26"):
         cancelled = services.cancel_visit(planned(world), actor=world.supervisor, reason="单位临时调整")
     assert current_obligation(cancelled) is None
+
+
+def test_it_lets_the_supervisor_schedule_an_invited_visit_from_its_page_and_the_next_step_moves_on(world, client_for):
+    """R-O2: the supervising office names the unit's session; then the team owes attending it."""
+    with travel("2026-09-25"):
+        visit = planned(world, mode=Mode.INVITED)
+        session = session_on(world, "2026-09-30")
+        page = client_for(world.supervisor).get(reverse("observation:visit_detail", args=[visit.pk]))
+        assert b'data-testid="schedule-invited"' in page.content and b'data-step="schedule_invited"' in page.content
+        unit_page = client_for(world.secretary_a).get(reverse("observation:visit_detail", args=[visit.pk]))
+        assert b'data-testid="schedule-invited"' not in unit_page.content
+        url = reverse("observation:visit_action", args=[visit.pk, "schedule_invited"])
+        assert client_for(world.secretary_a).post(url, {"session": session.pk}).status_code == 404
+        client_for(world.supervisor).post(url, {"session": session.pk})
+        visit.refresh_from_db()
+        assert (visit.state, visit.session_id, visit.record_due) == (State.SCHEDULED, session.pk, dt.date(2026, 10, 3))
+        owed = current_obligation(visit)
+    assert (owed.step, owed.due) == ("attend", dt.date(2026, 9, 30))
+
+
+def test_it_refuses_to_schedule_a_visit_that_is_not_an_invited_one_still_planned(world):
+    with travel("2026-09-25"):
+        visit = planned(world)
+        with pytest.raises(ValidationError, match="应邀式"):
+            services.schedule_invited_visit(visit, session_on(world, "2026-09-30"), actor=world.supervisor)
