@@ -45,6 +45,15 @@ STEP_RULES = {
 }
 
 
+# The action the next step needs, by visit state (what `current_obligation` returns below):
+# lists use it to narrow their queries before asking `current_obligation` itself.
+STATE_ACTIONS: dict[policy.Action, list[str]] = {
+    A.OBSERVATION_MANAGE: [State.PLANNED, State.RECORDED, State.RECTIFYING],
+    A.OBSERVATION_RECORD: [State.SCHEDULED, State.OBSERVED],
+    A.OBSERVATION_REPLY: [State.NOTIFIED, State.FEEDBACK_ISSUED, State.RECTIFYING],
+}
+
+
 @dataclass(frozen=True)
 class Obligation:
     """One step someone owes: what, who (the action and the organization), by when, where to do it."""

@@ -15,18 +15,11 @@ from pangting.accounts import policy
 from pangting.core.todos import Todo
 
 from .models import InvitationRequest, Rectification, State, Visit
-from .obligations import Obligation, current_obligation, rectification_obligation
+from .obligations import STATE_ACTIONS, Obligation, current_obligation, rectification_obligation
 
 A = policy.Action
 
 
-# Which action a visit's next step needs, by state: only a prefilter for the queries below;
-# `current_obligation` decides, and a to-do is shown only when its action is the user's.
-_STATE_ACTIONS: dict[A, list[str]] = {
-    A.OBSERVATION_MANAGE: [State.PLANNED, State.RECORDED, State.RECTIFYING],
-    A.OBSERVATION_RECORD: [State.SCHEDULED, State.OBSERVED],
-    A.OBSERVATION_REPLY: [State.NOTIFIED, State.FEEDBACK_ISSUED],
-}
 LIMIT = 30  # to-dos of one kind shown on the home page
 
 
@@ -46,14 +39,14 @@ def observation_todos(user: Any) -> list[Todo]:
     today = timezone.localdate()
     todos: list[Todo] = []
     visits = Visit.objects.for_user(user).select_related("unit", "session", "supervisor_org")
-    for action, states in _STATE_ACTIONS.items():
+    for action, states in STATE_ACTIONS.items():
         if not policy.can(user, action):
             continue
         mine = visits.filter(unit__in=_orgs(user, action), state__in=states)
         # The letter of a visit planned for a later year is not owed yet.
         mine = mine.exclude(state=State.PLANNED, year__gt=today.year).order_by("pk")
-        for visit in mine[: LIMIT * len(states)]:
-            obligation = current_obligation(visit, today)
+        for visit in mine.prefetch_related("rectifications")[: LIMIT * len(states)]:
+            obligation = current_obligation(visit, today, items=visit.rectifications.all())
             if obligation is None or obligation.action != action or obligation.step in ("rectify", "verify"):
                 continue  # rectification items are listed one by one below
             todos.append(todo_for(obligation, visit.unit.display_name))
