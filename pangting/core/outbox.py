@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5  # give up after this many failed deliveries
 BACKOFF_BASE = dt.timedelta(minutes=10)  # 10 min, 20 min, 40 min, 80 min between attempts
 BATCH = 200  # rows per channel per run
+CLAIM_LEASE = dt.timedelta(minutes=15)  # a claimed row is due again after this if its run died
 
 State = OutboxMessage.State
 
@@ -142,16 +143,29 @@ def deliver_due(now: dt.datetime | None = None, *, channels: Sequence[str] | Non
         sender = _channels.get(name)
         if sender is None:
             continue
-        with transaction.atomic():
-            # Claim the batch so two runs never deliver the same row twice.
-            rows = list(due_messages(now).filter(channel=name).select_for_update(skip_locked=True)[:BATCH])
-            if not rows:
-                continue
-            outcomes = _safe_deliver(sender, rows)
-            for row, error in zip(rows, outcomes, strict=True):
-                _record(row, error, now)
-                result._add("sent" if error is None else ("failed" if row.state == State.FAILED else "retry"), name)
+        rows = claim(name, now)
+        if not rows:
+            continue
+        # Delivery happens outside any transaction: no lock is held while a mail server or robot answers.
+        outcomes = _safe_deliver(sender, rows)
+        for row, error in zip(rows, outcomes, strict=True):
+            _record(row, error, now)
+            result._add("sent" if error is None else ("failed" if row.state == State.FAILED else "retry"), name)
     return result
+
+
+def claim(channel: str, now: dt.datetime) -> list[OutboxMessage]:
+    """Take up to BATCH due rows of `channel` for this run: their next attempt moves CLAIM_LEASE
+    ahead, so a concurrent run skips them, and a run that died leaves them due again later."""
+    with transaction.atomic():
+        ids = list(
+            due_messages(now)
+            .filter(channel=channel)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=now + CLAIM_LEASE)
+    return list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk"))
 
 
 def _safe_deliver(sender: Channel, rows: list[OutboxMessage]) -> list[str | None]:

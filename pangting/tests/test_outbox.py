@@ -162,3 +162,32 @@ def test_the_deliver_command_reports_sent_and_retried_honestly(world):
     with override_settings(EMAIL_BACKEND="pangting.tests.test_outbox.BrokenBackend"):
         call_command("deliver_outbox", stdout=out, stderr=err)
     assert "邮件：已发送0条，失败稍后重试1条，多次失败放弃0条。" in err.getvalue()
+
+
+def test_it_never_hands_a_claimed_message_to_a_second_run_and_a_dead_run_releases_it_later(world, monkeypatch):
+    """A run that is still delivering holds its rows; one that died lets them fall due after the lease."""
+    nested: list = []
+
+    class Probe:
+        label = "探针"
+
+        def deliver(self, messages):
+            nested.append(outbox.deliver_due(START, channels=["probe"]))  # a second run meanwhile
+            return [None] * len(messages)
+
+        def delivered_verb(self):
+            return "已发送"
+
+    monkeypatch.setitem(outbox._channels, "probe", Probe())
+    with time_machine.travel(START, tick=False):
+        outbox.enqueue(dedup_key="p1", channel="probe", address="x", subject="s", body="b")
+        outbox.enqueue(dedup_key="p2", channel="probe", address="x", subject="s", body="b")
+        outbox.enqueue(dedup_key="p3", channel="probe", address="x", subject="s", body="b")
+    assert outbox.deliver_due(START + dt.timedelta(seconds=1), channels=["probe"]).sent == {"probe": 3}
+    assert nested[0].sent == {} and len(nested) == 1
+    # A run that claimed a row and died: nothing before the lease ends, then the row is due again.
+    OutboxMessage.objects.filter(dedup_key="p3").update(state=State.PENDING, next_attempt_at=START)
+    claimed_at = START + dt.timedelta(minutes=1)
+    assert [m.dedup_key for m in outbox.claim("probe", claimed_at)] == ["p3"]
+    assert outbox.claim("probe", claimed_at + outbox.CLAIM_LEASE - dt.timedelta(seconds=1)) == []
+    assert [m.dedup_key for m in outbox.claim("probe", claimed_at + outbox.CLAIM_LEASE)] == ["p3"]
