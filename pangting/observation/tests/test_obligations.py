@@ -114,3 +114,21 @@ def test_it_refuses_to_schedule_a_visit_that_is_not_an_invited_one_still_planned
         visit = planned(world)
         with pytest.raises(ValidationError, match="应邀式"):
             services.schedule_invited_visit(visit, session_on(world, "2026-09-30"), actor=world.supervisor)
+
+
+def test_it_shows_each_visits_next_step_in_the_list_without_a_query_per_visit(world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("observation:visit_list")
+    walk(world, State.RECTIFYING)
+    with travel("2026-10-15"):
+        with CaptureQueriesContext(connection) as one:
+            page = client_for(world.supervisor).get(url).content.decode()
+        assert page.count('data-testid="next-step"') == 1 and "落实整改事项" in page
+    walk(world, State.RECTIFYING)
+    walk(world, State.RECORDED)
+    with travel("2026-10-15"), CaptureQueriesContext(connection) as three:
+        page = client_for(world.supervisor).get(url).content.decode()
+    assert page.count('data-testid="next-step"') == 3 and "起草并印发反馈意见" in page
+    assert len(three) == len(one)
