@@ -46,7 +46,7 @@ def observation_todos(user: Any) -> list[Todo]:
         # The letter of a visit planned for a later year is not owed yet.
         mine = mine.exclude(state=State.PLANNED, year__gt=today.year).order_by("pk")
         for visit in mine.prefetch_related("rectifications")[: LIMIT * len(states)]:
-            obligation = current_obligation(visit, today, items=visit.rectifications.all())
+            obligation = current_obligation(visit, items=visit.rectifications.all())  # now, like the page
             if obligation is None or obligation.action != action or obligation.step in ("rectify", "verify"):
                 continue  # rectification items are listed one by one below
             todos.append(todo_for(obligation, visit.unit.display_name))

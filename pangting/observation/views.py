@@ -72,10 +72,9 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     if mode in Mode.values:
         visits = visits.filter(mode=mode)
     page = Paginator(visits.prefetch_related("rectifications"), 50).get_page(request.GET.get("page"))
-    today = timezone.localdate()
     for visit in page.object_list:  # the list's "current deadline" column: the visit's obligation
         items = [item for item in visit.rectifications.all() if item.deleted_at is None]
-        visit.obligation = current_obligation(visit, today, items=items)
+        visit.obligation = current_obligation(visit, items=items)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -29,6 +29,7 @@ CASES = [
     (State.NOTIFIED, "2026-10-12", "reply", "secretary_a", dt.date(2026, 10, 13), False),
     (State.NOTIFIED, "2026-10-15", "reply", "secretary_a", dt.date(2026, 10, 13), True),
     (State.SCHEDULED, "2026-09-29", "attend", "liaison", dt.date(2026, 9, 30), False),
+    (State.SCHEDULED, "2026-09-30", "attend", "liaison", dt.date(2026, 9, 30), False),  # 09:00, session at 14:30
     (State.OBSERVED, "2026-10-03", "record", "liaison", dt.date(2026, 10, 3), False),
     (State.RECORDED, "2026-10-21", "feedback", "supervisor", dt.date(2026, 10, 20), True),
     (State.FEEDBACK_ISSUED, "2026-10-13", "acknowledge", "secretary_a", None, False),
@@ -48,7 +49,7 @@ def test_it_names_the_same_step_and_due_date_in_the_todo_the_reminder_and_the_ba
     user = owner_of(world, who)
     with travel(day):
         today = dt.date.fromisoformat(day)
-        owed = current_obligation(visit, today)
+        owed = current_obligation(visit)  # now, as the page and the to-dos ask
         assert (owed.step, owed.due, owed.overdue) == (step, due, overdue)
         assert owed.can_be_done_by(user)
         # The to-do of the person who owes it.
