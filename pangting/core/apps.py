@@ -8,3 +8,8 @@ class CoreConfig(AppConfig):
     name = "pangting.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        from . import outbox_channels
+
+        outbox_channels.register()  # e-mail and group robots for the outbox

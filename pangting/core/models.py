@@ -130,3 +130,51 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit events cannot be deleted.")
+
+
+class OutboxMessage(models.Model):
+    """One message to one recipient on one channel, kept until it is delivered or given up.
+
+    Apps enqueue through `pangting.core.outbox.enqueue`; `deliver_due` hands due rows to the
+    channel registered under `channel` and marks a row *sent only after the channel accepted it*.
+    A failure is retried with exponential backoff (`next_attempt_at`) and given up as `failed`
+    after `outbox.MAX_ATTEMPTS` attempts. A message with no address is `no_recipient` and is
+    never counted as sent. `dedup_key` is unique, so the same reminder for the same obligation
+    and day is queued once however often the producer runs.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        NO_RECIPIENT = "no_recipient", _("无收件地址")
+
+    dedup_key = models.CharField(_("去重键"), max_length=200, unique=True)
+    channel = models.CharField(_("渠道"), max_length=32)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("收件人"),
+    )
+    address = models.CharField(_("地址"), max_length=254, blank=True)
+    subject = models.CharField(_("主题"), max_length=300, blank=True)
+    body = models.TextField(_("正文"), blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("入队时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("待发消息")
+        verbose_name_plural = _("待发消息")
+        # The sender's query: pending rows whose next attempt is due.
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.address or '-'} {self.subject[:40]}"

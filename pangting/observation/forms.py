@@ -50,6 +50,16 @@ class ReplyForm(forms.Form):
         self.fields["session"].queryset = sessions
 
 
+class ScheduleInvitedForm(forms.Form):
+    """R-O2: the session of the unit an invited visit will sit in."""
+
+    session = forms.ModelChoiceField(label=_("学习会"), queryset=None)
+
+    def __init__(self, *args: Any, sessions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=300)
 

@@ -592,7 +592,10 @@ class Replication(RecordModel):
 
 
 class ReminderLog(models.Model):
-    """What reminder was sent to whom, so the daily sweep never repeats itself."""
+    """Superseded by the core outbox (`pangting.core.models.OutboxMessage`); no longer written.
+
+    Kept so its rows stay readable until a later migration drops it.
+    """
 
     key = models.CharField(max_length=120, unique=True)
     sent_at = models.DateTimeField(default=timezone.now)

@@ -9,47 +9,40 @@
 * a cross-observation report (R-O13) → the visiting unit's secretaries and its visitor.
 
 Each obligation is reminded once in the two days before its deadline, once on the day, and
-once a week after it (for eight weeks). `send_reminders` e-mails the people who owe it
-(their accounts' addresses, else their directory e-mail), posts a digest to the DingTalk /
-WeCom robots when configured, and writes one `ReminderLog` row per reminder under a unique
-key, so a second run on the same day sends nothing new. Network failures of a robot are
-logged and never stop the run.
+once a week after it (for eight weeks). `send_reminders` queues, in the core outbox, one
+e-mail per person who owes it (their account's address, else their directory e-mail) and one
+digest line per configured DingTalk / WeCom robot, each under a unique key, so a second run on
+the same day queues nothing new; then it delivers what is due. A message is marked sent only
+after its channel accepted it; failures are retried with backoff and finally given up; a
+reminder nobody can receive is counted as such, never as sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import logging
-import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from pangting.accounts import policy
 from pangting.accounts.models import RoleAssignment, User
+from pangting.core import outbox, outbox_channels
+from pangting.core.models import OutboxMessage
 from pangting.lib.gbt9704 import format_cn_date
 from pangting.orgs.models import PATH_STEP, Organization, Person
 
-from .models import CrossObservation, Rectification, ReminderLog, State, TeamMember, Visit
+from .models import CrossObservation, Rectification, State, TeamMember, Visit
+from .obligations import Obligation, current_obligation, rectification_obligation
 
 A = policy.Action
-log = logging.getLogger(__name__)
 
 BEFORE_DAYS = 2  # remind this many days ahead
 OVERDUE_WEEKS = 8  # keep reminding weekly this long after a deadline
-WEBHOOK_TIMEOUT = 5  # seconds; a robot that does not answer must not hold up the run
-WEBHOOK_LINES = 20  # reminders per robot message (robots cap the message length)
-
-# Replaced in tests; the robots are plain HTTPS JSON endpoints.
-urlopen: Callable[..., Any] = urllib.request.urlopen
 
 
 @dataclass
@@ -74,14 +67,6 @@ class Reminder:
         if self.stage == "due":
             return "今日到期"
         return "已逾期"
-
-
-@dataclass
-class RunResult:
-    sent: list[Reminder] = field(default_factory=list)
-    skipped: int = 0
-    emails: int = 0
-    webhooks: dict[str, bool] = field(default_factory=dict)
 
 
 def email_of(user: User) -> str:
@@ -176,6 +161,31 @@ def _liaisons(visit: Visit) -> list[User]:
     return []
 
 
+VISIT_STEPS = ("reply", "record", "feedback")  # the visit steps with a deadline to remind of
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A deadline that is not a visit's obligation (the cross-observation report, R-O13)."""
+
+    due: dt.date
+    basis: str
+    url: str
+
+
+def reminder_what(obligation: Obligation, detail_chars: int = 60) -> str:
+    """The obligation's label, with its detail (letter number, problem) when it has one."""
+    detail = obligation.detail[:detail_chars]
+    return f"{obligation.label}：{detail}" if detail else obligation.label
+
+
+def _recipients(visit: Visit, obligation: Obligation) -> list[User]:
+    """Who is reminded: the unit's secretaries (reply), the team's liaison (record), the office (feedback)."""
+    if obligation.step == "record":
+        return _liaisons(visit)
+    return users_who_can(obligation.action, visit.unit)
+
+
 def due_reminders(today: dt.date | None = None) -> list[Reminder]:
     """Every reminder owed on `today`, with its recipients (nothing is sent here)."""
     today = today or timezone.localdate()
@@ -183,39 +193,28 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
     found: list[Reminder] = []
 
     def add(
-        kind: str, pk: int, due: dt.date, what: str, unit: Organization, basis: str, url: str, users: list[User]
+        kind: str, pk: int, obligation: Obligation | _Due, what: str, unit: Organization, users: list[User]
     ) -> None:
+        due = obligation.due
         stage = stage_for(due, today)
         if stage is None:
             return
-        subject, body = _text(what, unit.display_name, due, basis, stage, url)
+        subject, body = _text(what, unit.display_name, due, obligation.basis, stage, obligation.url)
         found.append(Reminder(f"{kind}:{pk}:{due.isoformat()}:{stage}", subject, body, due, stage, users))
 
-    visits = _visits()
-    # R-O4: the unit replies within 7 working days of receiving the letter.
-    for visit in visits.filter(state=State.NOTIFIED, reply_due__isnull=False, **_window("reply_due", today)):
-        what = f"回复{visit.letter_number or '巡听旁听函'}并报送学习会方案"
-        url = reverse("observation:visit_detail", args=[visit.pk])
-        users = users_who_can(A.OBSERVATION_REPLY, visit.unit)
-        add("reply", visit.pk, visit.reply_due, what, visit.unit, visit.reply_due_basis.get("text", ""), url, users)
-    # R-O8: the liaison files the record within 3 days of the session.
-    recording = visits.filter(
-        state__in=[State.SCHEDULED, State.OBSERVED],
-        record_due__isnull=False,
-        session__starts_at__lte=end_of_day,
-        **_window("record_due", today),
-    )
-    for visit in recording:
-        url = reverse("observation:record_edit", args=[visit.pk])
-        basis = visit.record_due_basis.get("text", "")
-        add("record", visit.pk, visit.record_due, "填报列席旁听记录", visit.unit, basis, url, _liaisons(visit))
-    # R-O9: written feedback within 10 working days of the session.
-    for visit in visits.filter(state=State.RECORDED, feedback_due__isnull=False, **_window("feedback_due", today)):
-        url = reverse("observation:feedback_edit", args=[visit.pk])
-        basis = visit.feedback_due_basis.get("text", "")
-        users = users_who_can(A.OBSERVATION_MANAGE, visit.unit)
-        add("feedback", visit.pk, visit.feedback_due, "印发巡听旁听反馈意见", visit.unit, basis, url, users)
-    # R-O10: each rectification item by its deadline.
+    # R-O4 reply, R-O8 record, R-O9 feedback: the visit's current obligation says which step
+    # is owed and by when; this module only decides whom to remind of it.
+    windows = Q()
+    for name in ("reply_due", "record_due", "feedback_due"):
+        windows |= Q(**_window(name, today))
+    visits = _visits().filter(windows, state__in=[State.NOTIFIED, State.SCHEDULED, State.OBSERVED, State.RECORDED])
+    for visit in visits.select_related("supervisor_org"):
+        obligation = current_obligation(visit, today)
+        if obligation is None or obligation.due is None or obligation.step not in VISIT_STEPS:
+            continue
+        users = _recipients(visit, obligation)
+        add(obligation.step, visit.pk, obligation, reminder_what(obligation), visit.unit, users)
+    # R-O10: each open rectification item by its deadline.
     items = (
         Rectification.objects.filter(
             status__in=[Rectification.Status.OPEN, Rectification.Status.SENT_BACK],
@@ -223,21 +222,14 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
             **_window("deadline", today),
         )
         .exclude(visit__state=State.CANCELLED)
-        .select_related("visit__unit", "owner")
+        .select_related("visit__unit", "visit__supervisor_org", "owner")
     )
     for item in items:
-        url = reverse("observation:rectification_detail", args=[item.pk])
+        obligation = rectification_obligation(item, today)
+        if obligation is None or obligation.due is None:
+            continue
         users = _merge(users_who_can(A.OBSERVATION_REPLY, item.visit.unit), users_of([item.owner]))
-        add(
-            "rectification",
-            item.pk,
-            item.deadline,
-            f"落实整改事项：{item.problem[:30]}",
-            item.visit.unit,
-            "",
-            url,
-            users,
-        )
+        add("rectification", item.pk, obligation, reminder_what(obligation, 30), item.visit.unit, users)
     # R-O13: the unit that sat in reports in writing within 3 days.
     crosses = CrossObservation.objects.filter(
         status__in=[CrossObservation.Status.INVITED, CrossObservation.Status.ATTENDED],
@@ -249,100 +241,96 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
         what = f"报送列席{cross.host.display_name}学习会的书面报告"
         url = reverse("observation:cross_detail", args=[cross.pk])
         users = _merge(users_who_can(A.OBSERVATION_REPLY, cross.visitor), users_of([cross.visitor_person]))
-        add(
-            "cross", cross.pk, cross.report_due, what, cross.visitor, cross.report_due_basis.get("text", ""), url, users
-        )
+        due = _Due(cross.report_due, cross.report_due_basis.get("text", ""), url)
+        add("cross", cross.pk, due, what, cross.visitor, users)
     return found
 
 
-# -- channels --------------------------------------------------------------------------------
+# -- through the outbox ----------------------------------------------------------------------
 
 
-def webhooks() -> dict[str, str]:
-    """The configured robots: {"dingtalk": url, "wecom": url}."""
-    configured = {
-        "dingtalk": getattr(settings, "PANGTING_DINGTALK_WEBHOOK", ""),
-        "wecom": getattr(settings, "PANGTING_WECOM_WEBHOOK", ""),
-    }
-    return {name: url for name, url in configured.items() if url}
+def robot_line(reminder: Reminder) -> str:
+    """One reminder as a line of a group robot's digest."""
+    names = "、".join(u.display_name for u in reminder.recipients) or "（无账号）"
+    return f"· {reminder.subject.split('】', 1)[-1]} —— {reminder.stage_text}；办理人：{names}"
 
 
-def robot_payload(text: str) -> dict[str, Any]:
-    """DingTalk and WeCom group robots both take this text message shape."""
-    return {"msgtype": "text", "text": {"content": text}}
+def robot_heading(today: dt.date) -> str:
+    return f"巡听旁听提醒（{format_cn_date(today)}）"
 
 
-def post_webhook(url: str, text: str, *, timeout: float = WEBHOOK_TIMEOUT) -> bool:
-    """POST one text message to a robot; False (and a log line) on any failure, never an exception."""
-    if not url.startswith(("https://", "http://")):
-        log.warning("Webhook URL is not http(s): %s", url)
-        return False
-    data = json.dumps(robot_payload(text), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
-    )
-    try:
-        with urlopen(request, timeout=timeout) as response:
-            body = response.read(65536)
-        answer = json.loads(body or b"{}")
-    except Exception as error:  # a robot's failure must never stop the reminders
-        log.warning("Webhook %s failed: %s", url.split("?")[0], error)
-        return False
-    if isinstance(answer, dict) and answer.get("errcode", 0) != 0:
-        log.warning("Webhook %s refused: %s", url.split("?")[0], answer)
-        return False
-    return True
+@dataclass
+class RunResult:
+    """One run: the reminders owed, what was queued for them, and what delivery did."""
+
+    reminders: list[Reminder] = field(default_factory=list)
+    queued: int = 0  # new outbox rows waiting for delivery
+    no_recipient: int = 0  # new rows with no address: never sent, counted here
+    skipped: int = 0  # rows already queued by an earlier run (same reminder, recipient, channel)
+    delivery: outbox.DeliveryResult = field(default_factory=outbox.DeliveryResult)
 
 
-def digest(reminders: list[Reminder], today: dt.date) -> list[str]:
-    """The robots' messages: a heading and at most WEBHOOK_LINES reminders each."""
-    messages = []
-    for start in range(0, len(reminders), WEBHOOK_LINES):
-        chunk = reminders[start : start + WEBHOOK_LINES]
-        lines = [f"巡听旁听提醒（{format_cn_date(today)}）"]
-        for reminder in chunk:
-            names = "、".join(u.display_name for u in reminder.recipients) or "（无账号）"
-            lines.append(f"· {reminder.subject.split('】', 1)[-1]} —— {reminder.stage_text}；办理人：{names}")
-        messages.append("\n".join(lines))
-    return messages
+def _messages(reminder: Reminder, today: dt.date) -> list[dict[str, Any]]:
+    """The outbox rows of one reminder: an e-mail per recipient, a line per configured robot."""
+    key = f"reminder:{reminder.key}"
+    rows = [
+        {
+            "dedup_key": f"{key}:email:{user.pk}",
+            "channel": "email",
+            "recipient": user,
+            "address": email_of(user),
+            "subject": reminder.subject,
+            "body": reminder.body,
+        }
+        for user in reminder.recipients
+    ]
+    if not rows:  # nobody owes it in the system: record that, do not pretend it was sent
+        rows.append(
+            {"dedup_key": f"{key}:email:-", "channel": "email", "subject": reminder.subject, "body": reminder.body}
+        )
+    for robot in outbox_channels.configured_robots():
+        rows.append(
+            {
+                "dedup_key": f"{key}:{robot}",
+                "channel": robot,
+                "address": robot,
+                "subject": robot_heading(today),
+                "body": robot_line(reminder),
+            }
+        )
+    return rows
+
+
+def queue_reminders(today: dt.date | None = None, *, dry_run: bool = False) -> RunResult:
+    """Queue every reminder owed today in the outbox, once per reminder, recipient and channel."""
+    today = today or timezone.localdate()
+    result = RunResult(reminders=due_reminders(today))
+    for reminder in result.reminders:
+        for row in _messages(reminder, today):
+            if dry_run:
+                if OutboxMessage.objects.filter(dedup_key=row["dedup_key"]).exists():
+                    result.skipped += 1
+                elif row.get("address"):
+                    result.queued += 1
+                else:
+                    result.no_recipient += 1
+                continue
+            done = outbox.enqueue(**row)
+            if not done.created:
+                result.skipped += 1
+            elif done.message is not None and done.message.state == OutboxMessage.State.NO_RECIPIENT:
+                result.no_recipient += 1
+            else:
+                result.queued += 1
+    return result
 
 
 def send_reminders(today: dt.date | None = None, *, dry_run: bool = False) -> RunResult:
-    """Send what is owed today and not yet sent; log each under its unique key."""
-    today = today or timezone.localdate()
-    result = RunResult()
-    owed = due_reminders(today)
-    already = set(ReminderLog.objects.filter(key__in=[r.key for r in owed]).values_list("key", flat=True))
-    fresh = [r for r in owed if r.key not in already]
-    result.skipped = len(already)
-    if dry_run:
-        result.sent = fresh
-        return result
-    for reminder in fresh:
-        try:
-            with transaction.atomic():
-                ReminderLog.objects.create(
-                    key=reminder.key,
-                    recipients=[u.username for u in reminder.recipients],
-                    channels=["email"] if reminder.emails else [],
-                )
-        except IntegrityError:  # another run got there first
-            result.skipped += 1
-            continue
-        for address in reminder.emails:
-            try:
-                send_mail(reminder.subject, reminder.body, None, [address])
-                result.emails += 1
-            except Exception as error:  # one bad address must not stop the others
-                log.warning("Reminder mail to %s failed: %s", address, error)
-        result.sent.append(reminder)
-    if result.sent:
-        for name, url in webhooks().items():
-            outcomes = [post_webhook(url, text) for text in digest(result.sent, today)]  # post every part
-            ok = all(outcomes)
-            result.webhooks[name] = ok
-            if ok:
-                for entry in ReminderLog.objects.filter(key__in=[r.key for r in result.sent]):
-                    entry.channels = [*entry.channels, name]
-                    entry.save(update_fields=["channels"])
+    """Queue what is owed today, then deliver every due outbox row (retries included).
+
+    A row counts as sent only after its channel accepted it (see `pangting.core.outbox`).
+    """
+    result = queue_reminders(today, dry_run=dry_run)
+    if not dry_run:
+        result.delivery = outbox.deliver_due()
     return result

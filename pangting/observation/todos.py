@@ -1,4 +1,7 @@
-"""Observation to-dos: who owes the next step of each visit, with its deadline and basis."""
+"""Observation to-dos: who owes the next step of each visit, with its deadline and basis.
+
+The step, its due date and basis come from `obligations.py`, like the reminders and the banner.
+"""
 
 from __future__ import annotations
 
@@ -12,64 +15,50 @@ from pangting.accounts import policy
 from pangting.core.todos import Todo
 
 from .models import InvitationRequest, Rectification, State, Visit
+from .obligations import STATE_ACTIONS, Obligation, current_obligation, rectification_obligation
 
 A = policy.Action
 
 
-def _severity(due: Any, today: Any) -> str:
-    if due is None:
-        return "warn"
-    if due < today:
-        return "bad"
-    return "warn" if (due - today).days <= 2 else "info"
+LIMIT = 30  # to-dos of one kind shown on the home page
+
+
+def todo_for(obligation: Obligation, unit_name: str) -> Todo:
+    """An obligation as the home page shows it: the same step, due date and basis everywhere."""
+    return Todo(
+        _("{unit}：{step}").format(unit=unit_name, step=obligation.label),
+        obligation.url,
+        detail=obligation.detail,
+        due=obligation.due,
+        due_basis=obligation.basis,
+        severity=obligation.severity,
+    )
 
 
 def observation_todos(user: Any) -> list[Todo]:
     today = timezone.localdate()
     todos: list[Todo] = []
-    visits = Visit.objects.for_user(user).select_related("unit", "session")
-
-    def url(visit: Visit) -> str:
-        return reverse("observation:visit_detail", args=[visit.pk])
-
+    visits = Visit.objects.for_user(user).select_related("unit", "session", "supervisor_org")
+    for action, states in STATE_ACTIONS.items():
+        if not policy.can(user, action):
+            continue
+        mine = visits.filter(unit__in=_orgs(user, action), state__in=states)
+        # The letter of a visit planned for a later year is not owed yet.
+        mine = mine.exclude(state=State.PLANNED, year__gt=today.year).order_by("pk")
+        for visit in mine.prefetch_related("rectifications")[: LIMIT * len(states)]:
+            obligation = current_obligation(visit, items=visit.rectifications.all())  # now, like the page
+            if obligation is None or obligation.action != action or obligation.step in ("rectify", "verify"):
+                continue  # rectification items are listed one by one below
+            todos.append(todo_for(obligation, visit.unit.display_name))
     if policy.can(user, A.OBSERVATION_MANAGE):
         managed = visits.filter(unit__in=_orgs(user, A.OBSERVATION_MANAGE))
-        for visit in managed.filter(state=State.PLANNED, year__lte=today.year)[:30]:
-            todos.append(
-                Todo(
-                    _("向{unit}发出巡听旁听函").format(unit=visit.unit.display_name),
-                    url(visit),
-                    detail=visit.get_mode_display(),
-                )
-            )
-        for visit in managed.filter(state=State.RECORDED)[:30]:
-            todos.append(
-                Todo(
-                    _("起草并印发对{unit}的反馈意见").format(unit=visit.unit.display_name),
-                    url(visit),
-                    due=visit.feedback_due,
-                    due_basis=visit.feedback_due_basis.get("text", ""),
-                    severity=_severity(visit.feedback_due, today),
-                )
-            )
         for visit in managed.exclude(deadline_warning="")[:10]:
             todos.append(
                 Todo(
                     _("{unit}的期限无法计算").format(unit=visit.unit.display_name),
-                    url(visit),
+                    reverse("observation:visit_detail", args=[visit.pk]),
                     detail=visit.deadline_warning,
                     severity="warn",
-                )
-            )
-        reported = Rectification.objects.for_user(user, A.OBSERVATION_MANAGE).filter(
-            status=Rectification.Status.REPORTED
-        )
-        for item in reported.select_related("visit__unit")[:30]:
-            todos.append(
-                Todo(
-                    _("验收{unit}的整改事项").format(unit=item.visit.unit.display_name),
-                    reverse("observation:rectification_detail", args=[item.pk]),
-                    detail=item.problem[:60],
                 )
             )
         pending = InvitationRequest.objects.for_user(user, A.OBSERVATION_MANAGE).filter(
@@ -83,54 +72,23 @@ def observation_todos(user: Any) -> list[Todo]:
                     severity="warn",
                 )
             )
-    if policy.can(user, A.OBSERVATION_RECORD):
-        mine = visits.filter(unit__in=_orgs(user, A.OBSERVATION_RECORD), state__in=[State.SCHEDULED, State.OBSERVED])
-        for visit in mine.filter(session__starts_at__lte=timezone.now())[:30]:
-            todos.append(
-                Todo(
-                    _("填报{unit}列席旁听记录").format(unit=visit.unit.display_name),
-                    reverse("observation:record_edit", args=[visit.pk]),
-                    due=visit.record_due,
-                    due_basis=visit.record_due_basis.get("text", ""),
-                    severity=_severity(visit.record_due, today),
-                )
-            )
-        for visit in mine.filter(session__starts_at__gt=timezone.now())[:30]:
-            todos.append(
-                Todo(
-                    _("参加{unit}学习会（巡听旁听）").format(unit=visit.unit.display_name),
-                    url(visit),
-                    due=timezone.localdate(visit.session.starts_at),
-                )
-            )
-    if policy.can(user, A.OBSERVATION_REPLY):
-        units = _orgs(user, A.OBSERVATION_REPLY)
-        for visit in visits.filter(unit__in=units, state=State.NOTIFIED)[:30]:
-            todos.append(
-                Todo(
-                    _("回复巡听旁听函并报送学习会方案"),
-                    url(visit),
-                    detail=visit.letter_number,
-                    due=visit.reply_due,
-                    due_basis=visit.reply_due_basis.get("text", ""),
-                    severity=_severity(visit.reply_due, today),
-                )
-            )
-        for visit in visits.filter(unit__in=units, state=State.FEEDBACK_ISSUED)[:30]:
-            todos.append(Todo(_("签收巡听旁听反馈意见"), url(visit), severity="warn"))
-        items = Rectification.objects.for_user(user, A.OBSERVATION_REPLY).filter(
-            status__in=[Rectification.Status.OPEN, Rectification.Status.SENT_BACK]
+    # R-O10: each rectification item, to the unit (carry it out) or the office (verify it).
+    for action, statuses in (
+        (A.OBSERVATION_REPLY, [Rectification.Status.OPEN, Rectification.Status.SENT_BACK]),
+        (A.OBSERVATION_MANAGE, [Rectification.Status.REPORTED]),
+    ):
+        if not policy.can(user, action):
+            continue
+        items = (
+            Rectification.objects.for_user(user, action)
+            .filter(status__in=statuses)
+            .exclude(visit__state=State.CANCELLED)
+            .select_related("visit__unit", "visit__supervisor_org")
         )
-        for item in items[:30]:
-            todos.append(
-                Todo(
-                    _("落实整改事项") + (_("（退回重改）") if item.status == Rectification.Status.SENT_BACK else ""),
-                    reverse("observation:rectification_detail", args=[item.pk]),
-                    detail=item.problem[:60],
-                    due=item.deadline,
-                    severity="bad" if item.overdue else "info",
-                )
-            )
+        for item in items[:LIMIT]:
+            obligation = rectification_obligation(item, today)
+            if obligation is not None and obligation.action == action:
+                todos.append(todo_for(obligation, item.visit.unit.display_name))
     return todos
 
 

@@ -29,11 +29,13 @@ from .forms import (
     RectificationPlanForm,
     RectificationReportForm,
     ReplyForm,
+    ScheduleInvitedForm,
     TalkForm,
     VerifyForm,
     VisitForm,
 )
 from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, Rectification, State, TeamMember, Visit
+from .obligations import current_obligation
 
 A = policy.Action
 
@@ -46,6 +48,12 @@ def _visit(request: HttpRequest, pk: int) -> Visit:
     return policy.get_for_user(qs, request.user, pk)
 
 
+def _unit_sessions(user: Any, visit: Visit) -> Any:
+    from pangting.study.models import StudySession
+
+    return StudySession.objects.for_user(user).filter(organization=visit.unit).order_by("-starts_at")
+
+
 def _docx(data: bytes, filename: str) -> HttpResponse:
     return attachment(data, filename, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
@@ -53,7 +61,7 @@ def _docx(data: bytes, filename: str) -> HttpResponse:
 @login_required
 def visit_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_VIEW)
-    visits = Visit.objects.for_user(request.user).select_related("unit", "session")
+    visits = Visit.objects.for_user(request.user).select_related("unit", "session", "supervisor_org")
     year = parse_year(request.GET.get("year"))
     state = request.GET.get("state", "")
     mode = request.GET.get("mode", "")
@@ -63,7 +71,10 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         visits = visits.filter(state=state)
     if mode in Mode.values:
         visits = visits.filter(mode=mode)
-    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    page = Paginator(visits.prefetch_related("rectifications"), 50).get_page(request.GET.get("page"))
+    for visit in page.object_list:  # the list's "current deadline" column: the visit's obligation
+        items = [item for item in visit.rectifications.all() if item.deleted_at is None]
+        visit.obligation = current_obligation(visit, items=items)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -124,6 +135,13 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         from pangting.study.models import StudySession
 
         unit_sessions = StudySession.objects.for_user(user).filter(organization=visit.unit).order_by("-starts_at")[:50]
+    schedule_form = None
+    if (
+        visit.state == State.PLANNED
+        and visit.mode == Mode.INVITED
+        and policy.can(user, A.OBSERVATION_MANAGE, visit.unit)
+    ):
+        schedule_form = ScheduleInvitedForm(sessions=_unit_sessions(user, visit))
     return render(
         request,
         "observation/visit_detail.html",
@@ -140,10 +158,12 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_record": policy.can(user, A.OBSERVATION_RECORD, visit.unit),
             "can_reply": policy.can(user, A.OBSERVATION_REPLY, visit.unit),
             "next_states": services.allowed_transitions(visit, user),
+            "obligation": current_obligation(visit),
             "delivery_form": DeliveryForm(initial={"delivered_on": timezone.localdate()}),
             "reply_form": ReplyForm(sessions=unit_sessions, initial={"replied_on": timezone.localdate()})
             if unit_sessions is not None
             else None,
+            "schedule_form": schedule_form,
             "talk_form": TalkForm(initial={"held_on": timezone.localdate()}),
             "review_form": DocumentReviewForm(),
             "cancel_form": ReasonForm(),
@@ -181,6 +201,13 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 visit, data["session"], actor=user, replied_on=data["replied_on"], notes=data["notes"]
             )
             messages.success(request, _("已登记回复并关联学习会。"))
+        elif action == "schedule_invited":
+            policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
+            form = ScheduleInvitedForm(request.POST, sessions=_unit_sessions(user, visit))
+            if not form.is_valid():
+                raise ValidationError(_("请选择学习会。"))
+            services.schedule_invited_visit(visit, form.cleaned_data["session"], actor=user)
+            messages.success(request, _("已确定学习会。"))
         elif action == "observed":
             policy.require(user, A.OBSERVATION_RECORD, visit.unit)
             services.mark_observed(visit, actor=user)

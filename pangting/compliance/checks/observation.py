@@ -40,7 +40,7 @@ def _visits(ctx: CheckContext) -> list[Any]:
         return list(
             Visit.objects.filter(unit_id__in=ctx.unit_ids, year=ctx.year)
             .exclude(state=State.CANCELLED)
-            .select_related("record", "feedback")
+            .select_related("record", "feedback", "unit", "supervisor_org", "session")
             .order_by("pk")
         )
 
@@ -65,11 +65,19 @@ def _deadline_finding(
     evidence: tuple[Evidence, ...],
     red_after: int,
 ) -> FindingData | None:
-    """Red when not done once due or done more than `red_after` days late; amber when a little late."""
+    """Red when not done once due or done more than `red_after` days late; amber when a little late.
+
+    Not done yet: the visit's current obligation (`observation/obligations.py`, the same one the
+    to-dos, reminders and the visit page show) must be this step and overdue.
+    """
+    from pangting.observation.obligations import current_obligation
+
     if due is None:
         return None
-    if done is None and ctx.today <= due:
-        return None
+    if done is None:
+        owed = current_obligation(visit, ctx.today)
+        if owed is None or owed.step != key or not owed.overdue:
+            return None
     if done is not None and done <= due:
         return None
     days = ((done or ctx.today) - due).days
@@ -168,6 +176,7 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
     verified `verify_days` calendar days later.
     """
     from pangting.observation.models import Rectification
+    from pangting.observation.obligations import rectification_obligation
 
     visits = {v.pk: v for v in _visits(ctx)}
     items = Rectification.objects.filter(visit_id__in=list(visits)).order_by("pk")
@@ -175,8 +184,8 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
         visit = visits[item.visit_id]
         period = semester_period(visit.year, visit.semester)
         evidence = (Evidence(RECTIFICATION, item.pk, item.problem[:40]), Evidence(VISIT, visit.pk, _visit_label(visit)))
-        open_ = item.status in (Rectification.Status.OPEN, Rectification.Status.SENT_BACK)
-        if open_ and item.deadline and item.deadline < ctx.today:
+        owed = rectification_obligation(item, ctx.today, visit=visit)  # the unit's open item, by its deadline
+        if owed is not None and owed.step == "rectify" and owed.overdue and item.deadline:
             yield FindingData(
                 visit.unit_id, period, f"rectification:{item.pk}", "red",
                 f"整改事项逾期未完成（期限{format_day(item.deadline)}）：{item.problem[:40]}",

@@ -299,5 +299,19 @@ def decide_invitation(
 
 
 @transaction.atomic
+def schedule_invited_visit(visit: Visit, session: Any, *, actor: Any) -> Visit:
+    """R-O2: an invited visit created directly by the supervising office (no letter) names the
+    unit's session here: link it, set the record and feedback deadlines, move to scheduled."""
+    if visit.mode != Mode.INVITED or visit.state != State.PLANNED:
+        raise ValidationError(_("只有“已计划”的应邀式巡听旁听可以直接确定学习会。"))
+    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, visit.unit):
+        raise ValidationError(_("您无权进行此操作。"))
+    _link_session(visit, session)
+    _set_session_deadlines(visit)
+    _save(visit, actor)
+    return transition(visit, State.SCHEDULED, actor=actor, reason="确定应邀旁听的学习会")
+
+
+@transaction.atomic
 def cancel_visit(visit: Visit, *, actor: Any, reason: str) -> Visit:
     return transition(visit, State.CANCELLED, actor=actor, reason=reason)

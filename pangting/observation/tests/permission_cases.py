@@ -43,6 +43,9 @@ CASES: list[Case] = [
     Case("observation:visit_create", SUPERVISOR),
     *_both("observation:visit_detail", visit, OBS_VIEW),
     *_both("observation:visit_action", visit_step("issue_letter"), {"A": SUPERVISOR, "B": SUPERVISOR}, **POST_REDIRECT),
+    *_both(
+        "observation:visit_action", visit_step("schedule_invited"), {"A": SUPERVISOR, "B": SUPERVISOR}, **POST_REDIRECT
+    ),
     *_both("observation:record_edit", rectifying_visit, TEAM),
     *_both("observation:record_signoff", rectifying_visit, TEAM, **POST_REDIRECT),
     *_both("observation:feedback_edit", rectifying_visit, {"A": SUPERVISOR, "B": SUPERVISOR}),

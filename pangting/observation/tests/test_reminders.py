@@ -1,4 +1,4 @@
-"""Daily reminders (issue item 11): who is reminded, when, once; robots without network."""
+"""Daily reminders (issue item 11): who is reminded, when, once, through the core outbox; no network."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import override_settings
 
+from pangting.core import outbox_channels
+from pangting.core.models import OutboxMessage
 from pangting.observation import reminders, services
-from pangting.observation.models import Rectification, ReminderLog, State
+from pangting.observation.models import Rectification, State
 
 from .scenes import session_on, travel, walk
 
@@ -59,16 +61,41 @@ def test_it_reminds_the_unit_secretary_of_the_reply_two_days_before_on_the_day_a
     assert "2026年10月13日" in found[0].body and "7个工作日" in found[0].body
 
 
-def test_it_sends_once_per_stage_so_a_second_run_the_same_day_sends_nothing(emails):
+def test_it_queues_once_per_stage_so_a_second_run_the_same_day_sends_nothing(emails):
     walk(emails, State.NOTIFIED)
     first = reminders.send_reminders(dt.date(2026, 10, 12))
-    assert len(first.sent) == 1 and len(mail.outbox) == 1
+    assert (first.queued, first.delivery.sent) == (1, {"email": 1}) and len(mail.outbox) == 1
     assert mail.outbox[0].to == ["secretary_a@example.edu.cn"]
     assert "巡听旁听" in mail.outbox[0].subject
+    row = OutboxMessage.objects.get()
+    assert (row.state, row.recipient, row.address) == ("sent", emails.secretary_a, "secretary_a@example.edu.cn")
     second = reminders.send_reminders(dt.date(2026, 10, 12))
-    assert second.sent == [] and second.skipped == 1 and len(mail.outbox) == 1
-    assert reminders.send_reminders(dt.date(2026, 10, 13)).sent  # the next stage is new
-    assert ReminderLog.objects.count() == 2
+    assert (second.queued, second.skipped, second.delivery.sent) == (0, 1, {}) and len(mail.outbox) == 1
+    assert reminders.send_reminders(dt.date(2026, 10, 13)).delivery.sent == {"email": 1}  # the next stage is new
+    assert OutboxMessage.objects.filter(state="sent").count() == 2
+
+
+@override_settings(EMAIL_BACKEND="pangting.tests.test_outbox.BrokenBackend")
+def test_it_keeps_a_reminder_whose_mail_failed_and_sends_it_on_a_later_run(emails):
+    walk(emails, State.NOTIFIED)
+    with travel("2026-10-13", "07:30"):
+        result = reminders.send_reminders(dt.date(2026, 10, 13))
+    assert result.delivery.retry == {"email": 1} and result.delivery.sent == {}
+    assert OutboxMessage.objects.get().state == "pending"
+    locmem = override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+    with locmem, travel("2026-10-13", "11:30"):  # a later run the same day: nothing new, the retry goes out
+        again = reminders.send_reminders(dt.date(2026, 10, 13))
+    assert (again.queued, again.skipped, again.delivery.sent) == (0, 1, {"email": 1})
+    assert mail.outbox[0].to == ["secretary_a@example.edu.cn"]
+
+
+def test_it_counts_a_reminder_nobody_can_receive_as_no_recipient_not_as_sent(emails):
+    walk(emails, State.NOTIFIED)
+    emails.secretary_a.email = ""
+    emails.secretary_a.save(update_fields=["email"])
+    result = reminders.send_reminders(dt.date(2026, 10, 13))
+    assert (result.queued, result.no_recipient, result.delivery.sent) == (0, 1, {})
+    assert mail.outbox == [] and OutboxMessage.objects.get().state == "no_recipient"
 
 
 def test_it_reminds_the_liaison_of_the_record_and_the_supervisor_of_the_feedback(emails):
@@ -112,36 +139,55 @@ def test_it_reminds_the_visiting_unit_of_its_cross_observation_report(emails):
 
 
 @override_settings(PANGTING_DINGTALK_WEBHOOK="https://oapi.dingtalk.com/robot/send?access_token=t")
-def test_it_posts_a_digest_to_the_robot_and_logs_the_channel(emails, monkeypatch):
+def test_it_posts_a_digest_to_the_robot_through_the_outbox(emails, monkeypatch):
     robot = FakeRobot()
-    monkeypatch.setattr(reminders, "urlopen", robot)
+    monkeypatch.setattr(outbox_channels, "urlopen", robot)
     walk(emails, State.NOTIFIED)
     result = reminders.send_reminders(dt.date(2026, 10, 13))
-    assert result.webhooks == {"dingtalk": True}
+    assert result.delivery.sent == {"dingtalk": 1, "email": 1}
     ((request, timeout),) = robot.requests
     payload = json.loads(request.data.decode("utf-8"))
     assert payload["msgtype"] == "text"
-    assert "今日到期" in payload["text"]["content"] and "张秘书" in payload["text"]["content"]
-    assert timeout == reminders.WEBHOOK_TIMEOUT
-    assert ReminderLog.objects.get().channels == ["email", "dingtalk"]
+    content = payload["text"]["content"]
+    assert content.startswith("巡听旁听提醒（2026年10月13日）")
+    assert "今日到期" in content and "张秘书" in content
+    assert timeout == outbox_channels.WEBHOOK_TIMEOUT
+    assert sorted(OutboxMessage.objects.filter(state="sent").values_list("channel", flat=True)) == ["dingtalk", "email"]
 
 
 @override_settings(PANGTING_WECOM_WEBHOOK="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
-def test_it_survives_a_robot_that_is_down(emails, monkeypatch):
-    monkeypatch.setattr(reminders, "urlopen", FakeRobot(fail=True))
+def test_it_survives_a_robot_that_is_down_and_retries_it_later(emails, monkeypatch):
+    monkeypatch.setattr(outbox_channels, "urlopen", FakeRobot(fail=True))
     walk(emails, State.NOTIFIED)
     result = reminders.send_reminders(dt.date(2026, 10, 13))
-    assert result.webhooks == {"wecom": False}
-    assert len(mail.outbox) == 1 and ReminderLog.objects.get().channels == ["email"]
+    assert result.delivery.retry == {"wecom": 1} and result.delivery.sent == {"email": 1}
+    assert len(mail.outbox) == 1
+    assert OutboxMessage.objects.get(channel="wecom").state == "pending"
 
 
-def test_the_command_has_a_dry_run_and_a_date(emails):
+def test_the_command_has_a_dry_run_and_a_date_and_counts_each_state(emails):
     walk(emails, State.NOTIFIED)
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     call_command("send_reminders", "--dry-run", "--date", "2026-10-13", stdout=out)
-    assert "[演练]" in out.getvalue() and "将发送1条提醒" in out.getvalue()
-    assert ReminderLog.objects.count() == 0 and mail.outbox == []
-    call_command("send_reminders", "--date", "2026-10-13", stdout=out)
-    assert ReminderLog.objects.count() == 1
+    assert "[演练]" in out.getvalue() and "将入队1条消息" in out.getvalue()
+    assert OutboxMessage.objects.count() == 0 and mail.outbox == []
+    out = io.StringIO()
+    call_command("send_reminders", "--date", "2026-10-13", stdout=out, stderr=err)
+    assert "到期提醒1条：新入队1条消息，无收件地址0条（不发送），已入队过0条。" in out.getvalue()
+    assert "邮件：已发送1条，失败稍后重试0条，多次失败放弃0条。" in out.getvalue()
+    assert OutboxMessage.objects.count() == 1
+    out = io.StringIO()
+    call_command("send_reminders", "--date", "2026-10-13", stdout=out, stderr=err)
+    assert "新入队0条消息" in out.getvalue() and "已入队过1条" in out.getvalue()
+    assert "没有到期待发的消息。" in out.getvalue() and err.getvalue() == ""
     with pytest.raises(Exception, match="日期"):
         call_command("send_reminders", "--date", "2026-13-01", stdout=out)
+
+
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
+def test_the_command_says_printed_with_the_console_backend(emails, capsys):
+    walk(emails, State.NOTIFIED)
+    out = io.StringIO()
+    call_command("send_reminders", "--date", "2026-10-13", stdout=out)
+    assert "邮件：已打印（控制台邮件后端，未实际发出）1条" in out.getvalue()
+    assert "已发送" not in out.getvalue()

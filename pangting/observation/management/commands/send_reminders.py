@@ -1,7 +1,9 @@
-"""Send the day's observation deadline reminders (e-mail, DingTalk / WeCom robots).
+"""Queue and send the day's observation deadline reminders (e-mail, DingTalk / WeCom robots).
 
-Run once a day; running it again the same day sends nothing new (each reminder is logged
-under a unique key in `ReminderLog`). See `pangting/observation/reminders.py` for who is
+Run once a day; running it again the same day queues nothing new (each message sits in the
+core outbox under a unique key). A message is marked sent only after delivery succeeded;
+failed ones are retried with backoff by later runs, or in between by
+``manage.py deliver_outbox`` (e.g. every 15 minutes from cron). See `pangting/observation/reminders.py` for who is
 reminded of what, and when.
 
 Settings (environment → settings): EMAIL_BACKEND (console by default; set
@@ -40,7 +42,7 @@ systemd timer::
 
     # then: systemctl daemon-reload && systemctl enable --now pangting-reminders.timer
 
-Options: ``--dry-run`` lists what would be sent without sending or logging anything;
+Options: ``--dry-run`` lists what would be queued without queuing or sending anything;
 ``--date YYYY-MM-DD`` runs as if it were that day (to catch up a missed day, or to test).
 """
 
@@ -51,14 +53,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from pangting.core import outbox
 from pangting.observation import reminders
 
 
 class Command(BaseCommand):
-    help = "发送巡听旁听期限提醒（邮件、钉钉/企业微信机器人）；每天运行一次，同一天重复运行不会重复发送。"
+    help = "排队并发送巡听旁听期限提醒（邮件、钉钉/企业微信机器人）；每天运行一次，同一天重复运行不会重复入队。"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="只列出将发送的提醒，不发送、不记录。")
+        parser.add_argument("--dry-run", action="store_true", help="只列出将入队的提醒，不入队、不发送。")
         parser.add_argument("--date", help="按指定日期（YYYY-MM-DD）运行。")
 
     def handle(self, *args: Any, dry_run: bool = False, date: str | None = None, **options: Any) -> None:
@@ -69,18 +72,18 @@ class Command(BaseCommand):
             except ValueError as error:
                 raise CommandError(f"日期“{date}”无效，应写作 2026-10-13。") from error
         result = reminders.send_reminders(today, dry_run=dry_run)
-        for reminder in result.sent:
+        for reminder in result.reminders:
             to = "、".join(reminder.emails) or "（无邮箱）"
             self.stdout.write(f"{'[演练] ' if dry_run else ''}{reminder.subject} → {to}")
-        verb = "将发送" if dry_run else "已发送"
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{verb}{len(result.sent)}条提醒（{result.emails}封邮件），跳过已发送{result.skipped}条。"
+        if dry_run:
+            self.stdout.write(
+                f"到期提醒{len(result.reminders)}条：将入队{result.queued}条消息，"
+                f"无收件地址{result.no_recipient}条，已入队过{result.skipped}条（演练，未入队、未发送）。"
             )
+            return
+        self.stdout.write(
+            f"到期提醒{len(result.reminders)}条：新入队{result.queued}条消息，"
+            f"无收件地址{result.no_recipient}条（不发送），已入队过{result.skipped}条。"
         )
-        for name, ok in result.webhooks.items():
-            label = {"dingtalk": "钉钉", "wecom": "企业微信"}.get(name, name)
-            if ok:
-                self.stdout.write(f"{label}机器人：已推送。")
-            else:
-                self.stderr.write(f"{label}机器人：推送失败，详见日志。")
+        for text, ok in outbox.summary(result.delivery):
+            (self.stdout if ok else self.stderr).write(text)
