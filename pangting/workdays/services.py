@@ -25,7 +25,15 @@ from .models import CalendarDay, CalendarYear
 # worker sees a newly entered year at once without a shared cache.
 _cached: tuple[tuple[Any, ...], WorkCalendar] | None = None
 
-__all__ = ["DayUnit", "Deadline", "UnknownCalendarYear", "compute_deadline", "enter_year", "get_calendar"]
+__all__ = [
+    "DayUnit",
+    "Deadline",
+    "EnteredYear",
+    "UnknownCalendarYear",
+    "compute_deadline",
+    "enter_year",
+    "get_calendar",
+]
 
 
 def get_calendar() -> WorkCalendar:
@@ -106,6 +114,18 @@ def missing_next_year(today: dt.date | None = None) -> int | None:
     return None if CalendarYear.objects.filter(year=next_year).exists() else next_year
 
 
+@dataclass(frozen=True)
+class EnteredYear:
+    """A year just entered, and how many refused deadlines it let the system compute, by kind."""
+
+    calendar_year: CalendarYear
+    recomputed: dict[str, int]
+
+    @property
+    def recomputed_total(self) -> int:
+        return sum(self.recomputed.values())
+
+
 @transaction.atomic
 def enter_year(
     year: int,
@@ -114,8 +134,12 @@ def enter_year(
     makeup_workdays: dict[dt.date, str],
     notice: str = "",
     actor: Any,
-) -> CalendarYear:
-    """Enter or correct a year's holidays and make-up workdays (administrator duty, audited)."""
+) -> EnteredYear:
+    """Enter or correct a year's holidays and make-up workdays (administrator duty, audited).
+
+    In the same transaction, every deadline refused for want of a calendar year is recomputed
+    (see `recompute.py`); the result carries the counts by kind.
+    """
     errors: list[str] = []
     for day in (*holidays, *makeup_workdays):
         if day.year != year:
@@ -150,8 +174,16 @@ def enter_year(
     )
     from pangting.core.audit import record_event
 
-    record_event(actor, "calendar.enter_year", target=f"{year}", detail={"revision": calendar_year.revision})
-    return calendar_year
+    from .recompute import recompute_refused_deadlines
+
+    recomputed = recompute_refused_deadlines(year, actor=actor)
+    record_event(
+        actor,
+        "calendar.enter_year",
+        target=f"{year}",
+        detail={"revision": calendar_year.revision, "recomputed": recomputed},
+    )
+    return EnteredYear(calendar_year, recomputed)
 
 
 MAX_SPAN_DAYS = 31  # the longest official holiday run is 8–9 days
