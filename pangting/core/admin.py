@@ -1,0 +1,25 @@
+"""Admin pieces the apps share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+class ReadOnlyAdmin:
+    """Mixin for a ModelAdmin whose records change only through the pages and services (issue 10
+    item 8, one write path): the admin may list and show them and their history, never add, change
+    or delete, so no save bypasses the services' rules, audit and path bookkeeping."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
