@@ -42,10 +42,7 @@ def create_organization(*, actor: Any, parent: Organization | None = None, **fie
     org = Organization(parent=parent, **fields)
     org._history_user = actor
     org.full_clean(exclude=["path"])
-    org.save()
-    org.path = (parent.path if parent else "") + _segment(org.pk)
-    org.depth = parent.depth + 1 if parent else 0
-    org.save(update_fields=["path", "depth"])
+    org.save()  # computes path and depth (Organization.save)
     return org
 
 
