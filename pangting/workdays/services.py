@@ -17,6 +17,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pangting.core.system import require_actor
 from pangting.lib.workdays import DayUnit, UnknownCalendarYear, WorkCalendar, add_days
 
 from .models import CalendarDay, CalendarYear
@@ -162,7 +163,7 @@ def enter_year(
     calendar_year.source = CalendarYear.Source.ADMIN
     calendar_year.entered_by = actor
     calendar_year.notice = notice
-    calendar_year._history_user = actor
+    calendar_year._history_user = require_actor(actor)
     calendar_year.save()
     calendar_year.days.all().delete()
     CalendarDay.objects.bulk_create(
