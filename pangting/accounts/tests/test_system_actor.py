@@ -90,3 +90,10 @@ def test_it_does_not_take_an_active_user_for_the_system(db):
     impostor.set_password("x-Pass-2026!")
     assert not is_system(impostor)
     assert not is_system(None)
+
+
+def test_it_refuses_a_soft_delete_without_an_actor(world):
+    with pytest.raises(MissingActor):
+        world.member_person.soft_delete(actor=None)
+    world.member_person.refresh_from_db()
+    assert not world.member_person.is_deleted
