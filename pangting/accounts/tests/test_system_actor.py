@@ -4,12 +4,15 @@ the policy; commands and the demo act as the named system actor, recorded as suc
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+import pangting
 from pangting.accounts import policy
 from pangting.accounts import services as account_services
 from pangting.accounts.models import Role, User
@@ -97,3 +100,17 @@ def test_it_refuses_a_soft_delete_without_an_actor(world):
         world.member_person.soft_delete(actor=None)
     world.member_person.refresh_from_db()
     assert not world.member_person.is_deleted
+
+
+def test_it_leaves_no_missing_actor_bypass_in_the_code():
+    """A regression guard: no `actor is not None and ...` policy skip, no `actor=None` call outside tests."""
+    root = Path(pangting.__file__).parent
+    bypass = re.compile(r"actor is not None and not|\bactor=None\b")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        if "tests" not in path.parts and "migrations" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if bypass.search(line) and not line.lstrip().startswith(('"""', "#"))
+    ]
+    assert offenders == []
