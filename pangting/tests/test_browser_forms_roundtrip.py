@@ -47,6 +47,28 @@ def rectification(w: World) -> tuple[Any, str]:
     return item, f"/observation/rectifications/{item.pk}/"
 
 
+def observation_record(w: World) -> tuple[Any, str]:
+    from pangting.observation import services
+    from pangting.observation.models import ObservationRecord, State
+    from pangting.observation.tests.scenes import FINDINGS, SCORES, walk
+
+    visit = walk(w, State.OBSERVED)
+    services.save_record(visit, actor=w.liaison, data=FINDINGS, scores=SCORES, submit=False)  # a draft
+    return ObservationRecord.objects.get(visit=visit), f"/observation/{visit.pk}/record/"
+
+
+def feedback(w: World) -> tuple[Any, str]:
+    from pangting.observation import services
+    from pangting.observation.models import State
+    from pangting.observation.tests.scenes import walk
+
+    draft = services.draft_feedback(walk(w, State.RECORDED), actor=w.supervisor)
+    checklist = {key: {"problem": False, "evidence": ""} for key, _ in services.CHECKLIST_POINTS}
+    checklist["conversion"] = {"problem": True, "evidence": "学习成果未形成转化清单"}
+    services.save_feedback(draft, actor=w.supervisor, checklist=checklist, summary="较好。", suggestions="建立清单。")
+    return draft, f"/observation/{draft.visit_id}/feedback/"
+
+
 def session(w: World) -> tuple[Any, str]:
     from pangting.study.tests.builders import at, make_session
 
@@ -96,6 +118,8 @@ def person(w: World) -> tuple[Any, str]:
 
 CASES = {
     "rectification": Case("secretary_a", rectification, "form:has(input[name=step][value=plan])"),
+    "observation-record": Case("liaison", observation_record, "main form.card.stacked", "button[name=save]"),
+    "feedback": Case("supervisor", feedback, "main form.card.stacked", "button[name=save]"),
     "session": Case("secretary_a", session, "[data-testid=session-form]", "[data-testid=save-session]"),
     "study-plan": Case("secretary_a", study_plan, "main form.stacked"),
     "self-study-plan": Case("member", self_study_plan, "form[action$='/my/self-study-plan/']"),
