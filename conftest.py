@@ -45,6 +45,7 @@ class World:
         import datetime as dt
 
         from pangting.accounts.models import Role
+        from pangting.core.system import system_actor
         from pangting.orgs import services as org_services
         from pangting.orgs.models import OrganizationKind, StudyGroupMember
         from pangting.tests.builders import make_group, make_org, make_person, make_user
@@ -72,8 +73,8 @@ class World:
         )
         self.group_b = make_group(self.unit_b, (self.member_b_person, StudyGroupMember.Role.MEMBER))
         since = dt.date(2020, 1, 1)
-        org_services.link_leader(self.leader_person, self.unit_a, actor=None, valid_from=since)
-        org_services.assign_liaison(self.liaison_person, self.unit_a, actor=None, valid_from=since)
+        org_services.link_leader(self.leader_person, self.unit_a, actor=system_actor(), valid_from=since)
+        org_services.assign_liaison(self.liaison_person, self.unit_a, actor=system_actor(), valid_from=since)
 
         self.supervisor = make_user("supervisor", (Role.SUPERVISOR, self.root))
         self.leader = make_user("leader", (Role.OBSERVATION_LEADER, self.root), person=self.leader_person)

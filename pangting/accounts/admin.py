@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from pangting.core.admin import ReadOnlyAdmin
+
 from .models import RoleAssignment, User
 
 
@@ -12,6 +14,8 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(SimpleHistoryAdmin):
+class RoleAssignmentAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """Roles are granted and ended only through the account pages and `accounts.services` (audited)."""
+
     list_display = ["user", "role", "organization", "valid_from", "valid_until"]
     list_filter = ["role"]

@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.module_loading import import_string
 
+from pangting.core.system import is_system, require_actor
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization
 
 from .models import Role, RoleAssignment
@@ -179,6 +180,7 @@ class Reach:
 
 
 NOWHERE = Reach()
+EVERYWHERE = Reach(everything=True)
 
 
 def _cache(user: Any) -> dict[str, Any]:
@@ -230,8 +232,13 @@ def _extension_paths(user: Any, extent: Extent) -> set[str]:
 
 
 def reach(user: Any, action: Action | str) -> Reach:
-    """How far `action` reaches for `user`: the union over the user's roles."""
+    """How far `action` reaches for `user`: the union over the user's roles.
+
+    The system actor reaches everything; `None` is no actor and raises `MissingActor`
+    (issue 10 item 8: no service skips the policy for a missing actor)."""
     action = Action(action)
+    if is_system(require_actor(user)):
+        return EVERYWHERE
     cache = _cache(user) if getattr(user, "is_authenticated", False) else {}
     key = f"reach:{action}"
     if key in cache:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.core.audit import record_event
+from pangting.core.system import SYSTEM_USERNAME, require_actor
 from pangting.orgs.models import Organization, Person
 
 from .models import ADMIN_DUTIES, ApiToken, Role, RoleAssignment, User
@@ -27,13 +28,15 @@ def create_user(
     email: str = "",
     validate_password: bool = True,
 ) -> User:
+    if username == SYSTEM_USERNAME:
+        raise ValidationError({"username": _("用户名“{username}”为系统保留。").format(username=username)})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("用户名“{username}”已被使用。").format(username=username)})
     user = User(username=username, person=person, email=email or (person.email if person else ""))
     if validate_password:
         password_validation.validate_password(password, user)
     user.set_password(password)
-    user._history_user = actor
+    user._history_user = require_actor(actor)
     user.full_clean(exclude=["password"])
     user.save()
     record_event(actor, "accounts.create_user", target=username)
@@ -60,7 +63,7 @@ def assign_role(
     assignment = RoleAssignment(
         user=user, role=role, organization=organization, valid_from=valid_from or timezone.localdate()
     )
-    assignment._history_user = actor
+    assignment._history_user = require_actor(actor)
     assignment.save()
     record_event(actor, "accounts.assign_role", target=user.username, detail={"role": role, "org": organization.pk})
     return assignment
@@ -70,7 +73,7 @@ def assign_role(
 def revoke_role(assignment: RoleAssignment, *, actor: Any) -> None:
     # Roles count as current through their last day; a revoked role must stop now, not at midnight.
     assignment.valid_until = timezone.localdate() - dt.timedelta(days=1)
-    assignment._history_user = actor
+    assignment._history_user = require_actor(actor)
     assignment.save(update_fields=["valid_until", "updated_at"])
     record_event(actor, "accounts.revoke_role", target=assignment.user.username, detail={"role": assignment.role})
 
@@ -78,7 +81,7 @@ def revoke_role(assignment: RoleAssignment, *, actor: Any) -> None:
 @transaction.atomic
 def set_active(user: User, active: bool, *, actor: Any) -> None:
     user.is_active = active
-    user._history_user = actor
+    user._history_user = require_actor(actor)
     user.save(update_fields=["is_active"])
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record_event(actor, "accounts.activate" if active else "accounts.deactivate", target=user.username)

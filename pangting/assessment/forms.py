@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import widgets
 from pangting.orgs.models import Organization, Person
 from pangting.study.parameters import get_parameters
 
@@ -30,7 +31,7 @@ class StudyReportForm(forms.Form):
     person = forms.ModelChoiceField(label=_("述学人"), queryset=Person.objects.none())
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("题目"), max_length=200)
-    delivered_on = forms.DateField(label=_("述学日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    delivered_on = forms.DateField(label=_("述学日期"), widget=widgets.DateInput())
     summary = forms.CharField(label=_("述学内容摘要"), widget=forms.Textarea(attrs={"rows": 6}))
     file = forms.FileField(label=_("述学材料"), required=False)
     rating = forms.ChoiceField(

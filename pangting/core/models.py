@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .system import require_actor
+
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
@@ -67,17 +69,15 @@ class RecordModel(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
-    def soft_delete(self, *, actor: Any = None) -> None:
-        """Mark deleted and record who did it in the history row."""
+    def soft_delete(self, *, actor: Any) -> None:
+        """Mark deleted and record who did it in the history row (an actor is required: issue 10 item 8)."""
         self.deleted_at = timezone.now()
-        if actor is not None:
-            self._history_user = actor
+        self._history_user = require_actor(actor)
         self.save(update_fields=["deleted_at", "updated_at"])
 
-    def restore(self, *, actor: Any = None) -> None:
+    def restore(self, *, actor: Any) -> None:
         self.deleted_at = None
-        if actor is not None:
-            self._history_user = actor
+        self._history_user = require_actor(actor)
         self.save(update_fields=["deleted_at", "updated_at"])
 
 

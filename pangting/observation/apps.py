@@ -8,3 +8,10 @@ class ObservationConfig(AppConfig):
     name = "pangting.observation"
     label = "observation"
     verbose_name = _("巡听旁听")
+
+    def ready(self) -> None:
+        from pangting.workdays.recompute import register_deadline_recomputer
+
+        from .services.refused import recompute_refused
+
+        register_deadline_recomputer("observation.visits", recompute_refused)

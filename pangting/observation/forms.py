@@ -5,13 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import widgets
 from pangting.orgs.models import Organization, Person
 
 from .models import CHECKLIST_POINTS, DocumentReview, Mode, Semester, Talk
 
 
 def date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"})
+    return widgets.DateInput()
 
 
 class VisitForm(forms.Form):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
+from pangting.core import widgets
 from pangting.orgs.models import PATH_STEP, Organization
 
 from . import services
@@ -63,7 +64,7 @@ class PracticeForm(forms.Form):
 
 class ReplicationForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("借鉴单位"), queryset=Organization.objects.none())
-    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("日期"), widget=widgets.DateInput())
     notes = forms.CharField(label=_("情况"), max_length=300, required=False)
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import widgets
+
 from .models import Organization, Person, StudyGroupMember
 
 
@@ -44,7 +46,7 @@ class MemberForm(forms.Form):
     person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
     role = forms.ChoiceField(label=_("组内角色"), choices=StudyGroupMember.Role.choices)
     post = forms.CharField(label=_("职务"), required=False, max_length=100)
-    joined_on = forms.DateField(label=_("加入日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    joined_on = forms.DateField(label=_("加入日期"), required=False, widget=widgets.DateInput())
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,7 +58,7 @@ class LinkForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=KIND_CHOICES)
     person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
     unit = forms.ModelChoiceField(label=_("联系单位"), queryset=Organization.objects.none())
-    valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=_("起始日期"), widget=widgets.DateInput())
 
     def __init__(self, *args: Any, people: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

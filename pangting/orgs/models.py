@@ -8,7 +8,7 @@ request — is one indexed prefix query.
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -30,8 +30,18 @@ class OrganizationKind(models.TextChoices):
     PARTY_GROUP = "party_group", _("党小组")
 
 
+class InconsistentPath(ValueError):
+    """A save would store a materialized path that does not follow from the parent's."""
+
+
 class Organization(RecordModel):
-    """A party organization. The root owns the supervision (its 宣传部 acts as supervisor)."""
+    """A party organization. The root owns the supervision (its 宣传部 acts as supervisor).
+
+    `path` is the materialized path (PATH_STEP digits of each ancestor's id, then its own) and
+    `depth` follows from it. `save` guards both (issue 10 item 8): an insert computes them; any
+    other save that writes parent, path or depth must carry the path the parent implies, so a
+    parent change without `orgs.services.move_organization` (which moves the subtree) raises.
+    """
 
     name = models.CharField(_("名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=40, blank=True)
@@ -83,6 +93,30 @@ class Organization(RecordModel):
     def is_unit(self) -> bool:
         """A secondary organization or below: one whose center group is observed."""
         return self.parent_id is not None
+
+    def expected_path(self) -> tuple[str, int]:
+        """(path, depth) as the parent stored in the database implies them."""
+        parent_path = ""
+        if self.parent_id is not None:
+            parent_path = Organization.all_objects.filter(pk=self.parent_id).values_list("path", flat=True).get()
+        path = parent_path + f"{self.pk:0{PATH_STEP}d}"
+        return path, len(path) // PATH_STEP - 1
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            super().save(*args, **kwargs)  # the path ends with the id the insert assigns
+            self.path, self.depth = self.expected_path()
+            super().save(update_fields=["path", "depth"])
+            return
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"parent", "path", "depth"} & set(update_fields):
+            expected = self.expected_path()
+            if not self.path or (self.path, self.depth) != expected:
+                raise InconsistentPath(
+                    f"Organization {self.pk}: path {self.path!r} / depth {self.depth} where the parent implies "
+                    f"{expected[0]!r} / {expected[1]}; move organizations with orgs.services.move_organization."
+                )
+        super().save(*args, **kwargs)
 
 
 class Person(RecordModel):

@@ -15,6 +15,8 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from pangting.core.system import require_actor
+
 from .models import (
     PATH_STEP,
     ConflictOfInterest,
@@ -32,7 +34,7 @@ def _segment(pk: int) -> str:
 
 
 def _save(obj: Any, actor: Any, **kwargs: Any) -> None:
-    obj._history_user = actor
+    obj._history_user = require_actor(actor)
     obj.full_clean()
     obj.save(**kwargs)
 
@@ -40,12 +42,9 @@ def _save(obj: Any, actor: Any, **kwargs: Any) -> None:
 @transaction.atomic
 def create_organization(*, actor: Any, parent: Organization | None = None, **fields: Any) -> Organization:
     org = Organization(parent=parent, **fields)
-    org._history_user = actor
+    org._history_user = require_actor(actor)
     org.full_clean(exclude=["path"])
-    org.save()
-    org.path = (parent.path if parent else "") + _segment(org.pk)
-    org.depth = parent.depth + 1 if parent else 0
-    org.save(update_fields=["path", "depth"])
+    org.save()  # computes path and depth (Organization.save)
     return org
 
 
@@ -81,7 +80,7 @@ def move_organization(org: Organization, new_parent: Organization | None, *, act
     org.parent = new_parent
     org.path = new_path
     org.depth += depth_change
-    org._history_user = actor
+    org._history_user = require_actor(actor)
     org.save(update_fields=["parent", "path", "depth", "updated_at"])
     return org
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core.system import require_actor
 from pangting.lib import draw as drawlib
 from pangting.observation import services as observation_services
 from pangting.observation.models import Mode, Semester, State, TeamMember, Visit
@@ -35,6 +36,7 @@ A = policy.Action
 
 
 def _user(actor: Any) -> Any:
+    require_actor(actor)
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -83,7 +85,7 @@ def create_draw(
     Nothing is saved when the input cannot make a fair draw (empty list, bad count, no
     public value source named in advance, an exclusion without reason).
     """
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
         raise ValidationError(_("您无权在该组织发起随机抽取。"))
     purpose = purpose.strip()
     if not purpose:
@@ -141,7 +143,7 @@ def create_draw(
 def perform_draw(draw: Draw, public_value: str, *, actor: Any) -> Draw:
     """Mix in the public value announced in advance, derive the picks, reveal the seed (R-O2)."""
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
         raise ValidationError(_("您无权进行此次抽取。"))
     if draw.is_drawn:
         raise ValidationError(_("本次抽取已经完成，结果不能更改；如需重新抽取，请发起重抽并说明原因。"))
@@ -218,7 +220,7 @@ def create_visits_from_draw(draw: Draw, *, actor: Any, semester: int) -> list[Vi
     unit is explained.
     """
     draw = Draw.objects.select_for_update().select_related("supervisor_org").get(pk=draw.pk)
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
         raise ValidationError(_("您无权根据此次抽取安排巡听旁听。"))
     if semester not in Semester.values:
         raise ValidationError(_("请选择学期。"))
@@ -280,7 +282,7 @@ def create_run(
     """Queue a plan-generation run; refused (nothing saved) when there is nothing to plan with."""
     from .instance import build_instance
 
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
         raise ValidationError(_("您无权为该组织生成巡听旁听计划。"))
     if not 2000 <= year <= 2100:
         raise ValidationError(_("年度应在2000至2100之间。"))
@@ -433,7 +435,7 @@ def approve_run(run: PlanRun, *, actor: Any) -> list[Visit]:
     from pangting.orgs.models import LiaisonAssignment, Person
 
     run = PlanRun.objects.select_for_update().select_related("supervisor_org").get(pk=run.pk)
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
         raise ValidationError(_("您无权审定该计划。"))
     if run.approved_at is not None:
         raise ValidationError(_("该计划草案已审定，不能重复审定。"))
@@ -495,7 +497,7 @@ def is_existing(item: dict[str, Any]) -> bool:
 
 
 def _editable(run: PlanRun, actor: Any) -> None:
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
         raise ValidationError(_("您无权调整该计划草案。"))
     if run.approved_at is not None:
         raise ValidationError(_("该计划草案已审定导入，不能再调整；如需调整，请在巡听旁听计划中逐项修改。"))
@@ -701,7 +703,7 @@ def create_unavailability(
     """Record months in which a leader or liaison cannot visit; the next plan run keeps out of them."""
     from .models import Unavailability
 
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
         raise ValidationError(_("您无权登记该组织的不可安排时间。"))
     if not 2000 <= year <= 2100:
         raise ValidationError(_("年度应在2000至2100之间。"))
@@ -730,7 +732,7 @@ def create_unavailability(
 @transaction.atomic
 def delete_unavailability(row: Any, *, actor: Any) -> None:
     """Soft-delete one row (its history keeps who entered and who removed it)."""
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, row.supervisor_org):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, row.supervisor_org):
         raise ValidationError(_("您无权删除该不可安排时间。"))
     if row.is_deleted:
         raise ValidationError(_("该不可安排时间已删除。"))

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core.system import require_actor
 from pangting.observation.services import next_number
 from pangting.orgs.models import Organization
 
@@ -35,6 +36,7 @@ SECTION_MAX_CHARS = 20000
 
 
 def _user(actor: Any) -> Any:
+    require_actor(actor)
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -44,7 +46,7 @@ def _save(obj: Any, actor: Any, **kwargs: Any) -> None:
 
 
 def _require_manage(actor: Any, organization: Organization) -> None:
-    if actor is not None and not policy.can(actor, A.REPORTS_MANAGE, organization):
+    if not policy.can(actor, A.REPORTS_MANAGE, organization):
         raise ValidationError(_("您无权管理该组织的通报和年度总结。"))
 
 

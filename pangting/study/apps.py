@@ -8,3 +8,10 @@ class StudyConfig(AppConfig):
     name = "pangting.study"
     label = "study"
     verbose_name = _("学习管理")
+
+    def ready(self) -> None:
+        from pangting.workdays.recompute import register_deadline_recomputer
+
+        from .services.sessions import recompute_refused
+
+        register_deadline_recomputer("study.sessions", recompute_refused)

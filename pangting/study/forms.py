@@ -9,6 +9,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import widgets
 from pangting.orgs.models import Organization, Person
 
 from .models import (
@@ -22,8 +23,9 @@ from .models import (
 )
 from .parameters import get_parameters
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = widgets.DateTimeInput()
+DATE = widgets.DateInput()
+DATETIME_FORMATS = widgets.DATETIME_INPUT_FORMATS
 
 
 def _text(rows: int = 3) -> forms.Textarea:
@@ -56,7 +58,7 @@ class SessionForm(forms.ModelForm):
         self.fields["plan_theme"].label_from_instance = lambda t: _("{year}年 {period_label}：{theme}").format(
             year=t.plan.year, period_label=t.period_label, theme=t.theme
         )
-        self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        self.fields["starts_at"].input_formats = widgets.DATETIME_INPUT_FORMATS
         self.fields["ends_at"].input_formats = self.fields["starts_at"].input_formats
         if self.instance.pk:
             # The time changes only through a reschedule with a reason (R-S11).
@@ -100,8 +102,10 @@ SpeakerFormSet = formset_factory(SpeakerForm, extra=0, can_delete=False)
 
 
 class RescheduleForm(forms.Form):
-    starts_at = forms.DateTimeField(label=_("新开始时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
-    ends_at = forms.DateTimeField(label=_("新结束时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
+    starts_at = forms.DateTimeField(
+        label=_("新开始时间"), widget=DATETIME, input_formats=widgets.DATETIME_INPUT_FORMATS
+    )
+    ends_at = forms.DateTimeField(label=_("新结束时间"), widget=DATETIME, input_formats=DATETIME_FORMATS)
     reason = forms.CharField(label=_("改期原因"), max_length=300)
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.test import Client
 
 from conftest import World
+from pangting.core.system import system_actor
 from pangting.tests.builders import PASSWORD, make_person
 
 __all__ = ["PASSWORD", "ScopedWorld", "make_client"]
@@ -57,8 +58,12 @@ class ScopedWorld(World):
         self.liaison_b_person = make_person("孙联络", self.unit_b, post="党政办主任", phone="13800000007")
         self.leader_link_a = LeaderLink.objects.get(leader=self.leader_person, unit=self.unit_a)
         self.liaison_a = LiaisonAssignment.objects.get(liaison=self.liaison_person, unit=self.unit_a)
-        self.leader_link_b = org_services.link_leader(self.leader_b_person, self.unit_b, actor=None, valid_from=since)
-        self.liaison_b = org_services.assign_liaison(self.liaison_b_person, self.unit_b, actor=None, valid_from=since)
+        self.leader_link_b = org_services.link_leader(
+            self.leader_b_person, self.unit_b, actor=system_actor(), valid_from=since
+        )
+        self.liaison_b = org_services.assign_liaison(
+            self.liaison_b_person, self.unit_b, actor=system_actor(), valid_from=since
+        )
         self.membership_a = StudyGroupMember.objects.get(group=self.group_a, person=self.member_person)
         self.membership_b = StudyGroupMember.objects.get(group=self.group_b, person=self.member_b_person)
         self.session_keys: dict[str, str] = {}

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import widgets
 from pangting.lib.workdays import DayUnit
 
 from .services import parse_day_lines
@@ -39,7 +40,7 @@ class YearForm(forms.Form):
 
 
 class DeadlineForm(forms.Form):
-    start = forms.DateField(label=_("起算日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("起算日期"), widget=widgets.DateInput())
     amount = forms.IntegerField(label=_("期限"), min_value=0, max_value=366)
     unit = forms.ChoiceField(
         label=_("单位"), choices=[(DayUnit.WORKING.value, _("工作日")), (DayUnit.CALENDAR.value, _("自然日"))]

@@ -17,6 +17,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pangting.core.system import require_actor
 from pangting.lib.workdays import DayUnit, UnknownCalendarYear, WorkCalendar, add_days
 
 from .models import CalendarDay, CalendarYear
@@ -25,7 +26,15 @@ from .models import CalendarDay, CalendarYear
 # worker sees a newly entered year at once without a shared cache.
 _cached: tuple[tuple[Any, ...], WorkCalendar] | None = None
 
-__all__ = ["DayUnit", "Deadline", "UnknownCalendarYear", "compute_deadline", "enter_year", "get_calendar"]
+__all__ = [
+    "DayUnit",
+    "Deadline",
+    "EnteredYear",
+    "UnknownCalendarYear",
+    "compute_deadline",
+    "enter_year",
+    "get_calendar",
+]
 
 
 def get_calendar() -> WorkCalendar:
@@ -106,6 +115,18 @@ def missing_next_year(today: dt.date | None = None) -> int | None:
     return None if CalendarYear.objects.filter(year=next_year).exists() else next_year
 
 
+@dataclass(frozen=True)
+class EnteredYear:
+    """A year just entered, and how many refused deadlines it let the system compute, by kind."""
+
+    calendar_year: CalendarYear
+    recomputed: dict[str, int]
+
+    @property
+    def recomputed_total(self) -> int:
+        return sum(self.recomputed.values())
+
+
 @transaction.atomic
 def enter_year(
     year: int,
@@ -114,8 +135,12 @@ def enter_year(
     makeup_workdays: dict[dt.date, str],
     notice: str = "",
     actor: Any,
-) -> CalendarYear:
-    """Enter or correct a year's holidays and make-up workdays (administrator duty, audited)."""
+) -> EnteredYear:
+    """Enter or correct a year's holidays and make-up workdays (administrator duty, audited).
+
+    In the same transaction, every deadline refused for want of a calendar year is recomputed
+    (see `recompute.py`); the result carries the counts by kind.
+    """
     errors: list[str] = []
     for day in (*holidays, *makeup_workdays):
         if day.year != year:
@@ -138,7 +163,7 @@ def enter_year(
     calendar_year.source = CalendarYear.Source.ADMIN
     calendar_year.entered_by = actor
     calendar_year.notice = notice
-    calendar_year._history_user = actor
+    calendar_year._history_user = require_actor(actor)
     calendar_year.save()
     calendar_year.days.all().delete()
     CalendarDay.objects.bulk_create(
@@ -150,8 +175,16 @@ def enter_year(
     )
     from pangting.core.audit import record_event
 
-    record_event(actor, "calendar.enter_year", target=f"{year}", detail={"revision": calendar_year.revision})
-    return calendar_year
+    from .recompute import recompute_refused_deadlines
+
+    recomputed = recompute_refused_deadlines(year, actor=actor)
+    record_event(
+        actor,
+        "calendar.enter_year",
+        target=f"{year}",
+        detail={"revision": calendar_year.revision, "recomputed": recomputed},
+    )
+    return EnteredYear(calendar_year, recomputed)
 
 
 MAX_SPAN_DAYS = 31  # the longest official holiday run is 8–9 days

@@ -47,7 +47,7 @@ def year_form(request: HttpRequest, year: int) -> HttpResponse:
         form = YearForm(request.POST)
         if form.is_valid():
             try:
-                services.enter_year(
+                entered = services.enter_year(
                     year,
                     holidays=form.cleaned_data["holidays"],
                     makeup_workdays=form.cleaned_data["makeup_workdays"],
@@ -58,7 +58,12 @@ def year_form(request: HttpRequest, year: int) -> HttpResponse:
                 for message in error.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, _("{year}年日历已保存。").format(year=year))
+                messages.success(
+                    request,
+                    _("{year}年日历已保存，重新计算了{count}项此前因缺少该年度日历而无法计算的期限。").format(
+                        year=year, count=entered.recomputed_total
+                    ),
+                )
                 return redirect("workdays:calendar")
     else:
         initial = {}

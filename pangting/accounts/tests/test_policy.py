@@ -6,6 +6,7 @@ import pytest
 from django.http import Http404
 
 from pangting.accounts import policy
+from pangting.core.system import system_actor
 from pangting.orgs.models import Organization, Person
 
 A = policy.Action
@@ -44,7 +45,7 @@ def test_it_drops_reach_when_a_leader_link_ends(world):
     from pangting.orgs.models import LeaderLink
 
     link = LeaderLink.objects.get(leader=world.leader_person, unit=world.unit_a)
-    services.end_link(link, actor=None, on=dt.date(2021, 1, 1))
+    services.end_link(link, actor=system_actor(), on=dt.date(2021, 1, 1))
     world.leader._pangting_policy = None
     assert not Organization.objects.for_user(world.leader).filter(pk=world.unit_a.pk).exists()
 
@@ -65,7 +66,7 @@ def test_it_keeps_the_three_administrator_duties_apart(world):
     from pangting.accounts.models import Role
 
     with pytest.raises(ValidationError):
-        services.assign_role(world.sysadmin, Role.AUDIT_ADMIN, world.root, actor=None)
+        services.assign_role(world.sysadmin, Role.AUDIT_ADMIN, world.root, actor=system_actor())
     assert policy.can(world.sysadmin, A.CALENDAR_CHANGE)
     assert not policy.can(world.sysadmin, A.AUDIT_VIEW)
     assert not policy.can(world.sysadmin, A.STUDY_VIEW)

@@ -14,6 +14,7 @@ import time_machine
 from django.utils import timezone
 
 from pangting.compliance import services
+from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
 from pangting.orgs.models import StudyGroupMember
 from pangting.study import services as study
@@ -40,7 +41,7 @@ def filed_plan(w: Any, org: Any = None, *, year: int = 2026, kind: str = PlanKin
         {"period_kind": "month", "period": m, "theme": f"{m}月专题"} for m in range(1, 13)
     ]  # fmt: skip
     with travel(dt.date(year, 1, 5)):
-        plan = study.create_plan(org, actor=None, year=year, kind=kind, themes=themes)
+        plan = study.create_plan(org, actor=system_actor(), year=year, kind=kind, themes=themes)
     StudyPlan.objects.filter(pk=plan.pk).update(
         status=StudyPlan.Status.SUBMITTED, submitted_at=timezone.make_aware(dt.datetime(year, 1, 10, 9))
     )
@@ -54,7 +55,7 @@ def group_leader(w: Any) -> Any:
     if member:
         return member.person
     person = make_person("刘书记", w.unit_a, post="党委书记")
-    org_services.add_member(w.group_a, person, actor=None, role=StudyGroupMember.Role.LEADER)
+    org_services.add_member(w.group_a, person, actor=system_actor(), role=StudyGroupMember.Role.LEADER)
     return person
 
 

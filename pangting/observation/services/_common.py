@@ -8,11 +8,13 @@ from typing import Any
 from django.utils import timezone
 
 from pangting.accounts import policy
+from pangting.core.system import require_actor
 
 A = policy.Action
 
 
 def _user(actor: Any) -> Any:
+    require_actor(actor)
     return actor if getattr(actor, "is_authenticated", False) else None
 
 

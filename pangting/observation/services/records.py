@@ -110,7 +110,7 @@ def save_record(
         raise ValidationError(_("学习会尚未召开，不能填写旁听记录。"))
     if visit.state not in (State.SCHEDULED, State.OBSERVED, State.RECORDED):
         raise ValidationError(_("当前状态不能修改旁听记录。"))
-    if actor is not None and not policy.can(actor, A.OBSERVATION_RECORD, visit.unit):
+    if not policy.can(actor, A.OBSERVATION_RECORD, visit.unit):
         raise ValidationError(_("您无权填写该记录。"))
     record = ObservationRecord.objects.filter(visit=visit).first()
     if record is not None and record.signed_off_at:

@@ -104,7 +104,7 @@ def create_visit(
         raise ValidationError(_("巡听旁听对象应为二级党组织或以下组织。"))
     if target_month is not None and not 1 <= target_month <= 12:
         raise ValidationError({"target_month": _("月份应在1到12之间。")})
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, unit):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, unit):
         raise ValidationError(_("您无权为该单位安排巡听旁听。"))
     team = team if team is not None else propose_team(unit)
     problems = team_problems(unit, team)
@@ -268,7 +268,7 @@ def decide_invitation(
     invitation: InvitationRequest, *, accept: bool, actor: Any, reason: str = ""
 ) -> InvitationRequest:
     """The supervisor accepts (an invited visit is created, linked to the session) or declines with a reason."""
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, invitation.unit):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, invitation.unit):
         raise ValidationError(_("您无权处理该邀请。"))
     if invitation.status != InvitationRequest.Status.PENDING:
         raise ValidationError(_("该邀请已处理。"))

@@ -83,7 +83,7 @@ def transition(visit: Visit, to_state: str, *, actor: Any, reason: str = "") -> 
                 from_state=State(visit.state).label, to_state=to_state.label
             )
         )
-    if actor is not None and not policy.can(actor, action, visit.unit):
+    if not policy.can(actor, action, visit.unit):
         raise ValidationError(_("您无权进行此操作。"))
     if to_state == State.CANCELLED and not reason.strip():
         raise ValidationError(_("取消巡听旁听须说明原因。"))

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from pangting.core.system import system_actor
 from pangting.tests.matrix import API, EVERYONE, POST_REDIRECT, Case
 
 SUPERVISOR = frozenset({"supervisor"})
@@ -86,20 +87,22 @@ def rectifying(w: Any, side: str) -> Any:
 
     from .scenes import FINDINGS, SCORES, at
 
-    unit = _unit(w, side)
+    unit, system = _unit(w, side), system_actor()
     with time_machine.travel(at("2026-09-25"), tick=False):
-        visit = services.issue_letter(services.create_visit(actor=None, unit=unit, year=2026, semester=2), actor=None)
+        visit = services.issue_letter(
+            services.create_visit(actor=system, unit=unit, year=2026, semester=2), actor=system
+        )
         session = make_session(unit, starts_at=at("2026-09-30", "14:30"))
-        services.record_reply(visit, session, actor=None)
+        services.record_reply(visit, session, actor=system)
     with time_machine.travel(at("2026-10-02"), tick=False):
-        services.save_record(visit, actor=None, data=FINDINGS, scores=SCORES, submit=True)
-        feedback = services.draft_feedback(visit, actor=None)
+        services.save_record(visit, actor=system, data=FINDINGS, scores=SCORES, submit=True)
+        feedback = services.draft_feedback(visit, actor=system)
         services.save_feedback(
-            feedback, actor=None, checklist={"theme": {"problem": True, "evidence": "主题不鲜明"}}, summary="",
+            feedback, actor=system, checklist={"theme": {"problem": True, "evidence": "主题不鲜明"}}, summary="",
             suggestions="突出主题。",
         )  # fmt: skip
-        services.issue_feedback(feedback, actor=None)
-        services.acknowledge_feedback(Feedback.objects.get(visit=visit), actor=None)
+        services.issue_feedback(feedback, actor=system)
+        services.acknowledge_feedback(Feedback.objects.get(visit=visit), actor=system)
     return visit
 
 

@@ -89,7 +89,8 @@ def test_it_walks_a_planned_visit_from_plan_to_closed_rectification(browser, liv
         supervisor = on("2026-09-28", "supervisor")
         supervisor.goto(visit_url)
         supervisor.fill("input[name=delivered_on]", "2026-09-28")
-        supervisor.click("[data-testid=record-delivery]")
+        with supervisor.expect_navigation():  # read the new page, not the old one still showing "—"
+            supervisor.click("[data-testid=record-delivery]")
         reply_due = supervisor.inner_text("[data-testid=reply-due]")
         assert "2026年10月13日" in reply_due and "7个工作日" in reply_due
 

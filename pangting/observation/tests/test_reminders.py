@@ -13,6 +13,7 @@ from django.test import override_settings
 
 from pangting.core import outbox_channels
 from pangting.core.models import OutboxMessage
+from pangting.core.system import system_actor
 from pangting.observation import reminders, services
 from pangting.observation.models import Rectification, State
 
@@ -104,7 +105,7 @@ def test_it_reminds_the_liaison_of_the_record_and_the_supervisor_of_the_feedback
     assert [r.emails for r in record] == [["liaison@example.edu.cn"]]
     scores = dict.fromkeys(["organization", "content", "method", "effect"], 90)
     services.save_record(
-        visit, actor=None, data=dict.fromkeys(services.RECORD_FIELDS, "好"), scores=scores, submit=True
+        visit, actor=system_actor(), data=dict.fromkeys(services.RECORD_FIELDS, "好"), scores=scores, submit=True
     )
     feedback = [r for r in reminders.due_reminders(dt.date(2026, 10, 19)) if r.key.startswith("feedback:")]
     assert [r.emails for r in feedback] == [["supervisor@example.edu.cn"]]

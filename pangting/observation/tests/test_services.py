@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from pangting.core.system import system_actor
 from pangting.observation import services
 from pangting.observation.models import (
     Feedback,
@@ -181,7 +182,7 @@ def test_it_refuses_a_team_member_from_the_observed_unit(world):
 
 
 def test_it_refuses_a_leader_with_a_recorded_conflict(world):
-    org_services.record_conflict(world.leader_person, world.unit_a, actor=None, reason="亲属在该学院任职")
+    org_services.record_conflict(world.leader_person, world.unit_a, actor=system_actor(), reason="亲属在该学院任职")
     other = make_person("钱副校长", world.root, post="副校长", is_school_leader=True)
     with pytest.raises(ValidationError) as error:
         planned(world, team=[(world.leader_person, TeamMember.Role.LEADER)])

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from pangting.core.system import system_actor
 from pangting.lib import planner
 from pangting.observation.models import Mode, TeamMember, Visit
 from pangting.orgs import services as org_services
@@ -30,8 +31,8 @@ def college(world):
     world.unit_c = make_org("丙学院党委", world.root, code="UC")
     world.group_c = make_group(world.unit_c)
     world.leader_b_person = make_person("钱校领导", world.root, post="副校长", is_school_leader=True)
-    org_services.link_leader(world.leader_b_person, world.unit_b, actor=None, valid_from=SINCE)
-    org_services.link_leader(world.leader_b_person, world.unit_c, actor=None, valid_from=SINCE)
+    org_services.link_leader(world.leader_b_person, world.unit_b, actor=system_actor(), valid_from=SINCE)
+    org_services.link_leader(world.leader_b_person, world.unit_c, actor=system_actor(), valid_from=SINCE)
     return world
 
 
@@ -106,7 +107,7 @@ def test_bad_adjustments_are_refused_in_chinese_and_change_nothing(college):
     with pytest.raises(ValidationError, match=f"{wrong_month}月不在"):
         services.adjust_draft(run, actor=w.supervisor, unit_id=unit_b, semester=semester, month=wrong_month)
     other = w.leader_person if item["team_id"] == team_id(w.leader_b_person.pk) else w.leader_b_person
-    org_services.record_conflict(other, w.unit_b, actor=None, reason="曾任乙学院院长")
+    org_services.record_conflict(other, w.unit_b, actor=system_actor(), reason="曾任乙学院院长")
     with pytest.raises(ValidationError, match="须回避乙学院党委（曾任乙学院院长）"):
         services.adjust_draft(run, actor=w.supervisor, unit_id=unit_b, semester=semester, team_id=team_id(other.pk))
     with pytest.raises(ValidationError, match="不是2027年度的旁听工作组"):

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from conftest import World
+from pangting.core.system import system_actor
 from pangting.observation.models import Mode, Visit
 from pangting.orgs import services as org_services
 from pangting.planning.models import PlanRun
@@ -30,8 +31,8 @@ def college(transactional_db):
     make_group(world.unit_c)
     leader_b = make_person("钱校领导", world.root, post="副校长", is_school_leader=True)
     since = dt.date(2020, 1, 1)
-    org_services.link_leader(leader_b, world.unit_b, actor=None, valid_from=since)
-    org_services.link_leader(leader_b, world.unit_c, actor=None, valid_from=since)
+    org_services.link_leader(leader_b, world.unit_b, actor=system_actor(), valid_from=since)
+    org_services.link_leader(leader_b, world.unit_c, actor=system_actor(), valid_from=since)
     return world
 
 

@@ -16,6 +16,7 @@ from django.db import connection, models
 from django.urls import reverse
 
 from pangting.accounts.models import Role
+from pangting.core.system import system_actor
 from pangting.lib import draw as drawlib
 from pangting.observation.models import Mode, State, TeamMember, Visit
 from pangting.orgs import services as org_services
@@ -222,7 +223,7 @@ def test_it_creates_random_visits_with_teams_from_the_links(world):
 
 
 def test_it_explains_units_whose_leaders_are_all_in_conflict_and_creates_nothing(world):
-    org_services.record_conflict(world.leader_person, world.unit_a, actor=None, reason="曾任甲学院院长")
+    org_services.record_conflict(world.leader_person, world.unit_a, actor=system_actor(), reason="曾任甲学院院长")
     draw = make_draw(world, count=2, drawn=True)
     with pytest.raises(ValidationError) as error:
         services.create_visits_from_draw(draw, actor=world.supervisor, semester=2)

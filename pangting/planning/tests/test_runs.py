@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from pangting.core.system import system_actor
 from pangting.lib import planner
 from pangting.observation import services as observation_services
 from pangting.observation.models import CrossObservation, Mode, ObservationPlan, State, TeamMember, Visit
@@ -28,8 +29,8 @@ def college(world):
     world.unit_c = make_org("丙学院党委", world.root, code="UC")
     world.group_c = make_group(world.unit_c)
     world.leader_b_person = make_person("钱校领导", world.root, post="副校长", is_school_leader=True)
-    org_services.link_leader(world.leader_b_person, world.unit_b, actor=None, valid_from=SINCE)
-    org_services.link_leader(world.leader_b_person, world.unit_c, actor=None, valid_from=SINCE)
+    org_services.link_leader(world.leader_b_person, world.unit_b, actor=system_actor(), valid_from=SINCE)
+    org_services.link_leader(world.leader_b_person, world.unit_c, actor=system_actor(), valid_from=SINCE)
     return world
 
 
@@ -51,12 +52,14 @@ def run_for(w, **parameters):
 def test_it_builds_the_instance_from_the_database(college):
     w = college
     a, b, c = (str(u.pk) for u in (w.unit_a, w.unit_b, w.unit_c))
-    org_services.record_conflict(w.leader_b_person, w.unit_c, actor=None, reason="曾任丙学院院长")
-    observation_services.create_visit(actor=None, unit=w.unit_b, year=2026, semester=2)  # R-O11: last year
-    observation_services.invite_cross_observation(w.unit_a, w.unit_b, actor=None)  # dated today: autumn 2026
+    org_services.record_conflict(w.leader_b_person, w.unit_c, actor=system_actor(), reason="曾任丙学院院长")
+    observation_services.create_visit(actor=system_actor(), unit=w.unit_b, year=2026, semester=2)  # R-O11: last year
+    observation_services.invite_cross_observation(w.unit_a, w.unit_b, actor=system_actor())  # dated today: autumn 2026
     CrossObservation.objects.update(year=2026, semester=2)
-    pinned = observation_services.create_visit(actor=None, unit=w.unit_a, year=2027, semester=1, target_month=4)
-    observation_services.create_visit(actor=None, unit=w.unit_b, year=2027, semester=1)  # no month: not a pin
+    pinned = observation_services.create_visit(
+        actor=system_actor(), unit=w.unit_a, year=2027, semester=1, target_month=4
+    )
+    observation_services.create_visit(actor=system_actor(), unit=w.unit_b, year=2027, semester=1)  # no month: not a pin
     # Units without a center group (the branch) are not planned.
     built = build_instance(w.root, 2027, {"time_limit": 2, "lanzhou_rule": True, "seed": 7})
     instance = built.instance
@@ -78,7 +81,7 @@ def test_it_refuses_a_year_without_teams_and_saves_nothing(world):
     other = make_org("中共另一大学委员会", code="OTHER")
     make_group(make_org("丁学院党委", other, code="UD"))
     with pytest.raises(ValidationError, match="没有联系领导"):
-        services.create_run(actor=None, supervisor_org=other, year=2027)
+        services.create_run(actor=system_actor(), supervisor_org=other, year=2027)
     assert not PlanRun.objects.exists()
 
 
@@ -120,7 +123,9 @@ def test_it_explains_in_chinese_when_no_plan_exists(world):
 
 def test_it_approves_the_draft_into_planned_visits_and_cross_invitations(college):
     w = college
-    pinned = observation_services.create_visit(actor=None, unit=w.unit_a, year=2027, semester=1, target_month=3)
+    pinned = observation_services.create_visit(
+        actor=system_actor(), unit=w.unit_a, year=2027, semester=1, target_month=3
+    )
     run = run_for(w, cross_observation=True)
     assert run.has_plan, run.explanation
     created = services.approve_run(run, actor=w.supervisor)
@@ -185,7 +190,7 @@ def test_it_polls_progress_until_done_then_shows_the_draft(college):
 
 
 def test_it_shows_the_reason_for_a_year_without_teams_on_the_page(world):
-    org_services.end_link(org_services.LeaderLink.objects.get(), actor=None, on=dt.date(2021, 1, 1))
+    org_services.end_link(org_services.LeaderLink.objects.get(), actor=system_actor(), on=dt.date(2021, 1, 1))
     response = client(world.supervisor).post(
         reverse("planning:run_create"), {"year": "2027", "time_limit": "2"}, follow=True
     )

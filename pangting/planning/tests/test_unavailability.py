@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from pangting.core.system import system_actor
 from pangting.observation.models import Visit
 from pangting.orgs import services as org_services
 from pangting.planning import services
@@ -31,8 +32,8 @@ def college(world):
     world.unit_c = make_org("丙学院党委", world.root, code="UC")
     make_group(world.unit_c)
     world.leader_b_person = make_person("钱校领导", world.root, post="副校长", is_school_leader=True)
-    org_services.link_leader(world.leader_b_person, world.unit_b, actor=None, valid_from=SINCE)
-    org_services.link_leader(world.leader_b_person, world.unit_c, actor=None, valid_from=SINCE)
+    org_services.link_leader(world.leader_b_person, world.unit_b, actor=system_actor(), valid_from=SINCE)
+    org_services.link_leader(world.leader_b_person, world.unit_c, actor=system_actor(), valid_from=SINCE)
     return world
 
 

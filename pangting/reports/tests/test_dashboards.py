@@ -14,6 +14,7 @@ import time_machine
 from django.urls import reverse
 
 from pangting.compliance.models import ComplianceRun, Finding
+from pangting.core.system import system_actor
 from pangting.observation.models import Rectification
 from pangting.observation.services import cross as cross_services
 from pangting.observation.tests.scenes import session_on, travel, walk
@@ -58,15 +59,15 @@ def held_session(w: Any, unit: Any, day: int, *, present: int, absent: int = 0, 
     assert len(rows) == present + absent, "the group decides who is expected"
     for index, row in enumerate(rows):
         status = Attendance.Status.PRESENT if index < present else Attendance.Status.ABSENT
-        study_services.record_attendance(session, row.person, actor=None, status=status)
-    study_services.close_attendance(session, actor=None, at=session.ends_at)
+        study_services.record_attendance(session, row.person, actor=system_actor(), status=status)
+    study_services.close_attendance(session, actor=system_actor(), at=session.ends_at)
     return session
 
 
 def group_leader(w: Any) -> Any:
     """Unit A's group leader (党委书记), for R-S12."""
     person = make_person("吴书记", w.unit_a, post="党委书记")
-    org_services.add_member(w.group_a, person, actor=None, role=StudyGroupMember.Role.LEADER)
+    org_services.add_member(w.group_a, person, actor=system_actor(), role=StudyGroupMember.Role.LEADER)
     return person
 
 
@@ -88,7 +89,7 @@ def test_it_reads_every_stored_deadline_against_its_submission(world):
     visit = walk(world, "closed")
     with travel("2026-11-20"):
         late = session_on(world, "2026-11-12")
-        study_services.submit_arrangement(late, actor=None)  # after its due date
+        study_services.submit_arrangement(late, actor=system_actor())  # after its due date
     rows = {r.kind: r for r in metrics.timeliness([world.unit_a, world.unit_b], 2026, TODAY)}
     outcome = {k: (r.on_time, r.late, r.overdue, r.pending) for k, r in rows.items()}
     # Two sessions: neither form arrived in time (R-S10); the visit met R-O4, R-O8 and R-O9.
@@ -134,10 +135,14 @@ def test_it_counts_first_agenda_items_secretary_led_study_and_postponements(worl
     once = make_session(world.unit_a, starts_at=at(2026, 11, 21))
     for day in (24, 26):
         study_services.reschedule_session(
-            twice, actor=None, starts_at=at(2026, 11, day), ends_at=at(2026, 11, day, 16), reason="与上级会议冲突"
+            twice,
+            actor=system_actor(),
+            starts_at=at(2026, 11, day),
+            ends_at=at(2026, 11, day, 16),
+            reason="与上级会议冲突",
         )
     study_services.reschedule_session(
-        once, actor=None, starts_at=at(2026, 11, 28), ends_at=at(2026, 11, 28, 16), reason="书记出差"
+        once, actor=system_actor(), starts_at=at(2026, 11, 28), ends_at=at(2026, 11, 28, 16), reason="书记出差"
     )
     result = metrics.sessions([world.unit_a, world.unit_b], 2026)
     a, b = result.rows
@@ -162,15 +167,17 @@ def test_it_averages_composite_scores_by_unit_month_and_semester_r_o18(world):
 
 def test_it_builds_the_cross_observation_matrix_per_semester_r_o13(world):
     unit_c = org_services.create_organization(
-        actor=None, parent=world.root, name="丙学院党委", code="UC", kind="party_committee"
+        actor=system_actor(), parent=world.root, name="丙学院党委", code="UC", kind="party_committee"
     )
-    org_services.ensure_study_group(unit_c, actor=None)
+    org_services.ensure_study_group(unit_c, actor=system_actor())
     with travel("2026-10-09"):
         host_session = session_on(world, "2026-10-09", unit=world.unit_b)
     with travel("2026-10-10"):
-        done = cross_services.invite_cross_observation(world.unit_b, world.unit_a, actor=None, session=host_session)
-        cross_services.report_cross_observation(done, actor=None, report="列席情况良好。")
-        cross_services.invite_cross_observation(world.unit_a, unit_c, actor=None)  # only invited: not counted
+        done = cross_services.invite_cross_observation(
+            world.unit_b, world.unit_a, actor=system_actor(), session=host_session
+        )
+        cross_services.report_cross_observation(done, actor=system_actor(), report="列席情况良好。")
+        cross_services.invite_cross_observation(world.unit_a, unit_c, actor=system_actor())  # only invited: not counted
     spring, autumn = metrics.cross_matrices([world.unit_a, world.unit_b], 2026)
     assert (spring.total, autumn.total) == (0, 1)
     assert autumn.cells == {(world.unit_b.pk, world.unit_a.pk): 1}
@@ -337,7 +344,11 @@ def grow(w: Any, size: int) -> None:
         held_session(w, w.unit_a, day, present=1)
         moved = make_session(w.unit_b, starts_at=at(2026, 11, day))
         study_services.reschedule_session(
-            moved, actor=None, starts_at=at(2026, 11, day + 1), ends_at=at(2026, 11, day + 1, 16), reason="冲突"
+            moved,
+            actor=system_actor(),
+            starts_at=at(2026, 11, day + 1),
+            ends_at=at(2026, 11, day + 1, 16),
+            reason="冲突",
         )
         evidence = [
             {"model": "study.studysession", "pk": moved.pk, "label": "学习会"},
@@ -345,7 +356,7 @@ def grow(w: Any, size: int) -> None:
         ]
         make_finding(w.unit_a, "R-S11", severity="amber", evidence=evidence, key=f"s{number}")
         make_finding(w.unit_a, "R-S4", severity="red", evidence=evidence, key=f"f{number}")
-        cross_services.invite_cross_observation(w.unit_a, w.unit_b, actor=None)
+        cross_services.invite_cross_observation(w.unit_a, w.unit_b, actor=system_actor())
     for _ in range(size):
         walk(w, "rectifying")
     ComplianceRun.objects.create(year=2026, finished_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))  # not stale

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pangting.core.system import system_actor
 from pangting.observation import services as observation
 from pangting.observation.models import Rectification, State, TeamMember
 from pangting.observation.tests.scenes import at, planned, session_on, travel, walk
@@ -35,7 +36,7 @@ def year_of_study(w: Any) -> SimpleNamespace:
     """Unit A: two held sessions (one led by its secretary), a closed visit with a practice; unit B: a random visit."""
     with travel("2026-01-05"):
         secretary = make_person("孙书记", w.unit_a, post="党委书记")
-        org_services.add_member(w.group_a, secretary, actor=None, role=StudyGroupMember.Role.LEADER)
+        org_services.add_member(w.group_a, secretary, actor=system_actor(), role=StudyGroupMember.Role.LEADER)
     with travel("2026-05-10"):
         spring = session_on(w, "2026-05-20", led_by=w.member_person)
     with travel("2026-05-20", "17:00"):

@@ -18,6 +18,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from pangting.core.models import AuditEvent
+from pangting.core.system import system_actor
 from pangting.observation import services as observation_services
 from pangting.observation.models import TeamMember
 from pangting.reports import ledgers
@@ -236,7 +237,7 @@ def test_it_does_not_let_a_member_who_is_also_a_secretary_elsewhere_export_their
     from pangting.accounts.models import Role
 
     account_services.assign_role(
-        world.member, Role.STUDY_SECRETARY, world.unit_b, actor=None, valid_from=dt.date(2020, 1, 1)
+        world.member, Role.STUDY_SECRETARY, world.unit_b, actor=system_actor(), valid_from=dt.date(2020, 1, 1)
     )
     world.member._pangting_policy = None
     scope = Scope(world.member)

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from pangting.accounts import policy
+from pangting.core.system import require_actor
 
 from ..models import StudySession
 
@@ -17,7 +18,7 @@ A = policy.Action
 def _save(obj: Any, actor: Any, *, clean: bool = True, **kwargs: Any) -> None:
     """Save with the actor in history. `clean=False` only where the code, not a user, set the
     fields that changed (a status, a timestamp): it skips one query per foreign key."""
-    obj._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    obj._history_user = actor if getattr(require_actor(actor), "is_authenticated", False) else None
     if clean:
         # Related objects come from scoped querysets or validated serializers, and the
         # database enforces foreign keys: skipping their re-validation saves a query each.

@@ -130,7 +130,7 @@ def transition_plan(plan: StudyPlan, to: str, *, actor: Any, reason: str = "") -
                 status=plan.get_status_display(), to_status=StudyPlan.Status(to).label
             )
         )
-    if actor is not None and not policy.can(actor, action, plan.organization):
+    if not policy.can(actor, action, plan.organization):
         raise ValidationError(_("您没有权限进行此操作。"))
     now = timezone.now()
     if to == StudyPlan.Status.SUBMITTED:

@@ -10,11 +10,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroup
+from pangting.workdays.services import UnknownCalendarYear
 
 from .. import rules
 from ..models import BRANCH_KINDS, AgendaItem, Attendance, Reschedule, SessionKind, Speech, StudySession
@@ -143,10 +145,50 @@ def _set_deadlines(session: StudySession, params: StudyParameters) -> None:
         session.arrangement_due = session.report_due = None
         session.arrangement_due_basis = session.report_due_basis = {}
         return
+    before, after = _rules(params)
+    session.arrangement_due, session.arrangement_due_basis = _due_or_refusal(_local_day(session.starts_at), before)
+    session.report_due, session.report_due_basis = _due_or_refusal(_local_day(session.ends_at), after)
+
+
+def _rules(params: StudyParameters) -> tuple[rules.DayRule, rules.DayRule]:
     before = rules.DayRule(params.arrangement_days_before, params.arrangement_unit, before=True)
     after = rules.DayRule(params.report_days_after, params.report_unit, before=False)
-    session.arrangement_due, session.arrangement_due_basis = rules.due_date(_local_day(session.starts_at), before)
-    session.report_due, session.report_due_basis = rules.due_date(_local_day(session.ends_at), after)
+    return before, after
+
+
+def _due_or_refusal(day: dt.date, rule: rules.DayRule) -> tuple[dt.date | None, dict[str, Any]]:
+    """A working-day deadline reaching a year not in the calendar is refused, not guessed: no due
+    date, and the refusal as the basis note; entering that year recomputes it (`recompute_refused`)."""
+    try:
+        return rules.due_date(day, rule)
+    except UnknownCalendarYear as refusal:
+        return None, {"refused_year": refusal.year, "text": str(refusal)}
+
+
+def recompute_refused(year: int, actor: Any) -> int:
+    """Registered with the workdays recompute registry: the sessions whose arrangement or report
+    deadline was refused get it now that `year` is entered; the count of sessions that did."""
+    refused = StudySession.objects.filter(
+        Q(arrangement_due__isnull=True, arrangement_due_basis__has_key="refused_year")
+        | Q(report_due__isnull=True, report_due_basis__has_key="refused_year")
+    ).exclude(status=StudySession.Status.CANCELLED)
+    before, after = _rules(get_parameters())
+    count = 0
+    for session in refused.select_for_update().order_by("pk"):
+        filled = False
+        # Only what was refused: a deadline already issued never moves (see workdays.services).
+        if session.arrangement_due is None and "refused_year" in session.arrangement_due_basis:
+            session.arrangement_due, session.arrangement_due_basis = _due_or_refusal(
+                _local_day(session.starts_at), before
+            )
+            filled |= session.arrangement_due is not None
+        if session.report_due is None and "refused_year" in session.report_due_basis:
+            session.report_due, session.report_due_basis = _due_or_refusal(_local_day(session.ends_at), after)
+            filled |= session.report_due is not None
+        if filled:
+            _save(session, actor, clean=False)
+            count += 1
+    return count
 
 
 def _next_sequence(organization: Organization, kind: str, year: int) -> int:

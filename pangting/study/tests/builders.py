@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from pangting.core.system import system_actor
 from pangting.orgs.models import Organization, StudyGroupMember
 from pangting.study import services
 from pangting.study.models import AgendaItem, StudySession
@@ -36,6 +37,7 @@ def make_session(
     **fields: Any,
 ) -> StudySession:
     starts_at = starts_at or at(2026, 11, 25)
+    actor = system_actor() if actor is None else actor  # a builder told no actor acts as the system
     fields.setdefault("title", "深入学习贯彻党的二十届四中全会精神")
     fields.setdefault("place", "行政楼301会议室")
     return services.create_session(
@@ -56,6 +58,6 @@ def add_members(group: Any, count: int, organization: Organization, prefix: str 
     people = []
     for number in range(count):
         person = make_person(f"{prefix}{number + 1}", organization, post="教研室主任")
-        org_services.add_member(group, person, actor=None, role=StudyGroupMember.Role.MEMBER)
+        org_services.add_member(group, person, actor=system_actor(), role=StudyGroupMember.Role.MEMBER)
         people.append(person)
     return people

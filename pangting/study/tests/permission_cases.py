@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from pangting.core.system import system_actor
 from pangting.tests.matrix import API, EVERYONE, POST_REDIRECT, Case, on_both_sides, reaching
 
 ALL = frozenset({"root", "A", "A1", "B"})
@@ -73,7 +74,7 @@ def attachment_pk(w: Any, side: str) -> dict[str, Any]:
     from pangting.study import services
 
     upload = SimpleUploadedFile("纪要.pdf", b"%PDF-1.4 matrix")
-    return {"pk": services.add_attachment(_session(w, side), upload, actor=None, kind="minutes").pk}
+    return {"pk": services.add_attachment(_session(w, side), upload, actor=system_actor(), kind="minutes").pk}
 
 
 def checkin_kwargs(w: Any, side: str) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def plan_pk(w: Any, side: str) -> dict[str, Any]:
     from pangting.study import services
 
     plan = services.create_plan(
-        _unit(w, side), actor=None, year=2030, themes=[{"period_kind": "month", "period": 1, "theme": "专题"}]
+        _unit(w, side), actor=system_actor(), year=2030, themes=[{"period_kind": "month", "period": 1, "theme": "专题"}]
     )
     return {"pk": plan.pk}
 
@@ -96,7 +97,7 @@ def self_plan_pk(w: Any, side: str) -> dict[str, Any]:
     from pangting.study import services
 
     who = {"A": w.member_person, "B": w.member_b_person}[side]
-    return {"pk": services.save_self_study_plan(who, actor=None, year=2030, goals="研读原著").pk}
+    return {"pk": services.save_self_study_plan(who, actor=system_actor(), year=2030, goals="研读原著").pk}
 
 
 def self_record_pk(w: Any, side: str) -> dict[str, Any]:
@@ -105,14 +106,18 @@ def self_record_pk(w: Any, side: str) -> dict[str, Any]:
     from pangting.study import services
 
     who = {"A": w.member_person, "B": w.member_b_person}[side]
-    return {"pk": services.add_self_study_record(who, actor=None, studied_on=dt.date(2026, 1, 5), material="原著").pk}
+    return {
+        "pk": services.add_self_study_record(
+            who, actor=system_actor(), studied_on=dt.date(2026, 1, 5), material="原著"
+        ).pk
+    }
 
 
 def reflection_pk(w: Any, side: str) -> dict[str, Any]:
     from pangting.study import services
 
     who = {"A": w.member_person, "B": w.member_b_person}[side]
-    return {"pk": services.add_reflection(who, actor=None, title="体会", text="正文").pk}
+    return {"pk": services.add_reflection(who, actor=system_actor(), title="体会", text="正文").pk}
 
 
 def training_pk(w: Any, side: str) -> dict[str, Any]:
@@ -120,7 +125,11 @@ def training_pk(w: Any, side: str) -> dict[str, Any]:
 
     from pangting.study import services
 
-    return {"pk": services.record_training(_unit(w, side), actor=None, held_on=dt.date(2026, 4, 1), title="培训").pk}
+    return {
+        "pk": services.record_training(
+            _unit(w, side), actor=system_actor(), held_on=dt.date(2026, 4, 1), title="培训"
+        ).pk
+    }
 
 
 def rule_pk(w: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
 from pangting.orgs.models import OrganizationKind, StudyGroupMember
 from pangting.study import services
@@ -76,7 +77,7 @@ def test_it_counts_a_session_on_a_plan_theme_as_thematic(world):
 def test_it_reports_whether_the_group_leader_led_the_study(world):
     # R-S12
     head = make_person("吴书记", world.unit_a, post="党委书记")
-    org_services.add_member(world.group_a, head, actor=None, role=StudyGroupMember.Role.LEADER)
+    org_services.add_member(world.group_a, head, actor=system_actor(), role=StudyGroupMember.Role.LEADER)
     assert services.session_facts(make_session(world.unit_a, led_by=head)).led_by_secretary
     assert not services.session_facts(make_session(world.unit_a, led_by=world.member_person)).led_by_secretary
 
@@ -84,14 +85,14 @@ def test_it_reports_whether_the_group_leader_led_the_study(world):
 def test_it_files_branch_plans_only_for_branches(world):
     # R-B5
     with pytest.raises(ValidationError, match="由党支部制定"):
-        services.create_plan(world.unit_a, actor=None, year=2026, kind=PlanKind.BRANCH)
-    plan = services.create_plan(world.branch_a, actor=None, year=2026, kind=PlanKind.BRANCH)
+        services.create_plan(world.unit_a, actor=system_actor(), year=2026, kind=PlanKind.BRANCH)
+    plan = services.create_plan(world.branch_a, actor=system_actor(), year=2026, kind=PlanKind.BRANCH)
     assert plan.kind == PlanKind.BRANCH
 
 
 def _held(org, kind, day, agenda=None):
     session = make_session(org, kind=kind, starts_at=at(day.year, day.month, day.day), agenda=agenda)
-    services.close_attendance(session, actor=None, at=session.ends_at)
+    services.close_attendance(session, actor=system_actor(), at=session.ends_at)
     return session
 
 
@@ -126,19 +127,23 @@ def test_it_asks_a_branch_with_party_groups_for_quarterly_member_meetings(world)
 def test_it_counts_party_lectures_by_the_unit_secretary_each_semester_and_secretary_training(world):
     # R-B3, R-B6
     head = make_person("吴书记", world.unit_a, post="党委书记")
-    org_services.add_member(world.group_a, head, actor=None, role=StudyGroupMember.Role.LEADER)
+    org_services.add_member(world.group_a, head, actor=system_actor(), role=StudyGroupMember.Role.LEADER)
     lecture = make_session(
         world.branch_a, kind=SessionKind.PARTY_LECTURE, starts_at=at(2026, 5, 20), lecturer_name=head.name,
         lecturer_person=head,
     )  # fmt: skip
-    services.close_attendance(lecture, actor=None, at=lecture.ends_at)
+    services.close_attendance(lecture, actor=system_actor(), at=lecture.ends_at)
     branch_secretary = make_person("支书甲", world.branch_a, post="党支部书记")
     services.record_training(
-        world.unit_a, actor=None, held_on=dt.date(2026, 4, 1), title="书记培训", trainees=[branch_secretary]
+        world.unit_a, actor=system_actor(), held_on=dt.date(2026, 4, 1), title="书记培训", trainees=[branch_secretary]
     )
     with pytest.raises(ValidationError, match="不属于甲学院党委"):
         services.record_training(
-            world.unit_a, actor=None, held_on=dt.date(2026, 4, 1), title="培训", trainees=[world.member_b_person]
+            world.unit_a,
+            actor=system_actor(),
+            held_on=dt.date(2026, 4, 1),
+            title="培训",
+            trainees=[world.member_b_person],
         )
     summary = services.unit_branch_summary(world.unit_a, 2026, today=dt.date(2026, 11, 23))
     assert [p.count for p in summary.secretary_lectures] == [1, 0]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from pangting.core.system import system_actor
 from pangting.orgs.models import OrganizationKind
 from pangting.study import services
 from pangting.study.models import AgendaItem, Attachment, Attendance, SessionKind, StudyParameter, StudySession
@@ -191,11 +192,13 @@ def test_it_accepts_a_pdf_and_refuses_oversized_wrong_type_or_disguised_uploads(
     ok = SimpleUploadedFile("纪要.pdf", b"%PDF-1.4 minutes", content_type="application/pdf")
     services.add_attachment(session, ok, actor=world.secretary_a, kind=Attachment.Kind.MINUTES)
     with pytest.raises(ValidationError, match="不支持的文件类型“exe”"):
-        services.add_attachment(session, SimpleUploadedFile("a.exe", b"MZ..."), actor=None, kind="minutes")
+        services.add_attachment(session, SimpleUploadedFile("a.exe", b"MZ..."), actor=system_actor(), kind="minutes")
     with pytest.raises(ValidationError, match="内容与扩展名"):
-        services.add_attachment(session, SimpleUploadedFile("b.pdf", b"MZ not a pdf"), actor=None, kind="minutes")
+        services.add_attachment(
+            session, SimpleUploadedFile("b.pdf", b"MZ not a pdf"), actor=system_actor(), kind="minutes"
+        )
     settings.PANGTING_MAX_UPLOAD_MB = 1
     big = SimpleUploadedFile("c.pdf", b"%PDF" + b"0" * (1024 * 1024 + 10))
     with pytest.raises(ValidationError, match="超过上限1 MB"):
-        services.add_attachment(session, big, actor=None, kind="minutes")
+        services.add_attachment(session, big, actor=system_actor(), kind="minutes")
     assert [a.original_name for a in session.attachments.all()] == ["纪要.pdf"]

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from pangting.core.system import system_actor
 from pangting.study import services
 from pangting.study.models import Attendance, StudySession
 from pangting.study.tests.builders import at, make_session
@@ -175,7 +176,7 @@ def test_it_lists_sessions_in_a_bounded_number_of_queries(world, client_for, dja
 def test_it_filters_the_supervisors_list_by_low_participation(world, client_for):
     low = make_session(world.unit_a, starts_at=at(2026, 11, 2), title="参学率低的一次")
     make_session(world.unit_a, starts_at=at(2026, 11, 3), title="未召开的一次")
-    services.close_attendance(low, actor=None, at=low.ends_at)
+    services.close_attendance(low, actor=system_actor(), at=low.ends_at)
     page = client_for(world.supervisor).get(reverse("study:session_list"), {"flag": "low_rate"}).content.decode()
     assert "参学率低的一次" in page and "未召开的一次" not in page
 

@@ -49,7 +49,13 @@ def my_study(request: HttpRequest) -> HttpResponse:
                 "records": SelfStudyRecord.objects.filter(person=person).select_related("session")[:20],
                 "reflections": Reflection.objects.filter(person=person).select_related("session")[:20],
                 "plan_form": SelfStudyPlanForm(
-                    initial={"year": year, "goals": plan.goals if plan else "", "tasks": plan.tasks if plan else ""}
+                    initial={
+                        "year": year,
+                        "goals": plan.goals if plan else "",
+                        "tasks": plan.tasks if plan else "",
+                        # Without it, saving the goals would wipe the completion date (issue 10 item 5).
+                        "completed_on": plan.completed_on if plan else None,
+                    }
                 ),
                 "record_form": SelfStudyRecordForm(sessions=sessions_qs),
                 "reflection_form": ReflectionForm(sessions=sessions_qs),

@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 from pangting.accounts import services as account_services
 from pangting.accounts.models import Role, User
 from pangting.core.demo import demo_dates
+from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
 
@@ -106,12 +107,13 @@ class DemoBuilder:
         )
         if name:
             self.used_names.add(name)
-        return org_services.save_person(person, actor=None)
+        return org_services.save_person(person, actor=self.system)
 
     @transaction.atomic
     def build(self) -> dict[str, Any]:
+        self.system = system_actor()  # creates the directory: who acts is the system, named in history
         root = org_services.create_organization(
-            actor=None,
+            actor=self.system,
             name="中共东海职业技术大学委员会",
             short_name="校党委",
             code="DHZD",
@@ -131,7 +133,7 @@ class DemoBuilder:
         unit_staff: dict[int, dict[str, Person]] = {}
         for index, (code, name, kind, branches) in enumerate(UNITS, start=1):
             unit = org_services.create_organization(
-                actor=None,
+                actor=self.system,
                 parent=root,
                 name=name,
                 code=code,
@@ -145,12 +147,14 @@ class DemoBuilder:
         team_leaders = leaders[2:] + leaders[:2]
         assignment = [team_leaders[i % len(team_leaders)] for i in range(len(units))]
         for unit, leader in zip(units, assignment, strict=True):
-            org_services.link_leader(leader, unit, actor=None, valid_from=self.since)
-            org_services.assign_liaison(unit_staff[unit.pk]["liaison"], unit, actor=None, valid_from=self.since)
+            org_services.link_leader(leader, unit, actor=self.system, valid_from=self.since)
+            org_services.assign_liaison(unit_staff[unit.pk]["liaison"], unit, actor=self.system, valid_from=self.since)
         # Teams change over time (R-O17): one earlier link that has ended stays in history.
-        old = org_services.link_leader(leaders[7], units[0], actor=None, valid_from=self.since - dt.timedelta(days=366))
-        org_services.end_link(old, actor=None, on=self.since - dt.timedelta(days=1))
-        org_services.record_conflict(leaders[3], units[4], actor=None, reason="配偶在该学院担任中层领导职务")
+        old = org_services.link_leader(
+            leaders[7], units[0], actor=self.system, valid_from=self.since - dt.timedelta(days=366)
+        )
+        org_services.end_link(old, actor=self.system, on=self.since - dt.timedelta(days=1))
+        org_services.record_conflict(leaders[3], units[4], actor=self.system, reason="配偶在该学院担任中层领导职务")
 
         jdxy = units[1]
         staff = unit_staff[jdxy.pk]
@@ -169,10 +173,10 @@ class DemoBuilder:
         users = {}
         for username, (roles, person) in accounts.items():
             user = account_services.create_user(
-                username, actor=None, password=DEMO_PASSWORD, person=person, validate_password=False
+                username, actor=self.system, password=DEMO_PASSWORD, person=person, validate_password=False
             )
             for role, org in roles:
-                account_services.assign_role(user, role, org, actor=None, valid_from=self.since)
+                account_services.assign_role(user, role, org, actor=self.system, valid_from=self.since)
             users[username] = user
         # Every other unit's secretary and liaison gets an account too, so that the demo
         # behaves like a real deployment (mishu02, lianluo02, ...).
@@ -185,19 +189,19 @@ class DemoBuilder:
             ):
                 user = account_services.create_user(
                     f"{prefix}{number:02d}",
-                    actor=None,
+                    actor=self.system,
                     password=DEMO_PASSWORD,
                     person=unit_staff[unit.pk][key],
                     validate_password=False,
                 )
-                account_services.assign_role(user, role, unit, actor=None, valid_from=self.since)
+                account_services.assign_role(user, role, unit, actor=self.system, valid_from=self.since)
         for leader in leaders[2:]:
             if leader.pk == assignment[1].pk:
                 continue
             user = account_services.create_user(
-                f"lingdao{leader.pk}", actor=None, password=DEMO_PASSWORD, person=leader, validate_password=False
+                f"lingdao{leader.pk}", actor=self.system, password=DEMO_PASSWORD, person=leader, validate_password=False
             )
-            account_services.assign_role(user, Role.OBSERVATION_LEADER, root, actor=None, valid_from=self.since)
+            account_services.assign_role(user, Role.OBSERVATION_LEADER, root, actor=self.system, valid_from=self.since)
         admin = users["admin"]
         admin.is_staff = True
         admin.save(update_fields=["is_staff"])
@@ -229,20 +233,24 @@ class DemoBuilder:
             "学工办主任",
         ]
         members = [self.person(unit, self.random.choice(members_posts)) for _ in range(size - 3)]
-        group = org_services.ensure_study_group(unit, actor=None)
-        org_services.add_member(group, head, actor=None, role=StudyGroupMember.Role.LEADER, joined_on=self.since)
-        org_services.add_member(group, deputy, actor=None, role=StudyGroupMember.Role.DEPUTY, joined_on=self.since)
-        org_services.add_member(group, dean, actor=None, role=StudyGroupMember.Role.MEMBER, joined_on=self.since)
-        for person in members:
-            org_services.add_member(group, person, actor=None, role=StudyGroupMember.Role.MEMBER, joined_on=self.since)
+        group = org_services.ensure_study_group(unit, actor=self.system)
+        org_services.add_member(group, head, actor=self.system, role=StudyGroupMember.Role.LEADER, joined_on=self.since)
         org_services.add_member(
-            group, study_secretary, actor=None, role=StudyGroupMember.Role.SECRETARY, joined_on=self.since
+            group, deputy, actor=self.system, role=StudyGroupMember.Role.DEPUTY, joined_on=self.since
+        )
+        org_services.add_member(group, dean, actor=self.system, role=StudyGroupMember.Role.MEMBER, joined_on=self.since)
+        for person in members:
+            org_services.add_member(
+                group, person, actor=self.system, role=StudyGroupMember.Role.MEMBER, joined_on=self.since
+            )
+        org_services.add_member(
+            group, study_secretary, actor=self.system, role=StudyGroupMember.Role.SECRETARY, joined_on=self.since
         )
         short = unit.short_name or unit.name
         for number in range(1, branches + 1):
             with_groups = number == 1 and branches >= 3
             branch = org_services.create_organization(
-                actor=None,
+                actor=self.system,
                 parent=unit,
                 name=f"{short}第{'一二三四五'[number - 1]}党支部",
                 code=f"{unit.code}-{number}",
@@ -254,7 +262,7 @@ class DemoBuilder:
             if with_groups:
                 for g in (1, 2):
                     org_services.create_organization(
-                        actor=None,
+                        actor=self.system,
                         parent=branch,
                         name=f"{branch.name}第{g}党小组",
                         code=f"{branch.code}-{g}",

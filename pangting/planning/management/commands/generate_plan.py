@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from pangting.core.system import system_actor
 from pangting.orgs.models import Organization
 from pangting.planning import services
 from pangting.planning.models import PlanRun
@@ -70,7 +71,8 @@ class Command(BaseCommand):
             raise CommandError("请用 --org 指定督导组织编码。")
         try:
             return services.create_run(
-                actor=None, supervisor_org=roots.get(), year=options["year"], time_limit=options["time_limit"],
+                actor=system_actor(), supervisor_org=roots.get(), year=options["year"],
+                time_limit=options["time_limit"],
                 lanzhou_rule=options["lanzhou"], cross_observation=not options["no_cross"], seed=options["seed"],
             )  # fmt: skip
         except ValidationError as error:
