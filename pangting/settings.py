@@ -18,7 +18,6 @@ VAR_DIR = Path(env_str("PANGTING_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("PANGTING_DEBUG", False)
-TESTING = env_bool("PANGTING_TESTING", False)
 
 
 def _secret_key() -> str:
@@ -28,7 +27,7 @@ def _secret_key() -> str:
     key_file = env_str("SECRET_KEY_FILE", "")
     if key_file:
         return Path(key_file).read_text(encoding="utf-8").strip()
-    if DEBUG or TESTING:
+    if DEBUG:
         return "pangting-insecure-development-key-never-use-in-production"
     raise ConfigurationError("SECRET_KEY (or SECRET_KEY_FILE) must be set when PANGTING_DEBUG is off.")
 
@@ -136,9 +135,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING:
-    # Hashing cost is not what the suite tests; MD5 keeps thousands of logins fast.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
