@@ -21,12 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
-from django.utils.module_loading import import_string
 
+from pangting.core import registry
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization
 
 from .models import Role, RoleAssignment
@@ -216,15 +215,15 @@ def _linked_paths(user: Any, model: type[LeaderLink] | type[LiaisonAssignment], 
 def _extension_paths(user: Any, extent: Extent) -> set[str]:
     """Paths later apps add to an extent (e.g. a team leader reaches the unit of his visit).
 
-    Later apps name functions in `settings.PANGTING_REACH_EXTENSIONS`; the policy calls
+    Later apps register functions with `core.registry.register_reach_extension`; the policy calls
     them without importing those apps, keeping the dependencies one-way.
     """
     cache = _cache(user)
     key = f"ext:{extent.value}"
     if key not in cache:
         paths: set[str] = set()
-        for dotted in getattr(settings, "PANGTING_REACH_EXTENSIONS", []):
-            paths |= set(import_string(dotted)(user, extent.value))
+        for extension in registry.reach_extensions():
+            paths |= set(extension(user, extent.value))
         cache[key] = paths
     return cache[key]
 

@@ -1,4 +1,4 @@
-"""Demo data for the assessment app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
+"""Demo data for the assessment app (called by `seed_demo` through its registered demo hook).
 
 The 2026 scheme with the default formula, and 述学 reports for 2025 and 2026: the school
 leaders at the committee, and the party secretaries of the first units; the 2025 reports

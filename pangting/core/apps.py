@@ -8,3 +8,9 @@ class CoreConfig(AppConfig):
     name = "pangting.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        from pangting.core import registry
+
+        registry.register_navigation_group("system", _("系统管理"))
+        registry.register_navigation(_("我的待办"), "home", None, order=10)

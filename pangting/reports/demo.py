@@ -1,4 +1,4 @@
-"""Demo data for the reports app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
+"""Demo data for the reports app (called by `seed_demo` through its registered demo hook).
 
 Through the services, as the supervisor: the 2025 bulletin issued at the end of that year,
 and the 2026 bulletin and annual summary drafted from this year's records (R-O15).

@@ -13,20 +13,19 @@ from collections import defaultdict
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.utils.module_loading import import_string
 
 from pangting.accounts.management.commands.seed_demo import DemoBuilder
 from pangting.compliance.registry import ordered_rules
+from pangting.core import registry
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_finds_exactly_what_the_demo_planted_in_2026():
     context = DemoBuilder().build()
-    for extension in settings.PANGTING_DEMO_EXTENSIONS:
-        import_string(extension)(context)
+    for extension in registry.demo_hooks():
+        extension(context)
     out = StringIO()
     call_command("check_compliance", "--year", "2026", "--format", "json", stdout=out, stderr=StringIO())
     found: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
