@@ -7,8 +7,8 @@ Django's plain base manager, so a visit still reaches a deleted team it once had
 
 Access: `Model.objects.for_user(user)` asks the policy module which organizations the
 user reaches for an action; each model names the path to its organization in
-`policy_org_field`. The import of the policy is deferred because the policy lives in a
-later app (accounts) that imports the organization models.
+`policy_org_field`. The policy lives in a later app (accounts) that imports the organization
+models, so it registers itself with `core.registry` instead of being imported here.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ class ScopedQuerySet(models.QuerySet):
     """A queryset that can be restricted to what a user may reach."""
 
     def for_user(self, user: AbstractBaseUser | AnonymousUser, action: str | None = None) -> ScopedQuerySet:
-        from pangting.accounts import policy
+        from pangting.core import registry
 
-        return policy.scope(self, user, action)
+        return registry.scope(self, user, action)
 
 
 class AliveManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
@@ -126,3 +127,24 @@ def register_demo_hook(hook: Callable[[dict[str, Any]], Any] | str, *, order: in
 
 def demo_hooks() -> list[Callable[[dict[str, Any]], Any]]:
     return [hook.resolve() for hook in sorted(_demo_hooks.values(), key=lambda h: (h.order, h.name))]
+
+
+# --- the access policy ------------------------------------------------------------------------
+
+_scope: Hook | None = None
+
+
+def register_scope(scoper: Callable[[Any, Any, str | None], Any] | str) -> None:
+    """The function `Model.objects.for_user` asks: `scope(queryset, user, action)` → narrowed queryset.
+
+    The policy lives in a later app (accounts) that imports the organization models, so core's
+    base manager reaches it through here instead of importing it.
+    """
+    global _scope  # one policy per process, registered at start-up
+    _scope = Hook(_hook_name(scoper), scoper, 0)
+
+
+def scope(queryset: Any, user: Any, action: str | None) -> Any:
+    if _scope is None:
+        raise ImproperlyConfigured("No access policy registered (pangting.accounts must be installed).")
+    return _scope.resolve()(queryset, user, action)

@@ -93,3 +93,16 @@ def test_it_builds_the_menu_from_the_registry_for_what_the_policy_grants(world, 
     assert reverse("accounts:user_list") in secadmin_urls
     assert reverse("accounts:user_list") not in member_urls
     assert all(not entry.get("is_group") or len(entry["children"]) > 1 for entry in supervisor_menu)
+
+
+@pytest.mark.django_db
+def test_it_scopes_records_through_the_registered_policy_without_core_importing_it(world):
+    from pangting.accounts import policy
+    from pangting.orgs.models import Organization
+
+    assert registry.scope.__module__ == "pangting.core.registry"
+    reached = set(Organization.objects.for_user(world.secretary_b).values_list("pk", flat=True))
+    expected = set(policy.scope(Organization.objects.all(), world.secretary_b, None).values_list("pk", flat=True))
+    assert reached == expected
+    assert world.unit_b.pk in reached
+    assert world.unit_a.pk not in reached
