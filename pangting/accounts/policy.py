@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -303,7 +304,7 @@ def get_for_user(queryset: models.QuerySet[M] | type[M], user: Any, pk: Any, act
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
     try:
         return scope(qs, user, action).get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

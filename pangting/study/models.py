@@ -172,6 +172,9 @@ class StudySession(RecordModel):
     place, theme and content, host and post, participants, agenda, speakers, contact.
     """
 
+    # Not a field: the group leaders on the day, set in bulk by `services.facts` for a page of sessions.
+    _group_leader_ids: set[int]
+
     class Status(models.TextChoices):
         PLANNED = "planned", _("计划中")
         HELD = "held", _("已召开")

@@ -332,7 +332,7 @@ def adjust_draft(
         )
     changes: dict[str, Any] = {}
     if month is not None:
-        months = {s.key: s.months for s in planner.DEFAULT_SEMESTERS}[SEMESTER_KEYS[semester]]
+        months = {s.key: s.months for s in planner.DEFAULT_SEMESTERS}[SEMESTER_KEYS[Semester(semester)]]
         try:
             month = int(month)
         except (TypeError, ValueError):
@@ -377,7 +377,7 @@ def adjust_draft(
         return item
     if "month" in changes or "team" in changes:
         # Hard constraint of the plan: nobody goes in a month the leader or liaison is away.
-        new_month = month if "month" in changes else item["month"]
+        new_month = month if "month" in changes and month is not None else item["month"]
         new_leader = leader.pk if leader is not None else item["leader_id"]
         away = away_lookup(run.supervisor_org, run.year)(unit_id, new_leader, new_month)
         if away:
