@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pangting.core.jsonshape import ShapedJSONMixin
+
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
@@ -42,7 +44,7 @@ class AliveManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignor
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
-class RecordModel(models.Model):
+class RecordModel(ShapedJSONMixin, models.Model):
     """Abstract base of every business record: timestamps, soft delete, history."""
 
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)

@@ -1,0 +1,94 @@
+"""Every JSON column with a fixed shape declares it, and a save that breaks the shape is refused.
+
+One test per declared shape: what the real producer writes fits, a broken value is named and
+refused (`core.jsonshape`). The suites of the owning apps save these columns through their
+services all the time, so a producer that drifts from its shape fails there too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from pangting.compliance.models import ComplianceRun
+from pangting.core.jsonshape import check_shapes, shape_errors
+from pangting.lib.workdays import DayUnit
+from pangting.observation.models import CHECKLIST_POINTS, CrossObservation, Feedback, Visit
+from pangting.observation.services.deadlines import _deadline, reply_rule
+from pangting.planning.models import Draw, PlanRun
+from pangting.planning.tests.builders import make_draw
+from pangting.study import rules
+from pangting.study.models import StudySession
+from pangting.workdays.shapes import DEADLINE_BASIS
+
+pytestmark = pytest.mark.django_db
+
+
+def _refused(instance: object, shapes: dict, field: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        check_shapes(instance, shapes)
+    assert field in refused.value.message_dict
+
+
+def test_it_keeps_the_visit_and_cross_observation_deadline_basis_in_shape():
+    due, basis, warning = _deadline(dt.date(2026, 9, 28), reply_rule())
+    assert due is not None and not warning
+    _due, unknown_year, refusal = _deadline(dt.date(2099, 12, 28), reply_rule())  # the year is not entered
+    assert refusal and unknown_year == {}
+    for value in (basis, unknown_year):
+        check_shapes(Visit(reply_due_basis=value, record_due_basis=value, feedback_due_basis=value), Visit.json_shapes)
+        check_shapes(CrossObservation(report_due_basis=value), CrossObservation.json_shapes)
+    _refused(Visit(reply_due_basis={**basis, "unit": "fortnights"}), Visit.json_shapes, "reply_due_basis")
+    _refused(CrossObservation(report_due_basis={"due": basis["due"]}), CrossObservation.json_shapes, "report_due_basis")
+
+
+def test_it_keeps_the_study_session_due_basis_in_shape():
+    before = rules.due_date(dt.date(2026, 9, 28), rules.DayRule(2, DayUnit.WORKING, before=True))[1]
+    after = rules.due_date(dt.date(2026, 9, 28), rules.DayRule(2, DayUnit.WORKING, before=False))[1]
+    check_shapes(StudySession(arrangement_due_basis=before, report_due_basis=after), StudySession.json_shapes)
+    check_shapes(StudySession(arrangement_due_basis={}, report_due_basis={}), StudySession.json_shapes)
+    _refused(
+        StudySession(arrangement_due_basis={**before, "direction": "sideways"}, report_due_basis=after),
+        StudySession.json_shapes,
+        "arrangement_due_basis",
+    )
+    # The study basis counts from the session day ("from"), the deadline basis from a start day.
+    assert shape_errors(before, DEADLINE_BASIS)
+
+
+def test_it_keeps_the_feedback_checklist_in_shape():
+    checklist = {key: {"problem": False, "evidence": ""} for key, _label in CHECKLIST_POINTS}
+    check_shapes(Feedback(checklist=checklist), Feedback.json_shapes)
+    first = CHECKLIST_POINTS[0][0]
+    _refused(Feedback(checklist={**checklist, first: {"problem": "yes"}}), Feedback.json_shapes, "checklist")
+
+
+def test_it_saves_a_real_draw_and_refuses_picks_or_candidates_out_of_shape(world):
+    draw = make_draw(world, drawn=True)  # saved through the shape check, committed and drawn
+    draw.refresh_from_db()
+    assert draw.picks and all(isinstance(pick, str) for pick in draw.picks)
+    check_shapes(draw, Draw.json_shapes)
+    _refused(Draw(candidates=draw.candidates, exclusions=[], picks=[int(draw.picks[0])]), Draw.json_shapes, "picks")
+    _refused(Draw(candidates=[{"id": "1"}], exclusions=[], picks=[]), Draw.json_shapes, "candidates")
+    _refused(Draw(candidates=[], exclusions=[{"id": "1", "name": "x"}], picks=[]), Draw.json_shapes, "exclusions")
+
+
+def test_it_keeps_plan_run_notes_a_list_of_texts():
+    check_shapes(PlanRun(notes=["固定安排“甲学院”已取消，未保留。"]), PlanRun.json_shapes)
+    _refused(PlanRun(notes=[{"text": "x"}]), PlanRun.json_shapes, "notes")
+
+
+def test_it_saves_a_real_compliance_run_and_refuses_counts_of_another_shape(world):
+    from pangting.compliance.services import run_checks
+
+    run_checks(2026, rules=["R-S1"])
+    run = ComplianceRun.objects.get()
+    assert run.rules == ["R-S1"]
+    assert {"new", "still", "resolved"} <= set(run.counts)
+    with pytest.raises(ValidationError):
+        ComplianceRun.objects.create(year=2026, counts={"new": "3"})
+    with pytest.raises(ValidationError):
+        ComplianceRun.objects.create(year=2026, rules=[1])
+    assert ComplianceRun.objects.count() == 1
