@@ -8,8 +8,10 @@ services all the time, so a producer that drifts from its shape fails there too.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from pangting.compliance.models import ComplianceRun
@@ -19,6 +21,7 @@ from pangting.observation.models import CHECKLIST_POINTS, CrossObservation, Feed
 from pangting.observation.services.deadlines import _deadline, reply_rule
 from pangting.planning.models import Draw, PlanRun
 from pangting.planning.tests.builders import make_draw
+from pangting.reports.models import DocumentKind, ReportVersion
 from pangting.study import rules
 from pangting.study.models import StudySession
 from pangting.workdays.shapes import DEADLINE_BASIS
@@ -92,3 +95,17 @@ def test_it_saves_a_real_compliance_run_and_refuses_counts_of_another_shape(worl
     with pytest.raises(ValidationError):
         ComplianceRun.objects.create(year=2026, rules=[1])
     assert ComplianceRun.objects.count() == 1
+
+
+def test_it_saves_real_report_sections_and_refuses_sections_out_of_shape(world):
+    from pangting.reports.services import create_document
+
+    with time_machine.travel(dt.datetime(2026, 12, 20, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        document = create_document(
+            actor=world.supervisor, organization=world.root, kind=DocumentKind.SUMMARY, year=2026
+        )  # saved through the shape check
+    sections = document.versions.get().sections
+    assert sections and all(isinstance(text, str) for text in sections.values())
+    check_shapes(ReportVersion(sections=sections), ReportVersion.json_shapes)
+    key = next(iter(sections))
+    _refused(ReportVersion(sections={**sections, key: ["a", "list"]}), ReportVersion.json_shapes, "sections")
