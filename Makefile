@@ -16,14 +16,14 @@ $(BIN)/uv:
 
 # The lock files pin every package by hash; the stamps make a second run instant.
 # requirements.lock is production only; requirements-dev.lock adds the test and lint tools.
+# A production sync removes the tools, so the dev stamp depends on the production one.
 $(VENV)/.installed: requirements.lock | $(BIN)/uv
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
-	rm -f $(VENV)/.installed-dev
 	touch $@
 
-$(VENV)/.installed-dev: requirements.lock requirements-dev.lock | $(BIN)/uv
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock requirements-dev.lock
-	touch $(VENV)/.installed $@
+	touch $@
 
 # htmx and ECharts come from the npm registry and are served by the app (no CDN).
 pangting/static/vendor/.installed: package-lock.json
