@@ -21,7 +21,7 @@ from pangting.core.models import AliveManager, RecordModel, ScopedQuerySet
 from pangting.lib import draw as drawlib
 from pangting.orgs.models import Organization
 
-from .shapes import DRAW_CANDIDATES, DRAW_EXCLUSIONS, DRAW_PICKS, RUN_NOTES
+from .shapes import DRAW_CANDIDATES, DRAW_EXCLUSIONS, DRAW_PICKS, RUN_NOTES, RUN_PARAMETERS
 
 MANAGE = "observation.manage"
 
@@ -171,7 +171,7 @@ class PlanRun(RecordModel):
     result = models.JSONField(_("求解结果"), default=dict, blank=True)  # status, objective, bound, gap, wall_time
     draft = models.JSONField(_("计划草案"), default=dict, blank=True)  # {"visits": [...], "cross": [...]}
     notes = models.JSONField(_("说明"), default=list, blank=True)  # what the builder left out, and why
-    json_shapes: ClassVar[Mapping[str, Any]] = {"notes": RUN_NOTES}
+    json_shapes: ClassVar[Mapping[str, Any]] = {"parameters": RUN_PARAMETERS, "notes": RUN_NOTES}
     explanation = models.TextField(_("无解原因"), blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

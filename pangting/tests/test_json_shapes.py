@@ -78,9 +78,15 @@ def test_it_saves_a_real_draw_and_refuses_picks_or_candidates_out_of_shape(world
     _refused(Draw(candidates=[], exclusions=[{"id": "1", "name": "x"}], picks=[]), Draw.json_shapes, "exclusions")
 
 
-def test_it_keeps_plan_run_notes_a_list_of_texts():
-    check_shapes(PlanRun(notes=["固定安排“甲学院”已取消，未保留。"]), PlanRun.json_shapes)
-    _refused(PlanRun(notes=[{"text": "x"}]), PlanRun.json_shapes, "notes")
+def test_it_keeps_plan_run_parameters_and_notes_in_shape():
+    # The real producers (create_run, resolve_run with pins) save through the check in planning's tests.
+    parameters = {"time_limit": 10, "lanzhou_rule": False, "cross_observation": True, "seed": 0, "workers": 2}
+    pins = [{"unit_id": "3", "team_id": "7", "semester": 2, "month": 10}]
+    for value in (parameters, {**parameters, "pins": pins, "resolved_from": 4}):
+        check_shapes(PlanRun(parameters=value, notes=["固定安排“甲学院”已取消，未保留。"]), PlanRun.json_shapes)
+    _refused(PlanRun(parameters={**parameters, "time_limit": "10"}, notes=[]), PlanRun.json_shapes, "parameters")
+    _refused(PlanRun(parameters={**parameters, "pins": [{"unit_id": 3}]}, notes=[]), PlanRun.json_shapes, "parameters")
+    _refused(PlanRun(parameters=parameters, notes=[{"text": "x"}]), PlanRun.json_shapes, "notes")
 
 
 def test_it_saves_a_real_compliance_run_and_refuses_counts_of_another_shape(world):
