@@ -115,3 +115,40 @@ def test_it_saves_real_report_sections_and_refuses_sections_out_of_shape(world):
     check_shapes(ReportVersion(sections=sections), ReportVersion.json_shapes)
     key = next(iter(sections))
     _refused(ReportVersion(sections={**sections, key: ["a", "list"]}), ReportVersion.json_shapes, "sections")
+
+
+# JSON columns left free on purpose, each with the reason; every other one must declare a shape.
+FREE_JSON_COLUMNS = {
+    ("observation.Rubric", "items"): "admin-edited; checked by services.validate_rubric_items (R-O18)",
+    ("observation.ObservationRecord", "facts"): "a snapshot of the session's facts, whose keys grow with them",
+    ("observation.ObservationRecord", "scores"): "form values by rubric key, checked by composite_score",
+    ("observation.ReminderLog", "recipients"): "the reminder log is being replaced by the outbox",
+    ("observation.ReminderLog", "channels"): "the reminder log is being replaced by the outbox",
+    ("planning.PlanRun", "result"): "solver statistics, or the traceback of a failed run",
+    ("planning.PlanRun", "draft"): "the solver's draft; older drafts use other keys (pinned/existing)",
+    ("compliance.RuleParameter", "value"): "typed per parameter by the parameter registry",
+    ("compliance.Finding", "evidence"): "differs by rule",
+    ("compliance.Finding", "measured"): "differs by rule",
+    ("reports.ReportVersion", "figures"): "computed figures, differing by document kind",
+    ("core.AuditEvent", "detail"): "free detail of an audit event",
+}
+
+
+def test_it_declares_a_shape_or_a_reason_for_every_json_column():
+    from django.apps import apps
+    from django.db import models
+
+    undeclared, stale = [], set(FREE_JSON_COLUMNS)
+    for model in apps.get_models():
+        if not model.__module__.startswith("pangting.") or model.__name__.startswith("Historical"):
+            continue
+        shapes = getattr(model, "json_shapes", {})
+        for field in model._meta.get_fields():
+            if not isinstance(field, models.JSONField):
+                continue
+            key = (model._meta.label, field.name)
+            stale.discard(key)
+            if field.name not in shapes and key not in FREE_JSON_COLUMNS:
+                undeclared.append(key)
+    assert undeclared == [], "declare json_shapes (core.jsonshape) or list the column as free, with the reason"
+    assert stale == set(), "a column listed as free no longer exists"
