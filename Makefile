@@ -8,15 +8,21 @@ export UV_CACHE_DIR ?= $(CURDIR)/.cache/uv
 export UV_PYTHON_DOWNLOADS := never
 export PANGTING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint test-sqlite test-postgres test-dates test-deps demo-check messages clean
+.PHONY: run test install install-dev lint lock test-sqlite test-postgres test-dates test-deps demo-check messages clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-# The lock file pins every package by hash; the stamp makes a second run instant.
+# The lock files pin every package by hash; the stamps make a second run instant.
+# requirements.lock is production only; requirements-dev.lock adds the test and lint tools.
+# A production sync removes the tools, so the dev stamp depends on the production one.
 $(VENV)/.installed: requirements.lock | $(BIN)/uv
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock requirements-dev.lock
 	touch $@
 
 # htmx and ECharts come from the npm registry and are served by the app (no CDN).
@@ -31,6 +37,12 @@ messages: $(VENV)/.installed
 	  $(BIN)/pybabel compile -i $$po -o $${po%.po}.mo >/dev/null; done
 
 install: $(VENV)/.installed pangting/static/vendor/.installed messages
+
+install-dev: $(VENV)/.installed-dev pangting/static/vendor/.installed messages
+
+# After a change to the dependencies in pyproject.toml: re-pin both lock files.
+lock: | $(BIN)/uv
+	UV=$(BIN)/uv scripts/lock.sh
 
 var/secret_key:
 	mkdir -p var
@@ -48,27 +60,29 @@ run: install var/secret_key
 test-deps:
 	scripts/apt-deps.sh
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PANGTING_TESTING=1 $(BIN)/python manage.py check --fail-level WARNING
-	PANGTING_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run -v0
+	DJANGO_SETTINGS_MODULE=pangting.test_settings $(BIN)/python manage.py check --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=pangting.test_settings $(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The demo-match test also runs on one moved date chosen from the commit hash (printed here).
-test-sqlite: install
+test-sqlite: install-dev
 	@$(BIN)/python -m pangting.tests.moved_dates
 	$(BIN)/pytest -q -n 2
 
 # The demo-match test on every date of its list (pangting/tests/moved_dates.py).
-test-dates: install
+test-dates: install-dev
 	PANGTING_DEMO_DATE=all $(BIN)/pytest -q -n 2 pangting/compliance/tests/test_demo_match.py
 
 # Django-free code (pangting/lib, tools, bench) does not touch the database: once is enough.
-test-postgres: install
+test-postgres: install-dev
 	scripts/with-postgres.sh $(BIN)/pytest -q -n 2 --ignore=pangting/lib --ignore=tools --ignore=bench
 
 # The new user's path: `make run` on a fresh database, every demo account logging in.
-demo-check: install
+demo-check: install-dev
 	scripts/demo-check.sh
 
 test: install test-deps lint test-sqlite test-postgres demo-check

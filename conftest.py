@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("PANGTING_TESTING", "1")
 # live_server + ORM in browser tests (Playwright runs an event loop in the test thread).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

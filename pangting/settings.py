@@ -18,7 +18,6 @@ VAR_DIR = Path(env_str("PANGTING_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("PANGTING_DEBUG", False)
-TESTING = env_bool("PANGTING_TESTING", False)
 
 
 def _secret_key() -> str:
@@ -28,7 +27,7 @@ def _secret_key() -> str:
     key_file = env_str("SECRET_KEY_FILE", "")
     if key_file:
         return Path(key_file).read_text(encoding="utf-8").strip()
-    if DEBUG or TESTING:
+    if DEBUG:
         return "pangting-insecure-development-key-never-use-in-production"
     raise ConfigurationError("SECRET_KEY (or SECRET_KEY_FILE) must be set when PANGTING_DEBUG is off.")
 
@@ -136,9 +135,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING:
-    # Hashing cost is not what the suite tests; MD5 keeps thousands of logins fast.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -267,62 +263,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 
-# Main navigation: (label, URL name, action the policy must grant, menu group). Each app
-# adds its own entries; a group with a single visible entry shows as a plain link.
-PANGTING_NAVIGATION_GROUPS = {
-    "directory": _("组织人员"),
-    "study": _("学习"),
-    "observation": _("巡听旁听"),
-    "reports": _("统计报告"),
-    "system": _("系统管理"),
-}
-PANGTING_NAVIGATION = [
-    (_("我的待办"), "home", None, ""),
-    (_("组织架构"), "orgs:organization_list", "directory.view", "directory"),
-    (_("人员"), "orgs:person_list", "directory.view", "directory"),
-    (_("领导联系单位"), "orgs:link_list", "directory.view", "directory"),
-    (_("学习会"), "study:session_list", "study.view", "study"),
-    (_("我的学习"), "study:my_study", "study.participate", "study"),
-    (_("学习计划"), "study:plan_list", "study.view", "study"),
-    (_("三会一课"), "study:branch_overview", "study.view", "study"),
-    (_("述学报告"), "assessment:report_list", "study.view", "study"),
-    (_("巡听旁听"), "observation:visit_list", "observation.view", "observation"),
-    (_("旁听计划"), "observation:plan_detail", "observation.manage", "observation"),
-    (_("应邀旁听"), "observation:invitation_list", "observation.reply", "observation"),
-    (_("交叉旁听"), "observation:cross_list", "observation.view", "observation"),
-    (_("典型经验"), "observation:practice_list", "observation.view", "observation"),
-    (_("随机抽取"), "planning:draw_list", "observation.manage", "observation"),
-    (_("计划生成"), "planning:run_list", "observation.manage", "observation"),
-    (_("不可安排时间"), "planning:unavailability_list", "observation.manage", "observation"),
-    (_("统计看板"), "reports:dashboard", "reports.view", "reports"),
-    (_("检查发现"), "compliance:finding_list", "compliance.view", "reports"),
-    (_("通报与年度总结"), "reports:document_list", "reports.view", "reports"),
-    (_("考核评分"), "assessment:sheet", "reports.view", "reports"),
-    (_("台账导出"), "reports:ledgers", "observation.view", "reports"),
-    (_("工作日日历"), "workdays:calendar", None, "system"),
-    (_("检查规则与参数"), "compliance:rule_list", "compliance.configure", "system"),
-    (_("账号与角色"), "accounts:user_list", "accounts.manage", "system"),
-    (_("审计日志"), "accounts:audit_log", "audit.view", "system"),
-]
-
-# Functions (dotted paths) that return a user's to-dos for the home page; each app adds its own.
-PANGTING_TODO_PROVIDERS = [
-    "pangting.workdays.todos.calendar_todos",
-    "pangting.orgs.todos.directory_todos",
-    "pangting.accounts.todos.account_todos",
-    "pangting.study.todos.study_todos",
-    "pangting.observation.todos.observation_todos",
-]
-
-# Later apps widen a role's reach without the policy importing them (see policy._extension_paths).
-PANGTING_REACH_EXTENSIONS = ["pangting.observation.services.team_reach_paths"]
-
-# Functions (dotted paths) that extend the demo university; each receives the context dict.
-PANGTING_DEMO_EXTENSIONS = [
-    "pangting.study.demo.extend_demo",
-    "pangting.observation.demo.extend_demo",  # after study: links visits to its sessions
-    "pangting.planning.demo.extend_demo",  # leaders' unavailable months for the 2027 plan
-    "pangting.assessment.demo.extend_demo",  # leaders' 述学 reports and the year's formula
-    "pangting.compliance.demo.extend_demo",  # checks every rule over all of the above
-    "pangting.reports.demo.extend_demo",  # drafts the bulletin and summary from the findings
-]
+# Menu entries, to-do providers, reach extensions and demo hooks are not settings: each app
+# registers its own in its AppConfig.ready (pangting/core/registry.py).

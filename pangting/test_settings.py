@@ -1,11 +1,19 @@
-"""Settings for the test suite: the real settings, with the testing switch on."""
+"""Settings for the test suite and lint checks: the real settings plus what only tests want.
+
+Nothing here is switched on in `settings.py`; a deployment never imports this module.
+"""
 
 import os
 
-os.environ["PANGTING_TESTING"] = "1"
+# A fixed key, so the production settings (which refuse to start without one) load under test.
+TEST_SECRET_KEY = "pangting-test-key-not-secret-never-use-in-production"  # noqa: S105
+os.environ.setdefault("SECRET_KEY", TEST_SECRET_KEY)
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from pangting.settings import *  # noqa: F403
+from pangting.settings import *  # noqa: E402, F403
+from pangting.settings import PASSWORD_HASHERS as _PRODUCTION_HASHERS  # noqa: E402
 
+# Hashing cost is not what the suite tests; MD5 keeps thousands of logins fast.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *_PRODUCTION_HASHERS]
 STATIC_ROOT = None  # the suite serves static files through the finders (WHITENOISE_USE_FINDERS)
 PANGTING_DETACHED_COMMANDS = False  # tests run `generate_plan` in-process

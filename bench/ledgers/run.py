@@ -38,7 +38,6 @@ GROWTH_LIMIT_MB = 32.0
 
 def _setup(var_dir: str) -> None:
     os.environ["PANGTING_VAR_DIR"] = var_dir
-    os.environ["PANGTING_TESTING"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pangting.test_settings")
     import django
 

@@ -10,4 +10,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与权限")
 
     def ready(self) -> None:
+        from pangting.core import registry
+
+        registry.register_navigation(_("账号与角色"), "accounts:user_list", "accounts.manage", "system", order=250)
+        registry.register_navigation(_("审计日志"), "accounts:audit_log", "audit.view", "system", order=260)
+        registry.register_todo_provider("pangting.accounts.todos.account_todos", order=30)
+        registry.register_scope("pangting.accounts.policy.scope")  # Model.objects.for_user asks it
         from . import audit_hooks  # noqa: F401  (connects login/logout audit receivers)

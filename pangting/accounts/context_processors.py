@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+
+from pangting.core import registry
 
 from . import policy
 
@@ -15,20 +16,20 @@ A = policy.Action
 
 def _visible_items(request: HttpRequest) -> list[dict[str, Any]]:
     items = []
-    for label, name, action, group in settings.PANGTING_NAVIGATION:
-        if action is not None and not policy.can(request.user, A(action)):
+    for entry in registry.navigation():
+        if entry.action is not None and not policy.can(request.user, A(entry.action)):
             continue
         try:
-            url = reverse(name)
+            url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
         active = request.path == url or (url != "/" and request.path.startswith(url))
-        items.append({"label": label, "url": url, "active": active, "group": group})
+        items.append({"label": entry.label, "url": url, "active": active, "group": entry.group})
     return items
 
 
 def _menu(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Top-level entries in settings order: plain links, and groups of two or more links."""
+    """Top-level entries in registry order: plain links, and groups of two or more links."""
     menu: list[dict[str, Any]] = []
     groups: dict[str, dict[str, Any]] = {}
     for item in items:
@@ -37,7 +38,7 @@ def _menu(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             menu.append(item)
             continue
         if key not in groups:
-            label = settings.PANGTING_NAVIGATION_GROUPS.get(key, key)
+            label = registry.navigation_group_label(key)
             # "children", not "items": a template would call dict.items() on a plain link.
             groups[key] = {"label": label, "children": [], "active": False, "is_group": True}
             menu.append(groups[key])

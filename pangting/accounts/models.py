@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -45,6 +45,7 @@ class User(AbstractUser):
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    _history_user: Any  # not a field: the actor the services give django-simple-history for the next save
 
     class Meta:
         verbose_name = _("用户")

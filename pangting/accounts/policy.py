@@ -21,12 +21,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
-from django.utils.module_loading import import_string
 
+from pangting.core import registry
 from pangting.core.system import is_system, require_actor
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization
 
@@ -218,15 +218,15 @@ def _linked_paths(user: Any, model: type[LeaderLink] | type[LiaisonAssignment], 
 def _extension_paths(user: Any, extent: Extent) -> set[str]:
     """Paths later apps add to an extent (e.g. a team leader reaches the unit of his visit).
 
-    Later apps name functions in `settings.PANGTING_REACH_EXTENSIONS`; the policy calls
+    Later apps register functions with `core.registry.register_reach_extension`; the policy calls
     them without importing those apps, keeping the dependencies one-way.
     """
     cache = _cache(user)
     key = f"ext:{extent.value}"
     if key not in cache:
         paths: set[str] = set()
-        for dotted in getattr(settings, "PANGTING_REACH_EXTENSIONS", []):
-            paths |= set(import_string(dotted)(user, extent.value))
+        for extension in registry.reach_extensions():
+            paths |= set(extension(user, extent.value))
         cache[key] = paths
     return cache[key]
 
@@ -311,7 +311,7 @@ def get_for_user(queryset: models.QuerySet[M] | type[M], user: Any, pk: Any, act
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
     try:
         return scope(qs, user, action).get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

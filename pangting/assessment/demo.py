@@ -1,4 +1,4 @@
-"""Demo data for the assessment app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
+"""Demo data for the assessment app (called by `seed_demo` through its registered demo hook).
 
 The main year's scheme with the default formula, and 述学 reports for the previous and the main
 year (`core.demo.DemoDates`): the school leaders at the committee, and the party secretaries of

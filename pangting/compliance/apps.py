@@ -8,3 +8,13 @@ class ComplianceConfig(AppConfig):
     name = "pangting.compliance"
     label = "compliance"
     verbose_name = _("规则检查")
+
+    def ready(self) -> None:
+        from pangting.core import registry
+
+        registry.register_navigation(_("检查发现"), "compliance:finding_list", "compliance.view", "reports", order=190)
+        registry.register_navigation(
+            _("检查规则与参数"), "compliance:rule_list", "compliance.configure", "system", order=240
+        )
+        # Checks every rule over all the demo data above, assessment's included.
+        registry.register_demo_hook("pangting.compliance.demo.extend_demo", order=50)

@@ -1,4 +1,4 @@
-"""Demo data for the compliance app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
+"""Demo data for the compliance app (called by `seed_demo` through its registered demo hook).
 
 Runs every check for the demo's years at the end of seeding, so the demo opens with findings:
 the imperfections the study and observation demos planted (listed in `context["planted"]`).

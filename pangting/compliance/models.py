@@ -8,15 +8,19 @@ be compared. Rule parameters are business settings and keep their history.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core.jsonshape import ShapedJSONMixin
 from pangting.core.models import RecordModel, ScopedQuerySet
 from pangting.orgs.models import Organization
+
+from .shapes import RUN_COUNTS, RUN_RULES
 
 
 class RuleParameter(RecordModel):
@@ -45,7 +49,7 @@ class RuleParameter(RecordModel):
         return f"{self.rule_id}.{self.name} = {self.value}"
 
 
-class ComplianceRun(models.Model):
+class ComplianceRun(ShapedJSONMixin, models.Model):
     """One execution of the checks: for a year, all units in scope or one unit, and why it ran."""
 
     class Trigger(models.TextChoices):
@@ -65,6 +69,7 @@ class ComplianceRun(models.Model):
     started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     counts = models.JSONField(_("统计"), default=dict, blank=True, help_text=_("新增、仍存在、已消除的问题数。"))
+    json_shapes: ClassVar[Mapping[str, Any]] = {"rules": RUN_RULES, "counts": RUN_COUNTS}
 
     class Meta:
         ordering = ["-started_at"]

@@ -325,7 +325,7 @@ def is_stale(unit: Organization, year: int) -> bool:
     for run in runs[:50]:
         covers = (
             (run.unit_id is None and ("units" not in run.counts or unit.pk in run.counts["units"]))
-            or (run.unit_id is not None and unit.path.startswith(run.unit.path))
+            or (run.unit is not None and unit.path.startswith(run.unit.path))
         ) and not run.rules
         if covers:
             return bool(_changed_unit_ids(run.started_at, [unit]))

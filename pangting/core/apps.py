@@ -10,6 +10,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
+        from pangting.core import registry
+
         from . import outbox_channels
 
         outbox_channels.register()  # e-mail and group robots for the outbox
+        registry.register_navigation_group("system", _("系统管理"))
+        registry.register_navigation(_("我的待办"), "home", None, order=10)

@@ -7,8 +7,8 @@ Django's plain base manager, so a visit still reaches a deleted team it once had
 
 Access: `Model.objects.for_user(user)` asks the policy module which organizations the
 user reaches for an action; each model names the path to its organization in
-`policy_org_field`. The import of the policy is deferred because the policy lives in a
-later app (accounts) that imports the organization models.
+`policy_org_field`. The policy lives in a later app (accounts) that imports the organization
+models, so it registers itself with `core.registry` instead of being imported here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pangting.core.jsonshape import ShapedJSONMixin
+
 from .system import require_actor
 
 if TYPE_CHECKING:
@@ -32,9 +34,9 @@ class ScopedQuerySet(models.QuerySet):
     """A queryset that can be restricted to what a user may reach."""
 
     def for_user(self, user: AbstractBaseUser | AnonymousUser, action: str | None = None) -> ScopedQuerySet:
-        from pangting.accounts import policy
+        from pangting.core import registry
 
-        return policy.scope(self, user, action)
+        return registry.scope(self, user, action)
 
 
 class AliveManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
@@ -44,7 +46,7 @@ class AliveManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignor
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
-class RecordModel(models.Model):
+class RecordModel(ShapedJSONMixin, models.Model):
     """Abstract base of every business record: timestamps, soft delete, history."""
 
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)

@@ -1,14 +1,12 @@
-"""The home page's "my to-dos": each app contributes a provider function (settings)."""
+"""The home page's "my to-dos": each app registers a provider function (`core.registry`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from pangting.core import registry
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,5 @@ _SEVERITY_ORDER = {"bad": 0, "warn": 1, "info": 2}
 
 
 def collect_todos(user: Any) -> list[Todo]:
-    providers: list[Callable[[Any], list[Todo]]] = [import_string(p) for p in settings.PANGTING_TODO_PROVIDERS]
-    todos = [todo for provider in providers for todo in provider(user)]
+    todos: list[Todo] = [todo for provider in registry.todo_providers() for todo in provider(user)]
     return sorted(todos, key=lambda t: (_SEVERITY_ORDER.get(t.severity, 3), t.due or dt.date.max, t.title))

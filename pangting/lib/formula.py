@@ -308,6 +308,8 @@ class _Evaluator:
 
     def visit(self, node: ast.AST) -> Value:
         if isinstance(node, ast.Constant):
+            if not isinstance(node.value, int | float):
+                raise FormulaError("此处只能使用数值。", self.pos(node))  # the validator admits numbers only
             return float(node.value)
         if isinstance(node, ast.Name):
             value = self.values[node.id]

@@ -73,16 +73,16 @@ class ImportedRow(Mapping[str, CellValue]):
     1-based row number in the workbook, so that an error can point the user at the row."""
 
     row_number: int
-    values: dict[str, CellValue]
+    cells: dict[str, CellValue]  # not `values`: that would hide Mapping.values()
 
     def __getitem__(self, key: str) -> CellValue:
-        return self.values[key]
+        return self.cells[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self.cells)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.cells)
 
 
 # -- export ------------------------------------------------------------------------------

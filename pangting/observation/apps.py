@@ -10,8 +10,24 @@ class ObservationConfig(AppConfig):
     verbose_name = _("巡听旁听")
 
     def ready(self) -> None:
+        from pangting.core import registry
         from pangting.workdays.recompute import register_deadline_recomputer
 
         from .services.refused import recompute_refused
 
         register_deadline_recomputer("observation.visits", recompute_refused)
+        registry.register_navigation_group("observation", _("巡听旁听"))
+        for order, (label, url_name, action) in enumerate(
+            [
+                (_("巡听旁听"), "observation:visit_list", "observation.view"),
+                (_("旁听计划"), "observation:plan_detail", "observation.manage"),
+                (_("应邀旁听"), "observation:invitation_list", "observation.reply"),
+                (_("交叉旁听"), "observation:cross_list", "observation.view"),
+                (_("典型经验"), "observation:practice_list", "observation.view"),
+            ]
+        ):
+            registry.register_navigation(label, url_name, action, "observation", order=100 + 10 * order)
+        registry.register_todo_provider("pangting.observation.todos.observation_todos", order=50)
+        # A team leader reaches the unit of his visit, without the policy importing this app.
+        registry.register_reach_extension("pangting.observation.services.team_reach_paths")
+        registry.register_demo_hook("pangting.observation.demo.extend_demo", order=20)  # links visits to sessions

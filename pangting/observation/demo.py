@@ -1,6 +1,6 @@
 """Demo data for observation: visits of the previous and the main year in every state, as they happened.
 
-Called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`, after the study extension (it
+Called by `seed_demo` through its registered demo hook, after the study extension (it
 links visits to the sessions that one created). Every step goes through the services with
 the clock moved to the day it happened (time-machine, pinned in requirements.lock), so
 letters, deadlines, late marks and history rows are what the rules compute.

@@ -7,8 +7,9 @@ stored as indexed dates beside the basis they were computed from (see workdays.s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,9 @@ from simple_history.models import HistoricalRecords
 
 from pangting.core.models import RecordModel
 from pangting.orgs.models import Organization, Person
+from pangting.workdays.shapes import DEADLINE_BASIS
+
+from .shapes import FEEDBACK_CHECKLIST
 
 VIEW = "observation.view"
 
@@ -131,6 +135,11 @@ class Visit(RecordModel):
     record_due_basis = models.JSONField(default=dict, blank=True)
     feedback_due = models.DateField(_("反馈期限"), null=True, blank=True, db_index=True)
     feedback_due_basis = models.JSONField(default=dict, blank=True)
+    json_shapes: ClassVar[Mapping[str, Any]] = {
+        "reply_due_basis": DEADLINE_BASIS,
+        "record_due_basis": DEADLINE_BASIS,
+        "feedback_due_basis": DEADLINE_BASIS,
+    }
     deadline_warning = models.CharField(_("期限提示"), max_length=200, blank=True)
     draw_ref = models.CharField(_("抽取记录"), max_length=64, blank=True)
 
@@ -396,6 +405,7 @@ class Feedback(RecordModel):
 
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="feedback")
     checklist = models.JSONField(_("问题清单"), default=dict, blank=True)  # key -> {"problem": bool, "evidence": str}
+    json_shapes: ClassVar[Mapping[str, Any]] = {"checklist": FEEDBACK_CHECKLIST}
     summary = models.TextField(_("总体评价"), blank=True)
     suggestions = models.TextField(_("意见建议"), blank=True)
     seq = models.PositiveIntegerField(null=True, blank=True)
@@ -527,6 +537,7 @@ class CrossObservation(RecordModel):
     report = models.TextField(_("列席情况报告"), blank=True)
     report_due = models.DateField(_("报告期限"), null=True, blank=True)
     report_due_basis = models.JSONField(default=dict, blank=True)
+    json_shapes: ClassVar[Mapping[str, Any]] = {"report_due_basis": DEADLINE_BASIS}
     reported_at = models.DateTimeField(null=True, blank=True)
 
     policy_org_field: ClassVar[str] = "host"

@@ -134,7 +134,7 @@ def add_member(
     post: str = "",
     joined_on: dt.date | None = None,
 ) -> StudyGroupMember:
-    if group.memberships.current().filter(person=person, role=role).exists():
+    if StudyGroupMember.objects.filter(group=group).current().filter(person=person, role=role).exists():
         raise ValidationError(
             _("{person}已是{group}的{role}。").format(
                 person=person.name, group=group.name, role=StudyGroupMember.Role(role).label

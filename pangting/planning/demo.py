@@ -1,6 +1,6 @@
 """Demo data for planning: a few months of next year when a leader or a liaison cannot visit.
 
-Called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`, after the observation extension,
+Called by `seed_demo` through its registered demo hook, after the observation extension,
 with {"root", "units", "users"}. The rows go through the service, as the supervisor enters
 them, so that next year's plan generated in the demo visibly keeps out of those months.
 """

@@ -9,6 +9,7 @@ the only way to alter a record is behind the application's back, which verificat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from pangting.core.models import AliveManager, RecordModel, ScopedQuerySet
 from pangting.lib import draw as drawlib
 from pangting.orgs.models import Organization
+
+from .shapes import DRAW_CANDIDATES, DRAW_EXCLUSIONS, DRAW_PICKS, RUN_NOTES, RUN_PARAMETERS
 
 MANAGE = "observation.manage"
 
@@ -54,6 +57,11 @@ class Draw(RecordModel):
     public_value = models.CharField(_("公开随机值"), max_length=200, blank=True)
     count = models.PositiveSmallIntegerField(_("抽取数量"))
     picks = models.JSONField(_("抽取结果"), default=list, blank=True)
+    json_shapes: ClassVar[Mapping[str, Any]] = {
+        "candidates": DRAW_CANDIDATES,
+        "exclusions": DRAW_EXCLUSIONS,
+        "picks": DRAW_PICKS,
+    }
     # SHA-256 of the canonical picks, published with them; empty on draws made before it existed.
     result_digest = models.CharField(_("结果摘要（SHA-256）"), max_length=64, blank=True, editable=False)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.COMMITTED)
@@ -163,6 +171,7 @@ class PlanRun(RecordModel):
     result = models.JSONField(_("求解结果"), default=dict, blank=True)  # status, objective, bound, gap, wall_time
     draft = models.JSONField(_("计划草案"), default=dict, blank=True)  # {"visits": [...], "cross": [...]}
     notes = models.JSONField(_("说明"), default=list, blank=True)  # what the builder left out, and why
+    json_shapes: ClassVar[Mapping[str, Any]] = {"parameters": RUN_PARAMETERS, "notes": RUN_NOTES}
     explanation = models.TextField(_("无解原因"), blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
@@ -7,3 +8,13 @@ class ReportsConfig(AppConfig):
     name = "pangting.reports"
     label = "reports"
     verbose_name = "统计与报告"
+
+    def ready(self) -> None:
+        from pangting.core import registry
+
+        registry.register_navigation_group("reports", _("统计报告"))
+        registry.register_navigation(_("统计看板"), "reports:dashboard", "reports.view", "reports", order=180)
+        registry.register_navigation(_("通报与年度总结"), "reports:document_list", "reports.view", "reports", order=200)
+        registry.register_navigation(_("台账导出"), "reports:ledgers", "observation.view", "reports", order=220)
+        # Drafts the bulletin and summary from the findings, so it runs after compliance.
+        registry.register_demo_hook("pangting.reports.demo.extend_demo", order=60)

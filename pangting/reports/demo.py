@@ -1,4 +1,4 @@
-"""Demo data for the reports app (called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS`).
+"""Demo data for the reports app (called by `seed_demo` through its registered demo hook).
 
 Through the services, as the supervisor: the previous year's bulletin issued at the end of that
 year, and the main year's bulletin and annual summary drafted from its records (R-O15). Years

@@ -10,6 +10,7 @@ and leaves the issued one as it was (R-O15).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from pangting.core.models import RecordModel
 from pangting.orgs.models import Organization
+
+from .shapes import REPORT_SECTIONS
 
 VIEW = "reports.view"
 
@@ -94,6 +97,7 @@ class ReportVersion(RecordModel):
     figures = models.JSONField(_("统计数据"), default=dict)
     figures_computed_at = models.DateTimeField(_("数据计算时间"))
     sections = models.JSONField(_("正文各部分"), default=dict)
+    json_shapes: ClassVar[Mapping[str, Any]] = {"sections": REPORT_SECTIONS}  # figures vary by kind: free
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -10,8 +10,16 @@ class StudyConfig(AppConfig):
     verbose_name = _("学习管理")
 
     def ready(self) -> None:
+        from pangting.core import registry
         from pangting.workdays.recompute import register_deadline_recomputer
 
         from .services.sessions import recompute_refused
 
         register_deadline_recomputer("study.sessions", recompute_refused)
+        registry.register_navigation_group("study", _("学习"))
+        registry.register_navigation(_("学习会"), "study:session_list", "study.view", "study", order=50)
+        registry.register_navigation(_("我的学习"), "study:my_study", "study.participate", "study", order=60)
+        registry.register_navigation(_("学习计划"), "study:plan_list", "study.view", "study", order=70)
+        registry.register_navigation(_("三会一课"), "study:branch_overview", "study.view", "study", order=80)
+        registry.register_todo_provider("pangting.study.todos.study_todos", order=40)
+        registry.register_demo_hook("pangting.study.demo.extend_demo", order=10)

@@ -1,6 +1,6 @@
 """Demo data for study: the years of `core.demo.DemoDates` for every demo unit, with real imperfections.
 
-Called by `seed_demo` through `PANGTING_DEMO_EXTENSIONS` with {"root", "units", "users"}.
+Called by `seed_demo` through its registered demo hook with {"root", "units", "users"}.
 Deterministic (seeded). Everything goes through the services, with past timestamps passed
 explicitly, so the demo shows what the rules compute: some late forms (R-S10), some sessions
 below 90 % (R-S3), some without a first agenda item (R-S4), a few postponed twice (R-S11), a

@@ -14,6 +14,7 @@ Every record belongs to an organization (`policy_org_field`) and is read through
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from pangting.core.models import RecordModel
 from pangting.orgs.models import Organization, Person, StudyGroup
 
 from .parameters import PARAMETER_CHOICES, parse_value
+from .shapes import SESSION_DUE_BASIS
 
 VIEW = "study.view"
 
@@ -172,6 +174,9 @@ class StudySession(RecordModel):
     place, theme and content, host and post, participants, agenda, speakers, contact.
     """
 
+    # Not a field: the group leaders on the day, set in bulk by `services.facts` for a page of sessions.
+    _group_leader_ids: set[int]
+
     class Status(models.TextChoices):
         PLANNED = "planned", _("计划中")
         HELD = "held", _("已召开")
@@ -248,6 +253,10 @@ class StudySession(RecordModel):
     )
     report_due = models.DateField(_("会后报送截止"), null=True, blank=True)
     report_due_basis = models.JSONField(default=dict, blank=True, editable=False)
+    json_shapes: ClassVar[Mapping[str, Any]] = {
+        "arrangement_due_basis": SESSION_DUE_BASIS,
+        "report_due_basis": SESSION_DUE_BASIS,
+    }
     report_submitted_at = models.DateTimeField(_("会后报送时间"), null=True, blank=True)
     report_submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

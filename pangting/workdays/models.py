@@ -7,6 +7,8 @@ reach into it are refused rather than guessed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,7 @@ class CalendarYear(models.Model):
     entered_at = models.DateTimeField(_("录入时间"), auto_now=True)
 
     history = HistoricalRecords()
+    _history_user: Any  # not a field: the actor the services give django-simple-history for the next save
 
     class Meta:
         ordering = ["-year"]

@@ -20,13 +20,11 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.management import call_command
-from django.utils.module_loading import import_string
 
 from pangting.accounts.management.commands.seed_demo import DemoBuilder
 from pangting.compliance.registry import ordered_rules
-from pangting.core import clock
+from pangting.core import clock, registry
 from pangting.tests.moved_dates import moved_dates
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +64,8 @@ def build_and_compare() -> None:
     today = clock.today()
     enter_unknown_year(today.year)
     context = DemoBuilder().build()
-    for extension in settings.PANGTING_DEMO_EXTENSIONS:
-        import_string(extension)(context)
+    for extension in registry.demo_hooks():
+        extension(context)
     years = context["dates"].years
     assert context["dates"].today == today
     found: dict[str, set[tuple[str, str, str]]] = defaultdict(set)

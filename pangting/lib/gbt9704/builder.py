@@ -332,7 +332,7 @@ class OfficialDocumentBuilder:
         else:
             raise ValueError("行高的个数应与表格行数一致。")
         placed = _place_cells(rows, len(widths_mm))
-        table = self._document.add_table(rows=len(rows), cols=len(widths_mm))
+        table: Table = self._document.add_table(rows=len(rows), cols=len(widths_mm))
         self._break_table_before_if_needed(table)
         format_table(table, [mm_to_twips(width) for width in widths_mm])
         for row_index, row in enumerate(table.rows):

@@ -86,7 +86,7 @@ def mm_to_twips(mm: float) -> int:
 
 def ordered_child(parent: BaseOxmlElement, tag: str, order: list[str]) -> BaseOxmlElement:
     """Return `parent`'s child `tag`, creating it at its schema position if missing."""
-    existing = parent.find(qn(tag))
+    existing: BaseOxmlElement | None = parent.find(qn(tag))
     if existing is not None:
         return existing
     element = OxmlElement(tag)

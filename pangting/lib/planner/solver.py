@@ -239,16 +239,17 @@ class _VisitModel:
             extras = []
             for team_id in candidates[unit_id]:
                 if team_id in usable and (team_id, unit_id) not in linked_pairs:
-                    choices = (
+                    # None: any month (the unit has no blocked months); []: no month at all.
+                    narrowed: list[cp_model.IntVar] | None = (
                         month_choices(unit_id, team_id, index.semester_keys, "")
                         if unit_id in index.unit_blocked
                         else None
                     )
-                    if choices == []:
+                    if narrowed == []:
                         continue  # no month in which both the team and the unit's liaison can go
                     var = model.new_bool_var("")
-                    if choices:
-                        model.add(cp_model.LinearExpr.sum(choices) == var)
+                    if narrowed:
+                        model.add(cp_model.LinearExpr.sum(narrowed) == var)
                     self.x[(unit_id, team_id)] = var
                     by_team[team_id].append(var)
                     extras.append(var)
@@ -332,7 +333,9 @@ class _VisitModel:
         # R-O3: prefer the linked team; count visits by another team to a unit that has one.
         def unlinked(unit_id: str, team_id: str) -> bool:
             linked = index.linked_teams.get(unit_id)
-            return bool(linked) and team_id not in linked
+            if not linked:
+                return False
+            return team_id not in linked
 
         unlinked_vars = [var for (u, t), var in self.x.items() if unlinked(u, t)]
         unlinked_pins = sum(1 for p in instance.pins if unlinked(p.unit_id, p.team_id))
@@ -391,7 +394,9 @@ class _VisitModel:
         return visits
 
 
-def _part(name: str, solver: cp_model.CpSolver, status: int, booleans: int, has_objective: bool) -> PartReport:
+def _part(
+    name: str, solver: cp_model.CpSolver, status: cp_model.CpSolverStatus, booleans: int, has_objective: bool
+) -> PartReport:
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return PartReport(
         name,
@@ -448,10 +453,10 @@ def _diagnose_visits(instance: PlanningInstance, candidates: dict[str, list[str]
         messages.append(
             f"在回避关系、工作组可用月份和容量的限制下，以下单位无法安排巡听，两年轮次无法全覆盖（R-O11）：{names}。"
         )
-    for team_id, sem_key, missing in short:
+    for team_id, sem_key, count in short:
         units = "、".join(index.unit_name[u] for u in model.forced[(team_id, sem_key)])
         messages.append(
-            f"「{index.team[team_id].name}」{index.semester[sem_key].label}的容量不足，挂钩单位中有{missing}个"
+            f"「{index.team[team_id].name}」{index.semester[sem_key].label}的容量不足，挂钩单位中有{count}个"
             f"无法按每学期至少一次安排巡听（R-O12）；挂钩单位：{units}。"
         )
     if not messages:
@@ -535,24 +540,21 @@ class _CrossModel:
             # Complete hint: a uniform shift along the ring whose arcs all exist, different from
             # the previous semester's; when one exists the hint is a valid answer by itself.
             n = len(ring)
-            usable = [
-                next(
-                    (
-                        d
-                        for d in range(1, n)
-                        if 2 * d != n
-                        and d not in used_shifts[-1:]
-                        and all((sem_key, ring[p], ring[(p + d) % n]) in self.arcs for p in range(n))
-                    ),
-                    None,
-                )
-            ]
-            usable = [d for d in usable if d is not None]
-            if usable:
+            shift = next(
+                (
+                    d
+                    for d in range(1, n)
+                    if 2 * d != n
+                    and d not in used_shifts[-1:]
+                    and all((sem_key, ring[p], ring[(p + d) % n]) in self.arcs for p in range(n))
+                ),
+                None,
+            )
+            if shift is not None:
                 # Hinting the chosen arcs is enough: "exactly one" per unit implies the rest.
-                used_shifts.append(usable[0])
+                used_shifts.append(shift)
                 for p in range(n):
-                    model.add_hint(self.arcs[(sem_key, ring[p], ring[(p + usable[0]) % n])], 1)
+                    model.add_hint(self.arcs[(sem_key, ring[p], ring[(p + shift) % n])], 1)
         if elastic:
             model.minimize(cp_model.LinearExpr.sum([var for *_, var in self.repeats]))
 

@@ -203,6 +203,9 @@ def test_it_finds_the_header_row_below_a_title_and_matches_columns_in_any_order(
         ImportedRow(6, {"name": "李四", "phone": 13900139000, "unit": "信息技术学院"}),
     ]
     assert rows[1]["name"] == "李四"
+    # A Mapping all the way: values() and items() work (the row's cells no longer hide them).
+    assert set(rows[0].values()) == {"张三", "13800138000", "机电工程学院"}
+    assert dict(rows[1].items())["phone"] == 13900139000
 
 
 def test_it_names_the_missing_header_and_its_row():

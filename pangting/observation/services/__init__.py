@@ -7,8 +7,8 @@ with their basis; a deadline that falls into a year the calendar does not know i
 guessed: the visit carries a visible warning until an administrator enters that year.
 
 The functions live in modules by step of the work and are all importable from here, as they
-were when this was one module (`settings.PANGTING_REACH_EXTENSIONS` names
-`pangting.observation.services.team_reach_paths`):
+were when this was one module (`ObservationConfig.ready` registers
+`pangting.observation.services.team_reach_paths` as a reach extension):
 
 - `deadlines`: the deadline parameters (`reply_rule` …), `semester_of`, computing a deadline.
 - `workflow`: the transition table (`TRANSITIONS`), its preconditions and `transition()`.

@@ -153,9 +153,12 @@ def sign_off_record(record: ObservationRecord, *, actor: Any) -> ObservationReco
     if record.filed_at is None:
         raise ValidationError(_("记录尚未填报。"))
     person_id = getattr(actor, "person_id", None)
-    is_leader = record.visit.team_members.filter(
-        deleted_at__isnull=True, role=TeamMember.Role.LEADER, person_id=person_id
-    ).exists()
+    is_leader = (
+        person_id is not None
+        and record.visit.team_members.filter(
+            deleted_at__isnull=True, role=TeamMember.Role.LEADER, person_id=person_id
+        ).exists()
+    )
     if not is_leader:
         raise ValidationError(_("只有本次旁听组组长可以确认记录。"))
     record.signed_off_by = _user(actor)

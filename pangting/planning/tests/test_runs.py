@@ -165,7 +165,7 @@ def test_it_exits_1_when_the_command_finds_no_plan(world, capsys):
 
 def test_it_starts_a_detached_process_from_the_page(college, monkeypatch):
     started = []
-    monkeypatch.setattr(services.subprocess, "Popen", lambda args, **kw: started.append((args, kw)))
+    monkeypatch.setattr(services.runs.subprocess, "Popen", lambda args, **kw: started.append((args, kw)))
     with override_settings(PANGTING_DETACHED_COMMANDS=True):
         response = client(college.supervisor).post(reverse("planning:run_create"), {"year": "2027", "time_limit": "2"})
     run = PlanRun.objects.get()

@@ -42,6 +42,8 @@ def _local_day(moment: dt.datetime) -> dt.date:
     return timezone.localdate(moment)
 
 
-def _fmt(moment: dt.datetime) -> str:
+def _fmt(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
     local = timezone.localtime(moment)
     return f"{local.year}年{local.month}月{local.day}日{local:%H:%M}"

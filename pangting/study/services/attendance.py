@@ -27,18 +27,17 @@ def _attendance_for(session: StudySession, person: Person, actor: Any) -> Attend
     row = session.attendances.filter(person=person).first()
     if row is not None:
         return row
-    if session.group_id:
+    if (group := session.group) is not None:
         belongs = (
-            session.group.memberships.current(_local_day(session.starts_at))
+            StudyGroupMember.objects.filter(group=group)
+            .current(_local_day(session.starts_at))
             .filter(person=person)
             .exclude(role=StudyGroupMember.Role.SECRETARY)
             .first()
         )
         if belongs is None:
             raise ValidationError(
-                _("{person}不是{group}成员，不能登记本次学习会的出勤。").format(
-                    person=person.name, group=session.group.name
-                )
+                _("{person}不是{group}成员，不能登记本次学习会的出勤。").format(person=person.name, group=group.name)
             )
         post = belongs.post or person.post
     else:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,11 +75,8 @@ def session_facts(
             _local_day(session.report_submitted_at) if session.report_submitted_at else None, session.report_due, today
         )
     )
-    reschedules = (
-        len(session._prefetched_objects_cache["reschedules"])
-        if "reschedules" in getattr(session, "_prefetched_objects_cache", {})
-        else session.reschedules.count()
-    )
+    prefetched: dict[str, Any] = getattr(session, "_prefetched_objects_cache", {})
+    reschedules = len(prefetched["reschedules"]) if "reschedules" in prefetched else session.reschedules.count()
     makeup_pending = sum(1 for a in attendances if a.needs_makeup)
     vetting_pending = session.lecturer_vetting in (StudySession.Vetting.PENDING, StudySession.Vetting.REJECTED)
     problems: list[str] = []
@@ -136,7 +134,8 @@ def _led_by_group_leader(session: StudySession) -> bool:
     leaders = getattr(session, "_group_leader_ids", None)
     if leaders is None:
         leaders = set(
-            session.group.memberships.current(_local_day(session.starts_at))
+            StudyGroupMember.objects.filter(group_id=session.group_id)
+            .current(_local_day(session.starts_at))
             .filter(role=StudyGroupMember.Role.LEADER)
             .values_list("person_id", flat=True)
         )

@@ -74,7 +74,7 @@ def _validate_kind(organization: Organization, kind: str) -> StudyGroup | None:
 
 
 def _validate_people(session: StudySession) -> None:
-    if session.plan_theme_id and session.plan_theme.plan.organization_id != session.organization_id:
+    if session.plan_theme is not None and session.plan_theme.plan.organization_id != session.organization_id:
         raise ValidationError({"plan_theme": _("所选专题不属于本组织的学习计划。")})
 
 
@@ -127,9 +127,9 @@ def _sync_speakers(session: StudySession, items: Sequence[dict[str, Any]], actor
 def _expected_people(session: StudySession) -> list[tuple[Person, str]]:
     """R-S3: the expected participants: the group's leader, deputies and members (the study
     secretary keeps the record), or for a branch meeting the people of the branch."""
-    if session.group_id:
+    if (group := session.group) is not None:
         on = _local_day(session.starts_at)
-        members = session.group.current_members(on).order_by("person__name")
+        members = group.current_members(on).order_by("person__name")
         seen: dict[int, tuple[Person, str]] = {}
         for m in members:
             if m.counts_for_attendance and m.person_id not in seen:

@@ -72,13 +72,13 @@ def add_attachment(session: StudySession, upload: UploadedFile, *, actor: Any, k
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": _("附件类型“{kind}”无效。").format(kind=kind)})
     check_upload(upload, get_parameters())
-    name = PurePath(upload.name).name
+    name = PurePath(upload.name or "").name
     attachment = Attachment(
         session=session,
         kind=kind,
         file=upload,
         original_name=name[:200],
-        size=upload.size,
+        size=upload.size or 0,
         content_type=(getattr(upload, "content_type", "") or "")[:100],
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )

@@ -4,7 +4,7 @@
 党总支, 直属党支部) with branches, 8 school leaders each linked to 2–3 units, one liaison
 per unit, center groups of 7–15 members, and the demo accounts. Deterministic (seeded),
 so screenshots and tests see the same names every time. Later apps extend the demo
-through the `PANGTING_DEMO_EXTENSIONS` setting.
+through the demo hooks they register (`core.registry.register_demo_hook`).
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ import datetime as dt
 import random
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from pangting.accounts import services as account_services
 from pangting.accounts.models import Role, User
+from pangting.core import registry
 from pangting.core.demo import demo_dates
 from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
@@ -286,6 +285,6 @@ class Command(BaseCommand):
             self.stderr.write("数据库中已有数据；演示数据只能加载到空数据库。")
             return
         context = DemoBuilder().build()
-        for extension in getattr(settings, "PANGTING_DEMO_EXTENSIONS", []):
-            import_string(extension)(context)
+        for extension in registry.demo_hooks():
+            extension(context)
         self.stdout.write(self.style.SUCCESS(f"演示数据已加载：{len(context['units'])}个二级党组织。"))

@@ -1,9 +1,6 @@
-"""Random draws (R-O2 random mode, 双随机一公开): every write goes through one of these functions.
+"""Plan generation runs (R-O1): queue, solve in a detached process, review the draft, approve.
 
-The derivation itself lives in the Django-free `pangting.lib.draw` (and is repeated in the
-stand-alone `tools/verify_draw.py`); this module snapshots the candidates from the database,
-keeps the seed secret until the draw, stores the record append-only, and turns the picks
-into random-mode visits through the observation services.
+R-O3, R-O11, R-O12, R-O13 and R-O17 are the planner's rules (`pangting.lib.planner`).
 """
 
 from __future__ import annotations
@@ -13,8 +10,7 @@ import sys
 import threading
 import time
 import traceback
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -24,246 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
-from pangting.core.system import require_actor
-from pangting.lib import draw as drawlib
 from pangting.observation import services as observation_services
-from pangting.observation.models import Mode, Semester, State, TeamMember, Visit
-from pangting.orgs.models import ConflictOfInterest, LeaderLink, Organization
+from pangting.observation.models import Mode, Semester, TeamMember, Visit
+from pangting.orgs.models import Organization
 
-from .models import Draw, PlanRun
-
-A = policy.Action
-
-
-def _user(actor: Any) -> Any:
-    require_actor(actor)
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _save(obj: Any, actor: Any, **kwargs: Any) -> None:
-    obj._history_user = _user(actor)
-    obj.save(**kwargs)
-
-
-def draw_units(supervisor_org: Organization) -> list[Organization]:
-    """The units a draw may choose from: organizations below the supervisor with a center group."""
-    return list(
-        Organization.objects.filter(path__startswith=supervisor_org.path, parent__isnull=False)
-        .exclude(pk=supervisor_org.pk)
-        .filter(study_group__isnull=False, study_group__deleted_at__isnull=True)
-        .order_by("path")
-    )
-
-
-def suggested_exclusions(supervisor_org: Organization, year: int, semester: int) -> dict[int, str]:
-    """Units that already have a visit this semester: suggested for exclusion, with the reason."""
-    visited = (
-        Visit.objects.filter(unit__path__startswith=supervisor_org.path, year=year, semester=semester)
-        .exclude(state=State.CANCELLED)
-        .values_list("unit_id", flat=True)
-    )
-    label = Semester(semester).label
-    return dict.fromkeys(visited, _("{year}年{semester}已安排巡听旁听").format(year=year, semester=label))
-
-
-@transaction.atomic
-def create_draw(
-    *,
-    actor: Any,
-    supervisor_org: Organization,
-    purpose: str,
-    year: int,
-    candidates: Iterable[Organization],
-    exclusions: Iterable[tuple[Organization, str]] = (),
-    count: int,
-    public_value_source: str,
-    redraw_of: Draw | None = None,
-    redraw_reason: str = "",
-) -> Draw:
-    """Snapshot the candidates, commit to a secret seed and publish the commitment (R-O2).
-
-    Nothing is saved when the input cannot make a fair draw (empty list, bad count, no
-    public value source named in advance, an exclusion without reason).
-    """
-    if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
-        raise ValidationError(_("您无权在该组织发起随机抽取。"))
-    purpose = purpose.strip()
-    if not purpose:
-        raise ValidationError(_("请填写抽取事由。"))
-    if redraw_of is not None:
-        if not redraw_reason.strip():
-            raise ValidationError(_("重新抽取须说明原因。"))
-        if redraw_of.supervisor_org_id != supervisor_org.pk:
-            raise ValidationError(_("重新抽取应在原抽取的督导组织内进行。"))
-        if live_visits(redraw_of).exists():
-            raise ValidationError(_("已根据原抽取结果安排了巡听旁听，请先取消这些安排再重新抽取。"))
-    candidates = list(candidates)
-    exclusions = [(org, reason.strip()) for org, reason in exclusions]
-    for org in [*candidates, *(org for org, _reason in exclusions)]:
-        if not org.path.startswith(supervisor_org.path) or org.pk == supervisor_org.pk:
-            raise ValidationError(_("“{org}”不在本督导组织的下属单位中。").format(org=org.name))
-    now = timezone.now()
-    draw_id = f"{year}-{uuid.uuid4().hex[:12]}"
-    try:
-        seed, record = drawlib.prepare_draw(
-            draw_id=draw_id,
-            purpose=purpose,
-            created_at=now.isoformat(timespec="seconds"),
-            candidates=[drawlib.Candidate(str(org.pk), org.name) for org in candidates],
-            exclusions=[drawlib.Exclusion(str(org.pk), org.name, reason) for org, reason in exclusions],
-            count=count,
-            public_value_source=public_value_source.strip(),
-        )
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
-    published = record.to_dict()
-    draw = Draw(
-        draw_id=draw_id,
-        supervisor_org=supervisor_org,
-        purpose=purpose,
-        year=year,
-        published_at=record.created_at,
-        candidates=published["candidates"],
-        exclusions=published["exclusions"],
-        candidate_hash=record.candidate_hash,
-        seed_commitment=record.seed_commitment,
-        seed_hex=seed.hex(),
-        public_value_source=record.public_value_source,
-        count=count,
-        redraw_of=redraw_of,
-        redraw_reason=redraw_reason.strip()[:300],
-        created_by=_user(actor),
-        created_at=now,
-    )
-    _save(draw, actor)
-    return draw
-
-
-@transaction.atomic
-def perform_draw(draw: Draw, public_value: str, *, actor: Any) -> Draw:
-    """Mix in the public value announced in advance, derive the picks, reveal the seed (R-O2)."""
-    draw = Draw.objects.select_for_update().get(pk=draw.pk)
-    if not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
-        raise ValidationError(_("您无权进行此次抽取。"))
-    if draw.is_drawn:
-        raise ValidationError(_("本次抽取已经完成，结果不能更改；如需重新抽取，请发起重抽并说明原因。"))
-    public_value = public_value.strip()
-    if not public_value:
-        raise ValidationError(
-            _("请填写公开随机值（{public_value_source}）。").format(public_value_source=draw.public_value_source)
-        )
-    try:
-        result = drawlib.perform_draw(draw.to_record(), bytes.fromhex(draw.seed_hex), public_value)
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
-    draw.public_value = public_value[:200]
-    draw.picks = list(result.picks)
-    draw.result_digest = result.result_digest or ""
-    draw.status = Draw.Status.DRAWN
-    draw.drawn_at = timezone.now()
-    draw.drawn_by = _user(actor)
-    _save(draw, actor)
-    return draw
-
-
-def verify_draw(draw: Draw) -> drawlib.VerificationResult:
-    """Re-derive the draw from what is stored, as an auditor would from the published record."""
-    if not draw.is_drawn:
-        return drawlib.VerificationResult(ok=False, errors=[_("尚未抽取：种子将在抽取时公开，届时方可验证。")])
-    return drawlib.verify(draw.to_record())
-
-
-def live_visits(draw: Draw) -> Any:
-    """The non-cancelled visits made from a draw (Visit.draw_ref holds the draw id)."""
-    return Visit.objects.filter(draw_ref=draw.draw_id).exclude(state=State.CANCELLED)
-
-
-def superseded_by(draw: Draw) -> Draw | None:
-    return Draw.objects.filter(redraw_of=draw).order_by("-created_at").first()
-
-
-def _team_explanation(unit: Organization, team: list[tuple[Any, str]], on: Any) -> list[str]:
-    """Why no team can be proposed for `unit`, in Chinese (R-O3: the linked leader, unless in conflict)."""
-    problems = observation_services.team_problems(unit, team)
-    if any(role == TeamMember.Role.LEADER for _person, role in team) or not problems:
-        return problems
-    links = list(LeaderLink.objects.current(on).filter(unit=unit).select_related("leader"))
-    if not links:
-        return [
-            _("{unit}：没有联系领导，无法按联系关系组成旁听组（R-O3），请先在“领导联系单位”中指定。").format(
-                unit=unit.name
-            )
-        ]
-    reasons = []
-    for link in links:
-        conflict = (
-            ConflictOfInterest.objects.filter(
-                person=link.leader, unit_id__in=[o.pk for o in unit.ancestors()] + [unit.pk]
-            )
-            .order_by("pk")
-            .first()
-        )
-        reason = conflict.reason if conflict else _("回避")
-        reasons.append(f"{link.leader.name}（{reason}）")
-    return [
-        _("{unit}：联系该单位的领导均须回避——{items}，无法自动组成旁听组，请调整后再安排。").format(
-            unit=unit.name, items="、".join(reasons)
-        )
-    ]
-
-
-@transaction.atomic
-def create_visits_from_draw(draw: Draw, *, actor: Any, semester: int) -> list[Visit]:
-    """Random-mode visits for the picked units, teams proposed from the links (R-O2, R-O3).
-
-    All or nothing: if any picked unit cannot have a team, nothing is created and every such
-    unit is explained.
-    """
-    draw = Draw.objects.select_for_update().select_related("supervisor_org").get(pk=draw.pk)
-    if not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
-        raise ValidationError(_("您无权根据此次抽取安排巡听旁听。"))
-    if semester not in Semester.values:
-        raise ValidationError(_("请选择学期。"))
-    if not draw.is_drawn:
-        raise ValidationError(_("尚未抽取，不能安排巡听旁听。"))
-    if superseded_by(draw) is not None:
-        raise ValidationError(_("此次抽取已被重新抽取取代，请使用新的抽取结果。"))
-    if Visit.objects.filter(draw_ref=draw.draw_id).exists():
-        raise ValidationError(_("已根据此次抽取安排过巡听旁听。"))
-    check = verify_draw(draw)
-    if not check.ok:
-        raise ValidationError([_("抽取记录验证未通过，不能据此安排："), *check.errors])
-    units = Organization.objects.in_bulk([int(pick) for pick in draw.picks])
-    today = timezone.localdate()
-    plans: list[tuple[Organization, list[tuple[Any, str]]]] = []
-    problems: list[str] = []
-    for pick in draw.picks:
-        unit = units.get(int(pick))
-        if unit is None:
-            problems.append(_("抽中的单位（编号{pick}）已不存在。").format(pick=pick))
-            continue
-        team = observation_services.propose_team(unit, today)
-        explanation = _team_explanation(unit, team, today)
-        if explanation:
-            problems.extend(explanation)
-        else:
-            plans.append((unit, team))
-    if problems:
-        raise ValidationError(problems)
-    return [
-        observation_services.create_visit(
-            actor=actor,
-            unit=unit,
-            year=draw.year,
-            semester=semester,
-            mode=Mode.RANDOM,
-            team=team,
-            focus=draw.purpose,
-            draw_ref=draw.draw_id,
-        )
-        for unit, team in plans
-    ]
-
+from ..models import PlanRun
+from ._common import A, _save, _user
+from .unavailability import away_lookup
 
 # --- Plan generation runs (R-O1; R-O3, R-O11, R-O12, R-O13, R-O17 are the planner's rules) ------
 
@@ -280,7 +43,7 @@ def create_run(
     seed: int = 0,
 ) -> PlanRun:
     """Queue a plan-generation run; refused (nothing saved) when there is nothing to plan with."""
-    from .instance import build_instance
+    from ..instance import build_instance
 
     if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
         raise ValidationError(_("您无权为该组织生成巡听旁听计划。"))
@@ -339,7 +102,7 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
     """
     from pangting.lib import planner
 
-    from .instance import SEMESTER_NUMBERS, build_instance
+    from ..instance import SEMESTER_NUMBERS, build_instance
 
     echo = echo or (lambda _run: None)
     _set(run, status=PlanRun.Status.RUNNING, progress=5, started_at=timezone.now())
@@ -507,7 +270,7 @@ def _editable(run: PlanRun, actor: Any) -> None:
 
 def allowed_teams(run: PlanRun) -> dict[str, list[dict[str, str]]]:
     """For each unit of the draft, the teams that may visit it: the year's teams not in conflict (R-O3)."""
-    from .instance import build_instance
+    from ..instance import build_instance
 
     built = build_instance(run.supervisor_org, run.year, run.parameters)
     teams = sorted(built.leaders.items(), key=lambda item: (item[1].name, item[0]))
@@ -544,7 +307,7 @@ def adjust_draft(
     pin or unpin it. Recorded in the draft's `adjustments` (who, when, what). Nothing changes on error."""
     from pangting.lib import planner
 
-    from .instance import SEMESTER_KEYS, build_instance
+    from ..instance import SEMESTER_KEYS, build_instance
 
     run = PlanRun.objects.select_for_update().select_related("supervisor_org").get(pk=run.pk)
     _editable(run, actor)
@@ -569,7 +332,7 @@ def adjust_draft(
         )
     changes: dict[str, Any] = {}
     if month is not None:
-        months = {s.key: s.months for s in planner.DEFAULT_SEMESTERS}[SEMESTER_KEYS[semester]]
+        months = {s.key: s.months for s in planner.DEFAULT_SEMESTERS}[SEMESTER_KEYS[Semester(semester)]]
         try:
             month = int(month)
         except (TypeError, ValueError):
@@ -614,7 +377,7 @@ def adjust_draft(
         return item
     if "month" in changes or "team" in changes:
         # Hard constraint of the plan: nobody goes in a month the leader or liaison is away.
-        new_month = month if "month" in changes else item["month"]
+        new_month = month if "month" in changes and month is not None else item["month"]
         new_leader = leader.pk if leader is not None else item["leader_id"]
         away = away_lookup(run.supervisor_org, run.year)(unit_id, new_leader, new_month)
         if away:
@@ -676,103 +439,3 @@ def resolve_run(run: PlanRun, *, actor: Any) -> PlanRun:
 
 
 # --- Unavailability of leaders and liaisons (R-O1 hard constraint: no visit in such a month) ------
-
-
-def planning_people(supervisor_org: Organization, on: Any = None) -> list[Any]:
-    """The people whose unavailability shapes the plan: current linked leaders and liaisons (R-O3)."""
-    from pangting.orgs.models import LiaisonAssignment, Person
-
-    on = on or timezone.localdate()
-    units = [u.pk for u in draw_units(supervisor_org)]
-    leaders = LeaderLink.objects.current(on).filter(unit_id__in=units).values_list("leader_id", flat=True)
-    liaisons = LiaisonAssignment.objects.current(on).filter(unit_id__in=units).values_list("liaison_id", flat=True)
-    return list(Person.objects.filter(pk__in=[*leaders, *liaisons]).order_by("name", "pk"))
-
-
-@transaction.atomic
-def create_unavailability(
-    *,
-    actor: Any,
-    supervisor_org: Organization,
-    person: Any,
-    year: int,
-    first_month: int,
-    last_month: int,
-    reason: str,
-) -> Any:
-    """Record months in which a leader or liaison cannot visit; the next plan run keeps out of them."""
-    from .models import Unavailability
-
-    if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
-        raise ValidationError(_("您无权登记该组织的不可安排时间。"))
-    if not 2000 <= year <= 2100:
-        raise ValidationError(_("年度应在2000至2100之间。"))
-    if not (1 <= first_month <= 12 and 1 <= last_month <= 12):
-        raise ValidationError(_("月份应在1至12之间。"))
-    if first_month > last_month:
-        raise ValidationError(_("截止月份不能早于起始月份；跨年度的请分两条登记。"))
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(_("请填写不可安排的原因（如：外出学习、出国访问）。"))
-    if person.pk not in {p.pk for p in planning_people(supervisor_org)}:
-        raise ValidationError(_("{person}不是本组织当前的联系领导或联络员，无需登记。").format(person=person.name))
-    row = Unavailability(
-        supervisor_org=supervisor_org,
-        person=person,
-        year=year,
-        first_month=first_month,
-        last_month=last_month,
-        reason=reason[:200],
-        created_by=_user(actor),
-    )
-    _save(row, actor)
-    return row
-
-
-@transaction.atomic
-def delete_unavailability(row: Any, *, actor: Any) -> None:
-    """Soft-delete one row (its history keeps who entered and who removed it)."""
-    if not policy.can(actor, A.OBSERVATION_MANAGE, row.supervisor_org):
-        raise ValidationError(_("您无权删除该不可安排时间。"))
-    if row.is_deleted:
-        raise ValidationError(_("该不可安排时间已删除。"))
-    row.soft_delete(actor=_user(actor))
-
-
-def unavailable_months(supervisor_org: Organization, year: int) -> dict[int, dict[int, str]]:
-    """person pk → {month: reason} for `year` under `supervisor_org` (one query)."""
-    from .models import Unavailability
-
-    months: dict[int, dict[int, str]] = {}
-    for row in Unavailability.objects.filter(supervisor_org=supervisor_org, year=year).order_by("first_month", "pk"):
-        for month in row.months:
-            months.setdefault(row.person_id, {}).setdefault(month, row.reason)
-    return months
-
-
-def away_lookup(supervisor_org: Organization, year: int, on: Any = None) -> Callable[[str, Any, int], str]:
-    """A function (unit id, leader pk, month) → why that visit cannot take place then, or "" (two queries).
-
-    The leader is away, or the unit's current liaison is (both go on the visit, R-O3).
-    """
-    from pangting.orgs.models import LiaisonAssignment
-
-    from .models import Unavailability
-
-    on = on or timezone.localdate()
-    rows = Unavailability.objects.filter(supervisor_org=supervisor_org, year=year).select_related("person")
-    away: dict[int, dict[int, str]] = {}
-    for row in rows.order_by("first_month", "pk"):
-        for month in row.months:
-            away.setdefault(row.person_id, {}).setdefault(month, f"{row.person.name}（{row.reason}）")
-    liaisons: dict[str, list[int]] = {}
-    if away:
-        assignments = LiaisonAssignment.objects.current(on).filter(liaison_id__in=list(away))
-        for unit_pk, liaison_pk in assignments.values_list("unit_id", "liaison_id"):
-            liaisons.setdefault(str(unit_pk), []).append(liaison_pk)
-
-    def reason(unit_id: str, leader_pk: Any, month: int) -> str:
-        people = [int(leader_pk), *liaisons.get(str(unit_id), [])] if leader_pk else liaisons.get(str(unit_id), [])
-        return "、".join(away[p][month] for p in people if month in away.get(p, {}))
-
-    return reason

@@ -1,0 +1,150 @@
+"""What each app contributes to shared pages, registered in its `AppConfig.ready`.
+
+Core owns the lists; the apps fill them. No earlier app imports a later one to find its
+menu entries, to-dos, reach extensions or demo data: the later app registers them here.
+Registering the same name twice replaces the entry (``ready`` may run more than once in a
+process, e.g. under a test runner), so the lists never grow duplicates.
+
+Order is explicit where it matters: menu entries by ``order`` (groups appear where their
+first entry does), demo hooks by ``order`` (each builds on what the earlier ones made).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+
+Label = str | Promise  # a gettext_lazy string, translated when the menu renders
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A main-menu link: shown when the policy grants `action` (None: every signed-in user)."""
+
+    label: Label
+    url_name: str
+    action: str | None
+    group: str
+    order: int
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    label: Label
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A function registered by dotted path or directly; dotted paths are imported on first use."""
+
+    name: str
+    target: Callable[..., Any] | str
+    order: int
+
+    def resolve(self) -> Callable[..., Any]:
+        target = self.target
+        return import_string(target) if isinstance(target, str) else target
+
+
+_navigation: dict[str, NavEntry] = {}
+_navigation_groups: dict[str, NavGroup] = {}
+_todo_providers: dict[str, Hook] = {}
+_reach_extensions: dict[str, Hook] = {}
+_demo_hooks: dict[str, Hook] = {}
+
+
+def _hook_name(target: Callable[..., Any] | str) -> str:
+    if isinstance(target, str):
+        return target
+    return f"{target.__module__}.{target.__qualname__}"
+
+
+# --- navigation -------------------------------------------------------------------------------
+
+
+def register_navigation_group(key: str, label: Label) -> None:
+    _navigation_groups[key] = NavGroup(key, label)
+
+
+def register_navigation(label: Label, url_name: str, action: str | None, group: str = "", *, order: int) -> None:
+    """Add a menu link; `order` places it among every app's links (smaller first)."""
+    _navigation[url_name] = NavEntry(label, url_name, action, group, order)
+
+
+def navigation() -> list[NavEntry]:
+    return sorted(_navigation.values(), key=lambda entry: (entry.order, entry.url_name))
+
+
+def navigation_group_label(key: str) -> Label:
+    group = _navigation_groups.get(key)
+    return group.label if group else key
+
+
+# --- to-dos on the home page ------------------------------------------------------------------
+
+
+def register_todo_provider(provider: Callable[[Any], list[Any]] | str, *, order: int = 0) -> None:
+    """`provider(user)` returns that user's `core.todos.Todo`s; the home page sorts them all."""
+    name = _hook_name(provider)
+    _todo_providers[name] = Hook(name, provider, order)
+
+
+def todo_providers() -> list[Callable[[Any], list[Any]]]:
+    return [hook.resolve() for hook in sorted(_todo_providers.values(), key=lambda h: (h.order, h.name))]
+
+
+# --- the policy's reach extensions ------------------------------------------------------------
+
+
+def register_reach_extension(extension: Callable[[Any, str], Any] | str, *, order: int = 0) -> None:
+    """`extension(user, extent)` returns organization paths a later app adds to a role's reach."""
+    name = _hook_name(extension)
+    _reach_extensions[name] = Hook(name, extension, order)
+
+
+def reach_extensions() -> list[Callable[..., Any]]:
+    return [hook.resolve() for hook in sorted(_reach_extensions.values(), key=lambda h: (h.order, h.name))]
+
+
+# --- the demo university ----------------------------------------------------------------------
+
+
+def register_demo_hook(hook: Callable[[dict[str, Any]], Any] | str, *, order: int) -> None:
+    """`hook(context)` extends the demo university; hooks run by `order`, each after the earlier ones.
+
+    Give a dotted path: demo modules import the app's services, which the server need not
+    load at start-up.
+    """
+    name = _hook_name(hook)
+    _demo_hooks[name] = Hook(name, hook, order)
+
+
+def demo_hooks() -> list[Callable[[dict[str, Any]], Any]]:
+    return [hook.resolve() for hook in sorted(_demo_hooks.values(), key=lambda h: (h.order, h.name))]
+
+
+# --- the access policy ------------------------------------------------------------------------
+
+_scope: Hook | None = None
+
+
+def register_scope(scoper: Callable[[Any, Any, str | None], Any] | str) -> None:
+    """The function `Model.objects.for_user` asks: `scope(queryset, user, action)` → narrowed queryset.
+
+    The policy lives in a later app (accounts) that imports the organization models, so core's
+    base manager reaches it through here instead of importing it.
+    """
+    global _scope  # one policy per process, registered at start-up
+    _scope = Hook(_hook_name(scoper), scoper, 0)
+
+
+def scope(queryset: Any, user: Any, action: str | None) -> Any:
+    if _scope is None:
+        raise ImproperlyConfigured("No access policy registered (pangting.accounts must be installed).")
+    return _scope.resolve()(queryset, user, action)
