@@ -21,4 +21,13 @@ SessionDueBasis = TypedDict(
     },
 )
 
-SESSION_DUE_BASIS = SessionDueBasis | NoDeadline
+
+
+class RefusedDueBasis(TypedDict):
+    """A deadline the calendar could not compute yet (its year is not entered); recomputed on entry."""
+
+    refused_year: int
+    text: str
+
+
+SESSION_DUE_BASIS = SessionDueBasis | RefusedDueBasis | NoDeadline
