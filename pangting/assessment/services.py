@@ -45,6 +45,7 @@ from pangting.compliance.registry import RULES, ordered_rules
 from pangting.lib.formula import Formula, FormulaError, Signature, compile_formula
 from pangting.observation.models import ObservationRecord, State, Visit
 from pangting.orgs.models import Organization, Person
+from pangting.orgs.units import SUPERVISING, UNIT, supervising_organizations
 from pangting.study.parameters import get_parameters
 from pangting.study.services.uploads import check_upload
 
@@ -125,7 +126,7 @@ def supervising_org(user: Any) -> Organization | None:
     if granted.is_empty:
         return None
     if granted.everything:
-        return Organization.objects.filter(parent__isnull=True).order_by("path").first()
+        return supervising_organizations().first()
     return Organization.objects.filter(path__in=sorted(granted.prefixes)).order_by("depth", "path").first()
 
 
@@ -400,8 +401,4 @@ def report_units(user: Any) -> Sequence[Organization]:
         granted = policy.reach(user, action)
         if not granted.is_empty:
             condition |= granted.q("pk")
-    return list(
-        Organization.objects.filter(condition)
-        .filter(Q(study_group__isnull=False) | Q(parent__isnull=True))
-        .order_by("path")
-    )
+    return list(Organization.objects.filter(condition).filter(UNIT | SUPERVISING).order_by("path"))

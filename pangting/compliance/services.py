@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.orgs.models import Organization
+from pangting.orgs.units import units
 
 from .models import ComplianceRun, Finding, RuleParameter
 from .registry import RULES, CheckContext, FindingData, Param, Rule, ordered_rules
@@ -26,8 +27,8 @@ GREEN = "green"
 
 
 def units_in_scope(unit: Organization | None = None) -> list[Organization]:
-    """The units whose center groups the rules apply to: every organization with a study group."""
-    qs = Organization.objects.filter(study_group__isnull=False).order_by("path")
+    """The units whose center groups the rules apply to (`orgs.units`)."""
+    qs = units()
     if unit is not None:
         qs = qs.filter(path__startswith=unit.path)
     return list(qs)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from pangting.accounts import policy
 from pangting.core.views import flash_errors, parse_id, parse_year
 from pangting.orgs.models import Organization
+from pangting.orgs.units import units as unit_set
 
 from . import services
 from .models import Finding
@@ -67,11 +68,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     if rule_id not in {r.id for r in rules}:
         rule_id = ""
     show = request.GET.get("show", "open")
-    units = list(
-        Organization.objects.for_user(request.user, A.COMPLIANCE_VIEW)
-        .filter(study_group__isnull=False)
-        .order_by("path")
-    )
+    units = list(unit_set(Organization.objects.for_user(request.user, A.COMPLIANCE_VIEW)))
     unit_id = parse_id(request.GET.get("unit"))
     unit = next((u for u in units if u.pk == unit_id), None)
     findings = Finding.objects.for_user(request.user, A.COMPLIANCE_VIEW).filter(year=year).select_related("unit")

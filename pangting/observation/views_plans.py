@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.orgs.models import Organization
+from pangting.orgs.units import supervising_organizations, units_supervised_by
 
 from . import services, yearfile
 from .models import ObservationPlan, Semester, State, Visit
@@ -53,7 +54,7 @@ class CoverageRow:
 
 def coverage(supervisor_org: Organization, year: int) -> list[CoverageRow]:
     """R-O11: for each unit directly under the supervisor, visits observed in year-1 and year, and planned."""
-    units = list(Organization.objects.filter(parent=supervisor_org).order_by("sort_order", "path"))
+    units = list(units_supervised_by(supervisor_org).order_by("sort_order", "path"))
     visits = Visit.objects.filter(unit__in=units, year__in=[year - 1, year]).exclude(state=State.CANCELLED)
     done: dict[tuple[int, int], int] = defaultdict(int)
     planned: dict[int, int] = defaultdict(int)
@@ -72,7 +73,7 @@ def _year(request: HttpRequest) -> int:
 
 def _supervisor_orgs(user: Any) -> Any:
     """The roots of the subtrees the user supervises: where a plan can live."""
-    return Organization.objects.for_user(user, A.OBSERVATION_MANAGE).filter(parent__isnull=True)
+    return supervising_organizations(Organization.objects.for_user(user, A.OBSERVATION_MANAGE))
 
 
 @login_required
@@ -88,7 +89,7 @@ def plan_detail(request: HttpRequest) -> HttpResponse:
     supervisor_org = plan.organization if plan else _supervisor_orgs(user).first()
     if plan is None and supervisor_org is None:
         # Only those who see a supervising organization's plan reach this page (viewer, supervisor).
-        roots = Organization.objects.for_user(user, A.OBSERVATION_VIEW).filter(parent__isnull=True)
+        roots = supervising_organizations(Organization.objects.for_user(user, A.OBSERVATION_VIEW))
         supervisor_org = roots.first()
         if supervisor_org is None:
             raise Http404

@@ -81,8 +81,10 @@ class Organization(RecordModel):
 
     @property
     def is_unit(self) -> bool:
-        """A secondary organization or below: one whose center group is observed."""
-        return self.parent_id is not None
+        """Whether this is a unit: the one definition lives in `orgs.units`."""
+        from .units import is_unit
+
+        return is_unit(self)
 
 
 class Person(RecordModel):

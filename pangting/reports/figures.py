@@ -29,6 +29,7 @@ from pangting.observation.models import (
     Visit,
 )
 from pangting.orgs.models import Organization
+from pangting.orgs.units import units_supervised_by
 from pangting.study.models import Attendance, SessionKind, StudySession
 from pangting.study.services.facts import annotate_leaders
 
@@ -130,17 +131,8 @@ def percent(part: int, whole: int) -> str | None:
 
 
 def units_of(organization: Organization) -> QuerySet[Organization]:
-    """The units a supervising organization observes: organizations below it with a center group."""
-    return (
-        Organization.objects.filter(
-            path__startswith=organization.path,
-            parent__isnull=False,
-            study_group__isnull=False,
-            study_group__deleted_at__isnull=True,
-        )
-        .exclude(pk=organization.pk)
-        .order_by("path")
-    )
+    """The units a supervising organization observes (`orgs.units`)."""
+    return units_supervised_by(organization)
 
 
 def compute_figures(

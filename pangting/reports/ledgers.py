@@ -46,6 +46,7 @@ from pangting.observation.models import (
     Visit,
 )
 from pangting.orgs.models import Organization
+from pangting.orgs.units import SUPERVISING, UNIT
 from pangting.study import rules
 from pangting.study.models import AgendaItem, Attendance, PlanTheme, Reschedule, StudyPlan, StudySession
 
@@ -719,7 +720,7 @@ class Scope:
             condition |= reach.q("pk")
         return (
             Organization.objects.filter(condition)
-            .exclude(kind__in=["branch", "party_group"])
+            .filter(UNIT | SUPERVISING)
             .only("pk", "name", "path", "depth")
             .order_by("path")
         )
