@@ -16,7 +16,7 @@ supervising ancestor. Changing that predicate is the one edit R-O23 needs here.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
 from .models import Organization
 
@@ -67,11 +67,11 @@ def supervisor_org_for(unit: Organization) -> Organization:
 
 
 def units_supervised_by(supervisor: Organization) -> QuerySet[Organization]:
-    """The units `supervisor` supervises: units in its subtree not under a lower supervising one."""
-    qs = units(Organization.objects.filter(path__startswith=supervisor.path).exclude(pk=supervisor.pk))
-    lower = supervising_organizations(
-        Organization.objects.filter(path__startswith=supervisor.path).exclude(pk=supervisor.pk)
-    )
-    for org in lower.only("path"):
-        qs = qs.exclude(path__startswith=org.path)
-    return qs
+    """The units `supervisor` supervises: units in its subtree not under a lower supervising one.
+
+    One query: the lower supervising organizations are an `Exists` over path prefixes.
+    """
+    subtree = Organization.objects.filter(path__startswith=supervisor.path).exclude(pk=supervisor.pk)
+    outer_path = ExpressionWrapper(OuterRef("path"), output_field=CharField())
+    lower = subtree.filter(SUPERVISING).annotate(outer_path=outer_path).filter(outer_path__startswith=F("path"))
+    return units(subtree).exclude(Exists(lower))

@@ -1,7 +1,7 @@
 """The figures of a bulletin or annual summary (R-O15), computed from the records.
 
 Plain functions over one supervising organization's subtree and one period (a calendar
-year, or one semester of it: spring is January–August, autumn September–December). The
+year, or one semester starting in it, bounded by `core.semesters`). The
 result is a JSON-ready dict (`Figures`) stored on each document version, so a version can
 be regenerated exactly as it was issued. Decimal figures are kept as strings ("82.5") so
 that JSON never rounds them. A fixed number of queries whatever the size of the data.
@@ -17,6 +17,7 @@ from typing import TypedDict
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from pangting.core.semesters import semester_bounds
 from pangting.observation.models import (
     CHECKLIST_POINTS,
     Feedback,
@@ -104,11 +105,9 @@ class Figures(TypedDict):
 
 
 def period_bounds(year: int, semester: int | None = None) -> tuple[dt.date, dt.date]:
-    """First and last day of the period: the calendar year, or its spring (Jan–Aug) / autumn (Sep–Dec) part."""
-    if semester == 1:
-        return dt.date(year, 1, 1), dt.date(year, 8, 31)
-    if semester == 2:
-        return dt.date(year, 9, 1), dt.date(year, 12, 31)
+    """First and last day of the period: the calendar year, or one semester (`core.semesters`)."""
+    if semester:
+        return semester_bounds(year, semester)
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 

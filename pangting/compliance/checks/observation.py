@@ -21,8 +21,10 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
+from pangting.core.semesters import semester_end
+
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, VISIT, cached, format_day, semester_end, semester_period
+from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, VISIT, cached, format_day, semester_period
 
 # States from which the team has attended the session (R-O11, R-O12).
 OBSERVED_STATES = ("observed", "recorded", "feedback_issued", "rectifying", "closed")

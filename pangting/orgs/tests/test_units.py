@@ -32,4 +32,6 @@ def test_it_finds_the_root_as_the_supervising_organization_of_every_unit(world):
     assert units.supervisor_org_for(world.unit_a) == world.root
     assert units.supervisor_org_for(deep) == world.root
     assert units.supervisor_org_for(world.root) == world.root
-    assert list(units.units_supervised_by(world.root)) == sorted([world.unit_a, world.unit_b, deep], key=lambda o: o.path)
+    assert list(units.units_supervised_by(world.root)) == sorted(
+        [world.unit_a, world.unit_b, deep], key=lambda o: o.path
+    )
