@@ -43,7 +43,7 @@ from pangting.accounts import policy
 from pangting.compliance.models import Finding
 from pangting.compliance.registry import RULES, ordered_rules
 from pangting.lib.formula import Formula, FormulaError, Signature, compile_formula
-from pangting.observation.models import ObservationRecord, State, Visit
+from pangting.observation.models import OBSERVED_STATES, ObservationRecord, State, Visit
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.units import SUPERVISING, UNIT, supervising_organizations
 from pangting.study.parameters import get_parameters
@@ -78,7 +78,7 @@ RULE_FUNCTIONS = tuple(FUNCTIONS)
 SIGNATURES = {name: Signature(1, 1, literal=True) for name in RULE_FUNCTIONS}
 GROUPS = ("S", "O", "B")
 # Visits the team attended (R-O5); earlier states have not happened yet, cancelled never will.
-ATTENDED = [State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED]
+ATTENDED = OBSERVED_STATES
 
 
 # -- the formula ------------------------------------------------------------------------------

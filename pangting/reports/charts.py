@@ -97,21 +97,22 @@ def _threshold_line(value: float, label: str) -> dict[str, Any]:
 
 def coverage_chart(units: list[Organization], year: int) -> Chart:
     data = metrics.coverage(units, year)
+    first, last = data.round
     labels = [r.unit.display_name for r in data.rows]
     option = _bar(
         labels,
         [
-            {"name": f"{year - 1}年", "type": "bar", "stack": "visits", "data": [r.previous_year for r in data.rows]},
-            {"name": f"{year}年", "type": "bar", "stack": "visits", "data": [r.this_year for r in data.rows]},
+            {"name": f"{first}年", "type": "bar", "stack": "visits", "data": [r.first for r in data.rows]},
+            {"name": f"{last}年", "type": "bar", "stack": "visits", "data": [r.second for r in data.rows]},
         ],
     )
     return Chart(
         "coverage",
         f"两年一轮覆盖情况：{data.covered}/{data.total}个单位已旁听",
-        f"R-O11：每个单位在每两年一轮（{year - 1}—{year}年）中至少被巡听旁听一次；计入团队已到场旁听的巡听旁听。",
+        f"R-O11：每个单位在每两年一轮（{data.label}）中至少被巡听旁听一次；计入团队已到场旁听的巡听旁听。",
         option,
-        ["单位", f"{year - 1}年", f"{year}年", "本轮覆盖"],
-        [[r.unit.display_name, r.previous_year, r.this_year, "已覆盖" if r.covered else "未覆盖"] for r in data.rows],
+        ["单位", f"{first}年", f"{last}年", "本轮覆盖"],
+        [[r.unit.display_name, r.first, r.second, "已覆盖" if r.covered else "未覆盖"] for r in data.rows],
         empty=not data.rows,
         empty_text="没有可统计的单位。",
     )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from pangting.core.semesters import semester_bounds
 from pangting.observation.models import (
     CHECKLIST_POINTS,
+    OBSERVED_STATES,
     Feedback,
     Mode,
     ObservationRecord,
@@ -33,9 +34,8 @@ from pangting.orgs.models import Organization
 from pangting.orgs.units import units_supervised_by
 from pangting.study.models import Attendance, SessionKind, StudySession
 from pangting.study.services.facts import annotate_leaders
+from pangting.workdays.timeliness import is_on_time
 
-# A visit counts as carried out once the team has attended (R-O5).
-OBSERVED_STATES = (State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED)
 ONE_DECIMAL = Decimal("0.1")
 PRACTICE_TITLES_SHOWN = 5
 
@@ -160,11 +160,8 @@ def compute_figures(
             "filed_at", "composite_score", "visit__record_due", "visit__unit_id"
         )
     )
-    on_time = sum(
-        1
-        for r in records
-        if r["visit__record_due"] is None or timezone.localdate(r["filed_at"]) <= r["visit__record_due"]
-    )
+    # R-O8 "按时填报": `workdays.timeliness` — a record without a due date is not judged.
+    on_time = sum(1 for r in records if is_on_time(timezone.localdate(r["filed_at"]), r["visit__record_due"]))
     scores = [Decimal(r["composite_score"]) for r in records if r["composite_score"] is not None]
     scores_by_unit: dict[int, list[Decimal]] = defaultdict(list)
     for r in records:

@@ -126,9 +126,10 @@ class StudyPlan(RecordModel):
         """Filed after the due date (R-S1); an unfiled plan is late once the date has passed."""
         from django.utils import timezone
 
-        if self.submitted_at is None:
-            return timezone.localdate() > self.due_on
-        return timezone.localdate(self.submitted_at) > self.due_on
+        from pangting.workdays.timeliness import is_late
+
+        submitted = timezone.localdate(self.submitted_at) if self.submitted_at else None
+        return is_late(submitted, self.due_on, timezone.localdate())
 
 
 class PlanTheme(RecordModel):

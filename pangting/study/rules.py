@@ -13,6 +13,7 @@ from typing import Any
 
 from pangting.core.semesters import SEMESTERS, semester_bounds, semester_label
 from pangting.lib.workdays import DayUnit
+from pangting.workdays import timeliness
 
 FIRST_ITEM = "first_item"
 BUSINESS = "business"
@@ -105,12 +106,8 @@ def due_date(day: dt.date, rule: DayRule) -> tuple[dt.date, dict[str, Any]]:
 
 
 def is_late(submitted_on: dt.date | None, due: dt.date | None, today: dt.date) -> bool:
-    """Late if submitted after the due date, or not submitted and the due date has passed."""
-    if due is None:
-        return False
-    if submitted_on is None:
-        return today > due
-    return submitted_on > due
+    """Late if submitted after the due date, or not submitted and it has passed (`workdays.timeliness`)."""
+    return timeliness.is_late(submitted_on, due, today)
 
 
 # --- periods for the frequency rules (R-S2, R-B1 … R-B4) ---------------------------------
