@@ -8,3 +8,6 @@ class ComplianceConfig(AppConfig):
     name = "pangting.compliance"
     label = "compliance"
     verbose_name = _("规则检查")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the checks and their parameters)

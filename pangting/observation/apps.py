@@ -8,3 +8,8 @@ class ObservationConfig(AppConfig):
     name = "pangting.observation"
     label = "observation"
     verbose_name = _("巡听旁听")
+
+    def ready(self) -> None:
+        from .coverage import register_parameters
+
+        register_parameters()

@@ -2,8 +2,9 @@
 the bulletin and the compliance check.
 
 R-O11 (000 §4.2) asks that every unit be observed at least once *in every two-year round*.
-A round is a fixed pair of years counted from the first round's start year (the
-`PANGTING_COVERAGE_ROUND_START_YEAR` setting, 2025 by default): 2025–2026, 2027–2028, …
+A round is a fixed pair of years counted from the first round's start year (the R-O11
+parameter `round_start_year` of the rule-parameter registry, 2025 by default): 2025–2026,
+2027–2028, …
 It is not a sliding window: a unit observed in 2026 is covered for the 2025–2026 round and
 starts the 2027–2028 round uncovered, so the plan page, the dashboard and the compliance
 check agree on which units still need a visit. A visit counts once it reached an observed
@@ -16,9 +17,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
+from pangting.core import parameters
+from pangting.core.parameters import Parameter
 from pangting.orgs.models import Organization
 
 from .models import OBSERVED_STATES, State, Visit
@@ -26,27 +26,25 @@ from .models import OBSERVED_STATES, State, Visit
 DEFAULT_ROUND_START_YEAR = 2025
 
 
+def register_parameters() -> None:
+    """Declare R-O11's round start in the registry (from `ObservationConfig.ready`)."""
+    parameters.register(
+        "R-O11",
+        Parameter("round_start_year", DEFAULT_ROUND_START_YEAR, "轮次起始年份（每两年一轮）", "year"),
+        title="两年一轮全覆盖",
+    )
+
+
 def round_start_year() -> int:
-    """The first year of the first two-year round (a deployment setting)."""
-    value = getattr(settings, "PANGTING_COVERAGE_ROUND_START_YEAR", DEFAULT_ROUND_START_YEAR)
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        raise ImproperlyConfigured("PANGTING_COVERAGE_ROUND_START_YEAR must be a year.") from None
-    if not 2000 <= year <= 2100:
-        raise ImproperlyConfigured("PANGTING_COVERAGE_ROUND_START_YEAR must be a year between 2000 and 2100.")
-    return year
+    """The first year of the first two-year round (R-O11 `round_start_year`)."""
+    return int(parameters.value("R-O11", "round_start_year"))
 
 
-def round_of(year: int) -> tuple[int, int]:
+def round_of(year: int, start: int | None = None) -> tuple[int, int]:
     """The (first, last) year of the two-year round that `year` belongs to."""
-    first = year - (year - round_start_year()) % 2
+    start = round_start_year() if start is None else start
+    first = year - (year - start) % 2
     return first, first + 1
-
-
-def round_label(year: int) -> str:
-    first, last = round_of(year)
-    return f"{first}—{last}年"
 
 
 @dataclass(frozen=True)
@@ -101,9 +99,10 @@ class Coverage:
         return f"{self.round[0]}—{self.round[1]}年"
 
 
-def coverage(units: Sequence[Organization], year: int) -> Coverage:
-    """R-O11 for `units` in the round holding `year` (one query)."""
-    first, last = round_of(year)
+def coverage(units: Sequence[Organization], year: int, *, start: int | None = None) -> Coverage:
+    """R-O11 for `units` in the round holding `year` (one query, and one for the start year
+    unless the caller already read it as `start`)."""
+    first, last = round_of(year, start)
     ids = [u.pk for u in units]
     rows = (
         Visit.objects.filter(unit_id__in=ids, year__in=(first, last))

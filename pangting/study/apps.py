@@ -8,3 +8,8 @@ class StudyConfig(AppConfig):
     name = "pangting.study"
     label = "study"
     verbose_name = _("学习管理")
+
+    def ready(self) -> None:
+        from .parameters import register_parameters
+
+        register_parameters()

@@ -198,10 +198,11 @@ def two_year_coverage(ctx: CheckContext) -> Iterator[FindingData]:
     """
     from pangting.observation import coverage
 
-    first, last = coverage.round_of(ctx.year)
+    start = int(ctx.params["round_start_year"])  # declared by observation, read through the registry
+    first, last = coverage.round_of(ctx.year, start)
     if ctx.year != last or dt.date(ctx.year, 12, 31) >= ctx.today:
         return
-    result = coverage.coverage(ctx.units, ctx.year)
+    result = coverage.coverage(ctx.units, ctx.year, start=start)
     for unit in result.uncovered_units:
         yield FindingData(
             unit.pk, str(ctx.year), f"round:{first}-{ctx.year}", "red",

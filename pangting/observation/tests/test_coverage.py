@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pangting.core import parameters
 from pangting.observation import coverage
 from pangting.observation.models import OBSERVED_STATES, State
 from pangting.observation.tests.scenes import walk
 
 
-def test_it_counts_rounds_as_fixed_pairs_of_years_from_the_start_year(settings):
+def test_it_counts_rounds_as_fixed_pairs_of_years_from_the_start_year(db, world):
     assert coverage.round_of(2025) == coverage.round_of(2026) == (2025, 2026)
     assert coverage.round_of(2027) == (2027, 2028)
-    settings.PANGTING_COVERAGE_ROUND_START_YEAR = 2026
+    # The start year is the R-O11 parameter of the one registry, set on the parameters page.
+    parameters.set_value("R-O11", "round_start_year", "2026", actor=world.supervisor, note="新一轮自2026年起")
     assert coverage.round_of(2026) == coverage.round_of(2027) == (2026, 2027)
     assert coverage.round_of(2025) == (2024, 2025)
 
