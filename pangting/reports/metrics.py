@@ -79,9 +79,9 @@ def percent(value: Fraction | None) -> float | None:
 # --- coverage (R-O11) ------------------------------------------------------------------
 
 
-def coverage(units: Sequence[Organization], year: int) -> Coverage:
+def coverage(units: Sequence[Organization], year: int, *, start: int | None = None) -> Coverage:
     """R-O11 over the two-year round holding `year` (`observation.coverage`, the one definition)."""
-    return observation_coverage(units, year)
+    return observation_coverage(units, year, start=start)
 
 
 # --- timeliness of every deadline -----------------------------------------------------
