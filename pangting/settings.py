@@ -220,6 +220,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 PANGTING_MAX_UPLOAD_MB = env_int("PANGTING_MAX_UPLOAD_MB", 20)
 
+# Semester bounds, the one definition (pangting.core.semesters): the first month of spring and
+# of autumn. Feb–Aug / Sep–Jan by default, as the seeds' school year.
+PANGTING_SEMESTER_START_MONTHS = (
+    env_int("PANGTING_SPRING_START_MONTH", 2),
+    env_int("PANGTING_AUTUMN_START_MONTH", 9),
+)
+# Rule parameters a deployment fixes in configuration, {"R-S3": {"min_rate": 85}}, between the
+# declared defaults and the values set on the rule-parameters page (pangting.core.parameters).
+PANGTING_RULE_PARAMETERS: dict[str, dict[str, object]] = {}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "pangting.accounts.api_auth.BearerTokenAuthentication",

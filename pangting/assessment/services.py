@@ -43,8 +43,9 @@ from pangting.accounts import policy
 from pangting.compliance.models import Finding
 from pangting.compliance.registry import RULES, ordered_rules
 from pangting.lib.formula import Formula, FormulaError, Signature, compile_formula
-from pangting.observation.models import ObservationRecord, State, Visit
+from pangting.observation.models import OBSERVED_STATES, ObservationRecord, State, Visit
 from pangting.orgs.models import Organization, Person
+from pangting.orgs.units import SUPERVISING, UNIT, supervising_organizations
 from pangting.study.parameters import get_parameters
 from pangting.study.services.uploads import check_upload
 
@@ -77,7 +78,7 @@ RULE_FUNCTIONS = tuple(FUNCTIONS)
 SIGNATURES = {name: Signature(1, 1, literal=True) for name in RULE_FUNCTIONS}
 GROUPS = ("S", "O", "B")
 # Visits the team attended (R-O5); earlier states have not happened yet, cancelled never will.
-ATTENDED = [State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED]
+ATTENDED = OBSERVED_STATES
 
 
 # -- the formula ------------------------------------------------------------------------------
@@ -125,7 +126,7 @@ def supervising_org(user: Any) -> Organization | None:
     if granted.is_empty:
         return None
     if granted.everything:
-        return Organization.objects.filter(parent__isnull=True).order_by("path").first()
+        return supervising_organizations().first()
     return Organization.objects.filter(path__in=sorted(granted.prefixes)).order_by("depth", "path").first()
 
 
@@ -400,8 +401,4 @@ def report_units(user: Any) -> Sequence[Organization]:
         granted = policy.reach(user, action)
         if not granted.is_empty:
             condition |= granted.q("pk")
-    return list(
-        Organization.objects.filter(condition)
-        .filter(Q(study_group__isnull=False) | Q(parent__isnull=True))
-        .order_by("path")
-    )
+    return list(Organization.objects.filter(condition).filter(UNIT | SUPERVISING).order_by("path"))

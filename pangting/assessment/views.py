@@ -20,6 +20,7 @@ from pangting.compliance.registry import ordered_rules
 from pangting.core.views import add_form_errors, attachment, parse_id, parse_year
 from pangting.lib.xlsx import write_workbook
 from pangting.orgs.models import Organization, Person
+from pangting.orgs.units import SUPERVISING, UNIT, units
 
 from . import exports, services
 from .forms import SchemeForm, StudyReportForm
@@ -35,11 +36,7 @@ def _year(request: HttpRequest) -> int:
 
 def _sheet_units(user: Any) -> QuerySet[Organization]:
     """The units of the user's reports subtree whose center groups are assessed."""
-    return (
-        Organization.objects.for_user(user, A.REPORTS_VIEW)
-        .filter(study_group__isnull=False, parent__isnull=False)
-        .order_by("path")
-    )
+    return units(Organization.objects.for_user(user, A.REPORTS_VIEW))
 
 
 def _sheet(request: HttpRequest) -> services.ScoreSheet:
@@ -164,9 +161,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
     params = request.GET.copy()
     params.pop("page", None)
-    units = Organization.objects.for_user(user, A.STUDY_VIEW).filter(
-        Q(study_group__isnull=False) | Q(parent__isnull=True)
-    )
+    units = Organization.objects.for_user(user, A.STUDY_VIEW).filter(UNIT | SUPERVISING)
     return render(
         request,
         "assessment/report_list.html",

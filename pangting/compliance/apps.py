@@ -12,6 +12,8 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from pangting.core import registry
 
+        from . import checks  # noqa: F401  (registers the checks and their parameters)
+
         registry.register_navigation(_("检查发现"), "compliance:finding_list", "compliance.view", "reports", order=190)
         registry.register_navigation(
             _("检查规则与参数"), "compliance:rule_list", "compliance.configure", "system", order=240

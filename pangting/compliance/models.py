@@ -3,7 +3,7 @@
 Findings are derived data: a run recomputes them from the records and reconciles the table —
 new ones are inserted, those seen again are refreshed, those no longer found are marked
 resolved (never deleted), so a unit's history of shortfalls stays readable and two runs can
-be compared. Rule parameters are business settings and keep their history.
+be compared. Rule parameters live in the core registry (`pangting.core.parameters`).
 """
 
 from __future__ import annotations
@@ -17,36 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core.jsonshape import ShapedJSONMixin
-from pangting.core.models import RecordModel, ScopedQuerySet
+from pangting.core.models import ScopedQuerySet
 from pangting.orgs.models import Organization
 
 from .shapes import RUN_COUNTS, RUN_RULES
-
-
-class RuleParameter(RecordModel):
-    """A deployment's override of one rule parameter (e.g. R-S3 `min_rate` = 90)."""
-
-    rule_id = models.CharField(_("规则"), max_length=8)
-    name = models.CharField(_("参数"), max_length=40)
-    value = models.JSONField(_("取值"))
-    note = models.CharField(_("说明"), max_length=200, blank=True)
-
-    policy_org_field: ClassVar[str] = "pk"  # global settings; edited with compliance.configure
-
-    class Meta:
-        ordering = ["rule_id", "name"]
-        verbose_name = _("规则参数")
-        verbose_name_plural = _("规则参数")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["rule_id", "name"],
-                condition=models.Q(deleted_at__isnull=True),
-                name="ruleparameter_one_live_value",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.rule_id}.{self.name} = {self.value}"
 
 
 class ComplianceRun(ShapedJSONMixin, models.Model):

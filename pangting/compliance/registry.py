@@ -6,8 +6,10 @@ period and subject that falls short. Checks query in bulk over all units in scop
 per unit, so a run costs the same number of queries whatever the data size.
 
 Parameters (thresholds, frequencies, day counts and their units) are declared with the
-rule and overridden per deployment by `RuleParameter` rows; the checks only read
-`ctx.params`.
+rule into the one rule-parameter registry (`pangting.core.parameters`), keyed by rule ID,
+where an earlier app may already have declared the rule's shared numbers (study declares
+the R-S3 threshold its pages show). The checks only read `ctx.params`: every value the
+registry holds for their rule ID.
 """
 
 from __future__ import annotations
@@ -17,18 +19,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pangting.core import parameters
+from pangting.core.parameters import Parameter
+
 Severity = Literal["red", "amber"]
-ParamKind = Literal["int", "percent", "days", "day_unit", "bool", "text"]
-
-
-@dataclass(frozen=True)
-class Param:
-    """One configurable parameter of a rule (a threshold, a frequency, a day count or its unit)."""
-
-    name: str
-    default: Any
-    label: str
-    kind: ParamKind = "int"
+# One configurable parameter of a rule: the core registry's declaration.
+Param = Parameter
 
 
 @dataclass(frozen=True)
@@ -103,15 +99,13 @@ def rule(rule_id: str, title: str, *, params: Sequence[Param] = (), description:
         if rule_id in RULES:
             raise ValueError(f"Rule {rule_id} is registered twice.")
         RULES[rule_id] = Rule(rule_id, title, check, tuple(params), description or (check.__doc__ or "").strip())
+        parameters.register(rule_id, *params, title=title)
         return check
 
     return register
 
 
-def rule_sort_key(rule_id: str) -> tuple[int, int]:
-    """R-S2 before R-S10; S, then O, then B, as in domain.md."""
-    letter, number = rule_id[2:3], rule_id[3:]
-    return ("SOB".index(letter) if letter in "SOB" else 9, int(number) if number.isdigit() else 0)
+rule_sort_key = parameters.rule_sort_key  # R-S2 before R-S10; S, then O, then B, as in domain.md
 
 
 def ordered_rules() -> list[Rule]:

@@ -11,41 +11,39 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from pangting.core import parameters as core_parameters
 from pangting.orgs.models import Organization
+from pangting.orgs.units import units
 
-from .models import ComplianceRun, Finding, RuleParameter
-from .registry import RULES, CheckContext, FindingData, Param, Rule, ordered_rules
+from .models import ComplianceRun, Finding
+from .registry import CheckContext, FindingData, Rule, ordered_rules
 
 GREEN = "green"
 
 
 def units_in_scope(unit: Organization | None = None) -> list[Organization]:
-    """The units whose center groups the rules apply to: every organization with a study group."""
-    qs = Organization.objects.filter(study_group__isnull=False).order_by("path")
+    """The units whose center groups the rules apply to (`orgs.units`)."""
+    qs = units()
     if unit is not None:
         qs = qs.filter(path__startswith=unit.path)
     return list(qs)
 
 
 def parameters(rule: Rule) -> dict[str, Any]:
-    """The rule's parameters: its defaults overridden by the deployment's `RuleParameter` rows."""
-    values = rule.defaults()
-    values.update(dict(RuleParameter.objects.filter(rule_id=rule.id).values_list("name", "value")))
-    return values
+    """The rule's parameters in force (`core.parameters`, keyed by the rule ID)."""
+    ordered_rules()
+    return core_parameters.values(rule.id)
 
 
 def all_parameters() -> dict[str, dict[str, Any]]:
-    """Every rule's parameters in one query (defaults overridden by `RuleParameter` rows)."""
-    overrides: dict[str, dict[str, Any]] = defaultdict(dict)
-    for rule_id, name, value in RuleParameter.objects.values_list("rule_id", "name", "value"):
-        overrides[rule_id][name] = value
-    return {rule.id: {**rule.defaults(), **overrides[rule.id]} for rule in ordered_rules()}
+    """Every rule's parameters in force, in one query (`core.parameters`)."""
+    ordered_rules()
+    values = core_parameters.all_values()
+    return {rule.id: values.get(rule.id, {}) for rule in ordered_rules()}
 
 
 def has_records(year: int, units: Sequence[Organization]) -> bool:
@@ -183,78 +181,13 @@ def rule_status(findings: Iterable[Finding]) -> dict[int, dict[str, str]]:
 # --- parameters (compliance.configure) ---------------------------------------------------
 
 
-def parse_parameter(param: Param, raw: Any) -> Any:
-    """The typed value of `raw` for `param`, or a ValidationError in Chinese (by the param's kind)."""
-    text = str(raw).strip()
-    try:
-        if param.kind == "bool":
-            if text.lower() in ("1", "true", "yes", "on", "是"):
-                return True
-            if text.lower() in ("0", "false", "no", "off", "否"):
-                return False
-            raise ValueError
-        if param.kind == "day_unit":
-            if text not in ("calendar", "working"):
-                raise ValueError
-            return text
-        if param.kind == "text":
-            if not text:
-                raise ValueError
-            return text[:200]
-        if param.kind == "percent":
-            value = float(text.rstrip("%"))
-            if not 0 < value <= 100:
-                raise ValueError
-            return int(value) if value == int(value) else value
-        value = int(text)
-        if value < 0 or (param.kind == "int" and param.name.endswith("_year") and not 2000 <= value <= 2100):
-            raise ValueError
-        return value
-    except (TypeError, ValueError):
-        hint = {
-            "percent": _("应为0到100之间的百分数"),
-            "days": _("应为不小于0的整数天数"),
-            "int": _("应为不小于0的整数"),
-            "bool": _("应为“是”或“否”"),
-            "day_unit": _("应为 calendar（自然日）或 working（工作日）"),
-            "text": _("不能为空"),
-        }[param.kind]
-        raise ValidationError(
-            _("参数“{param}”的取值“{raw}”无效：{hint}。").format(param=param.label, raw=raw, hint=hint)
-        ) from None
-
-
-def find_param(rule_id: str, name: str) -> tuple[Rule, Param]:
-    ordered_rules()
-    rule = RULES.get(rule_id)
-    param = next((p for p in rule.params if p.name == name), None) if rule else None
-    if rule is None or param is None:
-        raise ValidationError(_("未知的规则参数：{rule_id} {name}。").format(rule_id=rule_id, name=name))
-    return rule, param
-
-
-@transaction.atomic
-def set_rule_parameter(rule_id: str, name: str, value: Any, *, actor: Any, note: str = "") -> RuleParameter | None:
-    """Override one rule parameter (validated by its kind); the default value removes the override.
+def set_rule_parameter(rule_id: str, name: str, value: Any, *, actor: Any, note: str = "") -> Any:
+    """Override one rule parameter (validated by its kind; `core.parameters.set_value`).
 
     The row keeps its history (who changed which threshold when); findings change at the next run.
     """
-    _rule, param = find_param(rule_id, name)
-    parsed = parse_parameter(param, value)
-    current = RuleParameter.objects.select_for_update().filter(rule_id=rule_id, name=name).first()
-    history_user = actor if getattr(actor, "is_authenticated", False) else None
-    if parsed == param.default:
-        if current is not None:
-            current._history_user = history_user
-            current.soft_delete(actor=actor)
-        return None
-    if current is None:
-        current = RuleParameter(rule_id=rule_id, name=name)
-    current.value = parsed
-    current.note = note[:200]
-    current._history_user = history_user
-    current.save()
-    return current
+    ordered_rules()  # the checks' parameters are registered
+    return core_parameters.set_value(rule_id, name, value, actor=actor, note=note)
 
 
 # --- incremental runs ------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pangting.accounts import policy
+from pangting.core import parameters
 from pangting.core.views import flash_errors, parse_id, parse_year
 from pangting.orgs.models import Organization
+from pangting.orgs.units import units as unit_set
 
 from . import services
 from .models import Finding
@@ -25,18 +27,32 @@ A = policy.Action
 @login_required
 @require_GET
 def rule_list(request: HttpRequest) -> HttpResponse:
-    """Every rule with its parameters: default and current value, editable by the supervisor."""
+    """Every rule ID of the one registry with its parameters: default and current value, editable."""
     policy.require(request.user, A.COMPLIANCE_CONFIGURE)
-    values = services.all_parameters()
+    titles = {r.id: r.title for r in ordered_rules()}  # importing the checks registers their parameters
+    stored = parameters.all_values()
+    declared = dict(parameters.declared())
     rules = [
         {
-            "rule": rule,
-            "params": [{"param": p, "value": values[rule.id][p.name], "changed": values[rule.id][p.name] != p.default}
-                       for p in rule.params],
+            "rule": {"id": rule_id, "title": titles.get(rule_id) or parameters.TITLES.get(rule_id, "")},
+            "params": [
+                {
+                    "param": p,
+                    "value": _shown(stored[rule_id][p.name]),
+                    "default": _shown(p.default),
+                    "changed": stored[rule_id][p.name] != p.default,
+                }
+                for p in declared.get(rule_id, [])
+            ],
         }
-        for rule in ordered_rules()
-    ]  # fmt: skip
+        for rule_id in sorted(set(titles) | set(declared), key=parameters.rule_sort_key)
+    ]
     return render(request, "compliance/rule_list.html", {"rules": rules})
+
+
+def _shown(value: object) -> str:
+    """A parameter value as the form shows it (a list as comma-separated text)."""
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
 @login_required
@@ -67,11 +83,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     if rule_id not in {r.id for r in rules}:
         rule_id = ""
     show = request.GET.get("show", "open")
-    units = list(
-        Organization.objects.for_user(request.user, A.COMPLIANCE_VIEW)
-        .filter(study_group__isnull=False)
-        .order_by("path")
-    )
+    units = list(unit_set(Organization.objects.for_user(request.user, A.COMPLIANCE_VIEW)))
     unit_id = parse_id(request.GET.get("unit"))
     unit = next((u for u in units if u.pk == unit_id), None)
     findings = Finding.objects.for_user(request.user, A.COMPLIANCE_VIEW).filter(year=year).select_related("unit")

@@ -180,3 +180,33 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.address or '-'} {self.subject[:40]}"
+
+
+class RuleParameter(RecordModel):
+    """A deployment's override of one rule parameter (e.g. R-S3 `min_rate` = 85).
+
+    Declared in `core.parameters` by the app that owns the rule; set on the rule-parameters
+    page; every change kept in history with the note saying why.
+    """
+
+    rule_id = models.CharField(_("规则"), max_length=8)
+    name = models.CharField(_("参数"), max_length=40)
+    value = models.JSONField(_("取值"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    policy_org_field: ClassVar[str] = "pk"  # deployment-wide; edited with compliance.configure
+
+    class Meta:
+        ordering = ["rule_id", "name"]
+        verbose_name = _("规则参数")
+        verbose_name_plural = _("规则参数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_id", "name"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="core_ruleparameter_one_live_value",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}.{self.name} = {self.value}"

@@ -49,6 +49,13 @@ class State(models.TextChoices):
 
 ACTIVE_STATES = [s for s in State if s not in (State.CLOSED, State.CANCELLED)]
 
+# The one definition of an *observed* visit: the team has attended the session (R-O5), so it
+# counts as an observation for coverage (R-O11), the per-semester minimum (R-O12, R-O17), the
+# bulletin's "已完成旁听", the dashboard, the assessment and the compliance checks.
+OBSERVED_STATES: tuple[State, ...] = (
+    State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED,
+)  # fmt: skip
+
 
 class Semester(models.IntegerChoices):
     SPRING = 1, _("春季学期")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.core.views import attachment, flash_errors, parse_year
 from pangting.orgs.models import Organization, Person
+from pangting.orgs.units import units as unit_set
 
 from . import documents, services
 from .forms import (
@@ -97,7 +98,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def visit_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
-    units = Organization.objects.for_user(request.user, A.OBSERVATION_MANAGE).filter(parent__isnull=False)
+    units = unit_set(Organization.objects.for_user(request.user, A.OBSERVATION_MANAGE))
     people = Person.objects.for_user(request.user, A.OBSERVATION_MANAGE)
     today = timezone.localdate()
     year, semester = services.semester_of(today)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
 from pangting.orgs.models import Organization, Person, StudyGroupMember
+from pangting.orgs.units import units
 
 from . import services
 from .models import CrossObservation, Semester
@@ -45,8 +46,8 @@ def get_cross_for_user(user: Any, pk: Any) -> CrossObservation:
 
 
 def top_units(orgs: QuerySet[Organization]) -> QuerySet[Organization]:
-    """The secondary organizations (二级党组织) among `orgs`: cross-observation is between them."""
-    return orgs.filter(depth=1).order_by("sort_order", "path")
+    """The units (`orgs.units`) among `orgs`: cross-observation is between them (R-O13)."""
+    return units(orgs).order_by("sort_order", "path")
 
 
 class CrossForm(forms.Form):

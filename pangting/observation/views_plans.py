@@ -1,14 +1,13 @@
 """The year's observation plan (巡听旁听计划, R-O1) and the two-year coverage (R-O11).
 
 The plan page lists the plan's visits by semester and month, shows which units have been
-observed in this year or the previous one (every unit at least once per two-year round),
+observed in the year's two-year round (`observation.coverage`, the one R-O11 definition),
 and lets the supervisor approve the plan.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -22,47 +21,12 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.orgs.models import Organization
+from pangting.orgs.units import supervising_organizations, units_supervised_by
 
-from . import services, yearfile
-from .models import ObservationPlan, Semester, State, Visit
+from . import coverage, services, yearfile
+from .models import ObservationPlan, Semester, Visit
 
 A = policy.Action
-
-# A visit counts as done for R-O11 once the team has attended the session.
-DONE_STATES = [State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED]
-
-
-@dataclass
-class CoverageRow:
-    unit: Organization
-    done_previous: int
-    done_this: int
-    planned_this: int
-
-    @property
-    def covered(self) -> bool:
-        return bool(self.done_previous or self.done_this)
-
-    @property
-    def status(self) -> str:
-        """ok: observed in the round; warn: only planned so far; bad: not covered (R-O11)."""
-        if self.covered:
-            return "ok"
-        return "warn" if self.planned_this else "bad"
-
-
-def coverage(supervisor_org: Organization, year: int) -> list[CoverageRow]:
-    """R-O11: for each unit directly under the supervisor, visits observed in year-1 and year, and planned."""
-    units = list(Organization.objects.filter(parent=supervisor_org).order_by("sort_order", "path"))
-    visits = Visit.objects.filter(unit__in=units, year__in=[year - 1, year]).exclude(state=State.CANCELLED)
-    done: dict[tuple[int, int], int] = defaultdict(int)
-    planned: dict[int, int] = defaultdict(int)
-    for unit_id, visit_year, state in visits.values_list("unit_id", "year", "state"):
-        if state in DONE_STATES:
-            done[(unit_id, visit_year)] += 1
-        elif visit_year == year:
-            planned[unit_id] += 1
-    return [CoverageRow(u, done[(u.pk, year - 1)], done[(u.pk, year)], planned[u.pk]) for u in units]
 
 
 def _year(request: HttpRequest) -> int:
@@ -72,7 +36,7 @@ def _year(request: HttpRequest) -> int:
 
 def _supervisor_orgs(user: Any) -> Any:
     """The roots of the subtrees the user supervises: where a plan can live."""
-    return Organization.objects.for_user(user, A.OBSERVATION_MANAGE).filter(parent__isnull=True)
+    return supervising_organizations(Organization.objects.for_user(user, A.OBSERVATION_MANAGE))
 
 
 @login_required
@@ -88,7 +52,7 @@ def plan_detail(request: HttpRequest) -> HttpResponse:
     supervisor_org = plan.organization if plan else _supervisor_orgs(user).first()
     if plan is None and supervisor_org is None:
         # Only those who see a supervising organization's plan reach this page (viewer, supervisor).
-        roots = Organization.objects.for_user(user, A.OBSERVATION_VIEW).filter(parent__isnull=True)
+        roots = supervising_organizations(Organization.objects.for_user(user, A.OBSERVATION_VIEW))
         supervisor_org = roots.first()
         if supervisor_org is None:
             raise Http404
@@ -108,7 +72,7 @@ def plan_detail(request: HttpRequest) -> HttpResponse:
                     ],
                 }
             )
-    rows = coverage(supervisor_org, year)
+    covered = coverage.coverage(list(units_supervised_by(supervisor_org).order_by("sort_order", "path")), year)
     other_visits = (
         Visit.objects.for_user(user)
         .filter(year=year, supervisor_org=supervisor_org, plan__isnull=True)
@@ -124,8 +88,9 @@ def plan_detail(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "supervisor_org": supervisor_org,
             "groups": groups,
-            "coverage": rows,
-            "uncovered": [r for r in rows if not r.covered],
+            "coverage": covered.rows,
+            "coverage_round": covered.round,
+            "uncovered": covered.uncovered,
             "other_visits": other_visits,
             "can_manage": can_manage,
             "today": timezone.localdate(),

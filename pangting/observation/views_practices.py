@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from pangting.accounts import policy
 from pangting.core import widgets
 from pangting.orgs.models import PATH_STEP, Organization
+from pangting.orgs.units import units
 
 from . import services
 from .models import Practice, Visit
@@ -78,7 +79,7 @@ def _units(user: Any, *actions: A) -> QuerySet[Organization]:
         granted = policy.reach(user, action)
         if not granted.is_empty:
             condition |= granted.q("pk")
-    return Organization.objects.filter(condition, parent__isnull=False).order_by("path")
+    return units(Organization.objects.filter(condition))
 
 
 @login_required

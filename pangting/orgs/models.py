@@ -91,8 +91,10 @@ class Organization(RecordModel):
 
     @property
     def is_unit(self) -> bool:
-        """A secondary organization or below: one whose center group is observed."""
-        return self.parent_id is not None
+        """Whether this is a unit: the one definition lives in `orgs.units`."""
+        from .units import is_unit
+
+        return is_unit(self)
 
     def expected_path(self) -> tuple[str, int]:
         """(path, depth) as the parent stored in the database implies them."""

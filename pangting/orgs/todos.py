@@ -10,15 +10,14 @@ from pangting.accounts import policy
 from pangting.core.todos import Todo
 
 from .models import LiaisonAssignment, Organization, StudyGroupMember
+from .units import units as unit_set
 
 
 def directory_todos(user: Any) -> list[Todo]:
     """Units the user manages whose center group lacks a study secretary or a liaison."""
     if not policy.can(user, policy.Action.DIRECTORY_CHANGE):
         return []
-    units = Organization.objects.for_user(user, policy.Action.DIRECTORY_CHANGE).filter(
-        parent__isnull=False, study_group__isnull=False
-    )
+    units = unit_set(Organization.objects.for_user(user, policy.Action.DIRECTORY_CHANGE))
     secretary = StudyGroupMember.objects.current().filter(
         group__organization=OuterRef("pk"), role=StudyGroupMember.Role.SECRETARY
     )

@@ -20,6 +20,7 @@ from pangting.core.views import add_form_errors, parse_id
 from . import services
 from .forms import ConflictForm, LinkForm, MemberForm, OrganizationForm, PersonForm
 from .models import LeaderLink, LiaisonAssignment, Organization, Person, StudyGroupMember
+from .units import units as unit_set
 
 A = policy.Action
 
@@ -192,7 +193,7 @@ def link_list(request: HttpRequest) -> HttpResponse:
     if can_change:
         form = LinkForm(
             people=Person.objects.for_user(request.user, A.DIRECTORY_CHANGE),
-            units=Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE).filter(parent__isnull=False),
+            units=unit_set(Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE)),
             initial={"valid_from": timezone.localdate()},
         )
     return render(
@@ -209,7 +210,7 @@ def link_create(request: HttpRequest) -> HttpResponse:
     form = LinkForm(
         request.POST,
         people=Person.objects.for_user(request.user, A.DIRECTORY_CHANGE),
-        units=Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE).filter(parent__isnull=False),
+        units=unit_set(Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE)),
     )
     if form.is_valid():
         data = form.cleaned_data

@@ -95,23 +95,24 @@ def _threshold_line(value: float, label: str) -> dict[str, Any]:
     }
 
 
-def coverage_chart(units: list[Organization], year: int) -> Chart:
-    data = metrics.coverage(units, year)
+def coverage_chart(units: list[Organization], year: int, *, start: int | None = None) -> Chart:
+    data = metrics.coverage(units, year, start=start)
+    first, last = data.round
     labels = [r.unit.display_name for r in data.rows]
     option = _bar(
         labels,
         [
-            {"name": f"{year - 1}年", "type": "bar", "stack": "visits", "data": [r.previous_year for r in data.rows]},
-            {"name": f"{year}年", "type": "bar", "stack": "visits", "data": [r.this_year for r in data.rows]},
+            {"name": f"{first}年", "type": "bar", "stack": "visits", "data": [r.first for r in data.rows]},
+            {"name": f"{last}年", "type": "bar", "stack": "visits", "data": [r.second for r in data.rows]},
         ],
     )
     return Chart(
         "coverage",
         f"两年一轮覆盖情况：{data.covered}/{data.total}个单位已旁听",
-        f"R-O11：每个单位在每两年一轮（{year - 1}—{year}年）中至少被巡听旁听一次；计入团队已到场旁听的巡听旁听。",
+        f"R-O11：每个单位在每两年一轮（{data.label}）中至少被巡听旁听一次；计入团队已到场旁听的巡听旁听。",
         option,
-        ["单位", f"{year - 1}年", f"{year}年", "本轮覆盖"],
-        [[r.unit.display_name, r.previous_year, r.this_year, "已覆盖" if r.covered else "未覆盖"] for r in data.rows],
+        ["单位", f"{first}年", f"{last}年", "本轮覆盖"],
+        [[r.unit.display_name, r.first, r.second, "已覆盖" if r.covered else "未覆盖"] for r in data.rows],
         empty=not data.rows,
         empty_text="没有可统计的单位。",
     )
@@ -381,24 +382,26 @@ def frequency_chart(units: list[Organization], year: int, minimum: int) -> Chart
     )
 
 
-def min_visits_per_semester() -> int:
-    """R-O12's minimum as the deployment set it (a compliance rule parameter), for R-O17."""
-    configured = compliance_services.all_parameters().get("R-O12", {}).get("min_per_semester")
+def min_visits_per_semester(values: dict[str, dict[str, Any]] | None = None) -> int:
+    """R-O12's minimum as the deployment set it (the rule-parameter registry), for R-O17."""
+    values = compliance_services.all_parameters() if values is None else values
+    configured = values.get("R-O12", {}).get("min_per_semester")
     return configured if isinstance(configured, int) and configured > 0 else metrics.DEFAULT_MIN_VISITS_PER_SEMESTER
 
 
 def build_charts(units: list[Organization], year: int, *, semester: int | None = None) -> list[Chart]:
     """Every chart of the dashboard for these units and year (a fixed number of queries)."""
     today = timezone.localdate()
+    values = compliance_services.all_parameters()  # one query for every rule parameter
     return [
-        coverage_chart(units, year),
+        coverage_chart(units, year, start=int(values["R-O11"]["round_start_year"])),
         timeliness_chart(units, year, today),
         participation_chart(units, year),
         *session_charts(units, year),
         *score_charts(units, year),
         *cross_charts(units, year, semester),
         *rectification_charts(units, year, today),
-        frequency_chart(units, year, min_visits_per_semester()),
+        frequency_chart(units, year, min_visits_per_semester(values)),
     ]
 
 

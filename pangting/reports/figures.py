@@ -1,7 +1,7 @@
 """The figures of a bulletin or annual summary (R-O15), computed from the records.
 
 Plain functions over one supervising organization's subtree and one period (a calendar
-year, or one semester of it: spring is January–August, autumn September–December). The
+year, or one semester starting in it, bounded by `core.semesters`). The
 result is a JSON-ready dict (`Figures`) stored on each document version, so a version can
 be regenerated exactly as it was issued. Decimal figures are kept as strings ("82.5") so
 that JSON never rounds them. A fixed number of queries whatever the size of the data.
@@ -17,8 +17,10 @@ from typing import TypedDict
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from pangting.core.semesters import semester_bounds
 from pangting.observation.models import (
     CHECKLIST_POINTS,
+    OBSERVED_STATES,
     Feedback,
     Mode,
     ObservationRecord,
@@ -29,11 +31,11 @@ from pangting.observation.models import (
     Visit,
 )
 from pangting.orgs.models import Organization
+from pangting.orgs.units import units_supervised_by
 from pangting.study.models import Attendance, SessionKind, StudySession
 from pangting.study.services.facts import annotate_leaders
+from pangting.workdays.timeliness import is_on_time
 
-# A visit counts as carried out once the team has attended (R-O5).
-OBSERVED_STATES = (State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED)
 ONE_DECIMAL = Decimal("0.1")
 PRACTICE_TITLES_SHOWN = 5
 
@@ -103,11 +105,9 @@ class Figures(TypedDict):
 
 
 def period_bounds(year: int, semester: int | None = None) -> tuple[dt.date, dt.date]:
-    """First and last day of the period: the calendar year, or its spring (Jan–Aug) / autumn (Sep–Dec) part."""
-    if semester == 1:
-        return dt.date(year, 1, 1), dt.date(year, 8, 31)
-    if semester == 2:
-        return dt.date(year, 9, 1), dt.date(year, 12, 31)
+    """First and last day of the period: the calendar year, or one semester (`core.semesters`)."""
+    if semester:
+        return semester_bounds(year, semester)
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
@@ -130,17 +130,8 @@ def percent(part: int, whole: int) -> str | None:
 
 
 def units_of(organization: Organization) -> QuerySet[Organization]:
-    """The units a supervising organization observes: organizations below it with a center group."""
-    return (
-        Organization.objects.filter(
-            path__startswith=organization.path,
-            parent__isnull=False,
-            study_group__isnull=False,
-            study_group__deleted_at__isnull=True,
-        )
-        .exclude(pk=organization.pk)
-        .order_by("path")
-    )
+    """The units a supervising organization observes (`orgs.units`)."""
+    return units_supervised_by(organization)
 
 
 def compute_figures(
@@ -169,11 +160,8 @@ def compute_figures(
             "filed_at", "composite_score", "visit__record_due", "visit__unit_id"
         )
     )
-    on_time = sum(
-        1
-        for r in records
-        if r["visit__record_due"] is None or timezone.localdate(r["filed_at"]) <= r["visit__record_due"]
-    )
+    # R-O8 "按时填报": `workdays.timeliness` — a record without a due date is not judged.
+    on_time = sum(1 for r in records if is_on_time(timezone.localdate(r["filed_at"]), r["visit__record_due"]))
     scores = [Decimal(r["composite_score"]) for r in records if r["composite_score"] is not None]
     scores_by_unit: dict[int, list[Decimal]] = defaultdict(list)
     for r in records:

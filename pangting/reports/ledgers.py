@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from pangting.accounts import policy
+from pangting.core.semesters import semester_bounds
 from pangting.lib.xlsx import CellValue, Sheet, stream_workbook
 from pangting.observation.models import (
     CHECKLIST_LABELS,
@@ -46,6 +47,7 @@ from pangting.observation.models import (
     Visit,
 )
 from pangting.orgs.models import Organization
+from pangting.orgs.units import SUPERVISING, UNIT
 from pangting.study import rules
 from pangting.study.models import AgendaItem, Attendance, PlanTheme, Reschedule, StudyPlan, StudySession
 
@@ -67,8 +69,8 @@ YES = "是"
 class Period:
     """A year, optionally narrowed to a semester or to a range of months of that year.
 
-    Semesters follow the observation app: spring is February–August, autumn September to
-    January of the next year (`observation.services.semester_of`).
+    Semesters are those of `pangting.core.semesters` (by default spring February–August,
+    autumn September to January of the next year).
     """
 
     year: int
@@ -78,10 +80,9 @@ class Period:
     def bounds(self) -> tuple[dt.date, dt.date]:
         """First day and the day after the last day."""
         y = self.year
-        if self.semester == Semester.SPRING:
-            return dt.date(y, 2, 1), dt.date(y, 9, 1)
-        if self.semester == Semester.AUTUMN:
-            return dt.date(y, 9, 1), dt.date(y + 1, 2, 1)
+        if self.semester:
+            first, last = semester_bounds(y, self.semester)
+            return first, last + dt.timedelta(days=1)
         if self.months:
             first, last = self.months
             end = dt.date(y + 1, 1, 1) if last == 12 else dt.date(y, last + 1, 1)
@@ -719,7 +720,7 @@ class Scope:
             condition |= reach.q("pk")
         return (
             Organization.objects.filter(condition)
-            .exclude(kind__in=["branch", "party_group"])
+            .filter(UNIT | SUPERVISING)
             .only("pk", "name", "path", "depth")
             .order_by("path")
         )

@@ -22,14 +22,22 @@ from fractions import Fraction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from pangting.observation.models import CrossObservation, Mode, ObservationRecord, Rectification, State, Visit
+from pangting.observation.coverage import Coverage
+from pangting.observation.coverage import coverage as observation_coverage
+from pangting.observation.models import (
+    OBSERVED_STATES,
+    CrossObservation,
+    Mode,
+    ObservationRecord,
+    Rectification,
+    State,
+    Visit,
+)
 from pangting.orgs.models import Organization
 from pangting.study.models import AgendaItem, Attendance, SessionKind, StudySession
 from pangting.study.parameters import get_parameters
 from pangting.study.services.facts import annotate_leaders
-
-# A visit counts as an observation once the team has attended the session (R-O11, R-O17).
-OBSERVED_STATES = [State.OBSERVED, State.RECORDED, State.FEEDBACK_ISSUED, State.RECTIFYING, State.CLOSED]
+from pangting.workdays.timeliness import LATE, ON_TIME, OVERDUE, PENDING, classify  # noqa: F401
 
 # R-O12: each unit is observed at least once per semester (the default minimum for R-O17).
 DEFAULT_MIN_VISITS_PER_SEMESTER = 1
@@ -71,57 +79,14 @@ def percent(value: Fraction | None) -> float | None:
 # --- coverage (R-O11) ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CoverageRow:
-    unit: Organization
-    previous_year: int  # observations in year - 1
-    this_year: int
-
-    @property
-    def covered(self) -> bool:
-        return bool(self.previous_year or self.this_year)
-
-
-@dataclass(frozen=True)
-class Coverage:
-    year: int
-    rows: list[CoverageRow]
-
-    @property
-    def covered(self) -> int:
-        return sum(1 for r in self.rows if r.covered)
-
-    @property
-    def total(self) -> int:
-        return len(self.rows)
-
-    @property
-    def uncovered_units(self) -> list[Organization]:
-        return [r.unit for r in self.rows if not r.covered]
-
-
-def coverage(units: Sequence[Organization], year: int) -> Coverage:
-    """R-O11: which units were observed in the two-year round (`year` - 1 and `year`). One query."""
-    counts: Counter[tuple[int, int]] = Counter(
-        Visit.objects.filter(unit_id__in=_ids(units), year__in=[year - 1, year], state__in=OBSERVED_STATES)
-        .values_list("unit_id", "year")
-        .order_by()
-    )
-    return Coverage(year, [CoverageRow(u, counts[(u.pk, year - 1)], counts[(u.pk, year)]) for u in units])
+def coverage(units: Sequence[Organization], year: int, *, start: int | None = None) -> Coverage:
+    """R-O11 over the two-year round holding `year` (`observation.coverage`, the one definition)."""
+    return observation_coverage(units, year, start=start)
 
 
 # --- timeliness of every deadline -----------------------------------------------------
 
-ON_TIME, LATE, OVERDUE, PENDING = "on_time", "late", "overdue", "pending"
-
-
-def classify(done_on: dt.date | None, due: dt.date | None, today: dt.date) -> str | None:
-    """on_time / late (done after the due date) / overdue (not done, due date passed) / pending."""
-    if due is None:
-        return None
-    if done_on is not None:
-        return ON_TIME if done_on <= due else LATE
-    return OVERDUE if today > due else PENDING
+# Outcomes and `classify` are `workdays.timeliness`'s, the one definition of "on time".
 
 
 @dataclass

@@ -28,6 +28,7 @@ from pangting.compliance.registry import ordered_rules
 from pangting.compliance.services import GREEN, rule_status
 from pangting.core.views import parse_year
 from pangting.orgs.models import PATH_STEP, Organization
+from pangting.orgs.units import units as unit_set
 from pangting.workdays.services import UnknownCalendarYear
 
 from . import charts
@@ -62,12 +63,8 @@ def _semester(request: HttpRequest) -> int | None:
 
 
 def _units(user: Any) -> list[Organization]:
-    """The units (organizations with a center group) the user reaches for reports."""
-    return list(
-        Organization.objects.for_user(user, A.REPORTS_VIEW)
-        .filter(study_group__isnull=False, study_group__deleted_at__isnull=True)
-        .order_by("path")
-    )
+    """The units (`orgs.units`) the user reaches for reports."""
+    return list(unit_set(Organization.objects.for_user(user, A.REPORTS_VIEW)))
 
 
 @login_required
@@ -169,8 +166,7 @@ def rule_table(unit: Organization, findings: list[Finding]) -> list[dict[str, An
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    units = Organization.objects.filter(study_group__isnull=False, study_group__deleted_at__isnull=True)
-    unit = policy.get_for_user(units, user, pk, A.COMPLIANCE_VIEW)
+    unit = policy.get_for_user(unit_set(), user, pk, A.COMPLIANCE_VIEW)
     year, year_error = _year(request)
     semester = _semester(request)
     refresh_error = _refresh_if_stale(unit, year, user)

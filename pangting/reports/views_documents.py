@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core.views import add_form_errors, attachment, flash_errors, parse_id, parse_year
+from pangting.orgs import units
 from pangting.orgs.models import Organization
 
 from . import documents, services
@@ -38,7 +39,7 @@ def supervising_organizations(user: Any) -> QuerySet[Organization]:
     if granted.is_empty:
         return Organization.objects.none()
     if granted.everything:
-        return Organization.objects.filter(parent__isnull=True)
+        return units.supervising_organizations()
     return Organization.objects.filter(Q(path__in=sorted(granted.prefixes)) | Q(pk__in=sorted(granted.org_ids)))
 
 

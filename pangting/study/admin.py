@@ -13,17 +13,9 @@ from .models import (
     SelfStudyPlan,
     SelfStudyRecord,
     Speech,
-    StudyParameter,
     StudyPlan,
     StudySession,
 )
-
-
-@admin.register(StudyParameter)
-class StudyParameterAdmin(SimpleHistoryAdmin):
-    """Per-deployment numbers of the study rules (parameters.py); every change kept in history."""
-
-    list_display = ["key", "value", "note", "updated_at"]
 
 
 @admin.register(MeetingFrequencyRule)

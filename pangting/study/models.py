@@ -26,7 +26,6 @@ from django.utils.translation import gettext_lazy as _
 from pangting.core.models import RecordModel
 from pangting.orgs.models import Organization, Person, StudyGroup
 
-from .parameters import PARAMETER_CHOICES, parse_value
 from .shapes import SESSION_DUE_BASIS
 
 VIEW = "study.view"
@@ -34,30 +33,6 @@ VIEW = "study.view"
 
 def new_nonce() -> str:
     return secrets.token_hex(8)
-
-
-class StudyParameter(RecordModel):
-    """An administrator's override of one study parameter (see `parameters.py`)."""
-
-    key = models.CharField(_("参数"), max_length=40, choices=PARAMETER_CHOICES, unique=True)
-    value = models.CharField(_("取值"), max_length=300, help_text=_("如 90% 或 9/10；天数单位填 calendar 或 working。"))
-    note = models.CharField(_("说明"), max_length=200, blank=True)
-
-    # Deployment-wide, not tied to an organization: never scoped with `for_user`; the admin
-    # (system administrator) edits it and the pages read it through `get_parameters()`.
-
-    class Meta:
-        verbose_name = _("学习参数")
-        verbose_name_plural = _("学习参数")
-
-    def __str__(self) -> str:
-        return f"{self.get_key_display()} = {self.value}"
-
-    def clean(self) -> None:
-        try:
-            parse_value(self.key, self.value)
-        except ValueError as error:
-            raise ValidationError({"value": str(error)}) from error
 
 
 class SessionKind(models.TextChoices):
@@ -128,9 +103,10 @@ class StudyPlan(RecordModel):
         """Filed after the due date (R-S1); an unfiled plan is late once the date has passed."""
         from django.utils import timezone
 
-        if self.submitted_at is None:
-            return timezone.localdate() > self.due_on
-        return timezone.localdate(self.submitted_at) > self.due_on
+        from pangting.workdays.timeliness import is_late
+
+        submitted = timezone.localdate(self.submitted_at) if self.submitted_at else None
+        return is_late(submitted, self.due_on, timezone.localdate())
 
 
 class PlanTheme(RecordModel):

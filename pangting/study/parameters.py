@@ -1,28 +1,35 @@
 """Per-deployment numbers of the study rules (domain.md: "numbers in rules are defaults").
 
-Three layers, later ones winning: the defaults below (the values the seeds give), the
-`PANGTING_STUDY_PARAMETERS` setting (a dict, for a deployment's configuration file), and
-`StudyParameter` rows an administrator edits in the admin (with history). Every value is
-parsed and checked here, so a bad entry fails loudly with a Chinese message instead of
-silently changing a deadline.
+The numbers are declared in the one rule-parameter registry (`pangting.core.parameters`),
+keyed by the rule each belongs to, by `StudyConfig.ready` through `register_parameters`:
 
+- R-S1: the annual plan's due month and day;
+- R-S3: the participation threshold (`min_rate`, the number the R-S3 check applies too),
+  and when QR check-in opens and closes;
+- R-S10: the arrangement form's and the report's day counts and their units;
+- R-S14: upload size and file types of the study archive.
+
+`get_parameters()` reads them (defaults ← `PANGTING_RULE_PARAMETERS` ← rows set on the
+rule-parameters page, with history) into the typed `StudyParameters` the study code uses.
 Day counts always travel with their unit (`DayUnit.CALENDAR` "天" vs `DayUnit.WORKING`
 "个工作日"): the seed's "提前2天" and "会后2天内" are calendar days.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
 
+from pangting.core import parameters
+from pangting.core.parameters import Parameter
 from pangting.lib.workdays import DayUnit
+
+DEFAULT_MAX_UPLOAD_MB = 20
+DEFAULT_UPLOAD_EXTENSIONS = (
+    "pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "ppt", "pptx", "txt", "jpg", "jpeg", "png",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,73 +52,64 @@ class StudyParameters:
     checkin_grace_minutes_after: int = 0
     # Uploads (minutes, materials, written speeches).
     max_upload_mb: int = 20
-    upload_extensions: tuple[str, ...] = (
-        "pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "ppt", "pptx", "txt", "jpg", "jpeg", "png",
-    )  # fmt: skip
+    upload_extensions: tuple[str, ...] = DEFAULT_UPLOAD_EXTENSIONS
 
     def threshold_percent(self) -> str:
         value = self.participation_threshold * 100
         return f"{value.numerator}%" if value.denominator == 1 else f"{float(value):.1f}%"
 
 
-_LABELS = {
-    "participation_threshold": _("参学率下限"),
-    "arrangement_days_before": _("安排表提前报送天数"),
-    "arrangement_unit": _("安排表天数单位"),
-    "report_days_after": _("会后报送天数"),
-    "report_unit": _("会后报送天数单位"),
-    "plan_due_month": _("年度学习计划截止月"),
-    "plan_due_day": _("年度学习计划截止日"),
-    "checkin_opens_minutes_before": _("签到提前开放分钟数"),
-    "checkin_grace_minutes_after": _("会后签到宽限分钟数"),
-    "max_upload_mb": _("上传文件大小上限（MB）"),
-    "upload_extensions": _("允许上传的文件类型"),
-}
-PARAMETER_CHOICES = [(key, format_lazy("{label}（{key}）", label=label, key=key)) for key, label in _LABELS.items()]
-
-
-def parse_value(key: str, raw: Any) -> Any:
-    """Turn a setting or admin entry into the typed value, or raise ValueError in Chinese."""
-    label = _LABELS.get(key)
-    if label is None:
-        raise ValueError(f"未知的学习参数“{key}”。")
-    try:
-        if key == "participation_threshold":
-            text = str(raw).strip().rstrip("%")
-            value = Fraction(text)
-            if "%" in str(raw) or value > 1:
-                value /= 100
-            if not 0 < value <= 1:
-                raise ValueError
-            return value
-        if key in ("arrangement_unit", "report_unit"):
-            return DayUnit(str(raw).strip())
-        if key == "upload_extensions":
-            items = raw if isinstance(raw, list | tuple) else str(raw).replace("，", ",").split(",")
-            exts = tuple(str(e).strip().lower().lstrip(".") for e in items if str(e).strip())
-            if not exts:
-                raise ValueError
-            return exts
-        number = int(str(raw).strip())
-        if number < 0 or (key == "plan_due_month" and not 1 <= number <= 12):
-            raise ValueError
-        if key == "plan_due_day" and not 1 <= number <= 31:
-            raise ValueError
-        return number
-    except (ValueError, ZeroDivisionError, ArithmeticError):
-        raise ValueError(f"学习参数“{label}”的值“{raw}”无效。") from None
+def register_parameters() -> None:
+    """Declare the study numbers in the registry (from `StudyConfig.ready`)."""
+    parameters.register(
+        "R-S1",
+        Parameter("plan_due_month", 1, "年度学习计划截止月", "month", unit="月"),
+        Parameter("plan_due_day", 31, "年度学习计划截止日", "day", unit="日"),
+        title="年度学习计划按时报送",
+    )
+    parameters.register(
+        "R-S3",
+        Parameter("min_rate", 90, "参学率下限", "percent", unit="%"),
+        Parameter("checkin_opens_minutes_before", 30, "签到提前开放分钟数", "int", unit="分钟"),
+        Parameter("checkin_grace_minutes_after", 0, "会后签到宽限分钟数", "int", unit="分钟"),
+        title="参学率不低于90%，请假人员及时补学",
+    )
+    parameters.register(
+        "R-S10",
+        Parameter("arrangement_days_before", 2, "安排表提前报送天数", "days"),
+        Parameter("arrangement_unit", DayUnit.CALENDAR.value, "安排表天数单位", "day_unit"),
+        Parameter("report_days_after", 2, "会后报送天数", "days"),
+        Parameter("report_unit", DayUnit.CALENDAR.value, "会后报送天数单位", "day_unit"),
+        title="学习安排报送表会前报送、会后材料按时报送",
+    )
+    parameters.register(
+        "R-S14",
+        Parameter("max_upload_mb", DEFAULT_MAX_UPLOAD_MB, "上传文件大小上限", "int", unit="MB"),
+        Parameter("upload_extensions", list(DEFAULT_UPLOAD_EXTENSIONS), "允许上传的文件类型", "list"),
+        title="学习档案",
+    )
 
 
 def get_parameters() -> StudyParameters:
-    """The parameters in force now (one small query for the admin-entered rows)."""
-    from .models import StudyParameter
-
-    overrides: dict[str, Any] = {"max_upload_mb": getattr(settings, "PANGTING_MAX_UPLOAD_MB", 20)}
-    for key, raw in getattr(settings, "PANGTING_STUDY_PARAMETERS", {}).items():
-        try:
-            overrides[key] = parse_value(key, raw)
-        except ValueError as error:
-            raise ImproperlyConfigured(str(error)) from error
-    for key, raw in StudyParameter.objects.values_list("key", "value"):
-        overrides[key] = parse_value(key, raw)
-    return dataclasses.replace(StudyParameters(), **overrides)
+    """The parameters in force now (one small query for the stored overrides)."""
+    values = parameters.all_values()
+    s1, s3, s10, s14 = values["R-S1"], values["R-S3"], values["R-S10"], values["R-S14"]
+    return StudyParameters(
+        participation_threshold=Fraction(str(s3["min_rate"])) / 100,
+        arrangement_days_before=int(s10["arrangement_days_before"]),
+        arrangement_unit=DayUnit(s10["arrangement_unit"]),
+        report_days_after=int(s10["report_days_after"]),
+        report_unit=DayUnit(s10["report_unit"]),
+        plan_due_month=int(s1["plan_due_month"]),
+        plan_due_day=int(s1["plan_due_day"]),
+        checkin_opens_minutes_before=int(s3["checkin_opens_minutes_before"]),
+        checkin_grace_minutes_after=int(s3["checkin_grace_minutes_after"]),
+        # The PANGTING_MAX_UPLOAD_MB environment setting (also read by the web server's
+        # limits) stands in for the default until the page sets another value.
+        max_upload_mb=int(
+            s14["max_upload_mb"]
+            if s14["max_upload_mb"] != DEFAULT_MAX_UPLOAD_MB
+            else getattr(settings, "PANGTING_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)
+        ),
+        upload_extensions=tuple(s14["upload_extensions"]),
+    )

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from pangting.core.semesters import SEMESTERS, semester_bounds, semester_label
 from pangting.lib.workdays import DayUnit
+from pangting.workdays import timeliness
 
 FIRST_ITEM = "first_item"
 BUSINESS = "business"
@@ -104,12 +106,8 @@ def due_date(day: dt.date, rule: DayRule) -> tuple[dt.date, dict[str, Any]]:
 
 
 def is_late(submitted_on: dt.date | None, due: dt.date | None, today: dt.date) -> bool:
-    """Late if submitted after the due date, or not submitted and the due date has passed."""
-    if due is None:
-        return False
-    if submitted_on is None:
-        return today > due
-    return submitted_on > due
+    """Late if submitted after the due date, or not submitted and it has passed (`workdays.timeliness`)."""
+    return timeliness.is_late(submitted_on, due, today)
 
 
 # --- periods for the frequency rules (R-S2, R-B1 … R-B4) ---------------------------------
@@ -125,18 +123,16 @@ class Period:
 def periods_of_year(year: int, kind: str) -> list[Period]:
     """The periods of a calendar year for a frequency rule.
 
-    Semesters are academic ones: spring (2月–8月) and autumn (9月–次年1月), each counted in
-    the year it starts, so "each semester" (R-B3) is checked as the seed means it.
+    Semesters are the academic ones of `pangting.core.semesters` (by default spring 2月–8月
+    and autumn 9月–次年1月), each counted in the year it starts, so "each semester" (R-B3) is
+    checked as the seed means it.
     """
     if kind == "month":
         return [Period(f"{year}年{m}月", dt.date(year, m, 1), _month_end(year, m)) for m in range(1, 13)]
     if kind == "quarter":
         return [Period(f"{year}年第{q}季度", dt.date(year, 3 * q - 2, 1), _month_end(year, 3 * q)) for q in range(1, 5)]
     if kind == "semester":
-        return [
-            Period(f"{year}年春季学期", dt.date(year, 2, 1), dt.date(year, 8, 31)),
-            Period(f"{year}年秋季学期", dt.date(year, 9, 1), dt.date(year + 1, 1, 31)),
-        ]
+        return [Period(semester_label(year, s), *semester_bounds(year, s)) for s in SEMESTERS]
     return [Period(f"{year}年", dt.date(year, 1, 1), dt.date(year, 12, 31))]
 
 

@@ -22,7 +22,6 @@ SessionDueBasis = TypedDict(
 )
 
 
-
 class RefusedDueBasis(TypedDict):
     """A deadline the calendar could not compute yet (its year is not entered); recomputed on entry."""
 

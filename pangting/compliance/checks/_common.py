@@ -1,7 +1,7 @@
 """What several checks share: period names, the year's sessions with their facts, labels.
 
 Periods are named as `FindingData` documents: "2026" (year), "2026-H1"/"2026-H2" (the
-academic semesters of `pangting.study.rules.periods_of_year`: spring Feb–Aug, autumn
+academic semesters of `pangting.core.semesters`, by default spring Feb–Aug, autumn
 Sep–Jan), "2026-Q3" (quarter), "2026-03" (month).
 """
 
@@ -47,11 +47,6 @@ def month_period(day: dt.date) -> str:
 def semester_period(year: int, semester: int) -> str:
     """Semester 1 (spring) → "2026-H1", 2 (autumn) → "2026-H2"."""
     return f"{year}-H{semester}"
-
-
-def semester_end(year: int, semester: int) -> dt.date:
-    """Spring ends on 31 August, autumn on 31 January of the next year (`periods_of_year`)."""
-    return dt.date(year, 8, 31) if semester == 1 else dt.date(year + 1, 1, 31)
 
 
 def period_name(year: int, kind: str, index: int) -> str:

@@ -19,8 +19,10 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from pangting.core.semesters import semester_end
+
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import ORGANIZATION, PLAN, cached, format_day, period_name, semester_end, semester_period
+from ._common import ORGANIZATION, PLAN, cached, format_day, period_name, semester_period
 
 
 def _branches(ctx: CheckContext) -> dict[str, Any]:

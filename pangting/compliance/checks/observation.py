@@ -21,11 +21,11 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
-from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, VISIT, cached, format_day, semester_end, semester_period
+from pangting.core.semesters import semester_end
+from pangting.workdays.timeliness import LATE, OVERDUE, classify
 
-# States from which the team has attended the session (R-O11, R-O12).
-OBSERVED_STATES = ("observed", "recorded", "feedback_issued", "rectifying", "closed")
+from ..registry import CheckContext, Evidence, FindingData, Param, rule
+from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, VISIT, cached, format_day, semester_period
 
 
 def _visit_label(visit: Any) -> str:
@@ -72,14 +72,12 @@ def _deadline_finding(
     """
     from pangting.observation.obligations import current_obligation
 
-    if due is None:
+    if due is None or classify(done, due, ctx.today) not in (LATE, OVERDUE):  # `workdays.timeliness`
         return None
     if done is None:
         owed = current_obligation(visit, ctx.today)
         if owed is None or owed.step != key or not owed.overdue:
             return None
-    if done is not None and done <= due:
-        return None
     days = ((done or ctx.today) - due).days
     state = f"逾期{days}天" if done else "逾期未完成"
     return FindingData(
@@ -201,34 +199,26 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
                 )  # fmt: skip
 
 
-@rule(
-    "R-O11",
-    "两年一轮全覆盖",
-    params=[Param("round_start_year", 2025, "轮次起始年份（每两年一轮）", "int")],
-)
+@rule("R-O11", "两年一轮全覆盖")
 def two_year_coverage(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O11: every unit observed (a visit that reached 已旁听) at least once in each two-year round.
 
-    Rounds are pairs of years counted from `round_start_year`. The check runs for the year that
-    ends a round and only once it has ended; the year that opens a round has nothing to check.
-    Red: not observed in the round.
+    Rounds and coverage are `observation.coverage`'s, the definition the plan page and the
+    dashboards show. The check runs for the year that ends a round and only once it has
+    ended; the year that opens a round has nothing to check. Red: not observed in the round.
     """
-    from pangting.observation.models import Visit
+    from pangting.observation import coverage
 
-    offset = (ctx.year - int(ctx.params["round_start_year"])) % 2
-    if offset != 1 or dt.date(ctx.year, 12, 31) >= ctx.today:
+    start = int(ctx.params["round_start_year"])  # declared by observation, read through the registry
+    first, last = coverage.round_of(ctx.year, start)
+    if ctx.year != last or dt.date(ctx.year, 12, 31) >= ctx.today:
         return
-    first = ctx.year - 1
-    seen = set(
-        Visit.objects.filter(unit_id__in=ctx.unit_ids, year__in=(first, ctx.year), state__in=OBSERVED_STATES)
-        .values_list("unit_id", flat=True)
-    )  # fmt: skip
-    for unit in ctx.units:
-        if unit.pk not in seen:
-            yield FindingData(
-                unit.pk, str(ctx.year), f"round:{first}-{ctx.year}", "red",
-                f"{first}—{ctx.year}年一轮内未被巡听旁听", (), {"round": [first, ctx.year]},
-            )  # fmt: skip
+    result = coverage.coverage(ctx.units, ctx.year, start=start)
+    for unit in result.uncovered_units:
+        yield FindingData(
+            unit.pk, str(ctx.year), f"round:{first}-{ctx.year}", "red",
+            f"{first}—{ctx.year}年一轮内未被巡听旁听", (), {"round": [first, ctx.year]},
+        )  # fmt: skip
 
 
 @rule(
@@ -242,6 +232,8 @@ def each_semester(ctx: CheckContext) -> Iterator[FindingData]:
     Teams follow the leader–unit links, so "each team attends each of its units" is checked
     per unit. Only semesters that have ended are judged. Red: none; amber: fewer than required.
     """
+    from pangting.observation.models import OBSERVED_STATES
+
     required = int(ctx.params["min_per_semester"])
     counts: dict[tuple[int, int], int] = defaultdict(int)
     for visit in _visits(ctx):

@@ -104,10 +104,8 @@ def monthly_sessions(ctx: CheckContext) -> Iterator[FindingData]:
 @rule(
     "R-S3",
     "参学率不低于90%，请假人员及时补学",
-    params=[
-        Param("min_rate", 90, "参学率下限（%）", "percent"),
-        Param("makeup_days", 14, "请假后补学期限（自然日）", "days"),
-    ],
+    # `min_rate` is declared by the study app (the threshold its pages show): one number.
+    params=[Param("makeup_days", 14, "请假后补学期限（自然日）", "days")],
 )
 def participation(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S3: participation rate (present ÷ expected, from the attendance rows) of each held session.

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from pangting.compliance import services
-from pangting.compliance.models import ComplianceRun, Finding, RuleParameter
+from pangting.compliance.models import ComplianceRun, Finding
 from pangting.compliance.registry import ordered_rules, rule_sort_key
+from pangting.core.models import RuleParameter
 from pangting.study.models import StudySession
 
 from .builders import findings, good_session, travel

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from pangting.compliance import services
-from pangting.compliance.models import RuleParameter
+from pangting.core.models import RuleParameter
 
 from .builders import good_session, travel
 

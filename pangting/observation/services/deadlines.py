@@ -9,9 +9,8 @@ from typing import Any
 
 from django.conf import settings
 
+from pangting.core.semesters import semester_of  # noqa: F401  (re-exported: the one definition)
 from pangting.workdays.services import DayUnit, UnknownCalendarYear, compute_deadline
-
-from ..models import Semester
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,6 @@ def feedback_rule() -> DeadlineRule:
 def cross_report_rule() -> DeadlineRule:
     """R-O13: a unit that sat in reports in writing within 3 days."""
     return _rule("cross_report", 3, DayUnit.CALENDAR)
-
-
-def semester_of(day: dt.date) -> tuple[int, int]:
-    """(academic year label, semester): Feb–Aug is spring (1), Sep–Jan autumn (2) of the calendar year."""
-    if day.month == 1:
-        return day.year - 1, Semester.AUTUMN
-    if 2 <= day.month <= 8:
-        return day.year, Semester.SPRING
-    return day.year, Semester.AUTUMN
 
 
 def _deadline(start: dt.date, rule: DeadlineRule) -> tuple[dt.date | None, dict[str, Any], str]:

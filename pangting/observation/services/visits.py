@@ -15,17 +15,12 @@ from django.utils.translation import gettext as _
 from pangting.accounts import policy
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, Person
 from pangting.orgs.services import has_conflict
+from pangting.orgs.units import supervisor_org_for
 
 from ..models import InvitationRequest, LetterCounter, Mode, ObservationPlan, State, TeamMember, Visit
 from ._common import A, _save, _session_day, _user
 from .deadlines import _deadline, feedback_rule, record_rule, reply_rule, semester_of
 from .workflow import transition
-
-
-def supervisor_org_for(unit: Organization) -> Organization:
-    """The organization that owns the supervision of `unit`: the root of its tree."""
-    ancestors = unit.ancestors()
-    return ancestors[0] if ancestors else unit
 
 
 @transaction.atomic

@@ -173,10 +173,15 @@ def test_it_lists_the_plan_by_semester_shows_uncovered_units_and_approves(world,
     assert plan.status == ObservationPlan.Status.APPROVED
 
 
-def test_it_counts_a_visit_observed_last_year_as_covering_the_round(world, client_for):
-    walk(world, State.OBSERVED)  # 2026
-    page = client_for(world.supervisor).get(reverse("observation:plan_detail"), {"year": 2027})
+def test_it_counts_coverage_in_the_fixed_two_year_round_of_r_o11(world, client_for):
+    """R-O11 "every two-year round" (`observation.coverage`): 2025–2026, then 2027–2028."""
+    walk(world, State.OBSERVED)  # 2026, the second year of the 2025–2026 round
+    client = client_for(world.supervisor)
+    page = client.get(reverse("observation:plan_detail"), {"year": 2026})
+    assert page.context["coverage_round"] == (2025, 2026)
     assert {row.unit.pk for row in page.context["uncovered"]} == {world.unit_b.pk}
+    page = client.get(reverse("observation:plan_detail"), {"year": 2027})  # a new round starts uncovered
+    assert {row.unit.pk for row in page.context["uncovered"]} == {world.unit_a.pk, world.unit_b.pk}
 
 
 @pytest.mark.parametrize("persona", ["secretary_a", "liaison", "leader", "outsider", "member"])

@@ -22,19 +22,15 @@ from pangting.lib import draw as drawlib
 from pangting.observation import services as observation_services
 from pangting.observation.models import Mode, Semester, State, TeamMember, Visit
 from pangting.orgs.models import ConflictOfInterest, LeaderLink, Organization
+from pangting.orgs.units import units_supervised_by
 
 from ..models import Draw
 from ._common import A, _save, _user
 
 
 def draw_units(supervisor_org: Organization) -> list[Organization]:
-    """The units a draw may choose from: organizations below the supervisor with a center group."""
-    return list(
-        Organization.objects.filter(path__startswith=supervisor_org.path, parent__isnull=False)
-        .exclude(pk=supervisor_org.pk)
-        .filter(study_group__isnull=False, study_group__deleted_at__isnull=True)
-        .order_by("path")
-    )
+    """The units a draw may choose from: the units the supervisor supervises (`orgs.units`)."""
+    return list(units_supervised_by(supervisor_org))
 
 
 def suggested_exclusions(supervisor_org: Organization, year: int, semester: int) -> dict[int, str]:

@@ -75,14 +75,15 @@ def group_leader(w: Any) -> Any:
 
 
 def test_it_counts_coverage_over_the_two_year_round_r_o11(world):
-    walk(world, "observed")
-    result = metrics.coverage([world.unit_a, world.unit_b], 2027)
-    assert [(r.unit, r.previous_year, r.this_year, r.covered) for r in result.rows] == [
-        (world.unit_a, 1, 0, True),
+    walk(world, "observed")  # a 2026 visit: the 2025–2026 round (rounds counted from 2025)
+    result = metrics.coverage([world.unit_a, world.unit_b], 2025)
+    assert result.round == (2025, 2026)
+    assert [(r.unit, r.first, r.second, r.covered) for r in result.rows] == [
+        (world.unit_a, 0, 1, True),
         (world.unit_b, 0, 0, False),
     ]
     assert (result.covered, result.total, result.uncovered_units) == (1, 2, [world.unit_b])
-    assert metrics.coverage([world.unit_a], 2029).covered == 0  # the round has moved on
+    assert metrics.coverage([world.unit_a], 2027).covered == 0  # a fixed round: 2027–2028 starts afresh
 
 
 def test_it_reads_every_stored_deadline_against_its_submission(world):

@@ -182,7 +182,9 @@ def test_it_rounds_percentages_half_up():
     assert percent(0, 0) is None
 
 
-def test_it_splits_the_year_into_spring_and_autumn():
+def test_it_bounds_a_bulletin_semester_as_every_other_page_does():
+    # The academic semesters of core.semesters: an autumn bulletin covers September–January,
+    # the months an autumn ledger and the R-O12 check cover.
     assert period_bounds(2026) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-    assert period_bounds(2026, 1) == (dt.date(2026, 1, 1), dt.date(2026, 8, 31))
-    assert period_bounds(2026, 2) == (dt.date(2026, 9, 1), dt.date(2026, 12, 31))
+    assert period_bounds(2026, 1) == (dt.date(2026, 2, 1), dt.date(2026, 8, 31))
+    assert period_bounds(2026, 2) == (dt.date(2026, 9, 1), dt.date(2027, 1, 31))

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from pangting.core import parameters
 from pangting.core.system import system_actor
 from pangting.orgs.models import OrganizationKind
 from pangting.study import services
-from pangting.study.models import AgendaItem, Attachment, Attendance, SessionKind, StudyParameter, StudySession
+from pangting.study.models import AgendaItem, Attachment, Attendance, SessionKind, StudySession
 from pangting.study.tests.builders import at, make_session
 from pangting.tests.builders import make_org
 
@@ -58,7 +59,7 @@ def test_it_computes_and_stores_the_r_s10_deadlines_in_calendar_days(world):
     assert session.report_due_basis["from"] == "2026-11-25"
 
 
-@override_settings(PANGTING_STUDY_PARAMETERS={"arrangement_days_before": 3, "arrangement_unit": "working"})
+@override_settings(PANGTING_RULE_PARAMETERS={"R-S10": {"arrangement_days_before": 3, "arrangement_unit": "working"}})
 def test_it_takes_the_deadline_numbers_and_units_from_the_deployment_settings(world):
     # 2026-11-25 is a Wednesday: 3 working days before is Friday 2026-11-20.
     session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
@@ -67,14 +68,14 @@ def test_it_takes_the_deadline_numbers_and_units_from_the_deployment_settings(wo
 
 
 def test_it_lets_an_administrator_override_a_parameter_in_the_database(world):
-    StudyParameter.objects.create(key="report_days_after", value="5")
+    parameters.set_value("R-S10", "report_days_after", "5", actor=world.supervisor)
     session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
     assert session.report_due == dt.date(2026, 11, 30)
 
 
-def test_it_refuses_a_parameter_value_that_makes_no_sense():
+def test_it_refuses_a_parameter_value_that_makes_no_sense(db):
     with pytest.raises(ValidationError):
-        StudyParameter(key="participation_threshold", value="两成").full_clean()
+        parameters.set_value("R-S3", "min_rate", "两成", actor=None)
 
 
 def test_it_refuses_three_meetings_and_one_lecture_at_a_unit_that_is_not_a_branch(world):

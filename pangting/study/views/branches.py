@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.orgs.models import Organization, OrganizationKind, Person
+from pangting.orgs.units import is_unit
 
 from .. import services
 from ..forms import TrainingForm
@@ -39,7 +40,7 @@ def branch_overview(request: HttpRequest) -> HttpResponse:
     for result in results:
         by_org.setdefault(result.organization.pk, []).append(result)
     rows = [(org, by_org[org.pk]) for org in reached if org.pk in by_org]
-    units = [o for o in reached if o.parent_id is not None and o.kind != OrganizationKind.BRANCH]
+    units = [o for o in reached if is_unit(o)]
     summaries = [services.unit_branch_summary(u, year, today=today) for u in units[:40]]
     return render(
         request,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.orgs.models import Organization
+from pangting.orgs.units import units as unit_set
 
 from .. import services
 from ..forms import PlanForm, ReasonForm, ThemeFormSet
@@ -40,7 +41,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         .order_by("organization__path", "kind")
     )
     with_plan = {p.organization_id for p in plans if p.kind == PlanKind.CENTER_GROUP}
-    units = Organization.objects.for_user(request.user).filter(parent__isnull=False, study_group__isnull=False)
+    units = unit_set(Organization.objects.for_user(request.user))
     missing = [u for u in units if u.pk not in with_plan]
     due = services.plan_due_on(year)
     return render(

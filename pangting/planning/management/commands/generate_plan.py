@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from pangting.core.system import system_actor
-from pangting.orgs.models import Organization
+from pangting.orgs.units import supervising_organizations
 from pangting.planning import services
 from pangting.planning.models import PlanRun
 
@@ -64,7 +64,7 @@ class Command(BaseCommand):
         self.stdout.write(f"计划草案：巡听旁听 {len(run.draft['visits'])} 次，交叉旁听 {len(run.draft['cross'])} 对。")
 
     def _queue(self, options: dict[str, Any]) -> PlanRun:
-        roots = Organization.objects.filter(parent__isnull=True)
+        roots = supervising_organizations()
         if options["org"]:
             roots = roots.filter(code=options["org"])
         if roots.count() != 1:

@@ -1,0 +1,37 @@
+"""The one definition of a unit and of the supervising organization (`orgs.units`)."""
+
+from __future__ import annotations
+
+from pangting.orgs import units
+from pangting.orgs.models import OrganizationKind
+from pangting.tests.builders import make_group, make_org
+
+
+def test_it_counts_a_non_root_organization_with_a_live_center_group_as_a_unit(world):
+    direct_branch = make_org("直属党支部", world.root, kind=OrganizationKind.BRANCH)
+    make_group(direct_branch)
+    deep = make_org("丙学院党委", world.unit_a)
+    make_group(deep)
+    closed = make_org("丁学院党委", world.root)
+    make_group(closed).soft_delete(actor=None)
+
+    found = list(units.units())
+
+    # A 直属党支部 with its own center group is a unit; depth does not matter; the root, a
+    # branch without a group, a unit whose group was removed are not units.
+    assert found == sorted([world.unit_a, world.unit_b, direct_branch, deep], key=lambda o: o.path)
+    assert [o for o in [world.root, world.branch_a, closed] if units.is_unit(o)] == []
+    assert all(units.is_unit(o) and o.is_unit for o in found)
+
+
+def test_it_finds_the_root_as_the_supervising_organization_of_every_unit(world):
+    deep = make_org("丙学院党委", world.unit_a)
+    make_group(deep)
+
+    assert list(units.supervising_organizations()) == [world.root]
+    assert units.supervisor_org_for(world.unit_a) == world.root
+    assert units.supervisor_org_for(deep) == world.root
+    assert units.supervisor_org_for(world.root) == world.root
+    assert list(units.units_supervised_by(world.root)) == sorted(
+        [world.unit_a, world.unit_b, deep], key=lambda o: o.path
+    )
