@@ -8,3 +8,11 @@ class ObservationConfig(AppConfig):
     name = "pangting.observation"
     label = "observation"
     verbose_name = _("巡听旁听")
+
+    def ready(self) -> None:
+        from pangting.core import transitions
+
+        from .workflows import WORKFLOWS
+
+        for workflow in WORKFLOWS:
+            transitions.register(workflow)
