@@ -43,6 +43,7 @@ __all__ = [
     "workflow_for",
 ]
 
+Text = Any  # a str or a lazy translation (gettext_lazy)
 Precondition = Callable[[Any], "str | None"]
 Allowed = Callable[[Any, Any], bool]
 Effect = Callable[[Any], "str | None"]
@@ -56,9 +57,10 @@ class Edge:
     source: str
     target: str
     allowed: Allowed
-    label: str = ""
+    label: Text = ""
     precondition: Precondition | None = None
-    needs_reason: bool = False
+    # Non-empty: a reason is required, and this is the refusal when it is missing.
+    needs_reason: Text = ""
     # Checked after the step's effect, before commit: what the new state promises (e.g. a letter number).
     postcondition: Precondition | None = None
 
@@ -191,8 +193,8 @@ def run_step(
     if actor is not None and not any(edge.allowed(actor, fresh) for edge in here):
         raise ValidationError(_("您无权进行此操作。"))
     reason = reason.strip()
-    if any(edge.needs_reason for edge in here) and not reason:
-        raise ValidationError(_("办理“{step}”须说明原因。").format(step=here[0].label or step))
+    if not reason and (prompt := next((edge.needs_reason for edge in here if edge.needs_reason), "")):
+        raise ValidationError(str(prompt))
     edge, problem = _first_open(here, fresh, actor)
     if edge is None:
         raise ValidationError(problem or _("您无权进行此操作。"))

@@ -139,6 +139,7 @@ def _all_verified(visit: Visit) -> str | None:
     return None
 
 
+CANCEL_VISIT_REASON = gettext_lazy("取消巡听旁听须说明原因。")
 MANAGE = at("unit", A.OBSERVATION_MANAGE)
 REPLY = at("unit", A.OBSERVATION_REPLY)
 RECORD = at("unit", A.OBSERVATION_RECORD)
@@ -162,7 +163,7 @@ VISIT_EDGES = [
          postcondition=_acknowledged),
     Edge("close", S.RECTIFYING, S.CLOSED, MANAGE, gettext_lazy("办结"), _all_verified),  # R-O10
     *[
-        Edge("cancel", state, S.CANCELLED, MANAGE, gettext_lazy("取消"), needs_reason=True)
+        Edge("cancel", state, S.CANCELLED, MANAGE, gettext_lazy("取消"), needs_reason=CANCEL_VISIT_REASON)
         for state in S
         if state not in (S.CLOSED, S.CANCELLED)
     ],
@@ -206,7 +207,14 @@ RECTIFICATION = Workflow(
         Edge("report", R.OPEN, R.REPORTED, ITEM_REPLY, gettext_lazy("报送整改情况"), _has_measure),
         Edge("report", R.SENT_BACK, R.REPORTED, ITEM_REPLY, gettext_lazy("报送整改情况"), _has_measure),
         Edge("accept", R.REPORTED, R.ACCEPTED, ITEM_MANAGE, gettext_lazy("验收")),
-        Edge("send_back", R.REPORTED, R.SENT_BACK, ITEM_MANAGE, gettext_lazy("退回"), needs_reason=True),
+        Edge(
+            "send_back",
+            R.REPORTED,
+            R.SENT_BACK,
+            ITEM_MANAGE,
+            gettext_lazy("退回"),
+            needs_reason=gettext_lazy("退回须说明理由。"),
+        ),
     ],
     terminal=frozenset({R.ACCEPTED}),
 )
@@ -233,7 +241,14 @@ CROSS = Workflow(
         Edge("attend", C.INVITED, C.ATTENDED, HOST, gettext_lazy("确认已列席"), _cross_session_held),
         Edge("report", C.INVITED, C.REPORTED, VISITOR, gettext_lazy("报送列席情况"), _cross_session_held),
         Edge("report", C.ATTENDED, C.REPORTED, VISITOR, gettext_lazy("报送列席情况"), _cross_session_held),
-        Edge("cancel", C.INVITED, C.CANCELLED, HOST, gettext_lazy("取消交叉旁听"), needs_reason=True),
+        Edge(
+            "cancel",
+            C.INVITED,
+            C.CANCELLED,
+            HOST,
+            gettext_lazy("取消交叉旁听"),
+            needs_reason=gettext_lazy("取消交叉旁听须说明原因。"),
+        ),
     ],
     terminal=frozenset({C.REPORTED, C.CANCELLED}),
 )
@@ -249,7 +264,14 @@ INVITATION = Workflow(
     states=list(INV),
     edges=[
         Edge("accept", INV.PENDING, INV.ACCEPTED, SUPERVISOR, gettext_lazy("接受邀请")),
-        Edge("decline", INV.PENDING, INV.DECLINED, SUPERVISOR, gettext_lazy("婉拒"), needs_reason=True),
+        Edge(
+            "decline",
+            INV.PENDING,
+            INV.DECLINED,
+            SUPERVISOR,
+            gettext_lazy("婉拒"),
+            needs_reason=gettext_lazy("婉拒邀请须说明理由。"),
+        ),
     ],
     terminal=frozenset({INV.ACCEPTED, INV.DECLINED}),
 )

@@ -7,32 +7,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TransitionLog',
+            name="TransitionLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('app_label', models.CharField(max_length=50)),
-                ('model', models.CharField(max_length=50)),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('step', models.CharField(max_length=40, verbose_name='办理事项')),
-                ('from_state', models.CharField(max_length=20, verbose_name='原状态')),
-                ('to_state', models.CharField(max_length=20, verbose_name='新状态')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='时间')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='说明')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("app_label", models.CharField(max_length=50)),
+                ("model", models.CharField(max_length=50)),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("step", models.CharField(max_length=40, verbose_name="办理事项")),
+                ("from_state", models.CharField(max_length=20, verbose_name="原状态")),
+                ("to_state", models.CharField(max_length=20, verbose_name="新状态")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="时间")),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="说明")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理记录',
-                'verbose_name_plural': '办理记录',
-                'ordering': ['at', 'pk'],
-                'indexes': [models.Index(fields=['app_label', 'model', 'object_id', 'at'], name='transition_log_record')],
+                "verbose_name": "办理记录",
+                "verbose_name_plural": "办理记录",
+                "ordering": ["at", "pk"],
+                "indexes": [
+                    models.Index(fields=["app_label", "model", "object_id", "at"], name="transition_log_record")
+                ],
             },
         ),
     ]

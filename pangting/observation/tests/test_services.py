@@ -230,7 +230,7 @@ def test_it_turns_an_accepted_invitation_into_a_scheduled_invited_visit(world):
 def test_it_needs_a_reason_to_decline_an_invitation(world):
     with travel("2026-11-02"):
         invitation = services.request_invitation(session_on(world, "2026-11-20"), actor=world.secretary_a)
-        with pytest.raises(ValidationError, match="办理“婉拒”须说明原因"):
+        with pytest.raises(ValidationError, match="婉拒邀请须说明理由"):
             services.decide_invitation(invitation, accept=False, actor=world.supervisor)
         services.decide_invitation(invitation, accept=False, actor=world.supervisor, reason="当月已安排固定式旁听")
     assert InvitationRequest.objects.get(pk=invitation.pk).status == InvitationRequest.Status.DECLINED
