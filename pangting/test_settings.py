@@ -9,3 +9,10 @@ from pangting.settings import *  # noqa: F403
 
 STATIC_ROOT = None  # the suite serves static files through the finders (WHITENOISE_USE_FINDERS)
 PANGTING_DETACHED_COMMANDS = False  # tests run `generate_plan` in-process
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's default in-memory test database: threads in a test (the concurrency
+    # tests) then each get a connection to one shared database with SQLite's real locking and
+    # busy timeout, as in production; a shared-cache memory database answers "table is locked".
+    # pytest-django adds the xdist worker's suffix to the name.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-pangting.sqlite3")}  # noqa: F405
