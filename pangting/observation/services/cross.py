@@ -7,10 +7,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core.models import StaleRecord
 from pangting.orgs.models import Organization, Person
 
 from ..models import CrossObservation
@@ -56,9 +58,17 @@ def invite_cross_observation(
 def report_cross_observation(
     cross: CrossObservation, *, actor: Any, report: str, expected_version: int | None = None
 ) -> CrossObservation:
-    """The visiting unit's written report (within 3 days of the session, R-O13)."""
+    """The visiting unit's written report (within 3 days of the session, R-O13); once reported, it may be amended."""
     if not report.strip():
         raise ValidationError({"report": _("请填写列席情况。")})
+    if cross.status == CrossObservation.Status.REPORTED:
+        if actor is not None and not policy.can(actor, A.OBSERVATION_REPLY, cross.visitor):
+            raise Http404
+        if expected_version is not None and expected_version != cross.version:
+            raise StaleRecord
+        cross.report = report.strip()
+        _save(cross, actor)  # not a step: the state stays; the first report time stays (R-O13 lateness)
+        return cross
 
     def record_report(claimed: CrossObservation) -> None:
         claimed.report = report.strip()
