@@ -14,5 +14,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's default in-memory test database: threads in a test (the concurrency
     # tests) then each get a connection to one shared database with SQLite's real locking and
     # busy timeout, as in production; a shared-cache memory database answers "table is locked".
-    # pytest-django adds the xdist worker's suffix to the name.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-pangting.sqlite3")}  # noqa: F405
+    # One file per test process, so two runs in one checkout never share (and destroy) it;
+    # pytest-django removes it at the end of the run.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-pangting-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -8,3 +8,11 @@ class StudyConfig(AppConfig):
     name = "pangting.study"
     label = "study"
     verbose_name = _("学习管理")
+
+    def ready(self) -> None:
+        from pangting.core import transitions
+
+        from .workflows import WORKFLOWS
+
+        for workflow in WORKFLOWS:
+            transitions.register(workflow)

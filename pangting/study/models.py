@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core.models import RecordModel
+from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.models import Organization, Person, StudyGroup
 
 from .parameters import PARAMETER_CHOICES, parse_value
@@ -75,7 +75,7 @@ class PlanKind(models.TextChoices):
     BRANCH = "branch", _("支部年度“三会一课”计划")
 
 
-class StudyPlan(RecordModel):
+class StudyPlan(RecordModel, WorkflowRecord):
     """年度学习计划 (R-S1), or a branch's annual 三会一课 plan (R-B5), with its filing status."""
 
     class Status(models.TextChoices):
@@ -103,6 +103,7 @@ class StudyPlan(RecordModel):
     )
     return_reason = models.CharField(_("退回原因"), max_length=300, blank=True)
 
+    workflow_state_field: ClassVar[str] = "status"  # moved only by the steps in study/workflows.py
     policy_org_field: ClassVar[str] = "organization"
     policy_view_action: ClassVar[str] = VIEW
 
