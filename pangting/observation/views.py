@@ -375,13 +375,19 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     item, actor=request.user, measure=data["measure"], owner=data["owner"], deadline=data["deadline"]
                 )
             elif step == "report" and can_reply and report_form.is_valid():
-                services.report_rectification(item, actor=request.user, report=report_form.cleaned_data["unit_report"])
+                services.report_rectification(
+                    item,
+                    actor=request.user,
+                    report=report_form.cleaned_data["unit_report"],
+                    expected_version=_seen_version(request),
+                )
             elif step == "evidence" and can_reply and evidence_form.is_valid():
                 services.add_evidence(item, evidence_form.cleaned_data["file"], actor=request.user)
             elif step == "verify" and can_manage and verify_form.is_valid():
                 services.verify_rectification(
                     item,
                     actor=request.user,
+                    expected_version=_seen_version(request),
                     accept=verify_form.cleaned_data["accept"],
                     note=verify_form.cleaned_data["note"],
                 )

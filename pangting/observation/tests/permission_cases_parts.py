@@ -191,6 +191,7 @@ CASES: list[Case] = [
     # Named steps (no raw state setter): the state refusals are 400, in Chinese, for those allowed only.
     *_step("observation-visit-cancel", visit, {"A": SUPERVISOR, "B": SUPERVISOR}, data=reason_body),
     *_step("observation-visit-mark-observed", visit, TEAM, ok=400),
+    *_step("observation-visit-issue-letter", rectifying_visit, {"A": SUPERVISOR, "B": SUPERVISOR}, ok=400),
     *_step(
         "observation-visit-delivery",
         visit,
@@ -204,6 +205,7 @@ CASES: list[Case] = [
     *_step("observation-cross-cancel", cross, HOSTS, data=reason_body),
     *_step("observation-cross-report", cross, VISITORS, data=lambda w: {"report": "已列席"}),
     *_step("observation-invitation-decline", invitation, {"A": SUPERVISOR, "B": SUPERVISOR}, data=reason_body),
+    *_step("observation-invitation-accept", invitation, {"A": SUPERVISOR, "B": SUPERVISOR}),
     *_both(
         "observation-visit-reply",
         visit,
