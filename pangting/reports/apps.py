@@ -7,3 +7,11 @@ class ReportsConfig(AppConfig):
     name = "pangting.reports"
     label = "reports"
     verbose_name = "统计与报告"
+
+    def ready(self) -> None:
+        from pangting.core import transitions
+
+        from .workflows import WORKFLOWS
+
+        for workflow in WORKFLOWS:
+            transitions.register(workflow)

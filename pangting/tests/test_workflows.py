@@ -21,12 +21,14 @@ def _id(workflow: transitions.Workflow) -> str:
     return workflow.model._meta.label
 
 
-def test_it_has_the_observation_workflows_registered():
+def test_it_has_every_stateful_record_on_a_registered_workflow():
     assert {_id(w) for w in WORKFLOWS} >= {
         "observation.Visit",
         "observation.Rectification",
         "observation.CrossObservation",
         "observation.InvitationRequest",
+        "study.StudyPlan",
+        "reports.ReportDocument",
     }
 
 
