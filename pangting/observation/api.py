@@ -25,7 +25,8 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
-from pangting.core.transitions import available_step_names
+from pangting.core.models import TransitionLog
+from pangting.core.transitions import available_step_names, log_of
 from pangting.core.views import parse_id, parse_year
 
 from . import services
@@ -99,6 +100,23 @@ class TransitionSerializer(serializers.ModelSerializer):
 
     def get_actor_name(self, obj: VisitTransition) -> str:
         return obj.actor.display_name if obj.actor_id else ""
+
+
+class StepLogSerializer(serializers.ModelSerializer):
+    """A step of a rectification item, cross-observation or invitation: the same shape as a visit's transition."""
+
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TransitionLog
+        fields = ["from_state", "to_state", "step", "actor", "actor_name", "at", "reason"]
+
+    def get_actor_name(self, obj: TransitionLog) -> str:
+        return obj.actor.display_name if obj.actor_id else ""
+
+
+def _log(obj: Any) -> list[dict[str, Any]]:
+    return StepLogSerializer(log_of(obj), many=True).data
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -175,17 +193,22 @@ class RectificationSerializer(serializers.ModelSerializer):
     owner_name = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(read_only=True)
     available_steps = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
 
     class Meta:
         model = Rectification
         fields = [
             "id", "visit", "unit", "checklist_point", "problem", "measure", "owner", "owner_name", "deadline",
             "overdue", "status", "status_display", "unit_report", "reported_at", "verified_by", "verified_at",
-            "verification_note", "version", "available_steps",
+            "verification_note", "version", "available_steps", "transitions",
         ]  # fmt: skip
 
     def get_available_steps(self, obj: Rectification) -> list[str]:
         return _steps(self, obj)
+
+    @extend_schema_field(StepLogSerializer(many=True))
+    def get_transitions(self, obj: Rectification) -> list[dict[str, Any]]:
+        return _log(obj)
 
     def get_owner_name(self, obj: Rectification) -> str:
         return obj.owner.name if obj.owner_id else ""
@@ -196,17 +219,22 @@ class CrossObservationSerializer(serializers.ModelSerializer):
     report_deadline = serializers.SerializerMethodField()
     reported_late = serializers.BooleanField(read_only=True)
     available_steps = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
 
     class Meta:
         model = CrossObservation
         fields = [
             "id", "year", "semester", "host", "visitor", "visitor_person", "session", "status", "report",
             "report_due", "report_deadline", "reported_at", "reported_late", "cancel_reason", "version",
-            "available_steps",
+            "available_steps", "transitions",
         ]  # fmt: skip
 
     def get_available_steps(self, obj: CrossObservation) -> list[str]:
         return _steps(self, obj)
+
+    @extend_schema_field(StepLogSerializer(many=True))
+    def get_transitions(self, obj: CrossObservation) -> list[dict[str, Any]]:
+        return _log(obj)
 
     @extend_schema_field(ObservationDeadlineSerializer)
     def get_report_deadline(self, obj: CrossObservation) -> dict[str, Any]:
@@ -233,16 +261,21 @@ class PracticeSerializer(serializers.ModelSerializer):
 
 class InvitationSerializer(serializers.ModelSerializer):
     available_steps = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
 
     class Meta:
         model = InvitationRequest
         fields = [
             "id", "unit", "session", "message", "status", "requested_by", "decided_by", "decided_at",
-            "decision_reason", "visit", "created_at", "version", "available_steps",
+            "decision_reason", "visit", "created_at", "version", "available_steps", "transitions",
         ]  # fmt: skip
 
     def get_available_steps(self, obj: InvitationRequest) -> list[str]:
         return _steps(self, obj)
+
+    @extend_schema_field(StepLogSerializer(many=True))
+    def get_transitions(self, obj: InvitationRequest) -> list[dict[str, Any]]:
+        return _log(obj)
 
 
 # --- request bodies of the actions ---------------------------------------------------------

@@ -143,6 +143,11 @@ def test_it_reports_and_verifies_rectifications(world):
     assert back.status_code == 400 and "退回须说明理由" in str(back.json())
     ok = api(world.supervisor).post(verify_url, {"accept": True, "note": "到位"}, format="json")
     assert ok.json()["status"] == "accepted"
+    assert [(t["step"], t["to_state"]) for t in ok.json()["transitions"]] == [
+        ("report", "reported"),
+        ("accept", "accepted"),
+    ]
+    assert ok.json()["available_steps"] == []
     assert api(world.supervisor).get(f"{BASE}/visits/{visit.pk}/").json()["state"] == "closed"
     assert ids(api(world.secretary_b).get(f"{BASE}/rectifications/")) == set()
 

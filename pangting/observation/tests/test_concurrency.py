@@ -118,3 +118,20 @@ def test_a_stale_copy_saved_over_the_visit_cannot_put_it_back_to_planned(world):
     with pytest.raises(ValueError, match="only through run_step"):
         fresh.save()
     assert Visit.objects.get(pk=visit.pk).state == State.NOTIFIED
+
+
+def test_it_creates_one_invited_visit_when_acceptances_race_r_o2(world):
+    from pangting.observation.models import InvitationRequest
+
+    from .scenes import session_on
+
+    with travel("2026-11-02"):
+        invitation = services.request_invitation(session_on(world, "2026-11-20"), actor=world.secretary_a)
+        outcomes = _race(
+            lambda: services.decide_invitation(
+                InvitationRequest.objects.get(pk=invitation.pk), accept=True, actor=world.supervisor
+            )
+        )
+    assert outcomes["ok"] == 1, outcomes
+    assert Visit.objects.filter(session=invitation.session).count() == 1
+    assert InvitationRequest.objects.get(pk=invitation.pk).visit_id is not None
