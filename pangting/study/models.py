@@ -166,7 +166,7 @@ class PlanTheme(RecordModel):
             raise ValidationError({"period": _("月份应为1到12，季度应为1到4。")})
 
 
-class StudySession(RecordModel):
+class StudySession(RecordModel, WorkflowRecord):
     """One meeting: a center-group study session or a branch's 三会一课 meeting.
 
     Carries every field of the two seed forms (学习会方案, 学习安排报送表): group, time,
@@ -262,6 +262,7 @@ class StudySession(RecordModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    workflow_state_field: ClassVar[str] = "status"  # moved only by the steps in study/workflows.py
     policy_org_field: ClassVar[str] = "organization"
     policy_view_action: ClassVar[str] = VIEW
 

@@ -1,5 +1,6 @@
-"""The study plan workflow as data (R-S1, R-B5): drafted, submitted to and acknowledged or returned
-by the supervisor. Registered in `StudyConfig.ready`; run by `pangting.core.transitions`."""
+"""The study workflows as data: a plan (R-S1, R-B5) is drafted, submitted to and acknowledged or
+returned by the supervisor; a session is held or cancelled. Registered in `StudyConfig.ready`;
+run by `pangting.core.transitions`."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from django.utils.translation import gettext_lazy
 from pangting.accounts import policy
 from pangting.core.transitions import Edge, Workflow
 
-from .models import PlanKind, StudyPlan
+from .models import PlanKind, StudyPlan, StudySession
 
 A = policy.Action
 P = StudyPlan.Status
 
 
 def at_plan_org(action: A) -> Callable[[Any, Any], bool]:
-    return lambda user, plan: policy.can(user, action, plan.organization)
+    """Allowed with `action` at the record's organization (a plan's or a session's)."""
+    return lambda user, record: policy.can(user, action, record.organization)
 
 
 def _has_themes(plan: StudyPlan) -> str | None:
@@ -29,6 +31,7 @@ def _has_themes(plan: StudyPlan) -> str | None:
 
 
 RETURN_REASON = gettext_lazy("请填写退回原因。")
+NO_CANCEL_REASON = gettext_lazy("请填写取消原因。")
 CHANGE = at_plan_org(A.STUDY_CHANGE)
 SUPERVISE = at_plan_org(A.STUDY_SUPERVISE)
 
@@ -48,4 +51,20 @@ PLAN = Workflow(
 # The status a page or API asks for → the step that leads there.
 PLAN_STEPS: dict[str, str] = {P.SUBMITTED: "submit", P.ACKNOWLEDGED: "acknowledge", P.RETURNED: "return"}
 
-WORKFLOWS = [PLAN]
+# --- a session (R-S2 …): planned, then held (attendance confirmed) or cancelled with a reason -------
+
+SS = StudySession.Status
+
+
+SESSION = Workflow(
+    model=StudySession,
+    initial=SS.PLANNED,
+    states=list(SS),
+    edges=[
+        Edge("close_attendance", SS.PLANNED, SS.HELD, CHANGE, gettext_lazy("确认考勤")),
+        Edge("cancel", SS.PLANNED, SS.CANCELLED, CHANGE, gettext_lazy("取消学习会"), needs_reason=NO_CANCEL_REASON),
+    ],
+    terminal=frozenset({SS.HELD, SS.CANCELLED}),
+)
+
+WORKFLOWS = [PLAN, SESSION]

@@ -28,6 +28,7 @@ def test_it_has_every_stateful_record_on_a_registered_workflow():
         "observation.CrossObservation",
         "observation.InvitationRequest",
         "study.StudyPlan",
+        "study.StudySession",
         "reports.ReportDocument",
     }
 
@@ -82,3 +83,21 @@ def test_it_checks_permission_before_revealing_the_state_and_logs_each_step(worl
     ]
     with pytest.raises(PermissionError):
         TransitionLog.objects.filter(pk=log[0].pk).delete()
+
+
+@pytest.mark.django_db
+def test_it_cancels_a_study_session_only_through_its_step_with_a_reason(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pangting.study import services as study
+    from pangting.study.tests.builders import make_session
+
+    session = make_session(world.unit_a, starts_at=timezone.now() + dt.timedelta(days=3))
+    with pytest.raises(Http404):  # a secretary of another unit learns nothing about it
+        study.cancel_session(session, actor=world.secretary_b, reason="x")
+    study.cancel_session(session, actor=world.secretary_a, reason="与全校大会冲突")
+    session.refresh_from_db()
+    assert (session.status, session.cancel_reason) == ("cancelled", "与全校大会冲突")
+    assert [(row.step, row.to_state) for row in transitions.log_of(session)] == [("cancel", "cancelled")]
