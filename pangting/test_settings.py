@@ -17,3 +17,11 @@ from pangting.settings import PASSWORD_HASHERS as _PRODUCTION_HASHERS  # noqa: E
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *_PRODUCTION_HASHERS]
 STATIC_ROOT = None  # the suite serves static files through the finders (WHITENOISE_USE_FINDERS)
 PANGTING_DETACHED_COMMANDS = False  # tests run `generate_plan` in-process
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's default in-memory test database: threads in a test (the concurrency
+    # tests) then each get a connection to one shared database with SQLite's real locking and
+    # busy timeout, as in production; a shared-cache memory database answers "table is locked".
+    # One file per test process, so two runs in one checkout never share (and destroy) it;
+    # pytest-django removes it at the end of the run.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-pangting-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -210,3 +211,91 @@ class RuleParameter(RecordModel):
 
     def __str__(self) -> str:
         return f"{self.rule_id}.{self.name} = {self.value}"
+
+
+class StaleRecord(ValidationError):
+    """The record changed since the user saw it (another step, another tab, another person)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("此记录已被他人修改，请刷新页面后重试。"), code="stale")
+
+
+class WorkflowRecord(models.Model):
+    """Abstract base of a record whose state moves only through the steps of its workflow.
+
+    `version` counts the changes of the row. Every save of an existing row is conditional on
+    the version (and the state) the instance was loaded with, so a stale copy saved over the
+    record is refused instead of silently writing old values back, and whole-object saves
+    never write the state: only `pangting.core.transitions.run_step` moves it, by a
+    conditional UPDATE (this holds on SQLite too, which ignores `select_for_update`).
+    """
+
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
+
+    workflow_state_field: ClassVar[str] = "state"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding or kwargs.get("force_insert"):
+            super().save(*args, **kwargs)
+            return
+        guarded = {self.workflow_state_field, "version"}
+        fields = kwargs.get("update_fields")
+        if fields is None:
+            fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+        kwargs["update_fields"] = [name for name in fields if name not in guarded]
+        state = getattr(self, self.workflow_state_field)
+        with transaction.atomic():
+            current = type(self)._base_manager.filter(
+                pk=self.pk, version=self.version, **{self.workflow_state_field: state}
+            )
+            if not current.update(version=models.F("version") + 1):
+                row = type(self)._base_manager.filter(pk=self.pk).values("version").first()
+                if row is not None and row["version"] == self.version:
+                    raise ValueError(f"{type(self).__name__}.{self.workflow_state_field} changes only through run_step")
+                raise StaleRecord
+            self.version += 1
+            super().save(*args, **kwargs)
+
+
+class TransitionLog(models.Model):
+    """One step taken on a workflow record: which record, which step, from, to, who, when, why.
+
+    Append-only, like the audit log. The record is named by (app_label, model, object_id)
+    so core needs no import of the apps whose records it logs. Visits keep their own log
+    (`observation.VisitTransition`), see `pangting.core.transitions.Workflow.log`.
+    """
+
+    app_label = models.CharField(max_length=50)
+    model = models.CharField(max_length=50)
+    object_id = models.PositiveBigIntegerField()
+    step = models.CharField(_("办理事项"), max_length=40)
+    from_state = models.CharField(_("原状态"), max_length=20)
+    to_state = models.CharField(_("新状态"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.CharField(_("说明"), max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        # The history of one record, in order: what `transitions.log_of` reads.
+        indexes = [models.Index(fields=["app_label", "model", "object_id", "at"], name="transition_log_record")]
+
+    def __str__(self) -> str:
+        return f"{self.app_label}.{self.model}#{self.object_id}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Transition log rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Transition log rows cannot be deleted.")

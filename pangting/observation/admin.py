@@ -59,7 +59,7 @@ class TransitionInline(admin.TabularInline):
     model = VisitTransition
     extra = 0
     can_delete = False
-    fields = ["at", "from_state", "to_state", "actor", "reason"]
+    fields = ["at", "from_state", "to_state", "step", "actor", "reason"]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -1,9 +1,12 @@
 """Observation API: everything the pages show, scoped by the policy; steps through the services.
 
-Reads: visits (team, deadlines with their basis, state, the transitions the caller may make
-now, the history of transitions), records, feedback, rectifications, cross-observations,
-practices, invitations. Writes: POST actions that call exactly one service each; a business
-refusal is a 400 with the service's Chinese message; a record the caller may not act on is 404.
+Reads: visits (team, deadlines with their basis, state, the steps the caller may take now,
+the history of transitions), records, feedback, rectifications, cross-observations,
+practices, invitations. Writes: one POST action per named workflow step (there is no raw
+state setter), each calling exactly one service; the body may carry the `version` the caller
+saw, and a stale one is refused ("此记录已被他人修改"). A business refusal is a 400 with the
+service's Chinese message; a record the caller may not act on is 404, before anything about
+its state is revealed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
+from pangting.core.models import TransitionLog
+from pangting.core.transitions import available_step_names, log_of
 from pangting.core.views import parse_id, parse_year
 
 from . import services
@@ -33,7 +38,6 @@ from .models import (
     Practice,
     Rectification,
     Replication,
-    State,
     TeamMember,
     Visit,
     VisitTransition,
@@ -66,6 +70,12 @@ class ObservationDeadlineSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True)
 
 
+def _steps(serializer: serializers.Serializer, obj: Any) -> list[str]:
+    """The steps the caller may take on `obj` now: the same list that drives the page buttons."""
+    request = serializer.context.get("request")
+    return available_step_names(obj, request.user) if request else []
+
+
 def _deadline(due: Any, basis: dict[str, Any] | None) -> dict[str, Any]:
     basis = basis or {}
     return {"due": due, "basis": basis, "text": basis.get("text", "")}
@@ -86,10 +96,27 @@ class TransitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VisitTransition
-        fields = ["from_state", "to_state", "actor", "actor_name", "at", "reason"]
+        fields = ["from_state", "to_state", "step", "actor", "actor_name", "at", "reason"]
 
     def get_actor_name(self, obj: VisitTransition) -> str:
         return obj.actor.display_name if obj.actor_id else ""
+
+
+class StepLogSerializer(serializers.ModelSerializer):
+    """A step of a rectification item, cross-observation or invitation: the same shape as a visit's transition."""
+
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TransitionLog
+        fields = ["from_state", "to_state", "step", "actor", "actor_name", "at", "reason"]
+
+    def get_actor_name(self, obj: TransitionLog) -> str:
+        return obj.actor.display_name if obj.actor_id else ""
+
+
+def _log(obj: Any) -> list[dict[str, Any]]:
+    return StepLogSerializer(log_of(obj), many=True).data
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -101,7 +128,7 @@ class VisitSerializer(serializers.ModelSerializer):
     record = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
     reply_late = serializers.BooleanField(read_only=True)
-    allowed_transitions = serializers.SerializerMethodField()
+    available_steps = serializers.SerializerMethodField()
     transitions = serializers.SerializerMethodField()
 
     class Meta:
@@ -110,7 +137,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "id", "plan", "supervisor_org", "unit", "unit_name", "mode", "mode_display", "year", "semester",
             "target_month", "state", "state_display", "focus", "session", "letter_number", "letter_issued_at",
             "letter_delivered_on", "reply_received_on", "reply_notes", "reply_late", "reply", "record", "feedback",
-            "deadline_warning", "draw_ref", "team", "allowed_transitions", "transitions",
+            "deadline_warning", "draw_ref", "team", "version", "available_steps", "transitions",
         ]  # fmt: skip
 
     @extend_schema_field(TeamMemberSerializer(many=True))
@@ -129,9 +156,8 @@ class VisitSerializer(serializers.ModelSerializer):
     def get_feedback(self, obj: Visit) -> dict[str, Any]:
         return _deadline(obj.feedback_due, obj.feedback_due_basis)
 
-    def get_allowed_transitions(self, obj: Visit) -> list[str]:
-        request = self.context.get("request")
-        return services.allowed_transitions(obj, request.user) if request else []
+    def get_available_steps(self, obj: Visit) -> list[str]:
+        return _steps(self, obj)
 
     @extend_schema_field(TransitionSerializer(many=True))
     def get_transitions(self, obj: Visit) -> list[dict[str, Any]]:
@@ -166,14 +192,23 @@ class RectificationSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     owner_name = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(read_only=True)
+    available_steps = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
 
     class Meta:
         model = Rectification
         fields = [
             "id", "visit", "unit", "checklist_point", "problem", "measure", "owner", "owner_name", "deadline",
             "overdue", "status", "status_display", "unit_report", "reported_at", "verified_by", "verified_at",
-            "verification_note",
+            "verification_note", "version", "available_steps", "transitions",
         ]  # fmt: skip
+
+    def get_available_steps(self, obj: Rectification) -> list[str]:
+        return _steps(self, obj)
+
+    @extend_schema_field(StepLogSerializer(many=True))
+    def get_transitions(self, obj: Rectification) -> list[dict[str, Any]]:
+        return _log(obj)
 
     def get_owner_name(self, obj: Rectification) -> str:
         return obj.owner.name if obj.owner_id else ""
@@ -183,13 +218,23 @@ class CrossObservationSerializer(serializers.ModelSerializer):
     report = serializers.CharField(read_only=True)
     report_deadline = serializers.SerializerMethodField()
     reported_late = serializers.BooleanField(read_only=True)
+    available_steps = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
 
     class Meta:
         model = CrossObservation
         fields = [
             "id", "year", "semester", "host", "visitor", "visitor_person", "session", "status", "report",
-            "report_due", "report_deadline", "reported_at", "reported_late",
+            "report_due", "report_deadline", "reported_at", "reported_late", "cancel_reason", "version",
+            "available_steps", "transitions",
         ]  # fmt: skip
+
+    def get_available_steps(self, obj: CrossObservation) -> list[str]:
+        return _steps(self, obj)
+
+    @extend_schema_field(StepLogSerializer(many=True))
+    def get_transitions(self, obj: CrossObservation) -> list[dict[str, Any]]:
+        return _log(obj)
 
     @extend_schema_field(ObservationDeadlineSerializer)
     def get_report_deadline(self, obj: CrossObservation) -> dict[str, Any]:
@@ -215,23 +260,42 @@ class PracticeSerializer(serializers.ModelSerializer):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
+    available_steps = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
+
     class Meta:
         model = InvitationRequest
         fields = [
             "id", "unit", "session", "message", "status", "requested_by", "decided_by", "decided_at",
-            "decision_reason", "visit", "created_at",
+            "decision_reason", "visit", "created_at", "version", "available_steps", "transitions",
         ]  # fmt: skip
+
+    def get_available_steps(self, obj: InvitationRequest) -> list[str]:
+        return _steps(self, obj)
+
+    @extend_schema_field(StepLogSerializer(many=True))
+    def get_transitions(self, obj: InvitationRequest) -> list[dict[str, Any]]:
+        return _log(obj)
 
 
 # --- request bodies of the actions ---------------------------------------------------------
 
 
-class TransitionRequest(serializers.Serializer):
-    to_state = serializers.ChoiceField(choices=State.choices)
+class StepRequest(serializers.Serializer):
+    """The body of a step: the version of the record the caller saw (optional, recommended)."""
+
+    version = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+
+
+class ReasonStepRequest(StepRequest):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class ReplyRequest(serializers.Serializer):
+class DeliveryRequest(serializers.Serializer):
+    delivered_on = serializers.DateField()
+
+
+class ReplyRequest(StepRequest):
     session = serializers.IntegerField()
     replied_on = serializers.DateField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -248,11 +312,11 @@ class RecordRequest(serializers.Serializer):
     submit = serializers.BooleanField(required=False, default=False)
 
 
-class ReportRequest(serializers.Serializer):
+class ReportRequest(StepRequest):
     report = serializers.CharField(allow_blank=True)
 
 
-class VerifyRequest(serializers.Serializer):
+class VerifyRequest(StepRequest):
     accept = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
@@ -301,18 +365,60 @@ class VisitViewSet(ScopedReadOnlyViewSet):
         fresh = Visit.objects.select_related("unit", "session").get(pk=visit.pk)
         return Response(VisitSerializer(fresh, context=self.get_serializer_context()).data)
 
+    def _step(self, request: Request, service: Any, *, body: type[serializers.Serializer] = StepRequest) -> Response:
+        """Run one step service on the visit with the version the caller saw; permission first (404)."""
+        visit = self.get_object()
+        data = _valid(body, request.data)
+        extra = {"reason": data["reason"]} if "reason" in data else {}
+        _call(service, visit, actor=request.user, expected_version=data["version"], **extra)
+        return self._respond(visit)
+
+    @extend_schema(summary="印发函告（编号不断号，R-O4）", request=StepRequest, responses=VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def issue_letter(self, request: Request, pk: Any = None) -> Response:
+        return self._step(request, services.issue_letter)
+
     @extend_schema(
-        summary="变更状态（按流转表与权限，R-O1…R-O10）", request=TransitionRequest, responses=VisitSerializer
+        summary="登记函件送达日期（回复期限由此计算，R-O4）", request=DeliveryRequest, responses=VisitSerializer
     )
     @action(detail=True, methods=["post"])
-    def transition(self, request: Request, pk: Any = None) -> Response:
+    def delivery(self, request: Request, pk: Any = None) -> Response:
         visit = self.get_object()
-        data = _valid(TransitionRequest, request.data)
-        needed = services.TRANSITIONS.get((visit.state, data["to_state"]))
-        if needed is not None:
-            _require(request.user, needed, visit.unit)
-        _call(services.transition, visit, data["to_state"], actor=request.user, reason=data["reason"])
+        _require(request.user, A.OBSERVATION_MANAGE, visit.unit)
+        data = _valid(DeliveryRequest, request.data)
+        _call(services.record_delivery, visit, data["delivered_on"], actor=request.user)
         return self._respond(visit)
+
+    @extend_schema(summary="旁听组已全程参加（R-O5）", request=StepRequest, responses=VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def mark_observed(self, request: Request, pk: Any = None) -> Response:
+        return self._step(request, services.mark_observed)
+
+    @extend_schema(summary="印发反馈意见（R-O9）", request=StepRequest, responses=VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def issue_feedback(self, request: Request, pk: Any = None) -> Response:
+        return self._feedback_step(request, services.issue_feedback, A.OBSERVATION_MANAGE)
+
+    @extend_schema(summary="单位签收反馈意见（R-O10）", request=StepRequest, responses=VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: Any = None) -> Response:
+        return self._feedback_step(request, services.acknowledge_feedback, A.OBSERVATION_REPLY)
+
+    def _feedback_step(self, request: Request, service: Any, needed: A) -> Response:
+        visit = self.get_object()
+        _require(request.user, needed, visit.unit)
+        data = _valid(StepRequest, request.data)
+        feedback = Feedback.objects.filter(visit=visit).first()
+        if feedback is None:
+            raise serializers.ValidationError({"detail": [_("请先起草反馈意见。")]})
+        feedback.visit = visit
+        _call(service, feedback, actor=request.user, expected_version=data["version"])
+        return self._respond(visit)
+
+    @extend_schema(summary="取消巡听旁听（须说明原因）", request=ReasonStepRequest, responses=VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: Any = None) -> Response:
+        return self._step(request, services.cancel_visit, body=ReasonStepRequest)
 
     @extend_schema(summary="单位回复函告并确定学习会（R-O4）", request=ReplyRequest, responses=VisitSerializer)
     @action(detail=True, methods=["post"])
@@ -332,6 +438,7 @@ class VisitViewSet(ScopedReadOnlyViewSet):
             actor=request.user,
             replied_on=data["replied_on"],
             notes=data["notes"],
+            expected_version=data["version"],
         )
         return self._respond(visit)
 
@@ -387,8 +494,14 @@ class RectificationViewSet(ScopedReadOnlyViewSet):
         item = self.get_object()
         _require(request.user, A.OBSERVATION_REPLY, item.visit.unit)
         data = _valid(ReportRequest, request.data)
-        _call(services.report_rectification, item, actor=request.user, report=data["report"])
-        return Response(RectificationSerializer(Rectification.objects.get(pk=item.pk)).data)
+        _call(
+            services.report_rectification,
+            item,
+            actor=request.user,
+            report=data["report"],
+            expected_version=data["version"],
+        )
+        return self._respond(item)
 
     @extend_schema(summary="宣传部验收或退回（R-O10）", request=VerifyRequest, responses=RectificationSerializer)
     @action(detail=True, methods=["post"])
@@ -396,8 +509,19 @@ class RectificationViewSet(ScopedReadOnlyViewSet):
         item = self.get_object()
         _require(request.user, A.OBSERVATION_MANAGE, item.visit.unit)
         data = _valid(VerifyRequest, request.data)
-        _call(services.verify_rectification, item, actor=request.user, accept=data["accept"], note=data["note"])
-        return Response(RectificationSerializer(Rectification.objects.get(pk=item.pk)).data)
+        _call(
+            services.verify_rectification,
+            item,
+            actor=request.user,
+            accept=data["accept"],
+            note=data["note"],
+            expected_version=data["version"],
+        )
+        return self._respond(item)
+
+    def _respond(self, item: Rectification) -> Response:
+        fresh = Rectification.objects.get(pk=item.pk)
+        return Response(RectificationSerializer(fresh, context=self.get_serializer_context()).data)
 
 
 class CrossObservationViewSet(ScopedReadOnlyViewSet):
@@ -417,6 +541,48 @@ class CrossObservationViewSet(ScopedReadOnlyViewSet):
             if (number := parse_year(params.get(name))) is not None:  # year or semester: small numbers
                 qs = qs.filter(**{name: number})
         return qs.order_by("-year", "-semester", "pk")
+
+    def _respond(self, cross: CrossObservation) -> Response:
+        fresh = CrossObservation.objects.get(pk=cross.pk)
+        return Response(CrossObservationSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary="列席单位报送列席情况（R-O13）", request=ReportRequest, responses=CrossObservationSerializer)
+    @action(detail=True, methods=["post"])
+    def report(self, request: Request, pk: Any = None) -> Response:
+        cross = self.get_object()
+        data = _valid(ReportRequest, request.data)
+        _call(
+            services.report_cross_observation,
+            cross,
+            actor=request.user,
+            report=data["report"],
+            expected_version=data["version"],
+        )
+        return self._respond(cross)
+
+    @extend_schema(summary="邀请单位确认已列席（R-O13）", request=StepRequest, responses=CrossObservationSerializer)
+    @action(detail=True, methods=["post"])
+    def attend(self, request: Request, pk: Any = None) -> Response:
+        cross = self.get_object()
+        data = _valid(StepRequest, request.data)
+        _call(services.attend_cross_observation, cross, actor=request.user, expected_version=data["version"])
+        return self._respond(cross)
+
+    @extend_schema(
+        summary="取消交叉旁听（须说明原因）", request=ReasonStepRequest, responses=CrossObservationSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: Any = None) -> Response:
+        cross = self.get_object()
+        data = _valid(ReasonStepRequest, request.data)
+        _call(
+            services.cancel_cross_observation,
+            cross,
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+        return self._respond(cross)
 
 
 class PracticeViewSet(ScopedReadOnlyViewSet):
@@ -438,3 +604,29 @@ class InvitationViewSet(ScopedReadOnlyViewSet):
     queryset = InvitationRequest.objects.all()
     serializer_class = InvitationSerializer
     view_action = VIEW
+
+    def _decide(self, request: Request, *, accept: bool) -> Response:
+        invitation = self.get_object()
+        data = _valid(ReasonStepRequest, request.data)
+        _call(
+            services.decide_invitation,
+            invitation,
+            accept=accept,
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+        fresh = InvitationRequest.objects.get(pk=invitation.pk)
+        return Response(InvitationSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="接受邀请（生成应邀式巡听旁听，R-O2）", request=ReasonStepRequest, responses=InvitationSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: Any = None) -> Response:
+        return self._decide(request, accept=True)
+
+    @extend_schema(summary="婉拒邀请（须说明理由）", request=ReasonStepRequest, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: Any = None) -> Response:
+        return self._decide(request, accept=False)

@@ -34,3 +34,9 @@ class ObservationConfig(AppConfig):
         from .coverage import register_parameters
 
         register_parameters()
+        from pangting.core import transitions
+
+        from .workflows import WORKFLOWS
+
+        for workflow in WORKFLOWS:
+            transitions.register(workflow)

@@ -1,7 +1,8 @@
 """Observation (巡听旁听 / 列席旁听): the supervisory visit to one study session and all it produces.
 
-A visit moves through explicit states by one transition service (`services.transition`);
-each move writes a `VisitTransition` row (who, when, from, to, reason). Deadlines are
+A visit (and a rectification item, a cross-observation, an invitation) moves through its
+states only by the steps of its workflow (`workflows.py`, run by `pangting.core.transitions`);
+each visit step writes a `VisitTransition` row (who, when, from, to, step, reason). Deadlines are
 stored as indexed dates beside the basis they were computed from (see workdays.services).
 """
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pangting.core.models import RecordModel
+from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.models import Organization, Person
 from pangting.workdays.shapes import DEADLINE_BASIS
 
@@ -97,7 +98,7 @@ class ObservationPlan(RecordModel):
         return self.title
 
 
-class Visit(RecordModel):
+class Visit(RecordModel, WorkflowRecord):
     """巡听旁听 / 列席旁听: one supervisory visit to one unit's study session."""
 
     plan = models.ForeignKey(
@@ -216,6 +217,7 @@ class VisitTransition(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(max_length=20, choices=State.choices)
     to_state = models.CharField(max_length=20, choices=State.choices)
+    step = models.CharField(max_length=40, blank=True)  # the workflow step (pangting.observation.workflows)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=300, blank=True)
@@ -244,7 +246,7 @@ class LetterCounter(models.Model):
         return f"{self.organization_id}/{self.year}/{self.kind}: {self.last}"
 
 
-class InvitationRequest(RecordModel):
+class InvitationRequest(RecordModel, WorkflowRecord):
     """应邀式: a unit asks the supervisor to observe one of its sessions (R-O2)."""
 
     class Status(models.TextChoices):
@@ -266,6 +268,7 @@ class InvitationRequest(RecordModel):
     decision_reason = models.CharField(_("处理意见"), max_length=300, blank=True)
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="invitation")
 
+    workflow_state_field: ClassVar[str] = "status"
     policy_org_field: ClassVar[str] = "unit"
     policy_view_action: ClassVar[str] = VIEW
 
@@ -450,7 +453,7 @@ class Feedback(RecordModel):
         return bool(due and self.issued_at and timezone.localdate(self.issued_at) > due)
 
 
-class Rectification(RecordModel):
+class Rectification(RecordModel, WorkflowRecord):
     """整改 (R-O10): one problem, the measure, an owner and deadline, evidence, verification."""
 
     class Status(models.TextChoices):
@@ -476,6 +479,7 @@ class Rectification(RecordModel):
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.CharField(_("验收意见"), max_length=300, blank=True)
 
+    workflow_state_field: ClassVar[str] = "status"
     policy_org_field: ClassVar[str] = "visit__unit"
     policy_view_action: ClassVar[str] = VIEW
 
@@ -516,7 +520,7 @@ class Evidence(RecordModel):
         return self.original_name
 
 
-class CrossObservation(RecordModel):
+class CrossObservation(RecordModel, WorkflowRecord):
     """交叉旁听 (R-O13): a visitor unit's secretary or deputy sits in on a host unit's session."""
 
     class Status(models.TextChoices):
@@ -546,7 +550,9 @@ class CrossObservation(RecordModel):
     report_due_basis = models.JSONField(default=dict, blank=True)
     json_shapes: ClassVar[Mapping[str, Any]] = {"report_due_basis": DEADLINE_BASIS}
     reported_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=300, blank=True)
 
+    workflow_state_field: ClassVar[str] = "status"
     policy_org_field: ClassVar[str] = "host"
     policy_view_action: ClassVar[str] = VIEW
 

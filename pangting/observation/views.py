@@ -131,8 +131,9 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     record = ObservationRecord.objects.filter(visit=visit).first()
     feedback = Feedback.objects.filter(visit=visit).first()
+    steps = services.visit_steps(visit, user)
     unit_sessions = None
-    if visit.state == State.NOTIFIED and policy.can(user, A.OBSERVATION_REPLY, visit.unit):
+    if "reply" in steps:
         from pangting.study.models import StudySession
 
         unit_sessions = StudySession.objects.for_user(user).filter(organization=visit.unit).order_by("-starts_at")[:50]
@@ -158,7 +159,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": policy.can(user, A.OBSERVATION_MANAGE, visit.unit),
             "can_record": policy.can(user, A.OBSERVATION_RECORD, visit.unit),
             "can_reply": policy.can(user, A.OBSERVATION_REPLY, visit.unit),
-            "next_states": services.allowed_transitions(visit, user),
+            "steps": steps,
             "obligation": current_obligation(visit),
             "delivery_form": DeliveryForm(initial={"delivered_on": timezone.localdate()}),
             "reply_form": ReplyForm(sessions=unit_sessions, initial={"replied_on": timezone.localdate()})
@@ -172,16 +173,26 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _seen_version(request: HttpRequest) -> int | None:
+    """The record version a step form was rendered with (hidden field `version`), if it sent one."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
 @login_required
 @require_POST
 def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """One POST endpoint per workflow step; each calls exactly one service."""
+    """One POST endpoint per workflow step; each calls exactly one service.
+
+    Step forms carry the version of the visit the user saw, so a stale page changes nothing.
+    """
     visit = _visit(request, pk)
     user = request.user
+    seen = _seen_version(request)
     try:
         if action == "issue_letter":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
-            services.issue_letter(visit, actor=user)
+            services.issue_letter(visit, actor=user, expected_version=seen)
             messages.success(request, _("函件已印发。"))
         elif action == "delivery":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
@@ -199,24 +210,25 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 raise ValidationError(_("请选择学习会并填写回复日期。"))
             data = form.cleaned_data
             services.record_reply(
-                visit, data["session"], actor=user, replied_on=data["replied_on"], notes=data["notes"]
-            )
+                visit, data["session"], actor=user, replied_on=data["replied_on"], notes=data["notes"],
+                expected_version=seen,
+            )  # fmt: skip
             messages.success(request, _("已登记回复并关联学习会。"))
         elif action == "schedule_invited":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
             form = ScheduleInvitedForm(request.POST, sessions=_unit_sessions(user, visit))
             if not form.is_valid():
                 raise ValidationError(_("请选择学习会。"))
-            services.schedule_invited_visit(visit, form.cleaned_data["session"], actor=user)
+            services.schedule_invited_visit(visit, form.cleaned_data["session"], actor=user, expected_version=seen)
             messages.success(request, _("已确定学习会。"))
         elif action == "observed":
             policy.require(user, A.OBSERVATION_RECORD, visit.unit)
-            services.mark_observed(visit, actor=user)
+            services.mark_observed(visit, actor=user, expected_version=seen)
             messages.success(request, _("已标记为已旁听。"))
         elif action == "cancel":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
             form = ReasonForm(request.POST)
-            services.cancel_visit(visit, actor=user, reason=form.data.get("reason", ""))
+            services.cancel_visit(visit, actor=user, reason=form.data.get("reason", ""), expected_version=seen)
             messages.success(request, _("已取消。"))
         elif action == "recompute":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
@@ -340,7 +352,7 @@ def feedback_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if feedback is None:
         raise Http404
     try:
-        services.acknowledge_feedback(feedback, actor=request.user)
+        services.acknowledge_feedback(feedback, actor=request.user, expected_version=_seen_version(request))
         messages.success(request, _("已签收反馈意见。"))
     except ValidationError as error:
         _errors(request, error)
@@ -391,13 +403,19 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     item, actor=request.user, measure=data["measure"], owner=data["owner"], deadline=data["deadline"]
                 )
             elif step == "report" and can_reply and report_form.is_valid():
-                services.report_rectification(item, actor=request.user, report=report_form.cleaned_data["unit_report"])
+                services.report_rectification(
+                    item,
+                    actor=request.user,
+                    report=report_form.cleaned_data["unit_report"],
+                    expected_version=_seen_version(request),
+                )
             elif step == "evidence" and can_reply and evidence_form.is_valid():
                 services.add_evidence(item, evidence_form.cleaned_data["file"], actor=request.user)
             elif step == "verify" and can_manage and verify_form.is_valid():
                 services.verify_rectification(
                     item,
                     actor=request.user,
+                    expected_version=_seen_version(request),
                     accept=verify_form.cleaned_data["accept"],
                     note=verify_form.cleaned_data["note"],
                 )

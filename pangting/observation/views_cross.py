@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
+from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Organization, Person, StudyGroupMember
 from pangting.orgs.units import units
 
@@ -214,19 +215,40 @@ def cross_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cross_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One cross-observation; the visiting unit files its written report here (within 3 days, R-O13)."""
+    """One cross-observation: the visiting unit files its written report here (within 3 days, R-O13);
+    the host confirms attendance or cancels. The buttons are the steps the user may take now."""
     user = request.user
     cross = get_cross_for_user(user, pk)
-    can_report = cross.status != CrossObservation.Status.CANCELLED and policy.can(
-        user, A.OBSERVATION_REPLY, cross.visitor
+    steps = available_step_names(cross, user)
+    can_report = "report" in steps or (
+        cross.status == CrossObservation.Status.REPORTED and policy.can(user, A.OBSERVATION_REPLY, cross.visitor)
     )
     form = CrossReportForm(request.POST or None, initial={"report": cross.report})
     if request.method == "POST":
+        step = request.POST.get("step", "report")
+        raw_version = request.POST.get("version", "")
+        seen = int(raw_version) if raw_version.isdigit() else None
+        if step in ("attend", "cancel"):
+            try:
+                if step == "attend":
+                    services.attend_cross_observation(cross, actor=user, expected_version=seen)
+                else:
+                    services.cancel_cross_observation(
+                        cross, actor=user, reason=request.POST.get("reason", ""), expected_version=seen
+                    )
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("已办理。"))
+            return redirect("observation:cross_detail", pk=cross.pk)
         if not can_report:
             raise Http404
         if form.is_valid():
             try:
-                services.report_cross_observation(cross, actor=user, report=form.cleaned_data["report"])
+                services.report_cross_observation(
+                    cross, actor=user, report=form.cleaned_data["report"], expected_version=seen
+                )
             except ValidationError as error:
                 for message in error.messages:
                     form.add_error(None, message)
@@ -238,5 +260,5 @@ def cross_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "observation/cross_detail.html",
-        {"cross": cross, "form": form, "can_report": can_report, "overdue": overdue, "today": today},
+        {"cross": cross, "form": form, "can_report": can_report, "overdue": overdue, "today": today, "steps": steps},
     )

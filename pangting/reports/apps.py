@@ -18,3 +18,9 @@ class ReportsConfig(AppConfig):
         registry.register_navigation(_("台账导出"), "reports:ledgers", "observation.view", "reports", order=220)
         # Drafts the bulletin and summary from the findings, so it runs after compliance.
         registry.register_demo_hook("pangting.reports.demo.extend_demo", order=60)
+        from pangting.core import transitions
+
+        from .workflows import WORKFLOWS
+
+        for workflow in WORKFLOWS:
+            transitions.register(workflow)

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core.models import RecordModel
+from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.models import Organization
 
 from .shapes import REPORT_SECTIONS
@@ -33,7 +33,7 @@ class DocumentKind(models.TextChoices):
     SUMMARY = "summary", _("年度总结")
 
 
-class ReportDocument(RecordModel):
+class ReportDocument(RecordModel, WorkflowRecord):
     """A bulletin or annual summary: numbered without gaps when first issued (see services)."""
 
     class Status(models.TextChoices):
@@ -56,6 +56,7 @@ class ReportDocument(RecordModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    workflow_state_field: ClassVar[str] = "status"  # moved only by the steps in reports/workflows.py
     policy_org_field: ClassVar[str] = "organization"
     policy_view_action: ClassVar[str] = VIEW
 

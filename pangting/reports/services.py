@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core.system import require_actor
+from pangting.core.transitions import run_step
 from pangting.observation.services import next_number
 from pangting.orgs.models import Organization
 
@@ -172,25 +173,28 @@ def recompute_figures(document: ReportDocument, *, actor: Any, redraft: bool = F
 
 
 @transaction.atomic
-def issue_document(document: ReportDocument, *, actor: Any) -> ReportVersion:
-    """Issue the latest version; the first issue numbers the document (X宣通〔2026〕N号, no gaps)."""
-    document = ReportDocument.objects.select_for_update().get(pk=document.pk)
-    _require_manage(actor, document.organization)
-    version = ReportVersion.objects.select_for_update().filter(document=document).order_by("-number").first()
-    if version is None or version.is_issued:
-        raise ValidationError(_("当前版本已经印发；如需修改，请先编辑形成新版本。"))
-    empty = [label for key, label in documents.SECTIONS[document.kind] if not version.section_text(key).strip()]
-    if empty:
-        raise ValidationError(_("以下部分尚未填写，不能印发：{items}。").format(items="、".join(empty)))
-    now = timezone.now()
-    if not document.number:
-        year = timezone.localdate(now).year
-        document.seq = next_number(document.organization, year, f"report_{document.kind}")
-        document.number = documents.document_number(document.organization, document.kind, year, document.seq)
-        document.issued_at = now
-    document.status = ReportDocument.Status.ISSUED
-    _save(document, actor)
-    version.issued_at = now
-    version.issued_by = _user(actor)
-    _save(version, actor)
-    return version
+def issue_document(document: ReportDocument, *, actor: Any, expected_version: int | None = None) -> ReportVersion:
+    """Issue the latest version; the first issue numbers the document (X宣通〔2026〕N号, no gaps).
+
+    The number is allocated only after the step claimed the document (R-O15).
+    """
+    issued: list[ReportVersion] = []
+
+    def number_and_issue(claimed: ReportDocument) -> str:
+        now = timezone.now()
+        if not claimed.number:
+            year = timezone.localdate(now).year
+            claimed.seq = next_number(claimed.organization, year, f"report_{claimed.kind}")
+            claimed.number = documents.document_number(claimed.organization, claimed.kind, year, claimed.seq)
+            claimed.issued_at = now
+            _save(claimed, actor)
+        version = ReportVersion.objects.select_for_update().filter(document=claimed).order_by("-number").first()
+        assert version is not None  # the precondition saw it
+        version.issued_at = now
+        version.issued_by = _user(actor)
+        _save(version, actor)
+        issued.append(version)
+        return f"印发第{version.number}版 {claimed.number}"
+
+    run_step(document, "issue", actor=actor, expected_version=expected_version, effect=number_and_issue)
+    return issued[0]

@@ -26,3 +26,9 @@ class StudyConfig(AppConfig):
         from .parameters import register_parameters
 
         register_parameters()
+        from pangting.core import transitions
+
+        from .workflows import WORKFLOWS
+
+        for workflow in WORKFLOWS:
+            transitions.register(workflow)

@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core.models import RecordModel
+from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.models import Organization, Person, StudyGroup
 
 from .shapes import SESSION_DUE_BASIS
@@ -52,7 +52,7 @@ class PlanKind(models.TextChoices):
     BRANCH = "branch", _("支部年度“三会一课”计划")
 
 
-class StudyPlan(RecordModel):
+class StudyPlan(RecordModel, WorkflowRecord):
     """年度学习计划 (R-S1), or a branch's annual 三会一课 plan (R-B5), with its filing status."""
 
     class Status(models.TextChoices):
@@ -80,6 +80,7 @@ class StudyPlan(RecordModel):
     )
     return_reason = models.CharField(_("退回原因"), max_length=300, blank=True)
 
+    workflow_state_field: ClassVar[str] = "status"  # moved only by the steps in study/workflows.py
     policy_org_field: ClassVar[str] = "organization"
     policy_view_action: ClassVar[str] = VIEW
 
@@ -143,7 +144,7 @@ class PlanTheme(RecordModel):
             raise ValidationError({"period": _("月份应为1到12，季度应为1到4。")})
 
 
-class StudySession(RecordModel):
+class StudySession(RecordModel, WorkflowRecord):
     """One meeting: a center-group study session or a branch's 三会一课 meeting.
 
     Carries every field of the two seed forms (学习会方案, 学习安排报送表): group, time,
@@ -246,6 +247,7 @@ class StudySession(RecordModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    workflow_state_field: ClassVar[str] = "status"  # moved only by the steps in study/workflows.py
     policy_org_field: ClassVar[str] = "organization"
     policy_view_action: ClassVar[str] = VIEW
 

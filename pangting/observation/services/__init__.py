@@ -1,17 +1,19 @@
 """The observation workflow: every write goes through one of these functions.
 
-The visit's states and who may move it between them are data (`TRANSITIONS`); the one
-`transition()` function checks the table, the policy and the preconditions, and writes
-the `VisitTransition` row. Deadlines are computed by the calendar service and stored
-with their basis; a deadline that falls into a year the calendar does not know is not
-guessed: the visit carries a visible warning until an administrator enters that year.
+The states of a visit, a rectification item, a cross-observation and an invitation, and who
+may move them, are data (`pangting.observation.workflows`); every change of state is one
+named step run by `pangting.core.transitions.run_step`, which checks the policy, the version
+the user saw and the precondition, claims the row atomically and writes the log row.
+Deadlines are computed by the calendar service and stored with their basis; a deadline
+that falls into a year the calendar does not know is not guessed: the visit carries a
+visible warning until an administrator enters that year.
 
 The functions live in modules by step of the work and are all importable from here, as they
 were when this was one module (`ObservationConfig.ready` registers
 `pangting.observation.services.team_reach_paths` as a reach extension):
 
 - `deadlines`: the deadline parameters (`reply_rule` …), `semester_of`, computing a deadline.
-- `workflow`: the transition table (`TRANSITIONS`), its preconditions and `transition()`.
+- `workflow`: the steps a user may take on a visit now (`visit_steps`).
 - `visits`: plans, visits and teams, letters and replies, invited visits, deadlines, cancelling.
 - `records`: the rubric, the observation record, talks and document reviews.
 - `feedback`: feedback (R-O9) and rectification (R-O10).
@@ -23,7 +25,13 @@ were when this was one module (`ObservationConfig.ready` registers
 
 from ..models import CHECKLIST_POINTS
 from ._common import A
-from .cross import cross_counts, invite_cross_observation, report_cross_observation
+from .cross import (
+    attend_cross_observation,
+    cancel_cross_observation,
+    cross_counts,
+    invite_cross_observation,
+    report_cross_observation,
+)
 from .deadlines import DeadlineRule, cross_report_rule, feedback_rule, record_rule, reply_rule, semester_of
 from .feedback import (
     ALLOWED_EVIDENCE,
@@ -69,14 +77,13 @@ from .visits import (
     supervisor_org_for,
     team_problems,
 )
-from .workflow import STATE_ORDER, TRANSITIONS, allowed_transitions, transition
+from .workflow import STATE_ORDER, visit_steps
 
 __all__ = [
     "ALLOWED_EVIDENCE",
     "CHECKLIST_POINTS",
     "RECORD_FIELDS",
     "STATE_ORDER",
-    "TRANSITIONS",
     "A",
     "DeadlineRule",
     "acknowledge_feedback",
@@ -84,8 +91,9 @@ __all__ = [
     "add_document_review",
     "add_evidence",
     "add_talk",
-    "allowed_transitions",
     "approve_plan",
+    "attend_cross_observation",
+    "cancel_cross_observation",
     "cancel_visit",
     "collect_practice",
     "composite_score",
@@ -124,7 +132,7 @@ __all__ = [
     "supervisor_org_for",
     "team_problems",
     "team_reach_paths",
-    "transition",
     "validate_rubric_items",
     "verify_rectification",
+    "visit_steps",
 ]

@@ -7,15 +7,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core.models import StaleRecord
 from pangting.orgs.models import Organization, Person
 
 from ..models import CrossObservation
 from ._common import A, _save, _session_day
 from .deadlines import _deadline, cross_report_rule, semester_of
+from .workflow import run_step
 
 
 @transaction.atomic
@@ -50,19 +53,48 @@ def invite_cross_observation(
 
 
 @transaction.atomic
-def report_cross_observation(cross: CrossObservation, *, actor: Any, report: str) -> CrossObservation:
-    """The visiting unit's written report (within 3 days of the session, R-O13)."""
-    if not policy.can(actor, A.OBSERVATION_REPLY, cross.visitor):
-        raise ValidationError(_("只有列席单位可以报送列席情况。"))
-    if cross.session is not None and cross.session.starts_at > timezone.now():
-        raise ValidationError(_("学习会尚未召开。"))
+def report_cross_observation(
+    cross: CrossObservation, *, actor: Any, report: str, expected_version: int | None = None
+) -> CrossObservation:
+    """The visiting unit's written report (within 3 days of the session, R-O13); once reported, it may be amended."""
     if not report.strip():
         raise ValidationError({"report": _("请填写列席情况。")})
-    cross.report = report.strip()
-    cross.status = CrossObservation.Status.REPORTED
-    cross.reported_at = timezone.now()
-    _save(cross, actor)
-    return cross
+    if cross.status == CrossObservation.Status.REPORTED:
+        if not policy.can(actor, A.OBSERVATION_REPLY, cross.visitor):
+            raise Http404
+        if expected_version is not None and expected_version != cross.version:
+            raise StaleRecord
+        cross.report = report.strip()
+        _save(cross, actor)  # not a step: the state stays; the first report time stays (R-O13 lateness)
+        return cross
+
+    def record_report(claimed: CrossObservation) -> None:
+        claimed.report = report.strip()
+        claimed.reported_at = timezone.now()
+        _save(claimed, actor)
+
+    return run_step(cross, "report", actor=actor, expected_version=expected_version, effect=record_report)
+
+
+@transaction.atomic
+def attend_cross_observation(
+    cross: CrossObservation, *, actor: Any, expected_version: int | None = None
+) -> CrossObservation:
+    """The host confirms the visitor sat in on the session (R-O13)."""
+    return run_step(cross, "attend", actor=actor, expected_version=expected_version)
+
+
+@transaction.atomic
+def cancel_cross_observation(
+    cross: CrossObservation, *, actor: Any, reason: str, expected_version: int | None = None
+) -> CrossObservation:
+    """The host or the supervisor calls off an invitation that will not happen, with a reason."""
+
+    def keep_reason(claimed: CrossObservation) -> None:
+        claimed.cancel_reason = reason.strip()[:300]
+        _save(claimed, actor)
+
+    return run_step(cross, "cancel", actor=actor, reason=reason, expected_version=expected_version, effect=keep_reason)
 
 
 def cross_counts(year: int, semester: int, units: Iterable[Organization]) -> list[dict[str, Any]]:

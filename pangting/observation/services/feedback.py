@@ -17,7 +17,7 @@ from pangting.orgs.models import Person
 from ..models import CHECKLIST_POINTS, Evidence, Feedback, ObservationRecord, Rectification, State, Visit
 from ._common import _save, _user
 from .visits import format_number, next_number
-from .workflow import transition
+from .workflow import run_step
 
 
 @transaction.atomic
@@ -73,39 +73,49 @@ def save_feedback(
 
 
 @transaction.atomic
-def issue_feedback(feedback: Feedback, *, actor: Any) -> Feedback:
-    """Number and issue the feedback letter; each problem becomes a rectification item (R-O10)."""
-    visit = feedback.visit
+def issue_feedback(feedback: Feedback, *, actor: Any, expected_version: int | None = None) -> Feedback:
+    """Number and issue the feedback letter; each problem becomes a rectification item (R-O9, R-O10).
+
+    The visit is claimed first; the number comes after, so concurrent clicks give one letter.
+    """
     if feedback.issued_at:
         raise ValidationError(_("反馈意见已印发。"))
     problems = feedback.problems()
     if problems and not feedback.suggestions.strip():
         raise ValidationError(_("存在问题时，请提出有针对性、可操作的整改建议（R-O9）。"))
-    year = timezone.localdate().year
-    feedback.seq = next_number(visit.supervisor_org, year, "letter")
-    feedback.number = format_number(visit.supervisor_org, year, feedback.seq)
-    feedback.issued_at = timezone.now()
-    feedback.issued_by = _user(actor)
-    _save(feedback, actor)
-    for key, label, evidence in problems:
-        _save(Rectification(visit=visit, checklist_point=key, problem=f"{label}：{evidence}"), actor)
-    late = "（逾期）" if feedback.issued_late else ""
-    transition(visit, State.FEEDBACK_ISSUED, actor=actor, reason=f"印发反馈意见{feedback.number}{late}")
+
+    def number_and_issue(visit: Visit) -> str:
+        year = timezone.localdate().year
+        feedback.seq = next_number(visit.supervisor_org, year, "letter")
+        feedback.number = format_number(visit.supervisor_org, year, feedback.seq)
+        feedback.issued_at = timezone.now()
+        feedback.issued_by = _user(actor)
+        _save(feedback, actor)
+        for key, label, evidence in problems:
+            _save(Rectification(visit=visit, checklist_point=key, problem=f"{label}：{evidence}"), actor)
+        return f"印发反馈意见{feedback.number}" + ("（逾期）" if feedback.issued_late else "")
+
+    run_step(feedback.visit, "issue_feedback", actor=actor, expected_version=expected_version, effect=number_and_issue)
     return feedback
 
 
 @transaction.atomic
-def acknowledge_feedback(feedback: Feedback, *, actor: Any) -> Feedback:
-    """The unit confirms receipt; the visit goes to rectification, or closes if nothing is to fix."""
+def acknowledge_feedback(feedback: Feedback, *, actor: Any, expected_version: int | None = None) -> Feedback:
+    """The unit confirms receipt; the visit goes to rectification, or closes if nothing is to fix (R-O10)."""
     if feedback.acknowledged_at:
         raise ValidationError(_("已签收。"))
     if not feedback.issued_at:
         raise ValidationError(_("反馈意见尚未印发。"))
-    feedback.acknowledged_at = timezone.now()
-    feedback.acknowledged_by = _user(actor)
-    _save(feedback, actor)
-    has_items = feedback.visit.rectifications.filter(deleted_at__isnull=True).exists()
-    transition(feedback.visit, State.RECTIFYING if has_items else State.CLOSED, actor=actor, reason="单位签收反馈意见")
+
+    def acknowledge(_visit: Visit) -> None:
+        feedback.acknowledged_at = timezone.now()
+        feedback.acknowledged_by = _user(actor)
+        _save(feedback, actor)
+
+    run_step(
+        feedback.visit, "acknowledge", actor=actor, expected_version=expected_version, effect=acknowledge,
+        reason="单位签收反馈意见",
+    )  # fmt: skip
     return feedback
 
 
@@ -132,18 +142,19 @@ def plan_rectification(
 
 
 @transaction.atomic
-def report_rectification(item: Rectification, *, actor: Any, report: str) -> Rectification:
-    if item.status not in (Rectification.Status.OPEN, Rectification.Status.SENT_BACK):
-        raise ValidationError(_("该事项当前不能报送。"))
-    if not item.measure:
-        raise ValidationError(_("请先填写整改措施。"))
+def report_rectification(
+    item: Rectification, *, actor: Any, report: str, expected_version: int | None = None
+) -> Rectification:
+    """The unit reports what it did about one item (R-O10)."""
     if not report.strip():
         raise ValidationError({"unit_report": _("请填写整改情况。")})
-    item.unit_report = report.strip()
-    item.status = Rectification.Status.REPORTED
-    item.reported_at = timezone.now()
-    _save(item, actor)
-    return item
+
+    def record_report(claimed: Rectification) -> None:
+        claimed.unit_report = report.strip()
+        claimed.reported_at = timezone.now()
+        _save(claimed, actor)
+
+    return run_step(item, "report", actor=actor, expected_version=expected_version, effect=record_report)
 
 
 ALLOWED_EVIDENCE = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png", ".txt"}
@@ -169,19 +180,21 @@ def add_evidence(item: Rectification, upload: Any, *, actor: Any) -> Evidence:
 
 
 @transaction.atomic
-def verify_rectification(item: Rectification, *, actor: Any, accept: bool, note: str = "") -> Rectification:
+def verify_rectification(
+    item: Rectification, *, actor: Any, accept: bool, note: str = "", expected_version: int | None = None
+) -> Rectification:
     """The supervisor accepts the item or sends it back with a reason; the last acceptance closes the visit."""
-    if item.status != Rectification.Status.REPORTED:
-        raise ValidationError(_("只有已报送的整改事项可以验收。"))
-    if not accept and not note.strip():
-        raise ValidationError(_("退回须说明理由。"))
-    item.status = Rectification.Status.ACCEPTED if accept else Rectification.Status.SENT_BACK
-    item.verified_by = _user(actor)
-    item.verified_at = timezone.now()
-    item.verification_note = note.strip()[:300]
-    _save(item, actor)
-    visit = item.visit
+
+    def verify(claimed: Rectification) -> None:
+        claimed.verified_by = _user(actor)
+        claimed.verified_at = timezone.now()
+        claimed.verification_note = note.strip()[:300]
+        _save(claimed, actor)
+
+    step = "accept" if accept else "send_back"
+    run_step(item, step, actor=actor, reason=note, expected_version=expected_version, effect=verify)
+    visit = Visit.objects.get(pk=item.visit_id)
     remaining = visit.rectifications.filter(deleted_at__isnull=True).exclude(status=Rectification.Status.ACCEPTED)
     if accept and visit.state == State.RECTIFYING and not remaining.exists():
-        transition(visit, State.CLOSED, actor=actor, reason="整改事项全部验收")
+        run_step(visit, "close", actor=actor, reason="整改事项全部验收")
     return item

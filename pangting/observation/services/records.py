@@ -15,12 +15,14 @@ from pangting.accounts import policy
 
 from ..models import DEFAULT_RUBRIC_ITEMS, DocumentReview, ObservationRecord, Rubric, State, Talk, TeamMember, Visit
 from ._common import A, _save, _user
-from .workflow import transition
+from .workflow import run_step
 
 
 @transaction.atomic
-def mark_observed(visit: Visit, *, actor: Any) -> Visit:
-    return transition(visit, State.OBSERVED, actor=actor, reason="旁听组全程参加学习会（R-O5）")
+def mark_observed(visit: Visit, *, actor: Any, expected_version: int | None = None) -> Visit:
+    return run_step(
+        visit, "mark_observed", actor=actor, expected_version=expected_version, reason="旁听组全程参加学习会（R-O5）"
+    )
 
 
 def active_rubric() -> Rubric:
@@ -140,10 +142,8 @@ def save_record(
     _save(record, actor)
     if submit and visit.state != State.RECORDED:
         if visit.state == State.SCHEDULED:
-            transition(visit, State.OBSERVED, actor=actor, reason="旁听组全程参加学习会（R-O5）")
-        transition(
-            visit, State.RECORDED, actor=actor, reason="联络员填报记录" + ("（逾期）" if record.filed_late else "")
-        )
+            run_step(visit, "mark_observed", actor=actor, reason="旁听组全程参加学习会（R-O5）")
+        run_step(visit, "file_record", actor=actor, reason="联络员填报记录" + ("（逾期）" if record.filed_late else ""))
     return record
 
 

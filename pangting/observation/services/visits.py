@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core.models import StaleRecord
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, Person
 from pangting.orgs.services import has_conflict
 from pangting.orgs.units import supervisor_org_for
@@ -20,7 +22,7 @@ from pangting.orgs.units import supervisor_org_for
 from ..models import InvitationRequest, LetterCounter, Mode, ObservationPlan, State, TeamMember, Visit
 from ._common import A, _save, _session_day, _user
 from .deadlines import _deadline, feedback_rule, record_rule, reply_rule, semester_of
-from .workflow import transition
+from .workflow import run_step
 
 
 @transaction.atomic
@@ -142,13 +144,21 @@ def set_team(visit: Visit, team: list[tuple[Person, str]], *, actor: Any) -> Non
 
 
 def next_number(organization: Organization, year: int, kind: str) -> int:
-    """The next number of a per-year series, without gaps (locked counter row)."""
-    counter, _created = LetterCounter.objects.select_for_update().get_or_create(
-        organization=organization, year=year, kind=kind
-    )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    """The next number of a per-year series, without gaps: one counter row per organization, year and kind.
+
+    The increment is one conditional UPDATE, which serializes concurrent callers on the row
+    (SQLite and PostgreSQL alike). Callers allocate only after their step's claim succeeded,
+    inside its transaction, so a refused or rolled-back step never burns a number (R-O4).
+    """
+    counters = LetterCounter.objects.filter(organization=organization, year=year, kind=kind)
+    if not counters.update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                LetterCounter.objects.create(organization=organization, year=year, kind=kind, last=0)
+        except IntegrityError:
+            pass  # another transaction created it first; its row is now ours to increment
+        counters.update(last=F("last") + 1)
+    return counters.values_list("last", flat=True).get()
 
 
 def format_number(organization: Organization, year: int, seq: int) -> str:
@@ -159,18 +169,22 @@ def format_number(organization: Organization, year: int, seq: int) -> str:
 
 
 @transaction.atomic
-def issue_letter(visit: Visit, *, actor: Any) -> Visit:
-    """Number the notice letter (X宣函〔2026〕N号, per year without gaps) and move to notified."""
-    if visit.state != State.PLANNED:
-        raise ValidationError(_("只有“已计划”的巡听旁听可以发函。"))
-    if not visit.team_members.filter(deleted_at__isnull=True, role=TeamMember.Role.LEADER).exists():
-        raise ValidationError(_("请先确定旁听组组长。"))
-    year = timezone.localdate().year
-    visit.letter_seq = next_number(visit.supervisor_org, year, "letter")
-    visit.letter_number = format_number(visit.supervisor_org, year, visit.letter_seq)
-    visit.letter_issued_at = timezone.now()
-    _save(visit, actor)
-    return transition(visit, State.NOTIFIED, actor=actor, reason=f"印发{visit.letter_number}")
+def issue_letter(visit: Visit, *, actor: Any, expected_version: int | None = None) -> Visit:
+    """Number the notice letter (X宣函〔2026〕N号, per year without gaps) and move to notified (R-O4).
+
+    The number is allocated only once the step has claimed the visit, so concurrent clicks
+    give one letter and one number.
+    """
+
+    def number_the_letter(claimed: Visit) -> str:
+        year = timezone.localdate().year
+        claimed.letter_seq = next_number(claimed.supervisor_org, year, "letter")
+        claimed.letter_number = format_number(claimed.supervisor_org, year, claimed.letter_seq)
+        claimed.letter_issued_at = timezone.now()
+        _save(claimed, actor, update_fields=["letter_seq", "letter_number", "letter_issued_at", "updated_at"])
+        return f"印发{claimed.letter_number}"
+
+    return run_step(visit, "issue_letter", actor=actor, expected_version=expected_version, effect=number_the_letter)
 
 
 @transaction.atomic
@@ -189,22 +203,29 @@ def record_delivery(visit: Visit, delivered_on: dt.date, *, actor: Any) -> Visit
 
 @transaction.atomic
 def record_reply(
-    visit: Visit, session: Any, *, actor: Any, replied_on: dt.date | None = None, notes: str = ""
+    visit: Visit,
+    session: Any,
+    *,
+    actor: Any,
+    replied_on: dt.date | None = None,
+    notes: str = "",
+    expected_version: int | None = None,
 ) -> Visit:
     """The unit agrees details and names its session: link it, set the record and feedback deadlines.
 
+    Also how a unit names the session of an invited visit the supervisor arranged (R-O2).
     A late reply is accepted and shown as late, not refused.
     """
-    if visit.state != State.NOTIFIED:
-        raise ValidationError(_("当前状态不能登记回复。"))
-    _link_session(visit, session)
-    visit.reply_received_on = replied_on or timezone.localdate()
-    visit.reply_notes = notes
-    _set_session_deadlines(visit)
-    _save(visit, actor)
-    return transition(
-        visit, State.SCHEDULED, actor=actor, reason="单位回复并确定学习会" + ("（逾期）" if visit.reply_late else "")
-    )
+
+    def link(claimed: Visit) -> str:
+        _link_session(claimed, session)
+        claimed.reply_received_on = replied_on or timezone.localdate()
+        claimed.reply_notes = notes
+        _set_session_deadlines(claimed)
+        _save(claimed, actor)
+        return "单位回复并确定学习会" + ("（逾期）" if claimed.reply_late else "")
+
+    return run_step(visit, "reply", actor=actor, expected_version=expected_version, effect=link)
 
 
 def _link_session(visit: Visit, session: Any) -> None:
@@ -260,53 +281,61 @@ def request_invitation(session: Any, *, actor: Any, message: str = "") -> Invita
 
 @transaction.atomic
 def decide_invitation(
-    invitation: InvitationRequest, *, accept: bool, actor: Any, reason: str = ""
+    invitation: InvitationRequest,
+    *,
+    accept: bool,
+    actor: Any,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> InvitationRequest:
-    """The supervisor accepts (an invited visit is created, linked to the session) or declines with a reason."""
-    if not policy.can(actor, A.OBSERVATION_MANAGE, invitation.unit):
-        raise ValidationError(_("您无权处理该邀请。"))
-    if invitation.status != InvitationRequest.Status.PENDING:
-        raise ValidationError(_("该邀请已处理。"))
-    if not accept and not reason.strip():
-        raise ValidationError(_("婉拒邀请须说明理由。"))
-    invitation.decided_by = _user(actor)
-    invitation.decided_at = timezone.now()
-    invitation.decision_reason = reason.strip()
-    if accept:
-        session = invitation.session
-        # The visit belongs to the calendar year of its session (the year's plan and work file,
-        # R-O1, R-O15); the semester is the academic one (a January session is autumn's).
-        _academic_year, semester = semester_of(_session_day(session))
-        visit = create_visit(
-            actor=actor, unit=invitation.unit, year=_session_day(session).year, semester=semester, mode=Mode.INVITED,
-            target_month=_session_day(session).month,
-        )  # fmt: skip
-        _link_session(visit, session)
-        _set_session_deadlines(visit)
-        _save(visit, actor)
-        transition(visit, State.SCHEDULED, actor=actor, reason="接受单位邀请")
-        invitation.visit = visit
-        invitation.status = InvitationRequest.Status.ACCEPTED
-    else:
-        invitation.status = InvitationRequest.Status.DECLINED
-    _save(invitation, actor)
-    return invitation
+    """The supervisor accepts (an invited visit is created, linked to the session) or declines with a reason.
+
+    The invitation is claimed first, so two concurrent acceptances create one visit.
+    """
+
+    def decide(claimed: InvitationRequest) -> None:
+        claimed.decided_by = _user(actor)
+        claimed.decided_at = timezone.now()
+        claimed.decision_reason = reason.strip()[:300]
+        if accept:
+            claimed.visit = _invited_visit(claimed, actor)
+        _save(claimed, actor)
+
+    step = "accept" if accept else "decline"
+    return run_step(invitation, step, actor=actor, reason=reason, expected_version=expected_version, effect=decide)
+
+
+def _invited_visit(invitation: InvitationRequest, actor: Any) -> Visit:
+    session = invitation.session
+    # The visit belongs to the calendar year of its session (the year's plan and work file,
+    # R-O1, R-O15); the semester is the academic one (a January session is autumn's).
+    _academic_year, semester = semester_of(_session_day(session))
+    visit = create_visit(
+        actor=actor, unit=invitation.unit, year=_session_day(session).year, semester=semester, mode=Mode.INVITED,
+        target_month=_session_day(session).month,
+    )  # fmt: skip
+    _link_session(visit, session)
+    _set_session_deadlines(visit)
+    _save(visit, actor)
+    return run_step(visit, "schedule", actor=actor, reason="接受单位邀请")
 
 
 @transaction.atomic
-def schedule_invited_visit(visit: Visit, session: Any, *, actor: Any) -> Visit:
+def schedule_invited_visit(visit: Visit, session: Any, *, actor: Any, expected_version: int | None = None) -> Visit:
     """R-O2: an invited visit created directly by the supervising office (no letter) names the
     unit's session here: link it, set the record and feedback deadlines, move to scheduled."""
     if visit.mode != Mode.INVITED or visit.state != State.PLANNED:
         raise ValidationError(_("只有“已计划”的应邀式巡听旁听可以直接确定学习会。"))
-    if actor is not None and not policy.can(actor, A.OBSERVATION_MANAGE, visit.unit):
+    if not policy.can(actor, A.OBSERVATION_MANAGE, visit.unit):
         raise ValidationError(_("您无权进行此操作。"))
+    if expected_version is not None and expected_version != visit.version:
+        raise StaleRecord
     _link_session(visit, session)
     _set_session_deadlines(visit)
     _save(visit, actor)
-    return transition(visit, State.SCHEDULED, actor=actor, reason="确定应邀旁听的学习会")
+    return run_step(visit, "schedule", actor=actor, reason="确定应邀旁听的学习会")
 
 
 @transaction.atomic
-def cancel_visit(visit: Visit, *, actor: Any, reason: str) -> Visit:
-    return transition(visit, State.CANCELLED, actor=actor, reason=reason)
+def cancel_visit(visit: Visit, *, actor: Any, reason: str, expected_version: int | None = None) -> Visit:
+    return run_step(visit, "cancel", actor=actor, reason=reason, expected_version=expected_version)

@@ -106,6 +106,10 @@ def rectifying(w: Any, side: str) -> Any:
     return visit
 
 
+def rectifying_visit(w: Any, side: str) -> dict[str, Any]:
+    return {"pk": rectifying(w, side).pk}
+
+
 def record_of(w: Any, side: str) -> dict[str, Any]:
     return {"pk": rectifying(w, side).record.pk}
 
@@ -118,8 +122,21 @@ def item_of(w: Any, side: str) -> dict[str, Any]:
     return {"pk": rectifying(w, side).rectifications.get().pk}
 
 
-def transition_body(w: Any) -> dict[str, Any]:
-    return {"to_state": "cancelled", "reason": "调整安排"}
+def reason_body(w: Any) -> dict[str, Any]:
+    return {"reason": "调整安排"}
+
+
+def _step(
+    name: str, objects: Any, allowed: dict[str, frozenset[str]], *, ok: int = 200, data: Any = None
+) -> list[Case]:
+    """A POST workflow step: 404 (nothing revealed) unless the caller may take it at that unit."""
+    return _both(name, objects, allowed, method="post", data=data or (lambda w: {}), ok=ok, **API)
+
+
+UNIT_SECRETARY = {"A": frozenset({"secretary_a"}), "B": SECRETARIES - {"secretary_a"}}
+TEAM = {"A": frozenset({"leader", "liaison"}), "B": frozenset()}
+HOSTS = {"A": SUPERVISOR | {"secretary_a"}, "B": SUPERVISOR | {"secretary_b"}}
+VISITORS = {"A": frozenset({"secretary_b"}), "B": frozenset({"secretary_a"})}
 
 
 CROSS_SEEN = {  # host and visitor both see a cross-observation
@@ -174,14 +191,24 @@ CASES: list[Case] = [
     ),
     # Actions: 404 unless the caller may take that step at the unit; the team and the unit
     # reach the service, which refuses in Chinese (400) what the state does not allow.
-    *_both(
-        "observation-visit-transition",
+    # Named steps (no raw state setter): the state refusals are 400, in Chinese, for those allowed only.
+    *_step("observation-visit-cancel", visit, {"A": SUPERVISOR, "B": SUPERVISOR}, data=reason_body),
+    *_step("observation-visit-mark-observed", visit, TEAM, ok=400),
+    *_step("observation-visit-issue-letter", rectifying_visit, {"A": SUPERVISOR, "B": SUPERVISOR}, ok=400),
+    *_step(
+        "observation-visit-delivery",
         visit,
         {"A": SUPERVISOR, "B": SUPERVISOR},
-        method="post",
-        data=transition_body,
-        **API,
+        ok=400,
+        data=lambda w: {"delivered_on": "2026-09-25"},
     ),
+    *_step("observation-visit-issue-feedback", rectifying_visit, {"A": SUPERVISOR, "B": SUPERVISOR}, ok=400),
+    *_step("observation-visit-acknowledge", rectifying_visit, UNIT_SECRETARY, ok=400),
+    *_step("observation-cross-attend", cross, HOSTS),
+    *_step("observation-cross-cancel", cross, HOSTS, data=reason_body),
+    *_step("observation-cross-report", cross, VISITORS, data=lambda w: {"report": "已列席"}),
+    *_step("observation-invitation-decline", invitation, {"A": SUPERVISOR, "B": SUPERVISOR}, data=reason_body),
+    *_step("observation-invitation-accept", invitation, {"A": SUPERVISOR, "B": SUPERVISOR}),
     *_both(
         "observation-visit-reply",
         visit,

@@ -45,28 +45,57 @@ def test_it_shows_a_visit_with_team_deadlines_basis_and_the_callers_next_steps(w
     assert data["feedback"]["due"] == "2026-10-20" and data["feedback"]["basis"]["unit"] == "working"
     assert {m["role"] for m in data["team"]} == {"leader", "liaison"}
     assert [t["to_state"] for t in data["transitions"]] == ["notified", "scheduled"]
-    assert data["allowed_transitions"] == ["observed"]  # the session is over; the liaison may mark it
-    assert api(world.secretary_a).get(f"{BASE}/visits/{visit.pk}/").json()["allowed_transitions"] == []
+    assert data["available_steps"] == ["mark_observed"]  # the session is over; the liaison may mark it
+    assert api(world.secretary_a).get(f"{BASE}/visits/{visit.pk}/").json()["available_steps"] == []
 
 
-def test_it_moves_a_visit_through_the_transition_endpoint_with_chinese_refusals(world):
+def test_it_offers_named_steps_and_no_raw_state_setter(world):
     visit = walk(world, State.PLANNED)
-    bad = api(world.supervisor).post(f"{BASE}/visits/{visit.pk}/transition/", {"to_state": "recorded"}, format="json")
-    assert bad.status_code == 400 and "不能从" in str(bad.json())
-    nonsense = api(world.supervisor).post(f"{BASE}/visits/{visit.pk}/transition/", {"to_state": "x"}, format="json")
-    assert nonsense.status_code == 400
-    no_reason = api(world.supervisor).post(
-        f"{BASE}/visits/{visit.pk}/transition/", {"to_state": "cancelled"}, format="json"
-    )
+    assert api(world.supervisor).post(
+        f"{BASE}/visits/{visit.pk}/transition/", {"to_state": "notified"}, format="json"
+    ).status_code in (404, 405)
+    assert api(world.supervisor).get(f"{BASE}/visits/{visit.pk}/").json()["available_steps"] == [
+        "issue_letter",
+        "cancel",
+    ]
+    wrong_state = api(world.liaison).post(f"{BASE}/visits/{visit.pk}/mark_observed/", {}, format="json")
+    assert wrong_state.status_code == 400 and "不能办理" in str(wrong_state.json())
+    no_reason = api(world.supervisor).post(f"{BASE}/visits/{visit.pk}/cancel/", {}, format="json")
     assert no_reason.status_code == 400 and "须说明原因" in str(no_reason.json())
-    forbidden = api(world.secretary_a).post(
-        f"{BASE}/visits/{visit.pk}/transition/", {"to_state": "cancelled", "reason": "x"}, format="json"
-    )
-    assert forbidden.status_code == 404
-    done = api(world.supervisor).post(
-        f"{BASE}/visits/{visit.pk}/transition/", {"to_state": "cancelled", "reason": "调整安排"}, format="json"
-    )
+    done = api(world.supervisor).post(f"{BASE}/visits/{visit.pk}/cancel/", {"reason": "调整安排"}, format="json")
     assert done.status_code == 200 and done.json()["state"] == "cancelled"
+    assert done.json()["transitions"][-1]["step"] == "cancel"
+
+
+def test_it_answers_a_read_only_user_with_404_before_revealing_the_state(world):
+    visit = walk(world, State.RECORDED)
+    for step in ("issue_letter", "mark_observed", "issue_feedback", "acknowledge", "cancel"):
+        response = api(world.viewer).post(f"{BASE}/visits/{visit.pk}/{step}/", {"reason": "x"}, format="json")
+        assert response.status_code == 404, step
+        assert "recorded" not in str(response.content) and "已填报记录" not in response.content.decode(), step
+    assert api(world.viewer).get(f"{BASE}/visits/{visit.pk}/").json()["available_steps"] == []
+
+
+def test_it_takes_a_letter_through_its_step_and_refuses_a_stale_version(world):
+    visit = walk(world, State.PLANNED)
+    seen = api(world.supervisor).get(f"{BASE}/visits/{visit.pk}/").json()["version"]
+    with travel("2026-09-25"):
+        issued = api(world.supervisor).post(f"{BASE}/visits/{visit.pk}/issue_letter/", {"version": seen}, format="json")
+        assert issued.status_code == 200 and issued.json()["state"] == "notified"
+        assert issued.json()["letter_number"].endswith("号")
+        again = api(world.supervisor).post(f"{BASE}/visits/{visit.pk}/cancel/", {"version": seen, "reason": "x"})
+    assert again.status_code == 400 and "此记录已被他人修改" in str(again.json())
+    assert api(world.supervisor).get(f"{BASE}/visits/{visit.pk}/").json()["state"] == "notified"
+
+
+def test_it_cannot_skip_the_units_acknowledgement_of_feedback(world):
+    """R-O10: from 已反馈 only the unit's acknowledgement (or a cancellation) leads on."""
+    visit = walk(world, State.FEEDBACK_ISSUED)
+    assert api(world.supervisor).get(f"{BASE}/visits/{visit.pk}/").json()["available_steps"] == ["cancel"]
+    assert api(world.supervisor).post(f"{BASE}/visits/{visit.pk}/acknowledge/", {}, format="json").status_code == 404
+    assert api(world.secretary_a).get(f"{BASE}/visits/{visit.pk}/").json()["available_steps"] == ["acknowledge"]
+    done = api(world.secretary_a).post(f"{BASE}/visits/{visit.pk}/acknowledge/", {}, format="json")
+    assert done.status_code == 200 and done.json()["state"] == "rectifying"
 
 
 def test_it_takes_the_units_reply_and_the_liaisons_record(world):
@@ -114,6 +143,11 @@ def test_it_reports_and_verifies_rectifications(world):
     assert back.status_code == 400 and "退回须说明理由" in str(back.json())
     ok = api(world.supervisor).post(verify_url, {"accept": True, "note": "到位"}, format="json")
     assert ok.json()["status"] == "accepted"
+    assert [(t["step"], t["to_state"]) for t in ok.json()["transitions"]] == [
+        ("report", "reported"),
+        ("accept", "accepted"),
+    ]
+    assert ok.json()["available_steps"] == []
     assert api(world.supervisor).get(f"{BASE}/visits/{visit.pk}/").json()["state"] == "closed"
     assert ids(api(world.secretary_b).get(f"{BASE}/rectifications/")) == set()
 
@@ -142,7 +176,10 @@ def test_the_schema_documents_the_observation_endpoints(world):
     response = api(world.supervisor).get("/api/v1/schema?format=json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api/v1/observation/visits/{id}/transition/", "/api/v1/observation/visits/{id}/reply/",
+    assert "/api/v1/observation/visits/{id}/transition/" not in paths
+    for path in ("/api/v1/observation/visits/{id}/issue_letter/", "/api/v1/observation/visits/{id}/reply/",
+                 "/api/v1/observation/visits/{id}/acknowledge/", "/api/v1/observation/cross/{id}/cancel/",
+                 "/api/v1/observation/invitations/{id}/accept/",
                  "/api/v1/observation/visits/{id}/record/", "/api/v1/observation/rectifications/{id}/report/",
                  "/api/v1/observation/rectifications/{id}/verify/", "/api/v1/observation/cross/"):  # fmt: skip
         assert path in paths, path

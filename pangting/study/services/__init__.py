@@ -35,7 +35,7 @@ from .attendance import (
 from .facts import SessionFacts, annotate_leaders, session_facts
 from .frequency import PeriodResult, RuleResult, UnitBranchSummary, frequency_report, unit_branch_summary
 from .personal import add_reflection, add_self_study_record, record_training, save_self_study_plan
-from .plans import PLAN_TRANSITIONS, create_plan, plan_due_on, transition_plan, update_plan
+from .plans import create_plan, plan_due_on, transition_plan, update_plan
 from .sessions import (
     SESSION_FIELDS,
     cancel_session,
@@ -50,7 +50,6 @@ from .uploads import add_attachment, delete_attachment
 
 __all__ = [
     "CHECKIN_SALT",
-    "PLAN_TRANSITIONS",
     "SESSION_FIELDS",
     "A",
     "PeriodResult",

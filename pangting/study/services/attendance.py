@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from pangting.core.transitions import run_step
 from pangting.orgs.models import Person, StudyGroupMember
 
 from ..models import Attendance, StudySession
@@ -139,9 +140,12 @@ def close_attendance(session: StudySession, *, actor: Any, at: dt.datetime | Non
         ["status", "method"],
         default_user=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    session.attendance_closed_at = at
-    session.status = StudySession.Status.HELD
-    _save(session, actor, clean=False)
+
+    def close(claimed: StudySession) -> None:
+        claimed.attendance_closed_at = at
+        _save(claimed, actor, clean=False)
+
+    run_step(session, "close_attendance", actor=actor, effect=close)  # the session now counts as held
     return _copy_back(caller, session)
 
 

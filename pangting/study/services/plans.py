@@ -1,4 +1,4 @@
-"""Annual study plans (R-S1, R-B5): due date, themes, and the plan workflow table."""
+"""Annual study plans (R-S1, R-B5): due date, themes, and the plan's steps (table in `study/workflows.py`)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core.transitions import run_step
 from pangting.orgs.models import Organization, OrganizationKind
 
 from ..models import PlanKind, PlanTheme, StudyPlan
 from ..parameters import StudyParameters, get_parameters
+from ..workflows import PLAN_STEPS
 from ._common import A, _fmt, _save
 
 
@@ -104,46 +106,29 @@ def update_plan(
     return plan
 
 
-# Status workflow of a plan as data: (from, to) → the action the actor needs at the plan's
-# organization (house style §4).
-PLAN_TRANSITIONS: dict[tuple[str, str], A] = {
-    (StudyPlan.Status.DRAFT, StudyPlan.Status.SUBMITTED): A.STUDY_CHANGE,
-    (StudyPlan.Status.RETURNED, StudyPlan.Status.SUBMITTED): A.STUDY_CHANGE,
-    (StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED): A.STUDY_SUPERVISE,
-    (StudyPlan.Status.SUBMITTED, StudyPlan.Status.RETURNED): A.STUDY_SUPERVISE,
-}
-
-
 @transaction.atomic
-def transition_plan(plan: StudyPlan, to: str, *, actor: Any, reason: str = "") -> StudyPlan:
-    """Submit (secretary), acknowledge or return (supervisor) a plan (R-S1)."""
-    plan = StudyPlan.objects.select_for_update().get(pk=plan.pk)
-    action = PLAN_TRANSITIONS.get((plan.status, to))
-    if action is None:
-        if to == StudyPlan.Status.SUBMITTED and plan.status in (
-            StudyPlan.Status.SUBMITTED,
-            StudyPlan.Status.ACKNOWLEDGED,
-        ):
-            raise ValidationError(_("计划已于{time}报送，不能重复报送。").format(time=_fmt(plan.submitted_at)))
-        raise ValidationError(
-            _("计划{status}，不能改为“{to_status}”。").format(
-                status=plan.get_status_display(), to_status=StudyPlan.Status(to).label
-            )
-        )
-    if not policy.can(actor, action, plan.organization):
-        raise ValidationError(_("您没有权限进行此操作。"))
-    now = timezone.now()
-    if to == StudyPlan.Status.SUBMITTED:
-        if plan.kind == PlanKind.CENTER_GROUP and not plan.themes.exists():
-            raise ValidationError(_("请至少填写一个学习专题后再报送（R-S5）。"))
-        plan.submitted_at, plan.submitted_by = now, actor if getattr(actor, "is_authenticated", False) else None
-        plan.return_reason = ""
-    elif to == StudyPlan.Status.ACKNOWLEDGED:
-        plan.acknowledged_at, plan.acknowledged_by = now, actor if getattr(actor, "is_authenticated", False) else None
-    elif to == StudyPlan.Status.RETURNED:
-        if not reason.strip():
-            raise ValidationError({"reason": _("请填写退回原因。")})
-        plan.return_reason = reason.strip()
-    plan.status = to
-    _save(plan, actor)
-    return plan
+def transition_plan(
+    plan: StudyPlan, to: str, *, actor: Any, reason: str = "", expected_version: int | None = None
+) -> StudyPlan:
+    """Submit (secretary), acknowledge or return (supervisor) a plan (R-S1): one step of `workflows.PLAN`."""
+    step = PLAN_STEPS.get(to)
+    if step is None:
+        raise ValidationError(_("没有这样的办理事项。"))
+    if (
+        step == "submit"
+        and plan.status in (StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED)
+        and policy.can(actor, A.STUDY_CHANGE, plan.organization)
+    ):
+        raise ValidationError(_("计划已于{time}报送，不能重复报送。").format(time=_fmt(plan.submitted_at)))
+
+    def record(claimed: StudyPlan) -> None:
+        now, who = timezone.now(), actor if getattr(actor, "is_authenticated", False) else None
+        if step == "submit":
+            claimed.submitted_at, claimed.submitted_by, claimed.return_reason = now, who, ""
+        elif step == "acknowledge":
+            claimed.acknowledged_at, claimed.acknowledged_by = now, who
+        else:
+            claimed.return_reason = reason.strip()[:300]
+        _save(claimed, actor)
+
+    return run_step(plan, step, actor=actor, reason=reason, expected_version=expected_version, effect=record)

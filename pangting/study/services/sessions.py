@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from pangting.core.transitions import run_step
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroup
 from pangting.workdays.services import UnknownCalendarYear
 
@@ -316,14 +317,17 @@ def reschedule_session(
 
 @transaction.atomic
 def cancel_session(session: StudySession, *, actor: Any, reason: str) -> StudySession:
+    """A planned session is called off with a reason: the `cancel` step of `study/workflows.SESSION`."""
     if session.status != StudySession.Status.PLANNED:
         raise ValidationError(_("学习会{status}，不能取消。").format(status=session.get_status_display()))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请填写取消原因。")})
-    session.status = StudySession.Status.CANCELLED
-    session.cancel_reason = reason.strip()
-    _save(session, actor)
-    return session
+
+    def keep_reason(claimed: StudySession) -> None:
+        claimed.cancel_reason = reason.strip()
+        _save(claimed, actor)
+
+    return run_step(session, "cancel", actor=actor, reason=reason, effect=keep_reason)
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from pangting.orgs.units import units as unit_set
 from .. import services
 from ..forms import PlanForm, ReasonForm, ThemeFormSet
 from ..models import PlanKind, StudyPlan
+from ..workflows import PLAN_STEPS
 from ._common import A, _add_errors, _error_text
 
 
@@ -123,15 +124,19 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_transition(request: HttpRequest, pk: int, to: str) -> HttpResponse:
-    """Submit (secretary), acknowledge or return (supervisor); the table is services.PLAN_TRANSITIONS."""
+    """Submit (secretary), acknowledge or return (supervisor): one step of study/workflows.py (404 if not allowed)."""
     plan = policy.get_for_user(StudyPlan, request.user, pk)
-    if to not in StudyPlan.Status.values:
-        raise Http404
-    needed = {a for (_, target), a in services.PLAN_TRANSITIONS.items() if target == to}
-    if not any(policy.can(request.user, action, plan.organization) for action in needed):
+    if to not in PLAN_STEPS:
         raise Http404
     try:
-        services.transition_plan(plan, to, actor=request.user, reason=request.POST.get("reason", ""))
+        raw_version = request.POST.get("version", "")
+        services.transition_plan(
+            plan,
+            to,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            expected_version=int(raw_version) if raw_version.isdigit() else None,
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:

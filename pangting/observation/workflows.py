@@ -1,0 +1,279 @@
+"""The observation workflows as data: visit, rectification item, cross-observation, invitation.
+
+Each is a `pangting.core.transitions.Workflow`, registered in `ObservationConfig.ready`.
+Read the edge tables to know who does what, from which state, under which condition; the
+services in `services/` are the only callers of `run_step` and add each step's effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pangting.accounts import policy
+from pangting.core.transitions import Edge, Workflow
+
+from .models import (
+    CrossObservation,
+    Feedback,
+    InvitationRequest,
+    Mode,
+    ObservationRecord,
+    Rectification,
+    State,
+    TeamMember,
+    Visit,
+    VisitTransition,
+)
+
+A = policy.Action
+
+
+def at(org_path: str, *actions: A) -> Callable[[Any, Any], bool]:
+    """Allowed if the user holds one of `actions` at the organization `org_path` leads to (e.g. "unit")."""
+
+    def allowed(user: Any, record: Any) -> bool:
+        org = record
+        for name in org_path.split("."):
+            org = getattr(org, name)
+        return any(policy.can(user, action, org) for action in actions)
+
+    return allowed
+
+
+# --- the visit (R-O1 … R-O10) ----------------------------------------------------------------
+
+
+def _letter_prerequisites(visit: Visit) -> str | None:
+    if visit.mode == Mode.INVITED:
+        return _("应邀式巡听旁听无需发函，由单位确定学习会（R-O2）。")
+    if not visit.team_members.filter(deleted_at__isnull=True, role=TeamMember.Role.LEADER).exists():
+        return _("请先确定旁听组组长。")
+    return None
+
+
+def _letter_issued(visit: Visit) -> str | None:
+    """R-O4: a visit is 已函告 only with a numbered letter."""
+    if not (visit.letter_number and visit.letter_seq and visit.letter_issued_at):
+        return _("函件尚未编号印发，不能变为“已函告”（R-O4）。")
+    return None
+
+
+def _invited_only(visit: Visit) -> str | None:
+    if visit.mode != Mode.INVITED:
+        return _("固定式、随机式巡听旁听须先发函告知（R-O4）。")
+    return None
+
+
+def _invited_with_session(visit: Visit) -> str | None:
+    if visit.mode != Mode.INVITED:
+        return _("固定式、随机式巡听旁听须先发函告知（R-O4）。")
+    if visit.session_id is None:
+        return _("尚未关联学习会，请先由单位回复并确定学习会。")
+    return None
+
+
+def _has_session(visit: Visit) -> str | None:
+    if visit.session_id is None:
+        return _("尚未关联学习会，请先由单位回复并确定学习会。")
+    return None
+
+
+def _session_started(visit: Visit) -> str | None:
+    if visit.session is None or visit.session.starts_at > timezone.now():
+        return _("学习会尚未开始，不能标记为已旁听。")
+    return None
+
+
+def _record_filed(visit: Visit) -> str | None:
+    if not ObservationRecord.objects.filter(visit=visit, filed_at__isnull=False).exists():
+        return _("请先填报列席旁听记录。")
+    return None
+
+
+def _feedback_ready(visit: Visit) -> str | None:
+    feedback = Feedback.objects.filter(visit=visit).first()
+    if feedback is None:
+        return _("请先起草反馈意见。")
+    if feedback.issued_at:
+        return _("反馈意见已印发。")
+    return None
+
+
+def _feedback_issued(visit: Visit) -> str | None:
+    if not Feedback.objects.filter(visit=visit, issued_at__isnull=False).exists():
+        return _("请先印发反馈意见。")
+    return None
+
+
+def _open_items(visit: Visit) -> Any:
+    return visit.rectifications.filter(deleted_at__isnull=True)
+
+
+def _to_rectify(visit: Visit) -> str | None:
+    if not _open_items(visit).exists():
+        return _("反馈意见中没有需要整改的问题。")
+    return None
+
+
+def _nothing_to_rectify(visit: Visit) -> str | None:
+    if _open_items(visit).exists():
+        return _("反馈意见中有问题需要整改，请进入整改。")
+    return None
+
+
+def _acknowledged(visit: Visit) -> str | None:
+    """The unit's acknowledgement of the feedback cannot be skipped."""
+    if not Feedback.objects.filter(visit=visit, acknowledged_at__isnull=False).exists():
+        return _("单位尚未签收反馈意见。")
+    return None
+
+
+def _all_verified(visit: Visit) -> str | None:
+    if _open_items(visit).exclude(status=Rectification.Status.ACCEPTED).exists():
+        return _("还有整改事项未验收，不能办结。")
+    return None
+
+
+CANCEL_VISIT_REASON = gettext_lazy("取消巡听旁听须说明原因。")
+MANAGE = at("unit", A.OBSERVATION_MANAGE)
+REPLY = at("unit", A.OBSERVATION_REPLY)
+RECORD = at("unit", A.OBSERVATION_RECORD)
+S = State
+
+VISIT_EDGES = [
+    Edge("issue_letter", S.PLANNED, S.NOTIFIED, MANAGE, gettext_lazy("印发函告"), _letter_prerequisites,
+         postcondition=_letter_issued),  # R-O4
+    Edge("reply", S.NOTIFIED, S.SCHEDULED, REPLY, gettext_lazy("回复并确定学习会"), postcondition=_has_session),
+    # R-O2: an invited visit has no letter; the unit names its session, or the supervisor accepting its invitation does.
+    Edge("reply", S.PLANNED, S.SCHEDULED, REPLY, gettext_lazy("回复并确定学习会"), _invited_only,
+         postcondition=_has_session),
+    Edge("schedule", S.PLANNED, S.SCHEDULED, MANAGE, gettext_lazy("确定学习会"), _invited_with_session),
+    Edge("mark_observed", S.SCHEDULED, S.OBSERVED, RECORD, gettext_lazy("旁听组已全程参加"), _session_started),  # R-O5
+    Edge("file_record", S.OBSERVED, S.RECORDED, RECORD, gettext_lazy("填报列席旁听记录"), _record_filed),  # R-O8
+    Edge("issue_feedback", S.RECORDED, S.FEEDBACK_ISSUED, MANAGE, gettext_lazy("印发反馈意见"), _feedback_ready,
+         postcondition=_feedback_issued),  # R-O9
+    Edge("acknowledge", S.FEEDBACK_ISSUED, S.RECTIFYING, REPLY, gettext_lazy("签收反馈意见"), _to_rectify,
+         postcondition=_acknowledged),  # R-O10
+    Edge("acknowledge", S.FEEDBACK_ISSUED, S.CLOSED, REPLY, gettext_lazy("签收反馈意见"), _nothing_to_rectify,
+         postcondition=_acknowledged),
+    Edge("close", S.RECTIFYING, S.CLOSED, MANAGE, gettext_lazy("办结"), _all_verified),  # R-O10
+    *[
+        Edge("cancel", state, S.CANCELLED, MANAGE, gettext_lazy("取消"), needs_reason=CANCEL_VISIT_REASON)
+        for state in S
+        if state not in (S.CLOSED, S.CANCELLED)
+    ],
+]  # fmt: skip
+
+
+def _log_visit(visit: Visit, edge: Edge, actor: Any, reason: str) -> None:
+    VisitTransition.objects.create(
+        visit=visit, from_state=edge.source, to_state=edge.target, step=edge.step,
+        actor=actor if getattr(actor, "is_authenticated", False) else None, reason=reason[:300],
+    )  # fmt: skip
+
+
+VISIT = Workflow(
+    model=Visit,
+    initial=S.PLANNED,
+    states=list(S),
+    edges=VISIT_EDGES,
+    terminal=frozenset({S.CLOSED, S.CANCELLED}),
+    # The visit keeps its own log: pages, API, year file and reminders read `visit.transitions`.
+    log=_log_visit,
+)
+
+
+# --- rectification items (R-O10) -------------------------------------------------------------
+
+R = Rectification.Status
+ITEM_REPLY = at("visit.unit", A.OBSERVATION_REPLY)
+ITEM_MANAGE = at("visit.unit", A.OBSERVATION_MANAGE)
+
+
+def _has_measure(item: Rectification) -> str | None:
+    return None if item.measure else _("请先填写整改措施。")
+
+
+RECTIFICATION = Workflow(
+    model=Rectification,
+    initial=R.OPEN,
+    states=list(R),
+    edges=[
+        Edge("report", R.OPEN, R.REPORTED, ITEM_REPLY, gettext_lazy("报送整改情况"), _has_measure),
+        Edge("report", R.SENT_BACK, R.REPORTED, ITEM_REPLY, gettext_lazy("报送整改情况"), _has_measure),
+        Edge("accept", R.REPORTED, R.ACCEPTED, ITEM_MANAGE, gettext_lazy("验收")),
+        Edge(
+            "send_back",
+            R.REPORTED,
+            R.SENT_BACK,
+            ITEM_MANAGE,
+            gettext_lazy("退回"),
+            needs_reason=gettext_lazy("退回须说明理由。"),
+        ),
+    ],
+    terminal=frozenset({R.ACCEPTED}),
+)
+
+
+# --- cross-observation (R-O13) ---------------------------------------------------------------
+
+C = CrossObservation.Status
+HOST = at("host", A.OBSERVATION_REPLY, A.OBSERVATION_MANAGE)
+VISITOR = at("visitor", A.OBSERVATION_REPLY)
+
+
+def _cross_session_held(cross: CrossObservation) -> str | None:
+    if cross.session is not None and cross.session.starts_at > timezone.now():
+        return _("学习会尚未召开。")
+    return None
+
+
+CROSS = Workflow(
+    model=CrossObservation,
+    initial=C.INVITED,
+    states=list(C),
+    edges=[
+        Edge("attend", C.INVITED, C.ATTENDED, HOST, gettext_lazy("确认已列席"), _cross_session_held),
+        Edge("report", C.INVITED, C.REPORTED, VISITOR, gettext_lazy("报送列席情况"), _cross_session_held),
+        Edge("report", C.ATTENDED, C.REPORTED, VISITOR, gettext_lazy("报送列席情况"), _cross_session_held),
+        Edge(
+            "cancel",
+            C.INVITED,
+            C.CANCELLED,
+            HOST,
+            gettext_lazy("取消交叉旁听"),
+            needs_reason=gettext_lazy("取消交叉旁听须说明原因。"),
+        ),
+    ],
+    terminal=frozenset({C.REPORTED, C.CANCELLED}),
+)
+
+
+# --- invitations (R-O2) ----------------------------------------------------------------------
+
+INV = InvitationRequest.Status
+SUPERVISOR = at("unit", A.OBSERVATION_MANAGE)
+INVITATION = Workflow(
+    model=InvitationRequest,
+    initial=INV.PENDING,
+    states=list(INV),
+    edges=[
+        Edge("accept", INV.PENDING, INV.ACCEPTED, SUPERVISOR, gettext_lazy("接受邀请")),
+        Edge(
+            "decline",
+            INV.PENDING,
+            INV.DECLINED,
+            SUPERVISOR,
+            gettext_lazy("婉拒"),
+            needs_reason=gettext_lazy("婉拒邀请须说明理由。"),
+        ),
+    ],
+    terminal=frozenset({INV.ACCEPTED, INV.DECLINED}),
+)
+
+WORKFLOWS = [VISIT, RECTIFICATION, CROSS, INVITATION]
