@@ -118,7 +118,7 @@ def registered() -> list[Workflow]:
 
 
 def workflow_for(record_or_model: Any) -> Workflow:
-    model = record_or_model if isinstance(record_or_model, type) else type(record_or_model)
+    model: Any = record_or_model if isinstance(record_or_model, type) else type(record_or_model)
     model = model._meta.concrete_model
     try:
         return _REGISTRY[model]
@@ -151,7 +151,8 @@ def available_step_names(record: Any, user: Any) -> list[str]:
 
 
 def _label(workflow: Workflow, state: str) -> str:
-    choices = dict(workflow.model._meta.get_field(workflow.state_field).flatchoices)
+    field: Any = workflow.model._meta.get_field(workflow.state_field)
+    choices = dict(field.flatchoices)
     return str(choices.get(state, state))
 
 
@@ -180,7 +181,7 @@ def run_step(
     if not any(edge.allowed(actor, record) for edge in candidates):
         raise Http404
     model = workflow.model
-    fresh = model._base_manager.get(pk=record.pk)
+    fresh: Any = model._base_manager.get(pk=record.pk)
     seen = record.version if expected_version is None else expected_version
     if fresh.version != seen:
         raise StaleRecord
