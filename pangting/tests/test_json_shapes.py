@@ -126,7 +126,7 @@ FREE_JSON_COLUMNS = {
     ("observation.ReminderLog", "channels"): "the reminder log is being replaced by the outbox",
     ("planning.PlanRun", "result"): "solver statistics, or the traceback of a failed run",
     ("planning.PlanRun", "draft"): "the solver's draft; older drafts use other keys (pinned/existing)",
-    ("compliance.RuleParameter", "value"): "typed per parameter by the parameter registry",
+    ("core.RuleParameter", "value"): "typed per parameter by the rule-parameter registry (core.parameters)",
     ("compliance.Finding", "evidence"): "differs by rule",
     ("compliance.Finding", "measured"): "differs by rule",
     ("reports.ReportVersion", "figures"): "computed figures, differing by document kind",

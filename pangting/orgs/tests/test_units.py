@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pangting.core.system import system_actor
 from pangting.orgs import units
 from pangting.orgs.models import OrganizationKind
 from pangting.tests.builders import make_group, make_org
@@ -13,7 +14,7 @@ def test_it_counts_a_non_root_organization_with_a_live_center_group_as_a_unit(wo
     deep = make_org("丙学院党委", world.unit_a)
     make_group(deep)
     closed = make_org("丁学院党委", world.root)
-    make_group(closed).soft_delete(actor=None)
+    make_group(closed).soft_delete(actor=system_actor())
 
     found = list(units.units())
 

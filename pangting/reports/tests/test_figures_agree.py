@@ -19,13 +19,12 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils.module_loading import import_string
 
 from pangting.accounts.management.commands.seed_demo import DemoBuilder
+from pangting.core import registry
 from pangting.core.semesters import SEMESTERS
 from pangting.observation.models import OBSERVED_STATES, State
 from pangting.orgs.units import supervising_organizations, units_supervised_by
@@ -72,8 +71,8 @@ class Disagreements:
 def demo_year(client: Client) -> dict[str, Any]:
     with time_machine.travel(TODAY, tick=False):
         context = DemoBuilder().build()
-        for extension in settings.PANGTING_DEMO_EXTENSIONS:
-            import_string(extension)(context)
+        for extension in registry.demo_hooks():
+            extension(context)
     return context
 
 

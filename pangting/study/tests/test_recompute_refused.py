@@ -15,7 +15,9 @@ from .builders import at, make_session
 
 pytestmark = pytest.mark.django_db
 
-WORKING_REPORT = override_settings(PANGTING_STUDY_PARAMETERS={"report_days_after": 2, "report_unit": "working"})
+WORKING_REPORT = override_settings(
+    PANGTING_RULE_PARAMETERS={"R-S10": {"report_days_after": 2, "report_unit": "working"}}
+)
 
 
 @WORKING_REPORT
