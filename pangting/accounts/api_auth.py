@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
+
+from pangting.core import clock
 
 from .models import ApiToken
 
@@ -27,7 +28,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = ApiToken.find(raw)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("令牌无效或已过期，请重新登录获取。"))
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
         return token.user, token
 
     def authenticate_header(self, request: Any) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pangting.core import clock
 from pangting.core.models import RecordModel
 from pangting.orgs.models import Organization, Person
 
@@ -62,18 +63,18 @@ class User(AbstractUser):
 
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
-        self.password_changed_at = timezone.now()
+        self.password_changed_at = clock.now()
 
     def password_expired(self, now: dt.datetime | None = None) -> bool:
         max_age = settings.PANGTING_PASSWORD_MAX_AGE_DAYS
         if not max_age or self.password_changed_at is None:
             return False
-        return (now or timezone.now()) - self.password_changed_at > dt.timedelta(days=max_age)
+        return (now or clock.now()) - self.password_changed_at > dt.timedelta(days=max_age)
 
 
 class RoleAssignmentQuerySet(models.QuerySet):
     def current(self, on: dt.date | None = None) -> RoleAssignmentQuerySet:
-        on = on or timezone.localdate()
+        on = on or clock.today()
         return self.filter(deleted_at__isnull=True, valid_from__lte=on).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=on)
         )
@@ -138,13 +139,13 @@ class ApiToken(models.Model):
             user=user,
             key_hash=_hash_token(raw),
             prefix=raw[:8],
-            expires_at=timezone.now() + dt.timedelta(days=settings.PANGTING_API_TOKEN_DAYS),
+            expires_at=clock.now() + dt.timedelta(days=settings.PANGTING_API_TOKEN_DAYS),
         )
         return token, raw
 
     @classmethod
     def find(cls, raw: str) -> ApiToken | None:
         token = cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
-        if token is None or token.revoked_at or token.expires_at <= timezone.now():
+        if token is None or token.revoked_at or token.expires_at <= clock.now():
             return None
         return token

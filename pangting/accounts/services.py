@@ -8,9 +8,9 @@ from typing import Any
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pangting.core import clock
 from pangting.core.audit import record_event
 from pangting.core.system import SYSTEM_USERNAME, require_actor
 from pangting.orgs.models import Organization, Person
@@ -60,9 +60,7 @@ def assign_role(
                 username=user.username, organization=organization, role=role.label
             )
         )
-    assignment = RoleAssignment(
-        user=user, role=role, organization=organization, valid_from=valid_from or timezone.localdate()
-    )
+    assignment = RoleAssignment(user=user, role=role, organization=organization, valid_from=valid_from or clock.today())
     assignment._history_user = require_actor(actor)
     assignment.save()
     record_event(actor, "accounts.assign_role", target=user.username, detail={"role": role, "org": organization.pk})
@@ -72,7 +70,7 @@ def assign_role(
 @transaction.atomic
 def revoke_role(assignment: RoleAssignment, *, actor: Any) -> None:
     # Roles count as current through their last day; a revoked role must stop now, not at midnight.
-    assignment.valid_until = timezone.localdate() - dt.timedelta(days=1)
+    assignment.valid_until = clock.today() - dt.timedelta(days=1)
     assignment._history_user = require_actor(actor)
     assignment.save(update_fields=["valid_until", "updated_at"])
     record_event(actor, "accounts.revoke_role", target=assignment.user.username, detail={"role": assignment.role})
@@ -83,7 +81,7 @@ def set_active(user: User, active: bool, *, actor: Any) -> None:
     user.is_active = active
     user._history_user = require_actor(actor)
     user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
     record_event(actor, "accounts.activate" if active else "accounts.deactivate", target=user.username)
 
 

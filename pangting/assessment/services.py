@@ -35,13 +35,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Avg, Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pangting.accounts import policy
 from pangting.compliance.models import Finding
 from pangting.compliance.registry import RULES, ordered_rules
+from pangting.core import clock
 from pangting.lib.formula import Formula, FormulaError, Signature, compile_formula
 from pangting.observation.models import OBSERVED_STATES, ObservationRecord, State, Visit
 from pangting.orgs.models import Organization, Person
@@ -171,7 +171,7 @@ def save_scheme(
     scheme.max_score = Decimal(max_score)
     if confirm:
         scheme.status = AssessmentScheme.Status.CONFIRMED
-        scheme.confirmed_at = timezone.now()
+        scheme.confirmed_at = clock.now()
         scheme.confirmed_by = actor if getattr(actor, "is_authenticated", False) else None
     else:
         scheme.status = AssessmentScheme.Status.DRAFT
@@ -358,7 +358,7 @@ def record_study_report(
         )
     if delivered_on.year != year:
         errors["delivered_on"] = _("述学日期应在{year}年内。").format(year=year)
-    if delivered_on > timezone.localdate():
+    if delivered_on > clock.today():
         errors["delivered_on"] = _("述学日期不能晚于今天。")
     if rating is not None and rating not in ("", *StudyReport.Rating.values):
         errors["rating"] = _("评议等次“{rating}”无效。").format(rating=rating)
@@ -381,7 +381,7 @@ def record_study_report(
         report.rating = rating
         report.rating_note = rating_note.strip()
         report.rated_by = actor if rating and getattr(actor, "is_authenticated", False) else None
-        report.rated_at = timezone.now() if rating else None
+        report.rated_at = clock.now() if rating else None
     report._history_user = actor if getattr(actor, "is_authenticated", False) else None
     report.full_clean(exclude=["person", "organization", "rated_by", "file"])
     report.save()

@@ -11,12 +11,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.compliance.registry import ordered_rules
+from pangting.core import clock
 from pangting.core.views import add_form_errors, attachment, parse_id, parse_year
 from pangting.lib.xlsx import write_workbook
 from pangting.orgs.models import Organization, Person
@@ -31,7 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _year(request: HttpRequest) -> int:
-    return parse_year(request.GET.get("year")) or timezone.localdate().year
+    return parse_year(request.GET.get("year")) or clock.today().year
 
 
 def _sheet_units(user: Any) -> QuerySet[Organization]:
@@ -57,7 +57,7 @@ def sheet(request: HttpRequest) -> HttpResponse:
             "sheet": result,
             "rows": rows,
             "year": result.year,
-            "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
+            "years": range(clock.today().year + 1, clock.today().year - 5, -1),
             "can_manage": policy.can(request.user, A.REPORTS_MANAGE),
         },
     )
@@ -77,7 +77,7 @@ def scheme(request: HttpRequest) -> HttpResponse:
     organization = services.supervising_org(user)
     if organization is None:
         raise Http404
-    year = parse_year(request.POST.get("year") or request.GET.get("year")) or timezone.localdate().year
+    year = parse_year(request.POST.get("year") or request.GET.get("year")) or clock.today().year
     current = services.scheme_for(user, year)
     if current is not None and current.organization_id != organization.pk:
         current = None
@@ -173,7 +173,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "q": query,
             "units": units.order_by("path"),
             "ratings": StudyReport.Rating.choices,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+            "years": range(clock.today().year, clock.today().year - 6, -1),
             "query_string": params.urlencode(),
             "can_create": bool(services.report_units(user)),
         },
@@ -193,7 +193,7 @@ def _report_form(request: HttpRequest, report: StudyReport | None) -> HttpRespon
             for f in ("organization", "person", "year", "title", "delivered_on", "summary", "rating", "rating_note")
         }
     else:
-        initial = {"year": timezone.localdate().year, "organization": units[0] if len(units) == 1 else None}
+        initial = {"year": clock.today().year, "organization": units[0] if len(units) == 1 else None}
     form = StudyReportForm(
         request.POST or None,
         request.FILES or None,

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from pangting.core import clock
 from pangting.core import parameters as core_parameters
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units
@@ -78,7 +78,7 @@ def compute(
     queries in bulk, so the number of queries does not grow with the data.
     """
     scope = list(units) if units is not None else units_in_scope(unit)
-    today = timezone.localdate()
+    today = clock.today()
     values = all_parameters()
     cache: dict[str, Any] = {}
     results: list[tuple[Rule, FindingData]] = []
@@ -118,7 +118,7 @@ def run_checks(
     if rules:
         existing_qs = existing_qs.filter(rule_id__in=list(rules))
     existing = {(f.rule_id, f.unit_id, f.period, f.key): f for f in existing_qs}
-    now = timezone.now()
+    now = clock.now()
     new: list[Finding] = []
     refreshed: list[Finding] = []
     seen: set[tuple[str, int, str, str]] = set()
@@ -146,7 +146,7 @@ def run_checks(
     fields = ["severity", "message", "evidence", "measured", "period", "last_seen", "resolved_at"]
     Finding.objects.bulk_update(refreshed, fields, batch_size=500)
     Finding.objects.bulk_update(gone, ["resolved_at"], batch_size=500)
-    run.finished_at = timezone.now()
+    run.finished_at = clock.now()
     run.counts = {"new": len(new), "still": len(refreshed), "resolved": len(gone)}
     if scope is not None:
         run.counts["units"] = [u.pk for u in scope]

@@ -7,12 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pangting.accounts import policy
-from pangting.core import parameters
+from pangting.core import clock, parameters
 from pangting.core.views import flash_errors, parse_id, parse_year
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
@@ -77,7 +76,7 @@ def rule_parameter(request: HttpRequest) -> HttpResponse:
 def finding_list(request: HttpRequest) -> HttpResponse:
     """Findings of a year in the user's reach, filtered by unit, rule and open/resolved."""
     policy.require(request.user, A.COMPLIANCE_VIEW)
-    year = parse_year(request.GET.get("year")) or timezone.localdate().year
+    year = parse_year(request.GET.get("year")) or clock.today().year
     rules = ordered_rules()
     rule_id = request.GET.get("rule", "")
     if rule_id not in {r.id for r in rules}:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pangting.core import clock
 from pangting.core.jsonshape import ShapedJSONMixin
 
 from .system import require_actor
@@ -74,7 +75,7 @@ class RecordModel(ShapedJSONMixin, models.Model):
 
     def soft_delete(self, *, actor: Any) -> None:
         """Mark deleted and record who did it in the history row (an actor is required: issue 10 item 8)."""
-        self.deleted_at = timezone.now()
+        self.deleted_at = clock.now()
         self._history_user = require_actor(actor)
         self.save(update_fields=["deleted_at", "updated_at"])
 

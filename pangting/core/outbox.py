@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+
+from pangting.core import clock
 
 from .models import OutboxMessage
 
@@ -130,13 +131,13 @@ class DeliveryResult:
 
 
 def due_messages(now: dt.datetime | None = None) -> Any:
-    now = now or timezone.now()
+    now = now or clock.now()
     return OutboxMessage.objects.filter(state=State.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at", "pk")
 
 
 def deliver_due(now: dt.datetime | None = None, *, channels: Sequence[str] | None = None) -> DeliveryResult:
     """Deliver every pending row whose time has come; record each outcome on its row."""
-    now = now or timezone.now()
+    now = now or clock.now()
     result = DeliveryResult()
     names = list(channels) if channels is not None else list(_channels)
     for name in names:
@@ -183,7 +184,7 @@ def _record(row: OutboxMessage, error: str | None, now: dt.datetime) -> None:
     row.attempts += 1
     if error is None:
         row.state = State.SENT
-        row.sent_at = timezone.now()
+        row.sent_at = clock.now()
         row.last_error = ""
     else:
         row.last_error = error[:2000]

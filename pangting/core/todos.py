@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from pangting.core import registry
+from pangting.core import clock, registry
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,8 @@ class Todo:
 
     @property
     def overdue(self) -> bool:
-        from django.utils import timezone
 
-        return self.due is not None and self.due < timezone.localdate()
+        return self.due is not None and self.due < clock.today()
 
 
 _SEVERITY_ORDER = {"bad": 0, "warn": 1, "info": 2}

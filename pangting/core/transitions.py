@@ -26,8 +26,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from pangting.core import clock
 
 from .models import StaleRecord, TransitionLog, WorkflowRecord
 from .system import require_actor
@@ -201,7 +202,7 @@ def run_step(
     edge, problem = _first_open(here, fresh, actor)
     if edge is None:
         raise ValidationError(problem or _("您无权进行此操作。"))
-    now = timezone.now()
+    now = clock.now()
     claimed = model._base_manager.filter(pk=fresh.pk, version=fresh.version, **{workflow.state_field: state}).update(
         **{workflow.state_field: edge.target, "version": models.F("version") + 1, "updated_at": now}
     )

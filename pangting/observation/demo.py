@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pangting.accounts.models import Role, User
+from pangting.core import clock
 from pangting.core.demo import DemoDates
 from pangting.orgs.models import Organization, StudyGroupMember
 from pangting.study.rules import periods_of_year
@@ -129,7 +130,7 @@ class ObservationDemo:
 
         start = timezone.make_aware(dt.datetime.combine(day - dt.timedelta(days=6), dt.time(0, 0)))
         end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=6), dt.time(23, 59)))
-        now = timezone.now()
+        now = clock.now()
         if day < self.today:
             end = min(end, now - dt.timedelta(hours=4))
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from pangting.core import clock
 from pangting.lib.gbt9704 import Cell, OfficialDocumentBuilder, format_cn_date
 
 from .models import CHECKLIST_POINTS, Feedback, ObservationRecord, Semester, TeamMember, Visit
@@ -55,7 +56,7 @@ def notice_letter(visit: Visit) -> bytes:
         builder.paragraph(f"回复截止日期：{format_cn_date(visit.reply_due)}。")
     builder.paragraph("特此函告。")
     builder.attachments(["学习会方案（参考格式）"])
-    builder.signature(_issuer(visit), timezone.localdate(visit.letter_issued_at or timezone.now()))
+    builder.signature(_issuer(visit), timezone.localdate(visit.letter_issued_at or clock.now()))
     return builder.to_bytes()
 
 
@@ -120,7 +121,7 @@ def feedback_letter(feedback: Feedback) -> bytes:
     if problems:
         builder.paragraph("请你单位针对上述问题，逐条制定整改措施、明确责任人和整改时限，整改情况及时报送党委宣传部。")
     builder.attachments(["巡听旁听问题清单"])
-    builder.signature(_issuer(visit), timezone.localdate(feedback.issued_at or timezone.now()))
+    builder.signature(_issuer(visit), timezone.localdate(feedback.issued_at or clock.now()))
     builder.page_break()
     builder.attachment_label()
     builder.title("巡听旁听问题清单")

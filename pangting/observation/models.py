@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pangting.core import clock
 from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.models import Organization, Person
 from pangting.workdays.shapes import DEADLINE_BASIS
@@ -496,7 +497,7 @@ class Rectification(RecordModel, WorkflowRecord):
         return (
             self.status in (self.Status.OPEN, self.Status.SENT_BACK)
             and self.deadline is not None
-            and self.deadline < timezone.localdate()
+            and self.deadline < clock.today()
         )
 
 

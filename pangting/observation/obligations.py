@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.orgs.models import Organization
 
 from .models import Mode, Rectification, State, Visit
@@ -130,7 +131,7 @@ def current_obligation(
     them); otherwise they are read when the visit is rectifying.
     """
     if now is None:
-        now = timezone.now() if today is None else _end_of(today)
+        now = clock.now() if today is None else _end_of(today)
     today = today or timezone.localdate(now)
     state = visit.state
     supervisor = visit.supervisor_org
@@ -187,7 +188,7 @@ def rectification_obligation(
     item: Rectification, today: dt.date | None = None, *, visit: Visit | None = None
 ) -> Obligation | None:
     """R-O10: the unit carries out an open (or sent back) item by its deadline; the office verifies it."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     visit = visit or item.visit
     if visit.state == State.CANCELLED or item.deleted_at is not None:
         return None

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from pangting.accounts import policy
 from pangting.accounts.models import RoleAssignment, User
-from pangting.core import outbox, outbox_channels
+from pangting.core import clock, outbox, outbox_channels
 from pangting.core.models import OutboxMessage
 from pangting.lib.gbt9704 import format_cn_date
 from pangting.orgs.models import PATH_STEP, Organization, Person
@@ -188,7 +188,7 @@ def _recipients(visit: Visit, obligation: Obligation) -> list[User]:
 
 def due_reminders(today: dt.date | None = None) -> list[Reminder]:
     """Every reminder owed on `today`, with its recipients (nothing is sent here)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     end_of_day = timezone.make_aware(dt.datetime.combine(today, dt.time.max))
     found: list[Reminder] = []
 
@@ -303,7 +303,7 @@ def _messages(reminder: Reminder, today: dt.date) -> list[dict[str, Any]]:
 
 def queue_reminders(today: dt.date | None = None, *, dry_run: bool = False) -> RunResult:
     """Queue every reminder owed today in the outbox, once per reminder, recipient and channel."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     result = RunResult(reminders=due_reminders(today))
     for reminder in result.reminders:
         for row in _messages(reminder, today):

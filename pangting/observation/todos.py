@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.todos import Todo
 
 from .models import InvitationRequest, Rectification, State, Visit
@@ -36,7 +36,7 @@ def todo_for(obligation: Obligation, unit_name: str) -> Todo:
 
 
 def observation_todos(user: Any) -> list[Todo]:
-    today = timezone.localdate()
+    today = clock.today()
     todos: list[Todo] = []
     visits = Visit.objects.for_user(user).select_related("unit", "session", "supervisor_org")
     for action, states in STATE_ACTIONS.items():

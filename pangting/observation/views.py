@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.views import attachment, flash_errors, parse_year
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.units import units as unit_set
@@ -90,7 +90,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             "modes": Mode.choices,
             "query_string": query.urlencode(),
             "can_manage": policy.can(request.user, A.OBSERVATION_MANAGE),
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 
@@ -100,7 +100,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
     units = unit_set(Organization.objects.for_user(request.user, A.OBSERVATION_MANAGE))
     people = Person.objects.for_user(request.user, A.OBSERVATION_MANAGE)
-    today = timezone.localdate()
+    today = clock.today()
     year, semester = services.semester_of(today)
     form = VisitForm(request.POST or None, units=units, people=people, initial={"year": year, "semester": semester})
     if request.method == "POST" and form.is_valid():
@@ -161,12 +161,12 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reply": policy.can(user, A.OBSERVATION_REPLY, visit.unit),
             "steps": steps,
             "obligation": current_obligation(visit),
-            "delivery_form": DeliveryForm(initial={"delivered_on": timezone.localdate()}),
-            "reply_form": ReplyForm(sessions=unit_sessions, initial={"replied_on": timezone.localdate()})
+            "delivery_form": DeliveryForm(initial={"delivered_on": clock.today()}),
+            "reply_form": ReplyForm(sessions=unit_sessions, initial={"replied_on": clock.today()})
             if unit_sessions is not None
             else None,
             "schedule_form": schedule_form,
-            "talk_form": TalkForm(initial={"held_on": timezone.localdate()}),
+            "talk_form": TalkForm(initial={"held_on": clock.today()}),
             "review_form": DocumentReviewForm(),
             "cancel_form": ReasonForm(),
         },
@@ -453,5 +453,5 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "observation/rectification_list.html",
-        {"page_obj": page, "status": status, "statuses": Rectification.Status.choices, "today": timezone.localdate()},
+        {"page_obj": page, "status": status, "statuses": Rectification.Status.choices, "today": clock.today()},
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Organization, Person, StudyGroupMember
 from pangting.orgs.units import units
@@ -88,7 +89,7 @@ class CrossReportForm(forms.Form):
 
 
 def _semester_param(request: HttpRequest) -> tuple[int, int]:
-    year, semester = services.semester_of(timezone.localdate())
+    year, semester = services.semester_of(clock.today())
     raw_year, raw_semester = request.GET.get("year", ""), request.GET.get("semester", "")
     if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100:
         year = int(raw_year)
@@ -123,7 +124,7 @@ def cross_list(request: HttpRequest) -> HttpResponse:
         {"unit": host, "cells": [("—" if v == host.pk else cells.get((host.pk, v), 0)) for v in unit_ids]}
         for host in units
     ]
-    today = timezone.localdate()
+    today = clock.today()
     for item in items:
         item.overdue = bool(
             item.report_due and not item.reported_at and item.report_due < today
@@ -186,7 +187,7 @@ def cross_create(request: HttpRequest) -> HttpResponse:
         StudySession.objects.for_user(user, A.OBSERVATION_VIEW)
         .filter(organization__in=hosts, kind=SessionKind.CENTER_GROUP)
         .exclude(status=StudySession.Status.CANCELLED)
-        .filter(starts_at__gte=timezone.now() - dt.timedelta(days=30))
+        .filter(starts_at__gte=clock.now() - dt.timedelta(days=30))
         .select_related("organization")
         .order_by("starts_at")
     )
@@ -255,7 +256,7 @@ def cross_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("列席情况报告已报送。"))
                 return redirect("observation:cross_detail", pk=cross.pk)
-    today = timezone.localdate()
+    today = clock.today()
     overdue = bool(cross.report_due and not cross.reported_at and cross.report_due < today)
     return render(
         request,

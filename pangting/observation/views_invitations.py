@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 
 from . import services
 from .models import InvitationRequest, State, Visit
@@ -75,7 +76,7 @@ def future_sessions(user: Any) -> Any:
     observed = Visit.objects.exclude(state=State.CANCELLED).filter(session__isnull=False).values("session")
     return (
         StudySession.objects.for_user(user, A.OBSERVATION_REPLY)
-        .filter(kind=SessionKind.CENTER_GROUP, starts_at__gt=timezone.now())
+        .filter(kind=SessionKind.CENTER_GROUP, starts_at__gt=clock.now())
         .exclude(status=StudySession.Status.CANCELLED)
         .exclude(pk__in=asked)
         .exclude(pk__in=observed)

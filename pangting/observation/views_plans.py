@@ -15,11 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.orgs.models import Organization
 from pangting.orgs.units import supervising_organizations, units_supervised_by
 
@@ -31,7 +31,7 @@ A = policy.Action
 
 def _year(request: HttpRequest) -> int:
     raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.today().year
 
 
 def _supervisor_orgs(user: Any) -> Any:
@@ -93,7 +93,7 @@ def plan_detail(request: HttpRequest) -> HttpResponse:
             "uncovered": covered.uncovered,
             "other_visits": other_visits,
             "can_manage": can_manage,
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 

@@ -17,11 +17,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import widgets
+from pangting.core import clock, widgets
 from pangting.orgs.models import PATH_STEP, Organization
 from pangting.orgs.units import units
 
@@ -158,7 +157,7 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReplicationForm(
         request.POST if request.POST.get("step") == "replicate" else None,
         units=units,
-        initial={"on": timezone.localdate()},
+        initial={"on": clock.today()},
     )
     if request.method == "POST":
         if not can_manage:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.transitions import Edge, Workflow
 
 from .models import (
@@ -84,7 +84,7 @@ def _has_session(visit: Visit) -> str | None:
 
 
 def _session_started(visit: Visit) -> str | None:
-    if visit.session is None or visit.session.starts_at > timezone.now():
+    if visit.session is None or visit.session.starts_at > clock.now():
         return _("学习会尚未开始，不能标记为已旁听。")
     return None
 
@@ -228,7 +228,7 @@ VISITOR = at("visitor", A.OBSERVATION_REPLY)
 
 
 def _cross_session_held(cross: CrossObservation) -> str | None:
-    if cross.session is not None and cross.session.starts_at > timezone.now():
+    if cross.session is not None and cross.session.starts_at > clock.now():
         return _("学习会尚未召开。")
     return None
 

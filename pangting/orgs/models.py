@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import clock
 from pangting.core.models import AliveManager, RecordModel, ScopedQuerySet
 from pangting.lib.phone import is_valid_phone, mask_phone, normalize_phone
 
@@ -182,7 +182,7 @@ class StudyGroup(RecordModel):
 
 class MembershipQuerySet(ScopedQuerySet):
     def current(self, on: dt.date | None = None) -> MembershipQuerySet:
-        on = on or timezone.localdate()
+        on = on or clock.today()
         return self.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on)).filter(
             Q(left_on__isnull=True) | Q(left_on__gte=on)
         )
@@ -230,7 +230,7 @@ class StudyGroupMember(RecordModel):
 
 class DatedLinkQuerySet(ScopedQuerySet):
     def current(self, on: dt.date | None = None) -> DatedLinkQuerySet:
-        on = on or timezone.localdate()
+        on = on or clock.today()
         return self.filter(valid_from__lte=on).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
 
 

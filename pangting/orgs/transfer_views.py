@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.validators import FileExtensionValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 
 from . import transfer
 
@@ -73,4 +73,4 @@ def directory_export(request: HttpRequest) -> HttpResponse:
     """The directory the user may see; phones masked outside their PERSON_PHONE reach."""
     policy.require(request.user, A.DIRECTORY_VIEW)
     data = transfer.export_workbook(request.user, request=request)
-    return _xlsx_response(data, f"组织人员名录-{timezone.localdate():%Y%m%d}.xlsx")
+    return _xlsx_response(data, f"组织人员名录-{clock.today():%Y%m%d}.xlsx")

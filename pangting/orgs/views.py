@@ -9,11 +9,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.audit import record_event
 from pangting.core.views import add_form_errors, parse_id
 
@@ -45,7 +45,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = policy.get_for_user(Organization.objects.select_related("parent"), request.user, pk)
     group = getattr(org, "study_group", None)
     members = group.current_members().order_by("role", "person__name") if group else []
-    today = timezone.localdate()
+    today = clock.today()
     return render(
         request,
         "orgs/organization_detail.html",
@@ -194,7 +194,7 @@ def link_list(request: HttpRequest) -> HttpResponse:
         form = LinkForm(
             people=Person.objects.for_user(request.user, A.DIRECTORY_CHANGE),
             units=unit_set(Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE)),
-            initial={"valid_from": timezone.localdate()},
+            initial={"valid_from": clock.today()},
         )
     return render(
         request,
@@ -236,7 +236,7 @@ def link_end(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         raise Http404
     model = models[kind]
     link = policy.get_for_user(model.objects.current(), request.user, pk, A.DIRECTORY_CHANGE)
-    services.end_link(link, actor=request.user, on=timezone.localdate())
+    services.end_link(link, actor=request.user, on=clock.today())
     messages.success(request, _("联系关系已结束，历史记录保留。"))
     return redirect("orgs:link_list")
 
@@ -271,7 +271,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_end(request: HttpRequest, pk: int) -> HttpResponse:
     member = policy.get_for_user(StudyGroupMember.objects.current(), request.user, pk, A.DIRECTORY_CHANGE)
-    services.end_membership(member, actor=request.user, on=timezone.localdate())
+    services.end_membership(member, actor=request.user, on=clock.today())
     messages.success(request, _("{person}已退出中心组，历史记录保留。").format(person=member.person.name))
     return redirect("orgs:organization_detail", pk=member.group.organization_id)
 

@@ -22,8 +22,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
-
+from pangting.core import clock
 from pangting.lib import planner
 from pangting.observation.models import CrossObservation, Semester, State, TeamMember, Visit
 from pangting.orgs.models import ConflictOfInterest, LeaderLink, LiaisonAssignment, Organization, Person
@@ -62,7 +61,7 @@ def build_instance(
     """The planner's view of `year` under `supervisor_org` (read only)."""
     from pangting.planning.services import draw_units, unavailable_months
 
-    on = on or timezone.localdate()
+    on = on or clock.today()
     units = {str(org.pk): org for org in draw_units(supervisor_org)}
     away = unavailable_months(supervisor_org, year)
     liaisons = LiaisonAssignment.objects.current(on).filter(unit_id__in=[int(u) for u in units])

@@ -14,11 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.observation.services import semester_of
 from pangting.orgs.models import Organization
 
@@ -64,7 +64,7 @@ def draw_create(request: HttpRequest) -> HttpResponse:
     if source:
         redraw_of = _draw(request, source)
         supervisor_org = redraw_of.supervisor_org
-    today = timezone.localdate()
+    today = clock.today()
     year, semester = semester_of(today)
     units = services.draw_units(supervisor_org)
     if redraw_of is not None:
@@ -125,7 +125,7 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "redraws": draw.redraws.all(),
         "visits": services.live_visits(draw).select_related("unit") if draw.is_drawn else [],
         "perform_form": PerformForm(),
-        "visits_form": VisitsFromDrawForm(initial={"semester": semester_of(timezone.localdate())[1]}),
+        "visits_form": VisitsFromDrawForm(initial={"semester": semester_of(clock.today())[1]}),
     }
     if request.GET.get("projector"):
         return render(request, "planning/draw_projector.html", context)

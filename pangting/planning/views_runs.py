@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.lib import planner
 from pangting.observation.models import Semester
 
@@ -38,7 +38,7 @@ def _run(request: HttpRequest, pk: int) -> PlanRun:
 def run_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
     runs = PlanRun.objects.for_user(request.user, A.OBSERVATION_MANAGE).select_related("supervisor_org")
-    form = RunForm(initial={"year": timezone.localdate().year + 1, "time_limit": 10, "cross_observation": True})
+    form = RunForm(initial={"year": clock.today().year + 1, "time_limit": 10, "cross_observation": True})
     return render(request, "planning/run_list.html", {"runs": runs[:100], "form": form})
 
 

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.views import add_form_errors, flash_errors, parse_year
 from pangting.orgs.models import Person
 
@@ -46,7 +46,7 @@ def _page(request: HttpRequest, year: int, form: UnavailabilityForm | None = Non
 @login_required
 def unavailability_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
-    year = parse_year(request.GET.get("year")) or timezone.localdate().year + 1
+    year = parse_year(request.GET.get("year")) or clock.today().year + 1
     return _page(request, year)
 
 
@@ -74,7 +74,7 @@ def unavailability_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已登记不可安排时间；此后生成的计划将避开这些月份。"))
             return redirect(f"{reverse('planning:unavailability_list')}?year={data['year']}")
-    year = parse_year(request.POST.get("year")) or timezone.localdate().year + 1
+    year = parse_year(request.POST.get("year")) or clock.today().year + 1
     return _page(request, year, form)
 
 

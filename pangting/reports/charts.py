@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pangting.compliance import services as compliance_services
+from pangting.core import clock
 from pangting.orgs.models import Organization
 
 from . import metrics
@@ -391,7 +392,7 @@ def min_visits_per_semester(values: dict[str, dict[str, Any]] | None = None) -> 
 
 def build_charts(units: list[Organization], year: int, *, semester: int | None = None) -> list[Chart]:
     """Every chart of the dashboard for these units and year (a fixed number of queries)."""
-    today = timezone.localdate()
+    today = clock.today()
     values = compliance_services.all_parameters()  # one query for every rule parameter
     return [
         coverage_chart(units, year, start=int(values["R-O11"]["round_start_year"])),

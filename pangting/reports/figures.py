@@ -17,6 +17,7 @@ from typing import TypedDict
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from pangting.core import clock
 from pangting.core.semesters import semester_bounds
 from pangting.observation.models import (
     CHECKLIST_POINTS,
@@ -138,7 +139,7 @@ def compute_figures(
     organization: Organization, year: int, semester: int | None = None, *, today: dt.date | None = None
 ) -> Figures:
     """Count the period's observation and study in `organization`'s subtree (R-O15, R-O16, R-O18, R-S12)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     start, end = period_bounds(year, semester)
     moment_from, moment_to = _aware_range(start, end)
     unit_qs = units_of(organization)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import clock
 from pangting.orgs.models import Organization
 
 from .documents import SECTIONS
@@ -33,7 +33,7 @@ class DocumentCreateForm(forms.Form):
     )
 
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {}).setdefault("year", timezone.localdate().year)
+        kwargs.setdefault("initial", {}).setdefault("year", clock.today().year)
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
         if len(organizations) == 1:

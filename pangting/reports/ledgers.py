@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.semesters import semester_bounds
 from pangting.lib.xlsx import CellValue, Sheet, stream_workbook
 from pangting.observation.models import (
@@ -763,7 +764,7 @@ def ledger_sheets(
     today: dt.date | None = None,
 ) -> Iterator[Sheet]:
     """The sheets of one ledger, rows read chunk by chunk as the writer asks for them."""
-    ctx = RowContext(today=today or timezone.localdate())
+    ctx = RowContext(today=today or clock.today())
     records = ledger.queryset(scope.reach(ledger), query).iterator(chunk_size=chunk_size)
     rows = ([number, *ledger.row(record, ctx)] for number, record in enumerate(records, start=1))
     yield from split_sheets(ledger.title, ledger.headers, rows, ledger.widths, max_rows)

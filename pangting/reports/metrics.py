@@ -22,6 +22,7 @@ from fractions import Fraction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from pangting.core import clock
 from pangting.observation.coverage import Coverage
 from pangting.observation.coverage import coverage as observation_coverage
 from pangting.observation.models import (
@@ -117,7 +118,7 @@ def timeliness(units: Sequence[Organization], year: int, today: dt.date | None =
     R-O4 the unit's reply to the letter; R-O8 the record; R-O9 the feedback; R-O13 the
     visiting unit's written report after a cross-observation; R-O10 each rectification.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     ids = _ids(units)
     start, end = year_bounds(year)
     rows = {
@@ -454,7 +455,7 @@ def rectifications(units: Sequence[Organization], year: int, today: dt.date | No
     Unfinished = still being worked on or sent back (not yet reported or accepted); age is
     counted in calendar days from the day the item was raised. One query.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     unfinished = (Rectification.Status.OPEN, Rectification.Status.SENT_BACK)
     status_counts: Counter[str] = Counter()
     ageing: Counter[str] = Counter()

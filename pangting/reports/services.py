@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.system import require_actor
 from pangting.core.transitions import run_step
 from pangting.observation.services import next_number
@@ -85,7 +86,7 @@ def create_document(
         document=document,
         number=1,
         figures=figures,
-        figures_computed_at=timezone.now(),
+        figures_computed_at=clock.now(),
         sections=documents.draft_sections(kind, figures),
         author=_user(actor),
     )
@@ -164,7 +165,7 @@ def recompute_figures(document: ReportDocument, *, actor: Any, redraft: bool = F
     _require_manage(actor, document.organization)
     version = _editable_version(document, actor)
     version.figures = compute_figures(document.organization, document.year, document.semester)
-    version.figures_computed_at = timezone.now()
+    version.figures_computed_at = clock.now()
     if redraft:
         version.sections = documents.draft_sections(document.kind, version.figures)
     version.author = _user(actor)
@@ -181,7 +182,7 @@ def issue_document(document: ReportDocument, *, actor: Any, expected_version: in
     issued: list[ReportVersion] = []
 
     def number_and_issue(claimed: ReportDocument) -> str:
-        now = timezone.now()
+        now = clock.now()
         if not claimed.number:
             year = timezone.localdate(now).year
             claimed.seq = next_number(claimed.organization, year, f"report_{claimed.kind}")

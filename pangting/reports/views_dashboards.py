@@ -19,13 +19,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from pangting.accounts import policy
 from pangting.compliance import services as compliance_services
 from pangting.compliance.models import ComplianceRun, Finding
 from pangting.compliance.registry import ordered_rules
 from pangting.compliance.services import GREEN, rule_status
+from pangting.core import clock
 from pangting.core.views import parse_year
 from pangting.orgs.models import PATH_STEP, Organization
 from pangting.orgs.units import units as unit_set
@@ -42,7 +42,7 @@ RAG_LABELS = {"red": "红", "amber": "黄", GREEN: "绿"}
 def _year(request: HttpRequest) -> tuple[int, str]:
     """The requested year, or this year and a message saying why the request's one was refused."""
     raw = request.GET.get("year", "").strip()
-    today = timezone.localdate().year
+    today = clock.today().year
     if not raw:
         return today, ""
     year = parse_year(raw)
@@ -125,7 +125,7 @@ def _refresh_if_stale(unit: Organization, year: int, user: Any) -> str:
 
     Only a year that has begun is checked; a refusal (an unknown calendar year) is shown, not raised.
     """
-    if year > timezone.localdate().year or not compliance_services.is_stale(unit, year):
+    if year > clock.today().year or not compliance_services.is_stale(unit, year):
         return ""
     try:
         compliance_services.refresh_unit(unit, year, actor=user)

@@ -16,11 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.views import add_form_errors, attachment, flash_errors, parse_id, parse_year
 from pangting.orgs import units
 from pangting.orgs.models import Organization
@@ -58,7 +58,7 @@ def _versions(document: ReportDocument) -> list[ReportVersion]:
 def document_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     policy.require(user, A.REPORTS_VIEW)
-    year = parse_year(request.GET.get("year")) or timezone.localdate().year
+    year = parse_year(request.GET.get("year")) or clock.today().year
     scoped = ReportDocument.objects.for_user(user)
     items = list(
         scoped.filter(year=year)

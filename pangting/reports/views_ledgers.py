@@ -16,10 +16,10 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import clock
 from pangting.core.audit import record_event
 from pangting.observation.models import Semester
 
@@ -140,7 +140,7 @@ def _page(request: HttpRequest, form: LedgerForm) -> HttpResponse:
         params = {name: form.data.get(name, "") for name in FILTER_FIELDS if form.data.get(name, "") not in ("", None)}
     else:
         year = form.cleaned_data.get("year") if form.is_bound else None
-        query = LedgerQuery(Period(year or timezone.localdate().year))
+        query = LedgerQuery(Period(year or clock.today().year))
         params = {"year": str(query.period.year)}
     links = [{"ledger": ledger, "query": urlencode({"kind": ledger.key, **params})} for ledger in form.ledgers]
     return render(
@@ -165,7 +165,7 @@ def ledger_index(request: HttpRequest) -> HttpResponse:
     if bound:
         form = LedgerForm(request.GET, scope=scope)
     else:
-        form = LedgerForm(scope=scope, initial={"year": timezone.localdate().year})
+        form = LedgerForm(scope=scope, initial={"year": clock.today().year})
     return _page(request, form)
 
 

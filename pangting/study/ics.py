@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.utils import timezone
+from pangting.core import clock
 
 from .models import StudySession
 
@@ -34,7 +34,7 @@ def _utc(moment: dt.datetime) -> str:
 
 
 def sessions_ics(sessions: Iterable[StudySession], *, host: str, calendar_name: str = "学习会") -> str:
-    now = _utc(timezone.now())
+    now = _utc(clock.now())
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

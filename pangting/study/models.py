@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import clock
 from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.models import Organization, Person, StudyGroup
 
@@ -107,7 +108,7 @@ class StudyPlan(RecordModel, WorkflowRecord):
         from pangting.workdays.timeliness import is_late
 
         submitted = timezone.localdate(self.submitted_at) if self.submitted_at else None
-        return is_late(submitted, self.due_on, timezone.localdate())
+        return is_late(submitted, self.due_on, clock.today())
 
 
 class PlanTheme(RecordModel):

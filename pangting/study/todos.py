@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.todos import Todo
 
 from .models import Attendance, PlanKind, StudyPlan, StudySession
@@ -20,8 +21,8 @@ A = policy.Action
 
 def study_todos(user: Any) -> list[Todo]:
     todos: list[Todo] = []
-    today = timezone.localdate()
-    now = timezone.now()
+    today = clock.today()
+    now = clock.now()
     if policy.can(user, A.STUDY_CHANGE):
         managed = StudySession.objects.for_user(user, A.STUDY_CHANGE).exclude(status=StudySession.Status.CANCELLED)
         # R-S10: the arrangement form before the session, the report after it.

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from pangting.accounts.models import ApiToken
+from pangting.core import clock
 from pangting.core.models import AuditEvent
 from pangting.orgs.models import Organization, Person
 from pangting.tests.builders import PASSWORD
@@ -95,7 +95,7 @@ def test_it_locks_the_account_after_five_failures_even_for_the_right_password(w)
 
 def test_it_answers_401_to_an_expired_token(w):
     token, raw = ApiToken.issue(w.secretary_a)
-    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=clock.now() - dt.timedelta(seconds=1))
     response = bearer(raw).get("/api/v1/organizations/")
     assert response.status_code == 401
     assert has_chinese(response.json()["detail"])
@@ -104,7 +104,7 @@ def test_it_answers_401_to_an_expired_token(w):
 def test_it_answers_401_to_a_revoked_token(w):
     token, raw = ApiToken.issue(w.secretary_a)
     assert bearer(raw).get("/api/v1/me").status_code == 200
-    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=clock.now())
     assert bearer(raw).get("/api/v1/me").status_code == 401
 
 

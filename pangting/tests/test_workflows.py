@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from pangting.core import transitions
+from pangting.core import clock, transitions
 from pangting.core.models import TransitionLog
 
 WORKFLOWS = transitions.registered()
@@ -89,12 +89,10 @@ def test_it_checks_permission_before_revealing_the_state_and_logs_each_step(worl
 def test_it_cancels_a_study_session_only_through_its_step_with_a_reason(world):
     import datetime as dt
 
-    from django.utils import timezone
-
     from pangting.study import services as study
     from pangting.study.tests.builders import make_session
 
-    session = make_session(world.unit_a, starts_at=timezone.now() + dt.timedelta(days=3))
+    session = make_session(world.unit_a, starts_at=clock.now() + dt.timedelta(days=3))
     with pytest.raises(Http404):  # a secretary of another unit learns nothing about it
         study.cancel_session(session, actor=world.secretary_b, reason="x")
     study.cancel_session(session, actor=world.secretary_a, reason="与全校大会冲突")

@@ -14,9 +14,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pangting.core import clock
 from pangting.core.system import require_actor
 from pangting.lib.workdays import DayUnit, UnknownCalendarYear, WorkCalendar, add_days
 
@@ -108,7 +108,7 @@ def try_compute_deadline(start: dt.date, amount: int, unit: DayUnit | str) -> De
 
 def missing_next_year(today: dt.date | None = None) -> int | None:
     """From October on, the next year if its calendar has not been entered (reminder)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if today.month < 10:
         return None
     next_year = today.year + 1

@@ -8,10 +8,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.models import StaleRecord
 from pangting.orgs.models import Organization, Person
 
@@ -41,7 +41,7 @@ def invite_cross_observation(
         raise ValidationError(_("所选学习会不属于邀请单位。"))
     if visitor_person is not None and visitor_person.organization_id != visitor.pk:
         raise ValidationError(_("列席人员应为列席单位的书记或副书记。"))
-    day = _session_day(session) if session is not None else timezone.localdate()
+    day = _session_day(session) if session is not None else clock.today()
     year, semester = semester_of(day)
     cross = CrossObservation(
         year=year, semester=semester, host=host, visitor=visitor, visitor_person=visitor_person, session=session
@@ -70,7 +70,7 @@ def report_cross_observation(
 
     def record_report(claimed: CrossObservation) -> None:
         claimed.report = report.strip()
-        claimed.reported_at = timezone.now()
+        claimed.reported_at = clock.now()
         _save(claimed, actor)
 
     return run_step(cross, "report", actor=actor, expected_version=expected_version, effect=record_report)

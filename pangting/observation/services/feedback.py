@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pangting.core import clock
 from pangting.orgs.models import Person
 
 from ..models import CHECKLIST_POINTS, Evidence, Feedback, ObservationRecord, Rectification, State, Visit
@@ -85,10 +86,10 @@ def issue_feedback(feedback: Feedback, *, actor: Any, expected_version: int | No
         raise ValidationError(_("存在问题时，请提出有针对性、可操作的整改建议（R-O9）。"))
 
     def number_and_issue(visit: Visit) -> str:
-        year = timezone.localdate().year
+        year = clock.today().year
         feedback.seq = next_number(visit.supervisor_org, year, "letter")
         feedback.number = format_number(visit.supervisor_org, year, feedback.seq)
-        feedback.issued_at = timezone.now()
+        feedback.issued_at = clock.now()
         feedback.issued_by = _user(actor)
         _save(feedback, actor)
         for key, label, evidence in problems:
@@ -108,7 +109,7 @@ def acknowledge_feedback(feedback: Feedback, *, actor: Any, expected_version: in
         raise ValidationError(_("反馈意见尚未印发。"))
 
     def acknowledge(_visit: Visit) -> None:
-        feedback.acknowledged_at = timezone.now()
+        feedback.acknowledged_at = clock.now()
         feedback.acknowledged_by = _user(actor)
         _save(feedback, actor)
 
@@ -151,7 +152,7 @@ def report_rectification(
 
     def record_report(claimed: Rectification) -> None:
         claimed.unit_report = report.strip()
-        claimed.reported_at = timezone.now()
+        claimed.reported_at = clock.now()
         _save(claimed, actor)
 
     return run_step(item, "report", actor=actor, expected_version=expected_version, effect=record_report)
@@ -187,7 +188,7 @@ def verify_rectification(
 
     def verify(claimed: Rectification) -> None:
         claimed.verified_by = _user(actor)
-        claimed.verified_at = timezone.now()
+        claimed.verified_at = clock.now()
         claimed.verification_note = note.strip()[:300]
         _save(claimed, actor)
 

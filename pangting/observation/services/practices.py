@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pangting.core import clock
 from pangting.orgs.models import Organization
 
 from ..models import Practice, Replication, Visit
@@ -30,7 +30,7 @@ def collect_practice(
 @transaction.atomic
 def promote_practice(practice: Practice, *, actor: Any) -> Practice:
     practice.status = Practice.Status.PROMOTED
-    practice.promoted_at = timezone.now()
+    practice.promoted_at = clock.now()
     _save(practice, actor)
     return practice
 

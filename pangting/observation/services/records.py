@@ -8,10 +8,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 
 from ..models import DEFAULT_RUBRIC_ITEMS, DocumentReview, ObservationRecord, Rubric, State, Talk, TeamMember, Visit
 from ._common import A, _save, _user
@@ -108,7 +108,7 @@ def save_record(
     """Save the liaison's record (draft or filed). Only for a session that has taken place."""
     if visit.session is None:
         raise ValidationError(_("该巡听旁听尚未关联学习会，不能填写记录。"))
-    if visit.session.starts_at > timezone.now():
+    if visit.session.starts_at > clock.now():
         raise ValidationError(_("学习会尚未召开，不能填写旁听记录。"))
     if visit.state not in (State.SCHEDULED, State.OBSERVED, State.RECORDED):
         raise ValidationError(_("当前状态不能修改旁听记录。"))
@@ -137,7 +137,7 @@ def save_record(
             raise ValidationError(_("请为每个评分项打分。"))
         # A correction before sign-off keeps the first filing time (R-O8 lateness) and state.
         if record.filed_at is None:
-            record.filed_at = timezone.now()
+            record.filed_at = clock.now()
             record.filed_by = _user(actor)
     _save(record, actor)
     if submit and visit.state != State.RECORDED:
@@ -162,7 +162,7 @@ def sign_off_record(record: ObservationRecord, *, actor: Any) -> ObservationReco
     if not is_leader:
         raise ValidationError(_("只有本次旁听组组长可以确认记录。"))
     record.signed_off_by = _user(actor)
-    record.signed_off_at = timezone.now()
+    record.signed_off_at = clock.now()
     _save(record, actor)
     return record
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.models import StaleRecord
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, Person
 from pangting.orgs.services import has_conflict
@@ -41,7 +42,7 @@ def approve_plan(plan: ObservationPlan, *, actor: Any) -> ObservationPlan:
     if not plan.visits.filter(deleted_at__isnull=True).exists():
         raise ValidationError(_("计划中还没有巡听旁听安排，不能审定。"))
     plan.status = ObservationPlan.Status.APPROVED
-    plan.approved_at = timezone.now()
+    plan.approved_at = clock.now()
     plan.approved_by = _user(actor)
     _save(plan, actor)
     return plan
@@ -49,7 +50,7 @@ def approve_plan(plan: ObservationPlan, *, actor: Any) -> ObservationPlan:
 
 def propose_team(unit: Organization, on: dt.date | None = None) -> list[tuple[Person, str]]:
     """R-O3: by default, the leader linked to the unit (unless in conflict) and the unit's liaison."""
-    on = on or timezone.localdate()
+    on = on or clock.today()
     team: list[tuple[Person, str]] = []
     for link in LeaderLink.objects.current(on).filter(unit=unit).select_related("leader"):
         if not has_conflict(link.leader, unit):
@@ -177,10 +178,10 @@ def issue_letter(visit: Visit, *, actor: Any, expected_version: int | None = Non
     """
 
     def number_the_letter(claimed: Visit) -> str:
-        year = timezone.localdate().year
+        year = clock.today().year
         claimed.letter_seq = next_number(claimed.supervisor_org, year, "letter")
         claimed.letter_number = format_number(claimed.supervisor_org, year, claimed.letter_seq)
-        claimed.letter_issued_at = timezone.now()
+        claimed.letter_issued_at = clock.now()
         _save(claimed, actor, update_fields=["letter_seq", "letter_number", "letter_issued_at", "updated_at"])
         return f"印发{claimed.letter_number}"
 
@@ -219,7 +220,7 @@ def record_reply(
 
     def link(claimed: Visit) -> str:
         _link_session(claimed, session)
-        claimed.reply_received_on = replied_on or timezone.localdate()
+        claimed.reply_received_on = replied_on or clock.today()
         claimed.reply_notes = notes
         _set_session_deadlines(claimed)
         _save(claimed, actor)
@@ -268,7 +269,7 @@ def request_invitation(session: Any, *, actor: Any, message: str = "") -> Invita
     unit = session.organization
     if not policy.can(actor, A.OBSERVATION_REPLY, unit):
         raise ValidationError(_("您无权为该单位发出邀请。"))
-    if session.starts_at <= timezone.now():
+    if session.starts_at <= clock.now():
         raise ValidationError(_("只能邀请旁听尚未召开的学习会。"))
     if InvitationRequest.objects.filter(session=session, status=InvitationRequest.Status.PENDING).exists():
         raise ValidationError(_("该学习会的邀请正在处理中，请勿重复提交。"))
@@ -295,7 +296,7 @@ def decide_invitation(
 
     def decide(claimed: InvitationRequest) -> None:
         claimed.decided_by = _user(actor)
-        claimed.decided_at = timezone.now()
+        claimed.decided_at = clock.now()
         claimed.decision_reason = reason.strip()[:300]
         if accept:
             claimed.visit = _invited_visit(claimed, actor)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
-
+from pangting.core import clock
 from pangting.core.system import system_actor
 from pangting.tests.matrix import API, EVERYONE, POST_REDIRECT, Case
 
@@ -40,7 +39,7 @@ def invitation(w: Any, side: str) -> dict[str, Any]:
     from pangting.observation import services
     from pangting.study.tests.builders import make_session
 
-    starts = timezone.now() + dt.timedelta(days=10)
+    starts = clock.now() + dt.timedelta(days=10)
     session = make_session(_unit(w, side), starts_at=starts)
     return {"pk": services.request_invitation(session, actor=_actor(w, side)).pk}
 

@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Model
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.audit import record_event
 from pangting.lib import xlsx
 from pangting.lib.phone import is_valid_phone, mask_phone, normalize_phone
@@ -525,7 +525,7 @@ class _Importer:
             )
 
     def check_leader_links(self, rows: list[_Row]) -> None:
-        today = timezone.localdate()
+        today = clock.today()
         units = {r.text("单位编码") for r in rows}
         existing: dict[tuple[str, str], list[LeaderLink]] = {}
         for link in LeaderLink.objects.filter(unit__code__in=units).select_related("leader", "unit"):
@@ -548,7 +548,7 @@ class _Importer:
             self.leader_links.append(plan)
 
     def check_liaisons(self, rows: list[_Row]) -> None:
-        today = timezone.localdate()
+        today = clock.today()
         units = {r.text("单位编码") for r in rows}
         existing: dict[str, list[LiaisonAssignment]] = {}
         for a in LiaisonAssignment.objects.filter(unit__code__in=units).select_related("liaison", "unit"):

@@ -14,10 +14,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.lib import draw as drawlib
 from pangting.observation import services as observation_services
 from pangting.observation.models import Mode, Semester, State, TeamMember, Visit
@@ -80,7 +80,7 @@ def create_draw(
     for org in [*candidates, *(org for org, _reason in exclusions)]:
         if not org.path.startswith(supervisor_org.path) or org.pk == supervisor_org.pk:
             raise ValidationError(_("“{org}”不在本督导组织的下属单位中。").format(org=org.name))
-    now = timezone.now()
+    now = clock.now()
     draw_id = f"{year}-{uuid.uuid4().hex[:12]}"
     try:
         seed, record = drawlib.prepare_draw(
@@ -138,7 +138,7 @@ def perform_draw(draw: Draw, public_value: str, *, actor: Any) -> Draw:
     draw.picks = list(result.picks)
     draw.result_digest = result.result_digest or ""
     draw.status = Draw.Status.DRAWN
-    draw.drawn_at = timezone.now()
+    draw.drawn_at = clock.now()
     draw.drawn_by = _user(actor)
     _save(draw, actor)
     return draw
@@ -212,7 +212,7 @@ def create_visits_from_draw(draw: Draw, *, actor: Any, semester: int) -> list[Vi
     if not check.ok:
         raise ValidationError([_("抽取记录验证未通过，不能据此安排："), *check.errors])
     units = Organization.objects.in_bulk([int(pick) for pick in draw.picks])
-    today = timezone.localdate()
+    today = clock.today()
     plans: list[tuple[Organization, list[tuple[Any, str]]]] = []
     problems: list[str] = []
     for pick in draw.picks:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.observation import services as observation_services
 from pangting.observation.models import Mode, Semester, TeamMember, Visit
 from pangting.orgs.models import Organization
@@ -105,7 +106,7 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
     from ..instance import SEMESTER_NUMBERS, build_instance
 
     echo = echo or (lambda _run: None)
-    _set(run, status=PlanRun.Status.RUNNING, progress=5, started_at=timezone.now())
+    _set(run, status=PlanRun.Status.RUNNING, progress=5, started_at=clock.now())
     echo(run)
     try:
         built = build_instance(run.supervisor_org, run.year, run.parameters)
@@ -134,7 +135,7 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
         result: planner.PlanResult = outcome["result"]
     except Exception as error:  # a failed run says why, on the page and in the command
         _set(
-            run, status=PlanRun.Status.FAILED, progress=100, finished_at=timezone.now(),
+            run, status=PlanRun.Status.FAILED, progress=100, finished_at=clock.now(),
             explanation=f"生成失败：{error}", result={"traceback": traceback.format_exc()[-4000:]},
         )  # fmt: skip
         echo(run)
@@ -180,7 +181,7 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
                     }
                 )
     _set(
-        run, status=PlanRun.Status.DONE, progress=100, finished_at=timezone.now(), result=summary, draft=draft,
+        run, status=PlanRun.Status.DONE, progress=100, finished_at=clock.now(), result=summary, draft=draft,
         explanation="\n".join(result.explanations) if result.plan is None else "",
     )  # fmt: skip
     echo(run)
@@ -213,7 +214,7 @@ def approve_run(run: PlanRun, *, actor: Any) -> list[Visit]:
         )
     units = Organization.objects.in_bulk([int(v["unit_id"]) for v in run.draft["visits"]])
     people = Person.objects.in_bulk([int(v["leader_id"]) for v in run.draft["visits"]])
-    today = timezone.localdate()
+    today = clock.today()
     created: list[Visit] = []
     for item in run.draft["visits"]:
         if is_existing(item):
@@ -245,7 +246,7 @@ def approve_run(run: PlanRun, *, actor: Any) -> list[Visit]:
         # The service dates an invitation without a session by today; a plan is for its own year.
         cross.year, cross.semester = run.year, item["semester"]
         _save(cross, actor, update_fields=["year", "semester", "updated_at"])
-    run.approved_at = timezone.now()
+    run.approved_at = clock.now()
     run.approved_by = _user(actor)
     _save(run, actor, update_fields=["approved_at", "approved_by", "updated_at"])
     return created

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.orgs.models import LeaderLink, Organization
 
 from ._common import A, _save, _user
@@ -21,7 +21,7 @@ def planning_people(supervisor_org: Organization, on: Any = None) -> list[Any]:
     """The people whose unavailability shapes the plan: current linked leaders and liaisons (R-O3)."""
     from pangting.orgs.models import LiaisonAssignment, Person
 
-    on = on or timezone.localdate()
+    on = on or clock.today()
     units = [u.pk for u in draw_units(supervisor_org)]
     leaders = LeaderLink.objects.current(on).filter(unit_id__in=units).values_list("leader_id", flat=True)
     liaisons = LiaisonAssignment.objects.current(on).filter(unit_id__in=units).values_list("liaison_id", flat=True)
@@ -98,7 +98,7 @@ def away_lookup(supervisor_org: Organization, year: int, on: Any = None) -> Call
 
     from ..models import Unavailability
 
-    on = on or timezone.localdate()
+    on = on or clock.today()
     rows = Unavailability.objects.filter(supervisor_org=supervisor_org, year=year).select_related("person")
     away: dict[int, dict[int, str]] = {}
     for row in rows.order_by("first_month", "pk"):

@@ -9,10 +9,10 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from pangting.core import clock
 from pangting.core.transitions import run_step
 from pangting.orgs.models import Person, StudyGroupMember
 
@@ -123,7 +123,7 @@ def record_makeup(attendance: Attendance, *, actor: Any, done_on: dt.date, note:
 def close_attendance(session: StudySession, *, actor: Any, at: dt.datetime | None = None) -> StudySession:
     """Confirm attendance: whoever has not checked in is absent, and the session counts as held."""
     caller, session = session, _locked(session)
-    at = at or timezone.now()
+    at = at or clock.now()
     if session.status == StudySession.Status.CANCELLED:
         raise ValidationError(_("学习会已取消，不能确认考勤。"))
     if session.attendance_closed:
@@ -175,7 +175,7 @@ def verify_checkin(session: StudySession, token: str, *, now: dt.datetime | None
         raise ValidationError(_("学习会已取消，无需签到。"))
     if session.attendance_closed:
         raise ValidationError(_("考勤已确认，签到已结束。如需更正请联系学习秘书。"))
-    now = now or timezone.now()
+    now = now or clock.now()
     opens, closes = checkin_window(session)
     if now < opens:
         raise ValidationError(_("签到尚未开始，将于{time}开放。").format(time=_fmt(opens)))
@@ -200,7 +200,7 @@ def check_in(session: StudySession, token: str, *, user: Any, now: dt.datetime |
         )
     row.status = Attendance.Status.PRESENT
     row.method = Attendance.Method.QR
-    row.checked_in_at = now or timezone.now()
+    row.checked_in_at = now or clock.now()
     row.leave_reason = ""
     _save(row, user, clean=False)
     return row

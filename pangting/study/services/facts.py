@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pangting.core import clock
 from pangting.orgs.models import StudyGroupMember
 
 from .. import rules
@@ -48,7 +48,7 @@ def session_facts(
 ) -> SessionFacts:
     """Compute a session's facts; uses prefetched relations when the caller prefetched them."""
     params = params or get_parameters()
-    today = today or timezone.localdate()
+    today = today or clock.today()
     attendances = list(session.attendances.all())
     agenda = list(session.agenda_items.all())
     speeches = list(session.speeches.all())

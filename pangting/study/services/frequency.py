@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from pangting.core import clock
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
 
 from .. import rules
@@ -58,7 +59,7 @@ def frequency_report(
     organizations: Sequence[Organization], year: int, *, today: dt.date | None = None
 ) -> list[RuleResult]:
     """How each organization met the active frequency rules in `year` (held sessions only)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rules_ = list(MeetingFrequencyRule.objects.filter(active=True))
     if not organizations or not rules_:
         return []
@@ -108,7 +109,7 @@ class UnitBranchSummary:
 
 
 def unit_branch_summary(unit: Organization, year: int, *, today: dt.date | None = None) -> UnitBranchSummary:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     leader_ids = set(
         StudyGroupMember.objects.current()
         .filter(group__organization=unit, role=StudyGroupMember.Role.LEADER)

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pangting.core import clock
 from pangting.orgs.models import Organization, Person
 
 from ..models import Reflection, SecretaryTraining, SelfStudyPlan, SelfStudyRecord, StudySession
@@ -45,7 +45,7 @@ def add_self_study_record(
     session: StudySession | None = None,
 ) -> SelfStudyRecord:
     """R-S7: personal self-study, optionally for a coming session."""
-    if studied_on > timezone.localdate():
+    if studied_on > clock.today():
         raise ValidationError({"studied_on": _("学习日期不能晚于今天。")})
     if session is not None and not session.attendances.filter(person=person).exists():
         raise ValidationError({"session": _("只能关联您参加的学习会。")})
@@ -85,7 +85,7 @@ def add_reflection(
         kind=kind,
         title=title.strip() or "学习体会",
         text=text.strip(),
-        written_on=written_on or timezone.localdate(),
+        written_on=written_on or clock.today(),
     )
     _save(reflection, actor)
     return reflection

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.core.transitions import run_step
 from pangting.orgs.models import Organization, OrganizationKind
 
@@ -122,7 +122,7 @@ def transition_plan(
         raise ValidationError(_("计划已于{time}报送，不能重复报送。").format(time=_fmt(plan.submitted_at)))
 
     def record(claimed: StudyPlan) -> None:
-        now, who = timezone.now(), actor if getattr(actor, "is_authenticated", False) else None
+        now, who = clock.now(), actor if getattr(actor, "is_authenticated", False) else None
         if step == "submit":
             claimed.submitted_at, claimed.submitted_by, claimed.return_reason = now, who, ""
         elif step == "acknowledge":

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from pangting.core import clock
 from pangting.core.transitions import run_step
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroup
 from pangting.workdays.services import UnknownCalendarYear
@@ -339,7 +340,7 @@ def vet_lecturer(session: StudySession, *, actor: Any, approved: bool, note: str
         raise ValidationError({"vetting_note": _("审核未通过时请填写意见。")})
     session.lecturer_vetting = StudySession.Vetting.APPROVED if approved else StudySession.Vetting.REJECTED
     session.vetting_note = note.strip()
-    session.vetted_at = timezone.now()
+    session.vetted_at = clock.now()
     _save(session, actor)
     return session
 
@@ -357,7 +358,7 @@ def submit_arrangement(session: StudySession, *, actor: Any, at: dt.datetime | N
         raise ValidationError(
             _("学习安排报送表已于{time}报送，不能重复报送。").format(time=_fmt(session.arrangement_submitted_at))
         )
-    session.arrangement_submitted_at = at or timezone.now()
+    session.arrangement_submitted_at = at or clock.now()
     session.arrangement_submitted_by = actor if getattr(actor, "is_authenticated", False) else None
     _save(session, actor, clean=False)
     return _copy_back(caller, session)
@@ -367,7 +368,7 @@ def submit_arrangement(session: StudySession, *, actor: Any, at: dt.datetime | N
 def submit_report(session: StudySession, *, actor: Any, at: dt.datetime | None = None) -> StudySession:
     """After the session, its form and record reach the supervisor (R-S10); once only."""
     caller, session = session, _locked(session)
-    at = at or timezone.now()
+    at = at or clock.now()
     if session.status == StudySession.Status.CANCELLED:
         raise ValidationError(_("学习会已取消，无需会后报送。"))
     if session.report_submitted_at:

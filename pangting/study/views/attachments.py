@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 
 from .. import documents, ics, services
 from ..forms import AttachmentForm
@@ -89,7 +89,7 @@ def my_calendar_ics(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None)
     mine = Q(attendances__person=person, attendances__deleted_at__isnull=True) if person else Q(pk__in=[])
     managed = StudySession.objects.for_user(request.user, A.STUDY_CHANGE).values("pk")
-    since = timezone.now() - dt.timedelta(days=400)
+    since = clock.now() - dt.timedelta(days=400)
     sessions = (
         StudySession.objects.for_user(request.user)
         .filter(mine | Q(pk__in=managed), starts_at__gte=since)

@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.orgs.models import Person
 
 from .. import rules, services
@@ -70,7 +70,7 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             "params": get_parameters(),
             "statuses": Attendance.Status.choices,
             "add_form": AddAttendeeForm(people=group_people),
-            "makeup_form": MakeupForm(initial={"makeup_done_on": timezone.localdate()}),
+            "makeup_form": MakeupForm(initial={"makeup_done_on": clock.today()}),
         },
     )
 

@@ -7,10 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.orgs.models import Organization, OrganizationKind, Person
 from pangting.orgs.units import is_unit
 
@@ -24,7 +24,7 @@ from ._common import A, _add_errors
 def branch_overview(request: HttpRequest) -> HttpResponse:
     """Frequency of 三会一课 per branch and of center-group sessions per unit, with R-B3/5/6 per unit."""
     policy.require(request.user, A.STUDY_VIEW)
-    today = timezone.localdate()
+    today = clock.today()
     try:
         year = int(request.GET.get("year", today.year))
     except ValueError:

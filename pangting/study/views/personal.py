@@ -9,11 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.orgs.models import Person
 
 from .. import services
@@ -27,7 +27,7 @@ def my_study(request: HttpRequest) -> HttpResponse:
     """My sessions, check-in status, my speeches, my self-study plan and records, reflections."""
     policy.require(request.user, A.STUDY_PARTICIPATE)
     person = getattr(request.user, "person", None)
-    year = timezone.localdate().year
+    year = clock.today().year
     context: dict[str, Any] = {"person": person, "year": year}
     if person is not None:
         mine = (
@@ -35,7 +35,7 @@ def my_study(request: HttpRequest) -> HttpResponse:
             .select_related("session__organization")
             .order_by("-session__starts_at")
         )
-        now = timezone.now()
+        now = clock.now()
         sessions_qs = StudySession.objects.filter(attendances__person=person).distinct()
         plan = SelfStudyPlan.objects.filter(person=person, year=year).first()
         context.update(

@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
 
@@ -29,7 +29,7 @@ from ._common import A, _add_errors, _error_text
 def plan_list(request: HttpRequest) -> HttpResponse:
     """Plans of the year with late and missing ones visible (R-S1)."""
     policy.require(request.user, A.STUDY_VIEW)
-    today = timezone.localdate()
+    today = clock.today()
     try:
         year = int(request.GET.get("year", today.year))
     except ValueError:
@@ -69,7 +69,7 @@ def plan_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     policy.require(request.user, A.STUDY_CHANGE)
     organizations = Organization.objects.for_user(request.user, A.STUDY_CHANGE)
     initial: dict[str, Any] = {
-        "year": timezone.localdate().year,
+        "year": clock.today().year,
         "kind": request.GET.get("kind", PlanKind.CENTER_GROUP),
     }
     themes_initial: list[dict[str, Any]] = [{"period_kind": "month", "period": m} for m in range(1, 13)]

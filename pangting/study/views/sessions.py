@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.orgs.models import Organization, Person
 
 from .. import rules, services
@@ -60,7 +61,7 @@ def _filtered_sessions(user: Any, data: Any) -> tuple[Any, SessionFilterForm]:
 
 
 def _flag_filter(qs: Any, flag: str) -> Any:
-    today = timezone.localdate()
+    today = clock.today()
     if flag == "low_rate":
         # R-S3, compared exactly: present × q < expected × p for a threshold p/q.
         threshold = get_parameters().participation_threshold
@@ -106,7 +107,7 @@ def _flag_filter(qs: Any, flag: str) -> Any:
 def _with_facts(sessions: list[StudySession]) -> list[tuple[StudySession, services.SessionFacts]]:
     params = get_parameters()
     services.annotate_leaders(sessions)
-    today = timezone.localdate()
+    today = clock.today()
     return [(s, services.session_facts(s, params=params, today=today)) for s in sessions]
 
 
@@ -140,7 +141,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 def session_calendar(request: HttpRequest) -> HttpResponse:
     """A month grid of the sessions the user reaches (the secretary's calendar)."""
     policy.require(request.user, A.STUDY_VIEW)
-    today = timezone.localdate()
+    today = clock.today()
     try:
         year, month = (int(x) for x in request.GET.get("month", f"{today.year}-{today.month}").split("-"))
         first = dt.date(year, month, 1)
@@ -212,8 +213,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "checkin_opens": opens,
             "checkin_closes": closes,
             "attachment_form": AttachmentForm() if can_change else None,
-            "today": timezone.localdate(),
-            "now": timezone.now(),
+            "today": clock.today(),
+            "now": clock.now(),
         },
     )
 
@@ -254,7 +255,7 @@ def session_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     policy.require(request.user, A.STUDY_CHANGE)
     organizations = Organization.objects.for_user(request.user, A.STUDY_CHANGE)
     people = Person.objects.for_user(request.user, A.STUDY_CHANGE).select_related("organization")
-    year = timezone.localdate().year
+    year = clock.today().year
     themes = (
         PlanTheme.objects.for_user(request.user, A.STUDY_CHANGE)
         .filter(plan__year__in=[year - 1, year, year + 1])
