@@ -9,7 +9,7 @@ the related rows a kind needs fetched once per chunk (`Ledger.queries_per_chunk`
 through openpyxl's write-only mode, which keeps each sheet's XML in a temporary file. So
 memory does not grow with the row count. openpyxl only writes the zip (the .xlsx) when the
 workbook is saved, so bytes cannot reach the client while rows are still being read; the
-view writes the workbook into an unnamed temporary file and streams that (see views_ledgers).
+view writes the workbook into an unnamed temporary file and streams that (see views/ledgers.py).
 
 Scope: a ledger covers units, so it is for those who keep or read records for a unit and
 what lies below it (supervisor, leadership viewer, observation leader, liaison, study

@@ -23,7 +23,7 @@ from pangting.core import clock
 from pangting.core.audit import record_event
 from pangting.observation.models import Semester
 
-from .ledgers import (
+from ..ledgers import (
     ALL,
     ALL_TITLE,
     LEDGERS,
@@ -35,7 +35,7 @@ from .ledgers import (
     Scope,
     write_ledgers,
 )
-from .ledgers import file_name as ledger_file_name
+from ..ledgers import file_name as ledger_file_name
 
 SPOOL_LIMIT = 4 * 1024 * 1024
 MONTHS = [("", "—")] + [(str(m), format_lazy(_("{month}月"), month=m)) for m in range(1, 13)]

@@ -25,9 +25,9 @@ from pangting.core.views import add_form_errors, attachment, flash_errors, parse
 from pangting.orgs import units
 from pangting.orgs.models import Organization
 
-from . import documents, services
-from .forms import DocumentCreateForm, SectionsForm
-from .models import ReportDocument, ReportVersion
+from .. import documents, services
+from ..forms import DocumentCreateForm, SectionsForm
+from ..models import ReportDocument, ReportVersion
 
 A = policy.Action
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

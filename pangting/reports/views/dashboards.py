@@ -31,8 +31,8 @@ from pangting.orgs.models import PATH_STEP, Organization
 from pangting.orgs.units import units as unit_set
 from pangting.workdays.services import UnknownCalendarYear
 
-from . import charts
-from .evidence import resolve
+from .. import charts
+from ..evidence import resolve
 
 A = policy.Action
 MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -1,0 +1,30 @@
+"""The reports pages, one module per topic: dashboards and the unit page, bulletins and
+annual summaries (R-O15), ledgers (台账). `reports/urls.py` takes its views from here."""
+
+from .dashboards import dashboard, unit_detail
+from .documents import (
+    document_create,
+    document_detail,
+    document_docx,
+    document_edit,
+    document_issue,
+    document_list,
+    document_recompute,
+    document_versions,
+)
+from .ledgers import ledger_export, ledger_index
+
+__all__ = [
+    "dashboard",
+    "document_create",
+    "document_detail",
+    "document_docx",
+    "document_edit",
+    "document_issue",
+    "document_list",
+    "document_recompute",
+    "document_versions",
+    "ledger_export",
+    "ledger_index",
+    "unit_detail",
+]
