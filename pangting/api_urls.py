@@ -6,8 +6,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from pangting.accounts.api import MeView, TokenView
+from pangting.assessment import api as assessment_api
 from pangting.observation import api as observation_api
 from pangting.orgs import api as orgs_api
+from pangting.reports import api as reports_api
 from pangting.study import api as study_api
 from pangting.workdays.api import CalendarYearsView, DeadlineView
 
@@ -33,6 +35,11 @@ router.register(
 router.register("observation/cross", observation_api.CrossObservationViewSet, basename="observation-cross")
 router.register("observation/practices", observation_api.PracticeViewSet, basename="observation-practice")
 router.register("observation/invitations", observation_api.InvitationViewSet, basename="observation-invitation")
+# api2: reports (bulletins, annual summaries, figures) and assessment (schemes, 述学), read-only but the issue step.
+router.register("reports/documents", reports_api.ReportDocumentViewSet, basename="reports-document")
+router.register("reports/figures", reports_api.FiguresViewSet, basename="reports-figures")
+router.register("assessment/schemes", assessment_api.AssessmentSchemeViewSet, basename="assessment-scheme")
+router.register("assessment/study-reports", assessment_api.StudyReportViewSet, basename="assessment-studyreport")
 
 urlpatterns = [
     path("auth/token", TokenView.as_view(), name="api-token"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pangting.tests.matrix import POST_REDIRECT, Case, on_both_sides
+from pangting.tests.matrix import API, EVERYONE, POST_REDIRECT, Case, on_both_sides
 
 ALL = frozenset({"root", "A", "A1", "B"})
 REPORTS_VIEW = frozenset({"supervisor", "viewer"})
@@ -27,6 +27,13 @@ def report(w: Any, side: str) -> dict[str, Any]:
     from pangting.assessment.tests.builders import make_report
 
     return {"pk": make_report(w, side, with_file=True).pk}
+
+
+def scheme(w: Any) -> dict[str, Any]:
+    from pangting.assessment import services
+
+    made = services.save_scheme(organization=w.root, year=2026, formula="60", actor=w.supervisor)
+    return {"pk": made.pk}
 
 
 def new_report(w: Any) -> dict[str, Any]:
@@ -66,4 +73,9 @@ CASES: list[Case] = [
     *on_both_sides("assessment:report_edit", WRITERS, report),
     *on_both_sides("assessment:report_edit", WRITERS, report, data=edited, **POST_REDIRECT),
     *on_both_sides("assessment:report_delete", WRITERS, report, **POST_REDIRECT),
+    # The API, read-only: lists answer everyone signed in (content scoped, see test_api.py).
+    Case("assessment-scheme-list", EVERYONE, **API),
+    Case("assessment-scheme-detail", REPORTS_VIEW, kwargs=scheme, **API),
+    Case("assessment-studyreport-list", EVERYONE, **API),
+    *on_both_sides("assessment-studyreport-detail", STUDY_VIEW, report, **API),
 ]
