@@ -251,7 +251,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the visit states wherever they appear (state, from_state, to_state).
-    "ENUM_NAME_OVERRIDES": {"VisitStateEnum": "pangting.observation.models.State"},
+    "ENUM_NAME_OVERRIDES": {
+        "VisitStateEnum": "pangting.observation.models.State",
+        # Reports API: "kind" and "status" would otherwise collide with other apps' choice sets.
+        "ReportDocumentKindEnum": "pangting.reports.models.DocumentKind",
+        "ReportDocumentStatusEnum": "pangting.reports.models.ReportDocument.Status",
+    },
 }
 PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)
 # Long work (plan generation) runs as a detached `manage.py` process, never in a request.

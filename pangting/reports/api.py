@@ -26,9 +26,9 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
-from pangting.core.models import TransitionLog
 from pangting.core.transitions import available_step_names, log_of
 from pangting.core.views import parse_year
+from pangting.observation.api import StepLogSerializer, StepRequest  # one shape for every step log and step body
 from pangting.orgs.models import Organization
 
 from . import services
@@ -46,19 +46,6 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 # --- serializers -------------------------------------------------------------------------
-
-
-class StepLogSerializer(serializers.ModelSerializer):
-    """One step taken on a document: the same shape as the other apps' step logs."""
-
-    actor_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = TransitionLog
-        fields = ["from_state", "to_state", "step", "actor", "actor_name", "at", "reason"]
-
-    def get_actor_name(self, obj: TransitionLog) -> str:
-        return obj.actor.display_name if obj.actor_id else ""
 
 
 class ReportVersionSerializer(serializers.ModelSerializer):
@@ -114,12 +101,6 @@ class ReportDocumentDetailSerializer(ReportDocumentSerializer):
     @extend_schema_field(StepLogSerializer(many=True))
     def get_transitions(self, obj: ReportDocument) -> list[dict[str, Any]]:
         return StepLogSerializer(log_of(obj), many=True).data
-
-
-class StepRequest(serializers.Serializer):
-    """The body of a step: the version of the document the caller saw (optional, recommended)."""
-
-    version = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
 
 
 class FiguresQuery(serializers.Serializer):
