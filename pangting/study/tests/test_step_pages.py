@@ -159,3 +159,21 @@ def test_it_shows_the_session_log_after_a_cancellation(world, client_for):
     assert "取消学习会" in entries[0] and "与党委会冲突" in entries[0] and "已取消" in entries[0]
     assert TransitionLog.objects.get().actor == world.secretary_a
     assert entries[0].startswith("2026-11-25 15:30 ")  # when, in local time
+
+
+def test_it_gives_the_api_the_same_steps_as_the_page_and_refuses_a_stale_version(world, client_for):
+    plan = _plan_in(world, "submitted")
+    session = _session(world)
+    supervisor, secretary = client_for(world.supervisor), client_for(world.secretary_a)
+    body = supervisor.get(f"/api/v1/study-plans/{plan.pk}/").json()
+    assert (body["available_steps"], body["version"]) == (["acknowledge", "return"], plan.version)
+    assert secretary.get(f"/api/v1/study-sessions/{session.pk}/").json()["available_steps"] == [
+        "close_attendance",
+        "cancel",
+    ]
+    seen = plan.version
+    supervisor.post(f"/api/v1/study-plans/{plan.pk}/return/", {"reason": "重写", "version": seen})
+    stale = supervisor.post(f"/api/v1/study-plans/{plan.pk}/acknowledge/", {"version": seen})
+    assert stale.status_code == 400 and STALE in stale.content.decode()
+    plan.refresh_from_db()
+    assert plan.status == StudyPlan.Status.RETURNED
