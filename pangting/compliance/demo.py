@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pangting.core.system import system_actor
+
 from .models import ComplianceRun
 from .services import run_checks
 
 
 def extend_demo(context: dict[str, Any]) -> None:
+    actor = system_actor()  # the demo builder acts as the named system actor, not as nobody
     for year in context["dates"].years:
-        run_checks(year, trigger=ComplianceRun.Trigger.SCHEDULE)
+        run_checks(year, trigger=ComplianceRun.Trigger.SCHEDULE, actor=actor)

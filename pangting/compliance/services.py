@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from pangting.core import clock
 from pangting.core import parameters as core_parameters
+from pangting.core.system import require_actor
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units
 
@@ -99,14 +100,17 @@ def run_checks(
     unit: Organization | None = None,
     rules: Sequence[str] | None = None,
     trigger: str = ComplianceRun.Trigger.MANUAL,
-    actor: Any = None,
+    actor: Any,
     units: Sequence[Organization] | None = None,
 ) -> ComplianceRun:
     """Compute the findings and reconcile the table: insert new, refresh seen, resolve gone ones.
 
+    `actor` is who runs the checks: the user of a page, or `core.system.system_actor()` for the
+    `check_compliance` command and the demo; `None` is refused (issue 10, one write path).
     `units` limits the run to those units (the incremental run of `changed_units`); only their
     findings are reconciled.
     """
+    require_actor(actor)
     run = ComplianceRun.objects.create(year=year, unit=unit, rules=list(rules or []), trigger=trigger, actor=actor)
     scope = list(units) if units is not None else None
     found = compute(year, unit=unit, rules=rules, units=scope)
@@ -265,8 +269,8 @@ def is_stale(unit: Organization, year: int) -> bool:
     return True
 
 
-def refresh_unit(unit: Organization, year: int, *, actor: Any = None) -> ComplianceRun:
-    """Re-run every rule for one unit's subtree (the unit page calls it when `is_stale`)."""
+def refresh_unit(unit: Organization, year: int, *, actor: Any) -> ComplianceRun:
+    """Re-run every rule for one unit's subtree (the unit page calls it when `is_stale`, as its user)."""
     return run_checks(year, unit=unit, trigger=ComplianceRun.Trigger.CHANGE, actor=actor)
 
 

@@ -35,9 +35,12 @@ from .system import require_actor
 
 __all__ = [
     "Edge",
+    "LogEntry",
     "StaleRecord",
     "Workflow",
+    "available_step_names",
     "available_steps",
+    "log_entries",
     "log_of",
     "register",
     "registered",
@@ -241,3 +244,35 @@ def log_of(record: Any) -> models.QuerySet[TransitionLog]:
     return TransitionLog.objects.filter(
         app_label=record._meta.app_label, model=record._meta.model_name, object_id=record.pk
     ).select_related("actor")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One row of a record's 办理记录 as a page shows it: who, when, which step, from, to, why."""
+
+    at: Any
+    actor: Any
+    step: str
+    from_state: str
+    to_state: str
+    reason: str
+
+
+def log_entries(record: Any) -> list[LogEntry]:
+    """The log of `record` with the states and steps by their Chinese labels (pages and the API).
+
+    No permission check here: the caller has already fetched `record` in the user's scope,
+    and whoever may see a record sees its log."""
+    workflow = workflow_for(record)
+    labels = {edge.step: str(edge.label or edge.step) for edge in reversed(workflow.edges)}
+    return [
+        LogEntry(
+            at=row.at,
+            actor=row.actor,
+            step=labels.get(row.step, row.step),
+            from_state=_label(workflow, row.from_state),
+            to_state=_label(workflow, row.to_state),
+            reason=row.reason,
+        )
+        for row in log_of(record)
+    ]

@@ -291,7 +291,7 @@ class ReasonStepRequest(StepRequest):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class DeliveryRequest(serializers.Serializer):
+class DeliveryRequest(StepRequest):
     delivered_on = serializers.DateField()
 
 
@@ -386,7 +386,9 @@ class VisitViewSet(ScopedReadOnlyViewSet):
         visit = self.get_object()
         _require(request.user, A.OBSERVATION_MANAGE, visit.unit)
         data = _valid(DeliveryRequest, request.data)
-        _call(services.record_delivery, visit, data["delivered_on"], actor=request.user)
+        _call(
+            services.record_delivery, visit, data["delivered_on"], actor=request.user, expected_version=data["version"]
+        )
         return self._respond(visit)
 
     @extend_schema(summary="旁听组已全程参加（R-O5）", request=StepRequest, responses=VisitSerializer)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -199,7 +200,7 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = DeliveryForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("请填写有效的送达日期。"))
-            services.record_delivery(visit, form.cleaned_data["delivered_on"], actor=user)
+            services.record_delivery(visit, form.cleaned_data["delivered_on"], actor=user, expected_version=seen)
             messages.success(request, _("已登记送达日期。"))
         elif action == "reply":
             policy.require(user, A.OBSERVATION_REPLY, visit.unit)
@@ -321,12 +322,16 @@ def feedback_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = FeedbackForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_feedback(
-                feedback, actor=request.user, checklist=form.checklist(),
-                summary=form.cleaned_data["summary"], suggestions=form.cleaned_data["suggestions"],
-            )  # fmt: skip
+            # Save and issue together: a stale page (the visit moved on) issues nothing and saves
+            # nothing; the form is shown again with what was typed.
+            with transaction.atomic():
+                services.save_feedback(
+                    feedback, actor=request.user, checklist=form.checklist(),
+                    summary=form.cleaned_data["summary"], suggestions=form.cleaned_data["suggestions"],
+                )  # fmt: skip
+                if "issue" in request.POST:
+                    services.issue_feedback(feedback, actor=request.user, expected_version=_seen_version(request))
             if "issue" in request.POST:
-                services.issue_feedback(feedback, actor=request.user)
                 messages.success(request, _("反馈意见{number}已印发。").format(number=feedback.number))
                 return redirect("observation:visit_detail", pk=visit.pk)
         except ValidationError as error:
@@ -400,8 +405,9 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if step == "plan" and can_reply and plan_form.is_valid():
                 data = plan_form.cleaned_data
                 services.plan_rectification(
-                    item, actor=request.user, measure=data["measure"], owner=data["owner"], deadline=data["deadline"]
-                )
+                    item, actor=request.user, measure=data["measure"], owner=data["owner"], deadline=data["deadline"],
+                    expected_version=_seen_version(request),
+                )  # fmt: skip
             elif step == "report" and can_reply and report_form.is_valid():
                 services.report_rectification(
                     item,

@@ -143,8 +143,13 @@ def invitation_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            raw_version = request.POST.get("version", "")
             invitation = services.decide_invitation(
-                invitation, accept=form.cleaned_data["accept"], actor=request.user, reason=form.cleaned_data["reason"]
+                invitation,
+                accept=form.cleaned_data["accept"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=int(raw_version) if raw_version.isdigit() else None,
             )
         except ValidationError as error:
             for message in error.messages:

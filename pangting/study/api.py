@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core.api_views import ScopedViewSetMixin, as_drf_error
+from pangting.core.transitions import available_step_names
 from pangting.core.views import parse_id, parse_year
 from pangting.orgs.models import Organization, Person
 
@@ -36,6 +37,18 @@ from .models import (
 )
 
 A = policy.Action
+
+
+def _steps(serializer: serializers.Serializer, obj: Any) -> list[str]:
+    """The steps the caller may take on `obj` now: the same list that drives the page buttons."""
+    request = serializer.context.get("request")
+    return available_step_names(obj, request.user) if request else []
+
+
+def _seen_version(request: Request) -> int | None:
+    """The `version` the caller saw (optional in the body): a stale call changes nothing."""
+    raw = str(request.data.get("version", ""))
+    return int(raw) if raw.isdigit() else None
 
 
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -131,18 +144,23 @@ class StudySessionSerializer(serializers.ModelSerializer):
     agenda_items = AgendaItemSerializer(many=True, required=False)
     speeches = SpeechSerializer(many=True, required=False)
     reschedules = RescheduleSerializer(many=True, read_only=True)
+    available_steps = serializers.SerializerMethodField()
 
     class Meta:
         model = StudySession
         fields = [
             "id", *WRITABLE, "kind_display", "status", "status_display", "sequence", "group", "lecturer_vetting",
             "vetting_note", "arrangement_due", "arrangement_submitted_at", "report_due", "report_submitted_at",
-            "attendance_closed_at", "cancel_reason", "agenda_items", "speeches", "reschedules",
+            "attendance_closed_at", "cancel_reason", "agenda_items", "speeches", "reschedules", "version",
+            "available_steps",
         ]  # fmt: skip
         read_only_fields = [
-            "status", "sequence", "group", "lecturer_vetting", "vetting_note", "arrangement_due",
+            "version", "status", "sequence", "group", "lecturer_vetting", "vetting_note", "arrangement_due",
             "arrangement_submitted_at", "report_due", "report_submitted_at", "attendance_closed_at", "cancel_reason",
         ]  # fmt: skip
+
+    def get_available_steps(self, obj: StudySession) -> list[str]:
+        return _steps(self, obj)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         starts, ends = attrs.get("starts_at"), attrs.get("ends_at")
@@ -256,11 +274,17 @@ class StudySessionViewSet(
         )
         return self._respond(session)
 
-    @extend_schema(summary="取消学习会", request=None)
+    @extend_schema(summary="取消学习会 {reason, version}", request=None)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:
         session = self.get_object()
-        _call(services.cancel_session, session, actor=request.user, reason=str(request.data.get("reason", "")))
+        _call(
+            services.cancel_session,
+            session,
+            actor=request.user,
+            reason=str(request.data.get("reason", "")),
+            expected_version=_seen_version(request),
+        )
         return self._respond(session)
 
     @extend_schema(summary="记录外请授课人审核（R-S9）", request=None)
@@ -295,7 +319,7 @@ class StudySessionViewSet(
     @action(detail=True, methods=["post"], url_path="close-attendance")
     def close_attendance(self, request: Request, pk: Any = None) -> Response:
         session = self.get_object()
-        _call(services.close_attendance, session, actor=request.user)
+        _call(services.close_attendance, session, actor=request.user, expected_version=_seen_version(request))
         return self._respond(session)
 
     @extend_schema(
@@ -341,15 +365,19 @@ class StudyPlanSerializer(serializers.ModelSerializer):
     themes = PlanThemeSerializer(many=True, required=False)
     is_late = serializers.BooleanField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    available_steps = serializers.SerializerMethodField()
 
     class Meta:
         model = StudyPlan
         fields = [
             "id", "organization", "year", "kind", "title", "note", "status", "status_display", "due_on", "is_late",
-            "submitted_at", "acknowledged_at", "return_reason", "themes",
+            "submitted_at", "acknowledged_at", "return_reason", "themes", "version", "available_steps",
         ]  # fmt: skip
-        read_only_fields = ["status", "due_on", "submitted_at", "acknowledged_at", "return_reason"]
+        read_only_fields = ["version", "status", "due_on", "submitted_at", "acknowledged_at", "return_reason"]
         extra_kwargs = {"title": {"required": False}}
+
+    def get_available_steps(self, obj: StudyPlan) -> list[str]:
+        return _steps(self, obj)
 
 
 @extend_schema_view(list=extend_schema(summary="年度学习计划", parameters=[OpenApiParameter("year", int)]))
@@ -394,9 +422,14 @@ class StudyPlanViewSet(
     def _transition(self, to: str) -> Response:
         plan = self.get_object()
         plan = _call(
-            services.transition_plan, plan, to, actor=self.request.user, reason=str(self.request.data.get("reason", ""))
+            services.transition_plan,
+            plan,
+            to,
+            actor=self.request.user,
+            reason=str(self.request.data.get("reason", "")),
+            expected_version=_seen_version(self.request),
         )
-        return Response(StudyPlanSerializer(plan).data)
+        return Response(StudyPlanSerializer(plan, context=self.get_serializer_context()).data)
 
     @extend_schema(summary="报送宣传部", request=None)
     @action(detail=True, methods=["post"])

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 
 from pangting.compliance.models import ComplianceRun
 from pangting.core.jsonshape import check_shapes, shape_errors
+from pangting.core.system import system_actor
 from pangting.lib.workdays import DayUnit
 from pangting.observation.models import CHECKLIST_POINTS, CrossObservation, Feedback, Visit
 from pangting.observation.services.deadlines import _deadline, reply_rule
@@ -92,7 +93,7 @@ def test_it_keeps_plan_run_parameters_and_notes_in_shape():
 def test_it_saves_a_real_compliance_run_and_refuses_counts_of_another_shape(world):
     from pangting.compliance.services import run_checks
 
-    run_checks(2026, rules=["R-S1"])
+    run_checks(2026, rules=["R-S1"], actor=system_actor())
     run = ComplianceRun.objects.get()
     assert run.rules == ["R-S1"]
     assert {"new", "still", "resolved"} <= set(run.counts)

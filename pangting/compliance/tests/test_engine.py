@@ -14,6 +14,7 @@ from pangting.compliance import services
 from pangting.compliance.models import ComplianceRun, Finding
 from pangting.compliance.registry import ordered_rules, rule_sort_key
 from pangting.core.models import RuleParameter
+from pangting.core.system import system_actor
 from pangting.study.models import StudySession
 
 from .builders import findings, good_session, travel
@@ -83,7 +84,7 @@ def test_it_refuses_unknown_units_and_rules_in_chinese(world):
 def test_it_rechecks_only_changed_units_and_tells_when_a_unit_is_stale(world):
     good_session(world)
     with travel(TODAY, 12):
-        services.run_checks(2026)
+        services.run_checks(2026, actor=system_actor())
     assert services.changed_units(2026) == []
     assert not services.is_stale(world.unit_a, 2026)
     with travel(TODAY, 13):
@@ -95,7 +96,7 @@ def test_it_rechecks_only_changed_units_and_tells_when_a_unit_is_stale(world):
     assert run.trigger == "schedule" and run.counts["units"] == [world.unit_a.pk]
     assert services.changed_units(2026) == []
     with travel(TODAY, 15):
-        services.refresh_unit(world.unit_b, 2026)
+        services.refresh_unit(world.unit_b, 2026, actor=world.supervisor)
     assert not services.is_stale(world.unit_b, 2026)
 
 
@@ -108,3 +109,20 @@ def test_it_runs_a_fixed_number_of_queries_whatever_the_data_size(world, django_
 
 
 QUERIES = 24  # measured: the same for one session or four
+
+
+def test_it_refuses_a_run_without_a_named_actor_and_records_who_ran_it(world):
+    """Issue 10, one write path: a run names its actor (a page's user, or the system actor of a command)."""
+    from pangting.core.system import MissingActor, is_system
+
+    good_session(world)
+    with travel(TODAY, 12), pytest.raises(MissingActor):
+        services.run_checks(2026, actor=None)
+    with pytest.raises(MissingActor):
+        services.refresh_unit(world.unit_a, 2026, actor=None)
+    assert not ComplianceRun.objects.exists()  # refused before anything was written
+    with travel(TODAY, 12):
+        services.refresh_unit(world.unit_a, 2026, actor=world.supervisor)
+    assert ComplianceRun.objects.get().actor == world.supervisor
+    command("--year", "2026")
+    assert is_system(ComplianceRun.objects.order_by("-pk").first().actor)

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from pangting.compliance import services
 from pangting.core.models import RuleParameter
+from pangting.core.system import system_actor
 
 from .builders import good_session, travel
 
@@ -39,7 +40,7 @@ def test_it_lists_findings_in_reach_with_a_fixed_number_of_queries(world, client
     for month in (7, 8, 9):
         good_session(world, dt.date(2026, month, 15), summary="")
         with travel(dt.date(2026, 11, 23)):
-            services.run_checks(2026)
+            services.run_checks(2026, actor=system_actor())
         client = client_for(world.supervisor)
         client.get(url)  # warm the session and policy caches
         with CaptureQueriesContext(connection) as queries:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.core import clock
+from pangting.core.models import StaleRecord
 from pangting.orgs.models import Person
 
 from ..models import CHECKLIST_POINTS, Evidence, Feedback, ObservationRecord, Rectification, State, Visit
@@ -122,9 +123,19 @@ def acknowledge_feedback(feedback: Feedback, *, actor: Any, expected_version: in
 
 @transaction.atomic
 def plan_rectification(
-    item: Rectification, *, actor: Any, measure: str, owner: Person | None, deadline: dt.date | None
+    item: Rectification,
+    *,
+    actor: Any,
+    measure: str,
+    owner: Person | None,
+    deadline: dt.date | None,
+    expected_version: int | None = None,
 ) -> Rectification:
-    """The unit sets the measure, the owner and the deadline of one item."""
+    """The unit sets the measure, the owner and the deadline of one item.
+
+    `expected_version` is the version of the item the page showed: a stale page changes nothing."""
+    if expected_version is not None and expected_version != item.version:
+        raise StaleRecord
     if item.status == Rectification.Status.ACCEPTED:
         raise ValidationError(_("该事项已验收。"))
     if not measure.strip():

@@ -189,8 +189,12 @@ def issue_letter(visit: Visit, *, actor: Any, expected_version: int | None = Non
 
 
 @transaction.atomic
-def record_delivery(visit: Visit, delivered_on: dt.date, *, actor: Any) -> Visit:
-    """The letter reached the unit: the reply is due 7 working days later (R-O4)."""
+def record_delivery(visit: Visit, delivered_on: dt.date, *, actor: Any, expected_version: int | None = None) -> Visit:
+    """The letter reached the unit: the reply is due 7 working days later (R-O4).
+
+    `expected_version` is the version of the visit the page showed: a stale page changes nothing."""
+    if expected_version is not None and expected_version != visit.version:
+        raise StaleRecord
     if visit.state not in (State.NOTIFIED, State.SCHEDULED):
         raise ValidationError(_("只有已发函的巡听旁听可以登记送达。"))
     if visit.letter_issued_at and delivered_on < timezone.localdate(visit.letter_issued_at):

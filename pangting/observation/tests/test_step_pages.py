@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from pangting.observation import services
-from pangting.observation.models import CrossObservation, Mode, State, Visit
+from pangting.observation.models import CrossObservation, Feedback, InvitationRequest, Mode, State, Visit
 
-from .scenes import planned, session_on, travel
+from .scenes import planned, session_on, travel, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +66,65 @@ def test_it_lets_the_host_cancel_a_cross_observation_with_a_reason_r_o13(world, 
     cross.refresh_from_db()
     assert (cross.status, cross.cancel_reason) == (CrossObservation.Status.CANCELLED, "学习会延期")
     assert 'data-testid="cross-steps"' not in host.get(url).content.decode()  # nothing left to do
+
+
+STALE = "此记录已被他人修改"
+
+
+def test_it_refuses_a_delivery_date_from_a_stale_page_r_o4(world, client_for):
+    visit = walk(world, State.NOTIFIED)
+    seen = visit.version  # two tabs of the supervisor show this version
+    page = client_for(world.supervisor).get(reverse("observation:visit_detail", args=[visit.pk])).content.decode()
+    assert f'name="version" value="{seen}"><label>' in page  # the 登记送达 form carries it
+    supervisor = client_for(world.supervisor)
+    action = reverse("observation:visit_action", args=[visit.pk, "delivery"])
+    with travel("2026-09-30"):
+        supervisor.post(action, {"delivered_on": "2026-09-29", "version": seen})
+        stale = supervisor.post(action, {"delivered_on": "2026-09-30", "version": seen}, follow=True)
+    assert STALE in stale.content.decode()
+    visit.refresh_from_db()
+    assert visit.letter_delivered_on == dt.date(2026, 9, 29)  # the first one stands, not silently overwritten
+
+
+def test_it_refuses_an_invitation_decision_from_a_stale_page_r_o2(world, client_for):
+    with travel("2026-11-02"):
+        invitation = services.request_invitation(session_on(world, "2026-11-20"), actor=world.secretary_a)
+        url = reverse("observation:invitation_decide", args=[invitation.pk])
+        supervisor = client_for(world.supervisor)
+        assert f'name="version" value="{invitation.version}"' in supervisor.get(url).content.decode()
+        InvitationRequest.objects.get(pk=invitation.pk).save()  # changed in another tab meanwhile
+        stale = supervisor.post(url, {"accept": "1", "reason": "", "version": invitation.version})
+    assert STALE in stale.content.decode()
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.visit_id) == (InvitationRequest.Status.PENDING, None)
+
+
+def test_it_issues_no_feedback_and_saves_nothing_from_a_stale_page_r_o9(world, client_for):
+    visit = walk(world, State.RECORDED)
+    with travel("2026-10-12"):
+        url = reverse("observation:feedback_edit", args=[visit.pk])
+        supervisor = client_for(world.supervisor)
+        page = supervisor.get(url).content.decode()
+        assert f'name="version" value="{visit.version}"' in page
+        drafted = Feedback.objects.get(visit=visit).summary
+        Visit.objects.get(pk=visit.pk).save()  # the visit changed in another tab meanwhile
+        data = {"summary": "总体较好。", "suggestions": "建立转化清单。", "version": visit.version, "issue": "1"}
+        stale = supervisor.post(url, data)
+    assert STALE in stale.content.decode() and "建立转化清单。" in stale.content.decode()  # nothing typed is lost
+    feedback = Feedback.objects.get(visit=visit)
+    assert (feedback.number, feedback.summary, feedback.issued_at) == ("", drafted, None)
+    assert Visit.objects.get(pk=visit.pk).state == State.RECORDED
+
+
+def test_it_refuses_a_rectification_plan_from_a_stale_page_r_o10(world, client_for):
+    visit = walk(world, State.RECTIFYING)
+    item = visit.rectifications.get()
+    url = reverse("observation:rectification_detail", args=[item.pk])
+    secretary = client_for(world.secretary_a)
+    seen = item.version
+    with travel("2026-10-15"):
+        secretary.post(url, {"step": "plan", "measure": "建立转化清单", "version": seen})
+        stale = secretary.post(url, {"step": "plan", "measure": "旧页面的措施", "version": seen})
+    assert STALE in stale.content.decode()
+    item.refresh_from_db()
+    assert item.measure == "建立转化清单"

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from pangting.accounts import policy
+from pangting.core.models import StaleRecord
 from pangting.core.system import require_actor
 
 from ..models import StudySession
@@ -24,6 +25,16 @@ def _save(obj: Any, actor: Any, *, clean: bool = True, **kwargs: Any) -> None:
         # database enforces foreign keys: skipping their re-validation saves a query each.
         obj.full_clean(exclude=[f.name for f in obj._meta.fields if f.is_relation])
     obj.save(**kwargs)
+
+
+def _check_seen(record: Any, expected_version: int | None) -> None:
+    """A step form sends the version the user saw; if the row moved on since, refuse before
+    anything else, so a stale page says so (「此记录已被他人修改」) and changes nothing."""
+    if expected_version is None:
+        return
+    current = type(record)._base_manager.filter(pk=record.pk).values_list("version", flat=True).first()
+    if current != expected_version:
+        raise StaleRecord
 
 
 def _locked(session: StudySession) -> StudySession:

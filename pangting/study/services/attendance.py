@@ -18,7 +18,7 @@ from pangting.orgs.models import Person, StudyGroupMember
 
 from ..models import Attendance, StudySession
 from ..parameters import StudyParameters, get_parameters
-from ._common import _copy_back, _fmt, _local_day, _locked, _save
+from ._common import _check_seen, _copy_back, _fmt, _local_day, _locked, _save
 
 CHECKIN_SALT = "pangting.study.checkin"
 
@@ -120,9 +120,14 @@ def record_makeup(attendance: Attendance, *, actor: Any, done_on: dt.date, note:
 
 
 @transaction.atomic
-def close_attendance(session: StudySession, *, actor: Any, at: dt.datetime | None = None) -> StudySession:
-    """Confirm attendance: whoever has not checked in is absent, and the session counts as held."""
+def close_attendance(
+    session: StudySession, *, actor: Any, at: dt.datetime | None = None, expected_version: int | None = None
+) -> StudySession:
+    """Confirm attendance: whoever has not checked in is absent, and the session counts as held.
+
+    `expected_version` is the version the page showed; a stale page changes nothing."""
     caller, session = session, _locked(session)
+    _check_seen(session, expected_version)
     at = at or clock.now()
     if session.status == StudySession.Status.CANCELLED:
         raise ValidationError(_("学习会已取消，不能确认考勤。"))
@@ -145,7 +150,8 @@ def close_attendance(session: StudySession, *, actor: Any, at: dt.datetime | Non
         claimed.attendance_closed_at = at
         _save(claimed, actor, clean=False)
 
-    run_step(session, "close_attendance", actor=actor, effect=close)  # the session now counts as held
+    # The session now counts as held; `session` is the locked row, checked against the page above.
+    run_step(session, "close_attendance", actor=actor, expected_version=session.version, effect=close)
     return _copy_back(caller, session)
 
 

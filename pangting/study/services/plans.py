@@ -18,7 +18,7 @@ from pangting.orgs.models import Organization, OrganizationKind
 from ..models import PlanKind, PlanTheme, StudyPlan
 from ..parameters import StudyParameters, get_parameters
 from ..workflows import PLAN_STEPS
-from ._common import A, _fmt, _save
+from ._common import A, _check_seen, _fmt, _save
 
 
 def plan_due_on(year: int, params: StudyParameters | None = None) -> dt.date:
@@ -114,6 +114,7 @@ def transition_plan(
     step = PLAN_STEPS.get(to)
     if step is None:
         raise ValidationError(_("没有这样的办理事项。"))
+    _check_seen(plan, expected_version)
     if (
         step == "submit"
         and plan.status in (StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED)

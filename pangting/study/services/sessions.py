@@ -23,7 +23,7 @@ from pangting.workdays.services import UnknownCalendarYear
 from .. import rules
 from ..models import BRANCH_KINDS, AgendaItem, Attendance, Reschedule, SessionKind, Speech, StudySession
 from ..parameters import StudyParameters, get_parameters
-from ._common import _copy_back, _fmt, _local_day, _locked, _save
+from ._common import _check_seen, _copy_back, _fmt, _local_day, _locked, _save
 from .uploads import check_upload
 
 SESSION_FIELDS = frozenset(
@@ -317,8 +317,13 @@ def reschedule_session(
 
 
 @transaction.atomic
-def cancel_session(session: StudySession, *, actor: Any, reason: str) -> StudySession:
-    """A planned session is called off with a reason: the `cancel` step of `study/workflows.SESSION`."""
+def cancel_session(
+    session: StudySession, *, actor: Any, reason: str, expected_version: int | None = None
+) -> StudySession:
+    """A planned session is called off with a reason: the `cancel` step of `study/workflows.SESSION`.
+
+    `expected_version` is the version the page showed; a stale page changes nothing."""
+    _check_seen(session, expected_version)
     if session.status != StudySession.Status.PLANNED:
         raise ValidationError(_("学习会{status}，不能取消。").format(status=session.get_status_display()))
     if not (reason or "").strip():
@@ -328,7 +333,9 @@ def cancel_session(session: StudySession, *, actor: Any, reason: str) -> StudySe
         claimed.cancel_reason = reason.strip()
         _save(claimed, actor)
 
-    return run_step(session, "cancel", actor=actor, reason=reason, effect=keep_reason)
+    return run_step(
+        session, "cancel", actor=actor, reason=reason, expected_version=expected_version, effect=keep_reason
+    )
 
 
 @transaction.atomic

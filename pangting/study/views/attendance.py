@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Person
 
 from .. import rules, services
 from ..forms import AddAttendeeForm, MakeupForm
 from ..models import Attendance
 from ..parameters import get_parameters
-from ._common import A, _error_text, _form_errors, _session_for
+from ._common import A, _error_text, _form_errors, _seen_version, _session_for
 
 
 @login_required
@@ -71,6 +72,7 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             "statuses": Attendance.Status.choices,
             "add_form": AddAttendeeForm(people=group_people),
             "makeup_form": MakeupForm(initial={"makeup_done_on": clock.today()}),
+            "steps": available_step_names(session, request.user),
         },
     )
 
@@ -96,7 +98,7 @@ def session_add_attendee(request: HttpRequest, pk: int) -> HttpResponse:
 def session_close_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_for(request.user, pk, A.STUDY_CHANGE)
     try:
-        services.close_attendance(session, actor=request.user)
+        services.close_attendance(session, actor=request.user, expected_version=_seen_version(request))
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
 
@@ -108,14 +109,16 @@ def plan_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = policy.get_for_user(StudyPlan.objects.select_related("organization"), request.user, pk)
     themes = plan.themes.annotate(session_count=Count("sessions", filter=Q(sessions__deleted_at__isnull=True)))
+    can_change = policy.can(request.user, A.STUDY_CHANGE, plan.organization)
     return render(
         request,
         "study/plan_detail.html",
         {
             "plan": plan,
             "themes": themes,
-            "can_change": policy.can(request.user, A.STUDY_CHANGE, plan.organization),
-            "can_supervise": policy.can(request.user, A.STUDY_SUPERVISE, plan.organization),
+            # The step buttons come from the workflow (study/workflows.PLAN), as the API's list does.
+            "steps": available_step_names(plan, request.user),
+            "can_edit": can_change and plan.status in (StudyPlan.Status.DRAFT, StudyPlan.Status.RETURNED),
             "return_form": ReasonForm(),
         },
     )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Organization, Person
 
 from .. import rules, services
@@ -36,7 +37,7 @@ from ..forms import (
 )
 from ..models import AgendaItem, Attendance, PlanTheme, SessionKind, StudySession
 from ..parameters import get_parameters
-from ._common import A, _add_errors, _error_text, _form_errors, _session_for
+from ._common import A, _add_errors, _error_text, _form_errors, _seen_version, _session_for
 
 
 def _filtered_sessions(user: Any, data: Any) -> tuple[Any, SessionFilterForm]:
@@ -188,6 +189,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mine = next((a for a in attendances if person and a.person_id == person.pk), None)
     params = get_parameters()
     facts = services.session_facts(session, params=params)
+    # The step buttons come from the workflow (study/workflows.SESSION), as the API's list does.
+    steps = available_step_names(session, request.user)
     checkin_url = None
     if can_change and session.status == StudySession.Status.PLANNED:
         checkin_url = request.build_absolute_uri(
@@ -208,6 +211,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reschedules": session._prefetched_objects_cache["reschedules"],
             "attachments": session.attachments.select_related("uploaded_by"),
             "can_change": can_change,
+            "steps": steps,
             "mine": mine,
             "checkin_url": checkin_url,
             "checkin_opens": opens,
@@ -335,7 +339,9 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError(_("请填写取消原因。"))
-        services.cancel_session(session, actor=request.user, reason=form.cleaned_data["reason"])
+        services.cancel_session(
+            session, actor=request.user, reason=form.cleaned_data["reason"], expected_version=_seen_version(request)
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pangting.compliance import services
 from pangting.compliance.models import ComplianceRun, Finding
 from pangting.compliance.registry import ordered_rules
+from pangting.core.system import system_actor
 from pangting.orgs.models import Organization
 
 
@@ -46,18 +47,19 @@ class Command(BaseCommand):
                 raise CommandError(f"未找到代码为“{options['unit']}”的单位。")
             if not services.units_in_scope(unit):
                 raise CommandError(f"单位“{unit.display_name}”及其下级没有理论学习中心组，无可检查的规则。")
+        actor = system_actor()  # a command acts as the named system actor (issue 10)
         if options["changed"]:
             if unit is not None or rules:
                 raise CommandError("--changed 检查全部规则和单位，不能与 --unit 或 --rule 同时使用。")
             units = services.changed_units(year)
             if units is None:  # no complete run yet: this one is it
-                run = services.run_checks(year, trigger=ComplianceRun.Trigger.SCHEDULE)
+                run = services.run_checks(year, trigger=ComplianceRun.Trigger.SCHEDULE, actor=actor)
                 scope_ids = None
             else:
-                run = services.run_checks(year, units=units, trigger=ComplianceRun.Trigger.SCHEDULE)
+                run = services.run_checks(year, units=units, trigger=ComplianceRun.Trigger.SCHEDULE, actor=actor)
                 scope_ids = [u.pk for u in units]
         else:
-            run = services.run_checks(year, unit=unit, rules=rules or None)
+            run = services.run_checks(year, unit=unit, rules=rules or None, actor=actor)
             scope_ids = None
         findings = Finding.objects.open().filter(year=year).select_related("unit")
         if scope_ids is not None:
