@@ -17,6 +17,7 @@ from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
 
 from . import services
+from .forms import RuleParameterForm, form_error
 from .models import Finding
 from .registry import ordered_rules
 
@@ -59,15 +60,17 @@ def _shown(value: object) -> str:
 def rule_parameter(request: HttpRequest) -> HttpResponse:
     """Set one parameter (validated by its kind); the new value applies from the next run."""
     policy.require(request.user, A.COMPLIANCE_CONFIGURE)
-    rule_id, name = request.POST.get("rule", ""), request.POST.get("name", "")
+    form = RuleParameterForm(request.POST)
+    if not form.is_valid():
+        flash_errors(request, form_error(form))
+        return redirect("compliance:rule_list")
+    data = form.cleaned_data
     try:
-        services.set_rule_parameter(
-            rule_id, name, request.POST.get("value", ""), actor=request.user, note=request.POST.get("note", "")
-        )
+        services.set_rule_parameter(data["rule"], data["name"], data["value"], actor=request.user, note=data["note"])
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, _("已保存{rule_id}的参数，下次检查时生效。").format(rule_id=rule_id))
+        messages.success(request, _("已保存{rule_id}的参数，下次检查时生效。").format(rule_id=data["rule"]))
     return redirect("compliance:rule_list")
 
 
