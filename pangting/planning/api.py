@@ -22,6 +22,7 @@ from pangting.accounts import policy
 from pangting.core.api_views import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from pangting.core.views import parse_year
 
+from . import services
 from .models import Draw, PlanRun, Unavailability
 
 A = policy.Action
@@ -93,6 +94,38 @@ class DrawSerializer(serializers.ModelSerializer):
         return [{"n": row["n"], "id": str(row["id"]), "name": row["name"]} for row in obj.pick_rows()]
 
 
+class DrawVisitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    unit = serializers.IntegerField(source="unit_id")
+    unit_name = serializers.CharField(source="unit.name")
+    semester = serializers.IntegerField()
+    state = serializers.CharField()
+
+
+class DrawDetailSerializer(DrawSerializer):
+    """The detail adds what the draw page shows around the record: re-draws and the visits made from it."""
+
+    superseded_by = serializers.SerializerMethodField()
+    redraws = serializers.SerializerMethodField()
+    visits = serializers.SerializerMethodField()
+
+    class Meta(DrawSerializer.Meta):
+        fields = [*DrawSerializer.Meta.fields, "superseded_by", "redraws", "visits"]
+
+    def get_superseded_by(self, obj: Draw) -> int | None:
+        newer = services.superseded_by(obj)
+        return newer.pk if newer else None
+
+    def get_redraws(self, obj: Draw) -> list[int]:
+        return [draw.pk for draw in obj.redraws.all()]
+
+    @extend_schema_field(DrawVisitSerializer(many=True))
+    def get_visits(self, obj: Draw) -> list[dict[str, Any]]:
+        if not obj.is_drawn:
+            return []
+        return DrawVisitSerializer(services.live_visits(obj).select_related("unit"), many=True).data
+
+
 class PlanRunSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="queued / running / done / failed")
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -142,6 +175,9 @@ class DrawViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Draw]:
         return _by_year(super().get_queryset(), self.request.query_params)
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return DrawDetailSerializer if self.action == "retrieve" else DrawSerializer
 
 
 @extend_schema_view(

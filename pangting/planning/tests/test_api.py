@@ -82,6 +82,33 @@ def test_it_publishes_a_drawn_record_that_verifies(world):
     assert drawlib.verify(drawlib.DrawRecord.from_dict(record)).ok
 
 
+def test_it_shows_a_superseded_draw_with_its_redraw(world):
+    """R-O2: a re-draw is a new record pointing at the old one; the old one says it was superseded."""
+    old = make_draw(world, drawn=True)
+    new = make_draw(world, redraw_of=old, redraw_reason="公开随机值来源当日休市，改用次日收盘点位")
+    client = api(world.supervisor)
+    data = client.get(f"{BASE}/draws/{old.pk}/").json()
+    assert (data["superseded_by"], data["redraws"], data["visits"]) == (new.pk, [new.pk], [])
+    newer = client.get(f"{BASE}/draws/{new.pk}/").json()
+    assert (newer["redraw_of"], newer["redraw_reason"], newer["superseded_by"]) == (
+        old.pk,
+        "公开随机值来源当日休市，改用次日收盘点位",
+        None,
+    )
+
+
+def test_it_shows_the_visits_made_from_a_draw(world):
+    draw = make_draw(world, candidates=[world.unit_a], exclusions=[(world.unit_b, "本学期已旁听")], drawn=True)
+    (visit,) = services.create_visits_from_draw(draw, actor=world.supervisor, semester=2)
+    data = api(world.supervisor).get(f"{BASE}/draws/{draw.pk}/").json()
+    assert data["visits"] == [
+        {"id": visit.pk, "unit": world.unit_a.pk, "unit_name": world.unit_a.name, "semester": 2, "state": visit.state}
+    ]
+    assert data["record"]["exclusions"] == [
+        {"id": str(world.unit_b.pk), "name": world.unit_b.name, "reason": "本学期已旁听"}
+    ]
+
+
 def test_it_filters_draws_by_year(world):
     this_year, next_year = make_draw(world), make_draw(world, year=2027)
     client = api(world.supervisor)
