@@ -1,4 +1,4 @@
-"""Forms of the compliance pages: one rule parameter on the rule-parameters page.
+"""Forms of the compliance pages: one rule parameter on the rule-parameters page; the findings filters.
 
 The form checks what the request carries (a declared rule and parameter, a value of the
 parameter's kind, a note that fits); the change itself goes through
@@ -7,6 +7,7 @@ parameter's kind, a note that fits); the change itself goes through
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core import parameters
+from pangting.core.views import parse_id, parse_year
 
 
 class RuleParameterForm(forms.Form):
@@ -40,3 +42,34 @@ class RuleParameterForm(forms.Form):
 
 def form_error(form: RuleParameterForm) -> ValidationError:
     return ValidationError(form.error_lines())
+
+
+class FindingFilterForm(forms.Form):
+    """The findings page's filters. A filter never refuses: anything it does not recognise falls back
+    to its default (this year, every unit in reach, every rule, open findings), as the page always did."""
+
+    year = forms.CharField(required=False)
+    unit = forms.CharField(required=False)
+    rule = forms.CharField(required=False)
+    show = forms.CharField(required=False)
+
+    def __init__(self, data: Any, *, rule_ids: Iterable[str], units: Iterable[Any], default_year: int) -> None:
+        super().__init__(data)
+        self.rule_ids = set(rule_ids)
+        self.units = list(units)
+        self.default_year = default_year
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        unit_id = parse_id(data.get("unit"))
+        return {
+            "year": parse_year(data.get("year")) or self.default_year,
+            "unit": next((u for u in self.units if u.pk == unit_id), None),
+            "rule": data.get("rule") if data.get("rule") in self.rule_ids else "",
+            "show": "all" if data.get("show") == "all" else "open",
+        }
+
+    def filters(self) -> dict[str, Any]:
+        """year, unit (one of `units` or None), rule ("" for all), show ("open" or "all")."""
+        self.is_valid()
+        return self.cleaned_data

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock, parameters
-from pangting.core.views import flash_errors, parse_id, parse_year
+from pangting.core.views import flash_errors
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
 
 from . import services
-from .forms import RuleParameterForm, form_error
+from .forms import FindingFilterForm, RuleParameterForm, form_error
 from .models import Finding
 from .registry import ordered_rules
 
@@ -79,22 +79,18 @@ def rule_parameter(request: HttpRequest) -> HttpResponse:
 def finding_list(request: HttpRequest) -> HttpResponse:
     """Findings of a year in the user's reach, filtered by unit, rule and open/resolved."""
     policy.require(request.user, A.COMPLIANCE_VIEW)
-    year = parse_year(request.GET.get("year")) or clock.today().year
     rules = ordered_rules()
-    rule_id = request.GET.get("rule", "")
-    if rule_id not in {r.id for r in rules}:
-        rule_id = ""
-    show = request.GET.get("show", "open")
     units = list(unit_set(Organization.objects.for_user(request.user, A.COMPLIANCE_VIEW)))
-    unit_id = parse_id(request.GET.get("unit"))
-    unit = next((u for u in units if u.pk == unit_id), None)
+    chosen = FindingFilterForm(
+        request.GET, rule_ids=[r.id for r in rules], units=units, default_year=clock.today().year
+    ).filters()
+    year, unit, rule_id, show = chosen["year"], chosen["unit"], chosen["rule"], chosen["show"]
     findings = Finding.objects.for_user(request.user, A.COMPLIANCE_VIEW).filter(year=year).select_related("unit")
     if unit is not None:
         findings = findings.filter(unit__path__startswith=unit.path)
     if rule_id:
         findings = findings.filter(rule_id=rule_id)
-    if show != "all":
-        show = "open"
+    if show == "open":
         findings = findings.open()
     titles = {r.id: r.title for r in rules}
     rows = list(findings[:500])
