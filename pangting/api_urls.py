@@ -7,8 +7,10 @@ from rest_framework.routers import DefaultRouter
 
 from pangting.accounts.api import MeView, TokenView
 from pangting.assessment import api as assessment_api
+from pangting.compliance import api as compliance_api
 from pangting.observation import api as observation_api
 from pangting.orgs import api as orgs_api
+from pangting.planning import api as planning_api
 from pangting.reports import api as reports_api
 from pangting.study import api as study_api
 from pangting.workdays.api import CalendarYearsView, DeadlineView
@@ -35,7 +37,14 @@ router.register(
 router.register("observation/cross", observation_api.CrossObservationViewSet, basename="observation-cross")
 router.register("observation/practices", observation_api.PracticeViewSet, basename="observation-practice")
 router.register("observation/invitations", observation_api.InvitationViewSet, basename="observation-invitation")
-# api2: reports (bulletins, annual summaries, figures) and assessment (schemes, 述学), read-only but the issue step.
+# Compliance and planning (read-only).
+router.register("compliance/findings", compliance_api.FindingViewSet, basename="compliance-finding")
+router.register("compliance/runs", compliance_api.ComplianceRunViewSet, basename="compliance-run")
+router.register("compliance/rules", compliance_api.RuleViewSet, basename="compliance-rule")
+router.register("planning/draws", planning_api.DrawViewSet, basename="planning-draw")
+router.register("planning/runs", planning_api.PlanRunViewSet, basename="planning-run")
+router.register("planning/unavailability", planning_api.UnavailabilityViewSet, basename="planning-unavailability")
+# Reports (bulletins, annual summaries, figures) and assessment (schemes, 述学): read-only but the issue step.
 router.register("reports/documents", reports_api.ReportDocumentViewSet, basename="reports-document")
 router.register("reports/figures", reports_api.FiguresViewSet, basename="reports-figures")
 router.register("assessment/schemes", assessment_api.AssessmentSchemeViewSet, basename="assessment-scheme")

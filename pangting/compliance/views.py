@@ -12,11 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock, parameters
-from pangting.core.views import flash_errors, parse_id, parse_year
+from pangting.core.views import flash_errors
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
 
 from . import services
+from .forms import FindingFilterForm, RuleParameterForm, form_error
 from .models import Finding
 from .registry import ordered_rules
 
@@ -59,15 +60,17 @@ def _shown(value: object) -> str:
 def rule_parameter(request: HttpRequest) -> HttpResponse:
     """Set one parameter (validated by its kind); the new value applies from the next run."""
     policy.require(request.user, A.COMPLIANCE_CONFIGURE)
-    rule_id, name = request.POST.get("rule", ""), request.POST.get("name", "")
+    form = RuleParameterForm(request.POST)
+    if not form.is_valid():
+        flash_errors(request, form_error(form))
+        return redirect("compliance:rule_list")
+    data = form.cleaned_data
     try:
-        services.set_rule_parameter(
-            rule_id, name, request.POST.get("value", ""), actor=request.user, note=request.POST.get("note", "")
-        )
+        services.set_rule_parameter(data["rule"], data["name"], data["value"], actor=request.user, note=data["note"])
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, _("已保存{rule_id}的参数，下次检查时生效。").format(rule_id=rule_id))
+        messages.success(request, _("已保存{rule_id}的参数，下次检查时生效。").format(rule_id=data["rule"]))
     return redirect("compliance:rule_list")
 
 
@@ -76,22 +79,18 @@ def rule_parameter(request: HttpRequest) -> HttpResponse:
 def finding_list(request: HttpRequest) -> HttpResponse:
     """Findings of a year in the user's reach, filtered by unit, rule and open/resolved."""
     policy.require(request.user, A.COMPLIANCE_VIEW)
-    year = parse_year(request.GET.get("year")) or clock.today().year
     rules = ordered_rules()
-    rule_id = request.GET.get("rule", "")
-    if rule_id not in {r.id for r in rules}:
-        rule_id = ""
-    show = request.GET.get("show", "open")
     units = list(unit_set(Organization.objects.for_user(request.user, A.COMPLIANCE_VIEW)))
-    unit_id = parse_id(request.GET.get("unit"))
-    unit = next((u for u in units if u.pk == unit_id), None)
+    chosen = FindingFilterForm(
+        request.GET, rule_ids=[r.id for r in rules], units=units, default_year=clock.today().year
+    ).filters()
+    year, unit, rule_id, show = chosen["year"], chosen["unit"], chosen["rule"], chosen["show"]
     findings = Finding.objects.for_user(request.user, A.COMPLIANCE_VIEW).filter(year=year).select_related("unit")
     if unit is not None:
         findings = findings.filter(unit__path__startswith=unit.path)
     if rule_id:
         findings = findings.filter(rule_id=rule_id)
-    if show != "all":
-        show = "open"
+    if show == "open":
         findings = findings.open()
     titles = {r.id: r.title for r in rules}
     rows = list(findings[:500])

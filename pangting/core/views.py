@@ -72,3 +72,13 @@ def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def seen_version(request: HttpRequest) -> int | None:
+    """The record version a step form was rendered with (hidden field `version`), if it sent one.
+
+    Passed to the step as `expected_version`, so a page left open while someone else acted
+    answers 「此记录已被他人修改」 instead of acting on a record the user did not see.
+    """
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
-from pangting.core.views import attachment, flash_errors, parse_year
+from pangting.core.views import attachment, flash_errors, parse_year, seen_version
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.units import units as unit_set
 
@@ -174,12 +174,6 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _seen_version(request: HttpRequest) -> int | None:
-    """The record version a step form was rendered with (hidden field `version`), if it sent one."""
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
-
-
 @login_required
 @require_POST
 def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -189,7 +183,7 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """
     visit = _visit(request, pk)
     user = request.user
-    seen = _seen_version(request)
+    seen = seen_version(request)
     try:
         if action == "issue_letter":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
@@ -330,7 +324,7 @@ def feedback_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     summary=form.cleaned_data["summary"], suggestions=form.cleaned_data["suggestions"],
                 )  # fmt: skip
                 if "issue" in request.POST:
-                    services.issue_feedback(feedback, actor=request.user, expected_version=_seen_version(request))
+                    services.issue_feedback(feedback, actor=request.user, expected_version=seen_version(request))
             if "issue" in request.POST:
                 messages.success(request, _("反馈意见{number}已印发。").format(number=feedback.number))
                 return redirect("observation:visit_detail", pk=visit.pk)
@@ -357,7 +351,7 @@ def feedback_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if feedback is None:
         raise Http404
     try:
-        services.acknowledge_feedback(feedback, actor=request.user, expected_version=_seen_version(request))
+        services.acknowledge_feedback(feedback, actor=request.user, expected_version=seen_version(request))
         messages.success(request, _("已签收反馈意见。"))
     except ValidationError as error:
         _errors(request, error)
@@ -406,14 +400,14 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 data = plan_form.cleaned_data
                 services.plan_rectification(
                     item, actor=request.user, measure=data["measure"], owner=data["owner"], deadline=data["deadline"],
-                    expected_version=_seen_version(request),
+                    expected_version=seen_version(request),
                 )  # fmt: skip
             elif step == "report" and can_reply and report_form.is_valid():
                 services.report_rectification(
                     item,
                     actor=request.user,
                     report=report_form.cleaned_data["unit_report"],
-                    expected_version=_seen_version(request),
+                    expected_version=seen_version(request),
                 )
             elif step == "evidence" and can_reply and evidence_form.is_valid():
                 services.add_evidence(item, evidence_form.cleaned_data["file"], actor=request.user)
@@ -421,7 +415,7 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.verify_rectification(
                     item,
                     actor=request.user,
-                    expected_version=_seen_version(request),
+                    expected_version=seen_version(request),
                     accept=verify_form.cleaned_data["accept"],
                     note=verify_form.cleaned_data["note"],
                 )

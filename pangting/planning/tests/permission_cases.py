@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pangting.tests.matrix import POST_REDIRECT, Case
+from pangting.tests.matrix import API, EVERYONE, POST_REDIRECT, Case
 
 MANAGERS = frozenset({"supervisor"})
 
@@ -74,4 +74,9 @@ CASES: list[Case] = [
     Case("planning:unavailability_list", MANAGERS),
     Case("planning:unavailability_create", MANAGERS, data=unavailability_data, **POST_REDIRECT),
     Case("planning:unavailability_delete", MANAGERS, kwargs=unavailability, **POST_REDIRECT),
+    # The API (read-only): lists answer every signed-in user, empty outside the reach (planning/tests/test_api.py).
+    *[Case(f"planning-{kind}-list", EVERYONE, **API) for kind in ("draw", "run", "unavailability")],
+    Case("planning-draw-detail", MANAGERS, kwargs=committed, **API),
+    Case("planning-draw-detail", MANAGERS, kwargs=drawn, variant="drawn", **API),
+    Case("planning-run-detail", MANAGERS, kwargs=run, **API),
 ]

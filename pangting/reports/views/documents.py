@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
-from pangting.core.views import add_form_errors, attachment, flash_errors, parse_id, parse_year
+from pangting.core.transitions import available_step_names
+from pangting.core.views import add_form_errors, attachment, flash_errors, parse_id, parse_year, seen_version
 from pangting.orgs import units
 from pangting.orgs.models import Organization
 
@@ -118,6 +119,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "modes": documents.modes_in_order(figures),
             "problem_points": [p for p in figures.get("problems_by_point", []) if p["count"]],
             "can_manage": policy.can(user, A.REPORTS_MANAGE, document.organization),
+            "steps": available_step_names(document, user),
         },
     )
 
@@ -171,7 +173,7 @@ def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     document = _document(user, pk, manage=True)
     try:
-        version = services.issue_document(document, actor=user)
+        version = services.issue_document(document, actor=user, expected_version=seen_version(request))
     except ValidationError as error:
         flash_errors(request, error)
     else:

@@ -21,12 +21,6 @@ def _error_text(error: ValidationError) -> str:
     return "；".join(error.messages)
 
 
-def _seen_version(request: Any) -> int | None:
-    """The record version a step form was rendered with (hidden field `version`), if it sent one."""
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
-
-
 def _form_errors(form: Any) -> str:
     return "；".join(str(e) for errors in form.errors.values() for e in errors)
 

@@ -18,13 +18,14 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.transitions import available_step_names
+from pangting.core.views import seen_version
 from pangting.orgs.models import Person
 
 from .. import rules, services
 from ..forms import AddAttendeeForm, MakeupForm
 from ..models import Attendance
 from ..parameters import get_parameters
-from ._common import A, _error_text, _form_errors, _seen_version, _session_for
+from ._common import A, _error_text, _form_errors, _session_for
 
 
 @login_required
@@ -98,7 +99,7 @@ def session_add_attendee(request: HttpRequest, pk: int) -> HttpResponse:
 def session_close_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_for(request.user, pk, A.STUDY_CHANGE)
     try:
-        services.close_attendance(session, actor=request.user, expected_version=_seen_version(request))
+        services.close_attendance(session, actor=request.user, expected_version=seen_version(request))
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:

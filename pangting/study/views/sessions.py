@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.transitions import available_step_names
+from pangting.core.views import seen_version
 from pangting.orgs.models import Organization, Person
 
 from .. import rules, services
@@ -37,7 +38,7 @@ from ..forms import (
 )
 from ..models import AgendaItem, Attendance, PlanTheme, SessionKind, StudySession
 from ..parameters import get_parameters
-from ._common import A, _add_errors, _error_text, _form_errors, _seen_version, _session_for
+from ._common import A, _add_errors, _error_text, _form_errors, _session_for
 
 
 def _filtered_sessions(user: Any, data: Any) -> tuple[Any, SessionFilterForm]:
@@ -340,7 +341,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             raise ValidationError(_("请填写取消原因。"))
         services.cancel_session(
-            session, actor=request.user, reason=form.cleaned_data["reason"], expected_version=_seen_version(request)
+            session, actor=request.user, reason=form.cleaned_data["reason"], expected_version=seen_version(request)
         )
     except ValidationError as error:
         messages.error(request, _error_text(error))
