@@ -142,8 +142,7 @@ def compute_figures(
     today = today or clock.today()
     start, end = period_bounds(year, semester)
     moment_from, moment_to = _aware_range(start, end)
-    unit_qs = units_of(organization)
-    units = list(unit_qs)
+    units = list(units_of(organization))
 
     # Visits of the period (R-O2), cancelled ones aside.
     visit_filter = Q(unit__path__startswith=organization.path, year=year) & ~Q(state=State.CANCELLED)
@@ -188,8 +187,10 @@ def compute_figures(
     )
 
     # Center-group sessions held, and who led them (R-S12); participation (R-S3).
+    # The unit ids, not the units' query: nested under the attendance query below, its
+    # correlated "not under a lower supervising organization" test made PostgreSQL run for minutes.
     session_qs = StudySession.objects.filter(
-        organization__in=unit_qs.values("pk"),
+        organization__in=[unit.pk for unit in units],
         kind=SessionKind.CENTER_GROUP,
         status=StudySession.Status.HELD,
         starts_at__gte=moment_from,
