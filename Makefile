@@ -65,7 +65,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=pangting.test_settings $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=pangting.test_settings $(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(BIN)/mypy
+	$(BIN)/python -m mypy  # -m puts the project on the path for the Django plugin
 	$(BIN)/lint-imports
 
 # The demo-match test also runs on one moved date chosen from the commit hash (printed here).

@@ -29,6 +29,17 @@ class ScopedViewSetMixin:
             action = self.change_action
         return policy.scope(qs, self.request.user, action)  # type: ignore[attr-defined]
 
+    def respond_fresh(self, record: Any) -> Any:
+        """The record as a step left it, read again (with the viewset's joins) and serialized.
+
+        Read unscoped on purpose: the caller already reached it, and a step (e.g. a cancellation)
+        must still answer with the result even if it changed what the user may see next time.
+        """
+        from rest_framework.response import Response
+
+        fresh = self.queryset.all().get(pk=record.pk)  # type: ignore[attr-defined]
+        return Response(self.get_serializer(fresh).data)  # type: ignore[attr-defined]
+
     def require_change(self, organization: Any) -> None:
         from pangting.accounts import policy
 

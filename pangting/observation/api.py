@@ -361,17 +361,13 @@ class VisitViewSet(ScopedReadOnlyViewSet):
                 qs = qs.filter(**{name: params[name]})
         return qs
 
-    def _respond(self, visit: Visit) -> Response:
-        fresh = Visit.objects.select_related("unit", "session").get(pk=visit.pk)
-        return Response(VisitSerializer(fresh, context=self.get_serializer_context()).data)
-
     def _step(self, request: Request, service: Any, *, body: type[serializers.Serializer] = StepRequest) -> Response:
         """Run one step service on the visit with the version the caller saw; permission first (404)."""
         visit = self.get_object()
         data = _valid(body, request.data)
         extra = {"reason": data["reason"]} if "reason" in data else {}
         _call(service, visit, actor=request.user, expected_version=data["version"], **extra)
-        return self._respond(visit)
+        return self.respond_fresh(visit)
 
     @extend_schema(summary="印发函告（编号不断号，R-O4）", request=StepRequest, responses=VisitSerializer)
     @action(detail=True, methods=["post"])
@@ -389,7 +385,7 @@ class VisitViewSet(ScopedReadOnlyViewSet):
         _call(
             services.record_delivery, visit, data["delivered_on"], actor=request.user, expected_version=data["version"]
         )
-        return self._respond(visit)
+        return self.respond_fresh(visit)
 
     @extend_schema(summary="旁听组已全程参加（R-O5）", request=StepRequest, responses=VisitSerializer)
     @action(detail=True, methods=["post"])
@@ -415,7 +411,7 @@ class VisitViewSet(ScopedReadOnlyViewSet):
             raise serializers.ValidationError({"detail": [_("请先起草反馈意见。")]})
         feedback.visit = visit
         _call(service, feedback, actor=request.user, expected_version=data["version"])
-        return self._respond(visit)
+        return self.respond_fresh(visit)
 
     @extend_schema(summary="取消巡听旁听（须说明原因）", request=ReasonStepRequest, responses=VisitSerializer)
     @action(detail=True, methods=["post"])
@@ -442,7 +438,7 @@ class VisitViewSet(ScopedReadOnlyViewSet):
             notes=data["notes"],
             expected_version=data["version"],
         )
-        return self._respond(visit)
+        return self.respond_fresh(visit)
 
     @extend_schema(summary="填写或提交列席旁听记录（R-O8、R-O18）", request=RecordRequest, responses=RecordSerializer)
     @action(detail=True, methods=["post"])
@@ -503,7 +499,7 @@ class RectificationViewSet(ScopedReadOnlyViewSet):
             report=data["report"],
             expected_version=data["version"],
         )
-        return self._respond(item)
+        return self.respond_fresh(item)
 
     @extend_schema(summary="宣传部验收或退回（R-O10）", request=VerifyRequest, responses=RectificationSerializer)
     @action(detail=True, methods=["post"])
@@ -519,11 +515,7 @@ class RectificationViewSet(ScopedReadOnlyViewSet):
             note=data["note"],
             expected_version=data["version"],
         )
-        return self._respond(item)
-
-    def _respond(self, item: Rectification) -> Response:
-        fresh = Rectification.objects.get(pk=item.pk)
-        return Response(RectificationSerializer(fresh, context=self.get_serializer_context()).data)
+        return self.respond_fresh(item)
 
 
 class CrossObservationViewSet(ScopedReadOnlyViewSet):
@@ -544,10 +536,6 @@ class CrossObservationViewSet(ScopedReadOnlyViewSet):
                 qs = qs.filter(**{name: number})
         return qs.order_by("-year", "-semester", "pk")
 
-    def _respond(self, cross: CrossObservation) -> Response:
-        fresh = CrossObservation.objects.get(pk=cross.pk)
-        return Response(CrossObservationSerializer(fresh, context=self.get_serializer_context()).data)
-
     @extend_schema(summary="列席单位报送列席情况（R-O13）", request=ReportRequest, responses=CrossObservationSerializer)
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: Any = None) -> Response:
@@ -560,7 +548,7 @@ class CrossObservationViewSet(ScopedReadOnlyViewSet):
             report=data["report"],
             expected_version=data["version"],
         )
-        return self._respond(cross)
+        return self.respond_fresh(cross)
 
     @extend_schema(summary="邀请单位确认已列席（R-O13）", request=StepRequest, responses=CrossObservationSerializer)
     @action(detail=True, methods=["post"])
@@ -568,7 +556,7 @@ class CrossObservationViewSet(ScopedReadOnlyViewSet):
         cross = self.get_object()
         data = _valid(StepRequest, request.data)
         _call(services.attend_cross_observation, cross, actor=request.user, expected_version=data["version"])
-        return self._respond(cross)
+        return self.respond_fresh(cross)
 
     @extend_schema(
         summary="取消交叉旁听（须说明原因）", request=ReasonStepRequest, responses=CrossObservationSerializer
@@ -584,7 +572,7 @@ class CrossObservationViewSet(ScopedReadOnlyViewSet):
             reason=data["reason"],
             expected_version=data["version"],
         )
-        return self._respond(cross)
+        return self.respond_fresh(cross)
 
 
 class PracticeViewSet(ScopedReadOnlyViewSet):

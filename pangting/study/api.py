@@ -244,10 +244,6 @@ class StudySessionViewSet(
         extra = self._lists(data)
         _call(services.update_session, session, actor=self.request.user, **extra, **data)
 
-    def _respond(self, session: StudySession) -> Response:
-        fresh = SESSION_QS.get(pk=session.pk)
-        return Response(StudySessionSerializer(fresh, context=self.get_serializer_context()).data)
-
     @extend_schema(summary="会议事实（参学率、第一议题、以会代学等）", responses=FactsSerializer)
     @action(detail=True, methods=["get"])
     def facts(self, request: Request, pk: Any = None) -> Response:
@@ -272,7 +268,7 @@ class StudySessionViewSet(
             ends_at=ends,
             reason=str(request.data.get("reason", "")),
         )
-        return self._respond(session)
+        return self.respond_fresh(session)
 
     @extend_schema(summary="取消学习会 {reason, version}", request=None)
     @action(detail=True, methods=["post"])
@@ -285,7 +281,7 @@ class StudySessionViewSet(
             reason=str(request.data.get("reason", "")),
             expected_version=_seen_version(request),
         )
-        return self._respond(session)
+        return self.respond_fresh(session)
 
     @extend_schema(summary="记录外请授课人审核（R-S9）", request=None)
     @action(detail=True, methods=["post"])
@@ -299,28 +295,28 @@ class StudySessionViewSet(
             approved=approved,
             note=str(request.data.get("note", "")),
         )
-        return self._respond(session)
+        return self.respond_fresh(session)
 
     @extend_schema(summary="报送学习安排报送表（R-S10）", request=None)
     @action(detail=True, methods=["post"], url_path="submit-arrangement")
     def submit_arrangement(self, request: Request, pk: Any = None) -> Response:
         session = self.get_object()
         _call(services.submit_arrangement, session, actor=request.user)
-        return self._respond(session)
+        return self.respond_fresh(session)
 
     @extend_schema(summary="会后报送宣传部（R-S10）", request=None)
     @action(detail=True, methods=["post"], url_path="submit-report")
     def submit_report(self, request: Request, pk: Any = None) -> Response:
         session = self.get_object()
         _call(services.submit_report, session, actor=request.user)
-        return self._respond(session)
+        return self.respond_fresh(session)
 
     @extend_schema(summary="结束签到并确认考勤（R-S3）", request=None)
     @action(detail=True, methods=["post"], url_path="close-attendance")
     def close_attendance(self, request: Request, pk: Any = None) -> Response:
         session = self.get_object()
         _call(services.close_attendance, session, actor=request.user, expected_version=_seen_version(request))
-        return self._respond(session)
+        return self.respond_fresh(session)
 
     @extend_schema(
         summary="出勤：GET 列表；POST 登记 {person, status, leave_reason}（R-S3）",

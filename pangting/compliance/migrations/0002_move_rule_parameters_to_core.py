@@ -7,29 +7,24 @@ The stored overrides keep their rule ID and name (the checks declare the same na
 from django.db import migrations
 
 
-def _copy(model, target, id_map=None):
-    fields = [f.attname for f in model._meta.concrete_fields]
-    for row in model.objects.order_by("pk"):
-        data = {name: getattr(row, name) for name in fields}
-        if id_map is None:
-            old = data.pop("id")
-            new = target.objects.create(**data)
-            yield old, new.pk
-        else:
-            data.pop("history_id")
-            if data["id"] not in id_map:
-                continue
-            data["id"] = id_map[data["id"]]
-            target.objects.create(**data)
+def _values(row):
+    return {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
 
 
 def forward(apps, schema_editor):
     old, new = apps.get_model("compliance", "RuleParameter"), apps.get_model("core", "RuleParameter")
-    id_map = dict(_copy(old, new))
+    id_map = {}  # old row id -> new row id
+    for row in old.objects.order_by("pk"):
+        data = _values(row)
+        id_map[data.pop("id")] = new.objects.create(**data).pk
     old_history = apps.get_model("compliance", "HistoricalRuleParameter")
     new_history = apps.get_model("core", "HistoricalRuleParameter")
-    for _ in _copy(old_history, new_history, id_map):
-        pass
+    for row in old_history.objects.order_by("pk"):
+        data = _values(row)
+        data.pop("history_id")
+        if data["id"] in id_map:  # history of a row deleted outright has nothing to point at
+            data["id"] = id_map[data["id"]]
+            new_history.objects.create(**data)
 
 
 class Migration(migrations.Migration):
