@@ -16,7 +16,8 @@ def forward(apps, schema_editor):
     id_map = {}  # old row id -> new row id
     for row in old.objects.order_by("pk"):
         data = _values(row)
-        id_map[data.pop("id")] = new.objects.create(**data).pk
+        old_id = data.pop("id")  # popped before the insert, so the new table's sequence numbers the row
+        id_map[old_id] = new.objects.create(**data).pk
     old_history = apps.get_model("compliance", "HistoricalRuleParameter")
     new_history = apps.get_model("core", "HistoricalRuleParameter")
     for row in old_history.objects.order_by("pk"):
