@@ -229,6 +229,7 @@ def revoke_role(assignment: RoleAssignment, *, actor: Any) -> None:
 
 @transaction.atomic
 def set_active(user: User, active: bool, *, actor: Any) -> None:
+    _require_account_manager(actor)
     user.is_active = active
     user._history_user = require_actor(actor)
     user.save(update_fields=["is_active"])
