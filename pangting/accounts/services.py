@@ -50,7 +50,12 @@ def create_user(
 
 @transaction.atomic
 def reset_password(user: User, password: str, *, actor: Any) -> None:
-    """An administrator sets a new password; the owner must replace it at the next login."""
+    """An administrator sets a new password; the owner must replace it at the next login.
+
+    Whoever knows the new password controls the account until then, so its business roles and
+    duties (the security administrator's own duty aside) wait again for a second person, as a
+    new grant would (issue 14 item 1: no role reaches an account he controls unconfirmed).
+    """
     _require_account_manager(actor)
     if user.pk == actor.pk:
         raise ValidationError(_("请在“修改密码”页面修改自己的密码。"))
@@ -59,7 +64,20 @@ def reset_password(user: User, password: str, *, actor: Any) -> None:
     user.must_change_password = not is_system(actor)
     user._history_user = actor
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
-    record_event(actor, "accounts.reset_password", target=user.username)
+    suspended = []
+    if not is_system(actor):
+        for grant in RoleAssignment.objects.current().filter(user=user).exclude(role=Role.SECURITY_ADMIN):
+            grant.status = GrantStatus.PENDING
+            grant.granted_by = actor
+            grant.decided_by = None
+            grant.decided_at = None
+            grant.decision_note = _("密码重置后须重新确认")
+            grant._history_user = actor
+            grant.save(
+                update_fields=["status", "granted_by", "decided_by", "decided_at", "decision_note", "updated_at"]
+            )
+            suspended.append(grant.pk)
+    record_event(actor, "accounts.reset_password", target=user.username, detail={"reconfirm": suspended})
 
 
 @transaction.atomic

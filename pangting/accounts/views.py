@@ -144,7 +144,7 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("密码已重置，该用户下次登录时须修改密码。"))
+            messages.success(request, _("密码已重置，该用户下次登录时须修改密码；其角色须经第二人重新确认后生效。"))
     else:
         messages.error(request, _("请输入新密码。"))
     return redirect("accounts:user_detail", pk=account.pk)

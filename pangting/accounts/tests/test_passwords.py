@@ -74,6 +74,25 @@ def test_a_reset_by_the_security_administrator_must_be_changed_too(world):
         services.reset_password(world.member, FIRST, actor=world.sysadmin)  # not his duty
 
 
+def test_a_reset_account_reaches_nothing_until_its_roles_are_confirmed_again(world):
+    """Issue 14 item 1: the security administrator knows the password he set, so a reset must not
+    hand him the account's roles: they wait for a second person, like a new grant."""
+    from pangting.accounts import policy
+    from pangting.accounts.models import GrantStatus, RoleAssignment
+
+    services.reset_password(world.secretary_a, FIRST, actor=world.secadmin)
+    grant = RoleAssignment.objects.get(user=world.secretary_a)
+    assert grant.status == GrantStatus.PENDING and grant.granted_by == world.secadmin
+    world.secretary_a._pangting_policy = None
+    assert not policy.can(world.secretary_a, policy.Action.STUDY_VIEW, world.unit_a)
+    assert policy.confirmable(world.supervisor).filter(pk=grant.pk).exists()
+    services.confirm_role(grant, actor=world.supervisor)
+    world.secretary_a._pangting_policy = None
+    assert policy.can(world.secretary_a, policy.Action.STUDY_VIEW, world.unit_a)
+    event = AuditEvent.objects.get(action="accounts.reset_password")
+    assert event.detail == {"reconfirm": [grant.pk]}
+
+
 # --- the API waits too ------------------------------------------------------------------------
 
 
