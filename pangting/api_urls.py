@@ -6,6 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from pangting.accounts.api import MeView, TokenView
+from pangting.accounts.api_permissions import PasswordIsCurrent
 from pangting.assessment import api as assessment_api
 from pangting.compliance import api as compliance_api
 from pangting.observation import api as observation_api
@@ -56,10 +57,12 @@ urlpatterns = [
     path("calendar/deadline", DeadlineView.as_view(), name="api-deadline"),
     path("calendar/years", CalendarYearsView.as_view(), name="api-calendar-years"),
     # Signed-in users only, like the rest of the API (drf-spectacular serves them to anyone by default).
-    path("schema", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
+    path(
+        "schema", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated, PasswordIsCurrent]), name="api-schema"
+    ),
     path(
         "docs",
-        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[IsAuthenticated]),
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[IsAuthenticated, PasswordIsCurrent]),
         name="api-docs",
     ),
     path("", include(router.urls)),

@@ -137,18 +137,22 @@ PASSWORD_HASHERS = [
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's checks with Chinese messages (pangting.accounts.validators), plus ours.
+    {"NAME": "pangting.accounts.validators.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "pangting.accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": env_int("PANGTING_PASSWORD_MIN_LENGTH", 10)},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "pangting.accounts.validators.CommonPasswordValidator"},
+    {"NAME": "pangting.accounts.validators.NumericPasswordValidator"},
     {
         "NAME": "pangting.accounts.validators.CharacterClassValidator",
         "OPTIONS": {"min_classes": env_int("PANGTING_PASSWORD_MIN_CLASSES", 3)},
     },
+    {"NAME": "pangting.accounts.validators.PasswordHistoryValidator"},
 ]
+# No reuse of the last N passwords, the current one included; 0 switches it off.
+PANGTING_PASSWORD_HISTORY = env_int("PANGTING_PASSWORD_HISTORY", 5)
 # 等保 level 3 expects periodic change; 0 switches it off (ASVS discourages it).
 PANGTING_PASSWORD_MAX_AGE_DAYS = env_int("PANGTING_PASSWORD_MAX_AGE_DAYS", 90)
 
@@ -235,7 +239,11 @@ REST_FRAMEWORK = {
         "pangting.accounts.api_auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # An initial or expired password blocks the API until changed (issue 14 item 3).
+        "pangting.accounts.api_permissions.PasswordIsCurrent",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import policy, services
+from .api_permissions import PasswordChangeRequired, password_change_required
 
 LOCKED_OUT = gettext_lazy("由于连续多次登录失败，该账号已被临时锁定。请30分钟后再试，或联系安全管理员解锁。")
 
@@ -49,6 +50,7 @@ class TokenView(APIView):
                 "TokenResponse", {"token": serializers.CharField(), "expires_in_days": serializers.IntegerField()}
             ),
             400: inline_serializer("TokenError", {"detail": serializers.CharField()}),
+            403: inline_serializer("TokenPasswordChangeRequired", {"detail": serializers.CharField()}),
             429: inline_serializer("TokenLockedOut", {"detail": serializers.CharField()}),
         },
         auth=[],
@@ -69,6 +71,9 @@ class TokenView(APIView):
             return Response(
                 {"detail": _("用户名或密码不正确，或账号已被临时锁定。")}, status=status.HTTP_400_BAD_REQUEST
             )
+        if password_change_required(user):
+            # No token for an initial or expired password (issue 14 item 3): change it on the web first.
+            raise PasswordChangeRequired
         from django.conf import settings
 
         raw = services.issue_token(user, request=request._request)

@@ -42,3 +42,16 @@ class RoleAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         if organizations is not None:
             self.fields["organization"].queryset = organizations
+
+
+class PasswordResetForm(forms.Form):
+    """The security administrator sets a new password; the owner replaces it at the next login."""
+
+    password = forms.CharField(label=_("新初始密码"), widget=forms.PasswordInput, strip=False)
+
+
+class GrantDecisionForm(forms.Form):
+    """The second person's confirmation or refusal of a pending grant (issue 14 item 1)."""
+
+    decision = forms.ChoiceField(choices=[("confirm", _("确认")), ("refuse", _("拒绝"))])
+    note = forms.CharField(label=_("意见"), max_length=200, required=False)

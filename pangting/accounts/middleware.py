@@ -1,4 +1,6 @@
-"""Send users whose password has expired to the change page (periodic change, configurable)."""
+"""Send users who must change their password to the change page: an initial password chosen by an
+administrator (issue 14 item 1) or an expired one (periodic change, configurable). The API
+answers 403 instead (`api_permissions.PasswordIsCurrent`)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ class PasswordExpiryMiddleware:
             and user.is_authenticated
             and not request.path.startswith(("/api/", "/static/", "/i18n/"))
             and request.path not in (reverse("accounts:password_change"), reverse("accounts:logout"))
-            and user.password_expired()
+            and user.password_change_required()
         ):
             return redirect("accounts:password_change")
         return self.get_response(request)

@@ -35,6 +35,8 @@ class Role(models.TextChoices):
 
 
 ADMIN_DUTIES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+# Everything else: the roles that read and write study and observation records (issue 14 item 1).
+BUSINESS_ROLES = frozenset(set(Role) - ADMIN_DUTIES)
 
 
 class User(AbstractUser):
@@ -44,6 +46,9 @@ class User(AbstractUser):
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="user", verbose_name=_("人员")
     )
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # Set when an administrator chose the password (a new account, a reset): the owner must
+    # replace it before anything else, on the pages and the API (issue 14 items 1 and 3).
+    must_change_password = models.BooleanField(_("须修改初始密码"), default=False)
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
     _history_user: Any  # not a field: the actor the services give django-simple-history for the next save
@@ -71,13 +76,53 @@ class User(AbstractUser):
             return False
         return (now or clock.now()) - self.password_changed_at > dt.timedelta(days=max_age)
 
+    def password_change_required(self) -> bool:
+        """An initial (administrator-chosen) or expired password: pages and API wait for a new one."""
+        return self.must_change_password or self.password_expired()
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's recent passwords, so none is reused (issue 14 item 3; the newest is the current one).
+
+    Written by `validators.PasswordHistoryValidator.password_changed` on every save that sets a
+    password, pruned to `PANGTING_PASSWORD_HISTORY` rows per user.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        # Serves "the user's newest N hashes".
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class GrantStatus(models.TextChoices):
+    """Two-person rule (issue 14 item 1): a grant by the security administrator waits for a second person."""
+
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("已生效")
+    REFUSED = "refused", _("已拒绝")
+
 
 class RoleAssignmentQuerySet(models.QuerySet):
+    def _open(self, on: dt.date) -> RoleAssignmentQuerySet:
+        return self.filter(deleted_at__isnull=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+
     def current(self, on: dt.date | None = None) -> RoleAssignmentQuerySet:
+        """Confirmed grants in force on `on`: the only ones that give reach (pending ones give none)."""
         on = on or clock.today()
-        return self.filter(deleted_at__isnull=True, valid_from__lte=on).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=on)
-        )
+        return self._open(on).filter(status=GrantStatus.CONFIRMED, valid_from__lte=on)
+
+    def pending(self, on: dt.date | None = None) -> RoleAssignmentQuerySet:
+        """Grants waiting for their second person (not withdrawn, not ended)."""
+        return self._open(on or clock.today()).filter(status=GrantStatus.PENDING)
 
 
 class RoleAssignment(RecordModel):
@@ -90,6 +135,15 @@ class RoleAssignment(RecordModel):
     )
     valid_from = models.DateField(_("起始日期"), default=timezone.localdate)
     valid_until = models.DateField(_("截止日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=GrantStatus.choices, default=GrantStatus.PENDING)
+    granted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("授予人")
+    )
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("确认人")
+    )
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    decision_note = models.CharField(_("确认意见"), max_length=200, blank=True)
 
     objects = RoleAssignmentQuerySet.as_manager()
     policy_org_field: ClassVar[str] = "organization"
@@ -101,13 +155,17 @@ class RoleAssignment(RecordModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "role", "organization"],
-                condition=Q(deleted_at__isnull=True, valid_until__isnull=True),
+                condition=Q(deleted_at__isnull=True, valid_until__isnull=True, status__in=["pending", "confirmed"]),
                 name="role_unique_open_assignment",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user.username}: {self.get_role_display()} @ {self.organization}"
+
+    @property
+    def is_duty(self) -> bool:
+        return self.role in ADMIN_DUTIES
 
 
 def _hash_token(raw: str) -> str:

@@ -30,7 +30,7 @@ from pangting.core import registry
 from pangting.core.system import is_system, require_actor
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization
 
-from .models import Role, RoleAssignment
+from .models import ADMIN_DUTIES, Role, RoleAssignment
 
 M = TypeVar("M", bound=models.Model)
 
@@ -70,6 +70,11 @@ class Action(enum.StrEnum):
     CALENDAR_CHANGE = "calendar.change"
     ACCOUNTS_MANAGE = "accounts.manage"
     AUDIT_VIEW = "audit.view"
+    # Two-person rule (issue 14 item 1): the second person who confirms a grant made by the
+    # security administrator: a supervisor for business roles in his subtree, the other
+    # administrators for the duties.
+    ROLES_CONFIRM = "roles.confirm"
+    DUTIES_CONFIRM = "duties.confirm"
 
 
 A = Action
@@ -90,6 +95,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.REPORTS_MANAGE: E.SUBTREE,
         A.COMPLIANCE_VIEW: E.SUBTREE,
         A.COMPLIANCE_CONFIGURE: E.SUBTREE,
+        A.ROLES_CONFIRM: E.SUBTREE,
     },
     Role.OBSERVATION_LEADER: {
         A.DIRECTORY_VIEW: E.LINKED,
@@ -129,20 +135,26 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.REPORTS_VIEW: E.SUBTREE,
         A.COMPLIANCE_VIEW: E.SUBTREE,
     },
-    # The three administrator duties are kept apart (等保 level 3): none sees study or
-    # observation records, and none is a superuser.
+    # The three administrator duties are kept apart (等保 level 3, issue 14 item 1): none sees
+    # study or observation records or full phone numbers, and none is a superuser. The system
+    # administrator keeps the organization tree and people (base data) but grants no role; the
+    # security administrator manages accounts and roles and reads no business data (he picks
+    # people and organizations on the account pages only); the audit administrator reads the
+    # audit log. The system and audit administrators are the second person for a duty granted
+    # by the security administrator.
     Role.SYSTEM_ADMIN: {
         A.DIRECTORY_VIEW: E.ALL,
         A.DIRECTORY_CHANGE: E.ALL,
         A.DIRECTORY_IMPORT: E.ALL,
         A.CALENDAR_CHANGE: E.GLOBAL,
+        A.DUTIES_CONFIRM: E.GLOBAL,
     },
     Role.SECURITY_ADMIN: {
-        A.DIRECTORY_VIEW: E.ALL,
         A.ACCOUNTS_MANAGE: E.GLOBAL,
     },
     Role.AUDIT_ADMIN: {
         A.AUDIT_VIEW: E.GLOBAL,
+        A.DUTIES_CONFIRM: E.GLOBAL,
     },
 }
 
@@ -331,3 +343,30 @@ def organization_of(obj: models.Model) -> Organization | None:
 def can_on(user: Any, action: Action | str, obj: models.Model) -> bool:
     """May `user` take `action` on this record (by the organization it belongs to)?"""
     return can(user, action, organization_of(obj))
+
+
+# --- the two-person rule (issue 14 item 1) ---------------------------------------------------
+
+
+def may_confirm(user: Any, assignment: RoleAssignment) -> bool:
+    """May `user` be the second person for this pending grant?
+
+    Never the one who granted it nor the one who receives it; a supervisor whose subtree holds
+    the organization for a business role; the system or audit administrator for a duty.
+    """
+    if is_system(require_actor(user)):
+        return True
+    if user.pk in (assignment.user_id, assignment.granted_by_id):
+        return False
+    if assignment.role in ADMIN_DUTIES:
+        return can(user, Action.DUTIES_CONFIRM)
+    return can(user, Action.ROLES_CONFIRM, assignment.organization)
+
+
+def confirmable(user: Any) -> models.QuerySet[RoleAssignment]:
+    """The pending grants `user` may confirm or refuse (their to-do list)."""
+    pending = RoleAssignment.objects.pending().select_related("user", "organization", "granted_by")
+    pending = pending.exclude(user=user).exclude(granted_by=user)
+    duties = pending.filter(role__in=ADMIN_DUTIES) if can(user, Action.DUTIES_CONFIRM) else pending.none()
+    business = scope(pending.exclude(role__in=ADMIN_DUTIES), user, Action.ROLES_CONFIRM)
+    return (duties | business).order_by("created_at", "pk")

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from pangting.core import clock
 from pangting.core.audit import record_event
-from pangting.core.system import SYSTEM_USERNAME, require_actor
-from pangting.orgs.models import Organization, Person
+from pangting.core.system import SYSTEM_USERNAME, is_system, require_actor
+from pangting.orgs.models import PATH_STEP, Organization, Person
 
-from .models import ADMIN_DUTIES, ApiToken, Role, RoleAssignment, User
+from . import policy
+from .models import ADMIN_DUTIES, BUSINESS_ROLES, ApiToken, GrantStatus, Role, RoleAssignment, User
 
 
 @transaction.atomic
@@ -28,6 +29,9 @@ def create_user(
     email: str = "",
     validate_password: bool = True,
 ) -> User:
+    """A new account. One made by an administrator must change its password at first login
+    (issue 14 item 1: the security administrator knows the password he chose)."""
+    _require_account_manager(actor)
     if username == SYSTEM_USERNAME:
         raise ValidationError({"username": _("用户名“{username}”为系统保留。").format(username=username)})
     if User.objects.filter(username=username).exists():
@@ -36,6 +40,7 @@ def create_user(
     if validate_password:
         password_validation.validate_password(password, user)
     user.set_password(password)
+    user.must_change_password = not is_system(actor)
     user._history_user = require_actor(actor)
     user.full_clean(exclude=["password"])
     user.save()
@@ -44,40 +49,205 @@ def create_user(
 
 
 @transaction.atomic
+def reset_password(user: User, password: str, *, actor: Any) -> None:
+    """An administrator sets a new password; the owner must replace it at the next login.
+
+    Whoever knows the new password controls the account until then, so its business roles and
+    duties (the security administrator's own duty aside) wait again for a second person, as a
+    new grant would (issue 14 item 1: no role reaches an account he controls unconfirmed).
+    """
+    _require_account_manager(actor)
+    if user.pk == actor.pk:
+        raise ValidationError(_("请在“修改密码”页面修改自己的密码。"))
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.must_change_password = not is_system(actor)
+    user._history_user = actor
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    suspended = []
+    if not is_system(actor):
+        for grant in RoleAssignment.objects.current().filter(user=user).exclude(role=Role.SECURITY_ADMIN):
+            grant.status = GrantStatus.PENDING
+            grant.granted_by = actor
+            grant.decided_by = None
+            grant.decided_at = None
+            grant.decision_note = _("密码重置后须重新确认")
+            grant._history_user = actor
+            grant.save(
+                update_fields=["status", "granted_by", "decided_by", "decided_at", "decision_note", "updated_at"]
+            )
+            suspended.append(grant.pk)
+    record_event(actor, "accounts.reset_password", target=user.username, detail={"reconfirm": suspended})
+
+
+@transaction.atomic
+def change_own_password(user: User, password: str, *, request: Any = None) -> User:
+    """The owner chose a new password (already validated by the form): the initial one is gone."""
+    user.set_password(password)
+    user.must_change_password = False
+    user._history_user = user
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    record_event(user, "auth.password_change", request=request)
+    return user
+
+
+def _require_account_manager(actor: Any) -> None:
+    """Accounts and roles are the security administrator's (and the system's) alone (issue 14 item 1)."""
+    if not policy.can(require_actor(actor), policy.Action.ACCOUNTS_MANAGE):
+        raise ValidationError(_("只有安全管理员可以管理账号和角色。"))
+
+
+def _held(user: User, *, exclude: RoleAssignment | None = None) -> set[str]:
+    """The roles `user` holds or is waiting for: a pending grant counts, so two cannot race."""
+    grants = RoleAssignment.objects.current() | RoleAssignment.objects.pending()
+    grants = grants.filter(user=user)
+    if exclude is not None:
+        grants = grants.exclude(pk=exclude.pk)
+    return set(grants.values_list("role", flat=True))
+
+
+def _check_separation(user: User, role: Role, *, exclude: RoleAssignment | None = None) -> None:
+    """Three duties (issue 14 item 1, 等保 三员分立): the duties stay with different people, and the
+    security administrator never holds a business or audit role."""
+    held = _held(user, exclude=exclude)
+    if role in ADMIN_DUTIES and held & (ADMIN_DUTIES - {role}):
+        raise ValidationError(_("系统管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。"))
+    if role == Role.SECURITY_ADMIN and held & BUSINESS_ROLES:
+        raise ValidationError(_("安全管理员不能同时担任业务角色。"))
+    if role in BUSINESS_ROLES and Role.SECURITY_ADMIN in held:
+        raise ValidationError(_("安全管理员不能担任业务角色或审计管理员。"))
+
+
 def assign_role(
     user: User, role: str, organization: Organization, *, actor: Any, valid_from: dt.date | None = None
 ) -> RoleAssignment:
-    """Grant `role` at `organization`. The three administrator duties stay with different people."""
-    role = Role(role)
-    current = RoleAssignment.objects.current().filter(user=user)
-    if role in ADMIN_DUTIES:
-        other_duties = current.filter(role__in=ADMIN_DUTIES).exclude(role=role)
-        if other_duties.exists():
-            raise ValidationError(_("系统管理员、安全管理员、审计管理员须由不同人员担任（三员分立）。"))
-    if current.filter(role=role, organization=organization).exists():
+    """Grant `role` at `organization` (issue 14 item 1).
+
+    Only the security administrator (or the system) grants, never to himself; the duties stay
+    apart. A grant by a person waits for a second person (`confirm_role`) and gives no reach
+    until then; the system's grants (demo, commands, tests' builders) are in force at once.
+    A refused attempt is logged too, outside the failed write.
+    """
+    try:
+        return _assign_role(user, Role(role), organization, actor=actor, valid_from=valid_from)
+    except ValidationError as error:
+        record_event(
+            actor,
+            "accounts.assign_role",
+            target=user.username,
+            success=False,
+            detail={"role": str(role), "org": organization.pk, "reason": error.messages[:1]},
+        )
+        raise
+
+
+@transaction.atomic
+def _assign_role(
+    user: User, role: Role, organization: Organization, *, actor: Any, valid_from: dt.date | None
+) -> RoleAssignment:
+    _require_account_manager(actor)
+    if not is_system(actor) and user.pk == actor.pk:
+        raise ValidationError(_("不能给自己授予角色。"))
+    _check_separation(user, role)
+    if (
+        (RoleAssignment.objects.current() | RoleAssignment.objects.pending())
+        .filter(user=user, role=role, organization=organization)
+        .exists()
+    ):
         raise ValidationError(
             _("{username}已在{organization}担任{role}。").format(
                 username=user.username, organization=organization, role=role.label
             )
         )
-    assignment = RoleAssignment(user=user, role=role, organization=organization, valid_from=valid_from or clock.today())
-    assignment._history_user = require_actor(actor)
+    confirmed = is_system(actor)
+    assignment = RoleAssignment(
+        user=user,
+        role=role,
+        organization=organization,
+        valid_from=valid_from or clock.today(),
+        status=GrantStatus.CONFIRMED if confirmed else GrantStatus.PENDING,
+        granted_by=actor,
+        decided_by=actor if confirmed else None,
+        decided_at=clock.now() if confirmed else None,
+    )
+    assignment._history_user = actor
     assignment.save()
-    record_event(actor, "accounts.assign_role", target=user.username, detail={"role": role, "org": organization.pk})
+    record_event(
+        actor,
+        "accounts.assign_role",
+        target=user.username,
+        detail={"role": role, "org": organization.pk, "status": assignment.status, "assignment": assignment.pk},
+    )
+    return assignment
+
+
+def _decide(assignment: RoleAssignment, status: GrantStatus, *, actor: Any, note: str) -> RoleAssignment:
+    # Locked and re-read: two confirmers, or a confirmation racing a withdrawal, decide once.
+    locked = RoleAssignment.objects.select_for_update().filter(pk=assignment.pk)
+    if not locked.pending().exists():
+        raise ValidationError(_("该授权已处理或已收回。"))
+    assignment = locked.get()
+    if not policy.may_confirm(actor, assignment):
+        raise ValidationError(_("您不能确认这项授权：须由授予人和被授予人以外、有权确认的人员确认。"))
+    assignment.status = status
+    assignment.decided_by = actor
+    assignment.decided_at = clock.now()
+    assignment.decision_note = note[:200]
+    assignment._history_user = actor
+    assignment.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+    return assignment
+
+
+@transaction.atomic
+def confirm_role(assignment: RoleAssignment, *, actor: Any, note: str = "", request: Any = None) -> RoleAssignment:
+    """The second person confirms a pending grant: from now on it gives reach (issue 14 item 1)."""
+    require_actor(actor)
+    # The rules are checked again: the account may have received a duty since the grant.
+    _check_separation(assignment.user, Role(assignment.role), exclude=assignment)
+    assignment = _decide(assignment, GrantStatus.CONFIRMED, actor=actor, note=note)
+    record_event(
+        actor,
+        "accounts.confirm_role",
+        target=assignment.user.username,
+        request=request,
+        detail={"role": assignment.role, "org": assignment.organization_id, "assignment": assignment.pk},
+    )
+    return assignment
+
+
+@transaction.atomic
+def refuse_role(assignment: RoleAssignment, *, actor: Any, note: str = "", request: Any = None) -> RoleAssignment:
+    """The second person refuses a pending grant: it never takes effect (issue 14 item 1)."""
+    assignment = _decide(assignment, GrantStatus.REFUSED, actor=require_actor(actor), note=note)
+    record_event(
+        actor,
+        "accounts.refuse_role",
+        target=assignment.user.username,
+        request=request,
+        detail={"role": assignment.role, "org": assignment.organization_id, "assignment": assignment.pk},
+    )
     return assignment
 
 
 @transaction.atomic
 def revoke_role(assignment: RoleAssignment, *, actor: Any) -> None:
+    """End a grant now, or withdraw one still pending. Taking a role away needs no second person."""
+    _require_account_manager(actor)
     # Roles count as current through their last day; a revoked role must stop now, not at midnight.
     assignment.valid_until = clock.today() - dt.timedelta(days=1)
     assignment._history_user = require_actor(actor)
     assignment.save(update_fields=["valid_until", "updated_at"])
-    record_event(actor, "accounts.revoke_role", target=assignment.user.username, detail={"role": assignment.role})
+    record_event(
+        actor,
+        "accounts.revoke_role",
+        target=assignment.user.username,
+        detail={"role": assignment.role, "status": assignment.status},
+    )
 
 
 @transaction.atomic
 def set_active(user: User, active: bool, *, actor: Any) -> None:
+    _require_account_manager(actor)
     user.is_active = active
     user._history_user = require_actor(actor)
     user.save(update_fields=["is_active"])
@@ -90,3 +260,42 @@ def issue_token(user: User, *, request: Any = None) -> str:
     _token, raw = ApiToken.issue(user)
     record_event(user, "api.token_issued", request=request)
     return raw
+
+
+@transaction.atomic
+def confirm_first_supervisor(user: User, organization: Organization, *, actor: Any) -> RoleAssignment:
+    """A fresh install's first supervisor, confirmed on the server (issue 14 item 1).
+
+    Nobody can yet be the second person for the first supervisor grant, so the system
+    administrator confirms it with `manage.py confirm_supervisor`. Only while no active
+    supervisor reaches the organization: after that a supervisor confirms, as for any grant.
+    """
+    require_actor(actor)
+    grant = RoleAssignment.objects.pending().filter(user=user, role=Role.SUPERVISOR, organization=organization).first()
+    if grant is None:
+        raise ValidationError(
+            _("{username}在{organization}没有待确认的宣传部（督导）授权，请先由安全管理员授予。").format(
+                username=user.username, organization=organization
+            )
+        )
+    path = organization.path
+    ancestors = [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+    existing = RoleAssignment.objects.current().filter(
+        role=Role.SUPERVISOR, organization__path__in=ancestors, user__is_active=True
+    )
+    if existing.exists():
+        raise ValidationError(
+            _("已有宣传部（督导）人员可以确认这项授权（{usernames}），请由其在“待确认的授权”中确认。").format(
+                usernames="、".join(sorted({a.user.username for a in existing.select_related("user")}))
+            )
+        )
+    _check_separation(user, Role.SUPERVISOR, exclude=grant)
+    note = _("首位宣传部（督导）人员，由系统管理员在服务器上确认")
+    grant = _decide(grant, GrantStatus.CONFIRMED, actor=actor, note=note)
+    record_event(
+        actor,
+        "accounts.confirm_supervisor",
+        target=user.username,
+        detail={"role": grant.role, "org": organization.pk, "assignment": grant.pk, "via": "manage.py"},
+    )
+    return grant

@@ -14,6 +14,18 @@ from . import policy
 
 def account_todos(user: Any) -> list[Todo]:
     todos: list[Todo] = []
+    if policy.can(user, policy.Action.ROLES_CONFIRM) or policy.can(user, policy.Action.DUTIES_CONFIRM):
+        # Two-person rule (issue 14 item 1): grants by the security administrator wait for this user.
+        waiting = policy.confirmable(user).count()
+        if waiting:
+            todos.append(
+                Todo(
+                    title=_("{count}项角色授权待您确认").format(count=waiting),
+                    url=reverse("accounts:pending_grants"),
+                    detail=_("安全管理员授予的角色须经您确认后才生效；请核实后确认或拒绝。"),
+                    severity="warn",
+                )
+            )
     if policy.can(user, policy.Action.ACCOUNTS_MANAGE):
         locked = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).count()
         if locked:

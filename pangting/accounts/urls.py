@@ -15,4 +15,7 @@ urlpatterns = [
     path("users/<int:pk>/active/", views.user_toggle_active, name="user_toggle_active"),
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("users/<int:pk>/password/", views.user_password_reset, name="user_password_reset"),
+    path("grants/", views.pending_grants, name="pending_grants"),
+    path("grants/<int:pk>/decide/", views.grant_decide, name="grant_decide"),
 ]

@@ -35,7 +35,8 @@ DIRECTORY_VIEW: dict[str, frozenset[str]] = {
     "member": frozenset({"A"}),
     "viewer": ALL_ORGS,
     "sysadmin": ALL_ORGS,
-    "secadmin": ALL_ORGS,
+    # Issue 14 item 1: the security administrator reads no business data, the directory included.
+    "secadmin": frozenset(),
     "auditor": frozenset(),
     "outsider": frozenset(),
 }

@@ -31,7 +31,7 @@ secretary_b B                     —                  B
 member      A (own org only)      —                  —
 viewer      root, A, A1, B        —                  —
 sysadmin    all                   all                —
-secadmin    all                   —                  —
+secadmin    —                     —                  —
 auditor     —                     —                  —
 outsider    —                     —                  —
 =========== ===================== ================== ==============
@@ -76,6 +76,14 @@ from pangting.tests.matrix import (
 
 # --- the web UI --------------------------------------------------------------------------
 
+
+def pending_grant(w: ScopedWorld, role: str) -> int:
+    """A grant by the security administrator to the outsider, waiting for its second person."""
+    from pangting.accounts import services
+
+    return services.assign_role(w.outsider, role, w.unit_a, actor=w.secadmin).pk
+
+
 WEB_CASES: list[Case] = [
     Case("home", EVERYONE),
     Case("healthz", EVERYONE, anonymous=200),
@@ -95,6 +103,32 @@ WEB_CASES: list[Case] = [
         **POST_REDIRECT,
     ),
     Case("accounts:audit_log", AUDITOR),
+    Case(
+        "accounts:user_password_reset",
+        SECADMIN,
+        kwargs=lambda w: {"pk": w.secretary_a.pk},
+        data=lambda w: {"password": "Reset-pass-2026x"},
+        **POST_REDIRECT,
+    ),
+    # Issue 14 item 1, two-person rule: supervisors confirm business roles, the system and audit
+    # administrators confirm duties; the grant is made inside each request's savepoint.
+    Case("accounts:pending_grants", frozenset({"supervisor", "sysadmin", "auditor"})),
+    Case(
+        "accounts:grant_decide",
+        frozenset({"supervisor"}),
+        variant="business",
+        kwargs=lambda w: {"pk": pending_grant(w, "member")},
+        data=lambda w: {"decision": "confirm"},
+        **POST_REDIRECT,
+    ),
+    Case(
+        "accounts:grant_decide",
+        frozenset({"sysadmin", "auditor"}),
+        variant="duty",
+        kwargs=lambda w: {"pk": pending_grant(w, "audit_admin")},
+        data=lambda w: {"decision": "refuse"},
+        **POST_REDIRECT,
+    ),
     Case("orgs:organization_list", VIEWERS),
     Case("orgs:organization_create", CHANGERS),
     *on_both_sides("orgs:organization_detail", DIRECTORY_VIEW, pk_of(org)),

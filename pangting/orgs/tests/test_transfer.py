@@ -506,11 +506,12 @@ def test_it_never_fails_with_a_server_error_on_garbage_or_oversized_uploads(worl
 
 def test_it_answers_404_to_every_persona_without_the_action(world, client_for):
     """Per policy.GRANTS only the supervisor and the system administrator import; export needs
-    DIRECTORY_VIEW, which the auditor and the outsider lack."""
+    DIRECTORY_VIEW, which the security and audit administrators and the outsider lack (issue 14
+    item 1: the security administrator reads no business data)."""
     for persona, user in world.personas().items():
         client = client_for(user)
         imports = 200 if persona in ("supervisor", "sysadmin") else 404
-        exports = 404 if persona in ("auditor", "outsider") else 200
+        exports = 404 if persona in ("secadmin", "auditor", "outsider") else 200
 
         assert client.get(reverse("orgs:import")).status_code == imports, persona
         assert client.get(reverse("orgs:import_template")).status_code == imports, persona
