@@ -148,3 +148,23 @@ def scope(queryset: Any, user: Any, action: str | None) -> Any:
     if _scope is None:
         raise ImproperlyConfigured("No access policy registered (pangting.accounts must be installed).")
     return _scope.resolve()(queryset, user, action)
+
+
+# --- sections of shared pages -----------------------------------------------------------------
+
+_page_sections: dict[tuple[str, str], Hook] = {}
+
+
+def register_page_section(page: str, section: Callable[[Any], str] | str, *, order: int = 0) -> None:
+    """`section(request)` returns safe HTML that a later app adds to a shared page ("login", "profile").
+
+    The page's template asks `{% page_sections "login" %}`: the login page shows what a scanned
+    check-in code is for, the profile page the calendar subscription, without accounts importing study.
+    """
+    name = _hook_name(section)
+    _page_sections[(page, name)] = Hook(name, section, order)
+
+
+def page_sections(page: str) -> list[Callable[[Any], str]]:
+    hooks = [hook for (key, _name), hook in _page_sections.items() if key == page]
+    return [hook.resolve() for hook in sorted(hooks, key=lambda h: (h.order, h.name))]

@@ -393,6 +393,7 @@ class Attendance(RecordModel):
     class Method(models.TextChoices):
         QR = "qr", _("扫码签到")
         MANUAL = "manual", _("手工登记")
+        PAPER = "paper", _("纸质签到表")
 
     session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="attendances")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("人员"))
@@ -438,6 +439,7 @@ class Attachment(RecordModel):
         MATERIALS = "materials", _("学习材料")
         PLAN = "plan", _("学习会方案（盖章件）")
         PHOTO = "photo", _("现场照片")
+        SIGNIN_SHEET = "signin_sheet", _("纸质签到表扫描件")
         OTHER = "other", _("其他")
 
     session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="attachments")
