@@ -148,6 +148,9 @@ WEB = [
         for n in ("session_list", "session_calendar", "plan_list", "branch_overview", "training_list")
     ],
     Case("study:my_calendar_ics", EVERYONE),
+    # The feed needs no login: its secret key is the credential; an unknown key is 404 for anyone.
+    Case("study:calendar_feed", frozenset(), kwargs=lambda w: {"key": "not-a-key"}, anonymous=404),
+    *[Case(f"study:{n}", EVERYONE, **POST_REDIRECT) for n in ("calendar_feed_issue", "calendar_feed_revoke")],
     Case("study:session_create", CHANGERS),
     Case("study:plan_create", CHANGERS),
     Case("study:my_study", PARTICIPANTS),

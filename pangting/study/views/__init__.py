@@ -39,6 +39,7 @@ from .attendance import (
     session_qr,
 )
 from .branches import branch_overview, training_list
+from .feeds import calendar_feed, calendar_feed_issue, calendar_feed_revoke
 from .personal import my_study, reflection_add, self_plan_save, self_record_add
 from .plans import plan_detail, plan_form, plan_list, plan_transition
 from .sessions import (
@@ -62,6 +63,9 @@ __all__ = [
     "attachment_upload",
     "attendance_makeup",
     "branch_overview",
+    "calendar_feed",
+    "calendar_feed_issue",
+    "calendar_feed_revoke",
     "checkin",
     "checkin_confirm",
     "my_calendar_ics",
