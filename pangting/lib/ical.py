@@ -48,7 +48,8 @@ def escape(text: str) -> str:
 
 def fold(line: str) -> str:
     """Fold lines longer than 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
-    out, current = [], b""
+    out: list[str] = []
+    current = b""
     for ch in line:
         encoded = ch.encode("utf-8")
         if len(current) + len(encoded) > (75 if not out else 74):
