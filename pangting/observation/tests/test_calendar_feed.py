@@ -132,3 +132,13 @@ def test_it_shows_the_url_once_on_the_profile_page_with_a_copy_button(world, cli
     assert shown not in again and "订阅已启用" in again
     client.post(reverse("study:calendar_feed_revoke"))
     assert Client().get(shown.split("testserver", 1)[1]).status_code == 404
+
+
+def test_it_builds_the_feed_in_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    walk(world, State.RECORDED)
+    walk(world, State.RECORDED)
+    walk(world, State.RECTIFYING)  # its item has no deadline yet: nothing to show
+    url = feed_url(world.supervisor)
+    with travel("2026-10-15"), django_assert_max_num_queries(14):
+        body = Client().get(url).content.decode()
+    assert body.count("BEGIN:VEVENT") == 2  # the feedback each recorded visit owes (R-O9)
