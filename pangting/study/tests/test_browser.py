@@ -92,12 +92,12 @@ def test_the_secretary_runs_a_session_and_a_member_checks_in_by_qr(live_world, l
 
 def test_the_room_display_changes_its_code_every_step(live_world, live_server, page):
     """R-S3: the room's screen loads a new QR code each step and counts down to it (step set to 5 s)."""
-    from pangting.core import parameters
+    from pangting.core import clock, parameters
     from pangting.study.tests.builders import make_session
 
     w = live_world
     parameters.set_value("R-S3", "checkin_step_seconds", 5, actor=w.supervisor, note="测试")
-    session = make_session(w.unit_a, starts_at=timezone.now() + dt.timedelta(minutes=10))
+    session = make_session(w.unit_a, starts_at=clock.now() + dt.timedelta(minutes=10))
     sign_in(page, live_server.url, "secretary_a")
     page.goto(f"{live_server.url}/study/sessions/{session.pk}/display/")
     body = page.get_by_test_id("checkin-display")
