@@ -18,6 +18,7 @@ urlpatterns = [
     path("assessment/", include("pangting.assessment.urls")),
     path("api/v1/", include("pangting.api_urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 handler400 = "pangting.core.views.bad_request"

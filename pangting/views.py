@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from pangting.accounts import policy
 from pangting.core.todos import collect_todos
@@ -18,6 +19,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "home.html",
         {"todos": collect_todos(request.user), "assignments": policy.assignments(request.user)},
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask /favicon.ico on every page: send them to the app's own icon (no external asset)."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

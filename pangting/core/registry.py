@@ -148,3 +148,41 @@ def scope(queryset: Any, user: Any, action: str | None) -> Any:
     if _scope is None:
         raise ImproperlyConfigured("No access policy registered (pangting.accounts must be installed).")
     return _scope.resolve()(queryset, user, action)
+
+
+# --- sections of shared pages -----------------------------------------------------------------
+
+_page_sections: dict[tuple[str, str], Hook] = {}
+
+
+def register_page_section(page: str, section: Callable[[Any], str] | str, *, order: int = 0) -> None:
+    """`section(request)` returns safe HTML that a later app adds to a shared page ("login", "profile").
+
+    The page's template asks `{% page_sections "login" %}`: the login page shows what a scanned
+    check-in code is for, the profile page the calendar subscription, without accounts importing study.
+    """
+    name = _hook_name(section)
+    _page_sections[(page, name)] = Hook(name, section, order)
+
+
+def page_sections(page: str) -> list[Callable[[Any], str]]:
+    hooks = [hook for (key, _name), hook in _page_sections.items() if key == page]
+    return [hook.resolve() for hook in sorted(hooks, key=lambda h: (h.order, h.name))]
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+_calendar_providers: dict[str, Hook] = {}
+
+
+def register_calendar_provider(provider: Callable[[Any, str], list[Any]] | str, *, order: int = 0) -> None:
+    """`provider(user, host)` returns `pangting.lib.ical.Event`s of that user's calendar feed.
+
+    Study adds the user's sessions; observation adds visits and the deadlines the user owes.
+    """
+    name = _hook_name(provider)
+    _calendar_providers[name] = Hook(name, provider, order)
+
+
+def calendar_providers() -> list[Callable[[Any, str], list[Any]]]:
+    return [hook.resolve() for hook in sorted(_calendar_providers.values(), key=lambda h: (h.order, h.name))]

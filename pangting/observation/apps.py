@@ -28,6 +28,7 @@ class ObservationConfig(AppConfig):
         ):
             registry.register_navigation(label, url_name, action, "observation", order=100 + 10 * order)
         registry.register_todo_provider("pangting.observation.todos.observation_todos", order=50)
+        registry.register_calendar_provider("pangting.observation.calendar.calendar_events", order=20)
         # A team leader reaches the unit of his visit, without the policy importing this app.
         registry.register_reach_extension("pangting.observation.services.team_reach_paths")
         registry.register_demo_hook("pangting.observation.demo.extend_demo", order=20)  # links visits to sessions

@@ -1,64 +1,84 @@
-"""An iCalendar (RFC 5545) feed of sessions, written by hand: a few lines need no dependency."""
+"""The user's calendar as iCalendar (RFC 5545): study sessions here, and what later apps add.
+
+The writer is `pangting.lib.ical`. Sessions are this app's events; later apps (observation:
+visits and deadlines) register theirs with `core.registry.register_calendar_provider`, so the
+one feed carries them all without study importing observation.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from pangting.core import clock
+from django.conf import settings
+from django.db.models import Count, Q
+
+from pangting.accounts import policy
+from pangting.core import clock, registry
+from pangting.lib.ical import Event, write_calendar
 
 from .models import StudySession
 
+A = policy.Action
+HISTORY_DAYS = 400  # how far back a feed reaches: this year's and last year's sessions
 
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+
+def uid_host(request_host: str) -> str:
+    """The UID's domain: the deployment's base URL when set, so UIDs stay the same behind any host name."""
+    base = getattr(settings, "PANGTING_BASE_URL", "") or ""
+    return base.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or request_host.split(":", 1)[0]
+
+
+def session_event(s: StudySession, *, host: str) -> Event:
+    description = [s.get_kind_display(), s.content]
+    if s.host_id:
+        description.append(f"主持人：{s.host.name}")
+    sequence = s.reschedule_total if hasattr(s, "reschedule_total") else s.reschedules.count()
+    return Event(
+        uid=f"study-session-{s.pk}@{host}",
+        summary=f"{s.organization.display_name}：{s.title}",
+        start=s.starts_at,
+        end=s.ends_at,
+        modified=s.updated_at,
+        location=s.place,
+        description="\n".join(d for d in description if d),
+        cancelled=s.status == StudySession.Status.CANCELLED,
+        sequence=sequence,
+        categories=("学习会",),
     )
 
 
-def _fold(line: str) -> str:
-    """Fold lines longer than 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
-    out, current = [], b""
-    for ch in line:
-        encoded = ch.encode("utf-8")
-        if len(current) + len(encoded) > (75 if not out else 74):
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
-
-
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def sessions_ics(sessions: Iterable[StudySession], *, host: str, calendar_name: str = "学习会") -> str:
-    now = _utc(clock.now())
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Pangting//Study sessions//ZH",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_escape(calendar_name)}",
-    ]
-    for s in sessions:
-        description = [s.get_kind_display(), s.content]
-        if s.host_id:
-            description.append(f"主持人：{s.host.name}")
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:study-session-{s.pk}@{host}",
-            f"DTSTAMP:{now}",
-            f"DTSTART:{_utc(s.starts_at)}",
-            f"DTEND:{_utc(s.ends_at)}",
-            f"SUMMARY:{_escape(f'{s.organization.display_name}：{s.title}')}",
-            f"LOCATION:{_escape(s.place)}",
-            f"DESCRIPTION:{_escape(chr(10).join(d for d in description if d))}",
-            f"STATUS:{'CANCELLED' if s.status == StudySession.Status.CANCELLED else 'CONFIRMED'}",
-            f"SEQUENCE:{s.reschedules.count() if not hasattr(s, 'reschedule_total') else s.reschedule_total}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    return write_calendar([session_event(s, host=host) for s in sessions], name=calendar_name, stamp=clock.now())
+
+
+def my_sessions(user: Any) -> Any:
+    """The sessions in the user's calendar: those they are expected at (member), and those they manage."""
+    person = getattr(user, "person", None)
+    mine = Q(attendances__person=person, attendances__deleted_at__isnull=True) if person else Q(pk__in=[])
+    managed = StudySession.objects.for_user(user, A.STUDY_CHANGE).values("pk")
+    since = clock.now() - dt.timedelta(days=HISTORY_DAYS)
+    return (
+        StudySession.objects.for_user(user)
+        .filter(mine | Q(pk__in=managed), starts_at__gte=since)
+        .distinct()
+        .select_related("organization", "host")
+        .annotate(reschedule_total=Count("reschedules", distinct=True))
+        .order_by("starts_at")
+    )
+
+
+def session_events(user: Any, host: str) -> list[Event]:
+    """The calendar provider of this app (registered in StudyConfig.ready)."""
+    return [session_event(s, host=host) for s in my_sessions(user)]
+
+
+def user_calendar(user: Any, *, host: str, name: str = "旁听：我的日历") -> str:
+    """The whole calendar of `user`: every registered provider's events, by UID once."""
+    events: dict[str, Event] = {}
+    for provider in registry.calendar_providers():
+        for event in provider(user, host):
+            events.setdefault(event.uid, event)
+    ordered = sorted(events.values(), key=lambda e: (str(e.start), e.uid))
+    return write_calendar(ordered, name=name, stamp=clock.now())

@@ -13,6 +13,7 @@ Every record belongs to an organization (`policy_org_field`) and is read through
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -393,6 +394,7 @@ class Attendance(RecordModel):
     class Method(models.TextChoices):
         QR = "qr", _("扫码签到")
         MANUAL = "manual", _("手工登记")
+        PAPER = "paper", _("纸质签到表")
 
     session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="attendances")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("人员"))
@@ -438,6 +440,7 @@ class Attachment(RecordModel):
         MATERIALS = "materials", _("学习材料")
         PLAN = "plan", _("学习会方案（盖章件）")
         PHOTO = "photo", _("现场照片")
+        SIGNIN_SHEET = "signin_sheet", _("纸质签到表扫描件")
         OTHER = "other", _("其他")
 
     session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="attachments")
@@ -605,3 +608,49 @@ class SecretaryTraining(RecordModel):
 
     def __str__(self) -> str:
         return f"{self.held_on} {self.title}"
+
+
+def _feed_key_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class CalendarFeed(models.Model):
+    """A user's secret calendar subscription URL: a calendar app fetches it without logging in.
+
+    Only the hash of the key is stored; the URL is shown once when issued. Issuing a new one
+    revokes the old; a revoked or unknown key answers 404. Each issue, revoke and fetch is an
+    audit event (who, when, from where), so the record of the row itself need not keep history.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("前缀"), max_length=8)
+    created_at = models.DateTimeField(_("生成时间"), default=clock.now)
+    revoked_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    last_fetched_at = models.DateTimeField(_("最近获取"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("日历订阅")
+        verbose_name_plural = _("日历订阅")
+        indexes = [
+            # The profile page: the user's active subscription.
+            models.Index(fields=["user", "revoked_at"], name="calendarfeed_user_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user: Any) -> tuple[CalendarFeed, str]:
+        raw = secrets.token_urlsafe(32)
+        return cls.objects.create(user=user, key_hash=_feed_key_hash(raw), prefix=raw[:8]), raw
+
+    @classmethod
+    def find(cls, raw: str) -> CalendarFeed | None:
+        """The active subscription with this key, or None (revoked, unknown, or an inactive user)."""
+        if not raw or len(raw) > 100:
+            return None
+        feed = cls.objects.select_related("user").filter(key_hash=_feed_key_hash(raw), revoked_at__isnull=True).first()
+        if feed is None or not feed.user.is_active:
+            return None
+        return feed

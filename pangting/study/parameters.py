@@ -50,6 +50,10 @@ class StudyParameters:
     # QR check-in opens this many minutes before the session and closes when it ends.
     checkin_opens_minutes_before: int = 30
     checkin_grace_minutes_after: int = 0
+    # The code on the room's screen changes every this many seconds (a forwarded photo expires);
+    # a scanned code leaves a ticket that lets the member finish within this many minutes (login).
+    checkin_step_seconds: int = 30
+    checkin_ticket_minutes: int = 10
     # Uploads (minutes, materials, written speeches).
     max_upload_mb: int = 20
     upload_extensions: tuple[str, ...] = DEFAULT_UPLOAD_EXTENSIONS
@@ -72,6 +76,8 @@ def register_parameters() -> None:
         Parameter("min_rate", 90, "参学率下限", "percent", unit="%"),
         Parameter("checkin_opens_minutes_before", 30, "签到提前开放分钟数", "int", unit="分钟"),
         Parameter("checkin_grace_minutes_after", 0, "会后签到宽限分钟数", "int", unit="分钟"),
+        Parameter("checkin_step_seconds", 30, "签到二维码更换间隔", "int", unit="秒"),
+        Parameter("checkin_ticket_minutes", 10, "扫码后完成签到时限", "int", unit="分钟"),
         title="参学率不低于90%，请假人员及时补学",
     )
     parameters.register(
@@ -104,6 +110,9 @@ def get_parameters() -> StudyParameters:
         plan_due_day=int(s1["plan_due_day"]),
         checkin_opens_minutes_before=int(s3["checkin_opens_minutes_before"]),
         checkin_grace_minutes_after=int(s3["checkin_grace_minutes_after"]),
+        # At least 5 s: a shorter step could not be scanned before it changes.
+        checkin_step_seconds=max(5, int(s3["checkin_step_seconds"])),
+        checkin_ticket_minutes=max(1, int(s3["checkin_ticket_minutes"])),
         # The PANGTING_MAX_UPLOAD_MB environment setting (also read by the web server's
         # limits) stands in for the default until the page sets another value.
         max_upload_mb=int(

@@ -87,6 +87,7 @@ def pending_grant(w: ScopedWorld, role: str) -> int:
 WEB_CASES: list[Case] = [
     Case("home", EVERYONE),
     Case("healthz", EVERYONE, anonymous=200),
+    Case("favicon", EVERYONE, ok=302, anonymous=302),  # to the app's static icon, for everyone
     # A signed-in user is sent on from the login page; only visitors see the form.
     Case("accounts:login", EVERYONE, ok=302, anonymous=200),
     Case("accounts:logout", EVERYONE, method="post", ok=LOGIN, anonymous=LOGIN),

@@ -9,6 +9,8 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
@@ -21,6 +23,7 @@ from ..parameters import StudyParameters, get_parameters
 from ._common import _check_seen, _copy_back, _fmt, _local_day, _locked, _save
 
 CHECKIN_SALT = "pangting.study.checkin"
+TICKET_SALT = "pangting.study.checkin-ticket"
 
 
 def _attendance_for(session: StudySession, person: Person, actor: Any) -> Attendance:
@@ -155,9 +158,54 @@ def close_attendance(
     return _copy_back(caller, session)
 
 
-def checkin_token(session: StudySession) -> str:
-    """A signed code naming this session and its current nonce (renewed on reschedule)."""
-    return signing.dumps({"s": session.pk, "n": session.checkin_nonce}, salt=CHECKIN_SALT)
+# --- QR check-in (R-S3): a code that changes on the room's screen, and a short ticket -------------
+#
+# The screen shows a code for the current time step (`checkin_step_seconds`, 30 s by default):
+# an HMAC of the session, its nonce (renewed on reschedule) and the step. A scan is accepted in
+# the code's own step and the next one (the time it takes to scan), so a photo forwarded to an
+# absent member is refused a minute later. A valid scan leaves a signed ticket in the browser's
+# session, bound to the study session, that lets the member log in first and still finish
+# within `checkin_ticket_minutes`.
+
+
+def checkin_step(moment: dt.datetime, params: StudyParameters | None = None) -> int:
+    """The number of the time step `moment` falls in."""
+    seconds = (params or get_parameters()).checkin_step_seconds
+    return int(moment.timestamp()) // seconds
+
+
+def _step_start(step: int, params: StudyParameters) -> dt.datetime:
+    return dt.datetime.fromtimestamp(step * params.checkin_step_seconds, tz=dt.UTC)
+
+
+def _fmt_seconds(moment: dt.datetime) -> str:
+    """Beijing time to the second: a code lives for tens of seconds."""
+    local = timezone.localtime(moment)
+    return f"{local.year}年{local.month}月{local.day}日{local:%H:%M:%S}"
+
+
+def _code_mac(session: StudySession, step: int) -> str:
+    value = f"{session.pk}:{session.checkin_nonce}:{step}"
+    return salted_hmac(CHECKIN_SALT, value, algorithm="sha256").hexdigest()[:20]
+
+
+def checkin_code(session: StudySession, *, at: dt.datetime | None = None, params: StudyParameters | None = None) -> str:
+    """The code the room's screen shows at `at` (now by default): `<step>-<mac>`."""
+    step = checkin_step(at or clock.now(), params)
+    return f"{step}-{_code_mac(session, step)}"
+
+
+def checkin_token(session: StudySession, *, at: dt.datetime | None = None) -> str:
+    """The code to put in the QR image now (kept under its old name for the API and the tests)."""
+    return checkin_code(session, at=at)
+
+
+def code_seconds_left(now: dt.datetime | None = None, params: StudyParameters | None = None) -> int:
+    """Seconds until the screen's code changes (the countdown on the display page)."""
+    params = params or get_parameters()
+    now = now or clock.now()
+    step = checkin_step(now, params)
+    return max(1, int((_step_start(step + 1, params) - now).total_seconds() + 0.999))
 
 
 def checkin_window(session: StudySession, params: StudyParameters | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -167,33 +215,91 @@ def checkin_window(session: StudySession, params: StudyParameters | None = None)
     return opens, closes
 
 
-def verify_checkin(session: StudySession, token: str, *, now: dt.datetime | None = None) -> None:
-    """Raise ValidationError unless `token` is this session's current code and check-in is open."""
-    try:
-        payload = signing.loads(token, salt=CHECKIN_SALT)
-    except signing.BadSignature:
-        raise ValidationError(_("签到码无效，请重新扫描现场二维码。")) from None
-    if not isinstance(payload, dict) or payload.get("s") != session.pk:
-        raise ValidationError(_("该签到码不属于本次学习会，请扫描本次学习会现场的二维码。"))
-    if payload.get("n") != session.checkin_nonce:
-        raise ValidationError(_("学习会已改期，该签到码已失效，请扫描新的二维码。"))
+def _check_open(session: StudySession, now: dt.datetime, params: StudyParameters) -> None:
+    """Raise ValidationError unless check-in is open for `session` at `now`."""
     if session.status == StudySession.Status.CANCELLED:
         raise ValidationError(_("学习会已取消，无需签到。"))
     if session.attendance_closed:
         raise ValidationError(_("考勤已确认，签到已结束。如需更正请联系学习秘书。"))
-    now = now or clock.now()
-    opens, closes = checkin_window(session)
+    opens, closes = checkin_window(session, params)
     if now < opens:
         raise ValidationError(_("签到尚未开始，将于{time}开放。").format(time=_fmt(opens)))
     if now > closes:
         raise ValidationError(_("学习会已结束，签到码已过期。如需更正请联系学习秘书。"))
 
 
-@transaction.atomic
-def check_in(session: StudySession, token: str, *, user: Any, now: dt.datetime | None = None) -> Attendance:
-    """A member checks in with the session's QR code while logged in."""
-    session = _locked(session)
+def verify_checkin(session: StudySession, token: str, *, now: dt.datetime | None = None) -> int:
+    """The step of `token` if it is this session's code, shown now or one step ago, and check-in is open.
+
+    Otherwise a ValidationError in Chinese: an old code says when it was shown and that it expired."""
+    params = get_parameters()
+    now = now or clock.now()
+    step_text, _sep, mac = (token or "").partition("-")
+    if not step_text.isdigit() or not mac:
+        raise ValidationError(_("签到码无效，请扫描会场屏幕上的二维码。"))
+    step = int(step_text)
+    if not constant_time_compare(mac, _code_mac(session, step)):
+        raise ValidationError(_("签到码无效或不属于本次学习会，请扫描本次学习会会场屏幕上的二维码。"))
+    current = checkin_step(now, params)
+    if step > current:
+        raise ValidationError(_("签到码无效，请扫描会场屏幕上的二维码。"))
+    if step < current - 1:
+        expired = _step_start(step + 2, params)
+        raise ValidationError(
+            _(
+                "该签到码于{shown}在会场屏幕上显示，已于{expired}过期（签到码每{seconds}秒更换一次，"
+                "转发的照片或截图不能签到）。请扫描会场屏幕上当前的二维码。"
+            ).format(
+                shown=_fmt_seconds(_step_start(step, params)),
+                expired=_fmt_seconds(expired),
+                seconds=params.checkin_step_seconds,
+            )
+        )
+    _check_open(session, now, params)
+    return step
+
+
+def issue_checkin_ticket(session: StudySession, token: str, *, now: dt.datetime | None = None) -> str:
+    """A valid scan's ticket: signed, naming the session, its nonce and the scan time."""
+    now = now or clock.now()
     verify_checkin(session, token, now=now)
+    return signing.dumps({"s": session.pk, "n": session.checkin_nonce, "t": int(now.timestamp())}, salt=TICKET_SALT)
+
+
+def ticket_session_id(ticket: str) -> int | None:
+    """The session a ticket names (for the login page's context), or None if it is not a ticket."""
+    try:
+        payload = signing.loads(ticket, salt=TICKET_SALT)
+    except signing.BadSignature:
+        return None
+    return payload.get("s") if isinstance(payload, dict) and isinstance(payload.get("s"), int) else None
+
+
+def verify_ticket(session: StudySession, ticket: str, *, now: dt.datetime | None = None) -> dt.datetime:
+    """The scan time of a ticket for `session` still valid at `now`; else a ValidationError in Chinese."""
+    params = get_parameters()
+    now = now or clock.now()
+    try:
+        payload = signing.loads(ticket, salt=TICKET_SALT)
+    except signing.BadSignature:
+        raise ValidationError(_("签到凭证无效，请重新扫描会场屏幕上的二维码。")) from None
+    if not isinstance(payload, dict) or payload.get("s") != session.pk or not isinstance(payload.get("t"), int):
+        raise ValidationError(_("签到凭证不属于本次学习会，请扫描本次学习会会场屏幕上的二维码。"))
+    if payload.get("n") != session.checkin_nonce:
+        raise ValidationError(_("学习会已改期，该签到码已失效，请扫描新的二维码。"))
+    scanned = dt.datetime.fromtimestamp(payload["t"], tz=dt.UTC)
+    if now - scanned > dt.timedelta(minutes=params.checkin_ticket_minutes) or now < scanned:
+        raise ValidationError(
+            _("您于{time}扫码，签到须在扫码后{minutes}分钟内完成，已超时。请重新扫描会场屏幕上的二维码。").format(
+                time=_fmt(scanned), minutes=params.checkin_ticket_minutes
+            )
+        )
+    # The scan happened while check-in was open; cancellation or closing since then still refuses.
+    _check_open(session, scanned, params)
+    return scanned
+
+
+def _mark_present(session: StudySession, user: Any, at: dt.datetime) -> Attendance:
     person = getattr(user, "person", None)
     if person is None:
         raise ValidationError(_("您的账号未关联人员信息，无法签到，请联系管理员。"))
@@ -206,7 +312,55 @@ def check_in(session: StudySession, token: str, *, user: Any, now: dt.datetime |
         )
     row.status = Attendance.Status.PRESENT
     row.method = Attendance.Method.QR
-    row.checked_in_at = now or clock.now()
+    row.checked_in_at = at
     row.leave_reason = ""
     _save(row, user, clean=False)
     return row
+
+
+@transaction.atomic
+def check_in(session: StudySession, token: str, *, user: Any, now: dt.datetime | None = None) -> Attendance:
+    """A logged-in member checks in with the code on the room's screen (R-S3)."""
+    session = _locked(session)
+    now = now or clock.now()
+    verify_checkin(session, token, now=now)
+    return _mark_present(session, user, now)
+
+
+@transaction.atomic
+def check_in_with_ticket(
+    session: StudySession, ticket: str, *, user: Any, now: dt.datetime | None = None
+) -> Attendance:
+    """Finish a check-in from a scan's ticket (after logging in); the scan time is the check-in time."""
+    session = _locked(session)
+    scanned = verify_ticket(session, ticket, now=now)
+    return _mark_present(session, user, scanned)
+
+
+@transaction.atomic
+def record_paper_sheet(
+    session: StudySession, people: Sequence[Person], *, actor: Any, scan: Any = None
+) -> list[Attendance]:
+    """R-S3: the secretary records members who signed the paper sign-in sheet (no phone).
+
+    Each is present by "纸质签到表"; the scanned sheet, if given, joins the session's archive (R-S14)."""
+    if session.status == StudySession.Status.CANCELLED:
+        raise ValidationError(_("学习会已取消，不能登记出勤。"))
+    if not people:
+        raise ValidationError(_("请选择在纸质签到表上签名的人员。"))
+    if clock.now() < session.starts_at - dt.timedelta(minutes=get_parameters().checkin_opens_minutes_before):
+        raise ValidationError(_("学习会尚未开始，不能登记纸质签到。"))
+    rows = []
+    for person in people:
+        row = _attendance_for(session, person, actor)
+        row.status = Attendance.Status.PRESENT
+        row.method = Attendance.Method.PAPER
+        row.checked_in_at = None
+        row.leave_reason = ""
+        _save(row, actor, clean=False)
+        rows.append(row)
+    if scan is not None:
+        from .uploads import add_attachment
+
+        add_attachment(session, scan, actor=actor, kind="signin_sheet")
+    return rows

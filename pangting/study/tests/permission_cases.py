@@ -148,6 +148,9 @@ WEB = [
         for n in ("session_list", "session_calendar", "plan_list", "branch_overview", "training_list")
     ],
     Case("study:my_calendar_ics", EVERYONE),
+    # The feed needs no login: its secret key is the credential; an unknown key is 404 for anyone.
+    Case("study:calendar_feed", frozenset(), kwargs=lambda w: {"key": "not-a-key"}, anonymous=404),
+    *[Case(f"study:{n}", EVERYONE, **POST_REDIRECT) for n in ("calendar_feed_issue", "calendar_feed_revoke")],
     Case("study:session_create", CHANGERS),
     Case("study:plan_create", CHANGERS),
     Case("study:my_study", PARTICIPANTS),
@@ -172,7 +175,12 @@ WEB = [
         **POST_REDIRECT,
     ),
     *both("study:session_document", STUDY_VIEW, lambda w, s: {**session_pk(w, s), "kind": "plan"}),
-    *both("study:checkin", PARTICIPATE, checkin_kwargs),
+    # A visitor's scan is vouched for by the code alone; outside the check-in window it is refused (200).
+    *both("study:checkin", PARTICIPATE, checkin_kwargs, anonymous=200),
+    *both("study:checkin_confirm", PARTICIPATE, session_pk),
+    *both("study:session_display", STUDY_CHANGE, session_pk),
+    *both("study:session_display_state", STUDY_CHANGE, session_pk),
+    *both("study:session_paper_sheet", STUDY_CHANGE, session_pk, **POST_REDIRECT),
     *both("study:attendance_makeup", STUDY_CHANGE, attendance_pk, **POST_REDIRECT),
     *both("study:attachment_download", STUDY_VIEW, attachment_pk),
     *both("study:attachment_delete", STUDY_CHANGE, attachment_pk, **POST_REDIRECT),

@@ -88,8 +88,8 @@ def test_it_saves_an_attendance_sheet_all_or_nothing(world):
 
 def test_it_checks_a_member_in_with_the_session_qr_code(world):
     session = make_session(world.unit_a, starts_at=START)
-    token = services.checkin_token(session)
     with time_machine.travel(START - dt.timedelta(minutes=10), tick=False):
+        token = services.checkin_token(session)
         row = services.check_in(session, token, user=world.member)
         assert (row.status, row.method) == (Attendance.Status.PRESENT, Attendance.Method.QR)
         with pytest.raises(ValidationError, match="无需重复签到"):
@@ -111,23 +111,22 @@ def test_it_refuses_a_forged_or_tampered_code(world):
 
 def test_it_lets_the_code_expire_with_the_session(world):
     session = make_session(world.unit_a, starts_at=START)
-    token = services.checkin_token(session)
     with (
         time_machine.travel(START - dt.timedelta(hours=2), tick=False),
         pytest.raises(ValidationError, match="尚未开始"),
     ):
-        services.check_in(session, token, user=world.member)
+        services.check_in(session, services.checkin_token(session), user=world.member)
     with (
         time_machine.travel(session.ends_at + dt.timedelta(minutes=1), tick=False),
-        pytest.raises(ValidationError, match="已过期"),
+        pytest.raises(ValidationError, match="学习会已结束，签到码已过期"),
     ):
-        services.check_in(session, token, user=world.member)
+        services.check_in(session, services.checkin_token(session), user=world.member)
 
 
 def test_it_refuses_a_check_in_after_attendance_was_closed(world):
     session = make_session(world.unit_a, starts_at=START)
-    token = services.checkin_token(session)
     with time_machine.travel(START + dt.timedelta(minutes=30), tick=False):
+        token = services.checkin_token(session)
         services.close_attendance(session, actor=world.secretary_a)
         with pytest.raises(ValidationError, match="签到已结束"):
             services.check_in(session, token, user=world.member)
@@ -137,14 +136,18 @@ def test_it_refuses_a_check_in_after_attendance_was_closed(world):
 
 def test_it_invalidates_old_codes_when_the_session_is_rescheduled(world):
     session = make_session(world.unit_a, starts_at=START)
-    old = services.checkin_token(session)
+    old_nonce = session.checkin_nonce
     new_start = START + dt.timedelta(days=1)
     services.reschedule_session(
         session, actor=world.secretary_a, starts_at=new_start, ends_at=new_start + dt.timedelta(hours=2), reason="冲突"
     )
     session.refresh_from_db()
+    assert session.checkin_nonce != old_nonce
     with time_machine.travel(new_start, tick=False):
-        with pytest.raises(ValidationError, match="已失效"):
+        session.checkin_nonce = old_nonce  # the screen of a page opened before the reschedule
+        old = services.checkin_token(session)
+        session.refresh_from_db()
+        with pytest.raises(ValidationError, match="签到码无效或不属于本次学习会"):
             services.check_in(session, old, user=world.member)
         services.check_in(session, services.checkin_token(session), user=world.member)
 

@@ -77,8 +77,7 @@ def test_the_secretary_runs_a_session_and_a_member_checks_in_by_qr(live_world, l
 
     member = browser.new_context(locale="zh-CN", viewport=PHONE).new_page()
     sign_in(member, base, "member")
-    member.goto(checkin_url)
-    member.get_by_test_id("confirm-checkin").click()
+    member.goto(checkin_url)  # the scan checks a signed-in member in at once (the code is fresh)
     member.get_by_test_id("checked-in").wait_for()
     member.screenshot(path=str(ARTIFACTS / "study-checkin-phone.png"), full_page=True)
 
@@ -89,3 +88,27 @@ def test_the_secretary_runs_a_session_and_a_member_checks_in_by_qr(live_world, l
     assert "100%" in secretary.get_by_test_id("participation-rate").inner_text()
     assert secretary.get_by_test_id("arrangement-late").is_visible()
     secretary.screenshot(path=str(ARTIFACTS / "study-session-held.png"), full_page=True)
+
+
+def test_the_room_display_changes_its_code_every_step(live_world, live_server, page):
+    """R-S3: the room's screen loads a new QR code each step and counts down to it (step set to 5 s)."""
+    from pangting.core import clock, parameters
+    from pangting.study.tests.builders import make_session
+
+    w = live_world
+    parameters.set_value("R-S3", "checkin_step_seconds", 5, actor=w.supervisor, note="测试")
+    session = make_session(w.unit_a, starts_at=clock.now() + dt.timedelta(minutes=10))
+    sign_in(page, live_server.url, "secretary_a")
+    page.goto(f"{live_server.url}/study/sessions/{session.pk}/display/")
+    body = page.get_by_test_id("checkin-display")
+    page.wait_for_function("() => document.body.dataset.step !== undefined")
+    first_step = body.get_attribute("data-step")
+    first_src = page.get_by_test_id("display-qr").get_attribute("src")
+    assert 1 <= int(page.get_by_test_id("display-seconds").inner_text()) <= 5
+    page.wait_for_function(f"() => document.body.dataset.step !== '{first_step}'", timeout=8000)
+    assert int(body.get_attribute("data-step")) > int(first_step)
+    assert page.get_by_test_id("display-qr").get_attribute("src") != first_src
+    qr = page.get_by_test_id("display-qr").element_handle()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "study-checkin-display.png"))

@@ -29,12 +29,17 @@ from .attachments import (
 from .attendance import (
     attendance_makeup,
     checkin,
+    checkin_confirm,
     session_add_attendee,
     session_attendance,
     session_close_attendance,
+    session_display,
+    session_display_state,
+    session_paper_sheet,
     session_qr,
 )
 from .branches import branch_overview, training_list
+from .feeds import calendar_feed, calendar_feed_issue, calendar_feed_revoke
 from .personal import my_study, reflection_add, self_plan_save, self_record_add
 from .plans import plan_detail, plan_form, plan_list, plan_transition
 from .sessions import (
@@ -58,7 +63,11 @@ __all__ = [
     "attachment_upload",
     "attendance_makeup",
     "branch_overview",
+    "calendar_feed",
+    "calendar_feed_issue",
+    "calendar_feed_revoke",
     "checkin",
+    "checkin_confirm",
     "my_calendar_ics",
     "my_study",
     "plan_detail",
@@ -74,9 +83,12 @@ __all__ = [
     "session_cancel",
     "session_close_attendance",
     "session_detail",
+    "session_display",
+    "session_display_state",
     "session_document",
     "session_form",
     "session_list",
+    "session_paper_sheet",
     "session_qr",
     "session_reschedule",
     "session_submit",

@@ -3,23 +3,19 @@ documents and the member's calendar feed."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
-from pangting.core import clock
 
 from .. import documents, ics, services
 from ..forms import AttachmentForm
-from ..models import Attachment, Speech, StudySession
+from ..models import Attachment, Speech
 from ._common import A, _error_text, _form_errors, _session_for
 
 
@@ -85,20 +81,8 @@ def session_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 def my_calendar_ics(request: HttpRequest) -> HttpResponse:
-    """ICS feed of the user's sessions: those they are expected at, and those they manage."""
-    person = getattr(request.user, "person", None)
-    mine = Q(attendances__person=person, attendances__deleted_at__isnull=True) if person else Q(pk__in=[])
-    managed = StudySession.objects.for_user(request.user, A.STUDY_CHANGE).values("pk")
-    since = clock.now() - dt.timedelta(days=400)
-    sessions = (
-        StudySession.objects.for_user(request.user)
-        .filter(mine | Q(pk__in=managed), starts_at__gte=since)
-        .distinct()
-        .select_related("organization", "host")
-        .annotate(reschedule_total=Count("reschedules", distinct=True))
-        .order_by("starts_at")
-    )
-    body = ics.sessions_ics(sessions, host=request.get_host().split(":")[0], calendar_name="我的学习会")
+    """A one-off download of the user's calendar (the subscription URL is `calendar_feed`)."""
+    body = ics.user_calendar(request.user, host=ics.uid_host(request.get_host()))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="pangting-study.ics"'
     return response
