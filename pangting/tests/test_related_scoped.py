@@ -392,3 +392,193 @@ def test_the_browsable_api_forms_list_no_outside_record(w: RelatedWorld, persona
         named = sorted(word for word in outside_words if word in text)
         assert not named, f"{persona} GET {url} ({response.status_code}) lists {named}"
     print(f"\nbrowsable API as {persona}: {pages} pages, 0 leaks")
+
+
+# --- the web forms -----------------------------------------------------------------------------
+
+VOLATILE = re.compile(r'(name="csrfmiddlewaretoken" value=|nonce=|csrf-token" content=)"[^"]*"')
+
+
+@dataclass
+class FormCase:
+    """One page with a related choice field: who posts, where, an otherwise valid body, the field."""
+
+    persona: str
+    url: Callable[[Any], str]
+    body: Callable[[Any], dict[str, Any]]
+    fields: dict[str, type]
+
+
+def _formset(prefix: str, total: int = 0) -> dict[str, Any]:
+    return {f"{prefix}-TOTAL_FORMS": total, f"{prefix}-INITIAL_FORMS": 0}
+
+
+def _session_form(w: Any) -> dict[str, Any]:
+    return {
+        "organization": w.unit_a.pk, "kind": "center_group", "title": "学习会", "place": "会议室",
+        "starts_at": "2026-11-25T14:30", "ends_at": "2026-11-25T16:30", **_formset("agenda"),
+        **_formset("speakers", 1), "speakers-0-speaker_name": "",
+    }  # fmt: skip
+
+
+def _models() -> dict[str, type]:
+    from pangting.study.models import PlanTheme, StudySession
+
+    return {"org": Organization, "person": Person, "session": StudySession, "theme": PlanTheme}
+
+
+M = _models()
+FORM_CASES = [
+    FormCase(
+        "secretary_a",
+        lambda w: "/study/sessions/new/",
+        _session_form,
+        {
+            "organization": M["org"],
+            "host": M["person"],
+            "led_by": M["person"],
+            "lecturer_person": M["person"],
+            "plan_theme": M["theme"],
+            "speakers-0-person": M["person"],
+        },
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: f"/study/sessions/{w.session_a.pk}/edit/",
+        lambda w: {**_session_form(w), "host": w.member_person.pk},
+        {"host": M["person"], "led_by": M["person"], "lecturer_person": M["person"], "plan_theme": M["theme"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: "/study/trainings/",
+        lambda w: {"organization": w.unit_a.pk, "held_on": "2026-05-01", "title": "培训", "hours": "2"},
+        {"organization": M["org"], "trainees": M["person"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: "/study/plans/new/",
+        lambda w: {"year": 2027, "kind": "center_group", **_formset("themes")},
+        {"organization": M["org"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: f"/study/sessions/{w.session_a.pk}/attendance/add/",
+        lambda w: {},
+        {"person": M["person"]},
+    ),
+    FormCase(
+        "member",
+        lambda w: "/study/my/self-study/",
+        lambda w: {"studied_on": "2026-01-05", "material": "篇目", "hours": "1"},
+        {"session": M["session"]},
+    ),
+    FormCase(
+        "member",
+        lambda w: "/study/my/reflections/",
+        lambda w: {"kind": "reflection", "title": "体会", "text": "正文"},
+        {"session": M["session"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: "/observation/invitations/new/",
+        lambda w: {"message": "请来"},
+        {"session": M["session"]},
+    ),
+    FormCase(
+        "unit_supervisor",
+        lambda w: "/orgs/new/",
+        lambda w: {"name": "新支部", "code": "WEB-NEW", "kind": "branch", "sort_order": 0},
+        {"parent": M["org"]},
+    ),
+    FormCase("unit_supervisor", lambda w: "/orgs/people/new/", lambda w: {"name": "新人"}, {"organization": M["org"]}),
+    FormCase(
+        "unit_supervisor",
+        lambda w: "/orgs/links/new/",
+        lambda w: {"kind": "liaison", "valid_from": "2026-01-05", "person": w.member_person.pk, "unit": w.unit_a.pk},
+        {"person": M["person"], "unit": M["org"]},
+    ),
+    FormCase(
+        "unit_supervisor",
+        lambda w: f"/orgs/{w.unit_a.pk}/members/",
+        lambda w: {"role": "member"},
+        {"person": M["person"]},
+    ),
+    FormCase(
+        "unit_supervisor",
+        lambda w: "/observation/new/",
+        lambda w: {"unit": w.branch_a.pk, "mode": "planned", "year": 2026, "semester": 2},
+        {"unit": M["org"], "leader": M["person"], "liaison": M["person"]},
+    ),
+    FormCase(
+        "unit_supervisor",
+        lambda w: "/assessment/reports/new/",
+        lambda w: {
+            "organization": w.unit_a.pk,
+            "person": w.member_person.pk,
+            "year": 2026,
+            "title": "述学",
+            "delivered_on": "2026-01-05",
+            "summary": "摘要",
+        },
+        {"organization": M["org"], "person": M["person"]},
+    ),
+]
+
+
+def _page(client: Any, url: str, body: dict[str, Any]) -> tuple[int, str, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, body, follow=True)
+    chain = " ".join(f"{code}:{where}" for where, code in response.redirect_chain)
+    return response.status_code, VOLATILE.sub("", chain + response.content.decode()), _writes(queries)
+
+
+def test_every_related_choice_field_of_the_forms_is_walked() -> None:
+    """Each form with a related choice field has a case (pages take the form's queryset from the view)."""
+    from django import forms as django_forms
+    from django.utils.module_loading import import_string
+
+    walked = {name for case in FORM_CASES for name in case.fields}
+    assert {"host", "led_by", "lecturer_person", "trainees", "parent", "leader", "liaison", "session"} <= walked
+    for dotted in ("pangting.study.forms.TrainingForm", "pangting.orgs.forms.LinkForm"):
+        form = import_string(dotted)
+        related = [n for n, f in form.base_fields.items() if isinstance(f, django_forms.ModelChoiceField)]
+        assert related and all(f.queryset.query.is_empty() for f in (form.base_fields[n] for n in related))
+
+
+def test_a_form_answers_an_out_of_scope_id_like_a_missing_one(w: RelatedWorld) -> None:
+    tally = Tally()
+    for case in FORM_CASES:
+        user = w.personas()[case.persona]
+        client = w.client(case.persona)
+        outside_words = _outside_words(user)
+        url = case.url(w)
+        for name, model in case.fields.items():
+            many = name == "trainees"
+            reachable = policy.scope(model._default_manager.all(), user, None)
+            outside = list(model._default_manager.exclude(pk__in=reachable.values("pk")))
+            assert outside, f"{case.persona} {url} {name}: nothing outside to try"
+            body = case.body(w)
+            m_status, m_text, m_writes = _page(client, url, {**body, name: [MISSING] if many else MISSING})
+            tally.requests += 1
+            where = f"{case.persona} POST {url} {name}"
+            # The page is reached and refuses the id itself (not a 404 before the form is read).
+            assert m_status == 200 and "404" not in m_text[:300], f"{where}: {m_status}"
+            if m_writes:
+                tally.leaks.append(f"{where}: a missing id wrote {m_writes}")
+            for obj in outside:
+                status, text, writes = _page(client, url, {**body, name: [obj.pk] if many else obj.pk})
+                tally.requests += 1
+                problems = []
+                if (status, text) != (m_status, m_text.replace(str(MISSING), str(obj.pk))):
+                    problems.append(f"{status} differs from {m_status} for a missing id")
+                # A page shows what the user reaches (a leader linked to the unit, say): only what the
+                # out-of-scope id adds to the page counts.
+                named = sorted(word for word in (_words(obj) | outside_words) if word in text and word not in m_text)
+                if named:
+                    problems.append(f"names {named}")
+                if writes:
+                    problems.append(f"wrote {writes}")
+                if problems:
+                    tally.leaks.append(f"{where} #{obj.pk}: " + "; ".join(problems))
+    print(f"\nrelated ids in forms: {len(FORM_CASES)} forms, {tally.requests} requests, {len(tally.leaks)} leaks")
+    assert not tally.leaks, "\n".join(tally.leaks[:20])
