@@ -174,6 +174,10 @@ class RelatedWorld(ScopedWorld):
         self.session_a = make_session(self.unit_a, title="甲学院十一月学习会")
         self.session_b = make_session(self.unit_b, title="乙学院十一月专题学习会")
         self.visit_a = observation.create_visit(actor=system, unit=self.unit_a, year=2026, semester=2)
+        from pangting.observation.models import Rectification
+        from pangting.observation.tests.permission_cases_parts import rectifying
+
+        self.rectification_a = Rectification.objects.filter(visit=rectifying(self, "A")).first()
         # The directory is changed by supervisors; one over unit A alone has something outside.
         self.unit_supervisor = make_user("unit_supervisor", (Role.SUPERVISOR, self.unit_a))
 
@@ -483,6 +487,24 @@ FORM_CASES = [
         lambda w: "/observation/invitations/new/",
         lambda w: {"message": "请来"},
         {"session": M["session"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: f"/observation/{w.visit_a.pk}/do/reply/",
+        lambda w: {"replied_on": "2026-09-26"},
+        {"session": M["session"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: f"/observation/rectifications/{w.rectification_a.pk}/",
+        lambda w: {"step": "plan", "measure": "整改措施"},
+        {"owner": M["person"]},
+    ),
+    FormCase(
+        "unit_supervisor",
+        lambda w: "/reports/bulletins/new/",
+        lambda w: {"kind": "bulletin", "year": 2026},
+        {"organization": M["org"]},
     ),
     FormCase(
         "unit_supervisor",
