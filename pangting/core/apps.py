@@ -17,3 +17,10 @@ class CoreConfig(AppConfig):
         outbox_channels.register()  # e-mail and group robots for the outbox
         registry.register_navigation_group("system", _("系统管理"))
         registry.register_navigation(_("我的待办"), "home", None, order=10)
+
+        # Relations a ModelSerializer builds by itself accept and offer only what the user reaches.
+        from rest_framework import serializers
+
+        from .scoped_fields import ScopedRelatedField
+
+        serializers.ModelSerializer.serializer_related_field = ScopedRelatedField

@@ -26,8 +26,10 @@ from rest_framework.response import Response
 from pangting.accounts import policy
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
 from pangting.core.models import TransitionLog
+from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.core.transitions import available_step_names, log_of
 from pangting.core.views import parse_id, parse_year
+from pangting.study.models import StudySession
 
 from . import services
 from .models import (
@@ -296,7 +298,7 @@ class DeliveryRequest(StepRequest):
 
 
 class ReplyRequest(StepRequest):
-    session = serializers.IntegerField()
+    session = ScopedRelatedField(A.OBSERVATION_REPLY, queryset=StudySession.objects.all())
     replied_on = serializers.DateField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -421,18 +423,15 @@ class VisitViewSet(ScopedReadOnlyViewSet):
     @extend_schema(summary="单位回复函告并确定学习会（R-O4）", request=ReplyRequest, responses=VisitSerializer)
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: Any = None) -> Response:
-        from pangting.study.models import StudySession
-
         visit = self.get_object()
         _require(request.user, A.OBSERVATION_REPLY, visit.unit)
-        data = _valid(ReplyRequest, request.data)
-        session = StudySession.objects.for_user(request.user).filter(pk=data["session"]).first()
-        if session is None:
-            raise serializers.ValidationError({"session": _("学习会不存在或不属于被旁听单位。")})
+        body = ReplyRequest(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
         _call(
             services.record_reply,
             visit,
-            session,
+            data["session"],
             actor=request.user,
             replied_on=data["replied_on"],
             notes=data["notes"],

@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from pangting.accounts import policy
 from pangting.core.api_views import ScopedReadOnlyViewSet, ScopedViewSetMixin, as_drf_error
+from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.core.views import parse_id
 from pangting.lib.phone import is_valid_phone, normalize_phone
 
@@ -22,7 +23,7 @@ A = policy.Action
 
 class OrganizationSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    parent = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all(), allow_null=False)
+    parent = ScopedRelatedField(A.DIRECTORY_CHANGE, queryset=Organization.objects.all(), allow_null=False)
 
     class Meta:
         model = Organization
@@ -33,7 +34,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 class PersonSerializer(serializers.ModelSerializer):
     phone = serializers.SerializerMethodField(help_text="脱敏后的电话号码")
     phone_input = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=30)
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    organization = ScopedRelatedField(A.DIRECTORY_CHANGE, queryset=Organization.objects.all())
 
     class Meta:
         model = Person

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core.api_views import ScopedViewSetMixin, as_drf_error
+from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.core.transitions import available_step_names
 from pangting.core.views import parse_id, parse_year
 from pangting.orgs.models import Organization, Person
@@ -69,7 +70,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
 class SpeechSerializer(serializers.ModelSerializer):
     has_written_material = serializers.BooleanField(read_only=True)
-    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), allow_null=True, required=False)
+    person = ScopedRelatedField(A.STUDY_CHANGE, queryset=Person.objects.all(), allow_null=True, required=False)
 
     class Meta:
         model = Speech
@@ -126,6 +127,14 @@ class FactsSerializer(serializers.Serializer):
         return rules.format_rate(facts.participation_rate)
 
 
+class AttendanceRequest(serializers.Serializer):
+    """POST body of a session's attendance: the person (within the caller's study.change reach) and status."""
+
+    person = ScopedRelatedField(A.STUDY_CHANGE, queryset=Person.objects.all())
+    status = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    leave_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
 WRITABLE = [
     "organization", "kind", "title", "content", "plan_theme", "starts_at", "ends_at", "place", "host", "host_post",
     "led_by", "participants_note", "contact_name", "contact_phone", "lecturer_name", "lecturer_post",
@@ -134,11 +143,11 @@ WRITABLE = [
 
 
 class StudySessionSerializer(serializers.ModelSerializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
-    host = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), allow_null=True, required=False)
-    led_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), allow_null=True, required=False)
-    lecturer_person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), allow_null=True, required=False)
-    plan_theme = serializers.PrimaryKeyRelatedField(queryset=PlanTheme.objects.all(), allow_null=True, required=False)
+    organization = ScopedRelatedField(A.STUDY_CHANGE, queryset=Organization.objects.all())
+    host = ScopedRelatedField(A.STUDY_CHANGE, queryset=Person.objects.all(), allow_null=True, required=False)
+    led_by = ScopedRelatedField(A.STUDY_CHANGE, queryset=Person.objects.all(), allow_null=True, required=False)
+    lecturer_person = ScopedRelatedField(A.STUDY_CHANGE, queryset=Person.objects.all(), allow_null=True, required=False)
+    plan_theme = ScopedRelatedField(A.STUDY_CHANGE, queryset=PlanTheme.objects.all(), allow_null=True, required=False)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     agenda_items = AgendaItemSerializer(many=True, required=False)
@@ -320,24 +329,16 @@ class StudySessionViewSet(
 
     @extend_schema(
         summary="出勤：GET 列表；POST 登记 {person, status, leave_reason}（R-S3）",
-        request=None,
+        request=AttendanceRequest,
         responses=AttendanceSerializer(many=True),
     )
     @action(detail=True, methods=["get", "post"])
     def attendance(self, request: Request, pk: Any = None) -> Response:
         session = self.get_object()
         if request.method == "POST":
-            person = Person.objects.filter(pk=request.data.get("person")).first()
-            if person is None:
-                raise serializers.ValidationError({"person": _("请指定有效的人员。")})
-            _call(
-                services.record_attendance,
-                session,
-                person,
-                actor=request.user,
-                status=str(request.data.get("status", "")),
-                leave_reason=str(request.data.get("leave_reason", "")),
-            )
+            body = AttendanceRequest(data=request.data, context=self.get_serializer_context())
+            body.is_valid(raise_exception=True)
+            _call(services.record_attendance, session, actor=request.user, **body.validated_data)
         rows = session.attendances.select_related("person").order_by("person__name")
         return Response(AttendanceSerializer(rows, many=True).data)
 
@@ -357,7 +358,7 @@ class PlanThemeSerializer(serializers.ModelSerializer):
 
 
 class StudyPlanSerializer(serializers.ModelSerializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    organization = ScopedRelatedField(A.STUDY_CHANGE, queryset=Organization.objects.all())
     themes = PlanThemeSerializer(many=True, required=False)
     is_late = serializers.BooleanField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -467,6 +468,14 @@ class OwnRecordsMixin:
         return person
 
 
+def attended(sessions: Any, user: Any) -> Any:
+    """The sessions the user's own person is on the attendance list of, as the personal pages offer (R-S7)."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return sessions.none()
+    return sessions.filter(pk__in=Attendance.objects.filter(person_id=person_id).values("session_id"))
+
+
 class SelfStudyPlanSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
 
@@ -489,7 +498,9 @@ class SelfStudyPlanViewSet(OwnRecordsMixin, mixins.CreateModelMixin, viewsets.Re
 
 
 class SelfStudyRecordSerializer(serializers.ModelSerializer):
-    session = serializers.PrimaryKeyRelatedField(queryset=StudySession.objects.all(), allow_null=True, required=False)
+    session = ScopedRelatedField(
+        A.STUDY_PARTICIPATE, queryset=StudySession.objects.all(), narrow=attended, allow_null=True, required=False
+    )
 
     class Meta:
         model = SelfStudyRecord
@@ -510,7 +521,9 @@ class SelfStudyRecordViewSet(OwnRecordsMixin, mixins.CreateModelMixin, viewsets.
 
 
 class ReflectionSerializer(serializers.ModelSerializer):
-    session = serializers.PrimaryKeyRelatedField(queryset=StudySession.objects.all(), allow_null=True, required=False)
+    session = ScopedRelatedField(
+        A.STUDY_PARTICIPATE, queryset=StudySession.objects.all(), narrow=attended, allow_null=True, required=False
+    )
 
     class Meta:
         model = Reflection
@@ -531,8 +544,8 @@ class ReflectionViewSet(OwnRecordsMixin, mixins.CreateModelMixin, viewsets.ReadO
 
 
 class SecretaryTrainingSerializer(serializers.ModelSerializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
-    trainees = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), many=True, required=False)
+    organization = ScopedRelatedField(A.STUDY_CHANGE, queryset=Organization.objects.all())
+    trainees = ScopedRelatedField(A.STUDY_CHANGE, queryset=Person.objects.all(), many=True, required=False)
 
     class Meta:
         model = SecretaryTraining

@@ -172,13 +172,16 @@ def new_branch(parent: Organization, code: str = "API-NEW") -> dict[str, Any]:
 
 def test_a_secretary_cannot_write_to_unit_b(w):
     client = api(w, "secretary_a")
-    assert (
-        client.post("/api/v1/organizations/", new_branch(w.unit_b), content_type="application/json").status_code == 404
-    )
+    # An organization outside the caller's reach answers like a missing one (issue 14 item 2).
+    created = client.post("/api/v1/organizations/", new_branch(w.unit_b), content_type="application/json")
+    assert created.status_code == 400
+    assert created.json() == {"parent": [f"无效的编号“{w.unit_b.pk}”，对象不存在。"]}
     patch = client.patch(f"/api/v1/organizations/{w.unit_b.pk}/", {"name": "改"}, content_type="application/json")
     assert patch.status_code == 404
     person = {"name": "新人", "organization": w.unit_b.pk}
-    assert client.post("/api/v1/people/", person, content_type="application/json").status_code == 404
+    created = client.post("/api/v1/people/", person, content_type="application/json")
+    assert created.status_code == 400
+    assert created.json() == {"organization": [f"无效的编号“{w.unit_b.pk}”，对象不存在。"]}
     patch = client.patch(f"/api/v1/people/{w.member_b_person.pk}/", {"post": "改"}, content_type="application/json")
     assert patch.status_code == 404
     assert not Organization.objects.filter(code="API-NEW").exists()

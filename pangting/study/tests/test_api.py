@@ -63,7 +63,12 @@ def test_it_hides_another_units_sessions_and_refuses_writes_there(world):
     assert api(world.member).post(f"/api/v1/study-sessions/{session.pk}/submit-arrangement/").status_code == 404
     payload = {"organization": world.unit_a.pk, "title": "x", "place": "y",
                "starts_at": "2026-11-25T14:30:00+08:00", "ends_at": "2026-11-25T16:30:00+08:00"}  # fmt: skip
-    assert api(world.secretary_b).post("/api/v1/study-sessions/", payload, format="json").status_code == 404
+    # Another unit's organization answers like one that does not exist (issue 14 item 2).
+    refused = api(world.secretary_b).post("/api/v1/study-sessions/", payload, format="json")
+    missing = api(world.secretary_b).post("/api/v1/study-sessions/", {**payload, "organization": 999999}, format="json")
+    assert refused.status_code == missing.status_code == 400
+    assert refused.json() == {"organization": [f"无效的编号“{world.unit_a.pk}”，对象不存在。"]}
+    assert missing.json() == {"organization": ["无效的编号“999999”，对象不存在。"]}
 
 
 def test_it_refuses_a_duplicate_submission_and_attendance_for_an_outsider(world):
@@ -73,9 +78,15 @@ def test_it_refuses_a_duplicate_submission_and_attendance_for_an_outsider(world)
     again = client.post(f"/api/v1/study-sessions/{session.pk}/submit-arrangement/")
     assert again.status_code == 400 and "不能重复报送" in str(again.json())
     wrong = client.post(
-        f"/api/v1/study-sessions/{session.pk}/attendance/", {"person": world.member_b_person.pk, "status": "present"}
+        f"/api/v1/study-sessions/{session.pk}/attendance/", {"person": world.liaison_person.pk, "status": "present"}
     )
     assert wrong.status_code == 400 and "不是甲学院党委理论学习中心组成员" in str(wrong.json())
+    # Another unit's member answers like a missing person, without a name (issue 14 item 2).
+    outside = client.post(
+        f"/api/v1/study-sessions/{session.pk}/attendance/", {"person": world.member_b_person.pk, "status": "leave"}
+    )
+    assert outside.status_code == 400
+    assert outside.json() == {"person": [f"无效的编号“{world.member_b_person.pk}”，对象不存在。"]}
 
 
 def test_it_checks_a_member_in_with_the_token(world):
