@@ -116,10 +116,10 @@ def _table_checksum(cursor: Any, connection: Any, table: str) -> dict[str, Any]:
     quote = connection.ops.quote_name
     columns = [column.name for column in connection.introspection.get_table_description(cursor, table)]
     keys = connection.introspection.get_primary_key_columns(cursor, table) or columns
-    cursor.execute(
-        f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)} "  # noqa: S608 (names from introspection)
-        f"ORDER BY {', '.join(quote(k) for k in keys)}"
-    )
+    select, order = ", ".join(quote(c) for c in columns), ", ".join(quote(k) for k in keys)
+    # Only identifiers are interpolated: read from the database's own catalogue, and quoted.
+    sql = f"SELECT {select} FROM {quote(table)} ORDER BY {order}"  # noqa: S608 - quoted catalogue names  # nosec B608
+    cursor.execute(sql)
     digest = hashlib.sha256()
     digest.update(json.dumps(columns).encode() + b"\n")  # a renamed or added column changes the sum
     rows = 0
@@ -390,7 +390,8 @@ def create_backup(out_dir: Path, *, using: str = "default", media_root: Path | N
     vendor = _vendor(using)
     media_root = Path(media_root or settings.MEDIA_ROOT)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="pangting-backup-") as tmp:
+    # The copy is made next to the archives, not in /tmp (often small, or memory).
+    with tempfile.TemporaryDirectory(prefix=".pangting-backup-", dir=out_dir) as tmp:
         work = Path(tmp)
         if vendor == "sqlite":
             database, state = _snapshot_sqlite(using, work)
