@@ -2,10 +2,11 @@
 
 One archive per backup, `pangting-backup-<UTC time>.tar.gz`, holding:
 
-- `manifest.json`: when it was made (from the one clock), the database vendor, the latest
-  applied migration per app, per table the row count and a SHA-256 over its rows (ordered by
-  primary key, each row serialized canonically as one JSON line), every uploaded file with its
-  SHA-256, the SHA-256 of the database file, and the audit chain head;
+- `manifest.json`, signed with an HMAC under SECRET_KEY: when it was made (from the one
+  clock), the database vendor, the latest applied migration per app, per table the row count
+  and a SHA-256 over its rows (ordered by primary key, each row serialized canonically as one
+  JSON line), every uploaded file with its SHA-256, the SHA-256 of the database file, and the
+  audit chain head;
 - `database/pangting.sqlite3` (SQLite's online backup API, so a running server is copied
   consistently without being stopped) or `database/pangting.dump` (`pg_dump -Fc`);
 - `media/...`: the files under MEDIA_ROOT.
@@ -44,6 +45,7 @@ from django.db import connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.utils import load_backend
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from pangting.core import clock
@@ -420,6 +422,7 @@ def create_backup(out_dir: Path, *, using: str = "default", media_root: Path | N
             "media": media,
             "audit_chain_head": state["audit_chain_head"],
         }
+        manifest["signature"] = sign_manifest(manifest)
         encoded = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
         archive = _archive_path(out_dir)
         partial = archive.with_name(f".{archive.name}.partial")
@@ -480,6 +483,32 @@ class _Opened:
     check: Check
 
 
+_SIGNATURE_SALT = "pangting.core.backup.manifest"
+
+
+def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    unsigned = {key: value for key, value in manifest.items() if key != "signature"}
+    return json.dumps(unsigned, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def sign_manifest(manifest: dict[str, Any], secret: str | None = None) -> str:
+    """An HMAC-SHA256 of the manifest under the deployment's SECRET_KEY.
+
+    The files' SHA-256s find a damaged archive; the signature finds a deliberate change that
+    recomputed them, by anyone without the key.
+    """
+    return salted_hmac(_SIGNATURE_SALT, _manifest_bytes(manifest), secret=secret, algorithm="sha256").hexdigest()
+
+
+def manifest_signature_holds(manifest: dict[str, Any]) -> bool:
+    """Whether the manifest's signature is that of the current SECRET_KEY or one of its fallbacks."""
+    signature = manifest.get("signature")
+    if not isinstance(signature, str):
+        return False
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(constant_time_compare(signature, sign_manifest(manifest, secret)) for secret in secrets)
+
+
 def _member_stream(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
     stream = tar.extractfile(member)
     if stream is None:
@@ -515,6 +544,13 @@ def _open_archive(archive: Path, work: Path) -> _Opened:
     with tar:
         try:
             manifest = _read_manifest(tar)
+            if not manifest_signature_holds(manifest):
+                check.problems.append(
+                    _(
+                        "清单签名不符：清单在备份后被改动过，或本机的 SECRET_KEY 与备份时不同"
+                        "（旧密钥可列入 SECRET_KEY_FALLBACKS）。"
+                    )
+                )
             database_entry = manifest["database"]
             expected = {database_entry["file"]: database_entry["sha256"]}
             expected.update({MEDIA_PREFIX + entry["path"]: entry["sha256"] for entry in manifest["media"]})

@@ -5,6 +5,8 @@ into an empty database, and find the same rows, checksums and file; a tampered a
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import io
 import json
 import tarfile
@@ -142,10 +144,25 @@ def test_it_restores_into_an_empty_database_with_the_same_checksums(
 
 
 def _manifest_claims_another_row(name: str, data: bytes) -> bytes:
+    """Changed by someone who holds the key: the signature holds, the archived tables do not."""
     if name != backup.MANIFEST:
         return data
     manifest = json.loads(data)
     manifest["tables"]["assessment_studyreport"]["rows"] = 2
+    manifest["signature"] = backup.sign_manifest(manifest)
+    return json.dumps(manifest).encode()
+
+
+def _file_and_manifest_changed_together(original: bytes, name: str, data: bytes) -> bytes:
+    """Changed by someone without the key: every SHA-256 agrees again, the signature does not."""
+    if name.startswith("media/"):
+        return data + b"x"
+    if name != backup.MANIFEST:
+        return data
+    manifest = json.loads(data)
+    upload = manifest["media"][0]
+    upload["sha256"] = hashlib.sha256(original + b"x").hexdigest()
+    upload["size"] += 1
     return json.dumps(manifest).encode()
 
 
@@ -170,6 +187,13 @@ TAMPERINGS = {
 def test_it_verifies_an_untouched_archive_and_fails_every_tampered_copy(archive: Path):
     assert "存档完好" in verify(archive)
     tamperings = dict(TAMPERINGS)
+    with tarfile.open(archive) as tar:
+        (upload,) = (m for m in tar.getmembers() if m.name.startswith("media/"))
+        original = tar.extractfile(upload).read()
+    tamperings["file and manifest changed together"] = (
+        functools.partial(_file_and_manifest_changed_together, original),
+        "清单签名不符",
+    )
     if connection.vendor == "sqlite":  # a PostgreSQL dump's tables are compared after restoring
         tamperings["manifest claims another row"] = (_manifest_claims_another_row, "行数不一致")
 
@@ -181,6 +205,18 @@ def test_it_verifies_an_untouched_archive_and_fails_every_tampered_copy(archive:
         with pytest.raises(CommandError, match="存档核对失败"):
             call_command("restore", str(copy), "--verify", stdout=out, stderr=out)
         assert message in out.getvalue(), case
+
+
+@transactional
+def test_it_checks_the_signature_with_the_current_key_and_its_fallbacks(archive: Path, settings):
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-deployment-key-" + "x" * 30
+
+    with pytest.raises(CommandError, match="存档核对失败"):
+        verify(archive)
+
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert "存档完好" in verify(archive)
 
 
 @transactional
