@@ -120,7 +120,7 @@ def _table_checksum(cursor: Any, connection: Any, table: str) -> dict[str, Any]:
     keys = connection.introspection.get_primary_key_columns(cursor, table) or columns
     select, order = ", ".join(quote(c) for c in columns), ", ".join(quote(k) for k in keys)
     # Only identifiers are interpolated: read from the database's own catalogue, and quoted.
-    sql = f"SELECT {select} FROM {quote(table)} ORDER BY {order}"  # noqa: S608 - quoted catalogue names  # nosec B608
+    sql = "SELECT %s FROM %s ORDER BY %s" % (select, quote(table), order)  # noqa: S608, UP031 - quoted catalogue names  # nosec B608
     cursor.execute(sql)
     digest = hashlib.sha256()
     digest.update(json.dumps(columns).encode() + b"\n")  # a renamed or added column changes the sum
@@ -225,11 +225,17 @@ def _tool_major(path: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def pg_tool(name: str, using: str = "default") -> str:
-    """pg_dump or pg_restore of the server's major version, or a newer one (Debian's layout, then PATH)."""
+def _server_version(using: str) -> int:
+    """PostgreSQL's server version number, e.g. 150008."""
     connection = connections[using]
     connection.ensure_connection()
-    major = connection.pg_version // 10000
+    version: int = connection.pg_version  # type: ignore[attr-defined]
+    return version
+
+
+def pg_tool(name: str, using: str = "default") -> str:
+    """pg_dump or pg_restore of the server's major version, or a newer one (Debian's layout, then PATH)."""
+    major = _server_version(using) // 10000
     candidates = [Path(f"/usr/lib/postgresql/{major}/bin/{name}")]
     versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: p.parts[-3])
     candidates += [p for p in versions if p.parts[-3].isdigit() and int(p.parts[-3]) > major]
@@ -382,7 +388,7 @@ def _snapshot_postgres(using: str, work: Path) -> tuple[Path, dict[str, Any]]:
             "tables": table_checksums(using),
             "migrations": latest_migrations(using),
             "audit_chain_head": _audit_chain_head(),
-            "server_version": connection.pg_version,
+            "server_version": _server_version(using),
         }
     return dump, state
 
@@ -402,7 +408,7 @@ def create_backup(out_dir: Path, *, using: str = "default", media_root: Path | N
             database, state = _snapshot_postgres(using, work)
             member = POSTGRES_MEMBER
         db_sha, db_size = _sha256_file(database)
-        media = []
+        media: list[dict[str, Any]] = []
         for relative, path in _media_files(media_root):
             sha, size = _sha256_file(path)
             media.append({"path": relative, "sha256": sha, "size": size})

@@ -226,6 +226,21 @@ def test_it_refuses_to_restore_over_a_database_that_has_tables(archive: Path):
 
 
 @transactional
+def test_it_restores_over_a_changed_database_with_force(archive: Path, scene: World):
+    before = backup.table_checksums("default")
+    StudyReport.objects.filter(pk=scene.report.pk).update(title="备份之后改过的标题")
+    Path(scene.report.file.path).write_bytes(b"changed after the backup")
+
+    with pytest.raises(CommandError, match="目标数据库不为空"):
+        call_command("restore", str(archive), stdout=io.StringIO())
+    call_command("restore", str(archive), "--force", stdout=io.StringIO())
+
+    assert backup.table_checksums("default") == before
+    assert StudyReport.objects.get(pk=scene.report.pk).title == scene.report.title
+    assert Path(scene.report.file.path).read_bytes() != b"changed after the backup"
+
+
+@transactional
 def test_it_refuses_a_tampered_archive_before_restoring(archive: Path, empty_database: str):
     rewrite(archive, lambda name, data: data + b"x" if name.startswith("media/") else data)
 
