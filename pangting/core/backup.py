@@ -378,6 +378,8 @@ def _snapshot_postgres(using: str, work: Path) -> tuple[Path, dict[str, Any]]:
     dump = work / "pangting.dump"
     pg_dump = pg_tool("pg_dump", using)
     connection = connections[using]
+    if connection.in_atomic_block:  # the snapshot's isolation must be set by the transaction's first statement
+        raise BackupError(_("备份不能在数据库事务中运行。"))
     connection.ensure_connection()
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
