@@ -10,6 +10,8 @@ import hashlib
 import io
 import json
 import tarfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,8 @@ from conftest import World
 from pangting.assessment.models import StudyReport
 from pangting.assessment.tests.builders import make_report
 from pangting.core import backup
+from pangting.core.audit import record_event
+from pangting.core.models import AuditEvent
 from pangting.study.tests.builders import make_session
 
 # pg_dump and the restore read committed data from other connections: real transactions here.
@@ -181,6 +185,44 @@ TAMPERINGS = {
         "存档中有清单之外的文件",
     ),
 }
+
+
+@transactional
+def test_it_backs_up_one_moment_while_another_connection_keeps_writing(
+    scene: World, empty_database: str, tmp_path: Path
+):
+    """The dump and the checksums come from one snapshot (PostgreSQL: pg_dump --snapshot; SQLite:
+    the checksums are read from the copy), so rows written during the backup never make them disagree."""
+    stop = threading.Event()
+    written = []
+
+    def keep_writing() -> None:
+        try:
+            while not stop.is_set():
+                written.append(record_event(None, "backup.test", username=f"writer-{len(written)}"))
+        finally:
+            connections.close_all()
+
+    def wait_for_rows(count: int) -> None:
+        while len(written) < count and writer.is_alive():
+            time.sleep(0.005)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        wait_for_rows(1)  # writes before the backup's snapshot ...
+        call_command("backup", "--out", str(tmp_path / "backups"), stdout=io.StringIO())
+        wait_for_rows(len(written) + 1)  # ... and after it
+    finally:
+        stop.set()
+        writer.join()
+    (archive,) = backup.archives_in(tmp_path / "backups")
+    out = io.StringIO()
+
+    call_command("restore", str(archive), "--database", empty_database, stdout=out)
+
+    assert "恢复完成" in out.getvalue()
+    assert 0 < manifest_of(archive)["tables"]["core_auditevent"]["rows"] < AuditEvent.objects.count()
 
 
 @transactional
