@@ -694,6 +694,7 @@ def restore_backup(
     """
     vendor = _vendor(using)
     media_root = Path(media_root or settings.MEDIA_ROOT)
+    _check_target_empty(using, force)  # before reading the archive: the cheap refusal first
     with tempfile.TemporaryDirectory(prefix="pangting-restore-") as tmp:
         opened = _open_archive(archive, Path(tmp))
         if not opened.check.ok:
@@ -704,7 +705,6 @@ def restore_backup(
                 _("存档来自 %(archived)s 数据库，当前数据库是 %(current)s：不能跨数据库类型恢复。")
                 % {"archived": manifest["database"]["vendor"], "current": vendor}
             )
-        _check_target_empty(using, force)
         conflicts = _media_conflicts(manifest, media_root)
         if conflicts and not force:
             raise BackupError(
