@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
@@ -437,7 +438,7 @@ def create_backup(out_dir: Path, *, using: str = "default", media_root: Path | N
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-                tar.addfile(_tar_info(MANIFEST, len(encoded)), _BytesReader(encoded))
+                tar.addfile(_tar_info(MANIFEST, len(encoded)), io.BytesIO(encoded))
                 with database.open("rb") as stream:
                     tar.addfile(_tar_info(member, db_size), stream)
                 for entry in media:
@@ -449,20 +450,6 @@ def create_backup(out_dir: Path, *, using: str = "default", media_root: Path | N
             partial.unlink(missing_ok=True)
             raise
     return archive
-
-
-class _BytesReader:
-    """The file-like view of bytes that `tarfile.addfile` reads."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._offset = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size < 0 else self._offset + size
-        chunk = self._data[self._offset : end]
-        self._offset += len(chunk)
-        return chunk
 
 
 def archives_in(directory: Path) -> list[Path]:
