@@ -8,7 +8,7 @@ export UV_CACHE_DIR ?= $(CURDIR)/.cache/uv
 export UV_PYTHON_DOWNLOADS := never
 export PANGTING_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-dev lint lock test-sqlite test-postgres test-dates test-deps demo-check messages clean
+.PHONY: run test install install-dev lint audit lock test-sqlite test-postgres test-dates test-deps demo-check messages clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,7 @@ lint: install-dev
 	DJANGO_SETTINGS_MODULE=pangting.test_settings $(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/python -m mypy  # -m puts the project on the path for the Django plugin
 	$(BIN)/lint-imports
+	$(BIN)/bandit --quiet --configfile bandit.yaml --recursive pangting
 
 # The demo-match test also runs on one moved date chosen from the commit hash (printed here).
 test-sqlite: install-dev
@@ -86,6 +87,11 @@ demo-check: install-dev
 	scripts/demo-check.sh
 
 test: install test-deps lint test-sqlite test-postgres demo-check
+
+# Before each release, not in `make test`: the answer changes with each new advisory, not with
+# our code. --strict fails when a package could not be checked, instead of passing it silently.
+audit: install-dev
+	$(BIN)/pip-audit --requirement requirements.lock --require-hashes --disable-pip --strict --progress-spinner off
 
 clean:
 	rm -rf $(VENV) node_modules pangting/static/vendor staticfiles .cache

@@ -6,7 +6,7 @@ Nothing here is switched on in `settings.py`; a deployment never imports this mo
 import os
 
 # A fixed key, so the production settings (which refuse to start without one) load under test.
-TEST_SECRET_KEY = "pangting-test-key-not-secret-never-use-in-production"  # noqa: S105
+TEST_SECRET_KEY = "pangting-test-key-not-secret-never-use-in-production"  # noqa: S105 - tests only  # nosec B105
 os.environ.setdefault("SECRET_KEY", TEST_SECRET_KEY)
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

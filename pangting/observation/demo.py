@@ -68,7 +68,7 @@ PRACTICES = [
 
 class ObservationDemo:
     def __init__(self, context: dict[str, Any], seed: int = 2027) -> None:
-        self.random = random.Random(seed)  # noqa: S311 (deterministic demo data, not security)
+        self.random = random.Random(seed)  # noqa: S311 - deterministic demo data, not security  # nosec B311
         self.root: Organization = context["root"]
         self.units: list[Organization] = context["units"]
         self.supervisor: User = context["users"]["xuanchuan"]

@@ -190,7 +190,8 @@ def issue_document(document: ReportDocument, *, actor: Any, expected_version: in
             claimed.issued_at = now
             _save(claimed, actor)
         version = ReportVersion.objects.select_for_update().filter(document=claimed).order_by("-number").first()
-        assert version is not None  # the precondition saw it
+        if version is None:  # the step's precondition saw one; an invariant, not input
+            raise RuntimeError("a document to issue has a version")
         version.issued_at = now
         version.issued_by = _user(actor)
         _save(version, actor)

@@ -84,7 +84,7 @@ def _month_after(year: int, month: int) -> dt.date:
 
 class StudyDemo:
     def __init__(self, context: dict[str, Any], seed: int = 2026) -> None:
-        self.random = random.Random(seed)  # noqa: S311  (demo data, seeded on purpose)
+        self.random = random.Random(seed)  # noqa: S311 - demo data, seeded on purpose  # nosec B311
         self.root: Organization = context["root"]
         self.units: list[Organization] = context["units"]
         # What the demo plants, as (rule, unit code, period, key) where it decides it: the

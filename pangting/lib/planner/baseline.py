@@ -84,7 +84,7 @@ def baseline_plan(instance: PlanningInstance, seed: int = 0) -> Plan:
 
     cross: dict[str, tuple[CrossPair, ...]] = {}
     if instance.options.cross_observation and len(index.unit_ids) >= 3:
-        rng = random.Random(f"{seed}:baseline-cross")  # noqa: S311 - seeded and reproducible by design
+        rng = random.Random(f"{seed}:baseline-cross")  # noqa: S311 - seeded and reproducible by design  # nosec B311
         for sem_key in index.semester_keys:
             order = list(index.unit_ids)
             rng.shuffle(order)

@@ -307,7 +307,7 @@ class InstanceIndex:
             chosen |= pinned.get(unit_id, set())
             others = [t for t in allowed if t not in chosen]
             if alternates is not None and len(others) > alternates:
-                rng = random.Random(f"{seed}:team-candidates:{unit_id}")  # noqa: S311 - must be reproducible
+                rng = random.Random(f"{seed}:team-candidates:{unit_id}")  # noqa: S311 - must be reproducible  # nosec B311
                 others = rng.sample(others, alternates)
             result[unit_id] = sorted(chosen | set(others))
         return result

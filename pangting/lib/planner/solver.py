@@ -390,7 +390,8 @@ class _VisitModel:
                 free_slots = slots[len(forced) :]
                 take, queue = queue[: len(free_slots)], queue[len(free_slots) :]
                 visits += [Visit(u, team_id, sem_key, m) for u, m in zip(take, free_slots, strict=True)]
-            assert not queue, "month counts must hold every extra visit"
+            if queue:  # the month counts of the model hold every extra visit; a bug if not
+                raise RuntimeError("month counts must hold every extra visit")
         return visits
 
 
@@ -477,7 +478,7 @@ def cross_partners(instance: PlanningInstance, size: int) -> tuple[list[str], di
     """
     unit_ids = list(instance.index.unit_ids)
     ring = list(unit_ids)
-    rng = random.Random(f"{instance.options.random_seed}:cross-ring")  # noqa: S311 - must be reproducible
+    rng = random.Random(f"{instance.options.random_seed}:cross-ring")  # noqa: S311 - must be reproducible  # nosec B311
     rng.shuffle(ring)
     n = len(ring)
     if 2 * size >= n:

@@ -25,7 +25,7 @@ from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
 
-DEMO_PASSWORD = "pangting-demo-2026"  # noqa: S105  (published demo password, README states it)
+DEMO_PASSWORD = "pangting-demo-2026"  # noqa: S105 - published demo password, README states it  # nosec B105
 K = OrganizationKind
 
 SURNAMES = (
@@ -76,7 +76,7 @@ class DemoBuilder:
     """Builds the demo step by step; each step uses the real services."""
 
     def __init__(self, seed: int = 2026) -> None:
-        self.random = random.Random(seed)
+        self.random = random.Random(seed)  # demo data, seeded on purpose  # nosec B311
         self.used_names: set[str] = set()
         self.staff_seq = 1000
         self.dates = demo_dates()
