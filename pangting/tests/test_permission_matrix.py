@@ -236,6 +236,8 @@ API_CASES: list[Case] = [
         lambda w, side: {},
         method="post",
         ok=201,
+        # A parent outside the writer's reach answers like a missing one (issue 14, related ids scoped).
+        denied=400,
         data=lambda w, side: {"name": "新党支部", "code": "NEWAPI", "kind": "branch", "parent": org(w, side).pk},
         **API,
     ),
