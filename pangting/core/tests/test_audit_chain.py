@@ -46,13 +46,13 @@ def write(count: int, **fields: Any) -> list[AuditEvent]:
 
 
 def tamper(sql: str, params: list[Any] | None = None) -> None:
-    """Run `sql` as a database administrator would: past the trigger on PostgreSQL."""
+    """Run `sql` as a database superuser would: past the trigger on PostgreSQL."""
     with connection.cursor() as cursor:
         if POSTGRES:
-            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER core_auditevent_append_only")
+            cursor.execute("SET LOCAL session_replication_role = replica")  # a superuser skips triggers
         cursor.execute(sql, params or [])
         if POSTGRES:
-            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER core_auditevent_append_only")
+            cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def problems() -> list[str]:

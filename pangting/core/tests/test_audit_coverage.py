@@ -163,6 +163,21 @@ def test_an_anonymous_404_is_not_a_denial(world):
     assert not AuditEvent.objects.filter(action="access.denied").exists()
 
 
+def test_a_403_is_audited_for_anyone(world):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponseForbidden
+
+    from pangting.core.middleware import AuditMiddleware
+
+    middleware = AuditMiddleware(lambda request: HttpResponseForbidden())
+    for user in (world.member, AnonymousUser()):
+        request = RequestFactory().get("/somewhere/", **VIA_PROXY)
+        request.user = user
+        assert middleware(request).status_code == 403
+    events = AuditEvent.objects.filter(action="access.denied").order_by("seq")
+    assert [(e.actor, e.ip, e.detail["status"]) for e in events] == [(world.member, CLIENT, 403), (None, CLIENT, 403)]
+
+
 # -- CSRF failures and lockouts -----------------------------------------------------------
 
 
