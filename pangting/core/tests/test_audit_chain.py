@@ -335,3 +335,30 @@ def test_the_migration_chains_existing_events_in_the_order_they_were_written():
     finally:
         executor = MigrationExecutor(connection)
         migrate(list(executor.loader.graph.leaf_nodes()))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain():
+    import threading
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def writer() -> None:
+        try:
+            start.wait()
+            write(10)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert len(seqs) == 40 and seqs == list(range(seqs[0], seqs[0] + 40))
+    assert problems() == []
