@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pangting.core.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -288,3 +289,17 @@ LOGGING = {
 
 # Menu entries, to-do providers, reach extensions and demo hooks are not settings: each app
 # registers its own in its AppConfig.ready (pangting/core/registry.py).
+
+# Audit log (issue 14 item 4). The client address is taken from PANGTING_CLIENT_IP_HEADER only
+# when the connection comes from one of PANGTING_TRUSTED_PROXIES (addresses or CIDRs, e.g. the
+# nginx host): then the right-most address in the header that is not a trusted proxy.
+PANGTING_TRUSTED_PROXIES = env_list("PANGTING_TRUSTED_PROXIES", [])
+PANGTING_CLIENT_IP_HEADER = env_str("PANGTING_CLIENT_IP_HEADER", "X-Forwarded-For")
+# Hash of the audit chain: "sha256", or "sm3" for 密评 deployments (needs OpenSSL with SM3).
+PANGTING_AUDIT_HASH = env_str("PANGTING_AUDIT_HASH", "sha256")
+# Audit events older than this may be archived and purged (never less than 180 days).
+PANGTING_AUDIT_RETENTION_DAYS = env_int("PANGTING_AUDIT_RETENTION_DAYS", 1095)
+# Events of read paths (denials, downloads) are written by a background thread, so a busy
+# database never fails or delays a read; off, they are written at once (errors still swallowed).
+PANGTING_AUDIT_BACKGROUND = env_bool("PANGTING_AUDIT_BACKGROUND", True)
+CSRF_FAILURE_VIEW = "pangting.core.views.csrf_failure"

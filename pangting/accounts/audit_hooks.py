@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from pangting.core.audit import record_event
+from pangting.core.audit import record_event, record_read_event
 
 
 @receiver(user_logged_in)
@@ -29,4 +30,18 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     record_event(
         None, "auth.login", success=False, request=request, username=str(credentials.get("username", ""))[:150]
+    )
+
+
+@receiver(user_locked_out)
+def _locked_out(sender: Any, request: Any = None, username: Any = None, ip_address: Any = None, **kwargs: Any) -> None:
+    """A lockout (django-axes), or a further attempt on a locked account: queued, never failing the answer."""
+    record_read_event(
+        None,
+        "auth.lockout",
+        success=False,
+        request=request,
+        username=str(username or "")[:150],
+        target=str(username or "")[:200],
+        detail={"axes_ip": str(ip_address or "")[:64]},
     )

@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from pangting.core import registry
+from pangting.core import audit, registry
 from pangting.core.system import is_system, require_actor
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization
 
@@ -297,6 +297,7 @@ def can(user: Any, action: Action | str, organization: Organization | None = Non
 def require(user: Any, action: Action | str, organization: Organization | None = None) -> None:
     """Raise 404 unless `can(...)`: forbidden looks exactly like missing."""
     if not can(user, action, organization):
+        audit.note_denial(action=str(action), organization=getattr(organization, "pk", None))
         raise Http404
 
 
@@ -324,7 +325,19 @@ def get_for_user(queryset: models.QuerySet[M] | type[M], user: Any, pk: Any, act
     try:
         return scope(qs, user, action).get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
+        _note_refused(qs, pk, action)
         raise Http404 from None
+
+
+def _note_refused(qs: models.QuerySet[Any], pk: Any, action: Action | str | None) -> None:
+    """Tell the audit log when the 404 hides a record that exists (a forbidden read, issue 14)."""
+    try:
+        exists = qs.filter(pk=pk).exists()
+    except (ValueError, TypeError):
+        return
+    if exists:
+        shown = action if action not in (None, "view") else _view_action(qs.model)
+        audit.note_denial(model=qs.model._meta.label, pk=str(pk)[:40], action=str(shown))
 
 
 def organization_of(obj: models.Model) -> Organization | None:

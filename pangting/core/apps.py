@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from pangting.core import registry
 
-        from . import outbox_channels
+        from . import checks, outbox_channels  # noqa: F401  (checks: audit settings)
 
         outbox_channels.register()  # e-mail and group robots for the outbox
         registry.register_navigation_group("system", _("系统管理"))

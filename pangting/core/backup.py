@@ -50,6 +50,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from pangting.core import clock
+from pangting.core.audit import chain_head
 
 FORMAT = "pangting-backup"
 FORMAT_VERSION = 1
@@ -151,15 +152,6 @@ def latest_migrations(using: str = "default") -> dict[str, str]:
         if name > latest.get(app, ""):
             latest[app] = name
     return dict(sorted(latest.items()))
-
-
-def _audit_chain_head() -> Any:
-    """The head of the audit log's hash chain, or None while the chain does not exist."""
-    try:
-        from pangting.core.audit import chain_head  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return chain_head()
 
 
 def compare_tables(expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any]]) -> list[str]:
@@ -354,7 +346,7 @@ def _snapshot_sqlite(using: str, work: Path) -> tuple[Path, dict[str, Any]]:
     if not source_path.is_file():
         raise BackupError(_("数据库文件不存在：%(path)s") % {"path": source_path})
     # The chain head is read before the copy, so the event it names is inside the copy.
-    head = _audit_chain_head()
+    head = chain_head()
     copy = work / "pangting.sqlite3"
     source = sqlite3.connect(source_path, timeout=60)
     target = sqlite3.connect(copy)
@@ -390,7 +382,7 @@ def _snapshot_postgres(using: str, work: Path) -> tuple[Path, dict[str, Any]]:
         state = {
             "tables": table_checksums(using),
             "migrations": latest_migrations(using),
-            "audit_chain_head": _audit_chain_head(),
+            "audit_chain_head": chain_head(),
             "server_version": _server_version(using),
         }
     return dump, state

@@ -61,3 +61,88 @@ def _has_nul_post(request: HttpRequest) -> bool:
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         return _has_nul(request.POST)
     return False
+
+
+class AuditMiddleware:
+    """Log what a request read that the audit log must show (issue 14 item 4), off the read path.
+
+    * every file download: a response with ``Content-Disposition: attachment`` (or from one of
+      `EXPORT_VIEWS` that is not a page), with the path and a target label: the one the view
+      gave (`audit.describe_download`) or the file name; so no export view can be forgotten;
+    * every 403, and every 404 answered to a signed-in user: forbidden and missing look alike
+      to the client, but the log keeps the attempt, with what the policy refused when it was
+      the policy (`audit.note_denial`).
+
+    Events go through `audit.record_read_event` (queued), so the response never waits for them.
+    """
+
+    # Views that produce files: logged even if one day they answer without the attachment header.
+    EXPORT_VIEWS = frozenset(
+        {
+            "assessment:sheet_export",
+            "assessment:report_file",
+            "orgs:export",
+            "reports:ledger_export",
+        }
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from pangting.core import audit
+
+        token = audit.begin_request()
+        try:
+            response = self.get_response(request)
+        finally:
+            denials = audit.end_request(token)
+        try:
+            self._log(request, response, denials)
+        except Exception:  # the audit never turns an answer into a 500
+            audit.logger.exception("audit middleware failed for %s", request.path)
+        return response
+
+    def _log(self, request: HttpRequest, response: HttpResponse, denials: list[dict[str, Any]]) -> None:
+        from pangting.core import audit
+
+        if getattr(request, "_audit_logged", False):
+            return
+        user = getattr(request, "user", None)
+        signed_in = bool(getattr(user, "is_authenticated", False))
+        match = getattr(request, "resolver_match", None)
+        view_name = match.view_name if match is not None else ""
+        path = request.get_full_path()[:500]
+        if 200 <= response.status_code < 300 and self._is_download(response, view_name):
+            described = getattr(request, "_audit_download", None) or {}
+            filename = _attachment_filename(response)
+            detail = {"path": path, "view": view_name, "filename": filename, **described.get("detail", {})}
+            target = described.get("target") or filename or view_name or path
+            audit.record_read_event(user, "download", target=target, request=request, detail=detail)
+        elif response.status_code == 403 or (response.status_code == 404 and signed_in):
+            detail = {"path": path, "view": view_name, "status": response.status_code, "method": request.method}
+            if denials:
+                detail["policy"] = denials
+            audit.record_read_event(
+                user, "access.denied", target=view_name or path[:200], success=False, request=request, detail=detail
+            )
+
+    def _is_download(self, response: HttpResponse, view_name: str) -> bool:
+        if response.get("Content-Disposition", "").lower().startswith("attachment"):
+            return True
+        return view_name in self.EXPORT_VIEWS and not response.get("Content-Type", "").startswith("text/html")
+
+
+def _attachment_filename(response: HttpResponse) -> str:
+    """The file name a Content-Disposition header gives (RFC 6266 `filename*` preferred)."""
+    from urllib.parse import unquote
+
+    header = response.get("Content-Disposition", "")
+    plain = ""
+    for part in header.split(";"):
+        name, _sep, value = part.strip().partition("=")
+        if name.lower() == "filename*" and "''" in value:
+            return unquote(value.split("''", 1)[1])[:200]
+        if name.lower() == "filename":
+            plain = value.strip('"')
+    return plain[:200]

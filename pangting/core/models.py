@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -93,11 +93,21 @@ class AuditEventQuerySet(models.QuerySet):
         raise PermissionError("Audit events cannot be deleted.")
 
 
+class ChainedAuditQuerySet(AuditEventQuerySet):
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
+        raise PermissionError("Audit events are written one by one, each chained to the previous one.")
+
+
 class AuditEvent(models.Model):
     """A security-relevant event: who, when, what, success or failure (等保 level 3).
 
     Append-only: the model refuses updates and deletes, the admin offers neither, and
-    only the audit administrator may read them. Kept at least 6 months (no purge code).
+    only the audit administrator may read them. On PostgreSQL a trigger also refuses UPDATE
+    and DELETE outside the archive command (`archive_audit_log`, after the retention period).
+
+    Tamper-evident: `save` gives each new event the next sequence number and a hash chained to
+    the previous event's (`pangting.lib.auditchain`), under a lock on the chain head
+    (`AuditChainHead`), so the chain never forks; `verify_audit_log` recomputes it.
     """
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
@@ -115,8 +125,11 @@ class AuditEvent(models.Model):
     success = models.BooleanField(_("成功"), default=True)
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
+    seq = models.PositiveBigIntegerField(_("序号"), unique=True, editable=False)
+    hash = models.CharField(_("摘要"), max_length=128, editable=False)
+    algorithm = models.CharField(_("摘要算法"), max_length=16, editable=False)
 
-    objects = AuditEventQuerySet.as_manager()
+    objects = ChainedAuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]
@@ -130,10 +143,125 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
+        from pangting.lib import auditchain
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        # Normalize to what the database will give back, so the hash recomputes identically.
+        self.ip = self._meta.get_field("ip").get_prep_value(self.ip) or None
+        self.detail = auditchain.plain_json(self.detail or {})
+        self.algorithm = settings.PANGTING_AUDIT_HASH
+        with transaction.atomic(using=using):
+            head = AuditChainHead.locked(using)
+            self.seq = head.seq + 1
+            self.hash = auditchain.link(head.hash, self.chained_fields())
+            super().save(*args, **kwargs)
+            head.seq, head.hash, head.algorithm = self.seq, self.hash, self.algorithm
+            head.save(using=using)
+
+    def chained_fields(self) -> dict[str, Any]:
+        """The values the hash covers, as they read back from the database."""
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "actor_id": self.actor_id,
+            "username": self.username,
+            "action": self.action,
+            "target": self.target,
+            "success": bool(self.success),
+            "ip": self.ip or None,
+            "detail": self.detail,
+            "algorithm": self.algorithm,
+        }
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit events cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The newest link of the audit chain (one row), kept apart from the events.
+
+    Every event is written under a lock on this row (plus an advisory lock on PostgreSQL), so
+    two writers never take the same sequence number. Because the head is a separate row, the
+    deletion of the newest event leaves the head pointing past the last event, which
+    `verify_audit_log` reports; the head also goes into each backup manifest (`chain_head()`).
+    """
+
+    ADVISORY_LOCK = 0x50616E67_41756474  # "PangAudt": one application-wide PostgreSQL advisory lock
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=128)
+    algorithm = models.CharField(max_length=16, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:16]}"
+
+    @classmethod
+    def locked(cls, using: str) -> AuditChainHead:
+        """The head row, locked until the surrounding transaction ends (created on first use)."""
+        from pangting.lib.auditchain import GENESIS
+
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [cls.ADVISORY_LOCK])
+        head = cls.objects.using(using).select_for_update().filter(pk=1).first()
+        if head is None:
+            # First event ever (or a flushed test database): continue from the newest event, if any.
+            last = AuditEvent.objects.using(using).order_by("-seq").values("seq", "hash", "algorithm").first()
+            head = cls(pk=1, seq=0, hash=GENESIS, algorithm="")
+            if last is not None:
+                head.seq, head.hash, head.algorithm = last["seq"], last["hash"], last["algorithm"]
+            head.save(using=using, force_insert=True)
+        return head
+
+
+class AuditCheckpoint(models.Model):
+    """A copy of the chain head at one moment: each day (`audit_checkpoint`) and at each archive.
+
+    `verify_audit_log` checks every checkpoint against the recomputed chain; after an archive,
+    verification starts from the newest archive checkpoint, whose hash is that of the last
+    purged event.
+    """
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", _("每日")
+        ARCHIVE = "archive", _("归档")
+
+    day = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.DAILY)
+    seq = models.PositiveBigIntegerField(_("序号"))
+    hash = models.CharField(_("摘要"), max_length=128)
+    algorithm = models.CharField(_("摘要算法"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now, editable=False)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq", "pk"]
+        verbose_name = _("审计检查点")
+        verbose_name_plural = _("审计检查点")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day"], condition=models.Q(kind="daily"), name="core_auditcheckpoint_one_daily"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} #{self.seq}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit checkpoints cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit checkpoints cannot be deleted.")
 
 
 class OutboxMessage(models.Model):

@@ -7,9 +7,10 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext_lazy as _lazy
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -22,6 +23,27 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+CSRF_MESSAGE = _lazy("页面已过期或请求来源无法验证（CSRF 校验失败），请刷新页面后重试。")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a Chinese page (JSON 403 under /api/), and the failure audited."""
+    from pangting.core import audit
+
+    audit.record_read_event(
+        getattr(request, "user", None),
+        "security.csrf_failure",
+        target=request.path[:200],
+        success=False,
+        request=request,
+        detail={"reason": reason[:200], "method": request.method},
+    )
+    audit.mark_logged(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(CSRF_MESSAGE)}, status=403)
+    return render(request, "403_csrf.html", {"message": CSRF_MESSAGE}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
-from pangting.core.audit import record_event
+from pangting.core.audit import record_read_event
 from pangting.core.views import add_form_errors, parse_id
 
 from . import services
@@ -152,7 +152,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def person_phone(request: HttpRequest, pk: int) -> HttpResponse:
     """Reveal a full phone number to someone who needs it; every reveal is audited."""
     person = policy.get_for_user(Person, request.user, pk, A.PERSON_PHONE)
-    record_event(request.user, "person.phone_reveal", target=f"person:{person.pk}", request=request)
+    record_read_event(request.user, "person.phone_reveal", target=f"person:{person.pk}", request=request)
     return render(request, "orgs/_phone.html", {"person": person})
 
 

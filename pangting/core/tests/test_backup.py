@@ -25,7 +25,7 @@ from conftest import World
 from pangting.assessment.models import StudyReport
 from pangting.assessment.tests.builders import make_report
 from pangting.core import backup
-from pangting.core.audit import record_event
+from pangting.core.audit import chain_head, record_event
 from pangting.core.models import AuditEvent
 from pangting.study.tests.builders import make_session
 
@@ -125,7 +125,7 @@ def test_it_writes_a_manifest_of_tables_migrations_and_files(archive: Path, scen
     assert manifest["tables"]["accounts_user"]["rows"] >= len(scene.personas())
     (upload,) = manifest["media"]
     assert upload["path"] == scene.report.file.name
-    assert "audit_chain_head" in manifest  # null until the audit log is hash-chained
+    assert manifest["audit_chain_head"] == chain_head()  # the audit log's newest link, for verify_audit_log --expect
 
 
 @transactional

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pangting.accounts import policy
-from pangting.core.audit import record_event
+from pangting.core.audit import record_read_event
 from pangting.lib import xlsx
 from pangting.lib.phone import mask_phone
 
@@ -117,8 +117,8 @@ def export_workbook(user: Any, *, request: Any = None) -> bytes:
     }
     data = xlsx.write_workbook(_sheets(rows))
     if full_phones:
-        # Personal information leaving the system in bulk (等保 level 3).
-        record_event(
+        # Personal information leaving the system in bulk (等保 level 3); queued: a read path.
+        record_read_event(
             user, "directory.export_phones", target="directory", request=request, detail={"phones": full_phones}
         )
     return data

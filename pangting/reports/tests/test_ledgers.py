@@ -189,8 +189,9 @@ def test_it_puts_every_kind_in_one_workbook_with_a_chinese_file_name(world, scen
     assert disposition.startswith("attachment; filename*=UTF-8''")  # RFC 5987
     assert unquote(disposition.split("''", 1)[1]) == "台账汇总-2026.xlsx"
     assert workbook(response).sheetnames == [ledger.title for ledger in LEDGERS.values()]
-    event = AuditEvent.objects.get(action="reports.ledger_export")
+    event = AuditEvent.objects.get(action="download", detail__view="reports:ledger_export")
     assert event.actor == world.supervisor and event.target == "台账汇总-2026.xlsx"
+    assert event.detail["kinds"] == list(LEDGERS)
 
 
 def test_it_names_the_file_after_kind_period_and_unit(world, scene, client_for):
