@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -13,7 +15,8 @@ from django.utils.translation import gettext as _
 from pangting.core import clock
 from pangting.core.audit import record_event
 from pangting.core.system import SYSTEM_USERNAME, is_system, require_actor
-from pangting.orgs.models import PATH_STEP, Organization, Person
+from pangting.orgs import services as orgs_services
+from pangting.orgs.models import PATH_STEP, Organization, OrganizationKind, Person
 
 from . import policy
 from .models import ADMIN_DUTIES, BUSINESS_ROLES, ApiToken, GrantStatus, Role, RoleAssignment, User
@@ -299,3 +302,59 @@ def confirm_first_supervisor(user: User, organization: Organization, *, actor: A
         detail={"role": grant.role, "org": organization.pk, "assignment": grant.pk, "via": "manage.py"},
     )
     return grant
+
+
+@dataclass(frozen=True)
+class BootstrapAccount:
+    """An administrator account made by `bootstrap_administrators`, with its one-time password."""
+
+    username: str
+    role: Role
+    password: str
+
+
+@transaction.atomic
+def bootstrap_administrators(
+    *, root_code: str, root_name: str, usernames: dict[Role, str], actor: Any
+) -> tuple[Organization, list[BootstrapAccount]]:
+    """A fresh install's three administrators (三员), one person per duty, at the root organization.
+
+    Only while no administrator duty is held: after that the security administrator makes accounts
+    and the two-person rule applies (issue 14 item 1). Each password is random, shown once to the
+    system administrator running the command, and must be changed at first login. The root
+    organization is created when the tree is still empty.
+    """
+    require_actor(actor)
+    if (RoleAssignment.objects.current() | RoleAssignment.objects.pending()).filter(role__in=ADMIN_DUTIES).exists():
+        raise ValidationError(_("已有管理员账号：新账号请由安全管理员在“账号与角色”中创建。"))
+    if set(usernames) != set(ADMIN_DUTIES) or len(set(usernames.values())) != len(ADMIN_DUTIES):
+        raise ValidationError(_("系统管理员、安全管理员、审计管理员须由不同账号担任（三员分立）。"))
+    root = Organization.objects.filter(parent__isnull=True, deleted_at__isnull=True).order_by("pk").first()
+    if root is None:
+        if not root_code or not root_name:
+            raise ValidationError(_("组织树为空：请给出党委的编码和名称。"))
+        root = orgs_services.create_organization(
+            actor=actor, code=root_code, name=root_name, kind=OrganizationKind.PARTY_COMMITTEE
+        )
+    elif root_code and root.code != root_code:
+        raise ValidationError(
+            _("组织树的根组织是“{organization}”（编码 {code}），与给出的编码不符。").format(
+                organization=root, code=root.code
+            )
+        )
+    made = []
+    for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
+        password = secrets.token_urlsafe(12)
+        user = create_user(usernames[role], actor=actor, password=password, validate_password=False)
+        user.must_change_password = True  # the person who ran the command saw it
+        user._history_user = actor
+        user.save(update_fields=["must_change_password"])
+        _assign_role(user, role, root, actor=actor, valid_from=None)
+        made.append(BootstrapAccount(username=user.username, role=role, password=password))
+    record_event(
+        actor,
+        "accounts.bootstrap_administrators",
+        target=root.code,
+        detail={"accounts": {account.role: account.username for account in made}},
+    )
+    return root, made
