@@ -258,7 +258,12 @@ SPECTACULAR_SETTINGS = {
         "ReportDocumentStatusEnum": "pangting.reports.models.ReportDocument.Status",
     },
 }
-PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)
+PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)  # absolute lifetime
+# Idle lifetime: a token unused this long stops working (default 7 days, for weekly jobs).
+PANGTING_API_TOKEN_IDLE_MINUTES = env_int("PANGTING_API_TOKEN_IDLE_MINUTES", 7 * 24 * 60)
+# Reads do not write: a token's last use is written at most this often, and skipped (never
+# waited for) while another transaction holds the database.
+PANGTING_API_TOKEN_TOUCH_SECONDS = env_int("PANGTING_API_TOKEN_TOUCH_SECONDS", 300)
 # Long work (plan generation) runs as a detached `manage.py` process, never in a request.
 PANGTING_DETACHED_COMMANDS = env_bool("PANGTING_DETACHED_COMMANDS", True)
 

@@ -81,7 +81,8 @@ def set_active(user: User, active: bool, *, actor: Any) -> None:
     user.is_active = active
     user._history_user = require_actor(actor)
     user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+    if not active:
+        ApiToken.revoke_all(user, reason="deactivation", actor=actor)
     record_event(actor, "accounts.activate" if active else "accounts.deactivate", target=user.username)
 
 
@@ -90,3 +91,18 @@ def issue_token(user: User, *, request: Any = None) -> str:
     _token, raw = ApiToken.issue(user)
     record_event(user, "api.token_issued", request=request)
     return raw
+
+
+@transaction.atomic
+def revoke_token(token: ApiToken, *, actor: Any, request: Any = None) -> bool:
+    """Revoke one token (its owner on the token page or by the API). False if it was already revoked."""
+    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+    if updated:
+        record_event(
+            actor,
+            "api.token_revoked",
+            target=token.user.username,
+            request=request,
+            detail={"reason": "revoked", "prefix": token.prefix},
+        )
+    return bool(updated)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -58,6 +59,36 @@ def profile(request: HttpRequest) -> HttpResponse:
             "new_token": new_token,
         },
     )
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens: each one's state, and a new one on POST (shown once)."""
+    new_token = None
+    if request.method == "POST":
+        new_token = services.issue_token(request.user, request=request)
+    # A user's own tokens belong to no organization: the owner is the whole scope.
+    rows = request.user.api_tokens.order_by("-created_at")[:100]
+    idle = settings.PANGTING_API_TOKEN_IDLE_MINUTES
+    idle_text = (
+        _("{days} 天").format(days=idle // 1440) if idle % 1440 == 0 else _("{minutes} 分钟").format(minutes=idle)
+    )
+    context = {
+        "tokens": rows,
+        "new_token": new_token,
+        "token_days": settings.PANGTING_API_TOKEN_DAYS,
+        "token_idle": idle_text,
+    }
+    return render(request, "accounts/tokens.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(request.user.api_tokens, pk=pk)  # another user's token answers 404
+    if services.revoke_token(token, actor=request.user, request=request):
+        messages.success(request, _("令牌 {prefix}… 已撤销。").format(prefix=token.prefix))
+    return redirect("accounts:tokens")
 
 
 @login_required

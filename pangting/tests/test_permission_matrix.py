@@ -84,6 +84,14 @@ WEB_CASES: list[Case] = [
     Case("accounts:logout", EVERYONE, method="post", ok=LOGIN, anonymous=LOGIN),
     Case("accounts:password_change", EVERYONE),
     Case("accounts:profile", EVERYONE),
+    Case("accounts:tokens", EVERYONE),
+    # Only the owner revokes a token; anyone else's request answers 404.
+    Case(
+        "accounts:token_revoke",
+        frozenset({"secretary_a"}),
+        kwargs=lambda w: {"pk": w.secretary_a.api_tokens.first().pk},
+        **POST_REDIRECT,
+    ),
     Case("accounts:user_list", SECADMIN),
     Case("accounts:user_create", SECADMIN),
     Case("accounts:user_detail", SECADMIN, kwargs=lambda w: {"pk": w.secretary_a.pk}),
