@@ -42,3 +42,10 @@ class RoleAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         if organizations is not None:
             self.fields["organization"].queryset = organizations
+
+
+class UnlockForm(forms.Form):
+    """One lockout to lift, as listed on the lockouts page (empty username: the whole address)."""
+
+    username = forms.CharField(max_length=150, required=False)
+    ip_address = forms.GenericIPAddressField(required=False)

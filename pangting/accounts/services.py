@@ -106,3 +106,22 @@ def revoke_token(token: ApiToken, *, actor: Any, request: Any = None) -> bool:
             detail={"reason": "revoked", "prefix": token.prefix},
         )
     return bool(updated)
+
+
+@transaction.atomic
+def unlock(*, username: str, ip_address: str | None, actor: Any, request: Any = None) -> int:
+    """The security administrator lifts a lockout before it expires (audited).
+
+    An empty `username` lifts a whole address's lockout (the per-address limit).
+    """
+    from . import lockout
+
+    count = lockout.clear(username=username, ip_address=ip_address)
+    record_event(
+        actor,
+        "accounts.unlock",
+        target=username or (ip_address or ""),
+        request=request,
+        detail={"username": username, "ip_address": ip_address, "attempts": count},
+    )
+    return count

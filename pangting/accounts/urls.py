@@ -16,5 +16,7 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/active/", views.user_toggle_active, name="user_toggle_active"),
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
+    path("lockouts/", views.lockouts, name="lockouts"),
+    path("lockouts/unlock/", views.lockout_clear, name="lockout_clear"),
     path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -19,8 +19,8 @@ from pangting.core.audit import record_event
 from pangting.core.models import AuditEvent
 from pangting.orgs.models import Organization, Person
 
-from . import policy, services
-from .forms import LoginForm, RoleAssignForm, UserCreateForm
+from . import lockout, policy, services
+from .forms import LoginForm, RoleAssignForm, UnlockForm, UserCreateForm
 from .models import RoleAssignment, User
 
 A = policy.Action
@@ -182,6 +182,34 @@ def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
         services.set_active(account, not account.is_active, actor=request.user)
         messages.success(request, _("账号已启用。") if account.is_active else _("账号已停用。"))
     return redirect("accounts:user_detail", pk=account.pk)
+
+
+@login_required
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """Current lockouts (an account from an address, or a whole address) and their unlock step."""
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {"lockouts": lockout.current_lockouts(), "address_limit": lockout.address_limit()},
+    )
+
+
+@login_required
+@require_POST
+def lockout_clear(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("解锁请求不完整，请从锁定列表重新操作。"))
+        return redirect("accounts:lockouts")
+    username = form.cleaned_data["username"]
+    ip_address = form.cleaned_data["ip_address"] or None
+    if services.unlock(username=username, ip_address=ip_address, actor=request.user, request=request):
+        messages.success(request, _("已解除锁定。"))
+    else:
+        messages.info(request, _("该锁定已不存在（可能已到期）。"))
+    return redirect("accounts:lockouts")
 
 
 @login_required

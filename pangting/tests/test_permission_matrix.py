@@ -102,6 +102,8 @@ WEB_CASES: list[Case] = [
         kwargs=lambda w: {"pk": w.secretary_a.role_assignments.get().pk},
         **POST_REDIRECT,
     ),
+    Case("accounts:lockouts", SECADMIN),
+    Case("accounts:lockout_clear", SECADMIN, **POST_REDIRECT),
     Case("accounts:audit_log", AUDITOR),
     Case("orgs:organization_list", VIEWERS),
     Case("orgs:organization_create", CHANGERS),

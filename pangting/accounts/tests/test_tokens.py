@@ -162,7 +162,7 @@ def test_a_user_issues_a_token_on_the_page_and_sees_it_once(world):
 
 def test_a_user_revokes_one_of_his_tokens_and_it_stops_at_once(world):
     token, raw = ApiToken.issue(world.member)
-    kept, kept_raw = ApiToken.issue(world.member)
+    _kept, kept_raw = ApiToken.issue(world.member)
     response = signed_in(world.member).post(reverse("accounts:token_revoke", kwargs={"pk": token.pk}))
     assert response.status_code == 302
     assert bearer(raw).get("/api/v1/me").status_code == 401
