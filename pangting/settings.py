@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Domain apps, in their one-way order of dependence (architecture.md).
     "pangting.core",
     "pangting.workdays",
@@ -75,6 +77,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor (TOTP): who verified a code this session; who must first verify or enrol.
+    "django_otp.middleware.OTPMiddleware",
+    "pangting.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -171,6 +176,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "pangting.accounts.axes_username.attempted_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("PANGTING_LOCKOUT_ENABLED", True)
+
+# Optional TOTP second factor (django-otp): anyone may enrol on the profile page; users holding
+# a role listed here (e.g. "supervisor,system_admin,security_admin,audit_admin") must enrol
+# before anything else. Empty: optional for everyone.
+PANGTING_REQUIRE_2FA_ROLES = env_list("PANGTING_REQUIRE_2FA_ROLES", [])
+OTP_TOTP_ISSUER = env_str("PANGTING_TOTP_ISSUER", "旁听 Pangting")
 
 # Idle timeout: the session expires after 30 idle minutes. Reads do not write: instead of a
 # save on every request, a signed-in session is renewed at most every PANGTING_SESSION_RENEW_SECONDS

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import policy, services
+from . import otp, policy, services
 
 LOCKED_OUT = gettext_lazy("由于连续多次登录失败，该账号已被临时锁定。请30分钟后再试，或联系安全管理员解锁。")
 
@@ -33,6 +33,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, help_text="已开启两步验证的账号：验证器上的6位动态验证码"
+    )
 
 
 class TokenView(APIView):
@@ -69,6 +72,12 @@ class TokenView(APIView):
             return Response(
                 {"detail": _("用户名或密码不正确，或账号已被临时锁定。")}, status=status.HTTP_400_BAD_REQUEST
             )
+        if otp.confirmed_device(user) is not None:
+            code = serializer.validated_data.get("otp", "")
+            if not code or services.verify_second_factor(user, code, request=request._request) is None:
+                return Response({"detail": _("该账号已开启两步验证，请填写正确的动态验证码（otp）。")}, status=400)
+        elif otp.requires_second_factor(user):
+            return Response({"detail": _("您的角色要求两步验证，请先在网页上绑定验证器，再获取令牌。")}, status=400)
         from django.conf import settings
 
         raw = services.issue_token(user, request=request._request)

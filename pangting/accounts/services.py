@@ -9,6 +9,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pangting.core import clock
 from pangting.core.audit import record_event
@@ -125,3 +126,37 @@ def unlock(*, username: str, ip_address: str | None, actor: Any, request: Any = 
         detail={"username": username, "ip_address": ip_address, "attempts": count},
     )
     return count
+
+
+# --- the TOTP second factor -------------------------------------------------------------------
+
+
+def _clean_code(code: str) -> str:
+    return "".join(code.split())[:12]
+
+
+@transaction.atomic
+def confirm_totp_device(device: TOTPDevice, code: str, *, request: Any = None) -> bool:
+    """Enrolment: the first right code confirms the device; any other device of the user goes."""
+    if not device.verify_token(_clean_code(code)):
+        record_event(device.user, "auth.otp_enrol", success=False, request=request)
+        return False
+    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    record_event(device.user, "auth.otp_enrol", request=request)
+    return True
+
+
+def verify_second_factor(user: User, code: str, *, request: Any = None) -> TOTPDevice | None:
+    """The code after the password (page or API). Failures are throttled by django-otp and audited."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    verified = device is not None and device.verify_token(_clean_code(code))
+    record_event(user, "auth.otp_verify", success=verified, request=request)
+    return device if verified else None
+
+
+@transaction.atomic
+def remove_totp_device(user: User, *, request: Any = None) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    record_event(user, "auth.otp_remove", request=request)

@@ -12,15 +12,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
 from pangting.core.audit import record_event
 from pangting.core.models import AuditEvent
 from pangting.orgs.models import Organization, Person
 
-from . import lockout, policy, services
-from .forms import LoginForm, RoleAssignForm, UnlockForm, UserCreateForm
+from . import lockout, otp, policy, services
+from .forms import LoginForm, OtpCodeForm, RoleAssignForm, UnlockForm, UserCreateForm
 from .models import RoleAssignment, User
 
 A = policy.Action
@@ -89,6 +92,71 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if services.revoke_token(token, actor=request.user, request=request):
         messages.success(request, _("令牌 {prefix}… 已撤销。").format(prefix=token.prefix))
     return redirect("accounts:tokens")
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+@login_required
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """Bind an authenticator app: scan the QR code (or type the key), confirm with one code."""
+    device = otp.confirmed_device(request.user)
+    required = otp.requires_second_factor(request.user)
+    if device is not None:
+        return render(request, "accounts/otp_enrolled.html", {"device": device, "required": required})
+    pending = otp.pending_device(request.user)
+    form = OtpCodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if services.confirm_totp_device(pending, form.cleaned_data["code"], request=request):
+            otp_login(request, pending)
+            otp.set_session_state(request, otp.CODE_OWED)
+            messages.success(request, _("两步验证已开启，今后登录时需输入验证器上的动态验证码。"))
+            return redirect(_next_url(request))
+        form.add_error("code", _("验证码不正确，请核对手机时间后重试。"))
+    context = {
+        "form": form,
+        "qr": otp.qr_data_uri(pending),
+        "secret": otp.secret_text(pending),
+        "required": required,
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/otp_enrol.html", context)
+
+
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """The code after the password, once per sign-in."""
+    if otp.confirmed_device(request.user) is None or request.user.is_verified():
+        return redirect(_next_url(request))
+    form = OtpCodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        device = services.verify_second_factor(request.user, form.cleaned_data["code"], request=request)
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        form.add_error("code", _("动态验证码不正确或已使用，请等待下一个验证码后重试。"))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+@require_POST
+def otp_remove(request: HttpRequest) -> HttpResponse:
+    """Switch the second factor off: needs a current code, and is refused where a role requires it."""
+    if otp.requires_second_factor(request.user):
+        messages.error(request, _("您的角色要求两步验证，不能关闭。"))
+        return redirect("accounts:otp_enrol")
+    form = OtpCodeForm(request.POST)
+    if form.is_valid() and services.verify_second_factor(request.user, form.cleaned_data["code"], request=request):
+        services.remove_totp_device(request.user, request=request)
+        otp.set_session_state(request, otp.NOTHING_OWED)
+        messages.success(request, _("两步验证已关闭。"))
+        return redirect("accounts:profile")
+    messages.error(request, _("动态验证码不正确，两步验证未关闭。"))
+    return redirect("accounts:otp_enrol")
 
 
 @login_required

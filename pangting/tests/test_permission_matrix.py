@@ -85,6 +85,11 @@ WEB_CASES: list[Case] = [
     Case("accounts:password_change", EVERYONE),
     Case("accounts:profile", EVERYONE),
     Case("accounts:tokens", EVERYONE),
+    Case("accounts:otp_enrol", EVERYONE),
+    # Without a device the code page has nothing to ask and sends the user on.
+    Case("accounts:otp_verify", EVERYONE, ok=302),
+    # Without a device (or a code) nothing is switched off; the user is sent back to the page.
+    Case("accounts:otp_remove", EVERYONE, **POST_REDIRECT),
     # Only the owner revokes a token; anyone else's request answers 404.
     Case(
         "accounts:token_revoke",
