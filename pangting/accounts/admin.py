@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from pangting.core.admin import ReadOnlyAdmin
@@ -19,3 +20,9 @@ class RoleAssignmentAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
 
     list_display = ["user", "role", "organization", "valid_from", "valid_until"]
     list_filter = ["role"]
+
+
+# The TOTP keys are secrets of their users: not shown on the admin site. The security
+# administrator resets a lost device on the account page instead.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

@@ -157,6 +157,7 @@ def verify_second_factor(user: User, code: str, *, request: Any = None) -> TOTPD
 
 
 @transaction.atomic
-def remove_totp_device(user: User, *, request: Any = None) -> None:
+def remove_totp_device(user: User, *, actor: Any = None, request: Any = None) -> None:
+    """The user switching it off, or (`actor`) the security administrator after a lost phone."""
     TOTPDevice.objects.filter(user=user).delete()
-    record_event(user, "auth.otp_remove", request=request)
+    record_event(actor or user, "auth.otp_remove", target=user.username, request=request)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/active/", views.user_toggle_active, name="user_toggle_active"),
+    path("users/<int:pk>/otp-reset/", views.user_otp_reset, name="user_otp_reset"),
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("lockouts/unlock/", views.lockout_clear, name="lockout_clear"),

@@ -130,7 +130,11 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """The code after the password, once per sign-in."""
-    if otp.confirmed_device(request.user) is None or request.user.is_verified():
+    if otp.confirmed_device(request.user) is None:
+        # The device was reset since sign-in: the session owes whatever the user owes now.
+        otp.set_session_state(request, otp.owed(request.user))
+        return redirect(_next_url(request))
+    if request.user.is_verified():
         return redirect(_next_url(request))
     form = OtpCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -220,6 +224,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": RoleAssignment.objects.filter(user=account, valid_until__isnull=False).select_related(
                 "organization"
             ),
+            "second_factor": otp.confirmed_device(account) is not None,
         },
     )
 
@@ -278,6 +283,17 @@ def lockout_clear(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("该锁定已不存在（可能已到期）。"))
     return redirect("accounts:lockouts")
+
+
+@login_required
+@require_POST
+def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """A user lost his phone: the security administrator removes the device; he enrols again."""
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    account = _get_user(pk)
+    services.remove_totp_device(account, actor=request.user, request=request)
+    messages.success(request, _("已重置该账号的两步验证，用户下次登录时需重新绑定。"))
+    return redirect("accounts:user_detail", pk=account.pk)
 
 
 @login_required

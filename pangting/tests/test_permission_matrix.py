@@ -107,6 +107,7 @@ WEB_CASES: list[Case] = [
         kwargs=lambda w: {"pk": w.secretary_a.role_assignments.get().pk},
         **POST_REDIRECT,
     ),
+    Case("accounts:user_otp_reset", SECADMIN, kwargs=lambda w: {"pk": w.member.pk}, **POST_REDIRECT),
     Case("accounts:lockouts", SECADMIN),
     Case("accounts:lockout_clear", SECADMIN, **POST_REDIRECT),
     Case("accounts:audit_log", AUDITOR),

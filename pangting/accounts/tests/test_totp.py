@@ -182,3 +182,32 @@ def test_an_optional_second_factor_is_switched_off_with_a_current_code(world):
 def test_an_unknown_role_in_the_setting_stops_the_checks():
     with pytest.raises(SystemCheckError, match="boss"):
         call_command("check")
+
+
+def test_the_security_administrator_resets_a_lost_device(world):
+    with time_machine.travel(START, tick=False) as traveller:
+        enrol(signed_in_by_password("member"), world.member)
+        traveller.shift(dt.timedelta(minutes=1))
+        stuck = signed_in_by_password("member")
+        assert stuck.get("/").status_code == 302  # asked for a code from the lost phone
+        admin = make_client()
+        admin.force_login(world.secadmin)
+        detail = admin.get(reverse("accounts:user_detail", kwargs={"pk": world.member.pk})).content.decode()
+        assert reverse("accounts:user_otp_reset", kwargs={"pk": world.member.pk}) in detail
+        response = admin.post(reverse("accounts:user_otp_reset", kwargs={"pk": world.member.pk}))
+        assert response.status_code == 302
+        assert not TOTPDevice.objects.filter(user=world.member).exists()
+        event = AuditEvent.objects.get(action="auth.otp_remove")
+        assert event.actor == world.secadmin
+        assert event.target == "member"
+        # The waiting session is let through once the code page finds no device (no redirect loop).
+        response = stuck.get("/", follow=True)
+        assert response.status_code == 200
+        assert len(response.redirect_chain) <= 2
+        assert stuck.get("/").status_code == 200
+
+
+def test_the_admin_site_does_not_show_the_totp_keys():
+    from django.contrib import admin
+
+    assert not admin.site.is_registered(TOTPDevice)
