@@ -84,9 +84,11 @@ def current_lockouts() -> list[Lockout]:
         .order_by("-last")
     ]
     limit = settings.AXES_FAILURE_LIMIT
+    # Attempts without a username lock nobody's account; they count towards the address only.
+    named = recent.exclude(username__isnull=True).exclude(username="")
     pairs = [
-        Lockout(row["username"] or "", row["ip_address"], row["failures"], row["last"])
-        for row in recent.values("username", "ip_address")
+        Lockout(row["username"], row["ip_address"], row["failures"], row["last"])
+        for row in named.values("username", "ip_address")
         .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
         .filter(failures__gte=limit)
         .order_by("-last")

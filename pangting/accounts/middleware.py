@@ -51,7 +51,7 @@ class SecondFactorMiddleware:
         if user is None or not user.is_authenticated or request.path.startswith(self.OPEN_PREFIXES):
             return self.get_response(request)
         state = otp.session_state(request)
-        if state == otp.NOTHING_OWED or user.is_verified():
+        if state == otp.NOTHING_OWED or user.is_verified():  # is_verified: django_otp's OTPMiddleware
             return self.get_response(request)
         open_paths = {reverse("accounts:logout"), reverse("accounts:otp_verify"), reverse("accounts:otp_enrol")}
         if request.path in open_paths:
