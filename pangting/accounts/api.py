@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import otp, policy, services
+from .models import TokenState
 
 LOCKED_OUT = gettext_lazy("由于连续多次登录失败，该账号已被临时锁定。请30分钟后再试，或联系安全管理员解锁。")
 
@@ -106,3 +107,46 @@ class MeView(APIView):
                 ],
             }
         )
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    prefix = serializers.CharField(help_text="令牌前8位，用于识别和撤销")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True, help_text="最近使用时间（至多每5分钟记录一次）")
+    expires_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=TokenState.choices)
+
+
+class TokenListView(APIView):
+    """The caller's own tokens (never anyone else's), newest first."""
+
+    @extend_schema(summary="我的 API 令牌", responses=ApiTokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        # A user's own tokens belong to no organization: the owner is the whole scope.
+        tokens = request.user.api_tokens.order_by("-created_at")[:100]
+        rows = [
+            {
+                "prefix": t.prefix,
+                "created_at": t.created_at,
+                "last_used_at": t.last_used_at,
+                "expires_at": t.expires_at,
+                "state": t.state(),
+            }
+            for t in tokens
+        ]
+        return Response(ApiTokenSerializer(rows, many=True).data)
+
+
+class TokenDetailView(APIView):
+    """Revoke one of the caller's tokens by its prefix (the token in use included)."""
+
+    @extend_schema(
+        summary="撤销我的一个 API 令牌",
+        responses={204: None, 404: inline_serializer("TokenNotFound", {"detail": serializers.CharField()})},
+    )
+    def delete(self, request: Request, prefix: str) -> Response:
+        tokens = request.user.api_tokens.filter(prefix=prefix[:8], revoked_at__isnull=True)
+        revoked = [t for t in tokens if services.revoke_token(t, actor=request.user, request=request._request)]
+        if not revoked:
+            return Response({"detail": _("未找到该令牌，或已撤销。")}, status=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)

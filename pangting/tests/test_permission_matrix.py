@@ -192,6 +192,16 @@ API_CASES: list[Case] = [
     # The token endpoint takes credentials, not a session or token: a GET is refused for all.
     Case("api-token", frozenset(), denied=405, anonymous=405, api=True),
     Case("api-me", EVERYONE, **API),
+    Case("api-tokens", EVERYONE, **API),
+    # Only the owner revokes a token by the API; anyone else's DELETE answers 404.
+    Case(
+        "api-token-revoke",
+        frozenset({"secretary_a"}),
+        kwargs=lambda w: {"prefix": w.secretary_a.api_tokens.order_by("pk").first().prefix},
+        method="delete",
+        ok=204,
+        **API,
+    ),
     # Generating the schema takes ≈0.5 s and depends on no role: a sample suffices.
     Case("api-schema", EVERYONE, only=("supervisor", "outsider"), **API),
     Case("api-docs", EVERYONE, **API),

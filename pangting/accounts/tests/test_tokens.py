@@ -188,3 +188,24 @@ def test_revoking_twice_logs_once(world):
     for _ in range(2):
         assert client.post(reverse("accounts:token_revoke", kwargs={"pk": token.pk})).status_code == 302
     assert revocations("member").count() == 1
+
+
+# --- the same through the API ------------------------------------------------------------------
+
+
+def test_a_user_lists_and_revokes_his_tokens_through_the_api(world):
+    _token, raw = ApiToken.issue(world.member)
+    other, other_raw = ApiToken.issue(world.member)
+    stranger, _stranger_raw = ApiToken.issue(world.secretary_a)
+    client = bearer(raw)
+    listed = client.get("/api/v1/auth/tokens").json()
+    assert {row["prefix"] for row in listed} == {_token.prefix, other.prefix}
+    assert {row["state"] for row in listed} == {"active"}
+    assert client.delete(f"/api/v1/auth/tokens/{stranger.prefix}").status_code == 404, "not his token"
+    assert client.delete(f"/api/v1/auth/tokens/{other.prefix}").status_code == 204
+    assert bearer(other_raw).get("/api/v1/me").status_code == 401
+    assert client.delete(f"/api/v1/auth/tokens/{other.prefix}").status_code == 404, "already revoked"
+    assert revocations("member").get().detail["prefix"] == other.prefix
+    # Revoking the token in use ends it too (a client's "sign out").
+    assert client.delete(f"/api/v1/auth/tokens/{_token.prefix}").status_code == 204
+    assert client.get("/api/v1/me").status_code == 401
