@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
-from pangting.accounts.api import MeView, TokenView
+from pangting.accounts.api import MeView, TokenDetailView, TokenListView, TokenView
 from pangting.accounts.api_permissions import PasswordIsCurrent
 from pangting.assessment import api as assessment_api
 from pangting.compliance import api as compliance_api
@@ -53,6 +53,8 @@ router.register("assessment/study-reports", assessment_api.StudyReportViewSet, b
 
 urlpatterns = [
     path("auth/token", TokenView.as_view(), name="api-token"),
+    path("auth/tokens", TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:prefix>", TokenDetailView.as_view(), name="api-token-revoke"),
     path("me", MeView.as_view(), name="api-me"),
     path("calendar/deadline", DeadlineView.as_view(), name="api-deadline"),
     path("calendar/years", CalendarYearsView.as_view(), name="api-calendar-years"),

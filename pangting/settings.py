@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Domain apps, in their one-way order of dependence (architecture.md).
     "pangting.core",
     "pangting.workdays",
@@ -68,12 +70,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Renews a signed-in session at most once a minute, never waiting for a held database.
+    "pangting.core.sessions.SessionRenewalMiddleware",
     "pangting.core.middleware.ChineseFirstLocaleMiddleware",
     "pangting.core.middleware.RejectNullCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pangting.core.middleware.AuditMiddleware",
+    # Second factor (TOTP): who verified a code this session; who must first verify or enrol.
+    "django_otp.middleware.OTPMiddleware",
+    "pangting.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -160,10 +167,14 @@ PANGTING_PASSWORD_MAX_AGE_DAYS = env_int("PANGTING_PASSWORD_MAX_AGE_DAYS", 90)
 # Lockout after repeated failures (conventions.md: 5 failures → 30 minutes).
 AXES_FAILURE_LIMIT = env_int("PANGTING_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = env_int("PANGTING_LOCKOUT_MINUTES", 30) / 60
-# Lock the account, not the address: a whole office sits behind one intranet NAT address,
-# and 等保 asks for account lockout. Hence axes.W006 is silenced below.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Lock an account from one address (issue 14): five wrong passwords from an address lock that
+# account there only, so a stranger elsewhere cannot lock its owner out; and an address with
+# PANGTING_LOCKOUT_ADDRESS_FAILURES failures over any accounts within the cool-off is refused
+# for all of them (pangting/accounts/lockout.py). The address is the audit log's client address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "pangting.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "pangting.core.audit.client_ip"
+PANGTING_LOCKOUT_ADDRESS_FAILURES = env_int("PANGTING_LOCKOUT_ADDRESS_FAILURES", 20)
 AXES_RESET_ON_SUCCESS = True
 # What a login form may carry as a username is whatever an attacker sends; store it cut to
 # the length a username can have, so a 10,000-character attempt is refused, not a 500.
@@ -171,9 +182,20 @@ AXES_USERNAME_CALLABLE = "pangting.accounts.axes_username.attempted_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("PANGTING_LOCKOUT_ENABLED", True)
 
-# Idle timeout: the session expires after 30 idle minutes; every request renews it.
+# Optional TOTP second factor (django-otp): anyone may enrol on the profile page; users holding
+# a role listed here (e.g. "supervisor,system_admin,security_admin,audit_admin") must enrol
+# before anything else. Empty: optional for everyone.
+PANGTING_REQUIRE_2FA_ROLES = env_list("PANGTING_REQUIRE_2FA_ROLES", [])
+OTP_TOTP_ISSUER = env_str("PANGTING_TOTP_ISSUER", "旁听 Pangting")
+
+# Idle timeout: the session expires after 30 idle minutes. Reads do not write: instead of a
+# save on every request, a signed-in session is renewed at most every PANGTING_SESSION_RENEW_SECONDS
+# (so it ends between 29 and 30 idle minutes), skipped while the database is held
+# (pangting/core/sessions.py).
 SESSION_COOKIE_AGE = env_int("PANGTING_IDLE_TIMEOUT_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "pangting.core.sessions"
+PANGTING_SESSION_RENEW_SECONDS = env_int("PANGTING_SESSION_RENEW_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -267,7 +289,12 @@ SPECTACULAR_SETTINGS = {
         "ReportDocumentStatusEnum": "pangting.reports.models.ReportDocument.Status",
     },
 }
-PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)
+PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)  # absolute lifetime
+# Idle lifetime: a token unused this long stops working (default 7 days, for weekly jobs).
+PANGTING_API_TOKEN_IDLE_MINUTES = env_int("PANGTING_API_TOKEN_IDLE_MINUTES", 7 * 24 * 60)
+# Reads do not write: a token's last use is written at most this often, and skipped (never
+# waited for) while another transaction holds the database.
+PANGTING_API_TOKEN_TOUCH_SECONDS = env_int("PANGTING_API_TOKEN_TOUCH_SECONDS", 300)
 # Long work (plan generation) runs as a detached `manage.py` process, never in a request.
 PANGTING_DETACHED_COMMANDS = env_bool("PANGTING_DETACHED_COMMANDS", True)
 

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from pangting.core.admin import ReadOnlyAdmin
@@ -41,3 +42,9 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(ReadOnlyAdmin, BaseGroupAdmin):
     pass
+
+
+# The TOTP keys are secrets of their users: not shown on the admin site. The security
+# administrator resets a lost device on the account page instead.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

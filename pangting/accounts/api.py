@@ -15,8 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import policy, services
+from . import otp, policy, services
 from .api_permissions import PasswordChangeRequired, password_change_required
+from .models import TokenState
 
 LOCKED_OUT = gettext_lazy("由于连续多次登录失败，该账号已被临时锁定。请30分钟后再试，或联系安全管理员解锁。")
 
@@ -34,6 +35,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, help_text="已开启两步验证的账号：验证器上的6位动态验证码"
+    )
 
 
 class TokenView(APIView):
@@ -74,6 +78,12 @@ class TokenView(APIView):
         if password_change_required(user):
             # No token for an initial or expired password (issue 14 item 3): change it on the web first.
             raise PasswordChangeRequired
+        if otp.confirmed_device(user) is not None:
+            code = serializer.validated_data.get("otp", "")
+            if not code or services.verify_second_factor(user, code, request=request._request) is None:
+                return Response({"detail": _("该账号已开启两步验证，请填写正确的动态验证码（otp）。")}, status=400)
+        elif otp.requires_second_factor(user):
+            return Response({"detail": _("您的角色要求两步验证，请先在网页上绑定验证器，再获取令牌。")}, status=400)
         from django.conf import settings
 
         raw = services.issue_token(user, request=request._request)
@@ -102,3 +112,46 @@ class MeView(APIView):
                 ],
             }
         )
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    prefix = serializers.CharField(help_text="令牌前8位，用于识别和撤销")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True, help_text="最近使用时间（至多每5分钟记录一次）")
+    expires_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=TokenState.choices)
+
+
+class TokenListView(APIView):
+    """The caller's own tokens (never anyone else's), newest first."""
+
+    @extend_schema(summary="我的 API 令牌", responses=ApiTokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        # A user's own tokens belong to no organization: the owner is the whole scope.
+        tokens = request.user.api_tokens.order_by("-created_at")[:100]
+        rows = [
+            {
+                "prefix": t.prefix,
+                "created_at": t.created_at,
+                "last_used_at": t.last_used_at,
+                "expires_at": t.expires_at,
+                "state": t.state(),
+            }
+            for t in tokens
+        ]
+        return Response(ApiTokenSerializer(rows, many=True).data)
+
+
+class TokenDetailView(APIView):
+    """Revoke one of the caller's tokens by its prefix (the token in use included)."""
+
+    @extend_schema(
+        summary="撤销我的一个 API 令牌",
+        responses={204: None, 404: inline_serializer("TokenNotFound", {"detail": serializers.CharField()})},
+    )
+    def delete(self, request: Request, prefix: str) -> Response:
+        tokens = request.user.api_tokens.filter(prefix=prefix[:8], revoked_at__isnull=True)
+        revoked = [t for t in tokens if services.revoke_token(t, actor=request.user, request=request._request)]
+        if not revoked:
+            return Response({"detail": _("未找到该令牌，或已撤销。")}, status=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)

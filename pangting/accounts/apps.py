@@ -16,4 +16,5 @@ class AccountsConfig(AppConfig):
         registry.register_navigation(_("审计日志"), "accounts:audit_log", "audit.view", "system", order=260)
         registry.register_todo_provider("pangting.accounts.todos.account_todos", order=30)
         registry.register_scope("pangting.accounts.policy.scope")  # Model.objects.for_user asks it
-        from . import audit_hooks  # noqa: F401  (connects login/logout audit receivers)
+        # Connect the login/logout audit receivers; the second factor's sign-in receiver and check.
+        from . import audit_hooks, otp  # noqa: F401

@@ -55,3 +55,22 @@ class GrantDecisionForm(forms.Form):
 
     decision = forms.ChoiceField(choices=[("confirm", _("确认")), ("refuse", _("拒绝"))])
     note = forms.CharField(label=_("意见"), max_length=200, required=False)
+
+
+class UnlockForm(forms.Form):
+    """One lockout to lift, as listed on the lockouts page (empty username: the whole address)."""
+
+    username = forms.CharField(max_length=150, required=False)
+    ip_address = forms.GenericIPAddressField(required=False)
+
+
+class OtpCodeForm(forms.Form):
+    """A six-digit code from the authenticator app (spaces allowed, as apps show them)."""
+
+    code = forms.RegexField(
+        label=_("动态验证码"),
+        max_length=12,
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        error_messages={"invalid": _("请输入验证器上显示的6位数字。")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )

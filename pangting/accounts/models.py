@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pangting.core import clock
+from pangting.core.audit import record_event
 from pangting.core.models import RecordModel
 from pangting.orgs.models import Organization, Person
 
@@ -69,6 +70,17 @@ class User(AbstractUser):
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
         self.password_changed_at = clock.now()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saving a new password (own change, admin reset, command) revokes the API tokens.
+
+        `set_password` leaves `_password` set until the save, whichever path called it, so this
+        is the one place every password change passes through.
+        """
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            ApiToken.revoke_all(self, reason="password_change")
 
     def password_expired(self, now: dt.datetime | None = None) -> bool:
         max_age = settings.PANGTING_PASSWORD_MAX_AGE_DAYS
@@ -172,8 +184,21 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class TokenState(models.TextChoices):
+    ACTIVE = "active", _("有效")
+    IDLE = "idle", _("闲置过期")
+    EXPIRED = "expired", _("已过期")
+    REVOKED = "revoked", _("已撤销")
+
+
 class ApiToken(models.Model):
-    """A bearer token for the API. Only its hash is stored; the raw value is shown once."""
+    """A bearer token for the API. Only its hash is stored; the raw value is shown once.
+
+    Valid until `expires_at` (absolute lifetime, `PANGTING_API_TOKEN_DAYS`) and while used at
+    least every `PANGTING_API_TOKEN_IDLE_MINUTES` (idle lifetime, counted from the last use or
+    the issue). `last_used_at` is written at most every `PANGTING_API_TOKEN_TOUCH_SECONDS`, so
+    the idle lifetime is exact to within that interval.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
@@ -190,6 +215,42 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user.username})"
 
+    @property
+    def idle_expires_at(self) -> dt.datetime:
+        return (self.last_used_at or self.created_at) + dt.timedelta(minutes=settings.PANGTING_API_TOKEN_IDLE_MINUTES)
+
+    def state(self, now: dt.datetime | None = None) -> TokenState:
+        now = now or clock.now()
+        if self.revoked_at:
+            return TokenState.REVOKED
+        if self.expires_at <= now:
+            return TokenState.EXPIRED
+        if self.idle_expires_at <= now:
+            return TokenState.IDLE
+        return TokenState.ACTIVE
+
+    def get_state_display(self) -> str:
+        return str(self.state().label)
+
+    def touch_due(self, now: dt.datetime) -> bool:
+        """Whether this use should be written: at most once per touch interval (reads do not write)."""
+        interval = dt.timedelta(seconds=settings.PANGTING_API_TOKEN_TOUCH_SECONDS)
+        return self.last_used_at is None or now - self.last_used_at >= interval
+
+    @classmethod
+    def revoke_all(cls, user: User, *, reason: str, actor: Any = None) -> int:
+        """Revoke every live token of `user` (password change, deactivation); audited when any was."""
+        count = cls.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+        if count:
+            record_event(
+                actor,
+                "api.token_revoked",
+                target=user.username,
+                username="" if actor is not None else user.username,
+                detail={"reason": reason, "count": count},
+            )
+        return count
+
     @classmethod
     def issue(cls, user: User) -> tuple[ApiToken, str]:
         raw = secrets.token_urlsafe(32)
@@ -204,6 +265,6 @@ class ApiToken(models.Model):
     @classmethod
     def find(cls, raw: str) -> ApiToken | None:
         token = cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
-        if token is None or token.revoked_at or token.expires_at <= clock.now():
+        if token is None or token.state() != TokenState.ACTIVE:
             return None
         return token

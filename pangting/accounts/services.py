@@ -11,6 +11,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pangting.core import clock
 from pangting.core.audit import record_event
@@ -254,7 +255,8 @@ def set_active(user: User, active: bool, *, actor: Any) -> None:
     user.is_active = active
     user._history_user = require_actor(actor)
     user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+    if not active:
+        ApiToken.revoke_all(user, reason="deactivation", actor=actor)
     record_event(actor, "accounts.activate" if active else "accounts.deactivate", target=user.username)
 
 
@@ -358,3 +360,72 @@ def bootstrap_administrators(
         detail={"accounts": {account.role: account.username for account in made}},
     )
     return root, made
+
+
+@transaction.atomic
+def revoke_token(token: ApiToken, *, actor: Any, request: Any = None) -> bool:
+    """Revoke one token (its owner on the token page or by the API). False if it was already revoked."""
+    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+    if updated:
+        record_event(
+            actor,
+            "api.token_revoked",
+            target=token.user.username,
+            request=request,
+            detail={"reason": "revoked", "prefix": token.prefix},
+        )
+    return bool(updated)
+
+
+@transaction.atomic
+def unlock(*, username: str, ip_address: str | None, actor: Any, request: Any = None) -> int:
+    """The security administrator lifts a lockout before it expires (audited).
+
+    An empty `username` lifts a whole address's lockout (the per-address limit).
+    """
+    from . import lockout
+
+    count = lockout.clear(username=username, ip_address=ip_address)
+    record_event(
+        actor,
+        "accounts.unlock",
+        target=username or (ip_address or ""),
+        request=request,
+        detail={"username": username, "ip_address": ip_address, "attempts": count},
+    )
+    return count
+
+
+# --- the TOTP second factor -------------------------------------------------------------------
+
+
+def _clean_code(code: str) -> str:
+    return "".join(code.split())[:12]
+
+
+@transaction.atomic
+def confirm_totp_device(device: TOTPDevice, code: str, *, request: Any = None) -> bool:
+    """Enrolment: the first right code confirms the device; any other device of the user goes."""
+    if not device.verify_token(_clean_code(code)):
+        record_event(device.user, "auth.otp_enrol", success=False, request=request)
+        return False
+    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    record_event(device.user, "auth.otp_enrol", request=request)
+    return True
+
+
+def verify_second_factor(user: User, code: str, *, request: Any = None) -> TOTPDevice | None:
+    """The code after the password (page or API). Failures are throttled by django-otp and audited."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    verified = device is not None and device.verify_token(_clean_code(code))
+    record_event(user, "auth.otp_verify", success=verified, request=request)
+    return device if verified else None
+
+
+@transaction.atomic
+def remove_totp_device(user: User, *, actor: Any = None, request: Any = None) -> None:
+    """The user switching it off, or (`actor`) the security administrator after a lost phone."""
+    TOTPDevice.objects.filter(user=user).delete()
+    record_event(actor or user, "auth.otp_remove", target=user.username, request=request)

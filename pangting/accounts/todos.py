@@ -2,14 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.models import AccessAttempt
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from pangting.core.todos import Todo
 
-from . import policy
+from . import lockout, policy
 
 
 def account_todos(user: Any) -> list[Todo]:
@@ -27,13 +25,13 @@ def account_todos(user: Any) -> list[Todo]:
                 )
             )
     if policy.can(user, policy.Action.ACCOUNTS_MANAGE):
-        locked = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).count()
+        locked = len(lockout.current_lockouts())
         if locked:
             todos.append(
                 Todo(
-                    title=_("{count}个账号因多次登录失败被锁定").format(count=locked),
-                    url=reverse("accounts:user_list"),
-                    detail=_("锁定到期后自动解除；如确认是本人操作，可在账号管理中提前解锁。"),
+                    title=_("{count}处登录因多次失败被锁定").format(count=locked),
+                    url=reverse("accounts:lockouts"),
+                    detail=_("锁定到期后自动解除；如确认是本人操作，可在锁定列表中提前解锁。"),
                     severity="warn",
                 )
             )

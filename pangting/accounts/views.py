@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -12,14 +13,25 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
 from pangting.core.models import AuditEvent
 from pangting.orgs.models import Organization, Person
 
-from . import policy, services
-from .forms import GrantDecisionForm, LoginForm, PasswordResetForm, RoleAssignForm, UserCreateForm
+from . import lockout, otp, policy, services
+from .forms import (
+    GrantDecisionForm,
+    LoginForm,
+    OtpCodeForm,
+    PasswordResetForm,
+    RoleAssignForm,
+    UnlockForm,
+    UserCreateForm,
+)
 from .models import GrantStatus, RoleAssignment, User
 
 A = policy.Action
@@ -59,6 +71,105 @@ def profile(request: HttpRequest) -> HttpResponse:
             "new_token": new_token,
         },
     )
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens: each one's state, and a new one on POST (shown once)."""
+    new_token = None
+    if request.method == "POST":
+        new_token = services.issue_token(request.user, request=request)
+    # A user's own tokens belong to no organization: the owner is the whole scope.
+    rows = request.user.api_tokens.order_by("-created_at")[:100]
+    idle = settings.PANGTING_API_TOKEN_IDLE_MINUTES
+    idle_text = (
+        _("{days} 天").format(days=idle // 1440) if idle % 1440 == 0 else _("{minutes} 分钟").format(minutes=idle)
+    )
+    context = {
+        "tokens": rows,
+        "new_token": new_token,
+        "token_days": settings.PANGTING_API_TOKEN_DAYS,
+        "token_idle": idle_text,
+    }
+    return render(request, "accounts/tokens.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(request.user.api_tokens, pk=pk)  # another user's token answers 404
+    if services.revoke_token(token, actor=request.user, request=request):
+        messages.success(request, _("令牌 {prefix}… 已撤销。").format(prefix=token.prefix))
+    return redirect("accounts:tokens")
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+@login_required
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """Bind an authenticator app: scan the QR code (or type the key), confirm with one code."""
+    device = otp.confirmed_device(request.user)
+    required = otp.requires_second_factor(request.user)
+    if device is not None:
+        return render(request, "accounts/otp_enrolled.html", {"device": device, "required": required})
+    pending = otp.pending_device(request.user)
+    form = OtpCodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if services.confirm_totp_device(pending, form.cleaned_data["code"], request=request):
+            otp_login(request, pending)
+            otp.set_session_state(request, otp.CODE_OWED)
+            messages.success(request, _("两步验证已开启，今后登录时需输入验证器上的动态验证码。"))
+            return redirect(_next_url(request))
+        form.add_error("code", _("验证码不正确，请核对手机时间后重试。"))
+    context = {
+        "form": form,
+        "qr": otp.qr_data_uri(pending),
+        "secret": otp.secret_text(pending),
+        "required": required,
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/otp_enrol.html", context)
+
+
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """The code after the password, once per sign-in."""
+    if otp.confirmed_device(request.user) is None:
+        # The device was reset since sign-in: the session owes whatever the user owes now.
+        otp.set_session_state(request, otp.owed(request.user))
+        return redirect(_next_url(request))
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    form = OtpCodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        device = services.verify_second_factor(request.user, form.cleaned_data["code"], request=request)
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        form.add_error("code", _("动态验证码不正确或已使用，请等待下一个验证码后重试。"))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+@require_POST
+def otp_remove(request: HttpRequest) -> HttpResponse:
+    """Switch the second factor off: needs a current code, and is refused where a role requires it."""
+    if otp.requires_second_factor(request.user):
+        messages.error(request, _("您的角色要求两步验证，不能关闭。"))
+        return redirect("accounts:otp_enrol")
+    form = OtpCodeForm(request.POST)
+    if form.is_valid() and services.verify_second_factor(request.user, form.cleaned_data["code"], request=request):
+        services.remove_totp_device(request.user, request=request)
+        otp.set_session_state(request, otp.NOTHING_OWED)
+        messages.success(request, _("两步验证已关闭。"))
+        return redirect("accounts:profile")
+    messages.error(request, _("动态验证码不正确，两步验证未关闭。"))
+    return redirect("accounts:otp_enrol")
 
 
 @login_required
@@ -126,6 +237,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": RoleAssignment.objects.filter(user=account)
             .filter(Q(valid_until__isnull=False) | Q(status=GrantStatus.REFUSED))
             .select_related("organization", "decided_by"),
+            "second_factor": otp.confirmed_device(account) is not None,
         },
     )
 
@@ -206,6 +318,45 @@ def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         services.set_active(account, not account.is_active, actor=request.user)
         messages.success(request, _("账号已启用。") if account.is_active else _("账号已停用。"))
+    return redirect("accounts:user_detail", pk=account.pk)
+
+
+@login_required
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """Current lockouts (an account from an address, or a whole address) and their unlock step."""
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {"lockouts": lockout.current_lockouts(), "address_limit": lockout.address_limit()},
+    )
+
+
+@login_required
+@require_POST
+def lockout_clear(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("解锁请求不完整，请从锁定列表重新操作。"))
+        return redirect("accounts:lockouts")
+    username = form.cleaned_data["username"]
+    ip_address = form.cleaned_data["ip_address"] or None
+    if services.unlock(username=username, ip_address=ip_address, actor=request.user, request=request):
+        messages.success(request, _("已解除锁定。"))
+    else:
+        messages.info(request, _("该锁定已不存在（可能已到期）。"))
+    return redirect("accounts:lockouts")
+
+
+@login_required
+@require_POST
+def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """A user lost his phone: the security administrator removes the device; he enrols again."""
+    policy.require(request.user, A.ACCOUNTS_MANAGE)
+    account = _get_user(pk)
+    services.remove_totp_device(account, actor=request.user, request=request)
+    messages.success(request, _("已重置该账号的两步验证，用户下次登录时需重新绑定。"))
     return redirect("accounts:user_detail", pk=account.pk)
 
 

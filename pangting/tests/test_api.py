@@ -89,7 +89,7 @@ def test_it_locks_the_account_after_five_failures_even_for_the_right_password(w)
     assert "锁定" in response.json()["detail"]
     assert "token" not in response.json()
     assert AuditEvent.objects.filter(username="secretary_a", action="auth.login", success=False).count() >= 6
-    # Other accounts are not affected: lockout is per account, not per address.
+    # Other accounts are not affected: lockout is per (account, address) (pangting/accounts/lockout.py).
     assert token_for("secretary_b").status_code == 200
 
 

@@ -93,6 +93,19 @@ WEB_CASES: list[Case] = [
     Case("accounts:logout", EVERYONE, method="post", ok=LOGIN, anonymous=LOGIN),
     Case("accounts:password_change", EVERYONE),
     Case("accounts:profile", EVERYONE),
+    Case("accounts:tokens", EVERYONE),
+    Case("accounts:otp_enrol", EVERYONE),
+    # Without a device the code page has nothing to ask and sends the user on.
+    Case("accounts:otp_verify", EVERYONE, ok=302),
+    # Without a device (or a code) nothing is switched off; the user is sent back to the page.
+    Case("accounts:otp_remove", EVERYONE, **POST_REDIRECT),
+    # Only the owner revokes a token; anyone else's request answers 404.
+    Case(
+        "accounts:token_revoke",
+        frozenset({"secretary_a"}),
+        kwargs=lambda w: {"pk": w.secretary_a.api_tokens.first().pk},
+        **POST_REDIRECT,
+    ),
     Case("accounts:user_list", SECADMIN),
     Case("accounts:user_create", SECADMIN),
     Case("accounts:user_detail", SECADMIN, kwargs=lambda w: {"pk": w.secretary_a.pk}),
@@ -103,6 +116,9 @@ WEB_CASES: list[Case] = [
         kwargs=lambda w: {"pk": w.secretary_a.role_assignments.get().pk},
         **POST_REDIRECT,
     ),
+    Case("accounts:user_otp_reset", SECADMIN, kwargs=lambda w: {"pk": w.member.pk}, **POST_REDIRECT),
+    Case("accounts:lockouts", SECADMIN),
+    Case("accounts:lockout_clear", SECADMIN, **POST_REDIRECT),
     Case("accounts:audit_log", AUDITOR),
     Case(
         "accounts:user_password_reset",
@@ -211,6 +227,16 @@ API_CASES: list[Case] = [
     # The token endpoint takes credentials, not a session or token: a GET is refused for all.
     Case("api-token", frozenset(), denied=405, anonymous=405, api=True),
     Case("api-me", EVERYONE, **API),
+    Case("api-tokens", EVERYONE, **API),
+    # Only the owner revokes a token by the API; anyone else's DELETE answers 404.
+    Case(
+        "api-token-revoke",
+        frozenset({"secretary_a"}),
+        kwargs=lambda w: {"prefix": w.secretary_a.api_tokens.order_by("pk").first().prefix},
+        method="delete",
+        ok=204,
+        **API,
+    ),
     # Generating the schema takes ≈0.5 s and depends on no role: a sample suffices.
     Case("api-schema", EVERYONE, only=("supervisor", "outsider"), **API),
     Case("api-docs", EVERYONE, **API),

@@ -32,7 +32,11 @@ def test_it_makes_the_root_and_one_account_per_duty_that_must_change_its_passwor
 
     root = Organization.objects.get(code="ROOT")
     assert root.parent is None
-    for username, role in (("xitong", Role.SYSTEM_ADMIN), ("anquan", Role.SECURITY_ADMIN), ("shenji", Role.AUDIT_ADMIN)):
+    for username, role in (
+        ("xitong", Role.SYSTEM_ADMIN),
+        ("anquan", Role.SECURITY_ADMIN),
+        ("shenji", Role.AUDIT_ADMIN),
+    ):
         user = User.objects.get(username=username)
         assert list(RoleAssignment.objects.current().filter(user=user).values_list("role", "organization")) == [
             (role, root.pk)

@@ -374,5 +374,5 @@ def test_it_runs_a_fixed_number_of_queries_whatever_the_data_size(world, client_
         assert client.get(reverse("reports:unit", args=[world.unit_a.pk]), {"year": "2026"}).status_code == 200
 
 
-DASHBOARD_QUERIES = 23
-UNIT_QUERIES = 36
+DASHBOARD_QUERIES = 20
+UNIT_QUERIES = 33

@@ -38,7 +38,7 @@ def test_it_lists_documents_with_a_fixed_number_of_queries(world, client_for, dj
     url = reverse("reports:document_list")
     draft(world)
     client.get(url, {"year": "2026"})  # warm the session
-    with django_assert_num_queries(8) as small:
+    with django_assert_num_queries(5) as small:
         assert client.get(url, {"year": "2026"}).status_code == 200
     for _ in range(3):
         services.issue_document(draft(world), actor=world.supervisor)
