@@ -33,7 +33,7 @@ A = policy.Action
 MISSING = 987654321
 PERSONAS = ["secretary_a", "unit_supervisor", "viewer", "liaison", "member"]
 # Writes every API request makes whatever it carries: the token's last use (issue 14 item 6), the audit trail.
-BOOKKEEPING = ("accounts_apitoken", "core_auditevent", "django_session", "axes_")
+BOOKKEEPING = ("accounts_apitoken", "core_auditevent", "core_auditchainhead", "django_session", "axes_")
 WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 
