@@ -257,6 +257,11 @@ SPECTACULAR_SETTINGS = {
         "ReportDocumentKindEnum": "pangting.reports.models.DocumentKind",
         "ReportDocumentStatusEnum": "pangting.reports.models.ReportDocument.Status",
     },
+    # Every operation documents its error statuses too (400/401/403/404/409/415/429).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pangting.core.api_schema.document_error_statuses",
+    ],
 }
 PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)
 # Long work (plan generation) runs as a detached `manage.py` process, never in a request.

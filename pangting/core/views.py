@@ -7,12 +7,20 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
+
+
+def _is_api(request: HttpRequest) -> bool:
+    """API clients read JSON, also when Django itself answers (a path no API route matches)."""
+    return request.path_info.startswith("/api/")
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("请求无效。")}, status=400)
     return render(request, "400.html", status=400)
 
 
@@ -21,6 +29,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("未找到。")}, status=404)
     return render(request, "404.html", status=404)
 
 
