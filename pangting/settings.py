@@ -240,6 +240,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "pangting.core.api.exception_handler",
+    # DRF's JSON, form and multipart parsers, refusing control characters and non-finite numbers.
+    "DEFAULT_PARSER_CLASSES": [
+        "pangting.core.api_parsers.StrictJSONParser",
+        "pangting.core.api_parsers.StrictFormParser",
+        "pangting.core.api_parsers.StrictMultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
