@@ -14,6 +14,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
 
 from pangting.core.views import MAX_ID, parse_id
 
@@ -58,3 +60,13 @@ def query_choice(params: Mapping[str, Any], name: str, choices: list[str]) -> st
     if raw not in choices:
         raise _refuse(name, _("“{name}”应为以下之一：{choices}。").format(name=name, choices="、".join(choices)))
     return str(raw)
+
+
+class StrictPageNumberPagination(PageNumberPagination):
+    """DRF's pages, except that an empty `page=` is an invalid page (404, as `page=abc` is), not page 1."""
+
+    def get_page_number(self, request: Any, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not raw.strip():
+            raise NotFound(_("未找到。"))
+        return super().get_page_number(request, paginator)
