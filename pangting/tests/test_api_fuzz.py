@@ -197,7 +197,7 @@ def _fold_ids(case: Any) -> None:
     suppress_health_check=list(HealthCheck),
 )
 def test_api_answers_as_its_schema_says(case: Any, persona: str, scoped_world: ScopedWorld, in_process_requests: None):
-    """R-none: issue 14 item 5: 0 server errors, 0 schema mismatches, every status documented."""
+    """Issue 14, item 5: no server error, no schema mismatch, every status documented."""
     _fold_ids(case)
     headers = {"Authorization": f"Bearer {scoped_world.tokens[persona]}"}
     response = case.call(headers=headers)
