@@ -9,6 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export PANGTING_VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: run test install install-dev lint audit lock test-sqlite test-postgres test-dates test-deps demo-check messages clean
+.PHONY: fuzz fuzz-api
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -95,3 +96,14 @@ audit: install-dev
 
 clean:
 	rm -rf $(VENV) node_modules pangting/static/vendor staticfiles .cache
+
+# A longer, random fuzzing run outside `make test` (whose runs are derandomized): a new seed each
+# time, printed, so a failure can be replayed with `make fuzz-api PANGTING_FUZZ_SEED=<seed>`.
+FUZZ_EXAMPLES ?= 100
+fuzz-api: install-dev
+	$(eval PANGTING_FUZZ_SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' '))
+	@echo "API fuzz seed: $(PANGTING_FUZZ_SEED) ($(FUZZ_EXAMPLES) examples per operation and persona)"
+	PANGTING_FUZZ_SEED=$(PANGTING_FUZZ_SEED) PANGTING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	  $(BIN)/pytest -q -p no:randomly pangting/tests/test_api_fuzz.py
+
+fuzz: fuzz-api

@@ -268,9 +268,15 @@ REST_FRAMEWORK = {
         "pangting.accounts.api_permissions.PasswordIsCurrent",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "pangting.core.api_inputs.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "pangting.core.api.exception_handler",
+    # DRF's JSON, form and multipart parsers, refusing control characters and non-finite numbers.
+    "DEFAULT_PARSER_CLASSES": [
+        "pangting.core.api_parsers.StrictJSONParser",
+        "pangting.core.api_parsers.StrictFormParser",
+        "pangting.core.api_parsers.StrictMultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -288,6 +294,11 @@ SPECTACULAR_SETTINGS = {
         "ReportDocumentKindEnum": "pangting.reports.models.DocumentKind",
         "ReportDocumentStatusEnum": "pangting.reports.models.ReportDocument.Status",
     },
+    # Every operation documents its error statuses too (400/401/403/404/409/415/429).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pangting.core.api_schema.document_error_statuses",
+    ],
 }
 PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)  # absolute lifetime
 # Idle lifetime: a token unused this long stops working (default 7 days, for weekly jobs).

@@ -16,8 +16,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from pangting.accounts import policy
+from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet
-from pangting.core.views import parse_id, parse_year
 
 from .models import AssessmentScheme, StudyReport
 
@@ -56,7 +56,7 @@ class StudyReportSerializer(serializers.ModelSerializer):
 
 
 def _by_year(qs: QuerySet[Any], params: Any) -> QuerySet[Any]:
-    if (year := parse_year(params.get("year"))) is not None:
+    if (year := query_year(params, "year")) is not None:
         qs = qs.filter(year=year)
     return qs
 
@@ -95,6 +95,6 @@ class StudyReportViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[StudyReport]:
         qs = _by_year(super().get_queryset(), self.request.query_params)
-        if (organization := parse_id(self.request.query_params.get("organization"))) is not None:
+        if (organization := query_id(self.request.query_params, "organization")) is not None:
             qs = qs.filter(organization_id=organization)
         return qs.order_by("-year", "organization__path", "person__name", "pk")

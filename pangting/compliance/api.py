@@ -26,8 +26,8 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core import parameters
+from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet
-from pangting.core.views import parse_id, parse_year
 from pangting.orgs.models import Organization
 
 from .models import ComplianceRun, Finding
@@ -198,10 +198,10 @@ class FindingViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[Finding]:
         qs = super().get_queryset()
         params = self.request.query_params
-        if (year := parse_year(params.get("year"))) is not None:
+        if (year := query_year(params, "year")) is not None:
             qs = qs.filter(year=year)
         if params.get("unit") is not None:
-            unit_id = parse_id(params.get("unit"))
+            unit_id = query_id(params, "unit")
             unit = Organization.objects.filter(pk=unit_id).only("path").first() if unit_id is not None else None
             qs = qs.filter(unit__path__startswith=unit.path) if unit is not None else qs.none()
         if params.get("rule"):
@@ -251,10 +251,10 @@ class ComplianceRunViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[ComplianceRun]:
         qs = runs_for(self.request.user, super().get_queryset())
         params = self.request.query_params
-        if (year := parse_year(params.get("year"))) is not None:
+        if (year := query_year(params, "year")) is not None:
             qs = qs.filter(year=year)
         if params.get("unit") is not None:
-            unit_id = parse_id(params.get("unit"))
+            unit_id = query_id(params, "unit")
             qs = qs.filter(unit_id=unit_id) if unit_id is not None else qs.none()
         return qs
 

@@ -27,6 +27,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到。"))
     if isinstance(exc, DjangoValidationError):
+        from pangting.core.models import StaleRecord
+
+        if isinstance(exc, StaleRecord):
+            from pangting.core.api_views import Conflict
+
+            return drf_exception_handler(Conflict(exc.messages[0]), context)
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, UnknownCalendarYear):

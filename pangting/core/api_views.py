@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, viewsets
 
 
@@ -47,7 +48,20 @@ class ScopedViewSetMixin:
             raise exceptions.NotFound(_("未找到。"))
 
 
-def as_drf_error(error: DjangoValidationError) -> exceptions.ValidationError:
+class Conflict(exceptions.APIException):
+    """409: the record changed since the caller read it (a step sent with a stale `version`)."""
+
+    status_code = 409
+    default_detail = gettext_lazy("此记录已被他人修改，请刷新页面后重试。")
+    default_code = "stale"
+
+
+def as_drf_error(error: DjangoValidationError) -> exceptions.APIException:
+    """A service's refusal as the API answers it: 409 for a stale version, else 400 with the messages."""
+    from pangting.core.models import StaleRecord
+
+    if isinstance(error, StaleRecord):
+        return Conflict(error.messages[0])
     if hasattr(error, "error_dict"):
         return exceptions.ValidationError(error.message_dict)
     return exceptions.ValidationError({"detail": error.messages})

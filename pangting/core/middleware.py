@@ -49,7 +49,17 @@ class RejectNullCharactersMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": _("请求中包含无效字符。")}, status=400)
             return render(request, "400.html", status=400)
+        if request.path.startswith("/api/") and request.method == "POST" and _has_form_body(request):
+            # DRF reuses this request.POST without its parsers; apply their check (core.api_parsers).
+            from pangting.core.api_parsers import first_problem, problem_message
+
+            if (where := first_problem(request.POST)) is not None:
+                return JsonResponse({"detail": problem_message(where)}, status=400)
         return self.get_response(request)
+
+
+def _has_form_body(request: HttpRequest) -> bool:
+    return (request.content_type or "").startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
 def _has_nul(params: Any) -> bool:

@@ -10,10 +10,18 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 
+def _is_api(request: HttpRequest) -> bool:
+    """API clients read JSON, also when Django itself answers (a path no API route matches)."""
+    return request.path_info.startswith("/api/")
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("请求无效。")}, status=400)
     return render(request, "400.html", status=400)
 
 
@@ -22,6 +30,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("未找到。")}, status=404)
     return render(request, "404.html", status=404)
 
 

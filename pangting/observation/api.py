@@ -24,11 +24,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pangting.accounts import policy
+from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
 from pangting.core.models import TransitionLog
 from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.core.transitions import available_step_names, log_of
-from pangting.core.views import parse_id, parse_year
 from pangting.study.models import StudySession
 
 from . import services
@@ -354,9 +354,9 @@ class VisitViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[Visit]:
         qs = super().get_queryset()
         params = self.request.query_params
-        if (year := parse_year(params.get("year"))) is not None:
+        if (year := query_year(params, "year")) is not None:
             qs = qs.filter(year=year)
-        if (unit := parse_id(params.get("unit"))) is not None:
+        if (unit := query_id(params, "unit")) is not None:
             qs = qs.filter(unit_id=unit)
         for name in ("state", "mode"):
             if params.get(name):
@@ -531,7 +531,7 @@ class CrossObservationViewSet(ScopedReadOnlyViewSet):
         qs = CrossObservation.objects.filter(Q(granted.q("host")) | Q(granted.q("visitor")))
         params = self.request.query_params
         for name in ("year", "semester"):
-            if (number := parse_year(params.get(name))) is not None:  # year or semester: small numbers
+            if (number := query_year(params, name)) is not None:  # year or semester: small numbers
                 qs = qs.filter(**{name: number})
         return qs.order_by("-year", "-semester", "pk")
 

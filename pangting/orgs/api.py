@@ -10,9 +10,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
 from pangting.accounts import policy
+from pangting.core.api_inputs import query_id
 from pangting.core.api_views import ScopedReadOnlyViewSet, ScopedViewSetMixin, as_drf_error
 from pangting.core.scoped_fields import ScopedRelatedField
-from pangting.core.views import parse_id
 from pangting.lib.phone import is_valid_phone, normalize_phone
 
 from . import services
@@ -29,6 +29,17 @@ class OrganizationSerializer(serializers.ModelSerializer):
         model = Organization
         fields = ["id", "name", "short_name", "code", "kind", "kind_display", "parent", "depth", "has_party_groups"]
         read_only_fields = ["depth"]
+
+    def get_fields(self) -> dict[str, Any]:
+        """The root answers `parent: null`, so the schema says nullable; a write must still name one."""
+        fields = super().get_fields()
+        fields["parent"].allow_null = True
+        return fields
+
+    def validate_parent(self, value: Organization | None) -> Organization:
+        if value is None:
+            raise serializers.ValidationError(_("请选择上级组织。"))
+        return value
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -110,7 +121,7 @@ class OrganizationViewSet(
 
     def get_queryset(self) -> Any:
         qs = super().get_queryset()
-        if (parent := parse_id(self.request.query_params.get("parent"))) is not None:
+        if (parent := query_id(self.request.query_params, "parent")) is not None:
             qs = qs.filter(parent_id=parent)
         return qs
 
@@ -155,7 +166,7 @@ class PersonViewSet(
 
     def get_queryset(self) -> Any:
         qs = super().get_queryset()
-        org = parse_id(self.request.query_params.get("organization"))
+        org = query_id(self.request.query_params, "organization")
         query = self.request.query_params.get("q", "").strip()
         if org is not None:
             qs = qs.filter(organization_id=org)

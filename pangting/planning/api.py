@@ -19,8 +19,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
 from pangting.accounts import policy
+from pangting.core.api_inputs import query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet, ScopedViewSetMixin
-from pangting.core.views import parse_year
 
 from . import services
 from .models import Draw, PlanRun, Unavailability
@@ -30,7 +30,7 @@ MANAGE = A.OBSERVATION_MANAGE
 
 
 def _by_year(qs: QuerySet[Any], params: Any) -> QuerySet[Any]:
-    if (year := parse_year(params.get("year"))) is not None:
+    if (year := query_year(params, "year")) is not None:
         qs = qs.filter(year=year)
     return qs
 

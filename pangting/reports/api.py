@@ -25,9 +25,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pangting.accounts import policy
+from pangting.core.api_inputs import query_choice, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
 from pangting.core.transitions import available_step_names, log_of
-from pangting.core.views import parse_year
 from pangting.observation.api import StepLogSerializer, StepRequest  # one shape for every step log and step body
 from pangting.orgs.models import Organization
 
@@ -137,10 +137,10 @@ class ReportDocumentViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[ReportDocument]:
         qs = super().get_queryset()
         params = self.request.query_params
-        if (year := parse_year(params.get("year"))) is not None:
+        if (year := query_year(params, "year")) is not None:
             qs = qs.filter(year=year)
-        if params.get("kind"):
-            qs = qs.filter(kind=params["kind"])
+        if (kind := query_choice(params, "kind", list(DocumentKind.values))) is not None:
+            qs = qs.filter(kind=kind)
         return qs.order_by("-year", "kind", "-created_at", "-pk")
 
     @extend_schema(
@@ -168,7 +168,12 @@ class FiguresViewSet(viewsets.ViewSet):
         summary="某年度（或学期）的统计数据（按当前记录计算）",
         parameters=[
             OpenApiParameter("organization", int, required=True, description="督导组织"),
-            OpenApiParameter("year", int, required=True, description="年度"),
+            OpenApiParameter(
+                "year",
+                {"type": "integer", "minimum": services.MIN_YEAR, "maximum": services.MAX_YEAR},
+                required=True,
+                description="年度",
+            ),
             OpenApiParameter("semester", int, enum=[1, 2], description="学期：1 春季，2 秋季；不填为全年"),
         ],
         responses=OpenApiTypes.OBJECT,

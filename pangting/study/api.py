@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pangting.accounts import policy
+from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedViewSetMixin, as_drf_error
 from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.core.transitions import available_step_names
-from pangting.core.views import parse_id, parse_year
 from pangting.orgs.models import Organization, Person
 
 from . import rules, services
@@ -210,14 +210,14 @@ class StudySessionViewSet(
             return policy.scope(SESSION_QS, self.request.user, A.STUDY_PARTICIPATE)
         qs = super().get_queryset()
         params = self.request.query_params
-        org = parse_id(params.get("organization"))
+        org = query_id(params, "organization")
         if org is not None:
             target = Organization.objects.filter(pk=org).first()
             qs = qs.filter(organization__path__startswith=target.path) if target else qs.none()
         for name in ("kind", "status"):
             if params.get(name):
                 qs = qs.filter(**{name: params[name]})
-        if (year := parse_year(params.get("year"))) is not None:
+        if (year := query_year(params, "year")) is not None:
             qs = qs.filter(starts_at__year=year)
         return qs.order_by("-starts_at")
 
@@ -393,7 +393,7 @@ class StudyPlanViewSet(
         if self.action in ("acknowledge", "return_plan"):
             return policy.scope(self.queryset, self.request.user, A.STUDY_SUPERVISE)
         qs = super().get_queryset()
-        year = parse_year(self.request.query_params.get("year"))
+        year = query_year(self.request.query_params, "year")
         return qs.filter(year=year) if year is not None else qs
 
     def perform_create(self, serializer: StudyPlanSerializer) -> None:

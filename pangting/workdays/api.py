@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -30,8 +31,10 @@ class DeadlineView(APIView):
     @extend_schema(
         summary="计算期限（工作日或自然日）",
         parameters=[
-            OpenApiParameter("start", str, required=True, description="起算日期 YYYY-MM-DD（当日不计）"),
-            OpenApiParameter("amount", int, required=True),
+            OpenApiParameter(
+                "start", OpenApiTypes.DATE, required=True, description="起算日期 YYYY-MM-DD（当日不计，1901—2199年）"
+            ),
+            OpenApiParameter("amount", {"type": "integer", "minimum": 0, "maximum": 366}, required=True),
             OpenApiParameter("unit", str, required=True, enum=[u.value for u in DayUnit]),
         ],
         responses={

@@ -82,7 +82,8 @@ def test_it_filters_findings_by_year_unit_rule_severity_and_status(world):
     assert ids(client.get(f"{BASE}/findings/", {"year": 2025})) == {last_year.pk}
     assert ids(client.get(f"{BASE}/findings/", {"unit": world.unit_a.pk, "year": 2026})) == {red.pk, amber.pk}
     assert ids(client.get(f"{BASE}/findings/", {"unit": world.branch_a.pk})) == {amber.pk}
-    assert ids(client.get(f"{BASE}/findings/", {"unit": "nonsense"})) == set()
+    refused = client.get(f"{BASE}/findings/", {"unit": "nonsense"})  # an API filter is never silently dropped
+    assert refused.status_code == 400 and "有效的编号" in str(refused.json()["unit"])
     assert ids(client.get(f"{BASE}/findings/", {"rule": "R-S3"})) == {red.pk}
     assert ids(client.get(f"{BASE}/findings/", {"severity": "red"})) == {red.pk}
     assert ids(client.get(f"{BASE}/findings/", {"status": "resolved"})) == {resolved.pk}
@@ -138,7 +139,7 @@ def test_it_filters_runs_by_year_and_unit(world):
     client = api(world.supervisor)
     assert ids(client.get(f"{BASE}/runs/", {"year": 2025})) == {last_year.pk}
     assert ids(client.get(f"{BASE}/runs/", {"unit": world.unit_b.pk})) == {of_b.pk}
-    assert ids(client.get(f"{BASE}/runs/", {"unit": "x"})) == set()
+    assert client.get(f"{BASE}/runs/", {"unit": "x"}).status_code == 400
     assert this_year.pk in ids(client.get(f"{BASE}/runs/", {"year": 2026}))
 
 

@@ -84,7 +84,7 @@ def test_it_takes_a_letter_through_its_step_and_refuses_a_stale_version(world):
         assert issued.status_code == 200 and issued.json()["state"] == "notified"
         assert issued.json()["letter_number"].endswith("号")
         again = api(world.supervisor).post(f"{BASE}/visits/{visit.pk}/cancel/", {"version": seen, "reason": "x"})
-    assert again.status_code == 400 and "此记录已被他人修改" in str(again.json())
+    assert again.status_code == 409 and "此记录已被他人修改" in str(again.json())
     assert api(world.supervisor).get(f"{BASE}/visits/{visit.pk}/").json()["state"] == "notified"
 
 

@@ -75,7 +75,7 @@ def test_it_issues_through_the_step_with_a_number_and_refuses_a_stale_version(wo
             ("issue", "draft", "issued")
         ]
         again = api(world.supervisor).post(f"{url}issue/", {"version": seen}, format="json")
-    assert again.status_code == 400 and "此记录已被他人修改" in str(again.json())
+    assert again.status_code == 409 and "此记录已被他人修改" in str(again.json())
     document.refresh_from_db()
     assert document.number == "示大宣通〔2026〕1号" and document.versions.get().number == 1
 

@@ -174,6 +174,6 @@ def test_it_gives_the_api_the_same_steps_as_the_page_and_refuses_a_stale_version
     seen = plan.version
     supervisor.post(f"/api/v1/study-plans/{plan.pk}/return/", {"reason": "重写", "version": seen})
     stale = supervisor.post(f"/api/v1/study-plans/{plan.pk}/acknowledge/", {"version": seen})
-    assert stale.status_code == 400 and STALE in stale.content.decode()
+    assert stale.status_code == 409 and STALE in stale.content.decode()
     plan.refresh_from_db()
     assert plan.status == StudyPlan.Status.RETURNED
