@@ -13,9 +13,10 @@ a record by its type (RecordModel.clean_fields does so for every business record
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,7 +28,10 @@ from pangting.lib.inputs import FILE_NAME_MAX_LENGTH, ImportLimits
 
 __all__ = [
     "FILE_NAME_MAX_LENGTH",
+    "CheckedForm",
+    "CheckedModelForm",
     "NonNegativeMax",
+    "add_input_checks",
     "check_model_fields",
     "check_value",
     "clean_line",
@@ -179,3 +183,45 @@ def check_model_fields(instance: models.Model, exclude: Collection[str] | None =
             errors.setdefault(field.name, []).append(error)
     if errors:
         raise ValidationError(errors)
+
+
+# -- forms ---------------------------------------------------------------------------------
+
+
+def form_field_checks(field: forms.Field) -> list[Callable[[Any], None]]:
+    """The shared checks that fit a form field's type (passwords are left as typed)."""
+    if isinstance(field, forms.FileField):
+        return [safe_file_name]
+    if isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
+        return [sane_date]
+    if isinstance(field, forms.FloatField | forms.DecimalField):
+        return [finite_number]
+    if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput):
+        return [clean_text if isinstance(field.widget, forms.Textarea) else clean_line]
+    return []
+
+
+def add_input_checks(form: forms.BaseForm) -> None:
+    """Give every field of `form` the shared checks of its type (once)."""
+    for field in form.fields.values():
+        for check in form_field_checks(field):
+            if check not in field.validators:
+                field.validators.append(check)
+
+
+class CheckedInputs:
+    """Form mixin: every field gets the shared checks of its type, so that a date in year
+    9999, a NaN, control characters or a 400-character file name are refused with a
+    Chinese message whatever the form."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_input_checks(self)  # type: ignore[arg-type]
+
+
+class CheckedForm(CheckedInputs, forms.Form):
+    """A `forms.Form` with the shared input checks."""
+
+
+class CheckedModelForm(CheckedInputs, forms.ModelForm):
+    """A `forms.ModelForm` with the shared input checks."""

@@ -22,7 +22,7 @@ from . import transfer
 A = policy.Action
 
 
-class ImportForm(forms.Form):
+class ImportForm(inputs.CheckedForm):
     file = forms.FileField(
         label=_("Excel 文件"),
         validators=[

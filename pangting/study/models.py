@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import clock
+from pangting.core import clock, inputs
 from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.models import Organization, Person, StudyGroup
 
@@ -494,7 +494,10 @@ class SelfStudyRecord(RecordModel):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     studied_on = models.DateField(_("学习日期"))
     material = models.CharField(_("学习内容/篇目"), max_length=300)
-    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=1)
+    # Issue 14: −5 hours were accepted through the API; a day holds at most 24.
+    hours = models.DecimalField(
+        _("学时"), max_digits=4, decimal_places=1, default=1, validators=[inputs.NonNegativeMax(24)]
+    )
     notes = models.TextField(_("学习笔记"), blank=True)
     session = models.ForeignKey(
         StudySession,
@@ -592,7 +595,9 @@ class SecretaryTraining(RecordModel):
     held_on = models.DateField(_("培训日期"))
     title = models.CharField(_("培训主题"), max_length=200)
     content = models.TextField(_("培训内容"), blank=True)
-    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=2)
+    hours = models.DecimalField(
+        _("学时"), max_digits=4, decimal_places=1, default=2, validators=[inputs.NonNegativeMax(100)]
+    )
     trainees = models.ManyToManyField(Person, related_name="secretary_trainings", verbose_name=_("参训支部书记"))
 
     policy_org_field: ClassVar[str] = "organization"
