@@ -89,3 +89,12 @@ test: install test-deps lint test-sqlite test-postgres demo-check
 
 clean:
 	rm -rf $(VENV) node_modules pangting/static/vendor staticfiles .cache
+
+# Longer property-based run of the forms from a random seed, printed so a failure can be
+# replayed with PANGTING_FUZZ_SEED=<seed>; `make test` runs the same tests derandomized.
+.PHONY: fuzz
+fuzz: install-dev
+	@seed=$${PANGTING_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "form fuzz seed: $$seed (replay: PANGTING_FUZZ_SEED=$$seed make fuzz)"; \
+	PANGTING_FUZZ_SEED=$$seed PANGTING_FORM_FUZZ_EXAMPLES=$${PANGTING_FORM_FUZZ_EXAMPLES:-200} \
+	$(BIN)/pytest -q -p no:randomly pangting/tests/test_forms_fuzz.py
