@@ -30,17 +30,17 @@ class OrganizationKind(models.TextChoices):
     PARTY_GROUP = "party_group", _("党小组")
 
 
-K = OrganizationKind
+_K = OrganizationKind
 # The one home of the tree's shape (issue 14: a 党支部 could be created under a 党小组): the
 # kinds each kind may sit under, None for the top of the tree. Committees and leading groups
 # nest (a college's 党委 under the school's); a 党总支 sits under one of them; a 党支部 under
 # them or a 党总支 (直属党支部); a 党小组 only inside a 党支部 or 党总支, and nothing under it.
 ALLOWED_PARENT_KINDS: dict[str, frozenset[str | None]] = {
-    K.PARTY_COMMITTEE: frozenset({None, K.PARTY_COMMITTEE, K.LEADING_GROUP}),
-    K.LEADING_GROUP: frozenset({None, K.PARTY_COMMITTEE, K.LEADING_GROUP}),
-    K.GENERAL_BRANCH: frozenset({None, K.PARTY_COMMITTEE, K.LEADING_GROUP}),
-    K.BRANCH: frozenset({None, K.PARTY_COMMITTEE, K.LEADING_GROUP, K.GENERAL_BRANCH}),
-    K.PARTY_GROUP: frozenset({K.BRANCH, K.GENERAL_BRANCH}),
+    _K.PARTY_COMMITTEE: frozenset({None, _K.PARTY_COMMITTEE, _K.LEADING_GROUP}),
+    _K.LEADING_GROUP: frozenset({None, _K.PARTY_COMMITTEE, _K.LEADING_GROUP}),
+    _K.GENERAL_BRANCH: frozenset({None, _K.PARTY_COMMITTEE, _K.LEADING_GROUP}),
+    _K.BRANCH: frozenset({None, _K.PARTY_COMMITTEE, _K.LEADING_GROUP, _K.GENERAL_BRANCH}),
+    _K.PARTY_GROUP: frozenset({_K.BRANCH, _K.GENERAL_BRANCH}),
 }
 
 

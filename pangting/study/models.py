@@ -175,7 +175,9 @@ class StudySession(RecordModel, WorkflowRecord):
     kind = models.CharField(_("会议类型"), max_length=24, choices=SessionKind.choices, default=SessionKind.CENTER_GROUP)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PLANNED)
     sequence = models.PositiveSmallIntegerField(_("年度序号"), default=1, help_text=_("安排表的“年第几次”。"))
-    title = models.CharField(_("学习主题"), max_length=200)
+    # Issue 14: control characters in a title broke the session's Word export; far years were 500s.
+    # Field validators, so that forms, the admin and API serializers all refuse them.
+    title = models.CharField(_("学习主题"), max_length=200, validators=[inputs.clean_line])
     content = models.TextField(_("学习内容"), blank=True)
     plan_theme = models.ForeignKey(
         PlanTheme,
@@ -186,8 +188,8 @@ class StudySession(RecordModel, WorkflowRecord):
         verbose_name=_("对应计划专题"),
         help_text=_("R-S5：学习内容应专题化并列入年度学习计划。"),
     )
-    starts_at = models.DateTimeField(_("开始时间"))
-    ends_at = models.DateTimeField(_("结束时间"))
+    starts_at = models.DateTimeField(_("开始时间"), validators=[inputs.sane_date])
+    ends_at = models.DateTimeField(_("结束时间"), validators=[inputs.sane_date])
     place = models.CharField(_("地点"), max_length=200)
     host = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("主持人")

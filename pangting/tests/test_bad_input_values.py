@@ -202,3 +202,25 @@ def test_a_branch_with_party_groups_cannot_become_a_party_group(scoped_world):
     )
     with pytest.raises(ValidationError, match="下级有党小组，不能改为党小组"):
         org_services.update_organization(branch, actor=actor, kind=OrganizationKind.PARTY_GROUP)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"starts_at": "9999-12-31T14:30:00+08:00", "ends_at": "9999-12-31T16:30:00+08:00"}, "starts_at"),
+        ({"starts_at": "0001-01-01T08:30:00+08:00", "ends_at": "0001-01-01T10:30:00+08:00"}, "starts_at"),
+        ({"title": "学习\x0b四中全会"}, "title"),
+    ],
+    ids=["year-9999", "year-0001", "control-character"],
+)
+def test_the_session_api_refuses_the_same_input_with_a_400(scoped_world, changes, field):
+    payload = {
+        "organization": scoped_world.unit_a.pk, "kind": "center_group", "title": "学习", "place": "301",
+        "starts_at": "2026-11-25T14:30:00+08:00", "ends_at": "2026-11-25T16:30:00+08:00", **changes,
+    }  # fmt: skip
+    response = scoped_world.client("secretary_a", api=True).post(
+        "/api/v1/study-sessions/", payload, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert not StudySession.objects.filter(place="301").exists()

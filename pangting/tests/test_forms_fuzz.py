@@ -190,11 +190,9 @@ class Case:
     setup: Callable[[ScopedWorld], None] = lambda w: None
 
 
-def _visit(state: str) -> Callable[[ScopedWorld], int]:
-    def find(w: ScopedWorld) -> int:
-        return Visit.objects.get(unit=w.unit_a).pk
-
-    return find
+def _visit(w: ScopedWorld) -> int:
+    """The visit the case's setup walked to its state."""
+    return Visit.objects.get(unit=w.unit_a).pk
 
 
 def _session(w: ScopedWorld) -> StudySession:
@@ -218,13 +216,13 @@ CASES: dict[str, Case] = {
     "visit": Case("supervisor", lambda w: reverse("observation:visit_create")),
     "observation record": Case(
         "liaison",
-        lambda w: reverse("observation:record_edit", args=[_visit("observed")(w)]),
+        lambda w: reverse("observation:record_edit", args=[_visit(w)]),
         when="2026-10-02",
         setup=lambda w: walk(w, "observed") and None,
     ),
     "feedback": Case(
         "supervisor",
-        lambda w: reverse("observation:feedback_edit", args=[_visit("recorded")(w)]),
+        lambda w: reverse("observation:feedback_edit", args=[_visit(w)]),
         when="2026-10-12",
         setup=lambda w: walk(w, "recorded") and None,
     ),
