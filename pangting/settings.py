@@ -280,3 +280,14 @@ LOGGING = {
 
 # Menu entries, to-do providers, reach extensions and demo hooks are not settings: each app
 # registers its own in its AppConfig.ready (pangting/core/registry.py).
+
+# Bad input (pangting/core/inputs.py): the years a date may fall in, and how much of an
+# uploaded workbook an import reads before refusing it (rows, columns, cells with values,
+# seconds, unpacked megabytes of one part).
+PANGTING_MIN_YEAR = env_int("PANGTING_MIN_YEAR", 1900)
+PANGTING_MAX_YEAR = env_int("PANGTING_MAX_YEAR", 2100)
+PANGTING_IMPORT_MAX_ROWS = env_int("PANGTING_IMPORT_MAX_ROWS", 20_000)
+PANGTING_IMPORT_MAX_COLUMNS = env_int("PANGTING_IMPORT_MAX_COLUMNS", 60)
+PANGTING_IMPORT_MAX_CELLS = env_int("PANGTING_IMPORT_MAX_CELLS", 1_000_000)
+PANGTING_IMPORT_MAX_SECONDS = env_int("PANGTING_IMPORT_MAX_SECONDS", 30)
+PANGTING_IMPORT_MAX_SHEET_MB = env_int("PANGTING_IMPORT_MAX_SHEET_MB", 64)

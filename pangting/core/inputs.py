@@ -3,7 +3,8 @@
 Every check answers bad input with a Chinese message (a `ValidationError`), never a 500:
 dates within a sane range of years, finite numbers only, no control characters in text, safe
 upload file names, and the limits of a workbook import. Ranges and limits come from settings
-(`PANGTING_MIN_YEAR`, `PANGTING_MAX_YEAR`, `PANGTING_IMPORT_MAX_*`) so a deployment can change them.
+(`PANGTING_MIN_YEAR`, `PANGTING_MAX_YEAR`, `PANGTING_IMPORT_MAX_*`, from the environment
+variables of the same names) so a deployment can change them.
 
 Use them as field validators (`validators=[sane_date]`) where a field is declared, or call
 `check_model_fields(instance)` / `check_value(field, value)` to apply them to every field of
@@ -60,6 +61,7 @@ def import_limits() -> ImportLimits:
         max_columns=int(getattr(settings, "PANGTING_IMPORT_MAX_COLUMNS", default.max_columns)),
         max_cells=int(getattr(settings, "PANGTING_IMPORT_MAX_CELLS", default.max_cells)),
         max_seconds=float(getattr(settings, "PANGTING_IMPORT_MAX_SECONDS", default.max_seconds)),
+        max_sheet_mb=int(getattr(settings, "PANGTING_IMPORT_MAX_SHEET_MB", default.max_sheet_mb)),
     )
 
 
