@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export PANGTING_VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: run test install install-dev lint audit lock test-sqlite test-postgres test-dates test-deps demo-check messages clean
-.PHONY: fuzz fuzz-api
+.PHONY: fuzz fuzz-api fuzz-forms
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -106,4 +106,12 @@ fuzz-api: install-dev
 	PANGTING_FUZZ_SEED=$(PANGTING_FUZZ_SEED) PANGTING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 	  $(BIN)/pytest -q -p no:randomly pangting/tests/test_api_fuzz.py
 
-fuzz: fuzz-api
+fuzz: fuzz-api fuzz-forms
+
+# Longer property-based run of the forms from a random seed, printed so a failure can be
+# replayed with PANGTING_FUZZ_SEED=<seed>; `make test` runs the same tests derandomized.
+fuzz-forms: install-dev
+	@seed=$${PANGTING_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "form fuzz seed: $$seed (replay: PANGTING_FUZZ_SEED=$$seed make fuzz-forms)"; \
+	PANGTING_FUZZ_SEED=$$seed PANGTING_FORM_FUZZ_EXAMPLES=$${PANGTING_FORM_FUZZ_EXAMPLES:-200} \
+	$(BIN)/pytest -q -p no:randomly pangting/tests/test_forms_fuzz.py

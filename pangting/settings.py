@@ -341,3 +341,13 @@ PANGTING_AUDIT_RETENTION_DAYS = env_int("PANGTING_AUDIT_RETENTION_DAYS", 1095)
 # database never fails or delays a read; off, they are written at once (errors still swallowed).
 PANGTING_AUDIT_BACKGROUND = env_bool("PANGTING_AUDIT_BACKGROUND", True)
 CSRF_FAILURE_VIEW = "pangting.core.views.csrf_failure"
+# Bad input (pangting/core/inputs.py): the years a date may fall in, and how much of an
+# uploaded workbook an import reads before refusing it (rows, columns, cells with values,
+# seconds, unpacked megabytes of one part).
+PANGTING_MIN_YEAR = env_int("PANGTING_MIN_YEAR", 1900)
+PANGTING_MAX_YEAR = env_int("PANGTING_MAX_YEAR", 2100)
+PANGTING_IMPORT_MAX_ROWS = env_int("PANGTING_IMPORT_MAX_ROWS", 20_000)
+PANGTING_IMPORT_MAX_COLUMNS = env_int("PANGTING_IMPORT_MAX_COLUMNS", 60)
+PANGTING_IMPORT_MAX_CELLS = env_int("PANGTING_IMPORT_MAX_CELLS", 1_000_000)
+PANGTING_IMPORT_MAX_SECONDS = env_int("PANGTING_IMPORT_MAX_SECONDS", 30)
+PANGTING_IMPORT_MAX_SHEET_MB = env_int("PANGTING_IMPORT_MAX_SHEET_MB", 64)

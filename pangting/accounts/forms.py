@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import inputs
 from pangting.orgs.models import Organization, Person
 
 from .models import Role
@@ -18,7 +19,7 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(inputs.CheckedForm):
     username = forms.RegexField(
         label=_("用户名"),
         max_length=150,
@@ -34,7 +35,7 @@ class UserCreateForm(forms.Form):
             self.fields["person"].queryset = people
 
 
-class RoleAssignForm(forms.Form):
+class RoleAssignForm(inputs.CheckedForm):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     organization = forms.ModelChoiceField(label=_("组织"), queryset=Organization.objects.none())
 

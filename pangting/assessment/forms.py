@@ -5,14 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import widgets
+from pangting.core import inputs, widgets
 from pangting.orgs.models import Organization, Person
 from pangting.study.parameters import get_parameters
 
 from .models import StudyReport
 
 
-class SchemeForm(forms.Form):
+class SchemeForm(inputs.CheckedForm):
     formula = forms.CharField(
         label=_("计算公式"),
         max_length=1000,
@@ -26,7 +26,7 @@ class SchemeForm(forms.Form):
     confirm = forms.BooleanField(label=_("确定为本年度考核方案"), required=False)
 
 
-class StudyReportForm(forms.Form):
+class StudyReportForm(inputs.CheckedForm):
     organization = forms.ModelChoiceField(label=_("所在单位"), queryset=Organization.objects.none())
     person = forms.ModelChoiceField(label=_("述学人"), queryset=Person.objects.none())
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)

@@ -14,11 +14,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import parameters
+from pangting.core import inputs, parameters
 from pangting.core.views import parse_id, parse_year
 
 
-class RuleParameterForm(forms.Form):
+class RuleParameterForm(inputs.CheckedForm):
     """One parameter of one rule (R-…), as posted by a row of the rule-parameters page."""
 
     rule = forms.CharField(label=_("规则"), max_length=8)
@@ -44,7 +44,7 @@ def form_error(form: RuleParameterForm) -> ValidationError:
     return ValidationError(form.error_lines())
 
 
-class FindingFilterForm(forms.Form):
+class FindingFilterForm(inputs.CheckedForm):
     """The findings page's filters. A filter never refuses: anything it does not recognise falls back
     to its default (this year, every unit in reach, every rule, open findings), as the page always did."""
 

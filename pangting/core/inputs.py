@@ -3,7 +3,8 @@
 Every check answers bad input with a Chinese message (a `ValidationError`), never a 500:
 dates within a sane range of years, finite numbers only, no control characters in text, safe
 upload file names, and the limits of a workbook import. Ranges and limits come from settings
-(`PANGTING_MIN_YEAR`, `PANGTING_MAX_YEAR`, `PANGTING_IMPORT_MAX_*`) so a deployment can change them.
+(`PANGTING_MIN_YEAR`, `PANGTING_MAX_YEAR`, `PANGTING_IMPORT_MAX_*`, from the environment
+variables of the same names) so a deployment can change them.
 
 Use them as field validators (`validators=[sane_date]`) where a field is declared, or call
 `check_model_fields(instance)` / `check_value(field, value)` to apply them to every field of
@@ -13,9 +14,10 @@ a record by its type (RecordModel.clean_fields does so for every business record
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,7 +29,10 @@ from pangting.lib.inputs import FILE_NAME_MAX_LENGTH, ImportLimits
 
 __all__ = [
     "FILE_NAME_MAX_LENGTH",
+    "CheckedForm",
+    "CheckedModelForm",
     "NonNegativeMax",
+    "add_input_checks",
     "check_model_fields",
     "check_value",
     "clean_line",
@@ -56,6 +61,7 @@ def import_limits() -> ImportLimits:
         max_columns=int(getattr(settings, "PANGTING_IMPORT_MAX_COLUMNS", default.max_columns)),
         max_cells=int(getattr(settings, "PANGTING_IMPORT_MAX_CELLS", default.max_cells)),
         max_seconds=float(getattr(settings, "PANGTING_IMPORT_MAX_SECONDS", default.max_seconds)),
+        max_sheet_mb=int(getattr(settings, "PANGTING_IMPORT_MAX_SHEET_MB", default.max_sheet_mb)),
     )
 
 
@@ -179,3 +185,45 @@ def check_model_fields(instance: models.Model, exclude: Collection[str] | None =
             errors.setdefault(field.name, []).append(error)
     if errors:
         raise ValidationError(errors)
+
+
+# -- forms ---------------------------------------------------------------------------------
+
+
+def form_field_checks(field: forms.Field) -> list[Callable[[Any], None]]:
+    """The shared checks that fit a form field's type (passwords are left as typed)."""
+    if isinstance(field, forms.FileField):
+        return [safe_file_name]
+    if isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
+        return [sane_date]
+    if isinstance(field, forms.FloatField | forms.DecimalField):
+        return [finite_number]
+    if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput):
+        return [clean_text if isinstance(field.widget, forms.Textarea) else clean_line]
+    return []
+
+
+def add_input_checks(form: forms.BaseForm) -> None:
+    """Give every field of `form` the shared checks of its type (once)."""
+    for field in form.fields.values():
+        for check in form_field_checks(field):
+            if check not in field.validators:
+                field.validators.append(check)
+
+
+class CheckedInputs:
+    """Form mixin: every field gets the shared checks of its type, so that a date in year
+    9999, a NaN, control characters or a 400-character file name are refused with a
+    Chinese message whatever the form."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_input_checks(self)  # type: ignore[arg-type]
+
+
+class CheckedForm(CheckedInputs, forms.Form):
+    """A `forms.Form` with the shared input checks."""
+
+
+class CheckedModelForm(CheckedInputs, forms.ModelForm):
+    """A `forms.ModelForm` with the shared input checks."""

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pangting.core import clock
+from pangting.core import clock, inputs
 from pangting.core.jsonshape import ShapedJSONMixin
 
 from .system import require_actor
@@ -72,6 +72,22 @@ class RecordModel(ShapedJSONMixin, models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        """The field checks, then the shared input checks of every field's type (issue 14):
+        no control characters in text, dates in sane years, finite numbers, safe file names.
+        Every form, the admin and every service that calls `full_clean` get them."""
+        errors: dict[str, Any] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        try:
+            inputs.check_model_fields(self, exclude=set(exclude or ()) | set(errors))
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def soft_delete(self, *, actor: Any) -> None:
         """Mark deleted and record who did it in the history row (an actor is required: issue 10 item 8)."""

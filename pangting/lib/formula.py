@@ -189,6 +189,14 @@ def compile_formula(
     return Formula(source, stripped, lead, tree, frozenset(checker.used), tuple(checker.calls), domain)
 
 
+def _finite(value: int | float | complex) -> bool:
+    """Whether a literal is a finite float: a 999-digit integer overflows float() (issue 14)."""
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except (OverflowError, TypeError):
+        return False
+
+
 class _Checker:
     """Walk the tree once: refuse anything outside the whitelist, collect variables and calls."""
 
@@ -214,7 +222,7 @@ class _Checker:
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 kind = "文字" if isinstance(node.value, str) else "取值"
                 raise self.fail(f"此处不能使用{kind}“{node.value!r}”；文字只能作为规则函数的参数。", node)
-            if not math.isfinite(float(node.value)):
+            if not _finite(node.value):
                 raise self.fail("数值超出范围。", node)
         elif isinstance(node, ast.Name):
             self._check_name(node)
@@ -285,7 +293,7 @@ class _Checker:
                 raise self.fail(f'函数“{name}”的参数只能是带引号的文字或数字，如 {name}("R-S3")。', arg)
             if isinstance(arg.value, str):
                 literals.append(arg.value)
-            elif isinstance(arg.value, int | float) and math.isfinite(float(arg.value)):
+            elif isinstance(arg.value, int | float) and _finite(arg.value):
                 literals.append(float(arg.value))
             else:
                 raise self.fail(f"函数“{name}”的参数只能是带引号的文字或数字。", arg)

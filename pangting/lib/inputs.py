@@ -80,6 +80,9 @@ class ImportLimits:
     max_columns: int = 60
     max_cells: int = 1_000_000
     max_seconds: float = 30.0
+    # Unpacked size of one part of the package (a worksheet after its trailing empty rows
+    # are dropped, the shared strings): a zip bomb stops here.
+    max_sheet_mb: int = 64
 
 
 DEFAULT_IMPORT_LIMITS = ImportLimits()

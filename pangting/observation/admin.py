@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
+
+from pangting.core import inputs
 
 from . import services
 from .models import (
@@ -125,7 +126,7 @@ class ReminderLogAdmin(admin.ModelAdmin):
         return False
 
 
-class RubricForm(forms.ModelForm):
+class RubricForm(inputs.CheckedModelForm):
     class Meta:
         model = Rubric
         fields = ["name", "items", "is_active"]

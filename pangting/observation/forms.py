@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import widgets
+from pangting.core import inputs, widgets
 from pangting.orgs.models import Organization, Person
 
 from .models import CHECKLIST_POINTS, DocumentReview, Mode, Semester, Talk
@@ -15,7 +15,7 @@ def date_input() -> forms.DateInput:
     return widgets.DateInput()
 
 
-class VisitForm(forms.Form):
+class VisitForm(inputs.CheckedForm):
     unit = forms.ModelChoiceField(label=_("旁听单位"), queryset=Organization.objects.none())
     mode = forms.ChoiceField(label=_("方式"), choices=Mode.choices)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
@@ -37,11 +37,11 @@ class VisitForm(forms.Form):
         self.fields["liaison"].queryset = people
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(inputs.CheckedForm):
     delivered_on = forms.DateField(label=_("送达日期"), widget=date_input())
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(inputs.CheckedForm):
     session = forms.ModelChoiceField(label=_("学习会"), queryset=None)
     replied_on = forms.DateField(label=_("回复日期"), widget=date_input())
     notes = forms.CharField(label=_("商定事项"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -51,7 +51,7 @@ class ReplyForm(forms.Form):
         self.fields["session"].queryset = sessions
 
 
-class ScheduleInvitedForm(forms.Form):
+class ScheduleInvitedForm(inputs.CheckedForm):
     """R-O2: the session of the unit an invited visit will sit in."""
 
     session = forms.ModelChoiceField(label=_("学习会"), queryset=None)
@@ -61,11 +61,11 @@ class ScheduleInvitedForm(forms.Form):
         self.fields["session"].queryset = sessions
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(inputs.CheckedForm):
     reason = forms.CharField(label=_("原因"), max_length=300)
 
 
-class RecordForm(forms.Form):
+class RecordForm(inputs.CheckedForm):
     organization_findings = forms.CharField(
         label=_("1.组织领导"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -96,21 +96,21 @@ class RecordForm(forms.Form):
         }
 
 
-class TalkForm(forms.ModelForm):
+class TalkForm(inputs.CheckedModelForm):
     class Meta:
         model = Talk
         fields = ["person_name", "person_role", "method", "held_on", "notes"]
         widgets = {"held_on": date_input(), "notes": forms.Textarea(attrs={"rows": 2})}
 
 
-class DocumentReviewForm(forms.ModelForm):
+class DocumentReviewForm(inputs.CheckedModelForm):
     class Meta:
         model = DocumentReview
         fields = ["kind", "period_from", "period_to", "notes"]
         widgets = {"period_from": date_input(), "period_to": date_input(), "notes": forms.Textarea(attrs={"rows": 2})}
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(inputs.CheckedForm):
     summary = forms.CharField(label=_("总体评价"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     suggestions = forms.CharField(label=_("意见建议"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
@@ -133,7 +133,7 @@ class FeedbackForm(forms.Form):
         return [(label, self[f"problem_{key}"], self[f"evidence_{key}"]) for key, label in CHECKLIST_POINTS]
 
 
-class RectificationPlanForm(forms.Form):
+class RectificationPlanForm(inputs.CheckedForm):
     measure = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.ModelChoiceField(label=_("责任人"), queryset=Person.objects.none(), required=False)
     deadline = forms.DateField(label=_("整改期限"), widget=date_input(), required=False)
@@ -143,15 +143,15 @@ class RectificationPlanForm(forms.Form):
         self.fields["owner"].queryset = people
 
 
-class RectificationReportForm(forms.Form):
+class RectificationReportForm(inputs.CheckedForm):
     unit_report = forms.CharField(label=_("整改情况"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(inputs.CheckedForm):
     file = forms.FileField(label=_("佐证材料"), help_text=_("PDF、Word、Excel、图片或文本，不得上传涉密材料。"))
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(inputs.CheckedForm):
     accept = forms.TypedChoiceField(
         label=_("验收结论"), choices=[("1", _("通过验收")), ("0", _("退回重改"))], coerce=lambda v: v == "1"
     )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import clock
+from pangting.core import clock, inputs
 from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Organization, Person, StudyGroupMember
 from pangting.orgs.units import units
@@ -52,7 +52,7 @@ def top_units(orgs: QuerySet[Organization]) -> QuerySet[Organization]:
     return units(orgs).order_by("sort_order", "path")
 
 
-class CrossForm(forms.Form):
+class CrossForm(inputs.CheckedForm):
     host = forms.ModelChoiceField(label=_("邀请单位"), queryset=Organization.objects.none())
     visitor = forms.ModelChoiceField(label=_("列席单位"), queryset=Organization.objects.none())
     visitor_person = forms.ModelChoiceField(
@@ -80,7 +80,7 @@ def _session_label(session: Any) -> str:
     return f"{session.organization.display_name} · {start.year}年{start.month}月{start.day}日 · {session.title}"
 
 
-class CrossReportForm(forms.Form):
+class CrossReportForm(inputs.CheckedForm):
     report = forms.CharField(
         label=_("列席情况书面报告"),
         widget=forms.Textarea(attrs={"rows": 8}),

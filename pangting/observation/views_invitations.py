@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import clock
+from pangting.core import clock, inputs
 
 from . import services
 from .models import InvitationRequest, State, Visit
@@ -29,7 +29,7 @@ from .models import InvitationRequest, State, Visit
 A = policy.Action
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(inputs.CheckedForm):
     session = forms.ModelChoiceField(label=_("学习会"), queryset=None, help_text=_("只能邀请尚未召开的中心组学习会。"))
     message = forms.CharField(
         label=_("邀请说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
@@ -47,7 +47,7 @@ def _session_label(session: Any) -> str:
     return f"{session.organization.display_name} · {day} · {session.title}"
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(inputs.CheckedForm):
     accept = forms.TypedChoiceField(
         label=_("处理结果"), choices=[("1", _("接受邀请")), ("0", _("婉拒"))], coerce=lambda v: v == "1"
     )

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import clock, widgets
+from pangting.core import clock, inputs, widgets
 from pangting.orgs.models import PATH_STEP, Organization
 from pangting.orgs.units import units
 
@@ -52,7 +52,7 @@ def get_practice_for_user(user: Any, pk: Any) -> Practice:
         raise Http404 from None
 
 
-class PracticeForm(forms.Form):
+class PracticeForm(inputs.CheckedForm):
     unit = forms.ModelChoiceField(label=_("来源单位"), queryset=Organization.objects.none())
     title = forms.CharField(label=_("名称"), max_length=120)
     description = forms.CharField(label=_("做法简介"), widget=forms.Textarea(attrs={"rows": 6}))
@@ -62,7 +62,7 @@ class PracticeForm(forms.Form):
         self.fields["unit"].queryset = units
 
 
-class ReplicationForm(forms.Form):
+class ReplicationForm(inputs.CheckedForm):
     unit = forms.ModelChoiceField(label=_("借鉴单位"), queryset=Organization.objects.none())
     on = forms.DateField(label=_("日期"), widget=widgets.DateInput())
     notes = forms.CharField(label=_("情况"), max_length=300, required=False)

@@ -5,12 +5,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import widgets
+from pangting.core import inputs, widgets
 
 from .models import Organization, Person, StudyGroupMember
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(inputs.CheckedModelForm):
     class Meta:
         model = Organization
         fields = [
@@ -31,7 +31,7 @@ class OrganizationForm(forms.ModelForm):
         self.fields["parent"].required = True
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(inputs.CheckedModelForm):
     class Meta:
         model = Person
         fields = ["name", "staff_no", "organization", "post", "phone", "email", "is_school_leader"]
@@ -42,7 +42,7 @@ class PersonForm(forms.ModelForm):
         self.fields["organization"].queryset = organizations
 
 
-class MemberForm(forms.Form):
+class MemberForm(inputs.CheckedForm):
     person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
     role = forms.ChoiceField(label=_("组内角色"), choices=StudyGroupMember.Role.choices)
     post = forms.CharField(label=_("职务"), required=False, max_length=100)
@@ -53,7 +53,7 @@ class MemberForm(forms.Form):
         self.fields["person"].queryset = people
 
 
-class LinkForm(forms.Form):
+class LinkForm(inputs.CheckedForm):
     KIND_CHOICES = [("leader", _("联系领导")), ("liaison", _("联络员"))]
     kind = forms.ChoiceField(label=_("类型"), choices=KIND_CHOICES)
     person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
@@ -66,7 +66,7 @@ class LinkForm(forms.Form):
         self.fields["unit"].queryset = units
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(inputs.CheckedForm):
     person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
     reason = forms.CharField(label=_("回避原因"), max_length=200)
 

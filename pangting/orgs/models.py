@@ -30,6 +30,25 @@ class OrganizationKind(models.TextChoices):
     PARTY_GROUP = "party_group", _("党小组")
 
 
+_K = OrganizationKind
+# The one home of the tree's shape (issue 14: a 党支部 could be created under a 党小组): the
+# kinds each kind may sit under, None for the top of the tree. Committees and leading groups
+# nest (a college's 党委 under the school's); a 党总支 sits under one of them; a 党支部 under
+# them or a 党总支 (直属党支部); a 党小组 only inside a 党支部 or 党总支, and nothing under it.
+ALLOWED_PARENT_KINDS: dict[str, frozenset[str | None]] = {
+    _K.PARTY_COMMITTEE: frozenset({None, _K.PARTY_COMMITTEE, _K.LEADING_GROUP}),
+    _K.LEADING_GROUP: frozenset({None, _K.PARTY_COMMITTEE, _K.LEADING_GROUP}),
+    _K.GENERAL_BRANCH: frozenset({None, _K.PARTY_COMMITTEE, _K.LEADING_GROUP}),
+    _K.BRANCH: frozenset({None, _K.PARTY_COMMITTEE, _K.LEADING_GROUP, _K.GENERAL_BRANCH}),
+    _K.PARTY_GROUP: frozenset({_K.BRANCH, _K.GENERAL_BRANCH}),
+}
+
+
+def parent_kind_allowed(kind: str, parent_kind: str | None) -> bool:
+    """Whether an organization of `kind` may sit under one of `parent_kind` (None: the top)."""
+    return parent_kind in ALLOWED_PARENT_KINDS.get(kind, frozenset())
+
+
 class InconsistentPath(ValueError):
     """A save would store a materialized path that does not follow from the parent's."""
 
@@ -76,6 +95,37 @@ class Organization(RecordModel):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+    def clean(self) -> None:
+        """The tree's shape (ALLOWED_PARENT_KINDS), for this organization and its children."""
+        if self.kind not in ALLOWED_PARENT_KINDS:
+            return  # the field's own choices check reports it
+        parent_kind = self.parent.kind if self.parent_id is not None and self.parent else None
+        if not parent_kind_allowed(self.kind, parent_kind):
+            kind_label = OrganizationKind(self.kind).label
+            if parent_kind is None:
+                message = _("%(kind)s必须有上级组织。") % {"kind": kind_label}
+            else:
+                message = _("%(kind)s不能设在%(parent)s之下。") % {
+                    "kind": kind_label,
+                    "parent": OrganizationKind(parent_kind).label,
+                }
+            raise ValidationError({"parent": message})
+        if self.pk is not None:
+            child_kinds = set(Organization.objects.filter(parent_id=self.pk).values_list("kind", flat=True))
+            refused = sorted(
+                k for k in child_kinds if k in ALLOWED_PARENT_KINDS and not parent_kind_allowed(k, self.kind)
+            )
+            if refused:
+                raise ValidationError(
+                    {
+                        "kind": _("下级有%(children)s，不能改为%(kind)s。")
+                        % {
+                            "children": "、".join(str(OrganizationKind(k).label) for k in refused),
+                            "kind": OrganizationKind(self.kind).label,
+                        }
+                    }
+                )
 
     def is_descendant_of(self, other: Organization) -> bool:
         return self.path.startswith(other.path) and self.pk != other.pk

@@ -15,17 +15,20 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import clock
+from pangting.core import clock, inputs
 
 from . import transfer
 
 A = policy.Action
 
 
-class ImportForm(forms.Form):
+class ImportForm(inputs.CheckedForm):
     file = forms.FileField(
         label=_("Excel 文件"),
-        validators=[FileExtensionValidator(["xlsx"], message=_("只能上传 .xlsx 格式的 Excel 文件。"))],
+        validators=[
+            inputs.safe_file_name,
+            FileExtensionValidator(["xlsx"], message=_("只能上传 .xlsx 格式的 Excel 文件。")),
+        ],
         widget=forms.ClearableFileInput(
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),

@@ -9,10 +9,11 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import inputs
 from pangting.observation.models import Semester
 
 
-class DrawForm(forms.Form):
+class DrawForm(inputs.CheckedForm):
     purpose = forms.CharField(
         label=_("抽取事由"), max_length=200, help_text=_("如：2026年秋季学期随机式巡听旁听（第一批）。")
     )
@@ -26,15 +27,15 @@ class DrawForm(forms.Form):
     redraw_reason = forms.CharField(label=_("重抽原因"), max_length=300, required=False)
 
 
-class PerformForm(forms.Form):
+class PerformForm(inputs.CheckedForm):
     public_value = forms.CharField(label=_("公开随机值"), max_length=200)
 
 
-class VisitsFromDrawForm(forms.Form):
+class VisitsFromDrawForm(inputs.CheckedForm):
     semester = forms.TypedChoiceField(label=_("学期"), choices=Semester.choices, coerce=int)
 
 
-class RunForm(forms.Form):
+class RunForm(inputs.CheckedForm):
     year = forms.IntegerField(label=_("计划年度"), min_value=2000, max_value=2100)
     time_limit = forms.IntegerField(
         label=_("求解时限（秒）"), min_value=1, max_value=600, initial=10, help_text=_("单位多时可适当延长。")
@@ -48,7 +49,7 @@ class RunForm(forms.Form):
 MONTH_CHOICES = [(m, format_lazy(_("{month}月"), month=m)) for m in range(1, 13)]
 
 
-class UnavailabilityForm(forms.Form):
+class UnavailabilityForm(inputs.CheckedForm):
     """Months a leader or liaison cannot take part in visits; `people` are the supervisor's current ones."""
 
     person = forms.TypedChoiceField(label=_("人员"), coerce=int)

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import clock
+from pangting.core import clock, inputs
 from pangting.orgs.models import Organization
 
 from .documents import SECTIONS
@@ -17,7 +17,7 @@ from .services import MAX_YEAR, MIN_YEAR, SECTION_MAX_CHARS
 SEMESTER_CHOICES = [("", _("全年")), ("1", _("春季学期")), ("2", _("秋季学期"))]
 
 
-class DocumentCreateForm(forms.Form):
+class DocumentCreateForm(inputs.CheckedForm):
     """Which document to draft: kind, year and, for a bulletin, optionally one semester."""
 
     organization = forms.ModelChoiceField(label=_("督导组织"), queryset=Organization.objects.none())
@@ -47,7 +47,7 @@ class DocumentCreateForm(forms.Form):
         return data
 
 
-class SectionsForm(forms.Form):
+class SectionsForm(inputs.CheckedForm):
     """The title and one text box per section of the document's kind."""
 
     title = forms.CharField(label=_("标题"), max_length=200)

@@ -9,7 +9,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import widgets
+from pangting.core import inputs, widgets
 from pangting.orgs.models import Organization, Person
 
 from .models import (
@@ -32,7 +32,7 @@ def _text(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(inputs.CheckedModelForm):
     class Meta:
         model = StudySession
         fields = [
@@ -76,13 +76,13 @@ class SessionForm(forms.ModelForm):
         return data
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(inputs.CheckedForm):
     kind = forms.ChoiceField(label=_("议题类型"), choices=AgendaItem.Kind.choices)
     title = forms.CharField(label=_("议程内容"), max_length=300, required=False)
     presenter = forms.CharField(label=_("报告/领学人"), max_length=100, required=False)
 
 
-class SpeakerForm(forms.Form):
+class SpeakerForm(inputs.CheckedForm):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     person = forms.ModelChoiceField(label=_("发言人"), queryset=Person.objects.none(), required=False)
     speaker_name = forms.CharField(label=_("发言人姓名"), max_length=50, required=False)
@@ -101,7 +101,7 @@ AgendaFormSet = formset_factory(AgendaItemForm, extra=0, can_delete=False)
 SpeakerFormSet = formset_factory(SpeakerForm, extra=0, can_delete=False)
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(inputs.CheckedForm):
     starts_at = forms.DateTimeField(
         label=_("新开始时间"), widget=DATETIME, input_formats=widgets.DATETIME_INPUT_FORMATS
     )
@@ -109,11 +109,11 @@ class RescheduleForm(forms.Form):
     reason = forms.CharField(label=_("改期原因"), max_length=300)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(inputs.CheckedForm):
     reason = forms.CharField(label=_("原因"), max_length=300)
 
 
-class VettingForm(forms.Form):
+class VettingForm(inputs.CheckedForm):
     approved = forms.TypedChoiceField(
         label=_("审核结论"),
         choices=[("1", _("审核通过")), ("0", _("审核未通过"))],
@@ -122,7 +122,7 @@ class VettingForm(forms.Form):
     note = forms.CharField(label=_("审核意见"), max_length=300, required=False)
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(inputs.CheckedForm):
     kind = forms.ChoiceField(label=_("类型"), choices=Attachment.Kind.choices)
     file = forms.FileField(label=_("文件"))
 
@@ -136,12 +136,12 @@ class AttachmentForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = ",".join("." + e for e in params.upload_extensions)
 
 
-class MakeupForm(forms.Form):
+class MakeupForm(inputs.CheckedForm):
     makeup_done_on = forms.DateField(label=_("补学日期"), widget=DATE)
     makeup_note = forms.CharField(label=_("补学情况"), max_length=300)
 
 
-class AddAttendeeForm(forms.Form):
+class AddAttendeeForm(inputs.CheckedForm):
     person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
@@ -149,7 +149,7 @@ class AddAttendeeForm(forms.Form):
         self.fields["person"].queryset = people
 
 
-class PlanForm(forms.Form):
+class PlanForm(inputs.CheckedForm):
     organization = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none())
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     kind = forms.ChoiceField(label=_("类型"), choices=PlanKind.choices)
@@ -165,7 +165,7 @@ class PlanForm(forms.Form):
                 self.fields[name].required = False
 
 
-class ThemeForm(forms.Form):
+class ThemeForm(inputs.CheckedForm):
     period_kind = forms.ChoiceField(label=_("周期"), choices=PlanTheme.PeriodKind.choices)
     period = forms.IntegerField(label=_("月份/季度"), min_value=1, max_value=12, required=False)
     theme = forms.CharField(label=_("学习专题"), max_length=200, required=False)
@@ -175,14 +175,14 @@ class ThemeForm(forms.Form):
 ThemeFormSet = formset_factory(ThemeForm, extra=0)
 
 
-class SelfStudyPlanForm(forms.Form):
+class SelfStudyPlanForm(inputs.CheckedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     goals = forms.CharField(label=_("学习目标与书目"), widget=_text(4))
     tasks = forms.CharField(label=_("年度学习任务"), widget=_text(3), required=False)
     completed_on = forms.DateField(label=_("完成年度任务日期"), widget=DATE, required=False)
 
 
-class SelfStudyRecordForm(forms.Form):
+class SelfStudyRecordForm(inputs.CheckedForm):
     studied_on = forms.DateField(label=_("学习日期"), widget=DATE, initial=timezone.localdate)
     material = forms.CharField(label=_("学习内容/篇目"), max_length=300)
     hours = forms.DecimalField(label=_("学时"), min_value=0.5, max_value=24, decimal_places=1, initial=1)
@@ -194,7 +194,7 @@ class SelfStudyRecordForm(forms.Form):
         self.fields["session"].queryset = sessions
 
 
-class ReflectionForm(forms.Form):
+class ReflectionForm(inputs.CheckedForm):
     kind = forms.ChoiceField(label=_("类型"), choices=Reflection.Kind.choices)
     title = forms.CharField(label=_("标题"), max_length=200)
     text = forms.CharField(label=_("正文"), widget=_text(8))
@@ -205,7 +205,7 @@ class ReflectionForm(forms.Form):
         self.fields["session"].queryset = sessions
 
 
-class TrainingForm(forms.Form):
+class TrainingForm(inputs.CheckedForm):
     organization = forms.ModelChoiceField(label=_("组织单位"), queryset=Organization.objects.none())
     held_on = forms.DateField(label=_("培训日期"), widget=DATE)
     title = forms.CharField(label=_("培训主题"), max_length=200)
@@ -221,7 +221,7 @@ class TrainingForm(forms.Form):
         self.fields["trainees"].queryset = people
 
 
-class SessionFilterForm(forms.Form):
+class SessionFilterForm(inputs.CheckedForm):
     FLAGS = [
         ("", _("全部")),
         ("low_rate", _("参学率不达标")),

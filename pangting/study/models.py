@@ -24,7 +24,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import clock
+from pangting.core import clock, inputs
 from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.models import Organization, Person, StudyGroup
 
@@ -176,7 +176,9 @@ class StudySession(RecordModel, WorkflowRecord):
     kind = models.CharField(_("会议类型"), max_length=24, choices=SessionKind.choices, default=SessionKind.CENTER_GROUP)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PLANNED)
     sequence = models.PositiveSmallIntegerField(_("年度序号"), default=1, help_text=_("安排表的“年第几次”。"))
-    title = models.CharField(_("学习主题"), max_length=200)
+    # Issue 14: control characters in a title broke the session's Word export; far years were 500s.
+    # Field validators, so that forms, the admin and API serializers all refuse them.
+    title = models.CharField(_("学习主题"), max_length=200, validators=[inputs.clean_line])
     content = models.TextField(_("学习内容"), blank=True)
     plan_theme = models.ForeignKey(
         PlanTheme,
@@ -187,8 +189,8 @@ class StudySession(RecordModel, WorkflowRecord):
         verbose_name=_("对应计划专题"),
         help_text=_("R-S5：学习内容应专题化并列入年度学习计划。"),
     )
-    starts_at = models.DateTimeField(_("开始时间"))
-    ends_at = models.DateTimeField(_("结束时间"))
+    starts_at = models.DateTimeField(_("开始时间"), validators=[inputs.sane_date])
+    ends_at = models.DateTimeField(_("结束时间"), validators=[inputs.sane_date])
     place = models.CharField(_("地点"), max_length=200)
     host = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("主持人")
@@ -497,7 +499,10 @@ class SelfStudyRecord(RecordModel):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     studied_on = models.DateField(_("学习日期"))
     material = models.CharField(_("学习内容/篇目"), max_length=300)
-    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=1)
+    # Issue 14: −5 hours were accepted through the API; a day holds at most 24.
+    hours = models.DecimalField(
+        _("学时"), max_digits=4, decimal_places=1, default=1, validators=[inputs.NonNegativeMax(24)]
+    )
     notes = models.TextField(_("学习笔记"), blank=True)
     session = models.ForeignKey(
         StudySession,
@@ -595,7 +600,9 @@ class SecretaryTraining(RecordModel):
     held_on = models.DateField(_("培训日期"))
     title = models.CharField(_("培训主题"), max_length=200)
     content = models.TextField(_("培训内容"), blank=True)
-    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=2)
+    hours = models.DecimalField(
+        _("学时"), max_digits=4, decimal_places=1, default=2, validators=[inputs.NonNegativeMax(100)]
+    )
     trainees = models.ManyToManyField(Person, related_name="secretary_trainings", verbose_name=_("参训支部书记"))
 
     policy_org_field: ClassVar[str] = "organization"

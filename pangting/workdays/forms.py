@@ -7,13 +7,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import widgets
+from pangting.core import inputs, widgets
 from pangting.lib.workdays import DayUnit
 
 from .services import parse_day_lines
 
 
-class YearForm(forms.Form):
+class YearForm(inputs.CheckedForm):
     notice = forms.CharField(
         label=_("依据文件"),
         max_length=200,
@@ -39,7 +39,7 @@ class YearForm(forms.Form):
         return parse_day_lines(self.cleaned_data["makeup_workdays"], field=_("调休上班日"))
 
 
-class DeadlineForm(forms.Form):
+class DeadlineForm(inputs.CheckedForm):
     start = forms.DateField(label=_("起算日期"), widget=widgets.DateInput())
     amount = forms.IntegerField(label=_("期限"), min_value=0, max_value=366)
     unit = forms.ChoiceField(

@@ -56,6 +56,7 @@ from pangting.lib.gbt9704.ooxml import (
     set_document_defaults,
     set_document_grid,
 )
+from pangting.lib.inputs import strip_xml_illegal
 
 PAGE_WIDTH_MM = 210
 PAGE_HEIGHT_MM = 297
@@ -425,7 +426,7 @@ class OfficialDocumentBuilder:
         set_document_defaults(self._document, BODY, line_twips=LINE_PITCH_TWIPS)
         register_fonts(self._document)
         core = self._document.core_properties
-        core.author = self.issuer_mark or ""
+        core.author = strip_xml_illegal(self.issuer_mark or "")
         core.language = "zh-CN"
         if self.layout is not Layout.FORM:
             self._page_numbers(section)

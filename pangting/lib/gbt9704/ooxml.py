@@ -22,6 +22,8 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml import etree
 
+from pangting.lib.inputs import strip_xml_illegal
+
 TWIPS_PER_PT = 20
 TWIPS_PER_MM = 1440 / 25.4
 
@@ -134,8 +136,12 @@ def apply_text_style(rpr: BaseOxmlElement, style: TextStyle) -> None:
 
 
 def add_run(paragraph: Paragraph, text: str, style: TextStyle) -> Run:
-    """Append a run of `text` in `style`; a newline becomes a line break within the paragraph."""
-    run = paragraph.add_run(text)
+    """Append a run of `text` in `style`; a newline becomes a line break within the paragraph.
+
+    Characters XML cannot hold are dropped: records stored before input refused them would
+    otherwise make python-docx raise on every export of that record (issue 14).
+    """
+    run = paragraph.add_run(strip_xml_illegal(text))
     apply_text_style(run._r.get_or_add_rPr(), style)
     return run
 

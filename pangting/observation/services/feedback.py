@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pangting.core import clock
+from pangting.core import clock, inputs
 from pangting.core.models import StaleRecord
 from pangting.orgs.models import Person
 
@@ -178,6 +178,7 @@ def add_evidence(item: Rectification, upload: Any, *, actor: Any) -> Evidence:
     import os
 
     name = os.path.basename(upload.name or "")
+    inputs.safe_file_name(name)  # issue 14: a 400-character name was a 500
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED_EVIDENCE:
         raise ValidationError(

@@ -67,6 +67,8 @@ def composite_score(rubric: Rubric, scores: dict[str, Any]) -> Decimal | None:
             return None
         try:
             value = Decimal(str(raw))
+            if not value.is_finite():  # "NaN" compared with 0 raised InvalidOperation: a 500
+                raise ArithmeticError(raw)
         except ArithmeticError as exc:
             raise ValidationError(_("“{label}”的得分不是数字。").format(label=item["label"])) from exc
         if not 0 <= value <= 100:

@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
-from pangting.core import clock
+from pangting.core import clock, inputs
 from pangting.core.audit import record_event
 from pangting.lib import xlsx
 from pangting.lib.phone import is_valid_phone, mask_phone, normalize_phone
@@ -109,25 +109,29 @@ class _Row:
         return all(self.text(h) == "" for h in self.sheet.headers)
 
 
-def _read_rows(data: bytes, spec: SheetSpec) -> list[_Row]:
-    """One sheet's non-blank rows. Raises `xlsx.WorkbookError` for a malformed workbook."""
-    rows = xlsx.read_sheet(data, sheet=spec.title, expected_headers=spec.headers)
-    return [row for row in (_Row(spec, r.row_number, dict(r)) for r in rows) if not row.is_blank]
-
-
 def _read_workbook(data: bytes) -> tuple[dict[str, list[_Row]], list[Problem]]:
-    """Every data sheet's rows, or the problems that make the workbook unreadable."""
+    """Every data sheet's non-blank rows, or the problems that make the workbook unreadable.
+
+    The workbook is opened once for all sheets, within the configured import limits (rows,
+    columns, cells, seconds): a file over them is refused with one message, fast.
+    """
+    try:
+        results = xlsx.read_sheets(
+            data, {spec.title: spec.headers for spec in DATA_SHEETS}, limits=inputs.import_limits()
+        )
+    except xlsx.WorkbookError as error:
+        # Not a workbook at all (empty, not xlsx, damaged, too big): one message is enough.
+        return {}, [Problem("", None, "", str(error))]
     sheets: dict[str, list[_Row]] = {}
-    failures: dict[str, str] = {}
+    problems: list[Problem] = []
     for spec in DATA_SHEETS:
-        try:
-            sheets[spec.title] = _read_rows(data, spec)
-        except xlsx.WorkbookError as error:
-            failures[spec.title] = str(error)
-    if len(failures) == len(DATA_SHEETS) and len(set(failures.values())) == 1:
-        # Not a workbook at all (empty, not xlsx, damaged): one message is enough.
-        return {}, [Problem("", None, "", next(iter(failures.values())))]
-    return sheets, [Problem(title, None, "", message) for title, message in failures.items()]
+        result = results[spec.title]
+        if isinstance(result, xlsx.WorkbookError):
+            problems.append(Problem(spec.title, None, "", str(result)))
+            continue
+        rows = (_Row(spec, r.row_number, dict(r)) for r in result)
+        sheets[spec.title] = [row for row in rows if not row.is_blank]
+    return sheets, problems
 
 
 # ----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import clock
+from pangting.core import clock, inputs
 from pangting.core.audit import describe_download
 from pangting.observation.models import Semester
 
@@ -42,7 +42,7 @@ MONTHS = [("", "—")] + [(str(m), format_lazy(_("{month}月"), month=m)) for m 
 FILTER_FIELDS = ("year", "unit", "semester", "month_from", "month_to")
 
 
-class LedgerForm(forms.Form):
+class LedgerForm(inputs.CheckedForm):
     """The export's parameters; every wrong value gets a Chinese message, never a 500."""
 
     kind = forms.ChoiceField(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from pangting.core import clock
+from pangting.core import clock, inputs
 from pangting.core.transitions import run_step
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroup
 from pangting.workdays.services import UnknownCalendarYear
@@ -37,6 +37,12 @@ SESSION_FIELDS = frozenset(
 def _validate_times(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> None:
     if starts_at is None or ends_at is None:
         raise ValidationError({"starts_at": _("请填写开始时间和结束时间。")})
+    # Issue 14: a session in year 9999 or 0001 overflowed the deadline arithmetic (a 500).
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        try:
+            inputs.sane_date(value)
+        except ValidationError as error:
+            raise ValidationError({name: error.messages}) from error
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("结束时间不能早于或等于开始时间。")})
     if ends_at - starts_at > dt.timedelta(hours=24):

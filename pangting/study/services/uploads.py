@@ -10,6 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from pangting.core import inputs
+
 from ..models import Attachment, StudySession
 from ..parameters import StudyParameters, get_parameters
 from ._common import _save
@@ -33,6 +35,11 @@ _MAGIC = {
 def check_upload(upload: UploadedFile, params: StudyParameters) -> str:
     """Size, extension and content checked before anything is stored; returns the extension."""
     name = PurePath(upload.name or "").name
+    try:
+        # Issue 14: a 400-character name overflowed the column and the file system (a 500).
+        inputs.safe_file_name(name)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from error
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if not upload.size:
         raise ValidationError({"file": _("文件“{name}”是空文件。").format(name=name)})
