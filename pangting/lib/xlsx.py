@@ -351,8 +351,9 @@ def read_sheets(
                     raise
                 results[sheet] = error
             except (KeyError, ValueError, TypeError, SyntaxError, zipfile.BadZipFile) as error:
-                results[sheet] = WorkbookError("工作簿内容无法读取，可能已损坏，请在 Excel 中重新保存后上传。")
-                results[sheet].__cause__ = error
+                unreadable = WorkbookError("工作簿内容无法读取，可能已损坏，请在 Excel 中重新保存后上传。")
+                unreadable.__cause__ = error
+                results[sheet] = unreadable
     finally:
         workbook.close()
     return results

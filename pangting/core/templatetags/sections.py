@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from pangting.core import registry
 
@@ -13,9 +14,9 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def page_sections(context: Any, page: str) -> SafeString:
+def page_sections(context: Any, page: str) -> SafeString | str:
     request = context.get("request")
     if request is None:
-        return mark_safe("")
-    # Each section renders its own template (escaped there); joined here as they came.
-    return mark_safe("".join(section(request) for section in registry.page_sections(page)))  # noqa: S308
+        return ""
+    # Each section renders its own template (escaped there, so safe); anything else is escaped here.
+    return format_html_join("", "{}", ((section(request),) for section in registry.page_sections(page)))
