@@ -11,8 +11,6 @@ A form POST is read by `core.middleware` before DRF sees it (DRF then reuses Dja
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,22 +18,21 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-# C0 controls except \t \n \r; UTF-16 surrogates (only reachable as lone halves); U+FFFE, U+FFFF.
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from pangting.lib.inputs import has_xml_illegal, is_finite
 
 
 def first_problem(value: Any, path: str = "") -> str | None:
     """The path of the first string with a forbidden character or the first non-finite number, else None."""
     if isinstance(value, str):
-        return (path or "-") if FORBIDDEN.search(value) else None
+        return (path or "-") if has_xml_illegal(value) else None
     if isinstance(value, float):
-        return (path or "-") if not math.isfinite(value) else None
+        return (path or "-") if not is_finite(value) else None
     if isinstance(value, Mapping):
         keys = value.keys()
         getter = value.getlist if hasattr(value, "getlist") else None
         for key in keys:
             where = f"{path}.{key}" if path else str(key)
-            if FORBIDDEN.search(str(key)):
+            if has_xml_illegal(str(key)):
                 return where
             items = getter(key) if getter is not None else [value[key]]
             for item in items:

@@ -32,6 +32,11 @@ def control_characters(text: str, *, multiline: bool = False) -> list[str]:
     return pattern.findall(text)
 
 
+def has_xml_illegal(text: str) -> bool:
+    """True when `text` holds a character no XML document can (what every request body refuses)."""
+    return _XML_ILLEGAL.search(text) is not None
+
+
 def strip_xml_illegal(text: str) -> str:
     """Remove what an XML document cannot hold, so that records stored before input was
     checked still render (python-docx and openpyxl raise on them)."""
