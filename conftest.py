@@ -30,6 +30,39 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+MIGRATED_ROWS: list[str] = []  # the rows the migrations wrote, serialized once the database is set up
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and a copy of the rows its migrations wrote (working-day calendar,
+    default rules, parameters) taken before any test can flush them."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        MIGRATED_ROWS.append(connection.creation.serialize_db_to_string())
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _reload_migrated_rows(request):
+    """Reload the migrated rows into a browser test marked `serialized_rollback`.
+
+    Django reloads them in the test's set-up from a copy it keeps on the connection object, but
+    connections are per context and Playwright's sync API runs browser tests in one of its own,
+    where that copy is missing: a browser test that followed any other transactional test (whose
+    flush empties every table) found no working-day calendar, rule or parameter, and its
+    deadlines read "calendar not entered". Loading twice is harmless (rows are saved by key).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("serialized_rollback") or "browser" not in request.fixturenames:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    connection.creation.deserialize_db_from_string(MIGRATED_ROWS[0])
+
+
 # ----------------------------------------------------------------------------------------
 # Personas shared by every test (house style §7). A small university:
 #   校党委 (root) ── 甲学院党委 (unit A) ── 甲学院第一党支部
