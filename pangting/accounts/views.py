@@ -42,6 +42,15 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        # The lockout and idle rules as configured, not as the defaults once were.
+        return super().get_context_data(
+            lockout_failures=settings.AXES_FAILURE_LIMIT,
+            lockout_minutes=round(settings.AXES_COOLOFF_TIME * 60),
+            idle_minutes=settings.SESSION_COOKIE_AGE // 60,
+            **kwargs,
+        )
+
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:

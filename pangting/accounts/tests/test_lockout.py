@@ -171,3 +171,12 @@ def test_only_the_security_administrator_reaches_the_lockouts(world, persona):
     response = client.post(reverse("accounts:lockout_clear"), {"username": "member", "ip_address": STRANGER})
     assert response.status_code == 404
     assert web_login("member", PASSWORD, STRANGER).status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_login_page_states_the_configured_lockout_and_idle_rules(client, settings):
+    settings.AXES_FAILURE_LIMIT = 7
+    settings.AXES_COOLOFF_TIME = 0.25  # hours
+    settings.SESSION_COOKIE_AGE = 20 * 60
+    text = client.get("/accounts/login/").content.decode()
+    assert "在同一地址连续7次登录失败，账号在该地址锁定15分钟；空闲20分钟自动退出。" in text
