@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from pangting.tests.migrating import migrate_to, migrate_to_latest
 
 BEFORE = [("core", "0001_initial"), ("compliance", "0001_initial"), ("study", "0003_session_time_message")]
 AFTER = [("core", "0002_rule_parameter_registry"), ("study", "0004_move_study_parameters_to_core")]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> object:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_it_moves_stored_values_and_their_history_into_the_core_table():
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         compliance_row = old.get_model("compliance", "RuleParameter").objects.create(
             rule_id="R-S3", name="min_rate", value=85, note="检查口径"
@@ -34,7 +27,7 @@ def test_it_moves_stored_values_and_their_history_into_the_core_table():
         study.objects.create(key="report_days_after", value="5")
         study.objects.create(key="upload_extensions", value="pdf，.DOCX")
 
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         rows = {(r.rule_id, r.name): (r.value, r.note) for r in new.get_model("core", "RuleParameter").objects.all()}
         assert rows == {
             ("R-S3", "min_rate"): (85, "检查口径 学习参数原为 9/10"),
@@ -45,9 +38,4 @@ def test_it_moves_stored_values_and_their_history_into_the_core_table():
         live = new.get_model("core", "RuleParameter").objects.get(rule_id="R-S3")
         assert (history.id, history.value, history.history_type) == (live.pk, 85, "+")
     finally:
-        _migrate([("core", "0002_rule_parameter_registry"), *_latest()])
-
-
-def _latest() -> list[tuple[str, str]]:
-    executor = MigrationExecutor(connection)
-    return list(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -5,23 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from pangting.tests.migrating import migrate_to, migrate_to_latest
 
 BEFORE = [("accounts", "0002_initial")]
 AFTER = [("accounts", "0003_separation_of_duties_and_password_history")]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> object:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_existing_grants_migrate_as_confirmed_and_new_ones_default_to_pending():
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         org = old.get_model("orgs", "Organization").objects.create(
             name="中共示范大学委员会", code="ROOT", kind="party_committee"
@@ -31,11 +24,10 @@ def test_existing_grants_migrate_as_confirmed_and_new_ones_default_to_pending():
             user=user, role="supervisor", organization=org, valid_from=dt.date(2020, 1, 1)
         )
 
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         grants = new.get_model("accounts", "RoleAssignment")
         assert list(grants.objects.values_list("status", flat=True)) == ["confirmed"]
         assert grants._meta.get_field("status").default == "pending"
         assert new.get_model("accounts", "User").objects.get(username="xuanchuan").must_change_password is False
     finally:
-        executor = MigrationExecutor(connection)
-        _migrate(list(executor.loader.graph.leaf_nodes()))
+        migrate_to_latest()

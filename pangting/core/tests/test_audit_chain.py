@@ -311,30 +311,23 @@ def test_archive_refuses_a_broken_chain_and_keeps_everything(old_and_new, tmp_pa
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_chains_existing_events_in_the_order_they_were_written():
-    from django.db.migrations.executor import MigrationExecutor
+    from pangting.tests.migrating import migrate_to, migrate_to_latest
 
-    def migrate(targets: list[tuple[str, str]]) -> Any:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return MigrationExecutor(connection).loader.project_state(targets).apps
-
-    old = migrate([("core", "0003_merge_outbox_parameters_transitions")])
+    old = migrate_to([("core", "0003_merge_outbox_parameters_transitions")])
     try:
         events = old.get_model("core", "AuditEvent").objects
         with time_machine.travel("2025-01-02 10:00 +0800", tick=False):
             later = events.create(username="b", action="auth.login", ip="192.0.2.1", detail={"名": [1, 2]})
         with time_machine.travel("2025-01-01 10:00 +0800", tick=False):
             earlier = events.create(username="a", action="auth.login")
-        migrate([("core", "0005_audit_append_only_trigger")])
+        migrate_to([("core", "0005_audit_append_only_trigger")])
         assert [e.pk for e in AuditEvent.objects.order_by("seq")] == [earlier.pk, later.pk]
         assert audit.chain_head()["seq"] == 2
         assert problems() == []
         assert write(1)[0].seq == 3
         assert problems() == []
     finally:
-        executor = MigrationExecutor(connection)
-        migrate(list(executor.loader.graph.leaf_nodes()))
+        migrate_to_latest()
 
 
 @pytest.mark.django_db(transaction=True)
