@@ -160,7 +160,7 @@ def test_deleting_is_soft(world, client_for):
     assert StudyReport.all_objects.get().is_deleted
 
 
-LIST_QUERIES = 10
+LIST_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [1, 12])
@@ -170,6 +170,7 @@ def test_the_list_runs_a_fixed_number_of_queries_whatever_the_data_size(
     for number in range(count):
         make_report(world, "AB"[number % 2], title=f"述学{number}")
     client = client_for(world.supervisor)
+    client.get(reverse("home"))  # first request after sign-in: its one-off writes and lookups
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(reverse("assessment:report_list"), {"year": "2026"})
     assert response.content.decode().count("/assessment/reports/") >= count
