@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from pangting.lib import marks as file_marks
 from pangting.lib.inputs import DEFAULT_IMPORT_LIMITS, ImportLimits
 
 CellValue = str | int | float | Decimal | bool | dt.date | dt.datetime | None
@@ -122,15 +123,19 @@ def stream_workbook(
     Each sheet gets a bold, shaded header row that stays frozen while scrolling and has a
     filter, the given column widths, and rows as they come from `rows`: memory use does
     not grow with the number of rows. Dates and datetimes become real Excel dates in a
-    Chinese format; text that starts with "=" stays text (never a formula).
+    Chinese format; text that starts with "=" stays text (never a formula). When a watermark
+    is set (`pangting.lib.marks`), every sheet's printed header and footer carry it.
     """
     workbook = Workbook(write_only=True)
     taken: list[str] = []
+    watermark = file_marks.current().watermark
     try:
         for sheet in sheets:
             title = sanitize_sheet_title(sheet.title, taken)
             taken.append(title)
             worksheet = workbook.create_sheet(title)
+            if watermark:
+                _print_watermark(worksheet, watermark)
             _write_sheet(worksheet, sheet, timezone)
     except BaseException:
         _discard(workbook)
@@ -138,6 +143,16 @@ def stream_workbook(
     if not taken:
         raise ValueError("工作簿至少需要一个工作表。")
     workbook.save(target)
+
+
+def _print_watermark(worksheet: WriteOnlyWorksheet, text: str) -> None:
+    """Who exported the sheet and when, in the printed header (right) and footer (left).
+
+    "&" starts a code in Excel's header syntax, so a literal one is doubled.
+    """
+    escaped = _clean_text(text).replace("&", "&&")
+    worksheet.HeaderFooter.oddHeader.right.text = escaped
+    worksheet.HeaderFooter.oddFooter.left.text = escaped
 
 
 def _discard(workbook: Workbook) -> None:

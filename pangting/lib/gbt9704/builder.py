@@ -15,6 +15,10 @@ Three layouts cover the product's documents:
   the type area, the number centred, a red single rule, page numbers on every page.
 - ``form``: the same page without a mark, for forms such as 学习安排报送表 that the caller
   builds from a title and tables.
+
+When the context asks for them (`pangting.lib.marks`), a document carries 「内部资料 注意保存」
+at the top left of its first page, where GB/T 9704 7.2.2 places 密级 (in the letter layout on
+the number's line, 10.1), and every page header names who downloaded it and when.
 """
 
 from __future__ import annotations
@@ -29,12 +33,14 @@ from dataclasses import dataclass
 
 import docx
 from docx.document import Document
+from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml.ns import qn
 from docx.section import Section, _Footer
 from docx.shared import Mm
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from pangting.lib import marks as file_marks
 from pangting.lib.gbt9704.formatting import format_cn_date, heading_label, text_width, validate_doc_number
 from pangting.lib.gbt9704.ooxml import (
     FANGSONG,
@@ -97,6 +103,11 @@ TABLE_ROW_HEIGHT_MM = 8.0
 DATE_RIGHT_INDENT_CHARS = 4
 
 BODY = TextStyle(FANGSONG, 16, tracking_twips=BODY_TRACKING_TWIPS)
+# 「内部资料 注意保存」 in 3号 黑体, as the standard sets 密级 and 紧急程度 (7.2.2, 7.2.3).
+INTERNAL_MARK = TextStyle(HEITI, 16)
+# The watermark line at the top of every page header: small, grey, one exact line high.
+WATERMARK = TextStyle(SONGTI, 9, latin=SONGTI, color="A6A6A6")
+WATERMARK_LINE_TWIPS = 240
 TITLE = TextStyle(XIAOBIAOSONG, 22)
 HEADING_STYLES = {
     1: TextStyle(HEITI, 16, tracking_twips=BODY_TRACKING_TWIPS),
@@ -173,11 +184,16 @@ class OfficialDocumentBuilder:
         self._heading_counters = [0, 0, 0, 0]
         self._break_before_next = False
         self._document.element.body.clear_content()
+        self._marks = file_marks.current()
         self._set_up_page()
         if self.layout is Layout.LETTER:
             self._letter_masthead()
         elif self.layout is Layout.DOCUMENT:
             self._document_masthead()
+        elif self._marks.internal:
+            self._internal_mark_line()
+        if self._marks.watermark:
+            self._watermark_headers(self._marks.watermark)
 
     @property
     def document(self) -> Document:
@@ -477,7 +493,13 @@ class OfficialDocumentBuilder:
         # Thin line above the thick one ("上细下粗").
         add_border(rule, "bottom", val="thinThickSmallGap", size_eighths=24, color=RED, space_pt=0)
         _set_outdent(rule)
-        if self.doc_number:
+        if self._marks.internal:
+            # 10.1: 密级 flush left and the number flush right, on the first line.
+            paragraph = self._internal_mark_line()
+            if self.doc_number:
+                paragraph.paragraph_format.tab_stops.add_tab_stop(Mm(TYPE_AREA_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
+                add_run(paragraph, "\t" + self.doc_number, BODY)
+        elif self.doc_number:
             paragraph = self._paragraph(BODY, align="right")
             add_run(paragraph, self.doc_number, BODY)
         self.blank_line(2)
@@ -485,13 +507,18 @@ class OfficialDocumentBuilder:
     def _document_masthead(self) -> None:
         """Mark 35 mm into the type area, two blank lines, number centred over a red rule."""
         mark_style = self._mark_style()
+        offset_twips = mm_to_twips(DOCUMENT_MARK_OFFSET_MM)
+        if self._marks.internal:
+            # The internal mark takes the first line of the 35 mm above the issuing-body mark.
+            self._internal_mark_line()
+            offset_twips -= _line_twips(INTERNAL_MARK)
         mark = self._document.add_paragraph()
         format_paragraph(
             mark,
             mark_style,
             align="center",
             line_twips=_line_twips(mark_style),
-            before_twips=mm_to_twips(DOCUMENT_MARK_OFFSET_MM),
+            before_twips=offset_twips,
             snap_to_grid=False,
         )
         add_run(mark, self.issuer_mark, mark_style)
@@ -502,6 +529,32 @@ class OfficialDocumentBuilder:
         # "发文字号之下4 mm处印一条与版心等宽的红色分隔线"
         add_border(number, "bottom", val="single", size_eighths=12, color=RED, space_pt=5)
         self.blank_line(2)
+
+    def _internal_mark_line(self) -> Paragraph:
+        """「内部资料 注意保存」 flush left on the first line of the type area (7.2.2)."""
+        paragraph = self._paragraph(INTERNAL_MARK, align="left")
+        add_run(paragraph, self._marks.internal, INTERNAL_MARK)
+        return paragraph
+
+    def _watermark_headers(self, text: str) -> None:
+        """A grey line naming who downloaded the document and when, atop every page's header.
+
+        The line is put before whatever a header holds, and the header moves up by its height,
+        so the letter's mark stays 30 mm from the top edge.
+        """
+        section: Section = self._document.sections[0]
+        headers = [section.header]
+        if self._document.settings.odd_and_even_pages_header_footer:
+            headers.append(section.even_page_header)
+        if section.different_first_page_header_footer:
+            headers.append(section.first_page_header)
+        for header in headers:
+            header.is_linked_to_previous = False
+            first = header.paragraphs[0]
+            paragraph = first.insert_paragraph_before() if first.text or len(first.runs) else first
+            format_paragraph(paragraph, WATERMARK, align="right", line_twips=WATERMARK_LINE_TWIPS, snap_to_grid=False)
+            add_run(paragraph, text, WATERMARK)
+        section.header_distance = Mm(LETTER_HEADER_DISTANCE_MM - WATERMARK_LINE_TWIPS / TWIPS_PER_PT * 25.4 / 72)
 
 
 def _line_twips(style: TextStyle) -> int:
