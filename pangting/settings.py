@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 from pangting.env import ConfigurationError, env_bool, env_int, env_list, env_str
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "pangting.compliance",
     "pangting.reports",
     "pangting.assessment",
+    "pangting.help",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +88,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "pangting.accounts.middleware.PasswordExpiryMiddleware",
+    # Exports and Word documents made in the request carry the watermark / internal mark.
+    "pangting.help.middleware.FileMarksMiddleware",
     # AxesMiddleware must be last: it turns lockouts into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -106,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pangting.accounts.context_processors.navigation",
+                "pangting.help.context_processors.help_and_watermark",
             ],
         },
     },
@@ -216,7 +221,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # The nonce admits the one inline <style> of the page watermark (PANGTING_WATERMARK);
+        # it is sent only on pages that use it.
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
@@ -351,3 +358,8 @@ PANGTING_IMPORT_MAX_COLUMNS = env_int("PANGTING_IMPORT_MAX_COLUMNS", 60)
 PANGTING_IMPORT_MAX_CELLS = env_int("PANGTING_IMPORT_MAX_CELLS", 1_000_000)
 PANGTING_IMPORT_MAX_SECONDS = env_int("PANGTING_IMPORT_MAX_SECONDS", 30)
 PANGTING_IMPORT_MAX_SHEET_MB = env_int("PANGTING_IMPORT_MAX_SHEET_MB", 64)
+
+# A faint watermark of the user's name, staff number (or username) and Beijing time on every
+# page and in every exported Excel and Word file; 「内部资料 注意保存」 on generated documents.
+PANGTING_WATERMARK = env_bool("PANGTING_WATERMARK", False)
+PANGTING_INTERNAL_MARK = env_bool("PANGTING_INTERNAL_MARK", False)
