@@ -36,6 +36,7 @@ EXPECTED_MENU = [
     "compliance:rule_list",
     "accounts:user_list",
     "accounts:audit_log",
+    "help:index",
 ]
 
 
