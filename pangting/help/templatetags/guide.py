@@ -2,7 +2,7 @@
 
 The picture is named by account and URL name (`screens.screenshot_name`), so the guide's test
 can check that the screenshot run produces it. A picture not generated yet shows its caption
-only (a manifest storage would refuse to name a missing file).
+only, never a broken image (and a manifest storage would refuse to name a missing file).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ register = template.Library()
 def screen(username: str, url_name: str, caption: str) -> str:
     name = screens.screenshot_name(username, url_name)
     try:
+        if not (screens.SCREENS_DIR / name).is_file():
+            raise ValueError(name)
         src = static(screens.STATIC_PREFIX + name)
-    except ValueError:  # not collected: the screenshot run has not made it yet
+    except ValueError:  # not made by the screenshot run yet, or not collected
         return format_html(
             '<figure class="screen" data-screen="{}"><figcaption>{}</figcaption></figure>', name, caption
         )

@@ -149,3 +149,14 @@ def test_every_section_the_header_links_to_exists(world):
 def test_it_adds_help_last_to_every_menu(world):
     menu = _client(world.member).get("/").context["nav_menu"]
     assert menu[-1]["url"] == reverse("help:index")
+
+
+def test_it_shows_a_screenshot_once_it_exists_and_only_its_caption_before(tmp_path, monkeypatch):
+    from pangting.help.templatetags.guide import screen
+
+    monkeypatch.setattr(screens, "SCREENS_DIR", tmp_path)
+    before = screen("mishu", "study:session_list", "学习会列表")
+    assert "<img" not in before and "学习会列表" in before
+    (tmp_path / "mishu-study-session_list-desktop.png").write_bytes(b"\x89PNG")
+    after = screen("mishu", "study:session_list", "学习会列表")
+    assert '<img src="/static/help/screens/mishu-study-session_list-desktop.png"' in after
