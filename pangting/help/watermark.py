@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.html import escape
 
 from pangting.core import clock
 from pangting.lib import marks
@@ -33,7 +33,7 @@ def text_for(user: Any) -> str:
 
 def svg(text: str) -> str:
     """One tile: the text at −30°, grey and faint, so that it never hides what it covers."""
-    body = escape(marks.Marks(watermark=text).watermark)
+    body = str(escape(marks.Marks(watermark=text).watermark))  # HTML escaping is valid XML text
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{TILE_WIDTH}" height="{TILE_HEIGHT}">'
         f'<text x="50%" y="50%" text-anchor="middle" dominant-baseline="middle" '
