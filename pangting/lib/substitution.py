@@ -266,6 +266,7 @@ class SessionJudgement:
     judged_count: int
     min_share: float
     empty_agenda: bool
+    study_item_count: int = 0  # agenda items judged study (the title not counted)
 
     @property
     def share(self) -> float | None:
@@ -273,11 +274,12 @@ class SessionJudgement:
 
     @property
     def flagged(self) -> bool:
-        """Flagged: no agenda, no study part at all, or a study share below the minimum."""
+        """Flagged: no agenda, no agenda item of study (a study title alone is no study part), or a
+        study share below the minimum."""
         if self.empty_agenda:
             return True
         share = self.share
-        return self.study_count == 0 or share is None or share < self.min_share
+        return self.study_item_count == 0 or share is None or share < self.min_share
 
 
 def judge_session(
@@ -299,4 +301,5 @@ def judge_session(
     if title_result is not None and title_result.label is not None:
         judged.append(title_result)
     study = sum(1 for c in judged if c.is_study)
-    return SessionJudgement(classified, title_result, study, len(judged), min_share, not items)
+    study_items = sum(1 for c in classified if c.is_study)
+    return SessionJudgement(classified, title_result, study, len(judged), min_share, not items, study_items)
