@@ -1,0 +1,66 @@
+"""The R-S8 judgement with its explanation on the session page, the observation record and the API."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from pangting.study.models import AgendaItem
+from pangting.study.tests.builders import make_session
+
+pytestmark = pytest.mark.django_db
+K = AgendaItem.Kind
+DISGUISED = [
+    {"kind": K.FIRST_ITEM, "title": "传达上级文件精神"},
+    {"kind": K.THEORY, "title": "部署招生与就业工作"},
+]
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_session_page_shows_each_item_judged_with_the_words_that_decided(world, client_for):
+    session = make_session(world.unit_a, agenda=DISGUISED)
+    page = client_for(world.secretary_a).get(f"/study/sessions/{session.pk}/").content.decode()
+    assert 'data-testid="substitution"' in page
+    assert "议程中没有理论学习内容，疑似以工作会议代替学习" in page
+    assert "传达文件" in page and "工作部署" in page
+    assert "传达、文件" in page and "部署、招生、就业" in page
+
+
+def test_the_session_page_passes_a_study_session(world, client_for):
+    session = make_session(world.unit_a)  # the builders' standard agenda: 第一议题, study, discussion
+    page = client_for(world.secretary_a).get(f"/study/sessions/{session.pk}/").content.decode()
+    assert "理论学习内容占比" in page and "疑似" not in page
+
+
+def test_the_session_page_says_an_empty_agenda_cannot_be_judged(world, client_for):
+    session = make_session(world.unit_a, agenda=[])
+    page = client_for(world.secretary_a).get(f"/study/sessions/{session.pk}/").content.decode()
+    assert "未填写议程，无法判断学习内容" in page
+
+
+def test_the_api_answers_the_judgement_with_its_explanation(world):
+    session = make_session(world.unit_a, agenda=DISGUISED)
+    response = api(world.secretary_a).get(f"/api/v1/analysis/substitution/{session.pk}/")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["flagged"] is True and data["study_items"] == 0 and data["empty_agenda"] is False
+    items = [i for i in data["items"] if not i["is_title"]]
+    assert [(i["label"], i["declared_kind"]) for i in items] == [
+        ("document_relay", "第一议题"),
+        ("work_deployment", "理论学习"),
+    ]
+    assert items[1]["terms"][:3] == ["部署", "招生", "就业"]
+    assert items[1]["explanation"].startswith("「部署招生与就业工作」判为工作部署")
+
+
+def test_the_api_passes_a_study_session_and_hides_another_units_session(world):
+    session = make_session(world.unit_a)
+    data = api(world.secretary_a).get(f"/api/v1/analysis/substitution/{session.pk}/").json()
+    assert data["flagged"] is False and data["study_share"] == 1.0
+    assert api(world.secretary_b).get(f"/api/v1/analysis/substitution/{session.pk}/").status_code == 404
+    assert api(world.secretary_a).get("/api/v1/analysis/substitution/abc/").status_code == 404
