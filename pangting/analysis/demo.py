@@ -49,14 +49,17 @@ def disguised_candidate(context: dict[str, Any]) -> StudySession | None:
     return None
 
 
-def extend_demo(context: dict[str, Any]) -> None:
-    session = disguised_candidate(context)
-    if session is None:
-        return
+def disguise(session: StudySession, planted: list[tuple[str, str, str, str]]) -> None:
+    """Replace a study session's agenda by the disguised one and plant the R-S8 finding it must give."""
     presenter = next((i.presenter for i in session.agenda_items.all() if i.kind == K.FIRST_ITEM), "")
     agenda = [dict(item, presenter=presenter if item["kind"] == K.FIRST_ITEM else "") for item in DISGUISED_AGENDA]
     study.update_session(session, actor=system_actor(), agenda=agenda)
     day = timezone.localdate(session.starts_at)
-    context.setdefault("planted", []).append(
-        ("R-S8", UNIT_CODE, f"{day.year}-{day.month:02d}", f"session:{session.pk}")
-    )
+    planted.append(("R-S8", session.organization.code, f"{day.year}-{day.month:02d}", f"session:{session.pk}"))
+
+
+def extend_demo(context: dict[str, Any]) -> None:
+    session = disguised_candidate(context)
+    if session is None:  # not expected: the unit holds a session most months of the main year
+        return
+    disguise(session, context.setdefault("planted", []))

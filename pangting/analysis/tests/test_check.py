@@ -117,3 +117,25 @@ def test_r_s8_has_one_home():
 
     assert RULES["R-S8"].check.__module__ == "pangting.analysis.checks"
     assert not hasattr(rules, "looks_like_work_meeting")
+
+
+def test_the_demo_disguise_is_found_by_the_check_and_nothing_else_changes(world):
+    """The demo's planted substitution: declared 第一议题/理论学习/交流研讨, really relay and deployment."""
+    from pangting.analysis.demo import disguise
+
+    session = good_session(world)
+    before = {(r, f.key) for r, f in _all_findings()}
+    assert findings("R-S8", today=AFTER, unit=world.unit_a) == []
+    planted: list[tuple[str, str, str, str]] = []
+    disguise(session, planted)
+    [finding] = findings("R-S8", today=AFTER, unit=world.unit_a)
+    assert planted == [("R-S8", world.unit_a.code, "2026-10", finding.key)]
+    assert {(r, f.key) for r, f in _all_findings()} - before == {("R-S8", finding.key)}  # R-S4 still sees 第一议题
+
+
+def _all_findings():
+    from pangting.compliance.services import compute
+    from pangting.compliance.tests.builders import travel
+
+    with travel(AFTER, 12):
+        return [(rule.id, f) for rule, f in compute(2026)]
