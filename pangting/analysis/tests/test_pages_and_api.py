@@ -64,3 +64,15 @@ def test_the_api_passes_a_study_session_and_hides_another_units_session(world):
     assert data["flagged"] is False and data["study_share"] == 1.0
     assert api(world.secretary_b).get(f"/api/v1/analysis/substitution/{session.pk}/").status_code == 404
     assert api(world.secretary_a).get("/api/v1/analysis/substitution/abc/").status_code == 404
+
+
+def test_the_observation_record_form_shows_the_judgement_of_the_observed_session(world, client_for):
+    """The observer fills the record beside what the agenda really was (R-S8)."""
+    from pangting.observation.tests.scenes import session_on, travel, walk
+
+    with travel("2026-09-20"):
+        session = session_on(world, agenda=DISGUISED)
+    visit = walk(world, "observed", session=session)
+    with travel("2026-10-01"):
+        page = client_for(world.liaison).get(f"/observation/{visit.pk}/record/").content.decode()
+    assert 'data-testid="substitution"' in page and "议程中没有理论学习内容" in page
