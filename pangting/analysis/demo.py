@@ -19,7 +19,7 @@ from pangting.study.models import AgendaItem, SessionKind, StudySession
 UNIT_CODE = "JDXY"
 K = AgendaItem.Kind
 DISGUISED_AGENDA = [
-    {"kind": K.FIRST_ITEM, "title": "传达学习学校暑期工作会议精神"},
+    {"kind": K.FIRST_ITEM, "title": "传达学习学校党委全委（扩大）会议精神"},
     {"kind": K.THEORY, "title": "学习研究学院招生与就业工作方案"},
     {"kind": K.DISCUSSION, "title": "研讨部署下半年重点工作任务"},
 ]
