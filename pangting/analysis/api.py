@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pangting.accounts import policy
+from pangting.core.views import parse_id
 from pangting.study.models import StudySession
 
 from . import services
@@ -49,10 +51,17 @@ class SubstitutionSerializer(serializers.Serializer):
 class SubstitutionViewSet(viewsets.ViewSet):
     """议程内容研判（R-S8）: read-only, one session at a time."""
 
-    @extend_schema(summary="议程内容研判（R-S8：是否以工作会议代替学习）", responses=SubstitutionSerializer)
+    @extend_schema(
+        summary="议程内容研判（R-S8：是否以工作会议代替学习）",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="学习会 ID")],
+        responses=SubstitutionSerializer,
+    )
     def retrieve(self, request: Request, pk: Any = None) -> Response:
+        session_id = parse_id(str(pk))  # "abc", "²" or a number past any key: 404, never a driver error
+        if session_id is None:
+            raise NotFound
         session = policy.get_for_user(
-            StudySession.objects.prefetch_related("agenda_items"), request.user, pk, policy.Action.STUDY_VIEW
+            StudySession.objects.prefetch_related("agenda_items"), request.user, session_id, policy.Action.STUDY_VIEW
         )
         data = services.as_data(session, services.judge(session))
         return Response(SubstitutionSerializer(data).data)

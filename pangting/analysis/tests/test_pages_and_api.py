@@ -63,7 +63,8 @@ def test_the_api_passes_a_study_session_and_hides_another_units_session(world):
     data = api(world.secretary_a).get(f"/api/v1/analysis/substitution/{session.pk}/").json()
     assert data["flagged"] is False and data["study_share"] == 1.0
     assert api(world.secretary_b).get(f"/api/v1/analysis/substitution/{session.pk}/").status_code == 404
-    assert api(world.secretary_a).get("/api/v1/analysis/substitution/abc/").status_code == 404
+    for bad in ("abc", "²", str(2**64)):
+        assert api(world.secretary_a).get(f"/api/v1/analysis/substitution/{bad}/").status_code == 404
 
 
 def test_the_observation_record_form_shows_the_judgement_of_the_observed_session(world, client_for):
