@@ -12,6 +12,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from pangting.core import parameters
+
 from . import services
 
 
@@ -19,7 +21,8 @@ def session_section(request: HttpRequest, session: Any = None) -> str:
     """The classification of a center-group session's agenda, with its explanation."""
     if session is None or not session.is_center_group:
         return ""
-    judgement = services.judge(session)
+    params = parameters.values(services.RULE_ID)
+    judgement = services.judge(session, params)
     return render_to_string(
         "analysis/_session_section.html",
         {
@@ -27,6 +30,7 @@ def session_section(request: HttpRequest, session: Any = None) -> str:
             "verdict": services.verdict(judgement),
             "lines": services.explain(session, judgement),
             "share": services.percent_text(judgement.share),
+            "invalid_terms": services.invalid_terms(params),
         },
         request=request,
     )

@@ -166,19 +166,6 @@ class Classification:
                 seen.append(hit.term)
         return tuple(seen)
 
-    @property
-    def margin(self) -> float:
-        """How far the winner is ahead of the runner-up (0 for a tie or no evidence)."""
-        ranked = sorted(self.scores.values(), reverse=True)
-        return ranked[0] - ranked[1] if len(ranked) > 1 else 0.0
-
-    def declared_weight(self, lexicon: Lexicon | None = None) -> float:
-        """What the declared kind added to the winning class."""
-        lexicon = lexicon or default_lexicon()
-        if not self.declared_kind or not self.label:
-            return 0.0
-        return lexicon.declared.get(self.declared_kind, {}).get(self.label, 0.0)
-
 
 def find_terms_chars(text: str, lexicon: Lexicon) -> list[Hit]:
     """Lexicon terms in `text` as character n-grams: longest first, no two overlapping."""

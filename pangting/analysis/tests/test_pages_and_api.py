@@ -77,3 +77,13 @@ def test_the_observation_record_form_shows_the_judgement_of_the_observed_session
     with travel("2026-10-01"):
         page = client_for(world.liaison).get(f"/observation/{visit.pk}/record/").content.decode()
     assert 'data-testid="substitution"' in page and "议程中没有理论学习内容" in page
+
+
+def test_the_session_page_names_configured_terms_it_had_to_ignore(world, client_for):
+    from pangting.core import parameters
+    from pangting.core.system import system_actor
+
+    parameters.set_value("R-S8", "extra_terms", "读书班=theory_study:3，读书会", actor=system_actor())
+    session = make_session(world.unit_a)
+    page = client_for(world.secretary_a).get(f"/study/sessions/{session.pk}/").content.decode()
+    assert 'data-testid="invalid-terms"' in page and "读书会" in page and "读书班=theory_study:3" not in page
