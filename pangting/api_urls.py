@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from pangting.accounts.api import MeView, TokenDetailView, TokenListView, TokenView
 from pangting.accounts.api_permissions import PasswordIsCurrent
+from pangting.analysis import api as analysis_api
 from pangting.assessment import api as assessment_api
 from pangting.compliance import api as compliance_api
 from pangting.observation import api as observation_api
@@ -50,6 +51,8 @@ router.register("reports/documents", reports_api.ReportDocumentViewSet, basename
 router.register("reports/figures", reports_api.FiguresViewSet, basename="reports-figures")
 router.register("assessment/schemes", assessment_api.AssessmentSchemeViewSet, basename="assessment-scheme")
 router.register("assessment/study-reports", assessment_api.StudyReportViewSet, basename="assessment-studyreport")
+# Analysis (read-only): the R-S8 judgement of a session's agenda from its text.
+router.register("analysis/substitution", analysis_api.SubstitutionViewSet, basename="analysis-substitution")
 
 urlpatterns = [
     path("auth/token", TokenView.as_view(), name="api-token"),

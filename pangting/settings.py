@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "pangting.observation",
     "pangting.planning",
     "pangting.compliance",
+    "pangting.analysis",
     "pangting.reports",
     "pangting.assessment",
     "pangting.help",

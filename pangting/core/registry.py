@@ -160,6 +160,8 @@ def register_page_section(page: str, section: Callable[[Any], str] | str, *, ord
 
     The page's template asks `{% page_sections "login" %}`: the login page shows what a scanned
     check-in code is for, the profile page the calendar subscription, without accounts importing study.
+    A page about one record passes it on (`{% page_sections "study_session" session %}`), and its
+    sections are called as `section(request, record)`: the session page shows analysis's R-S8 judgement.
     """
     name = _hook_name(section)
     _page_sections[(page, name)] = Hook(name, section, order)

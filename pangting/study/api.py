@@ -112,7 +112,6 @@ class FactsSerializer(serializers.Serializer):
     written_speech_count = serializers.IntegerField()
     speech_count = serializers.IntegerField()
     led_by_secretary = serializers.BooleanField()
-    looks_like_work_meeting = serializers.BooleanField()
     arrangement_submitted_late = serializers.BooleanField()
     report_submitted_late = serializers.BooleanField()
     reschedule_count = serializers.IntegerField()

@@ -227,7 +227,6 @@ class SessionFilterForm(inputs.CheckedForm):
         ("low_rate", _("参学率不达标")),
         ("late", _("报送逾期")),
         ("no_first_item", _("无第一议题")),
-        ("work_meeting", _("疑似以会代学")),
         ("rescheduled", _("多次改期")),
     ]
     org = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none(), required=False)

@@ -6,7 +6,6 @@ Rule IDs refer to ../shared/domain.md. The numbers come from `StudyParameters`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -16,8 +15,6 @@ from pangting.lib.workdays import DayUnit
 from pangting.workdays import timeliness
 
 FIRST_ITEM = "first_item"
-BUSINESS = "business"
-THEORY_KINDS = frozenset({"first_item", "theory", "discussion", "lecture"})
 
 
 def participation_rate(present: int, expected: int) -> Fraction | None:
@@ -42,18 +39,6 @@ def format_rate(rate: Fraction | None) -> str:
     if percent.denominator == 1:
         return f"{percent.numerator}%"
     return f"{float(percent):.1f}%"
-
-
-def looks_like_work_meeting(agenda_kinds: Iterable[str]) -> bool:
-    """R-S8: a session without any theory item, or where business items outnumber theory items.
-
-    The kinds are what the secretary declared for each agenda item; the observer still judges
-    the content, but a session whose agenda is mostly 业务工作 is flagged for a second look.
-    """
-    kinds = list(agenda_kinds)
-    theory = sum(1 for k in kinds if k in THEORY_KINDS)
-    business = sum(1 for k in kinds if k == BUSINESS)
-    return theory == 0 or business > theory
 
 
 @dataclass(frozen=True)

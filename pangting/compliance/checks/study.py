@@ -1,8 +1,8 @@
-"""Checks of the center-group study rules (R-S1 … R-S12).
+"""Checks of the center-group study rules (R-S1 … R-S12; R-S8 lives in `pangting.analysis.checks`).
 
 Most facts are already computed by the study app and stored with the records: each
 session's due dates for the arrangement form and the report with their basis (R-S10), its
-agenda kinds (R-S4, R-S8), speeches with written material (R-S6), reschedule rows (R-S11),
+agenda kinds (R-S4), speeches with written material (R-S6), reschedule rows (R-S11),
 attendance (R-S3). The checks read them through `session_facts` and the frequency report,
 so the numbers here and on the study pages agree.
 """
@@ -209,18 +209,6 @@ def study_summary(ctx: CheckContext) -> Iterator[FindingData]:
             yield FindingData(
                 row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "amber",
                 f"{format_day(row.day)}学习会会后未形成学习小结", (session_evidence(row.session),),
-            )  # fmt: skip
-
-
-@rule("R-S8", "不以工作会议代替中心组学习")
-def not_a_work_meeting(ctx: CheckContext) -> Iterator[FindingData]:
-    """R-S8: the agenda is not mostly 业务工作 (`rules.looks_like_work_meeting` on the agenda kinds). Red."""
-    for row in center_group_sessions(ctx):
-        if row.taken_place and row.facts.looks_like_work_meeting:
-            yield FindingData(
-                row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "red",
-                f"{format_day(row.day)}学习会议程以业务工作为主，疑似以工作会议代替学习",
-                (session_evidence(row.session),),
             )  # fmt: skip
 
 

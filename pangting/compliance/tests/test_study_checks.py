@@ -100,13 +100,6 @@ def test_it_reports_a_session_without_a_summary(world):
     assert len(findings("R-S7", today=AFTER, unit=world.unit_a)) == 1
 
 
-def test_it_reports_a_work_meeting(world):
-    """R-S8."""
-    agenda = [{"kind": AgendaItem.Kind.BUSINESS, "title": t} for t in ("部署招生", "研究预算")]
-    good_session(world, agenda=[*agenda, {"kind": AgendaItem.Kind.FIRST_ITEM, "title": "第一议题"}])
-    assert [f.severity for f in findings("R-S8", today=AFTER, unit=world.unit_a)] == ["red"]
-
-
 def test_it_reports_an_invited_lecturer_not_vetted(world):
     """R-S9: pending vetting once the session has taken place; approved is fine."""
     session = good_session(world, lecturer_name="外请专家", lecturer_post="省委党校")

@@ -93,7 +93,6 @@ def session_facts_dict(session: Any) -> dict[str, Any]:
         "written_speech_count": facts.written_speech_count,
         "speech_count": facts.speech_count,
         "led_by_secretary": facts.led_by_secretary,
-        "looks_like_work_meeting": facts.looks_like_work_meeting,
         "reschedule_count": facts.reschedule_count,
     }
 

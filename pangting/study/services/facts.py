@@ -32,7 +32,6 @@ class SessionFacts:
     written_speech_count: int  # R-S6
     speech_count: int
     led_by_secretary: bool  # R-S12: the group leader (书记) led the study
-    looks_like_work_meeting: bool  # R-S8
     arrangement_submitted_late: bool  # R-S10
     report_submitted_late: bool  # R-S10
     reschedule_count: int  # R-S11
@@ -60,7 +59,6 @@ def session_facts(
     meets = rules.meets_participation(rate, params.participation_threshold)
     kinds = [item.kind for item in agenda]
     has_first = rules.FIRST_ITEM in kinds
-    work_meeting = rules.looks_like_work_meeting(kinds)
     written = sum(1 for s in speeches if s.has_written_material)
     led = _led_by_group_leader(session)
     arrangement_late = session.is_center_group and rules.is_late(
@@ -93,8 +91,6 @@ def session_facts(
         problems.append(_("未对应年度学习计划专题（R-S5）"))
     if speeches and written < len(speeches):
         problems.append(_("{count}名发言人无书面发言材料（R-S6）").format(count=len(speeches) - written))
-    if work_meeting:
-        problems.append(_("议程以业务工作为主，疑似以工作会议代替学习（R-S8）"))
     if vetting_pending:
         problems.append(_("外请授课人尚未通过审核（R-S9）"))
     if arrangement_late:
@@ -115,7 +111,6 @@ def session_facts(
         written_speech_count=written,
         speech_count=len(speeches),
         led_by_secretary=led,
-        looks_like_work_meeting=work_meeting,
         arrangement_submitted_late=arrangement_late,
         report_submitted_late=report_late,
         reschedule_count=reschedules,

@@ -1,4 +1,4 @@
-"""The study rules as plain functions (domain.md R-S3, R-S8, R-S10, R-B3)."""
+"""The study rules as plain functions (domain.md R-S3, R-S10, R-B3; R-S8 is judged in pangting.analysis)."""
 
 from __future__ import annotations
 
@@ -28,14 +28,6 @@ def test_it_has_no_rate_when_nobody_was_expected():
     assert rules.participation_rate(0, 0) is None
     assert rules.meets_participation(None, Fraction(9, 10)) is None
     assert rules.format_rate(None) == "—"
-
-
-def test_it_flags_an_agenda_without_theory_or_dominated_by_business_as_a_work_meeting():
-    # R-S8
-    assert rules.looks_like_work_meeting(["business", "business"])
-    assert rules.looks_like_work_meeting([])
-    assert rules.looks_like_work_meeting(["business", "business", "theory"])
-    assert not rules.looks_like_work_meeting(["first_item", "theory", "business"])
 
 
 def test_it_puts_the_arrangement_deadline_two_calendar_days_before_the_session():

@@ -173,19 +173,6 @@ def test_it_marks_a_session_without_the_first_agenda_item(world):
     assert "未安排“第一议题”（R-S4）" in facts.problems
 
 
-def test_it_flags_a_work_meeting_dressed_as_study(world):
-    # R-S8
-    session = make_session(
-        world.unit_a,
-        agenda=[
-            {"kind": AgendaItem.Kind.BUSINESS, "title": "部署招生工作"},
-            {"kind": AgendaItem.Kind.BUSINESS, "title": "研究职称评审"},
-            {"kind": AgendaItem.Kind.THEORY, "title": "传达文件"},
-        ],
-    )
-    assert services.session_facts(session).looks_like_work_meeting
-
-
 def test_it_accepts_a_pdf_and_refuses_oversized_wrong_type_or_disguised_uploads(world, settings, tmp_path):
     # R-S14 archive; bad uploads leave nothing behind.
     settings.MEDIA_ROOT = tmp_path

@@ -93,12 +93,6 @@ def _flag_filter(qs: Any, flag: str) -> Any:
             session=OuterRef("pk"), kind=AgendaItem.Kind.FIRST_ITEM, deleted_at__isnull=True
         )
         qs = qs.filter(kind=SessionKind.CENTER_GROUP).exclude(Exists(first))
-    elif flag == "work_meeting":
-        alive = Q(agenda_items__deleted_at__isnull=True)
-        qs = qs.annotate(
-            n_theory=Count("agenda_items", filter=alive & Q(agenda_items__kind__in=list(rules.THEORY_KINDS))),
-            n_business=Count("agenda_items", filter=alive & Q(agenda_items__kind=AgendaItem.Kind.BUSINESS)),
-        ).filter(Q(n_theory=0) | Q(n_business__gt=F("n_theory")))
     elif flag == "rescheduled":
         qs = qs.annotate(n_reschedules=Count("reschedules", filter=Q(reschedules__deleted_at__isnull=True))).filter(
             n_reschedules__gte=2

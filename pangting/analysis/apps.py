@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalysisConfig(AppConfig):
+    """文本分析: what the records' text says, beyond what was declared (R-S8 from the agenda's text)."""
+
+    name = "pangting.analysis"
+    label = "analysis"
+    verbose_name = _("文本分析")
+
+    def ready(self) -> None:
+        from pangting.core import registry
+
+        from . import checks  # noqa: F401  (registers the R-S8 check and its parameters)
+
+        registry.register_page_section("study_session", "pangting.analysis.views.session_section", order=10)
+        # After planning (30), before compliance runs every check (50).
+        registry.register_demo_hook("pangting.analysis.demo.extend_demo", order=45)
