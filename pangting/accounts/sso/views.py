@@ -75,6 +75,9 @@ class OidcCallbackView(oidc_views.OIDCAuthenticationCallbackView):
         except SuspiciousOperation as error:
             reason = "state" if "state" in str(error) else "invalid"
             return refused(request, OIDC, reason)
+        except requests.HTTPError as error:  # the token endpoint refused the code (used, expired, forged)
+            status = error.response.status_code if error.response is not None else 500
+            return refused(request, OIDC, "invalid" if 400 <= status < 500 else "unavailable")
         except (requests.RequestException, ValueError):
             return refused(request, OIDC, "unavailable")
 
