@@ -51,7 +51,7 @@ class FakeGateway:
                 except OSError:  # the client gave up (the timeout test)
                     pass
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
