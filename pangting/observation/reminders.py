@@ -307,7 +307,7 @@ def _messages(reminder: Reminder, today: dt.date) -> list[dict[str, Any]]:
                 "recipient": user,
                 "address": outbox_channels.phone_of(user),
                 "subject": reminder.subject,
-                "body": f"{reminder.subject}（{reminder.stage_text}，期限{format_cn_date(reminder.due)}）",
+                "body": reminder.subject,  # already names the unit, the task, the stage and the deadline
             }
             for user in reminder.recipients
         )
