@@ -6,10 +6,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as noop
 
 CAS, OIDC, WECOM, DINGTALK = "cas", "oidc", "wecom", "dingtalk"
 # The session key naming how the session was signed in by single sign-on (for its logout).
 SESSION_METHOD = "_pangting_sso_method"
+
+
+# The default button labels (settings.py), listed so that the catalogs carry them; a label a
+# deployment sets itself is shown as set.
+DEFAULT_LABELS = (noop("统一身份认证（CAS）"), noop("统一身份认证（OIDC）"), noop("企业微信"), noop("钉钉"))
 
 
 @dataclass(frozen=True)
@@ -46,9 +53,9 @@ def require_enabled(name: str) -> None:
 def enabled() -> list[Provider]:
     """The login page's buttons, in a fixed order."""
     every = [
-        Provider(CAS, settings.PANGTING_CAS_LABEL, "accounts:sso_cas_login"),
-        Provider(OIDC, settings.PANGTING_OIDC_LABEL, "accounts:sso_oidc_login"),
-        Provider(WECOM, settings.PANGTING_WECOM_LABEL, "accounts:sso_wecom_login"),
-        Provider(DINGTALK, settings.PANGTING_DINGTALK_LABEL, "accounts:sso_dingtalk_login"),
+        Provider(CAS, gettext(settings.PANGTING_CAS_LABEL), "accounts:sso_cas_login"),
+        Provider(OIDC, gettext(settings.PANGTING_OIDC_LABEL), "accounts:sso_oidc_login"),
+        Provider(WECOM, gettext(settings.PANGTING_WECOM_LABEL), "accounts:sso_wecom_login"),
+        Provider(DINGTALK, gettext(settings.PANGTING_DINGTALK_LABEL), "accounts:sso_dingtalk_login"),
     ]
     return [provider for provider in every if _configured(provider.name)]

@@ -136,3 +136,11 @@ def test_password_login_is_unchanged_and_audited_as_password(accounts, client) -
     assert answer.status_code == 302
     assert signed_in_user(client) == accounts.admin
     assert last_login_event().detail == {"method": "password"}
+
+
+def test_a_refused_sign_on_counts_toward_the_lockout_of_its_address(cas, accounts, client) -> None:
+    from axes.models import AccessAttempt
+
+    cas.attributes = {"staff_no": "S4040"}
+    browse(client, reverse("accounts:sso_cas_login"))
+    assert AccessAttempt.objects.filter(ip_address="127.0.0.1").get().failures_since_start == 1
