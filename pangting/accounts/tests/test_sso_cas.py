@@ -144,3 +144,26 @@ def test_a_refused_sign_on_counts_toward_the_lockout_of_its_address(cas, account
     cas.attributes = {"staff_no": "S4040"}
     browse(client, reverse("accounts:sso_cas_login"))
     assert AccessAttempt.objects.filter(ip_address="127.0.0.1").get().failures_since_start == 1
+
+
+def test_an_account_with_a_second_factor_is_still_asked_for_its_code(cas, accounts, client) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=accounts.member, name="TOTP", confirmed=True)
+    page = browse(client, reverse("accounts:sso_cas_login") + "?next=/accounts/me/")
+    assert signed_in_user(client) == accounts.member
+    assert page.wsgi_request.path == reverse("accounts:otp_verify")
+
+
+def test_the_cas_servers_single_logout_ends_the_session(cas, accounts, client) -> None:
+    browse(client, reverse("accounts:sso_cas_login"))
+    ticket = [r for r in cas.requests if r.path.endswith("serviceValidate")][-1].query["ticket"]
+    logout_request = (
+        '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="LR-1" Version="2.0" '
+        'IssueInstant="2026-03-02T09:00:00Z">'
+        f"<saml:NameID>@NOT_USED@</saml:NameID><samlp:SessionIndex>{ticket}</samlp:SessionIndex></samlp:LogoutRequest>"
+    )
+    answer = type(client)().post(reverse("accounts:sso_cas_login"), {"logoutRequest": logout_request})
+    assert answer.status_code == 302
+    assert signed_in_user(client) is None
