@@ -436,6 +436,20 @@ PANGTING_DINGTALK_SCOPE = env_str("PANGTING_DINGTALK_SCOPE", "openid corpid")
 PANGTING_DINGTALK_MATCH_ATTRIBUTE = env_str("PANGTING_DINGTALK_MATCH_ATTRIBUTE", "mobile")
 PANGTING_DINGTALK_MATCH_FIELD = env_str("PANGTING_DINGTALK_MATCH_FIELD", "phone")
 
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+# Logging out of a CAS or OIDC session sends the browser on to the provider: a redirect after the
+# logout form, which browsers check against form-action.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {origin for origin in (_origin(CAS_SERVER_URL), _origin(PANGTING_OIDC_END_SESSION_ENDPOINT)) if origin}
+)
+
 # SMS reminders through an HTTP gateway (outbox channel "sms"): the body is this JSON template
 # with $phone, $subject and $text replaced in its string values; the token goes in the
 # Authorization header as "Bearer <token>".

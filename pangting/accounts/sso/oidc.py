@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -24,7 +25,9 @@ class OidcBackend(OIDCAuthenticationBackend):
     """Signs in by an OIDC authorization code; only from the callback view (which passes the nonce)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Listed in every deployment's AUTHENTICATION_BACKENDS: unconfigured, it must not complain.
+        # Listed in every deployment's AUTHENTICATION_BACKENDS: unconfigured, it must not complain
+        # (and still load the user of a session it signed in before the provider was switched off).
+        self.UserModel = get_user_model()
         if is_enabled(OIDC):
             super().__init__(*args, **kwargs)
 

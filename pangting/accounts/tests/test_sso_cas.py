@@ -167,3 +167,19 @@ def test_the_cas_servers_single_logout_ends_the_session(cas, accounts, client) -
     answer = type(client)().post(reverse("accounts:sso_cas_login"), {"logoutRequest": logout_request})
     assert answer.status_code == 302
     assert signed_in_user(client) is None
+
+
+def test_the_content_security_policy_lets_the_logout_form_go_on_to_the_providers() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pangting.test_settings",
+        "PANGTING_CAS_SERVER_URL": "https://cas.example.edu.cn/cas/",
+        "PANGTING_OIDC_END_SESSION_ENDPOINT": "https://idp.example.edu.cn/realms/x/logout",
+    }
+    code = "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[\"'self'\", 'https://cas.example.edu.cn', 'https://idp.example.edu.cn']"

@@ -140,3 +140,10 @@ def test_logout_ends_the_provider_session_with_the_id_token_hint(oidc, accounts,
     assert answer["Location"].startswith(f"{oidc.url}/logout?")
     assert f"id_token_hint={id_token}" in answer["Location"]
     assert signed_in_user(client) is None
+
+
+def test_switching_the_provider_off_does_not_break_the_sessions_it_signed_in(oidc, accounts, client, settings) -> None:
+    login(client)
+    settings.OIDC_RP_CLIENT_ID = ""
+    assert client.get(reverse("accounts:profile")).status_code == 200
+    assert client.post(reverse("accounts:logout"))["Location"] == reverse("accounts:login")
