@@ -183,3 +183,12 @@ def test_the_content_security_policy_lets_the_logout_form_go_on_to_the_providers
     code = "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[\"'self'\", 'https://cas.example.edu.cn', 'https://idp.example.edu.cn']"
+
+
+def test_a_match_field_the_accounts_do_not_have_stops_the_system_check(settings) -> None:
+    from pangting.accounts.sso.checks import check_match_fields
+
+    assert check_match_fields(None) == []
+    settings.PANGTING_WECOM_MATCH_FIELD = "wechat_id"
+    [error] = check_match_fields(None)
+    assert error.id == "pangting.ESSO1" and "PANGTING_WECOM_MATCH_FIELD" in error.msg
