@@ -192,3 +192,10 @@ def test_a_match_field_the_accounts_do_not_have_stops_the_system_check(settings)
     settings.PANGTING_WECOM_MATCH_FIELD = "wechat_id"
     [error] = check_match_fields(None)
     assert error.id == "pangting.ESSO1" and "PANGTING_WECOM_MATCH_FIELD" in error.msg
+
+
+def test_an_initial_password_must_still_be_replaced_after_a_cas_sign_in(cas, accounts, client) -> None:
+    User.objects.filter(pk=accounts.member.pk).update(must_change_password=True)
+    page = browse(client, reverse("accounts:sso_cas_login") + "?next=/accounts/me/")
+    assert signed_in_user(client) == accounts.member
+    assert page.wsgi_request.path == reverse("accounts:password_change")
