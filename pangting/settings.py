@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_cas_ng",  # CAS single sign-on: the service tickets of signed-in sessions (single logout)
     # Domain apps, in their one-way order of dependence (architecture.md).
     "pangting.core",
     "pangting.workdays",
@@ -143,6 +144,10 @@ AUTHENTICATION_BACKENDS = [
     # Axes first, so a locked-out account is refused before its password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on: each answers only when its provider is configured (see the end of this file).
+    "pangting.accounts.sso.cas.CasBackend",
+    "pangting.accounts.sso.oidc.OidcBackend",
+    "pangting.accounts.sso.oauth.OAuthBackend",
 ]
 
 PASSWORD_HASHERS = [
@@ -364,3 +369,103 @@ PANGTING_IMPORT_MAX_SHEET_MB = env_int("PANGTING_IMPORT_MAX_SHEET_MB", 64)
 # page and in every exported Excel and Word file; 「内部资料 注意保存」 on generated documents.
 PANGTING_WATERMARK = env_bool("PANGTING_WATERMARK", False)
 PANGTING_INTERNAL_MARK = env_bool("PANGTING_INTERNAL_MARK", False)
+# Single sign-on (README "Single sign-on"). Each provider is enabled only when configured; the
+# login page shows a button per enabled one. SSO only signs in existing, active accounts, matched
+# by PANGTING_SSO_MATCH_ATTRIBUTE (the CAS attribute / OIDC claim carrying the staff number;
+# "cas:user" is the CAS principal itself) against PANGTING_SSO_MATCH_FIELD (staff_no, username,
+# email or phone). It never creates users or roles, and refuses the three administrator duties,
+# who sign in with their local password (and TOTP).
+PANGTING_SSO_MATCH_ATTRIBUTE = env_str("PANGTING_SSO_MATCH_ATTRIBUTE", "staff_no")
+PANGTING_SSO_MATCH_FIELD = env_str("PANGTING_SSO_MATCH_FIELD", "staff_no")
+PANGTING_SSO_TIMEOUT_SECONDS = env_int("PANGTING_SSO_TIMEOUT_SECONDS", 10)
+# CAS (django-cas-ng): the server's base URL, e.g. https://cas.example.edu.cn/cas/
+CAS_SERVER_URL = env_str("PANGTING_CAS_SERVER_URL", "")
+CAS_VERSION = env_str("PANGTING_CAS_VERSION", "3")
+PANGTING_CAS_LABEL = env_str("PANGTING_CAS_LABEL", "统一身份认证（CAS）")
+CAS_CREATE_USER = False
+CAS_LOGOUT_COMPLETELY = True
+CAS_LOGIN_MSG = None
+CAS_LOGGED_MSG = None
+CAS_REDIRECT_URL = "/"
+
+
+def _cas_session() -> object:
+    """The HTTP session python-cas validates tickets with: one with a timeout."""
+    from pangting.accounts.sso.cas import timeout_session
+
+    return timeout_session()
+
+
+CAS_SESSION_FACTORY = _cas_session
+# OpenID Connect (mozilla-django-oidc): the provider's endpoints as its discovery document lists them.
+PANGTING_OIDC_ISSUER = env_str("PANGTING_OIDC_ISSUER", "")
+PANGTING_OIDC_LABEL = env_str("PANGTING_OIDC_LABEL", "统一身份认证（OIDC）")
+PANGTING_OIDC_END_SESSION_ENDPOINT = env_str("PANGTING_OIDC_END_SESSION_ENDPOINT", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("PANGTING_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("PANGTING_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("PANGTING_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("PANGTING_OIDC_JWKS_ENDPOINT", "") or None
+OIDC_RP_CLIENT_ID = env_str("PANGTING_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("PANGTING_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = env_str("PANGTING_OIDC_SCOPES", "openid profile")
+OIDC_RP_SIGN_ALGO = env_str("PANGTING_OIDC_SIGN_ALGO", "RS256")
+OIDC_CREATE_USER = False
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's logout
+OIDC_TIMEOUT = PANGTING_SSO_TIMEOUT_SECONDS
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_oidc_callback"
+# WeCom (企业微信) and 政务微信: the same OAuth code flow; every endpoint can point at a
+# government deployment.
+PANGTING_WECOM_CORP_ID = env_str("PANGTING_WECOM_CORP_ID", "")
+PANGTING_WECOM_AGENT_ID = env_str("PANGTING_WECOM_AGENT_ID", "")
+PANGTING_WECOM_SECRET = env_str("PANGTING_WECOM_SECRET", "")
+PANGTING_WECOM_LABEL = env_str("PANGTING_WECOM_LABEL", "企业微信")
+PANGTING_WECOM_AUTHORIZE_URL = env_str(
+    "PANGTING_WECOM_AUTHORIZE_URL", "https://open.weixin.qq.com/connect/oauth2/authorize"
+)
+PANGTING_WECOM_TOKEN_URL = env_str("PANGTING_WECOM_TOKEN_URL", "https://qyapi.weixin.qq.com/cgi-bin/gettoken")
+PANGTING_WECOM_USERINFO_URL = env_str(
+    "PANGTING_WECOM_USERINFO_URL", "https://qyapi.weixin.qq.com/cgi-bin/auth/getuserinfo"
+)
+PANGTING_WECOM_USER_URL = env_str("PANGTING_WECOM_USER_URL", "https://qyapi.weixin.qq.com/cgi-bin/user/get")
+# Which value of the WeCom member identifies the account (userid, mobile, or another member field).
+PANGTING_WECOM_MATCH_ATTRIBUTE = env_str("PANGTING_WECOM_MATCH_ATTRIBUTE", "userid")
+PANGTING_WECOM_MATCH_FIELD = env_str("PANGTING_WECOM_MATCH_FIELD", PANGTING_SSO_MATCH_FIELD)
+# DingTalk (钉钉) and 浙政钉: the OAuth 2 code flow of the new API, every endpoint configurable.
+PANGTING_DINGTALK_CLIENT_ID = env_str("PANGTING_DINGTALK_CLIENT_ID", "")
+PANGTING_DINGTALK_CLIENT_SECRET = env_str("PANGTING_DINGTALK_CLIENT_SECRET", "")
+PANGTING_DINGTALK_CORP_ID = env_str("PANGTING_DINGTALK_CORP_ID", "")
+PANGTING_DINGTALK_LABEL = env_str("PANGTING_DINGTALK_LABEL", "钉钉")
+PANGTING_DINGTALK_AUTHORIZE_URL = env_str("PANGTING_DINGTALK_AUTHORIZE_URL", "https://login.dingtalk.com/oauth2/auth")
+PANGTING_DINGTALK_TOKEN_URL = env_str(
+    "PANGTING_DINGTALK_TOKEN_URL", "https://api.dingtalk.com/v1.0/oauth2/userAccessToken"
+)
+PANGTING_DINGTALK_USERINFO_URL = env_str(
+    "PANGTING_DINGTALK_USERINFO_URL", "https://api.dingtalk.com/v1.0/contact/users/me"
+)
+PANGTING_DINGTALK_SCOPE = env_str("PANGTING_DINGTALK_SCOPE", "openid corpid")
+PANGTING_DINGTALK_MATCH_ATTRIBUTE = env_str("PANGTING_DINGTALK_MATCH_ATTRIBUTE", "mobile")
+PANGTING_DINGTALK_MATCH_FIELD = env_str("PANGTING_DINGTALK_MATCH_FIELD", "phone")
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+# Logging out of a CAS or OIDC session sends the browser on to the provider: a redirect after the
+# logout form, which browsers check against form-action.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {origin for origin in (_origin(CAS_SERVER_URL), _origin(PANGTING_OIDC_END_SESSION_ENDPOINT)) if origin}
+)
+
+# SMS reminders through an HTTP gateway (outbox channel "sms"): the body is this JSON template
+# with $phone, $subject and $text replaced in its string values; the token goes in the
+# Authorization header as "Bearer <token>".
+PANGTING_SMS_GATEWAY_URL = env_str("PANGTING_SMS_GATEWAY_URL", "")
+PANGTING_SMS_GATEWAY_TOKEN = env_str("PANGTING_SMS_GATEWAY_TOKEN", "")
+PANGTING_SMS_BODY_TEMPLATE = env_str("PANGTING_SMS_BODY_TEMPLATE", '{"phone": "$phone", "content": "$text"}')
+PANGTING_SMS_TIMEOUT_SECONDS = env_int("PANGTING_SMS_TIMEOUT_SECONDS", 5)

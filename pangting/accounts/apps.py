@@ -18,3 +18,4 @@ class AccountsConfig(AppConfig):
         registry.register_scope("pangting.accounts.policy.scope")  # Model.objects.for_user asks it
         # Connect the login/logout audit receivers; the second factor's sign-in receiver and check.
         from . import audit_hooks, otp  # noqa: F401
+        from .sso import checks  # noqa: F401  (single sign-on settings checked at start-up)

@@ -14,10 +14,24 @@ from django.dispatch import receiver
 
 from pangting.core.audit import record_event, record_read_event
 
+# How a sign-in was made, by the backend that authenticated it (Django sets `user.backend`).
+LOGIN_METHODS = {
+    "pangting.accounts.sso.cas.CasBackend": "cas",
+    "pangting.accounts.sso.oidc.OidcBackend": "oidc",
+    "django.contrib.auth.backends.ModelBackend": "password",
+}
+
+
+def login_method(user: Any, request: Any = None) -> str:
+    from .sso.matching import OAUTH_METHOD_MARK
+
+    marked = getattr(request, OAUTH_METHOD_MARK, None)  # WeCom and DingTalk share one backend
+    return marked or LOGIN_METHODS.get(getattr(user, "backend", ""), "other")
+
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    record_event(user, "auth.login", request=request)
+    record_event(user, "auth.login", request=request, detail={"method": login_method(user, request)})
 
 
 @receiver(user_logged_out)
@@ -28,6 +42,10 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    from .sso.matching import refusal_of
+
+    if refusal_of(request) is not None:  # a single sign-on refusal, already recorded with its reason
+        return
     record_event(
         None, "auth.login", success=False, request=request, username=str(credentials.get("username", ""))[:150]
     )

@@ -1,12 +1,12 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .sso import urls as sso_urls
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("me/", views.profile, name="profile"),
     path("otp/enrol/", views.otp_enrol, name="otp_enrol"),
@@ -26,4 +26,5 @@ urlpatterns = [
     path("users/<int:pk>/password/", views.user_password_reset, name="user_password_reset"),
     path("grants/", views.pending_grants, name="pending_grants"),
     path("grants/<int:pk>/decide/", views.grant_decide, name="grant_decide"),
+    *sso_urls.urlpatterns,
 ]

@@ -11,7 +11,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,6 +33,8 @@ from .forms import (
     UserCreateForm,
 )
 from .models import GrantStatus, RoleAssignment, User
+from .sso import providers as sso_providers
+from .sso import views as sso_views
 
 A = policy.Action
 
@@ -48,8 +50,18 @@ class LoginView(auth_views.LoginView):
             lockout_failures=settings.AXES_FAILURE_LIMIT,
             lockout_minutes=round(settings.AXES_COOLOFF_TIME * 60),
             idle_minutes=settings.SESSION_COOKIE_AGE // 60,
+            sso_providers=sso_providers.enabled(),
             **kwargs,
         )
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout; a session signed in by CAS or OIDC then also leaves the provider's session."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        provider_url = sso_views.provider_logout_url(request)
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(provider_url) if provider_url else response
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""The outbox's channels: e-mail and the DingTalk / WeCom group robots.
+"""The outbox's channels: e-mail, the DingTalk / WeCom group robots, and SMS through an HTTP gateway.
 
 Registered in `CoreConfig.ready`. The robots are plain HTTPS JSON endpoints whose URL (with
 its token) stays in the settings, never in the outbox rows: a robot row's address only names
@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
+import string
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+
+from pangting.lib.phone import mask_phone
 
 from .models import OutboxMessage
 
@@ -118,9 +122,93 @@ def configured_robots() -> list[str]:
     return [name for name, setting in ROBOT_SETTINGS.items() if getattr(settings, setting, "")]
 
 
+def sms_body(template: str, *, phone: str, subject: str, text: str) -> bytes:
+    """The gateway's JSON body: the template's string values with $phone, $subject, $text replaced.
+
+    Replacing inside the parsed JSON (not in its text) keeps any message valid JSON, quotes and
+    all. Raises ValueError for a template that is not a JSON object.
+    """
+    shape = json.loads(template)
+    if not isinstance(shape, dict):
+        raise ValueError("PANGTING_SMS_BODY_TEMPLATE must be a JSON object")
+    values = {"phone": phone, "subject": subject, "text": text}
+
+    def fill(node: Any) -> Any:
+        if isinstance(node, str):
+            return string.Template(node).safe_substitute(values)
+        if isinstance(node, list):
+            return [fill(item) for item in node]
+        if isinstance(node, dict):
+            return {key: fill(value) for key, value in node.items()}
+        return node
+
+    return json.dumps(fill(shape), ensure_ascii=False).encode("utf-8")
+
+
+def post_sms(url: str, phone: str, subject: str, text: str) -> str | None:
+    """POST one SMS to the gateway: None when it accepted it (2xx, and no error code), else why not.
+
+    The phone number is personal information: logs and recorded errors show it masked.
+    """
+    if not url.startswith(("https://", "http://")):
+        return "SMS gateway URL is not http(s)"
+    try:
+        data = sms_body(settings.PANGTING_SMS_BODY_TEMPLATE, phone=phone, subject=subject, text=text)
+    except ValueError as error:
+        return f"bad SMS body template: {error}"
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if settings.PANGTING_SMS_GATEWAY_TOKEN:
+        headers["Authorization"] = f"Bearer {settings.PANGTING_SMS_GATEWAY_TOKEN}"
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310 (scheme checked)
+    masked = mask_phone(phone)
+    try:
+        with urlopen(request, timeout=settings.PANGTING_SMS_TIMEOUT_SECONDS) as response:
+            body = response.read(65536)
+    except urllib.error.HTTPError as error:
+        log.warning("SMS to %s: gateway answered HTTP %s", masked, error.code)
+        return f"gateway answered HTTP {error.code}"
+    except Exception as error:  # timeout, refused connection: recorded on the row, retried by the outbox
+        log.warning("SMS to %s failed: %s", masked, error)
+        return f"{type(error).__name__}: {error}".replace(phone, masked)
+    try:
+        answer = json.loads(body or b"{}")
+    except ValueError:
+        answer = {}
+    if isinstance(answer, dict) and (answer.get("errcode", 0) not in (0, "0") or answer.get("success") is False):
+        log.warning("SMS to %s refused by the gateway", masked)
+        return f"refused: {str(answer.get('errmsg') or answer.get('message') or answer)[:200]}".replace(phone, masked)
+    return None
+
+
+class SmsChannel:
+    """One SMS per row through the configured HTTP gateway; the row's address is the phone number."""
+
+    label = "短信"
+
+    def deliver(self, messages: Sequence[OutboxMessage]) -> list[str | None]:
+        url = settings.PANGTING_SMS_GATEWAY_URL
+        if not url:
+            return ["SMS gateway not configured"] * len(messages)
+        return [post_sms(url, message.address, message.subject, message.body) for message in messages]
+
+    def delivered_verb(self) -> str:
+        return "已提交短信网关"
+
+
+def sms_configured() -> bool:
+    return bool(getattr(settings, "PANGTING_SMS_GATEWAY_URL", ""))
+
+
+def phone_of(user: Any) -> str:
+    """A user's mobile number for SMS: the directory's (person) number, or ""."""
+    person = getattr(user, "person", None)
+    return str(getattr(person, "phone", "") or "") if person is not None else ""
+
+
 def register() -> None:
     from . import outbox
 
     outbox.register_channel("email", EmailChannel())
     outbox.register_channel("dingtalk", RobotChannel("dingtalk", "钉钉机器人"))
     outbox.register_channel("wecom", RobotChannel("wecom", "企业微信机器人"))
+    outbox.register_channel("sms", SmsChannel())

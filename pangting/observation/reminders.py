@@ -271,7 +271,8 @@ class RunResult:
 
 
 def _messages(reminder: Reminder, today: dt.date) -> list[dict[str, Any]]:
-    """The outbox rows of one reminder: an e-mail per recipient, a line per configured robot."""
+    """The outbox rows of one reminder: an e-mail per recipient, a line per configured robot, and an
+    SMS per recipient when a gateway is configured."""
     key = f"reminder:{reminder.key}"
     rows = [
         {
@@ -297,6 +298,18 @@ def _messages(reminder: Reminder, today: dt.date) -> list[dict[str, Any]]:
                 "subject": robot_heading(today),
                 "body": robot_line(reminder),
             }
+        )
+    if outbox_channels.sms_configured():  # one SMS per recipient, to the directory's phone number
+        rows.extend(
+            {
+                "dedup_key": f"{key}:sms:{user.pk}",
+                "channel": "sms",
+                "recipient": user,
+                "address": outbox_channels.phone_of(user),
+                "subject": reminder.subject,
+                "body": reminder.subject,  # already names the unit, the task, the stage and the deadline
+            }
+            for user in reminder.recipients
         )
     return rows
 

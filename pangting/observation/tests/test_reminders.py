@@ -166,6 +166,19 @@ def test_it_survives_a_robot_that_is_down_and_retries_it_later(emails, monkeypat
     assert OutboxMessage.objects.get(channel="wecom").state == "pending"
 
 
+@override_settings(PANGTING_SMS_GATEWAY_URL="https://sms.example.edu.cn/send")
+def test_it_sends_an_sms_to_each_recipients_directory_phone_when_a_gateway_is_configured(emails, monkeypatch):
+    gateway = FakeRobot()
+    monkeypatch.setattr(outbox_channels, "urlopen", gateway)
+    walk(emails, State.NOTIFIED)
+    result = reminders.send_reminders(dt.date(2026, 10, 13))
+    assert result.delivery.sent == {"email": 1, "sms": 1}
+    ((request, _timeout),) = gateway.requests
+    payload = json.loads(request.data.decode("utf-8"))
+    assert payload["phone"] == emails.secretary_a_person.phone
+    assert "今日到期" in payload["content"] and "2026年10月13日" in payload["content"]
+
+
 def test_the_command_has_a_dry_run_and_a_date_and_counts_each_state(emails):
     walk(emails, State.NOTIFIED)
     out, err = io.StringIO(), io.StringIO()
