@@ -24,6 +24,7 @@
   var serverSavedAt = Date.parse(form.dataset.serverSavedAt || "") || 0;
   var DEBOUNCE_MS = 300;
   var RETRY_MS = 15000;
+  var QUICK_RETRY_MS = 3000;
   var SKIP = { csrfmiddlewaretoken: 1, version: 1, submission_key: 1 };
   var timer = null;
   var sending = false;
@@ -124,7 +125,12 @@
 
   function settle(sent, result) {
     var data = result.data || {};
-    if (result.outcome === "network") { show("offline"); return; }
+    if (result.outcome === "network") {
+      show("offline");
+      // The browser says online but the request failed (the network is only just back): soon again.
+      if (navigator.onLine) { setTimeout(trySend, QUICK_RETRY_MS); }
+      return;
+    }
     if (result.outcome === "login") { show("login"); return; }
     return store.get(draftId).then(function (now) {
       var unchanged = now && now.savedAt === sent.savedAt;
