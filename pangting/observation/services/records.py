@@ -209,14 +209,16 @@ def submit_record_once(
             submission = RecordSubmission.objects.create(
                 key=key, record=record, submitted_by=_user(actor), filed=submit, version=record.version
             )
-    except (IntegrityError, ValidationError):
+    except (IntegrityError, ValidationError) as error:
         # The same key arrived twice at once (the page and the worker both sending when the
         # network returns): the loser saw no key yet, then the winner's record, and so failed
         # on the key's uniqueness or on the version. It answers with the winner's result.
         previous = _previous_submission(visit, actor, key)
-        if previous is None:
-            raise
-        return previous, True
+        if previous is not None:
+            return previous, True
+        if isinstance(error, IntegrityError):
+            raise StaleRecord from error  # another sending made the first record meanwhile
+        raise
     return submission, False
 
 

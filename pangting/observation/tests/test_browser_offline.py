@@ -146,3 +146,25 @@ def test_it_shows_both_versions_on_a_conflict_and_sends_what_the_user_picked(sce
     assert record.problems == FINDINGS["problems"] + "（联络员补充）"
     assert record.filed_at is None, "a draft save stays a draft"
     assert page.locator("[name=effect_findings]").input_value() == "组长：联系实际一般。"
+
+
+def test_it_opens_the_record_page_with_no_network_once_the_visit_was_opened(scene, phone, live_server):
+    """HTTPS (here: localhost) gives the service worker: the visit page kept the record page,
+    with its session facts and rubric, so the room without network can still open it."""
+    context, page = phone
+    base = live_server.url
+    page.goto(f"{base}/observation/{scene.visit.pk}/")
+    record_path = f"/observation/{scene.visit.pk}/record/"
+    for _ in range(50):  # the worker installs, then fetches the record page into its cache
+        if page.evaluate("p => caches.match(p).then(hit => !!hit)", record_path):
+            break
+        page.wait_for_timeout(200)
+    else:
+        pytest.fail("the worker did not keep the record page")
+
+    context.set_offline(True)
+    page.goto(f"{base}{record_path}")
+    expect(page.get_by_test_id("facts")).to_contain_text("已落实")  # session facts: first agenda item (R-S4)
+    expect(page.locator("[name=organization_findings]")).to_be_visible()
+    type_into(page, "organization_findings", "离线打开后填写")
+    expect(page.get_by_test_id("offline-state")).to_contain_text("已保存在本机")

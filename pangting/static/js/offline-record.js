@@ -285,10 +285,6 @@
     navigator.serviceWorker.addEventListener("message", function (event) {
       if (event.data && event.data.type === "record-sync-done") { afterWorker(event.data.results || []); }
     });
-    // Cache this visit's page (record form, session facts, rubric) for opening without network.
-    navigator.serviceWorker.ready.then(function (reg) {
-      if (reg.active) { reg.active.postMessage({ type: "cache-pages", urls: [location.pathname, form.dataset.visitUrl] }); }
-    });
   }
 
   /* The worker sent this page's draft (Background Sync): take the new version and a new key. */
