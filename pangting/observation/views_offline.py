@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
@@ -77,8 +78,8 @@ def record_sync(request: HttpRequest, pk: int) -> JsonResponse:
     if not form.is_valid():
         errors = [
             f"{form.fields[name].label}：{message}" if name in form.fields else message
-            for name, messages in form.errors.items()
-            for message in messages
+            for name, problems in form.errors.items()
+            for message in problems
         ]
         return JsonResponse({"status": "invalid", "errors": errors}, status=400)
     submit = request.POST.get("intent") == "submit"
@@ -105,6 +106,8 @@ def record_sync(request: HttpRequest, pk: int) -> JsonResponse:
         )
     except ValidationError as error:
         return JsonResponse({"status": "invalid", "errors": error.messages}, status=400)
+    if not replayed:  # shown on the visit's page the script goes on to, as after the plain form
+        messages.success(request, _("记录已填报。") if submission.filed else _("草稿已保存。"))
     return JsonResponse(
         {
             "status": "sent",

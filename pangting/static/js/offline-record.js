@@ -25,6 +25,7 @@
   var DEBOUNCE_MS = 300;
   var RETRY_MS = 15000;
   var QUICK_RETRY_MS = 3000;
+  var LEAVE_AFTER_MS = 1200;
   var SKIP = { csrfmiddlewaretoken: 1, version: 1, submission_key: 1 };
   var timer = null;
   var sending = false;
@@ -139,7 +140,7 @@
         versionInput.value = String(data.version);
         keyInput.value = newKey();
         show(data.filed ? "filed" : "sent");
-        if (unchanged || !now) { return store.remove(draftId); }
+        if (unchanged || !now) { return store.remove(draftId).then(function () { leaveFor(data.next); }); }
         // Typed more while it was on its way: keep that as a new draft over the new version.
         return store.put(Object.assign(now, { version: data.version, key: keyInput.value, queued: null }));
       }
@@ -294,7 +295,14 @@
       versionInput.value = String(result.data.version);
       keyInput.value = newKey();
       show(result.data.filed ? "filed" : "sent");
+      leaveFor(result.data.next);
     });
+  }
+
+  /* Like the form without script: once the server has it, on to the visit's page (after the
+   * state line has said so for a moment). */
+  function leaveFor(url) {
+    if (url) { setTimeout(function () { location.assign(url); }, LEAVE_AFTER_MS); }
   }
 
   show(navigator.onLine ? "idle" : "offline");
