@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from pangting.accounts import policy
 from pangting.core.todos import collect_todos
@@ -96,7 +97,7 @@ def web_manifest(request: HttpRequest) -> JsonResponse:
     """The web app manifest: the site can be added to a phone's home screen and opens full screen."""
     manifest = {
         "name": str(_("旁听 · 中心组学习督导")),
-        "short_name": str(_("旁听")),
+        "short_name": str(pgettext("product name", "旁听")),
         "lang": "zh-CN",
         "start_url": "/",
         "scope": "/",
