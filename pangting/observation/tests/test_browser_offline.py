@@ -53,8 +53,16 @@ new MutationObserver(() => {
 
 
 @pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+def worker() -> str:
+    """ "allow": the live server is localhost, a secure context, so the service worker runs."""
+    return "allow"
+
+
+@pytest.fixture
+def phone(browser, live_server, worker):
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", service_workers=worker
+    )
     states: list[str] = []
     context.expose_function("stateShown", lambda text: states.append(text))
     context.add_init_script(WATCH_STATE)
@@ -193,3 +201,43 @@ def test_it_opens_the_record_page_with_no_network_once_the_visit_was_opened(scen
     expect(page.locator("[name=organization_findings]")).to_be_visible()
     type_into(page, "organization_findings", "离线打开后填写")
     expect(page.get_by_test_id("offline-state")).to_contain_text("已保存在本机")
+
+
+def test_it_offers_a_local_draft_newer_than_the_server_when_the_page_is_opened_again(scene, phone, live_server):
+    _context, page, _states = phone
+    open_record(page, live_server.url, scene.visit)
+    type_into(page, "organization_findings", "只保存在手机上的文字")
+    expect(page.get_by_test_id("offline-state")).to_contain_text("已保存在本机")
+
+    page.reload()
+    page.wait_for_function("window.PangtingOffline !== undefined")
+    offer = page.get_by_test_id("offline-offer")
+    expect(offer).to_be_visible()
+    assert page.locator("[name=organization_findings]").input_value() == ""  # the server has nothing yet
+    offer.get_by_role("button", name="恢复本机草稿").click()
+    assert page.locator("[name=organization_findings]").input_value() == "只保存在手机上的文字"
+    expect(offer).to_be_hidden()
+
+
+@pytest.mark.parametrize("worker", ["block"])
+def test_it_sends_a_form_queued_offline_when_the_page_is_reopened_even_without_a_worker_r_o8(scene, phone, live_server):
+    """Plain HTTP gives no service worker (blocked here): IndexedDB alone keeps the queued form,
+    and the page sends it when it is opened again with network."""
+    context, page, _states = phone
+    open_record(page, live_server.url, scene.visit)
+    context.set_offline(True)
+    for name, text in FINDINGS.items():
+        type_into(page, name, text)
+    for key, value in SCORES.items():
+        type_into(page, f"score_{key}", value)
+    page.get_by_test_id("submit-record").click()
+    expect(page.get_by_test_id("offline-state")).to_have_text("离线，恢复网络后自动发送")
+
+    page.close()  # the phone's browser was closed in the room
+    context.set_offline(False)
+    page = context.new_page()
+    open_record(page, live_server.url, scene.visit)
+    page.wait_for_url(f"{live_server.url}/observation/{scene.visit.pk}/", timeout=SENT_WITHIN_MS)
+    record = ObservationRecord.objects.get(visit=scene.visit)
+    assert {name: getattr(record, name) for name in FINDINGS} == FINDINGS
+    assert record.history.count() == 1 and record.filed_at is not None
