@@ -21,7 +21,6 @@
   var keyInput = form.querySelector("input[name=submission_key]");
   var csrfInput = form.querySelector("input[name=csrfmiddlewaretoken]");
   var draftId = form.dataset.draftId;
-  var serverSavedAt = Date.parse(form.dataset.serverSavedAt || "") || 0;
   var DEBOUNCE_MS = 300;
   var RETRY_MS = 15000;
   var QUICK_RETRY_MS = 3000;
@@ -141,8 +140,11 @@
         keyInput.value = newKey();
         show(data.filed ? "filed" : "sent");
         if (unchanged || !now) { return store.remove(draftId).then(function () { leaveFor(data.next); }); }
-        // Typed more while it was on its way: keep that as a new draft over the new version.
-        return store.put(Object.assign(now, { version: data.version, key: keyInput.value, queued: null }));
+        // Typed (or pressed a button) again while it was on its way: that is a new draft over
+        // the new version, with a new key, still queued if it was.
+        return store.put(Object.assign(now, { version: data.version, key: keyInput.value })).then(function (d) {
+          if (d.queued) { return trySend(); }
+        });
       }
       var kept = Object.assign(now || sent, { queued: null });
       if (result.outcome === "conflict") {
@@ -241,12 +243,8 @@
         show("queued", clock(draft.savedAt));
         return trySend();
       }
-      if (!differs) {
-        versionInput.value = String(draft.version);
-        keyInput.value = draft.key;
-        return;
-      }
-      if (draft.savedAt <= serverSavedAt) { return store.remove(draftId); } // the server's is newer
+      if (!differs) { return store.remove(draftId); } // nothing the server does not have
+      // Offered even when the server's copy is newer: the version check then shows both.
       offerBox.querySelector("[data-offline-offer-time]").textContent = clock(draft.savedAt);
       offerBox.hidden = false;
       offerBox.querySelector("[data-offline-restore]").onclick = function () {
