@@ -12,7 +12,6 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -62,31 +61,36 @@ def _shell() -> tuple[list[str], str]:
     new release replaces the phone's copy."""
     digest = hashlib.sha256()
     urls = []
-    for name in SHELL_FILES:
+    for name in ["js/service-worker.js", *SHELL_FILES]:  # a new worker, too, gives a new version
         path = finders.find(name)
         if path is None:  # vendor files are installed by `make install`; never let one missing break the worker
             continue
         with open(path, "rb") as handle:
             digest.update(handle.read())
-        urls.append(static(name))
+        if name in SHELL_FILES:
+            urls.append(static(name))
     return urls, digest.hexdigest()[:12]
 
 
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, from the site root so its scope covers the record pages (offline record).
 
-    Public like the static files it lists: it holds no data, only what to cache and how."""
+    Public like the static files it lists: it holds no data, only what to cache and how. Its
+    settings come first, as one line of JSON, so the script itself stays a plain static file."""
     urls, version = _shell()
-    response = render(
-        request,
-        "service-worker.js",
+    settings_line = json.dumps(
         {
-            "store_js": static("js/offline-store.js"),
-            "shell_files": mark_safe(json.dumps(urls)),  # noqa: S308 - JSON of our own static URLs
-            "cache_version": version,
-            "offline_text": _("网络不可用，且本机没有保存此页面。"),
-        },
-        content_type="application/javascript; charset=utf-8",
+            "storeJs": static("js/offline-store.js"),
+            "shellFiles": urls,
+            "version": version,
+            "offlineText": _("网络不可用，且本机没有保存此页面。"),
+        }
+    )
+    path = finders.find("js/service-worker.js")
+    with open(str(path), encoding="utf-8") as handle:
+        script = handle.read()
+    response = HttpResponse(
+        f"self.PANGTING_WORKER = {settings_line};\n{script}", content_type="application/javascript; charset=utf-8"
     )
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"  # browsers check for a new worker on every visit

@@ -7,6 +7,7 @@ test_browser_offline.py.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -194,10 +195,12 @@ def test_it_serves_the_service_worker_for_the_whole_site(client):
     assert answer["Content-Type"].startswith("application/javascript")
     assert answer["Service-Worker-Allowed"] == "/"
     assert answer["Cache-Control"] == "no-cache"
-    body = answer.content.decode()
-    assert 'importScripts("/static/js/offline-store.js")' in body
-    assert '"/static/css/pangting.css"' in body and "/static/js/offline-record.js" in body
-    assert "{{" not in body
+    first_line, script = answer.content.decode().split("\n", 1)
+    settings = json.loads(first_line.removeprefix("self.PANGTING_WORKER = ").removesuffix(";"))
+    assert settings["storeJs"] == "/static/js/offline-store.js"
+    assert {"/static/css/pangting.css", "/static/js/offline-record.js"} <= set(settings["shellFiles"])
+    assert all(finders.find(url.removeprefix("/static/")) for url in settings["shellFiles"])
+    assert "importScripts(CONFIG.storeJs)" in script
 
 
 def test_it_serves_the_manifest_with_local_icons(client):

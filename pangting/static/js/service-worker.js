@@ -1,4 +1,6 @@
-/* Pangting's service worker (served at /sw.js so that its scope is the whole site).
+/* Pangting's service worker. Served at /sw.js (pangting.views.service_worker) so that its scope
+ * is the whole site, after one line the server writes: `self.PANGTING_WORKER = {storeJs,
+ * shellFiles, version, offlineText}`. Not meant to be registered from /static/.
  *
  * The app shell (CSS, scripts, icons) comes from the cache first; a visit's record page comes
  * from the network first and from the cache when there is none, so the liaison can open the
@@ -7,12 +9,12 @@
  * cache: pages of one user are not kept for the next.
  */
 "use strict";
-importScripts("{{ store_js }}");  // a static URL: no quotes in it
+var CONFIG = self.PANGTING_WORKER;
+importScripts(CONFIG.storeJs);
 
-var VERSION = "{{ cache_version }}";
-var SHELL = "pangting-shell-" + VERSION;
+var SHELL = "pangting-shell-" + CONFIG.version;
 var PAGES = "pangting-pages";
-var SHELL_FILES = {{ shell_files|safe }};
+var SHELL_FILES = CONFIG.shellFiles;
 var PAGE_PATTERN = /^\/observation\/\d+\/(record\/)?$/;
 
 self.addEventListener("install", function (event) {
@@ -50,7 +52,7 @@ self.addEventListener("fetch", function (event) {
       return response;
     }).catch(function () {
       return caches.match(url.pathname, { cacheName: PAGES }).then(function (hit) {
-        return hit || new Response("{{ offline_text }}", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+        return hit || new Response(CONFIG.offlineText, { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
       });
     }));
   }
