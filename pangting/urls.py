@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/v1/", include("pangting.api_urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
 ]
 
 handler400 = "pangting.core.views.bad_request"

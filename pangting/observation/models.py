@@ -322,6 +322,10 @@ class ObservationRecord(RecordModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_off_at = models.DateTimeField(_("组长确认时间"), null=True, blank=True)
+    # Counts the saves of the record: a form (or a phone re-sending a form typed offline) says
+    # which version it was typed over, and a save over a newer one is a conflict, not a silent
+    # overwrite (services.records.save_record). 0 means "no record yet".
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
 
     policy_org_field: ClassVar[str] = "visit__unit"
     policy_view_action: ClassVar[str] = VIEW
@@ -337,6 +341,31 @@ class ObservationRecord(RecordModel):
     def filed_late(self) -> bool:
         due = self.visit.record_due
         return bool(due and self.filed_at and timezone.localdate(self.filed_at) > due)
+
+
+class RecordSubmission(models.Model):
+    """One sending of the record form, by the idempotency key the form (or the phone's draft) made.
+
+    A phone that lost its answer re-sends the same submission; the key makes the second sending
+    answer with the first one's result instead of saving again (exactly once). Append-only: the
+    record's own history row shows what was saved.
+    """
+
+    key = models.UUIDField(_("提交编号"), unique=True, editable=False)
+    record = models.ForeignKey(ObservationRecord, on_delete=models.PROTECT, related_name="submissions")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    filed = models.BooleanField(_("正式填报"), default=False)  # "submit" rather than "save draft"
+    version = models.PositiveIntegerField(_("保存后的版本"))
+    created_at = models.DateTimeField(_("提交时间"), default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("旁听记录提交")
+        verbose_name_plural = _("旁听记录提交")
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.record_id} v{self.version}"
 
 
 class Talk(RecordModel):

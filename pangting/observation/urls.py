@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cross, views_invitations, views_plans, views_practices
+from . import views, views_cross, views_invitations, views_offline, views_plans, views_practices
 
 app_name = "observation"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/do/<slug:action>/", views.visit_action, name="visit_action"),
     path("<int:pk>/record/", views.record_edit, name="record_edit"),
     path("<int:pk>/record/sign-off/", views.record_signoff, name="record_signoff"),
+    path("<int:pk>/record/sync/", views_offline.record_sync, name="record_sync"),
     path("<int:pk>/feedback/", views.feedback_edit, name="feedback_edit"),
     path("<int:pk>/feedback/acknowledge/", views.feedback_acknowledge, name="feedback_acknowledge"),
     path("<int:pk>/documents/<slug:kind>.docx", views.document, name="document"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +39,7 @@ from .forms import (
 )
 from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, Rectification, State, TeamMember, Visit
 from .obligations import current_obligation
+from .views_offline import page_texts, submission_key
 
 A = policy.Action
 
@@ -263,10 +265,20 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial.update({f"score_{k}": v for k, v in record.scores.items()})
     form = RecordForm(request.POST or None, rubric_items=rubric.items, initial=initial)
     facts = record.facts if record else (services.session_facts_dict(visit.session) if visit.session else {})
+    # The version the form is typed over and the key that makes its sending count once.
+    key = submission_key(request) or uuid.uuid4()
     if request.method == "POST" and form.is_valid():
         submit = "submit" in request.POST
         try:
-            services.save_record(visit, actor=request.user, data=form.cleaned_data, scores=form.scores(), submit=submit)
+            services.submit_record_once(
+                visit,
+                actor=request.user,
+                key=key,
+                data=form.cleaned_data,
+                scores=form.scores(),
+                submit=submit,
+                expected_version=seen_version(request),
+            )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -276,7 +288,17 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "observation/record_form.html",
-        {"visit": visit, "form": form, "record": record, "facts": facts, "rubric": rubric},
+        {
+            "visit": visit,
+            "form": form,
+            "record": record,
+            "facts": facts,
+            "rubric": rubric,
+            "version": record.version if record else 0,
+            "submission_key": key,
+            "draft_id": f"record:{visit.pk}:{request.user.pk}",
+            "offline_texts": page_texts(),
+        },
     )
 
 

@@ -88,6 +88,9 @@ WEB_CASES: list[Case] = [
     Case("home", EVERYONE),
     Case("healthz", EVERYONE, anonymous=200),
     Case("favicon", EVERYONE, ok=302, anonymous=302),  # to the app's static icon, for everyone
+    # The web app's worker and manifest hold no data: public like the static files.
+    Case("service_worker", EVERYONE, anonymous=200),
+    Case("web_manifest", EVERYONE, anonymous=200),
     # A signed-in user is sent on from the login page; only visitors see the form.
     Case("accounts:login", EVERYONE, ok=302, anonymous=200),
     Case("accounts:logout", EVERYONE, method="post", ok=LOGIN, anonymous=LOGIN),

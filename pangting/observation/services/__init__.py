@@ -56,6 +56,7 @@ from .records import (
     save_record,
     session_facts_dict,
     sign_off_record,
+    submit_record_once,
     validate_rubric_items,
 )
 from .visits import (
@@ -129,6 +130,7 @@ __all__ = [
     "session_facts_dict",
     "set_team",
     "sign_off_record",
+    "submit_record_once",
     "supervisor_org_for",
     "team_problems",
     "team_reach_paths",

@@ -3,17 +3,29 @@ talks and document reviews."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.models import StaleRecord
 
-from ..models import DEFAULT_RUBRIC_ITEMS, DocumentReview, ObservationRecord, Rubric, State, Talk, TeamMember, Visit
+from ..models import (
+    DEFAULT_RUBRIC_ITEMS,
+    DocumentReview,
+    ObservationRecord,
+    RecordSubmission,
+    Rubric,
+    State,
+    Talk,
+    TeamMember,
+    Visit,
+)
 from ._common import A, _save, _user
 from .workflow import run_step
 
@@ -104,9 +116,19 @@ RECORD_FIELDS = [
 
 @transaction.atomic
 def save_record(
-    visit: Visit, *, actor: Any, data: dict[str, Any], scores: dict[str, Any], submit: bool = False
+    visit: Visit,
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    scores: dict[str, Any],
+    submit: bool = False,
+    expected_version: int | None = None,
 ) -> ObservationRecord:
-    """Save the liaison's record (draft or filed). Only for a session that has taken place."""
+    """Save the liaison's record (draft or filed). Only for a session that has taken place.
+
+    `expected_version` is the record version the form was typed over (0: no record yet). A
+    save over a newer version raises `StaleRecord`: a form kept on a phone for hours, or open
+    in two tabs, never silently writes old text over what someone saved since."""
     if visit.session is None:
         raise ValidationError(_("该巡听旁听尚未关联学习会，不能填写记录。"))
     if visit.session.starts_at > clock.now():
@@ -118,8 +140,16 @@ def save_record(
     record = ObservationRecord.objects.filter(visit=visit).first()
     if record is not None and record.signed_off_at:
         raise ValidationError(_("记录已经组长确认，不能再修改。"))
+    current_version = record.version if record is not None else 0
+    if expected_version is not None and expected_version != current_version:
+        raise StaleRecord
     if record is None:
         record = ObservationRecord(visit=visit, rubric=active_rubric(), facts=session_facts_dict(visit.session))
+    elif not ObservationRecord.objects.filter(pk=record.pk, version=current_version).update(
+        version=current_version + 1
+    ):
+        raise StaleRecord  # saved by someone else between our read and this write
+    record.version = current_version + 1
     for name in RECORD_FIELDS:
         if name in data:
             setattr(record, name, (data[name] or "").strip())
@@ -146,6 +176,58 @@ def save_record(
             run_step(visit, "mark_observed", actor=actor, reason="旁听组全程参加学习会（R-O5）")
         run_step(visit, "file_record", actor=actor, reason="联络员填报记录" + ("（逾期）" if record.filed_late else ""))
     return record
+
+
+def submit_record_once(
+    visit: Visit,
+    *,
+    actor: Any,
+    key: uuid.UUID,
+    data: dict[str, Any],
+    scores: dict[str, Any],
+    submit: bool = False,
+    expected_version: int | None = None,
+) -> tuple[RecordSubmission, bool]:
+    """Save the record exactly once per idempotency `key` (R-O8 record, offline recording).
+
+    The form makes the key when its draft starts; a phone that sent a submission and lost the
+    answer sends the same key again. The first sending saves (through `save_record`, version
+    check included) and keeps the key with the result; any later sending of the key gets that
+    same result back without a second save. Returns (submission, replayed). A key used for
+    another visit or by another user is refused. A sending that failed (bad input, a conflict)
+    keeps no key, so the corrected form can be sent with it again.
+    """
+    previous = _previous_submission(visit, actor, key)
+    if previous is not None:
+        return previous, True
+    try:
+        with transaction.atomic():
+            record = save_record(
+                visit, actor=actor, data=data, scores=scores, submit=submit, expected_version=expected_version
+            )
+            submission = RecordSubmission.objects.create(
+                key=key, record=record, submitted_by=_user(actor), filed=submit, version=record.version
+            )
+    except (IntegrityError, ValidationError) as error:
+        # The same key arrived twice at once (the page and the worker both sending when the
+        # network returns): the loser saw no key yet, then the winner's record, and so failed
+        # on the key's uniqueness or on the version. It answers with the winner's result.
+        previous = _previous_submission(visit, actor, key)
+        if previous is not None:
+            return previous, True
+        if isinstance(error, IntegrityError):
+            raise StaleRecord from error  # another sending made the first record meanwhile
+        raise
+    return submission, False
+
+
+def _previous_submission(visit: Visit, actor: Any, key: uuid.UUID) -> RecordSubmission | None:
+    previous = RecordSubmission.objects.filter(key=key).select_related("record").first()
+    if previous is None:
+        return None
+    if previous.record.visit_id != visit.pk or previous.submitted_by_id != getattr(_user(actor), "pk", None):
+        raise ValidationError(_("提交编号无效，请刷新页面后重新提交。"))
+    return previous
 
 
 @transaction.atomic

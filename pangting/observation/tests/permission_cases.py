@@ -48,6 +48,8 @@ CASES: list[Case] = [
     ),
     *_both("observation:record_edit", rectifying_visit, TEAM),
     *_both("observation:record_signoff", rectifying_visit, TEAM, **POST_REDIRECT),
+    # The page script's sending: the team reaches the service, which refuses an empty sending (400).
+    *_both("observation:record_sync", rectifying_visit, TEAM, method="post", ok=400),
     *_both("observation:feedback_edit", rectifying_visit, {"A": SUPERVISOR, "B": SUPERVISOR}),
     *_both("observation:feedback_acknowledge", rectifying_visit, UNIT_SECRETARY, **POST_REDIRECT),
     *_both("observation:document", document("letter"), OBS_VIEW),

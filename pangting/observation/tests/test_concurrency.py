@@ -8,6 +8,7 @@ in-memory database would not be shared by the threads' connections the same way)
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -135,3 +136,54 @@ def test_it_creates_one_invited_visit_when_acceptances_race_r_o2(world):
     assert outcomes["ok"] == 1, outcomes
     assert Visit.objects.filter(session=invitation.session).count() == 1
     assert InvitationRequest.objects.get(pk=invitation.pk).visit_id is not None
+
+
+def test_it_saves_one_record_when_one_submission_key_is_sent_eight_times_at_once_r_o8(world):
+    """Offline record (issue 16): the page and the worker may both re-send a queued form when the
+    network returns. Every sending answers with the one result; one record, one save."""
+    from pangting.observation.models import ObservationRecord, RecordSubmission
+
+    from .scenes import FINDINGS, SCORES
+
+    visit = walk(world, State.OBSERVED)
+    key = uuid.uuid4()
+    with travel("2026-10-01"):
+        outcomes = _race(
+            lambda: services.submit_record_once(
+                Visit.objects.get(pk=visit.pk),
+                actor=world.liaison,
+                key=key,
+                data=FINDINGS,
+                scores=SCORES,
+                submit=True,
+                expected_version=0,
+            )
+        )
+    assert outcomes == Counter({"ok": THREADS}), outcomes
+    record = ObservationRecord.objects.get(visit=visit)
+    assert record.version == 1 and record.history.count() == 1
+    assert RecordSubmission.objects.filter(record=record).count() == 1
+    assert VisitTransition.objects.filter(visit=visit, to_state=State.RECORDED).count() == 1
+
+
+def test_it_keeps_the_first_of_two_new_records_racing_and_calls_the_other_a_conflict_r_o8(world):
+    """Two people start the record at once, each over "no record yet": one saves, the other is told."""
+    from pangting.observation.models import ObservationRecord
+
+    from .scenes import FINDINGS, SCORES
+
+    visit = walk(world, State.OBSERVED)
+    with travel("2026-10-01"):
+        outcomes = _race(
+            lambda: services.submit_record_once(
+                Visit.objects.get(pk=visit.pk),
+                actor=world.liaison,
+                key=uuid.uuid4(),
+                data=FINDINGS,
+                scores=SCORES,
+                expected_version=0,
+            )
+        )
+    assert outcomes["ok"] == 1, outcomes
+    assert all("此记录已被他人修改" in outcome for outcome in outcomes if outcome != "ok"), outcomes
+    assert ObservationRecord.objects.get(visit=visit).version == 1
