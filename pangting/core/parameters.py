@@ -96,8 +96,10 @@ def parse(param: Parameter, raw: Any) -> Any:
         if param.kind == "bool":
             if isinstance(raw, bool):
                 return raw
+            # i18n: not interface (input accepted in Chinese)
             if text.lower() in ("1", "true", "yes", "on", "是"):
                 return True
+            # i18n: not interface (input accepted in Chinese)
             if text.lower() in ("0", "false", "no", "off", "否"):
                 return False
             raise ValueError
@@ -110,6 +112,7 @@ def parse(param: Parameter, raw: Any) -> Any:
                 raise ValueError
             return text[:200]
         if param.kind == "list":
+            # i18n: not interface (input accepted in Chinese)
             items = raw if isinstance(raw, list | tuple) else text.replace("，", ",").split(",")
             values = [str(item).strip().lower().lstrip(".") for item in items if str(item).strip()]
             if not values:

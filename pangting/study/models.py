@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core import clock, inputs
@@ -270,7 +271,7 @@ class StudySession(RecordModel, WorkflowRecord):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")),
                 name="session_ends_after_start",
-                violation_error_message="结束时间不能早于或等于开始时间。",
+                violation_error_message=_("结束时间不能早于或等于开始时间。"),
             ),
         ]
 
@@ -349,7 +350,7 @@ class Speech(RecordModel):
         verbose_name_plural = _("交流发言")
 
     def __str__(self) -> str:
-        return f"{self.speaker_name}：{self.outline[:20]}"
+        return gettext("{speaker}：{outline}").format(speaker=self.speaker_name, outline=self.outline[:20])
 
     @property
     def has_written_material(self) -> bool:
@@ -489,7 +490,7 @@ class SelfStudyPlan(RecordModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} {self.year}年自学计划"
+        return gettext("{person} {year}年自学计划").format(person=self.person, year=self.year)
 
 
 class SelfStudyRecord(RecordModel):

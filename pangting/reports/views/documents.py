@@ -22,7 +22,15 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.transitions import available_step_names
-from pangting.core.views import add_form_errors, attachment, flash_errors, parse_id, parse_year, seen_version
+from pangting.core.views import (
+    add_form_errors,
+    attachment,
+    chinese_file,
+    flash_errors,
+    parse_id,
+    parse_year,
+    seen_version,
+)
 from pangting.orgs import units
 from pangting.orgs.models import Organization
 
@@ -185,6 +193,7 @@ def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@chinese_file
 def document_docx(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     user = request.user
     document = _document(user, pk)
