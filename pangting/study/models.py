@@ -139,7 +139,9 @@ class PlanTheme(RecordModel):
 
     @property
     def period_label(self) -> str:
-        return f"{self.period}月" if self.period_kind == self.PeriodKind.MONTH else f"第{self.period}季度"
+        if self.period_kind == self.PeriodKind.MONTH:
+            return gettext("{month}月").format(month=self.period)
+        return gettext("第{quarter}季度").format(quarter=self.period)
 
     def clean(self) -> None:
         limit = 12 if self.period_kind == self.PeriodKind.MONTH else 4

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -192,6 +193,7 @@ CHINESE_CONTENT_MODULES: dict[str, str] = {
     "assessment/demo.py": "demo data: study report texts",
     "orgs/transfer/spec.py": "column headers of the Chinese import/export workbook, a file format users fill in",
     "management/commands": "console output: Django runs commands with translation deactivated, so it is Chinese",
+    "orgs/transfer/importer.py": "reads the Chinese workbook by its column headers; its messages are translated",
 }
 
 # Modules still holding interface Chinese, with how many literals and why they wait. A count may
@@ -205,8 +207,6 @@ UNTRANSLATED_BACKLOG: dict[str, tuple[int, str]] = {
     "compliance/checks/branches.py": (10, _FINDINGS),
     "compliance/checks/observation.py": (39, _FINDINGS),
     "compliance/checks/study.py": (37, _FINDINGS),
-    "core/outbox.py": (6, "delivery summaries printed by the outbox commands; channel names"),
-    "core/outbox_channels.py": (6, "channel names and delivery verbs of the outbox"),
     "lib/draw.py": (33, _LIB),
     "lib/formula.py": (71, _LIB),
     "lib/planner/checker.py": (48, _LIB),
@@ -215,10 +215,8 @@ UNTRANSLATED_BACKLOG: dict[str, tuple[int, str]] = {
     "lib/planner/solver.py": (20, _LIB),
     "lib/workdays.py": (1, _LIB),
     "observation/reminders.py": (23, "reminder e-mails, written by a background task for people of any language"),
-    "orgs/transfer/importer.py": (77, "problems found in the Chinese import workbook, naming its sheets and columns"),
     "planning/instance.py": (15, "notes stored with each plan run"),
     "study/ics.py": (5, "calendar feeds, fetched by calendar apps that send no language"),
-    "study/models.py": (3, "plan period labels, also printed in the Chinese ledgers"),
 }
 
 # Keyword arguments that document the API schema for integrators (OpenAPI), not the interface.
@@ -486,3 +484,38 @@ def test_it_writes_official_documents_in_chinese_for_an_english_reader():
         view(None)
         assert translation.get_language() == "en"
     assert seen == [settings.LANGUAGE_CODE]
+
+
+def _page_cases() -> list[Any]:
+    """Every web page of the permission matrix that answers 200 (on unit A's side, or without one)."""
+    from pangting.tests.test_permission_matrix import WEB_CASES, app_cases
+
+    return [
+        case
+        for case in [*WEB_CASES, *app_cases()]
+        if not case.api and case.method == "get" and case.ok == 200 and case.target in ("", "A") and case.allowed
+    ]
+
+
+PAGE_CASES = _page_cases()
+
+
+@pytest.mark.parametrize("case", PAGE_CASES, ids=[case.id for case in PAGE_CASES])
+def test_every_page_with_its_records_is_english(scoped_world, case, english_catalog):
+    """The matrix's pages, each with the records its case builds, as one persona allowed to see them."""
+    from django.db import transaction
+
+    from pangting.tests.i18n_checks import untranslated_fragments, visible_text
+
+    persona = "supervisor" if "supervisor" in case.allowed else sorted(case.allowed)[0]
+    with transaction.atomic():
+        url = reverse(case.name, kwargs=case.kwargs(scoped_world))
+        response = english(scoped_world.client(persona)).get(url)
+        data = _database_strings() | QUOTED_CHINESE | {word for words in CHINESE_BY_DESIGN.values() for word in words}
+        transaction.set_rollback(True)
+
+    assert response.status_code == 200
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return  # a file or a feed: its language is its own (see chinese_file)
+    fragments = untranslated_fragments(visible_text(response.content.decode()), data)
+    assert not fragments, f"{case.id} as {persona}: {' | '.join(fragments)}"

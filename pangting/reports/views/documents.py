@@ -114,7 +114,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     versions = _versions(document)
     latest = versions[-1]
     figures = latest.figures
-    sections = [(label, latest.section_text(key)) for key, label in documents.SECTIONS[document.kind]]
+    sections = [(_(label), latest.section_text(key)) for key, label in documents.SECTIONS[document.kind]]
     return render(
         request,
         "reports/document_detail.html",
@@ -234,7 +234,7 @@ def document_versions(request: HttpRequest, pk: int) -> HttpResponse:
     diffs = []
     for key, label in documents.SECTIONS[document.kind]:
         lines = _diff(old.section_text(key), new.section_text(key))
-        diffs.append({"label": label, "lines": lines, "changed": any(kind != "same" for kind, _ in lines)})
+        diffs.append({"label": _(label), "lines": lines, "changed": any(kind != "same" for kind, _line in lines)})
     return render(
         request,
         "reports/document_versions.html",
