@@ -26,6 +26,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 ParamKind = Literal["int", "percent", "days", "day_unit", "bool", "text", "year", "month", "day", "list"]
@@ -37,9 +38,9 @@ class Parameter:
 
     name: str
     default: Any
-    label: str
+    label: str | Promise  # gettext_lazy: shown in the reader's language
     kind: ParamKind = "int"
-    unit: str = ""  # shown after the value: "%", "天", "分钟", "MB"
+    unit: str | Promise = ""  # shown after the value: "%", "天", "分钟", "MB"
     rule_id: str = ""  # filled in by `register`
 
     def parse(self, raw: Any) -> Any:
@@ -50,10 +51,10 @@ class Parameter:
 # rule ID → parameter name → declaration, in registration order.
 REGISTRY: dict[str, dict[str, Parameter]] = {}
 # rule ID → a short Chinese title for the parameters page (the first one registered wins).
-TITLES: dict[str, str] = {}
+TITLES: dict[str, str | Promise] = {}
 
 
-def register(rule_id: str, *params: Parameter, title: str = "") -> None:
+def register(rule_id: str, *params: Parameter, title: str | Promise = "") -> None:
     """Declare `params` of `rule_id`; called from an app's `AppConfig.ready`.
 
     Registering the same declaration again is harmless (ready may run twice in tests);
