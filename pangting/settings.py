@@ -197,6 +197,7 @@ AXES_ENABLED = env_bool("PANGTING_LOCKOUT_ENABLED", True)
 # a role listed here (e.g. "supervisor,system_admin,security_admin,audit_admin") must enrol
 # before anything else. Empty: optional for everyone.
 PANGTING_REQUIRE_2FA_ROLES = env_list("PANGTING_REQUIRE_2FA_ROLES", [])
+# i18n: not interface (the product name in authenticator apps)
 OTP_TOTP_ISSUER = env_str("PANGTING_TOTP_ISSUER", "旁听 Pangting")
 
 # Idle timeout: the session expires after 30 idle minutes. Reads do not write: instead of a
@@ -240,6 +241,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "zh-hans"
+# i18n: not interface (each language is named in itself)
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "pangting" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")

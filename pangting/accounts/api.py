@@ -29,6 +29,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        # i18n: not interface (API schema documentation for integrators)
         return {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token 获取的令牌"}
 
 

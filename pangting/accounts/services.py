@@ -291,7 +291,7 @@ def confirm_first_supervisor(user: User, organization: Organization, *, actor: A
     if existing.exists():
         raise ValidationError(
             _("已有宣传部（督导）人员可以确认这项授权（{usernames}），请由其在“待确认的授权”中确认。").format(
-                usernames="、".join(sorted({a.user.username for a in existing.select_related("user")}))
+                usernames=_("、").join(sorted({a.user.username for a in existing.select_related("user")}))
             )
         )
     _check_separation(user, Role.SUPERVISOR, exclude=grant)

@@ -43,11 +43,13 @@ class StudyReportForm(inputs.CheckedForm):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = units
         self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = lambda p: f"{p.name}（{p.organization.display_name} {p.post}）"
+        self.fields["person"].label_from_instance = lambda p: _("{name}（{organization} {post}）").format(
+            name=p.name, organization=p.organization.display_name, post=p.post
+        )
         params = get_parameters()
         self.fields["file"].help_text = _("可选。单个文件不超过 %(mb)s MB，类型：%(types)s。请勿上传涉密材料。") % {
             "mb": params.max_upload_mb,
-            "types": "、".join(params.upload_extensions),
+            "types": _("、").join(params.upload_extensions),
         }
         self.fields["file"].widget.attrs["accept"] = ",".join("." + e for e in params.upload_extensions)
         if not can_rate:

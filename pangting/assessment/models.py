@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core.models import RecordModel
@@ -55,7 +56,7 @@ class AssessmentScheme(RecordModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}年度考核方案"
+        return gettext("{year}年度考核方案").format(year=self.year)
 
 
 def report_upload_to(instance: Any, filename: str) -> str:
@@ -101,4 +102,4 @@ class StudyReport(RecordModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} {self.year}年述学"
+        return gettext("{person} {year}年述学").format(person=self.person, year=self.year)

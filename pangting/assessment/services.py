@@ -54,6 +54,7 @@ from .models import AssessmentScheme, StudyReport
 A = policy.Action
 
 DEFAULT_FORMULA = 'clamp(60 + 0.4 * coalesce(obs_score, 80) - 3 * red("*") - 1 * amber("*") - 5 * red("R-S2"), 0, 100)'
+# i18n: not interface (stored as the scheme's description, printed on the Chinese score sheet)
 DEFAULT_DESCRIPTION = (
     "基础分60分；旁听综合评分均分按40%计入（当年未被旁听的单位按80分计）；"
     "每个未整改的红色问题扣3分、黄色问题扣1分；每月集体学习未落实（R-S2）的红色问题另扣5分；"

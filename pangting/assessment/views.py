@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.compliance.registry import ordered_rules
 from pangting.core import clock
-from pangting.core.views import add_form_errors, attachment, parse_id, parse_year
+from pangting.core.views import add_form_errors, attachment, chinese_file, parse_id, parse_year
 from pangting.lib.xlsx import write_workbook
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.units import SUPERVISING, UNIT, units
@@ -64,9 +64,11 @@ def sheet(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@chinese_file
 def sheet_export(request: HttpRequest) -> HttpResponse:
     result = _sheet(request)
     data = write_workbook(exports.sheets(result))
+    # i18n: not interface (the name of a Chinese document file)
     return attachment(data, f"{result.year}年度意识形态工作责任制考核评分表.xlsx", XLSX)
 
 
@@ -251,6 +253,7 @@ def report_file(request: HttpRequest, pk: int) -> FileResponse:
     report = _report_for(request.user, pk)
     if not report.file:
         raise Http404
+    # i18n: not interface (the name of a Chinese document file)
     return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.original_name or "述学材料")
 
 

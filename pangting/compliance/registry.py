@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.utils.functional import Promise
+
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
 
@@ -80,7 +82,7 @@ class Rule:
     """A registered check: its rule ID from domain.md, a Chinese title, its parameters."""
 
     id: str
-    title: str
+    title: str | Promise
     check: Check
     params: tuple[Param, ...] = ()
     description: str = ""
@@ -92,7 +94,9 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, title: str, *, params: Sequence[Param] = (), description: str = "") -> Callable[[Check], Check]:
+def rule(
+    rule_id: str, title: str | Promise, *, params: Sequence[Param] = (), description: str = ""
+) -> Callable[[Check], Check]:
     """Register `check` as the check of `rule_id` (e.g. "R-S3")."""
 
     def register(check: Check) -> Check:

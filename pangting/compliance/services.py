@@ -11,8 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 
 from pangting.core import clock
 from pangting.core import parameters as core_parameters
@@ -85,11 +87,13 @@ def compute(
     results: list[tuple[Rule, FindingData]] = []
     if not scope or not has_records(year, scope):
         return results
-    for rule in ordered_rules():
-        if rules and rule.id not in rules:
-            continue
-        ctx = CheckContext(year=year, units=scope, today=today, params=values[rule.id], cache=cache)
-        results.extend((rule, f) for f in rule.check(ctx))
+    # Findings keep their message as written, in the interface's first language, whoever ran the check.
+    with translation.override(settings.LANGUAGE_CODE):
+        for rule in ordered_rules():
+            if rules and rule.id not in rules:
+                continue
+            ctx = CheckContext(year=year, units=scope, today=today, params=values[rule.id], cache=cache)
+            results.extend((rule, f) for f in rule.check(ctx))
     return results
 
 

@@ -58,7 +58,7 @@ def query_choice(params: Mapping[str, Any], name: str, choices: list[str]) -> st
     if raw is None:
         return None
     if raw not in choices:
-        raise _refuse(name, _("“{name}”应为以下之一：{choices}。").format(name=name, choices="、".join(choices)))
+        raise _refuse(name, _("“{name}”应为以下之一：{choices}。").format(name=name, choices=_("、").join(choices)))
     return str(raw)
 
 

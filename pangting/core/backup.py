@@ -677,7 +677,7 @@ def restore_backup(
     with tempfile.TemporaryDirectory(prefix="pangting-restore-") as tmp:
         opened = _open_archive(archive, Path(tmp))
         if not opened.check.ok:
-            raise BackupError(_("存档与清单不符，未恢复：") + "；".join(opened.check.problems))
+            raise BackupError(_("存档与清单不符，未恢复：") + _("；").join(opened.check.problems))
         manifest = opened.manifest
         if manifest["database"]["vendor"] != vendor:
             raise BackupError(

@@ -85,7 +85,7 @@ def finite_number(value: Any) -> None:
 
 
 def _describe(characters: Collection[str]) -> str:
-    return "、".join(sorted({f"U+{ord(ch):04X}" for ch in characters}))
+    return _("、").join(sorted({f"U+{ord(ch):04X}" for ch in characters}))
 
 
 def clean_line(value: Any) -> None:

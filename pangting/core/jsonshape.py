@@ -97,7 +97,7 @@ def check_shapes(instance: Any, shapes: Mapping[str, Any], fields: set[str] | No
             continue
         errors = shape_errors(getattr(instance, name), shape)
         if errors:
-            problems[name] = [_("数据格式不符合约定：{detail}").format(detail="；".join(errors[:3]))]
+            problems[name] = [_("数据格式不符合约定：{detail}").format(detail=_("；").join(errors[:3]))]
     if problems:
         raise ValidationError(problems)
 

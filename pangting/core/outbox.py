@@ -202,6 +202,7 @@ def channel_label(name: str) -> str:
 
 def delivered_verb(name: str) -> str:
     sender = _channels.get(name)
+    # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
     return sender.delivered_verb() if sender is not None else "已发送"
 
 
@@ -209,10 +210,12 @@ def summary(delivery: DeliveryResult) -> list[tuple[str, bool]]:
     """The honest per-channel lines for a command: (text, all went well)."""
     names = sorted(set(delivery.sent) | set(delivery.retry) | set(delivery.failed))
     if not names:
+        # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
         return [("没有到期待发的消息。", True)]
     lines = []
     for name in names:
         sent, retry, failed = delivery.sent.get(name, 0), delivery.retry.get(name, 0), delivery.failed.get(name, 0)
+        # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
         text = f"{channel_label(name)}：{delivered_verb(name)}{sent}条，失败稍后重试{retry}条，多次失败放弃{failed}条。"
         lines.append((text, not (retry or failed)))
     return lines

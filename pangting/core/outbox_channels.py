@@ -38,6 +38,7 @@ urlopen: Callable[..., Any] = urllib.request.urlopen
 class EmailChannel:
     """One e-mail per row, through Django's configured backend."""
 
+    # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
     label = "邮件"
 
     def deliver(self, messages: Sequence[OutboxMessage]) -> list[str | None]:
@@ -57,6 +58,7 @@ class EmailChannel:
 
     def delivered_verb(self) -> str:
         """The console backend only prints: say so rather than claim the mail went out."""
+        # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
         return "已打印（控制台邮件后端，未实际发出）" if settings.EMAIL_BACKEND in CONSOLE_BACKENDS else "已发送"
 
 
@@ -114,6 +116,7 @@ class RobotChannel:
         return [outcome[message.pk] for message in messages]
 
     def delivered_verb(self) -> str:
+        # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
         return "已推送"
 
 
@@ -209,6 +212,8 @@ def register() -> None:
     from . import outbox
 
     outbox.register_channel("email", EmailChannel())
+    # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
     outbox.register_channel("dingtalk", RobotChannel("dingtalk", "钉钉机器人"))
+    # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
     outbox.register_channel("wecom", RobotChannel("wecom", "企业微信机器人"))
     outbox.register_channel("sms", SmsChannel())

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 ParamKind = Literal["int", "percent", "days", "day_unit", "bool", "text", "year", "month", "day", "list"]
@@ -37,9 +38,9 @@ class Parameter:
 
     name: str
     default: Any
-    label: str
+    label: str | Promise  # gettext_lazy: shown in the reader's language
     kind: ParamKind = "int"
-    unit: str = ""  # shown after the value: "%", "天", "分钟", "MB"
+    unit: str | Promise = ""  # shown after the value: "%", "天", "分钟", "MB"
     rule_id: str = ""  # filled in by `register`
 
     def parse(self, raw: Any) -> Any:
@@ -50,10 +51,10 @@ class Parameter:
 # rule ID → parameter name → declaration, in registration order.
 REGISTRY: dict[str, dict[str, Parameter]] = {}
 # rule ID → a short Chinese title for the parameters page (the first one registered wins).
-TITLES: dict[str, str] = {}
+TITLES: dict[str, str | Promise] = {}
 
 
-def register(rule_id: str, *params: Parameter, title: str = "") -> None:
+def register(rule_id: str, *params: Parameter, title: str | Promise = "") -> None:
     """Declare `params` of `rule_id`; called from an app's `AppConfig.ready`.
 
     Registering the same declaration again is harmless (ready may run twice in tests);
@@ -96,8 +97,10 @@ def parse(param: Parameter, raw: Any) -> Any:
         if param.kind == "bool":
             if isinstance(raw, bool):
                 return raw
+            # i18n: not interface (input accepted in Chinese)
             if text.lower() in ("1", "true", "yes", "on", "是"):
                 return True
+            # i18n: not interface (input accepted in Chinese)
             if text.lower() in ("0", "false", "no", "off", "否"):
                 return False
             raise ValueError
@@ -110,6 +113,7 @@ def parse(param: Parameter, raw: Any) -> Any:
                 raise ValueError
             return text[:200]
         if param.kind == "list":
+            # i18n: not interface (input accepted in Chinese)
             items = raw if isinstance(raw, list | tuple) else text.replace("，", ",").split(",")
             values = [str(item).strip().lower().lstrip(".") for item in items if str(item).strip()]
             if not values:

@@ -16,6 +16,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext
 
 SPRING, AUTUMN = 1, 2
 SEMESTERS = (SPRING, AUTUMN)
@@ -66,4 +67,6 @@ def semester_end(year: int, semester: int) -> dt.date:
 
 def semester_label(year: int, semester: int) -> str:
     """ "2026年春季学期" / "2026年秋季学期"."""
-    return f"{year}年{'春季' if semester == SPRING else '秋季'}学期"
+    if semester == SPRING:
+        return gettext("{year}年春季学期").format(year=year)
+    return gettext("{year}年秋季学期").format(year=year)

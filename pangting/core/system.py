@@ -25,6 +25,7 @@ class MissingActor(TypeError):
 def system_actor() -> Any:
     """The system user, created on first use."""
     user_model = get_user_model()
+    # i18n: not interface (the stored name of the system account)
     user, created = user_model.objects.get_or_create(
         username=SYSTEM_USERNAME, defaults={"is_active": False, "first_name": "系统"}
     )

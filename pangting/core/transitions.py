@@ -215,6 +215,7 @@ def run_step(
     fresh.version += 1
     fresh.updated_at = now
     if effect is not None and (said := effect(fresh)):
+        # i18n: not interface (stored in the step log as written)
         reason = "；".join(part for part in (said, reason) if part)
     if edge.postcondition is not None and (problem := edge.postcondition(fresh)):
         raise ValidationError(problem)

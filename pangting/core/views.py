@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -97,6 +101,21 @@ def flash_errors(request: HttpRequest, error: ValidationError) -> None:
     """Show a service's refusal as messages on the next page (for buttons without a form page)."""
     for message in error.messages:
         messages.error(request, message)
+
+
+def chinese_file(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A view that writes an official Chinese file: it renders in Chinese whatever the reader's language.
+
+    Letters, feedback, bulletins, ledgers and score sheets are Chinese documents; labels they
+    share with the pages (modes, semesters, checklist points) must not come out in English.
+    """
+
+    @functools.wraps(view)
+    def in_chinese(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with translation.override(settings.LANGUAGE_CODE):
+            return view(request, *args, **kwargs)
+
+    return in_chinese
 
 
 def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:

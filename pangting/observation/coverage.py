@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_lazy
+
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
 from pangting.orgs.models import Organization
@@ -30,8 +32,8 @@ def register_parameters() -> None:
     """Declare R-O11's round start in the registry (from `ObservationConfig.ready`)."""
     parameters.register(
         "R-O11",
-        Parameter("round_start_year", DEFAULT_ROUND_START_YEAR, "轮次起始年份（每两年一轮）", "year"),
-        title="两年一轮全覆盖",
+        Parameter("round_start_year", DEFAULT_ROUND_START_YEAR, gettext_lazy("轮次起始年份（每两年一轮）"), "year"),
+        title=gettext_lazy("两年一轮全覆盖"),
     )
 
 
@@ -96,7 +98,7 @@ class Coverage:
 
     @property
     def label(self) -> str:
-        return f"{self.round[0]}—{self.round[1]}年"
+        return gettext("{first}—{last}年").format(first=self.round[0], last=self.round[1])
 
 
 def coverage(units: Sequence[Organization], year: int, *, start: int | None = None) -> Coverage:

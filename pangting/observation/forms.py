@@ -117,7 +117,7 @@ class FeedbackForm(inputs.CheckedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for key, label in CHECKLIST_POINTS:
-            self.fields[f"problem_{key}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"problem_{key}"] = forms.BooleanField(label=_(label), required=False)
             self.fields[f"evidence_{key}"] = forms.CharField(label=_("依据"), required=False, max_length=500)
 
     def checklist(self) -> dict[str, dict[str, Any]]:
@@ -130,7 +130,7 @@ class FeedbackForm(inputs.CheckedForm):
         }
 
     def point_rows(self) -> list[tuple[str, Any, Any]]:
-        return [(label, self[f"problem_{key}"], self[f"evidence_{key}"]) for key, label in CHECKLIST_POINTS]
+        return [(_(label), self[f"problem_{key}"], self[f"evidence_{key}"]) for key, label in CHECKLIST_POINTS]
 
 
 class RectificationPlanForm(inputs.CheckedForm):

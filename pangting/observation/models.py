@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -169,7 +170,9 @@ class Visit(RecordModel, WorkflowRecord):
         indexes = [models.Index(fields=["year", "state"], name="visit_year_state")]
 
     def __str__(self) -> str:
-        return f"{self.year}年{self.unit.display_name}{self.get_mode_display()}巡听旁听"
+        return gettext("{year}年{unit}{mode}巡听旁听").format(
+            year=self.year, unit=self.unit.display_name, mode=self.get_mode_display()
+        )
 
     @property
     def is_active(self) -> bool:
@@ -279,7 +282,7 @@ class InvitationRequest(RecordModel, WorkflowRecord):
         verbose_name_plural = _("旁听邀请")
 
     def __str__(self) -> str:
-        return f"{self.unit} 邀请"
+        return gettext("{unit} 邀请").format(unit=self.unit)
 
 
 class Rubric(models.Model):
@@ -335,7 +338,7 @@ class ObservationRecord(RecordModel):
         verbose_name_plural = _("列席旁听记录")
 
     def __str__(self) -> str:
-        return f"记录：{self.visit}"
+        return gettext("记录：{visit}").format(visit=self.visit)
 
     @property
     def filed_late(self) -> bool:
@@ -423,19 +426,20 @@ class DocumentReview(RecordModel):
         return self.get_kind_display()
 
 
-# The 11 points of seed 000 §3.3 (R-O9): each point is fine, or a problem with evidence.
+# The 11 points of seed 000 §3.3 (R-O9): each point is fine, or a problem with evidence. The labels
+# stay Chinese here (the feedback document and the ledgers print them); pages translate them.
 CHECKLIST_POINTS: list[tuple[str, str]] = [
-    ("theme", "主题是否鲜明"),
-    ("original_texts", "原著原文是否学深学透"),
-    ("reflection", "思考是否深入"),
-    ("research", "调研是否充分"),
-    ("practice", "是否联系实际"),
-    ("measures", "措施是否扎实"),
-    ("conversion", "成果是否转化"),
-    ("form", "形式是否适宜"),
-    ("channels", "载体是否丰富"),
-    ("management", "管理是否有序"),
-    ("rules", "制度是否落实"),
+    ("theme", gettext_noop("主题是否鲜明")),
+    ("original_texts", gettext_noop("原著原文是否学深学透")),
+    ("reflection", gettext_noop("思考是否深入")),
+    ("research", gettext_noop("调研是否充分")),
+    ("practice", gettext_noop("是否联系实际")),
+    ("measures", gettext_noop("措施是否扎实")),
+    ("conversion", gettext_noop("成果是否转化")),
+    ("form", gettext_noop("形式是否适宜")),
+    ("channels", gettext_noop("载体是否丰富")),
+    ("management", gettext_noop("管理是否有序")),
+    ("rules", gettext_noop("制度是否落实")),
 ]
 CHECKLIST_LABELS = dict(CHECKLIST_POINTS)
 
@@ -467,7 +471,7 @@ class Feedback(RecordModel):
         verbose_name_plural = _("反馈意见")
 
     def __str__(self) -> str:
-        return f"反馈：{self.visit}"
+        return gettext("反馈：{visit}").format(visit=self.visit)
 
     def problems(self) -> list[tuple[str, str, str]]:
         """(key, label, evidence) for each point marked as a problem, in checklist order."""
@@ -664,30 +668,33 @@ class ReminderLog(models.Model):
         return self.key
 
 
+# Copied into each new rubric (stored Chinese, as the seed text); gettext_noop lists them for the catalog.
 DEFAULT_RUBRIC_ITEMS = [
     {
         "key": "organization",
-        "label": "组织领导",
+        "label": gettext_noop("组织领导"),
         "weight": 25,
-        "prompt": "有无中心组学习会方案、成员参加率是否达到90%、学习资料准备情况等",
+        "prompt": gettext_noop("有无中心组学习会方案、成员参加率是否达到90%、学习资料准备情况等"),
     },
     {
         "key": "content",
-        "label": "学习内容",
+        "label": gettext_noop("学习内容"),
         "weight": 25,
-        "prompt": "是否落实“第一议题”，学习具体内容，内容是否专题化等",
+        "prompt": gettext_noop("是否落实“第一议题”，学习具体内容，内容是否专题化等"),
     },
     {
         "key": "method",
-        "label": "学习方式",
+        "label": gettext_noop("学习方式"),
         "weight": 25,
-        "prompt": "中心组成员研讨发言是否紧扣主题，结合思想实际和工作实际谈认识体会；交流发言人是否有书面发言材料等",
+        "prompt": gettext_noop(
+            "中心组成员研讨发言是否紧扣主题，结合思想实际和工作实际谈认识体会；交流发言人是否有书面发言材料等"
+        ),
     },
     {
         "key": "effect",
-        "label": "学习效果",
+        "label": gettext_noop("学习效果"),
         "weight": 25,
-        "prompt": "学习是否做到理论联系实际，切实把学习成效转化为解决实际问题、推动实际工作的能力等",
+        "prompt": gettext_noop("学习是否做到理论联系实际，切实把学习成效转化为解决实际问题、推动实际工作的能力等"),
     },
 ]
 SCORE_MAX = Decimal(100)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.orgs.models import Organization
+from pangting.workdays.services import describe_basis
 
 from .models import Mode, Rectification, State, Visit
 
@@ -151,7 +152,7 @@ def current_obligation(
     if state == State.NOTIFIED:  # R-O4: the unit replies within 7 working days of delivery
         return _make(
             "reply", _("回复巡听旁听函并报送学习会方案"), A.OBSERVATION_REPLY, visit, unit, today, page,
-            due=visit.reply_due, basis=visit.reply_due_basis.get("text", ""), detail=visit.letter_number,
+            due=visit.reply_due, basis=describe_basis(visit.reply_due_basis), detail=visit.letter_number,
         )  # fmt: skip
     if state == State.SCHEDULED and (visit.session is None or visit.session.starts_at > now):
         session_day = timezone.localdate(visit.session.starts_at) if visit.session else None
@@ -163,13 +164,13 @@ def current_obligation(
         return _make(
             "record", _("填报列席旁听记录"), A.OBSERVATION_RECORD, visit, supervisor, today,
             reverse("observation:record_edit", args=[visit.pk]),
-            due=visit.record_due, basis=visit.record_due_basis.get("text", ""),
+            due=visit.record_due, basis=describe_basis(visit.record_due_basis),
         )  # fmt: skip
     if state == State.RECORDED:  # R-O9: written feedback within 10 working days
         return _make(
             "feedback", _("起草并印发反馈意见"), A.OBSERVATION_MANAGE, visit, supervisor, today,
             reverse("observation:feedback_edit", args=[visit.pk]),
-            due=visit.feedback_due, basis=visit.feedback_due_basis.get("text", ""),
+            due=visit.feedback_due, basis=describe_basis(visit.feedback_due_basis),
         )  # fmt: skip
     if state == State.FEEDBACK_ISSUED:
         return _make("acknowledge", _("签收巡听旁听反馈意见"), A.OBSERVATION_REPLY, visit, unit, today, page)

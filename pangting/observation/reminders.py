@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.accounts.models import RoleAssignment, User
@@ -251,7 +252,7 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
 
 def robot_line(reminder: Reminder) -> str:
     """One reminder as a line of a group robot's digest."""
-    names = "、".join(u.display_name for u in reminder.recipients) or "（无账号）"
+    names = _("、").join(u.display_name for u in reminder.recipients) or "（无账号）"
     return f"· {reminder.subject.split('】', 1)[-1]} —— {reminder.stage_text}；办理人：{names}"
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
-from pangting.core.views import attachment, flash_errors, parse_year, seen_version
+from pangting.core.views import attachment, chinese_file, flash_errors, parse_year, seen_version
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.units import units as unit_set
 
@@ -381,18 +381,22 @@ def feedback_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@chinese_file
 def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """Word downloads: the notice letter, the record form, the feedback letter."""
     visit = _visit(request, pk)
     if kind == "letter" and visit.letter_number:
+        # i18n: not interface (the name of a Chinese document file)
         return _docx(documents.notice_letter(visit), f"{visit.letter_number}函告.docx")
     if kind == "record":
         record = ObservationRecord.objects.filter(visit=visit, filed_at__isnull=False).first()
         if record:
+            # i18n: not interface (the name of a Chinese document file)
             return _docx(documents.record_form(record), f"{visit.unit.name}列席旁听记录表.docx")
     if kind == "feedback":
         feedback = Feedback.objects.filter(visit=visit).first()
         if feedback and (feedback.issued_at or policy.can(request.user, A.OBSERVATION_MANAGE, visit.unit)):
+            # i18n: not interface (the name of a Chinese document file)
             return _docx(documents.feedback_letter(feedback), f"{visit.unit.name}巡听旁听反馈意见.docx")
     raise Http404
 

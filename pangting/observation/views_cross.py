@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
@@ -68,8 +68,8 @@ class CrossForm(inputs.CheckedForm):
         self.fields["host"].queryset = hosts
         self.fields["visitor"].queryset = visitors
         self.fields["visitor_person"].queryset = people
-        self.fields["visitor_person"].label_from_instance = lambda p: (
-            f"{p.name}（{p.organization.display_name}·{p.post}）"
+        self.fields["visitor_person"].label_from_instance = lambda p: _("{name}（{organization}·{post}）").format(
+            name=p.name, organization=p.organization.display_name, post=p.post
         )
         self.fields["session"].queryset = sessions
         self.fields["session"].label_from_instance = _session_label
@@ -77,7 +77,8 @@ class CrossForm(inputs.CheckedForm):
 
 def _session_label(session: Any) -> str:
     start = timezone.localtime(session.starts_at)
-    return f"{session.organization.display_name} · {start.year}年{start.month}月{start.day}日 · {session.title}"
+    day = formats.date_format(start.date(), "DATE_FORMAT")
+    return f"{session.organization.display_name} · {day} · {session.title}"
 
 
 class CrossReportForm(inputs.CheckedForm):

@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
@@ -43,7 +43,7 @@ class InvitationForm(inputs.CheckedForm):
 
 def _session_label(session: Any) -> str:
     start = timezone.localtime(session.starts_at)
-    day = f"{start.year}年{start.month}月{start.day}日 {start:%H:%M}"
+    day = f"{formats.date_format(start.date(), 'DATE_FORMAT')} {start:%H:%M}"
     return f"{session.organization.display_name} · {day} · {session.title}"
 
 

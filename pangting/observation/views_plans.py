@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.views import chinese_file
 from pangting.orgs.models import Organization
 from pangting.orgs.units import supervising_organizations, units_supervised_by
 
@@ -135,11 +136,13 @@ def _plan_url() -> str:
 
 
 @login_required
+@chinese_file
 def year_file(request: HttpRequest) -> HttpResponse:
     """One zip for a year: plan, letters, records, feedback, ledgers, index (R-O1, R-O15)."""
     policy.require(request.user, A.OBSERVATION_MANAGE)
     year = _year(request)
     archive = yearfile.build_year_file(request.user, year)
+    # i18n: not interface (the name of a Chinese document file)
     return FileResponse(
         archive, as_attachment=True, filename=f"{year}年度巡听旁听工作档案.zip", content_type="application/zip"
     )

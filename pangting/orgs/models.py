@@ -121,7 +121,7 @@ class Organization(RecordModel):
                     {
                         "kind": _("下级有%(children)s，不能改为%(kind)s。")
                         % {
-                            "children": "、".join(str(OrganizationKind(k).label) for k in refused),
+                            "children": _("、").join(str(OrganizationKind(k).label) for k in refused),
                             "kind": OrganizationKind(self.kind).label,
                         }
                     }

@@ -116,6 +116,7 @@ def save_person(person: Person, *, actor: Any) -> Person:
 def ensure_study_group(org: Organization, *, actor: Any, name: str = "") -> StudyGroup:
     group = StudyGroup.objects.filter(organization=org).first()
     if group is None:
+        # i18n: not interface (stored as the record's title, as the official plan names it)
         group = StudyGroup(organization=org, name=name or f"{org.name}理论学习中心组")
         _save(group, actor)
     elif name and name != group.name:

@@ -68,6 +68,7 @@ def directory_import(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.DIRECTORY_IMPORT)
+    # i18n: not interface (the name of a Chinese document file)
     return _xlsx_response(transfer.template_workbook(), "组织人员导入模板.xlsx")
 
 
@@ -76,4 +77,5 @@ def directory_export(request: HttpRequest) -> HttpResponse:
     """The directory the user may see; phones masked outside their PERSON_PHONE reach."""
     policy.require(request.user, A.DIRECTORY_VIEW)
     data = transfer.export_workbook(request.user, request=request)
+    # i18n: not interface (the name of a Chinese document file)
     return _xlsx_response(data, f"组织人员名录-{clock.today():%Y%m%d}.xlsx")

@@ -224,7 +224,7 @@ def link_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已保存。"))
     else:
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, _("；").join(e for errors in form.errors.values() for e in errors))
     return redirect("orgs:link_list")
 
 
@@ -263,7 +263,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("{person}已加入中心组。").format(person=data["person"].name))
     else:
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, _("；").join(e for errors in form.errors.values() for e in errors))
     return redirect("orgs:organization_detail", pk=org.pk)
 
 
@@ -291,5 +291,5 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("回避关系已记录。"))
     else:
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, _("；").join(e for errors in form.errors.values() for e in errors))
     return redirect("orgs:organization_detail", pk=org.pk)

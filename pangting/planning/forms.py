@@ -61,5 +61,5 @@ class UnavailabilityForm(inputs.CheckedForm):
     def __init__(self, *args: Any, people: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["person"].choices = [("", "—")] + [
-            (p.pk, f"{p.name}（{p.post}）" if p.post else p.name) for p in people
+            (p.pk, _("{name}（{post}）").format(name=p.name, post=p.post) if p.post else p.name) for p in people
         ]

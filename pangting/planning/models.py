@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core.models import AliveManager, RecordModel, ScopedQuerySet
@@ -29,7 +30,7 @@ MANAGE = "observation.manage"
 class DrawQuerySet(ScopedQuerySet):
     def update(self, **kwargs: Any) -> int:
         """Bulk updates would bypass the append-only check in `Draw.save`."""
-        raise PermissionError("抽取记录只能追加，不能批量修改。")
+        raise PermissionError(gettext("抽取记录只能追加，不能批量修改。"))
 
 
 class Draw(RecordModel):
@@ -193,7 +194,7 @@ class PlanRun(RecordModel):
         indexes = [models.Index(fields=["supervisor_org", "year"], name="planrun_org_year")]
 
     def __str__(self) -> str:
-        return f"{self.year}年计划生成 #{self.pk}"
+        return gettext("{year}年计划生成 #{pk}").format(year=self.year, pk=self.pk)
 
     @property
     def is_finished(self) -> bool:
@@ -242,7 +243,9 @@ class Unavailability(RecordModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.year}年{self.months_label}"
+        return gettext("{person} {year}年{months}").format(
+            person=self.person_id, year=self.year, months=self.months_label
+        )
 
     @property
     def months(self) -> range:
@@ -251,5 +254,5 @@ class Unavailability(RecordModel):
     @property
     def months_label(self) -> str:
         if self.first_month == self.last_month:
-            return f"{self.first_month}月"
-        return f"{self.first_month}月至{self.last_month}月"
+            return gettext("{month}月").format(month=self.first_month)
+        return gettext("{first}月至{last}月").format(first=self.first_month, last=self.last_month)

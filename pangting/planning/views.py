@@ -156,6 +156,7 @@ def draw_record(request: HttpRequest, pk: int) -> HttpResponse:
     """The published record as JSON, which tools/verify_draw.py reads (seed only after the draw)."""
     draw = _draw(request, pk)
     response = HttpResponse(draw.to_record().to_json() + "\n", content_type="application/json; charset=utf-8")
+    # i18n: not interface (the name of a Chinese document file)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'抽取记录-{draw.draw_id}.json')}"
     return response
 

@@ -7,7 +7,7 @@ class ReportsConfig(AppConfig):
 
     name = "pangting.reports"
     label = "reports"
-    verbose_name = "统计与报告"
+    verbose_name = _("统计与报告")
 
     def ready(self) -> None:
         from pangting.core import registry

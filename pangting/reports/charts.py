@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pangting.compliance import services as compliance_services
 from pangting.core import clock
@@ -21,12 +23,12 @@ from pangting.orgs.models import Organization
 
 from . import metrics
 
-SEMESTERS = {1: "春季学期", 2: "秋季学期"}
+SEMESTERS = {1: gettext_lazy("春季学期"), 2: gettext_lazy("秋季学期")}
 OUTCOME_LABELS = [
-    (metrics.ON_TIME, "按时完成"),
-    (metrics.LATE, "逾期完成"),
-    (metrics.OVERDUE, "逾期未完成"),
-    (metrics.PENDING, "未到期"),
+    (metrics.ON_TIME, gettext_lazy("按时完成")),
+    (metrics.LATE, gettext_lazy("逾期完成")),
+    (metrics.OVERDUE, gettext_lazy("逾期未完成")),
+    (metrics.PENDING, gettext_lazy("未到期")),
 ]
 OUTCOME_COLORS = ["#1a7f37", "#d4a72c", "#cf222e", "#8c959f"]
 
@@ -42,13 +44,13 @@ class Chart:
     headers: list[str]
     rows: list[list[Any]]
     empty: bool
-    empty_text: str = "本期间暂无数据。"
+    empty_text: str = field(default_factory=lambda: _("本期间暂无数据。"))
     links: list[tuple[str, str]] = field(default_factory=list)  # (label, url) under the chart
 
 
 def _cn_date(moment: dt.datetime) -> str:
-    day = timezone.localtime(moment)
-    return f"{day.year}年{day.month}月{day.day}日"
+    """The local date in the active language's format (2026年3月5日, Mar. 5, 2026)."""
+    return formats.date_format(timezone.localtime(moment).date(), "DATE_FORMAT")
 
 
 def _base(**extra: Any) -> dict[str, Any]:
@@ -103,27 +105,39 @@ def coverage_chart(units: list[Organization], year: int, *, start: int | None = 
     option = _bar(
         labels,
         [
-            {"name": f"{first}年", "type": "bar", "stack": "visits", "data": [r.first for r in data.rows]},
-            {"name": f"{last}年", "type": "bar", "stack": "visits", "data": [r.second for r in data.rows]},
+            {
+                "name": _("{year}年").format(year=first),
+                "type": "bar",
+                "stack": "visits",
+                "data": [r.first for r in data.rows],
+            },
+            {
+                "name": _("{year}年").format(year=last),
+                "type": "bar",
+                "stack": "visits",
+                "data": [r.second for r in data.rows],
+            },
         ],
     )
     return Chart(
         "coverage",
-        f"两年一轮覆盖情况：{data.covered}/{data.total}个单位已旁听",
-        f"R-O11：每个单位在每两年一轮（{data.label}）中至少被巡听旁听一次；计入团队已到场旁听的巡听旁听。",
+        _("两年一轮覆盖情况：{covered}/{total}个单位已旁听").format(covered=data.covered, total=data.total),
+        _("R-O11：每个单位在每两年一轮（{round}）中至少被巡听旁听一次；计入团队已到场旁听的巡听旁听。").format(
+            round=data.label
+        ),
         option,
-        ["单位", f"{first}年", f"{last}年", "本轮覆盖"],
-        [[r.unit.display_name, r.first, r.second, "已覆盖" if r.covered else "未覆盖"] for r in data.rows],
+        [_("单位"), _("{year}年").format(year=first), _("{year}年").format(year=last), _("本轮覆盖")],
+        [[r.unit.display_name, r.first, r.second, _("已覆盖") if r.covered else _("未覆盖")] for r in data.rows],
         empty=not data.rows,
-        empty_text="没有可统计的单位。",
+        empty_text=_("没有可统计的单位。"),
     )
 
 
 def timeliness_chart(units: list[Organization], year: int, today: dt.date) -> Chart:
     rows = metrics.timeliness(units, year, today)
-    labels = [f"{r.label}（{r.rule}）" for r in rows]
+    labels = [_("{label}（{rule}）").format(label=r.label, rule=r.rule) for r in rows]
     series = [
-        {"name": label, "type": "bar", "stack": "all", "data": [getattr(r, key) for r in rows], "color": color}
+        {"name": str(label), "type": "bar", "stack": "all", "data": [getattr(r, key) for r in rows], "color": color}
         for (key, label), color in zip(OUTCOME_LABELS, OUTCOME_COLORS, strict=True)
     ]
     option = _base(
@@ -135,12 +149,14 @@ def timeliness_chart(units: list[Organization], year: int, today: dt.date) -> Ch
     option["grid"] = {**option["grid"], "left": 8}
     return Chart(
         "timeliness",
-        "各项期限执行情况",
-        "按各记录保存的截止日期与报送、完成时间比对（不重新推算期限）：R-S10 安排表会前报送、会后材料报送；"
-        "R-O4 函告回复；R-O8 记录填报；R-O9 书面反馈；R-O13 交叉旁听书面报告；R-O10 整改期限。",
+        _("各项期限执行情况"),
+        _(
+            "按各记录保存的截止日期与报送、完成时间比对（不重新推算期限）：R-S10 安排表会前报送、会后材料报送；"
+            "R-O4 函告回复；R-O8 记录填报；R-O9 书面反馈；R-O13 交叉旁听书面报告；R-O10 整改期限。"
+        ),
         option,
-        ["期限", "规则", *[label for _, label in OUTCOME_LABELS]],
-        [[r.label, r.rule, r.on_time, r.late, r.overdue, r.pending] for r in rows],
+        [_("期限"), _("规则"), *[str(label) for _key, label in OUTCOME_LABELS]],
+        [[str(r.label), r.rule, r.on_time, r.late, r.overdue, r.pending] for r in rows],
         empty=not any(r.total for r in rows),
     )
 
@@ -152,7 +168,7 @@ def participation_chart(units: list[Organization], year: int) -> Chart:
         [r.unit.display_name for r in data.rows],
         [
             {
-                "name": "参学率",
+                "name": _("参学率"),
                 "type": "bar",
                 "data": [_pct(r.rate) for r in data.rows],
                 "markLine": _threshold_line(threshold, f"{threshold:g}%"),
@@ -162,11 +178,13 @@ def participation_chart(units: list[Organization], year: int) -> Chart:
     )
     return Chart(
         "participation",
-        f"中心组成员参学率：{_pct_text(data.rate)}",
-        f"R-S3：已召开的中心组学习会实到人数 ÷ 应到人数，标准不低于{threshold:g}%；"
-        "“达标场次”为单场参学率达到标准的学习会。",
+        _("中心组成员参学率：{rate}").format(rate=_pct_text(data.rate)),
+        _(
+            "R-S3：已召开的中心组学习会实到人数 ÷ 应到人数，标准不低于{threshold}%；"
+            "“达标场次”为单场参学率达到标准的学习会。"
+        ).format(threshold=f"{threshold:g}"),
         option,
-        ["单位", "已召开学习会", "应到人次", "实到人次", "参学率", "达标场次"],
+        [_("单位"), _("已召开学习会"), _("应到人次"), _("实到人次"), _("参学率"), _("达标场次")],
         [
             [r.unit.display_name, r.sessions, r.expected, r.present, _pct_text(r.rate), r.meeting_threshold]
             for r in data.rows
@@ -181,46 +199,46 @@ def session_charts(units: list[Organization], year: int) -> list[Chart]:
     held = data.total("held")
     first = Chart(
         "first_item",
-        f"“第一议题”落实率：{_pct_text(data.first_item_rate)}",
-        "R-S4：已召开的中心组学习会中，议程含“第一议题”的场次占比。",
+        _("“第一议题”落实率：{rate}").format(rate=_pct_text(data.first_item_rate)),
+        _("R-S4：已召开的中心组学习会中，议程含“第一议题”的场次占比。"),
         _bar(
             labels,
-            [{"name": "第一议题落实率", "type": "bar", "data": [_pct(r.first_item_rate) for r in data.rows]}],
+            [{"name": _("第一议题落实率"), "type": "bar", "data": [_pct(r.first_item_rate) for r in data.rows]}],
             percent=True,
         ),
-        ["单位", "已召开学习会", "含第一议题", "落实率"],
+        [_("单位"), _("已召开学习会"), _("含第一议题"), _("落实率")],
         [[r.unit.display_name, r.held, r.first_item, _pct_text(r.first_item_rate)] for r in data.rows],
         empty=not held,
     )
     led = Chart(
         "secretary_led",
-        f"书记领学占比：{_pct_text(data.secretary_led_rate)}",
-        "R-S12：已召开的中心组学习会中，由当日中心组组长（党委书记）领学的场次占比。",
+        _("书记领学占比：{rate}").format(rate=_pct_text(data.secretary_led_rate)),
+        _("R-S12：已召开的中心组学习会中，由当日中心组组长（党委书记）领学的场次占比。"),
         _bar(
             labels,
-            [{"name": "书记领学占比", "type": "bar", "data": [_pct(r.secretary_led_rate) for r in data.rows]}],
+            [{"name": _("书记领学占比"), "type": "bar", "data": [_pct(r.secretary_led_rate) for r in data.rows]}],
             percent=True,
         ),
-        ["单位", "已召开学习会", "书记领学", "占比"],
+        [_("单位"), _("已召开学习会"), _("书记领学"), _("占比")],
         [[r.unit.display_name, r.held, r.secretary_led, _pct_text(r.secretary_led_rate)] for r in data.rows],
         empty=not held,
     )
     postponed = Chart(
         "postponements",
-        "学习会改期情况",
-        "R-S11：本年度中心组学习会中改期一次、改期两次及以上（一再推迟）的场次。",
+        _("学习会改期情况"),
+        _("R-S11：本年度中心组学习会中改期一次、改期两次及以上（一再推迟）的场次。"),
         _bar(
             labels,
             [
                 {
-                    "name": "改期1次",
+                    "name": _("改期1次"),
                     "type": "bar",
                     "stack": "p",
                     "data": [r.rescheduled_once for r in data.rows],
                     "color": "#d4a72c",
                 },
                 {
-                    "name": "改期2次及以上",
+                    "name": _("改期2次及以上"),
                     "type": "bar",
                     "stack": "p",
                     "data": [r.rescheduled_twice_or_more for r in data.rows],
@@ -228,15 +246,16 @@ def session_charts(units: list[Organization], year: int) -> list[Chart]:
                 },
             ],
         ),
-        ["单位", "本年度学习会", "改期1次", "改期2次及以上"],
+        [_("单位"), _("本年度学习会"), _("改期1次"), _("改期2次及以上")],
         [[r.unit.display_name, r.scheduled, r.rescheduled_once, r.rescheduled_twice_or_more] for r in data.rows],
         empty=not (data.total("rescheduled_once") or data.total("rescheduled_twice_or_more")),
-        empty_text="本年度中心组学习会均未改期。" if data.total("scheduled") else "本期间暂无数据。",
+        empty_text=_("本年度中心组学习会均未改期。") if data.total("scheduled") else _("本期间暂无数据。"),
     )
     if len(units) == 1:
         # The unit page lists the rescheduled sessions themselves (R-S11), each leading to its record.
         postponed.links = [
-            (f"{p.title}（{_cn_date(p.starts_at)}，改期{p.reschedules}次）",
+            (_("{title}（{date}，改期{count}次）").format(
+                title=p.title, date=_cn_date(p.starts_at), count=p.reschedules),
              reverse("study:session_detail", args=[p.pk]))
             for row in data.rows
             for p in row.postponed
@@ -252,28 +271,28 @@ def score_charts(units: list[Organization], year: int) -> list[Chart]:
 
     by_unit = Chart(
         "scores_unit",
-        "综合评分（按单位）",
-        "R-O18：本年度已填报的列席旁听记录综合评分的平均值（百分制）。",
+        _("综合评分（按单位）"),
+        _("R-O18：本年度已填报的列席旁听记录综合评分的平均值（百分制）。"),
         _bar(
-            [p.label for _, p in data.by_unit],
-            [{"name": "平均综合评分", "type": "bar", "data": [avg(p) for _, p in data.by_unit]}],
+            [str(p.label) for _unit, p in data.by_unit],
+            [{"name": _("平均综合评分"), "type": "bar", "data": [avg(p) for _unit, p in data.by_unit]}],
         ),
-        ["单位", "记录数", "平均综合评分"],
-        [[p.label, p.count, p.average if p.average is not None else "—"] for _, p in data.by_unit],
-        empty=not any(p.count for _, p in data.by_unit),
+        [_("单位"), _("记录数"), _("平均综合评分")],
+        [[p.label, p.count, p.average if p.average is not None else "—"] for _unit, p in data.by_unit],
+        empty=not any(p.count for _unit, p in data.by_unit),
     )
     line = {"type": "line", "connectNulls": True}
     over_time = Chart(
         "scores_time",
-        "综合评分（随时间变化）",
-        "R-O18：按被旁听学习会所在月份统计本年度的平均综合评分；下表另列近三年各学期的平均分。",
+        _("综合评分（随时间变化）"),
+        _("R-O18：按被旁听学习会所在月份统计本年度的平均综合评分；下表另列近三年各学期的平均分。"),
         _base(
             legend={"show": False},
-            xAxis=_category_axis([p.label for p in data.by_month]),
+            xAxis=_category_axis([str(p.label) for p in data.by_month]),
             yAxis={"type": "value", "min": 0, "max": 100},
-            series=[{**line, "name": "平均综合评分", "data": [avg(p) for p in data.by_month]}],
+            series=[{**line, "name": _("平均综合评分"), "data": [avg(p) for p in data.by_month]}],
         ),
-        ["期间", "记录数", "平均综合评分"],
+        [_("期间"), _("记录数"), _("平均综合评分")],
         [[p.label, p.count, p.average if p.average is not None else "—"] for p in [*data.by_month, *data.by_semester]],
         empty=not any(p.count for p in data.by_month),
     )
@@ -294,24 +313,26 @@ def cross_charts(units: list[Organization], year: int, semester: int | None) -> 
         ]
         option = _base(
             tooltip={"renderMode": "richText"},
-            xAxis={**_category_axis(visitors), "name": "列席单位", "splitArea": {"show": True}},
-            yAxis={"type": "category", "data": hosts, "name": "邀请单位", "splitArea": {"show": True}},
+            xAxis={**_category_axis(visitors), "name": _("列席单位"), "splitArea": {"show": True}},
+            yAxis={"type": "category", "data": hosts, "name": _("邀请单位"), "splitArea": {"show": True}},
             visualMap={"min": 0, "max": max([1, *matrix.cells.values()]), "calculable": False, "orient": "horizontal",
                        "left": "center", "bottom": 0, "inRange": {"color": ["#f6f7f9", "#b71c1c"]}},
-            series=[{"name": "列席次数", "type": "heatmap", "data": cells, "label": {"show": True}}],
+            series=[{"name": _("列席次数"), "type": "heatmap", "data": cells, "label": {"show": True}}],
         )  # fmt: skip
         option["grid"] = {**option["grid"], "bottom": 80}
         charts.append(
             Chart(
                 f"cross_{matrix.semester}",
-                f"交叉旁听矩阵（{matrix.label}）",
-                "R-O13：每个单位每学期至少邀请其他单位书记或副书记列席一次，并至少列席其他单位一次；"
-                "行是邀请单位，列是列席单位，数字为已列席次数。",
+                _("交叉旁听矩阵（{semester}）").format(semester=matrix.label),
+                _(
+                    "R-O13：每个单位每学期至少邀请其他单位书记或副书记列席一次，并至少列席其他单位一次；"
+                    "行是邀请单位，列是列席单位，数字为已列席次数。"
+                ),
                 option,
-                ["邀请单位 \\ 列席单位", *visitors],
+                [_("邀请单位 \\ 列席单位"), *visitors],
                 [[h.display_name, *[matrix.cells.get((h.pk, v.pk), 0) for v in matrix.visitors]] for h in matrix.hosts],
                 empty=not matrix.total,
-                empty_text="本学期暂无已列席的交叉旁听。",
+                empty_text=_("本学期暂无已列席的交叉旁听。"),
             )
         )
     return charts
@@ -321,35 +342,35 @@ def rectification_charts(units: list[Organization], year: int, today: dt.date) -
     data = metrics.rectifications(units, year, today)
     status = Chart(
         "rect_status",
-        f"整改事项状态：共{data.total}项，逾期未完成{data.overdue}项",
-        "R-O10：本年度巡听旁听反馈问题形成的整改事项，按当前状态统计，跟踪至验收。",
+        _("整改事项状态：共{total}项，逾期未完成{overdue}项").format(total=data.total, overdue=data.overdue),
+        _("R-O10：本年度巡听旁听反馈问题形成的整改事项，按当前状态统计，跟踪至验收。"),
         _base(
             tooltip={"trigger": "item", "renderMode": "richText"},
             legend={"top": 0},
             series=[
                 {
-                    "name": "整改事项",
+                    "name": _("整改事项"),
                     "type": "pie",
                     "radius": ["35%", "65%"],
                     "top": 24,
-                    "data": [{"name": label, "value": count} for _, label, count in data.by_status],
+                    "data": [{"name": str(label), "value": count} for _status, label, count in data.by_status],
                 }
             ],
         ),
-        ["状态", "事项数"],
-        [[label, count] for _, label, count in data.by_status],
+        [_("状态"), _("事项数")],
+        [[label, count] for _status, label, count in data.by_status],
         empty=not data.total,
     )
     ageing = Chart(
         "rect_ageing",
-        "未完成整改事项的时长",
-        "R-O10：整改中或退回重改的事项，自提出之日起已经过的自然日数。",
-        _bar([label for label, _ in data.ageing],
-             [{"name": "未完成事项", "type": "bar", "data": [n for _, n in data.ageing], "color": "#cf222e"}]),
-        ["已开放时长", "事项数"],
+        _("未完成整改事项的时长"),
+        _("R-O10：整改中或退回重改的事项，自提出之日起已经过的自然日数。"),
+        _bar([str(label) for label, _n in data.ageing],
+             [{"name": _("未完成事项"), "type": "bar", "data": [n for _label, n in data.ageing], "color": "#cf222e"}]),
+        [_("已开放时长"), _("事项数")],
         [[label, n] for label, n in data.ageing],
-        empty=not any(n for _, n in data.ageing),
-        empty_text="没有未完成的整改事项。",
+        empty=not any(n for _label, n in data.ageing),
+        empty_text=_("没有未完成的整改事项。"),
     )  # fmt: skip
     return [status, ageing]
 
@@ -358,14 +379,25 @@ def frequency_chart(units: list[Organization], year: int, minimum: int) -> Chart
     rows = metrics.frequency(units, year, minimum)
     labels = [r.unit.display_name for r in rows]
     series = [{"name": f"{SEMESTERS[s]}", "type": "bar", "data": [r.by_semester[s - 1] for r in rows]} for s in (1, 2)]
-    series[0]["markLine"] = _threshold_line(minimum, f"每学期最低{minimum}次")
+    series[0]["markLine"] = _threshold_line(minimum, _("每学期最低{count}次").format(count=minimum))
     return Chart(
         "frequency",
-        f"旁听频次（超出最低要求{sum(r.beyond_minimum for r in rows)}次）",
-        f"R-O17：各单位每学期被巡听旁听的次数与最低要求（R-O12：每学期至少{minimum}次）比较，"
-        "超出部分逐学期计算；另按固定式、随机式、应邀式（R-O2）分列。",
+        _("旁听频次（超出最低要求{count}次）").format(count=sum(r.beyond_minimum for r in rows)),
+        _(
+            "R-O17：各单位每学期被巡听旁听的次数与最低要求（R-O12：每学期至少{count}次）比较，"
+            "超出部分逐学期计算；另按固定式、随机式、应邀式（R-O2）分列。"
+        ).format(count=minimum),
         _bar(labels, series),
-        ["单位", "春季学期", "秋季学期", "固定式", "随机式", "应邀式", "超出最低要求", "未达最低要求的学期"],
+        [
+            _("单位"),
+            _("春季学期"),
+            _("秋季学期"),
+            _("固定式"),
+            _("随机式"),
+            _("应邀式"),
+            _("超出最低要求"),
+            _("未达最低要求的学期"),
+        ],
         [
             [
                 r.unit.display_name,
@@ -379,7 +411,7 @@ def frequency_chart(units: list[Organization], year: int, minimum: int) -> Chart
             for r in rows
         ],
         empty=not rows,
-        empty_text="没有可统计的单位。",
+        empty_text=_("没有可统计的单位。"),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pangting.lib.gbt9704 import Cell, OfficialDocumentBuilder, format_cn_date, format_doc_number
 from pangting.observation.models import Mode
@@ -20,18 +21,19 @@ from pangting.orgs.models import Organization
 from .figures import Figures
 from .models import DocumentKind, ReportDocument, ReportVersion
 
+# Section headings of the Chinese documents; pages translate them (gettext_noop lists them for the catalog).
 SECTIONS: dict[str, list[tuple[str, str]]] = {
     DocumentKind.BULLETIN: [
-        ("overview", "基本情况"),
-        ("practices", "主要做法和成效"),
-        ("problems", "存在的问题"),
-        ("requirements", "下一步工作要求"),
+        ("overview", gettext_noop("基本情况")),
+        ("practices", gettext_noop("主要做法和成效")),
+        ("problems", gettext_noop("存在的问题")),
+        ("requirements", gettext_noop("下一步工作要求")),
     ],
     DocumentKind.SUMMARY: [
-        ("overview", "基本情况"),
-        ("practices", "主要做法"),
-        ("problems", "存在问题"),
-        ("plans", "下一步打算"),
+        ("overview", gettext_noop("基本情况")),
+        ("practices", gettext_noop("主要做法")),
+        ("problems", gettext_noop("存在问题")),
+        ("plans", gettext_noop("下一步打算")),
     ],
 }
 UNIT_TABLE_TITLE = "各单位理论学习中心组学习情况统计表"

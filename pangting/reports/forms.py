@@ -56,7 +56,7 @@ class SectionsForm(inputs.CheckedForm):
         super().__init__(*args, **kwargs)
         for key, label in SECTIONS[document.kind]:
             self.fields[key] = forms.CharField(
-                label=label,
+                label=_(label),
                 max_length=SECTION_MAX_CHARS,
                 widget=forms.Textarea(attrs={"rows": 8}),
                 help_text=_("每行为一个自然段。"),

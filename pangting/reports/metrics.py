@@ -21,6 +21,8 @@ from fractions import Fraction
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pangting.core import clock
 from pangting.observation.coverage import Coverage
@@ -45,11 +47,18 @@ DEFAULT_MIN_VISITS_PER_SEMESTER = 1
 
 # Days a rectification has been open (R-O10), as the ageing chart groups them.
 AGEING_BUCKETS: list[tuple[str, int, int | None]] = [
-    ("0–30天", 0, 30),
-    ("31–60天", 31, 60),
-    ("61–90天", 61, 90),
-    ("90天以上", 91, None),
+    (gettext_lazy("0–30天"), 0, 30),
+    (gettext_lazy("31–60天"), 31, 60),
+    (gettext_lazy("61–90天"), 61, 90),
+    (gettext_lazy("90天以上"), 91, None),
 ]
+
+
+def _semester_label(year: int, semester: int) -> str:
+    """2026年春季学期 / Spring semester 2026."""
+    if semester == 1:
+        return _("{year}年春季学期").format(year=year)
+    return _("{year}年秋季学期").format(year=year)
 
 
 def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -124,13 +133,13 @@ def timeliness(units: Sequence[Organization], year: int, today: dt.date | None =
     rows = {
         kind: DeadlineCounts(kind, label, rule)
         for kind, label, rule in [
-            ("arrangement", "学习安排报送表（会前）", "R-S10"),
-            ("report", "会后材料报送宣传部", "R-S10"),
-            ("reply", "函告回复", "R-O4"),
-            ("record", "旁听记录填报", "R-O8"),
-            ("feedback", "书面反馈", "R-O9"),
-            ("cross_report", "交叉旁听书面报告", "R-O13"),
-            ("rectification", "整改完成", "R-O10"),
+            ("arrangement", _("学习安排报送表（会前）"), "R-S10"),
+            ("report", _("会后材料报送宣传部"), "R-S10"),
+            ("reply", _("函告回复"), "R-O4"),
+            ("record", _("旁听记录填报"), "R-O8"),
+            ("feedback", _("书面反馈"), "R-O9"),
+            ("cross_report", _("交叉旁听书面报告"), "R-O13"),
+            ("rectification", _("整改完成"), "R-O10"),
         ]
     }
     sessions = (
@@ -377,12 +386,11 @@ def scores(units: Sequence[Organization], year: int) -> Scores:
         when = timezone.localtime(session_at or filed_at)
         if when.year == year:
             by_month[when.month].append(score)
-    names = {1: "春季学期", 2: "秋季学期"}
     return Scores(
         by_unit=[(u, _point(u.display_name, by_unit[u.pk])) for u in units],
-        by_month=[_point(f"{m}月", by_month[m]) for m in range(1, 13)],
+        by_month=[_point(_("{month}月").format(month=m), by_month[m]) for m in range(1, 13)],
         by_semester=[
-            _point(f"{y}年{names[s]}", by_semester[(y, s)]) for y in (year - 2, year - 1, year) for s in (1, 2)
+            _point(_semester_label(y, s), by_semester[(y, s)]) for y in (year - 2, year - 1, year) for s in (1, 2)
         ],
     )
 
@@ -418,7 +426,6 @@ def cross_matrices(units: Sequence[Organization], year: int) -> list[CrossMatrix
         .select_related("host", "visitor")
         .order_by()
     )
-    names = {1: "春季学期", 2: "秋季学期"}
     matrices = []
     for semester in (1, 2):
         cells: Counter[tuple[int, int]] = Counter()
@@ -431,7 +438,7 @@ def cross_matrices(units: Sequence[Organization], year: int) -> list[CrossMatrix
                 if org.pk not in ids:
                     partners[org.pk] = org
         axis = [*units, *sorted(partners.values(), key=lambda o: o.path)]
-        matrices.append(CrossMatrix(semester, f"{year}年{names[semester]}", axis, axis, dict(cells)))
+        matrices.append(CrossMatrix(semester, _semester_label(year, semester), axis, axis, dict(cells)))
     return matrices
 
 

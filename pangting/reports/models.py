@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core.models import RecordModel, WorkflowRecord
@@ -81,10 +82,10 @@ class ReportDocument(RecordModel, WorkflowRecord):
     @property
     def period_label(self) -> str:
         if self.semester == 1:
-            return f"{self.year}年春季学期"
+            return gettext("{year}年春季学期").format(year=self.year)
         if self.semester == 2:
-            return f"{self.year}年秋季学期"
-        return f"{self.year}年度"
+            return gettext("{year}年秋季学期").format(year=self.year)
+        return gettext("{year}年度").format(year=self.year)
 
 
 class ReportVersion(RecordModel):
@@ -117,7 +118,7 @@ class ReportVersion(RecordModel):
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="reportversion_unique_number")]
 
     def __str__(self) -> str:
-        return f"{self.document} 第{self.number}版"
+        return gettext("{document} 第{number}版").format(document=self.document, number=self.number)
 
     @property
     def is_issued(self) -> bool:

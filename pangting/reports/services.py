@@ -121,7 +121,7 @@ def _clean_sections(document: ReportDocument, sections: dict[str, str]) -> dict[
     keys = documents.section_keys(document.kind)
     unknown = set(sections) - set(keys)
     if unknown:
-        raise ValidationError(_("未知的正文部分：{items}。").format(items="、".join(sorted(unknown))))
+        raise ValidationError(_("未知的正文部分：{items}。").format(items=_("、").join(sorted(unknown))))
     cleaned = {}
     errors: dict[str, list[str]] = {}
     for key in keys:
@@ -196,6 +196,7 @@ def issue_document(document: ReportDocument, *, actor: Any, expected_version: in
         version.issued_by = _user(actor)
         _save(version, actor)
         issued.append(version)
+        # i18n: not interface (a step reason, stored in the log as written)
         return f"印发第{version.number}版 {claimed.number}"
 
     run_step(document, "issue", actor=actor, expected_version=expected_version, effect=number_and_issue)

@@ -29,7 +29,7 @@ def _latest_version_ready(document: ReportDocument) -> str | None:
         return _("当前版本已经印发；如需修改，请先编辑形成新版本。")
     empty = [label for key, label in documents.SECTIONS[document.kind] if not version.section_text(key).strip()]
     if empty:
-        return _("以下部分尚未填写，不能印发：{items}。").format(items="、".join(empty))
+        return _("以下部分尚未填写，不能印发：{items}。").format(items=_("、").join(empty))
     return None
 
 

@@ -131,7 +131,7 @@ class AttachmentForm(inputs.CheckedForm):
         params = get_parameters()
         self.fields["file"].help_text = _("单个文件不超过 %(mb)s MB，类型：%(types)s。") % {
             "mb": params.max_upload_mb,
-            "types": "、".join(params.upload_extensions),
+            "types": _("、").join(params.upload_extensions),
         }
         self.fields["file"].widget.attrs["accept"] = ",".join("." + e for e in params.upload_extensions)
 

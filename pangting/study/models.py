@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core import clock, inputs
@@ -138,7 +139,9 @@ class PlanTheme(RecordModel):
 
     @property
     def period_label(self) -> str:
-        return f"{self.period}月" if self.period_kind == self.PeriodKind.MONTH else f"第{self.period}季度"
+        if self.period_kind == self.PeriodKind.MONTH:
+            return gettext("{month}月").format(month=self.period)
+        return gettext("第{quarter}季度").format(quarter=self.period)
 
     def clean(self) -> None:
         limit = 12 if self.period_kind == self.PeriodKind.MONTH else 4
@@ -270,7 +273,7 @@ class StudySession(RecordModel, WorkflowRecord):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")),
                 name="session_ends_after_start",
-                violation_error_message="结束时间不能早于或等于开始时间。",
+                violation_error_message=_("结束时间不能早于或等于开始时间。"),
             ),
         ]
 
@@ -349,7 +352,7 @@ class Speech(RecordModel):
         verbose_name_plural = _("交流发言")
 
     def __str__(self) -> str:
-        return f"{self.speaker_name}：{self.outline[:20]}"
+        return gettext("{speaker}：{outline}").format(speaker=self.speaker_name, outline=self.outline[:20])
 
     @property
     def has_written_material(self) -> bool:
@@ -489,7 +492,7 @@ class SelfStudyPlan(RecordModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} {self.year}年自学计划"
+        return gettext("{person} {year}年自学计划").format(person=self.person, year=self.year)
 
 
 class SelfStudyRecord(RecordModel):

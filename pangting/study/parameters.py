@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
@@ -67,32 +68,32 @@ def register_parameters() -> None:
     """Declare the study numbers in the registry (from `StudyConfig.ready`)."""
     parameters.register(
         "R-S1",
-        Parameter("plan_due_month", 1, "年度学习计划截止月", "month", unit="月"),
-        Parameter("plan_due_day", 31, "年度学习计划截止日", "day", unit="日"),
-        title="年度学习计划按时报送",
+        Parameter("plan_due_month", 1, _("年度学习计划截止月"), "month", unit=_("月")),
+        Parameter("plan_due_day", 31, _("年度学习计划截止日"), "day", unit=_("日")),
+        title=_("年度学习计划按时报送"),
     )
     parameters.register(
         "R-S3",
-        Parameter("min_rate", 90, "参学率下限", "percent", unit="%"),
-        Parameter("checkin_opens_minutes_before", 30, "签到提前开放分钟数", "int", unit="分钟"),
-        Parameter("checkin_grace_minutes_after", 0, "会后签到宽限分钟数", "int", unit="分钟"),
-        Parameter("checkin_step_seconds", 30, "签到二维码更换间隔", "int", unit="秒"),
-        Parameter("checkin_ticket_minutes", 10, "扫码后完成签到时限", "int", unit="分钟"),
-        title="参学率不低于90%，请假人员及时补学",
+        Parameter("min_rate", 90, _("参学率下限"), "percent", unit="%"),
+        Parameter("checkin_opens_minutes_before", 30, _("签到提前开放分钟数"), "int", unit=_("分钟")),
+        Parameter("checkin_grace_minutes_after", 0, _("会后签到宽限分钟数"), "int", unit=_("分钟")),
+        Parameter("checkin_step_seconds", 30, _("签到二维码更换间隔"), "int", unit=_("秒")),
+        Parameter("checkin_ticket_minutes", 10, _("扫码后完成签到时限"), "int", unit=_("分钟")),
+        title=_("参学率不低于90%，请假人员及时补学"),
     )
     parameters.register(
         "R-S10",
-        Parameter("arrangement_days_before", 2, "安排表提前报送天数", "days"),
-        Parameter("arrangement_unit", DayUnit.CALENDAR.value, "安排表天数单位", "day_unit"),
-        Parameter("report_days_after", 2, "会后报送天数", "days"),
-        Parameter("report_unit", DayUnit.CALENDAR.value, "会后报送天数单位", "day_unit"),
-        title="学习安排报送表会前报送、会后材料按时报送",
+        Parameter("arrangement_days_before", 2, _("安排表提前报送天数"), "days"),
+        Parameter("arrangement_unit", DayUnit.CALENDAR.value, _("安排表天数单位"), "day_unit"),
+        Parameter("report_days_after", 2, _("会后报送天数"), "days"),
+        Parameter("report_unit", DayUnit.CALENDAR.value, _("会后报送天数单位"), "day_unit"),
+        title=_("学习安排报送表会前报送、会后材料按时报送"),
     )
     parameters.register(
         "R-S14",
-        Parameter("max_upload_mb", DEFAULT_MAX_UPLOAD_MB, "上传文件大小上限", "int", unit="MB"),
-        Parameter("upload_extensions", list(DEFAULT_UPLOAD_EXTENSIONS), "允许上传的文件类型", "list"),
-        title="学习档案",
+        Parameter("max_upload_mb", DEFAULT_MAX_UPLOAD_MB, _("上传文件大小上限"), "int", unit="MB"),
+        Parameter("upload_extensions", list(DEFAULT_UPLOAD_EXTENSIONS), _("允许上传的文件类型"), "list"),
+        title=_("学习档案"),
     )
 
 

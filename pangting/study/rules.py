@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from django.utils.translation import gettext
+
 from pangting.core.semesters import SEMESTERS, semester_bounds, semester_label
 from pangting.lib.workdays import DayUnit
 from pangting.workdays import timeliness
@@ -50,8 +52,10 @@ class DayRule:
     before: bool
 
     def describe(self) -> str:
-        unit = "个工作日" if self.unit is DayUnit.WORKING else "天（自然日）"
-        return f"会前{self.amount}{unit}" if self.before else f"会后{self.amount}{unit}内"
+        """会前2个工作日 / 会后3天（自然日）内, in the active language."""
+        from pangting.workdays.services import describe_relative
+
+        return describe_relative(self.amount, self.unit, before=self.before)
 
 
 def due_date(day: dt.date, rule: DayRule) -> tuple[dt.date, dict[str, Any]]:
@@ -85,9 +89,17 @@ def due_date(day: dt.date, rule: DayRule) -> tuple[dt.date, dict[str, Any]]:
         "direction": "before" if rule.before else "after",
         "due": due.isoformat(),
         "calendar_revisions": revisions,
-        "text": rule.describe(),
+        "text": _chinese(rule.describe),  # pages describe the basis in their own language
     }
     return due, basis
+
+
+def _chinese(describe: Any) -> str:
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(describe())
 
 
 def is_late(submitted_on: dt.date | None, due: dt.date | None, today: dt.date) -> bool:
@@ -113,12 +125,22 @@ def periods_of_year(year: int, kind: str) -> list[Period]:
     checked as the seed means it.
     """
     if kind == "month":
-        return [Period(f"{year}年{m}月", dt.date(year, m, 1), _month_end(year, m)) for m in range(1, 13)]
+        return [
+            Period(gettext("{year}年{month}月").format(year=year, month=m), dt.date(year, m, 1), _month_end(year, m))
+            for m in range(1, 13)
+        ]
     if kind == "quarter":
-        return [Period(f"{year}年第{q}季度", dt.date(year, 3 * q - 2, 1), _month_end(year, 3 * q)) for q in range(1, 5)]
+        return [
+            Period(
+                gettext("{year}年第{quarter}季度").format(year=year, quarter=q),
+                dt.date(year, 3 * q - 2, 1),
+                _month_end(year, 3 * q),
+            )
+            for q in range(1, 5)
+        ]
     if kind == "semester":
         return [Period(semester_label(year, s), *semester_bounds(year, s)) for s in SEMESTERS]
-    return [Period(f"{year}年", dt.date(year, 1, 1), dt.date(year, 12, 31))]
+    return [Period(gettext("{year}年").format(year=year), dt.date(year, 1, 1), dt.date(year, 12, 31))]
 
 
 def _month_end(year: int, month: int) -> dt.date:

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from pangting.core import clock
@@ -64,9 +65,8 @@ class Deadline:
     revisions: dict[int, int]
 
     def describe(self) -> str:
-        """Chinese text shown beside every deadline, e.g. 自2026年9月28日起7个工作日."""
-        unit_text = "个工作日" if self.unit is DayUnit.WORKING else "天（自然日）"
-        return f"自{_cn(self.start)}起{self.amount}{unit_text}，截止{_cn(self.due)}"
+        """The text shown beside every deadline, e.g. 自2026年9月28日起7个工作日，截止2026年10月13日."""
+        return describe_deadline(self.start, self.amount, self.unit, self.due)
 
     def as_basis(self) -> dict[str, Any]:
         """JSON-ready basis to store beside the due date."""
@@ -79,8 +79,49 @@ class Deadline:
         }
 
 
-def _cn(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def _day(day: dt.date) -> str:
+    """A date in the active language's format: 2026年9月28日, Sept. 28, 2026."""
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def describe_deadline(start: dt.date, amount: int, unit: DayUnit | str, due: dt.date) -> str:
+    """What a deadline was computed from, in the active language (working and calendar days kept apart)."""
+    if DayUnit(unit) is DayUnit.WORKING:
+        text = _("自{start}起{amount}个工作日，截止{due}")
+    else:
+        text = _("自{start}起{amount}天（自然日），截止{due}")
+    return text.format(start=_day(start), amount=amount, due=_day(due))
+
+
+def describe_relative(amount: int, unit: DayUnit | str, *, before: bool) -> str:
+    """A due date relative to a meeting: 会前2个工作日, 会后3天（自然日）内."""
+    working = DayUnit(unit) is DayUnit.WORKING
+    if before:
+        text = _("会前{amount}个工作日") if working else _("会前{amount}天（自然日）")
+    else:
+        text = _("会后{amount}个工作日内") if working else _("会后{amount}天（自然日）内")
+    return text.format(amount=amount)
+
+
+def describe_basis(basis: dict[str, Any] | None) -> str:
+    """The stored basis of a deadline, described in the active language.
+
+    The basis keeps the start, amount, unit and due date beside the Chinese text written when the
+    deadline was computed; the text is the fallback for a basis that lacks any of them.
+    """
+    if not basis:
+        return ""
+    try:
+        if "direction" in basis:  # relative to a meeting (study sessions, R-S10)
+            return describe_relative(int(basis["amount"]), basis["unit"], before=basis["direction"] == "before")
+        return describe_deadline(
+            dt.date.fromisoformat(basis["start"]),
+            int(basis["amount"]),
+            basis["unit"],
+            dt.date.fromisoformat(basis["due"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return str(basis.get("text", ""))
 
 
 def compute_deadline(start: dt.date, amount: int, unit: DayUnit | str) -> Deadline:
@@ -195,7 +236,7 @@ def parse_day_lines(text: str, *, field: str) -> dict[dt.date, str]:
     result: dict[dt.date, str] = {}
     errors: list[str] = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip().replace("～", "~").replace("—", "~").replace("至", "~")
+        line = raw.strip().replace("～", "~").replace("—", "~").replace("至", "~")  # i18n: not interface (input)
         if not line:
             continue
         span, _sep, name = line.partition(" ")

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pangting.core.semesters import semester_end
 
@@ -90,13 +91,13 @@ def _frequency(ctx: CheckContext, code: str) -> Iterator[FindingData]:
             )  # fmt: skip
 
 
-@rule("R-B1", "支部委员会会议每月至少一次")
+@rule("R-B1", _("支部委员会会议每月至少一次"))
 def branch_committee(ctx: CheckContext) -> Iterator[FindingData]:
     """R-B1: held 支委会 per period, as the R-B1 frequency rules require (default monthly). Red when short."""
     yield from _frequency(ctx, "R-B1")
 
 
-@rule("R-B2", "党员大会、党小组会按期召开")
+@rule("R-B2", _("党员大会、党小组会按期召开"))
 def member_meetings(ctx: CheckContext) -> Iterator[FindingData]:
     """R-B2: 党员大会 monthly without party groups, quarterly with them, and 党小组会 monthly.
 
@@ -105,7 +106,7 @@ def member_meetings(ctx: CheckContext) -> Iterator[FindingData]:
     yield from _frequency(ctx, "R-B2")
 
 
-@rule("R-B3", "党课每季度至少一次，书记每学期讲党课")
+@rule("R-B3", _("党课每季度至少一次，书记每学期讲党课"))
 def party_lectures(ctx: CheckContext) -> Iterator[FindingData]:
     """R-B3: a party lecture each quarter in each branch, and the unit's secretary lectures each semester.
 
@@ -154,7 +155,7 @@ def party_lectures(ctx: CheckContext) -> Iterator[FindingData]:
                 )  # fmt: skip
 
 
-@rule("R-B4", "支部每月集体学习，每季度专题研讨")
+@rule("R-B4", _("支部每月集体学习，每季度专题研讨"))
 def branch_study(ctx: CheckContext) -> Iterator[FindingData]:
     """R-B4: 支部集体学习 monthly and one with a 交流研讨 item each quarter (the R-B4 frequency rules).
 
@@ -166,8 +167,8 @@ def branch_study(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-B5",
-    "支部年度“三会一课”计划报备、如实记录",
-    params=[Param("grace_days", 0, "计划逾期宽限天数（自然日）", "days")],
+    _("支部年度“三会一课”计划报备、如实记录"),
+    params=[Param("grace_days", 0, _("计划逾期宽限天数（自然日）"), "days")],
 )
 def branch_plan_and_records(ctx: CheckContext) -> Iterator[FindingData]:
     """R-B5: each branch files its annual 三会一课 plan and records its meetings.

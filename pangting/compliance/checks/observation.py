@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pangting.core.semesters import semester_end
 from pangting.workdays.timeliness import LATE, OVERDUE, classify
@@ -91,8 +92,8 @@ def _deadline_finding(
 
 @rule(
     "R-O4",
-    "函告后7个工作日内回复并报送学习会方案",
-    params=[Param("red_after_days", 3, "逾期超过该天数为红色（自然日）", "days")],
+    _("函告后7个工作日内回复并报送学习会方案"),
+    params=[Param("red_after_days", 3, _("逾期超过该天数为红色（自然日）"), "days")],
 )
 def reply_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O4: the unit replies by `Visit.reply_due` (7 working days after delivery, stored with its basis).
@@ -110,8 +111,8 @@ def reply_in_time(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-O8",
-    "会后3天内报送列席旁听记录",
-    params=[Param("red_after_days", 3, "逾期超过该天数为红色（自然日）", "days")],
+    _("会后3天内报送列席旁听记录"),
+    params=[Param("red_after_days", 3, _("逾期超过该天数为红色（自然日）"), "days")],
 )
 def record_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O8: the liaison files the record by `Visit.record_due` (3 days after the session, stored).
@@ -132,8 +133,8 @@ def record_in_time(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-O9",
-    "10个工作日内书面反馈",
-    params=[Param("red_after_days", 5, "逾期超过该天数为红色（自然日）", "days")],
+    _("10个工作日内书面反馈"),
+    params=[Param("red_after_days", 5, _("逾期超过该天数为红色（自然日）"), "days")],
 )
 def feedback_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O9: written feedback issued by `Visit.feedback_due` (10 working days, stored with its basis).
@@ -164,8 +165,8 @@ def feedback_in_time(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-O10",
-    "问题整改跟踪到验收",
-    params=[Param("verify_days", 15, "整改报送后验收期限（自然日）", "days")],
+    _("问题整改跟踪到验收"),
+    params=[Param("verify_days", 15, _("整改报送后验收期限（自然日）"), "days")],
 )
 def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O10: each rectification item is done by its deadline and then verified.
@@ -199,7 +200,7 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
                 )  # fmt: skip
 
 
-@rule("R-O11", "两年一轮全覆盖")
+@rule("R-O11", _("两年一轮全覆盖"))
 def two_year_coverage(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O11: every unit observed (a visit that reached 已旁听) at least once in each two-year round.
 
@@ -223,8 +224,8 @@ def two_year_coverage(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-O12",
-    "每学期至少旁听各联系单位一次",
-    params=[Param("min_per_semester", 1, "每学期最少旁听次数", "int")],
+    _("每学期至少旁听各联系单位一次"),
+    params=[Param("min_per_semester", 1, _("每学期最少旁听次数"), "int")],
 )
 def each_semester(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O12: each unit is observed (visit reached 已旁听) at least `min_per_semester` times a semester.
@@ -254,10 +255,10 @@ def each_semester(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-O13",
-    "每学期交叉旁听，列席后3天内书面报告",
+    _("每学期交叉旁听，列席后3天内书面报告"),
     params=[
-        Param("min_hosted", 1, "每学期邀请他单位列席最少次数", "int"),
-        Param("min_visited", 1, "每学期列席他单位最少次数", "int"),
+        Param("min_hosted", 1, _("每学期邀请他单位列席最少次数"), "int"),
+        Param("min_visited", 1, _("每学期列席他单位最少次数"), "int"),
     ],
 )
 def cross_observation(ctx: CheckContext) -> Iterator[FindingData]:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
 from ._common import (
@@ -33,8 +34,8 @@ def _late_days(submitted: dt.date | None, due: dt.date, today: dt.date) -> int:
 
 @rule(
     "R-S1",
-    "年度学习计划按时报送",
-    params=[Param("grace_days", 0, "逾期宽限天数（自然日）", "days")],
+    _("年度学习计划按时报送"),
+    params=[Param("grace_days", 0, _("逾期宽限天数（自然日）"), "days")],
 )
 def annual_plan(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S1: each unit files its annual study plan by the plan's due date (`StudyPlan.due_on`).
@@ -77,7 +78,7 @@ def annual_plan(ctx: CheckContext) -> Iterator[FindingData]:
         )  # fmt: skip
 
 
-@rule("R-S2", "每月至少开展一次集体学习研讨")
+@rule("R-S2", _("每月至少开展一次集体学习研讨"))
 def monthly_sessions(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S2: at least the required number of held center-group sessions in each period.
 
@@ -103,9 +104,9 @@ def monthly_sessions(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-S3",
-    "参学率不低于90%，请假人员及时补学",
+    _("参学率不低于90%，请假人员及时补学"),
     # `min_rate` is declared by the study app (the threshold its pages show): one number.
-    params=[Param("makeup_days", 14, "请假后补学期限（自然日）", "days")],
+    params=[Param("makeup_days", 14, _("请假后补学期限（自然日）"), "days")],
 )
 def participation(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S3: participation rate (present ÷ expected, from the attendance rows) of each held session.
@@ -137,7 +138,7 @@ def participation(ctx: CheckContext) -> Iterator[FindingData]:
                 )  # fmt: skip
 
 
-@rule("R-S4", "学习第一议题")
+@rule("R-S4", _("学习第一议题"))
 def first_agenda_item(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S4: a session that has taken place has a 第一议题 agenda item (`AgendaItem.kind`). Red if not."""
     for row in center_group_sessions(ctx):
@@ -148,7 +149,7 @@ def first_agenda_item(ctx: CheckContext) -> Iterator[FindingData]:
             )  # fmt: skip
 
 
-@rule("R-S5", "学习内容专题化并列入年度计划")
+@rule("R-S5", _("学习内容专题化并列入年度计划"))
 def thematic_content(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S5: a session that has taken place is linked to a theme of the plan (`plan_theme`).
 
@@ -163,7 +164,7 @@ def thematic_content(ctx: CheckContext) -> Iterator[FindingData]:
             )  # fmt: skip
 
 
-@rule("R-S6", "发言人有书面发言材料")
+@rule("R-S6", _("发言人有书面发言材料"))
 def written_speeches(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S6: every speaker of a session that has taken place has written material (text or file).
 
@@ -185,8 +186,8 @@ def written_speeches(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-S7",
-    "会前自学、会后形成学习小结",
-    params=[Param("summary_days", 7, "会后形成小结期限（自然日）", "days")],
+    _("会前自学、会后形成学习小结"),
+    params=[Param("summary_days", 7, _("会后形成小结期限（自然日）"), "days")],
 )
 def study_summary(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S7: a session is followed by its study summary (`StudySession.summary`) or members' summaries.
@@ -212,7 +213,7 @@ def study_summary(ctx: CheckContext) -> Iterator[FindingData]:
             )  # fmt: skip
 
 
-@rule("R-S9", "授课人及内容会前审核")
+@rule("R-S9", _("授课人及内容会前审核"))
 def vetted_lecturers(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S9: an invited lecturer is approved (`lecturer_vetting`) before the session takes place.
 
@@ -229,8 +230,8 @@ def vetted_lecturers(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-S10",
-    "学习安排报送表会前报送、会后材料按时报送",
-    params=[Param("red_after_days", 3, "逾期超过该天数为红色（自然日）", "days")],
+    _("学习安排报送表会前报送、会后材料按时报送"),
+    params=[Param("red_after_days", 3, _("逾期超过该天数为红色（自然日）"), "days")],
 )
 def arrangement_and_report(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S10: the arrangement form by `arrangement_due`, the post-session report by `report_due`.
@@ -266,10 +267,10 @@ def arrangement_and_report(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-S11",
-    "学习会不得一再推迟",
+    _("学习会不得一再推迟"),
     params=[
-        Param("max_postponements", 1, "允许推迟次数", "int"),
-        Param("red_postponements", 3, "推迟达到该次数为红色", "int"),
+        Param("max_postponements", 1, _("允许推迟次数"), "int"),
+        Param("red_postponements", 3, _("推迟达到该次数为红色"), "int"),
     ],
 )
 def postponements(ctx: CheckContext) -> Iterator[FindingData]:
@@ -290,8 +291,8 @@ def postponements(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule(
     "R-S12",
-    "书记领学",
-    params=[Param("min_share", 60, "书记领学占比下限（%）", "percent")],
+    _("书记领学"),
+    params=[Param("min_share", 60, _("书记领学占比下限（%）"), "percent")],
 )
 def secretary_leads(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S12: the share of the year's sessions (so far) led by the group leader (书记), per unit.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 
 from pangting.core.semesters import semester_of  # noqa: F401  (re-exported: the one definition)
 from pangting.workdays.services import DayUnit, UnknownCalendarYear, compute_deadline
@@ -52,4 +53,7 @@ def _deadline(start: dt.date, rule: DeadlineRule) -> tuple[dt.date | None, dict[
         deadline = compute_deadline(start, rule.amount, rule.unit)
     except UnknownCalendarYear as refusal:
         return None, {}, str(refusal)
-    return deadline.due, {**deadline.as_basis(), "text": deadline.describe()}, ""
+    # The stored text is Chinese whoever computed it; pages describe the basis in their own language.
+    with translation.override(settings.LANGUAGE_CODE):
+        text = deadline.describe()
+    return deadline.due, {**deadline.as_basis(), "text": text}, ""

@@ -42,12 +42,13 @@ def draft_feedback(visit: Visit, *, actor: Any) -> Feedback:
 
 def _summary_from_record(record: ObservationRecord) -> str:
     facts = record.facts or {}
+    # i18n: not interface (a draft of the Chinese feedback document, which the team edits)
     parts = [
         f"成员参加率{facts.get('participation_text', '—')}",
         "落实了“第一议题”" if facts.get("has_first_agenda_item") else "未落实“第一议题”",
         f"{facts.get('written_speech_count', 0)}名成员提交书面发言材料",
     ]
-    return "；".join(parts) + "。"
+    return "；".join(parts) + "。"  # i18n: not interface (as above)
 
 
 @transaction.atomic
@@ -94,7 +95,9 @@ def issue_feedback(feedback: Feedback, *, actor: Any, expected_version: int | No
         feedback.issued_by = _user(actor)
         _save(feedback, actor)
         for key, label, evidence in problems:
+            # i18n: not interface (the stored text of a rectification item, as in the feedback document)
             _save(Rectification(visit=visit, checklist_point=key, problem=f"{label}：{evidence}"), actor)
+        # i18n: not interface (a step reason, stored in the log as written)
         return f"印发反馈意见{feedback.number}" + ("（逾期）" if feedback.issued_late else "")
 
     run_step(feedback.visit, "issue_feedback", actor=actor, expected_version=expected_version, effect=number_and_issue)
@@ -114,6 +117,7 @@ def acknowledge_feedback(feedback: Feedback, *, actor: Any, expected_version: in
         feedback.acknowledged_by = _user(actor)
         _save(feedback, actor)
 
+    # i18n: not interface (a step reason, stored in the log as written)
     run_step(
         feedback.visit, "acknowledge", actor=actor, expected_version=expected_version, effect=acknowledge,
         reason="单位签收反馈意见",
@@ -209,5 +213,6 @@ def verify_rectification(
     visit = Visit.objects.get(pk=item.visit_id)
     remaining = visit.rectifications.filter(deleted_at__isnull=True).exclude(status=Rectification.Status.ACCEPTED)
     if accept and visit.state == State.RECTIFYING and not remaining.exists():
+        # i18n: not interface (a step reason, stored in the log as written)
         run_step(visit, "close", actor=actor, reason="整改事项全部验收")
     return item

@@ -32,6 +32,7 @@ from .workflow import run_step
 
 @transaction.atomic
 def mark_observed(visit: Visit, *, actor: Any, expected_version: int | None = None) -> Visit:
+    # i18n: not interface (a step reason, stored in the log as written)
     return run_step(
         visit, "mark_observed", actor=actor, expected_version=expected_version, reason="旁听组全程参加学习会（R-O5）"
     )
@@ -40,6 +41,7 @@ def mark_observed(visit: Visit, *, actor: Any, expected_version: int | None = No
 def active_rubric() -> Rubric:
     rubric = Rubric.objects.filter(is_active=True).order_by("-created_at").first()
     if rubric is None:
+        # i18n: not interface (the stored name of the default rubric)
         rubric = Rubric.objects.create(name="默认评分细则（四项各25分）", items=DEFAULT_RUBRIC_ITEMS)
     return rubric
 
@@ -163,7 +165,7 @@ def save_record(
             if not getattr(record, name)
         ]  # fmt: skip
         if missing:
-            raise ValidationError(_("请填写：{items}。").format(items="、".join(missing)))
+            raise ValidationError(_("请填写：{items}。").format(items=_("、").join(missing)))
         if record.composite_score is None:
             raise ValidationError(_("请为每个评分项打分。"))
         # A correction before sign-off keeps the first filing time (R-O8 lateness) and state.
@@ -173,7 +175,9 @@ def save_record(
     _save(record, actor)
     if submit and visit.state != State.RECORDED:
         if visit.state == State.SCHEDULED:
+            # i18n: not interface (a step reason, stored in the log as written)
             run_step(visit, "mark_observed", actor=actor, reason="旁听组全程参加学习会（R-O5）")
+        # i18n: not interface (a step reason, stored in the log as written)
         run_step(visit, "file_record", actor=actor, reason="联络员填报记录" + ("（逾期）" if record.filed_late else ""))
     return record
 

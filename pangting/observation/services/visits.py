@@ -30,6 +30,7 @@ from .workflow import run_step
 def ensure_plan(supervisor_org: Organization, year: int, *, actor: Any) -> ObservationPlan:
     plan = ObservationPlan.objects.filter(organization=supervisor_org, year=year).first()
     if plan is None:
+        # i18n: not interface (stored as the record's title, as the official plan names it)
         plan = ObservationPlan(
             organization=supervisor_org, year=year, title=f"{year}年度理论学习中心组学习巡听旁听计划"
         )
@@ -165,7 +166,7 @@ def next_number(organization: Organization, year: int, kind: str) -> int:
 def format_number(organization: Organization, year: int, seq: int) -> str:
     from pangting.lib.gbt9704 import format_doc_number
 
-    abbr = organization.doc_abbr or "宣函"
+    abbr = organization.doc_abbr or "宣函"  # i18n: not interface (the Chinese letter number series)
     return format_doc_number(abbr, year, seq)
 
 
@@ -183,6 +184,7 @@ def issue_letter(visit: Visit, *, actor: Any, expected_version: int | None = Non
         claimed.letter_number = format_number(claimed.supervisor_org, year, claimed.letter_seq)
         claimed.letter_issued_at = clock.now()
         _save(claimed, actor, update_fields=["letter_seq", "letter_number", "letter_issued_at", "updated_at"])
+        # i18n: not interface (a step reason, stored in the log as written)
         return f"印发{claimed.letter_number}"
 
     return run_step(visit, "issue_letter", actor=actor, expected_version=expected_version, effect=number_the_letter)
@@ -228,6 +230,7 @@ def record_reply(
         claimed.reply_notes = notes
         _set_session_deadlines(claimed)
         _save(claimed, actor)
+        # i18n: not interface (a step reason, stored in the log as written)
         return "单位回复并确定学习会" + ("（逾期）" if claimed.reply_late else "")
 
     return run_step(visit, "reply", actor=actor, expected_version=expected_version, effect=link)
@@ -322,6 +325,7 @@ def _invited_visit(invitation: InvitationRequest, actor: Any) -> Visit:
     _link_session(visit, session)
     _set_session_deadlines(visit)
     _save(visit, actor)
+    # i18n: not interface (a step reason, stored in the log as written)
     return run_step(visit, "schedule", actor=actor, reason="接受单位邀请")
 
 
@@ -338,6 +342,7 @@ def schedule_invited_visit(visit: Visit, session: Any, *, actor: Any, expected_v
     _link_session(visit, session)
     _set_session_deadlines(visit)
     _save(visit, actor)
+    # i18n: not interface (a step reason, stored in the log as written)
     return run_step(visit, "schedule", actor=actor, reason="确定应邀旁听的学习会")
 
 

@@ -31,6 +31,7 @@ A = policy.Action
 
 
 def _help_sheet() -> xlsx.Sheet:
+    # i18n: not interface (the general rows of the Chinese import workbook)
     rows: list[list[str]] = [["（通用）", "", "", note, ""] for note in HELP_NOTES]
     for spec in DATA_SHEETS:
         rows.extend([spec.title, c.header, YES if c.required else NO, c.help, c.example] for c in spec.columns)

@@ -289,7 +289,7 @@ class _Importer:
                     row,
                     "类型",
                     _("“%(value)s”不是有效的组织类型，应为%(labels)s之一。")
-                    % {"value": label, "labels": "、".join(KIND_LABELS.values())},
+                    % {"value": label, "labels": _("、").join(KIND_LABELS.values())},
                 )
             has_groups = _bool(row.raw("设党小组"))
             if has_groups is None:
@@ -476,7 +476,7 @@ class _Importer:
                     row,
                     "组内角色",
                     _("“%(value)s”不是有效的组内角色，应为%(labels)s之一。")
-                    % {"value": label, "labels": "、".join(ROLE_LABELS.values())},
+                    % {"value": label, "labels": _("、").join(ROLE_LABELS.values())},
                 )
                 ok = False
             post = row.text("职务")
@@ -677,7 +677,7 @@ def _refusal(row: _Row) -> Iterator[None]:
     try:
         yield
     except ValidationError as error:
-        raise _Abort(Problem(row.sheet.title, row.number, "", "；".join(error.messages))) from error
+        raise _Abort(Problem(row.sheet.title, row.number, "", _("；").join(error.messages))) from error
     except IntegrityError as error:
         message = _("与系统中的现有数据冲突，请核对后重试。")
         raise _Abort(Problem(row.sheet.title, row.number, "", message)) from error

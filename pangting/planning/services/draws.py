@@ -182,10 +182,10 @@ def _team_explanation(unit: Organization, team: list[tuple[Any, str]], on: Any) 
             .first()
         )
         reason = conflict.reason if conflict else _("回避")
-        reasons.append(f"{link.leader.name}（{reason}）")
+        reasons.append(_("{name}（{reason}）").format(name=link.leader.name, reason=reason))
     return [
         _("{unit}：联系该单位的领导均须回避——{items}，无法自动组成旁听组，请调整后再安排。").format(
-            unit=unit.name, items="、".join(reasons)
+            unit=unit.name, items=_("、").join(reasons)
         )
     ]
 

@@ -136,7 +136,8 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
     except Exception as error:  # a failed run says why, on the page and in the command
         _set(
             run, status=PlanRun.Status.FAILED, progress=100, finished_at=clock.now(),
-            explanation=f"生成失败：{error}", result={"traceback": traceback.format_exc()[-4000:]},
+            explanation=_("生成失败：{error}").format(error=error),
+            result={"traceback": traceback.format_exc()[-4000:]},
         )  # fmt: skip
         echo(run)
         return run
@@ -339,7 +340,7 @@ def adjust_draft(
         except (TypeError, ValueError):
             raise ValidationError(_("请选择月份。")) from None
         if month not in months:
-            allowed = "、".join(_("{month}月").format(month=m) for m in months)
+            allowed = _("、").join(_("{month}月").format(month=m) for m in months)
             raise ValidationError(
                 _("{month}月不在{semester}内，只能安排在{allowed}。").format(
                     month=month, semester=Semester(semester).label, allowed=allowed

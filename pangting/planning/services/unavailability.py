@@ -103,7 +103,9 @@ def away_lookup(supervisor_org: Organization, year: int, on: Any = None) -> Call
     away: dict[int, dict[int, str]] = {}
     for row in rows.order_by("first_month", "pk"):
         for month in row.months:
-            away.setdefault(row.person_id, {}).setdefault(month, f"{row.person.name}（{row.reason}）")
+            away.setdefault(row.person_id, {}).setdefault(
+                month, _("{name}（{reason}）").format(name=row.person.name, reason=row.reason)
+            )
     liaisons: dict[str, list[int]] = {}
     if away:
         assignments = LiaisonAssignment.objects.current(on).filter(liaison_id__in=list(away))
@@ -112,6 +114,6 @@ def away_lookup(supervisor_org: Organization, year: int, on: Any = None) -> Call
 
     def reason(unit_id: str, leader_pk: Any, month: int) -> str:
         people = [int(leader_pk), *liaisons.get(str(unit_id), [])] if leader_pk else liaisons.get(str(unit_id), [])
-        return "、".join(away[p][month] for p in people if month in away.get(p, {}))
+        return _("、").join(away[p][month] for p in people if month in away.get(p, {}))
 
     return reason

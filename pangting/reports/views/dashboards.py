@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_lazy
 
 from pangting.accounts import policy
 from pangting.compliance import services as compliance_services
@@ -36,7 +37,7 @@ from ..evidence import resolve
 
 A = policy.Action
 MIN_YEAR, MAX_YEAR = 2000, 2100
-RAG_LABELS = {"red": "红", "amber": "黄", GREEN: "绿"}
+RAG_LABELS = {"red": gettext_lazy("红"), "amber": gettext_lazy("黄"), GREEN: gettext_lazy("绿")}
 
 
 def _year(request: HttpRequest) -> tuple[int, str]:
@@ -47,7 +48,9 @@ def _year(request: HttpRequest) -> tuple[int, str]:
         return today, ""
     year = parse_year(raw)
     if year is None or not MIN_YEAR <= year <= MAX_YEAR:
-        return today, f"年度“{raw[:20]}”无效，请填写{MIN_YEAR}—{MAX_YEAR}之间的四位年份；已显示{today}年。"
+        return today, gettext("年度“{raw}”无效，请填写{low}—{high}之间的四位年份；已显示{year}年。").format(
+            raw=raw[:20], low=MIN_YEAR, high=MAX_YEAR, year=today
+        )
     return year, ""
 
 
@@ -130,7 +133,7 @@ def _refresh_if_stale(unit: Organization, year: int, user: Any) -> str:
     try:
         compliance_services.refresh_unit(unit, year, actor=user)
     except (UnknownCalendarYear, ValidationError) as refusal:
-        return f"未能重新检查：{refusal}"
+        return gettext("未能重新检查：{refusal}").format(refusal=refusal)
     return ""
 
 

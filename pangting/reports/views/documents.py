@@ -22,7 +22,15 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.transitions import available_step_names
-from pangting.core.views import add_form_errors, attachment, flash_errors, parse_id, parse_year, seen_version
+from pangting.core.views import (
+    add_form_errors,
+    attachment,
+    chinese_file,
+    flash_errors,
+    parse_id,
+    parse_year,
+    seen_version,
+)
 from pangting.orgs import units
 from pangting.orgs.models import Organization
 
@@ -106,7 +114,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     versions = _versions(document)
     latest = versions[-1]
     figures = latest.figures
-    sections = [(label, latest.section_text(key)) for key, label in documents.SECTIONS[document.kind]]
+    sections = [(_(label), latest.section_text(key)) for key, label in documents.SECTIONS[document.kind]]
     return render(
         request,
         "reports/document_detail.html",
@@ -185,6 +193,7 @@ def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@chinese_file
 def document_docx(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     user = request.user
     document = _document(user, pk)
@@ -225,7 +234,7 @@ def document_versions(request: HttpRequest, pk: int) -> HttpResponse:
     diffs = []
     for key, label in documents.SECTIONS[document.kind]:
         lines = _diff(old.section_text(key), new.section_text(key))
-        diffs.append({"label": label, "lines": lines, "changed": any(kind != "same" for kind, _ in lines)})
+        diffs.append({"label": _(label), "lines": lines, "changed": any(kind != "same" for kind, _line in lines)})
     return render(
         request,
         "reports/document_versions.html",

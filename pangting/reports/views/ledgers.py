@@ -13,14 +13,18 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core import clock, inputs
 from pangting.core.audit import describe_download
+from pangting.core.semesters import semester_label
 from pangting.observation.models import Semester
 
 from ..ledgers import (
@@ -151,10 +155,22 @@ def _page(request: HttpRequest, form: LedgerForm) -> HttpResponse:
             "links": links,
             "all_query": urlencode({"kind": ALL, **params}),
             "all_title": ALL_TITLE,
-            "period_label": query.period.label,
+            "period_label": _page_period_label(query.period),
             "unit": query.unit,
         },
     )
+
+
+def _page_period_label(period: Any) -> str:
+    """The period as `period.label` says it (in Chinese, for the files), in the page's language."""
+    if period.semester:
+        return semester_label(period.year, period.semester)
+    if period.months:
+        first, last = period.months
+        if first == last:
+            return gettext("{year}年{month}月").format(year=period.year, month=first)
+        return gettext("{year}年{first}—{last}月").format(year=period.year, first=first, last=last)
+    return gettext("{year}年").format(year=period.year)
 
 
 @login_required
@@ -179,7 +195,8 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     ledgers, query = form.chosen(), form.query()
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT)  # noqa: SIM115 (closed by the response)
     try:
-        write_ledgers(ledgers, scope, query, spool)
+        with translation.override(settings.LANGUAGE_CODE):  # the ledgers are Chinese files
+            write_ledgers(ledgers, scope, query, spool)
     except BaseException:
         spool.close()
         raise

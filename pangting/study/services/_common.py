@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from pangting.accounts import policy
 from pangting.core.models import StaleRecord
@@ -57,4 +57,4 @@ def _fmt(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
     local = timezone.localtime(moment)
-    return f"{local.year}年{local.month}月{local.day}日{local:%H:%M}"
+    return f"{formats.date_format(local.date(), 'DATE_FORMAT')} {local:%H:%M}"

@@ -9,7 +9,7 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -181,7 +181,7 @@ def _step_start(step: int, params: StudyParameters) -> dt.datetime:
 def _fmt_seconds(moment: dt.datetime) -> str:
     """Beijing time to the second: a code lives for tens of seconds."""
     local = timezone.localtime(moment)
-    return f"{local.year}年{local.month}月{local.day}日{local:%H:%M:%S}"
+    return f"{formats.date_format(local.date(), 'DATE_FORMAT')} {local:%H:%M:%S}"
 
 
 def _code_mac(session: StudySession, step: int) -> str:

@@ -78,6 +78,7 @@ def add_reflection(
         raise ValidationError({"text": _("正文不能为空。")})
     if session is not None and not session.attendances.filter(person=person).exists():
         raise ValidationError({"session": _("只能关联您参加的学习会。")})
+    # i18n: not interface (the default title stored with the record)
     reflection = Reflection(
         person=person,
         organization=person.organization,
@@ -109,7 +110,7 @@ def record_training(
         raise ValidationError(
             {
                 "trainees": _("{items}不属于{organization}。").format(
-                    items="、".join(outside), organization=organization.name
+                    items=_("、").join(outside), organization=organization.name
                 )
             }
         )

@@ -55,7 +55,7 @@ def _sync_themes(plan: StudyPlan, themes: Sequence[dict[str, Any]], actor: Any) 
             _save(row, actor)
         except ValidationError as error:
             raise ValidationError(
-                {"themes": _("第{number}个专题：{items}").format(number=number, items="；".join(error.messages))}
+                {"themes": _("第{number}个专题：{items}").format(number=number, items=_("；").join(error.messages))}
             ) from error
 
 
@@ -78,6 +78,7 @@ def create_plan(
         )
     if kind == PlanKind.BRANCH and organization.kind != OrganizationKind.BRANCH:
         raise ValidationError({"kind": _("“三会一课”年度计划由党支部制定（R-B5）。")})
+    # i18n: not interface (stored as the record's title, as the official plan names it)
     plan = StudyPlan(
         organization=organization,
         year=year,

@@ -53,7 +53,7 @@ def check_upload(upload: UploadedFile, params: StudyParameters) -> str:
             }
         )
     if ext not in params.upload_extensions:
-        allowed = "、".join(params.upload_extensions)
+        allowed = _("、").join(params.upload_extensions)
         raise ValidationError(
             {
                 "file": _("不支持的文件类型“{value}”。允许的类型：{allowed}。").format(

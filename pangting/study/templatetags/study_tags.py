@@ -17,9 +17,9 @@ def rate(value: Fraction | None) -> str:
 
 @register.filter
 def local_dt(value):  # type: ignore[no-untyped-def]
-    from django.utils import timezone
+    from django.utils import formats, timezone
 
     if value is None:
         return ""
     local = timezone.localtime(value)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{formats.date_format(local.date(), 'DATE_FORMAT')} {local:%H:%M}"

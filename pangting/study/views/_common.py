@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core.views import add_form_errors
@@ -18,11 +19,11 @@ _add_errors = add_form_errors  # the name the study views use
 
 
 def _error_text(error: ValidationError) -> str:
-    return "；".join(error.messages)
+    return _("；").join(error.messages)
 
 
 def _form_errors(form: Any) -> str:
-    return "；".join(str(e) for errors in form.errors.values() for e in errors)
+    return _("；").join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _session_for(user: Any, pk: int, action: A = A.STUDY_VIEW) -> StudySession:

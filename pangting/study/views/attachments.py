@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core.views import chinese_file
 
 from .. import documents, ics, services
 from ..forms import AttachmentForm
@@ -65,6 +66,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @login_required
+@chinese_file
 def session_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """学习会方案 (seed 000) or 学习安排报送表 (seed 001) as a Word file."""
     session = _session_for(request.user, pk)
