@@ -17,11 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import clock, inputs
+from pangting.core import clock, dates, inputs
 from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Organization, Person, StudyGroupMember
 from pangting.orgs.units import units
@@ -76,8 +75,7 @@ class CrossForm(inputs.CheckedForm):
 
 
 def _session_label(session: Any) -> str:
-    start = timezone.localtime(session.starts_at)
-    return f"{session.organization.display_name} · {start.year}年{start.month}月{start.day}日 · {session.title}"
+    return f"{session.organization.display_name} · {dates.format_date(session.starts_at)} · {session.title}"
 
 
 class CrossReportForm(inputs.CheckedForm):

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
-from pangting.core import clock
+from pangting.core import clock, dates
 from pangting.core.system import require_actor
 from pangting.lib.workdays import DayUnit, UnknownCalendarYear, WorkCalendar, add_days
 
@@ -80,7 +80,7 @@ class Deadline:
 
 
 def _cn(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    return dates.chinese_date(day)  # the basis is stored with the deadline, in Chinese
 
 
 def compute_deadline(start: dt.date, amount: int, unit: DayUnit | str) -> Deadline:
