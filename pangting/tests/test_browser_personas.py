@@ -35,10 +35,6 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 
-# Live-server tests commit their rows; the flush afterwards would also empty what the
-# migrations seeded (calendar, rules, parameters) for later tests: restore it (root conftest).
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
 # A day the installed calendar knows, late in the year: both semesters of the story have
 # happened, so every list has rows. The story is relative to the clock, any such day would do.
 PINNED = dt.datetime(2026, 12, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -161,6 +157,10 @@ def visit(page, base_url: str, where: Seen, path: str, screens: Path) -> list[st
     return problems
 
 
+@pytest.mark.browser
+# Live-server tests commit their rows; the flush afterwards would also empty what the
+# migrations seeded (calendar, rules, parameters) for later tests: restore it (root conftest).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_every_persona_reads_dates_and_rules_in_plain_language(live_server, browser, tmp_path):
     screens = SCREENS if SAVE_SCREENS else tmp_path
     screens.mkdir(parents=True, exist_ok=True)
@@ -185,3 +185,11 @@ def test_every_persona_reads_dates_and_rules_in_plain_language(live_server, brow
         walked = time.monotonic()
     print(f"demo loaded in {seeded - started:.0f} s, pages walked in {walked - seeded:.0f} s")
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+def test_the_checks_find_iso_dates_and_bare_rule_codes_glued_to_chinese_text():
+    seen = Seen("mishu", "home", "desktop", "截止2026-12-18，见R-S4。编号X2026-12-181")
+    assert len(no_iso_dates(seen)) == 1
+    assert len(no_bare_rule_codes(seen)) == 1
+    clean = Seen("mishu", "home", "desktop", "截止2026年12月18日，学习第一议题。RR-S4x 2026-1-5")
+    assert [check(clean) for check in CHECKS] == [[], []]
