@@ -100,3 +100,10 @@ def test_the_block_escapes_what_it_labels():
 def test_the_text_filter_labels_codes_and_escapes_the_rest():
     out = render("{{ text|rule_labels_in }}", text="<i>见R-S4</i>")
     assert out.startswith('&lt;i&gt;见<abbr class="rule" title="R-S4">')
+
+
+def test_the_base_template_labels_codes_in_messages_and_content():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("base.html", {"messages": ["王校领导须回避机电工程学院，不能带队旁听（R-O3）。"]})
+    assert '（<abbr class="rule" title="R-O3">联系领导带队旁听</abbr>）' in html
