@@ -76,3 +76,19 @@ def rule_label(rule_id: str) -> SafeString:
 def with_rule_labels(text: str) -> str:
     """Plain `text` with each rule ID in it replaced by its label (for text without markup)."""
     return RULE_ID.sub(lambda match: rule_title(match[0]), text or "")
+
+
+_CITED = re.compile(r"^(?P<text>.*?)[（(](?P<codes>R-[SOB]\d+(?:[、，, ]+R-[SOB]\d+)*)[）)]\s*[。.]?$", re.DOTALL)
+
+
+def split_citation(text: str) -> tuple[str, str]:
+    """ "1名发言人无书面发言材料（R-S6）" → ("1名发言人无书面发言材料", "R-S6 发言人有书面发言材料").
+
+    A problem that already says what is wrong does not need the rule's label beside it; the
+    citation moves to the tooltip. Text without a trailing citation is returned with "".
+    """
+    match = _CITED.match(text or "")
+    if not match:
+        return text, ""
+    codes = RULE_ID.findall(match["codes"])
+    return match["text"].rstrip(), "；".join(f"{code} {rule_title(code)}" for code in codes)

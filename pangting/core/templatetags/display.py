@@ -49,6 +49,18 @@ def rule_label(rule_id: Any) -> SafeString | str:
     return rule_labels.rule_label(str(rule_id)) if rule_id else ""
 
 
+@register.filter
+def cited_text(text: Any) -> str:
+    """A problem's text without its trailing rule citation (which `citation` gives for a tooltip)."""
+    return rule_labels.split_citation(str(text))[0]
+
+
+@register.filter
+def citation(text: Any) -> str:
+    """The trailing rule citation of a problem's text as "R-S6 发言人有书面发言材料", for a `title`."""
+    return rule_labels.split_citation(str(text))[1]
+
+
 @register.filter(needs_autoescape=True)
 def rule_labels_in(text: Any, autoescape: bool = True) -> SafeString:
     """Escaped `text` with each rule code (R-S3) shown as its label, the code in a tooltip."""

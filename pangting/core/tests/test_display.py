@@ -107,3 +107,12 @@ def test_the_base_template_labels_codes_in_messages_and_content():
 
     html = render_to_string("base.html", {"messages": ["王校领导须回避机电工程学院，不能带队旁听（R-O3）。"]})
     assert '（<abbr class="rule" title="R-O3">联系领导带队旁听</abbr>）' in html
+
+
+def test_a_problem_moves_its_rule_citation_to_the_tooltip():
+    text, cited = rule_labels.split_citation("1名发言人无书面发言材料（R-S6）")
+    assert text == "1名发言人无书面发言材料"
+    assert cited == "R-S6 发言人有书面发言材料"
+    assert rule_labels.split_citation("无问题") == ("无问题", "")
+    out = render('<span title="{{ p|citation }}">{{ p|cited_text }}</span>', p="未安排“第一议题”（R-S4）")
+    assert out == '<span title="R-S4 学习第一议题">未安排“第一议题”</span>'
