@@ -14,12 +14,14 @@ and the page must answer without an error and, on a phone, not scroll sideways.
 
 Each page is saved as `{username}-{slug}-{desktop|phone}.png` (slug: the URL name, ':' → '-');
 with `PANGTING_SAVE_SCREENS=1` (`make guide-screens`) the desktop ones go to the user guide's
-`pangting/help/static/help/screens/`, otherwise everything goes to a temporary directory.
+`pangting/help/static/help/screens/` (the top two screens, in 64 colours, so the folder stays a few
+megabytes), otherwise everything goes, whole, to a temporary directory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import time
@@ -135,6 +137,20 @@ def sign_in(page, base_url: str, username: str) -> None:
     assert "/accounts/login/" not in page.url, f"{username} could not sign in: {page.inner_text('main')[:200]}"
 
 
+def save_for_guide(page, path: Path) -> None:
+    """The guide's copy: the top two screens of the page as a 64-colour PNG (≈60 KB, not ≈400 KB).
+
+    Pillow is needed by `make guide-screens` only, so it is imported here.
+    """
+    from PIL import Image
+
+    viewport = page.viewport_size
+    height = min(page.evaluate("document.documentElement.scrollHeight"), 2 * viewport["height"])
+    clip = {"x": 0, "y": 0, "width": viewport["width"], "height": height}
+    shot = Image.open(io.BytesIO(page.screenshot(full_page=True, clip=clip, scale="css"))).convert("RGB")
+    shot.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(path, "PNG", optimize=True)
+
+
 def visit(page, base_url: str, where: Seen, path: str, screens: Path) -> list[str]:
     """Open `path` at the page's current width; the problems found there."""
     response = page.goto(f"{base_url}{path}")
@@ -142,8 +158,11 @@ def visit(page, base_url: str, where: Seen, path: str, screens: Path) -> list[st
     seen = Seen(where.username, where.slug, where.width, page.evaluate(VISIBLE_TEXT))
     if status >= 400:
         return [f"{seen.where()}: {path} answered {status}"]
-    if seen.width == "desktop" or not SAVE_SCREENS:
-        page.screenshot(path=str(screens / f"{seen.username}-{seen.slug}-{seen.width}.png"), full_page=True)
+    name = f"{seen.username}-{seen.slug}-{seen.width}.png"
+    if not SAVE_SCREENS:
+        page.screenshot(path=str(screens / name), full_page=True)
+    elif seen.width == "desktop":
+        save_for_guide(page, screens / name)
     problems = []
     for check in CHECKS:
         found = check(seen)
