@@ -115,3 +115,9 @@ fuzz-forms: install-dev
 	echo "form fuzz seed: $$seed (replay: PANGTING_FUZZ_SEED=$$seed make fuzz-forms)"; \
 	PANGTING_FUZZ_SEED=$$seed PANGTING_FORM_FUZZ_EXAMPLES=$${PANGTING_FORM_FUZZ_EXAMPLES:-200} \
 	$(BIN)/pytest -q -p no:randomly pangting/tests/test_forms_fuzz.py
+
+# The user guide's screenshots: every demo persona's main pages at desktop width, taken by the
+# persona page walk (pangting/tests/test_browser_personas.py) into pangting/help/static/help/screens/.
+.PHONY: guide-screens
+guide-screens: install-dev
+	PANGTING_SAVE_SCREENS=1 $(BIN)/pytest -q -p no:randomly pangting/tests/test_browser_personas.py

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core import dates
 from pangting.core.jsonshape import ShapedJSONMixin
 from pangting.core.models import ScopedQuerySet
 from pangting.orgs.models import Organization
@@ -51,7 +52,7 @@ class ComplianceRun(ShapedJSONMixin, models.Model):
         verbose_name_plural = _("检查批次")
 
     def __str__(self) -> str:
-        return f"{self.year} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.year} {dates.format_datetime(self.started_at)}"  # Beijing time, not UTC
 
 
 class FindingQuerySet(ScopedQuerySet):

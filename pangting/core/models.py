@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pangting.core import clock, inputs
+from pangting.core import clock, dates, inputs
 from pangting.core.jsonshape import ShapedJSONMixin
 
 from .system import require_actor
@@ -154,7 +154,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+        return f"{dates.format_datetime(self.at)} {self.username} {self.action}"  # Beijing time, not UTC
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

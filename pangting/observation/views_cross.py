@@ -17,11 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import clock, inputs
+from pangting.core import clock, dates, inputs
 from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Organization, Person, StudyGroupMember
 from pangting.orgs.units import units
@@ -76,9 +75,7 @@ class CrossForm(inputs.CheckedForm):
 
 
 def _session_label(session: Any) -> str:
-    start = timezone.localtime(session.starts_at)
-    day = formats.date_format(start.date(), "DATE_FORMAT")
-    return f"{session.organization.display_name} · {day} · {session.title}"
+    return f"{session.organization.display_name} · {dates.format_date(session.starts_at)} · {session.title}"
 
 
 class CrossReportForm(inputs.CheckedForm):

@@ -17,11 +17,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import clock, inputs
+from pangting.core import clock, dates, inputs
 
 from . import services
 from .models import InvitationRequest, State, Visit
@@ -42,9 +41,7 @@ class InvitationForm(inputs.CheckedForm):
 
 
 def _session_label(session: Any) -> str:
-    start = timezone.localtime(session.starts_at)
-    day = f"{formats.date_format(start.date(), 'DATE_FORMAT')} {start:%H:%M}"
-    return f"{session.organization.display_name} · {day} · {session.title}"
+    return f"{session.organization.display_name} · {dates.format_datetime(session.starts_at)} · {session.title}"
 
 
 class DecisionForm(inputs.CheckedForm):

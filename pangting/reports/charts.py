@@ -135,7 +135,7 @@ def coverage_chart(units: list[Organization], year: int, *, start: int | None = 
 
 def timeliness_chart(units: list[Organization], year: int, today: dt.date) -> Chart:
     rows = metrics.timeliness(units, year, today)
-    labels = [_("{label}（{rule}）").format(label=r.label, rule=r.rule) for r in rows]
+    labels = [r.label for r in rows]  # the rule is in the table below, as its label (core.rule_labels)
     series = [
         {"name": str(label), "type": "bar", "stack": "all", "data": [getattr(r, key) for r in rows], "color": color}
         for (key, label), color in zip(OUTCOME_LABELS, OUTCOME_COLORS, strict=True)

@@ -14,10 +14,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
-from django.utils import formats
 from django.utils.translation import gettext as _
 
-from pangting.core import clock
+from pangting.core import clock, dates
 from pangting.core.system import require_actor
 from pangting.lib.workdays import DayUnit, UnknownCalendarYear, WorkCalendar, add_days
 
@@ -81,7 +80,7 @@ class Deadline:
 
 def _day(day: dt.date) -> str:
     """A date in the active language's format: 2026年9月28日, Sept. 28, 2026."""
-    return formats.date_format(day, "DATE_FORMAT")
+    return dates.format_date(day)
 
 
 def describe_deadline(start: dt.date, amount: int, unit: DayUnit | str, due: dt.date) -> str:

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from django.utils import timezone
 
+from pangting.core import dates
+
 from ..registry import CheckContext, Evidence
 
 T = TypeVar("T")
@@ -66,7 +68,8 @@ def percent(value: Any) -> Fraction:
 
 
 def format_day(day: dt.date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else "—"
+    """A day in a finding's message, which is stored in Chinese (`core.dates`)."""
+    return dates.chinese_date(day) if day else "—"
 
 
 def session_evidence(session: Any) -> Evidence:
