@@ -84,6 +84,7 @@ def test_it_walks_a_planned_visit_from_plan_to_closed_rectification(browser, liv
         visit_url = supervisor.url
         assert "王校领导" in supervisor.content()
         supervisor.click("[data-testid=issue-letter]")
+        supervisor.click("[data-testid=confirm-ok]")  # irreversible: the page asks first (issue 16)
         assert "示大宣函〔2026〕1号" in supervisor.inner_text("[data-testid=deadlines]")
 
         supervisor = on("2026-09-28", "supervisor")
@@ -140,6 +141,7 @@ def test_it_walks_a_planned_visit_from_plan_to_closed_rectification(browser, liv
         supervisor.fill("input[name=evidence_original_texts]", "三名成员未提交书面发言材料，学原文不够深入")
         supervisor.fill("textarea[name=suggestions]", "下次学习前印发原文，成员提交书面发言")
         supervisor.click("[data-testid=issue-feedback]")
+        supervisor.click("[data-testid=confirm-ok]")
         assert "已反馈" in supervisor.inner_text("[data-testid=visit-state]")
         assert "示大宣函〔2026〕2号" in supervisor.content()
         assert "逾期反馈" not in supervisor.content()

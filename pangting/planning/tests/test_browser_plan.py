@@ -83,6 +83,7 @@ def walk(page, base, college):
 
     # Approve: the planned visits are created, the moved one in its new month.
     page.click("[data-testid=approve-run]")
+    page.click("[data-testid=confirm-ok]")  # irreversible: the page asks first (issue 16)
     page.wait_for_url(f"{base}/observation/plan/?year=2027")
     planned = Visit.objects.filter(year=2027, mode=Mode.PLANNED)
     assert planned.count() == len(PlanRun.objects.get().draft["visits"]) >= 3

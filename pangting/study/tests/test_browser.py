@@ -83,6 +83,7 @@ def test_the_secretary_runs_a_session_and_a_member_checks_in_by_qr(live_world, l
 
     secretary.reload()
     secretary.get_by_test_id("close-attendance").click()
+    secretary.get_by_test_id("confirm-ok").click()  # irreversible: the page asks first (issue 16)
     secretary.wait_for_url(re.compile(r".*/study/sessions/\d+/$"))
     assert secretary.get_by_test_id("session-status").inner_text() == "已召开"
     assert "100%" in secretary.get_by_test_id("participation-rate").inner_text()
