@@ -65,7 +65,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 
 def _draft_groups(run: PlanRun) -> list[dict[str, Any]]:
-    """The draft by semester and month, for review."""
+    """The draft by semester, one row per visit in month order, for review."""
     by_semester: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for visit in run.draft.get("visits", []):
         by_semester[visit["semester"]][visit["month"]].append(visit)
@@ -75,7 +75,13 @@ def _draft_groups(run: PlanRun) -> list[dict[str, Any]]:
     return [
         {
             "label": Semester(semester).label,
-            "months": [{"month": m, "visits": v} for m, v in sorted(months.items())],
+            # One compact row per visit, by month then unit (issue 16: no page of one form per visit).
+            "visits": [
+                {**v, "semester_key": str(semester), "unit_key": str(v["unit_id"])}
+                for _m, visits in sorted(months.items())
+                for v in sorted(visits, key=lambda v: v["unit_name"])
+            ],
+            "count": sum(len(visits) for visits in months.values()),
             "cross": cross.get(semester, []),
         }
         for semester, months in sorted((s, by_semester[s]) for s in {*by_semester, *cross})
