@@ -47,3 +47,7 @@ def test_it_is_silent_without_a_listener(capsys):
     context = {"units": ["甲学院党委"]}
     fake_study_hook(context)
     assert capsys.readouterr().out == ""
+
+
+def test_every_registered_demo_hook_has_its_own_line():
+    assert all(hook.__module__ in seed_demo.HOOK_LABELS for hook in registry.demo_hooks())
