@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.ordering import current_year_first
-from pangting.core.views import attachment, flash_errors, parse_year, seen_version
+from pangting.core.transitions import confirmation
+from pangting.core.views import attachment, confirm_first, flash_errors, parse_year, seen_version
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.units import units as unit_set
 
@@ -187,6 +188,8 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     visit = _visit(request, pk)
     user = request.user
     seen = seen_version(request)
+    if action in ("issue_letter", "cancel") and (page := confirm_first(request, confirmation(visit, action))):
+        return page  # no script: the irreversible step asks on a page of its own (issue 16)
     try:
         if action == "issue_letter":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
@@ -317,6 +320,8 @@ def feedback_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial[f"problem_{key}"] = point.get("problem", False)
         initial[f"evidence_{key}"] = point.get("evidence", "")
     form = FeedbackForm(request.POST or None, initial=initial)
+    if "issue" in request.POST and (page := confirm_first(request, confirmation(visit, "issue_feedback"))):
+        return page  # no script: issuing asks on a page of its own (issue 16)
     if request.method == "POST" and form.is_valid():
         try:
             # Save and issue together: a stale page (the visit moved on) issues nothing and saves

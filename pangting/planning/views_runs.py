@@ -14,10 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.views import confirm_first
 from pangting.lib import planner
 from pangting.observation.models import Semester
 
@@ -25,6 +27,9 @@ from . import services
 from .forms import RunForm
 from .models import PlanRun, Unavailability
 from .views import _errors, supervisor_orgs
+
+# Approving imports the draft's visits into the year's plan: asked before it is done (issue 16).
+APPROVE_CONFIRM = gettext_lazy("审定后方案中的巡听旁听将导入本年度计划，不能撤回，之后只能逐条调整。确定审定并导入？")
 
 A = policy.Action
 
@@ -188,6 +193,8 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
+    if page := confirm_first(request, str(APPROVE_CONFIRM)):
+        return page  # no script: approving asks on a page of its own (issue 16)
     try:
         visits = services.approve_run(run, actor=request.user)
     except ValidationError as error:

@@ -21,8 +21,16 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
-from pangting.core.transitions import available_step_names
-from pangting.core.views import add_form_errors, attachment, flash_errors, parse_id, parse_year, seen_version
+from pangting.core.transitions import available_step_names, confirmation
+from pangting.core.views import (
+    add_form_errors,
+    attachment,
+    confirm_first,
+    flash_errors,
+    parse_id,
+    parse_year,
+    seen_version,
+)
 from pangting.orgs import units
 from pangting.orgs.models import Organization
 
@@ -175,6 +183,8 @@ def document_recompute(request: HttpRequest, pk: int) -> HttpResponse:
 def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     document = _document(user, pk, manage=True)
+    if page := confirm_first(request, confirmation(document, "issue")):
+        return page  # no script: the irreversible step asks on a page of its own (issue 16)
     # Issue 16: figures older than the day's changes are not issued unnoticed; the page offers
     # 「重新计算后印发」 (figures=recompute) or issuing them as they are (figures=keep).
     choice = request.POST.get("figures")
