@@ -137,6 +137,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pins": run.parameters.get("pins", []),
             "adjustments": adjustments,
             "unavailable": unavailable,
+            "approve_confirm": APPROVE_CONFIRM,
         },
     )
 

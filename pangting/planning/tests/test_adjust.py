@@ -223,6 +223,7 @@ def test_the_review_page_is_one_compact_table_in_plain_words_without_internal_id
     status = {"OPTIMAL": "已找到最优方案", "FEASIBLE": "已找到可行方案（未证明最优）"}[run.result["status"]]
     assert f'data-testid="solver-status">{status}<' in page
     assert f"#{run.pk}" not in page and "OPTIMAL" not in page.split("求解细节")[0]
+    assert 'data-confirm="审定后方案中的巡听旁听将导入本年度计划，不能撤回' in page  # asked before approving
     listing = c.get(reverse("planning:run_list")).content.decode()
     assert status in listing and f"#{run.pk}" not in listing and "2027年计划草案（" in listing
     # The row's checkbox posts after its hidden "0": checked, the row is pinned.
