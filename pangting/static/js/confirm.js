@@ -26,22 +26,28 @@
     bar.append(ok, cancel);
     dialog.append(text, bar);
     document.body.append(dialog);
-    dialog.addEventListener("close", function () {
-      var go = dialog.returnValue === "ok" && pending;
-      var form = pending && pending.form;
-      var submitter = pending && pending.submitter;
+    // OK posts at once, in its own click, so the navigation belongs to that click; Esc and
+    // 取消 just close the dialog (its "close" event forgets the pending form).
+    ok.addEventListener("click", function (event) {
+      event.preventDefault();
+      var chosen = pending;
       pending = null;
-      if (!go) { return; }
-      if (submitter && submitter.name) {
-        var carry = document.createElement("input");
-        carry.type = "hidden";
-        carry.name = submitter.name;
-        carry.value = submitter.value;
-        form.append(carry);
-      }
-      form.dataset.confirmed = "1";
-      form.submit();
+      dialog.close("ok");
+      if (chosen) { post(chosen.form, chosen.submitter); }
     });
+    dialog.addEventListener("close", function () { pending = null; });
+  }
+
+  function post(form, submitter) {
+    if (submitter && submitter.name) {  // the pressed button's name (e.g. "issue") goes along
+      var carry = document.createElement("input");
+      carry.type = "hidden";
+      carry.name = submitter.name;
+      carry.value = submitter.value;
+      form.append(carry);
+    }
+    form.dataset.confirmed = "1";
+    form.submit();
   }
 
   document.addEventListener("submit", function (event) {
