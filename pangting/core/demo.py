@@ -10,7 +10,9 @@ the current year are never empty.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from . import clock
 
@@ -41,3 +43,16 @@ class DemoDates:
 
 def demo_dates() -> DemoDates:
     return DemoDates(clock.today())
+
+
+# The first `make run` loads the demo for about two minutes: the loading command puts a
+# `progress(text)` callable into the hooks' context and prints what each step does. Hooks call
+# `report_progress`; without a callable (tests, other callers) nothing is printed.
+PROGRESS_KEY = "progress"
+
+
+def report_progress(context: dict[str, Any], text: str) -> None:
+    """Tell whoever loads the demo what is being built now (a line of the loading command's output)."""
+    progress: Callable[[str], None] | None = context.get(PROGRESS_KEY)
+    if progress is not None:
+        progress(text)

@@ -40,6 +40,7 @@ __all__ = [
     "Workflow",
     "available_step_names",
     "available_steps",
+    "confirmation",
     "log_entries",
     "log_of",
     "register",
@@ -68,6 +69,9 @@ class Edge:
     needs_reason: Text = ""
     # Checked after the step's effect, before commit: what the new state promises (e.g. a letter number).
     postcondition: Precondition | None = None
+    # Non-empty: the step cannot be undone, and this says what will happen; the page asks the
+    # user to confirm it before the step is posted (the shared dialog, `{% step_confirm %}`).
+    confirm: Text = ""
 
     def problem(self, record: Any) -> str | None:
         return self.precondition(record) if self.precondition else None
@@ -152,6 +156,16 @@ def available_steps(record: Any, user: Any) -> list[Edge]:
 
 def available_step_names(record: Any, user: Any) -> list[str]:
     return [edge.step for edge in available_steps(record, user)]
+
+
+def confirmation(record: Any, step: str) -> str:
+    """What `step` on `record` will irreversibly do, as the confirmation dialog asks it; "" if reversible.
+
+    The edge leaving the record's current state wins; otherwise the first edge of that step."""
+    edges = [edge for edge in workflow_for(record).edges if edge.step == step]
+    state = workflow_for(record).state_of(record)
+    edge = next((edge for edge in edges if edge.source == state), edges[0] if edges else None)
+    return str(edge.confirm) if edge is not None and edge.confirm else ""
 
 
 def _label(workflow: Workflow, state: str) -> str:

@@ -133,3 +133,23 @@ def seen_version(request: HttpRequest) -> int | None:
     """
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else None
+
+
+# Without JavaScript the confirmation dialog of an irreversible step (static js/confirm.js)
+# cannot open: such forms carry `needs_confirmation` inside <noscript>, and the view answers
+# with a page that asks the same question and posts the same fields again, confirmed.
+NEEDS_CONFIRMATION, CONFIRMED = "needs_confirmation", "confirmed"
+_NOT_CARRIED = {"csrfmiddlewaretoken", NEEDS_CONFIRMATION, CONFIRMED}
+
+
+def confirm_first(request: HttpRequest, text: str) -> HttpResponse | None:
+    """The confirmation page for a no-script post of an irreversible step, or None to go on."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if not text or request.POST.get(NEEDS_CONFIRMATION) != "1" or request.POST.get(CONFIRMED) == "1":
+        return None
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+        back = "/"
+    fields = [(key, value) for key, values in request.POST.lists() if key not in _NOT_CARRIED for value in values]
+    return render(request, "includes/confirm_page.html", {"text": text, "fields": fields, "back": back})

@@ -29,9 +29,11 @@ so auditors need not trust or install this package. Change both together, and bu
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -304,6 +306,36 @@ def prepare_draw(
         count=count,
     )
     return seed, record
+
+
+_SOURCE_DATE = re.compile(r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})")
+
+
+def source_date(public_value_source: str) -> dt.date | None:
+    """The day a public value source names ("2026年12月1日上证指数收盘点位", "2026-12-01 …"), if any."""
+    match = _SOURCE_DATE.search(public_value_source)
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def not_yet_public(public_value_source: str, today: dt.date, published_on: dt.date | None = None) -> str | None:
+    """Why a public value cannot be known yet on `today`, or None.
+
+    A value dated after today (by the date the operator gives, or the day its source names)
+    has not been published: whatever is typed in was chosen by someone, which defeats the
+    public value (conventions.md "auditable draws", R-O2). Chinese, for the page."""
+    for day in (published_on, source_date(public_value_source)):
+        if day is not None and day > today:
+            return (
+                f"公开随机值的日期（{day.year}年{day.month}月{day.day}日）晚于今天"
+                f"（{today.year}年{today.month}月{today.day}日），该数值尚未公布，不能用于抽取；"
+                "请在其公布后录入。"
+            )
+    return None
 
 
 def perform_draw(record: DrawRecord, seed: bytes, public_value: str) -> DrawRecord:

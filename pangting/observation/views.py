@@ -17,7 +17,9 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
-from pangting.core.views import attachment, chinese_file, flash_errors, parse_year, seen_version
+from pangting.core.ordering import current_year_first
+from pangting.core.transitions import confirmation
+from pangting.core.views import attachment, chinese_file, confirm_first, flash_errors, parse_year, seen_version
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.units import units as unit_set
 
@@ -75,6 +77,8 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         visits = visits.filter(state=state)
     if mode in Mode.values:
         visits = visits.filter(mode=mode)
+    # Issue 16: next year's imported visits do not push this year's to page 2.
+    visits = current_year_first(visits, "year", "-year", "semester", "target_month", "unit__path")
     page = Paginator(visits.prefetch_related("rectifications"), 50).get_page(request.GET.get("page"))
     for visit in page.object_list:  # the list's "current deadline" column: the visit's obligation
         items = [item for item in visit.rectifications.all() if item.deleted_at is None]
@@ -186,6 +190,8 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     visit = _visit(request, pk)
     user = request.user
     seen = seen_version(request)
+    if action in ("issue_letter", "cancel") and (page := confirm_first(request, confirmation(visit, action))):
+        return page  # no script: the irreversible step asks on a page of its own (issue 16)
     try:
         if action == "issue_letter":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
@@ -336,6 +342,8 @@ def feedback_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial[f"problem_{key}"] = point.get("problem", False)
         initial[f"evidence_{key}"] = point.get("evidence", "")
     form = FeedbackForm(request.POST or None, initial=initial)
+    if "issue" in request.POST and (page := confirm_first(request, confirmation(visit, "issue_feedback"))):
+        return page  # no script: issuing asks on a page of its own (issue 16)
     if request.method == "POST" and form.is_valid():
         try:
             # Save and issue together: a stale page (the visit moved on) issues nothing and saves
@@ -475,9 +483,22 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Rectification.Status.values:
         items = items.filter(status=status)
+    year = parse_year(request.GET.get("year"))
+    if year is not None:
+        items = items.filter(visit__year=year)
+    items = current_year_first(items, "visit__year", "deadline", "pk")  # issue 16
     page = Paginator(items, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "observation/rectification_list.html",
-        {"page_obj": page, "status": status, "statuses": Rectification.Status.choices, "today": clock.today()},
+        {
+            "page_obj": page,
+            "status": status,
+            "statuses": Rectification.Status.choices,
+            "today": clock.today(),
+            "year": year or "",
+            "query_string": query.urlencode(),
+        },
     )

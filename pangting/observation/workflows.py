@@ -140,6 +140,10 @@ def _all_verified(visit: Visit) -> str | None:
 
 
 CANCEL_VISIT_REASON = gettext_lazy("取消巡听旁听须说明原因。")
+# What each irreversible step does, asked before it is taken (the shared confirmation dialog).
+ISSUE_LETTER_CONFIRM = gettext_lazy("印发后函告将送达被旁听单位，不能撤回。确定印发？")
+ISSUE_FEEDBACK_CONFIRM = gettext_lazy("印发后反馈意见将送达被旁听单位，问题转入整改，不能撤回。确定印发？")
+CANCEL_VISIT_CONFIRM = gettext_lazy("取消后此次巡听旁听不能恢复，已印发的函告随之作废。确定取消？")
 MANAGE = at("unit", A.OBSERVATION_MANAGE)
 REPLY = at("unit", A.OBSERVATION_REPLY)
 RECORD = at("unit", A.OBSERVATION_RECORD)
@@ -147,7 +151,7 @@ S = State
 
 VISIT_EDGES = [
     Edge("issue_letter", S.PLANNED, S.NOTIFIED, MANAGE, gettext_lazy("印发函告"), _letter_prerequisites,
-         postcondition=_letter_issued),  # R-O4
+         postcondition=_letter_issued, confirm=ISSUE_LETTER_CONFIRM),  # R-O4
     Edge("reply", S.NOTIFIED, S.SCHEDULED, REPLY, gettext_lazy("回复并确定学习会"), postcondition=_has_session),
     # R-O2: an invited visit has no letter; the unit names its session, or the supervisor accepting its invitation does.
     Edge("reply", S.PLANNED, S.SCHEDULED, REPLY, gettext_lazy("回复并确定学习会"), _invited_only,
@@ -156,14 +160,15 @@ VISIT_EDGES = [
     Edge("mark_observed", S.SCHEDULED, S.OBSERVED, RECORD, gettext_lazy("旁听组已全程参加"), _session_started),  # R-O5
     Edge("file_record", S.OBSERVED, S.RECORDED, RECORD, gettext_lazy("填报列席旁听记录"), _record_filed),  # R-O8
     Edge("issue_feedback", S.RECORDED, S.FEEDBACK_ISSUED, MANAGE, gettext_lazy("印发反馈意见"), _feedback_ready,
-         postcondition=_feedback_issued),  # R-O9
+         postcondition=_feedback_issued, confirm=ISSUE_FEEDBACK_CONFIRM),  # R-O9
     Edge("acknowledge", S.FEEDBACK_ISSUED, S.RECTIFYING, REPLY, gettext_lazy("签收反馈意见"), _to_rectify,
          postcondition=_acknowledged),  # R-O10
     Edge("acknowledge", S.FEEDBACK_ISSUED, S.CLOSED, REPLY, gettext_lazy("签收反馈意见"), _nothing_to_rectify,
          postcondition=_acknowledged),
     Edge("close", S.RECTIFYING, S.CLOSED, MANAGE, gettext_lazy("办结"), _all_verified),  # R-O10
     *[
-        Edge("cancel", state, S.CANCELLED, MANAGE, gettext_lazy("取消"), needs_reason=CANCEL_VISIT_REASON)
+        Edge("cancel", state, S.CANCELLED, MANAGE, gettext_lazy("取消"), needs_reason=CANCEL_VISIT_REASON,
+             confirm=CANCEL_VISIT_CONFIRM)
         for state in S
         if state not in (S.CLOSED, S.CANCELLED)
     ],
@@ -248,6 +253,7 @@ CROSS = Workflow(
             HOST,
             gettext_lazy("取消交叉旁听"),
             needs_reason=gettext_lazy("取消交叉旁听须说明原因。"),
+            confirm=gettext_lazy("取消后此次交叉旁听不能恢复。确定取消？"),
         ),
     ],
     terminal=frozenset({C.REPORTED, C.CANCELLED}),

@@ -29,6 +29,12 @@ class DrawForm(inputs.CheckedForm):
 
 class PerformForm(inputs.CheckedForm):
     public_value = forms.CharField(label=_("公开随机值"), max_length=200)
+    published_on = forms.DateField(
+        label=_("公布日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("该数值公布的日期；晚于今天的数值尚未公布，不能用于抽取。"),
+    )
 
 
 class VisitsFromDrawForm(inputs.CheckedForm):

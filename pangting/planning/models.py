@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -148,6 +149,17 @@ class Draw(RecordModel):
         return [{"n": n, "id": pick, "name": self.candidate_name(pick)} for n, pick in enumerate(self.picks, 1)]
 
 
+# The CP-SAT statuses (`lib.planner.solver.SolveStatus`) as a supervisor reads them; why an
+# infeasible run failed is in the run's `explanation`, shown beside it.
+SOLVER_STATUS_WORDS = {
+    "OPTIMAL": _("已找到最优方案"),
+    "FEASIBLE": _("已找到可行方案（未证明最优）"),
+    "INFEASIBLE": _("约束无法同时满足"),
+    "UNKNOWN": _("在时限内未找到方案，可延长求解时限后重试"),
+    "MODEL_INVALID": _("计划模型有误，未能求解，请联系系统管理员"),
+}
+
+
 class PlanRun(RecordModel):
     """计划生成: one run of the plan generator for a year (R-O1), done by a background command.
 
@@ -194,7 +206,23 @@ class PlanRun(RecordModel):
         indexes = [models.Index(fields=["supervisor_org", "year"], name="planrun_org_year")]
 
     def __str__(self) -> str:
-        return gettext("{year}年计划生成 #{pk}").format(year=self.year, pk=self.pk)
+        return str(self.label)
+
+    @property
+    def started_label(self) -> str:
+        """When the run was started, as users tell runs apart (no internal ids on pages, issue 16)."""
+        moment = timezone.localtime(self.created_at)
+        return _("{month}月{day}日 {time}").format(month=moment.month, day=moment.day, time=f"{moment:%H:%M}")
+
+    @property
+    def label(self) -> str:
+        return _("{year}年计划草案（{started}生成）").format(year=self.year, started=self.started_label)
+
+    @property
+    def status_words(self) -> str:
+        """The solver's status in plain words (issue 16): users never see "OPTIMAL"."""
+        status = (self.result or {}).get("status") or ""
+        return str(SOLVER_STATUS_WORDS.get(status, status))
 
     @property
     def is_finished(self) -> bool:
@@ -243,9 +271,7 @@ class Unavailability(RecordModel):
         ]
 
     def __str__(self) -> str:
-        return gettext("{person} {year}年{months}").format(
-            person=self.person_id, year=self.year, months=self.months_label
-        )
+        return gettext("{person} {year}年{months}").format(person=self.person, year=self.year, months=self.months_label)
 
     @property
     def months(self) -> range:

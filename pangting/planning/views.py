@@ -137,8 +137,12 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def draw_perform(request: HttpRequest, pk: int) -> HttpResponse:
     draw = _draw(request, pk)
     form = PerformForm(request.POST)
+    if not form.is_valid() and "published_on" in form.errors:
+        messages.error(request, _("请填写有效的公布日期，如2026-12-01。"))
+        return redirect("planning:draw_detail", pk=draw.pk)
+    published_on = form.cleaned_data.get("published_on") if form.is_valid() else None
     try:
-        services.perform_draw(draw, form.data.get("public_value", ""), actor=request.user)
+        services.perform_draw(draw, form.data.get("public_value", ""), actor=request.user, published_on=published_on)
         messages.success(request, _("抽取完成，种子已公开，任何人均可验证。"))
     except ValidationError as error:
         _errors(request, error)

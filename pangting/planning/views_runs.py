@@ -14,10 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.views import confirm_first
 from pangting.lib import planner
 from pangting.observation.models import Semester
 
@@ -25,6 +27,9 @@ from . import services
 from .forms import RunForm
 from .models import PlanRun, Unavailability
 from .views import _errors, supervisor_orgs
+
+# Approving imports the draft's visits into the year's plan: asked before it is done (issue 16).
+APPROVE_CONFIRM = gettext_lazy("审定后方案中的巡听旁听将导入本年度计划，不能撤回，之后只能逐条调整。确定审定并导入？")
 
 A = policy.Action
 
@@ -65,7 +70,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 
 def _draft_groups(run: PlanRun) -> list[dict[str, Any]]:
-    """The draft by semester and month, for review."""
+    """The draft by semester, one row per visit in month order, for review."""
     by_semester: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for visit in run.draft.get("visits", []):
         by_semester[visit["semester"]][visit["month"]].append(visit)
@@ -75,7 +80,13 @@ def _draft_groups(run: PlanRun) -> list[dict[str, Any]]:
     return [
         {
             "label": Semester(semester).label,
-            "months": [{"month": m, "visits": v} for m, v in sorted(months.items())],
+            # One compact row per visit, by month then unit (issue 16: no page of one form per visit).
+            "visits": [
+                {**v, "semester_key": str(semester), "unit_key": str(v["unit_id"])}
+                for _m, visits in sorted(months.items())
+                for v in sorted(visits, key=lambda v: v["unit_name"])
+            ],
+            "count": sum(len(visits) for visits in months.values()),
             "cross": cross.get(semester, []),
         }
         for semester, months in sorted((s, by_semester[s]) for s in {*by_semester, *cross})
@@ -126,6 +137,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pins": run.parameters.get("pins", []),
             "adjustments": adjustments,
             "unavailable": unavailable,
+            "approve_confirm": APPROVE_CONFIRM,
         },
     )
 
@@ -182,6 +194,8 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
+    if page := confirm_first(request, str(APPROVE_CONFIRM)):
+        return page  # no script: approving asks on a page of its own (issue 16)
     try:
         visits = services.approve_run(run, actor=request.user)
     except ValidationError as error:

@@ -46,6 +46,7 @@ class Chart:
     empty: bool
     empty_text: str = field(default_factory=lambda: _("本期间暂无数据。"))
     links: list[tuple[str, str]] = field(default_factory=list)  # (label, url) under the chart
+    height: int = 0  # px; 0 keeps the stylesheet's height. Set by charts whose rows must all show.
 
 
 def _cn_date(moment: dt.datetime) -> str:
@@ -193,6 +194,36 @@ def participation_chart(units: list[Organization], year: int) -> Chart:
     )
 
 
+def participation_trend_chart(units: list[Organization], year: int, *, until_month: int = 12) -> Chart:
+    """The leadership's trend (issue 16): the monthly participation rate of held center-group sessions (R-S3)."""
+    months = [m for m in metrics.participation_by_month(units, year) if m.month <= until_month]
+    threshold = metrics.percent(metrics.get_parameters().participation_threshold) or 0
+    option = _base(
+        legend={"show": False},
+        xAxis={"type": "category", "data": [f"{m.month}月" for m in months], "axisLabel": {"interval": 0}},
+        yAxis={"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
+        series=[
+            {
+                "name": "参学率",
+                "type": "line",
+                "connectNulls": True,
+                "data": [_pct(m.rate) for m in months],
+                "markLine": _threshold_line(threshold, f"{threshold:g}%"),
+            }
+        ],
+    )
+    return Chart(
+        "participation_trend",
+        f"{year}年参学率走势",
+        f"R-S3：每月已召开的中心组学习会实到人次 ÷ 应到人次，标准不低于{threshold:g}%。",
+        option,
+        ["月份", "应到人次", "实到人次", "参学率"],
+        [[f"{m.month}月", m.expected, m.present, _pct_text(m.rate)] for m in months if m.expected],
+        empty=not any(m.expected for m in months),
+        empty_text="本年度尚无已召开的中心组学习会。",
+    )
+
+
 def session_charts(units: list[Organization], year: int) -> list[Chart]:
     data = metrics.sessions(units, year)
     labels = [r.unit.display_name for r in data.rows]
@@ -299,27 +330,95 @@ def score_charts(units: list[Organization], year: int) -> list[Chart]:
     return [by_unit, over_time]
 
 
+# The cross-observation matrix must show every unit's name at 18 units and at 60 (issue 16):
+# one band per row of at least ROW_PX, the chart as tall as its rows, names truncated with the
+# full "host ← visitor" in each cell's tooltip, column names rotated, and past ZOOM_COLUMNS
+# columns a horizontal dataZoom showing ZOOM_COLUMNS at a time.
+ROW_PX = 24
+ZOOM_COLUMNS = 24
+ROW_LABEL_PX = 120
+COLUMN_LABEL_PX = 96
+MATRIX_TOP = 40
+VISUAL_MAP_PX = 40
+ZOOM_PX = 34
+
+
+def cross_matrix_option(
+    hosts: list[Organization], visitors: list[Organization], cells: dict[tuple[int, int], int]
+) -> tuple[dict[str, Any], int]:
+    """The heatmap option of one cross-observation matrix and the chart height it needs (px)."""
+    zoom = len(visitors) > ZOOM_COLUMNS
+    rotate = 90 if zoom else 45
+    # Rotated column names take their width times sin(rotate) below the grid (containLabel).
+    label_room = COLUMN_LABEL_PX if rotate == 90 else int(COLUMN_LABEL_PX * 0.71) + 8
+    bottom = VISUAL_MAP_PX + (ZOOM_PX if zoom else 0)
+    height = max(320, MATRIX_TOP + bottom + label_room + 28 + ROW_PX * len(hosts))
+    bottom += 22  # the columns' axis name under their labels
+    truncate = {"interval": 0, "overflow": "truncate", "ellipsis": "…", "hideOverlap": False}
+    data: list[dict[str, Any]] = []
+    for h, host in enumerate(hosts):
+        for v, visitor in enumerate(visitors):
+            count = cells.get((host.pk, visitor.pk), 0)
+            item: dict[str, Any] = {"value": [v, h, count], "name": f"{host.display_name} ← {visitor.display_name}"}
+            if not count:
+                item["label"] = {"show": False}  # only the sittings are written in the cells
+            data.append(item)
+    option = _base(
+        tooltip={"trigger": "item", "renderMode": "richText"},
+        grid={"left": 8, "right": 32, "top": MATRIX_TOP, "bottom": bottom, "containLabel": True},
+        xAxis={
+            "type": "category",
+            "data": [o.display_name for o in visitors],
+            "name": "列席单位",
+            "nameLocation": "middle",
+            "nameGap": label_room + 4,
+            "splitArea": {"show": True},
+            "axisLabel": {**truncate, "rotate": rotate, "width": COLUMN_LABEL_PX},
+        },
+        yAxis={
+            "type": "category",
+            "data": [o.display_name for o in hosts],
+            "name": "邀请单位",
+            "nameLocation": "start",  # above the first row (the axis is inverted)
+            "inverse": True,  # the first unit on top, as in the table
+            "splitArea": {"show": True},
+            "axisLabel": {**truncate, "width": ROW_LABEL_PX},
+        },
+        visualMap={
+            "min": 0,
+            "max": max([1, *cells.values()]),
+            "calculable": False,
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+            "itemHeight": 80,
+            "inRange": {"color": ["#f6f7f9", "#b71c1c"]},
+        },
+        series=[
+            {
+                "name": "列席次数",
+                "type": "heatmap",
+                "data": data,
+                "label": {"show": True, "fontSize": 11},
+            }
+        ],
+    )
+    if zoom:
+        option["dataZoom"] = [
+            {"type": "slider", "xAxisIndex": 0, "startValue": 0, "endValue": ZOOM_COLUMNS - 1,
+             "bottom": VISUAL_MAP_PX, "height": 18, "labelFormatter": ""},
+            {"type": "inside", "xAxisIndex": 0, "zoomOnMouseWheel": False, "moveOnMouseWheel": True},
+        ]  # fmt: skip
+    return option, height
+
+
 def cross_charts(units: list[Organization], year: int, semester: int | None) -> list[Chart]:
     charts = []
     for matrix in metrics.cross_matrices(units, year):
         if semester and matrix.semester != semester:
             continue
-        hosts = [o.display_name for o in matrix.hosts]
         visitors = [o.display_name for o in matrix.visitors]
-        cells = [
-            [v, h, matrix.cells.get((host.pk, visitor.pk), 0)]
-            for h, host in enumerate(matrix.hosts)
-            for v, visitor in enumerate(matrix.visitors)
-        ]
-        option = _base(
-            tooltip={"renderMode": "richText"},
-            xAxis={**_category_axis(visitors), "name": _("列席单位"), "splitArea": {"show": True}},
-            yAxis={"type": "category", "data": hosts, "name": _("邀请单位"), "splitArea": {"show": True}},
-            visualMap={"min": 0, "max": max([1, *matrix.cells.values()]), "calculable": False, "orient": "horizontal",
-                       "left": "center", "bottom": 0, "inRange": {"color": ["#f6f7f9", "#b71c1c"]}},
-            series=[{"name": _("列席次数"), "type": "heatmap", "data": cells, "label": {"show": True}}],
-        )  # fmt: skip
-        option["grid"] = {**option["grid"], "bottom": 80}
+        option, height = cross_matrix_option(matrix.hosts, matrix.visitors, matrix.cells)
         charts.append(
             Chart(
                 f"cross_{matrix.semester}",
@@ -333,6 +432,7 @@ def cross_charts(units: list[Organization], year: int, semester: int | None) -> 
                 [[h.display_name, *[matrix.cells.get((h.pk, v.pk), 0) for v in matrix.visitors]] for h in matrix.hosts],
                 empty=not matrix.total,
                 empty_text=_("本学期暂无已列席的交叉旁听。"),
+                height=height,
             )
         )
     return charts

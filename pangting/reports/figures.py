@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from pangting.core import clock
@@ -288,3 +288,39 @@ def compute_figures(
         "rectification_in_progress": len(items) - verified,
         "units": unit_rows,
     }
+
+
+def inputs_changed_at(organization: Organization, year: int) -> dt.datetime | None:
+    """The latest change (`updated_at`) to any record `compute_figures` counts for `year` in the subtree.
+
+    Issuing compares it with the version's `figures_computed_at`: figures computed before it
+    are stale (issue 16). One query: one scalar subquery per input table."""
+    prefix = organization.path
+    start, end = period_bounds(year)
+    moment_from, moment_to = _aware_range(start, end)
+    inputs: dict[str, QuerySet] = {
+        "visits": Visit.all_objects.filter(unit__path__startswith=prefix, year=year),
+        "records": ObservationRecord.all_objects.filter(visit__unit__path__startswith=prefix, visit__year=year),
+        "feedback": Feedback.all_objects.filter(visit__unit__path__startswith=prefix, visit__year=year),
+        "rectification": Rectification.all_objects.filter(visit__unit__path__startswith=prefix, visit__year=year),
+        "practices": Practice.all_objects.filter(unit__path__startswith=prefix, created_at__gte=moment_from),
+        "replications": Replication.all_objects.filter(practice__unit__path__startswith=prefix, on__gte=start),
+        "sessions": StudySession.all_objects.filter(
+            organization__path__startswith=prefix, starts_at__gte=moment_from, starts_at__lt=moment_to
+        ),
+        "attendance": Attendance.all_objects.filter(
+            session__organization__path__startswith=prefix,
+            session__starts_at__gte=moment_from,
+            session__starts_at__lt=moment_to,
+        ),
+    }
+    row = (
+        Organization.objects.filter(pk=organization.pk)
+        .annotate(
+            **{name: Subquery(qs.order_by("-updated_at").values("updated_at")[:1]) for name, qs in inputs.items()}
+        )
+        .values(*inputs)
+        .first()
+    )
+    moments = [moment for moment in (row or {}).values() if moment is not None]
+    return max(moments) if moments else None

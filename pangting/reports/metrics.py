@@ -241,6 +241,38 @@ def participation(units: Sequence[Organization], year: int) -> Participation:
     return Participation(threshold, [ParticipationRow(u, *totals[u.pk]) for u in units])
 
 
+@dataclass(frozen=True)
+class MonthRate:
+    month: int
+    expected: int
+    present: int
+
+    @property
+    def rate(self) -> Fraction | None:
+        return _ratio(self.present, self.expected)
+
+
+def participation_by_month(units: Sequence[Organization], year: int) -> list[MonthRate]:
+    """R-S3 month by month: present ÷ expected over the held center-group sessions of each month
+    of `year` (the leadership's participation trend). One query; months without sessions are empty."""
+    start, end = year_bounds(year)
+    rows = Attendance.objects.filter(
+        session__organization_id__in=_ids(units),
+        session__kind=SessionKind.CENTER_GROUP,
+        session__status=StudySession.Status.HELD,
+        session__deleted_at__isnull=True,
+        session__starts_at__gte=start,
+        session__starts_at__lt=end,
+    ).values_list("session__starts_at", "status")
+    expected: Counter[int] = Counter()
+    present: Counter[int] = Counter()
+    for starts_at, status in rows:
+        month = timezone.localtime(starts_at).month
+        expected[month] += 1
+        present[month] += status == Attendance.Status.PRESENT
+    return [MonthRate(month, expected[month], present[month]) for month in range(1, 13)]
+
+
 # --- sessions: first agenda item (R-S4), secretary-led (R-S12), postponements (R-S11) ----
 
 

@@ -13,6 +13,7 @@ The versioning rules live here:
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,7 +29,7 @@ from pangting.observation.services import next_number
 from pangting.orgs.models import Organization
 
 from . import documents
-from .figures import compute_figures
+from .figures import compute_figures, inputs_changed_at
 from .models import DocumentKind, ReportDocument, ReportVersion
 
 A = policy.Action
@@ -173,12 +174,48 @@ def recompute_figures(document: ReportDocument, *, actor: Any, redraft: bool = F
     return version
 
 
+class StaleFigures(ValidationError):
+    """The figures to issue were computed before the latest change to their inputs (issue 16)."""
+
+    def __init__(self, computed_at: dt.datetime, changed_at: dt.datetime) -> None:
+        self.computed_at, self.changed_at = computed_at, changed_at
+        super().__init__(
+            _("数据计算于{computed}，此后{changed}有记录变更，文稿中的数字可能已过时。").format(
+                computed=timezone.localtime(computed_at).strftime("%Y-%m-%d %H:%M"),
+                changed=timezone.localtime(changed_at).strftime("%Y-%m-%d %H:%M"),
+            ),
+            code="stale_figures",
+        )
+
+
+def stale_figures(document: ReportDocument, version: ReportVersion | None = None) -> StaleFigures | None:
+    """Why the latest version's figures are out of date, or None when no input changed after them."""
+    version = version or latest_version(document)
+    changed_at = inputs_changed_at(document.organization, document.year)
+    if version is None or changed_at is None or changed_at <= version.figures_computed_at:
+        return None
+    return StaleFigures(version.figures_computed_at, changed_at)
+
+
 @transaction.atomic
-def issue_document(document: ReportDocument, *, actor: Any, expected_version: int | None = None) -> ReportVersion:
+def issue_document(
+    document: ReportDocument,
+    *,
+    actor: Any,
+    expected_version: int | None = None,
+    figures: str = "keep",
+) -> ReportVersion:
     """Issue the latest version; the first issue numbers the document (X宣通〔2026〕N号, no gaps).
 
-    The number is allocated only after the step claimed the document (R-O15).
+    `figures`: "keep" issues the figures as computed; "check" refuses (`StaleFigures`) when an
+    input changed after they were computed; "recompute" computes them again first, so the
+    issued figures are today's (issue 16). The number is allocated only after the step
+    claimed the document (R-O15).
     """
+    if figures == "recompute":
+        recompute_figures(document, actor=actor)
+    elif figures == "check" and (stale := stale_figures(document)) is not None:
+        raise stale
     issued: list[ReportVersion] = []
 
     def number_and_issue(claimed: ReportDocument) -> str:

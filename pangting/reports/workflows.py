@@ -33,13 +33,24 @@ def _latest_version_ready(document: ReportDocument) -> str | None:
     return None
 
 
+# Asked before issuing (the shared confirmation dialog): an issued version cannot be withdrawn.
+ISSUE_CONFIRM = gettext_lazy("印发后文稿将送达各单位，不能撤回，更正只能印发新版本。确定印发？")
+
 DOCUMENT = Workflow(
     model=ReportDocument,
     initial=D.DRAFT,
     states=list(D),
     edges=[
-        Edge("issue", D.DRAFT, D.ISSUED, _manage, gettext_lazy("印发"), _latest_version_ready),
-        Edge("issue", D.ISSUED, D.ISSUED, _manage, gettext_lazy("印发新版本"), _latest_version_ready),
+        Edge("issue", D.DRAFT, D.ISSUED, _manage, gettext_lazy("印发"), _latest_version_ready, confirm=ISSUE_CONFIRM),
+        Edge(
+            "issue",
+            D.ISSUED,
+            D.ISSUED,
+            _manage,
+            gettext_lazy("印发新版本"),
+            _latest_version_ready,
+            confirm=ISSUE_CONFIRM,
+        ),
     ],
 )
 

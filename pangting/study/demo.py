@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from pangting.accounts.models import User
 from pangting.core import clock
-from pangting.core.demo import DemoDates
+from pangting.core.demo import DemoDates, report_progress
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
 
 from . import services
@@ -85,6 +85,7 @@ def _month_after(year: int, month: int) -> dt.date:
 class StudyDemo:
     def __init__(self, context: dict[str, Any], seed: int = 2026) -> None:
         self.random = random.Random(seed)  # noqa: S311 - demo data, seeded on purpose  # nosec B311
+        self.context = context
         self.root: Organization = context["root"]
         self.units: list[Organization] = context["units"]
         # What the demo plants, as (rule, unit code, period, key) where it decides it: the
@@ -123,6 +124,7 @@ class StudyDemo:
     @transaction.atomic
     def build(self) -> None:
         for index, unit in enumerate(self.units):
+            report_progress(self.context, f"  正在生成学习会 {index + 1}/{len(self.units)}：{unit.name}")
             group = getattr(unit, "study_group", None)
             if group is None:
                 continue

@@ -61,8 +61,23 @@ SESSION = Workflow(
     initial=SS.PLANNED,
     states=list(SS),
     edges=[
-        Edge("close_attendance", SS.PLANNED, SS.HELD, CHANGE, gettext_lazy("确认考勤")),
-        Edge("cancel", SS.PLANNED, SS.CANCELLED, CHANGE, gettext_lazy("取消学习会"), needs_reason=NO_CANCEL_REASON),
+        Edge(
+            "close_attendance",
+            SS.PLANNED,
+            SS.HELD,
+            CHANGE,
+            gettext_lazy("确认考勤"),
+            confirm=gettext_lazy("确认后考勤将锁定，学习会记为已召开，不能撤回。确定确认考勤？"),
+        ),
+        Edge(
+            "cancel",
+            SS.PLANNED,
+            SS.CANCELLED,
+            CHANGE,
+            gettext_lazy("取消学习会"),
+            needs_reason=NO_CANCEL_REASON,
+            confirm=gettext_lazy("取消后学习会不能恢复，已发出的通知随之作废。确定取消？"),
+        ),
     ],
     terminal=frozenset({SS.HELD, SS.CANCELLED}),
 )

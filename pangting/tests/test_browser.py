@@ -72,7 +72,7 @@ def test_a_secretary_reveals_a_phone_number(live_world, live_server, page):
     assert AuditEvent.objects.filter(action="person.phone_reveal", username="secretary_a").count() == 1
 
 
-@pytest.mark.parametrize("persona", ["supervisor", "secretary_a"])
+@pytest.mark.parametrize("persona", ["supervisor", "secretary_a", "viewer"])  # viewer: the leadership overview
 def test_the_home_page_fits_a_phone(live_world, live_server, browser, persona):
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")

@@ -8,10 +8,9 @@ fresh clone too.
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
 import os
+import re
 import tempfile
 from pathlib import Path
 

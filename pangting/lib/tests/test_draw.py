@@ -369,3 +369,29 @@ def test_the_stand_alone_verifier_uses_only_the_standard_library():
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+# --- a public value cannot be dated after today (issue 16, R-O2) ------------------------------
+
+
+def test_it_reads_the_day_a_public_value_source_names():
+    import datetime as dt
+
+    from pangting.lib.draw import source_date
+
+    assert source_date("2026年12月1日上证指数收盘点位") == dt.date(2026, 12, 1)
+    assert source_date("福利彩票 2026-12-03 开奖号码") == dt.date(2026, 12, 3)
+    assert source_date("当日上证指数收盘点位") is None
+    assert source_date("2026年13月40日") is None
+
+
+def test_it_refuses_a_public_value_dated_after_today():
+    import datetime as dt
+
+    from pangting.lib.draw import not_yet_public
+
+    source = "2026年12月1日上证指数收盘点位"
+    assert "晚于今天" in not_yet_public(source, dt.date(2026, 11, 30))
+    assert not_yet_public(source, dt.date(2026, 12, 1)) is None
+    assert "2026年12月9日" in not_yet_public("当日收盘点位", dt.date(2026, 12, 1), dt.date(2026, 12, 9))
+    assert not_yet_public("当日收盘点位", dt.date(2026, 12, 1), dt.date(2026, 12, 1)) is None

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from conftest import World
 from pangting.tests.builders import PASSWORD
@@ -84,7 +85,8 @@ def test_it_walks_a_planned_visit_from_plan_to_closed_rectification(browser, liv
         visit_url = supervisor.url
         assert "王校领导" in supervisor.content()
         supervisor.click("[data-testid=issue-letter]")
-        assert "示大宣函〔2026〕1号" in supervisor.inner_text("[data-testid=deadlines]")
+        supervisor.click("[data-testid=confirm-ok]")  # irreversible: the page asks first (issue 16)
+        expect(supervisor.get_by_test_id("deadlines")).to_contain_text("示大宣函〔2026〕1号")
 
         supervisor = on("2026-09-28", "supervisor")
         supervisor.goto(visit_url)
@@ -140,7 +142,8 @@ def test_it_walks_a_planned_visit_from_plan_to_closed_rectification(browser, liv
         supervisor.fill("input[name=evidence_original_texts]", "三名成员未提交书面发言材料，学原文不够深入")
         supervisor.fill("textarea[name=suggestions]", "下次学习前印发原文，成员提交书面发言")
         supervisor.click("[data-testid=issue-feedback]")
-        assert "已反馈" in supervisor.inner_text("[data-testid=visit-state]")
+        supervisor.click("[data-testid=confirm-ok]")
+        expect(supervisor.get_by_test_id("visit-state")).to_contain_text("已反馈")
         assert "示大宣函〔2026〕2号" in supervisor.content()
         assert "逾期反馈" not in supervisor.content()
 

@@ -8,6 +8,7 @@ into random-mode visits through the observation services.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -118,8 +119,11 @@ def create_draw(
 
 
 @transaction.atomic
-def perform_draw(draw: Draw, public_value: str, *, actor: Any) -> Draw:
-    """Mix in the public value announced in advance, derive the picks, reveal the seed (R-O2)."""
+def perform_draw(draw: Draw, public_value: str, *, actor: Any, published_on: dt.date | None = None) -> Draw:
+    """Mix in the public value announced in advance, derive the picks, reveal the seed (R-O2).
+
+    A value dated after today (`published_on`, or the day the source names) is refused: it
+    cannot have been published yet (conventions.md "auditable draws")."""
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
     if not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
         raise ValidationError(_("您无权进行此次抽取。"))
@@ -129,6 +133,12 @@ def perform_draw(draw: Draw, public_value: str, *, actor: Any) -> Draw:
     if not public_value:
         raise ValidationError(
             _("请填写公开随机值（{public_value_source}）。").format(public_value_source=draw.public_value_source)
+        )
+    if (problem := drawlib.not_yet_public(draw.public_value_source, clock.today(), published_on)) is not None:
+        raise ValidationError(problem)
+    if published_on is not None and published_on < clock.local_day(draw.created_at):
+        raise ValidationError(
+            _("公开随机值的日期早于本次抽取公布种子承诺的日期，该数值在承诺前已经公开，不能用于抽取。")
         )
     try:
         result = drawlib.perform_draw(draw.to_record(), bytes.fromhex(draw.seed_hex), public_value)

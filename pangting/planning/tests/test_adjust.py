@@ -208,3 +208,32 @@ def test_the_review_page_moves_pins_and_resolves(college):
     call_command("generate_plan", "--run", str(new.pk))
     page = c.get(reverse("planning:run_detail", args=[new.pk])).content.decode()
     assert reverse("planning:run_detail", args=[run.pk]) in page and "重新生成自" in page and "已固定" in page
+
+
+def test_the_review_page_is_one_compact_table_in_plain_words_without_internal_ids(college):
+    """Issue 16: one row per visit with its moves in the row, the solver status in words, no "#id"."""
+    w = college
+    run = run_for(w)
+    c = client(w.supervisor)
+    page = c.get(reverse("planning:run_detail", args=[run.pk])).content.decode()
+    visits = run.draft["visits"]
+    assert page.count('data-testid="draft-visit"') == len(visits)
+    assert page.count('data-testid="adjust-visit"') == len(visits)  # one small form per row
+    assert page.count('data-testid="draft-table"') == len({v["semester"] for v in visits})
+    status = {"OPTIMAL": "已找到最优方案", "FEASIBLE": "已找到可行方案（未证明最优）"}[run.result["status"]]
+    assert f'data-testid="solver-status">{status}<' in page
+    assert f"#{run.pk}" not in page and "OPTIMAL" not in page.split("求解细节")[0]
+    assert 'data-confirm="审定后方案中的巡听旁听将导入本年度计划，不能撤回' in page  # asked before approving
+    listing = c.get(reverse("planning:run_list")).content.decode()
+    assert status in listing and f"#{run.pk}" not in listing and "2027年计划草案（" in listing
+    # The row's checkbox posts after its hidden "0": checked, the row is pinned.
+    item = visit_of(run, w.unit_b)
+    data = {"unit_id": str(w.unit_b.pk), "semester": item["semester"], "month": item["month"]}
+    c.post(reverse("planning:run_adjust", args=[run.pk]), {**data, "team_id": item["team_id"], "pinned": ["0", "1"]})
+    run.refresh_from_db()
+    assert visit_of(run, w.unit_b)["pinned"] is True
+
+
+def test_a_run_that_found_no_plan_says_so_in_words():
+    assert PlanRun(result={"status": "INFEASIBLE"}).status_words == "约束无法同时满足"
+    assert PlanRun(result={"status": "UNKNOWN"}).status_words.startswith("在时限内未找到方案")

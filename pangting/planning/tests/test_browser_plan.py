@@ -72,7 +72,7 @@ def walk(page, base, college):
     old_month = row.get_attribute("data-month")
     new_month = next(m for m in MONTHS[semester] if m != old_month)
     row.locator("select[name=month]").select_option(new_month)
-    row.locator("select[name=pinned]").select_option("1")
+    row.locator("input[type=checkbox][name=pinned]").check()
     row.locator("[data-testid=adjust-visit]").click()
     page.wait_for_selector("text=已调整计划草案")
     row = page.locator('[data-testid=draft-visit][data-unit="甲学院党委"]')
@@ -80,9 +80,12 @@ def walk(page, base, college):
     assert row.locator("[data-testid=pinned]").count() == 1
     assert page.locator("[data-testid=adjustments]").inner_text().count("甲学院党委") == 1
     page.screenshot(path=str(ARTIFACTS / "planning-draft.png"), full_page=True)
+    # Issue 16: a compact table, not a page of one tall form per visit.
+    assert page.evaluate("document.documentElement.scrollHeight") < 2500
 
     # Approve: the planned visits are created, the moved one in its new month.
     page.click("[data-testid=approve-run]")
+    page.click("[data-testid=confirm-ok]")  # irreversible: the page asks first (issue 16)
     page.wait_for_url(f"{base}/observation/plan/?year=2027")
     planned = Visit.objects.filter(year=2027, mode=Mode.PLANNED)
     assert planned.count() == len(PlanRun.objects.get().draft["visits"]) >= 3

@@ -376,3 +376,41 @@ def test_a_draw_stores_and_shows_the_digest_of_its_result_and_old_draws_without_
     old.refresh_from_db()
     assert old.result_digest == "" and old.to_record().result_digest is None
     assert services.verify_draw(old).ok
+
+
+# --- a public value dated in the future is refused (issue 16; conventions.md "auditable draws") ---
+
+
+def test_it_refuses_a_public_value_whose_source_day_has_not_come(world):
+    import time_machine
+
+    from pangting.observation.tests.scenes import at
+
+    with time_machine.travel(at("2026-11-28"), tick=False):
+        draw = make_draw(world)  # source: 2026年12月1日上证指数收盘点位
+    with time_machine.travel(at("2026-11-30"), tick=False), pytest.raises(ValidationError, match="晚于今天"):
+        services.perform_draw(draw, "3267.58", actor=world.supervisor)
+    draw.refresh_from_db()
+    assert draw.status == Draw.Status.COMMITTED and draw.picks == []
+    with time_machine.travel(at("2026-12-01", "16:00"), tick=False):
+        assert services.perform_draw(draw, "3267.58", actor=world.supervisor).is_drawn
+
+
+def test_it_refuses_on_the_page_a_public_value_dated_after_today(world):
+    import time_machine
+
+    from pangting.observation.tests.scenes import at
+
+    with time_machine.travel(at("2026-12-02"), tick=False):
+        draw = make_draw(world)
+        url = reverse("planning:draw_perform", args=[draw.pk])
+        client = world_client(world)
+        page = client.post(url, {"public_value": "3267.58", "published_on": "2026-12-09"}, follow=True)
+        assert "公开随机值的日期（2026年12月9日）晚于今天（2026年12月2日）" in page.content.decode()
+        page = client.post(url, {"public_value": "3267.58", "published_on": "2026-11-20"}, follow=True)
+        assert "早于本次抽取公布种子承诺的日期" in page.content.decode()
+        draw.refresh_from_db()
+        assert not draw.is_drawn
+        client.post(url, {"public_value": "3267.58", "published_on": "2026-12-02"})
+    draw.refresh_from_db()
+    assert draw.is_drawn

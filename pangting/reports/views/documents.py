@@ -21,11 +21,12 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
-from pangting.core.transitions import available_step_names
+from pangting.core.transitions import available_step_names, confirmation
 from pangting.core.views import (
     add_form_errors,
     attachment,
     chinese_file,
+    confirm_first,
     flash_errors,
     parse_id,
     parse_year,
@@ -115,6 +116,8 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     latest = versions[-1]
     figures = latest.figures
     sections = [(_(label), latest.section_text(key)) for key, label in documents.SECTIONS[document.kind]]
+    can_manage = policy.can(user, A.REPORTS_MANAGE, document.organization)
+    steps = available_step_names(document, user)
     return render(
         request,
         "reports/document_detail.html",
@@ -126,8 +129,9 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "figures": figures,
             "modes": documents.modes_in_order(figures),
             "problem_points": [p for p in figures.get("problems_by_point", []) if p["count"]],
-            "can_manage": policy.can(user, A.REPORTS_MANAGE, document.organization),
-            "steps": available_step_names(document, user),
+            "can_manage": can_manage,
+            "steps": steps,
+            "stale": services.stale_figures(document, latest) if "issue" in steps and not latest.issued_at else None,
         },
     )
 
@@ -180,8 +184,18 @@ def document_recompute(request: HttpRequest, pk: int) -> HttpResponse:
 def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     document = _document(user, pk, manage=True)
+    if page := confirm_first(request, confirmation(document, "issue")):
+        return page  # no script: the irreversible step asks on a page of its own (issue 16)
+    # Issue 16: figures older than the day's changes are not issued unnoticed; the page offers
+    # 「重新计算后印发」 (figures=recompute) or issuing them as they are (figures=keep).
+    choice = request.POST.get("figures")
+    figures = choice if choice in ("recompute", "keep") else "check"
     try:
-        version = services.issue_document(document, actor=user, expected_version=seen_version(request))
+        version = services.issue_document(document, actor=user, expected_version=seen_version(request), figures=figures)
+    except services.StaleFigures as stale:
+        messages.warning(
+            request, _("未印发：{reason}请选择“重新计算后印发”或“按原数据印发”。").format(reason=stale.message)
+        )
     except ValidationError as error:
         flash_errors(request, error)
     else:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from pangting.study.models import StudySession
 from pangting.tests.builders import PASSWORD
@@ -83,8 +84,9 @@ def test_the_secretary_runs_a_session_and_a_member_checks_in_by_qr(live_world, l
 
     secretary.reload()
     secretary.get_by_test_id("close-attendance").click()
+    secretary.get_by_test_id("confirm-ok").click()  # irreversible: the page asks first (issue 16)
     secretary.wait_for_url(re.compile(r".*/study/sessions/\d+/$"))
-    assert secretary.get_by_test_id("session-status").inner_text() == "已召开"
+    expect(secretary.get_by_test_id("session-status")).to_have_text("已召开")
     assert "100%" in secretary.get_by_test_id("participation-rate").inner_text()
     assert secretary.get_by_test_id("arrangement-late").is_visible()
     secretary.screenshot(path=str(ARTIFACTS / "study-session-held.png"), full_page=True)

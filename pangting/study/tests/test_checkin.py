@@ -15,6 +15,7 @@ from django.urls import reverse
 from pangting.core import parameters
 from pangting.study import services
 from pangting.study.models import Attachment, Attendance
+from pangting.study.templatetags.study_tags import local_dt
 from pangting.study.tests.builders import at, make_session
 from pangting.tests.builders import PASSWORD
 
@@ -85,7 +86,9 @@ def test_it_lets_a_member_who_must_log_in_first_finish_with_the_ticket(world, se
     # Logging in takes a few minutes: the code has long changed, the ticket still holds.
     with time_machine.travel(IN_ROOM + dt.timedelta(minutes=4), tick=False):
         login_page = client.get(to_login["Location"]).content.decode()
-        assert f"您正在为「{session.title}」学习会签到，登录后自动完成签到" in login_page
+        assert f"您正在为“{session.title}（{local_dt(session.starts_at)}）”签到，请先登录" in login_page
+        # Before login, the title and time only: not the place or the organization (issue 16).
+        assert session.place not in login_page and session.organization.name not in login_page
         next_url = reverse("study:checkin_confirm", args=[session.pk])
         response = client.post(
             reverse("accounts:login"),
@@ -138,6 +141,13 @@ def test_it_tells_a_visitor_nothing_about_the_session_for_a_bad_code(session):
 
 def test_it_shows_no_check_in_context_on_a_plain_login_page(session):
     assert "登录后自动完成签到" not in Client().get(reverse("accounts:login")).content.decode()
+
+
+def test_it_shows_no_check_in_context_for_a_next_link_without_a_scan(session):
+    """A login link that merely names a check-in page says nothing about the session (no signed ticket)."""
+    next_url = reverse("study:checkin_confirm", args=[session.pk])
+    page = Client().get(reverse("accounts:login"), {"next": next_url}).content.decode()
+    assert 'data-testid="checkin-context"' not in page and session.title not in page
 
 
 def test_it_shows_the_room_display_with_a_code_that_changes_each_step(world, client_for, session):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.ordering import current_year_first
 from pangting.core.transitions import available_step_names
 from pangting.core.views import seen_version
 from pangting.orgs.models import Organization, Person
@@ -115,7 +116,10 @@ def session_list(request: HttpRequest) -> HttpResponse:
     """Secretary: the unit's sessions; supervisor: all units' sessions, filterable (R-S2 … R-S12)."""
     policy.require(request.user, A.STUDY_VIEW)
     qs, form = _filtered_sessions(request.user, request.GET)
-    qs = qs.select_related("organization").prefetch_related(*LIST_PREFETCH).order_by("-starts_at")
+    # Issue 16: sessions planned for next year do not push this year's to page 2.
+    qs = current_year_first(
+        qs.select_related("organization").prefetch_related(*LIST_PREFETCH), "starts_at__year", "-starts_at"
+    )
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)

@@ -20,7 +20,7 @@ from django.db import transaction
 from pangting.accounts import services as account_services
 from pangting.accounts.models import Role, User
 from pangting.core import registry
-from pangting.core.demo import demo_dates
+from pangting.core.demo import PROGRESS_KEY, demo_dates
 from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
@@ -271,6 +271,17 @@ class DemoBuilder:
         return {"liaison": liaison, "secretary": study_secretary, "member": members[0] if members else dean}
 
 
+# What each app's demo hook builds, as the loading command announces it (by the hook's module).
+HOOK_LABELS = {
+    "pangting.study.demo": "正在生成学习计划、学习会、考勤与三会一课…",
+    "pangting.observation.demo": "正在生成巡听旁听、记录、反馈与整改…",
+    "pangting.planning.demo": "正在生成下一年度计划草案与随机抽取…",
+    "pangting.assessment.demo": "正在生成述学与考核…",
+    "pangting.compliance.demo": "正在运行规则检查…",
+    "pangting.reports.demo": "正在起草通报与年度总结…",
+}
+
+
 class Command(BaseCommand):
     help = "Load the demo university (校党委, 18 units, leaders, liaisons, center groups, demo accounts)."
 
@@ -284,7 +295,18 @@ class Command(BaseCommand):
                 return
             self.stderr.write("数据库中已有数据；演示数据只能加载到空数据库。")
             return
+        hooks = registry.demo_hooks()
+        steps = len(hooks) + 1
+        self.say(f"[1/{steps}] 正在创建组织架构、人员与演示账号…")
         context = DemoBuilder().build()
-        for extension in registry.demo_hooks():
+        context[PROGRESS_KEY] = self.say
+        for number, extension in enumerate(hooks, start=2):
+            label = HOOK_LABELS.get(extension.__module__, "正在加载其他演示数据…")
+            self.say(f"[{number}/{steps}] {label}")
             extension(context)
         self.stdout.write(self.style.SUCCESS(f"演示数据已加载：{len(context['units'])}个二级党组织。"))
+
+    def say(self, text: str) -> None:
+        """One progress line, shown at once: the first `make run` is not silent for two minutes."""
+        self.stdout.write(text)
+        self.stdout.flush()
