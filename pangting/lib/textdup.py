@@ -154,10 +154,13 @@ def _merge_counts(
         return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.int64)
     if len(keys) == 1:
         return keys[0], counts[0]
-    all_keys = np.concatenate(keys)
-    order = np.argsort(all_keys, kind="stable")
-    all_keys = all_keys[order]
-    all_counts = np.concatenate(counts)[order]
+    # Key and count packed in one uint64 sort faster than an argsort and two gathers.
+    packed = np.concatenate(
+        [(k.astype(np.uint64) << np.uint64(32)) | c.astype(np.uint64) for k, c in zip(keys, counts, strict=True)]
+    )
+    packed.sort()
+    all_keys = (packed >> np.uint64(32)).astype(np.uint32)
+    all_counts = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
     starts = np.flatnonzero(np.concatenate(([True], all_keys[1:] != all_keys[:-1])))
     return all_keys[starts], np.add.reduceat(all_counts, starts)
 
@@ -197,7 +200,7 @@ class BoilerplateModel:
         *,
         max_share: float = 0.002,
         min_docs: int = 20,
-        chunk: int = 5000,
+        chunk: int = 20_000,
     ) -> BoilerplateModel:
         """Count document frequencies over `documents` (shingle sets or arrays, one per document).
 
@@ -335,7 +338,9 @@ class TextIndex:
 
     Keys are ints or strings (a record's table and id, say "speech:12"). An empty signature (a
     document with no text, or only boilerplate) is kept but never indexed: it would collide with
-    every other empty one.
+    every other empty one. A long-lived process that built a large index should call
+    `gc.freeze()` afterwards: the index is millions of small containers that the cyclic garbage
+    collector would otherwise walk again and again (pauses of tens of milliseconds).
     """
 
     def __init__(self, *, bands: int = LSH_BANDS, rows: int = LSH_ROWS) -> None:
@@ -380,7 +385,10 @@ class TextIndex:
         order = {key: position for position, key in enumerate(self._signatures)}
         for bucket_table in self._lsh.hashtables:
             for band_key in bucket_table.keys():  # noqa: SIM118 - a datasketch storage, not a dict
-                members = sorted(bucket_table.get(band_key), key=order.__getitem__)
+                bucket = bucket_table.get(band_key)
+                if len(bucket) < 2:
+                    continue
+                members = sorted(bucket, key=order.__getitem__)
                 for i, first in enumerate(members):
                     for second in members[i + 1 :]:
                         yield first, second
