@@ -42,6 +42,7 @@ from pangting.lib.textdup import (
     SIGNATURE_BYTES,
     BoilerplateModel,
     TextIndex,
+    find_matches,
     jaccard,
     shingle_array,
     signature,
@@ -349,17 +350,17 @@ def _measure_queries(result: Result, corpus: Corpus, index: TextIndex, model: Bo
     candidate_counts = []
     for text, target in queries:
         started, started_cpu = time.perf_counter(), time.thread_time()
-        mine = model.drop(shingle_array(text, k))
-        keys = index.query(signature(mine))
-        hits = []
-        for key in keys:
-            assert isinstance(key, int)
-            score = jaccard(mine, model.drop(shingle_array(corpus.texts[key], k)))
-            if score >= FLAG_THRESHOLD:
-                hits.append(key)
+        fetched: list[int] = []
+
+        def fetch(key: object, fetched: list[int] = fetched) -> Array:
+            fetched.append(int(str(key)))
+            return shingle_array(corpus.texts[int(str(key))], k)
+
+        matches = find_matches(model.drop(shingle_array(text, k)), index, fetch, boilerplate=model)
+        hits = [match.key for match in matches]
         result.query_ms.append((time.perf_counter() - started) * 1000)
         result.query_cpu_ms.append((time.thread_time() - started_cpu) * 1000)
-        candidate_counts.append(len(keys))
+        candidate_counts.append(len(fetched))
         if target is not None:
             copies += 1
             found += target in hits

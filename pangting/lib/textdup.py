@@ -28,7 +28,7 @@ import re
 import struct
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -467,6 +467,46 @@ def verify(
     return jaccard(boilerplate.drop(a_shingles), boilerplate.drop(b_shingles))
 
 
+@dataclass(frozen=True)
+class Match:
+    """A candidate confirmed by the exact check: its key, Jaccard after boilerplate, and level."""
+
+    key: Key
+    score: float
+    red: bool
+
+
+def find_matches(
+    kept: npt.NDArray[np.uint32],
+    index: TextIndex,
+    candidate_shingles: Callable[[Key], Iterable[int] | npt.NDArray[np.uint32] | None],
+    *,
+    boilerplate: BoilerplateModel | None = None,
+    flag: float = FLAG_THRESHOLD,
+    red: float = RED_THRESHOLD,
+    exclude: Key | None = None,
+) -> list[Match]:
+    """The on-save check of one document against the index, best match first.
+
+    `kept` is the new document's shingles without boilerplate; `candidate_shingles(key)` gives a
+    candidate's shingles (from a stored column or by shingling its text again; None if it is gone)
+    and has boilerplate dropped here when a model is given. `exclude` is the document's own key.
+    """
+    if not 0.0 < flag <= red <= 1.0:
+        raise ValueError("thresholds must satisfy 0 < flag <= red <= 1")
+    matches = []
+    for key in index.query(signature(kept)):
+        if key == exclude:
+            continue
+        other = candidate_shingles(key)
+        if other is None:
+            continue
+        score = verify(kept, other, boilerplate)
+        if score >= flag:
+            matches.append(Match(key, score, score >= red))
+    return sorted(matches, key=lambda match: (-match.score, str(match.key)))
+
+
 Passage = tuple[int, int, int, int]
 
 
@@ -572,9 +612,11 @@ __all__: Sequence[str] = [
     "SHINGLE_K",
     "SIGNATURE_BYTES",
     "BoilerplateModel",
+    "Match",
     "TextIndex",
     "UnreadableFile",
     "extract_text",
+    "find_matches",
     "jaccard",
     "normalize",
     "normalize_with_offsets",

@@ -19,6 +19,7 @@ from pangting.lib.textdup import (
     TextIndex,
     UnreadableFile,
     extract_text,
+    find_matches,
     normalize,
     shared_passages,
     shingle_array,
@@ -166,6 +167,31 @@ def test_it_does_not_flag_two_different_speeches_sharing_only_slogans():
     index = TextIndex()
     index.insert("first", signature(model.drop(a)))
     assert "first" not in index.query(signature(model.drop(b)))
+
+
+def test_it_checks_one_new_document_and_grades_its_matches():
+    corpus = _slogan_corpus()
+    original = "".join(SPEECH)
+    texts = {"speech:1": original, "speech:2": _edited_copy(SPEECH, 0.2, seed=3), "minutes:3": corpus[1]}
+    model = BoilerplateModel.fit(_shingle_sets([*corpus, *texts.values()]))
+    index = TextIndex()
+    for key, text in texts.items():
+        index.insert(key, signature(model.drop(shingle_array(text))))
+
+    def stored(key):
+        return shingle_array(texts[key]) if key != "speech:2" or "gone" not in texts else None
+
+    matches = find_matches(model.drop(shingle_array(original)), index, stored, boilerplate=model, exclude="speech:1")
+    assert [m.key for m in matches] == ["speech:2"]
+    assert FLAG_THRESHOLD <= matches[0].score < 0.8 and not matches[0].red
+    exact = find_matches(model.drop(shingle_array(original)), index, stored, boilerplate=model)
+    assert exact[0].key == "speech:1" and exact[0].score == 1.0 and exact[0].red
+    texts["gone"] = ""  # a candidate whose record was deleted meanwhile is skipped
+    assert [m.key for m in find_matches(model.drop(shingle_array(original)), index, stored, boilerplate=model)] == [
+        "speech:1"
+    ]
+    with pytest.raises(ValueError, match="thresholds"):
+        find_matches(model.drop(shingle_array(original)), index, stored, flag=0.9, red=0.8)
 
 
 def test_it_verifies_exact_jaccard():
