@@ -57,7 +57,6 @@ RED_THRESHOLD = 0.8
 them configurable parameters."""
 
 _NON_WORD = re.compile(r"[\W_]+")
-_MASK64 = (1 << 64) - 1
 _ROLL_BASE = np.uint64(1_000_003)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
