@@ -27,7 +27,6 @@ import json
 import re
 import struct
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -567,32 +566,32 @@ def extract_text(file_bytes: bytes, filename: str) -> str | None:
 
 def _docx_text(file_bytes: bytes) -> str:
     import docx  # python-docx: imported here, only uploads need it
-    from docx.opc.exceptions import PackageNotFoundError
 
+    # A damaged upload can fail anywhere in the zip, XML or package layers (BadZipFile,
+    # KeyError, XMLSyntaxError, PackageNotFoundError …): all of them mean "cannot read it".
     try:
         document = docx.Document(io.BytesIO(file_bytes))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        parts = [paragraph.text for paragraph in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                parts.extend(cell.text for cell in row.cells)
+    except Exception as exc:
         raise UnreadableFile("not a readable .docx file") from exc
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
     return "\n".join(parts)
 
 
 def _pdf_text(file_bytes: bytes) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(file_bytes))
-        if reader.is_encrypted:
-            raise UnreadableFile("encrypted PDF")
-        return "\n".join((page.extract_text() or "") for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, struct.error) as exc:
-        if isinstance(exc, UnreadableFile):
-            raise
+        encrypted = reader.is_encrypted
+        pages = [] if encrypted else [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # as for .docx: a damaged file may fail in any layer of the parser
         raise UnreadableFile("not a readable PDF file") from exc
+    if encrypted:
+        raise UnreadableFile("encrypted PDF")
+    return "\n".join(pages)
 
 
 def _plain_text(file_bytes: bytes) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import random
+import zipfile
 
 import docx
 import numpy as np
@@ -348,9 +349,33 @@ def test_it_reads_plain_text_in_utf8_or_gb18030():
     assert extract_text(b"  \n ", "empty.txt") is None
 
 
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_it_refuses_an_encrypted_pdf():
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("secret")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(UnreadableFile, match="encrypted"):
+        extract_text(buffer.getvalue(), "locked.pdf")
+
+
 @pytest.mark.parametrize(
     ("data", "name"),
-    [(b"%PDF-1.4 broken", "x.pdf"), (b"PK not a zip", "x.docx"), (b"MZ", "x.exe"), (b"", "noext")],
+    [
+        (b"%PDF-1.4 broken", "x.pdf"),
+        (b"PK not a zip", "x.docx"),
+        (_zip({"[Content_Types].xml": b"<Types"}), "x.docx"),  # a zip with broken XML inside
+        (b"MZ", "x.exe"),
+        (b"", "noext"),
+    ],
 )
 def test_it_refuses_damaged_or_unsupported_files(data, name):
     with pytest.raises(UnreadableFile):
