@@ -202,8 +202,8 @@ class BoilerplateModel:
     ) -> BoilerplateModel:
         """Count document frequencies over `documents` (shingle sets or arrays, one per document).
 
-        Counts are merged chunk by chunk so the peak memory is one chunk's shingles plus the
-        running table of distinct shingles.
+        Each chunk of documents is reduced to its distinct shingles and counts, and the chunk
+        tables are summed at the end: the peak memory is one chunk's shingles plus those tables.
         """
         chunk_keys: list[npt.NDArray[np.uint32]] = []
         chunk_counts: list[npt.NDArray[np.int64]] = []
