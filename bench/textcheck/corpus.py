@@ -154,7 +154,10 @@ def _near_copy(pieces: list[str], level: float, rng: random.Random) -> tuple[str
                 continue
             n = rng.choice(spots)
             trial[i] = piece[:n] + rng.choice(vocab.DETAIL_CHARS) + piece[n + 1 :]
-        measured = jaccard(source, shingle_array(_text(trial), SHINGLE_K))
+        text = _text(trial)
+        if not 300 <= len(text) <= 3000:  # a copy stays within the corpus's lengths
+            continue
+        measured = jaccard(source, shingle_array(text, SHINGLE_K))
         if measured >= level - LEVEL_SLACK:
             copy, current = trial, measured
     return _text(copy), current

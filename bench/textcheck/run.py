@@ -100,6 +100,7 @@ class Result:
     red_reported: int = 0
     true_red: int = 0
     levels: list[LevelRow] = field(default_factory=list)
+    false_reports: list[tuple[int, int, float, int, int]] = field(default_factory=list)
     notice_pairs: int = 0
     notice_pairs_raw_flag: int = 0
     notice_pairs_flagged: int = 0
@@ -252,6 +253,9 @@ def _score_planted(
     reported = {pair for pair, score in scores.items() if score >= FLAG_THRESHOLD}
     red = {pair for pair, score in scores.items() if score >= RED_THRESHOLD}
     result.reported, result.true_reported = len(reported), len(reported & planted)
+    result.false_reports = [
+        (a, b, scores[(a, b)], len(corpus.texts[a]), len(corpus.texts[b])) for a, b in sorted(reported - planted)
+    ]
     result.red_reported, result.true_red = len(red), len(red & planted)
     for level in LEVELS:
         pairs = [p for p in corpus.planted if p.level == level]
@@ -431,6 +435,8 @@ def report(result: Result) -> list[str]:
         f"reported pairs (>= {FLAG_THRESHOLD}): {result.reported:,}, of them planted: {result.true_reported:,} "
         f"(precision {result.precision:.3f}); red (>= {RED_THRESHOLD}): {result.red_reported:,}, planted "
         f"{result.true_red:,} (precision {result.precision_red:.3f})",
+        "unplanted reported pairs (first 5: documents, Jaccard after boilerplate, lengths): "
+        + ("; ".join(f"{a}/{b} {score:.3f} {la}/{lb}" for a, b, score, la, lb in result.false_reports[:5]) or "none"),
         f"boilerplate-only pairs (notices sharing >= 2 standard paragraphs): {result.notice_pairs:,}; raw Jaccard "
         f">= {FLAG_THRESHOLD}: {result.notice_pairs_raw_flag:,}; flagged after boilerplate: "
         f"{result.notice_pairs_flagged:,} (highest Jaccard after boilerplate {result.notice_pairs_max_after:.3f})",
