@@ -36,6 +36,7 @@ from pangting.lib.textdup import (
     FLAG_THRESHOLD,
     LSH_BANDS,
     LSH_ROWS,
+    MIN_SHARED,
     NUM_PERM,
     RED_THRESHOLD,
     SHINGLE_K,
@@ -44,6 +45,7 @@ from pangting.lib.textdup import (
     TextIndex,
     find_matches,
     jaccard,
+    jaccard_and_shared,
     shingle_array,
     signature,
 )
@@ -223,9 +225,13 @@ def run(options: Options, log: Callable[[str], None] = lambda _: None) -> Result
     log("index built")
 
     candidates: set[tuple[int, int]] = _timed(result, "candidate pairs", index.candidate_pairs)  # type: ignore[assignment]
-    scores: dict[tuple[int, int], float] = _timed(  # type: ignore[assignment]
-        result, "exact verification", lambda: {pair: jaccard(kept[pair[0]], kept[pair[1]]) for pair in candidates}
+    checked: dict[tuple[int, int], tuple[float, int]] = _timed(  # type: ignore[assignment]
+        result,
+        "exact verification",
+        lambda: {pair: jaccard_and_shared(kept[pair[0]], kept[pair[1]]) for pair in candidates},
     )
+    # A pair with too little shared evidence is never reported (MIN_SHARED): score it 0 here.
+    scores = {pair: (score if shared >= MIN_SHARED else 0.0) for pair, (score, shared) in checked.items()}
     result.candidates = len(candidates)
     log(f"scan done: {len(candidates)} candidate pairs")
 

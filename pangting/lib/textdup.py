@@ -52,6 +52,10 @@ SIGNATURE_BYTES = NUM_PERM * 4
 
 FLAG_THRESHOLD = 0.6
 RED_THRESHOLD = 0.8
+MIN_SHARED = 20
+"""A pair needs at least this many shared shingles after boilerplate (about a 24-character
+passage) to be flagged: two short notices whose only residue is the seams between standard
+paragraphs would otherwise score 1.0 on a handful of shingles (seen at 200,000 documents)."""
 """Default business thresholds on the exact Jaccard after boilerplate: the Django side makes
 them configurable parameters."""
 
@@ -448,10 +452,15 @@ class TextIndex:
 
 def jaccard(a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32]) -> float:
     """Jaccard of two sorted unique arrays; two empty sets are not similar (0.0)."""
+    return jaccard_and_shared(a, b)[0]
+
+
+def jaccard_and_shared(a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32]) -> tuple[float, int]:
+    """Jaccard of two sorted unique arrays and the size of their intersection."""
     if not len(a) or not len(b):
-        return 0.0
+        return 0.0, 0
     common = len(np.intersect1d(a, b, assume_unique=True))
-    return common / (len(a) + len(b) - common)
+    return common / (len(a) + len(b) - common), common
 
 
 def verify(
@@ -482,13 +491,16 @@ def find_matches(
     boilerplate: BoilerplateModel | None = None,
     flag: float = FLAG_THRESHOLD,
     red: float = RED_THRESHOLD,
+    min_shared: int = MIN_SHARED,
     exclude: Key | None = None,
 ) -> list[Match]:
     """The on-save check of one document against the index, best match first.
 
     `kept` is the new document's shingles without boilerplate; `candidate_shingles(key)` gives a
     candidate's shingles (from a stored column or by shingling its text again; None if it is gone)
-    and has boilerplate dropped here when a model is given. `exclude` is the document's own key.
+    and has boilerplate dropped here when a model is given. A pair sharing fewer than
+    `min_shared` shingles after boilerplate is not flagged whatever its Jaccard (see MIN_SHARED).
+    `exclude` is the document's own key.
     """
     if not 0.0 < flag <= red <= 1.0:
         raise ValueError("thresholds must satisfy 0 < flag <= red <= 1")
@@ -499,8 +511,10 @@ def find_matches(
         other = candidate_shingles(key)
         if other is None:
             continue
-        score = verify(kept, other, boilerplate)
-        if score >= flag:
+        mine = boilerplate.drop(kept) if boilerplate is not None else _as_array(kept)
+        theirs = boilerplate.drop(other) if boilerplate is not None else _as_array(other)
+        score, shared = jaccard_and_shared(mine, theirs)
+        if score >= flag and shared >= min_shared:
             matches.append(Match(key, score, score >= red))
     return sorted(matches, key=lambda match: (-match.score, str(match.key)))
 
@@ -605,6 +619,7 @@ def _plain_text(file_bytes: bytes) -> str:
 
 __all__: Sequence[str] = [
     "FLAG_THRESHOLD",
+    "MIN_SHARED",
     "NUM_PERM",
     "RED_THRESHOLD",
     "SHINGLE_K",
@@ -616,6 +631,7 @@ __all__: Sequence[str] = [
     "extract_text",
     "find_matches",
     "jaccard",
+    "jaccard_and_shared",
     "normalize",
     "normalize_with_offsets",
     "shared_passages",

@@ -195,6 +195,16 @@ def test_it_checks_one_new_document_and_grades_its_matches():
         find_matches(model.drop(shingle_array(original)), index, stored, flag=0.9, red=0.8)
 
 
+def test_it_does_not_flag_a_pair_on_a_handful_of_shared_shingles():
+    """Two short texts alike only in a few words (or seams between standard paragraphs) carry no evidence."""
+    short = shingle_array("第一议题制度落实到位")
+    index = TextIndex()
+    index.insert("comment:1", signature(short))
+    assert len(short) < 20
+    assert find_matches(short, index, lambda key: short) == []
+    assert [m.key for m in find_matches(short, index, lambda key: short, min_shared=1)] == ["comment:1"]
+
+
 def test_it_verifies_exact_jaccard():
     assert verify({1, 2, 3}, {1, 2, 3}) == 1.0
     assert verify({1, 2, 3, 4}, {3, 4, 5, 6}) == pytest.approx(2 / 6)
