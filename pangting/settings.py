@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from pangting.env import ConfigurationError, env_bool, env_int, env_list, env_str
 
@@ -383,7 +384,7 @@ PANGTING_SSO_TIMEOUT_SECONDS = env_int("PANGTING_SSO_TIMEOUT_SECONDS", 10)
 # CAS (django-cas-ng): the server's base URL, e.g. https://cas.example.edu.cn/cas/
 CAS_SERVER_URL = env_str("PANGTING_CAS_SERVER_URL", "")
 CAS_VERSION = env_str("PANGTING_CAS_VERSION", "3")
-PANGTING_CAS_LABEL = env_str("PANGTING_CAS_LABEL", "统一身份认证（CAS）")
+PANGTING_CAS_LABEL = env_str("PANGTING_CAS_LABEL", gettext_noop("统一身份认证（CAS）"))
 CAS_CREATE_USER = False
 CAS_LOGOUT_COMPLETELY = True
 CAS_LOGIN_MSG = None
@@ -401,7 +402,7 @@ def _cas_session() -> object:
 CAS_SESSION_FACTORY = _cas_session
 # OpenID Connect (mozilla-django-oidc): the provider's endpoints as its discovery document lists them.
 PANGTING_OIDC_ISSUER = env_str("PANGTING_OIDC_ISSUER", "")
-PANGTING_OIDC_LABEL = env_str("PANGTING_OIDC_LABEL", "统一身份认证（OIDC）")
+PANGTING_OIDC_LABEL = env_str("PANGTING_OIDC_LABEL", gettext_noop("统一身份认证（OIDC）"))
 PANGTING_OIDC_END_SESSION_ENDPOINT = env_str("PANGTING_OIDC_END_SESSION_ENDPOINT", "")
 OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("PANGTING_OIDC_AUTHORIZATION_ENDPOINT", "")
 OIDC_OP_TOKEN_ENDPOINT = env_str("PANGTING_OIDC_TOKEN_ENDPOINT", "")
@@ -422,7 +423,7 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_oidc_callback"
 PANGTING_WECOM_CORP_ID = env_str("PANGTING_WECOM_CORP_ID", "")
 PANGTING_WECOM_AGENT_ID = env_str("PANGTING_WECOM_AGENT_ID", "")
 PANGTING_WECOM_SECRET = env_str("PANGTING_WECOM_SECRET", "")
-PANGTING_WECOM_LABEL = env_str("PANGTING_WECOM_LABEL", "企业微信")
+PANGTING_WECOM_LABEL = env_str("PANGTING_WECOM_LABEL", gettext_noop("企业微信"))
 PANGTING_WECOM_AUTHORIZE_URL = env_str(
     "PANGTING_WECOM_AUTHORIZE_URL", "https://open.weixin.qq.com/connect/oauth2/authorize"
 )
@@ -438,7 +439,7 @@ PANGTING_WECOM_MATCH_FIELD = env_str("PANGTING_WECOM_MATCH_FIELD", PANGTING_SSO_
 PANGTING_DINGTALK_CLIENT_ID = env_str("PANGTING_DINGTALK_CLIENT_ID", "")
 PANGTING_DINGTALK_CLIENT_SECRET = env_str("PANGTING_DINGTALK_CLIENT_SECRET", "")
 PANGTING_DINGTALK_CORP_ID = env_str("PANGTING_DINGTALK_CORP_ID", "")
-PANGTING_DINGTALK_LABEL = env_str("PANGTING_DINGTALK_LABEL", "钉钉")
+PANGTING_DINGTALK_LABEL = env_str("PANGTING_DINGTALK_LABEL", gettext_noop("钉钉"))
 PANGTING_DINGTALK_AUTHORIZE_URL = env_str("PANGTING_DINGTALK_AUTHORIZE_URL", "https://login.dingtalk.com/oauth2/auth")
 PANGTING_DINGTALK_TOKEN_URL = env_str(
     "PANGTING_DINGTALK_TOKEN_URL", "https://api.dingtalk.com/v1.0/oauth2/userAccessToken"

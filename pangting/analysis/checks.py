@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext_lazy as _
+
 from pangting.compliance.checks._common import center_group_sessions, format_day, month_period, session_evidence
 from pangting.compliance.registry import CheckContext, FindingData, Param, rule
 from pangting.lib.substitution import judge_session
@@ -20,14 +22,16 @@ from . import services
 
 @rule(
     services.RULE_ID,
-    "不以工作会议代替中心组学习",
+    _("不以工作会议代替中心组学习"),
     params=[
-        Param("min_study_share", 50, "理论学习内容最低占比（按议程条数，标题计一条）", "percent", unit="%"),
+        Param("min_study_share", 50, _("理论学习内容最低占比（按议程条数，标题计一条）"), "percent", unit="%"),
         Param(
             "extra_terms",
             [services.NO_EXTRA_TERMS],
-            "附加词表（词=类别:权重，逗号分隔；类别 theory_study、document_relay、work_deployment、"
-            "business_training；权重0删除该词；“无”表示不附加）",
+            _(
+                "附加词表（词=类别:权重，逗号分隔；类别 theory_study、document_relay、work_deployment、"
+                "business_training；权重0删除该词；“无”表示不附加）"
+            ),
             "list",
         ),
     ],
@@ -54,6 +58,7 @@ def study_not_replaced(ctx: CheckContext) -> Iterator[FindingData]:
         yield FindingData(
             session.organization_id, month_period(row.day), f"session:{session.pk}",
             "amber" if judgement.empty_agenda else "red",
+            # i18n: not interface (stored finding text: compliance runs write findings in Chinese)
             _shorten(f"{format_day(row.day)}学习会{message}"),
             (session_evidence(session),), measured,
         )  # fmt: skip

@@ -19,7 +19,7 @@ from pangting.lib import substitution
 from pangting.lib.substitution import Classification, Lexicon, SessionJudgement
 
 RULE_ID = "R-S8"
-NO_EXTRA_TERMS = "无"
+NO_EXTRA_TERMS = "无"  # i18n: not interface (the value a user types for "no extra terms")
 
 CLASS_LABELS = {
     substitution.THEORY_STUDY: gettext_lazy("理论学习"),
@@ -91,7 +91,7 @@ class ItemExplanation:
         """「部署招生与就业工作」判为工作部署（依据：部署、招生、就业）."""
         if self.label is None:
             return _("「{text}」无法判断（未命中词表）").format(text=self.text)
-        basis = "、".join(self.terms) if self.terms else _("申报类型")
+        basis = _("、").join(self.terms) if self.terms else _("申报类型")
         return _("「{text}」判为{label}（依据：{basis}）").format(text=self.text, label=self.label_display, basis=basis)
 
 
@@ -142,7 +142,7 @@ def finding_details(session: Any, judgement: SessionJudgement) -> tuple[str, dic
     message = verdict(judgement)
     non_study = [line.sentence() for line in lines if not line.is_study and line.label is not None]
     if non_study:
-        message = f"{message}：{'；'.join(non_study)}"
+        message = _("{verdict}：{items}").format(verdict=message, items=_("；").join(non_study))
     measured = {
         "study_items": judgement.study_item_count,  # agenda items judged study
         "judged": judgement.judged_count,  # agenda items and title that decided a class

@@ -186,6 +186,7 @@ def post_sms(url: str, phone: str, subject: str, text: str) -> str | None:
 class SmsChannel:
     """One SMS per row through the configured HTTP gateway; the row's address is the phone number."""
 
+    # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
     label = "短信"
 
     def deliver(self, messages: Sequence[OutboxMessage]) -> list[str | None]:
@@ -195,6 +196,7 @@ class SmsChannel:
         return [post_sms(url, message.address, message.subject, message.body) for message in messages]
 
     def delivered_verb(self) -> str:
+        # i18n: not interface (console output of the outbox commands, which Django runs untranslated)
         return "已提交短信网关"
 
 

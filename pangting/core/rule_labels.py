@@ -78,6 +78,7 @@ def with_rule_labels(text: str) -> str:
     return RULE_ID.sub(lambda match: rule_title(match[0]), text or "")
 
 
+# i18n: not interface (a pattern matching Chinese and ASCII citation brackets)
 _CITED = re.compile(r"^(?P<text>.*?)[（(](?P<codes>R-[SOB]\d+(?:[、，, ]+R-[SOB]\d+)*)[）)]\s*[。.]?$", re.DOTALL)
 
 
@@ -91,4 +92,4 @@ def split_citation(text: str) -> tuple[str, str]:
     if not match:
         return text, ""
     codes = RULE_ID.findall(match["codes"])
-    return match["text"].rstrip(), "；".join(f"{code} {rule_title(code)}" for code in codes)
+    return match["text"].rstrip(), gettext("；").join(f"{code} {rule_title(code)}" for code in codes)

@@ -77,7 +77,9 @@ def record_sync(request: HttpRequest, pk: int) -> JsonResponse:
     form = RecordForm(request.POST, rubric_items=rubric.items)
     if not form.is_valid():
         errors = [
-            f"{form.fields[name].label}：{message}" if name in form.fields else message
+            _("{label}：{message}").format(label=form.fields[name].label, message=message)
+            if name in form.fields
+            else message
             for name, problems in form.errors.items()
             for message in problems
         ]

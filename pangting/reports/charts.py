@@ -200,11 +200,15 @@ def participation_trend_chart(units: list[Organization], year: int, *, until_mon
     threshold = metrics.percent(metrics.get_parameters().participation_threshold) or 0
     option = _base(
         legend={"show": False},
-        xAxis={"type": "category", "data": [f"{m.month}月" for m in months], "axisLabel": {"interval": 0}},
+        xAxis={
+            "type": "category",
+            "data": [_("{month}月").format(month=m.month) for m in months],
+            "axisLabel": {"interval": 0},
+        },
         yAxis={"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
         series=[
             {
-                "name": "参学率",
+                "name": _("参学率"),
                 "type": "line",
                 "connectNulls": True,
                 "data": [_pct(m.rate) for m in months],
@@ -214,13 +218,19 @@ def participation_trend_chart(units: list[Organization], year: int, *, until_mon
     )
     return Chart(
         "participation_trend",
-        f"{year}年参学率走势",
-        f"R-S3：每月已召开的中心组学习会实到人次 ÷ 应到人次，标准不低于{threshold:g}%。",
+        _("{year}年参学率走势").format(year=year),
+        _("R-S3：每月已召开的中心组学习会实到人次 ÷ 应到人次，标准不低于{threshold}%。").format(
+            threshold=f"{threshold:g}"
+        ),
         option,
-        ["月份", "应到人次", "实到人次", "参学率"],
-        [[f"{m.month}月", m.expected, m.present, _pct_text(m.rate)] for m in months if m.expected],
+        [_("月份"), _("应到人次"), _("实到人次"), _("参学率")],
+        [
+            [_("{month}月").format(month=m.month), m.expected, m.present, _pct_text(m.rate)]
+            for m in months
+            if m.expected
+        ],
         empty=not any(m.expected for m in months),
-        empty_text="本年度尚无已召开的中心组学习会。",
+        empty_text=_("本年度尚无已召开的中心组学习会。"),
     )
 
 
@@ -369,7 +379,7 @@ def cross_matrix_option(
         xAxis={
             "type": "category",
             "data": [o.display_name for o in visitors],
-            "name": "列席单位",
+            "name": _("列席单位"),
             "nameLocation": "middle",
             "nameGap": label_room + 4,
             "splitArea": {"show": True},
@@ -378,7 +388,7 @@ def cross_matrix_option(
         yAxis={
             "type": "category",
             "data": [o.display_name for o in hosts],
-            "name": "邀请单位",
+            "name": _("邀请单位"),
             "nameLocation": "start",  # above the first row (the axis is inverted)
             "inverse": True,  # the first unit on top, as in the table
             "splitArea": {"show": True},
@@ -396,7 +406,7 @@ def cross_matrix_option(
         },
         series=[
             {
-                "name": "列席次数",
+                "name": _("列席次数"),
                 "type": "heatmap",
                 "data": data,
                 "label": {"show": True, "fontSize": 11},
