@@ -46,29 +46,52 @@ def has_cjk(text: str) -> bool:
 
 
 class _VisibleText(HTMLParser):
-    """The text a reader sees: no tags, scripts, styles or input values; titles and labels kept."""
+    """The text a reader sees: no tags, scripts, styles or input values; titles and labels kept.
+
+    An element marked `lang="zh…"` holds Chinese content on purpose (the Chinese user guide,
+    words quoted from a unit's agenda): it is content in its own language, not interface, and
+    is left out with everything inside it.
+    """
 
     _HIDDEN = frozenset({"script", "style", "textarea", "template"})
     _SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
+    _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._hidden_depth = 0
+        self._chinese: list[str] = []  # open elements inside a lang="zh…" element, outermost first
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._VOID:
+            if not self._chinese:
+                self._keep_attributes(attrs)
+            return
+        marked = any(name == "lang" and (value or "").lower().startswith("zh") for name, value in attrs)
+        if self._chinese or (marked and tag != "html"):
+            self._chinese.append(tag)
+            return
         if tag in self._HIDDEN:
             self._hidden_depth += 1
+        self._keep_attributes(attrs)
+
+    def _keep_attributes(self, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             if value and name in self._SHOWN_ATTRIBUTES:
                 self.parts.append(value)
 
     def handle_endtag(self, tag: str) -> None:
+        if self._chinese:
+            if tag in self._chinese:
+                while self._chinese and self._chinese.pop() != tag:
+                    pass
+            return
         if tag in self._HIDDEN and self._hidden_depth:
             self._hidden_depth -= 1
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden_depth:
+        if not self._hidden_depth and not self._chinese:
             self.parts.append(data)
 
 
