@@ -115,3 +115,9 @@ fuzz-forms: install-dev
 	echo "form fuzz seed: $$seed (replay: PANGTING_FUZZ_SEED=$$seed make fuzz-forms)"; \
 	PANGTING_FUZZ_SEED=$$seed PANGTING_FORM_FUZZ_EXAMPLES=$${PANGTING_FORM_FUZZ_EXAMPLES:-200} \
 	$(BIN)/pytest -q -p no:randomly pangting/tests/test_forms_fuzz.py
+
+# Refresh the catalog's msgids from the source (then translate the new ones). The Django-free
+# library marks its msgids with N_("…") and Message("…", …) (pangting/lib/messages.py).
+.PHONY: makemessages
+makemessages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages -l en --keyword=N_ --keyword=Message --no-obsolete

@@ -1,0 +1,63 @@
+"""The library's messages (pangting.lib.messages) reach an English reader in English, stay Chinese by default."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+
+from pangting.core.i18n import render_error, render_message
+from pangting.lib.messages import N_, Message
+from pangting.tests.test_i18n import english, english_catalog  # noqa: F401  (fixture)
+
+
+def test_a_message_is_its_chinese_text_and_keeps_msgid_and_params():
+    message = Message(N_("{year}年的节假日安排尚未录入，无法计算工作日期限。请系统管理员先录入该年度日历。"), year=2027)
+    assert message == "2027年的节假日安排尚未录入，无法计算工作日期限。请系统管理员先录入该年度日历。"
+    assert message.params == {"year": 2027}
+    assert copy.deepcopy(message).params == message.params
+
+
+def test_list_parameters_join_with_the_separator_of_the_language(english_catalog):  # noqa: F811
+    message = Message(N_("候选名单中存在重复编号：{ids}。"), ids=["1", "2"])
+    assert message == "候选名单中存在重复编号：1、2。"
+    with translation.override("en"):
+        assert render_message(message) == "Duplicate IDs in the candidate list: 1, 2."
+        assert render_error(ValueError(message)) == "Duplicate IDs in the candidate list: 1, 2."
+        assert render_message("名称") == "名称"  # data passes unchanged
+
+
+def test_the_unknown_calendar_year_refusal_is_english_for_an_english_reader(client_for, world, english_catalog):  # noqa: F811
+    query = {"start": "2026-12-28", "amount": 7, "unit": "working"}
+    chinese = client_for(world.member).get(reverse("workdays:calendar"), query).content.decode()
+    assert "2027年的节假日安排尚未录入" in chinese
+    page = english(client_for(world.member)).get(reverse("workdays:calendar"), query).content.decode()
+    assert "The holiday arrangements for 2027 have not been entered yet" in page
+    assert "节假日安排尚未录入" not in page
+
+
+def test_a_draw_refusal_is_english_for_an_english_reader(world, english_catalog):  # noqa: F811
+    from pangting.planning.tests.builders import make_draw
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        make_draw(world, count=5)
+    assert refused.value.messages == ["The number to draw (5) exceeds the number of candidates (2)."]
+    with pytest.raises(ValidationError) as chinese:
+        make_draw(world, count=5)
+    assert chinese.value.messages == ["抽取数量（5）超过候选数量（2）。"]
+
+
+def test_draw_verification_errors_are_english_on_the_verify_page(world, client_for, english_catalog):  # noqa: F811
+    from pangting.planning.tests.builders import make_draw
+    from pangting.planning.tests.test_draws import tamper
+
+    draw = tamper(make_draw(world, drawn=True), "seed_hex", "00" * 32)
+    url = reverse("planning:draw_verify", args=[draw.pk])
+    chinese = client_for(world.supervisor).get(url).content.decode()
+    assert "公开的种子与事先公布的承诺值（SHA-256）不符。" in chinese
+    page = english(client_for(world.supervisor)).get(url).content.decode()
+    assert "The revealed seed does not match the commitment (SHA-256) published in advance." in page
+    assert "承诺值" not in page
