@@ -59,3 +59,22 @@ def message_of(error: BaseException) -> Message | str:
     if error.args and isinstance(error.args[0], Message):
         return error.args[0]
     return str(error)
+
+
+def to_json(value: Any) -> Any:
+    """A message (or a parameter value) as JSON data, so that a stored text can be shown translated later."""
+    if isinstance(value, Message):
+        return {"msgid": value.msgid, "params": {name: to_json(param) for name, param in value.params.items()}}
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    return value
+
+
+def from_json(data: Any) -> Any:
+    """The inverse of `to_json`: a `Message` again (plain values stay as they are)."""
+    if isinstance(data, dict) and isinstance(data.get("msgid"), str):
+        params = data.get("params") or {}
+        return Message(data["msgid"], **{str(name): from_json(param) for name, param in params.items()})
+    if isinstance(data, list):
+        return [from_json(item) for item in data]
+    return data

@@ -61,3 +61,28 @@ def test_draw_verification_errors_are_english_on_the_verify_page(world, client_f
     page = english(client_for(world.supervisor)).get(url).content.decode()
     assert "The revealed seed does not match the commitment (SHA-256) published in advance." in page
     assert "承诺值" not in page
+
+
+def test_a_planner_precheck_problem_is_english_on_the_run_page_and_chinese_when_stored(
+    world,
+    client_for,
+    english_catalog,  # noqa: F811
+):
+    """Two units cannot cross-observe (R-O13): the precheck says so, in the reader's language."""
+    from pangting.planning.models import PlanRun
+    from pangting.planning.tests.test_runs import run_for
+
+    run = run_for(world)
+    assert not run.has_plan
+    assert "交叉旁听至少需要3个单位（当前2个），且不得互为对象（R-O13）。" in run.explanation.splitlines()
+    url = reverse("planning:run_detail", args=[run.pk])
+    assert "交叉旁听至少需要3个单位（当前2个）" in client_for(world.supervisor).get(url).content.decode()
+    page = english(client_for(world.supervisor)).get(url).content.decode()
+    assert "Cross-observation needs at least 3 units (there are 2)" in page
+    assert "交叉旁听至少需要" not in page
+
+    # A run stored before the messages were kept still shows its stored text.
+    result = {key: value for key, value in run.result.items() if key != "explanations"}
+    PlanRun.objects.filter(pk=run.pk).update(result=result)
+    page = english(client_for(world.supervisor)).get(url).content.decode()
+    assert "交叉旁听至少需要3个单位（当前2个）" in page

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.lib.messages import to_json
 from pangting.observation import services as observation_services
 from pangting.observation.models import Mode, Semester, TeamMember, Visit
 from pangting.orgs.models import Organization
@@ -182,7 +183,10 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
                     }
                 )
     _set(
-        run, status=PlanRun.Status.DONE, progress=100, finished_at=clock.now(), result=summary, draft=draft,
+        run, status=PlanRun.Status.DONE, progress=100, finished_at=clock.now(),
+        # The explanation is stored in Chinese; its messages too, so that pages show them translated.
+        result={**summary, "explanations": to_json(list(result.explanations))} if result.plan is None else summary,
+        draft=draft,
         explanation="\n".join(result.explanations) if result.plan is None else "",
     )  # fmt: skip
     echo(run)
