@@ -86,3 +86,21 @@ def test_a_planner_precheck_problem_is_english_on_the_run_page_and_chinese_when_
     PlanRun.objects.filter(pk=run.pk).update(result=result)
     page = english(client_for(world.supervisor)).get(url).content.decode()
     assert "交叉旁听至少需要3个单位（当前2个）" in page
+
+
+def test_a_plan_checker_violation_renders_in_english(english_catalog):  # noqa: F811
+    from pangting.lib import planner
+
+    instance = planner.PlanningInstance(
+        year=2027,
+        units=(planner.Unit("u1", "甲学院党委"),),
+        teams=(planner.Team("t1", "第一工作组", "l1"),),
+        options=planner.PlannerOptions(cross_observation=False, lanzhou_rule=False),
+    )
+    (violation,) = planner.check_plan(instance, planner.Plan(visits=()))
+    assert violation.message == "「甲学院党委」上一年度未被巡听，本年度也未安排，两年轮次无法全覆盖（R-O11）。"
+    with translation.override("en"):
+        assert render_message(violation.message) == (
+            "“甲学院党委” was not observed last year and is not scheduled this year, "
+            "so the two-year cycle does not cover it (R-O11)."
+        )
