@@ -206,7 +206,6 @@ UNTRANSLATED_BACKLOG: dict[str, tuple[int, str]] = {
     "compliance/checks/branches.py": (10, _FINDINGS),
     "compliance/checks/observation.py": (39, _FINDINGS),
     "compliance/checks/study.py": (37, _FINDINGS),
-    "lib/formula.py": (71, _LIB),
     "observation/reminders.py": (23, "reminder e-mails, written by a background task for people of any language"),
     "planning/instance.py": (15, "notes stored with each plan run"),
     "study/ics.py": (5, "calendar feeds, fetched by calendar apps that send no language"),

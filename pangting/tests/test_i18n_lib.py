@@ -104,3 +104,12 @@ def test_a_plan_checker_violation_renders_in_english(english_catalog):  # noqa: 
             "“甲学院党委” was not observed last year and is not scheduled this year, "
             "so the two-year cycle does not cover it (R-O11)."
         )
+
+
+def test_a_formula_error_is_english_on_the_scheme_page_for_an_english_reader(world, client_for, english_catalog):  # noqa: F811
+    form = {"year": "2026", "formula": "60 + visits.count", "max_score": "100", "confirm": "on"}
+    chinese = client_for(world.supervisor).post(reverse("assessment:scheme"), form).content.decode()
+    assert "第6个字符处：不允许访问属性（“.”）。" in chinese
+    page = english(client_for(world.supervisor)).post(reverse("assessment:scheme"), form).content.decode()
+    assert "At character 6: Attribute access (“.”) is not allowed." in page
+    assert "不允许访问属性" not in page
