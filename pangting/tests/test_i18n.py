@@ -200,7 +200,6 @@ CHINESE_CONTENT_MODULES: dict[str, str] = {
 _FINDINGS = (
     "finding messages are stored, in Chinese, with each finding; English needs a message key and its values stored"
 )
-_LIB = "Django-free code: its messages need codes that the app showing them translates"
 UNTRANSLATED_BACKLOG: dict[str, tuple[int, str]] = {
     "compliance/checks/_common.py": (4, _FINDINGS),
     "compliance/checks/branches.py": (10, _FINDINGS),

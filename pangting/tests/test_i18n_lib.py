@@ -113,3 +113,31 @@ def test_a_formula_error_is_english_on_the_scheme_page_for_an_english_reader(wor
     page = english(client_for(world.supervisor)).post(reverse("assessment:scheme"), form).content.decode()
     assert "At character 6: Attribute access (“.”) is not allowed." in page
     assert "不允许访问属性" not in page
+
+
+def test_every_library_msgid_has_an_english_translation():
+    """Each msgid marked with N_(…) or Message(…) in pangting/lib is in the English catalog, translated."""
+    import ast
+
+    from babel.messages.pofile import read_po
+
+    from pangting.tests.test_i18n import EN_PO, PACKAGE
+
+    with EN_PO.open("rb") as po_file:
+        translated = {message.id for message in read_po(po_file, locale="en") if message.id and message.string}
+    missing = []
+    for path in sorted((PACKAGE / "lib").rglob("*.py")):
+        if "tests" in path.relative_to(PACKAGE).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("N_", "Message")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+                and node.args[0].value not in translated
+            ):
+                missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.args[0].value}")
+    assert not missing, "msgids without English:\n" + "\n".join(missing)
