@@ -141,3 +141,26 @@ def test_every_library_msgid_has_an_english_translation():
             ):
                 missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.args[0].value}")
     assert not missing, "msgids without English:\n" + "\n".join(missing)
+
+
+def test_a_failed_run_explains_malformed_input_in_english_and_stores_chinese(
+    world,
+    client_for,
+    english_catalog,
+    monkeypatch,  # noqa: F811
+):
+    from pangting.lib import planner
+    from pangting.planning.tests.test_runs import run_for
+
+    def refuse(instance):
+        raise planner.InvalidInstance(
+            [Message(N_("同一月份不能同时属于两个学期。")), Message(N_("学期月份须在1至12之间。"))]
+        )
+
+    monkeypatch.setattr(planner, "solve_plan", refuse)
+    run = run_for(world)
+    assert run.explanation.splitlines() == ["生成失败：同一月份不能同时属于两个学期。", "学期月份须在1至12之间。"]
+    page = english(client_for(world.supervisor)).get(reverse("planning:run_detail", args=[run.pk])).content.decode()
+    assert "A month cannot belong to two semesters." in page
+    assert "Semester months must be between 1 and 12." in page
+    assert "学期月份" not in page
