@@ -121,3 +121,8 @@ fuzz-forms: install-dev
 .PHONY: guide-screens
 guide-screens: install-dev
 	PANGTING_SAVE_SCREENS=1 $(BIN)/pytest -q -p no:randomly pangting/tests/test_browser_personas.py
+# Refresh the catalog's msgids from the source (then translate the new ones). The Django-free
+# library marks its msgids with N_("…") and Message("…", …) (pangting/lib/messages.py).
+.PHONY: makemessages
+makemessages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages -l en --keyword=N_ --keyword=Message --no-obsolete

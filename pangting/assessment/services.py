@@ -42,7 +42,9 @@ from pangting.accounts import policy
 from pangting.compliance.models import Finding
 from pangting.compliance.registry import RULES, ordered_rules
 from pangting.core import clock
+from pangting.core.i18n import render_error
 from pangting.lib.formula import Formula, FormulaError, Signature, compile_formula
+from pangting.lib.messages import message_of
 from pangting.observation.models import OBSERVED_STATES, ObservationRecord, State, Visit
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.units import SUPERVISING, UNIT, supervising_organizations
@@ -102,7 +104,7 @@ def parse_formula(text: str) -> Formula:
     try:
         formula = compile_formula(text, variables=VARIABLES, functions=SIGNATURES)
     except FormulaError as error:
-        raise ValidationError({"formula": str(error)}) from None
+        raise ValidationError({"formula": render_error(error)}) from None
     problems = [p for p in (_rule_problem(r) for r in formula.literal_arguments(RULE_FUNCTIONS)) if p]
     if problems:
         raise ValidationError({"formula": problems})
@@ -112,7 +114,7 @@ def parse_formula(text: str) -> Formula:
         formula.evaluate(dict.fromkeys(VARIABLES, 0.0) | {"obs_score": None}, dict.fromkeys(RULE_FUNCTIONS, _zero))
     except FormulaError as error:
         raise ValidationError(
-            {"formula": _("公式对未被旁听、没有问题的单位无法计算：{error}").format(error=error)}
+            {"formula": _("公式对未被旁听、没有问题的单位无法计算：{error}").format(error=render_error(error))}
         ) from None
     return formula
 
@@ -294,7 +296,7 @@ def compute_sheet(year: int, units: Iterable[Organization], *, scheme: Assessmen
     except FormulaError as error:  # a scheme saved before a rule or variable was withdrawn
         formula = None
         for row in rows.values():
-            row.error = str(error)
+            row.error = message_of(error)  # Chinese as str (exports); pages translate it
     if formula is not None:
         for pk, row in rows.items():
             values = {
@@ -307,7 +309,7 @@ def compute_sheet(year: int, units: Iterable[Organization], *, scheme: Assessmen
             try:
                 row.score = round(formula.evaluate(values, counts[pk].functions()), 1)
             except FormulaError as error:
-                row.error = str(error)
+                row.error = message_of(error)  # Chinese as str (exports); pages translate it
     _rank(rows.values())
     return ScoreSheet(year, text, scheme, list(rows.values()))
 

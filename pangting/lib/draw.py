@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pangting.lib.messages import N_, Message, message_of
+
 ALGORITHM = "pangting-draw-v1"
 SEED_BYTES = 32
 _WORD_BYTES = 8
@@ -181,11 +183,13 @@ def commit_seed() -> tuple[bytes, str]:
 
 def _check_count(count: int, available: int) -> None:
     if available < 1:
-        raise ValueError("候选名单为空，无法抽取。")
+        raise ValueError(Message(N_("候选名单为空，无法抽取。")))
     if count < 1:
-        raise ValueError(f"抽取数量必须至少为1（当前为{count}）。")
+        raise ValueError(Message(N_("抽取数量必须至少为1（当前为{count}）。"), count=count))
     if count > available:
-        raise ValueError(f"抽取数量（{count}）超过候选数量（{available}）。")
+        raise ValueError(
+            Message(N_("抽取数量（{count}）超过候选数量（{available}）。"), count=count, available=available)
+        )
 
 
 def unbiased_index(bound: int, next_word: Callable[[], int]) -> int:
@@ -292,7 +296,7 @@ def prepare_draw(
     _check_count(count, len(ordered))
     _check_snapshot(ordered, excluded)
     if not public_value_source.strip():
-        raise ValueError("须事先指明用于抽取的公开随机值来源（如某日某彩票开奖号码）。")
+        raise ValueError(Message(N_("须事先指明用于抽取的公开随机值来源（如某日某彩票开奖号码）。")))
     seed, commitment = commit_seed()
     record = DrawRecord(
         draw_id=draw_id,
@@ -341,9 +345,9 @@ def not_yet_public(public_value_source: str, today: dt.date, published_on: dt.da
 def perform_draw(record: DrawRecord, seed: bytes, public_value: str) -> DrawRecord:
     """Mix in the public value, derive the picks and reveal the seed: the published result."""
     if sha256_hex(seed) != record.seed_commitment:
-        raise ValueError("种子与事先公布的承诺值不符，不能用于本次抽取。")
+        raise ValueError(Message(N_("种子与事先公布的承诺值不符，不能用于本次抽取。")))
     if not public_value.strip():
-        raise ValueError("公开随机值不能为空。")
+        raise ValueError(Message(N_("公开随机值不能为空。")))
     picks = derive_picks(
         seed,
         record.candidate_hash,
@@ -369,53 +373,53 @@ def _check_snapshot(candidates: Sequence[Candidate], exclusions: Sequence[Exclus
     ids = [c.id for c in candidates]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise ValueError(f"候选名单中存在重复编号：{'、'.join(duplicates)}。")
+        raise ValueError(Message(N_("候选名单中存在重复编号：{ids}。"), ids=duplicates))
     both = sorted({e.id for e in exclusions} & set(ids))
     if both:
-        raise ValueError(f"以下对象既在候选名单中又被排除：{'、'.join(both)}。")
+        raise ValueError(Message(N_("以下对象既在候选名单中又被排除：{ids}。"), ids=both))
     missing_reason = [e.name or e.id for e in exclusions if not e.reason.strip()]
     if missing_reason:
-        raise ValueError(f"排除须注明理由：{'、'.join(missing_reason)}。")
+        raise ValueError(Message(N_("排除须注明理由：{names}。"), names=missing_reason))
 
 
 def verify(record: DrawRecord) -> VerificationResult:
     """Re-derive the draw from the published record and list every discrepancy, in Chinese."""
-    errors: list[str] = []
+    errors: list[str] = []  # Message texts: Chinese as str, translatable on display
     if record.algorithm != ALGORITHM:
-        errors.append(f"不支持的抽取算法版本：{record.algorithm}。")
+        errors.append(Message(N_("不支持的抽取算法版本：{algorithm}。"), algorithm=record.algorithm))
         return VerificationResult(ok=False, errors=errors)
 
     if list(record.candidates) != list(canonical_candidates(record.candidates)):
-        errors.append("候选名单未按规范顺序（编号、名称）排列。")
+        errors.append(Message(N_("候选名单未按规范顺序（编号、名称）排列。")))
     try:
         _check_snapshot(record.candidates, record.exclusions)
     except ValueError as exc:
-        errors.append(str(exc))
+        errors.append(message_of(exc))
     if candidate_snapshot_hash(record.candidates, record.exclusions) != record.candidate_hash:
-        errors.append("候选名单（含排除名单及理由）与公布的哈希值不符，名单可能被改动。")
+        errors.append(Message(N_("候选名单（含排除名单及理由）与公布的哈希值不符，名单可能被改动。")))
 
     seed: bytes | None = None
     if record.seed_hex is None:
-        errors.append("种子尚未公开，暂无法验证。")
+        errors.append(Message(N_("种子尚未公开，暂无法验证。")))
     else:
         try:
             seed = bytes.fromhex(record.seed_hex)
         except ValueError:
-            errors.append("公开的种子不是有效的十六进制字符串。")
+            errors.append(Message(N_("公开的种子不是有效的十六进制字符串。")))
         if seed is not None and sha256_hex(seed) != record.seed_commitment:
-            errors.append("公开的种子与事先公布的承诺值（SHA-256）不符。")
+            errors.append(Message(N_("公开的种子与事先公布的承诺值（SHA-256）不符。")))
 
     if not record.public_value:
-        errors.append("缺少公开随机值。")
+        errors.append(Message(N_("缺少公开随机值。")))
     # Optional: records made before the digest was published have none.
     if record.result_digest is not None and record.result_digest != result_digest(record.draw_id, record.picks):
-        errors.append("公布的抽取结果摘要（SHA-256）与抽取结果不符，结果可能被改动。")
+        errors.append(Message(N_("公布的抽取结果摘要（SHA-256）与抽取结果不符，结果可能被改动。")))
 
     derived: list[str] = []
     try:
         _check_count(record.count, len(record.candidates))
     except ValueError as exc:
-        errors.append(str(exc))
+        errors.append(message_of(exc))
     else:
         if seed is not None and record.public_value:
             derived = [
@@ -434,7 +438,10 @@ def verify(record: DrawRecord) -> VerificationResult:
             ]
             if derived != list(record.picks):
                 errors.append(
-                    f"公布的抽取结果（{'、'.join(record.picks) or '无'}）"
-                    f"与重新推导的结果（{'、'.join(derived)}）不一致。"
+                    Message(
+                        N_("公布的抽取结果（{published}）与重新推导的结果（{derived}）不一致。"),
+                        published=list(record.picks) or Message(N_("无")),
+                        derived=derived,
+                    )
                 )
     return VerificationResult(ok=not errors, errors=errors, derived_picks=derived)

@@ -32,6 +32,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pangting.lib.messages import N_, Message
+
 MAX_LENGTH = 1000
 MAX_NODES = 400
 MAX_DEPTH = 40
@@ -41,12 +43,19 @@ Literal = str | float
 
 
 class FormulaError(ValueError):
-    """The formula cannot be parsed or evaluated; `message` is Chinese, `position` 1-based (or None)."""
+    """The formula cannot be parsed or evaluated; `message` is Chinese, `position` 1-based (or None).
+
+    `message` and the exception's text (its first argument) are `Message`s: Chinese as `str`,
+    translatable by the app layer (`pangting.core.i18n.render_error`).
+    """
 
     def __init__(self, message: str, position: int | None = None) -> None:
         self.message = message
         self.position = position
-        super().__init__(f"第{position}个字符处：{message}" if position else message)
+        text = (
+            Message(N_("第{position}个字符处：{message}"), position=position, message=message) if position else message
+        )
+        super().__init__(text)
 
 
 @dataclass(frozen=True)
@@ -59,10 +68,10 @@ class Signature:
 
     def describe(self) -> str:
         if self.max_args == self.min_args:
-            return f"{self.min_args}个"
+            return Message(N_("{count}个"), count=self.min_args)
         if self.max_args is None:
-            return f"至少{self.min_args}个"
-        return f"{self.min_args}至{self.max_args}个"
+            return Message(N_("至少{count}个"), count=self.min_args)
+        return Message(N_("{low}至{high}个"), low=self.min_args, high=self.max_args)
 
 
 @dataclass(frozen=True)
@@ -109,7 +118,7 @@ _OPERATOR_NAMES = {
     ast.BitXor: "^",
 }
 # What Chinese input methods type instead of the ASCII characters (one character each, so
-# that positions stay right).
+# that positions stay right). # i18n: not interface (input the parser accepts)
 _FULL_WIDTH = str.maketrans("（），＋－＊／＜＞＝“”‘’\r\n\t", "(),+-*/<>=\"\"''   ")
 
 
@@ -121,7 +130,7 @@ def _position(source: str, node: ast.AST) -> int:
 
 def _number(value: float, position: int | None = None) -> float:
     if not math.isfinite(value):
-        raise FormulaError("计算结果超出数值范围。", position)
+        raise FormulaError(Message(N_("计算结果超出数值范围。")), position)
     return value
 
 
@@ -150,10 +159,10 @@ class Formula:
         """The formula's value. `values` gives every variable (None: no value); `functions` the domain ones."""
         missing = sorted(self.variables - set(values))
         if missing:
-            raise FormulaError(f"缺少变量的取值：{'、'.join(missing)}。")
+            raise FormulaError(Message(N_("缺少变量的取值：{names}。"), names=missing))
         result = _Evaluator(self, values, functions).visit(self.tree.body)
         if result is None:
-            raise FormulaError("公式的结果没有取值，请用 coalesce(…, 默认值) 指定默认值。")
+            raise FormulaError(Message(N_("公式的结果没有取值，请用 coalesce(…, 默认值) 指定默认值。")))
         return result
 
 
@@ -170,20 +179,24 @@ def compile_formula(
         raise ValueError(f"domain functions shadow built-ins or variables: {sorted(clash)}")
     text = (source or "").translate(_FULL_WIDTH)
     if not text.strip():
-        raise FormulaError("公式不能为空。")
+        raise FormulaError(Message(N_("公式不能为空。")))
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"公式过长（{len(text)}个字符），不能超过{MAX_LENGTH}个字符。")
+        raise FormulaError(
+            Message(N_("公式过长（{length}个字符），不能超过{limit}个字符。"), length=len(text), limit=MAX_LENGTH)
+        )
     if text.count("(") > MAX_DEPTH * 2:
-        raise FormulaError("公式中的括号过多。")
+        raise FormulaError(Message(N_("公式中的括号过多。")))
     # Positions are counted in the stripped text; `lead` shifts them back to the user's text.
     lead = len(text) - len(text.lstrip())
     stripped = text.strip()
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
-        raise FormulaError("语法错误，请检查括号、逗号、引号和运算符。", (error.offset or 1) + lead) from None
+        raise FormulaError(
+            Message(N_("语法错误，请检查括号、逗号、引号和运算符。")), (error.offset or 1) + lead
+        ) from None
     except (RecursionError, MemoryError, ValueError):
-        raise FormulaError("公式过于复杂，无法解析。") from None
+        raise FormulaError(Message(N_("公式过于复杂，无法解析。"))) from None
     checker = _Checker(stripped, frozenset(variables), domain, lead)
     checker.check(tree.body, depth=0)
     return Formula(source, stripped, lead, tree, frozenset(checker.used), tuple(checker.calls), domain)
@@ -215,88 +228,101 @@ class _Checker:
     def check(self, node: ast.AST, depth: int) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.fail("公式过于复杂，请拆分或简化。", node)
+            raise self.fail(Message(N_("公式过于复杂，请拆分或简化。")), node)
         if depth > MAX_DEPTH:
-            raise self.fail("公式嵌套层次过深。", node)
+            raise self.fail(Message(N_("公式嵌套层次过深。")), node)
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-                kind = "文字" if isinstance(node.value, str) else "取值"
-                raise self.fail(f"此处不能使用{kind}“{node.value!r}”；文字只能作为规则函数的参数。", node)
+                if isinstance(node.value, str):
+                    message = N_("此处不能使用文字“{value}”；文字只能作为规则函数的参数。")
+                else:
+                    message = N_("此处不能使用取值“{value}”；文字只能作为规则函数的参数。")
+                raise self.fail(Message(message, value=repr(node.value)), node)
             if not _finite(node.value):
-                raise self.fail("数值超出范围。", node)
+                raise self.fail(Message(N_("数值超出范围。")), node)
         elif isinstance(node, ast.Name):
             self._check_name(node)
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
                 symbol = _OPERATOR_NAMES.get(type(node.op), type(node.op).__name__)
-                raise self.fail(f"不支持运算符“{symbol}”，只能使用 + - * /。", node)
+                raise self.fail(Message(N_("不支持运算符“{symbol}”，只能使用 + - * /。"), symbol=symbol), node)
             # A long sum (a + b + c ...) is a left-leaning chain, not nesting: only brackets nest.
             self.check(node.left, depth if isinstance(node.left, ast.BinOp) else depth + 1)
             self.check(node.right, depth + 1)
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, ast.USub | ast.UAdd):
-                raise self.fail("不支持此一元运算符，只能使用负号。", node)
+                raise self.fail(Message(N_("不支持此一元运算符，只能使用负号。")), node)
             self.check(node.operand, depth + 1)
         elif isinstance(node, ast.Compare):
             for op in node.ops:
                 if type(op) not in _COMPARE:
-                    raise self.fail("不支持此比较运算，只能使用 < <= > >= == !=。", node)
+                    raise self.fail(Message(N_("不支持此比较运算，只能使用 < <= > >= == !=。")), node)
             self.check(node.left, depth + 1)
             for comparator in node.comparators:
                 self.check(comparator, depth + 1)
         elif isinstance(node, ast.Call):
             self._check_call(node, depth)
         elif isinstance(node, ast.Attribute):
-            raise self.fail("不允许访问属性（“.”）。", node)
+            raise self.fail(Message(N_("不允许访问属性（“.”）。")), node)
         elif isinstance(node, ast.Lambda):
-            raise self.fail("不允许使用 lambda。", node)
+            raise self.fail(Message(N_("不允许使用 lambda。")), node)
         else:
-            raise self.fail("公式中包含不支持的写法，只能使用数值、变量、四则运算、比较和函数。", node)
+            raise self.fail(Message(N_("公式中包含不支持的写法，只能使用数值、变量、四则运算、比较和函数。")), node)
 
     def _check_name(self, node: ast.Name) -> None:
         if node.id.startswith("_"):
-            raise self.fail(f"名称“{node.id}”不允许使用。", node)
+            raise self.fail(Message(N_("名称“{name}”不允许使用。"), name=node.id), node)
         if node.id in BUILTINS or node.id in self.domain:
-            raise self.fail(f"“{node.id}”是函数，应写成 {node.id}(…)。", node)
+            raise self.fail(Message(N_("“{name}”是函数，应写成 {name}(…)。"), name=node.id), node)
         if node.id not in self.variables:
-            allowed = "、".join(sorted(self.variables)) or "无"
-            raise self.fail(f"未知变量“{node.id}”。可用变量：{allowed}。", node)
+            allowed = sorted(self.variables) or Message(N_("无"))
+            raise self.fail(Message(N_("未知变量“{name}”。可用变量：{allowed}。"), name=node.id, allowed=allowed), node)
         self.used.add(node.id)
 
     def _check_call(self, node: ast.Call, depth: int) -> None:
         if not isinstance(node.func, ast.Name):
-            raise self.fail("只能调用列出的函数。", node)
+            raise self.fail(Message(N_("只能调用列出的函数。")), node)
         name = node.func.id
         signature = BUILTINS.get(name) or self.domain.get(name)
         if signature is None or name.startswith("_"):
-            allowed = "、".join([*BUILTINS, *sorted(self.domain)])
-            raise self.fail(f"未知函数“{name}”。可用函数：{allowed}。", node)
+            allowed = [*BUILTINS, *sorted(self.domain)]
+            raise self.fail(Message(N_("未知函数“{name}”。可用函数：{allowed}。"), name=name, allowed=allowed), node)
         if node.keywords:
-            raise self.fail(f"函数“{name}”不接受带名称的参数。", node)
+            raise self.fail(Message(N_("函数“{name}”不接受带名称的参数。"), name=name), node)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                raise self.fail("不支持“*”展开参数。", arg)
+                raise self.fail(Message(N_("不支持“*”展开参数。")), arg)
         count = len(node.args)
         if count < signature.min_args or (signature.max_args is not None and count > signature.max_args):
-            raise self.fail(f"函数“{name}”需要{signature.describe()}参数，这里给了{count}个。", node)
+            raise self.fail(
+                Message(
+                    N_("函数“{name}”需要{expected}参数，这里给了{count}个。"),
+                    name=name,
+                    expected=signature.describe(),
+                    count=count,
+                ),
+                node,
+            )
         if not signature.literal:
             for arg in node.args:
                 self.check(arg, depth + 1)
             if name == "round" and count == 2:
                 digits = node.args[1]
                 if not (isinstance(digits, ast.Constant) and type(digits.value) is int and 0 <= digits.value <= 6):
-                    raise self.fail("round 的第二个参数应为0至6的整数（保留小数位数）。", digits)
+                    raise self.fail(Message(N_("round 的第二个参数应为0至6的整数（保留小数位数）。")), digits)
             return
         literals: list[Literal] = []
         for arg in node.args:
             if not isinstance(arg, ast.Constant) or isinstance(arg.value, bool):
-                raise self.fail(f'函数“{name}”的参数只能是带引号的文字或数字，如 {name}("R-S3")。', arg)
+                raise self.fail(
+                    Message(N_('函数“{name}”的参数只能是带引号的文字或数字，如 {name}("R-S3")。'), name=name), arg
+                )
             if isinstance(arg.value, str):
                 literals.append(arg.value)
             elif isinstance(arg.value, int | float) and _finite(arg.value):
                 literals.append(float(arg.value))
             else:
-                raise self.fail(f"函数“{name}”的参数只能是带引号的文字或数字。", arg)
+                raise self.fail(Message(N_("函数“{name}”的参数只能是带引号的文字或数字。"), name=name), arg)
         self.nodes += len(node.args)
         self.calls.append(Call(name, tuple(literals), _position(self.source, node) + self.lead))
 
@@ -317,7 +343,9 @@ class _Evaluator:
     def visit(self, node: ast.AST) -> Value:
         if isinstance(node, ast.Constant):
             if not isinstance(node.value, int | float):
-                raise FormulaError("此处只能使用数值。", self.pos(node))  # the validator admits numbers only
+                raise FormulaError(
+                    Message(N_("此处只能使用数值。")), self.pos(node)
+                )  # the validator admits numbers only
             return float(node.value)
         if isinstance(node, ast.Name):
             value = self.values[node.id]
@@ -326,7 +354,7 @@ class _Evaluator:
             left, right = self.number(node.left), self.number(node.right)
             symbol, apply = _BINARY[type(node.op)]
             if symbol == "/" and right == 0:
-                raise FormulaError("除数为零。", self.pos(node))
+                raise FormulaError(Message(N_("除数为零。")), self.pos(node))
             return _number(apply(left, right), self.pos(node))
         if isinstance(node, ast.UnaryOp):
             operand = self.number(node.operand)
@@ -341,15 +369,15 @@ class _Evaluator:
             return 1.0
         if isinstance(node, ast.Call):
             return self.call(node)
-        raise FormulaError("公式中包含不支持的写法。", self.pos(node))  # unreachable after checking
+        raise FormulaError(Message(N_("公式中包含不支持的写法。")), self.pos(node))  # unreachable after checking
 
     def number(self, node: ast.AST) -> float:
         value = self.visit(node)
         if value is None:
             if isinstance(node, ast.Name):
-                message = f"变量“{node.id}”没有取值，请用 coalesce({node.id}, 默认值) 指定默认值。"
+                message = Message(N_("变量“{name}”没有取值，请用 coalesce({name}, 默认值) 指定默认值。"), name=node.id)
             else:
-                message = "表达式没有取值，请用 coalesce(…, 默认值) 指定默认值。"
+                message = Message(N_("表达式没有取值，请用 coalesce(…, 默认值) 指定默认值。"))
             raise FormulaError(message, self.pos(node))
         return value
 
@@ -373,11 +401,11 @@ class _Evaluator:
                 return float(round(args[0], int(args[1]) if len(args) > 1 else 0))
             low, high = args[1], args[2]
             if low > high:
-                raise FormulaError("clamp 的下限大于上限。", self.pos(node))
+                raise FormulaError(Message(N_("clamp 的下限大于上限。")), self.pos(node))
             return min(max(args[0], low), high)
         function = self.functions.get(name)
         if function is None:
-            raise FormulaError(f"函数“{name}”没有提供计算方法。", self.pos(node))
+            raise FormulaError(Message(N_("函数“{name}”没有提供计算方法。"), name=name), self.pos(node))
         literals = [a.value for a in node.args]  # type: ignore[attr-defined]
         result = function(*literals)
         return None if result is None else _number(float(result), self.pos(node))

@@ -17,6 +17,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pangting.lib.messages import N_, Message
+
 
 class DayUnit(enum.StrEnum):
     """The two units a deadline can be expressed in; never mix them."""
@@ -32,8 +34,15 @@ class UnknownCalendarYear(LookupError):
         super().__init__(year)
         self.year = year
 
+    @property
+    def message(self) -> Message:
+        return Message(
+            N_("{year}年的节假日安排尚未录入，无法计算工作日期限。请系统管理员先录入该年度日历。"),
+            year=self.year,
+        )
+
     def __str__(self) -> str:
-        return f"{self.year}年的节假日安排尚未录入，无法计算工作日期限。请系统管理员先录入该年度日历。"
+        return str(self.message)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core.i18n import render_message
 from pangting.core.models import AliveManager, RecordModel, ScopedQuerySet
 from pangting.lib import draw as drawlib
+from pangting.lib.messages import from_json
 from pangting.orgs.models import Organization
 
 from .shapes import DRAW_CANDIDATES, DRAW_EXCLUSIONS, DRAW_PICKS, RUN_NOTES, RUN_PARAMETERS
@@ -231,6 +233,14 @@ class PlanRun(RecordModel):
     @property
     def has_plan(self) -> bool:
         return self.status == self.Status.DONE and bool(self.draft.get("visits"))
+
+    @property
+    def explanation_lines(self) -> list[str]:
+        """Why no plan exists, in the reader's language from the stored messages (else the stored text)."""
+        stored = (self.result or {}).get("explanations")
+        if stored and isinstance(stored, list):
+            return [render_message(from_json(item)) for item in stored]
+        return self.explanation.splitlines()
 
 
 class Unavailability(RecordModel):

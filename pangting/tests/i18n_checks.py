@@ -166,9 +166,14 @@ def template_findings(path: Path) -> list[tuple[int, str]]:
 # --- Python source --------------------------------------------------------------------------
 
 
+# The Django-free library marks its msgids with these (pangting.lib.messages); the app translates them.
+LIB_MESSAGE_FUNCTIONS = frozenset({"N_", "Message"})
+
+
 def _gettext_names(tree: ast.Module) -> set[str]:
-    """Names that call gettext in this module: `_`, and every alias of django.utils.translation's functions."""
-    names = {"_", *GETTEXT_FUNCTIONS}
+    """Names that call gettext in this module: `_`, every alias of django.utils.translation's functions,
+    and the library's msgid markers `N_(…)` and `Message(…)`."""
+    names = {"_", *GETTEXT_FUNCTIONS, *LIB_MESSAGE_FUNCTIONS}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
             for alias in node.names:

@@ -217,19 +217,11 @@ CHINESE_CONTENT_MODULES: dict[str, str] = {
 _FINDINGS = (
     "finding messages are stored, in Chinese, with each finding; English needs a message key and its values stored"
 )
-_LIB = "Django-free code: its messages need codes that the app showing them translates"
 UNTRANSLATED_BACKLOG: dict[str, tuple[int, str]] = {
     "compliance/checks/_common.py": (4, _FINDINGS),
     "compliance/checks/branches.py": (10, _FINDINGS),
     "compliance/checks/observation.py": (39, _FINDINGS),
     "compliance/checks/study.py": (37, _FINDINGS),
-    "lib/draw.py": (33, _LIB),
-    "lib/formula.py": (71, _LIB),
-    "lib/planner/checker.py": (48, _LIB),
-    "lib/planner/instance.py": (31, _LIB),
-    "lib/planner/precheck.py": (47, _LIB),
-    "lib/planner/solver.py": (20, _LIB),
-    "lib/workdays.py": (1, _LIB),
     "observation/reminders.py": (23, "reminder e-mails, written by a background task for people of any language"),
     "planning/instance.py": (15, "notes stored with each plan run"),
     "study/ics.py": (5, "calendar feeds, fetched by calendar apps that send no language"),

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pangting.core.i18n import render_message
 from pangting.lib.workdays import DayUnit
 
 from . import services
@@ -50,7 +51,10 @@ class DeadlineView(APIView):
         query.is_valid(raise_exception=True)
         result = services.try_compute_deadline(**query.validated_data)
         if isinstance(result, services.UnknownCalendarYear):
-            return Response({"detail": str(result), "unknown_year": result.year}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": render_message(result.message), "unknown_year": result.year},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         return Response({"due": result.due, "basis": result.as_basis(), "text": result.describe()})
 
 

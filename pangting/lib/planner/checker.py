@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pangting.lib.messages import N_, Message
 from pangting.lib.planner.instance import CrossPair, Plan, PlanningInstance
 
 
@@ -34,7 +35,7 @@ class ViolationKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken hard rule, with a Chinese message naming the units and teams involved."""
+    """One broken hard rule, with a Chinese message (a `Message`) naming the units and teams involved."""
 
     kind: ViolationKind
     message: str
@@ -65,7 +66,12 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
             violations.append(
                 Violation(
                     ViolationKind.UNKNOWN_REFERENCE,
-                    f"巡听安排引用了不存在的单位、工作组或学期：{visit.unit_id}—{visit.team_id}—{visit.semester}。",
+                    Message(
+                        N_("巡听安排引用了不存在的单位、工作组或学期：{unit}—{team}—{semester}。"),
+                        unit=visit.unit_id,
+                        team=visit.team_id,
+                        semester=visit.semester,
+                    ),
                     (visit.unit_id,),
                     visit.team_id,
                 )
@@ -74,7 +80,12 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
             violations.append(
                 Violation(
                     ViolationKind.UNKNOWN_REFERENCE,
-                    f"「{uname(visit.unit_id)}」的巡听安排在{visit.month}月，不属于{sem.label}。",
+                    Message(
+                        N_("「{unit}」的巡听安排在{month}月，不属于{semester}。"),
+                        unit=uname(visit.unit_id),
+                        month=visit.month,
+                        semester=sem.label,
+                    ),
                     (visit.unit_id,),
                     visit.team_id,
                     visit.semester,
@@ -94,7 +105,11 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
             violations.append(
                 Violation(
                     ViolationKind.CONFLICT,
-                    f"「{tname(visit.team_id)}」与「{uname(visit.unit_id)}」存在回避关系，不得安排巡听。",
+                    Message(
+                        N_("「{team}」与「{unit}」存在回避关系，不得安排巡听。"),
+                        team=tname(visit.team_id),
+                        unit=uname(visit.unit_id),
+                    ),
                     (visit.unit_id,),
                     visit.team_id,
                     visit.semester,
@@ -104,7 +119,12 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
             violations.append(
                 Violation(
                     ViolationKind.UNAVAILABLE,
-                    f"「{tname(visit.team_id)}」{visit.month}月不可安排，却安排巡听「{uname(visit.unit_id)}」。",
+                    Message(
+                        N_("「{team}」{month}月不可安排，却安排巡听「{unit}」。"),
+                        team=tname(visit.team_id),
+                        month=visit.month,
+                        unit=uname(visit.unit_id),
+                    ),
                     (visit.unit_id,),
                     visit.team_id,
                     visit.semester,
@@ -114,7 +134,11 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
             violations.append(
                 Violation(
                     ViolationKind.UNAVAILABLE,
-                    f"「{uname(visit.unit_id)}」的联络员{visit.month}月不可安排，却在该月安排巡听。",
+                    Message(
+                        N_("「{unit}」的联络员{month}月不可安排，却在该月安排巡听。"),
+                        unit=uname(visit.unit_id),
+                        month=visit.month,
+                    ),
                     (visit.unit_id,),
                     visit.team_id,
                     visit.semester,
@@ -127,8 +151,13 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
             violations.append(
                 Violation(
                     ViolationKind.MONTH_CAPACITY,
-                    f"「{tname(team_id)}」{month}月安排{count}次巡听，超过每月上限"
-                    f"{opts.max_visits_per_team_per_month}次。",
+                    Message(
+                        N_("「{team}」{month}月安排{count}次巡听，超过每月上限{cap}次。"),
+                        team=tname(team_id),
+                        month=month,
+                        count=count,
+                        cap=opts.max_visits_per_team_per_month,
+                    ),
                     team_id=team_id,
                 )
             )
@@ -139,7 +168,13 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
             violations.append(
                 Violation(
                     ViolationKind.SEMESTER_CAPACITY,
-                    f"「{tname(team_id)}」{semesters[sem_key].label}安排{count}次巡听，超过学期容量{capacity}次。",
+                    Message(
+                        N_("「{team}」{semester}安排{count}次巡听，超过学期容量{cap}次。"),
+                        team=tname(team_id),
+                        semester=semesters[sem_key].label,
+                        count=count,
+                        cap=capacity,
+                    ),
                     team_id=team_id,
                     semester=sem_key,
                 )
@@ -152,7 +187,12 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
             violations.append(
                 Violation(
                     ViolationKind.PIN_MISSING,
-                    f"固定安排未保留：「{tname(team_id)}」{month}月巡听「{uname(unit_id)}」。",
+                    Message(
+                        N_("固定安排未保留：「{team}」{month}月巡听「{unit}」。"),
+                        team=tname(team_id),
+                        month=month,
+                        unit=uname(unit_id),
+                    ),
                     (unit_id,),
                     team_id,
                     sem_key,
@@ -166,7 +206,10 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
             violations.append(
                 Violation(
                     ViolationKind.COVERAGE,
-                    f"「{unit.name}」上一年度未被巡听，本年度也未安排，两年轮次无法全覆盖（R-O11）。",
+                    Message(
+                        N_("「{unit}」上一年度未被巡听，本年度也未安排，两年轮次无法全覆盖（R-O11）。"),
+                        unit=unit.name,
+                    ),
                     (unit.id,),
                 )
             )
@@ -180,7 +223,12 @@ def check_plan(instance: PlanningInstance, plan: Plan) -> list[Violation]:
                     violations.append(
                         Violation(
                             ViolationKind.LINKED_EACH_SEMESTER,
-                            f"「{tname(team_id)}」{sem.label}未巡听挂钩单位「{uname(unit_id)}」（R-O12）。",
+                            Message(
+                                N_("「{team}」{semester}未巡听挂钩单位「{unit}」（R-O12）。"),
+                                team=tname(team_id),
+                                semester=sem.label,
+                                unit=uname(unit_id),
+                            ),
                             (unit_id,),
                             team_id,
                             sem.key,
@@ -208,7 +256,11 @@ def _check_cross(instance: PlanningInstance, plan: Plan, uname: Callable[[str], 
                 violations.append(
                     Violation(
                         ViolationKind.CROSS_SELF,
-                        f"{sem.label}「{uname(pair.host_id)}」被安排旁听本单位（R-O13）。",
+                        Message(
+                            N_("{semester}「{unit}」被安排旁听本单位（R-O13）。"),
+                            semester=sem.label,
+                            unit=uname(pair.host_id),
+                        ),
                         (pair.host_id,),
                         semester=sem.key,
                     )
@@ -218,8 +270,15 @@ def _check_cross(instance: PlanningInstance, plan: Plan, uname: Callable[[str], 
                 violations.append(
                     Violation(
                         ViolationKind.CROSS_DEGREE,
-                        f"{sem.label}「{uname(unit_id)}」邀请其他单位旁听{invites[unit_id]}次、"
-                        f"赴其他单位旁听{visits[unit_id]}次，应各为1次（R-O13）。",
+                        Message(
+                            N_(
+                                "{semester}「{unit}」邀请其他单位旁听{invites}次、赴其他单位旁听{visits}次，应各为1次（R-O13）。"
+                            ),
+                            semester=sem.label,
+                            unit=uname(unit_id),
+                            invites=invites[unit_id],
+                            visits=visits[unit_id],
+                        ),
                         (unit_id,),
                         semester=sem.key,
                     )
@@ -231,8 +290,12 @@ def _check_cross(instance: PlanningInstance, plan: Plan, uname: Callable[[str], 
                 violations.append(
                     Violation(
                         ViolationKind.CROSS_RECIPROCAL,
-                        f"{sem.label}「{uname(pair.host_id)}」与「{uname(pair.visitor_id)}」互相旁听，"
-                        "不得互为对象（R-O13）。",
+                        Message(
+                            N_("{semester}「{host}」与「{visitor}」互相旁听，不得互为对象（R-O13）。"),
+                            semester=sem.label,
+                            host=uname(pair.host_id),
+                            visitor=uname(pair.visitor_id),
+                        ),
                         (pair.host_id, pair.visitor_id),
                         semester=sem.key,
                     )
@@ -241,7 +304,12 @@ def _check_cross(instance: PlanningInstance, plan: Plan, uname: Callable[[str], 
                 violations.append(
                     Violation(
                         ViolationKind.CROSS_REPEAT,
-                        f"{sem.label}「{uname(pair.visitor_id)}」旁听「{uname(pair.host_id)}」与上学期重复（R-O13）。",
+                        Message(
+                            N_("{semester}「{visitor}」旁听「{host}」与上学期重复（R-O13）。"),
+                            semester=sem.label,
+                            visitor=uname(pair.visitor_id),
+                            host=uname(pair.host_id),
+                        ),
                         (pair.host_id, pair.visitor_id),
                         semester=sem.key,
                     )

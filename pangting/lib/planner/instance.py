@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from pangting.lib.messages import N_, Message
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -69,8 +71,9 @@ class Semester:
     months: tuple[int, ...]
 
 
-SPRING = Semester("spring", "春季学期", (3, 4, 5, 6, 7))
-AUTUMN = Semester("autumn", "秋季学期", (9, 10, 11, 12))
+# The labels are Messages, so that texts naming a semester can be shown translated.
+SPRING = Semester("spring", Message(N_("春季学期")), (3, 4, 5, 6, 7))
+AUTUMN = Semester("autumn", Message(N_("秋季学期")), (9, 10, 11, 12))
 DEFAULT_SEMESTERS: tuple[Semester, ...] = (SPRING, AUTUMN)
 
 
@@ -318,51 +321,73 @@ def validate_instance(instance: PlanningInstance) -> None:
 
     Feasibility problems are not malformed input; `precheck.explain_infeasibility` reports them.
     """
-    errors: list[str] = []
-    errors += _duplicates("单位", (u.id for u in instance.units))
-    errors += _duplicates("工作组", (t.id for t in instance.teams))
-    errors += _duplicates("学期", (s.key for s in instance.semesters))
+    errors: list[str] = []  # Message texts
+    errors += _duplicates(N_("单位编号重复：{ids}。"), (u.id for u in instance.units))
+    errors += _duplicates(N_("工作组编号重复：{ids}。"), (t.id for t in instance.teams))
+    errors += _duplicates(N_("学期编号重复：{ids}。"), (s.key for s in instance.semesters))
     unit_ids = {u.id for u in instance.units}
     team_ids = {t.id for t in instance.teams}
     leader_ids = {t.leader_id for t in instance.teams}
     months = [m for s in instance.semesters for m in s.months]
     if len(months) != len(set(months)):
-        errors.append("同一月份不能同时属于两个学期。")
+        errors.append(Message(N_("同一月份不能同时属于两个学期。")))
     if any(not 1 <= m <= 12 for m in months):
-        errors.append("学期月份须在1至12之间。")
+        errors.append(Message(N_("学期月份须在1至12之间。")))
     if instance.options.max_visits_per_team_per_month < 0:
-        errors.append("每个工作组每月巡听次数上限不能为负数。")
+        errors.append(Message(N_("每个工作组每月巡听次数上限不能为负数。")))
     semester_months = {s.key: set(s.months) for s in instance.semesters}
     for link in instance.links:
         if link.unit_id not in unit_ids or link.team_id not in team_ids:
-            errors.append(f"挂钩关系引用了不存在的单位或工作组：{link.team_id}—{link.unit_id}。")
+            errors.append(
+                Message(N_("挂钩关系引用了不存在的单位或工作组：{team}—{unit}。"), team=link.team_id, unit=link.unit_id)
+            )
     for conflict in instance.conflicts:
         if conflict.unit_id not in unit_ids:
-            errors.append(f"回避关系引用了不存在的单位：{conflict.unit_id}。")
+            errors.append(Message(N_("回避关系引用了不存在的单位：{unit}。"), unit=conflict.unit_id))
         if conflict.team_id is None and conflict.leader_id is None:
-            errors.append(f"回避关系须指明工作组或领导：{conflict.unit_id}。")
+            errors.append(Message(N_("回避关系须指明工作组或领导：{unit}。"), unit=conflict.unit_id))
         if conflict.team_id is not None and conflict.team_id not in team_ids:
-            errors.append(f"回避关系引用了不存在的工作组：{conflict.team_id}。")
+            errors.append(Message(N_("回避关系引用了不存在的工作组：{team}。"), team=conflict.team_id))
         if conflict.leader_id is not None and conflict.leader_id not in leader_ids:
-            errors.append(f"回避关系引用了不带队的领导：{conflict.leader_id}。")
+            errors.append(Message(N_("回避关系引用了不带队的领导：{leader}。"), leader=conflict.leader_id))
     for pin in instance.pins:
         if pin.unit_id not in unit_ids or pin.team_id not in team_ids:
-            errors.append(f"固定安排引用了不存在的单位或工作组：{pin.unit_id}—{pin.team_id}。")
+            errors.append(
+                Message(N_("固定安排引用了不存在的单位或工作组：{unit}—{team}。"), unit=pin.unit_id, team=pin.team_id)
+            )
         elif pin.month not in semester_months.get(pin.semester, set()):
-            errors.append(f"固定安排的月份（{pin.month}月）不在学期「{pin.semester}」内。")
+            errors.append(
+                Message(
+                    N_("固定安排的月份（{month}月）不在学期「{semester}」内。"), month=pin.month, semester=pin.semester
+                )
+            )
     unknown_observed = sorted(instance.observed_last_year - unit_ids)
     if unknown_observed:
-        errors.append(f"上一年度巡听名单含不存在的单位：{'、'.join(unknown_observed)}。")
+        errors.append(Message(N_("上一年度巡听名单含不存在的单位：{units}。"), units=unknown_observed))
     for pair in instance.previous_cross_pairs:
         if pair.host_id not in unit_ids or pair.visitor_id not in unit_ids:
-            errors.append(f"上学期交叉旁听配对引用了不存在的单位：{pair.host_id}—{pair.visitor_id}。")
+            errors.append(
+                Message(
+                    N_("上学期交叉旁听配对引用了不存在的单位：{host}—{visitor}。"),
+                    host=pair.host_id,
+                    visitor=pair.visitor_id,
+                )
+            )
     if errors:
-        raise ValueError("\n".join(errors))
+        raise InvalidInstance(errors)
 
 
-def _duplicates(what: str, ids: Iterable[str]) -> list[str]:
+class InvalidInstance(ValueError):
+    """Malformed planner input; `messages` are the problems (Messages), `str()` one per line in Chinese."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+def _duplicates(msgid: str, ids: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     repeated: set[str] = set()
     for item in ids:
         (repeated if item in seen else seen).add(item)
-    return [f"{what}编号重复：{'、'.join(sorted(repeated))}。"] if repeated else []
+    return [Message(msgid, ids=sorted(repeated))] if repeated else []

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from pangting.lib.messages import N_, Message
 from pangting.lib.planner.instance import PlanningInstance
-
-
-def _names(items: list[str]) -> str:
-    return "、".join(items)
 
 
 def free_capacity(instance: PlanningInstance, team_id: str, semester: str) -> int:
@@ -34,7 +31,7 @@ def explain_infeasibility(instance: PlanningInstance) -> list[str]:
     index = instance.index
     opts = instance.options
     cap = opts.max_visits_per_team_per_month
-    messages: list[str] = []
+    messages: list[str] = []  # Message texts (Chinese str, translatable on display)
 
     def uname(unit_id: str) -> str:
         return index.unit_name[unit_id]
@@ -45,29 +42,63 @@ def explain_infeasibility(instance: PlanningInstance) -> list[str]:
     # Pins are kept exactly, so a pin that breaks a hard rule makes every plan break it.
     for pin in sorted(instance.pins, key=lambda p: (p.unit_id, p.team_id, p.month)):
         if not index.allowed(pin.unit_id, pin.team_id):
-            messages.append(f"固定安排与回避关系冲突：「{tname(pin.team_id)}」不得巡听「{uname(pin.unit_id)}」。")
+            messages.append(
+                Message(
+                    N_("固定安排与回避关系冲突：「{team}」不得巡听「{unit}」。"),
+                    team=tname(pin.team_id),
+                    unit=uname(pin.unit_id),
+                )
+            )
         if pin.month in index.team[pin.team_id].unavailable_months:
-            messages.append(f"固定安排落在不可用月份：「{tname(pin.team_id)}」{pin.month}月不可安排巡听。")
+            messages.append(
+                Message(
+                    N_("固定安排落在不可用月份：「{team}」{month}月不可安排巡听。"),
+                    team=tname(pin.team_id),
+                    month=pin.month,
+                )
+            )
         if pin.month in index.unit_blocked.get(pin.unit_id, ()):
             messages.append(
-                f"固定安排落在不可用月份：「{uname(pin.unit_id)}」的联络员{pin.month}月不可安排，不能巡听该单位。"
+                Message(
+                    N_("固定安排落在不可用月份：「{unit}」的联络员{month}月不可安排，不能巡听该单位。"),
+                    unit=uname(pin.unit_id),
+                    month=pin.month,
+                )
             )
     for (team_id, month), count in sorted(index.pins_by_team_month.items()):
         if count > cap:
-            messages.append(f"「{tname(team_id)}」{month}月的固定安排（{count}次）超过每月上限（{cap}次）。")
+            messages.append(
+                Message(
+                    N_("「{team}」{month}月的固定安排（{count}次）超过每月上限（{cap}次）。"),
+                    team=tname(team_id),
+                    month=month,
+                    count=count,
+                    cap=cap,
+                )
+            )
     for (team_id, sem_key), count in sorted(index.pins_by_team_semester.items()):
         semester_cap = index.team[team_id].capacity_per_semester
         if semester_cap is not None and count > semester_cap:
             label = index.semester[sem_key].label
-            messages.append(f"「{tname(team_id)}」{label}的固定安排（{count}次）超过学期容量（{semester_cap}次）。")
+            messages.append(
+                Message(
+                    N_("「{team}」{semester}的固定安排（{count}次）超过学期容量（{cap}次）。"),
+                    team=tname(team_id),
+                    semester=label,
+                    count=count,
+                    cap=semester_cap,
+                )
+            )
 
     # R-O11: units that must be observed this year but that no team may, or can, visit.
     open_units = [u for u in index.required_units if u not in index.pinned_units]
     all_conflicting = [u for u in open_units if not any(index.allowed(u, t) for t in index.team_ids)]
     if all_conflicting:
         messages.append(
-            "以下单位的所有工作组均存在回避关系，无法安排巡听旁听（R-O11）："
-            f"{_names([uname(u) for u in all_conflicting])}。"
+            Message(
+                N_("以下单位的所有工作组均存在回避关系，无法安排巡听旁听（R-O11）：{units}。"),
+                units=[uname(u) for u in all_conflicting],
+            )
         )
     no_time = [
         u
@@ -76,10 +107,14 @@ def explain_infeasibility(instance: PlanningInstance) -> list[str]:
         and not any(index.allowed(u, t) and index.pair_has_time(u, t) for t in index.team_ids)
     ]
     if no_time:
-        names = _names([uname(u) for u in no_time])
         messages.append(
-            "以下单位全年没有可安排的月份（可带队的领导或该单位联络员各月均不可安排），"
-            f"无法安排巡听旁听（R-O11）：{names}。"
+            Message(
+                N_(
+                    "以下单位全年没有可安排的月份（可带队的领导或该单位联络员各月均不可安排），"
+                    "无法安排巡听旁听（R-O11）：{units}。"
+                ),
+                units=[uname(u) for u in no_time],
+            )
         )
 
     # R-O12: with the Lanzhou rule every link is a visit in every semester.
@@ -89,8 +124,10 @@ def explain_infeasibility(instance: PlanningInstance) -> list[str]:
         conflicting_links = [(t, u) for t, u in index.linked_pairs() if not index.allowed(u, t)]
         if conflicting_links:
             messages.append(
-                "以下挂钩关系存在回避冲突，无法满足每学期巡听挂钩单位的要求（R-O12）："
-                f"{_names([f'{tname(t)}—{uname(u)}' for t, u in conflicting_links])}。"
+                Message(
+                    N_("以下挂钩关系存在回避冲突，无法满足每学期巡听挂钩单位的要求（R-O12）：{links}。"),
+                    links=[f"{tname(t)}—{uname(u)}" for t, u in conflicting_links],
+                )
             )
         for team_id, unit_id in index.linked_pairs():
             if not index.allowed(unit_id, team_id):
@@ -104,17 +141,34 @@ def explain_infeasibility(instance: PlanningInstance) -> list[str]:
             free = free_capacity(instance, team_id, sem_key)
             if not index.available_months[(team_id, sem_key)]:
                 messages.append(
-                    f"「{tname(team_id)}」{label}各月均不可用，无法巡听挂钩单位（R-O12）："
-                    f"{_names([uname(u) for u in units])}。"
+                    Message(
+                        N_("「{team}」{semester}各月均不可用，无法巡听挂钩单位（R-O12）：{units}。"),
+                        team=tname(team_id),
+                        semester=label,
+                        units=[uname(u) for u in units],
+                    )
                 )
             elif blocked := [u for u in units if not index.pair_months(u, team_id, sem_key)]:
                 messages.append(
-                    f"「{tname(team_id)}」{label}可用的月份与以下挂钩单位联络员的可安排月份没有交集，"
-                    f"无法每学期巡听（R-O12）：{_names([uname(u) for u in blocked])}。"
+                    Message(
+                        N_(
+                            "「{team}」{semester}可用的月份与以下挂钩单位联络员的可安排月份没有交集，"
+                            "无法每学期巡听（R-O12）：{units}。"
+                        ),
+                        team=tname(team_id),
+                        semester=label,
+                        units=[uname(u) for u in blocked],
+                    )
                 )
             elif len(units) > free:
                 messages.append(
-                    f"「{tname(team_id)}」{label}需巡听挂钩单位{len(units)}个，超过其可用容量（{free}次）（R-O12）。"
+                    Message(
+                        N_("「{team}」{semester}需巡听挂钩单位{count}个，超过其可用容量（{free}次）（R-O12）。"),
+                        team=tname(team_id),
+                        semester=label,
+                        count=len(units),
+                        free=free,
+                    )
                 )
 
     # Counting bound: the visits that must happen cannot exceed what all teams can still make.
@@ -124,15 +178,30 @@ def explain_infeasibility(instance: PlanningInstance) -> list[str]:
     if forced_visits + len(must_cover) > total_free:
         if opts.lanzhou_rule:
             messages.append(
-                f"按每学期巡听挂钩单位（R-O12）和两年轮次全覆盖（R-O11）的要求，全年至少需安排"
-                f"{forced_visits + len(must_cover)}次巡听，超过工作组全年可用容量（{total_free}次）。"
+                Message(
+                    N_(
+                        "按每学期巡听挂钩单位（R-O12）和两年轮次全覆盖（R-O11）的要求，全年至少需安排"
+                        "{needed}次巡听，超过工作组全年可用容量（{free}次）。"
+                    ),
+                    needed=forced_visits + len(must_cover),
+                    free=total_free,
+                )
             )
         else:
             messages.append(
-                f"两年轮次内需巡听的单位数（{len(must_cover)}）超过工作组全年可用容量（{total_free}）（R-O11）。"
+                Message(
+                    N_("两年轮次内需巡听的单位数（{needed}）超过工作组全年可用容量（{free}）（R-O11）。"),
+                    needed=len(must_cover),
+                    free=total_free,
+                )
             )
 
     # R-O13: a cycle without self-visits and without reciprocal pairs needs three units.
     if opts.cross_observation and len(index.unit_ids) < 3:
-        messages.append(f"交叉旁听至少需要3个单位（当前{len(index.unit_ids)}个），且不得互为对象（R-O13）。")
+        messages.append(
+            Message(
+                N_("交叉旁听至少需要3个单位（当前{count}个），且不得互为对象（R-O13）。"),
+                count=len(index.unit_ids),
+            )
+        )
     return messages

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from pangting.lib.messages import N_, Message
 from pangting.lib.planner.instance import (
     CrossPair,
     InstanceIndex,
@@ -144,7 +145,7 @@ def solve_plan(instance: PlanningInstance) -> PlanResult:
     status = next(s for s in _WORST_FIRST if any(p.status == s for p in parts))
     if status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) or visits is None:
         if status == SolveStatus.UNKNOWN and not explanations:
-            explanations.append("在给定时间内未找到可行方案，也未能证明无解；请延长求解时间后重试。")
+            explanations.append(Message(N_("在给定时间内未找到可行方案，也未能证明无解；请延长求解时间后重试。")))
         return PlanResult(
             status, None, None, None, None, time.perf_counter() - started, tuple(explanations), tuple(parts)
         )
@@ -441,27 +442,39 @@ def _diagnose_visits(instance: PlanningInstance, candidates: dict[str, list[str]
     solver = _new_solver(instance, max(1.0, time_limit), visits=True)
     status = solver.solve(model.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ["工作组的每月或每学期容量与固定安排相互冲突，无法安排巡听（请检查固定安排和容量设置）。"]
+        return [Message(N_("工作组的每月或每学期容量与固定安排相互冲突，无法安排巡听（请检查固定安排和容量设置）。"))]
     uncovered = sorted(key[1] for key, var in model.slacks.items() if key[0] == "R-O11" and solver.value(var))
     missing: dict[tuple[str, str], int] = defaultdict(int)
     for key, var in model.slacks.items():
         if key[0] == "R-O12" and solver.value(var):
             missing[(key[1], key[2])] += solver.value(var)
     short = sorted((team_id, sem_key, count) for (team_id, sem_key), count in missing.items())
-    messages = []
+    messages: list[str] = []
     if uncovered:
-        names = "、".join(index.unit_name[u] for u in uncovered)
         messages.append(
-            f"在回避关系、工作组可用月份和容量的限制下，以下单位无法安排巡听，两年轮次无法全覆盖（R-O11）：{names}。"
+            Message(
+                N_(
+                    "在回避关系、工作组可用月份和容量的限制下，以下单位无法安排巡听，"
+                    "两年轮次无法全覆盖（R-O11）：{units}。"
+                ),
+                units=[index.unit_name[u] for u in uncovered],
+            )
         )
     for team_id, sem_key, count in short:
-        units = "、".join(index.unit_name[u] for u in model.forced[(team_id, sem_key)])
         messages.append(
-            f"「{index.team[team_id].name}」{index.semester[sem_key].label}的容量不足，挂钩单位中有{count}个"
-            f"无法按每学期至少一次安排巡听（R-O12）；挂钩单位：{units}。"
+            Message(
+                N_(
+                    "「{team}」{semester}的容量不足，挂钩单位中有{count}个"
+                    "无法按每学期至少一次安排巡听（R-O12）；挂钩单位：{units}。"
+                ),
+                team=index.team[team_id].name,
+                semester=index.semester[sem_key].label,
+                count=count,
+                units=[index.unit_name[u] for u in model.forced[(team_id, sem_key)]],
+            )
         )
     if not messages:
-        messages.append("约束相互冲突，无法安排巡听（放宽全覆盖与挂钩要求后仍无解，请检查容量设置）。")
+        messages.append(Message(N_("约束相互冲突，无法安排巡听（放宽全覆盖与挂钩要求后仍无解，请检查容量设置）。")))
     return messages
 
 
@@ -590,20 +603,25 @@ def _solve_cross(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return part, model.pairs(solver), []
     if status != cp_model.INFEASIBLE:
-        return part, None, ["交叉旁听在给定时间内未找到方案，请延长求解时间后重试（R-O13）。"]
+        return part, None, [Message(N_("交叉旁听在给定时间内未找到方案，请延长求解时间后重试（R-O13）。"))]
     elastic = _CrossModel(instance, sizes[-1], elastic=True)
     solver = _new_solver(instance, max(1.0, time_limit), visits=False)
     solver.parameters.symmetry_level = 0
     if solver.solve(elastic.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         repeated = [
-            f"{index.semester[s].label}「{index.unit_name[v]}」旁听「{index.unit_name[h]}」"
+            Message(
+                N_("{semester}「{visitor}」旁听「{host}」"),
+                semester=index.semester[s].label,
+                visitor=index.unit_name[v],
+                host=index.unit_name[h],
+            )
             for s, v, h, var in elastic.repeats
             if solver.boolean_value(var)
         ]
         if repeated:
-            return part, None, [f"交叉旁听无法避免与上学期重复的配对（R-O13）：{'、'.join(repeated)}。"]
+            return part, None, [Message(N_("交叉旁听无法避免与上学期重复的配对（R-O13）：{pairs}。"), pairs=repeated)]
     return (
         part,
         None,
-        ["交叉旁听无法安排：每个单位邀请一个、旁听一个且不得互为对象的要求无法同时满足（R-O13）。"],
+        [Message(N_("交叉旁听无法安排：每个单位邀请一个、旁听一个且不得互为对象的要求无法同时满足（R-O13）。"))],
     )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.i18n import render_error, render_message
 from pangting.lib import draw as drawlib
 from pangting.observation import services as observation_services
 from pangting.observation.models import Mode, Semester, State, TeamMember, Visit
@@ -94,7 +95,7 @@ def create_draw(
             public_value_source=public_value_source.strip(),
         )
     except ValueError as error:
-        raise ValidationError(str(error)) from None
+        raise ValidationError(render_error(error)) from None
     published = record.to_dict()
     draw = Draw(
         draw_id=draw_id,
@@ -143,7 +144,7 @@ def perform_draw(draw: Draw, public_value: str, *, actor: Any, published_on: dt.
     try:
         result = drawlib.perform_draw(draw.to_record(), bytes.fromhex(draw.seed_hex), public_value)
     except ValueError as error:
-        raise ValidationError(str(error)) from None
+        raise ValidationError(render_error(error)) from None
     draw.public_value = public_value[:200]
     draw.picks = list(result.picks)
     draw.result_digest = result.result_digest or ""
@@ -220,7 +221,7 @@ def create_visits_from_draw(draw: Draw, *, actor: Any, semester: int) -> list[Vi
         raise ValidationError(_("已根据此次抽取安排过巡听旁听。"))
     check = verify_draw(draw)
     if not check.ok:
-        raise ValidationError([_("抽取记录验证未通过，不能据此安排："), *check.errors])
+        raise ValidationError([_("抽取记录验证未通过，不能据此安排："), *map(render_message, check.errors)])
     units = Organization.objects.in_bulk([int(pick) for pick in draw.picks])
     today = clock.today()
     plans: list[tuple[Organization, list[tuple[Any, str]]]] = []

@@ -18,9 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.lib.messages import Message, message_of, to_json
 from pangting.observation import services as observation_services
 from pangting.observation.models import Mode, Semester, TeamMember, Visit
 from pangting.orgs.models import Organization
@@ -134,10 +136,13 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
             raise outcome["error"]
         result: planner.PlanResult = outcome["result"]
     except Exception as error:  # a failed run says why, on the page and in the command
+        # Malformed input lists its problems one per line; the first line says the run failed.
+        reasons = list(error.messages) if isinstance(error, planner.InvalidInstance) else [message_of(error)]
+        failed = Message(gettext_noop("生成失败：{error}"), error=reasons[0] if reasons else "")
         _set(
             run, status=PlanRun.Status.FAILED, progress=100, finished_at=clock.now(),
             explanation=_("生成失败：{error}").format(error=error),
-            result={"traceback": traceback.format_exc()[-4000:]},
+            result={"traceback": traceback.format_exc()[-4000:], "explanations": to_json([failed, *reasons[1:]])},
         )  # fmt: skip
         echo(run)
         return run
@@ -182,7 +187,10 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
                     }
                 )
     _set(
-        run, status=PlanRun.Status.DONE, progress=100, finished_at=clock.now(), result=summary, draft=draft,
+        run, status=PlanRun.Status.DONE, progress=100, finished_at=clock.now(),
+        # The explanation is stored in Chinese; its messages too, so that pages show them translated.
+        result={**summary, "explanations": to_json(list(result.explanations))} if result.plan is None else summary,
+        draft=draft,
         explanation="\n".join(result.explanations) if result.plan is None else "",
     )  # fmt: skip
     echo(run)

@@ -27,6 +27,7 @@ from pangting.compliance.models import ComplianceRun, Finding
 from pangting.compliance.registry import ordered_rules
 from pangting.compliance.services import GREEN, rule_status
 from pangting.core import clock
+from pangting.core.i18n import render_message
 from pangting.core.views import parse_year
 from pangting.orgs.models import PATH_STEP, Organization
 from pangting.orgs.units import units as unit_set
@@ -133,7 +134,8 @@ def _refresh_if_stale(unit: Organization, year: int, user: Any) -> str:
     try:
         compliance_services.refresh_unit(unit, year, actor=user)
     except (UnknownCalendarYear, ValidationError) as refusal:
-        return gettext("未能重新检查：{refusal}").format(refusal=refusal)
+        shown = render_message(refusal.message) if isinstance(refusal, UnknownCalendarYear) else refusal
+        return gettext("未能重新检查：{refusal}").format(refusal=shown)
     return ""
 
 
