@@ -206,7 +206,6 @@ UNTRANSLATED_BACKLOG: dict[str, tuple[int, str]] = {
     "lib/planner/precheck.py": (47, _LIB),
     "lib/planner/solver.py": (20, _LIB),
     "lib/workdays.py": (1, _LIB),
-    "observation/reminders.py": (23, "reminder e-mails, written by a background task for people of any language"),
     "planning/instance.py": (15, "notes stored with each plan run"),
     "study/ics.py": (5, "calendar feeds, fetched by calendar apps that send no language"),
 }
