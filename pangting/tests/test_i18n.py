@@ -207,7 +207,6 @@ UNTRANSLATED_BACKLOG: dict[str, tuple[int, str]] = {
     "lib/planner/solver.py": (20, _LIB),
     "lib/workdays.py": (1, _LIB),
     "planning/instance.py": (15, "notes stored with each plan run"),
-    "study/ics.py": (5, "calendar feeds, fetched by calendar apps that send no language"),
 }
 
 # Keyword arguments that document the API schema for integrators (OpenAPI), not the interface.
