@@ -206,7 +206,6 @@ UNTRANSLATED_BACKLOG: dict[str, tuple[int, str]] = {
     "lib/planner/precheck.py": (47, _LIB),
     "lib/planner/solver.py": (20, _LIB),
     "lib/workdays.py": (1, _LIB),
-    "planning/instance.py": (15, "notes stored with each plan run"),
 }
 
 # Keyword arguments that document the API schema for integrators (OpenAPI), not the interface.
