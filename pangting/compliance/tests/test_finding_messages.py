@@ -142,3 +142,26 @@ def test_an_old_finding_without_a_msgid_still_shows_its_text(world, client_for, 
         page = client.get(reverse("compliance:finding_list") + "?year=2026").content.decode()
 
     assert "会后未形成学习小结" in page
+
+
+def test_the_unit_page_shows_the_finding_and_its_evidence_in_english(world, client_for, english_catalog):  # noqa: F811
+    """R-S4 found by a real run (the unit page re-runs the checks when records changed)."""
+    from pangting.study.models import AgendaItem
+
+    agenda = [
+        {"kind": AgendaItem.Kind.THEORY, "title": "集中学习"},
+        {"kind": AgendaItem.Kind.DISCUSSION, "title": "研讨"},
+    ]
+    session = good_session(world, agenda=agenda)
+    url = reverse("reports:unit", args=[world.unit_a.pk])
+    client = client_for(world.secretary_a)
+
+    with travel(dt.date(2026, 11, 23)):
+        services.run_checks(2026, actor=system_actor())
+        chinese = client.get(url, {"year": "2026"}).content.decode()
+        english = english_client(client).get(url, {"year": "2026"}).content.decode()
+
+    assert "2026年10月15日学习会未安排“第一议题”" in chinese
+    assert "Study session of Oct. 15, 2026: no first agenda item" in english
+    assert f"Study session of Oct. 15, 2026: {session.title}" in english
+    assert "学习会未安排" not in english
