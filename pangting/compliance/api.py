@@ -30,6 +30,7 @@ from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet
 from pangting.orgs.models import Organization
 
+from .messages import evidence_label
 from .models import ComplianceRun, Finding
 from .registry import ordered_rules
 
@@ -81,6 +82,8 @@ class FindingSerializer(serializers.ModelSerializer):
     severity_display = serializers.CharField(source="get_severity_display", read_only=True)
     status = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField()
+    # The reader's language (`compliance.messages`); the stored Chinese text for rows made before msgids.
+    message = serializers.CharField(source="display_message", read_only=True)
 
     class Meta:
         model = Finding
@@ -102,7 +105,7 @@ class FindingSerializer(serializers.ModelSerializer):
             {
                 "model": str(item.get("model", "")),
                 "pk": item.get("pk"),
-                "label": str(item.get("label", "")),
+                "label": evidence_label(item),
                 "url": evidence_url(str(item.get("model", "")), item.get("pk")),
             }
             for item in obj.evidence or []

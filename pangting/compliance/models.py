@@ -77,7 +77,10 @@ class Finding(models.Model):
     period = models.CharField(_("期间"), max_length=10)
     key = models.CharField(_("对象"), max_length=60, blank=True)
     severity = models.CharField(_("严重程度"), max_length=6, choices=Severity.choices)
-    message = models.CharField(_("说明"), max_length=300)
+    message = models.CharField(_("说明"), max_length=300)  # Chinese, as documents print it
+    # The message's msgid and parameters (`compliance.messages`): pages show it in the reader's language.
+    message_id = models.CharField(_("说明模板"), max_length=300, blank=True)
+    message_params = models.JSONField(_("说明参数"), default=dict, blank=True)
     evidence = models.JSONField(_("依据记录"), default=list, blank=True)
     measured = models.JSONField(_("测得值"), default=dict, blank=True)
     first_seen = models.ForeignKey(ComplianceRun, on_delete=models.PROTECT, related_name="+")
@@ -103,3 +106,17 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.period} {self.message}"
+
+    @property
+    def display_message(self) -> str:
+        """The message in the active language; the stored Chinese text for rows made before msgids."""
+        from .messages import render_message
+
+        return render_message(self.message_id, self.message_params, self.message)
+
+    @property
+    def display_evidence(self) -> list[dict[str, Any]]:
+        """The evidence items with their labels in the active language."""
+        from .messages import evidence_label
+
+        return [{**item, "label": evidence_label(item)} for item in self.evidence or []]

@@ -22,8 +22,9 @@ from pangting.core.system import require_actor
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units
 
+from .messages import FindingMessage
 from .models import ComplianceRun, Finding
-from .registry import CheckContext, FindingData, Rule, ordered_rules
+from .registry import CheckContext, Evidence, FindingData, Rule, ordered_rules
 
 GREEN = "green"
 
@@ -151,7 +152,17 @@ def run_checks(
     for finding in gone:
         finding.resolved_at = now
     Finding.objects.bulk_create(new, batch_size=500)
-    fields = ["severity", "message", "evidence", "measured", "period", "last_seen", "resolved_at"]
+    fields = [
+        "severity",
+        "message",
+        "message_id",
+        "message_params",
+        "evidence",
+        "measured",
+        "period",
+        "last_seen",
+        "resolved_at",
+    ]
     Finding.objects.bulk_update(refreshed, fields, batch_size=500)
     Finding.objects.bulk_update(gone, ["resolved_at"], batch_size=500)
     run.finished_at = clock.now()
@@ -163,14 +174,25 @@ def run_checks(
 
 
 def _values(data: FindingData) -> dict[str, Any]:
+    """The stored fields of a finding: the Chinese message plus its msgid and parameters (`messages`)."""
     return {
         "period": data.period,
         "key": data.key,
         "severity": data.severity,
         "message": data.message[:300],
-        "evidence": [{"model": e.model, "pk": e.pk, "label": e.label} for e in data.evidence],
+        "message_id": getattr(data.message, "msgid", ""),
+        "message_params": getattr(data.message, "params", {}),
+        "evidence": [_evidence(e) for e in data.evidence],
         "measured": dict(data.measured),
     }
+
+
+def _evidence(evidence: Evidence) -> dict[str, Any]:
+    item: dict[str, Any] = {"model": evidence.model, "pk": evidence.pk, "label": evidence.label}
+    if isinstance(evidence.label, FindingMessage):
+        item["label_id"] = evidence.label.msgid
+        item["label_params"] = evidence.label.params
+    return item
 
 
 def rule_status(findings: Iterable[Finding]) -> dict[int, dict[str, str]]:

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
@@ -56,6 +56,7 @@ class Reminder:
     due: dt.date
     stage: str
     recipients: list[User] = field(default_factory=list)
+    headline: str = ""  # "<unit>：<what>（截止<day>）", the subject without its tag (robot digests)
 
     @property
     def emails(self) -> list[str]:
@@ -64,10 +65,10 @@ class Reminder:
     @property
     def stage_text(self) -> str:
         if self.stage == "before":
-            return "即将到期"
+            return _("即将到期")
         if self.stage == "due":
-            return "今日到期"
-        return "已逾期"
+            return _("今日到期")
+        return _("已逾期")
 
 
 def email_of(user: User) -> str:
@@ -135,14 +136,20 @@ def _window(field_name: str, today: dt.date) -> dict[str, dt.date]:
     }
 
 
-def _text(what: str, unit: str, due: dt.date, basis: str, stage: str, url: str) -> tuple[str, str]:
-    reminder = Reminder("", "", "", due, stage)
-    subject = f"【巡听旁听·{reminder.stage_text}】{unit}：{what}（截止{format_cn_date(due)}）"
-    lines = [f"{unit}：{what}", f"截止日期：{format_cn_date(due)}（{reminder.stage_text}）"]
+def _text(what: str, unit: str, due: dt.date, basis: str, stage: str, url: str) -> tuple[str, str, str]:
+    """Subject, body and headline of a reminder, in the active language (see `due_reminders`)."""
+    stage_text = Reminder("", "", "", due, stage).stage_text
+    day = format_cn_date(due)
+    headline = _("{unit}：{what}（截止{due}）").format(unit=unit, what=what, due=day)
+    subject = _("【巡听旁听·{stage}】{headline}").format(stage=stage_text, headline=headline)
+    lines = [
+        _("{unit}：{what}").format(unit=unit, what=what),
+        _("截止日期：{due}（{stage}）").format(due=day, stage=stage_text),
+    ]
     if basis:
-        lines.append(f"期限依据：{basis}")
-    lines += [f"办理：{_link(url)}", "", "本邮件由旁听系统自动发送，请勿直接回复。"]
-    return subject, "\n".join(lines)
+        lines.append(_("期限依据：{basis}").format(basis=basis))
+    lines += [_("办理：{url}").format(url=_link(url)), "", _("本邮件由旁听系统自动发送，请勿直接回复。")]
+    return subject, "\n".join(lines), headline
 
 
 def _visits() -> QuerySet[Visit]:
@@ -177,7 +184,7 @@ class _Due:
 def reminder_what(obligation: Obligation, detail_chars: int = 60) -> str:
     """The obligation's label, with its detail (letter number, problem) when it has one."""
     detail = obligation.detail[:detail_chars]
-    return f"{obligation.label}：{detail}" if detail else obligation.label
+    return _("{label}：{detail}").format(label=obligation.label, detail=detail) if detail else str(obligation.label)
 
 
 def _recipients(visit: Visit, obligation: Obligation) -> list[User]:
@@ -188,7 +195,16 @@ def _recipients(visit: Visit, obligation: Obligation) -> list[User]:
 
 
 def due_reminders(today: dt.date | None = None) -> list[Reminder]:
-    """Every reminder owed on `today`, with its recipients (nothing is sent here)."""
+    """Every reminder owed on `today`, with its recipients (nothing is sent here).
+
+    People have no language setting of their own, so reminders are written in the site's
+    language (settings.LANGUAGE_CODE, Chinese), whatever language is active for the caller.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _due_reminders(today)
+
+
+def _due_reminders(today: dt.date | None = None) -> list[Reminder]:
     today = today or clock.today()
     end_of_day = timezone.make_aware(dt.datetime.combine(today, dt.time.max))
     found: list[Reminder] = []
@@ -200,8 +216,8 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
         stage = stage_for(due, today)
         if stage is None:
             return
-        subject, body = _text(what, unit.display_name, due, obligation.basis, stage, obligation.url)
-        found.append(Reminder(f"{kind}:{pk}:{due.isoformat()}:{stage}", subject, body, due, stage, users))
+        subject, body, headline = _text(what, unit.display_name, due, obligation.basis, stage, obligation.url)
+        found.append(Reminder(f"{kind}:{pk}:{due.isoformat()}:{stage}", subject, body, due, stage, users, headline))
 
     # R-O4 reply, R-O8 record, R-O9 feedback: the visit's current obligation says which step
     # is owed and by when; this module only decides whom to remind of it.
@@ -239,7 +255,7 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
         **_window("report_due", today),
     ).select_related("host", "visitor", "visitor_person")
     for cross in crosses:
-        what = f"报送列席{cross.host.display_name}学习会的书面报告"
+        what = _("报送列席{host}学习会的书面报告").format(host=cross.host.display_name)
         url = reverse("observation:cross_detail", args=[cross.pk])
         users = _merge(users_who_can(A.OBSERVATION_REPLY, cross.visitor), users_of([cross.visitor_person]))
         due = _Due(cross.report_due, cross.report_due_basis.get("text", ""), url)
@@ -251,13 +267,17 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
 
 
 def robot_line(reminder: Reminder) -> str:
-    """One reminder as a line of a group robot's digest."""
-    names = _("、").join(u.display_name for u in reminder.recipients) or "（无账号）"
-    return f"· {reminder.subject.split('】', 1)[-1]} —— {reminder.stage_text}；办理人：{names}"
+    """One reminder as a line of a group robot's digest (in the site's language, see `due_reminders`)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        names = _("、").join(u.display_name for u in reminder.recipients) or _("（无账号）")
+        return _("· {headline} —— {stage}；办理人：{names}").format(
+            headline=reminder.headline, stage=reminder.stage_text, names=names
+        )
 
 
 def robot_heading(today: dt.date) -> str:
-    return f"巡听旁听提醒（{format_cn_date(today)}）"
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("巡听旁听提醒（{day}）").format(day=format_cn_date(today))
 
 
 @dataclass
@@ -318,6 +338,11 @@ def _messages(reminder: Reminder, today: dt.date) -> list[dict[str, Any]]:
 def queue_reminders(today: dt.date | None = None, *, dry_run: bool = False) -> RunResult:
     """Queue every reminder owed today in the outbox, once per reminder, recipient and channel."""
     today = today or clock.today()
+    with translation.override(settings.LANGUAGE_CODE):  # the site's language: see `due_reminders`
+        return _queue_reminders(today, dry_run=dry_run)
+
+
+def _queue_reminders(today: dt.date, *, dry_run: bool) -> RunResult:
     result = RunResult(reminders=due_reminders(today))
     for reminder in result.reminders:
         for row in _messages(reminder, today):

@@ -131,6 +131,8 @@ class PlanRunSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     finished = serializers.BooleanField(source="is_finished", read_only=True)
     has_plan = serializers.BooleanField(read_only=True)
+    # In the reader's language (`PlanRun.display_notes`); stored in Chinese.
+    notes = serializers.ListField(source="display_notes", child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = PlanRun

@@ -11,7 +11,8 @@ What goes in, and where it comes from:
 * previous cross pairs: non-cancelled cross-observations of the previous autumn semester (R-O13);
 * pins: this year's non-cancelled visits with a leader and a month, kept as they are
   (invited visits included), and the draft visits the supervisor pinned before re-solving
-  (`parameters["pins"]`). What cannot be pinned is reported in `notes`, in Chinese.
+  (`parameters["pins"]`). What cannot be pinned is reported in `notes`, in Chinese, each
+  carrying its msgid and parameters (`core.stored_messages`) for the run page's other languages.
 
 Ids are `str(pk)`; teams are "L<person pk>".
 """
@@ -22,7 +23,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from pangting.core import clock
+from pangting.core.stored_messages import choice, stored_message
+from pangting.core.stored_messages import label as text_label
 from pangting.lib import planner
 from pangting.observation.models import CrossObservation, Semester, State, TeamMember, Visit
 from pangting.orgs.models import ConflictOfInterest, LeaderLink, LiaisonAssignment, Organization, Person
@@ -112,7 +117,10 @@ def build_instance(
         ),
         teams=tuple(
             planner.Team(
-                tid, f"{person.name}工作组", str(person.pk), unavailable_months=frozenset(away.get(person.pk, {}))
+                tid,
+                str(stored_message(gettext_noop("{name}工作组"), name=person.name)),
+                str(person.pk),
+                unavailable_months=frozenset(away.get(person.pk, {})),
             )
             for tid, person in sorted(leaders.items())
         ),
@@ -143,13 +151,25 @@ def _pins(year: int, units: dict[str, Organization], leaders: dict[str, Person],
             .first()
         )
         key = SEMESTER_KEYS.get(visit.semester)
-        label = f"{visit.unit.name}{visit.get_semester_display()}的{visit.get_mode_display()}巡听旁听"
+        label = stored_message(
+            gettext_noop("{unit}{semester}的{mode}巡听旁听"),
+            unit=visit.unit.name, semester=choice(visit, "semester"), mode=choice(visit, "mode"),
+        )  # fmt: skip
         if leader is None or team_id(leader) not in leaders:
-            notes.append(f"{label}的组长不是当前联系领导，未作为固定安排计入（仍保留，不受影响）。")
+            notes.append(
+                stored_message(
+                    gettext_noop("{label}的组长不是当前联系领导，未作为固定安排计入（仍保留，不受影响）。"), label=label
+                )
+            )
         elif visit.target_month not in months.get(key, ()):
-            notes.append(f"{label}未定月份或月份不在学期安排月份内，未作为固定安排计入（仍保留，不受影响）。")
+            notes.append(
+                stored_message(
+                    gettext_noop("{label}未定月份或月份不在学期安排月份内，未作为固定安排计入（仍保留，不受影响）。"),
+                    label=label,
+                )
+            )
         else:
-            pins.append(planner.Pin(str(visit.unit_id), team_id(leader), key, visit.target_month, reason=label))
+            pins.append(planner.Pin(str(visit.unit_id), team_id(leader), key, visit.target_month, reason=str(label)))
     return pins
 
 
@@ -170,20 +190,38 @@ def _draft_pins(
         unit_id, tid = str(item.get("unit_id")), str(item.get("team_id"))
         key = SEMESTER_KEYS.get(item.get("semester"))
         unit = units.get(unit_id)
-        label = f"草案中固定的{unit.name if unit else '单位'}{Semester(item['semester']).label if key else ''}安排"
+        label = stored_message(
+            gettext_noop("草案中固定的{unit}{semester}安排"),
+            unit=unit.name if unit else text_label(gettext_noop("单位")),
+            semester=text_label(Semester(item["semester"]).label) if key else "",
+        )
         if unit is None or key is None:
-            notes.append(f"{label}的单位已不在计划范围内，未计入。")
+            notes.append(stored_message(gettext_noop("{label}的单位已不在计划范围内，未计入。"), label=label))
         elif tid not in leaders:
-            notes.append(f"{label}的工作组组长已不是联系领导，未作为固定安排计入。")
+            notes.append(
+                stored_message(gettext_noop("{label}的工作组组长已不是联系领导，未作为固定安排计入。"), label=label)
+            )
         elif any(c.unit_id == unit_id and c.leader_id == str(leaders[tid].pk) for c in conflicts):
-            notes.append(f"{label}的组长须回避该单位（R-O3），未作为固定安排计入。")
+            notes.append(
+                stored_message(gettext_noop("{label}的组长须回避该单位（R-O3），未作为固定安排计入。"), label=label)
+            )
         elif item.get("month") not in months[key]:
-            notes.append(f"{label}的月份不在学期安排月份内，未作为固定安排计入。")
+            notes.append(
+                stored_message(gettext_noop("{label}的月份不在学期安排月份内，未作为固定安排计入。"), label=label)
+            )
         elif away_in(unit_id, tid, item["month"]):
-            notes.append(f"{label}的{item['month']}月组长或联络员已登记为不可安排，未作为固定安排计入。")
+            notes.append(
+                stored_message(
+                    gettext_noop("{label}的{month}月组长或联络员已登记为不可安排，未作为固定安排计入。"),
+                    label=label,
+                    month=item["month"],
+                )
+            )
         elif (unit_id, key) in taken:
-            notes.append(f"{label}：该单位本学期已有巡听旁听，以已有安排为准。")
+            notes.append(
+                stored_message(gettext_noop("{label}：该单位本学期已有巡听旁听，以已有安排为准。"), label=label)
+            )
         else:
             taken.add((unit_id, key))
-            pins.append(planner.Pin(unit_id, tid, key, int(item["month"]), reason=label))
+            pins.append(planner.Pin(unit_id, tid, key, int(item["month"]), reason=str(label)))
     return pins

@@ -186,6 +186,8 @@ class PlanRun(RecordModel):
     result = models.JSONField(_("求解结果"), default=dict, blank=True)  # status, objective, bound, gap, wall_time
     draft = models.JSONField(_("计划草案"), default=dict, blank=True)  # {"visits": [...], "cross": [...]}
     notes = models.JSONField(_("说明"), default=list, blank=True)  # what the builder left out, and why
+    # Each note's msgid and parameters (`core.stored_messages`): pages show the notes in the reader's language.
+    note_messages = models.JSONField(_("说明模板"), default=list, blank=True)
     json_shapes: ClassVar[Mapping[str, Any]] = {"parameters": RUN_PARAMETERS, "notes": RUN_NOTES}
     explanation = models.TextField(_("无解原因"), blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
@@ -225,6 +227,19 @@ class PlanRun(RecordModel):
         """The solver's status in plain words (issue 16): users never see "OPTIMAL"."""
         status = (self.result or {}).get("status") or ""
         return str(SOLVER_STATUS_WORDS.get(status, status))
+
+    @property
+    def display_notes(self) -> list[str]:
+        """The notes in the active language; the stored Chinese text for runs made before msgids."""
+        from pangting.core.stored_messages import render_message
+
+        messages = self.note_messages if len(self.note_messages or []) == len(self.notes or []) else []
+        if not messages:
+            return list(self.notes or [])
+        return [
+            render_message(str(m.get("msgid", "")), m.get("params"), note)
+            for note, m in zip(self.notes, messages, strict=True)
+        ]
 
     @property
     def is_finished(self) -> bool:

@@ -18,6 +18,8 @@ from typing import Any
 from django.apps import apps
 from django.urls import reverse
 
+from pangting.compliance.messages import evidence_label
+
 # Records with their own page: model label -> URL name taking the record's pk.
 DIRECT: dict[str, str] = {
     "study.studysession": "study:session_detail",
@@ -88,7 +90,7 @@ def resolve(groups: Iterable[Iterable[Mapping[str, Any]]]) -> list[list[Evidence
 
 def _link(item: Mapping[str, Any], parents: dict[str, dict[int, int | None]]) -> EvidenceLink:
     model, pk = str(item.get("model", "")).lower(), _pk(item)
-    label = str(item.get("label") or "") or f"{model} #{pk}"
+    label = evidence_label(item) or f"{model} #{pk}"  # in the reader's language
     url = None
     if pk is not None and model in DIRECT:
         url = reverse(DIRECT[model], args=[pk])

@@ -1,6 +1,7 @@
 """The user's calendar as iCalendar (RFC 5545): study sessions here, and what later apps add.
 
-The writer is `pangting.lib.ical`. Sessions are this app's events; later apps (observation:
+The writer is `pangting.lib.ical`; texts follow the active language (see `user_calendar`).
+Sessions are this app's events; later apps (observation:
 visits and deadlines) register theirs with `core.registry.register_calendar_provider`, so the
 one feed carries them all without study importing observation.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock, registry
@@ -33,11 +35,11 @@ def uid_host(request_host: str) -> str:
 def session_event(s: StudySession, *, host: str) -> Event:
     description = [s.get_kind_display(), s.content]
     if s.host_id:
-        description.append(f"主持人：{s.host.name}")
+        description.append(_("主持人：{name}").format(name=s.host.name))
     sequence = s.reschedule_total if hasattr(s, "reschedule_total") else s.reschedules.count()
     return Event(
         uid=f"study-session-{s.pk}@{host}",
-        summary=f"{s.organization.display_name}：{s.title}",
+        summary=_("{unit}：{title}").format(unit=s.organization.display_name, title=s.title),
         start=s.starts_at,
         end=s.ends_at,
         modified=s.updated_at,
@@ -45,12 +47,13 @@ def session_event(s: StudySession, *, host: str) -> Event:
         description="\n".join(d for d in description if d),
         cancelled=s.status == StudySession.Status.CANCELLED,
         sequence=sequence,
-        categories=("学习会",),
+        categories=(_("学习会"),),
     )
 
 
-def sessions_ics(sessions: Iterable[StudySession], *, host: str, calendar_name: str = "学习会") -> str:
-    return write_calendar([session_event(s, host=host) for s in sessions], name=calendar_name, stamp=clock.now())
+def sessions_ics(sessions: Iterable[StudySession], *, host: str, calendar_name: str | None = None) -> str:
+    events = [session_event(s, host=host) for s in sessions]
+    return write_calendar(events, name=calendar_name or _("学习会"), stamp=clock.now())
 
 
 def my_sessions(user: Any) -> Any:
@@ -74,8 +77,13 @@ def session_events(user: Any, host: str) -> list[Event]:
     return [session_event(s, host=host) for s in my_sessions(user)]
 
 
-def user_calendar(user: Any, *, host: str, name: str = "旁听：我的日历") -> str:
-    """The whole calendar of `user`: every registered provider's events, by UID once."""
+def user_calendar(user: Any, *, host: str, name: str | None = None) -> str:
+    """The whole calendar of `user`: every registered provider's events, by UID once.
+
+    Written in the active language: the page's for a download, and for a subscription (calendar
+    apps send no language) settings.LANGUAGE_CODE unless the feed URL asks for one (`lang`).
+    """
+    name = name or _("旁听：我的日历")
     events: dict[str, Event] = {}
     for provider in registry.calendar_providers():
         for event in provider(user, host):

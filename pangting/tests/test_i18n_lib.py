@@ -147,7 +147,7 @@ def test_a_failed_run_explains_malformed_input_in_english_and_stores_chinese(
     world,
     client_for,
     english_catalog,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     from pangting.lib import planner
     from pangting.planning.tests.test_runs import run_for

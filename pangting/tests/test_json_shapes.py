@@ -130,6 +130,8 @@ FREE_JSON_COLUMNS = {
     ("core.RuleParameter", "value"): "typed per parameter by the rule-parameter registry (core.parameters)",
     ("compliance.Finding", "evidence"): "differs by rule",
     ("compliance.Finding", "measured"): "differs by rule",
+    ("compliance.Finding", "message_params"): "the message's parameters, differing by message (compliance.messages)",
+    ("planning.PlanRun", "note_messages"): "each note's msgid and parameters, differing by note",
     ("reports.ReportVersion", "figures"): "computed figures, differing by document kind",
     ("core.AuditEvent", "detail"): "free detail of an audit event",
 }

@@ -14,9 +14,11 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pangting.core import dates
 
+from ..messages import finding_message
 from ..registry import CheckContext, Evidence
 
 T = TypeVar("T")
@@ -73,8 +75,13 @@ def format_day(day: dt.date | None) -> str:
 
 
 def session_evidence(session: Any) -> Evidence:
+    """The session as evidence, labelled "<day>学习会：<title>" (at most 80 characters stored)."""
     day = local_day(session.starts_at)
-    return Evidence(SESSION, session.pk, f"{format_day(day)}学习会：{session.title}"[:80])
+    text = gettext_noop("{day}学习会：{title}")
+    label = finding_message(text, day=day, title=session.title)
+    if len(label) > 80:
+        label = finding_message(text, day=day, title=session.title[: max(len(session.title) - (len(label) - 80), 0)])
+    return Evidence(SESSION, session.pk, label)
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,14 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from pangting.core.semesters import semester_end
 
+from ..messages import choice, finding_message
+from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import ORGANIZATION, PLAN, cached, format_day, period_name, semester_period
+from ._common import ORGANIZATION, PLAN, cached, period_name, semester_period
 
 
 def _branches(ctx: CheckContext) -> dict[str, Any]:
@@ -76,16 +79,26 @@ def _frequency(ctx: CheckContext, code: str) -> Iterator[FindingData]:
             continue
         branch = result.organization
         unit = data["unit_of"][branch.pk]
-        what = rule_.get_session_kind_display()
-        if rule_.requires_agenda_kind:
-            what += f"（含{rule_.get_requires_agenda_kind_display()}）"
         key = f"{branch.code}:{rule_.session_kind}:{rule_.period}{':' + rule_.requires_agenda_kind if rule_.requires_agenda_kind else ''}"  # noqa: E501
         for index, period in enumerate(result.periods):
             if period.ok is not False:
                 continue
+            name = period_name(ctx.year, rule_.period, index)
+            if rule_.requires_agenda_kind:
+                message = finding_message(
+                    gettext_noop("{branch}{period}{kind}（含{agenda}）{count}次，少于{required}次"),
+                    branch=branch.display_name, period=period_param(name), kind=choice(rule_, "session_kind"),
+                    agenda=choice(rule_, "requires_agenda_kind"), count=period.count, required=period.required,
+                )  # fmt: skip
+            else:
+                message = finding_message(
+                    gettext_noop("{branch}{period}{kind}{count}次，少于{required}次"),
+                    branch=branch.display_name, period=period_param(name), kind=choice(rule_, "session_kind"),
+                    count=period.count, required=period.required,
+                )  # fmt: skip
             yield FindingData(
-                unit.pk, period_name(ctx.year, rule_.period, index), key, "red",
-                f"{branch.display_name}{period.label}{what}{period.count}次，少于{period.required}次",
+                unit.pk, name, key, "red",
+                message,
                 (Evidence(ORGANIZATION, branch.pk, branch.display_name),),
                 {"count": period.count, "required": period.required},
             )  # fmt: skip
@@ -151,7 +164,8 @@ def party_lectures(ctx: CheckContext) -> Iterator[FindingData]:
             if (unit_id, semester) not in given:
                 yield FindingData(
                     unit_id, semester_period(ctx.year, semester), "secretary_lecture", "red",
-                    f"{unit.display_name}书记本学期未为党支部讲党课", (), {},
+                    finding_message(gettext_noop("{unit}书记本学期未为党支部讲党课"), unit=unit.display_name),
+                    (), {},
                 )  # fmt: skip
 
 
@@ -200,17 +214,26 @@ def branch_plan_and_records(ctx: CheckContext) -> Iterator[FindingData]:
             if submitted > due + grace:
                 yield FindingData(
                     unit.pk, str(ctx.year), f"{branch.code}:plan", "amber",
-                    f"{branch.display_name}{ctx.year}年“三会一课”计划逾期报备（截止{format_day(due)}）",
+                    finding_message(
+                        gettext_noop("{branch}{year}年“三会一课”计划逾期报备（截止{due}）"),
+                        branch=branch.display_name, year=ctx.year, due=due,
+                    ),
                     (*where, Evidence(PLAN, plan.pk, plan.title)), {"due": due.isoformat()},
                 )  # fmt: skip
         elif ctx.today > due + grace:
             yield FindingData(
                 unit.pk, str(ctx.year), f"{branch.code}:plan", "red",
-                f"{branch.display_name}{ctx.year}年“三会一课”计划未报备（截止{format_day(due)}）",
+                finding_message(
+                    gettext_noop("{branch}{year}年“三会一课”计划未报备（截止{due}）"),
+                    branch=branch.display_name, year=ctx.year, due=due,
+                ),
                 (*where, *((Evidence(PLAN, plan.pk, plan.title),) if plan else ())), {"due": due.isoformat()},
             )  # fmt: skip
         if branch.pk not in data["recorded"] and ctx.today > dt.date(ctx.year, 3, 31):
             yield FindingData(
                 unit.pk, str(ctx.year), f"{branch.code}:records", "red",
-                f"{branch.display_name}{ctx.year}年“三会一课”未在系统中记录", where, {},
+                finding_message(
+                    gettext_noop("{branch}{year}年“三会一课”未在系统中记录"), branch=branch.display_name, year=ctx.year
+                ),
+                where, {},
             )  # fmt: skip

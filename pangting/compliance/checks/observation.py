@@ -21,16 +21,22 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from pangting.core.semesters import semester_end
 from pangting.workdays.timeliness import LATE, OVERDUE, classify
 
+from ..messages import choice, finding_message, label
+from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, VISIT, cached, format_day, semester_period
+from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, VISIT, cached, semester_period
 
 
 def _visit_label(visit: Any) -> str:
-    return f"{visit.year}年{visit.get_mode_display()}巡听旁听（{visit.get_state_display()}）"
+    return finding_message(
+        gettext_noop("{year}年{mode}巡听旁听（{state}）"),
+        year=visit.year, mode=choice(visit, "mode"), state=choice(visit, "state"),
+    )  # fmt: skip
 
 
 def _visits(ctx: CheckContext) -> list[Any]:
@@ -80,11 +86,14 @@ def _deadline_finding(
         if owed is None or owed.step != key or not owed.overdue:
             return None
     days = ((done or ctx.today) - due).days
-    state = f"逾期{days}天" if done else "逾期未完成"
+    if done:
+        message = finding_message(gettext_noop("{what}逾期{days}天（期限{due}）"), what=label(what), days=days, due=due)
+    else:
+        message = finding_message(gettext_noop("{what}逾期未完成（期限{due}）"), what=label(what), due=due)
     return FindingData(
         visit.unit_id, semester_period(visit.year, visit.semester), f"{key}:{visit.pk}",
         "red" if done is None or days > red_after else "amber",
-        f"{what}{state}（期限{format_day(due)}）",
+        message,
         (Evidence(VISIT, visit.pk, _visit_label(visit)), *evidence),
         {"due": due.isoformat(), "done": done.isoformat() if done else None},
     )  # fmt: skip
@@ -102,7 +111,7 @@ def reply_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     """
     for visit in _visits(ctx):
         finding = _deadline_finding(
-            ctx, visit, key="reply", what="被旁听单位回复函告", due=visit.reply_due,
+            ctx, visit, key="reply", what=gettext_noop("被旁听单位回复函告"), due=visit.reply_due,
             done=visit.reply_received_on, evidence=(), red_after=int(ctx.params["red_after_days"]),
         )  # fmt: skip
         if finding:
@@ -122,9 +131,9 @@ def record_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     for visit in _visits(ctx):
         record = _related(visit, "record")
         filed = timezone.localdate(record.filed_at) if record and record.filed_at else None
-        evidence = (Evidence(RECORD, record.pk, "列席旁听记录表"),) if record else ()
+        evidence = (Evidence(RECORD, record.pk, finding_message(gettext_noop("列席旁听记录表"))),) if record else ()
         finding = _deadline_finding(
-            ctx, visit, key="record", what="列席旁听记录填报", due=visit.record_due, done=filed,
+            ctx, visit, key="record", what=gettext_noop("列席旁听记录填报"), due=visit.record_due, done=filed,
             evidence=evidence, red_after=int(ctx.params["red_after_days"]),
         )  # fmt: skip
         if finding:
@@ -146,9 +155,13 @@ def feedback_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     for visit in _visits(ctx):
         feedback = _related(visit, "feedback")
         issued = timezone.localdate(feedback.issued_at) if feedback and feedback.issued_at else None
-        evidence = (Evidence(FEEDBACK, feedback.pk, feedback.number or "反馈意见"),) if feedback else ()
+        evidence = (
+            (Evidence(FEEDBACK, feedback.pk, feedback.number or finding_message(gettext_noop("反馈意见"))),)
+            if feedback
+            else ()
+        )
         finding = _deadline_finding(
-            ctx, visit, key="feedback", what="书面反馈意见印发", due=visit.feedback_due, done=issued,
+            ctx, visit, key="feedback", what=gettext_noop("书面反馈意见印发"), due=visit.feedback_due, done=issued,
             evidence=evidence, red_after=int(ctx.params["red_after_days"]),
         )  # fmt: skip
         if finding:
@@ -158,7 +171,9 @@ def feedback_in_time(ctx: CheckContext) -> Iterator[FindingData]:
             if bare:
                 yield FindingData(
                     visit.unit_id, semester_period(visit.year, visit.semester), f"evidence:{visit.pk}", "amber",
-                    f"反馈意见中{len(bare)}个问题未写明依据：{'、'.join(bare)}",
+                    finding_message(
+                        gettext_noop("反馈意见中{count}个问题未写明依据：{points}"), count=len(bare), points=list(bare)
+                    ),
                     (Evidence(VISIT, visit.pk, _visit_label(visit)), *evidence),
                 )  # fmt: skip
 
@@ -187,7 +202,11 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
         if owed is not None and owed.step == "rectify" and owed.overdue and item.deadline:
             yield FindingData(
                 visit.unit_id, period, f"rectification:{item.pk}", "red",
-                f"整改事项逾期未完成（期限{format_day(item.deadline)}）：{item.problem[:40]}",
+                finding_message(
+                    gettext_noop("整改事项逾期未完成（期限{due}）：{problem}"),
+                    due=item.deadline,
+                    problem=item.problem[:40],
+                ),
                 evidence, {"deadline": item.deadline.isoformat()},
             )  # fmt: skip
         elif item.status == Rectification.Status.REPORTED and item.reported_at:
@@ -195,7 +214,10 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
             if reported + dt.timedelta(days=int(ctx.params["verify_days"])) < ctx.today:
                 yield FindingData(
                     visit.unit_id, period, f"rectification:{item.pk}", "amber",
-                    f"整改情况{format_day(reported)}报送后尚未验收：{item.problem[:40]}",
+                    finding_message(
+                        gettext_noop("整改情况{reported}报送后尚未验收：{problem}"),
+                        reported=reported, problem=item.problem[:40],
+                    ),
                     evidence, {"reported": reported.isoformat()},
                 )  # fmt: skip
 
@@ -218,7 +240,8 @@ def two_year_coverage(ctx: CheckContext) -> Iterator[FindingData]:
     for unit in result.uncovered_units:
         yield FindingData(
             unit.pk, str(ctx.year), f"round:{first}-{ctx.year}", "red",
-            f"{first}—{ctx.year}年一轮内未被巡听旁听", (), {"round": [first, ctx.year]},
+            finding_message(gettext_noop("{first}—{last}年一轮内未被巡听旁听"), first=first, last=ctx.year),
+            (), {"round": [first, ctx.year]},
         )  # fmt: skip
 
 
@@ -248,7 +271,10 @@ def each_semester(ctx: CheckContext) -> Iterator[FindingData]:
             if count < required:
                 yield FindingData(
                     unit.pk, semester_period(ctx.year, semester), "visits", "red" if count == 0 else "amber",
-                    f"{ctx.year}年{'春季' if semester == 1 else '秋季'}学期巡听旁听{count}次，少于{required}次",
+                    finding_message(
+                        gettext_noop("{semester}巡听旁听{count}次，少于{required}次"),
+                        semester=period_param(semester_period(ctx.year, semester)), count=count, required=required,
+                    ),
                     (), {"count": count, "required": required},
                 )  # fmt: skip
 
@@ -291,8 +317,13 @@ def cross_observation(ctx: CheckContext) -> Iterator[FindingData]:
                 yield FindingData(
                     row.visitor_id, semester_period(row.year, row.semester), f"report:{row.pk}",
                     "amber" if reported else "red",
-                    f"交叉旁听书面报告{'逾期报送' if reported else '逾期未报送'}（期限{format_day(row.report_due)}）",
-                    (Evidence(CROSS, row.pk, "交叉旁听"),),
+                    finding_message(
+                        gettext_noop("交叉旁听书面报告逾期报送（期限{due}）")
+                        if reported
+                        else gettext_noop("交叉旁听书面报告逾期未报送（期限{due}）"),
+                        due=row.report_due,
+                    ),
+                    (Evidence(CROSS, row.pk, finding_message(gettext_noop("交叉旁听"))),),
                     {"due": row.report_due.isoformat(), "reported": reported.isoformat() if reported else None},
                 )  # fmt: skip
     for semester in (1, 2):
@@ -301,14 +332,16 @@ def cross_observation(ctx: CheckContext) -> Iterator[FindingData]:
         period = semester_period(ctx.year, semester)
         for unit in ctx.units:
             for key, counts, required, text in (
-                ("hosted", hosted, int(ctx.params["min_hosted"]), "邀请其他单位列席"),
-                ("visited", visited, int(ctx.params["min_visited"]), "列席其他单位学习会"),
+                ("hosted", hosted, int(ctx.params["min_hosted"]), gettext_noop("邀请其他单位列席")),
+                ("visited", visited, int(ctx.params["min_visited"]), gettext_noop("列席其他单位学习会")),
             ):
                 count = counts[(unit.pk, semester)]
                 if count < required:
                     yield FindingData(
                         unit.pk, period, key, "red" if count == 0 else "amber",
-                        f"{period.replace('-H1', '年春季学期').replace('-H2', '年秋季学期')}{text}{count}次，"
-                        f"少于{required}次",
+                        finding_message(
+                            gettext_noop("{semester}{what}{count}次，少于{required}次"),
+                            semester=period_param(period), what=label(text), count=count, required=required,
+                        ),
                         (), {"count": count, "required": required},
                     )  # fmt: skip

@@ -15,12 +15,15 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from ..messages import choice, finding_message
+from ..messages import label as text_label
+from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
 from ._common import (
     PLAN,
     center_group_sessions,
-    format_day,
     month_period,
     percent,
     period_name,
@@ -62,7 +65,10 @@ def annual_plan(ctx: CheckContext) -> Iterator[FindingData]:
             if submitted > due + grace:
                 yield FindingData(
                     unit.pk, str(ctx.year), "plan", "amber",
-                    f"{ctx.year}年度学习计划逾期报送（截止{format_day(due)}，{format_day(submitted)}报送）",
+                    finding_message(
+                        gettext_noop("{year}年度学习计划逾期报送（截止{due}，{submitted}报送）"),
+                        year=ctx.year, due=due, submitted=submitted,
+                    ),
                     (Evidence(PLAN, plan.pk, plan.title),),
                     {"due": due.isoformat(), "submitted": submitted.isoformat(), "late_days": (submitted - due).days},
                 )  # fmt: skip
@@ -70,10 +76,16 @@ def annual_plan(ctx: CheckContext) -> Iterator[FindingData]:
         if ctx.today <= due + grace:
             continue
         evidence = (Evidence(PLAN, plan.pk, plan.title),) if plan else ()
-        state = "未报送" if plan is None else f"仍为“{plan.get_status_display()}”"
+        if plan is None:
+            message = finding_message(gettext_noop("{year}年度学习计划未报送（截止{due}）"), year=ctx.year, due=due)
+        else:
+            message = finding_message(
+                gettext_noop("{year}年度学习计划仍为“{status}”（截止{due}）"),
+                year=ctx.year, status=choice(plan, "status"), due=due,
+            )  # fmt: skip
         yield FindingData(
             unit.pk, str(ctx.year), "plan", "red",
-            f"{ctx.year}年度学习计划{state}（截止{format_day(due)}）",
+            message,
             evidence, {"due": due.isoformat(), "status": plan.status if plan else "missing"},
         )  # fmt: skip
 
@@ -97,7 +109,11 @@ def monthly_sessions(ctx: CheckContext) -> Iterator[FindingData]:
                 continue
             yield FindingData(
                 result.organization.pk, period_name(ctx.year, result.rule.period, index), "sessions", "red",
-                f"{period.label}中心组集体学习{period.count}次，少于要求的{period.required}次",
+                finding_message(
+                    gettext_noop("{period}中心组集体学习{count}次，少于要求的{required}次"),
+                    period=period_param(period_name(ctx.year, result.rule.period, index)),
+                    count=period.count, required=period.required,
+                ),
                 (), {"count": period.count, "required": period.required},
             )  # fmt: skip
 
@@ -124,7 +140,10 @@ def participation(ctx: CheckContext) -> Iterator[FindingData]:
         if rate is not None and rate < threshold:
             yield FindingData(
                 session.organization_id, month_period(row.day), f"session:{session.pk}", "red",
-                f"{format_day(row.day)}学习会参学率{float(rate * 100):.1f}%，低于{ctx.params['min_rate']}%",
+                finding_message(
+                    gettext_noop("{day}学习会参学率{rate}%，低于{min_rate}%"),
+                    day=row.day, rate=f"{float(rate * 100):.1f}", min_rate=str(ctx.params["min_rate"]),
+                ),
                 (session_evidence(session),),
                 {"present": facts.present_count, "expected": facts.expected_count},
             )  # fmt: skip
@@ -133,7 +152,9 @@ def participation(ctx: CheckContext) -> Iterator[FindingData]:
             if pending:
                 yield FindingData(
                     session.organization_id, month_period(row.day), f"makeup:{session.pk}", "amber",
-                    f"{format_day(row.day)}学习会{len(pending)}名请假人员逾期未补学",
+                    finding_message(
+                        gettext_noop("{day}学习会{count}名请假人员逾期未补学"), day=row.day, count=len(pending)
+                    ),
                     (session_evidence(session),), {"pending": len(pending)},
                 )  # fmt: skip
 
@@ -145,7 +166,8 @@ def first_agenda_item(ctx: CheckContext) -> Iterator[FindingData]:
         if row.taken_place and not row.facts.has_first_agenda_item:
             yield FindingData(
                 row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "red",
-                f"{format_day(row.day)}学习会未安排“第一议题”", (session_evidence(row.session),),
+                finding_message(gettext_noop("{day}学习会未安排“第一议题”"), day=row.day),
+                (session_evidence(row.session),),
             )  # fmt: skip
 
 
@@ -160,7 +182,8 @@ def thematic_content(ctx: CheckContext) -> Iterator[FindingData]:
         if row.taken_place and not row.facts.is_thematic:
             yield FindingData(
                 row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "amber",
-                f"{format_day(row.day)}学习会内容未对应年度学习计划专题", (session_evidence(row.session),),
+                finding_message(gettext_noop("{day}学习会内容未对应年度学习计划专题"), day=row.day),
+                (session_evidence(row.session),),
             )  # fmt: skip
 
 
@@ -179,7 +202,8 @@ def written_speeches(ctx: CheckContext) -> Iterator[FindingData]:
         yield FindingData(
             row.session.organization_id, month_period(row.day), f"session:{row.session.pk}",
             "red" if facts.written_speech_count == 0 else "amber",
-            f"{format_day(row.day)}学习会{missing}名发言人无书面发言材料", (session_evidence(row.session),),
+            finding_message(gettext_noop("{day}学习会{count}名发言人无书面发言材料"), day=row.day, count=missing),
+            (session_evidence(row.session),),
             {"speeches": facts.speech_count, "written": facts.written_speech_count},
         )  # fmt: skip
 
@@ -209,7 +233,8 @@ def study_summary(ctx: CheckContext) -> Iterator[FindingData]:
         if row.session.pk not in summarized:
             yield FindingData(
                 row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "amber",
-                f"{format_day(row.day)}学习会会后未形成学习小结", (session_evidence(row.session),),
+                finding_message(gettext_noop("{day}学习会会后未形成学习小结"), day=row.day),
+                (session_evidence(row.session),),
             )  # fmt: skip
 
 
@@ -223,7 +248,10 @@ def vetted_lecturers(ctx: CheckContext) -> Iterator[FindingData]:
         if row.taken_place and row.facts.lecturer_vetting_pending:
             yield FindingData(
                 row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "red",
-                f"{format_day(row.day)}学习会外请授课人“{row.session.lecturer_name}”未经审核",
+                finding_message(
+                    gettext_noop("{day}学习会外请授课人“{lecturer}”未经审核"),
+                    day=row.day, lecturer=row.session.lecturer_name,
+                ),
                 (session_evidence(row.session),), {"vetting": row.session.lecturer_vetting},
             )  # fmt: skip
 
@@ -246,8 +274,8 @@ def arrangement_and_report(ctx: CheckContext) -> Iterator[FindingData]:
     for row in center_group_sessions(ctx):
         session = row.session
         for key, label, due, sent_at in (
-            ("arrangement", "学习安排报送表", session.arrangement_due, session.arrangement_submitted_at),
-            ("report", "会后材料", session.report_due, session.report_submitted_at),
+            ("arrangement", gettext_noop("学习安排报送表"), session.arrangement_due, session.arrangement_submitted_at),
+            ("report", gettext_noop("会后材料"), session.report_due, session.report_submitted_at),
         ):
             if key == "report" and not row.taken_place:
                 continue
@@ -256,11 +284,22 @@ def arrangement_and_report(ctx: CheckContext) -> Iterator[FindingData]:
                 continue
             sent = timezone.localdate(sent_at) if sent_at else None
             days = _late_days(sent, due, ctx.today)
-            state = f"逾期{days}天报送" if sent else "逾期未报送"
+            if sent:
+                message = finding_message(
+                    gettext_noop("{day}学习会{what}逾期{days}天报送（截止{due}）"),
+                    day=row.day, what=text_label(label), days=days, due=due,
+                )  # fmt: skip
+            else:
+                message = finding_message(
+                    gettext_noop("{day}学习会{what}逾期未报送（截止{due}）"),
+                    day=row.day,
+                    what=text_label(label),
+                    due=due,
+                )
             yield FindingData(
                 session.organization_id, month_period(row.day), f"{key}:{session.pk}",
                 "red" if sent is None or days > red_after else "amber",
-                f"{format_day(row.day)}学习会{label}{state}（截止{format_day(due)}）",
+                message,
                 (session_evidence(session),), {"due": due.isoformat(), "sent": sent.isoformat() if sent else None},
             )  # fmt: skip
 
@@ -285,7 +324,8 @@ def postponements(ctx: CheckContext) -> Iterator[FindingData]:
         yield FindingData(
             row.session.organization_id, month_period(row.day), f"session:{row.session.pk}",
             "red" if count >= int(ctx.params["red_postponements"]) else "amber",
-            f"{format_day(row.day)}学习会已推迟{count}次", (session_evidence(row.session),), {"postponements": count},
+            finding_message(gettext_noop("{day}学习会已推迟{count}次"), day=row.day, count=count),
+            (session_evidence(row.session),), {"postponements": count},
         )  # fmt: skip
 
 
@@ -312,7 +352,10 @@ def secretary_leads(ctx: CheckContext) -> Iterator[FindingData]:
         others = [r for r in rows if not r.facts.led_by_secretary]
         yield FindingData(
             unit_id, str(ctx.year), "share", "red" if by_secretary == 0 else "amber",
-            f"书记领学{by_secretary}次，占{len(rows)}次学习会的{by_secretary * 100 // len(rows)}%，"
-            f"低于{ctx.params['min_share']}%",
+            finding_message(
+                gettext_noop("书记领学{led}次，占{sessions}次学习会的{share}%，低于{min_share}%"),
+                led=by_secretary, sessions=len(rows), share=by_secretary * 100 // len(rows),
+                min_share=str(ctx.params["min_share"]),
+            ),
             tuple(session_evidence(r.session) for r in others), {"led": by_secretary, "sessions": len(rows)},
         )  # fmt: skip

@@ -15,6 +15,7 @@ from pangting.observation import services as observation
 from pangting.observation.models import Rectification, State
 from pangting.study import services as study
 from pangting.study.services.feeds import issue_calendar_feed, revoke_calendar_feed
+from pangting.tests.test_i18n import english_catalog  # noqa: F401  (fixture)
 
 from .scenes import session_on, travel, walk
 
@@ -142,3 +143,20 @@ def test_it_builds_the_feed_in_a_bounded_number_of_queries(world, django_assert_
     with travel("2026-10-15"), django_assert_max_num_queries(14):
         body = Client().get(url).content.decode()
     assert body.count("BEGIN:VEVENT") == 2  # the feedback each recorded visit owes (R-O9)
+
+
+def test_the_feed_is_in_the_site_language_unless_the_url_asks_for_english(world, english_catalog):  # noqa: F811
+    """Issue 16: calendar apps send no language, so the feed uses LANGUAGE_CODE; `?lang=en` asks for English."""
+    session = session_on(world, "2026-10-20")
+    url = feed_url(world.member)
+
+    with travel("2026-10-15"):
+        chinese = Client(headers={"accept-language": "en"}).get(url).content.decode().replace("\r\n ", "")
+        english = Client().get(url, {"lang": "en"}).content.decode().replace("\r\n ", "")
+        unknown = Client().get(url, {"lang": "xx"})
+
+    name = session.organization.display_name
+    assert "X-WR-CALNAME:旁听：我的日历" in chinese and f"SUMMARY:{name}：{session.title}" in chinese
+    assert "X-WR-CALNAME:Observation: my calendar" in english
+    assert f"SUMMARY:{name}: {session.title}" in english
+    assert unknown.status_code == 200 and "旁听：我的日历" in unknown.content.decode().replace("\r\n ", "")

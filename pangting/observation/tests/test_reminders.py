@@ -16,6 +16,7 @@ from pangting.core.models import OutboxMessage
 from pangting.core.system import system_actor
 from pangting.observation import reminders, services
 from pangting.observation.models import Rectification, State
+from pangting.tests.test_i18n import english_catalog  # noqa: F401  (fixture)
 
 from .scenes import session_on, travel, walk
 
@@ -205,3 +206,22 @@ def test_the_command_says_printed_with_the_console_backend(emails, capsys):
     call_command("send_reminders", "--date", "2026-10-13", stdout=out)
     assert "邮件：已打印（控制台邮件后端，未实际发出）1条" in out.getvalue()
     assert "已发送" not in out.getvalue()
+
+
+def test_reminders_are_written_in_the_site_language_even_when_english_is_active(emails, english_catalog):  # noqa: F811
+    """Issue 16: people have no language setting, so reminders use settings.LANGUAGE_CODE (Chinese)."""
+    from django.utils import translation
+
+    walk(emails, State.NOTIFIED)  # reply due 2026-10-13
+    with translation.override("en"):
+        [reminder] = reminders.due_reminders(dt.date(2026, 10, 13))
+        line = reminders.robot_line(reminder)
+        heading = reminders.robot_heading(dt.date(2026, 10, 13))
+        english_stage = reminder.stage_text
+
+    assert reminder.subject.startswith("【巡听旁听·今日到期】")
+    assert "截止日期：2026年10月13日（今日到期）" in reminder.body
+    assert "本邮件由旁听系统自动发送，请勿直接回复。" in reminder.body
+    assert line.startswith(f"· {reminder.headline} —— ") and reminder.headline in reminder.subject
+    assert heading == "巡听旁听提醒（2026年10月13日）"
+    assert english_stage == "Due today"  # the labels themselves are translated

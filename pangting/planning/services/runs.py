@@ -91,6 +91,11 @@ def start_run_process(run: PlanRun) -> None:
     )
 
 
+def note_messages(notes: list[str]) -> list[dict[str, Any]]:
+    """The msgid and parameters of each note (`core.stored_messages`), for showing it in other languages."""
+    return [{"msgid": getattr(note, "msgid", ""), "params": getattr(note, "params", {})} for note in notes]
+
+
 def _set(run: PlanRun, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(run, name, value)
@@ -112,7 +117,7 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
     echo(run)
     try:
         built = build_instance(run.supervisor_org, run.year, run.parameters)
-        _set(run, progress=10, notes=built.notes)
+        _set(run, progress=10, notes=built.notes, note_messages=note_messages(built.notes))
         echo(run)
         outcome: dict[str, Any] = {}
 

@@ -19,6 +19,7 @@ from pangting.planning import services
 from pangting.planning.instance import build_instance, team_id
 from pangting.planning.models import PlanRun
 from pangting.tests.builders import make_group, make_org, make_person
+from pangting.tests.test_i18n import english_catalog  # noqa: F401  (fixture)
 
 SINCE = dt.date(2020, 1, 1)
 
@@ -195,3 +196,26 @@ def test_it_shows_the_reason_for_a_year_without_teams_on_the_page(world):
         reverse("planning:run_create"), {"year": "2027", "time_limit": "2"}, follow=True
     )
     assert "没有联系领导" in response.content.decode() and not PlanRun.objects.exists()
+
+
+def test_the_run_page_shows_the_notes_in_the_readers_language_and_stores_them_in_chinese(college, english_catalog):  # noqa: F811
+    """Issue 16: notes are stored in Chinese with their msgid; the page renders them in English on request."""
+    from django.conf import settings
+
+    w = college
+    observation_services.create_visit(actor=system_actor(), unit=w.unit_b, year=2027, semester=1)  # no month
+    run = run_for(w)
+    run.refresh_from_db()
+    [(note, message)] = [(n, m) for n, m in zip(run.notes, run.note_messages, strict=True) if "未定月份" in n]
+    assert note.endswith("巡听旁听未定月份或月份不在学期安排月份内，未作为固定安排计入（仍保留，不受影响）。")
+    assert message["msgid"] == "{label}未定月份或月份不在学期安排月份内，未作为固定安排计入（仍保留，不受影响）。"
+    page = client(w.supervisor)
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("planning:run_detail", args=[run.pk])
+
+    english = page.get(url).content.decode()
+    assert "observation of 乙学院党委 in the Spring semester has no month or a month outside the semester" in english
+    assert note not in english
+
+    PlanRun.objects.filter(pk=run.pk).update(note_messages=[])  # a run stored before msgids
+    assert note in page.get(url).content.decode()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +28,10 @@ def calendar_feed(request: HttpRequest, key: str) -> HttpResponse:
     feed = CalendarFeed.find(key)
     if feed is None:
         raise Http404(_("日历订阅地址无效或已停用。"))
-    body = ics.user_calendar(feed.user, host=ics.uid_host(request.get_host()))
+    # Calendar apps send no language: the site's, unless the URL asks for another (`?lang=en`).
+    lang = request.GET.get("lang", "")
+    with translation.override(lang if lang in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE):
+        body = ics.user_calendar(feed.user, host=ics.uid_host(request.get_host()))
     feeds.note_calendar_fetch(feed, request=request)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="pangting.ics"'
