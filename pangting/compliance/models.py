@@ -110,9 +110,9 @@ class Finding(models.Model):
     @property
     def display_message(self) -> str:
         """The message in the active language; the stored Chinese text for rows made before msgids."""
-        from .messages import render_message
+        from .messages import render_stored
 
-        return render_message(self.message_id, self.message_params, self.message)
+        return render_stored(self.message_id, self.message_params, self.message)
 
     @property
     def display_evidence(self) -> list[dict[str, Any]]:

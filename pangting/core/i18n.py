@@ -1,18 +1,33 @@
-"""Rendering of the library's `Message` texts in the reader's language.
+"""Texts shown in the reader's language that are kept, or made, in Chinese.
 
-`pangting.lib` builds its user-facing texts as `pangting.lib.messages.Message` (Chinese
-`str` plus msgid and parameters) because it cannot import Django. Every page, form error and
-API answer that shows one goes through `render_message`, which translates the msgid and every
-translatable parameter with gettext. Stored records and official documents keep `str(message)`,
-the Chinese text.
+Two kinds, one home:
+
+- The Django-free library builds its user-facing texts as `pangting.lib.messages.Message`
+  (a Chinese `str` plus msgid and parameters) because it cannot import Django. Every page,
+  form error and API answer that shows one goes through `render_message`.
+- Code that stores a sentence (a finding's message, a plan run's note) writes it through
+  `stored_message(gettext_noop("…{unit}…"), unit=…)`: the Chinese text for the record and the
+  documents, plus its msgid and JSON-ready parameters stored beside it; pages and the API
+  render it again with `render_stored`. Parameters that are interface words are passed through
+  `label(...)` or `choice(...)` and stored as their msgid; dates are stored as ISO days,
+  periods by name, nested messages as their msgid and parameters. Names and titles of
+  records are data and stay as entered.
+
+Stored records and official documents keep the Chinese text.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
+from pangting.core import dates
 from pangting.lib.messages import LIST_SEPARATOR, Message, message_of
 
 
@@ -40,3 +55,123 @@ def render_message(message: Any) -> str:
 def render_error(error: BaseException) -> str:
     """The text of an exception raised by lib code with a `Message`, in the active language."""
     return render_message(message_of(error))
+
+
+# --- Stored messages ------------------------------------------------------------------------
+
+
+class StoredMessage(str):
+    """The Chinese text of a message, with the msgid and parameters it was made from."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, text: str, msgid: str, params: dict[str, Any]) -> StoredMessage:
+        message = super().__new__(cls, text)
+        message.msgid = msgid
+        message.params = params
+        return message
+
+    def __getnewargs__(self) -> tuple[str, str, dict[str, Any]]:  # type: ignore[override]
+        return (str(self), self.msgid, self.params)  # copies and pickles keep msgid and parameters
+
+
+def msgid_of(text: Any) -> str:
+    """The msgid of a translatable label: a lazy gettext proxy keeps it as its first argument."""
+    if isinstance(text, Promise):
+        args = getattr(text, "_args", ())
+        if args and isinstance(args[0], str):
+            return args[0]
+    return str(text)
+
+
+def label(text: Any) -> dict[str, str]:
+    """A parameter that is an interface word: stored as its msgid, translated when shown."""
+    return {"label": msgid_of(text)}
+
+
+def choice(instance: Any, field_name: str) -> dict[str, str]:
+    """The label of a model field's choice as a parameter (its msgid, translated when shown)."""
+    value = getattr(instance, field_name)
+    for key, text in instance._meta.get_field(field_name).flatchoices:
+        if key == value:
+            return label(text)
+    return label(value)
+
+
+def period(name: str) -> dict[str, str]:
+    """A period parameter by its name ("2026", "2026-H1", "2026-Q3", "2026-03"), named when shown."""
+    return {"period": name}
+
+
+def period_label(name: str) -> str:
+    """ "2026-03" → 2026年3月 (March 2026 in English); the labels of `study.rules.periods_of_year`."""
+    from pangting.core.semesters import semester_label
+
+    year, _sep, part = name.partition("-")
+    if not part:
+        return gettext("{year}年").format(year=year)
+    if part.startswith("H"):
+        return semester_label(int(year), int(part[1:]))
+    if part.startswith("Q"):
+        return gettext("{year}年第{quarter}季度").format(year=year, quarter=int(part[1:]))
+    return gettext("{year}年{month}月").format(year=year, month=int(part))
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_stored(item) for item in value]
+    if isinstance(value, Promise):
+        return label(value)
+    if isinstance(value, StoredMessage):
+        return {"msgid": value.msgid, "params": value.params}
+    if isinstance(value, dt.datetime):
+        return {"date": value.date().isoformat()}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _shown(value: Any) -> Any:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return gettext("、").join(str(_shown(item)) for item in value)
+    if isinstance(value, Mapping):
+        if "msgid" in value:
+            return render_stored(str(value["msgid"]), value.get("params"), "")
+        if "label" in value:
+            return gettext(str(value["label"]))
+        if "period" in value:
+            return period_label(str(value["period"]))
+        if "date" in value:
+            if not value["date"]:
+                return "—"
+            return dates.format_date(dt.date.fromisoformat(str(value["date"])))
+    return value
+
+
+def render_stored(msgid: str, params: Mapping[str, Any] | None, fallback: str = "") -> str:
+    """The message in the active language; `fallback` (the stored text) for rows without a msgid.
+
+    A catalog entry that does not fit its parameters (a typo in a translation) also falls
+    back to the stored text rather than failing the page.
+    """
+    if not msgid:
+        return fallback
+    try:
+        return gettext(msgid).format(**{name: _shown(value) for name, value in (params or {}).items()})
+    except (KeyError, IndexError, ValueError, TypeError):
+        return fallback
+
+
+def stored_message(msgid: str, **params: Any) -> StoredMessage:
+    """The Chinese text of `msgid` with `params`, carrying both for display in other languages.
+
+    Rendered under the site language (Chinese) whatever the language of the request that
+    started the run: stored texts and documents are Chinese.
+    """
+    stored = {name: _stored(value) for name, value in params.items()}
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_stored(msgid, stored)
+    return StoredMessage(text, msgid, stored)

@@ -312,6 +312,7 @@ def prepare_draw(
     return seed, record
 
 
+# i18n: not interface (a pattern reading a date written in Chinese or with dashes)
 _SOURCE_DATE = re.compile(r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})")
 
 
@@ -326,7 +327,11 @@ def source_date(public_value_source: str) -> dt.date | None:
         return None
 
 
-def not_yet_public(public_value_source: str, today: dt.date, published_on: dt.date | None = None) -> str | None:
+def _day(day: dt.date) -> Message:
+    return Message(N_("{year}年{month}月{day}日"), year=day.year, month=day.month, day=day.day)
+
+
+def not_yet_public(public_value_source: str, today: dt.date, published_on: dt.date | None = None) -> Message | None:
     """Why a public value cannot be known yet on `today`, or None.
 
     A value dated after today (by the date the operator gives, or the day its source names)
@@ -334,10 +339,10 @@ def not_yet_public(public_value_source: str, today: dt.date, published_on: dt.da
     public value (conventions.md "auditable draws", R-O2). Chinese, for the page."""
     for day in (published_on, source_date(public_value_source)):
         if day is not None and day > today:
-            return (
-                f"公开随机值的日期（{day.year}年{day.month}月{day.day}日）晚于今天"
-                f"（{today.year}年{today.month}月{today.day}日），该数值尚未公布，不能用于抽取；"
-                "请在其公布后录入。"
+            return Message(
+                N_("公开随机值的日期（{day}）晚于今天（{today}），该数值尚未公布，不能用于抽取；请在其公布后录入。"),
+                day=_day(day),
+                today=_day(today),
             )
     return None
 

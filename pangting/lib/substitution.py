@@ -29,6 +29,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from pangting.lib.messages import N_, Message
+
 THEORY_STUDY = "theory_study"
 DOCUMENT_RELAY = "document_relay"
 WORK_DEPLOYMENT = "work_deployment"
@@ -133,7 +135,13 @@ def parse_override(entry: str) -> Term:
     except ValueError:
         weight = -1.0
     if not sep or not sep2 or not text or label not in CLASSES or not 0 <= weight <= 20:
-        raise ValueError(f"词表条目“{entry}”无效：应为“词=类别:权重”，类别为{'、'.join(CLASSES)}之一，权重为0到20")
+        raise ValueError(
+            Message(
+                N_("词表条目“{entry}”无效：应为“词=类别:权重”，类别为{classes}之一，权重为0到20"),
+                entry=entry,
+                classes=list(CLASSES),
+            )
+        )
     return Term(text, label, weight)
 
 

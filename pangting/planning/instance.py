@@ -12,7 +12,7 @@ What goes in, and where it comes from:
 * pins: this year's non-cancelled visits with a leader and a month, kept as they are
   (invited visits included), and the draft visits the supervisor pinned before re-solving
   (`parameters["pins"]`). What cannot be pinned is reported in `notes`, in Chinese, each
-  carrying its msgid and parameters (`core.stored_messages`) for the run page's other languages.
+  carrying its msgid and parameters (`core.i18n`) for the run page's other languages.
 
 Ids are `str(pk)`; teams are "L<person pk>".
 """
@@ -26,8 +26,8 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from pangting.core import clock
-from pangting.core.stored_messages import choice, stored_message
-from pangting.core.stored_messages import label as text_label
+from pangting.core.i18n import choice, stored_message
+from pangting.core.i18n import label as text_label
 from pangting.lib import planner
 from pangting.observation.models import CrossObservation, Semester, State, TeamMember, Visit
 from pangting.orgs.models import ConflictOfInterest, LeaderLink, LiaisonAssignment, Organization, Person

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core.i18n import render_message
+from pangting.core.i18n import render_message, render_stored
 from pangting.core.models import AliveManager, RecordModel, ScopedQuerySet
 from pangting.lib import draw as drawlib
 from pangting.lib.messages import from_json
@@ -186,7 +186,7 @@ class PlanRun(RecordModel):
     result = models.JSONField(_("求解结果"), default=dict, blank=True)  # status, objective, bound, gap, wall_time
     draft = models.JSONField(_("计划草案"), default=dict, blank=True)  # {"visits": [...], "cross": [...]}
     notes = models.JSONField(_("说明"), default=list, blank=True)  # what the builder left out, and why
-    # Each note's msgid and parameters (`core.stored_messages`): pages show the notes in the reader's language.
+    # Each note's msgid and parameters (`core.i18n`): pages show the notes in the reader's language.
     note_messages = models.JSONField(_("说明模板"), default=list, blank=True)
     json_shapes: ClassVar[Mapping[str, Any]] = {"parameters": RUN_PARAMETERS, "notes": RUN_NOTES}
     explanation = models.TextField(_("无解原因"), blank=True)
@@ -231,13 +231,11 @@ class PlanRun(RecordModel):
     @property
     def display_notes(self) -> list[str]:
         """The notes in the active language; the stored Chinese text for runs made before msgids."""
-        from pangting.core.stored_messages import render_message
-
         messages = self.note_messages if len(self.note_messages or []) == len(self.notes or []) else []
         if not messages:
             return list(self.notes or [])
         return [
-            render_message(str(m.get("msgid", "")), m.get("params"), note)
+            render_stored(str(m.get("msgid", "")), m.get("params"), note)
             for note, m in zip(self.notes, messages, strict=True)
         ]
 

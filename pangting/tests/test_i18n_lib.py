@@ -146,7 +146,7 @@ def test_every_library_msgid_has_an_english_translation():
 def test_a_failed_run_explains_malformed_input_in_english_and_stores_chinese(
     world,
     client_for,
-    english_catalog,
+    english_catalog,  # noqa: F811
     monkeypatch,
 ):
     from pangting.lib import planner

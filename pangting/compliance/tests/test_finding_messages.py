@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from rest_framework.test import APIClient
 
 from pangting.compliance import services
-from pangting.compliance.messages import finding_message, label, period, render_message
+from pangting.compliance.messages import finding_message, label, period, render_stored
 from pangting.compliance.models import ComplianceRun, Finding
 from pangting.core.system import system_actor
 from pangting.tests.test_i18n import english_catalog  # noqa: F401  (fixture)
@@ -56,21 +56,21 @@ def test_it_renders_a_message_in_english_with_dates_labels_and_periods(english_c
     assert message == "2026年春季学期中心组集体学习0次，少于要求的1次"
 
     with translation.override("en"):
-        assert render_message(message.msgid, message.params, message) == (
+        assert render_stored(message.msgid, message.params, message) == (
             "Spring semester 2026: 0 center group study sessions, fewer than the required 1"
         )
         overdue = finding_message(
             gettext_noop("{day}学习会{what}逾期未报送（截止{due}）"),
             day=dt.date(2026, 11, 3), what=label(gettext_noop("会后材料")), due=dt.date(2026, 11, 10),
         )  # fmt: skip
-        assert render_message(overdue.msgid, overdue.params, overdue) == (
-            "Study session of Nov. 3, 2026: post-session materials overdue, not sent (due Nov. 10, 2026)"
+        assert render_stored(overdue.msgid, overdue.params, overdue) == (
+            "Study session of 3 Nov 2026: post-session materials overdue, not sent (due 10 Nov 2026)"
         )
 
 
 def test_a_translation_that_does_not_fit_its_parameters_falls_back_to_the_stored_text():
-    assert render_message("{day}学习会已推迟{count}次", {"day": {"date": "2026-03-01"}}, "存档文字") == "存档文字"
-    assert render_message("", {}, "旧记录的说明") == "旧记录的说明"
+    assert render_stored("{day}学习会已推迟{count}次", {"day": {"date": "2026-03-01"}}, "存档文字") == "存档文字"
+    assert render_stored("", {}, "旧记录的说明") == "旧记录的说明"
 
 
 def _missing_plan_finding(world) -> Finding:
@@ -124,9 +124,9 @@ def test_the_api_shows_the_message_and_evidence_labels_in_the_readers_language(w
 
     [row] = client.get("/api/v1/compliance/findings/", {"year": 2026}).json()["results"]
 
-    assert row["message"] == "Study session of March 5, 2026: postponed 2 times"
+    assert row["message"] == "Study session of 5 Mar 2026: postponed 2 times"
     assert evidence.label == f"2026年10月15日学习会：{session.title}"
-    assert row["evidence"][0]["label"] == f"Study session of Oct. 15, 2026: {session.title}"
+    assert row["evidence"][0]["label"] == f"Study session of 15 Oct 2026: {session.title}"
 
 
 def test_an_old_finding_without_a_msgid_still_shows_its_text(world, client_for, english_catalog):  # noqa: F811
@@ -162,6 +162,6 @@ def test_the_unit_page_shows_the_finding_and_its_evidence_in_english(world, clie
         english = english_client(client).get(url, {"year": "2026"}).content.decode()
 
     assert "2026年10月15日学习会未安排“第一议题”" in chinese
-    assert "Study session of Oct. 15, 2026: no first agenda item" in english
-    assert f"Study session of Oct. 15, 2026: {session.title}" in english
+    assert "Study session of 15 Oct 2026: no first agenda item" in english
+    assert f"Study session of 15 Oct 2026: {session.title}" in english
     assert "学习会未安排" not in english

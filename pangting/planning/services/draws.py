@@ -136,7 +136,7 @@ def perform_draw(draw: Draw, public_value: str, *, actor: Any, published_on: dt.
             _("请填写公开随机值（{public_value_source}）。").format(public_value_source=draw.public_value_source)
         )
     if (problem := drawlib.not_yet_public(draw.public_value_source, clock.today(), published_on)) is not None:
-        raise ValidationError(problem)
+        raise ValidationError(render_message(problem))
     if published_on is not None and published_on < clock.local_day(draw.created_at):
         raise ValidationError(
             _("公开随机值的日期早于本次抽取公布种子承诺的日期，该数值在承诺前已经公开，不能用于抽取。")

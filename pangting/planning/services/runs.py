@@ -92,7 +92,7 @@ def start_run_process(run: PlanRun) -> None:
 
 
 def note_messages(notes: list[str]) -> list[dict[str, Any]]:
-    """The msgid and parameters of each note (`core.stored_messages`), for showing it in other languages."""
+    """The msgid and parameters of each note (`core.i18n`), for showing it in other languages."""
     return [{"msgid": getattr(note, "msgid", ""), "params": getattr(note, "params", {})} for note in notes]
 
 
