@@ -351,8 +351,8 @@ def _measure_queries(result: Result, corpus: Corpus, index: TextIndex, model: Bo
     queries: list[tuple[str, int | None]] = []
     for number in range(result.options.queries):
         if number % 2:
-            target = rng.randrange(len(corpus.texts))
-            queries.append((_edited(corpus.texts[target], rng.uniform(0.005, 0.015), rng), target))
+            copied = rng.randrange(len(corpus.texts))
+            queries.append((_edited(corpus.texts[copied], rng.uniform(0.005, 0.015), rng), copied))
         else:
             queries.append((fresh[(number // 2) % len(fresh)], None))
     k = result.options.k
