@@ -11,9 +11,15 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from pangting.env import ConfigurationError, env_bool, env_int, env_list, env_str
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a default label for the catalog; it is translated where shown. (Django's own
+    gettext_noop reads the settings, which are being defined here.)"""
+    return message
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PANGTING_VAR_DIR", str(BASE_DIR / "var")))

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import inputs
+from pangting.core import inputs, widgets
 from pangting.observation.models import Semester
 
 
@@ -32,7 +32,7 @@ class PerformForm(inputs.CheckedForm):
     published_on = forms.DateField(
         label=_("公布日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=widgets.DateInput(),
         help_text=_("该数值公布的日期；晚于今天的数值尚未公布，不能用于抽取。"),
     )
 

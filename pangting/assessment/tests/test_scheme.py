@@ -9,6 +9,7 @@ from django.urls import reverse
 from pangting.assessment import services
 from pangting.assessment.models import AssessmentScheme
 from pangting.compliance import registry
+from pangting.core import parameters
 
 
 @pytest.fixture
@@ -18,6 +19,8 @@ def throwaway_rule():
     registry.rule("R-S90", "测试用规则")(lambda ctx: [])
     yield "R-S90"
     registry.RULES.pop("R-S90", None)
+    parameters.REGISTRY.pop("R-S90", None)  # registering the rule also declared its title there
+    parameters.TITLES.pop("R-S90", None)
 
 
 def save(w, formula: str, **options):

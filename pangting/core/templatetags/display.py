@@ -65,7 +65,7 @@ def citation(text: Any) -> str:
 def rule_labels_in(text: Any, autoescape: bool = True) -> SafeString:
     """Escaped `text` with each rule code (R-S3) shown as its label, the code in a tooltip."""
     escaped = str(conditional_escape(text)) if autoescape else str(text)
-    return mark_safe(rule_labels.RULE_ID.sub(_abbr, escaped))  # noqa: S308 - escaped above  # nosec B308 B703
+    return mark_safe(rule_labels.RULE_ID.sub(_abbr, escaped))  # noqa: S308 - escaped above, labels by format_html  # nosec B308
 
 
 # Elements whose text is not prose: scripts, styles, form values, and labels already made.
@@ -90,7 +90,10 @@ def label_rule_codes(html: str) -> str:
 
 
 def _abbr(match: re.Match[str]) -> str:
-    return str(format_html('<abbr class="rule" title="{}">{}</abbr>', match[0], rule_labels.rule_title(match[0])))
+    title = rule_labels.rule_title(match[0])
+    if title == match[0]:  # not a rule of the system (a mistyped code in a formula): left as written
+        return match[0]
+    return str(format_html('<abbr class="rule" title="{}">{}</abbr>', match[0], title))
 
 
 class RuleLabelsNode(template.Node):
@@ -99,7 +102,7 @@ class RuleLabelsNode(template.Node):
 
     def render(self, context: template.Context) -> SafeString:
         # The content was rendered (and escaped) by the template; labels are escaped by format_html.
-        return mark_safe(label_rule_codes(self.nodelist.render(context)))  # noqa: S308  # nosec B308 B703
+        return mark_safe(label_rule_codes(self.nodelist.render(context)))  # noqa: S308 - escaped by the template, labels by format_html  # nosec B308
 
 
 @register.tag("rule_labels")

@@ -58,6 +58,7 @@ def test_it_runs_the_demo_hooks_in_the_order_each_builds_on_the_last():
         "pangting.observation.demo",  # links visits to the study sessions
         "pangting.planning.demo",
         "pangting.assessment.demo",  # 述学 reports, before compliance checks them
+        "pangting.analysis.demo",  # a disguised work meeting, before compliance judges it (R-S8)
         "pangting.compliance.demo",
         "pangting.reports.demo",  # drafts from the findings
     ]

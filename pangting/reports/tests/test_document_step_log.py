@@ -25,5 +25,5 @@ def test_it_shows_the_issue_steps_of_a_document_to_whoever_may_read_it(world, cl
             page = client_for(getattr(world, persona)).get(url).content.decode()
             entries = re.findall(r'data-testid="step-log-entry">(.*?)</li>', page)
             assert len(entries) == 1, persona
-            assert entries[0].startswith("2026-12-01 10:00 <strong>印发</strong>")
+            assert entries[0].startswith("2026年12月1日 10:00 <strong>印发</strong>")
             assert "草稿 → 已印发" in entries[0] and world.supervisor.display_name in entries[0]

@@ -51,8 +51,8 @@ def test_it_refuses_a_code_replayed_after_its_window_and_says_when_it_was_shown(
     ):
         services.check_in(session, code, user=world.member)
     message = refused.value.messages[0]
-    assert "2026年11月25日14:25:00在会场屏幕上显示" in message
-    assert "已于2026年11月25日14:26:00过期" in message
+    assert "2026年11月25日 14:25:00在会场屏幕上显示" in message
+    assert "已于2026年11月25日 14:26:00过期" in message
     assert "请扫描会场屏幕上当前的二维码" in message
     assert session.attendances.get().status == Attendance.Status.PENDING
 
@@ -124,7 +124,7 @@ def test_it_refuses_a_forwarded_photo_on_the_scan_page(world, client_for, sessio
     client = client_for(world.member)
     with time_machine.travel(IN_ROOM + dt.timedelta(minutes=3), tick=False):
         page = client.get(_code_url(session, IN_ROOM)).content.decode()
-    assert "已于2026年11月25日14:26:00过期" in page
+    assert "已于2026年11月25日 14:26:00过期" in page
     assert session.attendances.get().status == Attendance.Status.PENDING
     # The confirm page alone checks no one in.
     with time_machine.travel(IN_ROOM + dt.timedelta(minutes=3), tick=False):

@@ -158,7 +158,7 @@ def test_it_shows_the_session_log_after_a_cancellation(world, client_for):
     assert len(entries) == 1
     assert "取消学习会" in entries[0] and "与党委会冲突" in entries[0] and "已取消" in entries[0]
     assert TransitionLog.objects.get().actor == world.secretary_a
-    assert entries[0].startswith("2026-11-25 15:30 ")  # when, in local time
+    assert entries[0].startswith("2026年11月25日 15:30 ")  # when, in local time
 
 
 def test_it_gives_the_api_the_same_steps_as_the_page_and_refuses_a_stale_version(world, client_for):

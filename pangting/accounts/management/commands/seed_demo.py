@@ -277,6 +277,7 @@ HOOK_LABELS = {
     "pangting.observation.demo": "正在生成巡听旁听、记录、反馈与整改…",
     "pangting.planning.demo": "正在生成下一年度计划草案与随机抽取…",
     "pangting.assessment.demo": "正在生成述学与考核…",
+    "pangting.analysis.demo": "正在布置按议程文字研判的学习会…",
     "pangting.compliance.demo": "正在运行规则检查…",
     "pangting.reports.demo": "正在起草通报与年度总结…",
 }
