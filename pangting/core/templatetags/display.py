@@ -65,7 +65,7 @@ def citation(text: Any) -> str:
 def rule_labels_in(text: Any, autoescape: bool = True) -> SafeString:
     """Escaped `text` with each rule code (R-S3) shown as its label, the code in a tooltip."""
     escaped = str(conditional_escape(text)) if autoescape else str(text)
-    return mark_safe(rule_labels.RULE_ID.sub(_abbr, escaped))  # noqa: S308 - escaped above, labels by format_html  # nosec B308
+    return mark_safe(rule_labels.RULE_ID.sub(_abbr, escaped))  # noqa: S308 - escaped above, labels by format_html  # nosec B308, B703
 
 
 # Elements whose text is not prose: scripts, styles, form values, and labels already made.
@@ -102,7 +102,7 @@ class RuleLabelsNode(template.Node):
 
     def render(self, context: template.Context) -> SafeString:
         # The content was rendered (and escaped) by the template; labels are escaped by format_html.
-        return mark_safe(label_rule_codes(self.nodelist.render(context)))  # noqa: S308 - escaped by the template, labels by format_html  # nosec B308
+        return mark_safe(label_rule_codes(self.nodelist.render(context)))  # noqa: S308 - escaped by the template, labels by format_html  # nosec B308, B703
 
 
 @register.tag("rule_labels")
