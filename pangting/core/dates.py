@@ -89,10 +89,9 @@ def format_period(period: str) -> str:
     year = int(match["year"])
     chinese = _chinese()
     if match["half"]:  # the semesters of `core.semesters`: H1 spring, H2 autumn
-        spring = match["half"] == "H1"
-        if chinese:
-            return f"{year}年{'春季' if spring else '秋季'}学期"
-        return f"{'spring' if spring else 'autumn'} semester {year}"
+        from pangting.core.semesters import AUTUMN, SPRING, semester_label
+
+        return semester_label(year, SPRING if match["half"] == "H1" else AUTUMN)
     if match["quarter"]:
         quarter = int(match["quarter"])
         return f"{year}年第{_QUARTERS_ZH[quarter - 1]}季度" if chinese else f"Q{quarter} {year}"

@@ -105,17 +105,8 @@ def period(name: str) -> dict[str, str]:
 
 
 def period_label(name: str) -> str:
-    """ "2026-03" → 2026年3月 (March 2026 in English); the labels of `study.rules.periods_of_year`."""
-    from pangting.core.semesters import semester_label
-
-    year, _sep, part = name.partition("-")
-    if not part:
-        return gettext("{year}年").format(year=year)
-    if part.startswith("H"):
-        return semester_label(int(year), int(part[1:]))
-    if part.startswith("Q"):
-        return gettext("{year}年第{quarter}季度").format(year=year, quarter=int(part[1:]))
-    return gettext("{year}年{month}月").format(year=year, month=int(part))
+    """ "2026-03" → 2026年3月 (Mar 2026 in English): the period names of `core.dates.format_period`."""
+    return dates.format_period(name)
 
 
 def _stored(value: Any) -> Any:
