@@ -26,7 +26,9 @@ from .scenes import FINDINGS, SCORES, at, walk
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = {"width": 390, "height": 844}
-SENT_WITHIN_MS = 20_000  # the online event sends at once; the periodic retry is every 15 s
+# The online event sends at once; the periodic retry is every 15 s. Generous: two test workers
+# share a loaded machine in CI, and a page that sends late still proves nothing was lost.
+SENT_WITHIN_MS = 45_000
 
 
 @pytest.fixture
