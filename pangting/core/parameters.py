@@ -68,6 +68,8 @@ def register(rule_id: str, *params: Parameter, title: str | Promise = "") -> Non
         existing = declared.get(param.name)
         if existing is not None and existing != param:
             raise ImproperlyConfigured(f"Rule parameter {rule_id}.{param.name} is declared twice, differently.")
+        if existing is not None:
+            continue  # the same declaration again: keep the first (its label may be a lazy translation)
         parse(param, param.default)  # a default must pass its own validation
         declared[param.name] = param
 

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.functional import Promise
 
 from pangting.compliance import services as compliance_services
 from pangting.core import parameters
@@ -65,6 +66,8 @@ def test_it_validates_by_kind_and_removes_the_override_at_the_default(world):
 
 def test_it_refuses_a_second_different_declaration_of_the_same_number():
     parameters.register("R-S3", Parameter("min_rate", 90, "参学率下限", "percent", unit="%"))  # the same: fine
+    # ...and the first declaration stays, with its translatable label (pages show it in English).
+    assert isinstance(parameters.REGISTRY["R-S3"]["min_rate"].label, Promise)
     with pytest.raises(ImproperlyConfigured):
         parameters.register("R-S3", Parameter("min_rate", 80, "参学率下限", "percent"))
 
