@@ -89,7 +89,7 @@ def walk(page):
     ]
     new_month = next(m for m in free if m != old_month)
     row.locator("select[name=month]").select_option(new_month)
-    row.locator("select[name=pinned]").select_option("1")
+    row.locator("input[type=checkbox][name=pinned]").check()
     row.locator("[data-testid=adjust-visit]").click()
     page.wait_for_selector("text=已调整计划草案")
     moved = page.locator(f'[data-testid=draft-visit][data-unit="{unit}"]')
@@ -112,6 +112,7 @@ def walk(page):
 
     # Approve: the planned visits go into the observation workflow.
     page.click("[data-testid=approve-run]")
+    page.click("[data-testid=confirm-ok]")  # irreversible: the page asks first (issue 16)
     page.wait_for_url(f"{BASE_URL}/observation/plan/?year={year}")
     assert "已按草案安排" in page.inner_text("main")
     page.goto(f"{BASE_URL}/observation/?year={year}")
