@@ -83,6 +83,16 @@ def open_record(page, base: str, visit: Visit) -> None:
     page.wait_for_function("window.PangtingOffline !== undefined")
 
 
+def wait_until_queued(page, visit: Visit, user) -> dict:
+    """The pressed button's form is in IndexedDB, queued. The state line alone cannot say so: it
+    already reads 离线… from the moment the network went, before the press was written down."""
+    draft_id = f"record:{visit.pk}:{user.pk}"
+    page.wait_for_function(
+        "id => PangtingOffline.get(id).then(d => Boolean(d && d.queued))", arg=draft_id, timeout=10_000
+    )
+    return page.evaluate("id => PangtingOffline.get(id).then(d => d.values)", draft_id)
+
+
 def type_into(page, name: str, text: str) -> None:
     """Key by key, as a person types on a phone (each keystroke is an input event)."""
     page.locator(f"[name={name}]").press_sequentially(text)
@@ -106,12 +116,9 @@ def test_it_loses_no_keystroke_and_saves_one_record_when_the_network_drops_midwa
     for key, value in SCORES.items():
         type_into(page, f"score_{key}", value)
     page.get_by_test_id("submit-record").click()
+    queued = wait_until_queued(page, scene.visit, scene.liaison)
     expect(state).to_have_text("离线，恢复网络后自动发送")
     assert not ObservationRecord.objects.filter(visit=scene.visit).exists(), "nothing can have arrived offline"
-    queued = page.evaluate(
-        "id => PangtingOffline.get(id).then(d => d && d.queued && d.values)",
-        f"record:{scene.visit.pk}:{scene.liaison.pk}",
-    )
     assert queued["suggestions"] == FINDINGS["suggestions"], "the queued form is in IndexedDB"
 
     # The network returns: sent once, without reloading anything; then on to the visit's page.
@@ -152,6 +159,7 @@ def test_it_shows_both_versions_on_a_conflict_and_sends_what_the_user_picked(sce
         type_into(page, f"score_{key}", value)
     type_into(page, "problems", "（联络员补充）")
     page.get_by_role("button", name="保存草稿").click()
+    wait_until_queued(page, scene.visit, scene.liaison)
     expect(state).to_have_text("离线，恢复网络后自动发送")
 
     # Meanwhile the team leader saved the record from the office.
@@ -233,6 +241,7 @@ def test_it_sends_a_form_queued_offline_when_the_page_is_reopened_even_without_a
     for key, value in SCORES.items():
         type_into(page, f"score_{key}", value)
     page.get_by_test_id("submit-record").click()
+    wait_until_queued(page, scene.visit, scene.liaison)
     expect(page.get_by_test_id("offline-state")).to_have_text("离线，恢复网络后自动发送")
 
     page.close()  # the phone's browser was closed in the room
