@@ -55,9 +55,36 @@ def notice_letter(visit: Visit) -> bytes:
     if visit.reply_due:
         builder.paragraph(f"回复截止日期：{format_cn_date(visit.reply_due)}。")
     builder.paragraph("特此函告。")
-    builder.attachments(["学习会方案（参考格式）"])
+    builder.attachments([SESSION_PLAN_TITLE])
     builder.signature(_issuer(visit), timezone.localdate(visit.letter_issued_at or clock.now()))
+    builder.page_break()
+    builder.attachment_label()
+    _blank_session_plan(builder)
     return builder.to_bytes()
+
+
+# The attachment of seed 000: the form in which the unit reports its session plan (R-O4).
+SESSION_PLAN_TITLE = "二级党组织理论学习中心组学习会方案"
+SESSION_PLAN_ROWS = ["中心组名称", "学习会时间", "学习会地点", "学习主题内容", "主持人", "参加人员", "议程安排"]
+
+
+def _blank_session_plan(builder: OfficialDocumentBuilder) -> None:
+    """The blank 学习会方案 as seed 000 attaches it: the unit fills it in and sends it back."""
+    builder.title(SESSION_PLAN_TITLE)
+    builder.paragraph("报送单位（盖章）：", indent=False, align="left")
+    rows: list[list[str | Cell]] = [[label, ""] for label in SESSION_PLAN_ROWS]
+    builder.table(
+        rows,
+        [40, 116],
+        header_rows=0,
+        row_heights_mm=[12, 12, 12, 30, 12, 24, 40],
+        align="left",
+    )
+    builder.paragraph("联系人：　　　　　　　　联系电话：", indent=False, align="left")
+
+
+# Seed 001 附件2: the form's own title, not the unit's name (that goes in 列席旁听单位).
+RECORD_FORM_TITLE = "基层党委（党总支）理论学习中心组学习列席旁听记录表"
 
 
 def record_form(record: ObservationRecord) -> bytes:
@@ -65,7 +92,7 @@ def record_form(record: ObservationRecord) -> bytes:
     visit = record.visit
     session = visit.session
     builder = OfficialDocumentBuilder("form")
-    builder.title(f"{visit.unit.name}理论学习中心组学习列席旁听记录表")
+    builder.title(RECORD_FORM_TITLE)
     day = format_cn_date(timezone.localdate(session.starts_at)) if session else ""
     builder.paragraph(f"列席旁听单位：{visit.unit.name}　　旁听时间：{day}", indent=False, align="left")
     focus = [
@@ -93,7 +120,14 @@ def record_form(record: ObservationRecord) -> bytes:
     leader = next((m.person.name for m in visit.team() if m.role == TeamMember.Role.LEADER), "")
     liaison = next((m.person.name for m in visit.team() if m.role == TeamMember.Role.LIAISON), "")
     filed = format_cn_date(timezone.localdate(record.filed_at)) if record.filed_at else ""
-    builder.paragraph(f"列席旁听组组长：{leader}　　联络员：{liaison}　　填报时间：{filed}", indent=False, align="left")
+    # The leader's sign-off (the signature on the paper form) is the record's confirm step.
+    if record.signed_off_at:
+        leader = f"{leader}（{format_cn_date(timezone.localdate(record.signed_off_at))}确认）"
+    elif leader:
+        leader = f"{leader}（待确认）"
+    builder.paragraph(
+        f"列席旁听组组长：{leader}　　列席旁听组联络员：{liaison}　　填报时间：{filed}", indent=False, align="left"
+    )
     return builder.to_bytes()
 
 
@@ -113,9 +147,11 @@ def feedback_letter(feedback: Feedback) -> bytes:
     problems = feedback.problems()
     if problems:
         for _key, label, evidence in problems:
-            builder.heading(2, label, followed_by=evidence)
+            # A point is a question; its evidence follows after a full stop, not run into it.
+            builder.heading(2, f"{label}。", followed_by=evidence)
     else:
-        builder.paragraph("对照“主题是否鲜明、原著原文是否学深学透”等11个方面，未发现明显问题。")
+        points = "、".join(label for _key, label in CHECKLIST_POINTS)
+        builder.paragraph(f"对照{points}等11个方面，未发现明显问题。")
     builder.heading(1, "意见建议")
     builder.paragraph(feedback.suggestions or "（无）")
     if problems:

@@ -429,17 +429,17 @@ class DocumentReview(RecordModel):
 # The 11 points of seed 000 §3.3 (R-O9): each point is fine, or a problem with evidence. The labels
 # stay Chinese here (the feedback document and the ledgers print them); pages translate them.
 CHECKLIST_POINTS: list[tuple[str, str]] = [
-    ("theme", gettext_noop("主题是否鲜明")),
-    ("original_texts", gettext_noop("原著原文是否学深学透")),
-    ("reflection", gettext_noop("思考是否深入")),
-    ("research", gettext_noop("调研是否充分")),
-    ("practice", gettext_noop("是否联系实际")),
-    ("measures", gettext_noop("措施是否扎实")),
-    ("conversion", gettext_noop("成果是否转化")),
-    ("form", gettext_noop("形式是否适宜")),
-    ("channels", gettext_noop("载体是否丰富")),
-    ("management", gettext_noop("管理是否有序")),
-    ("rules", gettext_noop("制度是否落实")),
+    ("theme", gettext_noop("学习主题是否鲜明")),
+    ("original_texts", gettext_noop("学习原文是否深入")),
+    ("reflection", gettext_noop("思考感悟是否深刻")),
+    ("research", gettext_noop("调查研究是否充分")),
+    ("practice", gettext_noop("联系实际是否紧密")),
+    ("measures", gettext_noop("工作措施是否扎实")),
+    ("conversion", gettext_noop("成果转化是否明显")),
+    ("form", gettext_noop("学习形式是否合理")),
+    ("channels", gettext_noop("学习渠道是否丰富")),
+    ("management", gettext_noop("学习管理是否规范")),
+    ("rules", gettext_noop("制度执行是否有力")),
 ]
 CHECKLIST_LABELS = dict(CHECKLIST_POINTS)
 

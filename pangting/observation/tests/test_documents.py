@@ -72,7 +72,7 @@ def test_it_lists_the_problems_and_the_checklist_in_the_feedback(closed):
     text = "\n".join(p.text for p in document.paragraphs)
     assert "学习成果未形成转化清单" in text
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    assert "成果是否转化" in cells and "存在问题" in cells  # R-O9: the 11-point checklist
+    assert "成果转化是否明显" in cells and "存在问题" in cells  # R-O9: the 11-point checklist
 
 
 def test_it_writes_the_record_form_with_the_four_focus_areas_and_the_score(closed):

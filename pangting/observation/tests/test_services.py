@@ -67,7 +67,7 @@ def test_it_walks_a_planned_visit_from_plan_to_closed_rectification(world):
     # R-O9 / R-O10: the problem became a rectification item, verified.
     item = Rectification.objects.get(visit=visit)
     assert item.status == Rectification.Status.ACCEPTED
-    assert "成果是否转化" in item.problem
+    assert "成果转化是否明显" in item.problem
 
 
 def test_it_closes_at_once_when_the_feedback_finds_no_problem(world):

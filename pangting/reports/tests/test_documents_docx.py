@@ -24,7 +24,7 @@ FIGURES_IN_WORDS = [
     "82.5分",  # average, highest, lowest composite score (R-O18)
     "理论学习成果转化清单", "借鉴推广",  # practices found and replicated (R-O16)
     "书记领学占比", "50.0%", "75.0%",  # secretary-led share (R-S12), participation (R-S3)
-    "成果是否转化", "主题是否鲜明",  # problems by checklist point (R-O9)
+    "成果转化是否明显", "学习主题是否鲜明",  # problems by checklist point (R-O9)
     "整改事项", "已验收", "逾期未完成",  # rectification (R-O10)
     "甲学院党委", "乙学院党委", "未旁听", "已旁听1次",  # the per-unit table
 ]  # fmt: skip

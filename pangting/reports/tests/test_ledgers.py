@@ -159,8 +159,8 @@ def test_it_exports_feedback_with_the_checklist_points_that_have_problems(world,
     assert headers == LEDGERS["feedback"].headers
     feedback = by_header(headers, data[0])
     assert feedback["问题数"] == 1
-    assert feedback["存在问题的方面"] == "成果是否转化"  # R-O9
-    assert feedback["成果是否转化"] == "是" and feedback["主题是否鲜明"] is None
+    assert feedback["存在问题的方面"] == "成果转化是否明显"  # R-O9
+    assert feedback["成果转化是否明显"] == "是" and feedback["学习主题是否鲜明"] is None
     assert feedback["反馈期限"] == dt.datetime(2026, 10, 20)
     assert feedback["逾期反馈"] is None  # an empty cell
 
@@ -169,7 +169,7 @@ def test_it_exports_rectification_until_verified(world, scene, client_for):
     headers, data = rows(export(client_for(world.supervisor), kind="rectification"))
     assert headers == LEDGERS["rectification"].headers
     item = by_header(headers, data[0])
-    assert (item["问题类别"], item["责任人"], item["状态"]) == ("成果是否转化", "陈成员", "已验收")  # R-O10
+    assert (item["问题类别"], item["责任人"], item["状态"]) == ("成果转化是否明显", "陈成员", "已验收")  # R-O10
     assert item["整改期限"] == dt.datetime(2026, 11, 30)
     assert item["验收日期"] == dt.datetime(2026, 10, 22)
 
