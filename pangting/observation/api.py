@@ -90,7 +90,8 @@ class TeamMemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TeamMember
-        fields = ["id", "person", "person_name", "post", "role", "role_display"]
+        fields = ["id", "person", "person_name", "post", "role", "role_display", "attended"]
+        read_only_fields = ["attended"]  # R-O5: set by the step that marks the visit observed
 
 
 class TransitionSerializer(serializers.ModelSerializer):
@@ -297,6 +298,14 @@ class DeliveryRequest(StepRequest):
     delivered_on = serializers.DateField()
 
 
+class ObservedRequest(StepRequest):
+    """R-O5: the team places (ids from the visit's team) that were present; omitted: the whole team."""
+
+    attendees = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, allow_null=True, default=None, max_length=50
+    )
+
+
 class ReplyRequest(StepRequest):
     session = ScopedRelatedField(A.OBSERVATION_REPLY, queryset=StudySession.objects.all())
     replied_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -389,10 +398,19 @@ class VisitViewSet(ScopedReadOnlyViewSet):
         )
         return self.respond_fresh(visit)
 
-    @extend_schema(summary="旁听组已全程参加（R-O5）", request=StepRequest, responses=VisitSerializer)
+    @extend_schema(summary="旁听组已全程参加，登记到场成员（R-O5）", request=ObservedRequest, responses=VisitSerializer)
     @action(detail=True, methods=["post"])
     def mark_observed(self, request: Request, pk: Any = None) -> Response:
-        return self._step(request, services.mark_observed)
+        visit = self.get_object()
+        data = _valid(ObservedRequest, request.data)
+        _call(
+            services.mark_observed,
+            visit,
+            actor=request.user,
+            attendees=data["attendees"],
+            expected_version=data["version"],
+        )
+        return self.respond_fresh(visit)
 
     @extend_schema(summary="印发反馈意见（R-O9）", request=StepRequest, responses=VisitSerializer)
     @action(detail=True, methods=["post"])

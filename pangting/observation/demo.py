@@ -66,6 +66,14 @@ PRACTICES = [
 ]
 
 
+# Theory spot questions (理论问题抽查, R-O19): question, the gist of the answer, the result.
+SPOT_QUESTIONS = [
+    ("“两个确立”的决定性意义是什么？", "能结合党的十八大以来的实践作答，要点完整。", "good"),
+    ("“第一议题”制度的主要要求有哪些？", "答出及时学习总书记重要讲话精神，未答出跟进落实要求。", "fair"),
+    ("新时代党的组织路线包括哪些内容？", "要点遗漏较多。", "poor"),
+]
+
+
 class ObservationDemo:
     def __init__(self, context: dict[str, Any], seed: int = 2027) -> None:
         self.random = random.Random(seed)  # noqa: S311 - deterministic demo data, not security  # nosec B311
@@ -292,6 +300,23 @@ class ObservationDemo:
                 visit, actor=liaison, kind="records", period_from=dt.date(sday.year - 1, 1, 1), period_to=sday,
                 notes="调阅上年度以来学习记录、考勤及请假补学情况。",
             )  # fmt: skip
+            # R-O19: on some visits the team also comments on site, holds a forum, puts theory questions.
+            # Drawn apart from the story's random sequence, so the rest of the demo stays as it was.
+            extra = random.Random(f"activities:{visit.pk}")  # noqa: S311 - demo data, not security  # nosec B311
+            if extra.random() < 0.6:
+                services.add_on_site_comment(
+                    visit, actor=liaison, commenter="巡听旁听组组长",
+                    content="研讨紧扣主题，建议下次会前围绕学习专题开展调研，发言更多结合分管工作。",
+                )  # fmt: skip
+                question, answer, result = extra.choice(SPOT_QUESTIONS)
+                services.add_spot_question(
+                    visit, actor=liaison, question=question, answered_by="中心组成员", answer=answer, result=result
+                )
+            if extra.random() < 0.3:
+                services.add_forum(
+                    visit, actor=liaison, held_on=sday, topic="青年教师理论学习专题座谈",
+                    participants="青年教师代表6人", notes="围绕学习成果进课堂交流，提出建议3条。",
+                )  # fmt: skip
             record = services.save_record(visit, actor=liaison, data={}, scores=record.scores, submit=True)
         leader = self.leader_user(visit)
         if leader is not None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from pangting.core import clock
 from pangting.lib.gbt9704 import Cell, OfficialDocumentBuilder, format_cn_date
 
+from .activities import activities_of, line
 from .models import CHECKLIST_POINTS, Feedback, ObservationRecord, Semester, TeamMember, Visit
 from .services import reply_rule
 
@@ -117,6 +118,19 @@ def record_form(record: ObservationRecord) -> bytes:
     score = "" if record.composite_score is None else f"{record.composite_score}分"
     rows.append([Cell("综合评分", colspan=2), score])
     builder.table(rows, [28, 58, 70], row_heights_mm=[10, 30, 30, 30, 30, 35, 10], align="left")
+    # R-O5 who of the team was there; R-O6/R-O19 what the team did besides sitting in.
+    team = visit.team()
+    if any(m.attended is not None for m in team):
+        present = "、".join(m.person.name for m in team if m.attended)
+        absent = "、".join(m.person.name for m in team if m.attended is False)
+        builder.paragraph(
+            f"到场成员：{present or '无'}" + (f"　　缺席：{absent}" if absent else ""), indent=False, align="left"
+        )
+    done = activities_of(visit)
+    if done:
+        extra: list[list[str | Cell]] = [["其他旁听工作", "情况"]]
+        extra += [[a.kind, line(a)] for a in done]
+        builder.table(extra, [36, 120], align="left")
     leader = next((m.person.name for m in visit.team() if m.role == TeamMember.Role.LEADER), "")
     liaison = next((m.person.name for m in visit.team() if m.role == TeamMember.Role.LIAISON), "")
     filed = format_cn_date(timezone.localdate(record.filed_at)) if record.filed_at else ""

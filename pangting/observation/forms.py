@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core import inputs, widgets
 from pangting.orgs.models import Organization, Person
 
-from .models import CHECKLIST_POINTS, DocumentReview, Mode, Semester, Talk
+from .models import CHECKLIST_POINTS, DocumentReview, Forum, Mode, OnSiteComment, Semester, SpotQuestion, Talk
 
 
 def date_input() -> forms.DateInput:
@@ -108,6 +109,43 @@ class DocumentReviewForm(inputs.CheckedModelForm):
         model = DocumentReview
         fields = ["kind", "period_from", "period_to", "notes"]
         widgets = {"period_from": date_input(), "period_to": date_input(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class ForumForm(inputs.CheckedModelForm):
+    class Meta:
+        model = Forum
+        fields = ["held_on", "topic", "participants", "notes"]
+        widgets = {"held_on": date_input(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class OnSiteCommentForm(inputs.CheckedModelForm):
+    class Meta:
+        model = OnSiteComment
+        fields = ["commenter", "content"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 2})}
+
+
+class SpotQuestionForm(inputs.CheckedModelForm):
+    class Meta:
+        model = SpotQuestion
+        fields = ["question", "answered_by", "answer", "result"]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 2})}
+
+
+class ObservedForm(inputs.CheckedForm):
+    """R-O5: who of the team was there; everyone is ticked to begin with."""
+
+    attendees = forms.MultipleChoiceField(
+        label=_("到场的旁听组成员"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args: Any, team: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["attendees"]
+        field.choices = [  # type: ignore[attr-defined]
+            (str(m.pk), gettext("{name}（{role}）").format(name=m.person.name, role=m.get_role_display())) for m in team
+        ]
+        field.initial = [str(m.pk) for m in team]
 
 
 class FeedbackForm(inputs.CheckedForm):

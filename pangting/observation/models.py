@@ -197,6 +197,9 @@ class TeamMember(RecordModel):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="team_members")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="observation_team_places")
     role = models.CharField(_("组内角色"), max_length=16, choices=Role.choices)
+    # R-O5: who of the team sat through the session, recorded by the step that marks it observed;
+    # None until then.
+    attended = models.BooleanField(_("到场"), null=True, blank=True)
 
     policy_org_field: ClassVar[str] = "visit__unit"
     policy_view_action: ClassVar[str] = VIEW
@@ -397,6 +400,72 @@ class Talk(RecordModel):
 
     def __str__(self) -> str:
         return f"{self.person_name} {self.held_on}"
+
+
+class Forum(RecordModel):
+    """专题座谈 (R-O19): a forum the team held with the unit, as part of the visit."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="forums")
+    held_on = models.DateField(_("座谈日期"))
+    topic = models.CharField(_("座谈主题"), max_length=200)
+    participants = models.CharField(_("参加人员"), max_length=300, blank=True)
+    notes = models.TextField(_("座谈情况"), blank=True)
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["held_on", "pk"]
+        verbose_name = _("专题座谈")
+        verbose_name_plural = _("专题座谈")
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class OnSiteComment(RecordModel):
+    """现场点评 (R-O19): what a member of the team said to the group on the spot."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="on_site_comments")
+    commenter = models.CharField(_("点评人"), max_length=50)
+    content = models.TextField(_("点评内容"))
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("现场点评")
+        verbose_name_plural = _("现场点评")
+
+    def __str__(self) -> str:
+        return self.commenter
+
+
+class SpotQuestion(RecordModel):
+    """理论问题抽查 (R-O19): a theory question put to a member, his answer and how it was judged."""
+
+    class Result(models.TextChoices):
+        GOOD = "good", _("回答准确")
+        FAIR = "fair", _("基本掌握")
+        POOR = "poor", _("未能回答")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="spot_questions")
+    question = models.CharField(_("抽查问题"), max_length=300)
+    answered_by = models.CharField(_("回答人"), max_length=50)
+    answer = models.TextField(_("回答要点"), blank=True)
+    result = models.CharField(_("抽查结果"), max_length=8, choices=Result.choices)
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("理论问题抽查")
+        verbose_name_plural = _("理论问题抽查")
+
+    def __str__(self) -> str:
+        return self.question
 
 
 class DocumentReview(RecordModel):

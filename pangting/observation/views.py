@@ -13,10 +13,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.history import history_of
 from pangting.core.ordering import current_year_first
 from pangting.core.transitions import confirmation
 from pangting.core.views import attachment, chinese_file, confirm_first, flash_errors, parse_year, seen_version
@@ -29,12 +31,16 @@ from .forms import (
     DocumentReviewForm,
     EvidenceForm,
     FeedbackForm,
+    ForumForm,
+    ObservedForm,
+    OnSiteCommentForm,
     ReasonForm,
     RecordForm,
     RectificationPlanForm,
     RectificationReportForm,
     ReplyForm,
     ScheduleInvitedForm,
+    SpotQuestionForm,
     TalkForm,
     VerifyForm,
     VisitForm,
@@ -139,6 +145,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = ObservationRecord.objects.filter(visit=visit).first()
     feedback = Feedback.objects.filter(visit=visit).first()
     steps = services.visit_steps(visit, user)
+    team = visit.team()
     unit_sessions = None
     if "reply" in steps:
         from pangting.study.models import StudySession
@@ -156,12 +163,15 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "observation/visit_detail.html",
         {
             "visit": visit,
-            "team": visit.team(),
+            "team": team,
             "transitions": visit.transitions.select_related("actor"),
             "record": record,
             "feedback": feedback,
             "talks": visit.talks.filter(deleted_at__isnull=True),
             "reviews": visit.document_reviews.filter(deleted_at__isnull=True),
+            "forums": visit.forums.filter(deleted_at__isnull=True),
+            "comments": visit.on_site_comments.filter(deleted_at__isnull=True),
+            "questions": visit.spot_questions.filter(deleted_at__isnull=True),
             "rectifications": visit.rectifications.filter(deleted_at__isnull=True).select_related("owner"),
             "can_manage": policy.can(user, A.OBSERVATION_MANAGE, visit.unit),
             "can_record": policy.can(user, A.OBSERVATION_RECORD, visit.unit),
@@ -175,9 +185,23 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "schedule_form": schedule_form,
             "talk_form": TalkForm(initial={"held_on": clock.today()}),
             "review_form": DocumentReviewForm(),
+            "forum_form": ForumForm(initial={"held_on": clock.today()}),
+            "comment_form": OnSiteCommentForm(),
+            "question_form": SpotQuestionForm(),
+            "observed_form": ObservedForm(team=team) if "mark_observed" in steps else None,
+            # Everyone who may see the visit sees who changed what (personal data masked).
+            "history": history_of(visit, record, feedback, *team),
             "cancel_form": ReasonForm(),
         },
     )
+
+
+# R-O19: the other parts of a visit, each added by its own form and service.
+ACTIVITY_FORMS: dict[str, tuple[Any, Any, Any]] = {
+    "forum": (ForumForm, services.add_forum, gettext_lazy("已登记专题座谈。")),
+    "comment": (OnSiteCommentForm, services.add_on_site_comment, gettext_lazy("已登记现场点评。")),
+    "question": (SpotQuestionForm, services.add_spot_question, gettext_lazy("已登记理论问题抽查。")),
+}
 
 
 @login_required
@@ -226,7 +250,10 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, _("已确定学习会。"))
         elif action == "observed":
             policy.require(user, A.OBSERVATION_RECORD, visit.unit)
-            services.mark_observed(visit, actor=user, expected_version=seen)
+            form = ObservedForm(request.POST, team=visit.team())
+            if not form.is_valid():
+                raise ValidationError(_("到场成员无效。"))
+            services.mark_observed(visit, actor=user, attendees=form.cleaned_data["attendees"], expected_version=seen)
             messages.success(request, _("已标记为已旁听。"))
         elif action == "cancel":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
@@ -251,6 +278,20 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
             services.add_document_review(visit, actor=user, **form.cleaned_data)
             messages.success(request, _("已登记调阅资料。"))
+        elif action in ACTIVITY_FORMS:
+            policy.require(user, A.OBSERVATION_RECORD, visit.unit)
+            form_class, service, done = ACTIVITY_FORMS[action]
+            form = form_class(request.POST)
+            if not form.is_valid():
+                raise ValidationError(
+                    [
+                        _("{field}：{error}").format(field=form.fields[name].label, error=error)
+                        for name, errors in form.errors.items()
+                        for error in errors
+                    ]
+                )
+            service(visit, actor=user, **form.cleaned_data)
+            messages.success(request, done)
         else:
             raise Http404
     except ValidationError as error:

@@ -25,6 +25,7 @@ from pangting.accounts import policy
 from pangting.lib.xlsx import Sheet, stream_workbook
 
 from . import documents
+from .activities import activities_for
 from .models import CrossObservation, Feedback, ObservationRecord, Rectification, Semester, Visit
 
 A = policy.Action
@@ -120,6 +121,17 @@ def _cross_rows(items: list[CrossObservation]) -> Iterator[list[Any]]:
             _local(item.reported_at),
             "是" if item.reported_late else "",
         ]
+
+
+def _activity_rows(visits: list[Visit]) -> Iterator[list[Any]]:
+    """R-O6/R-O19: the talks, reviews, forums, comments and spot questions of the year's visits."""
+    done = activities_for(v.pk for v in visits)
+    number = 0
+    for visit in visits:
+        session_day = _local(visit.session.starts_at) if visit.session else None
+        for item in done[visit.pk]:
+            number += 1
+            yield [number, visit.unit.name, session_day, item.kind, item.day, item.who, item.content, item.result]
 
 
 def build_year_file(user: Any, year: int) -> IO[bytes]:
@@ -234,6 +246,20 @@ def build_year_file(user: Any, year: int) -> IO[bytes]:
         add(
             Entry(f"06_{year}年交叉旁听台账.xlsx", "交叉旁听台账", "", "", None),
             _xlsx([Sheet("交叉旁听台账", cross_headers, _cross_rows(crosses), [6, 10, 24, 24, 10, 14, 12, 14, 14, 6])]),
+        )
+        activity_headers = ["序号", "单位", "学习会日期", "类别", "日期", "对象或人员", "情况", "结果"]
+        add(
+            Entry(f"07_{year}年谈话调阅座谈点评抽查记录.xlsx", "旁听工作记录", "", "", None),
+            _xlsx(
+                [
+                    Sheet(
+                        "旁听工作记录",
+                        activity_headers,
+                        _activity_rows(visits),
+                        [6, 24, 14, 14, 14, 20, 60, 10],
+                    )
+                ]
+            ),
         )
         index_rows = [[n, e.name, e.kind, e.unit, e.number, e.date] for n, e in enumerate(entries, start=1)]
         archive.writestr(

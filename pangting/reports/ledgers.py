@@ -35,6 +35,10 @@ from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.semesters import semester_bounds
 from pangting.lib.xlsx import CellValue, Sheet, stream_workbook
+from pangting.observation.activities import KINDS as activity_kinds
+from pangting.observation.activities import SOURCES as activity_sources
+from pangting.observation.activities import activity
+from pangting.observation.activities import line as activity_line
 from pangting.observation.models import (
     CHECKLIST_LABELS,
     CHECKLIST_POINTS,
@@ -415,11 +419,20 @@ OBSERVATION_NOTE = gettext_noop("按巡听旁听的年度、学期筛选；月�
 
 
 def _visits(reach: policy.Reach, query: LedgerQuery) -> QuerySet[Visit]:
-    team = TeamMember.objects.select_related("person").order_by("role", "pk")
+    team = TeamMember.objects.filter(deleted_at__isnull=True).select_related("person").order_by("role", "pk")
+    # R-O6/R-O19: what the team did besides sitting in, one prefetch per kind.
+    done = [
+        Prefetch(
+            related,
+            queryset=model.objects.filter(deleted_at__isnull=True).order_by(*order),
+            to_attr=f"ledger_{related}",
+        )
+        for model, order, related in activity_sources
+    ]
     return (
         Visit.objects.filter(reach.q("unit"), _under("unit__path", query.unit), _visit_period("", query.period))
         .select_related("unit", "session", "plan")
-        .prefetch_related(Prefetch("team_members", queryset=team, to_attr="ledger_team"))
+        .prefetch_related(Prefetch("team_members", queryset=team, to_attr="ledger_team"), *done)
         .order_by("semester", "unit__path", "pk")
     )
 
@@ -450,7 +463,20 @@ def _visit_row(v: Visit, ctx: RowContext) -> list[CellValue]:
         v.record_due,
         v.feedback_due,
         v.plan.title if v.plan else "计划外",
+        "、".join(m.person.name for m in team if m.attended),  # R-O5
+        "、".join(m.person.name for m in team if m.attended is False),
+        *_activity_cells(v),
     ]
+
+
+def _activity_cells(v: Visit) -> list[str]:
+    """One cell per kind of R-O6/R-O19 activity, a line per activity."""
+    lines: dict[str, list[str]] = {kind: [] for kind in activity_kinds}
+    for _model, _order, related in activity_sources:
+        for item in getattr(v, f"ledger_{related}"):
+            done = activity(item)
+            lines[done.kind].append(activity_line(done))
+    return ["\n".join(lines[kind]) for kind in activity_kinds]
 
 
 VISITS = Ledger(
@@ -460,11 +486,12 @@ VISITS = Ledger(
     columns=_columns(
         "函件编号:22 年度:8 学期:10 单位:28 方式:8 状态:12 计划月份:8 组长:10 联络员:10 成员:16 "
         "学习会日期:14 发函日期:14 送达日期:14 回复期限:14 回复日期:14 回复逾期:8 记录期限:14 "
-        "反馈期限:14 所属计划:30"
+        "反馈期限:14 所属计划:30 到场成员:16 缺席成员:12 个别谈话:40 调阅资料:40 专题座谈:40 现场点评:40 "
+        "理论问题抽查:40"
     ),
     queryset=_visits,
     row=_visit_row,
-    queries_per_chunk=1,
+    queries_per_chunk=6,
     note=OBSERVATION_NOTE,
 )
 

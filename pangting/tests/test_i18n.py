@@ -197,6 +197,7 @@ CHINESE_CONTENT_MODULES: dict[str, str] = {
     "reports/ledgers.py": "ledger sheet titles and headers name the Chinese Excel files; pages translate them",
     "observation/documents.py": "text of the letters, records and feedback, official Chinese documents",
     "observation/yearfile.py": "the year work file: official Chinese documents in a zip",
+    "observation/activities.py": "a visit's talks, reviews, forums, comments and questions as the documents print them",
     "study/documents.py": "study plan and session report texts, official Chinese documents",
     "assessment/exports.py": "the assessment score sheet, an official Chinese Excel file",
     "accounts/management/commands/seed_demo.py": "demo data: names, titles and texts of a Chinese university",

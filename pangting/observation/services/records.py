@@ -18,9 +18,12 @@ from pangting.core.models import StaleRecord
 from ..models import (
     DEFAULT_RUBRIC_ITEMS,
     DocumentReview,
+    Forum,
     ObservationRecord,
+    OnSiteComment,
     RecordSubmission,
     Rubric,
+    SpotQuestion,
     State,
     Talk,
     TeamMember,
@@ -31,11 +34,41 @@ from .workflow import run_step
 
 
 @transaction.atomic
-def mark_observed(visit: Visit, *, actor: Any, expected_version: int | None = None) -> Visit:
-    # i18n: not interface (a step reason, stored in the log as written)
-    return run_step(
-        visit, "mark_observed", actor=actor, expected_version=expected_version, reason="旁听组全程参加学习会（R-O5）"
-    )
+def mark_observed(visit: Visit, *, actor: Any, attendees: Any = None, expected_version: int | None = None) -> Visit:
+    """R-O5: the team sat through the session; `attendees` are the team places (ids) that were there.
+
+    Without `attendees` the whole team is taken as present (the form ticks everyone by default).
+    At least one member of the team must have been there, or it was no observation.
+    """
+
+    def record_attendance(fresh: Visit) -> str:
+        places = list(fresh.team_members.filter(deleted_at__isnull=True).select_related("person"))
+        if attendees is None:
+            present = {place.pk for place in places}
+        else:
+            try:
+                present = {int(pk) for pk in attendees}
+            except (TypeError, ValueError) as error:
+                raise ValidationError(_("到场成员无效。")) from error
+            unknown = present - {place.pk for place in places}
+            if unknown:
+                raise ValidationError(_("到场成员须是本次旁听组的成员。"))
+        if places and not present:
+            raise ValidationError(_("请至少勾选一名到场的旁听组成员（R-O5）。"))
+        for place in places:
+            place.attended = place.pk in present
+            _save(place, actor)
+        here = "、".join(p.person.name for p in places if p.attended)
+        away = "、".join(p.person.name for p in places if not p.attended)
+        # i18n: not interface (a step reason, stored in the log as written)
+        reason = "旁听组全程参加学习会（R-O5）"
+        if here:
+            reason += f"：到场 {here}"
+        if away:
+            reason += f"；缺席 {away}"
+        return reason
+
+    return run_step(visit, "mark_observed", actor=actor, expected_version=expected_version, effect=record_attendance)
 
 
 def active_rubric() -> Rubric:
@@ -265,6 +298,47 @@ def add_talk(visit: Visit, *, actor: Any, **fields: Any) -> Talk:
     talk.full_clean()
     _save(talk, actor)
     return talk
+
+
+def _visit_held(visit: Visit, what: str) -> None:
+    if visit.state in (State.PLANNED, State.NOTIFIED, State.CANCELLED):
+        raise ValidationError(_("学习会召开后才能登记{what}。").format(what=what))
+
+
+@transaction.atomic
+def add_forum(visit: Visit, *, actor: Any, **fields: Any) -> Forum:
+    """R-O19: a forum (专题座谈) held as part of the visit."""
+    _visit_held(visit, _("专题座谈"))
+    if not (fields.get("topic") or "").strip():
+        raise ValidationError({"topic": _("请填写座谈主题。")})
+    forum = Forum(visit=visit, **fields)
+    forum.full_clean()
+    _save(forum, actor)
+    return forum
+
+
+@transaction.atomic
+def add_on_site_comment(visit: Visit, *, actor: Any, **fields: Any) -> OnSiteComment:
+    """R-O19: the team's comment on the spot (现场点评)."""
+    _visit_held(visit, _("现场点评"))
+    if not (fields.get("content") or "").strip():
+        raise ValidationError({"content": _("请填写点评内容。")})
+    comment = OnSiteComment(visit=visit, **fields)
+    comment.full_clean()
+    _save(comment, actor)
+    return comment
+
+
+@transaction.atomic
+def add_spot_question(visit: Visit, *, actor: Any, **fields: Any) -> SpotQuestion:
+    """R-O19: a theory spot question (理论问题抽查): question, who answered, answer, result."""
+    _visit_held(visit, _("理论问题抽查"))
+    if not (fields.get("question") or "").strip():
+        raise ValidationError({"question": _("请填写抽查问题。")})
+    question = SpotQuestion(visit=visit, **fields)
+    question.full_clean()
+    _save(question, actor)
+    return question
 
 
 @transaction.atomic
