@@ -125,4 +125,4 @@ guide-screens: install-dev
 # library marks its msgids with N_("…") and Message("…", …) (pangting/lib/messages.py).
 .PHONY: makemessages
 makemessages: $(VENV)/.installed
-	$(BIN)/python manage.py makemessages -l en --keyword=N_ --keyword=Message --no-obsolete
+	$(BIN)/python manage.py makemessages -l en --no-obsolete
