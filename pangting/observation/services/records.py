@@ -58,15 +58,12 @@ def mark_observed(visit: Visit, *, actor: Any, attendees: Any = None, expected_v
         for place in places:
             place.attended = place.pk in present
             _save(place, actor)
-        here = "、".join(p.person.name for p in places if p.attended)
-        away = "、".join(p.person.name for p in places if not p.attended)
         # i18n: not interface (a step reason, stored in the log as written)
-        reason = "旁听组全程参加学习会（R-O5）"
-        if here:
-            reason += f"：到场 {here}"
-        if away:
-            reason += f"；缺席 {away}"
-        return reason
+        here = "、".join(p.person.name for p in places if p.attended)
+        # i18n: not interface (as above)
+        away = "、".join(p.person.name for p in places if not p.attended)
+        # i18n: not interface (as above)
+        return "旁听组全程参加学习会（R-O5）" + (f"：到场 {here}" if here else "") + (f"；缺席 {away}" if away else "")
 
     return run_step(visit, "mark_observed", actor=actor, expected_version=expected_version, effect=record_attendance)
 

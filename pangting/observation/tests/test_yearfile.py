@@ -57,4 +57,5 @@ def test_it_holds_an_empty_year_as_ledgers_with_headers_only(world, client_for):
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert sorted(archive.namelist()) == [
         "00_索引.xlsx", "01_2024年度巡听旁听计划.xlsx", "05_2024年整改台账.xlsx", "06_2024年交叉旁听台账.xlsx",
+        "07_2024年谈话调阅座谈点评抽查记录.xlsx",
     ]  # fmt: skip

@@ -171,7 +171,7 @@ def test_it_reads_sessions_in_one_query_whatever_their_number(world):
     assert _queries("sessions", scope, chunk_size=2) == one == 1  # counts are subqueries, not per row
 
 
-def test_it_runs_one_prefetch_query_per_chunk_for_visit_teams(world):
+def test_it_runs_a_fixed_number_of_prefetch_queries_per_chunk_for_visit_teams_and_activities(world):
     scope = Scope(world.supervisor)
     scope.ledgers()
     for month in (3, 4):
@@ -182,7 +182,7 @@ def test_it_runs_one_prefetch_query_per_chunk_for_visit_teams(world):
     five_rows = _queries("visits", scope, chunk_size=2)  # 3 chunks
     planned(world, semester=1, target_month=8)
     six_rows = _queries("visits", scope, chunk_size=2)  # still 3 chunks
-    assert LEDGERS["visits"].queries_per_chunk == 1
+    assert LEDGERS["visits"].queries_per_chunk == 6  # the team and the five kinds of R-O6/R-O19 activity
     assert five_rows == six_rows == one_chunk + 2 * LEDGERS["visits"].queries_per_chunk
 
 
