@@ -1,10 +1,11 @@
 """Run the rule checks for a year and print the findings (on demand, or on a schedule with --changed).
 
-    manage.py check_compliance --year 2026 [--unit JDXY] [--rule R-S3 ...] [--format json|text] [--changed]
+    manage.py check_compliance [--year 2026] [--unit JDXY] [--rule R-S3 ...] [--format json|text] [--changed]
 
 The output lists the open findings of the units and rules checked, sorted by rule, unit,
 period and key, without timestamps, so two runs on the same data print the same bytes and
-can be diffed.
+can be diffed. Without --year it checks the current year (by the one clock), which is what a
+scheduled run wants.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pangting.compliance import services
 from pangting.compliance.models import ComplianceRun, Finding
 from pangting.compliance.registry import ordered_rules
+from pangting.core import clock
 from pangting.core.system import system_actor
 from pangting.orgs.models import Organization
 
@@ -25,14 +27,14 @@ class Command(BaseCommand):
     help = "按规则检查某年度各单位的学习和巡听旁听情况，输出检查发现（可定时运行，--changed 只查有变动的单位）。"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--year", type=int, help="年度（默认本年度）")
         parser.add_argument("--unit", help="单位代码（检查该单位及其下级）")
         parser.add_argument("--rule", action="append", dest="rules", help="规则编号，如 R-S3；可重复")
         parser.add_argument("--format", choices=("text", "json"), default="text")
         parser.add_argument("--changed", action="store_true", help="只检查上次完整检查后记录有变动的单位")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        year: int = options["year"]
+        year: int = options["year"] or clock.today().year
         if not 2000 <= year <= 2100:
             raise CommandError(f"年度“{year}”无效。")
         known = {r.id for r in ordered_rules()}
