@@ -187,11 +187,12 @@ def archive_gaps(
     for session in year_sessions(ids, year):
         by_unit[session.organization_id].append(session)
     result = []
+    default_due = plan_due(year)  # for a unit without a plan row, as R-S1 judges it
     for unit in units:
         archive = UnitArchive(unit, year, plans.get(unit.pk), by_unit.get(unit.pk, []))
         if "annual_plan" in items:
             plan = archive.plan
-            due = plan.due_on if plan is not None else plan_due(year)
+            due = plan.due_on if plan is not None else default_due
             if today > due and (plan is None or plan.status not in FILED):
                 archive.gaps.append(Gap("annual_plan"))
         for session in archive.sessions:

@@ -71,3 +71,17 @@ def test_the_archive_page_lists_each_units_gaps_in_scope(world, client_for):
     assert "甲学院党委" not in own.content.decode()
     bad = client_for(world.supervisor).get(reverse("study:archive_overview") + "?year=abc")
     assert bad.status_code == 200
+
+
+def test_the_gaps_of_all_units_cost_the_same_few_queries_whatever_the_sessions(world, django_assert_num_queries):
+    from pangting.study.archive import archive_gaps
+
+    good_session(world, dt.date(2026, 9, 15), summary="")
+    units = [world.unit_a, world.unit_b]
+    with travel(dt.date(2026, 12, 1)):
+        with django_assert_num_queries(4):  # the two rules' parameters, the plans, the sessions with what they keep
+            few = archive_gaps(units, 2026)
+        good_session(world, dt.date(2026, 10, 15), summary="")
+        with django_assert_num_queries(4):
+            more = archive_gaps(units, 2026)
+    assert len(few[0].gaps) == 1 and len(more[0].gaps) == 2
