@@ -180,7 +180,10 @@ class ObservationDemo:
         return found
 
     def plant_bare_session(self, session: Any, *, theme_found: bool) -> None:
-        """A session made only for a visit: its forms, attendance and summary are not entered (R-S5, R-S7, R-S10)."""
+        """A session made only for a visit: its forms, attendance and summary are not entered.
+
+        Planted: R-S5, R-S7, R-S10, and R-S14 (its archive lacks attendance, minutes and speeches).
+        """
         day = timezone.localdate(session.starts_at)
         period, key = f"{day.year}-{day.month:02d}", f"session:{session.pk}"
         if session.arrangement_due and session.arrangement_due < self.today:  # due before the session
@@ -194,6 +197,8 @@ class ObservationDemo:
             self.plant("R-S5", session.organization, period, key)
         if day + dt.timedelta(days=7) < self.today:
             self.plant("R-S7", session.organization, period, key)
+        if day + dt.timedelta(days=14) < self.today:  # R-S14: no attendance, minutes or speeches filed
+            self.plant("R-S14", session.organization, str(day.year), "archive")
         if session.report_due and session.report_due < self.today:
             self.plant("R-S10", session.organization, period, f"report:{session.pk}")
 

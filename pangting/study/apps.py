@@ -29,6 +29,9 @@ class StudyConfig(AppConfig):
         from .parameters import register_parameters
 
         register_parameters()
+        from .archive import register_parameters as register_archive_parameters
+
+        register_archive_parameters()  # R-S14
         from pangting.core import transitions
 
         from .workflows import WORKFLOWS

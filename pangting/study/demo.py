@@ -63,6 +63,8 @@ FIRST_ITEMS = [
     "学习习近平总书记关于教育工作的重要指示批示",
 ]
 BUSINESS = ["部署本学期教学检查工作", "研究年度招生计划", "通报近期安全稳定工作", "传达学校工作会议精神"]
+LEAVE_REASONS = ("因公出差", "参加上级培训", "病假", "外出招生宣传")
+ARCHIVE_GAP_UNIT = 2  # R-S14: the unit whose archive lacks a session's confirmed attendance
 PLACES = ["学院行政楼301会议室", "学院党员活动室", "图书馆报告厅", "学院二楼会议室"]
 OUTLINES = [
     "结合分管工作谈学习体会，提出推进专业建设的三点举措",
@@ -113,6 +115,11 @@ class StudyDemo:
         if self.today > due:
             self.plant(rule, unit, str(year), key)
 
+    def plant_unfiled_plan(self, unit: Organization, year: int, due: dt.date) -> None:
+        """A plan not filed once due: R-S1, and the year's archive lacks it (R-S14)."""
+        self.plant_if_due("R-S1", unit, year, "plan", due)
+        self.plant_if_due("R-S14", unit, year, "archive", due)
+
     @staticmethod
     def plan_due(year: int) -> dt.date:
         settings = get_parameters()
@@ -138,7 +145,7 @@ class StudyDemo:
     def plan(self, unit: Organization, year: int, index: int) -> StudyPlan | None:
         main = year == self.year
         if main and index in (6, 13):
-            self.plant_if_due("R-S1", unit, year, "plan", self.plan_due(year))
+            self.plant_unfiled_plan(unit, year, self.plan_due(year))
             return None  # two units never filed this year's plan
         themes = THEMES_PREVIOUS if year == self.previous else THEMES_MAIN
         plan = services.create_plan(
@@ -156,14 +163,14 @@ class StudyDemo:
             ],
         )
         if main and index == 9:
-            self.plant_if_due("R-S1", unit, year, "plan", plan.due_on)
+            self.plant_unfiled_plan(unit, year, plan.due_on)
             return plan  # still a draft
         submitted = _at(dt.date(year, 1, self.random.randint(8, 28)), 10)
         late = index in (3, 11) or (main and index == 16)
         if late:
             submitted = _at(dt.date(year, 2, self.random.randint(10, 27)), 10)  # late (R-S1)
         if submitted > self.now:
-            self.plant_if_due("R-S1", unit, year, "plan", plan.due_on)
+            self.plant_unfiled_plan(unit, year, plan.due_on)
             return plan  # not filed yet: the year has just begun
         if late:
             self.plant("R-S1", unit, str(year), "plan")
@@ -247,7 +254,9 @@ class StudyDemo:
                     speakers=speakers,
                 )
                 postponed_twice = self.random.random() < 0.035
-                self.life_of(session, actor, postponed_twice=postponed_twice)
+                # R-S14: one unit's archive lacks a session's confirmed attendance (last year, May).
+                unconfirmed = index == ARCHIVE_GAP_UNIT and year == self.previous and month == 5
+                self.life_of(session, actor, postponed_twice=postponed_twice, unconfirmed=unconfirmed)
                 session.refresh_from_db()
                 day = timezone.localdate(session.starts_at)
                 if session.status == StudySession.Status.HELD:
@@ -278,8 +287,12 @@ class StudyDemo:
         day = timezone.localdate(session.starts_at)
         self.plant(rule, session.organization, f"{day.year}-{day.month:02d}", f"{what}:{session.pk}")
 
-    def life_of(self, session: StudySession, actor: Any, *, postponed_twice: bool) -> None:
-        """Reschedules, vetting, the arrangement form, attendance, the report — as it happened."""
+    def life_of(self, session: StudySession, actor: Any, *, postponed_twice: bool, unconfirmed: bool = False) -> None:
+        """Reschedules, vetting, the arrangement form, attendance, the report — as it happened.
+
+        `unconfirmed`: the secretary never recorded nor confirmed the attendance (an R-S14
+        archive gap); the random draws are made all the same, so the rest of the demo is unchanged.
+        """
         if postponed_twice:  # R-S11
             for reason in ("与学校专项工作会议时间冲突", "党委书记外出参加上级会议"):
                 new_start = session.starts_at + dt.timedelta(days=self.random.choice((5, 7, 8)))
@@ -317,31 +330,17 @@ class StudyDemo:
                 leave.append(row_id)
             elif roll >= (0.28 if low else 0.016):
                 present.append(row_id)
-        Attendance.objects.filter(pk__in=present).update(
-            status=Attendance.Status.PRESENT,
-            method=Attendance.Method.QR,
-            checked_in_at=session.starts_at - dt.timedelta(minutes=self.random.randint(1, 20)),
-        )
-        for row_id in leave:
-            Attendance.objects.filter(pk=row_id).update(
-                status=Attendance.Status.LEAVE,
-                method=Attendance.Method.MANUAL,
-                leave_reason=self.random.choice(("因公出差", "参加上级培训", "病假", "外出招生宣传")),
-            )
-        services.close_attendance(session, actor=actor, at=session.ends_at + dt.timedelta(minutes=10))
-        expected = session.attendances.count()
-        if expected and len(present) < 0.9 * expected:  # R-S3: the rolls left it below 90 %
-            self.plant_session("R-S3", session, "session")
-        makeup_pending = False
-        for row in session.attendances.filter(status=Attendance.Status.LEAVE):
-            done = None
-            if self.random.random() < 0.75:
-                done = timezone.localdate(session.starts_at) + dt.timedelta(days=self.random.randint(2, 12))
-                if done <= self.today:
-                    services.record_makeup(row, actor=actor, done_on=done, note="自学会议材料并提交学习体会")
-            makeup_pending = makeup_pending or done is None or done > self.today
-        if makeup_pending and timezone.localdate(session.starts_at) + dt.timedelta(days=14) < self.today:
-            self.plant_session("R-S3", session, "makeup")
+        if unconfirmed:  # R-S14: nothing recorded, nothing confirmed; the same draws as below
+            day = timezone.localdate(session.starts_at)
+            self.plant("R-S14", session.organization, str(day.year), "archive")
+            self.random.randint(1, 20)
+            for _row in leave:
+                self.random.choice(LEAVE_REASONS)
+            for _row in leave:
+                if self.random.random() < 0.75:
+                    self.random.randint(2, 12)
+        else:
+            self.attendance_of(session, actor, present, leave)
         roll = self.random.random()
         sent = None
         if session.report_due and roll < 0.9:
@@ -358,6 +357,34 @@ class StudyDemo:
         StudySession.objects.filter(pk=session.pk).update(
             summary="学习会围绕主题开展集中学习和交流研讨，形成会议纪要。"
         )
+
+    def attendance_of(self, session: StudySession, actor: Any, present: list[int], leave: list[int]) -> None:
+        """Mark and confirm the attendance the rolls decided; make-up study for those on leave (R-S3)."""
+        Attendance.objects.filter(pk__in=present).update(
+            status=Attendance.Status.PRESENT,
+            method=Attendance.Method.QR,
+            checked_in_at=session.starts_at - dt.timedelta(minutes=self.random.randint(1, 20)),
+        )
+        for row_id in leave:
+            Attendance.objects.filter(pk=row_id).update(
+                status=Attendance.Status.LEAVE,
+                method=Attendance.Method.MANUAL,
+                leave_reason=self.random.choice(LEAVE_REASONS),
+            )
+        services.close_attendance(session, actor=actor, at=session.ends_at + dt.timedelta(minutes=10))
+        expected = session.attendances.count()
+        if expected and len(present) < 0.9 * expected:  # R-S3: the rolls left it below 90 %
+            self.plant_session("R-S3", session, "session")
+        makeup_pending = False
+        for row in session.attendances.filter(status=Attendance.Status.LEAVE):
+            done = None
+            if self.random.random() < 0.75:
+                done = timezone.localdate(session.starts_at) + dt.timedelta(days=self.random.randint(2, 12))
+                if done <= self.today:
+                    services.record_makeup(row, actor=actor, done_on=done, note="自学会议材料并提交学习体会")
+            makeup_pending = makeup_pending or done is None or done > self.today
+        if makeup_pending and timezone.localdate(session.starts_at) + dt.timedelta(days=14) < self.today:
+            self.plant_session("R-S3", session, "makeup")
 
     # -- branches' 三会一课 (R-B1 … R-B6) -----------------------------------------------------
 

@@ -97,8 +97,11 @@ class SpeakerForm(inputs.CheckedForm):
             self.fields["person"].queryset = people
 
 
-AgendaFormSet = formset_factory(AgendaItemForm, extra=0, can_delete=False)
-SpeakerFormSet = formset_factory(SpeakerForm, extra=0, can_delete=False)
+# Rows are added in the page ("增加一行", or without JavaScript by the server) and removed with
+# their DELETE box; a session has at most MAX_ROWS agenda items and as many speakers.
+MAX_ROWS = 60
+AgendaFormSet = formset_factory(AgendaItemForm, extra=0, can_delete=True, max_num=MAX_ROWS, validate_max=True)
+SpeakerFormSet = formset_factory(SpeakerForm, extra=0, can_delete=True, max_num=MAX_ROWS, validate_max=True)
 
 
 class RescheduleForm(inputs.CheckedForm):

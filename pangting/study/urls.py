@@ -1,6 +1,9 @@
 from django.urls import path
 
 from . import views
+from .views import archive as archive_views
+from .views import attendance as attendance_views
+from .views import ledger_import as import_views
 
 app_name = "study"
 urlpatterns = [
@@ -19,6 +22,7 @@ urlpatterns = [
     path("sessions/<int:pk>/submit/<str:what>/", views.session_submit, name="session_submit"),
     path("sessions/<int:pk>/attendance/", views.session_attendance, name="session_attendance"),
     path("sessions/<int:pk>/attendance/add/", views.session_add_attendee, name="session_add_attendee"),
+    path("sessions/<int:pk>/attendance/all-present/", attendance_views.session_all_present, name="session_all_present"),
     path("sessions/<int:pk>/attendance/close/", views.session_close_attendance, name="session_close_attendance"),
     path("sessions/<int:pk>/qr.svg", views.session_qr, name="session_qr"),
     path("sessions/<int:pk>/checkin/", views.checkin_confirm, name="checkin_confirm"),
@@ -43,4 +47,8 @@ urlpatterns = [
     path("plans/<int:pk>/<str:to>/", views.plan_transition, name="plan_transition"),
     path("branches/", views.branch_overview, name="branch_overview"),
     path("trainings/", views.training_list, name="training_list"),
+    path("sessions/import/", import_views.session_import, name="session_import"),
+    path("sessions/import/template.xlsx", import_views.session_import_template, name="session_import_template"),
+    path("archive/", archive_views.archive_overview, name="archive_overview"),
+    path("archive/<int:org>/<int:year>/export.zip", archive_views.archive_export, name="archive_export"),
 ]

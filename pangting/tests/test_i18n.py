@@ -199,6 +199,8 @@ CHINESE_CONTENT_MODULES: dict[str, str] = {
     "observation/yearfile.py": "the year work file: official Chinese documents in a zip",
     "observation/activities.py": "a visit's talks, reviews, forums, comments and questions as the documents print them",
     "study/documents.py": "study plan and session report texts, official Chinese documents",
+    "study/archive_export.py": "file names and index of the exported study archive, a Chinese document (R-S14)",
+    "study/ledger_import.py": "sheet titles, headers and guide of the session and attendance import workbook",
     "assessment/exports.py": "the assessment score sheet, an official Chinese Excel file",
     "accounts/management/commands/seed_demo.py": "demo data: names, titles and texts of a Chinese university",
     "study/demo.py": "demo data: session themes and speeches",

@@ -359,3 +359,33 @@ def secretary_leads(ctx: CheckContext) -> Iterator[FindingData]:
             ),
             tuple(session_evidence(r.session) for r in others), {"led": by_secretary, "sessions": len(rows)},
         )  # fmt: skip
+
+
+@rule("R-S14", _("学习档案完整"))
+def archive_complete(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-S14: the unit's study archive for the year keeps every required item.
+
+    The items (`items`: the filed annual plan, and per session the agenda, confirmed
+    attendance, minutes, speeches, optionally the arrangement form, the report and study
+    materials) and the filing time after a session (`grace_days`) are R-S14's parameters,
+    declared by the study app whose archive page and export read the same list
+    (`pangting.study.archive`). One finding per unit and year: red when the annual plan is
+    missing, amber when only sessions' items are; the sessions concerned are the evidence.
+    """
+    from pangting.study.archive import archive_gaps
+
+    for archive in archive_gaps(ctx.units, ctx.year, today=ctx.today, values=dict(ctx.params)):
+        if archive.complete:
+            continue
+        gaps = archive.gaps
+        sessions = list({g.session.pk: g.session for g in gaps if g.session is not None}.values())
+        yield FindingData(
+            archive.unit.pk, str(ctx.year), "archive",
+            "red" if any(g.item == "annual_plan" for g in gaps) else "amber",
+            finding_message(
+                gettext_noop("{year}年学习档案缺{count}项，如：{first}"),
+                year=ctx.year, count=len(gaps), first=text_label(gaps[0].label),
+            ),
+            tuple(session_evidence(s) for s in sessions[:20]),
+            {"missing": [[g.item, g.session.pk if g.session else None] for g in gaps]},
+        )  # fmt: skip

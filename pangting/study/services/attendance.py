@@ -100,6 +100,31 @@ def record_attendance_sheet(
 
 
 @transaction.atomic
+def mark_all_present(session: StudySession, *, actor: Any) -> int:
+    """ "全部出席": everyone not yet marked (or marked absent) is present, in one action (R-S3).
+
+    Those on leave keep their leave and reason; a QR check-in keeps its time. One update with
+    its history rows; the number of people marked present is returned.
+    """
+    if session.status == StudySession.Status.CANCELLED:
+        raise ValidationError(_("学习会已取消，不能登记出勤。"))
+    if clock.now() < session.starts_at - dt.timedelta(minutes=get_parameters().checkin_opens_minutes_before):
+        raise ValidationError(_("学习会尚未开始，不能登记全部出席。"))
+    rows = list(session.attendances.filter(status__in=[Attendance.Status.PENDING, Attendance.Status.ABSENT]))
+    for row in rows:
+        row.status = Attendance.Status.PRESENT
+        row.method = Attendance.Method.MANUAL
+        row.checked_in_at = None
+    bulk_update_with_history(
+        rows,
+        Attendance,
+        ["status", "method", "checked_in_at"],
+        default_user=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return len(rows)
+
+
+@transaction.atomic
 def add_attendee(session: StudySession, person: Person, *, actor: Any) -> Attendance:
     """Add someone to the expected list (a member who joined after the session was planned)."""
     if session.attendances.filter(person=person).exists():

@@ -188,6 +188,13 @@ WEB = [
     *both("study:plan_detail", STUDY_VIEW, plan_pk),
     *both("study:plan_edit", STUDY_CHANGE, plan_pk),
     *both("study:plan_transition", STUDY_CHANGE, lambda w, s: {**plan_pk(w, s), "to": "submitted"}, **POST_REDIRECT),
+    # Data entry: "all present" in one action, the import of historical sessions (issue 11 item 5).
+    *both("study:session_all_present", STUDY_CHANGE, session_pk, **POST_REDIRECT),
+    Case("study:session_import", CHANGERS),
+    Case("study:session_import_template", CHANGERS),
+    # R-S14: the archive page and the one-click export of a unit's year.
+    Case("study:archive_overview", STUDY_VIEWERS),
+    *both("study:archive_export", STUDY_VIEW, lambda w, s: {"org": _unit(w, s).pk, "year": 2030}),
 ]
 
 POST_API = {**API, "method": "post"}

@@ -97,6 +97,20 @@ def session_add_attendee(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def session_all_present(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "全部出席": one action marks everyone not on leave present (R-S3)."""
+    session = _session_for(request.user, pk, A.STUDY_CHANGE)
+    try:
+        count = services.mark_all_present(session, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("已将{count}人登记为出席；请假人员不变。").format(count=count))
+    return redirect("study:session_attendance", pk=session.pk)
+
+
+@login_required
+@require_POST
 def session_close_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_for(request.user, pk, A.STUDY_CHANGE)
     try:

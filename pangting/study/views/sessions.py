@@ -28,6 +28,7 @@ from pangting.orgs.models import Organization, Person
 
 from .. import rules, services
 from ..forms import (
+    MAX_ROWS,
     AgendaFormSet,
     AttachmentForm,
     ReasonForm,
@@ -222,16 +223,15 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+DEFAULT_AGENDA = [AgendaItem.Kind.FIRST_ITEM, AgendaItem.Kind.THEORY, AgendaItem.Kind.DISCUSSION]
+
+
 def _agenda_initial(session: StudySession | None) -> list[dict[str, Any]]:
-    if session is None:
-        return [
-            {"kind": AgendaItem.Kind.FIRST_ITEM},
-            {"kind": AgendaItem.Kind.THEORY},
-            {"kind": AgendaItem.Kind.DISCUSSION},
-            {"kind": AgendaItem.Kind.THEORY},
-        ]
-    rows = [{"kind": i.kind, "title": i.title, "presenter": i.presenter} for i in session.agenda_items.all()]
-    return [*rows, {"kind": AgendaItem.Kind.THEORY}, {"kind": AgendaItem.Kind.DISCUSSION}]
+    """The session's agenda, or for a new one the usual three items to fill in (R-S4 first)."""
+    rows = [] if session is None else [
+        {"kind": i.kind, "title": i.title, "presenter": i.presenter} for i in session.agenda_items.all()
+    ]  # fmt: skip
+    return rows or [{"kind": kind} for kind in DEFAULT_AGENDA]
 
 
 def _speaker_initial(session: StudySession | None) -> list[dict[str, Any]]:
@@ -248,12 +248,36 @@ def _speaker_initial(session: StudySession | None) -> list[dict[str, Any]]:
             }
             for s in session.speeches.all()
         ]
-    return rows + [{} for _ in range(3 if session is None else 2)]
+    return rows or [{}]
+
+
+def _posted_rows(formset: Any) -> list[dict[str, Any]]:
+    """The rows as typed (not validated), without those ticked for deletion: the no-JavaScript
+    "add a row" shows them again with one more empty row, and saves nothing."""
+    rows = []
+    for form in formset.forms:
+        if form["DELETE"].value():
+            continue
+        rows.append({name: form[name].value() for name in form.fields if name != "DELETE"})
+    return rows
+
+
+def _kept_rows(formset: Any, *required: str) -> list[dict[str, Any]]:
+    """The cleaned rows to save: not ticked for deletion, and with one of `required` filled in."""
+    return [
+        f.cleaned_data
+        for f in formset.forms
+        if not f.cleaned_data.get("DELETE") and any(f.cleaned_data.get(name) for name in required)
+    ]
 
 
 @login_required
 def session_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    """Create or edit a session with its agenda and speakers (the fields of both seed forms)."""
+    """Create or edit a session with its agenda and speakers (the fields of both seed forms).
+
+    Agenda items and speakers are formsets with rows added and removed in the page; without
+    JavaScript the "add a row" button posts the form and gets it back with one more row.
+    """
     session = _session_for(request.user, pk, A.STUDY_CHANGE) if pk else None
     policy.require(request.user, A.STUDY_CHANGE)
     organizations = Organization.objects.for_user(request.user, A.STUDY_CHANGE)
@@ -268,20 +292,28 @@ def session_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if session is None:
         initial = {"organization": request.GET.get("org"), "kind": request.GET.get("kind", SessionKind.CENTER_GROUP)}
     data = request.POST if request.method == "POST" else None
-    form = SessionForm(
-        data, instance=session, initial=initial, organizations=organizations, people=people, themes=themes
-    )
+    form_kwargs = {"organizations": organizations, "people": people, "themes": themes}
+    form = SessionForm(data, instance=session, initial=initial, **form_kwargs)
     agenda = AgendaFormSet(data, prefix="agenda", initial=_agenda_initial(session))
     speakers = SpeakerFormSet(
         data, request.FILES or None, prefix="speakers", initial=_speaker_initial(session),
         form_kwargs={"people": people},
     )  # fmt: skip
-    if request.method == "POST" and form.is_valid() and agenda.is_valid() and speakers.is_valid():
+    adding = request.POST.get("add_row") if request.method == "POST" else None
+    if adding in ("agenda", "speakers"):
+        # No JavaScript: the same page, as typed, with one more row; nothing saved.
+        agenda_rows, speaker_rows = _posted_rows(agenda), _posted_rows(speakers)
+        (agenda_rows if adding == "agenda" else speaker_rows).append({})
+        typed = {name: form[name].value() for name in form.fields}
+        form = SessionForm(None, instance=session, initial=typed, **form_kwargs)
+        agenda = AgendaFormSet(prefix="agenda", initial=agenda_rows[:MAX_ROWS])
+        speakers = SpeakerFormSet(prefix="speakers", initial=speaker_rows[:MAX_ROWS], form_kwargs={"people": people})
+        if speaker_rows and any(f.get("file") for f in speaker_rows):
+            messages.info(request, _("已增加一行；已选择的发言材料文件需重新选择。"))
+    elif request.method == "POST" and form.is_valid() and agenda.is_valid() and speakers.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("organization", "kind")}
-        agenda_rows = [f.cleaned_data for f in agenda.forms if f.cleaned_data.get("title")]
-        speaker_rows = [
-            f.cleaned_data for f in speakers.forms if f.cleaned_data.get("speaker_name") or f.cleaned_data.get("person")
-        ]
+        agenda_rows = _kept_rows(agenda, "title")
+        speaker_rows = _kept_rows(speakers, "speaker_name", "person")
         try:
             if session is None:
                 session = services.create_session(

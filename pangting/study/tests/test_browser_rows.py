@@ -1,0 +1,45 @@
+"""In a real browser: agenda and speaker rows are added and removed in the page, then saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from pangting.study.models import StudySession
+from pangting.study.tests.test_browser import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_the_secretary_adds_and_removes_rows_without_reloading(live_world, live_server, page):
+    start = timezone.localtime().replace(second=0, microsecond=0) + dt.timedelta(days=3)
+    sign_in(page, live_server.url, "secretary_a")
+    page.goto(f"{live_server.url}/study/sessions/new/")
+    page.select_option("#id_organization", str(live_world.unit_a.pk))
+    page.fill("#id_title", "学习贯彻党的二十届四中全会精神")
+    page.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_ends_at", (start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_place", "行政楼301会议室")
+    page.fill("input[name=agenda-0-title]", "学习习近平总书记最新重要讲话精神")
+    rows = page.get_by_test_id("agenda-row")
+    assert rows.count() == 3
+    page.get_by_test_id("add-agenda-row").click()  # no reload: the page adds the row
+    assert rows.count() == 4
+    assert page.url.endswith("/study/sessions/new/")
+    page.select_option("select[name=agenda-3-kind]", "theory")
+    page.fill("input[name=agenda-3-title]", "学习《建议》第三部分")
+    page.fill("input[name=agenda-1-title]", "本行将被删除")
+    rows.nth(1).get_by_test_id("remove-agenda-row").click()
+    assert not rows.nth(1).is_visible()
+    page.get_by_test_id("add-speaker-row").click()
+    page.fill("#id_speakers-0-speaker_name", "陈成员")
+    page.fill("#id_speakers-1-speaker_name", "张秘书")
+    page.fill("#id_speakers-1-outline", "谈学习体会")
+    page.get_by_test_id("save-session").click()
+    page.wait_for_url(re.compile(r".*/study/sessions/\d+/$"))
+    session = StudySession.objects.get(title="学习贯彻党的二十届四中全会精神")
+    assert [i.title for i in session.agenda_items.all()] == ["学习习近平总书记最新重要讲话精神", "学习《建议》第三部分"]
+    assert [s.speaker_name for s in session.speeches.all()] == ["陈成员", "张秘书"]
