@@ -210,6 +210,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reschedules": session._prefetched_objects_cache["reschedules"],
             "attachments": session.attachments.select_related("uploaded_by"),
             "can_change": can_change,
+            "can_vet": bool(session.lecturer_name) and services.may_vet(request.user, session, params),  # R-S9
             "steps": steps,
             "mine": mine,
             "checkin_url": checkin_url,
@@ -230,7 +231,10 @@ def _agenda_initial(session: StudySession | None) -> list[dict[str, Any]]:
             {"kind": AgendaItem.Kind.DISCUSSION},
             {"kind": AgendaItem.Kind.THEORY},
         ]
-    rows = [{"kind": i.kind, "title": i.title, "presenter": i.presenter} for i in session.agenda_items.all()]
+    rows = [
+        {"kind": i.kind, "title": i.title, "presenter": i.presenter, "source": i.source, "source_date": i.source_date}
+        for i in session.agenda_items.all()
+    ]
     return [*rows, {"kind": AgendaItem.Kind.THEORY}, {"kind": AgendaItem.Kind.DISCUSSION}]
 
 
@@ -351,8 +355,8 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def session_vet(request: HttpRequest, pk: int) -> HttpResponse:
-    """R-S9: record the vetting of an invited lecturer."""
-    session = _session_for(request.user, pk, A.STUDY_CHANGE)
+    """R-S9: record the vetting of an invited lecturer (by someone outside the unit: `may_vet`)."""
+    session = _session_for(request.user, pk)
     form = VettingForm(request.POST)
     try:
         if not form.is_valid():
