@@ -46,6 +46,7 @@ from .frequency import PeriodResult, RuleResult, UnitBranchSummary, frequency_re
 from .personal import add_reflection, add_self_study_record, record_training, save_self_study_plan
 from .plans import (
     UpperAdherence,
+    adherence_by_plan,
     create_plan,
     plan_due_on,
     transition_plan,
@@ -81,6 +82,7 @@ __all__ = [
     "add_attendee",
     "add_reflection",
     "add_self_study_record",
+    "adherence_by_plan",
     "annotate_leaders",
     "cancel_session",
     "check_in",

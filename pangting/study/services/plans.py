@@ -85,6 +85,37 @@ def upper_adherence(plan: StudyPlan) -> UpperAdherence | None:
     )
 
 
+def adherence_by_plan(plans: Sequence[StudyPlan]) -> dict[int, tuple[int, int]]:
+    """R-S17 per unit on the plan list: {plan id: (upper themes followed, upper themes)} for the
+    center-group plans that have an upper plan; three queries whatever the number of plans."""
+    mine = [p for p in plans if p.kind == PlanKind.CENTER_GROUP]
+    wanted = {(path, p.year) for p in mine for path in _ancestor_paths(p.organization)}
+    if not wanted:
+        return {}
+    uppers: dict[tuple[str, int], set[int]] = {}
+    for theme in PlanTheme.objects.filter(
+        plan__organization__path__in={path for path, _year in wanted},
+        plan__year__in={year for _path, year in wanted},
+        plan__kind=PlanKind.CENTER_GROUP,
+        plan__deleted_at__isnull=True,
+    ).values("pk", "plan__organization__path", "plan__year"):
+        uppers.setdefault((theme["plan__organization__path"], theme["plan__year"]), set()).add(theme["pk"])
+    followed: dict[int, set[int]] = {}
+    for plan_id, upper_id in PlanTheme.objects.filter(plan__in=mine, upper_theme__isnull=False).values_list(
+        "plan_id", "upper_theme_id"
+    ):
+        followed.setdefault(plan_id, set()).add(upper_id)
+    result = {}
+    for plan in mine:
+        upper = next(
+            (uppers[(path, plan.year)] for path in _ancestor_paths(plan.organization) if (path, plan.year) in uppers),
+            None,
+        )
+        if upper:
+            result[plan.pk] = (len(upper & followed.get(plan.pk, set())), len(upper))
+    return result
+
+
 def _topics(raw: Any, number: int, allowed: Sequence[str]) -> list[str]:
     """R-S5: the theme's topic tags, each from the configured list."""
     if raw in (None, ""):

@@ -80,3 +80,6 @@ def test_the_plan_page_shows_topics_missing_topics_and_the_upper_levels_themes(w
     assert 'data-testid="upper-adherence"' in page and "上级专题二" in page
     form = client.get(reverse("study:plan_edit", args=[plan.pk])).content.decode()
     assert "上级专题一" in form and 'value="意识形态"' in form  # offered when the unit plans
+    listed = client_for(world.supervisor).get(reverse("study:plan_list") + "?year=2026").content.decode()
+    assert 'data-testid="upper-adherence">1/2<' in listed  # per unit, on the plan list
+    assert services.adherence_by_plan([plan, upper]) == {plan.pk: (1, 2)}  # the root has no level above

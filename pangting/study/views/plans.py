@@ -47,6 +47,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     units = unit_set(Organization.objects.for_user(request.user))
     missing = [u for u in units if u.pk not in with_plan]
     due = services.plan_due_on(year)
+    adherence = services.adherence_by_plan(plans)  # R-S17: upper-level themes followed, per unit
+    for plan in plans:
+        plan.upper_adherence = adherence.get(plan.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "study/plan_list.html",
