@@ -576,29 +576,31 @@ def upper_themes(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S17 上下联动: a filed annual plan follows the upper level's annual themes.
 
     The upper level is the nearest organization above the unit with a center-group plan of the
-    year (`study.services.upper_plan`); a theme follows one when its `upper_theme` names it.
+    year (`study.services.adherence_by_plan`, in bulk); a theme follows one when its
+    `upper_theme` names it.
     Amber: the share of upper themes followed is below `min_share`; the finding lists the
     upper themes not followed. Without an upper plan there is nothing to follow.
     """
     from pangting.study.models import PlanTheme
-    from pangting.study.services import upper_adherence
+    from pangting.study.services import adherence_by_plan
 
     threshold = percent(ctx.params["min_share"])
     field = PlanTheme._meta.get_field("upper_theme").verbose_name
-    for plan in _filed_plans(ctx):
-        adherence = upper_adherence(plan)
-        if adherence is None or not adherence.total:
+    plans = _filed_plans(ctx)
+    adherence = adherence_by_plan(plans)
+    for plan in plans:
+        if plan.pk not in adherence:
             continue
-        followed = len(adherence.followed)
-        if followed >= threshold * adherence.total:
+        followed, total, missing = adherence[plan.pk]
+        if not total or followed >= threshold * total:
             continue
         yield FindingData(
             plan.organization_id, str(ctx.year), "upper_themes", "amber",
             finding_message(
                 gettext_noop("{year}年度学习计划“{field}”落实上级专题{followed}个，共{total}个，低于{min_share}%；未落实：{missing}"),
-                year=ctx.year, field=field, followed=followed, total=adherence.total,
-                min_share=str(ctx.params["min_share"]), missing=[t.theme for t in adherence.missing],
+                year=ctx.year, field=field, followed=followed, total=total,
+                min_share=str(ctx.params["min_share"]), missing=list(missing),
             ),
             (Evidence(PLAN, plan.pk, plan.title),),
-            {"followed": followed, "total": adherence.total, "field": "upper_theme"},
+            {"followed": followed, "total": total, "field": "upper_theme"},
         )  # fmt: skip

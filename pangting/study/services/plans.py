@@ -85,34 +85,42 @@ def upper_adherence(plan: StudyPlan) -> UpperAdherence | None:
     )
 
 
-def adherence_by_plan(plans: Sequence[StudyPlan]) -> dict[int, tuple[int, int]]:
-    """R-S17 per unit on the plan list: {plan id: (upper themes followed, upper themes)} for the
-    center-group plans that have an upper plan; three queries whatever the number of plans."""
+def adherence_by_plan(plans: Sequence[StudyPlan]) -> dict[int, tuple[int, int, tuple[str, ...]]]:
+    """R-S17 per unit (the plan list, the R-S17 check): {plan id: (upper themes followed, upper
+    themes, the names of those not followed)} for the center-group plans that have an upper
+    plan; two queries whatever the number of plans (their organizations already loaded)."""
     mine = [p for p in plans if p.kind == PlanKind.CENTER_GROUP]
     wanted = {(path, p.year) for p in mine for path in _ancestor_paths(p.organization)}
     if not wanted:
         return {}
-    uppers: dict[tuple[str, int], set[int]] = {}
-    for theme in PlanTheme.objects.filter(
-        plan__organization__path__in={path for path, _year in wanted},
-        plan__year__in={year for _path, year in wanted},
-        plan__kind=PlanKind.CENTER_GROUP,
-        plan__deleted_at__isnull=True,
-    ).values("pk", "plan__organization__path", "plan__year"):
-        uppers.setdefault((theme["plan__organization__path"], theme["plan__year"]), set()).add(theme["pk"])
+    uppers: dict[tuple[str, int], dict[int, str]] = {}
+    for theme in (
+        PlanTheme.objects.filter(
+            plan__organization__path__in={path for path, _year in wanted},
+            plan__year__in={year for _path, year in wanted},
+            plan__kind=PlanKind.CENTER_GROUP,
+            plan__deleted_at__isnull=True,
+        )
+        .order_by("period_kind", "period", "pk")
+        .values("pk", "theme", "plan__organization__path", "plan__year")
+    ):
+        key = (theme["plan__organization__path"], theme["plan__year"])
+        uppers.setdefault(key, {})[theme["pk"]] = theme["theme"]
     followed: dict[int, set[int]] = {}
     for plan_id, upper_id in PlanTheme.objects.filter(plan__in=mine, upper_theme__isnull=False).values_list(
         "plan_id", "upper_theme_id"
     ):
         followed.setdefault(plan_id, set()).add(upper_id)
-    result = {}
+    result: dict[int, tuple[int, int, tuple[str, ...]]] = {}
     for plan in mine:
         upper = next(
             (uppers[(path, plan.year)] for path in _ancestor_paths(plan.organization) if (path, plan.year) in uppers),
             None,
         )
         if upper:
-            result[plan.pk] = (len(upper & followed.get(plan.pk, set())), len(upper))
+            taken = followed.get(plan.pk, set())
+            missing = tuple(name for pk, name in upper.items() if pk not in taken)
+            result[plan.pk] = (len(upper) - len(missing), len(upper), missing)
     return result
 
 

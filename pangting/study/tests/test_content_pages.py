@@ -82,4 +82,5 @@ def test_the_plan_page_shows_topics_missing_topics_and_the_upper_levels_themes(w
     assert "上级专题一" in form and 'value="意识形态"' in form  # offered when the unit plans
     listed = client_for(world.supervisor).get(reverse("study:plan_list") + "?year=2026").content.decode()
     assert 'data-testid="upper-adherence">1/2<' in listed  # per unit, on the plan list
-    assert services.adherence_by_plan([plan, upper]) == {plan.pk: (1, 2)}  # the root has no level above
+    # The root has no level above it.
+    assert services.adherence_by_plan([plan, upper]) == {plan.pk: (1, 2, ("上级专题二",))}
