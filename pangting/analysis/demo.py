@@ -51,8 +51,10 @@ def disguised_candidate(context: dict[str, Any]) -> StudySession | None:
 
 def disguise(session: StudySession, planted: list[tuple[str, str, str, str]]) -> None:
     """Replace a study session's agenda by the disguised one and plant the R-S8 finding it must give."""
-    presenter = next((i.presenter for i in session.agenda_items.all() if i.kind == K.FIRST_ITEM), "")
-    agenda = [dict(item, presenter=presenter if item["kind"] == K.FIRST_ITEM else "") for item in DISGUISED_AGENDA]
+    first = next((i for i in session.agenda_items.all() if i.kind == K.FIRST_ITEM), None)
+    kept = {"presenter": first.presenter, "source": first.source, "source_date": first.source_date} if first else {}
+    # The 第一议题 keeps what it names (R-S4), so that the disguise plants R-S8 alone.
+    agenda = [dict(item, **kept) if item["kind"] == K.FIRST_ITEM else dict(item) for item in DISGUISED_AGENDA]
     study.update_session(session, actor=system_actor(), agenda=agenda)
     day = timezone.localdate(session.starts_at)
     planted.append(("R-S8", session.organization.code, f"{day.year}-{day.month:02d}", f"session:{session.pk}"))

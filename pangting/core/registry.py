@@ -188,3 +188,43 @@ def register_calendar_provider(provider: Callable[[Any, str], list[Any]] | str, 
 
 def calendar_providers() -> list[Callable[[Any, str], list[Any]]]:
     return [hook.resolve() for hook in sorted(_calendar_providers.values(), key=lambda h: (h.order, h.name))]
+
+
+# --- flags on texts ---------------------------------------------------------------------------
+
+_text_flag_providers: dict[tuple[str, str], Hook] = {}
+
+
+def register_text_flags(kind: str, provider: Callable[[list[int]], dict[int, Any]] | str, *, order: int = 0) -> None:
+    """`provider(ids)` returns {id: message} for the texts of `kind` ("speech") that it flags.
+
+    A later app judges texts an earlier one stores: the analysis app confirms copied-text
+    pairs, and the R-S6 check (compliance, which comes before analysis) keeps a finding for a
+    speech with a confirmed copy by asking `text_flags("speech", ids)`, without importing it.
+    Each message is a `pangting.lib.messages.Message` (or a stored message), shown translated.
+    """
+    name = _hook_name(provider)
+    _text_flag_providers[(kind, name)] = Hook(name, provider, order)
+
+
+def text_flags(kind: str, ids: Any) -> dict[int, Any]:
+    """The flags every registered provider reports for these ids of `kind`; {} when none is registered.
+
+    When two providers flag the same text, the first by `order` speaks for it.
+    """
+    wanted = list(ids)
+    hooks = [hook for (key, _name), hook in _text_flag_providers.items() if key == kind]
+    if not wanted or not hooks:
+        return {}
+    asked: set[int] = set(wanted)
+    found: dict[int, Any] = {}
+    for hook in sorted(hooks, key=lambda h: (h.order, h.name)):
+        for pk, message in (hook.resolve()(wanted) or {}).items():
+            if pk in asked:
+                found.setdefault(pk, message)
+    return found
+
+
+def unregister_text_flags(kind: str, provider: Callable[..., Any] | str) -> None:
+    """Remove a provider (tests register one for a test and take it away after)."""
+    _text_flag_providers.pop((kind, _hook_name(provider)), None)

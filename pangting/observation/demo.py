@@ -171,7 +171,12 @@ class ObservationDemo:
                     led_by=leader.person if leader else None,
                     plan_theme=theme,
                     agenda=[
-                        {"kind": AgendaItem.Kind.FIRST_ITEM, "title": "学习习近平总书记最新重要讲话精神"},
+                        {
+                            "kind": AgendaItem.Kind.FIRST_ITEM,
+                            "title": "学习习近平总书记最新重要讲话精神",
+                            "source": "习近平总书记在中央政治局集体学习时的重要讲话",
+                            "source_date": starts.date() - dt.timedelta(days=15),  # recent (R-S4)
+                        },
                         {"kind": AgendaItem.Kind.DISCUSSION, "title": "中心组成员交流研讨"},
                     ],
                 )
@@ -195,6 +200,7 @@ class ObservationDemo:
         led[1] += 1
         if not theme_found:
             self.plant("R-S5", session.organization, period, key)
+        self.plant("R-S6", session.organization, period, key)  # no speakers entered
         if day + dt.timedelta(days=7) < self.today:
             self.plant("R-S7", session.organization, period, key)
         if day + dt.timedelta(days=14) < self.today:  # R-S14: no attendance, minutes or speeches filed

@@ -64,7 +64,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AgendaItem
-        fields = ["id", "order", "kind", "kind_display", "title", "presenter"]
+        fields = ["id", "order", "kind", "kind_display", "title", "presenter", "source", "source_date"]
         read_only_fields = ["id", "order"]
 
 
@@ -294,7 +294,8 @@ class StudySessionViewSet(
     @extend_schema(summary="记录外请授课人审核（R-S9）", request=None)
     @action(detail=True, methods=["post"])
     def vet(self, request: Request, pk: Any = None) -> Response:
-        session = self.get_object()
+        # R-S9: approved from outside the unit (`services.may_vet`), so reached by viewing, not changing.
+        session = policy.get_for_user(SESSION_QS, request.user, pk, A.STUDY_VIEW)
         approved = str(request.data.get("approved", "")).lower() in ("1", "true", "yes")
         _call(
             services.vet_lecturer,
@@ -352,7 +353,7 @@ class StudySessionViewSet(
 class PlanThemeSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlanTheme
-        fields = ["id", "period_kind", "period", "theme", "materials"]
+        fields = ["id", "period_kind", "period", "theme", "materials", "topics", "upper_theme"]
         read_only_fields = ["id"]
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from pangting.accounts.models import User
 from pangting.core import clock
 from pangting.core.demo import DemoDates, report_progress
+from pangting.core.system import system_actor
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
 
 from . import services
@@ -62,6 +63,34 @@ FIRST_ITEMS = [
     "学习习近平总书记在中央政治局集体学习时的重要讲话",
     "学习习近平总书记关于教育工作的重要指示批示",
 ]
+# R-S4: what each 第一议题 studies (the speech or instruction; its date is set per session).
+FIRST_SOURCES = [
+    "习近平总书记在中央政治局集体学习时的重要讲话",
+    "习近平总书记给职业院校学生的回信",
+    "习近平总书记在全国教育大会上的重要讲话",
+    "习近平总书记关于教育工作的重要指示",
+]
+# R-S16: the topic tags of each month's theme; together they cover the required topics.
+TOPICS_BY_MONTH = {
+    1: ["理论武装"],
+    4: ["意识形态"],
+    6: ["党内法规"],
+    9: ["安全生产"],
+    10: ["意识形态"],
+    11: ["作风建设"],
+}
+# R-S6: sentences a written speech is made of (each speech takes several, so no two read alike).
+SPEECH_SENTENCES = [
+    "通过本次集中学习，我对会议精神的核心要义有了更加系统的理解，深刻认识到理论学习必须常学常新、学深悟透。",
+    "对照分管工作，我查找了在推进专业建设、课程改革中存在的思路不宽、举措不实等差距，将逐项制定整改措施。",
+    "要把学习成果转化为推动学院高质量发展的实际成效，聚焦立德树人根本任务，把思想政治工作贯穿教育教学全过程。",
+    "在意识形态工作方面，要严格落实课堂、讲座、论坛、网络阵地管理责任，守牢意识形态阵地，做到守土有责、守土尽责。",
+    "结合产教融合实践，我们将深化与地方龙头企业的合作，共建产业学院和实训基地，提升服务区域经济社会发展的能力。",
+    "在作风建设方面，要坚持以上率下，深入教学一线和学生中间开展调查研究，切实解决师生急难愁盼问题。",
+    "下一步，我将带头落实“第一议题”制度，坚持个人自学与集体研讨相结合，撰写学习体会，推动学习往深里走、往实里走。",
+    "要坚持问题导向，围绕学生就业、实习安全、实验室安全等重点领域，完善制度，压实责任，防范化解风险隐患。",
+    "在党内法规学习方面，要把党章党规作为必修课，增强纪律规矩意识，自觉在思想上政治上行动上同党中央保持高度一致。",
+]
 BUSINESS = ["部署本学期教学检查工作", "研究年度招生计划", "通报近期安全稳定工作", "传达学校工作会议精神"]
 LEAVE_REASONS = ("因公出差", "参加上级培训", "病假", "外出招生宣传")
 ARCHIVE_GAP_UNIT = 2  # R-S14: the unit whose archive lacks a session's confirmed attendance
@@ -84,6 +113,12 @@ def _month_after(year: int, month: int) -> dt.date:
     return dt.date(year + (month == 12), month % 12 + 1, 1)
 
 
+def written_speech(title: str, speaker: str, outline: str, seed: int) -> str:
+    """A written speech of more than 300 characters (R-S6), from the session's theme and the speaker's outline."""
+    picks = [SPEECH_SENTENCES[(seed + step * 4) % len(SPEECH_SENTENCES)] for step in range(5)]
+    return f"围绕“{title}”的发言（{speaker}）\n{outline}。\n" + "\n".join(dict.fromkeys(picks))
+
+
 class StudyDemo:
     def __init__(self, context: dict[str, Any], seed: int = 2026) -> None:
         self.random = random.Random(seed)  # noqa: S311 - demo data, seeded on purpose  # nosec B311
@@ -100,6 +135,8 @@ class StudyDemo:
         self.now = clock.now()
         self.today = self.dates.today
         self.year, self.previous = self.dates.year, self.dates.previous
+        self.supervisor = User.objects.filter(role_assignments__role="supervisor", is_active=True).first()
+        self.unvetted: set[tuple[str, int]] = set()  # (unit code, year) of the lecturer not vetted (R-S9)
         self.secretary_users = {
             u.person.organization_id: u
             for u in User.objects.filter(role_assignments__role="study_secretary", person__isnull=False).select_related(
@@ -130,6 +167,7 @@ class StudyDemo:
 
     @transaction.atomic
     def build(self) -> None:
+        self.upper = {year: self.upper_plan(year) for year in self.dates.years}
         for index, unit in enumerate(self.units):
             report_progress(self.context, f"  正在生成学习会 {index + 1}/{len(self.units)}：{unit.name}")
             group = getattr(unit, "study_group", None)
@@ -140,7 +178,18 @@ class StudyDemo:
             self.branches(unit, index)
         self.self_study()
 
-    # -- plans (R-S1) ----------------------------------------------------------------------
+    # -- plans (R-S1, R-S16, R-S17) ---------------------------------------------------------
+
+    def upper_plan(self, year: int) -> dict[int, int]:
+        """The university's annual themes (R-S17): month → theme id, offered when units plan."""
+        themes = THEMES_PREVIOUS if year == self.previous else THEMES_MAIN
+        plan = services.create_plan(
+            self.root,
+            actor=system_actor(),
+            year=year,
+            themes=[{"period_kind": "month", "period": m, "theme": t} for m, t in enumerate(themes, start=1)],
+        )
+        return {t.period: t.pk for t in plan.themes.all()}
 
     def plan(self, unit: Organization, year: int, index: int) -> StudyPlan | None:
         main = year == self.year
@@ -148,6 +197,9 @@ class StudyDemo:
             self.plant_unfiled_plan(unit, year, self.plan_due(year))
             return None  # two units never filed this year's plan
         themes = THEMES_PREVIOUS if year == self.previous else THEMES_MAIN
+        no_safety = main and index == 5  # R-S16: this year's plan leaves out 安全生产
+        half_upper = main and index == 7  # R-S17: follows the university's themes for half the year only
+        upper = self.upper.get(year, {})
         plan = services.create_plan(
             unit,
             actor=self.actor(unit),
@@ -158,6 +210,8 @@ class StudyDemo:
                     "period": m,
                     "theme": t,
                     "materials": "《习近平谈治国理政》相关篇目；学习强国专题",
+                    "topics": [] if no_safety and m == 9 else TOPICS_BY_MONTH.get(m, []),
+                    "upper_theme": None if half_upper and m > 6 else upper.get(m),
                 }
                 for m, t in enumerate(themes, start=1)
             ],
@@ -174,6 +228,10 @@ class StudyDemo:
             return plan  # not filed yet: the year has just begun
         if late:
             self.plant("R-S1", unit, str(year), "plan")
+        if no_safety:
+            self.plant("R-S16", unit, str(year), "topics")
+        if half_upper:
+            self.plant("R-S17", unit, str(year), "upper_themes")
         StudyPlan.objects.filter(pk=plan.pk).update(
             status=StudyPlan.Status.ACKNOWLEDGED if year == self.previous or index % 4 else StudyPlan.Status.SUBMITTED,
             submitted_at=submitted,
@@ -207,6 +265,12 @@ class StudyDemo:
                 roll = self.random.random()
                 work_meeting = roll < 0.025
                 no_first = not work_meeting and roll < 0.09
+                # One session a year of some units, each with one content shortfall (R-S2, R-S4, R-S6).
+                studied = not work_meeting and not no_first
+                old_speech = studied and index == 12 and month == 5
+                first_late = studied and index == 14 and month == 6
+                short_text = studied and index == 10 and month == 4
+                no_discussion = studied and index == 8 and month == 3
                 theme = themes[month - 1] if themes and self.random.random() > 0.06 else None
                 title = theme.theme if theme else (BUSINESS[month % 4] if work_meeting else THEMES_MAIN[month - 1])
                 if work_meeting:
@@ -215,21 +279,30 @@ class StudyDemo:
                 else:
                     first = {"kind": K.FIRST_ITEM, "title": self.random.choice(FIRST_ITEMS)}
                     first["presenter"] = leader.name if leader else ""
+                    # R-S4: the speech studied and its date, a few weeks before the session.
+                    first["source"] = FIRST_SOURCES[(index + month) % len(FIRST_SOURCES)]
+                    first["source_date"] = day - dt.timedelta(days=10 + day.day % 20)
+                    if old_speech:
+                        first["source_date"] = day - dt.timedelta(days=200)  # not the latest (R-S4)
                     agenda = [] if no_first else [first]
                     agenda += [
                         {"kind": K.THEORY, "title": f"集中学习：{title}"},
                         {"kind": K.DISCUSSION, "title": "中心组成员交流研讨"},
                     ]
+                    if first_late:
+                        agenda = [agenda[1], agenda[0], *agenda[2:]]  # 第一议题 not first (R-S4)
+                    if no_discussion:
+                        agenda = agenda[:2]  # studied, but nobody discussed (R-S2, R-S6)
                 speakers = []
                 for person in self.random.sample(ordinary, min(len(ordinary), self.random.randint(2, 4))):
                     written = self.random.random() > 0.15
-                    speakers.append(
-                        {
-                            "person": person,
-                            "outline": self.random.choice(OUTLINES),
-                            "written_text": "（书面发言材料全文，略）" if written else "",
-                        }
-                    )
+                    outline = self.random.choice(OUTLINES)
+                    text = written_speech(title, person.name, outline, index * 31 + month * 7 + len(speakers))
+                    if short_text and not speakers:
+                        text = "（发言材料略）"  # too short to count as written material (R-S6)
+                    speakers.append({"person": person, "outline": outline, "written_text": text if written else ""})
+                if no_discussion:
+                    speakers = []
                 invited = self.random.random() < 0.08
                 led_by = leader if self.random.random() < 0.78 else deputy
                 session = services.create_session(
@@ -259,21 +332,29 @@ class StudyDemo:
                 self.life_of(session, actor, postponed_twice=postponed_twice, unconfirmed=unconfirmed)
                 session.refresh_from_db()
                 day = timezone.localdate(session.starts_at)
-                if session.status == StudySession.Status.HELD:
-                    held.add((day.year, day.month))
+                if session.status == StudySession.Status.HELD and not no_discussion:
+                    held.add((day.year, day.month))  # R-S2 counts sessions with discussion only
                 if day < self.today or session.status == StudySession.Status.HELD:  # taken place
-                    period, key = f"{year}-{day.month:02d}", f"session:{session.pk}"
+                    # The month it took place in: a December session postponed into January counts there.
+                    period, key = f"{day.year}-{day.month:02d}", f"session:{session.pk}"
                     led = self.led.setdefault((unit.code, day.year), [0, 0])  # the year it took place in
                     led[0] += led_by == leader
                     led[1] += 1
                     for rule, planted in (
-                        ("R-S4", no_first or work_meeting),  # a work meeting has no 第一议题 either
-                        ("R-S5", theme is None),
-                        ("R-S6", any(not s["written_text"] for s in speakers)),
+                        # A work meeting has no 第一议题 either.
+                        ("R-S4", no_first or work_meeting or old_speech or first_late),
+                        # Off the plan, or on last year's plan after a postponement into January.
+                        ("R-S5", theme is None or theme.plan.year != day.year),
+                        ("R-S6", no_discussion),  # no speakers at all
                         ("R-S8", work_meeting),
                     ):
                         if planted:
                             self.plant(rule, unit, period, key)
+                    # R-S6: each speaker without written material of the minimum length.
+                    minimum = get_parameters().min_written_chars
+                    for speech in session.speeches.all():
+                        if len("".join(speech.written_text.split())) < minimum and not speech.file:
+                            self.plant("R-S6", unit, period, f"speech:{speech.pk}")
                 if postponed_twice:  # counted in the month it finally falls in
                     self.plant("R-S11", unit, f"{day.year}-{day.month:02d}", f"session:{session.pk}")
         # R-S2: a month that has ended without a held session (a holiday month skipped, a session
@@ -301,7 +382,21 @@ class StudyDemo:
                 )
                 session.refresh_from_db()
         if session.lecturer_name and (session.starts_at < self.now or self.random.random() < 0.5):
-            services.vet_lecturer(session, actor=actor, approved=True, note="授课内容已经党委审核")
+            day = timezone.localdate(session.starts_at)
+            unvetted = (session.organization.code, day.year)
+            if session.organization_id == self.units[4].pk and day < self.today and unvetted not in self.unvetted:
+                # R-S9: the unit held it without the lecturer's vetting from outside.
+                self.unvetted.add(unvetted)
+                self.plant_session("R-S9", session, "session")
+            else:
+                # R-S9: approved by the propaganda department, outside the unit, before the session.
+                services.vet_lecturer(
+                    session,
+                    actor=self.supervisor or system_actor(),
+                    approved=True,
+                    note="授课提纲和课件已经党委宣传部审核",
+                    at=min(self.now, session.starts_at - dt.timedelta(days=3)),
+                )
         if session.arrangement_due and session.arrangement_due <= self.today + dt.timedelta(days=5):
             roll = self.random.random()
             if roll < 0.8:

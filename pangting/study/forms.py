@@ -80,6 +80,9 @@ class AgendaItemForm(inputs.CheckedForm):
     kind = forms.ChoiceField(label=_("议题类型"), choices=AgendaItem.Kind.choices)
     title = forms.CharField(label=_("议程内容"), max_length=300, required=False)
     presenter = forms.CharField(label=_("报告/领学人"), max_length=100, required=False)
+    # R-S4: what the 第一议题 studies: the speech or instruction and its date.
+    source = forms.CharField(label=_("讲话/指示出处"), max_length=300, required=False)
+    source_date = forms.DateField(label=_("讲话/指示日期"), widget=DATE, required=False)
 
 
 class SpeakerForm(inputs.CheckedForm):
@@ -173,6 +176,21 @@ class ThemeForm(inputs.CheckedForm):
     period = forms.IntegerField(label=_("月份/季度"), min_value=1, max_value=12, required=False)
     theme = forms.CharField(label=_("学习专题"), max_length=200, required=False)
     materials = forms.CharField(label=_("学习材料"), widget=_text(2), required=False)
+    # R-S5/R-S16: tags from the configured list; R-S17: the upper level's theme it follows.
+    topics = forms.MultipleChoiceField(
+        label=_("专题标签"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    upper_theme = forms.TypedChoiceField(
+        label=_("对应上级专题"), choices=(), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args: Any, upper: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].choices = [(t, t) for t in get_parameters().topic_tags]
+        self.fields["upper_theme"].choices = [
+            ("", _("（无）")),
+            *[(t.pk, f"{t.period_label} {t.theme}") for t in upper],
+        ]
 
 
 ThemeFormSet = formset_factory(ThemeForm, extra=0)

@@ -125,6 +125,18 @@ class PlanTheme(RecordModel):
     period = models.PositiveSmallIntegerField(_("月份/季度"))
     theme = models.CharField(_("学习专题"), max_length=200)
     materials = models.TextField(_("学习材料"), blank=True)
+    # R-S5/R-S16: topic tags from the configured list (`R-S5 topic_tags`); the year's plan must
+    # cover the required ones (`R-S16 required_topics`).
+    topics = models.JSONField(_("专题标签"), default=list, blank=True)
+    # R-S17 上下联动: the upper level's annual theme this theme follows, if any.
+    upper_theme = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name=_("对应上级专题"),
+    )
 
     policy_org_field: ClassVar[str] = "plan__organization"
     policy_view_action: ClassVar[str] = VIEW
@@ -228,6 +240,15 @@ class StudySession(RecordModel, WorkflowRecord):
     )
     vetting_note = models.CharField(_("审核意见"), max_length=300, blank=True)
     vetted_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # R-S9: who approved, someone outside the unit (the supervisor or a configured approver role).
+    vetted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
     # R-S10: submissions, each with the due date computed when the session was (re)scheduled.
     arrangement_due = models.DateField(_("安排表报送截止"), null=True, blank=True)
     arrangement_due_basis = models.JSONField(default=dict, blank=True, editable=False)
@@ -308,6 +329,11 @@ class AgendaItem(RecordModel):
     kind = models.CharField(_("议题类型"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("议程内容"), max_length=300)
     presenter = models.CharField(_("报告/领学人"), max_length=100, blank=True)
+    # R-S4: the 第一议题 names what is studied: the speech or instruction and its date.
+    source = models.CharField(
+        _("讲话/指示出处"), max_length=300, blank=True, help_text=_("如：习近平总书记在某会议上的重要讲话。")
+    )
+    source_date = models.DateField(_("讲话/指示日期"), null=True, blank=True)
 
     policy_org_field: ClassVar[str] = "session__organization"
     policy_view_action: ClassVar[str] = VIEW

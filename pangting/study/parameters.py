@@ -7,7 +7,9 @@ keyed by the rule each belongs to, by `StudyConfig.ready` through `register_para
 - R-S3: the participation threshold (`min_rate`, the number the R-S3 check applies too),
   and when QR check-in opens and closes;
 - R-S10: the arrangement form's and the report's day counts and their units;
-- R-S14: upload size and file types of the study archive.
+- R-S14: upload size and file types of the study archive;
+- R-S5: the topic tags a plan theme may carry; R-S6: the shortest written speech text;
+  R-S9: the roles outside a unit that may approve its lecturer; R-S16: the required topics.
 
 `get_parameters()` reads them (defaults ← `PANGTING_RULE_PARAMETERS` ← rows set on the
 rule-parameters page, with history) into the typed `StudyParameters` the study code uses.
@@ -28,6 +30,11 @@ from pangting.core.parameters import Parameter
 from pangting.lib.workdays import DayUnit
 
 DEFAULT_MAX_UPLOAD_MB = 20
+# R-S5/R-S16: the tags a plan theme may carry (the required ones of R-S16 among them).
+# i18n: not interface (tag values a deployment configures and plans store, in Chinese as the seeds name them)
+DEFAULT_TOPIC_TAGS = ("意识形态", "安全生产", "党内法规", "理论武装", "党史学习教育", "作风建设", "教育工作")
+# i18n: not interface (tag values, as above)
+DEFAULT_REQUIRED_TOPICS = ("意识形态", "安全生产", "党内法规")
 DEFAULT_UPLOAD_EXTENSIONS = (
     "pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "ppt", "pptx", "txt", "jpg", "jpeg", "png",
 )  # fmt: skip
@@ -58,6 +65,14 @@ class StudyParameters:
     # Uploads (minutes, materials, written speeches).
     max_upload_mb: int = 20
     upload_extensions: tuple[str, ...] = DEFAULT_UPLOAD_EXTENSIONS
+    # R-S5: the topic tags a theme may carry.
+    topic_tags: tuple[str, ...] = DEFAULT_TOPIC_TAGS
+    # R-S16: the special topics each year's plan must cover.
+    required_topics: tuple[str, ...] = DEFAULT_REQUIRED_TOPICS
+    # R-S6: written speech material is a file or a text of at least this many characters.
+    min_written_chars: int = 300
+    # R-S9: roles that may approve a unit's lecturer, held above the unit (never inside it).
+    approver_roles: tuple[str, ...] = ("supervisor",)
 
     def threshold_percent(self) -> str:
         value = self.participation_threshold * 100
@@ -82,6 +97,26 @@ def register_parameters() -> None:
         title=_("参学率不低于90%，请假人员及时补学"),
     )
     parameters.register(
+        "R-S5",
+        Parameter("topic_tags", list(DEFAULT_TOPIC_TAGS), _("专题标签（可选项）"), "list"),
+        title=_("学习内容专题化并列入年度计划"),
+    )
+    parameters.register(
+        "R-S16",
+        Parameter("required_topics", list(DEFAULT_REQUIRED_TOPICS), _("年度计划必学专题"), "list"),
+        title=_("年度计划涵盖必学专题"),
+    )
+    parameters.register(
+        "R-S6",
+        Parameter("min_written_chars", 300, _("书面发言材料最少字数"), "int", unit=_("字")),
+        title=_("发言人有书面发言材料"),
+    )
+    parameters.register(
+        "R-S9",
+        Parameter("approver_roles", ["supervisor"], _("可审核授课人的角色（本单位以外）"), "list"),
+        title=_("授课人及内容会前审核"),
+    )
+    parameters.register(
         "R-S10",
         Parameter("arrangement_days_before", 2, _("安排表提前报送天数"), "days"),
         Parameter("arrangement_unit", DayUnit.CALENDAR.value, _("安排表天数单位"), "day_unit"),
@@ -101,6 +136,7 @@ def get_parameters() -> StudyParameters:
     """The parameters in force now (one small query for the stored overrides)."""
     values = parameters.all_values()
     s1, s3, s10, s14 = values["R-S1"], values["R-S3"], values["R-S10"], values["R-S14"]
+    s5, s6, s9, s16 = values["R-S5"], values["R-S6"], values["R-S9"], values["R-S16"]
     return StudyParameters(
         participation_threshold=Fraction(str(s3["min_rate"])) / 100,
         arrangement_days_before=int(s10["arrangement_days_before"]),
@@ -122,4 +158,8 @@ def get_parameters() -> StudyParameters:
             else getattr(settings, "PANGTING_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)
         ),
         upload_extensions=tuple(s14["upload_extensions"]),
+        topic_tags=tuple(s5["topic_tags"]),
+        required_topics=tuple(s16["required_topics"]),
+        min_written_chars=int(s6["min_written_chars"]),
+        approver_roles=tuple(s9["approver_roles"]),
     )

@@ -17,6 +17,26 @@ from pangting.lib.workdays import DayUnit
 from pangting.workdays import timeliness
 
 FIRST_ITEM = "first_item"
+DISCUSSION = "discussion"
+
+
+def has_discussion(agenda_kinds: list[str], speech_count: int) -> bool:
+    """R-S2 (corrected): a session counts as collective discussion (研讨交流) when it had
+    speeches or a discussion agenda item, not merely because it met."""
+    return speech_count > 0 or DISCUSSION in agenda_kinds
+
+
+def months_before(earlier: dt.date, later: dt.date) -> int:
+    """Whole months from `earlier` to `later` (R-S4: how old the studied speech is on the day)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    if later.day < earlier.day:
+        months -= 1
+    return months
+
+
+def is_written(text: str, has_file: bool, min_chars: int) -> bool:
+    """R-S6: written speech material is an uploaded file or a text of at least `min_chars` characters."""
+    return has_file or len("".join(text.split())) >= min_chars
 
 
 def participation_rate(present: int, expected: int) -> Fraction | None:

@@ -121,6 +121,7 @@ def center_group_sessions(ctx: CheckContext) -> list[SessionRow]:
                 starts_at__lt=end,
             )
             .exclude(status=StudySession.Status.CANCELLED)
+            .select_related("plan_theme__plan")  # R-S5: the theme's plan year
             .prefetch_related("attendances", "agenda_items", "speeches", "reschedules")
             .order_by("starts_at", "pk")
         )

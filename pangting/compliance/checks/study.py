@@ -12,17 +12,22 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from pangting.lib.messages import to_json
+
 from ..messages import choice, finding_message
 from ..messages import label as text_label
 from ..messages import period as period_param
-from ..registry import CheckContext, Evidence, FindingData, Param, rule
+from ..registry import CheckContext, Evidence, FindingData, Param, Severity, rule
 from ._common import (
     PLAN,
+    SessionRow,
+    cached,
     center_group_sessions,
     month_period,
     percent,
@@ -92,11 +97,12 @@ def annual_plan(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule("R-S2", _("每月至少开展一次集体学习研讨"))
 def monthly_sessions(ctx: CheckContext) -> Iterator[FindingData]:
-    """R-S2: at least the required number of held center-group sessions in each period.
+    """R-S2: at least the required number of held center-group sessions with discussion in each period.
 
     The frequency itself is data: the active `MeetingFrequencyRule` rows with code R-S2
     (default: monthly, at least one), read through `frequency_report`, which counts held
-    sessions only. Only periods that have ended are judged. Red: fewer than required.
+    sessions that had collective discussion (speeches or a 交流研讨 agenda item) only: the
+    one home of that count. Only periods that have ended are judged. Red: fewer than required.
     """
     from pangting.study.models import SessionKind
     from pangting.study.services.frequency import frequency_report
@@ -110,7 +116,7 @@ def monthly_sessions(ctx: CheckContext) -> Iterator[FindingData]:
             yield FindingData(
                 result.organization.pk, period_name(ctx.year, result.rule.period, index), "sessions", "red",
                 finding_message(
-                    gettext_noop("{period}中心组集体学习{count}次，少于要求的{required}次"),
+                    gettext_noop("{period}有交流研讨（发言或研讨议程）的中心组学习{count}次，少于要求的{required}次"),
                     period=period_param(period_name(ctx.year, result.rule.period, index)),
                     count=period.count, required=period.required,
                 ),
@@ -159,53 +165,165 @@ def participation(ctx: CheckContext) -> Iterator[FindingData]:
                 )  # fmt: skip
 
 
-@rule("R-S4", _("学习第一议题"))
+@rule(
+    "R-S4",
+    _("学习第一议题"),
+    params=[Param("max_age_months", 3, _("第一议题所学讲话距会议不超过（月）"), "int", unit=_("个月"))],
+)
 def first_agenda_item(ctx: CheckContext) -> Iterator[FindingData]:
-    """R-S4: a session that has taken place has a 第一议题 agenda item (`AgendaItem.kind`). Red if not."""
+    """R-S4: the FIRST agenda item of a session that has taken place is the 第一议题, and it names
+    what is studied: the speech or instruction (`AgendaItem.source`) and its date (`source_date`).
+
+    Red: no 第一议题, or one that is not the first item. Amber: the source or its date is not
+    filled in, or the speech is older than `max_age_months` on the session day (not the latest).
+    Each finding names the item (order and title) and the field.
+    """
+    max_age = int(ctx.params["max_age_months"])
     for row in center_group_sessions(ctx):
-        if row.taken_place and not row.facts.has_first_agenda_item:
+        if not row.taken_place:
+            continue
+        session = row.session
+        found = _first_item_problem(row, list(session.agenda_items.all()), max_age)
+        if found is not None:
+            severity, message, measured = found
             yield FindingData(
-                row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "red",
-                finding_message(gettext_noop("{day}学习会未安排“第一议题”"), day=row.day),
-                (session_evidence(row.session),),
+                session.organization_id, month_period(row.day), f"session:{session.pk}", severity, message,
+                (session_evidence(session),), measured,
             )  # fmt: skip
+
+
+def _first_item_problem(row: SessionRow, items: list[Any], max_age: int) -> tuple[Severity, str, dict[str, Any]] | None:
+    """(severity, message, measured) of a session's first shortfall against R-S4, or None."""
+    from pangting.study.models import AgendaItem
+    from pangting.study.rules import months_before
+
+    first = next((i for i in items if i.kind == AgendaItem.Kind.FIRST_ITEM), None)
+    if first is None:
+        return "red", finding_message(gettext_noop("{day}学习会未安排“第一议题”"), day=row.day), {"field": "kind"}
+    order = items.index(first) + 1
+    measured = {"item": first.pk, "order": order}
+    if order != 1:
+        message = finding_message(
+            gettext_noop("{day}学习会“第一议题”“{title}”排在议程第{order}项，应为第一项"),
+            day=row.day, title=first.title, order=order,
+        )  # fmt: skip
+        return "red", message, {**measured, "field": "order"}
+    missing = [name for name in ("source", "source_date") if not getattr(first, name)]
+    if missing:
+        fields = [_field(first, name) for name in missing]
+        message = finding_message(
+            gettext_noop("{day}学习会第一议题“{title}”未填写{fields}"), day=row.day, title=first.title, fields=fields
+        )
+        return "amber", message, {**measured, "field": ",".join(missing)}
+    age = months_before(first.source_date, row.day)
+    if age > max_age:
+        message = finding_message(
+            gettext_noop("{day}学习会第一议题“{title}”所学讲话/指示日期为{date}，距会议{months}个月，超过{max_age}个月"),
+            day=row.day, title=first.title, date=first.source_date, months=age, max_age=max_age,
+        )  # fmt: skip
+        return "amber", message, {**measured, "field": "source_date", "months": age}
+    return None
 
 
 @rule("R-S5", _("学习内容专题化并列入年度计划"))
 def thematic_content(ctx: CheckContext) -> Iterator[FindingData]:
-    """R-S5: a session that has taken place is linked to a theme of the plan (`plan_theme`).
+    """R-S5: a session that has taken place is linked (`plan_theme`) to a theme of its own year's plan.
 
     Data can show the link to the plan, not whether the content was thematic in substance;
-    a session off the plan may still be on a theme, so the finding is amber.
+    a session off the plan may still be on a theme, so the finding is amber. A theme of another
+    year's plan does not count. The finding names the field.
     """
+    from pangting.study.models import StudySession
+
+    field = StudySession._meta.get_field("plan_theme").verbose_name
     for row in center_group_sessions(ctx):
-        if row.taken_place and not row.facts.is_thematic:
-            yield FindingData(
-                row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "amber",
-                finding_message(gettext_noop("{day}学习会内容未对应年度学习计划专题"), day=row.day),
-                (session_evidence(row.session),),
-            )  # fmt: skip
-
-
-@rule("R-S6", _("发言人有书面发言材料"))
-def written_speeches(ctx: CheckContext) -> Iterator[FindingData]:
-    """R-S6: every speaker of a session that has taken place has written material (text or file).
-
-    Whether speeches stayed on the theme is for the observers to judge (the record's method
-    area); data shows only the missing material. Amber: some speakers lack it; red: all do.
-    """
-    for row in center_group_sessions(ctx):
-        facts = row.facts
-        if not row.taken_place or facts.written_speech_count >= facts.speech_count:
+        if not row.taken_place:
             continue
-        missing = facts.speech_count - facts.written_speech_count
+        theme = row.session.plan_theme
+        if theme is None:
+            message = finding_message(
+                gettext_noop("{day}学习会未填写“{field}”，内容未对应年度学习计划专题"), day=row.day, field=field
+            )
+        elif theme.plan.year != row.day.year:
+            message = finding_message(
+                gettext_noop("{day}学习会“{field}”为{year}年计划的专题“{theme}”，不是本年度计划的专题"),
+                day=row.day, field=field, year=theme.plan.year, theme=theme.theme,
+            )  # fmt: skip
+        else:
+            continue
         yield FindingData(
-            row.session.organization_id, month_period(row.day), f"session:{row.session.pk}",
-            "red" if facts.written_speech_count == 0 else "amber",
-            finding_message(gettext_noop("{day}学习会{count}名发言人无书面发言材料"), day=row.day, count=missing),
-            (session_evidence(row.session),),
-            {"speeches": facts.speech_count, "written": facts.written_speech_count},
+            row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "amber",
+            message, (session_evidence(row.session),), {"field": "plan_theme"},
         )  # fmt: skip
+
+
+@rule(
+    "R-S6",
+    _("发言人有书面发言材料"),
+    # `min_written_chars` is declared by the study app (its session page counts with it too).
+)
+def written_speeches(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-S6: a center-group session that has taken place has speakers, each with written material:
+    an uploaded file or a text of at least `min_written_chars` characters (`Speech.written_text`).
+
+    Red: no speakers at all (key "session:<pk>"), or a speaker with neither text nor file;
+    amber: a text shorter than the minimum (key "speech:<pk>"). A speech whose text another
+    app confirmed as copied (`core.registry.text_flags("speech", ...)`, the analysis app's
+    confirmed pairs) keeps a red finding of its own (key "copy:<pk>"), whatever its length.
+    Whether speeches stayed on the theme is for the observers to judge.
+    """
+    from pangting.core import registry
+    from pangting.study import rules as study_rules
+    from pangting.study.models import Speech
+
+    min_chars = int(ctx.params["min_written_chars"])
+    text_field = Speech._meta.get_field("written_text").verbose_name
+    rows = [r for r in center_group_sessions(ctx) if r.taken_place]
+    copies = registry.text_flags("speech", [s.pk for r in rows for s in r.session.speeches.all()])
+    for row in rows:
+        session, speeches = row.session, list(row.session.speeches.all())
+        period, evidence = month_period(row.day), (session_evidence(session),)
+        if not speeches:
+            yield FindingData(
+                session.organization_id, period, f"session:{session.pk}", "red",
+                finding_message(gettext_noop("{day}学习会没有交流发言人"), day=row.day),
+                evidence, {"field": "speeches", "speeches": 0},
+            )  # fmt: skip
+            continue
+        for speech in speeches:
+            length = len("".join(speech.written_text.split()))
+            if not study_rules.is_written(speech.written_text, bool(speech.file), min_chars):
+                if length:
+                    message = finding_message(
+                        gettext_noop("{day}学习会发言人{speaker}的“{field}”仅{count}字，少于{min_chars}字，也未上传文件"),
+                        day=row.day, speaker=speech.speaker_name, field=text_field, count=length, min_chars=min_chars,
+                    )  # fmt: skip
+                else:
+                    message = finding_message(
+                        gettext_noop("{day}学习会发言人{speaker}无书面发言材料（未填写“{field}”，也未上传文件）"),
+                        day=row.day, speaker=speech.speaker_name, field=text_field,
+                    )  # fmt: skip
+                yield FindingData(
+                    session.organization_id, period, f"speech:{speech.pk}", "amber" if length else "red",
+                    message, evidence, {"item": speech.pk, "field": "written_text", "chars": length},
+                )  # fmt: skip
+            if speech.pk in copies:
+                yield FindingData(
+                    session.organization_id, period, f"copy:{speech.pk}", "red",
+                    finding_message(
+                        gettext_noop("{day}学习会发言人{speaker}的“{field}”经核实为复制：{flag}"),
+                        day=row.day, speaker=speech.speaker_name, field=text_field, flag=_flag(copies[speech.pk]),
+                    ),
+                    evidence, {"item": speech.pk, "field": "written_text", "copied": True},
+                )  # fmt: skip
+
+
+def _flag(message: Any) -> Any:
+    """A provider's flag as a message parameter: translated when shown if it carries a msgid."""
+    msgid = getattr(message, "msgid", None)
+    if msgid is None:
+        return str(message)
+    return {"msgid": msgid, "params": to_json(dict(getattr(message, "params", {}) or {}))}
 
 
 @rule(
@@ -240,20 +358,62 @@ def study_summary(ctx: CheckContext) -> Iterator[FindingData]:
 
 @rule("R-S9", _("授课人及内容会前审核"))
 def vetted_lecturers(ctx: CheckContext) -> Iterator[FindingData]:
-    """R-S9: an invited lecturer is approved (`lecturer_vetting`) before the session takes place.
+    """R-S9: an invited lecturer is approved before the session by someone outside the unit.
 
-    Red: the session has taken place with the vetting pending or rejected.
+    Red: the session has taken place with the vetting (`lecturer_vetting`) pending or rejected;
+    or approved with no approver recorded (`vetted_by`) or by a person of the unit itself.
+    Amber: approved only after the session began (`vetted_at`). Each finding names the field.
     """
-    for row in center_group_sessions(ctx):
-        if row.taken_place and row.facts.lecturer_vetting_pending:
-            yield FindingData(
-                row.session.organization_id, month_period(row.day), f"session:{row.session.pk}", "red",
-                finding_message(
-                    gettext_noop("{day}学习会外请授课人“{lecturer}”未经审核"),
-                    day=row.day, lecturer=row.session.lecturer_name,
-                ),
-                (session_evidence(row.session),), {"vetting": row.session.lecturer_vetting},
+    from pangting.accounts.models import User
+    from pangting.study.models import StudySession
+
+    rows = [
+        r for r in center_group_sessions(ctx)
+        if r.taken_place and r.session.lecturer_name and not r.session.lecturer_person_id
+    ]  # fmt: skip
+    approver_paths = dict(
+        User.objects.filter(pk__in={r.session.vetted_by_id for r in rows if r.session.vetted_by_id}).values_list(
+            "pk", "person__organization__path"
+        )
+    )
+    unit_paths = {u.pk: u.path for u in ctx.units}
+    approved = StudySession.Vetting.APPROVED
+    severity: Severity
+    for row in rows:
+        session = row.session
+        lecturer = session.lecturer_name
+        path = approver_paths.get(session.vetted_by_id) or ""
+        unit_path = unit_paths.get(session.organization_id, "")
+        if session.lecturer_vetting != approved:
+            severity, field = "red", "lecturer_vetting"
+            message = finding_message(
+                gettext_noop("{day}学习会外请授课人“{lecturer}”未经审核（{field}：{status}）"),
+                day=row.day, lecturer=lecturer, field=_field(session, field), status=choice(session, field),
             )  # fmt: skip
+        elif session.vetted_by_id is None or (unit_path and path.startswith(unit_path)):
+            severity, field = "red", "vetted_by"
+            message = finding_message(
+                gettext_noop("{day}学习会外请授课人“{lecturer}”的“{field}”不是本单位以外的审核人"),
+                day=row.day, lecturer=lecturer, field=_field(session, field),
+            )  # fmt: skip
+        elif session.vetted_at is None or session.vetted_at > session.starts_at:
+            severity, field = "amber", "vetted_at"
+            message = finding_message(
+                gettext_noop("{day}学习会外请授课人“{lecturer}”的“{field}”为{vetted}，晚于学习会开始"),
+                day=row.day, lecturer=lecturer, field=_field(session, field),
+                vetted=session.vetted_at or "—",
+            )  # fmt: skip
+        else:
+            continue
+        yield FindingData(
+            session.organization_id, month_period(row.day), f"session:{session.pk}", severity, message,
+            (session_evidence(session),), {"vetting": session.lecturer_vetting, "field": field},
+        )  # fmt: skip
+
+
+def _field(instance: Any, name: str) -> Any:
+    """A model field's label as a message parameter (translated when shown)."""
+    return getattr(instance._meta.get_field(name), "verbose_name", name)
 
 
 @rule(
@@ -388,4 +548,89 @@ def archive_complete(ctx: CheckContext) -> Iterator[FindingData]:
             ),
             tuple(session_evidence(s) for s in sessions[:20]),
             {"missing": [[g.item, g.session.pk if g.session else None] for g in gaps]},
+        )  # fmt: skip
+
+
+def _filed_plans(ctx: CheckContext) -> list[Any]:
+    """The year's filed center-group plans of the units in scope, with their themes (R-S16, R-S17)."""
+    from pangting.study.models import PlanKind, StudyPlan
+
+    def load() -> list[Any]:
+        return list(
+            StudyPlan.objects.filter(
+                organization_id__in=ctx.unit_ids,
+                year=ctx.year,
+                kind=PlanKind.CENTER_GROUP,
+                status__in=(StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED),
+            )
+            .select_related("organization")
+            .prefetch_related("themes")
+        )
+
+    return cached(ctx, "filed_center_group_plans", load)
+
+
+@rule("R-S16", _("年度计划涵盖必学专题"))
+def required_topics(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-S16: each filed annual plan's themes carry every required topic tag (`PlanTheme.topics`).
+
+    The list is the study parameter `required_topics` (default 意识形态, 安全生产, 党内法规).
+    A plan not filed yet is R-S1's finding, not this one. Red: a required topic is missing;
+    the finding names the plan, the field and the topics.
+    """
+    from pangting.study.models import PlanTheme
+
+    required = [str(t) for t in ctx.params["required_topics"]]
+    field = PlanTheme._meta.get_field("topics").verbose_name
+    for plan in _filed_plans(ctx):
+        covered = {topic for theme in plan.themes.all() for topic in theme.topics}
+        missing = [t for t in required if t not in covered]
+        if not missing:
+            continue
+        yield FindingData(
+            plan.organization_id, str(ctx.year), "topics", "red",
+            finding_message(
+                gettext_noop("{year}年度学习计划的“{field}”未涵盖必学专题：{topics}"),
+                year=ctx.year, field=field, topics=missing,
+            ),
+            (Evidence(PLAN, plan.pk, plan.title),), {"missing": missing, "field": "topics"},
+        )  # fmt: skip
+
+
+@rule(
+    "R-S17",
+    _("年度学习专题落实上级安排"),
+    params=[Param("min_share", 80, _("落实上级年度专题比例下限（%）"), "percent", unit="%")],
+)
+def upper_themes(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-S17 上下联动: a filed annual plan follows the upper level's annual themes.
+
+    The upper level is the nearest organization above the unit with a center-group plan of the
+    year (`study.services.adherence_by_plan`, in bulk); a theme follows one when its
+    `upper_theme` names it.
+    Amber: the share of upper themes followed is below `min_share`; the finding lists the
+    upper themes not followed. Without an upper plan there is nothing to follow.
+    """
+    from pangting.study.models import PlanTheme
+    from pangting.study.services import adherence_by_plan
+
+    threshold = percent(ctx.params["min_share"])
+    field = PlanTheme._meta.get_field("upper_theme").verbose_name
+    plans = _filed_plans(ctx)
+    adherence = adherence_by_plan(plans)
+    for plan in plans:
+        if plan.pk not in adherence:
+            continue
+        followed, total, missing = adherence[plan.pk]
+        if not total or followed >= threshold * total:
+            continue
+        yield FindingData(
+            plan.organization_id, str(ctx.year), "upper_themes", "amber",
+            finding_message(
+                gettext_noop("{year}年度学习计划“{field}”落实上级专题{followed}个，共{total}个，低于{min_share}%；未落实：{missing}"),
+                year=ctx.year, field=field, followed=followed, total=total,
+                min_share=str(ctx.params["min_share"]), missing=list(missing),
+            ),
+            (Evidence(PLAN, plan.pk, plan.title),),
+            {"followed": followed, "total": total, "field": "upper_theme"},
         )  # fmt: skip

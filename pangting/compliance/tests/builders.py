@@ -22,6 +22,11 @@ from pangting.study.models import Attendance, PlanKind, StudyPlan, StudySession
 from pangting.study.tests.builders import at, make_session
 from pangting.tests.builders import make_person
 
+# R-S6: written speech material long enough for the default minimum (300 characters).
+WRITTEN_SPEECH = "结合分管工作谈学习体会，" * 30
+# R-S16: the default required topics, carried by the first themes of a filed plan.
+REQUIRED_TOPICS = ["意识形态", "安全生产", "党内法规"]
+
 
 def travel(day: dt.date, hour: int = 10) -> Any:
     return time_machine.travel(timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0))), tick=False)
@@ -38,7 +43,8 @@ def filed_plan(w: Any, org: Any = None, *, year: int = 2026, kind: str = PlanKin
     """A plan filed on 10 January with a theme for every month (R-S1, R-S5, R-B5)."""
     org = org or w.unit_a
     themes = [] if kind == PlanKind.BRANCH else [
-        {"period_kind": "month", "period": m, "theme": f"{m}月专题"} for m in range(1, 13)
+        {"period_kind": "month", "period": m, "theme": f"{m}月专题", "topics": REQUIRED_TOPICS[m - 1 : m]}
+        for m in range(1, 13)
     ]  # fmt: skip
     with travel(dt.date(year, 1, 5)):
         plan = study.create_plan(org, actor=system_actor(), year=year, kind=kind, themes=themes)
@@ -75,7 +81,7 @@ def good_session(
     fields.setdefault("plan_theme", plan.themes.filter(period=day.month).first())
     fields.setdefault("led_by", leader)
     fields.setdefault(
-        "speakers", [{"person": w.member_person, "outline": "结合分管工作谈体会", "written_text": "书面发言全文"}]
+        "speakers", [{"person": w.member_person, "outline": "结合分管工作谈体会", "written_text": WRITTEN_SPEECH}]
     )
     with travel(day - dt.timedelta(days=10)):
         session = make_session(w.unit_a, starts_at=at(day.year, day.month, day.day), actor=w.secretary_a, **fields)

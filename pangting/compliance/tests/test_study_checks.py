@@ -101,10 +101,12 @@ def test_it_reports_a_session_without_a_summary(world):
 
 
 def test_it_reports_an_invited_lecturer_not_vetted(world):
-    """R-S9: pending vetting once the session has taken place; approved is fine."""
+    """R-S9: pending vetting once the session has taken place; approved before it from outside the unit is fine."""
     session = good_session(world, lecturer_name="外请专家", lecturer_post="省委党校")
     assert len(findings("R-S9", today=AFTER, unit=world.unit_a)) == 1
-    StudySession.objects.filter(pk=session.pk).update(lecturer_vetting=StudySession.Vetting.APPROVED)
+    study.vet_lecturer(
+        session, actor=world.supervisor, approved=True, note="授课提纲已审", at=session.starts_at - dt.timedelta(days=2)
+    )
     assert findings("R-S9", today=AFTER, unit=world.unit_a) == []
 
 

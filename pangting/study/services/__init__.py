@@ -45,11 +45,22 @@ from .attendance import (
 from .facts import SessionFacts, annotate_leaders, session_facts
 from .frequency import PeriodResult, RuleResult, UnitBranchSummary, frequency_report, unit_branch_summary
 from .personal import add_reflection, add_self_study_record, record_training, save_self_study_plan
-from .plans import create_plan, plan_due_on, transition_plan, update_plan
+from .plans import (
+    UpperAdherence,
+    adherence_by_plan,
+    create_plan,
+    plan_due_on,
+    transition_plan,
+    update_plan,
+    upper_adherence,
+    upper_plan,
+    upper_themes,
+)
 from .sessions import (
     SESSION_FIELDS,
     cancel_session,
     create_session,
+    may_vet,
     reschedule_session,
     submit_arrangement,
     submit_report,
@@ -67,10 +78,12 @@ __all__ = [
     "RuleResult",
     "SessionFacts",
     "UnitBranchSummary",
+    "UpperAdherence",
     "add_attachment",
     "add_attendee",
     "add_reflection",
     "add_self_study_record",
+    "adherence_by_plan",
     "annotate_leaders",
     "cancel_session",
     "check_in",
@@ -87,6 +100,7 @@ __all__ = [
     "frequency_report",
     "issue_checkin_ticket",
     "mark_all_present",
+    "may_vet",
     "plan_due_on",
     "record_attendance",
     "record_attendance_sheet",
@@ -103,6 +117,9 @@ __all__ = [
     "unit_branch_summary",
     "update_plan",
     "update_session",
+    "upper_adherence",
+    "upper_plan",
+    "upper_themes",
     "verify_checkin",
     "verify_ticket",
     "vet_lecturer",

@@ -27,9 +27,9 @@ class SessionFacts:
     expected_count: int
     present_count: int
     leave_count: int
-    has_first_agenda_item: bool  # R-S4
+    has_first_agenda_item: bool  # R-S4: the first item of the agenda is the 第一议题
     is_thematic: bool  # R-S5: linked to a theme of the plan
-    written_speech_count: int  # R-S6
+    written_speech_count: int  # R-S6: a file, or a text of the configured minimum length
     speech_count: int
     led_by_secretary: bool  # R-S12: the group leader (书记) led the study
     arrangement_submitted_late: bool  # R-S10
@@ -58,8 +58,9 @@ def session_facts(
     rate = rules.participation_rate(present, expected)
     meets = rules.meets_participation(rate, params.participation_threshold)
     kinds = [item.kind for item in agenda]
-    has_first = rules.FIRST_ITEM in kinds
-    written = sum(1 for s in speeches if s.has_written_material)
+    # R-S4: the FIRST agenda item is the 第一议题 (the agenda is ordered by `order`).
+    has_first = bool(kinds) and kinds[0] == rules.FIRST_ITEM
+    written = sum(1 for s in speeches if rules.is_written(s.written_text, bool(s.file), params.min_written_chars))
     led = _led_by_group_leader(session)
     arrangement_late = session.is_center_group and rules.is_late(
         _local_day(session.arrangement_submitted_at) if session.arrangement_submitted_at else None,
@@ -86,9 +87,14 @@ def session_facts(
             )
         )
     if not has_first and session.is_center_group:
-        problems.append(_("未安排“第一议题”（R-S4）"))
+        if rules.FIRST_ITEM in kinds:
+            problems.append(_("“第一议题”未排在议程第一项（R-S4）"))
+        else:
+            problems.append(_("未安排“第一议题”（R-S4）"))
     if session.is_center_group and not session.plan_theme_id:
         problems.append(_("未对应年度学习计划专题（R-S5）"))
+    if session.is_center_group and not speeches:
+        problems.append(_("没有交流发言人（R-S6）"))
     if speeches and written < len(speeches):
         problems.append(_("{count}名发言人无书面发言材料（R-S6）").format(count=len(speeches) - written))
     if vetting_pending:

@@ -58,7 +58,12 @@ def _rule_applies(rule: MeetingFrequencyRule, org: Organization) -> bool:
 def frequency_report(
     organizations: Sequence[Organization], year: int, *, today: dt.date | None = None
 ) -> list[RuleResult]:
-    """How each organization met the active frequency rules in `year` (held sessions only)."""
+    """How each organization met the active frequency rules in `year` (held sessions only).
+
+    This is the one home of R-S2's count: a center-group session counts only when it had
+    collective discussion (speeches or a discussion item); the study pages and the R-S2 check
+    both read it.
+    """
     today = today or clock.today()
     rules_ = list(MeetingFrequencyRule.objects.filter(active=True))
     if not organizations or not rules_:
@@ -71,7 +76,7 @@ def frequency_report(
     sessions = list(
         StudySession.objects.filter(prefixes, status=StudySession.Status.HELD, starts_at__gte=start, starts_at__lt=end)
         .select_related("organization")
-        .prefetch_related("agenda_items")
+        .prefetch_related("agenda_items", "speeches")
     )
     results = []
     for org in organizations:
@@ -81,7 +86,12 @@ def frequency_report(
             if rule.session_kind == SessionKind.CENTER_GROUP:
                 if not hasattr(org, "study_group"):
                     continue
-                mine = [s for s in sessions if s.organization_id == org.pk and s.kind == rule.session_kind]
+                # R-S2 (corrected): a session counts only when it had collective discussion.
+                mine = [
+                    s
+                    for s in sessions
+                    if s.organization_id == org.pk and s.kind == rule.session_kind and _had_discussion(s)
+                ]
             elif rule.session_kind == SessionKind.PARTY_GROUP_MEETING:
                 mine = [s for s in sessions if s.kind == rule.session_kind and s.organization.path.startswith(org.path)]
             else:
@@ -94,6 +104,11 @@ def frequency_report(
                 periods.append(PeriodResult(period.label, count, rule.min_count, due=period.end < today))
             results.append(RuleResult(rule, org, tuple(periods)))
     return results
+
+
+def _had_discussion(session: StudySession) -> bool:
+    """R-S2: speeches or a discussion agenda item (prefetched)."""
+    return rules.has_discussion([i.kind for i in session.agenda_items.all()], len(session.speeches.all()))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.transitions import run_step
-from pangting.orgs.models import Organization, OrganizationKind
+from pangting.orgs.models import PATH_STEP, Organization, OrganizationKind
 
 from ..models import PlanKind, PlanTheme, StudyPlan
 from ..parameters import StudyParameters, get_parameters
@@ -31,7 +32,133 @@ def plan_due_on(year: int, params: StudyParameters | None = None) -> dt.date:
             day -= 1
 
 
+def _ancestor_paths(organization: Organization) -> list[str]:
+    """The paths of the organizations above `organization`, nearest first."""
+    path = organization.path
+    return [path[:end] for end in range(len(path) - PATH_STEP, 0, -PATH_STEP)]
+
+
+def upper_plan(organization: Organization, year: int) -> StudyPlan | None:
+    """R-S17: the annual center-group plan of the nearest level above that has one for `year`."""
+    paths = _ancestor_paths(organization)
+    if not paths:
+        return None
+    plans = {
+        p.organization.path: p
+        for p in StudyPlan.objects.filter(
+            organization__path__in=paths, year=year, kind=PlanKind.CENTER_GROUP
+        ).select_related("organization")
+    }
+    return next((plans[path] for path in paths if path in plans), None)
+
+
+def upper_themes(organization: Organization, year: int) -> list[PlanTheme]:
+    """R-S17 上下联动: the upper level's annual themes, offered when `organization` plans `year`."""
+    plan = upper_plan(organization, year)
+    return list(plan.themes.all()) if plan else []
+
+
+@dataclass(frozen=True)
+class UpperAdherence:
+    """R-S17: how a unit's plan follows the upper level's annual themes."""
+
+    upper: StudyPlan
+    followed: tuple[PlanTheme, ...]
+    missing: tuple[PlanTheme, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.followed) + len(self.missing)
+
+
+def upper_adherence(plan: StudyPlan) -> UpperAdherence | None:
+    """Which upper-level themes the plan's themes follow (`upper_theme`); None without an upper plan."""
+    upper = upper_plan(plan.organization, plan.year)
+    if upper is None:
+        return None
+    taken = set(plan.themes.exclude(upper_theme=None).values_list("upper_theme_id", flat=True))
+    themes = list(upper.themes.all())
+    return UpperAdherence(
+        upper,
+        tuple(t for t in themes if t.pk in taken),
+        tuple(t for t in themes if t.pk not in taken),
+    )
+
+
+def adherence_by_plan(plans: Sequence[StudyPlan]) -> dict[int, tuple[int, int, tuple[str, ...]]]:
+    """R-S17 per unit (the plan list, the R-S17 check): {plan id: (upper themes followed, upper
+    themes, the names of those not followed)} for the center-group plans that have an upper
+    plan; two queries whatever the number of plans (their organizations already loaded)."""
+    mine = [p for p in plans if p.kind == PlanKind.CENTER_GROUP]
+    wanted = {(path, p.year) for p in mine for path in _ancestor_paths(p.organization)}
+    if not wanted:
+        return {}
+    uppers: dict[tuple[str, int], dict[int, str]] = {}
+    for theme in (
+        PlanTheme.objects.filter(
+            plan__organization__path__in={path for path, _year in wanted},
+            plan__year__in={year for _path, year in wanted},
+            plan__kind=PlanKind.CENTER_GROUP,
+            plan__deleted_at__isnull=True,
+        )
+        .order_by("period_kind", "period", "pk")
+        .values("pk", "theme", "plan__organization__path", "plan__year")
+    ):
+        key = (theme["plan__organization__path"], theme["plan__year"])
+        uppers.setdefault(key, {})[theme["pk"]] = theme["theme"]
+    followed: dict[int, set[int]] = {}
+    for plan_id, upper_id in PlanTheme.objects.filter(plan__in=mine, upper_theme__isnull=False).values_list(
+        "plan_id", "upper_theme_id"
+    ):
+        followed.setdefault(plan_id, set()).add(upper_id)
+    result: dict[int, tuple[int, int, tuple[str, ...]]] = {}
+    for plan in mine:
+        upper = next(
+            (uppers[(path, plan.year)] for path in _ancestor_paths(plan.organization) if (path, plan.year) in uppers),
+            None,
+        )
+        if upper:
+            taken = followed.get(plan.pk, set())
+            missing = tuple(name for pk, name in upper.items() if pk not in taken)
+            result[plan.pk] = (len(upper) - len(missing), len(upper), missing)
+    return result
+
+
+def _topics(raw: Any, number: int, allowed: Sequence[str]) -> list[str]:
+    """R-S5: the theme's topic tags, each from the configured list."""
+    if raw in (None, ""):
+        return []
+    # i18n: not interface (input accepted in Chinese: the full-width comma between tags)
+    items = raw if isinstance(raw, list | tuple) else str(raw).replace("，", ",").split(",")
+    topics = list(dict.fromkeys(str(t).strip() for t in items if str(t).strip()))
+    unknown = [t for t in topics if t not in allowed]
+    if unknown:
+        raise ValidationError(
+            {
+                "themes": _("第{number}个专题的标签“{tags}”不在可选标签中（R-S5）。").format(
+                    number=number, tags=_("、").join(unknown)
+                )
+            }
+        )
+    return topics
+
+
+def _upper_theme(raw: Any, plan: StudyPlan, number: int) -> PlanTheme | None:
+    """R-S17: the upper theme must be one of the upper level's themes of the same year."""
+    if raw in (None, ""):
+        return None
+    pk = raw.pk if isinstance(raw, PlanTheme) else raw
+    offered = {t.pk: t for t in upper_themes(plan.organization, plan.year)}
+    try:
+        return offered[int(pk)]
+    except (KeyError, TypeError, ValueError):
+        raise ValidationError(
+            {"themes": _("第{number}个专题对应的上级专题不是上级本年度的学习专题（R-S17）。").format(number=number)}
+        ) from None
+
+
 def _sync_themes(plan: StudyPlan, themes: Sequence[dict[str, Any]], actor: Any) -> None:
+    allowed = get_parameters().topic_tags
     for old in plan.themes.all():
         if old.sessions.exists():
             continue  # a theme a session refers to stays (R-S5 evidence)
@@ -50,6 +177,8 @@ def _sync_themes(plan: StudyPlan, themes: Sequence[dict[str, Any]], actor: Any) 
             period=period,
             theme=theme,
             materials=(item.get("materials") or "").strip(),
+            topics=_topics(item.get("topics"), number, allowed),
+            upper_theme=_upper_theme(item.get("upper_theme"), plan, number),
         )
         try:
             _save(row, actor)

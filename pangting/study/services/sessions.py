@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from pangting.accounts import policy
 from pangting.core import clock, inputs
+from pangting.core.system import is_system
 from pangting.core.transitions import run_step
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroup
 from pangting.workdays.services import UnknownCalendarYear
@@ -23,7 +25,7 @@ from pangting.workdays.services import UnknownCalendarYear
 from .. import rules
 from ..models import BRANCH_KINDS, AgendaItem, Attendance, Reschedule, SessionKind, Speech, StudySession
 from ..parameters import StudyParameters, get_parameters
-from ._common import _check_seen, _copy_back, _fmt, _local_day, _locked, _save
+from ._common import A, _check_seen, _copy_back, _fmt, _local_day, _locked, _save
 from .uploads import check_upload
 
 SESSION_FIELDS = frozenset(
@@ -100,10 +102,37 @@ def _sync_agenda(session: StudySession, items: Sequence[dict[str, Any]], actor: 
             )
         _save(
             AgendaItem(
-                session=session, order=order, kind=item["kind"], title=title, presenter=item.get("presenter", "")
+                session=session,
+                order=order,
+                kind=item["kind"],
+                title=title,
+                presenter=item.get("presenter", ""),
+                source=(item.get("source") or "").strip(),
+                source_date=_agenda_date(item.get("source_date"), order),
             ),
             actor,
         )
+
+
+def _agenda_date(value: Any, order: int) -> dt.date | None:
+    """R-S4: the date of the studied speech or instruction, as a date or an ISO text."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        day = dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(
+            {"agenda": _("第{order}项议程的讲话/指示日期“{value}”无效。").format(order=order, value=value)}
+        ) from None
+    try:
+        inputs.sane_date(day)
+    except ValidationError as error:
+        raise ValidationError({"agenda": error.messages}) from error
+    return day
 
 
 def _sync_speakers(session: StudySession, items: Sequence[dict[str, Any]], actor: Any) -> None:
@@ -344,16 +373,38 @@ def cancel_session(
     )
 
 
+def may_vet(actor: Any, session: StudySession, params: StudyParameters | None = None) -> bool:
+    """R-S9: the lecturer is approved by someone outside the unit: a role of `approver_roles`
+    (default the supervisor) held at an organization that is not the unit or below it, by a
+    user who reaches the unit. The unit's own secretary never vets his own lecturer."""
+    if is_system(actor):
+        return True  # commands and the demo act for the administration
+    roles = set((params or get_parameters()).approver_roles)
+    unit = session.organization
+    outside = [
+        a for a in policy.assignments(actor) if a.role in roles and not a.organization.path.startswith(unit.path)
+    ]
+    return bool(outside) and policy.can(actor, A.STUDY_VIEW, unit)
+
+
 @transaction.atomic
-def vet_lecturer(session: StudySession, *, actor: Any, approved: bool, note: str = "") -> StudySession:
-    """R-S9: record the political vetting of an invited lecturer and their content."""
+def vet_lecturer(
+    session: StudySession, *, actor: Any, approved: bool, note: str = "", at: dt.datetime | None = None
+) -> StudySession:
+    """R-S9: record the political vetting of an invited lecturer and their content: who
+    (someone outside the unit, `may_vet`), when, and the note saying what was vetted."""
     if not session.lecturer_name:
         raise ValidationError(_("本次学习会没有授课人，无需审核。"))
-    if not approved and not note.strip():
-        raise ValidationError({"vetting_note": _("审核未通过时请填写意见。")})
+    if session.lecturer_person_id:
+        raise ValidationError(_("授课人为本校人员，无需审核。"))
+    if not may_vet(actor, session):
+        raise ValidationError(_("授课人审核应由本单位以外的宣传部或指定审核人办理（R-S9），本单位不能自行审核。"))
+    if not note.strip():
+        raise ValidationError({"vetting_note": _("请填写审核意见（审核了哪些授课内容）。")})
     session.lecturer_vetting = StudySession.Vetting.APPROVED if approved else StudySession.Vetting.REJECTED
-    session.vetting_note = note.strip()
-    session.vetted_at = clock.now()
+    session.vetting_note = note.strip()[:300]
+    session.vetted_at = at or clock.now()
+    session.vetted_by = actor if getattr(actor, "is_authenticated", False) else None
     _save(session, actor)
     return session
 

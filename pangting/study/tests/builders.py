@@ -20,7 +20,13 @@ def at(year: int, month: int, day: int, hour: int = 14, minute: int = 30) -> dt.
 
 
 STANDARD_AGENDA = [
-    {"kind": AgendaItem.Kind.FIRST_ITEM, "title": "学习习近平总书记最新重要讲话精神", "presenter": "党委书记"},
+    # R-S4: the first item is the 第一议题 and names the speech studied (its date: `make_session`).
+    {
+        "kind": AgendaItem.Kind.FIRST_ITEM,
+        "title": "学习习近平总书记最新重要讲话精神",
+        "presenter": "党委书记",
+        "source": "习近平总书记在中央政治局集体学习时的重要讲话",
+    },
     {"kind": AgendaItem.Kind.THEORY, "title": "学习《习近平谈治国理政》第五卷有关篇目"},
     {"kind": AgendaItem.Kind.DISCUSSION, "title": "围绕主题交流研讨"},
 ]
@@ -45,10 +51,16 @@ def make_session(
         organization=organization,
         starts_at=starts_at,
         ends_at=starts_at + dt.timedelta(hours=hours),
-        agenda=STANDARD_AGENDA if agenda is None else agenda,
+        agenda=_with_source_date(STANDARD_AGENDA, starts_at) if agenda is None else agenda,
         speakers=speakers or [],
         **fields,
     )
+
+
+def _with_source_date(agenda: list[dict[str, Any]], starts_at: dt.datetime) -> list[dict[str, Any]]:
+    """The standard agenda with its 第一议题 dated 20 days before the session (recent, R-S4)."""
+    day = timezone.localdate(starts_at) - dt.timedelta(days=20)
+    return [{**item, "source_date": day} if item["kind"] == AgendaItem.Kind.FIRST_ITEM else item for item in agenda]
 
 
 def add_members(group: Any, count: int, organization: Organization, prefix: str = "成员") -> list[Any]:

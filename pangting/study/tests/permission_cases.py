@@ -164,7 +164,9 @@ WEB = [
     *both("study:session_attendance", STUDY_CHANGE, session_pk),
     *both("study:session_qr", STUDY_CHANGE, session_pk),
     *both("study:session_cancel", STUDY_CHANGE, session_pk, **POST_REDIRECT),
-    *both("study:session_vet", STUDY_CHANGE, session_pk, **POST_REDIRECT),
+    # R-S9: vetting is for someone outside the unit; whoever sees the session reaches the page,
+    # and the service refuses (with a message) anyone who is not an approver.
+    *both("study:session_vet", STUDY_VIEW, session_pk, **POST_REDIRECT),
     *both("study:session_add_attendee", STUDY_CHANGE, session_pk, **POST_REDIRECT),
     *both("study:session_close_attendance", STUDY_CHANGE, session_pk, **POST_REDIRECT),
     *both("study:attachment_upload", STUDY_CHANGE, session_pk, **POST_REDIRECT),
@@ -219,7 +221,7 @@ API_CASES = [
     # Without a body (or before the session), these answer 400 with a Chinese message to those allowed.
     *both("studysession-reschedule", STUDY_CHANGE, session_pk, ok=400, **POST_API),
     *both("studysession-cancel", STUDY_CHANGE, session_pk, ok=400, **POST_API),
-    *both("studysession-vet", STUDY_CHANGE, session_pk, ok=400, **POST_API),
+    *both("studysession-vet", STUDY_VIEW, session_pk, ok=400, **POST_API),
     *both("studysession-submit-report", STUDY_CHANGE, session_pk, ok=400, **POST_API),
     *both("studysession-close-attendance", STUDY_CHANGE, session_pk, ok=400, **POST_API),
     *both("studysession-checkin", PARTICIPATE, session_pk, ok=400, **POST_API),

@@ -33,13 +33,25 @@ def test_it_creates_a_session_with_agenda_and_speakers_and_reports_its_facts(wor
         "starts_at": "2026-11-25T14:30:00+08:00",
         "ends_at": "2026-11-25T16:30:00+08:00",
         "place": "301会议室",
-        "agenda_items": [{"kind": "first_item", "title": "学习最新重要讲话"}, {"kind": "discussion", "title": "研讨"}],
-        "speeches": [{"speaker_name": "陈成员", "post": "副院长", "outline": "谈体会", "written_text": "全文"}],
+        "agenda_items": [
+            # R-S4: the 第一议题 names the speech studied and its date.
+            {
+                "kind": "first_item",
+                "title": "学习最新重要讲话",
+                "source": "在某会议上的重要讲话",
+                "source_date": "2026-11-01",
+            },
+            {"kind": "discussion", "title": "研讨"},
+        ],
+        # R-S6: written material of at least the configured 300 characters.
+        "speeches": [{"speaker_name": "陈成员", "post": "副院长", "outline": "谈体会", "written_text": "全文" * 200}],
     }
     response = api(world.secretary_a).post("/api/v1/study-sessions/", payload, format="json")
     assert response.status_code == 201, response.json()
     pk = response.json()["id"]
     assert response.json()["arrangement_due"] == "2026-11-23"
+    first = response.json()["agenda_items"][0]
+    assert (first["source"], first["source_date"]) == ("在某会议上的重要讲话", "2026-11-01")
     facts = api(world.supervisor).get(f"/api/v1/study-sessions/{pk}/facts/").json()
     assert facts["has_first_agenda_item"] is True
     assert facts["written_speech_count"] == 1

@@ -145,13 +145,15 @@ def test_it_keeps_written_speech_material_and_flags_speakers_without_it(world):
     session = make_session(
         world.unit_a,
         speakers=[
-            {"person": world.member_person, "outline": "结合分管工作谈体会", "written_text": "全文……"},
+            {"person": world.member_person, "outline": "结合分管工作谈体会", "written_text": "全文……" * 100},
             {"speaker_name": "外单位同志", "post": "处长", "outline": "交流"},
+            {"speaker_name": "另一同志", "post": "科长", "outline": "交流", "written_text": "太短"},
         ],
     )
     facts = services.session_facts(session)
-    assert (facts.written_speech_count, facts.speech_count) == (1, 2)
-    assert "1名发言人无书面发言材料（R-S6）" in facts.problems
+    # A text shorter than the configured minimum (300 characters) is not written material.
+    assert (facts.written_speech_count, facts.speech_count) == (1, 3)
+    assert "2名发言人无书面发言材料（R-S6）" in facts.problems
 
 
 def test_it_needs_vetting_for_an_invited_lecturer(world):
@@ -159,10 +161,14 @@ def test_it_needs_vetting_for_an_invited_lecturer(world):
     session = make_session(world.unit_a, lecturer_name="李教授", lecturer_post="省委党校")
     assert session.lecturer_vetting == StudySession.Vetting.PENDING
     assert services.session_facts(session).lecturer_vetting_pending
-    with pytest.raises(ValidationError, match="审核未通过时请填写意见"):
-        services.vet_lecturer(session, actor=world.secretary_a, approved=False)
-    services.vet_lecturer(session, actor=world.secretary_a, approved=True, note="内容已审")
+    # The unit's own secretary may not vet his own lecturer; the supervisor, outside the unit, may.
+    with pytest.raises(ValidationError, match="本单位不能自行审核"):
+        services.vet_lecturer(session, actor=world.secretary_a, approved=True, note="内容已审")
+    with pytest.raises(ValidationError, match="请填写审核意见"):
+        services.vet_lecturer(session, actor=world.supervisor, approved=False)
+    services.vet_lecturer(session, actor=world.supervisor, approved=True, note="内容已审")
     assert not services.session_facts(session).lecturer_vetting_pending
+    assert session.vetted_by == world.supervisor and session.vetted_at is not None
 
 
 def test_it_marks_a_session_without_the_first_agenda_item(world):

@@ -22,6 +22,7 @@ from pangting.orgs.units import units as unit_set
 from .. import services
 from ..forms import PlanForm, ReasonForm, ThemeFormSet
 from ..models import PlanKind, StudyPlan
+from ..parameters import get_parameters
 from ..workflows import PLAN_STEPS
 from ._common import A, _add_errors, _error_text
 
@@ -46,6 +47,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     units = unit_set(Organization.objects.for_user(request.user))
     missing = [u for u in units if u.pk not in with_plan]
     due = services.plan_due_on(year)
+    adherence = services.adherence_by_plan(plans)  # R-S17: upper-level themes followed, per unit
+    for plan in plans:
+        plan.upper_adherence = adherence.get(plan.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "study/plan_list.html",
@@ -78,11 +82,14 @@ def plan_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         initial = {"organization": plan.organization_id, "year": plan.year, "kind": plan.kind, "title": plan.title,
                    "note": plan.note}  # fmt: skip
         themes_initial = [
-            {"period_kind": t.period_kind, "period": t.period, "theme": t.theme, "materials": t.materials}
+            {"period_kind": t.period_kind, "period": t.period, "theme": t.theme, "materials": t.materials,
+             "topics": t.topics, "upper_theme": t.upper_theme_id}
             for t in plan.themes.all()
-        ] + [{"period_kind": "month"}]
+        ] + [{"period_kind": "month"}]  # fmt: skip
     form = PlanForm(request.POST or None, organizations=organizations, initial=initial, editing=plan is not None)
-    themes = ThemeFormSet(request.POST or None, prefix="themes", initial=themes_initial)
+    # R-S17: the upper level's annual themes are offered when the unit plans.
+    upper = _upper_offered(plan, organizations, request.POST.get("organization"), request.POST.get("year"))
+    themes = ThemeFormSet(request.POST or None, prefix="themes", initial=themes_initial, form_kwargs={"upper": upper})
     if request.method == "POST" and form.is_valid() and themes.is_valid():
         d = form.cleaned_data
         try:
@@ -102,7 +109,19 @@ def plan_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, _("学习计划已保存。"))
             return redirect("study:plan_detail", pk=plan.pk)
-    return render(request, "study/plan_form.html", {"form": form, "themes": themes, "plan": plan})
+    return render(request, "study/plan_form.html", {"form": form, "themes": themes, "plan": plan, "upper": upper})
+
+
+def _upper_offered(plan: StudyPlan | None, organizations: Any, org_pk: Any, year: Any) -> list[Any]:
+    """R-S17: the themes of the upper level's plan for the plan's organization and year."""
+    if plan is not None:
+        return services.upper_themes(plan.organization, plan.year)
+    try:
+        org = organizations.filter(pk=int(org_pk)).first() if org_pk else organizations.first()
+        wanted = int(year) if year else clock.today().year
+    except (TypeError, ValueError):
+        return []
+    return services.upper_themes(org, wanted) if org is not None else []
 
 
 @login_required
@@ -110,6 +129,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = policy.get_for_user(StudyPlan.objects.select_related("organization"), request.user, pk)
     themes = plan.themes.annotate(session_count=Count("sessions", filter=Q(sessions__deleted_at__isnull=True)))
     can_change = policy.can(request.user, A.STUDY_CHANGE, plan.organization)
+    required = get_parameters().required_topics
+    covered = {topic for t in themes for topic in t.topics}
     return render(
         request,
         "study/plan_detail.html",
@@ -120,6 +141,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": available_step_names(plan, request.user),
             "can_edit": can_change and plan.status in (StudyPlan.Status.DRAFT, StudyPlan.Status.RETURNED),
             "return_form": ReasonForm(),
+            # R-S16: required topics the plan's themes do not carry; R-S17: the upper level's themes followed.
+            "missing_topics": [t for t in required if t not in covered] if plan.kind == PlanKind.CENTER_GROUP else [],
+            "adherence": services.upper_adherence(plan) if plan.kind == PlanKind.CENTER_GROUP else None,
         },
     )
 

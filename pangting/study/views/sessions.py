@@ -211,6 +211,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reschedules": session._prefetched_objects_cache["reschedules"],
             "attachments": session.attachments.select_related("uploaded_by"),
             "can_change": can_change,
+            "can_vet": bool(session.lecturer_name) and services.may_vet(request.user, session, params),  # R-S9
             "steps": steps,
             "mine": mine,
             "checkin_url": checkin_url,
@@ -229,7 +230,8 @@ DEFAULT_AGENDA = [AgendaItem.Kind.FIRST_ITEM, AgendaItem.Kind.THEORY, AgendaItem
 def _agenda_initial(session: StudySession | None) -> list[dict[str, Any]]:
     """The session's agenda, or for a new one the usual three items to fill in (R-S4 first)."""
     rows = [] if session is None else [
-        {"kind": i.kind, "title": i.title, "presenter": i.presenter} for i in session.agenda_items.all()
+        {"kind": i.kind, "title": i.title, "presenter": i.presenter, "source": i.source, "source_date": i.source_date}
+        for i in session.agenda_items.all()
     ]  # fmt: skip
     return rows or [{"kind": kind} for kind in DEFAULT_AGENDA]
 
@@ -383,8 +385,8 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def session_vet(request: HttpRequest, pk: int) -> HttpResponse:
-    """R-S9: record the vetting of an invited lecturer."""
-    session = _session_for(request.user, pk, A.STUDY_CHANGE)
+    """R-S9: record the vetting of an invited lecturer (by someone outside the unit: `may_vet`)."""
+    session = _session_for(request.user, pk)
     form = VettingForm(request.POST)
     try:
         if not form.is_valid():
