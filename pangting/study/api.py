@@ -179,8 +179,6 @@ class StudySessionSerializer(serializers.ModelSerializer):
     speeches = SpeechSerializer(many=True, required=False)
     reschedules = RescheduleSerializer(many=True, read_only=True)
     available_steps = serializers.SerializerMethodField()
-    delivery_steps = serializers.SerializerMethodField()
-    deliveries = serializers.SerializerMethodField()
 
     class Meta:
         model = StudySession
@@ -188,7 +186,7 @@ class StudySessionSerializer(serializers.ModelSerializer):
             "id", *WRITABLE, "kind_display", "status", "status_display", "sequence", "group", "lecturer_vetting",
             "vetting_note", "arrangement_due", "arrangement_submitted_at", "report_due", "report_submitted_at",
             "attendance_closed_at", "cancel_reason", "agenda_items", "speeches", "reschedules", "version",
-            "available_steps", "delivery_steps", "deliveries",
+            "available_steps",
         ]  # fmt: skip
         read_only_fields = [
             "version", "status", "sequence", "group", "lecturer_vetting", "vetting_note", "arrangement_due",
@@ -197,6 +195,22 @@ class StudySessionSerializer(serializers.ModelSerializer):
 
     def get_available_steps(self, obj: StudySession) -> list[str]:
         return _steps(self, obj)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        starts, ends = attrs.get("starts_at"), attrs.get("ends_at")
+        if starts and ends and ends <= starts:
+            raise serializers.ValidationError({"ends_at": _("结束时间不能早于或等于开始时间。")})
+        return attrs
+
+
+class StudySessionDetailSerializer(StudySessionSerializer):
+    """One session, with its R-S10 deliveries and the sends the caller may take (not in lists: a query each)."""
+
+    delivery_steps = serializers.SerializerMethodField()
+    deliveries = serializers.SerializerMethodField()
+
+    class Meta(StudySessionSerializer.Meta):
+        fields = [*StudySessionSerializer.Meta.fields, "delivery_steps", "deliveries"]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_delivery_steps(self, obj: StudySession) -> list[str]:
@@ -208,12 +222,6 @@ class StudySessionSerializer(serializers.ModelSerializer):
     def get_deliveries(self, obj: StudySession) -> list[dict[str, Any]]:
         """Who sent the session's documents when, late or on time, and who signed when (R-S10)."""
         return DeliverySerializer(core_deliveries.for_record(obj), many=True, context=self.context).data
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        starts, ends = attrs.get("starts_at"), attrs.get("ends_at")
-        if starts and ends and ends <= starts:
-            raise serializers.ValidationError({"ends_at": _("结束时间不能早于或等于开始时间。")})
-        return attrs
 
 
 SEND_ACTIONS = frozenset({"send_arrangement", "forward_arrangement", "send_report"})
@@ -241,6 +249,10 @@ class StudySessionViewSet(
 
     queryset = SESSION_QS
     serializer_class = StudySessionSerializer
+
+    def get_serializer_class(self) -> Any:
+        return StudySessionSerializer if self.action == "list" else StudySessionDetailSerializer
+
     view_action = A.STUDY_VIEW
     change_action = A.STUDY_CHANGE
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -79,6 +79,18 @@ def attachment_pk(w: Any, side: str) -> dict[str, Any]:
     return {"pk": services.add_attachment(_session(w, side), upload, actor=system_actor(), kind="minutes").pk}
 
 
+def receipt_pk(w: Any, side: str) -> dict[str, Any]:
+    """The liaison's copy of the side's arrangement form (R-S10): only unit A's liaison has an account."""
+    from pangting.study import services
+
+    delivery = services.send_arrangement(_session(w, side), actor=system_actor())
+    return {"pk": delivery.receipts.get().pk}
+
+
+# A receipt is signed by its addressee only: the liaison of unit A (unit B's liaison has no account).
+SIGNERS = {"liaison": frozenset({"A"})}
+
+
 def checkin_kwargs(w: Any, side: str) -> dict[str, Any]:
     from pangting.study import services
 
@@ -177,6 +189,7 @@ WEB = [
         **POST_REDIRECT,
     ),
     *both("study:session_submit", SENDERS, lambda w, s: {**session_pk(w, s), "what": "report"}, **POST_REDIRECT),
+    *both("study:receipt_sign", SIGNERS, receipt_pk, **POST_REDIRECT),
     *both("study:session_document", STUDY_VIEW, lambda w, s: {**session_pk(w, s), "kind": "plan"}),
     # A visitor's scan is vouched for by the code alone; outside the check-in window it is refused (200).
     *both("study:checkin", PARTICIPATE, checkin_kwargs, anonymous=200),
@@ -205,8 +218,10 @@ API_CASES = [
             "reflection",
             "secretarytraining",
             "meetingfrequencyrule",
+            "studyreceipt",
         )
     ],
+    *both("studyreceipt-sign", SIGNERS, receipt_pk, **POST_API),
     Case("meetingfrequencyrule-detail", STUDY_VIEWERS, kwargs=rule_pk, **API),
     *both("studysession-detail", STUDY_VIEW, session_pk, **API),
     *both("studysession-facts", STUDY_VIEW, session_pk, **API),
