@@ -85,8 +85,10 @@ def send(
     forwards: Delivery | None = None,
     at: dt.datetime | None = None,
     note: str = "",
+    once: bool = True,
 ) -> Delivery:
-    """Send the `kind` document of `record` to `addressees`; one receipt each. Once per record and kind.
+    """Send the `kind` document of `record` to `addressees`; one receipt each. Once per record and kind,
+    unless `once` is False (a plan sent again after it was returned for changes).
 
     `at` backdates the send (the demo, records entered afterwards); it may not lie in the future.
     """
@@ -97,7 +99,7 @@ def send(
     at = at or now
     if at > now:
         raise ValidationError(_("报送时间不能晚于当前时间。"))
-    existing = Delivery.objects.filter(**_record_key(record), kind=kind).first()
+    existing = Delivery.objects.filter(**_record_key(record), kind=kind).first() if once else None
     if existing is not None:
         raise ValidationError(
             _("“{title}”已于{time}报送，不能重复报送。").format(

@@ -198,3 +198,29 @@ def test_the_api_offers_the_sends_as_steps_and_signs_receipts(world):
     assert signed.status_code == 200 and signed.json()["signed_at"]
     again = api(world.leader).post(f"/api/v1/study-receipts/{pending['id']}/sign/")
     assert again.status_code == 400 and "无需重复签收" in str(again.json())
+
+
+def test_the_annual_plan_is_sent_to_the_supervisor_who_signs_when_he_returns_or_acknowledges_it(world):
+    # R-S1: the plan is a delivery to the supervising 宣传部, due by the end of January; a plan sent
+    # again after its return is a new delivery, late (failing case) when sent after the due date.
+    from pangting.study.models import StudyPlan
+    from pangting.study.services.plans import PLAN_DELIVERY
+
+    with time_machine.travel(at(2026, 1, 5, 9), tick=False):
+        plan = services.create_plan(
+            world.unit_a, actor=world.secretary_a, year=2026,
+            themes=[{"period_kind": "month", "period": 11, "theme": "学习贯彻党的二十届四中全会精神"}],
+        )  # fmt: skip
+    with time_machine.travel(at(2026, 1, 20, 9), tick=False):
+        services.transition_plan(plan, StudyPlan.Status.SUBMITTED, actor=world.secretary_a)
+    with time_machine.travel(at(2026, 1, 22, 9), tick=False):
+        services.transition_plan(plan, StudyPlan.Status.RETURNED, actor=world.supervisor, reason="专题不全")
+    with time_machine.travel(at(2026, 2, 3, 9), tick=False):
+        services.transition_plan(plan, StudyPlan.Status.SUBMITTED, actor=world.secretary_a)
+        first, second = deliveries.for_record(plan, [PLAN_DELIVERY])
+        assert [study_deliveries.timeliness_of(d) for d in (first, second)] == ["on_time", "late"]
+        assert first.receipts.get().signed_by == world.supervisor  # he received it when he returned it
+        assert second.receipts.get().addressee_org == world.root and second.due == dt.date(2026, 1, 31)
+        assert second.receipts.get().signed_at is None
+    services.transition_plan(plan, StudyPlan.Status.ACKNOWLEDGED, actor=world.supervisor)
+    assert second.receipts.get().signed_by == world.supervisor
