@@ -145,7 +145,10 @@ def receipt_todos(user: Any) -> list[Todo]:
                 title=(
                     _("签收并转报联系校领导：{organization}{title}") if forward else _("签收：{organization}{title}")
                 ).format(organization=delivery.organization.display_name, title=delivery.title),
-                url=reverse("study:session_detail", args=[delivery.object_id]),
+                url=reverse(
+                    "study:plan_detail" if delivery.model == "studyplan" else "study:session_detail",
+                    args=[delivery.object_id],
+                ),
                 detail=_("{time}报送。").format(time=timezone.localtime(delivery.sent_at).strftime("%Y-%m-%d %H:%M")),
                 due=delivery.due if forward else None,
                 severity="bad" if forward and delivery.due and delivery.due < today else "warn",

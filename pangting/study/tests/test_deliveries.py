@@ -222,5 +222,7 @@ def test_the_annual_plan_is_sent_to_the_supervisor_who_signs_when_he_returns_or_
         assert first.receipts.get().signed_by == world.supervisor  # he received it when he returned it
         assert second.receipts.get().addressee_org == world.root and second.due == dt.date(2026, 1, 31)
         assert second.receipts.get().signed_at is None
+        [todo] = [t for t in study_todos(world.supervisor) if t.title.startswith("签收：")]
+        assert todo.url == reverse("study:plan_detail", args=[plan.pk])
     services.transition_plan(plan, StudyPlan.Status.ACKNOWLEDGED, actor=world.supervisor)
     assert second.receipts.get().signed_by == world.supervisor
