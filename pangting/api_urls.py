@@ -30,6 +30,7 @@ router.register("self-study-records", study_api.SelfStudyRecordViewSet, basename
 router.register("reflections", study_api.ReflectionViewSet, basename="reflection")
 router.register("secretary-trainings", study_api.SecretaryTrainingViewSet, basename="secretarytraining")
 router.register("meeting-frequency-rules", study_api.FrequencyRuleViewSet, basename="meetingfrequencyrule")
+router.register("study-receipts", study_api.StudyReceiptViewSet, basename="studyreceipt")
 router.register("observation/visits", observation_api.VisitViewSet, basename="observation-visit")
 router.register("observation/records", observation_api.RecordViewSet, basename="observation-record")
 router.register("observation/feedback", observation_api.FeedbackViewSet, basename="observation-feedback")

@@ -57,6 +57,9 @@ class Action(enum.StrEnum):
     STUDY_PARTICIPATE = "study.participate"
     # The propaganda department receiving and acknowledging units' annual plans (R-S1).
     STUDY_SUPERVISE = "study.supervise"
+    # Sending a unit's documents on (R-S10): the liaison passes the arrangement form to the linked
+    # leader and the copy to the supervisor; the study secretary sends them too.
+    STUDY_DELIVER = "study.deliver"
     OBSERVATION_VIEW = "observation.view"
     OBSERVATION_MANAGE = "observation.manage"
     OBSERVATION_RECORD = "observation.record"
@@ -112,6 +115,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.OBSERVATION_VIEW: E.LIAISED,
         A.OBSERVATION_RECORD: E.LIAISED,
         A.COMPLIANCE_VIEW: E.LIAISED,
+        A.STUDY_DELIVER: E.LIAISED,
     },
     Role.STUDY_SECRETARY: {
         A.DIRECTORY_VIEW: E.SUBTREE,
@@ -122,6 +126,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.OBSERVATION_VIEW: E.SUBTREE,
         A.OBSERVATION_REPLY: E.SUBTREE,
         A.COMPLIANCE_VIEW: E.SUBTREE,
+        A.STUDY_DELIVER: E.SUBTREE,
     },
     Role.MEMBER: {
         A.DIRECTORY_VIEW: E.OWN,

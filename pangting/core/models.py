@@ -444,3 +444,110 @@ class TransitionLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Transition log rows cannot be deleted.")
+
+
+class Delivery(RecordModel):
+    """One document sent by one person to named addressees, each of whom signs for it (签收).
+
+    Deliveries replace the boxes a sender ticked (issue 11 item 1): the arrangement form going
+    through the liaison to the linked leader and its copy to the supervisor (R-S10), the report
+    after a session, the annual plan (R-S1), the session plan of a reply to a notice letter
+    (R-O4). The document is named by (app_label, model, object_id), like `TransitionLog`, so
+    core imports no app; `kind` says which document of that record it is (an app's word, e.g.
+    "arrangement"). A delivery may forward an earlier one (`forwards`: the liaison passing the
+    unit's form on to the leader). `due` and `due_basis` are the deadline the rule gives,
+    computed by the owning app when it sends and stored, so a later change of parameters or
+    calendar does not move it; lateness is counted from `sent_at` against `due`.
+
+    The two organization references are strings, not imports: core names the organization a
+    record belongs to (`policy_org_field`) so the policy can scope deliveries like any record.
+    """
+
+    app_label = models.CharField(max_length=50)
+    model = models.CharField(max_length=50)
+    object_id = models.PositiveBigIntegerField()
+    kind = models.CharField(_("文件类别"), max_length=40)
+    rule = models.CharField(_("依据规则"), max_length=10, blank=True)
+    title = models.CharField(_("文件"), max_length=200)
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("报送单位")
+    )
+    forwards = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="forwarded_as", verbose_name=_("转送自")
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("报送人"),
+    )  # fmt: skip
+    sender_label = models.CharField(_("报送人身份"), max_length=50, blank=True)
+    sent_at = models.DateTimeField(_("报送时间"))
+    due = models.DateField(_("报送截止"), null=True, blank=True)
+    due_basis = models.JSONField(default=dict, blank=True, editable=False)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = "study.view"
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name = _("报送")
+        verbose_name_plural = _("报送")
+        # The deliveries of one record, in order: what `deliveries.of_record` reads.
+        indexes = [models.Index(fields=["app_label", "model", "object_id", "kind"], name="delivery_record_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.sent_at:%Y-%m-%d})"
+
+    @property
+    def sent_on(self) -> Any:
+        return timezone.localdate(self.sent_at)
+
+
+class Receipt(RecordModel):
+    """One addressee's receipt of a delivery: unsigned until he signs for it (签收) with one tap.
+
+    The addressee is a named person (the liaison, the linked leader), signed by the user who is
+    that person, or a department (the supervising 宣传部), signed by any user who holds
+    `sign_action` over the delivery's organization.
+    """
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="receipts")
+    addressee_person = models.ForeignKey(
+        "orgs.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("收件人")
+    )
+    addressee_org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("收件部门"),
+    )  # fmt: skip
+    addressee_label = models.CharField(_("收件人身份"), max_length=50, blank=True)
+    sign_action = models.CharField(max_length=40, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("签收人"),
+    )  # fmt: skip
+
+    policy_org_field: ClassVar[str] = "delivery__organization"
+    policy_view_action: ClassVar[str] = "study.view"
+
+    class Meta:
+        ordering = ["delivery", "pk"]
+        verbose_name = _("签收")
+        verbose_name_plural = _("签收")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(addressee_person__isnull=False) | models.Q(addressee_org__isnull=False),
+                name="receipt_has_addressee",
+            )
+        ]
+        # A person's unsigned receipts: the to-do list.
+        indexes = [models.Index(fields=["addressee_person", "signed_at"], name="receipt_person_signed")]
+
+    def __str__(self) -> str:
+        who = self.addressee_person or self.addressee_org
+        return f"{self.delivery.title} → {who}"
+
+    @property
+    def addressee_name(self) -> str:
+        who = self.addressee_person or self.addressee_org
+        return str(getattr(who, "name", who) or "")

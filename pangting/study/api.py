@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -15,8 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pangting.accounts import policy
+from pangting.core import deliveries as core_deliveries
 from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedViewSetMixin, as_drf_error
+from pangting.core.models import Delivery, Receipt
 from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Organization, Person
@@ -36,6 +39,7 @@ from .models import (
     StudyPlan,
     StudySession,
 )
+from .services import deliveries as study_deliveries
 
 A = policy.Action
 
@@ -134,6 +138,28 @@ class AttendanceRequest(serializers.Serializer):
     leave_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
+class ReceiptSerializer(serializers.ModelSerializer):
+    addressee_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = ["id", "addressee_label", "addressee_name", "signed_at"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """One sent document (R-S10): sender, send time, due date, timeliness from the send time, receipts."""
+
+    receipts = ReceiptSerializer(many=True, read_only=True)
+    timeliness = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "kind", "rule", "title", "sender_label", "sent_at", "due", "timeliness", "receipts"]
+
+    def get_timeliness(self, obj: Delivery) -> str | None:
+        return study_deliveries.timeliness_of(obj)
+
+
 WRITABLE = [
     "organization", "kind", "title", "content", "plan_theme", "starts_at", "ends_at", "place", "host", "host_post",
     "led_by", "participants_note", "contact_name", "contact_phone", "lecturer_name", "lecturer_post",
@@ -177,6 +203,29 @@ class StudySessionSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class StudySessionDetailSerializer(StudySessionSerializer):
+    """One session, with its R-S10 deliveries and the sends the caller may take (not in lists: a query each)."""
+
+    delivery_steps = serializers.SerializerMethodField()
+    deliveries = serializers.SerializerMethodField()
+
+    class Meta(StudySessionSerializer.Meta):
+        fields = [*StudySessionSerializer.Meta.fields, "delivery_steps", "deliveries"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_delivery_steps(self, obj: StudySession) -> list[str]:
+        """The R-S10 sends the caller may take now: send_arrangement, forward_arrangement, send_report."""
+        request = self.context.get("request")
+        return study_deliveries.next_steps(obj, request.user) if request else []
+
+    @extend_schema_field(DeliverySerializer(many=True))
+    def get_deliveries(self, obj: StudySession) -> list[dict[str, Any]]:
+        """Who sent the session's documents when, late or on time, and who signed when (R-S10)."""
+        return DeliverySerializer(core_deliveries.for_record(obj), many=True, context=self.context).data
+
+
+SEND_ACTIONS = frozenset({"send_arrangement", "forward_arrangement", "send_report"})
+
 SESSION_QS = StudySession.objects.select_related("organization").prefetch_related(
     "agenda_items", "speeches", "reschedules"
 )
@@ -200,6 +249,10 @@ class StudySessionViewSet(
 
     queryset = SESSION_QS
     serializer_class = StudySessionSerializer
+
+    def get_serializer_class(self) -> Any:
+        return StudySessionSerializer if self.action == "list" else StudySessionDetailSerializer
+
     view_action = A.STUDY_VIEW
     change_action = A.STUDY_CHANGE
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -207,6 +260,9 @@ class StudySessionViewSet(
     def get_queryset(self) -> Any:
         if self.action == "checkin":
             return policy.scope(SESSION_QS, self.request.user, A.STUDY_PARTICIPATE)
+        if self.action in SEND_ACTIONS:
+            # The liaison sends without study.change; the service checks who may take each send (R-S10).
+            return policy.scope(SESSION_QS, self.request.user, A.STUDY_VIEW)
         qs = super().get_queryset()
         params = self.request.query_params
         org = query_id(params, "organization")
@@ -306,18 +362,25 @@ class StudySessionViewSet(
         )
         return self.respond_fresh(session)
 
-    @extend_schema(summary="报送学习安排报送表（R-S10）", request=None)
-    @action(detail=True, methods=["post"], url_path="submit-arrangement")
-    def submit_arrangement(self, request: Request, pk: Any = None) -> Response:
+    @extend_schema(summary="学习秘书将学习安排报送表报送联络员（R-S10）", request=None)
+    @action(detail=True, methods=["post"], url_path="send-arrangement")
+    def send_arrangement(self, request: Request, pk: Any = None) -> Response:
         session = self.get_object()
-        _call(services.submit_arrangement, session, actor=request.user)
+        _call(services.send_arrangement, session, actor=request.user)
         return self.respond_fresh(session)
 
-    @extend_schema(summary="会后报送宣传部（R-S10）", request=None)
-    @action(detail=True, methods=["post"], url_path="submit-report")
-    def submit_report(self, request: Request, pk: Any = None) -> Response:
+    @extend_schema(summary="联络员签收并转报联系校领导（R-S10）", request=None)
+    @action(detail=True, methods=["post"], url_path="forward-arrangement")
+    def forward_arrangement(self, request: Request, pk: Any = None) -> Response:
         session = self.get_object()
-        _call(services.submit_report, session, actor=request.user)
+        _call(services.forward_arrangement, session, actor=request.user)
+        return self.respond_fresh(session)
+
+    @extend_schema(summary="会后将安排表副本及会后材料报送宣传部（R-S10）", request=None)
+    @action(detail=True, methods=["post"], url_path="send-report")
+    def send_report(self, request: Request, pk: Any = None) -> Response:
+        session = self.get_object()
+        _call(services.send_report, session, actor=request.user)
         return self.respond_fresh(session)
 
     @extend_schema(summary="结束签到并确认考勤（R-S3）", request=None)
@@ -583,3 +646,26 @@ class FrequencyRuleViewSet(viewsets.ReadOnlyModelViewSet):
         if not policy.can(self.request.user, A.STUDY_VIEW):
             return MeetingFrequencyRule.objects.none()
         return super().get_queryset()
+
+
+@extend_schema_view(list=extend_schema(summary="待我签收的学习文件（R-S10）"))
+class StudyReceiptViewSet(viewsets.GenericViewSet, mixins.ListModelMixin):
+    """The study documents the caller may sign for and has not (his to-dos), and the 签收 step."""
+
+    serializer_class = ReceiptSerializer
+
+    def get_queryset(self) -> Any:
+        return core_deliveries.pending_receipts(self.request.user).filter(delivery__app_label="study")
+
+    @extend_schema(summary="签收（R-S10）", request=None)
+    @action(detail=True, methods=["post"])
+    def sign(self, request: Request, pk: Any = None) -> Response:
+        try:
+            receipt = core_deliveries.signable(request.user, pk)
+        except Http404:
+            raise NotFound from None
+        if receipt.delivery.app_label != "study":
+            raise NotFound
+        _call(services.sign_receipt, receipt, actor=request.user)
+        receipt.refresh_from_db()
+        return Response(ReceiptSerializer(receipt).data)

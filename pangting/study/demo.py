@@ -368,6 +368,20 @@ class StudyDemo:
         day = timezone.localdate(session.starts_at)
         self.plant(rule, session.organization, f"{day.year}-{day.month:02d}", f"{what}:{session.pk}")
 
+    def deliver_arrangement(self, session: StudySession, actor: Any, sent: dt.datetime) -> None:
+        """R-S10 as deliveries: the secretary sends the form to the liaison, who passes it on to
+        the linked leader at `sent` (what R-S10 measures); most copies are signed for, some not yet."""
+        services.send_arrangement(session, actor=actor, at=sent - dt.timedelta(hours=self.random.randint(2, 20)))
+        forwarded = services.forward_arrangement(session, actor=system_actor(), at=sent)
+        self.sign_some(forwarded)
+
+    def sign_some(self, delivery: Any) -> None:
+        """Most addressees sign within a day; about one in ten has not signed yet (an open to-do)."""
+        for receipt in delivery.receipts.all():
+            signed = delivery.sent_at + dt.timedelta(hours=self.random.randint(1, 30))
+            if signed <= self.now and self.random.random() < 0.9:
+                services.sign_receipt(receipt, actor=system_actor(), at=signed)
+
     def life_of(self, session: StudySession, actor: Any, *, postponed_twice: bool, unconfirmed: bool = False) -> None:
         """Reschedules, vetting, the arrangement form, attendance, the report — as it happened.
 
@@ -407,7 +421,7 @@ class StudyDemo:
                 offset = None  # never sent
             sent = _at(session.arrangement_due + dt.timedelta(days=offset), 16) if offset is not None else None
             if sent is not None and sent <= self.now:
-                services.submit_arrangement(session, actor=actor, at=sent)
+                self.deliver_arrangement(session, actor, sent)
                 if offset > 0:
                     self.plant_session("R-S10", session, "arrangement")
             elif session.arrangement_due < self.today:
@@ -442,7 +456,8 @@ class StudyDemo:
             late = roll > 0.78
             sent = _at(session.report_due + dt.timedelta(days=self.random.randint(1, 5) if late else -1), 11)
             if sent <= self.now:
-                services.submit_report(session, actor=actor, at=max(sent, session.starts_at))
+                report = services.send_report(session, actor=actor, at=max(sent, session.starts_at))
+                self.sign_some(report)
                 if late:
                     self.plant_session("R-S10", session, "report")
             else:

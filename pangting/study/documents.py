@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from pangting.core import clock
 from pangting.lib.gbt9704 import Cell, OfficialDocumentBuilder, format_cn_date
 
 from .models import AgendaItem, StudySession
 from .parameters import get_parameters
+from .services.deliveries import ARRANGEMENT, delivery_of
 
 LABEL_MM = 38
 VALUE_MM = 118
@@ -94,18 +96,29 @@ def session_plan_docx(session: StudySession) -> bytes:
     return doc.to_bytes()
 
 
+def group_size(session: StudySession) -> int:
+    """中心组人数: the people of the group on the session's day (leader, deputies, members), not the
+    expected attendance of this session; the study secretary keeps the records and is not counted."""
+    if session.group is None:
+        return 0
+    members = session.group.current_members(timezone.localdate(session.starts_at))
+    return len({m.person_id for m in members if m.counts_for_attendance})
+
+
 def arrangement_form_docx(session: StudySession) -> bytes:
     """学习安排报送表 (seed 001 attachment 1)."""
     params = get_parameters()
-    filed = timezone.localdate(session.arrangement_submitted_at) if session.arrangement_submitted_at else None
+    # 填报时间 is when the unit sent the form (R-S10 delivery); before it is sent, the day it is filled in.
+    sent = delivery_of(session, ARRANGEMENT)
+    filed = timezone.localdate(sent.sent_at) if sent else clock.today()
     start = timezone.localtime(session.starts_at)
     doc = OfficialDocumentBuilder("form")
     doc.attachment_label(1)
     doc.title("基层党委（党总支）理论学习中心组学习安排表")
     doc.paragraph(f"（{start.year}年第{session.sequence}次）", indent=False, align="center")
-    filed_text = format_cn_date(filed) if filed else "　　年　　月　　日"
+    filed_text = format_cn_date(filed)
     doc.paragraph(f"党组织名称（盖章）：{session.organization.name}　　填报时间：{filed_text}", indent=False)
-    size = session.attendances.count()
+    size = group_size(session)
     speeches = list(session.speeches.all())
     speaker_lines = [
         f"{s.speaker_name}{('（' + s.post + '）') if s.post else ''}：{s.outline}".rstrip("：") for s in speeches

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core import deliveries as core_deliveries
+from pangting.core.models import Delivery
 from pangting.core.todos import Todo
 
 from .models import Attendance, PlanKind, StudyPlan, StudySession
-from .services import plan_due_on
+from .services import deliveries, plan_due_on
 
 A = policy.Action
 
@@ -26,7 +29,12 @@ def study_todos(user: Any) -> list[Todo]:
     if policy.can(user, A.STUDY_CHANGE):
         managed = StudySession.objects.for_user(user, A.STUDY_CHANGE).exclude(status=StudySession.Status.CANCELLED)
         # R-S10: the arrangement form before the session, the report after it.
-        for s in managed.filter(
+        unsent = ~Exists(
+            Delivery.objects.filter(
+                app_label="study", model="studysession", object_id=OuterRef("pk"), kind=deliveries.ARRANGEMENT
+            )
+        )
+        for s in managed.filter(unsent).filter(
             arrangement_submitted_at__isnull=True, arrangement_due__isnull=False,
             arrangement_due__lte=today + dt.timedelta(days=7), starts_at__gte=now,
         ).select_related("organization")[:10]:  # fmt: skip
@@ -103,6 +111,7 @@ def study_todos(user: Any) -> list[Todo]:
                     severity="info",
                 )
             )
+    todos += receipt_todos(user)
     person = getattr(user, "person", None)
     if person is not None and policy.can(user, A.STUDY_PARTICIPATE):
         for a in Attendance.objects.filter(
@@ -119,4 +128,30 @@ def study_todos(user: Any) -> list[Todo]:
                     severity="warn",
                 )
             )
+    return todos
+
+
+def receipt_todos(user: Any) -> list[Todo]:
+    """The study documents waiting for `user` to sign for them (签收, R-S10): the liaison passes the
+    arrangement form on to the linked leader, the leader and the supervisor sign for theirs."""
+    todos: list[Todo] = []
+    today = clock.today()
+    pending = core_deliveries.pending_receipts(user).filter(delivery__app_label="study")
+    for receipt in pending[:20]:
+        delivery = receipt.delivery
+        forward = delivery.kind == deliveries.ARRANGEMENT
+        todos.append(
+            Todo(
+                title=(
+                    _("签收并转报联系校领导：{organization}{title}") if forward else _("签收：{organization}{title}")
+                ).format(organization=delivery.organization.display_name, title=delivery.title),
+                url=reverse(
+                    "study:plan_detail" if delivery.model == "studyplan" else "study:session_detail",
+                    args=[delivery.object_id],
+                ),
+                detail=_("{time}报送。").format(time=timezone.localtime(delivery.sent_at).strftime("%Y-%m-%d %H:%M")),
+                due=delivery.due if forward else None,
+                severity="bad" if forward and delivery.due and delivery.due < today else "warn",
+            )
+        )
     return todos

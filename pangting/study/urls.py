@@ -20,6 +20,7 @@ urlpatterns = [
     path("sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("sessions/<int:pk>/vet/", views.session_vet, name="session_vet"),
     path("sessions/<int:pk>/submit/<str:what>/", views.session_submit, name="session_submit"),
+    path("receipts/<int:pk>/sign/", views.receipt_sign, name="receipt_sign"),
     path("sessions/<int:pk>/attendance/", views.session_attendance, name="session_attendance"),
     path("sessions/<int:pk>/attendance/add/", views.session_add_attendee, name="session_add_attendee"),
     path("sessions/<int:pk>/attendance/all-present/", attendance_views.session_all_present, name="session_all_present"),

@@ -134,6 +134,10 @@ FREE_JSON_COLUMNS = {
     ("planning.PlanRun", "note_messages"): "each note's msgid and parameters, differing by note",
     ("reports.ReportVersion", "figures"): "computed figures, differing by document kind",
     ("core.AuditEvent", "detail"): "free detail of an audit event",
+    (
+        "core.Delivery",
+        "due_basis",
+    ): "the deadline basis of the sending app's record (study: SESSION_DUE_BASIS)",
 }
 
 

@@ -424,25 +424,41 @@ def _field(instance: Any, name: str) -> Any:
 def arrangement_and_report(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S10: the arrangement form by `arrangement_due`, the post-session report by `report_due`.
 
+    The send times are the deliveries' (`study.services.deliveries`): the form counts when the
+    liaison sent it on to the linked leader, the report when it was sent to the supervisor.
     The due dates were computed when the session was scheduled, from the study parameters
     (days and their unit, calendar or working) and are stored with their basis, so a later
     change of parameters or calendar does not move them; a due date the calendar could not
     compute is empty and not judged. Red: not sent once due, or sent more than
     `red_after_days` late; amber: sent late within that.
     """
+    from pangting.core.models import Delivery
+    from pangting.study.services.deliveries import ARRANGEMENT_TO_LEADER, REPORT
+    from pangting.workdays.timeliness import is_late
+
     red_after = int(ctx.params["red_after_days"])
-    for row in center_group_sessions(ctx):
+    rows = center_group_sessions(ctx)
+    # The send times, read from the deliveries (one query): the liaison's send to the linked
+    # leader for the form, the send to the supervisor for the report; lateness counts from them.
+    sends = {
+        (object_id, kind): sent_at
+        for object_id, kind, sent_at in Delivery.objects.filter(
+            app_label="study", model="studysession", kind__in=[ARRANGEMENT_TO_LEADER, REPORT],
+            object_id__in=[row.session.pk for row in rows],
+        ).values_list("object_id", "kind", "sent_at")
+    }  # fmt: skip
+    for row in rows:
         session = row.session
+        form_sent, report_sent = sends.get((session.pk, ARRANGEMENT_TO_LEADER)), sends.get((session.pk, REPORT))
         for key, label, due, sent_at in (
-            ("arrangement", gettext_noop("学习安排报送表"), session.arrangement_due, session.arrangement_submitted_at),
-            ("report", gettext_noop("会后材料"), session.report_due, session.report_submitted_at),
+            ("arrangement", gettext_noop("学习安排报送表"), session.arrangement_due, form_sent),
+            ("report", gettext_noop("会后材料"), session.report_due, report_sent),
         ):
             if key == "report" and not row.taken_place:
                 continue
-            late = row.facts.arrangement_submitted_late if key == "arrangement" else row.facts.report_submitted_late
-            if not late or due is None:
-                continue
             sent = timezone.localdate(sent_at) if sent_at else None
+            if due is None or not is_late(sent, due, ctx.today):
+                continue
             days = _late_days(sent, due, ctx.today)
             if sent:
                 message = finding_message(

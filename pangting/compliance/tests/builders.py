@@ -85,9 +85,9 @@ def good_session(
     )
     with travel(day - dt.timedelta(days=10)):
         session = make_session(w.unit_a, starts_at=at(day.year, day.month, day.day), actor=w.secretary_a, **fields)
-        study.submit_arrangement(
-            session, actor=w.secretary_a, at=at(day.year, day.month, day.day) - dt.timedelta(days=3)
-        )
+    with travel(day - dt.timedelta(days=3)):  # R-S10: through the liaison to the leader, in time
+        study.send_arrangement(session, actor=w.secretary_a)
+        study.forward_arrangement(session, actor=w.liaison)
     if not close:
         return StudySession.objects.get(pk=session.pk)
     if present:
@@ -95,6 +95,6 @@ def good_session(
     with travel(day, 18):
         study.close_attendance(session, actor=w.secretary_a)
         if report:
-            study.submit_report(session, actor=w.secretary_a)
+            study.send_report(session, actor=w.secretary_a)
     StudySession.objects.filter(pk=session.pk).update(summary=summary)
     return StudySession.objects.get(pk=session.pk)

@@ -90,7 +90,8 @@ def test_it_reads_every_stored_deadline_against_its_submission(world):
     visit = walk(world, "closed")
     with travel("2026-11-20"):
         late = session_on(world, "2026-11-12")
-        study_services.submit_arrangement(late, actor=system_actor())  # after its due date
+        study_services.send_arrangement(late, actor=system_actor())
+        study_services.forward_arrangement(late, actor=system_actor())  # after its due date
     rows = {r.kind: r for r in metrics.timeliness([world.unit_a, world.unit_b], 2026, TODAY)}
     outcome = {k: (r.on_time, r.late, r.overdue, r.pending) for k, r in rows.items()}
     # Two sessions: neither form arrived in time (R-S10); the visit met R-O4, R-O8 and R-O9.

@@ -9,7 +9,8 @@ The functions live in modules by subject and are all importable from here, as th
 this was one module:
 
 - `sessions`: scheduling, changing, rescheduling, cancelling a session; lecturer vetting;
-  the arrangement form and the report (R-S10).
+  the due dates of the arrangement form and the report (R-S10).
+- `deliveries`: the arrangement form and the report sent and signed for (R-S10).
 - `attendance`: attendance, make-up study and the QR check-in (R-S3).
 - `uploads`: attachments and the upload checks (R-S14).
 - `plans`: annual study plans and their workflow (R-S1, R-B5).
@@ -42,6 +43,12 @@ from .attendance import (
     verify_checkin,
     verify_ticket,
 )
+from .deliveries import (
+    forward_arrangement,
+    send_arrangement,
+    send_report,
+    sign_receipt,
+)
 from .facts import SessionFacts, annotate_leaders, session_facts
 from .frequency import PeriodResult, RuleResult, UnitBranchSummary, frequency_report, unit_branch_summary
 from .personal import add_reflection, add_self_study_record, record_training, save_self_study_plan
@@ -62,8 +69,6 @@ from .sessions import (
     create_session,
     may_vet,
     reschedule_session,
-    submit_arrangement,
-    submit_report,
     update_session,
     vet_lecturer,
 )
@@ -97,6 +102,7 @@ __all__ = [
     "create_plan",
     "create_session",
     "delete_attachment",
+    "forward_arrangement",
     "frequency_report",
     "issue_checkin_ticket",
     "mark_all_present",
@@ -109,9 +115,10 @@ __all__ = [
     "record_training",
     "reschedule_session",
     "save_self_study_plan",
+    "send_arrangement",
+    "send_report",
     "session_facts",
-    "submit_arrangement",
-    "submit_report",
+    "sign_receipt",
     "ticket_session_id",
     "transition_plan",
     "unit_branch_summary",

@@ -12,9 +12,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
-from pangting.core import clock
+from pangting.core import clock, deliveries
+from pangting.core.deliveries import Addressee, Receipt
 from pangting.core.transitions import run_step
 from pangting.orgs.models import PATH_STEP, Organization, OrganizationKind
+from pangting.orgs.units import supervisor_org_for
 
 from ..models import PlanKind, PlanTheme, StudyPlan
 from ..parameters import StudyParameters, get_parameters
@@ -261,5 +263,40 @@ def transition_plan(
         else:
             claimed.return_reason = reason.strip()[:300]
         _save(claimed, actor)
+        if claimed.kind == PlanKind.CENTER_GROUP:
+            _deliver_plan(claimed, step, actor)
 
     return run_step(plan, step, actor=actor, reason=reason, expected_version=expected_version, effect=record)
+
+
+PLAN_DELIVERY = "annual_plan"
+
+
+def _deliver_plan(plan: StudyPlan, step: str, actor: Any) -> None:
+    """R-S1 through the delivery mechanism: a submitted center-group plan is a document sent to the
+    supervising 宣传部, who signs for it when he acknowledges or returns it. A plan sent again after
+    its return is a new delivery; lateness counts from each send against the plan's due date."""
+    if step == "submit":
+        deliveries.send(
+            plan,
+            PLAN_DELIVERY,
+            actor=actor,
+            organization=plan.organization,
+            title=_("{year}年度中心组学习计划").format(year=plan.year),
+            sender_label=_("学习秘书"),
+            rule="R-S1",
+            addressees=[
+                Addressee(
+                    label=_("党委宣传部"),
+                    organization=supervisor_org_for(plan.organization),
+                    sign_action=str(A.STUDY_SUPERVISE),
+                )
+            ],
+            due=plan.due_on,
+            once=False,
+        )
+        return
+    for receipt in Receipt.objects.filter(
+        delivery__app_label="study", delivery__model="studyplan", delivery__object_id=plan.pk, signed_at__isnull=True
+    ):
+        deliveries.sign(receipt, actor=actor)

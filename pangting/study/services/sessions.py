@@ -1,5 +1,5 @@
 """Sessions: schedule, change, reschedule (R-S11), cancel, vet the lecturer (R-S9), and the
-arrangement form and report submissions (R-S10)."""
+arrangement form and report due dates (R-S10; the sends are `deliveries`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from pangting.workdays.services import UnknownCalendarYear
 from .. import rules
 from ..models import BRANCH_KINDS, AgendaItem, Attendance, Reschedule, SessionKind, Speech, StudySession
 from ..parameters import StudyParameters, get_parameters
-from ._common import A, _check_seen, _copy_back, _fmt, _local_day, _locked, _save
+from ._common import A, _check_seen, _copy_back, _local_day, _locked, _save
 from .uploads import check_upload
 
 SESSION_FIELDS = frozenset(
@@ -407,41 +407,3 @@ def vet_lecturer(
     session.vetted_by = actor if getattr(actor, "is_authenticated", False) else None
     _save(session, actor)
     return session
-
-
-# --- submissions (R-S10) -----------------------------------------------------------------
-
-
-@transaction.atomic
-def submit_arrangement(session: StudySession, *, actor: Any, at: dt.datetime | None = None) -> StudySession:
-    """The liaison sends the arrangement form to the linked leader (R-S10); once only."""
-    caller, session = session, _locked(session)
-    if session.status == StudySession.Status.CANCELLED:
-        raise ValidationError(_("学习会已取消，无需报送安排表。"))
-    if session.arrangement_submitted_at:
-        raise ValidationError(
-            _("学习安排报送表已于{time}报送，不能重复报送。").format(time=_fmt(session.arrangement_submitted_at))
-        )
-    session.arrangement_submitted_at = at or clock.now()
-    session.arrangement_submitted_by = actor if getattr(actor, "is_authenticated", False) else None
-    _save(session, actor, clean=False)
-    return _copy_back(caller, session)
-
-
-@transaction.atomic
-def submit_report(session: StudySession, *, actor: Any, at: dt.datetime | None = None) -> StudySession:
-    """After the session, its form and record reach the supervisor (R-S10); once only."""
-    caller, session = session, _locked(session)
-    at = at or clock.now()
-    if session.status == StudySession.Status.CANCELLED:
-        raise ValidationError(_("学习会已取消，无需会后报送。"))
-    if session.report_submitted_at:
-        raise ValidationError(
-            _("会后材料已于{time}报送宣传部，不能重复报送。").format(time=_fmt(session.report_submitted_at))
-        )
-    if at < session.starts_at:
-        raise ValidationError(_("学习会尚未召开，会后材料应在会后报送。"))
-    session.report_submitted_at = at
-    session.report_submitted_by = actor if getattr(actor, "is_authenticated", False) else None
-    _save(session, actor, clean=False)
-    return _copy_back(caller, session)

@@ -7,7 +7,7 @@ persona     study.view     study.change study.participate study.supervise
 =========== ============== ============ ================= ===============
 supervisor  root, A, A1, B —            —                 all
 leader      A, A1 (linked) —            —                 —
-liaison     A, A1          —            —                 —
+liaison     A, A1          — (deliver)  —                 —
 secretary_a A, A1          A, A1        A, A1             —
 secretary_b B              B            B                 —
 member      A (own)        —            A (own)           —
@@ -33,6 +33,8 @@ STUDY_VIEW = {
 }  # fmt: skip
 STUDY_CHANGE = {"secretary_a": frozenset({"A", "A1"}), "secretary_b": frozenset({"B"})}
 PARTICIPATE = {**STUDY_CHANGE, "member": frozenset({"A"})}
+# R-S10: the secretary sends, and the unit's liaison (study.deliver) passes the form on and sends the copy.
+SENDERS = {**STUDY_CHANGE, "liaison": frozenset({"A", "A1"})}
 SUPERVISE = {"supervisor": ALL}
 # Self-study records: the owner, whoever manages or supervises the unit, and report readers.
 SELF_STUDY = {"member": frozenset({"A"}), **STUDY_CHANGE, "supervisor": ALL, "viewer": ALL}
@@ -75,6 +77,18 @@ def attachment_pk(w: Any, side: str) -> dict[str, Any]:
 
     upload = SimpleUploadedFile("纪要.pdf", b"%PDF-1.4 matrix")
     return {"pk": services.add_attachment(_session(w, side), upload, actor=system_actor(), kind="minutes").pk}
+
+
+def receipt_pk(w: Any, side: str) -> dict[str, Any]:
+    """The liaison's copy of the side's arrangement form (R-S10): only unit A's liaison has an account."""
+    from pangting.study import services
+
+    delivery = services.send_arrangement(_session(w, side), actor=system_actor())
+    return {"pk": delivery.receipts.get().pk}
+
+
+# A receipt is signed by its addressee only: the liaison of unit A (unit B's liaison has no account).
+SIGNERS = {"liaison": frozenset({"A"})}
 
 
 def checkin_kwargs(w: Any, side: str) -> dict[str, Any]:
@@ -176,6 +190,8 @@ WEB = [
         lambda w, s: {**session_pk(w, s), "what": "arrangement"},
         **POST_REDIRECT,
     ),
+    *both("study:session_submit", SENDERS, lambda w, s: {**session_pk(w, s), "what": "report"}, **POST_REDIRECT),
+    *both("study:receipt_sign", SIGNERS, receipt_pk, **POST_REDIRECT),
     *both("study:session_document", STUDY_VIEW, lambda w, s: {**session_pk(w, s), "kind": "plan"}),
     # A visitor's scan is vouched for by the code alone; outside the check-in window it is refused (200).
     *both("study:checkin", PARTICIPATE, checkin_kwargs, anonymous=200),
@@ -211,18 +227,22 @@ API_CASES = [
             "reflection",
             "secretarytraining",
             "meetingfrequencyrule",
+            "studyreceipt",
         )
     ],
+    *both("studyreceipt-sign", SIGNERS, receipt_pk, **POST_API),
     Case("meetingfrequencyrule-detail", STUDY_VIEWERS, kwargs=rule_pk, **API),
     *both("studysession-detail", STUDY_VIEW, session_pk, **API),
     *both("studysession-facts", STUDY_VIEW, session_pk, **API),
     *both("studysession-attendance", STUDY_VIEW, session_pk, **API),
-    *both("studysession-submit-arrangement", STUDY_CHANGE, session_pk, **POST_API),
+    *both("studysession-send-arrangement", STUDY_CHANGE, session_pk, **POST_API),
+    # Nothing sent yet (the liaison) or not the liaison (the secretaries): 400 with the reason.
+    *both("studysession-forward-arrangement", SENDERS, session_pk, ok=400, **POST_API),
     # Without a body (or before the session), these answer 400 with a Chinese message to those allowed.
     *both("studysession-reschedule", STUDY_CHANGE, session_pk, ok=400, **POST_API),
     *both("studysession-cancel", STUDY_CHANGE, session_pk, ok=400, **POST_API),
     *both("studysession-vet", STUDY_VIEW, session_pk, ok=400, **POST_API),
-    *both("studysession-submit-report", STUDY_CHANGE, session_pk, ok=400, **POST_API),
+    *both("studysession-send-report", SENDERS, session_pk, ok=400, **POST_API),
     *both("studysession-close-attendance", STUDY_CHANGE, session_pk, ok=400, **POST_API),
     *both("studysession-checkin", PARTICIPATE, session_pk, ok=400, **POST_API),
     *both("studyplan-detail", STUDY_VIEW, plan_pk, **API),

@@ -72,7 +72,7 @@ def test_it_hides_another_units_sessions_and_refuses_writes_there(world):
     session = make_session(world.unit_a)
     assert api(world.secretary_b).get(f"/api/v1/study-sessions/{session.pk}/").status_code == 404
     assert api(world.secretary_b).get("/api/v1/study-sessions/").json()["count"] == 0
-    assert api(world.member).post(f"/api/v1/study-sessions/{session.pk}/submit-arrangement/").status_code == 404
+    assert api(world.member).post(f"/api/v1/study-sessions/{session.pk}/send-arrangement/").status_code == 404
     payload = {"organization": world.unit_a.pk, "title": "x", "place": "y",
                "starts_at": "2026-11-25T14:30:00+08:00", "ends_at": "2026-11-25T16:30:00+08:00"}  # fmt: skip
     # Another unit's organization answers like one that does not exist (issue 14 item 2).
@@ -86,8 +86,8 @@ def test_it_hides_another_units_sessions_and_refuses_writes_there(world):
 def test_it_refuses_a_duplicate_submission_and_attendance_for_an_outsider(world):
     session = make_session(world.unit_a)
     client = api(world.secretary_a)
-    assert client.post(f"/api/v1/study-sessions/{session.pk}/submit-arrangement/").status_code == 200
-    again = client.post(f"/api/v1/study-sessions/{session.pk}/submit-arrangement/")
+    assert client.post(f"/api/v1/study-sessions/{session.pk}/send-arrangement/").status_code == 200
+    again = client.post(f"/api/v1/study-sessions/{session.pk}/send-arrangement/")
     assert again.status_code == 400 and "不能重复报送" in str(again.json())
     wrong = client.post(
         f"/api/v1/study-sessions/{session.pk}/attendance/", {"person": world.liaison_person.pk, "status": "present"}

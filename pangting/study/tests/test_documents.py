@@ -37,7 +37,8 @@ def session(world):
             ],
             speakers=[{"person": world.member_person, "outline": "结合分管工作谈落实举措"}],
         )
-        services.submit_arrangement(s, actor=world.secretary_a)
+        services.send_arrangement(s, actor=world.secretary_a)
+        services.forward_arrangement(s, actor=world.liaison)
     return s
 
 

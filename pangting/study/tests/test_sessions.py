@@ -115,31 +115,6 @@ def test_it_changes_the_time_only_through_a_reschedule_with_a_reason(world):
     assert "已改期2次（R-S11）" in facts.problems
 
 
-def test_it_records_the_arrangement_form_once_and_shows_it_late(world):
-    # R-S10: the form is due 2 days before; sent the day before is late; a second send is refused.
-    session = make_session(world.unit_a, starts_at=at(2026, 11, 21))
-    services.submit_arrangement(session, actor=world.secretary_a)
-    session.refresh_from_db()
-    assert services.session_facts(session).arrangement_submitted_late
-    with pytest.raises(ValidationError, match="不能重复报送"):
-        services.submit_arrangement(session, actor=world.secretary_a)
-
-
-def test_it_shows_an_arrangement_form_sent_in_time_as_on_time(world):
-    session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
-    services.submit_arrangement(session, actor=world.secretary_a)
-    session.refresh_from_db()
-    assert not services.session_facts(session).arrangement_submitted_late
-
-
-def test_it_refuses_a_report_before_the_session_and_flags_a_missing_one_after_its_due_date(world):
-    session = make_session(world.unit_a, starts_at=at(2026, 11, 25))
-    with pytest.raises(ValidationError, match="尚未召开"):
-        services.submit_report(session, actor=world.secretary_a)
-    with time_machine.travel(at(2026, 11, 30, 9), tick=False):
-        assert services.session_facts(session).report_submitted_late
-
-
 def test_it_keeps_written_speech_material_and_flags_speakers_without_it(world):
     # R-S6
     session = make_session(

@@ -44,6 +44,7 @@ from .personal import my_study, reflection_add, self_plan_save, self_record_add
 from .plans import plan_detail, plan_form, plan_list, plan_transition
 from .sessions import (
     LIST_PREFETCH,
+    receipt_sign,
     session_calendar,
     session_cancel,
     session_detail,
@@ -74,6 +75,7 @@ __all__ = [
     "plan_form",
     "plan_list",
     "plan_transition",
+    "receipt_sign",
     "reflection_add",
     "self_plan_save",
     "self_record_add",

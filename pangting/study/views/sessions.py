@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
-from pangting.core import clock
+from pangting.core import clock, deliveries
 from pangting.core.ordering import current_year_first
 from pangting.core.transitions import available_step_names
 from pangting.core.views import seen_version
@@ -40,6 +40,7 @@ from ..forms import (
 )
 from ..models import AgendaItem, Attendance, PlanTheme, SessionKind, StudySession
 from ..parameters import get_parameters
+from ..services import deliveries as study_deliveries
 from ._common import A, _add_errors, _error_text, _form_errors, _session_for
 
 
@@ -220,6 +221,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachment_form": AttachmentForm() if can_change else None,
             "today": clock.today(),
             "now": clock.now(),
+            "deliveries": delivery_rows(session, request.user) if session.is_center_group else [],
+            "delivery_steps": study_deliveries.next_steps(session, request.user),
         },
     )
 
@@ -399,20 +402,60 @@ def session_vet(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("study:session_detail", pk=session.pk)
 
 
+SENDS = {
+    "arrangement": (services.send_arrangement, _("学习安排报送表已报送联络员。")),
+    "forward": (services.forward_arrangement, _("学习安排报送表已转报联系校领导。")),
+    "report": (services.send_report, _("会后材料已报送党委宣传部，报送时间已记录。")),
+}
+
+
 @login_required
 @require_POST
 def session_submit(request: HttpRequest, pk: int, what: str) -> HttpResponse:
-    """R-S10: record that the arrangement form / the report was sent, with the date."""
-    session = _session_for(request.user, pk, A.STUDY_CHANGE)
-    service = {"arrangement": services.submit_arrangement, "report": services.submit_report}.get(what)
-    if service is None:
+    """R-S10: send the arrangement form (secretary → liaison → linked leader) or the report (→ supervisor)."""
+    session = _session_for(request.user, pk)
+    if what not in SENDS:
         raise Http404
+    service, done = SENDS[what]
     try:
         service(session, actor=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(
-            request, _("已报送，报送时间已记录。") if what == "report" else _("学习安排报送表已报送联系校领导。")
-        )
+        messages.success(request, str(done))
     return redirect("study:session_detail", pk=session.pk)
+
+
+@login_required
+@require_POST
+def receipt_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """签收: the addressee of a study document signs for it with one tap (R-S10)."""
+    receipt = deliveries.signable(request.user, pk)
+    if receipt.delivery.app_label != "study" or receipt.delivery.model != "studysession":
+        raise Http404
+    session = _session_for(request.user, receipt.delivery.object_id)
+    try:
+        services.sign_receipt(receipt, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("已签收。"))
+    return redirect("study:session_detail", pk=session.pk)
+
+
+def delivery_rows(session: StudySession, user: Any) -> list[dict[str, Any]]:
+    """The session's deliveries as its page shows them: who sent when, late or on time, who signed when."""
+    today = clock.today()
+    rows = []
+    for delivery in deliveries.for_record(session):
+        rows.append(
+            {
+                "delivery": delivery,
+                "timeliness": study_deliveries.timeliness_of(delivery, today),
+                "receipts": [
+                    {"receipt": r, "may_sign": r.signed_at is None and deliveries.may_sign(user, r)}
+                    for r in delivery.receipts.all()
+                ],
+            }
+        )
+    return rows
