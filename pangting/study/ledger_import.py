@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.system import system_actor
 from pangting.lib import xlsx
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.transfer.spec import Problem
@@ -375,6 +376,13 @@ class _Refused(Exception):
     """A service refused a row: roll everything back."""
 
 
+def _deliver_past(delivery: Any) -> None:
+    """A send of the past brought in by the import: its copies count as signed when it was sent,
+    by the system (the history rows say so), so nobody gets a to-do for last year's paper."""
+    for receipt in delivery.receipts.filter(signed_at__isnull=True):
+        services.sign_receipt(receipt, actor=system_actor(), at=delivery.sent_at)
+
+
 def _write(item: _Session, actor: Any, result: ImportResult) -> None:
     agenda = [{"kind": AgendaItem.Kind.FIRST_ITEM, "title": item.first_item}] if item.first_item else []
     try:
@@ -384,7 +392,8 @@ def _write(item: _Session, actor: Any, result: ImportResult) -> None:
                 starts_at=item.starts_at, ends_at=item.ends_at, agenda=agenda, **item.fields,
             )  # fmt: skip
             if item.arrangement_at is not None:
-                services.submit_arrangement(session, actor=actor, at=item.arrangement_at)
+                _deliver_past(services.send_arrangement(session, actor=actor, at=item.arrangement_at))
+                _deliver_past(services.forward_arrangement(session, actor=system_actor(), at=item.arrangement_at))
     except ValidationError as error:
         result.problems.append(Problem(SESSIONS_SHEET, item.row, "", _("；").join(error.messages)))
         return
@@ -409,6 +418,6 @@ def _write(item: _Session, actor: Any, result: ImportResult) -> None:
                 result.problems.append(Problem(ATTENDANCE_SHEET, row.row, "补学日期", _("；").join(error.messages)))
     if item.report_at is not None:
         try:
-            services.submit_report(session, actor=actor, at=item.report_at)
+            _deliver_past(services.send_report(session, actor=actor, at=item.report_at))
         except ValidationError as error:
             result.problems.append(Problem(SESSIONS_SHEET, item.row, "会后报送时间", _("；").join(error.messages)))
