@@ -142,3 +142,28 @@ def test_the_record_form_posts_observer_scores(world, client_for):
         )  # fmt: skip
     assert response.status_code == 302
     assert ObserverScore.objects.get(record__visit=visit).score == 88
+
+
+def test_the_supervisor_edits_and_exports_the_table_in_the_browser(world, client_for):
+    """R-O24 pages: add a team, see it in the table, download the Excel ledger."""
+    client = client_for(world.supervisor)
+    response = client.post(
+        "/observation/grouping/new/",
+        {"supervisor_org": world.root.pk, "year": 2026, "semester": "", "name": "第一小组",
+         "leader": world.leader_person.pk, "units": [world.unit_a.pk]},
+    )  # fmt: skip
+    assert response.status_code == 302
+    page = client.get("/observation/grouping/?year=2026").content.decode()
+    assert "第一小组" in page and "甲学院党委" in page
+    export = client.get("/observation/grouping.xlsx?year=2026")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_bad_team_form_says_why_in_chinese(world, client_for):
+    _team(world)
+    response = client_for(world.supervisor).post(
+        "/observation/grouping/new/",
+        {"supervisor_org": world.root.pk, "year": 2026, "semester": "", "name": "第二小组",
+         "leader": world.leader_person.pk, "units": [world.unit_a.pk]},
+    )  # fmt: skip
+    assert response.status_code == 200 and "同一时期一个单位只能由一个小组联系" in response.content.decode()
