@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
@@ -74,7 +75,7 @@ class CalibrationViewSet(viewsets.ViewSet):
     @extend_schema(
         summary="旁听小组评分校准（R-O18）",
         parameters=[OpenApiParameter("year", int, OpenApiParameter.QUERY, description="年度，默认今年")],
-        responses=dict,
+        responses=OpenApiTypes.OBJECT,
     )
     def list(self, request: Request) -> Response:
         policy.require(request.user, policy.Action.OBSERVATION_MANAGE)

@@ -29,7 +29,9 @@ RULE_ID = "R-O18"
 def register_parameters() -> None:
     parameters.register(
         RULE_ID,
-        parameters.Parameter("severity_band", 5, gettext_lazy("旁听小组宽严度提示范围（±分）"), "int", unit="分"),
+        parameters.Parameter(
+            "severity_band", 5, gettext_lazy("旁听小组宽严度提示范围（±分）"), "int", unit=gettext_lazy("分")
+        ),
         parameters.Parameter(
             "calibrated_in_assessment", False, gettext_lazy("考核使用校准后的综合评分（否则使用原始评分）"), "bool"
         ),

@@ -200,6 +200,8 @@ def grouping_rows(teams: Iterable[StandingTeam]) -> list[dict[str, Any]]:
             ),
             "members": members.get(team.pk, []),
             "units": covered.get(team.pk, []),
+            "members_text": _("、").join(members.get(team.pk, [])),
+            "units_text": _("、").join(u.display_name for u in covered.get(team.pk, [])),
         }
         for team in teams
     ]
@@ -212,8 +214,8 @@ def grouping_workbook(teams: Iterable[StandingTeam], title: str) -> bytes:
             row["team"].name,
             row["period"],
             row["team"].leader.name,
-            _("、").join(row["members"]),
-            _("、").join(u.display_name for u in row["units"]),
+            row["members_text"],
+            row["units_text"],
             len(row["units"]),
             row["team"].notes,
         ]

@@ -167,3 +167,19 @@ def test_a_bad_team_form_says_why_in_chinese(world, client_for):
          "leader": world.leader_person.pk, "units": [world.unit_a.pk]},
     )  # fmt: skip
     assert response.status_code == 200 and "同一时期一个单位只能由一个小组联系" in response.content.decode()
+
+
+def test_the_offline_sending_channel_carries_observer_scores(world, client_for):
+    """R-O18 with the offline record script (it sends every form field to record_sync)."""
+    visit = walk(world, "observed")
+    data = {**FINDINGS, **{f"score_{k}": v for k, v in SCORES.items()}, f"observer_{world.leader_person.pk}": "120",
+            "version": "0", "submission_key": "0b7e5c52-5d1e-4f0e-8a43-3c3c6c8f4b21", "intent": "save"}  # fmt: skip
+    client = client_for(world.liaison)
+    with travel("2026-10-02"):
+        refused = client.post(f"/observation/{visit.pk}/record/sync/", data)
+        assert refused.status_code == 400 and "个人综合评分" in " ".join(refused.json()["errors"])
+        sent = client.post(
+            f"/observation/{visit.pk}/record/sync/", {**data, f"observer_{world.leader_person.pk}": "91"}
+        )
+    assert sent.json()["status"] == "sent"
+    assert ObserverScore.objects.get(record__visit=visit).score == 91
