@@ -16,6 +16,7 @@ urlpatterns = [
     path("compliance/", include("pangting.compliance.urls")),
     path("reports/", include("pangting.reports.urls")),
     path("assessment/", include("pangting.assessment.urls")),
+    path("analysis/", include("pangting.analysis.urls_calibration")),
     path("help/", include("pangting.help.urls")),
     path("api/v1/", include("pangting.api_urls")),
     path("admin/", admin.site.urls),

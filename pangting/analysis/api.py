@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
@@ -16,9 +17,10 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core.views import parse_id
+from pangting.observation.models import Visit
 from pangting.study.models import StudySession
 
-from . import services
+from . import calibration, services
 
 
 class ItemJudgementSerializer(serializers.Serializer):
@@ -65,3 +67,18 @@ class SubstitutionViewSet(viewsets.ViewSet):
         )
         data = services.as_data(session, services.judge(session))
         return Response(SubstitutionSerializer(data).data)
+
+
+class CalibrationViewSet(viewsets.ViewSet):
+    """评分校准（R-O18）: teams' severity, visits' calibrated scores, observers' agreement, for a year."""
+
+    @extend_schema(
+        summary="旁听小组评分校准（R-O18）",
+        parameters=[OpenApiParameter("year", int, OpenApiParameter.QUERY, description="年度，默认今年")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def list(self, request: Request) -> Response:
+        policy.require(request.user, policy.Action.OBSERVATION_MANAGE)
+        year = calibration.year_of(str(request.query_params.get("year", "")))
+        visits = policy.scope(Visit.objects.all(), request.user, policy.Action.OBSERVATION_VIEW)
+        return Response(calibration.as_data(calibration.year_report(visits, year)))

@@ -16,6 +16,7 @@ from django.db import transaction
 from pangting.orgs.models import Person, StudyGroupMember
 
 from . import services
+from .models import StudyReport
 
 TITLES = [
     "坚持读原著学原文悟原理，推动理论学习往深里走",
@@ -78,3 +79,20 @@ def extend_demo(context: dict[str, Any]) -> None:
                 rating=RATINGS[index % len(RATINGS)] if year == previous else None,
                 rating_note="联系思想和工作实际较紧密。" if year == previous else "",
             )
+    rate_reports(context)
+
+
+# R-O22 民主评议: the levels the demo's raters give, in turn.
+RATING_LEVELS = ("excellent", "good", "good", "fair", "excellent", "good", "poor")
+
+
+def rate_reports(context: dict[str, Any]) -> None:
+    """R-O22: every 述学 report filed so far gets the 民主评议 of several raters (those of the demo's
+    users who may rate it: not the reporter, only those who see the unit's study)."""
+    raters = list(context.get("users", {}).values())
+    for index, report in enumerate(StudyReport.objects.select_related("organization").order_by("pk")):
+        for offset, rater in enumerate(raters):
+            try:
+                services.rate_study_report(report, actor=rater, rating=RATING_LEVELS[(index + offset) % 7])
+            except ValidationError:
+                continue  # this user may not rate this report

@@ -103,3 +103,32 @@ class StudyReport(RecordModel):
 
     def __str__(self) -> str:
         return gettext("{person} {year}年述学").format(person=self.person, year=self.year)
+
+
+class StudyReportRating(RecordModel):
+    """民主评议 of a 述学 report (R-O22): one rater's rating; several raters per report, tallied.
+
+    One live rating per rater and report; a rater may change his rating (history keeps the old
+    one). The reviewer's own rating on the report (`StudyReport.rating`) stays as it was.
+    """
+
+    report = models.ForeignKey(StudyReport, on_delete=models.CASCADE, related_name="ratings")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(_("评议等次"), max_length=12, choices=StudyReport.Rating.choices)
+    note = models.CharField(_("评议意见"), max_length=300, blank=True)
+
+    policy_org_field: ClassVar[str] = "report__organization"
+    policy_view_action: ClassVar[str] = "study.view"
+
+    class Meta:
+        ordering = ["report", "created_at"]
+        verbose_name = _("述学民主评议")
+        verbose_name_plural = _("述学民主评议")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "rater"], condition=models.Q(deleted_at__isnull=True), name="study_rating_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.get_rating_display()}"

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pangting.accounts import policy
+from pangting.analysis import calibration
 from pangting.compliance.models import Finding
 from pangting.compliance.registry import RULES, ordered_rules
 from pangting.core import clock
@@ -51,7 +52,7 @@ from pangting.orgs.units import SUPERVISING, UNIT, supervising_organizations
 from pangting.study.parameters import get_parameters
 from pangting.study.services.uploads import check_upload
 
-from .models import AssessmentScheme, StudyReport
+from .models import AssessmentScheme, StudyReport, StudyReportRating
 
 A = policy.Action
 
@@ -193,6 +194,12 @@ class SheetRow:
 
     unit: Organization
     obs_score: float | None = None
+    # R-O18: the raw average and the calibrated one (teams' severity removed), side by side; the
+    # formula's obs_score is the raw one unless the R-O18 parameter switches it to calibrated.
+    obs_score_raw: float | None = None
+    obs_score_calibrated: float | None = None
+    # R-O22: 好评率 (优秀 + 良好) of the 民主评议 of the unit's 述学 reports, in percent.
+    report_good_rate: float | None = None
     visits: int = 0
     records: int = 0
     reports: int = 0
@@ -213,6 +220,8 @@ class ScoreSheet:
     formula: str
     scheme: AssessmentScheme | None
     rows: list[SheetRow]
+    calibrated: bool = False  # R-O18: obs_score is the calibrated average
+    calibration_sentence: str = ""
 
 
 class _Counts:
@@ -273,7 +282,20 @@ def compute_sheet(year: int, units: Iterable[Organization], *, scheme: Assessmen
     for item in records:
         row = rows[item["visit__unit_id"]]
         row.records = item["n"]
-        row.obs_score = round(float(item["avg"]), 1)
+        row.obs_score = row.obs_score_raw = round(float(item["avg"]), 1)
+    # R-O18: calibrated over every scored visit of the year (the teams are compared across all
+    # units they visited), shown per unit; the score of record unless the parameter says otherwise.
+    report = calibration.year_report(Visit.objects.all(), year)
+    use_calibrated = calibration.calibrated_in_assessment()
+    calibrated: dict[int, list[float]] = defaultdict(list)
+    for visit_row in report.visits:
+        value = visit_row.calibrated if visit_row.calibrated is not None else visit_row.raw
+        calibrated[visit_row.visit.unit_id].append(float(value))
+    for pk, unit_values in calibrated.items():
+        if pk in rows:
+            rows[pk].obs_score_calibrated = round(sum(unit_values) / len(unit_values), 1)
+            if use_calibrated:
+                rows[pk].obs_score = rows[pk].obs_score_calibrated
     counts = {pk: _Counts() for pk in ids}
     findings = (
         Finding.objects.filter(year=year, unit_id__in=ids)
@@ -291,6 +313,17 @@ def compute_sheet(year: int, units: Iterable[Organization], *, scheme: Assessmen
     )
     for item in reports:
         rows[item["organization_id"]].reports = item["n"]
+    # R-O22: the 民主评议 tally over all the unit's reports of the year.
+    ratings = (
+        StudyReportRating.objects.filter(report__year=year, report__organization_id__in=ids, report__deleted_at=None)
+        .values("report__organization_id", "rating")
+        .annotate(n=Count("pk"))
+    )
+    votes: dict[int, dict[str, int]] = defaultdict(dict)
+    for item in ratings:
+        votes[item["report__organization_id"]][item["rating"]] = item["n"]
+    for pk, counts_by_level in votes.items():
+        rows[pk].report_good_rate = Tally(counts_by_level, sum(counts_by_level.values())).good_rate
     try:
         formula = compile_formula(text, variables=VARIABLES, functions=SIGNATURES)
     except FormulaError as error:  # a scheme saved before a rule or variable was withdrawn
@@ -311,7 +344,7 @@ def compute_sheet(year: int, units: Iterable[Organization], *, scheme: Assessmen
             except FormulaError as error:
                 row.error = message_of(error)  # Chinese as str (exports); pages translate it
     _rank(rows.values())
-    return ScoreSheet(year, text, scheme, list(rows.values()))
+    return ScoreSheet(year, text, scheme, list(rows.values()), use_calibrated, report.sentence)
 
 
 def _rank(rows: Iterable[SheetRow]) -> None:
@@ -405,3 +438,82 @@ def report_units(user: Any) -> Sequence[Organization]:
         if not granted.is_empty:
             condition |= granted.q("pk")
     return list(Organization.objects.filter(condition).filter(UNIT | SUPERVISING).order_by("path"))
+
+
+# -- 民主评议 of 述学 reports (R-O22) ------------------------------------------------------------
+
+# Points of each level for the tally's mean (优秀 4 … 较差 1).
+RATING_POINTS = {"excellent": 4, "good": 3, "fair": 2, "poor": 1}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The tally of a report's 民主评议 (R-O22): votes by level, shares and mean points."""
+
+    counts: dict[str, int]
+    total: int
+
+    @property
+    def good_rate(self) -> float | None:
+        """好评率: 优秀 and 良好 over all ratings, in percent (None without ratings)."""
+        if not self.total:
+            return None
+        return round(100 * (self.counts.get("excellent", 0) + self.counts.get("good", 0)) / self.total, 1)
+
+    @property
+    def excellent_rate(self) -> float | None:
+        return round(100 * self.counts.get("excellent", 0) / self.total, 1) if self.total else None
+
+    @property
+    def mean_points(self) -> float | None:
+        if not self.total:
+            return None
+        return round(sum(RATING_POINTS[k] * n for k, n in self.counts.items()) / self.total, 2)
+
+    def rows(self) -> list[tuple[str, str, int]]:
+        return [(value, str(label), self.counts.get(value, 0)) for value, label in StudyReport.Rating.choices]
+
+
+def tallies(report_ids: Iterable[int]) -> dict[int, Tally]:
+    """The 民主评议 tally of each report (one query)."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        StudyReportRating.objects.filter(report_id__in=list(report_ids))
+        .values("report_id", "rating")
+        .annotate(n=Count("pk"))
+    )
+    for item in rows:
+        counts[item["report_id"]][item["rating"]] = item["n"]
+    return {pk: Tally(c, sum(c.values())) for pk, c in counts.items()}
+
+
+def tally(report: StudyReport) -> Tally:
+    return tallies([report.pk]).get(report.pk, Tally({}, 0))
+
+
+def can_rate_democratically(user: Any, report: StudyReport) -> bool:
+    """R-O22 raters: anyone who sees the unit's study (its center group, the supervisor), except
+    the one who reports."""
+    person_id = getattr(getattr(user, "person", None), "pk", None)
+    return policy.can(user, A.STUDY_VIEW, report.organization) and person_id != report.person_id
+
+
+@transaction.atomic
+def rate_study_report(report: StudyReport, *, actor: Any, rating: str, note: str = "") -> StudyReportRating | None:
+    """One rater's 民主评议 of a 述学 report (R-O22); a new rating replaces his earlier one (kept in
+    history); an empty rating withdraws it."""
+    if not can_rate_democratically(actor, report):
+        raise ValidationError(_("您不能评议本人的述学报告，或无权评议该单位的述学报告。"))
+    if rating not in ("", *StudyReport.Rating.values):
+        raise ValidationError(_("评议等次“{rating}”无效。").format(rating=rating))
+    current = StudyReportRating.objects.filter(report=report, rater=actor).first()
+    if not rating:
+        if current is not None:
+            current.soft_delete(actor=actor)
+        return None
+    item = current or StudyReportRating(report=report, rater=actor)
+    item.rating, item.note = rating, note.strip()[:300]
+    item._history_user = actor
+    item.full_clean(exclude=["report", "rater"])
+    item.save()
+    return item

@@ -15,4 +15,5 @@ urlpatterns = [
     path("reports/<int:pk>/edit/", views.report_edit, name="report_edit"),
     path("reports/<int:pk>/file/", views.report_file, name="report_file"),
     path("reports/<int:pk>/delete/", views.report_delete, name="report_delete"),
+    path("reports/<int:pk>/rate/", views.report_rate, name="report_rate"),  # R-O22 民主评议
 ]

@@ -24,7 +24,7 @@ from pangting.orgs.units import SUPERVISING, UNIT, units
 
 from . import exports, services
 from .forms import SchemeForm, StudyReportForm
-from .models import StudyReport
+from .models import StudyReport, StudyReportRating
 
 A = policy.Action
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -241,11 +241,37 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report_for(request.user, pk)
+    mine = StudyReportRating.objects.filter(report=report, rater=request.user).first()
     return render(
         request,
         "assessment/report_detail.html",
-        {"report": report, "can_edit": services.can_record_report(request.user, report.organization)},
+        {
+            "report": report,
+            "can_edit": services.can_record_report(request.user, report.organization),
+            # R-O22: 民主评议 by several raters, tallied
+            "tally": services.tally(report),
+            "can_rate": services.can_rate_democratically(request.user, report),
+            "my_rating": mine.rating if mine else "",
+            "ratings": StudyReport.Rating.choices,
+        },
     )
+
+
+@login_required
+@require_POST
+def report_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """One rater's 民主评议 of the report (R-O22)."""
+    report = _report_for(request.user, pk)
+    try:
+        services.rate_study_report(
+            report, actor=request.user, rating=request.POST.get("rating", ""), note=request.POST.get("note", "")
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("评议已保存。"))
+    return redirect("assessment:report_detail", pk=report.pk)
 
 
 @login_required

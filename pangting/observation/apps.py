@@ -24,6 +24,7 @@ class ObservationConfig(AppConfig):
                 (_("应邀旁听"), "observation:invitation_list", "observation.reply"),
                 (_("交叉旁听"), "observation:cross_list", "observation.view"),
                 (_("典型经验"), "observation:practice_list", "observation.view"),
+                (_("分组表"), "observation:grouping_list", "observation.view"),
             ]
         ):
             registry.register_navigation(label, url_name, action, "observation", order=100 + 10 * order)

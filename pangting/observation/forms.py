@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -76,12 +77,26 @@ class RecordForm(inputs.CheckedForm):
     problems = forms.CharField(label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     suggestions = forms.CharField(label=_("意见建议"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, rubric_items: list[dict[str, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, rubric_items: list[dict[str, Any]], observers: Sequence[Any] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.rubric_items = rubric_items
+        self.observers = list(observers)
         for item in rubric_items:
             self.fields[f"score_{item['key']}"] = forms.DecimalField(
                 label=_("{label}得分（权重{weight}）").format(label=item["label"], weight=item["weight"]),
+                min_value=0,
+                max_value=100,
+                decimal_places=1,
+                required=False,
+                widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+            )
+
+        # R-O18: each observer's own composite score, optional, besides the team's scores above.
+        for person in self.observers:
+            self.fields[f"observer_{person.pk}"] = forms.DecimalField(
+                label=_("{name}个人综合评分（可选）").format(name=person.name),
                 min_value=0,
                 max_value=100,
                 decimal_places=1,
@@ -95,6 +110,14 @@ class RecordForm(inputs.CheckedForm):
             for item in self.rubric_items
             if self.cleaned_data.get(f"score_{item['key']}") is not None
         }
+
+    def observer_scores(self) -> dict[int, str]:
+        """Each observer's own score by person id ("" where left blank: removes a score)."""
+        return {
+            person.pk: "" if self.cleaned_data.get(f"observer_{person.pk}") is None
+            else str(self.cleaned_data[f"observer_{person.pk}"])
+            for person in self.observers
+        }  # fmt: skip
 
 
 class TalkForm(inputs.CheckedModelForm):

@@ -152,6 +152,16 @@ class Visit(RecordModel, WorkflowRecord):
     }
     deadline_warning = models.CharField(_("期限提示"), max_length=200, blank=True)
     draw_ref = models.CharField(_("抽取记录"), max_length=64, blank=True)
+    # R-O24: the standing team of the grouping table that makes this visit (taken from the table
+    # by default when the visit is created); the calibration of R-O18 groups visits by it.
+    standing_team = models.ForeignKey(
+        "observation.StandingTeam",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("所属旁听小组"),
+    )
 
     policy_org_field: ClassVar[str] = "unit"
     policy_view_action: ClassVar[str] = VIEW
@@ -767,3 +777,123 @@ DEFAULT_RUBRIC_ITEMS = [
     },
 ]
 SCORE_MAX = Decimal(100)
+
+
+# --- The standing grouping table (分组表, R-O24) ------------------------------------------
+
+
+class StandingTeam(RecordModel):
+    """分组表 (R-O24): a standing observation team of a supervising organization for a year, or
+    for one semester of it, with its leader, its members and the units it covers.
+
+    Adjusted over the year with history (every change is a history row); a new visit of a covered
+    unit takes its team from here by default (services.grouping.proposed_standing_team), and the
+    score calibration of R-O18 compares teams by it.
+    """
+
+    supervisor_org = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("督导组织")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    semester = models.PositiveSmallIntegerField(
+        _("学期"), choices=Semester.choices, null=True, blank=True, help_text=_("不填表示全年。")
+    )
+    name = models.CharField(_("小组名称"), max_length=60)
+    leader = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="standing_teams_led", verbose_name=_("组长")
+    )
+    notes = models.CharField(_("备注"), max_length=300, blank=True)
+
+    policy_org_field: ClassVar[str] = "supervisor_org"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-year", "semester", "name"]
+        verbose_name = _("旁听小组")
+        verbose_name_plural = _("旁听小组分组表")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supervisor_org", "year", "semester", "name"],
+                condition=Q(deleted_at__isnull=True),
+                name="standing_team_name_once",
+            )
+        ]
+        # The grouping table of one supervisor and year (the table page and the export).
+        indexes = [models.Index(fields=["supervisor_org", "year"], name="standing_team_org_year")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StandingTeamMember(RecordModel):
+    """A member of a standing team besides its leader (R-O24)."""
+
+    team = models.ForeignKey(StandingTeam, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("成员"))
+
+    policy_org_field: ClassVar[str] = "team__supervisor_org"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["team", "person__name"]
+        verbose_name = _("旁听小组成员")
+        verbose_name_plural = _("旁听小组成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "person"], condition=Q(deleted_at__isnull=True), name="standing_member_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class StandingTeamUnit(RecordModel):
+    """A unit a standing team covers (R-O24); one team per unit, year and semester (services check it)."""
+
+    team = models.ForeignKey(StandingTeam, on_delete=models.CASCADE, related_name="covered")
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("联系单位"))
+
+    policy_org_field: ClassVar[str] = "team__supervisor_org"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["team", "unit__path"]
+        verbose_name = _("旁听小组联系单位")
+        verbose_name_plural = _("旁听小组联系单位")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "unit"], condition=Q(deleted_at__isnull=True), name="standing_unit_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+
+class ObserverScore(RecordModel):
+    """An observer's own composite score of the session (R-O18), besides the team's composite.
+
+    Optional, entered on the record form; where two observers scored the same session their
+    agreement is reported (intraclass correlation, pangting.lib.calibration.icc_one_way).
+    """
+
+    record = models.ForeignKey(ObservationRecord, on_delete=models.CASCADE, related_name="observer_scores")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("旁听人员"))
+    score = models.DecimalField(_("个人评分"), max_digits=5, decimal_places=1)
+
+    policy_org_field: ClassVar[str] = "record__visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["record", "person__name"]
+        verbose_name = _("旁听人员个人评分")
+        verbose_name_plural = _("旁听人员个人评分")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "person"], condition=Q(deleted_at__isnull=True), name="observer_score_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.score}"

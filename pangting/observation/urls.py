@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cross, views_invitations, views_offline, views_plans, views_practices
+from . import views, views_cross, views_grouping, views_invitations, views_offline, views_plans, views_practices
 
 app_name = "observation"
 urlpatterns = [
@@ -33,4 +33,10 @@ urlpatterns = [
     path("plan/new/", views_plans.plan_create, name="plan_create"),
     path("plan/<int:pk>/approve/", views_plans.plan_approve, name="plan_approve"),
     path("year-file.zip", views_plans.year_file, name="year_file"),
+    # The standing grouping table (R-O24)
+    path("grouping/", views_grouping.grouping_list, name="grouping_list"),
+    path("grouping/new/", views_grouping.grouping_edit, name="grouping_create"),
+    path("grouping/<int:pk>/", views_grouping.grouping_edit, name="grouping_edit"),
+    path("grouping/<int:pk>/delete/", views_grouping.grouping_delete, name="grouping_delete"),
+    path("grouping.xlsx", views_grouping.grouping_export, name="grouping_export"),
 ]

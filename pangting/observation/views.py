@@ -47,7 +47,7 @@ from .forms import (
 )
 from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, Rectification, State, TeamMember, Visit
 from .obligations import current_obligation
-from .views_offline import page_texts, submission_key
+from .views_offline import observer_initial, observers_of, page_texts, submission_key
 
 A = policy.Action
 
@@ -120,7 +120,8 @@ def visit_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         team = None
         if data["leader"] or data["liaison"]:
-            proposed = {role: person for person, role in services.propose_team(data["unit"])}
+            candidates = services.propose_team(data["unit"], year=data["year"], semester=data["semester"])
+            proposed = {role: person for person, role in candidates}
             leader = data["leader"] or proposed.get(TeamMember.Role.LEADER)
             liaison = data["liaison"] or proposed.get(TeamMember.Role.LIAISON)
             team = [(p, r) for p, r in ((leader, TeamMember.Role.LEADER), (liaison, TeamMember.Role.LIAISON)) if p]
@@ -310,7 +311,8 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if record:
         initial = {name: getattr(record, name) for name in services.RECORD_FIELDS}
         initial.update({f"score_{k}": v for k, v in record.scores.items()})
-    form = RecordForm(request.POST or None, rubric_items=rubric.items, initial=initial)
+        initial.update(observer_initial(record))
+    form = RecordForm(request.POST or None, rubric_items=rubric.items, observers=observers_of(visit), initial=initial)
     facts = record.facts if record else (services.session_facts_dict(visit.session) if visit.session else {})
     # The version the form is typed over and the key that makes its sending count once.
     key = submission_key(request) or uuid.uuid4()
@@ -325,6 +327,7 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 scores=form.scores(),
                 submit=submit,
                 expected_version=seen_version(request),
+                observer_scores=form.observer_scores(),
             )
         except ValidationError as error:
             for message in error.messages:

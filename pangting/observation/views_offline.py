@@ -25,7 +25,7 @@ from pangting.core.views import seen_version
 
 from . import services
 from .forms import RecordForm
-from .models import ObservationRecord, Visit
+from .models import ObservationRecord, TeamMember, Visit
 
 A = policy.Action
 
@@ -60,7 +60,18 @@ def record_values(record: ObservationRecord | None) -> dict[str, Any]:
         return {}
     values: dict[str, Any] = {name: getattr(record, name) for name in services.RECORD_FIELDS}
     values.update({f"score_{key}": str(value) for key, value in record.scores.items()})
+    values.update(observer_initial(record))
     return values
+
+
+def observers_of(visit: Visit) -> list[Any]:
+    """The team members who may give their own score on the record form (R-O18): not the liaison."""
+    return [m.person for m in visit.team() if m.role != TeamMember.Role.LIAISON]
+
+
+def observer_initial(record: ObservationRecord) -> dict[str, str]:
+    """The observers' own scores as the record form's field values (R-O18)."""
+    return {f"observer_{s.person_id}": str(s.score) for s in record.observer_scores.filter(deleted_at__isnull=True)}
 
 
 @login_required
@@ -74,7 +85,7 @@ def record_sync(request: HttpRequest, pk: int) -> JsonResponse:
     key = submission_key(request)
     if key is None:
         return JsonResponse({"status": "invalid", "errors": [_("提交编号无效，请刷新页面后重新提交。")]}, status=400)
-    form = RecordForm(request.POST, rubric_items=rubric.items)
+    form = RecordForm(request.POST, rubric_items=rubric.items, observers=observers_of(visit))
     if not form.is_valid():
         errors = [
             _("{label}：{message}").format(label=form.fields[name].label, message=message)
@@ -94,6 +105,7 @@ def record_sync(request: HttpRequest, pk: int) -> JsonResponse:
             scores=form.scores(),
             submit=submit,
             expected_version=seen_version(request),
+            observer_scores=form.observer_scores(),
         )
     except StaleRecord as error:
         current = ObservationRecord.objects.filter(visit=visit).first()

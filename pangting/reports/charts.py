@@ -17,8 +17,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pangting.analysis import calibration
 from pangting.compliance import services as compliance_services
 from pangting.core import clock
+from pangting.observation.models import Visit
 from pangting.orgs.models import Organization
 
 from . import metrics
@@ -304,8 +306,20 @@ def session_charts(units: list[Organization], year: int) -> list[Chart]:
     return [first, led, postponed]
 
 
+def _calibrated_by_unit(report: calibration.Report) -> dict[int, float]:
+    """R-O18: each unit's average calibrated score (raw where its team cannot be compared)."""
+    values: dict[int, list[float]] = {}
+    for row in report.visits:
+        value = row.calibrated if row.calibrated is not None else row.raw
+        values.setdefault(row.visit.unit_id, []).append(float(value))
+    return {pk: round(sum(v) / len(v), 1) for pk, v in values.items()}
+
+
 def score_charts(units: list[Organization], year: int) -> list[Chart]:
     data = metrics.scores(units, year)
+    # R-O18: the teams are compared over every scored visit of the year, whichever units are shown.
+    report = calibration.year_report(Visit.objects.all(), year)
+    calibrated = _calibrated_by_unit(report)
 
     def avg(point: metrics.ScorePoint) -> float | None:
         return float(point.average) if point.average is not None else None
@@ -313,14 +327,49 @@ def score_charts(units: list[Organization], year: int) -> list[Chart]:
     by_unit = Chart(
         "scores_unit",
         _("综合评分（按单位）"),
-        _("R-O18：本年度已填报的列席旁听记录综合评分的平均值（百分制）。"),
+        _("R-O18：本年度已填报的列席旁听记录综合评分的平均值（百分制）；校准后均分扣除了各旁听小组的宽严度。"),
         _bar(
             [str(p.label) for _unit, p in data.by_unit],
-            [{"name": _("平均综合评分"), "type": "bar", "data": [avg(p) for _unit, p in data.by_unit]}],
+            [
+                {"name": _("平均综合评分"), "type": "bar", "data": [avg(p) for _unit, p in data.by_unit]},
+                {"name": _("校准后均分"), "type": "bar", "data": [calibrated.get(u.pk) for u, _p in data.by_unit]},
+            ],
         ),
-        [_("单位"), _("记录数"), _("平均综合评分")],
-        [[p.label, p.count, p.average if p.average is not None else "—"] for _unit, p in data.by_unit],
+        [_("单位"), _("记录数"), _("平均综合评分"), _("校准后均分")],
+        [
+            [p.label, p.count, p.average if p.average is not None else "—", calibrated.get(u.pk, "—")]
+            for u, p in data.by_unit
+        ],
         empty=not any(p.count for _unit, p in data.by_unit),
+    )
+    teams = Chart(
+        "team_severity",
+        _("旁听小组宽严度"),
+        _("R-O18：各旁听小组的评分比平均小组高（偏宽）或低（偏严）多少分，及其置信区间。") + report.sentence,
+        _bar(
+            [t.label for t in report.teams if t.severity is not None],
+            [
+                {
+                    "name": _("宽严度"),
+                    "type": "bar",
+                    "data": [round(t.severity or 0.0, 1) for t in report.teams if t.severity is not None],
+                }
+            ],
+        ),
+        [_("旁听小组"), _("旁听次数"), _("宽严度（分）"), _("置信区间"), _("判断")],
+        [
+            [
+                t.label,
+                t.visits,
+                "—" if t.severity is None else round(t.severity, 1),
+                "—" if t.low is None or t.high is None else f"{t.low:.1f} – {t.high:.1f}",
+                t.direction,
+            ]
+            for t in report.teams
+        ],
+        empty=not any(t.severity is not None for t in report.teams),
+        empty_text=report.sentence,
+        links=[(_("评分校准详情"), reverse("analysis:calibration") + f"?year={year}")],
     )
     line = {"type": "line", "connectNulls": True}
     over_time = Chart(
@@ -337,7 +386,7 @@ def score_charts(units: list[Organization], year: int) -> list[Chart]:
         [[p.label, p.count, p.average if p.average is not None else "—"] for p in [*data.by_month, *data.by_semester]],
         empty=not any(p.count for p in data.by_month),
     )
-    return [by_unit, over_time]
+    return [by_unit, over_time, teams] if len(units) > 1 else [by_unit, over_time]
 
 
 # The cross-observation matrix must show every unit's name at 18 units and at 60 (issue 16):

@@ -73,6 +73,10 @@ CASES: list[Case] = [
     *on_both_sides("assessment:report_edit", WRITERS, report),
     *on_both_sides("assessment:report_edit", WRITERS, report, data=edited, **POST_REDIRECT),
     *on_both_sides("assessment:report_delete", WRITERS, report, **POST_REDIRECT),
+    # R-O22 民主评议: whoever sees the unit's study may rate (the page answers with a message).
+    *on_both_sides(
+        "assessment:report_rate", STUDY_VIEW, report, data=lambda w, side: {"rating": "good"}, **POST_REDIRECT
+    ),
     # The API, read-only: lists answer everyone signed in (content scoped, see test_api.py).
     Case("assessment-scheme-list", EVERYONE, **API),
     Case("assessment-scheme-detail", REPORTS_VIEW, kwargs=scheme, **API),

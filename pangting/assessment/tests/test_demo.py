@@ -35,3 +35,18 @@ def test_it_confirms_the_2026_scheme_and_files_reports_for_leaders_and_secretari
         == StudyReport.objects.filter(year=2025).count()
     )
     assert leader.study_reports.exists()
+
+
+def test_the_demo_reports_get_several_raters_tallied(world):
+    """R-O22: the demo's reports are rated by several raters (never by the reporter)."""
+    from pangting.assessment import services
+
+    users = {"xuanchuan": world.supervisor, **world.personas()}
+    context = {"root": world.root, "units": [world.unit_a, world.unit_b], "users": users}
+    context["dates"] = DemoDates(dt.date(2026, 11, 23))
+    with time_machine.travel("2026-11-23 10:00 +0800", tick=False):
+        extend_demo(context)
+    report = StudyReport.objects.filter(person=world.leader_person, year=2026).get()
+    tally = services.tally(report)
+    assert tally.total >= 2
+    assert not report.ratings.filter(rater=world.leader).exists()  # the reporter does not rate himself

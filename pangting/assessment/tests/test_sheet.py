@@ -134,7 +134,7 @@ def grow(w, extra: int) -> None:
     make_report(w, "B")
 
 
-SHEET_QUERIES = 9
+SHEET_QUERIES = 15  # 9, and R-O18 calibration (visits, leaders, observer scores, 2 parameters), R-O22 tally
 
 
 @pytest.mark.parametrize("extra", [0, 6])

@@ -30,6 +30,7 @@ from ..models import (
     Visit,
 )
 from ._common import A, _save, _user
+from .observer_scores import save_observer_scores
 from .workflow import run_step
 
 
@@ -155,8 +156,12 @@ def save_record(
     scores: dict[str, Any],
     submit: bool = False,
     expected_version: int | None = None,
+    observer_scores: dict[int, Any] | None = None,
 ) -> ObservationRecord:
     """Save the liaison's record (draft or filed). Only for a session that has taken place.
+
+    `observer_scores` (optional, R-O18): each team member's own composite score of the session,
+    by person id; a blank removes that observer's score.
 
     `expected_version` is the record version the form was typed over (0: no record yet). A
     save over a newer version raises `StaleRecord`: a form kept on a phone for hours, or open
@@ -203,6 +208,8 @@ def save_record(
             record.filed_at = clock.now()
             record.filed_by = _user(actor)
     _save(record, actor)
+    if observer_scores is not None:
+        save_observer_scores(record, observer_scores, actor=actor)
     if submit and visit.state != State.RECORDED:
         if visit.state == State.SCHEDULED:
             # i18n: not interface (a step reason, stored in the log as written)
@@ -221,6 +228,7 @@ def submit_record_once(
     scores: dict[str, Any],
     submit: bool = False,
     expected_version: int | None = None,
+    observer_scores: dict[int, Any] | None = None,
 ) -> tuple[RecordSubmission, bool]:
     """Save the record exactly once per idempotency `key` (R-O8 record, offline recording).
 
@@ -237,8 +245,9 @@ def submit_record_once(
     try:
         with transaction.atomic():
             record = save_record(
-                visit, actor=actor, data=data, scores=scores, submit=submit, expected_version=expected_version
-            )
+                visit, actor=actor, data=data, scores=scores, submit=submit, expected_version=expected_version,
+                observer_scores=observer_scores,
+            )  # fmt: skip
             submission = RecordSubmission.objects.create(
                 key=key, record=record, submitted_by=_user(actor), filed=submit, version=record.version
             )

@@ -23,6 +23,7 @@ from pangting.orgs.units import supervisor_org_for
 from ..models import InvitationRequest, LetterCounter, Mode, ObservationPlan, State, TeamMember, Visit
 from ._common import A, _save, _session_day, _user
 from .deadlines import _deadline, feedback_rule, record_rule, reply_rule, semester_of
+from .grouping import proposed_standing_team, team_of_visit
 from .workflow import run_step
 
 
@@ -49,10 +50,24 @@ def approve_plan(plan: ObservationPlan, *, actor: Any) -> ObservationPlan:
     return plan
 
 
-def propose_team(unit: Organization, on: dt.date | None = None) -> list[tuple[Person, str]]:
-    """R-O3: by default, the leader linked to the unit (unless in conflict) and the unit's liaison."""
+def propose_team(
+    unit: Organization, on: dt.date | None = None, *, year: int | None = None, semester: int | None = None
+) -> list[tuple[Person, str]]:
+    """R-O3: by default, the leader linked to the unit (unless in conflict) and the unit's liaison.
+
+    R-O24: where the grouping table has a standing team covering the unit in `year` (and
+    `semester`), its leader and members are proposed instead of the linked leader.
+    """
     on = on or clock.today()
     team: list[tuple[Person, str]] = []
+    if year is not None:
+        _standing, team = proposed_standing_team(unit, year, semester)
+    if any(role == TeamMember.Role.LEADER for _person, role in team):
+        liaison = LiaisonAssignment.objects.current(on).filter(unit=unit).select_related("liaison").first()
+        if liaison and liaison.liaison_id not in {p.pk for p, _role in team}:
+            team.append((liaison.liaison, TeamMember.Role.LIAISON))
+        return team
+    team = []
     for link in LeaderLink.objects.current(on).filter(unit=unit).select_related("leader"):
         if not has_conflict(link.leader, unit):
             team.append((link.leader, TeamMember.Role.LEADER))
@@ -105,7 +120,7 @@ def create_visit(
         raise ValidationError({"target_month": _("月份应在1到12之间。")})
     if not policy.can(actor, A.OBSERVATION_MANAGE, unit):
         raise ValidationError(_("您无权为该单位安排巡听旁听。"))
-    team = team if team is not None else propose_team(unit)
+    team = team if team is not None else propose_team(unit, year=year, semester=semester)
     problems = team_problems(unit, team)
     if problems:
         raise ValidationError(problems)
@@ -116,6 +131,7 @@ def create_visit(
         plan=plan, supervisor_org=supervisor, unit=unit, mode=mode, year=year, semester=semester,
         target_month=target_month, focus=focus, draw_ref=draw_ref,
     )  # fmt: skip
+    visit.standing_team = team_of_visit(visit, team)  # R-O24
     _save(visit, actor)
     for person, role in team:
         _save(TeamMember(visit=visit, person=person, role=role), actor)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pangting.tests.matrix import POST_REDIRECT, Case
 
+from .permission_cases_grouping import CASES as GROUPING
 from .permission_cases_parts import CASES as PARTS
 from .permission_cases_parts import OBS_ANYWHERE, OBS_VIEW, SUPERVISOR, item_of, rectifying, visit
 
@@ -39,6 +40,7 @@ def document(kind: str) -> Any:
 
 CASES: list[Case] = [
     *PARTS,
+    *GROUPING,
     Case("observation:visit_list", OBS_ANYWHERE),
     Case("observation:visit_create", SUPERVISOR),
     *_both("observation:visit_detail", visit, OBS_VIEW),
