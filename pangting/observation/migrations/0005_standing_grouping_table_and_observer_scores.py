@@ -12,7 +12,7 @@ import pangting.core.jsonshape
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("observation", "0003_record_version_and_submission_key"),
+        ("observation", "0004_visit_activities_and_attendance"),
         ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
