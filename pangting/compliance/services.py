@@ -250,7 +250,7 @@ def _changed_unit_ids(since: Any, units: Sequence[Organization]) -> set[int]:
         (Visit, "unit__path"),
         (ObservationRecord, "visit__unit__path"),
         (Feedback, "visit__unit__path"),
-        (Rectification, "visit__unit__path"),
+        (Rectification, "unit__path"),
         (CrossObservation, "host__path"),
         (CrossObservation, "visitor__path"),
     ]

@@ -35,6 +35,9 @@ class ObservationConfig(AppConfig):
         from .coverage import register_parameters
 
         register_parameters()
+        from .rectification import register_parameters as register_rectification_parameters
+
+        register_rectification_parameters()
         from pangting.core import transitions
 
         from .workflows import WORKFLOWS

@@ -488,7 +488,12 @@ class Feedback(RecordModel):
 
 
 class Rectification(RecordModel, WorkflowRecord):
-    """整改 (R-O10): one problem, the measure, an owner and deadline, evidence, verification."""
+    """整改 (R-O10): one problem, the measure, an owner and deadline, evidence, verification.
+
+    An item belongs to a unit and is scoped by it; the visit is optional: a unit or the
+    supervisor keeps its own problem list (问题清单, R-O25) beside the problems a visit found.
+    Every item has a deadline, stored with its basis (R-O10, corrected 2026-12).
+    """
 
     class Status(models.TextChoices):
         OPEN = "open", _("整改中")
@@ -496,7 +501,13 @@ class Rectification(RecordModel, WorkflowRecord):
         ACCEPTED = "accepted", _("已验收")
         SENT_BACK = "sent_back", _("退回重改")
 
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="rectifications")
+    class Source(models.TextChoices):
+        FEEDBACK = "feedback", _("旁听反馈")
+        PROBLEM_LIST = "problem_list", _("问题清单")
+
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("整改单位"))
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="rectifications")
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.FEEDBACK)
     checklist_point = models.CharField(_("问题类别"), max_length=32, blank=True)
     problem = models.TextField(_("问题"))
     measure = models.TextField(_("整改措施"), blank=True)
@@ -504,6 +515,7 @@ class Rectification(RecordModel, WorkflowRecord):
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("责任人")
     )
     deadline = models.DateField(_("整改期限"), null=True, blank=True, db_index=True)
+    deadline_basis = models.JSONField(default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
     unit_report = models.TextField(_("整改情况报告"), blank=True)
     reported_at = models.DateTimeField(null=True, blank=True)
@@ -513,8 +525,10 @@ class Rectification(RecordModel, WorkflowRecord):
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.CharField(_("验收意见"), max_length=300, blank=True)
 
+    json_shapes: ClassVar[Mapping[str, Any]] = {"deadline_basis": DEADLINE_BASIS}
+
     workflow_state_field: ClassVar[str] = "status"
-    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_org_field: ClassVar[str] = "unit"
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
@@ -543,7 +557,7 @@ class Evidence(RecordModel):
     size = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    policy_org_field: ClassVar[str] = "rectification__visit__unit"
+    policy_org_field: ClassVar[str] = "rectification__unit"
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:

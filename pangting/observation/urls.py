@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import views, views_cross, views_invitations, views_offline, views_plans, views_practices
+from . import (
+    views,
+    views_cross,
+    views_invitations,
+    views_offline,
+    views_plans,
+    views_practices,
+    views_rectification,
+)
 
 app_name = "observation"
 urlpatterns = [
@@ -14,8 +22,11 @@ urlpatterns = [
     path("<int:pk>/feedback/", views.feedback_edit, name="feedback_edit"),
     path("<int:pk>/feedback/acknowledge/", views.feedback_acknowledge, name="feedback_acknowledge"),
     path("<int:pk>/documents/<slug:kind>.docx", views.document, name="document"),
-    path("rectifications/", views.rectification_list, name="rectification_list"),
-    path("rectifications/<int:pk>/", views.rectification_detail, name="rectification_detail"),
+    # Rectification and problem lists (R-O10, R-O25)
+    path("rectifications/", views_rectification.rectification_list, name="rectification_list"),
+    path("rectifications/new/", views_rectification.problem_item_create, name="problem_item_create"),
+    path("rectifications/<int:pk>/", views_rectification.rectification_detail, name="rectification_detail"),
+    path("evidence/<int:pk>/", views_rectification.evidence_download, name="evidence_download"),
     # Invited visits (R-O2)
     path("invitations/", views_invitations.invitation_list, name="invitation_list"),
     path("invitations/new/", views_invitations.invitation_create, name="invitation_create"),

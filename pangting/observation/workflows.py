@@ -196,8 +196,8 @@ VISIT = Workflow(
 # --- rectification items (R-O10) -------------------------------------------------------------
 
 R = Rectification.Status
-ITEM_REPLY = at("visit.unit", A.OBSERVATION_REPLY)
-ITEM_MANAGE = at("visit.unit", A.OBSERVATION_MANAGE)
+ITEM_REPLY = at("unit", A.OBSERVATION_REPLY)  # the item's unit: a problem-list item has no visit (R-O25)
+ITEM_MANAGE = at("unit", A.OBSERVATION_MANAGE)
 
 
 def _has_measure(item: Rectification) -> str | None:
