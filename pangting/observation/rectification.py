@@ -75,14 +75,15 @@ def default_deadline(start: dt.date, *, problem_list: bool = False) -> tuple[dt.
     return deadline.due, {**deadline.as_basis(), "text": text}
 
 
-def latest_deadline(start: dt.date) -> dt.date | None:
-    """The furthest deadline a unit may set itself (R-O10 `max_working_days` after `start`);
-    None when the calendar does not reach it yet (then only the default applies)."""
+def latest_deadline(start: dt.date) -> dt.date:
+    """The furthest deadline a unit may set itself (R-O10 `max_working_days` after `start`)."""
     amount = int(parameters.value(RULE, "max_working_days"))
     try:
         return compute_deadline(start, amount, DayUnit.WORKING).due
     except UnknownCalendarYear:
-        return None
+        # The count reaches a year not entered yet: bound it by the calendar days that many
+        # working days usually take (5 in 7), so the unit's limit never silently disappears.
+        return start + dt.timedelta(days=amount * 7 // 5)
 
 
 @dataclass(frozen=True)

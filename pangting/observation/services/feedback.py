@@ -194,7 +194,7 @@ def _check_deadline(item: Rectification, deadline: dt.date, actor: Any, *, start
     if policy.can(actor, A.OBSERVATION_MANAGE, item.unit):
         return
     latest = rectification.latest_deadline(start)
-    if latest is not None and deadline > latest:
+    if deadline > latest:
         message = _("整改期限最迟为{day}；如需再延期，请由宣传部调整（R-O10）。")
         raise ValidationError({"deadline": message.format(day=dates.format_date(latest))})
 
