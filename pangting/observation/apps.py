@@ -38,6 +38,9 @@ class ObservationConfig(AppConfig):
         from .rectification import register_parameters as register_rectification_parameters
 
         register_rectification_parameters()
+        from .plan_due import register_parameters as register_plan_parameters
+
+        register_plan_parameters()
         from pangting.core import transitions
 
         from .workflows import WORKFLOWS

@@ -171,3 +171,11 @@ class VerifyForm(inputs.CheckedForm):
         label=_("验收结论"), choices=[("1", _("通过验收")), ("0", _("退回重改"))], coerce=lambda v: v == "1"
     )
     note = forms.CharField(label=_("验收意见"), max_length=300, required=False)
+
+
+class CommitteeDecisionForm(inputs.CheckedForm):
+    """R-O20: the party committee meeting that decided the year's plan."""
+
+    meeting = forms.CharField(label=_("党委会议"), max_length=120, help_text=_("如：党委常委会2026年第3次会议"))
+    day = forms.DateField(label=_("会议日期"), widget=date_input())
+    document = forms.FileField(label=_("会议决定文件"), required=False, help_text=_("PDF、Word或图片。"))

@@ -65,8 +65,12 @@ class Semester(models.IntegerChoices):
     AUTUMN = 2, _("秋季学期")
 
 
-class ObservationPlan(RecordModel):
-    """巡听旁听计划: the supervisor's plan for a year (R-O1), archived in the year work file."""
+class ObservationPlan(RecordModel, WorkflowRecord):
+    """巡听旁听计划: the supervisor's plan for a year (R-O1), archived in the year work file.
+
+    The party committee decides it (R-O20): the meeting, its date and the decision document are
+    recorded before the approve step (a precondition in `workflows.PLAN`).
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -83,8 +87,17 @@ class ObservationPlan(RecordModel):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    committee_meeting = models.CharField(_("党委会议"), max_length=120, blank=True)
+    committee_date = models.DateField(_("会议日期"), null=True, blank=True)
+    committee_document = models.FileField(_("会议决定文件"), upload_to="plans/%Y/", blank=True)
 
+    workflow_state_field: ClassVar[str] = "status"
     policy_view_action: ClassVar[str] = VIEW
+
+    @property
+    def committee_decided(self) -> bool:
+        """R-O20: the party committee's meeting, date and decision document are all recorded."""
+        return bool(self.committee_meeting and self.committee_date and self.committee_document)
 
     class Meta:
         ordering = ["-year"]

@@ -30,6 +30,8 @@ from pangting.workdays.services import DayUnit, UnknownCalendarYear, compute_dea
 RULE = "R-O10"
 PROBLEM_LIST_RULE = "R-O25"
 
+OPEN_STATUSES = ("open", "sent_back")  # Rectification.Status.OPEN, SENT_BACK: still to be done
+
 # The escalation levels, in order; "" is "not overdue".
 LEVELS = ("unit", "leader", "supervisor", "red")
 
@@ -65,11 +67,15 @@ def register_parameters() -> None:
 def default_deadline(start: dt.date, *, problem_list: bool = False) -> tuple[dt.date, dict[str, Any]]:
     """The default deadline counted from `start` (feedback issued, or item opened) and its basis.
 
-    Raises `UnknownCalendarYear` (a clear Chinese message) when the count reaches a year whose
-    holidays nobody has entered: a deadline is never guessed.
+    When the count reaches a year whose holidays nobody has entered yet, the working days are
+    not guessed: the deadline is counted in calendar days instead (5 working days in 7), and the
+    basis says so, because an item must never be left without a deadline (R-O10).
     """
     amount = int(parameters.value(PROBLEM_LIST_RULE if problem_list else RULE, "deadline_working_days"))
-    deadline = compute_deadline(start, amount, DayUnit.WORKING)
+    try:
+        deadline = compute_deadline(start, amount, DayUnit.WORKING)
+    except UnknownCalendarYear:
+        deadline = compute_deadline(start, amount * 7 // 5, DayUnit.CALENDAR)
     with translation.override(settings.LANGUAGE_CODE):  # the stored text is Chinese whoever computed it
         text = deadline.describe()
     return deadline.due, {**deadline.as_basis(), "text": text}
@@ -134,7 +140,7 @@ def level_for(days: int, params: dict[str, Any] | None = None) -> str:
 
 
 def is_open(item: Any) -> bool:
-    return item.status in ("open", "sent_back") and item.deleted_at is None
+    return item.status in OPEN_STATUSES and item.deleted_at is None
 
 
 def escalation(item: Any, today: dt.date | None = None, params: dict[str, Any] | None = None) -> Escalation:

@@ -8,6 +8,7 @@
 * each open rectification item (R-O10) → the unit's secretaries and the item's owner; once
   overdue it escalates to the linked leader, then the supervisor, and is reminded weekly until
   done (never just dropped after eight weeks);
+* the year's observation plan (R-O1) → the supervising office, until it is approved;
 * a cross-observation report (R-O13) → the visiting unit's secretaries and its visitor.
 
 Each obligation is reminded once in the two days before its deadline, once on the day, and
@@ -38,10 +39,12 @@ from pangting.core import clock, outbox, outbox_channels, parameters
 from pangting.core.models import OutboxMessage
 from pangting.lib.gbt9704 import format_cn_date
 from pangting.orgs.models import PATH_STEP, LeaderLink, Organization, Person
+from pangting.orgs.units import supervising_organizations
 
 from . import rectification
-from .models import CrossObservation, Rectification, State, TeamMember, Visit
+from .models import CrossObservation, ObservationPlan, Rectification, State, TeamMember, Visit
 from .obligations import Obligation, current_obligation, rectification_obligation
+from .plan_due import plan_due
 
 A = policy.Action
 
@@ -278,6 +281,20 @@ def _due_reminders(today: dt.date | None = None) -> list[Reminder]:
                 what=reminder_what(obligation, 30), days=level.overdue_days
             )
         add("rectification", item.pk, obligation, what, item.unit, users, stage=stage)
+    # R-O1: the supervising office's plan for the year, by its due day at the start of the year.
+    plan_day = plan_due(today.year)
+    if stage_for(plan_day, today) is not None:
+        approved = set(
+            ObservationPlan.objects.filter(year=today.year, status=ObservationPlan.Status.APPROVED).values_list(
+                "organization_id", flat=True
+            )
+        )
+        for office in supervising_organizations():
+            if office.pk in approved:
+                continue
+            what = _("经党委审定{year}年度巡听旁听计划").format(year=today.year)
+            url = reverse("observation:plan_detail") + f"?year={today.year}"
+            add("plan", office.pk, _Due(plan_day, "", url), what, office, users_who_can(A.OBSERVATION_MANAGE, office))
     # R-O13: the unit that sat in reports in writing within 3 days.
     crosses = CrossObservation.objects.filter(
         status__in=[CrossObservation.Status.INVITED, CrossObservation.Status.ATTENDED],

@@ -43,5 +43,7 @@ urlpatterns = [
     path("plan/", views_plans.plan_detail, name="plan_detail"),
     path("plan/new/", views_plans.plan_create, name="plan_create"),
     path("plan/<int:pk>/approve/", views_plans.plan_approve, name="plan_approve"),
+    path("plan/<int:pk>/committee/", views_plans.plan_committee, name="plan_committee"),
+    path("plan/<int:pk>/committee-document/", views_plans.plan_document, name="plan_document"),
     path("year-file.zip", views_plans.year_file, name="year_file"),
 ]

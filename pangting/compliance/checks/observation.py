@@ -366,3 +366,45 @@ def cross_observation(ctx: CheckContext) -> Iterator[FindingData]:
                         ),
                         (), {"count": count, "required": required},
                     )  # fmt: skip
+
+
+@rule("R-O1", _("年度巡听旁听计划"))
+def plan_made_on_time(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O1: each supervising organization's plan for the year is approved by its due day at the
+    start of the year (`observation.plan_due`), after the party committee's decision (R-O20).
+
+    Red: not approved once due. Amber: approved after the due day. Checked for a supervising
+    organization only when all the units it supervises are in scope.
+    """
+    from pangting.observation.models import ObservationPlan
+    from pangting.observation.plan_due import plan_due
+    from pangting.orgs.units import supervisor_org_for, units_supervised_by
+
+    due = plan_due(ctx.year)
+    if ctx.today <= due:
+        return
+    in_scope = set(ctx.unit_ids)
+    supervisors = {}
+    for unit in ctx.units:
+        office = supervisor_org_for(unit)
+        supervisors.setdefault(office.pk, office)
+    plans = {
+        p.organization_id: p for p in ObservationPlan.objects.filter(year=ctx.year, organization_id__in=supervisors)
+    }
+    for office in supervisors.values():
+        if not set(units_supervised_by(office).values_list("pk", flat=True)) <= in_scope:
+            continue
+        plan = plans.get(office.pk)
+        approved = timezone.localdate(plan.approved_at) if plan is not None and plan.approved_at else None
+        if approved is not None and approved <= due:
+            continue
+        yield FindingData(
+            office.pk, str(ctx.year), f"plan:{ctx.year}", "amber" if approved else "red",
+            finding_message(
+                gettext_noop("{year}年度巡听旁听计划逾期审定（期限{due}）")
+                if approved
+                else gettext_noop("{year}年度巡听旁听计划逾期未审定（期限{due}）"),
+                year=ctx.year, due=due,
+            ),
+            (), {"due": due.isoformat(), "approved": approved.isoformat() if approved else None},
+        )  # fmt: skip

@@ -6,21 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
-from pangting.core import clock, dates, inputs
+from pangting.core import clock, dates
 from pangting.core.models import StaleRecord
 from pangting.orgs.models import Organization, Person
-from pangting.workdays.services import UnknownCalendarYear
 
 from .. import rectification
 from ..models import CHECKLIST_POINTS, Evidence, Feedback, ObservationRecord, Rectification, State, Visit
-from ._common import _save, _user
+from ._common import ALLOWED_UPLOADS, _save, _user, check_upload
 from .visits import format_number, next_number
 from .workflow import run_step
 
@@ -135,11 +133,8 @@ def acknowledge_feedback(feedback: Feedback, *, actor: Any, expected_version: in
 
 
 def _item_deadline(start: dt.date, *, problem_list: bool) -> tuple[dt.date, dict[str, Any]]:
-    """R-O10/R-O25: the default deadline, or a clear message when the calendar year is not entered."""
-    try:
-        return rectification.default_deadline(start, problem_list=problem_list)
-    except UnknownCalendarYear as refusal:
-        raise ValidationError(str(refusal)) from refusal
+    """R-O10/R-O25: the default deadline of a new item, with its basis."""
+    return rectification.default_deadline(start, problem_list=problem_list)
 
 
 @transaction.atomic
@@ -245,24 +240,13 @@ def report_rectification(
     return run_step(item, "report", actor=actor, expected_version=expected_version, effect=record_report)
 
 
-ALLOWED_EVIDENCE = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png", ".txt"}
+ALLOWED_EVIDENCE = ALLOWED_UPLOADS
 
 
 @transaction.atomic
 def add_evidence(item: Rectification, upload: Any, *, actor: Any) -> Evidence:
     """A file proving the rectification: size and type checked; never classified material."""
-    import os
-
-    name = os.path.basename(upload.name or "")
-    inputs.safe_file_name(name)  # issue 14: a 400-character name was a 500
-    ext = os.path.splitext(name)[1].lower()
-    if ext not in ALLOWED_EVIDENCE:
-        raise ValidationError(
-            _("不支持的文件类型“{value}”，请上传 PDF、Word、Excel、图片或文本文件。").format(value=ext or _("无扩展名"))
-        )
-    limit = settings.PANGTING_MAX_UPLOAD_MB * 1024 * 1024
-    if upload.size > limit:
-        raise ValidationError(_("文件超过{max_mb}MB上限。").format(max_mb=settings.PANGTING_MAX_UPLOAD_MB))
+    name = check_upload(upload)
     evidence = Evidence(rectification=item, file=upload, original_name=name[:200], size=upload.size, uploaded_by=actor)
     _save(evidence, actor)
     return evidence

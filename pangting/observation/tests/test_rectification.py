@@ -192,3 +192,20 @@ def test_the_data_migration_gives_old_items_a_deadline(world):
     migration.unit_and_deadline(django_apps, None)
     item = Rectification.objects.get(visit=visit)
     assert item.deadline == dt.date(2026, 11, 9) and "补定期限" in item.deadline_basis["text"]
+
+
+def test_the_bulletin_names_an_item_overdue_past_the_last_escalation_step(world):
+    """R-O10: red → a line in the next bulletin; before that, only the counts."""
+    from pangting.reports.documents import draft_sections
+    from pangting.reports.figures import compute_figures
+    from pangting.reports.models import DocumentKind
+
+    _open(world)  # due 2026-12-01
+    amber = compute_figures(world.root, 2026, today=dt.date(2026, 12, 9))
+    assert amber["rectification_escalated"] == []
+    assert "予以通报" not in draft_sections(DocumentKind.BULLETIN, amber)["problems"]
+    red = compute_figures(world.root, 2026, today=dt.date(2026, 12, 23))
+    assert [(line["unit"], line["overdue_days"]) for line in red["rectification_escalated"]] == [
+        (world.unit_a.name, 16)
+    ]
+    assert "学习台账不完整" in draft_sections(DocumentKind.BULLETIN, red)["problems"]
