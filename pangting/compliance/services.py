@@ -56,7 +56,7 @@ def has_records(year: int, units: Sequence[Organization]) -> bool:
     A year the system was not used for (or not yet) is not checked: its "missing" plans and
     sessions would only say that nothing was entered, so it yields no findings at all.
     """
-    from pangting.observation.models import Visit
+    from pangting.observation.models import Rectification, Visit
     from pangting.study.models import StudyPlan, StudySession
 
     under = Q(pk__in=[])
@@ -66,6 +66,8 @@ def has_records(year: int, units: Sequence[Organization]) -> bool:
         StudyPlan.objects.filter(under, year=year).exists()
         or StudySession.objects.filter(under, starts_at__year=year).exists()
         or Visit.objects.filter(year=year, unit_id__in=[u.pk for u in units]).exists()
+        # a unit's own problem list (R-O25) is a record of the year too
+        or Rectification.objects.filter(created_at__year=year, unit_id__in=[u.pk for u in units]).exists()
     )
 
 
@@ -250,7 +252,7 @@ def _changed_unit_ids(since: Any, units: Sequence[Organization]) -> set[int]:
         (Visit, "unit__path"),
         (ObservationRecord, "visit__unit__path"),
         (Feedback, "visit__unit__path"),
-        (Rectification, "visit__unit__path"),
+        (Rectification, "unit__path"),
         (CrossObservation, "host__path"),
         (CrossObservation, "visitor__path"),
     ]

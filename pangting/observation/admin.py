@@ -94,8 +94,8 @@ class FeedbackAdmin(ReadOnlyAdmin):
 
 @admin.register(Rectification)
 class RectificationAdmin(ReadOnlyAdmin):
-    list_display = ["visit", "problem", "owner", "deadline", "status"]
-    list_filter = ["status"]
+    list_display = ["unit", "visit", "source", "problem", "owner", "deadline", "status"]
+    list_filter = ["status", "source"]
 
 
 @admin.register(CrossObservation)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
@@ -29,11 +30,13 @@ from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
 from pangting.core.models import TransitionLog
 from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.core.transitions import available_step_names, log_of
+from pangting.orgs.models import Organization
 from pangting.study.models import StudySession
 
-from . import services
+from . import rectification, services
 from .models import (
     CrossObservation,
+    Evidence,
     Feedback,
     InvitationRequest,
     ObservationRecord,
@@ -190,9 +193,24 @@ class FeedbackSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class EvidenceSerializer(serializers.ModelSerializer):
+    """A file proving a rectification, with its download address (scoped like the item)."""
+
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "original_name", "size", "created_at", "download_url"]
+
+    def get_download_url(self, obj: Evidence) -> str:
+        return reverse("observation:evidence_download", args=[obj.pk])
+
+
 class RectificationSerializer(serializers.ModelSerializer):
-    unit = serializers.IntegerField(source="visit.unit_id", read_only=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    escalation = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField()
     owner_name = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(read_only=True)
     available_steps = serializers.SerializerMethodField()
@@ -201,9 +219,10 @@ class RectificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Rectification
         fields = [
-            "id", "visit", "unit", "checklist_point", "problem", "measure", "owner", "owner_name", "deadline",
-            "overdue", "status", "status_display", "unit_report", "reported_at", "verified_by", "verified_at",
-            "verification_note", "version", "available_steps", "transitions",
+            "id", "visit", "unit", "source", "checklist_point", "problem", "measure", "owner", "owner_name",
+            "deadline", "deadline_basis", "overdue", "escalation", "evidence", "status", "status_display",
+            "unit_report", "reported_at", "verified_by", "verified_at", "verification_note",
+            "version", "available_steps", "transitions",
         ]  # fmt: skip
 
     def get_available_steps(self, obj: Rectification) -> list[str]:
@@ -215,6 +234,16 @@ class RectificationSerializer(serializers.ModelSerializer):
 
     def get_owner_name(self, obj: Rectification) -> str:
         return obj.owner.name if obj.owner_id else ""
+
+    def get_escalation(self, obj: Rectification) -> dict[str, Any]:
+        """R-O10: how far an overdue item has escalated (level "" when not overdue)."""
+        level = rectification.escalation(obj)
+        return {"level": level.level, "overdue_working_days": level.overdue_days}
+
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, obj: Rectification) -> list[dict[str, Any]]:
+        alive = [e for e in obj.evidence.all() if e.deleted_at is None]
+        return list(EvidenceSerializer(alive, many=True).data)
 
 
 class CrossObservationSerializer(serializers.ModelSerializer):
@@ -325,6 +354,15 @@ class RecordRequest(serializers.Serializer):
 
 class ReportRequest(StepRequest):
     report = serializers.CharField(allow_blank=True)
+
+
+class ProblemItemRequest(serializers.Serializer):
+    """R-O25: a problem on a unit's own problem list; the deadline defaults to the configured working days."""
+
+    unit = serializers.IntegerField()
+    problem = serializers.CharField(max_length=2000)
+    measure = serializers.CharField(required=False, allow_blank=True, default="")
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class VerifyRequest(StepRequest):
@@ -493,9 +531,26 @@ class FeedbackViewSet(ScopedReadOnlyViewSet):
 class RectificationViewSet(ScopedReadOnlyViewSet):
     """整改 (R-O10): report by the unit, verification by the supervisor."""
 
-    queryset = Rectification.objects.select_related("visit__unit", "owner")
+    queryset = Rectification.objects.select_related("unit", "visit__unit", "owner").prefetch_related("evidence")
     serializer_class = RectificationSerializer
     view_action = VIEW
+
+    @extend_schema(
+        summary="列入问题清单（不经旁听，R-O25）", request=ProblemItemRequest, responses=RectificationSerializer
+    )
+    @action(detail=False, methods=["post"], url_path="problem-list")
+    def problem_list(self, request: Request) -> Response:
+        data = _valid(ProblemItemRequest, request.data)
+        unit = Organization.objects.filter(pk=data["unit"]).first()
+        if unit is None or not (
+            policy.can(request.user, A.OBSERVATION_REPLY, unit) or policy.can(request.user, A.OBSERVATION_MANAGE, unit)
+        ):
+            raise NotFound(_("未找到。"))
+        item = _call(
+            services.open_problem_item, unit, actor=request.user, problem=data["problem"], measure=data["measure"],
+            deadline=data["deadline"],
+        )  # fmt: skip
+        return self.respond_fresh(item)
 
     def get_queryset(self) -> QuerySet[Rectification]:
         qs = super().get_queryset()
@@ -507,7 +562,7 @@ class RectificationViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: Any = None) -> Response:
         item = self.get_object()
-        _require(request.user, A.OBSERVATION_REPLY, item.visit.unit)
+        _require(request.user, A.OBSERVATION_REPLY, item.unit)
         data = _valid(ReportRequest, request.data)
         _call(
             services.report_rectification,
@@ -522,7 +577,7 @@ class RectificationViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def verify(self, request: Request, pk: Any = None) -> Response:
         item = self.get_object()
-        _require(request.user, A.OBSERVATION_MANAGE, item.visit.unit)
+        _require(request.user, A.OBSERVATION_MANAGE, item.unit)
         data = _valid(VerifyRequest, request.data)
         _call(
             services.verify_rectification,

@@ -36,6 +36,12 @@ class ObservationConfig(AppConfig):
         from .coverage import register_parameters
 
         register_parameters()
+        from .rectification import register_parameters as register_rectification_parameters
+
+        register_rectification_parameters()
+        from .plan_due import register_parameters as register_plan_parameters
+
+        register_plan_parameters()
         from pangting.core import transitions
 
         from .workflows import WORKFLOWS

@@ -382,6 +382,60 @@ class ObservationDemo:
                     services.verify_rectification(item, actor=self.supervisor, accept=True, note="整改到位")
         return Visit.objects.get(pk=visit.pk)
 
+    def approve_plan(self, year: int, day: dt.date) -> None:
+        """R-O20: the party committee decides the plan (meeting, date, document), then it is approved."""
+        from django.core.files.base import ContentFile
+
+        with self.on(day):
+            plan = services.ensure_plan(self.root, year, actor=self.supervisor)
+            document = ContentFile(b"%PDF-1.4 demo", name=f"{year}-committee-decision.pdf")
+            services.record_committee_decision(
+                plan, actor=self.supervisor, meeting=f"党委常委会{year}年第2次会议",
+                day=day - dt.timedelta(days=3), document=document,
+            )  # fmt: skip
+            services.approve_plan(plan, actor=self.supervisor)
+
+    def plant_plans_late(self) -> None:
+        """R-O1: a year whose plan was not approved by its due day (the current year's plan is
+        approved 40 days back, so late unless today is early in the year; a year without one)."""
+        from .models import ObservationPlan
+        from .plan_due import plan_due
+
+        for year in self.dates.years:
+            due = plan_due(year)
+            if self.today <= due:
+                continue
+            plan = ObservationPlan.objects.filter(organization=self.root, year=year).first()
+            approved = timezone.localdate(plan.approved_at) if plan is not None and plan.approved_at else None
+            if approved is None or approved > due:
+                self.plant("R-O1", self.root, str(year), f"plan:{year}")
+
+    def problem_lists(self, unit: Organization, today: dt.date) -> None:
+        """R-O25: the unit's own problem list, without a visit: one item verified, one overdue.
+
+        The overdue one was opened with a deadline 30 days back by the supervisor, so the R-O10
+        check finds it (escalated: reminded to the linked leader, then the office) whatever today is.
+        """
+        from pangting.core.semesters import semester_of
+
+        secretary = self.user(unit, Role.STUDY_SECRETARY)
+        opened = today - dt.timedelta(days=50)
+        with self.on(opened, 11):
+            done = services.open_problem_item(
+                unit, actor=secretary, problem="中心组学习档案归档不及时", measure="每次学习会后一周内归档。",
+                deadline=opened + dt.timedelta(days=10),
+            )  # fmt: skip
+            late = services.open_problem_item(
+                unit, actor=self.supervisor, problem="会前调研安排不足，研讨发言准备不充分",
+                deadline=today - dt.timedelta(days=30),
+            )  # fmt: skip
+        with self.on(opened + dt.timedelta(days=3), 15):
+            services.report_rectification(done, actor=secretary, report="已建立归档台账，逐次归档。")
+        with self.on(opened + dt.timedelta(days=5), 10):
+            services.verify_rectification(done, actor=self.supervisor, accept=True, note="整改到位")
+        label, semester = semester_of(opened)
+        self.plant("R-O10", unit, f"{label}-H{semester}", f"rectification:{late.pk}")
+
     def delivered_for_reply_due(self, *, overdue: bool) -> dt.date:
         """A delivery day whose reply (7 working days, R-O4) is due within 3 days, or already past."""
         for back in range(1, 40):
@@ -445,14 +499,10 @@ class ObservationDemo:
         if today < late_december - dt.timedelta(days=3):
             self.walk(u[16], State.SCHEDULED, session_day=late_december, delivered_on=today - dt.timedelta(days=3))
         self.invitations(today)
-        with self.on(today - dt.timedelta(days=40)):
-            services.approve_plan(
-                services.ensure_plan(self.root, today.year, actor=self.supervisor), actor=self.supervisor
-            )
-        with self.on(dt.date(previous, 1, 10)):
-            services.approve_plan(
-                services.ensure_plan(self.root, previous, actor=self.supervisor), actor=self.supervisor
-            )
+        self.problem_lists(u[3], today)
+        self.approve_plan(today.year, today - dt.timedelta(days=40))
+        self.approve_plan(previous, dt.date(previous, 1, 10))
+        self.plant_plans_late()
         self.cross_observations(today)
         self.practices(closed)
         self.plant_coverage()

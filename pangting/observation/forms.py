@@ -204,6 +204,21 @@ class RectificationPlanForm(inputs.CheckedForm):
         self.fields["owner"].queryset = people
 
 
+class ProblemItemForm(inputs.CheckedForm):
+    """R-O25: a problem on a unit's own list; the deadline defaults to the configured working days."""
+
+    unit = forms.ModelChoiceField(label=_("整改单位"), queryset=Organization.objects.none())
+    problem = forms.CharField(label=_("问题"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    measure = forms.CharField(label=_("整改措施"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    deadline = forms.DateField(
+        label=_("整改期限"), widget=date_input(), required=False, help_text=_("不填则按规定的工作日数自动确定。")
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
 class RectificationReportForm(inputs.CheckedForm):
     unit_report = forms.CharField(label=_("整改情况"), widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -217,3 +232,11 @@ class VerifyForm(inputs.CheckedForm):
         label=_("验收结论"), choices=[("1", _("通过验收")), ("0", _("退回重改"))], coerce=lambda v: v == "1"
     )
     note = forms.CharField(label=_("验收意见"), max_length=300, required=False)
+
+
+class CommitteeDecisionForm(inputs.CheckedForm):
+    """R-O20: the party committee meeting that decided the year's plan."""
+
+    meeting = forms.CharField(label=_("党委会议"), max_length=120, help_text=_("如：党委常委会2026年第3次会议"))
+    day = forms.DateField(label=_("会议日期"), widget=date_input())
+    document = forms.FileField(label=_("会议决定文件"), required=False, help_text=_("PDF、Word或图片。"))

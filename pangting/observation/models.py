@@ -65,8 +65,12 @@ class Semester(models.IntegerChoices):
     AUTUMN = 2, _("秋季学期")
 
 
-class ObservationPlan(RecordModel):
-    """巡听旁听计划: the supervisor's plan for a year (R-O1), archived in the year work file."""
+class ObservationPlan(RecordModel, WorkflowRecord):
+    """巡听旁听计划: the supervisor's plan for a year (R-O1), archived in the year work file.
+
+    The party committee decides it (R-O20): the meeting, its date and the decision document are
+    recorded before the approve step (a precondition in `workflows.PLAN`).
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -83,8 +87,17 @@ class ObservationPlan(RecordModel):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    committee_meeting = models.CharField(_("党委会议"), max_length=120, blank=True)
+    committee_date = models.DateField(_("会议日期"), null=True, blank=True)
+    committee_document = models.FileField(_("会议决定文件"), upload_to="plans/%Y/", blank=True)
 
+    workflow_state_field: ClassVar[str] = "status"
     policy_view_action: ClassVar[str] = VIEW
+
+    @property
+    def committee_decided(self) -> bool:
+        """R-O20: the party committee's meeting, date and decision document are all recorded."""
+        return bool(self.committee_meeting and self.committee_date and self.committee_document)
 
     class Meta:
         ordering = ["-year"]
@@ -567,7 +580,12 @@ class Feedback(RecordModel):
 
 
 class Rectification(RecordModel, WorkflowRecord):
-    """整改 (R-O10): one problem, the measure, an owner and deadline, evidence, verification."""
+    """整改 (R-O10): one problem, the measure, an owner and deadline, evidence, verification.
+
+    An item belongs to a unit and is scoped by it; the visit is optional: a unit or the
+    supervisor keeps its own problem list (问题清单, R-O25) beside the problems a visit found.
+    Every item has a deadline, stored with its basis (R-O10, corrected 2026-12).
+    """
 
     class Status(models.TextChoices):
         OPEN = "open", _("整改中")
@@ -575,7 +593,13 @@ class Rectification(RecordModel, WorkflowRecord):
         ACCEPTED = "accepted", _("已验收")
         SENT_BACK = "sent_back", _("退回重改")
 
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="rectifications")
+    class Source(models.TextChoices):
+        FEEDBACK = "feedback", _("旁听反馈")
+        PROBLEM_LIST = "problem_list", _("问题清单")
+
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("整改单位"))
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="rectifications")
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.FEEDBACK)
     checklist_point = models.CharField(_("问题类别"), max_length=32, blank=True)
     problem = models.TextField(_("问题"))
     measure = models.TextField(_("整改措施"), blank=True)
@@ -583,6 +607,7 @@ class Rectification(RecordModel, WorkflowRecord):
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("责任人")
     )
     deadline = models.DateField(_("整改期限"), null=True, blank=True, db_index=True)
+    deadline_basis = models.JSONField(default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
     unit_report = models.TextField(_("整改情况报告"), blank=True)
     reported_at = models.DateTimeField(null=True, blank=True)
@@ -592,8 +617,10 @@ class Rectification(RecordModel, WorkflowRecord):
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.CharField(_("验收意见"), max_length=300, blank=True)
 
+    json_shapes: ClassVar[Mapping[str, Any]] = {"deadline_basis": DEADLINE_BASIS}
+
     workflow_state_field: ClassVar[str] = "status"
-    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_org_field: ClassVar[str] = "unit"
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
@@ -622,7 +649,7 @@ class Evidence(RecordModel):
     size = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    policy_org_field: ClassVar[str] = "rectification__visit__unit"
+    policy_org_field: ClassVar[str] = "rectification__unit"
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.orgs.models import Organization
+from pangting.orgs.units import supervisor_org_for
 from pangting.workdays.services import describe_basis
 
 from .models import Mode, Rectification, State, Visit
@@ -190,20 +191,25 @@ def rectification_obligation(
 ) -> Obligation | None:
     """R-O10: the unit carries out an open (or sent back) item by its deadline; the office verifies it."""
     today = today or clock.today()
-    visit = visit or item.visit
-    if visit.state == State.CANCELLED or item.deleted_at is not None:
+    if visit is None and item.visit_id is not None:
+        visit = item.visit
+    if (visit is not None and visit.state == State.CANCELLED) or item.deleted_at is not None:
         return None
     url = reverse("observation:rectification_detail", args=[item.pk])
+    # The visit's unit when it is the item's (a list page prefetched the visits, not the units).
+    unit = visit.unit if visit is not None and visit.unit_id == item.unit_id else item.unit
+    basis = describe_basis(item.deadline_basis)
     if item.status in (Rectification.Status.OPEN, Rectification.Status.SENT_BACK):
         label = _("落实整改事项") + (_("（退回重改）") if item.status == Rectification.Status.SENT_BACK else "")
-        level = None if item.deadline is not None else "info"
-        return _make(
-            "rectify", label, A.OBSERVATION_REPLY, visit, visit.unit, today, url,
-            due=item.deadline, detail=item.problem[:60], level=level,
+        overdue = item.deadline is not None and item.deadline < today
+        return Obligation(
+            "rectify", label, A.OBSERVATION_REPLY, unit, unit, item.deadline, basis, overdue,
+            severity(item.deadline, today) if item.deadline is not None else "info", url, item.problem[:60],
         )  # fmt: skip
     if item.status == Rectification.Status.REPORTED:
-        return _make(
-            "verify", _("验收整改事项"), A.OBSERVATION_MANAGE, visit, visit.supervisor_org, today, url,
-            detail=item.problem[:60], level="info",
+        office = visit.supervisor_org if visit is not None else supervisor_org_for(unit)
+        return Obligation(
+            "verify", _("验收整改事项"), A.OBSERVATION_MANAGE, unit, office, None, "", False, "info", url,
+            item.problem[:60],
         )  # fmt: skip
     return None

@@ -5,7 +5,10 @@
 * the unit's reply to a notice letter (R-O4) → the unit's study secretaries;
 * the observation record (R-O8) → the team's liaison (the leader if there is none);
 * the written feedback (R-O9) → the supervisors of the unit;
-* each open rectification item (R-O10) → the unit's secretaries and the item's owner;
+* each open rectification item (R-O10) → the unit's secretaries and the item's owner; once
+  overdue it escalates to the linked leader, then the supervisor, and is reminded weekly until
+  done (never just dropped after eight weeks);
+* the year's observation plan (R-O1) → the supervising office, until it is approved;
 * a cross-observation report (R-O13) → the visiting unit's secretaries and its visitor.
 
 Each obligation is reminded once in the two days before its deadline, once on the day, and
@@ -32,13 +35,16 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.accounts.models import RoleAssignment, User
-from pangting.core import clock, outbox, outbox_channels
+from pangting.core import clock, outbox, outbox_channels, parameters
 from pangting.core.models import OutboxMessage
 from pangting.lib.gbt9704 import format_cn_date
-from pangting.orgs.models import PATH_STEP, Organization, Person
+from pangting.orgs.models import PATH_STEP, LeaderLink, Organization, Person
+from pangting.orgs.units import supervising_organizations
 
-from .models import CrossObservation, Rectification, State, TeamMember, Visit
+from . import rectification
+from .models import CrossObservation, ObservationPlan, Rectification, State, TeamMember, Visit
 from .obligations import Obligation, current_obligation, rectification_obligation
+from .plan_due import plan_due
 
 A = policy.Action
 
@@ -110,6 +116,11 @@ def users_who_can(action: A, org: Organization) -> list[User]:
         .order_by("pk")
     )
     return [user for user in candidates if policy.can(user, action, org)]
+
+
+def linked_leaders(unit: Organization, on: dt.date) -> list[LeaderLink]:
+    """The leaders linked to `unit` on `on` (R-O3), who are reminded of its overdue items (R-O10)."""
+    return list(LeaderLink.objects.current(on).filter(unit=unit).select_related("leader").order_by("pk"))
 
 
 def users_of(people: Iterable[Person | None]) -> list[User]:
@@ -210,10 +221,17 @@ def _due_reminders(today: dt.date | None = None) -> list[Reminder]:
     found: list[Reminder] = []
 
     def add(
-        kind: str, pk: int, obligation: Obligation | _Due, what: str, unit: Organization, users: list[User]
+        kind: str,
+        pk: int,
+        obligation: Obligation | _Due,
+        what: str,
+        unit: Organization,
+        users: list[User],
+        *,
+        stage: str | None = "",
     ) -> None:
         due = obligation.due
-        stage = stage_for(due, today)
+        stage = stage_for(due, today) if stage == "" else stage
         if stage is None:
             return
         subject, body, headline = _text(what, unit.display_name, due, obligation.basis, stage, obligation.url)
@@ -231,22 +249,52 @@ def _due_reminders(today: dt.date | None = None) -> list[Reminder]:
             continue
         users = _recipients(visit, obligation)
         add(obligation.step, visit.pk, obligation, reminder_what(obligation), visit.unit, users)
-    # R-O10: each open rectification item by its deadline.
+    # R-O10: each open rectification item by its deadline. An overdue item is reminded weekly
+    # until it is done, escalating (unit → linked leader → supervisor, `rectification.escalation`).
+    escalation_params = parameters.values(rectification.RULE)
     items = (
         Rectification.objects.filter(
             status__in=[Rectification.Status.OPEN, Rectification.Status.SENT_BACK],
             deadline__isnull=False,
-            **_window("deadline", today),
+            deadline__lte=today + dt.timedelta(days=BEFORE_DAYS),
         )
         .exclude(visit__state=State.CANCELLED)
-        .select_related("visit__unit", "visit__supervisor_org", "owner")
+        .select_related("unit", "visit__unit", "visit__supervisor_org", "owner")
     )
     for item in items:
         obligation = rectification_obligation(item, today)
         if obligation is None or obligation.due is None:
             continue
-        users = _merge(users_who_can(A.OBSERVATION_REPLY, item.visit.unit), users_of([item.owner]))
-        add("rectification", item.pk, obligation, reminder_what(obligation, 30), item.visit.unit, users)
+        level = rectification.escalation(item, today, escalation_params)
+        users = _merge(users_who_can(A.OBSERVATION_REPLY, item.unit), users_of([item.owner]))
+        what = reminder_what(obligation, 30)
+        stage = stage_for(obligation.due, today)
+        if level.level:
+            week = (-(obligation.due - today).days - 1) // 7
+            stage = f"overdue-{week}-{level.level}"  # no end: an overdue item never stops being reminded
+        if level.reaches_leader:
+            users = _merge(users, users_of(link.leader for link in linked_leaders(item.unit, today)))
+            what = _("{what}（已逾期{days}个工作日，已提醒联系领导）").format(what=what, days=level.overdue_days)
+        if level.reaches_supervisor:
+            users = _merge(users, users_who_can(A.OBSERVATION_MANAGE, item.unit))
+            what = _("{what}（已逾期{days}个工作日，已报宣传部）").format(
+                what=reminder_what(obligation, 30), days=level.overdue_days
+            )
+        add("rectification", item.pk, obligation, what, item.unit, users, stage=stage)
+    # R-O1: the supervising office's plan for the year, by its due day at the start of the year.
+    plan_day = plan_due(today.year)
+    if stage_for(plan_day, today) is not None:
+        approved = set(
+            ObservationPlan.objects.filter(year=today.year, status=ObservationPlan.Status.APPROVED).values_list(
+                "organization_id", flat=True
+            )
+        )
+        for office in supervising_organizations():
+            if office.pk in approved:
+                continue
+            what = _("经党委审定{year}年度巡听旁听计划").format(year=today.year)
+            url = reverse("observation:plan_detail") + f"?year={today.year}"
+            add("plan", office.pk, _Due(plan_day, "", url), what, office, users_who_can(A.OBSERVATION_MANAGE, office))
     # R-O13: the unit that sat in reports in writing within 3 days.
     crosses = CrossObservation.objects.filter(
         status__in=[CrossObservation.Status.INVITED, CrossObservation.Status.ATTENDED],

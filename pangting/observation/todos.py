@@ -83,12 +83,12 @@ def observation_todos(user: Any) -> list[Todo]:
             Rectification.objects.for_user(user, action)
             .filter(status__in=statuses)
             .exclude(visit__state=State.CANCELLED)
-            .select_related("visit__unit", "visit__supervisor_org")
+            .select_related("unit", "visit__unit", "visit__supervisor_org")
         )
         for item in items[:LIMIT]:
             obligation = rectification_obligation(item, today)
             if obligation is not None and obligation.action == action:
-                todos.append(todo_for(obligation, item.visit.unit.display_name))
+                todos.append(todo_for(obligation, item.unit.display_name))
     return todos
 
 

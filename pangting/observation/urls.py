@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import views, views_cross, views_grouping, views_invitations, views_offline, views_plans, views_practices
+from . import (
+    views,
+    views_cross,
+    views_grouping,
+    views_invitations,
+    views_offline,
+    views_plans,
+    views_practices,
+    views_rectification,
+)
 
 app_name = "observation"
 urlpatterns = [
@@ -14,8 +23,11 @@ urlpatterns = [
     path("<int:pk>/feedback/", views.feedback_edit, name="feedback_edit"),
     path("<int:pk>/feedback/acknowledge/", views.feedback_acknowledge, name="feedback_acknowledge"),
     path("<int:pk>/documents/<slug:kind>.docx", views.document, name="document"),
-    path("rectifications/", views.rectification_list, name="rectification_list"),
-    path("rectifications/<int:pk>/", views.rectification_detail, name="rectification_detail"),
+    # Rectification and problem lists (R-O10, R-O25)
+    path("rectifications/", views_rectification.rectification_list, name="rectification_list"),
+    path("rectifications/new/", views_rectification.problem_item_create, name="problem_item_create"),
+    path("rectifications/<int:pk>/", views_rectification.rectification_detail, name="rectification_detail"),
+    path("evidence/<int:pk>/", views_rectification.evidence_download, name="evidence_download"),
     # Invited visits (R-O2)
     path("invitations/", views_invitations.invitation_list, name="invitation_list"),
     path("invitations/new/", views_invitations.invitation_create, name="invitation_create"),
@@ -32,6 +44,8 @@ urlpatterns = [
     path("plan/", views_plans.plan_detail, name="plan_detail"),
     path("plan/new/", views_plans.plan_create, name="plan_create"),
     path("plan/<int:pk>/approve/", views_plans.plan_approve, name="plan_approve"),
+    path("plan/<int:pk>/committee/", views_plans.plan_committee, name="plan_committee"),
+    path("plan/<int:pk>/committee-document/", views_plans.plan_document, name="plan_document"),
     path("year-file.zip", views_plans.year_file, name="year_file"),
     # The standing grouping table (R-O24)
     path("grouping/", views_grouping.grouping_list, name="grouping_list"),

@@ -29,23 +29,19 @@ from . import documents, services
 from .forms import (
     DeliveryForm,
     DocumentReviewForm,
-    EvidenceForm,
     FeedbackForm,
     ForumForm,
     ObservedForm,
     OnSiteCommentForm,
     ReasonForm,
     RecordForm,
-    RectificationPlanForm,
-    RectificationReportForm,
     ReplyForm,
     ScheduleInvitedForm,
     SpotQuestionForm,
     TalkForm,
-    VerifyForm,
     VisitForm,
 )
-from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, Rectification, State, TeamMember, Visit
+from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, State, TeamMember, Visit
 from .obligations import current_obligation
 from .views_offline import observer_initial, observers_of, page_texts, submission_key
 
@@ -451,98 +447,3 @@ def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             # i18n: not interface (the name of a Chinese document file)
             return _docx(documents.feedback_letter(feedback), f"{visit.unit.name}巡听旁听反馈意见.docx")
     raise Http404
-
-
-@login_required
-def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = policy.get_for_user(Rectification.objects.select_related("visit__unit", "owner"), request.user, pk)
-    unit = item.visit.unit
-    can_reply = policy.can(request.user, A.OBSERVATION_REPLY, unit)
-    can_manage = policy.can(request.user, A.OBSERVATION_MANAGE, unit)
-    people = Person.objects.for_user(request.user).filter(organization__path__startswith=unit.path)
-    plan_form = RectificationPlanForm(
-        request.POST if request.POST.get("step") == "plan" else None,
-        people=people,
-        initial={"measure": item.measure, "owner": item.owner_id, "deadline": item.deadline},
-    )
-    report_form = RectificationReportForm(request.POST if request.POST.get("step") == "report" else None)
-    evidence_form = EvidenceForm(
-        request.POST if request.POST.get("step") == "evidence" else None,
-        request.FILES if request.POST.get("step") == "evidence" else None,
-    )
-    verify_form = VerifyForm(request.POST if request.POST.get("step") == "verify" else None)
-    if request.method == "POST":
-        step = request.POST.get("step")
-        try:
-            if step == "plan" and can_reply and plan_form.is_valid():
-                data = plan_form.cleaned_data
-                services.plan_rectification(
-                    item, actor=request.user, measure=data["measure"], owner=data["owner"], deadline=data["deadline"],
-                    expected_version=seen_version(request),
-                )  # fmt: skip
-            elif step == "report" and can_reply and report_form.is_valid():
-                services.report_rectification(
-                    item,
-                    actor=request.user,
-                    report=report_form.cleaned_data["unit_report"],
-                    expected_version=seen_version(request),
-                )
-            elif step == "evidence" and can_reply and evidence_form.is_valid():
-                services.add_evidence(item, evidence_form.cleaned_data["file"], actor=request.user)
-            elif step == "verify" and can_manage and verify_form.is_valid():
-                services.verify_rectification(
-                    item,
-                    actor=request.user,
-                    expected_version=seen_version(request),
-                    accept=verify_form.cleaned_data["accept"],
-                    note=verify_form.cleaned_data["note"],
-                )
-            else:
-                raise ValidationError(_("提交的内容不完整，请检查后重试。"))
-        except ValidationError as error:
-            _errors(request, error)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("observation:rectification_detail", pk=item.pk)
-    return render(
-        request,
-        "observation/rectification_detail.html",
-        {
-            "item": item,
-            "evidence": item.evidence.filter(deleted_at__isnull=True),
-            "can_reply": can_reply,
-            "can_manage": can_manage,
-            "plan_form": plan_form,
-            "report_form": report_form,
-            "evidence_form": evidence_form,
-            "verify_form": verify_form,
-        },
-    )
-
-
-@login_required
-def rectification_list(request: HttpRequest) -> HttpResponse:
-    policy.require(request.user, A.OBSERVATION_VIEW)
-    items = Rectification.objects.for_user(request.user).select_related("visit__unit", "owner")
-    status = request.GET.get("status", "")
-    if status in Rectification.Status.values:
-        items = items.filter(status=status)
-    year = parse_year(request.GET.get("year"))
-    if year is not None:
-        items = items.filter(visit__year=year)
-    items = current_year_first(items, "visit__year", "deadline", "pk")  # issue 16
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "observation/rectification_list.html",
-        {
-            "page_obj": page,
-            "status": status,
-            "statuses": Rectification.Status.choices,
-            "today": clock.today(),
-            "year": year or "",
-            "query_string": query.urlencode(),
-        },
-    )

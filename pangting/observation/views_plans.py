@@ -7,6 +7,7 @@ and lets the supervisor approve the plan.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from typing import Any
 
@@ -25,6 +26,7 @@ from pangting.orgs.models import Organization
 from pangting.orgs.units import supervising_organizations, units_supervised_by
 
 from . import coverage, services, yearfile
+from .forms import CommitteeDecisionForm
 from .models import ObservationPlan, Semester, Visit
 
 A = policy.Action
@@ -95,8 +97,46 @@ def plan_detail(request: HttpRequest) -> HttpResponse:
             "other_visits": other_visits,
             "can_manage": can_manage,
             "today": clock.today(),
+            "committee_form": CommitteeDecisionForm(
+                initial={"meeting": plan.committee_meeting, "day": plan.committee_date} if plan else None
+            ),
         },
     )
+
+
+@login_required
+@require_POST
+def plan_committee(request: HttpRequest, pk: int) -> HttpResponse:
+    """R-O20: record the party committee's decision on the plan (meeting, date, document)."""
+    plan = policy.get_for_user(
+        ObservationPlan.objects.select_related("organization"), request.user, pk, A.OBSERVATION_MANAGE
+    )
+    form = CommitteeDecisionForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ValidationError([str(e) for errors in form.errors.values() for e in errors])
+        data = form.cleaned_data
+        services.record_committee_decision(
+            plan, actor=request.user, meeting=data["meeting"], day=data["day"], document=data["document"]
+        )
+        messages.success(request, _("已登记党委审定情况。"))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(f"{_plan_url()}?year={plan.year}")
+
+
+@login_required
+def plan_document(request: HttpRequest, pk: int) -> FileResponse:
+    """The committee's decision document, for everyone who may see the plan."""
+    plan = policy.get_for_user(ObservationPlan.objects.all(), request.user, pk)
+    if not plan.committee_document:
+        raise Http404
+    try:
+        handle = plan.committee_document.open("rb")
+    except OSError as missing:
+        raise Http404 from missing
+    return FileResponse(handle, as_attachment=True, filename=os.path.basename(plan.committee_document.name))
 
 
 @login_required

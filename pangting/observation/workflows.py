@@ -22,6 +22,7 @@ from .models import (
     Feedback,
     InvitationRequest,
     Mode,
+    ObservationPlan,
     ObservationRecord,
     Rectification,
     State,
@@ -196,8 +197,8 @@ VISIT = Workflow(
 # --- rectification items (R-O10) -------------------------------------------------------------
 
 R = Rectification.Status
-ITEM_REPLY = at("visit.unit", A.OBSERVATION_REPLY)
-ITEM_MANAGE = at("visit.unit", A.OBSERVATION_MANAGE)
+ITEM_REPLY = at("unit", A.OBSERVATION_REPLY)  # the item's unit: a problem-list item has no visit (R-O25)
+ITEM_MANAGE = at("unit", A.OBSERVATION_MANAGE)
 
 
 def _has_measure(item: Rectification) -> str | None:
@@ -222,6 +223,30 @@ RECTIFICATION = Workflow(
         ),
     ],
     terminal=frozenset({R.ACCEPTED}),
+)
+
+
+# --- the year's observation plan (R-O1, R-O20) -----------------------------------------------
+
+P = ObservationPlan.Status
+PLAN_MANAGE = at("organization", A.OBSERVATION_MANAGE)
+
+
+def _plan_ready(plan: ObservationPlan) -> str | None:
+    """R-O20: the plan has visits, and the party committee's decision is recorded first."""
+    if not plan.visits.filter(deleted_at__isnull=True).exists():
+        return _("计划中还没有巡听旁听安排，不能审定。")
+    if not plan.committee_decided:
+        return _("请先登记党委会议审定情况（会议、日期和会议决定文件），再审定计划（R-O20）。")
+    return None
+
+
+PLAN = Workflow(
+    model=ObservationPlan,
+    initial=P.DRAFT,
+    states=list(P),
+    edges=[Edge("approve", P.DRAFT, P.APPROVED, PLAN_MANAGE, gettext_lazy("审定计划"), _plan_ready)],
+    terminal=frozenset({P.APPROVED}),
 )
 
 
@@ -282,4 +307,4 @@ INVITATION = Workflow(
     terminal=frozenset({INV.ACCEPTED, INV.DECLINED}),
 )
 
-WORKFLOWS = [VISIT, RECTIFICATION, CROSS, INVITATION]
+WORKFLOWS = [VISIT, RECTIFICATION, CROSS, INVITATION, PLAN]

@@ -26,3 +26,4 @@ class ReportsConfig(AppConfig):
 
         for workflow in WORKFLOWS:
             transitions.register(workflow)
+        from . import checks  # noqa: F401  (registers R-O15 with the rule engine)

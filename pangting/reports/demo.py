@@ -30,3 +30,25 @@ def extend_demo(context: dict[str, Any]) -> None:
         services.issue_document(bulletin, actor=supervisor)
     services.create_document(actor=supervisor, organization=root, kind=DocumentKind.BULLETIN, year=dates.year)
     services.create_document(actor=supervisor, organization=root, kind=DocumentKind.SUMMARY, year=dates.year)
+    plant_late_documents(context)
+
+
+def plant_late_documents(context: dict[str, Any]) -> None:
+    """R-O15: each year past its due day whose bulletin or summary was not issued by then (the
+    previous year's summary was never issued; the main year's documents are drafts)."""
+    from django.utils import timezone
+
+    from pangting.core import parameters
+
+    from .checks import due_day
+    from .models import ReportDocument
+
+    root, dates = context["root"], context["dates"]
+    for year in dates.years:
+        due = due_day(year, parameters.values("R-O15"))
+        if dates.today <= due:
+            continue
+        for kind in (DocumentKind.BULLETIN, DocumentKind.SUMMARY):
+            issued = ReportDocument.objects.filter(organization=root, year=year, kind=kind, issued_at__isnull=False)
+            if not any(timezone.localdate(d.issued_at) <= due for d in issued):
+                context["planted"].append(("R-O15", root.code, str(year), f"{kind}:{year}"))

@@ -137,10 +137,17 @@ def _problems_text(f: Figures) -> str:
 def _rectification_text(f: Figures) -> str:
     if not f["rectification_total"]:
         return "暂无整改事项。"
-    return (
+    text = (
         f"共形成整改事项{f['rectification_total']}项，已验收{f['rectification_verified']}项，"
         f"整改中{f['rectification_in_progress']}项，其中逾期未完成{f['rectification_overdue']}项。"
     )
+    escalated = f.get("rectification_escalated") or []
+    if escalated:  # R-O10: the last escalation step is a line in the next bulletin
+        named = "；".join(
+            f"{line['unit']}“{line['problem']}”（已逾期{line['overdue_days']}个工作日）" for line in escalated
+        )
+        text += f"\n经督办仍逾期未完成、予以通报的整改事项：{named}。"
+    return text
 
 
 def _not_observed_text(f: Figures) -> str:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from django.db.models import Count, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from pangting.core import clock
+from pangting.core import clock, parameters
 from pangting.core.semesters import semester_bounds
+from pangting.observation import rectification
 from pangting.observation.models import (
     CHECKLIST_POINTS,
     OBSERVED_STATES,
@@ -58,6 +59,15 @@ class PracticeLine(TypedDict):
     unit: str
     status: str
     replications: int
+
+
+class EscalatedLine(TypedDict):
+    """An item overdue past the last escalation step (R-O10): named in the bulletin."""
+
+    unit: str
+    problem: str
+    deadline: str
+    overdue_days: int
 
 
 class ProblemLine(TypedDict):
@@ -102,6 +112,7 @@ class Figures(TypedDict):
     rectification_verified: int
     rectification_overdue: int
     rectification_in_progress: int
+    rectification_escalated: NotRequired[list[EscalatedLine]]  # R-O10: red, named in the bulletin
     units: list[UnitRow]
 
 
@@ -220,8 +231,25 @@ def compute_figures(
             if isinstance(point, dict) and point.get("problem"):
                 problem_counts[key] += 1
 
-    # Rectification (R-O10).
-    items = list(Rectification.objects.filter(visit__in=visit_qs).values_list("status", "deadline"))
+    # Rectification (R-O10), with the units' own problem lists opened in the period (R-O25).
+    item_qs = Rectification.objects.filter(
+        Q(visit__in=visit_qs)
+        | Q(visit__isnull=True, unit__in=units, created_at__gte=moment_from, created_at__lt=moment_to)
+    )
+    items = list(item_qs.values_list("status", "deadline"))
+    escalated: list[EscalatedLine] = []
+    escalation_params = parameters.values(rectification.RULE)
+    for item in item_qs.filter(status__in=rectification.OPEN_STATUSES, deadline__lt=today).select_related("unit"):
+        level = rectification.escalation(item, today, escalation_params)
+        if level.red:
+            escalated.append(
+                {
+                    "unit": item.unit.name,
+                    "problem": item.problem[:60],
+                    "deadline": item.deadline.isoformat() if item.deadline else "",
+                    "overdue_days": level.overdue_days,
+                }
+            )
     verified = sum(1 for status, _deadline in items if status == Rectification.Status.ACCEPTED)
     overdue = sum(
         1
@@ -286,6 +314,7 @@ def compute_figures(
         "rectification_verified": verified,
         "rectification_overdue": overdue,
         "rectification_in_progress": len(items) - verified,
+        "rectification_escalated": escalated,
         "units": unit_rows,
     }
 
@@ -302,7 +331,9 @@ def inputs_changed_at(organization: Organization, year: int) -> dt.datetime | No
         "visits": Visit.all_objects.filter(unit__path__startswith=prefix, year=year),
         "records": ObservationRecord.all_objects.filter(visit__unit__path__startswith=prefix, visit__year=year),
         "feedback": Feedback.all_objects.filter(visit__unit__path__startswith=prefix, visit__year=year),
-        "rectification": Rectification.all_objects.filter(visit__unit__path__startswith=prefix, visit__year=year),
+        "rectification": Rectification.all_objects.filter(unit__path__startswith=prefix).filter(
+            Q(visit__year=year) | Q(visit__isnull=True, created_at__year=year)  # problem lists too (R-O25)
+        ),
         "practices": Practice.all_objects.filter(unit__path__startswith=prefix, created_at__gte=moment_from),
         "replications": Replication.all_objects.filter(practice__unit__path__startswith=prefix, on__gte=start),
         "sessions": StudySession.all_objects.filter(

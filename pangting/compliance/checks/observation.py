@@ -184,36 +184,57 @@ def feedback_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     params=[Param("verify_days", 15, _("整改报送后验收期限（自然日）"), "days")],
 )
 def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
-    """R-O10: each rectification item is done by its deadline and then verified.
+    """R-O10, R-O25: each rectification item is done by its deadline and then verified.
 
-    Red: still open (or sent back) after its `deadline`. Amber: reported by the unit but not
-    verified `verify_days` calendar days later.
+    Overdue (still open or sent back after its `deadline`): amber while it escalates to the unit,
+    the linked leader and the supervisor; red once overdue more than `red_after_days` working days
+    (`observation.rectification.escalation`, the same steps the reminders follow). Amber too:
+    reported by the unit but not verified `verify_days` calendar days later. Items on a unit's own
+    problem list (no visit) count in the semester they were opened.
     """
+    from django.db.models import Q
+
+    from pangting.core import parameters
+    from pangting.core.semesters import semester_of
+    from pangting.observation import rectification
     from pangting.observation.models import Rectification
     from pangting.observation.obligations import rectification_obligation
 
     visits = {v.pk: v for v in _visits(ctx)}
-    items = Rectification.objects.filter(visit_id__in=list(visits)).order_by("pk")
+    escalation_params = parameters.values(rectification.RULE)
+    items = (
+        Rectification.objects.filter(
+            Q(visit_id__in=list(visits)) | Q(visit__isnull=True, unit_id__in=ctx.unit_ids, created_at__year=ctx.year)
+        )
+        .select_related("unit")
+        .order_by("pk")
+    )
     for item in items:
-        visit = visits[item.visit_id]
-        period = semester_period(visit.year, visit.semester)
-        evidence = (Evidence(RECTIFICATION, item.pk, item.problem[:40]), Evidence(VISIT, visit.pk, _visit_label(visit)))
+        visit = visits.get(item.visit_id) if item.visit_id else None
+        evidence: tuple[Evidence, ...] = (Evidence(RECTIFICATION, item.pk, item.problem[:40]),)
+        if visit is not None:
+            period = semester_period(visit.year, visit.semester)
+            evidence += (Evidence(VISIT, visit.pk, _visit_label(visit)),)
+        else:
+            period = semester_period(*semester_of(timezone.localdate(item.created_at)))
         owed = rectification_obligation(item, ctx.today, visit=visit)  # the unit's open item, by its deadline
         if owed is not None and owed.step == "rectify" and owed.overdue and item.deadline:
+            level = rectification.escalation(item, ctx.today, escalation_params)
             yield FindingData(
-                visit.unit_id, period, f"rectification:{item.pk}", "red",
+                item.unit_id, period, f"rectification:{item.pk}", "red" if level.red else "amber",
                 finding_message(
-                    gettext_noop("整改事项逾期未完成（期限{due}）：{problem}"),
+                    gettext_noop("整改事项逾期{days}个工作日未完成（期限{due}）：{problem}"),
+                    days=level.overdue_days,
                     due=item.deadline,
                     problem=item.problem[:40],
                 ),
-                evidence, {"deadline": item.deadline.isoformat()},
+                evidence, {"deadline": item.deadline.isoformat(), "escalation": level.level},
             )  # fmt: skip
         elif item.status == Rectification.Status.REPORTED and item.reported_at:
             reported = timezone.localdate(item.reported_at)
             if reported + dt.timedelta(days=int(ctx.params["verify_days"])) < ctx.today:
                 yield FindingData(
-                    visit.unit_id, period, f"rectification:{item.pk}", "amber",
+                    item.unit_id, period, f"rectification:{item.pk}", "amber",
                     finding_message(
                         gettext_noop("整改情况{reported}报送后尚未验收：{problem}"),
                         reported=reported, problem=item.problem[:40],
@@ -345,3 +366,45 @@ def cross_observation(ctx: CheckContext) -> Iterator[FindingData]:
                         ),
                         (), {"count": count, "required": required},
                     )  # fmt: skip
+
+
+@rule("R-O1", _("年度巡听旁听计划"))
+def plan_made_on_time(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O1: each supervising organization's plan for the year is approved by its due day at the
+    start of the year (`observation.plan_due`), after the party committee's decision (R-O20).
+
+    Red: not approved once due. Amber: approved after the due day. Checked for a supervising
+    organization only when all the units it supervises are in scope.
+    """
+    from pangting.observation.models import ObservationPlan
+    from pangting.observation.plan_due import plan_due
+    from pangting.orgs.units import supervisor_org_for, units_supervised_by
+
+    due = plan_due(ctx.year)
+    if ctx.today <= due:
+        return
+    in_scope = set(ctx.unit_ids)
+    supervisors = {}
+    for unit in ctx.units:
+        office = supervisor_org_for(unit)
+        supervisors.setdefault(office.pk, office)
+    plans = {
+        p.organization_id: p for p in ObservationPlan.objects.filter(year=ctx.year, organization_id__in=supervisors)
+    }
+    for office in supervisors.values():
+        if not set(units_supervised_by(office).values_list("pk", flat=True)) <= in_scope:
+            continue
+        plan = plans.get(office.pk)
+        approved = timezone.localdate(plan.approved_at) if plan is not None and plan.approved_at else None
+        if approved is not None and approved <= due:
+            continue
+        yield FindingData(
+            office.pk, str(ctx.year), f"plan:{ctx.year}", "amber" if approved else "red",
+            finding_message(
+                gettext_noop("{year}年度巡听旁听计划逾期审定（期限{due}）")
+                if approved
+                else gettext_noop("{year}年度巡听旁听计划逾期未审定（期限{due}）"),
+                year=ctx.year, due=due,
+            ),
+            (), {"due": due.isoformat(), "approved": approved.isoformat() if approved else None},
+        )  # fmt: skip

@@ -58,7 +58,12 @@ def test_it_reports_an_overdue_rectification(world):
         )
     assert findings("R-O10", today=dt.date(2026, 10, 30)) == []
     [finding] = findings("R-O10", today=dt.date(2026, 11, 2))
-    assert (finding.key, finding.severity) == (f"rectification:{item.pk}", "red")
+    assert (finding.key, finding.severity) == (f"rectification:{item.pk}", "amber")  # escalating, not red yet
+    # 15 working days overdue is the last amber day; the 16th is red (R-O10 `red_after_days`)
+    [finding] = findings("R-O10", today=dt.date(2026, 11, 20))
+    assert finding.severity == "amber" and finding.measured["escalation"] == "supervisor"
+    [finding] = findings("R-O10", today=dt.date(2026, 11, 23))
+    assert finding.severity == "red" and finding.measured["escalation"] == "red"
 
 
 def test_it_reports_units_not_observed_in_a_two_year_round_once_it_ended(world):

@@ -6,20 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pangting.core import clock, inputs
+from pangting.accounts import policy
+from pangting.core import clock, dates
 from pangting.core.models import StaleRecord
-from pangting.orgs.models import Person
+from pangting.orgs.models import Organization, Person
 
+from .. import rectification
 from ..models import CHECKLIST_POINTS, Evidence, Feedback, ObservationRecord, Rectification, State, Visit
-from ._common import _save, _user
+from ._common import ALLOWED_UPLOADS, _save, _user, check_upload
 from .visits import format_number, next_number
 from .workflow import run_step
+
+A = policy.Action
 
 
 @transaction.atomic
@@ -94,9 +97,13 @@ def issue_feedback(feedback: Feedback, *, actor: Any, expected_version: int | No
         feedback.issued_at = clock.now()
         feedback.issued_by = _user(actor)
         _save(feedback, actor)
+        due, basis = _item_deadline(timezone.localdate(feedback.issued_at), problem_list=False)
         for key, label, evidence in problems:
             # i18n: not interface (the stored text of a rectification item, as in the feedback document)
-            _save(Rectification(visit=visit, checklist_point=key, problem=f"{label}：{evidence}"), actor)
+            problem = f"{label}：{evidence}"
+            item = Rectification(visit=visit, unit=visit.unit, checklist_point=key, problem=problem)
+            item.deadline, item.deadline_basis = due, basis  # R-O10: every item has a deadline
+            _save(item, actor)
         # i18n: not interface (a step reason, stored in the log as written)
         return f"印发反馈意见{feedback.number}" + ("（逾期）" if feedback.issued_late else "")
 
@@ -125,6 +132,68 @@ def acknowledge_feedback(feedback: Feedback, *, actor: Any, expected_version: in
     return feedback
 
 
+def _item_deadline(start: dt.date, *, problem_list: bool) -> tuple[dt.date, dict[str, Any]]:
+    """R-O10/R-O25: the default deadline of a new item, with its basis."""
+    return rectification.default_deadline(start, problem_list=problem_list)
+
+
+@transaction.atomic
+def open_problem_item(
+    unit: Organization,
+    *,
+    actor: Any,
+    problem: str,
+    measure: str = "",
+    owner: Person | None = None,
+    deadline: dt.date | None = None,
+) -> Rectification:
+    """R-O25: the unit (or its supervisor) puts a problem on its own problem list, without a visit.
+
+    The deadline defaults to the configured working days after today; a unit may set an earlier
+    one, a later one only the supervisor (an item must not escape its deadline, R-O10).
+    """
+    if not (policy.can(actor, A.OBSERVATION_REPLY, unit) or policy.can(actor, A.OBSERVATION_MANAGE, unit)):
+        raise PermissionDenied
+    problem = problem.strip()
+    if not problem:
+        raise ValidationError({"problem": _("请填写问题。")})
+    if len(problem) > 2000:
+        raise ValidationError({"problem": _("问题描述不能超过2000字。")})
+    today = clock.today()
+    due, basis = _item_deadline(today, problem_list=True)
+    item = Rectification(
+        unit=unit, source=Rectification.Source.PROBLEM_LIST, problem=problem, measure=measure.strip(),
+        deadline=due, deadline_basis=basis,
+    )  # fmt: skip
+    _check_owner(item, owner)
+    item.owner = owner
+    if deadline is not None:
+        _check_deadline(item, deadline, actor, start=today)
+        if deadline != due:
+            item.deadline, item.deadline_basis = deadline, {}
+    _save(item, actor)
+    return item
+
+
+def _check_owner(item: Rectification, owner: Person | None) -> None:
+    unit = item.unit
+    if owner and owner.organization_id != unit.pk and not owner.organization.path.startswith(unit.path):
+        raise ValidationError({"owner": _("责任人应为整改单位人员。")})
+
+
+def _check_deadline(item: Rectification, deadline: dt.date, actor: Any, *, start: dt.date) -> None:
+    """R-O10: never earlier than the problem; the unit may not set it further out than the
+    configured longest term (`max_working_days` after the problem was raised), only the supervisor."""
+    if deadline < start:
+        raise ValidationError({"deadline": _("整改期限不能早于问题提出日期。")})
+    if policy.can(actor, A.OBSERVATION_MANAGE, item.unit):
+        return
+    latest = rectification.latest_deadline(start)
+    if deadline > latest:
+        message = _("整改期限最迟为{day}；如需再延期，请由宣传部调整（R-O10）。")
+        raise ValidationError({"deadline": message.format(day=dates.format_date(latest))})
+
+
 @transaction.atomic
 def plan_rectification(
     item: Rectification,
@@ -144,14 +213,12 @@ def plan_rectification(
         raise ValidationError(_("该事项已验收。"))
     if not measure.strip():
         raise ValidationError({"measure": _("请填写整改措施。")})
-    if deadline and deadline < timezone.localdate(item.created_at):
-        raise ValidationError({"deadline": _("整改期限不能早于问题提出日期。")})
-    if (
-        owner
-        and owner.organization_id != item.visit.unit_id
-        and not owner.organization.path.startswith(item.visit.unit.path)
-    ):
-        raise ValidationError({"owner": _("责任人应为被旁听单位人员。")})
+    _check_owner(item, owner)
+    if deadline is None:
+        deadline = item.deadline  # R-O10: a deadline is never removed
+    elif deadline != item.deadline:
+        _check_deadline(item, deadline, actor, start=timezone.localdate(item.created_at))
+        item.deadline_basis = {}  # set by hand: the date itself is the basis
     item.measure, item.owner, item.deadline = measure.strip(), owner, deadline
     _save(item, actor)
     return item
@@ -173,24 +240,13 @@ def report_rectification(
     return run_step(item, "report", actor=actor, expected_version=expected_version, effect=record_report)
 
 
-ALLOWED_EVIDENCE = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png", ".txt"}
+ALLOWED_EVIDENCE = ALLOWED_UPLOADS
 
 
 @transaction.atomic
 def add_evidence(item: Rectification, upload: Any, *, actor: Any) -> Evidence:
     """A file proving the rectification: size and type checked; never classified material."""
-    import os
-
-    name = os.path.basename(upload.name or "")
-    inputs.safe_file_name(name)  # issue 14: a 400-character name was a 500
-    ext = os.path.splitext(name)[1].lower()
-    if ext not in ALLOWED_EVIDENCE:
-        raise ValidationError(
-            _("不支持的文件类型“{value}”，请上传 PDF、Word、Excel、图片或文本文件。").format(value=ext or _("无扩展名"))
-        )
-    limit = settings.PANGTING_MAX_UPLOAD_MB * 1024 * 1024
-    if upload.size > limit:
-        raise ValidationError(_("文件超过{max_mb}MB上限。").format(max_mb=settings.PANGTING_MAX_UPLOAD_MB))
+    name = check_upload(upload)
     evidence = Evidence(rectification=item, file=upload, original_name=name[:200], size=upload.size, uploaded_by=actor)
     _save(evidence, actor)
     return evidence
@@ -210,6 +266,8 @@ def verify_rectification(
 
     step = "accept" if accept else "send_back"
     run_step(item, step, actor=actor, reason=note, expected_version=expected_version, effect=verify)
+    if item.visit_id is None:  # a problem-list item (R-O25): no visit to close
+        return item
     visit = Visit.objects.get(pk=item.visit_id)
     remaining = visit.rectifications.filter(deleted_at__isnull=True).exclude(status=Rectification.Status.ACCEPTED)
     if accept and visit.state == State.RECTIFYING and not remaining.exists():

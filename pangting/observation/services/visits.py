@@ -21,7 +21,7 @@ from pangting.orgs.services import has_conflict
 from pangting.orgs.units import supervisor_org_for
 
 from ..models import InvitationRequest, LetterCounter, Mode, ObservationPlan, State, TeamMember, Visit
-from ._common import A, _save, _session_day, _user
+from ._common import A, _save, _session_day, _user, check_upload
 from .deadlines import _deadline, feedback_rule, record_rule, reply_rule, semester_of
 from .grouping import proposed_standing_team, team_of_visit
 from .workflow import run_step
@@ -40,14 +40,39 @@ def ensure_plan(supervisor_org: Organization, year: int, *, actor: Any) -> Obser
 
 
 @transaction.atomic
-def approve_plan(plan: ObservationPlan, *, actor: Any) -> ObservationPlan:
-    if not plan.visits.filter(deleted_at__isnull=True).exists():
-        raise ValidationError(_("计划中还没有巡听旁听安排，不能审定。"))
-    plan.status = ObservationPlan.Status.APPROVED
-    plan.approved_at = clock.now()
-    plan.approved_by = _user(actor)
+def record_committee_decision(
+    plan: ObservationPlan, *, actor: Any, meeting: str, day: dt.date, document: Any = None
+) -> ObservationPlan:
+    """R-O20: the party committee's meeting that decided the plan, its date and the decision document."""
+    if not policy.can(actor, policy.Action.OBSERVATION_MANAGE, plan.organization):
+        raise ValidationError(_("只有督导部门可以登记党委审定情况。"))
+    if plan.status == ObservationPlan.Status.APPROVED:
+        raise ValidationError(_("计划已审定，不能再修改党委审定情况。"))
+    meeting = meeting.strip()
+    if not meeting:
+        raise ValidationError({"committee_meeting": _("请填写审定计划的党委会议。")})
+    if day > clock.today():
+        raise ValidationError({"committee_date": _("会议日期不能晚于今天。")})
+    if document is None and not plan.committee_document:
+        raise ValidationError({"committee_document": _("请上传党委会议决定文件。")})
+    if document is not None:
+        check_upload(document)
+        plan.committee_document = document
+    plan.committee_meeting, plan.committee_date = meeting[:120], day
     _save(plan, actor)
     return plan
+
+
+@transaction.atomic
+def approve_plan(plan: ObservationPlan, *, actor: Any, expected_version: int | None = None) -> ObservationPlan:
+    """The approve step (workflow `PLAN`): refused until the committee's decision is recorded (R-O20)."""
+
+    def approve(claimed: ObservationPlan) -> None:
+        claimed.approved_at = clock.now()
+        claimed.approved_by = _user(actor)
+        _save(claimed, actor)
+
+    return run_step(plan, "approve", actor=actor, expected_version=expected_version, effect=approve)
 
 
 def propose_team(

@@ -33,7 +33,8 @@ CASES = [
     (State.OBSERVED, "2026-10-03", "record", "liaison", dt.date(2026, 10, 3), False),
     (State.RECORDED, "2026-10-21", "feedback", "supervisor", dt.date(2026, 10, 20), True),
     (State.FEEDBACK_ISSUED, "2026-10-13", "acknowledge", "secretary_a", None, False),
-    (State.RECTIFYING, "2026-10-15", "rectify", "secretary_a", None, False),
+    # R-O10: every item has a deadline, 20 working days after the feedback (2026-10-12)
+    (State.RECTIFYING, "2026-10-15", "rectify", "secretary_a", dt.date(2026, 11, 9), False),
 ]
 
 

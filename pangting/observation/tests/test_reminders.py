@@ -124,10 +124,11 @@ def test_it_reminds_the_owner_and_secretary_of_an_overdue_rectification_weekly(e
             deadline=dt.date(2026, 11, 2),
         )
     found = [r for r in reminders.due_reminders(dt.date(2026, 11, 3)) if r.key.startswith("rectification:")]
-    assert found[0].stage == "overdue-0"
+    assert found[0].stage == "overdue-0-unit"  # R-O10: first the unit
     assert found[0].emails == ["member@example.edu.cn", "secretary_a@example.edu.cn"]  # owner by the directory
+    # 6 working days overdue: past `escalate_leader_days` (5), the linked leader is reminded too
     assert [r.stage for r in reminders.due_reminders(dt.date(2026, 11, 10)) if r.key.startswith("rect")] == [
-        "overdue-1"
+        "overdue-1-leader"
     ]
 
 

@@ -168,9 +168,29 @@ def test_it_lists_the_plan_by_semester_shows_uncovered_units_and_approves(world,
     uncovered = {row.unit.pk for row in page.context["uncovered"]}
     assert uncovered == {world.unit_a.pk, world.unit_b.pk}  # planned is not yet observed (R-O11)
     plan = ObservationPlan.objects.get(year=2026)
+    # R-O20: not before the party committee's decision is recorded
+    client_for(world.supervisor).post(reverse("observation:plan_approve", args=[plan.pk]))
+    plan.refresh_from_db()
+    assert plan.status == ObservationPlan.Status.DRAFT
+    with travel("2026-02-21"):
+        client_for(world.supervisor).post(
+            reverse("observation:plan_committee", args=[plan.pk]),
+            {"meeting": "党委常委会2026年第2次会议", "day": "2026-02-20", "document": _pdf()},
+        )
+    plan.refresh_from_db()
+    assert plan.committee_decided
     client_for(world.supervisor).post(reverse("observation:plan_approve", args=[plan.pk]))
     plan.refresh_from_db()
     assert plan.status == ObservationPlan.Status.APPROVED
+    document = client_for(world.viewer).get(reverse("observation:plan_document", args=[plan.pk]))
+    assert document.status_code == 200 and b"".join(document.streaming_content) == b"%PDF-1.4 decision"
+    assert client_for(world.outsider).get(reverse("observation:plan_document", args=[plan.pk])).status_code == 404
+
+
+def _pdf():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("党委会议决定.pdf", b"%PDF-1.4 decision", content_type="application/pdf")
 
 
 def test_it_counts_coverage_in_the_fixed_two_year_round_of_r_o11(world, client_for):

@@ -195,9 +195,9 @@ def test_it_ages_open_rectifications_and_counts_them_by_status_r_o10(world):
     result = metrics.rectifications([world.unit_a, world.unit_b], 2026, TODAY)
     assert {s: n for s, _, n in result.by_status} == {"open": 1, "reported": 0, "accepted": 0, "sent_back": 0}
     assert result.ageing == [("0–30天", 0), ("31–60天", 1), ("61–90天", 0), ("90天以上", 0)]
-    assert result.overdue == 0
-    Rectification.objects.update(deadline=dt.date(2026, 11, 1))
-    assert metrics.rectifications([world.unit_a], 2026, TODAY).overdue == 1
+    assert result.overdue == 1  # R-O10: the default deadline, 20 working days after the feedback (2026-11-09)
+    Rectification.objects.update(deadline=dt.date(2026, 12, 31))
+    assert metrics.rectifications([world.unit_a], 2026, TODAY).overdue == 0
 
 
 def test_it_compares_observation_frequency_with_the_minimum_r_o17(world):

@@ -53,9 +53,9 @@ def leadership_overview(user: Any, today: dt.date) -> dict[str, Any]:
         .filter(
             status__in=(Rectification.Status.OPEN, Rectification.Status.SENT_BACK),
             deadline__lt=today,
-            visit__deleted_at__isnull=True,
         )
-        .select_related("visit__unit")
+        .exclude(visit__deleted_at__isnull=False)  # an item of a deleted visit; problem-list items have none
+        .select_related("unit")
         .order_by("deadline", "pk")
     )
     now = clock.now()

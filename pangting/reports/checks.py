@@ -1,0 +1,80 @@
+"""R-O15: by the end of December the supervisor issues the year's bulletin and its written summary.
+
+Registered with the rule engine from `ReportsConfig.ready` (the documents live in this app,
+which comes after compliance). Checked for a supervising organization only when all the units
+it supervises are in scope, like R-O1.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterator
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from pangting.compliance.messages import finding_message
+from pangting.compliance.registry import CheckContext, FindingData, Param, rule
+from pangting.orgs.units import supervisor_org_for, units_supervised_by
+
+from .models import DocumentKind, ReportDocument
+
+# kind → (message when issued late, message when not issued)
+MESSAGES = {
+    DocumentKind.BULLETIN: (
+        gettext_noop("{year}年度学习情况通报逾期印发（期限{due}）"),
+        gettext_noop("{year}年度学习情况通报逾期未印发（期限{due}）"),
+    ),
+    DocumentKind.SUMMARY: (
+        gettext_noop("{year}年度巡听旁听工作总结逾期印发（期限{due}）"),
+        gettext_noop("{year}年度巡听旁听工作总结逾期未印发（期限{due}）"),
+    ),
+}
+
+
+def due_day(year: int, params: dict[str, object]) -> dt.date:
+    """The day by which `year`'s bulletin and summary are issued (end of December by default)."""
+    month = int(str(params["due_month"]))
+    return dt.date(year, month, min(int(str(params["due_day"])), calendar.monthrange(year, month)[1]))
+
+
+@rule(
+    "R-O15",
+    _("年度总结和通报"),
+    params=[
+        Param("due_month", 12, _("年度总结和通报印发截止月份"), "month"),
+        Param("due_day", 31, _("年度总结和通报印发截止日"), "day"),
+    ],
+)
+def summary_and_bulletin_issued(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-O15: the year's bulletin and summary issued by the due day. Red: not issued once due;
+    amber: issued after it."""
+    due = due_day(ctx.year, ctx.params)
+    if ctx.today <= due:
+        return
+    in_scope = set(ctx.unit_ids)
+    offices = {}
+    for unit in ctx.units:
+        office = supervisor_org_for(unit)
+        offices.setdefault(office.pk, office)
+    issued: dict[tuple[int, str], dt.date] = {}
+    documents = ReportDocument.objects.filter(
+        organization_id__in=offices, year=ctx.year, issued_at__isnull=False
+    ).values_list("organization_id", "kind", "issued_at")
+    for office_id, kind, issued_at in documents:
+        day = timezone.localdate(issued_at)
+        issued[(office_id, kind)] = min(day, issued.get((office_id, kind), day))
+    for office in offices.values():
+        if not set(units_supervised_by(office).values_list("pk", flat=True)) <= in_scope:
+            continue
+        for kind, (late, missing) in MESSAGES.items():
+            day = issued.get((office.pk, kind))
+            if day is not None and day <= due:
+                continue
+            yield FindingData(
+                office.pk, str(ctx.year), f"{kind}:{ctx.year}", "amber" if day else "red",
+                finding_message(late if day else missing, year=ctx.year, due=due),
+                (), {"due": due.isoformat(), "issued": day.isoformat() if day else None},
+            )  # fmt: skip
