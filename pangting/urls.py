@@ -15,6 +15,7 @@ urlpatterns = [
     path("planning/", include("pangting.planning.urls")),
     path("compliance/", include("pangting.compliance.urls")),
     path("reports/", include("pangting.reports.urls")),
+    path("analysis/", include("pangting.analysis.urls")),
     path("assessment/", include("pangting.assessment.urls")),
     path("help/", include("pangting.help.urls")),
     path("api/v1/", include("pangting.api_urls")),

@@ -188,3 +188,46 @@ def register_calendar_provider(provider: Callable[[Any, str], list[Any]] | str, 
 
 def calendar_providers() -> list[Callable[[Any, str], list[Any]]]:
     return [hook.resolve() for hook in sorted(_calendar_providers.values(), key=lambda h: (h.order, h.name))]
+
+
+# --- texts: the near-duplicate check on save, and the flags rule checks read -------------------
+
+_text_saved_hooks: dict[str, Hook] = {}
+
+
+def register_text_saved(hook: Callable[[str, Any], Any] | str, *, order: int = 0) -> None:
+    """`hook(kind, record)` is told each time a service saves a text of `kind` ("speech", "reflection" …).
+
+    The services of study and observation call `text_saved` after writing a text; analysis (a later
+    app) registers the near-duplicate check here, so the earlier apps never import it.
+    """
+    name = _hook_name(hook)
+    _text_saved_hooks[name] = Hook(name, hook, order)
+
+
+def text_saved(kind: str, record: Any) -> None:
+    """Tell the registered hooks that `record`, a text of `kind`, was saved (or soft-deleted)."""
+    for hook in sorted(_text_saved_hooks.values(), key=lambda h: (h.order, h.name)):
+        hook.resolve()(kind, record)
+
+
+_text_flag_providers: dict[str, Hook] = {}
+
+
+def register_text_flags(kind: str, provider: Callable[[Any], Any] | str) -> None:
+    """`provider(ids)` returns {record id: [flag, …]} for the texts of `kind` among `ids`.
+
+    A flag is a plain mapping describing why the text is suspect (e.g. a confirmed copy of
+    another text: its pair, score and the other record). The rule check owning the kind reads
+    them through `text_flags` without importing the app that computes them. One provider per kind.
+    """
+    _text_flag_providers[kind] = Hook(_hook_name(provider), provider, 0)
+
+
+def text_flags(kind: str, ids: Any) -> dict[int, list[Any]]:
+    """The flags of the texts of `kind` among `ids`; empty when no provider is registered."""
+    hook = _text_flag_providers.get(kind)
+    ids = list(ids)
+    if hook is None or not ids:
+        return {}
+    return dict(hook.resolve()(ids))
