@@ -85,13 +85,11 @@ def boilerplate() -> textdup.BoilerplateModel:
     return textdup.BoilerplateModel.from_bytes(bytes(state.model))
 
 
-def _submitter(record: Any) -> tuple[Any, Any]:
-    """Who last saved the record's text and when (its latest history row), else its timestamps."""
+def _submitter(record: Any) -> Any:
+    """Who last saved the record's text (its latest history row)."""
     history = getattr(record, "history", None)
     row = history.order_by("-history_date").first() if history is not None else None
-    if row is not None:
-        return row.history_user, row.history_date
-    return None, getattr(record, "updated_at", None) or getattr(record, "created_at", None)
+    return row.history_user if row is not None else None
 
 
 @dataclass
@@ -116,9 +114,9 @@ def _fill(doc: TextDocument, item: Read, kept: npt.NDArray[np.uint32]) -> None:
     doc.organization = item.source.organization(record)
     doc.title = str(record)[:200]
     doc.author = item.source.author_of(record)[:100]
-    by, at = _submitter(record)
+    by = _submitter(record)
     doc.submitted_by = by if getattr(by, "pk", None) else None
-    doc.submitted_at = at
+    doc.submitted_at = item.source.submitted_at(record)
     norm = textdup.normalize(item.text)
     doc.text_hash = hashlib.sha256(norm.encode()).hexdigest()
     doc.length = len(norm)
@@ -417,8 +415,11 @@ def _side(doc: TextDocument, text: str, spans: list[tuple[int, int]]) -> Side:
 
 
 def confirmed_flags(kind: str, ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """{record id: [flag, …]} for the records of `kind` among `ids` that are in a confirmed pair.
+    """{record id: [flag, …]} for the records of `kind` among `ids` that are the copy in a confirmed pair.
 
+    The copy is the text submitted later: the earlier one is its source (last semester's record
+    copied this semester, another unit's speech handed in again) and is not flagged for it; two
+    texts submitted at the same moment are both flagged.
     A flag: {"pair", "score", "red", "other_kind", "other_id", "other_org", "other_title"}.
     """
     ids = list(ids)
@@ -431,18 +432,21 @@ def confirmed_flags(kind: str, ids: Iterable[int]) -> dict[int, list[dict[str, A
     )
     for pair in confirmed.order_by("pk"):
         for me, other in ((pair.first, pair.second), (pair.second, pair.first)):
-            if me.kind == kind and me.object_id in ids:
-                flags.setdefault(me.object_id, []).append(
-                    {
-                        "pair": pair.pk,
-                        "score": round(pair.score, 3),
-                        "red": pair.red,
-                        "other_kind": other.kind,
-                        "other_id": other.object_id,
-                        "other_org": other.organization.display_name,
-                        "other_title": other.title,
-                    }
-                )
+            if me.kind != kind or me.object_id not in ids:
+                continue
+            if me.submitted_at and other.submitted_at and me.submitted_at < other.submitted_at:
+                continue  # the source, not the copy
+            flags.setdefault(me.object_id, []).append(
+                {
+                    "pair": pair.pk,
+                    "score": round(pair.score, 3),
+                    "red": pair.red,
+                    "other_kind": other.kind,
+                    "other_id": other.object_id,
+                    "other_org": other.organization.display_name,
+                    "other_title": other.title,
+                }
+            )
     return flags
 
 

@@ -34,12 +34,16 @@ class TextSource:
     author: str = ""
     file_field: str = ""
     rule: str = ""
+    at: str = "created_at"  # when the text was submitted (filed, reported, issued); else its creation
 
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
 
     def organization(self, record: Any) -> Any:
         return follow(record, self.org)
+
+    def submitted_at(self, record: Any) -> Any:
+        return follow(record, self.at) or getattr(record, "created_at", None)
 
     def author_of(self, record: Any) -> str:
         return str(follow(record, self.author) or "") if self.author else ""
@@ -110,12 +114,13 @@ def register_defaults() -> None:
     register_source("self_study", _("个人自学笔记"), "study.SelfStudyRecord", ("notes",),
                     author="person__name", rule="R-S7")  # fmt: skip
     register_source("minutes", _("学习小结/会议纪要"), "study.StudySession", ("summary",), rule="R-S7")
-    register_source("observation_record", _("列席旁听记录"), "observation.ObservationRecord",
-                    ("organization_findings", "content_findings", "method_findings", "effect_findings", "problems",
-                     "suggestions"), org="visit__unit", author="filed_by", rule="R-O8")  # fmt: skip
+    record_fields = ("organization_findings", "content_findings", "method_findings", "effect_findings", "problems",
+                     "suggestions")  # fmt: skip
+    register_source("observation_record", _("列席旁听记录"), "observation.ObservationRecord", record_fields,
+                    org="visit__unit", author="filed_by__username", rule="R-O8", at="filed_at")  # fmt: skip
     register_source("feedback", _("反馈意见"), "observation.Feedback", ("summary", "suggestions"),
-                    org="visit__unit", rule="R-O9")  # fmt: skip
+                    org="visit__unit", rule="R-O9", at="issued_at")  # fmt: skip
     register_source("rectification_report", _("整改情况报告"), "observation.Rectification", ("unit_report",),
-                    org="visit__unit", rule="R-O10")  # fmt: skip
+                    org="visit__unit", rule="R-O10", at="reported_at")  # fmt: skip
     register_source("study_report", _("述学报告"), "assessment.StudyReport", ("summary",),
                     author="person__name", file_field="file", rule="R-O22")  # fmt: skip

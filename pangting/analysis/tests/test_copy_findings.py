@@ -11,7 +11,7 @@ from pangting.analysis.models import TextPair
 from pangting.compliance.tests.builders import findings
 from pangting.observation import services as observation
 from pangting.observation.models import Rectification, State
-from pangting.observation.tests.scenes import FINDINGS, SCORES, travel, walk
+from pangting.observation.tests.scenes import FINDINGS, SCORES, at, travel, walk
 from pangting.study.tests.builders import make_session
 
 from .texts import NEAR_COPY, ORIGINAL
@@ -21,7 +21,10 @@ TODAY = dt.date(2026, 11, 23)
 
 
 def other_units_text(world):
-    make_session(world.unit_b, speakers=[{"speaker_name": "孙发言", "written_text": ORIGINAL}])
+    """Unit B's speech, handed in before unit A's texts (which copy it)."""
+    speakers = [{"speaker_name": "孙发言", "written_text": ORIGINAL}]
+    with travel("2026-09-10"):
+        make_session(world.unit_b, starts_at=at("2026-09-10", "14:30"), speakers=speakers)
 
 
 def test_r_o8_keeps_a_finding_for_a_record_confirmed_as_a_copy(world):

@@ -170,8 +170,8 @@ def test_confirmed_pairs_are_the_flags_of_their_kind(world):
     assert registry.text_flags("speech", ids) == {}
     duplicates.decide_pair(pair, "confirm", actor=world.supervisor)
     flags = registry.text_flags("speech", ids)
-    assert set(flags) == set(ids)
-    assert flags[pair.first.object_id][0]["other_org"] == pair.second.organization.display_name
+    assert set(flags) == {pair.second.object_id}  # the later text is the copy; the earlier is its source
+    assert flags[pair.second.object_id][0]["other_org"] == pair.first.organization.display_name
     assert registry.text_flags("observation_record", ids) == {}
 
 
