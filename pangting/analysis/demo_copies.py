@@ -34,6 +34,7 @@ SPEECH = (
     "三是要加强教师队伍建设，实施青年教师导师制，每位新进教师配备一名教学名师，"
     "通过听课评课、集体备课和教学竞赛帮助他们尽快成长。"
 )
+# i18n: not interface (demo records, stored in Chinese)
 SPEECH_COPY = SPEECH.replace("三点体会", "三点认识").replace("十二家企业", "十余家企业")
 
 # i18n: not interface (demo records, stored in Chinese)
@@ -43,6 +44,7 @@ REFLECTION = (
     "每一件都连着学生的切身感受。今后我要坚持每月走访两个学生宿舍，每学期召开一次学生代表座谈会，"
     "建立问题台账，办结一件销号一件，把学习成果体现在解决学生急难愁盼问题的实际行动上。"
 )
+# i18n: not interface (demo records, stored in Chinese)
 REFLECTION_AGAIN = REFLECTION.replace("这次专题学习", "本次集中学习")
 
 # i18n: not interface (demo records, stored in Chinese)
@@ -132,6 +134,7 @@ def _pair(a: Any, kind_a: str, b: Any, kind_b: str) -> TextPair | None:
 
 
 def plant_copies(context: dict[str, Any]) -> None:
+    # i18n: not interface (console output of the demo loader, Chinese like every command)
     report_progress(context, "  正在植入雷同文本并检查全部文本")
     actor = system_actor()
     planted = context.setdefault("planted", [])

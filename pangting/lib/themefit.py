@@ -24,6 +24,7 @@ import jieba
 jieba.setLogLevel(logging.WARNING)
 
 _WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]+$")
+# i18n: not interface (Chinese words the tokenizer drops, matched against Chinese text)
 STOPWORDS = frozenset(
     # A word list reads better as text than as 37 quoted items.
     (  # noqa: SIM905
