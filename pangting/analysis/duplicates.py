@@ -102,6 +102,11 @@ class Read:
     note: str
     shingles: npt.NDArray[np.uint32]
 
+    @property
+    def empty(self) -> bool:
+        """Nothing written and no file: not a document (a file without text is one, listed as "no text")."""
+        return not self.text.strip() and not self.note
+
 
 def read(kind: str, record: Any) -> Read:
     source = sources.get(kind)
@@ -158,6 +163,10 @@ def text_saved(kind: str, record: Any) -> list[TextPair]:
             forget(doc)
         return []
     item = read(kind, record)
+    if item.empty:
+        if doc is not None:
+            forget(doc)
+        return []
     model = boilerplate()
     kept = model.drop(item.shingles)
     doc = doc or TextDocument(kind=kind, object_id=record.pk)
@@ -274,7 +283,9 @@ def scan_corpus(*, progress: Progress | None = None, max_share: float = 0.002, m
     items: list[tuple[str, Read]] = []
     for source in sources.all_sources():
         for record in _records(source):
-            items.append((source.kind, read(source.kind, record)))
+            item = read(source.kind, record)
+            if not item.empty:
+                items.append((source.kind, item))
             done += 1
             if progress is not None:
                 progress(done, total)

@@ -18,6 +18,7 @@ from django.apps import apps
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from pangting.lib import textdup
 
@@ -63,10 +64,10 @@ class TextSource:
                     data = handle.read()
                 found = textdup.extract_text(data, upload.name)
             except (OSError, textdup.UnreadableFile):
-                found, note = None, str(_("文件无法读取"))
+                found, note = None, gettext_noop("文件无法读取")  # stored in Chinese, shown translated
             else:
                 if found is None:
-                    note = str(_("文件无文字（扫描件）"))
+                    note = gettext_noop("文件无文字（扫描件）")
             if found:
                 parts.append(found)
         return "\n".join(part for part in parts if part.strip()), note
