@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import jieba
+import jieba  # type: ignore[import-untyped]  # no type information
 
 jieba.setLogLevel(logging.WARNING)
 
