@@ -173,7 +173,22 @@ def text_saved(kind: str, record: Any) -> list[TextPair]:
     _fill(doc, item, kept)
     doc.save()
     values = _write_bands(doc)
+    if _standard_text(doc, model):
+        values = []  # handed in word for word by many: a standard text, as the boilerplate model says
     return check_document(doc, kept, values, model)
+
+
+def _standard_text(doc: TextDocument, model: textdup.BoilerplateModel) -> bool:
+    """Whether more documents than the boilerplate limit have exactly this text (a form text, a template).
+
+    The boilerplate model treats content shared by more documents than its floor as standard
+    text, not copying; the next scan drops it as boilerplate. Until then the on-save check must
+    not pair every one of them with every other.
+    """
+    if not doc.text_hash:
+        return False
+    same = TextDocument.objects.filter(text_hash=doc.text_hash, deleted_at__isnull=True).exclude(pk=doc.pk)
+    return same.count() >= model.limit
 
 
 def forget(doc: TextDocument) -> None:
@@ -217,6 +232,8 @@ def check_document(
         score, shared = textdup.jaccard_and_shared(kept, model.drop(_array(other.shingles)))
         if score >= flag and shared >= textdup.MIN_SHARED:
             found[other.pk] = (score, shared)
+    if len(found) > model.limit:
+        found = {}  # alike with more texts than the boilerplate limit: standard text, not a copy
     pairs = [_upsert_pair(doc.pk, other, score, shared, red) for other, (score, shared) in found.items()]
     # Open pairs of this document that no longer hold (the text was changed) are withdrawn.
     stale = TextPair.objects.filter(Q(first=doc) | Q(second=doc), state=TextPair.State.OPEN)

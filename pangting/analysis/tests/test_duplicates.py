@@ -181,3 +181,19 @@ def test_the_unit_page_lists_the_pairs_of_the_unit(world, client_for):
     assert 'data-testid="unit-pair"' in page
     page = client_for(world.secretary_b).get(f"/reports/units/{world.unit_b.pk}/").content.decode()
     assert 'data-testid="unit-pair"' not in page
+
+
+def test_a_text_handed_in_word_for_word_by_many_is_a_standard_text_not_a_copy(world):
+    """Past the boilerplate limit (20 documents), the same text is a form text: no more pairs for it."""
+    from pangting.study.services import add_reflection
+
+    for number in range(20):
+        add_reflection(world.member_person, actor=world.member, title=f"体会{number}", text=ORIGINAL)
+    before = TextPair.objects.count()
+    assert before == 20 * 19 // 2  # the first ones do pair: the next scan drops them as boilerplate
+    last = add_reflection(world.member_person, actor=world.member, title="体会", text=ORIGINAL)
+    last_doc = TextDocument.objects.get(kind="reflection", object_id=last.pk)
+    assert TextPair.objects.count() == before
+    assert not TextPair.objects.filter(second=last_doc).exists()
+    call_command("scan_texts", "--no-progress", stdout=io.StringIO())
+    assert not TextPair.objects.exists()
