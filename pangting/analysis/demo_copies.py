@@ -3,7 +3,8 @@
 - two speeches copied across units: a speaker of one unit hands in, nearly word for word, the
   written speech of a speaker of another unit;
 - a reflection re-used from last year: a member's reflection of the main year repeats his own
-  reflection of the year before;
+  reflection of the year before (only when some member has reflections in both years: today's
+  demo members write theirs in one year, so this copy is not planted yet);
 - an observation record copied from last semester: a unit's latest filed record repeats the
   record of its visit in the semester before. The supervisor has confirmed this pair, so R-O8
   keeps a red finding for the later record (planted: the check must find exactly it).
