@@ -55,6 +55,7 @@ router.register("assessment/study-reports", assessment_api.StudyReportViewSet, b
 # Analysis (read-only): the R-S8 judgement of a session's agenda from its text.
 router.register("analysis/substitution", analysis_api.SubstitutionViewSet, basename="analysis-substitution")
 router.register("analysis/calibration", analysis_api.CalibrationViewSet, basename="analysis-calibration")
+router.register("analysis/text-pairs", analysis_api.TextPairViewSet, basename="analysis-textpair")
 
 urlpatterns = [
     path("auth/token", TokenView.as_view(), name="api-token"),

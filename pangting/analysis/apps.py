@@ -3,16 +3,22 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AnalysisConfig(AppConfig):
-    """文本分析: what the records' text says, beyond what was declared (R-S8 from the agenda's text)."""
+    """文本分析: what the records' text says, beyond what was declared (R-S8 from the agenda's text,
+    near-duplicate texts, theme adherence of speeches)."""
 
     name = "pangting.analysis"
     label = "analysis"
     verbose_name = _("文本分析")
 
     def ready(self) -> None:
-        from pangting.core import registry
+        from pangting.core import registry, transitions
 
-        from . import checks  # noqa: F401  (registers the R-S8 check and its parameters)
+        from . import (
+            checks,  # noqa: F401  (registers the R-S8 check and its parameters)
+            duplicates,
+            sources,
+        )
+        from .workflows import WORKFLOWS
 
         registry.register_page_section("study_session", "pangting.analysis.views.session_section", order=10)
         # After planning (30), before compliance runs every check (50).
@@ -25,3 +31,18 @@ class AnalysisConfig(AppConfig):
         registry.register_navigation(
             _("评分校准"), "analysis:calibration", "observation.manage", "observation", order=170
         )
+
+        # Near-duplicate texts (issue 13 item 1): the kinds of text, the on-save check, the flags
+        # the owning rule checks read, the pair workflow, the pages.
+        sources.register_defaults()
+        duplicates.register_parameters()
+        registry.register_text_saved("pangting.analysis.duplicates.text_saved")
+        for source in sources.all_sources():
+            registry.register_text_flags(source.kind, duplicates.flag_provider(source.kind))
+        for workflow in WORKFLOWS:
+            transitions.register(workflow)
+        registry.register_navigation(_("雷同文本"), "analysis:pair_list", "study.supervise", "reports", order=195)
+        registry.register_navigation(
+            _("发言主题偏离提示"), "analysis:theme_hints", "study.supervise", "reports", order=196
+        )
+        registry.register_page_section("unit", "pangting.analysis.views.unit_section", order=20)

@@ -61,7 +61,9 @@ def disguise(session: StudySession, planted: list[tuple[str, str, str, str]]) ->
 
 
 def extend_demo(context: dict[str, Any]) -> None:
+    from .demo_copies import plant_copies
+
     session = disguised_candidate(context)
-    if session is None:  # not expected: the unit holds a session most months of the main year
-        return
-    disguise(session, context.setdefault("planted", []))
+    if session is not None:  # expected: the unit holds a session most months of the main year
+        disguise(session, context.setdefault("planted", []))
+    plant_copies(context)

@@ -42,7 +42,7 @@ from pangting.accounts import policy
 from pangting.analysis import calibration
 from pangting.compliance.models import Finding
 from pangting.compliance.registry import RULES, ordered_rules
-from pangting.core import clock
+from pangting.core import clock, registry
 from pangting.core.i18n import render_error
 from pangting.lib.formula import Formula, FormulaError, Signature, compile_formula
 from pangting.lib.messages import message_of
@@ -421,6 +421,7 @@ def record_study_report(
     report._history_user = actor if getattr(actor, "is_authenticated", False) else None
     report.full_clean(exclude=["person", "organization", "rated_by", "file"])
     report.save()
+    registry.text_saved("study_report", report)  # the near-duplicate check (issue 13)
     return report
 
 
@@ -428,6 +429,7 @@ def record_study_report(
 def delete_study_report(report: StudyReport, *, actor: Any) -> None:
     """Soft delete: the report stays in history and can be restored by an administrator."""
     report.soft_delete(actor=actor)
+    registry.text_saved("study_report", report)
 
 
 def report_units(user: Any) -> Sequence[Organization]:

@@ -190,41 +190,44 @@ def calendar_providers() -> list[Callable[[Any, str], list[Any]]]:
     return [hook.resolve() for hook in sorted(_calendar_providers.values(), key=lambda h: (h.order, h.name))]
 
 
-# --- flags on texts ---------------------------------------------------------------------------
+# --- texts: the near-duplicate check on save, and the flags rule checks read -------------------
 
-_text_flag_providers: dict[tuple[str, str], Hook] = {}
+_text_saved_hooks: dict[str, Hook] = {}
 
 
-def register_text_flags(kind: str, provider: Callable[[list[int]], dict[int, Any]] | str, *, order: int = 0) -> None:
-    """`provider(ids)` returns {id: message} for the texts of `kind` ("speech") that it flags.
+def register_text_saved(hook: Callable[[str, Any], Any] | str, *, order: int = 0) -> None:
+    """`hook(kind, record)` is told each time a service saves a text of `kind` ("speech", "reflection" …).
 
-    A later app judges texts an earlier one stores: the analysis app confirms copied-text
-    pairs, and the R-S6 check (compliance, which comes before analysis) keeps a finding for a
-    speech with a confirmed copy by asking `text_flags("speech", ids)`, without importing it.
-    Each message is a `pangting.lib.messages.Message` (or a stored message), shown translated.
+    The services of study and observation call `text_saved` after writing a text; analysis (a later
+    app) registers the near-duplicate check here, so the earlier apps never import it.
     """
-    name = _hook_name(provider)
-    _text_flag_providers[(kind, name)] = Hook(name, provider, order)
+    name = _hook_name(hook)
+    _text_saved_hooks[name] = Hook(name, hook, order)
 
 
-def text_flags(kind: str, ids: Any) -> dict[int, Any]:
-    """The flags every registered provider reports for these ids of `kind`; {} when none is registered.
+def text_saved(kind: str, record: Any) -> None:
+    """Tell the registered hooks that `record`, a text of `kind`, was saved (or soft-deleted)."""
+    for hook in sorted(_text_saved_hooks.values(), key=lambda h: (h.order, h.name)):
+        hook.resolve()(kind, record)
 
-    When two providers flag the same text, the first by `order` speaks for it.
+
+_text_flag_providers: dict[str, Hook] = {}
+
+
+def register_text_flags(kind: str, provider: Callable[[Any], Any] | str) -> None:
+    """`provider(ids)` returns {record id: [flag, …]} for the texts of `kind` among `ids`.
+
+    A flag is a plain mapping describing why the text is suspect (e.g. a confirmed copy of
+    another text: its pair, score and the other record). The rule check owning the kind reads
+    them through `text_flags` without importing the app that computes them. One provider per kind.
     """
-    wanted = list(ids)
-    hooks = [hook for (key, _name), hook in _text_flag_providers.items() if key == kind]
-    if not wanted or not hooks:
+    _text_flag_providers[kind] = Hook(_hook_name(provider), provider, 0)
+
+
+def text_flags(kind: str, ids: Any) -> dict[int, list[Any]]:
+    """The flags of the texts of `kind` among `ids`; empty when no provider is registered."""
+    hook = _text_flag_providers.get(kind)
+    ids = list(ids)
+    if hook is None or not ids:
         return {}
-    asked: set[int] = set(wanted)
-    found: dict[int, Any] = {}
-    for hook in sorted(hooks, key=lambda h: (h.order, h.name)):
-        for pk, message in (hook.resolve()(wanted) or {}).items():
-            if pk in asked:
-                found.setdefault(pk, message)
-    return found
-
-
-def unregister_text_flags(kind: str, provider: Callable[..., Any] | str) -> None:
-    """Remove a provider (tests register one for a test and take it away after)."""
-    _text_flag_providers.pop((kind, _hook_name(provider)), None)
+    return dict(hook.resolve()(ids))

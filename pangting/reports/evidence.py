@@ -29,6 +29,7 @@ DIRECT: dict[str, str] = {
     "observation.crossobservation": "observation:cross_detail",
     "observation.practice": "observation:practice_detail",
     "orgs.organization": "orgs:organization_detail",
+    "analysis.textpair": "analysis:pair_detail",
 }
 
 # Records shown on their parent's page: model label -> (field holding the parent's id, URL name).

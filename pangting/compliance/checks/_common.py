@@ -31,6 +31,7 @@ FEEDBACK = "observation.feedback"
 RECTIFICATION = "observation.rectification"
 CROSS = "observation.crossobservation"
 ORGANIZATION = "orgs.organization"
+TEXT_PAIR = "analysis.textpair"
 
 
 def cached(ctx: CheckContext, name: str, load: Callable[[], T]) -> T:

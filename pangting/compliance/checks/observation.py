@@ -23,13 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from pangting.core import registry
 from pangting.core.semesters import semester_end
 from pangting.workdays.timeliness import LATE, OVERDUE, classify
 
 from ..messages import choice, finding_message, label
 from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, VISIT, cached, semester_period
+from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, TEXT_PAIR, VISIT, cached, semester_period
 
 
 def _visit_label(visit: Any) -> str:
@@ -127,8 +128,13 @@ def record_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O8: the liaison files the record by `Visit.record_due` (3 days after the session, stored).
 
     Filing date is `ObservationRecord.filed_at`. Red: not filed once due, or very late; amber: late.
+    Also red: a record the supervisor confirmed as a copy of another text (issue 13, the
+    near-duplicate pairs read through `registry.text_flags`), kept until the pair is dismissed.
     """
-    for visit in _visits(ctx):
+    visits = _visits(ctx)
+    records = [record for visit in visits if (record := _related(visit, "record")) is not None]
+    copies = registry.text_flags("observation_record", [record.pk for record in records])
+    for visit in visits:
         record = _related(visit, "record")
         filed = timezone.localdate(record.filed_at) if record and record.filed_at else None
         evidence = (Evidence(RECORD, record.pk, finding_message(gettext_noop("列席旁听记录表"))),) if record else ()
@@ -138,6 +144,8 @@ def record_in_time(ctx: CheckContext) -> Iterator[FindingData]:
         )  # fmt: skip
         if finding:
             yield finding
+        if record is not None and record.pk in copies:
+            yield _copy_finding(visit, f"copy:{record.pk}", gettext_noop("列席旁听记录"), copies[record.pk], evidence)
 
 
 @rule(
@@ -209,6 +217,7 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
         .select_related("unit")
         .order_by("pk")
     )
+    copies = registry.text_flags("rectification_report", list(items.values_list("pk", flat=True)))
     for item in items:
         visit = visits.get(item.visit_id) if item.visit_id else None
         evidence: tuple[Evidence, ...] = (Evidence(RECTIFICATION, item.pk, item.problem[:40]),)
@@ -241,6 +250,24 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
                     ),
                     evidence, {"reported": reported.isoformat()},
                 )  # fmt: skip
+        if item.pk in copies:
+            yield _copy_finding(visit, f"copy:{item.pk}", gettext_noop("整改情况报告"), copies[item.pk], evidence)
+
+
+def _copy_finding(
+    visit: Any, key: str, what: str, flags: list[dict[str, Any]], evidence: tuple[Evidence, ...]
+) -> FindingData:
+    """Red: the text was confirmed by the supervisor as a copy of another text (issue 13 item 1)."""
+    best = max(flags, key=lambda flag: flag["score"])
+    return FindingData(
+        visit.unit_id, semester_period(visit.year, visit.semester), key, "red",
+        finding_message(
+            gettext_noop("{what}经认定与{org}的文本雷同（相似度{percent}%）"),
+            what=label(what), org=best["other_org"], percent=round(best["score"] * 100),
+        ),
+        (*evidence, Evidence(TEXT_PAIR, best["pair"], finding_message(gettext_noop("雷同文本对照")))),
+        {"pairs": [flag["pair"] for flag in flags], "score": best["score"]},
+    )  # fmt: skip
 
 
 @rule("R-O11", _("两年一轮全覆盖"))

@@ -18,14 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from pangting.lib.messages import to_json
-
 from ..messages import choice, finding_message
 from ..messages import label as text_label
 from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, Severity, rule
 from ._common import (
     PLAN,
+    TEXT_PAIR,
     SessionRow,
     cached,
     center_group_sessions,
@@ -308,22 +307,20 @@ def written_speeches(ctx: CheckContext) -> Iterator[FindingData]:
                     message, evidence, {"item": speech.pk, "field": "written_text", "chars": length},
                 )  # fmt: skip
             if speech.pk in copies:
+                best = max(copies[speech.pk], key=lambda flag: flag["score"])
                 yield FindingData(
                     session.organization_id, period, f"copy:{speech.pk}", "red",
                     finding_message(
-                        gettext_noop("{day}学习会发言人{speaker}的“{field}”经核实为复制：{flag}"),
-                        day=row.day, speaker=speech.speaker_name, field=text_field, flag=_flag(copies[speech.pk]),
+                        gettext_noop("{day}学习会发言人{speaker}的“{field}”经认定与{org}的文本雷同（相似度{percent}%）"),
+                        day=row.day, speaker=speech.speaker_name, field=text_field, org=best["other_org"],
+                        percent=round(best["score"] * 100),
                     ),
-                    evidence, {"item": speech.pk, "field": "written_text", "copied": True},
+                    (*evidence, Evidence(TEXT_PAIR, best["pair"], finding_message(gettext_noop("雷同文本对照")))),
+                    {
+                        "item": speech.pk, "field": "written_text", "copied": True,
+                        "pairs": [flag["pair"] for flag in copies[speech.pk]],
+                    },
                 )  # fmt: skip
-
-
-def _flag(message: Any) -> Any:
-    """A provider's flag as a message parameter: translated when shown if it carries a msgid."""
-    msgid = getattr(message, "msgid", None)
-    if msgid is None:
-        return str(message)
-    return {"msgid": msgid, "params": to_json(dict(getattr(message, "params", {}) or {}))}
 
 
 @rule(

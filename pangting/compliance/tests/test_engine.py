@@ -25,7 +25,7 @@ LISTED = (
     [f"R-S{n}" for n in range(1, 13)]
     + ["R-O1", "R-O4", *(f"R-O{n}" for n in range(8, 14)), "R-O15"]
     + [f"R-B{n}" for n in range(1, 6)]
-) + ["R-S16", "R-S17"]  # issue 11 item 2: required topics, upper-level themes
+) + ["R-S14", "R-S16", "R-S17"]  # issue 11: archive completeness, required topics, upper-level themes
 
 
 def command(*args, hour=12):
@@ -110,7 +110,7 @@ def test_it_runs_a_fixed_number_of_queries_whatever_the_data_size(world, django_
         services.compute(2026)
 
 
-QUERIES = 36  # measured: the same for one session or four (R-S2 speeches, R-S16/R-S17 +5; R-O1/R-O15 +7)
+QUERIES = 40  # measured: the same for one session or four (R-S2 speeches, R-S16/R-S17 +5; R-O1/R-O15 +7; R-S14 +4)
 
 
 def test_it_refuses_a_run_without_a_named_actor_and_records_who_ran_it(world):

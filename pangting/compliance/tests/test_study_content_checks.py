@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pangting.core import parameters, registry
 from pangting.core.system import system_actor
-from pangting.lib.messages import N_, Message
 from pangting.study import services as study
 from pangting.study.models import AgendaItem, Speech, StudyPlan, StudySession
 
@@ -111,22 +110,20 @@ def test_r_s6_fails_a_text_shorter_than_the_configured_minimum_naming_the_speech
     assert findings("R-S6", today=AFTER, unit=world.unit_a) == []
 
 
-def test_r_s6_keeps_a_finding_for_a_speech_confirmed_as_copied(world):
+def test_r_s6_keeps_a_finding_for_a_speech_confirmed_as_copied(world, monkeypatch):
     session = good_session(world)
     speech = session.speeches.get()
-    assert findings("R-S6", today=AFTER, unit=world.unit_a) == []  # no provider: nothing flagged
+    assert findings("R-S6", today=AFTER, unit=world.unit_a) == []  # no confirmed pair: nothing flagged
 
-    def confirmed_copies(ids: list[int]) -> dict[int, Message]:
-        return {pk: Message(N_("与{unit}的发言雷同"), unit="乙学院党委") for pk in ids if pk == speech.pk}
+    def confirmed_copies(ids: list[int]) -> dict[int, list[dict]]:
+        flag = {"pair": 7, "score": 0.874, "red": True, "other_org": "乙学院党委", "other_title": "研讨发言"}
+        return {pk: [flag] for pk in ids if pk == speech.pk}
 
-    registry.register_text_flags("speech", confirmed_copies)
-    try:
-        [finding] = findings("R-S6", today=AFTER, unit=world.unit_a)
-    finally:
-        registry.unregister_text_flags("speech", confirmed_copies)
+    monkeypatch.setitem(registry._text_flag_providers, "speech", registry.Hook("test", confirmed_copies, 0))
+    [finding] = findings("R-S6", today=AFTER, unit=world.unit_a)
     assert (finding.key, finding.severity, finding.measured["copied"]) == (f"copy:{speech.pk}", "red", True)
-    assert finding.message.endswith("经核实为复制：与乙学院党委的发言雷同")
-    assert finding.message.params["flag"] == {"msgid": "与{unit}的发言雷同", "params": {"unit": "乙学院党委"}}
+    assert finding.message.endswith("经认定与乙学院党委的文本雷同（相似度87%）")
+    assert finding.measured["pairs"] == [7]
 
 
 # --- R-S9 -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
-from pangting.core import clock, dates
+from pangting.core import clock, dates, registry
 from pangting.core.models import StaleRecord
 from pangting.orgs.models import Organization, Person
 
@@ -75,6 +75,7 @@ def save_feedback(
     feedback.summary = summary.strip()
     feedback.suggestions = suggestions.strip()
     _save(feedback, actor)
+    registry.text_saved("feedback", feedback)  # the near-duplicate check (issue 13)
     return feedback
 
 
@@ -236,6 +237,7 @@ def report_rectification(
         claimed.unit_report = report.strip()
         claimed.reported_at = clock.now()
         _save(claimed, actor)
+        registry.text_saved("rectification_report", claimed)  # the near-duplicate check (issue 13)
 
     return run_step(item, "report", actor=actor, expected_version=expected_version, effect=record_report)
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
-from pangting.core import clock
+from pangting.core import clock, registry
 from pangting.core.models import StaleRecord
 
 from ..models import (
@@ -210,6 +210,7 @@ def save_record(
     _save(record, actor)
     if observer_scores is not None:
         save_observer_scores(record, observer_scores, actor=actor)
+    registry.text_saved("observation_record", record)  # the near-duplicate check (issue 13)
     if submit and visit.state != State.RECORDED:
         if visit.state == State.SCHEDULED:
             # i18n: not interface (a step reason, stored in the log as written)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from pangting.core import clock
+from pangting.core import clock, registry
 from pangting.orgs.models import Organization, Person
 
 from ..models import Reflection, SecretaryTraining, SelfStudyPlan, SelfStudyRecord, StudySession
@@ -59,6 +59,7 @@ def add_self_study_record(
         session=session,
     )
     _save(record, actor)
+    registry.text_saved("self_study", record)  # the near-duplicate check (issue 13)
     return record
 
 
@@ -89,6 +90,7 @@ def add_reflection(
         written_on=written_on or clock.today(),
     )
     _save(reflection, actor)
+    registry.text_saved("reflection", reflection)  # the near-duplicate check (issue 13)
     return reflection
 
 

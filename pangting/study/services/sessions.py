@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from pangting.accounts import policy
-from pangting.core import clock, inputs
+from pangting.core import clock, inputs, registry
 from pangting.core.system import is_system
 from pangting.core.transitions import run_step
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroup
@@ -156,9 +156,11 @@ def _sync_speakers(session: StudySession, items: Sequence[dict[str, Any]], actor
             speech.file = item["file"]
         _save(speech, actor)
         kept.add(speech.pk)
+        registry.text_saved("speech", speech)  # the near-duplicate check (issue 13)
     for pk, speech in existing.items():
         if pk not in kept:
             speech.soft_delete(actor=actor)
+            registry.text_saved("speech", speech)
 
 
 def _expected_people(session: StudySession) -> list[tuple[Person, str]]:
@@ -273,6 +275,8 @@ def create_session(
     _save(session, actor)
     _sync_agenda(session, agenda, actor)
     _sync_speakers(session, speakers, actor)
+    if session.summary:
+        registry.text_saved("minutes", session)
     # One insert for the whole list (with its history rows): a group has up to ~30 members.
     bulk_create_with_history(
         [Attendance(session=session, person=person, post=post) for person, post in _expected_people(session)],
@@ -316,6 +320,8 @@ def update_session(
         _sync_agenda(session, agenda, actor)
     if speakers is not None:
         _sync_speakers(session, speakers, actor)
+    if "summary" in fields:
+        registry.text_saved("minutes", session)  # the near-duplicate check (issue 13)
     return session
 
 

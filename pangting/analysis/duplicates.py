@@ -1,0 +1,507 @@
+"""Near-duplicate texts (issue 13 item 1): the on-save check, the corpus scan, pairs and their flags.
+
+- `text_saved(kind, record)` is registered with `core.registry.register_text_saved`: the services
+  that save a text call `registry.text_saved`, and one new document is checked against the index
+  (its LSH bands looked up in `TextBand`, each candidate verified exactly after boilerplate).
+- `scan_corpus` re-reads every text of every registered kind, refits the boilerplate model,
+  rewrites the index and verifies every candidate pair (`manage.py scan_texts`).
+- Pairs at or above the flag threshold become `TextPair` rows (red at the red threshold); the
+  supervisor confirms or dismisses them (steps of `workflows.py`); a dismissed pair stays
+  dismissed whatever later scans find. Confirmed pairs are what `confirmed_flags` gives the rule
+  checks of each kind (registered as `registry.register_text_flags`).
+
+The thresholds are the R-S6 parameters `copy_flag_percent` / `copy_red_percent` (defaults 60 / 80,
+the Jaccard after boilerplate), registered in `AnalysisConfig.ready`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from pangting.accounts import policy
+from pangting.core import clock, parameters
+from pangting.core.parameters import Parameter
+from pangting.lib import textdup
+
+from . import sources
+from .models import BoilerplateState, TextBand, TextDocument, TextPair
+
+RULE_ID = "R-S6"
+SUPERVISE = policy.Action.STUDY_SUPERVISE
+Progress = Callable[[int, int], None]
+
+
+def register_parameters() -> None:
+    """The copy thresholds as configurable parameters (the Jaccard after boilerplate, in percent)."""
+    parameters.register(
+        RULE_ID,
+        Parameter("copy_flag_percent", 60, _("文本雷同提示阈值（去除套话后的相似度）"), "percent", unit="%"),
+        Parameter("copy_red_percent", 80, _("文本高度雷同阈值（去除套话后的相似度）"), "percent", unit="%"),
+    )
+
+
+def thresholds() -> tuple[float, float]:
+    values = parameters.values(RULE_ID)
+    flag = float(values.get("copy_flag_percent", 60)) / 100
+    red = float(values.get("copy_red_percent", 80)) / 100
+    flag = min(max(flag, 0.01), 1.0)
+    return flag, min(max(red, flag), 1.0)
+
+
+# --- storage helpers ----------------------------------------------------------------------------
+
+
+def _array(data: bytes | memoryview) -> npt.NDArray[np.uint32]:
+    return np.frombuffer(bytes(data), dtype="<u4").astype(np.uint32)
+
+
+def band_values(signature_bytes: bytes) -> list[tuple[int, int]]:
+    """(band, value) of each LSH band of a signature; none for an empty signature."""
+    if not signature_bytes or textdup.signature_from_bytes(signature_bytes).is_empty():
+        return []
+    width = textdup.LSH_ROWS * 4
+    found = []
+    for band in range(textdup.LSH_BANDS):
+        chunk = signature_bytes[band * width : (band + 1) * width]
+        digest = hashlib.blake2b(chunk, digest_size=8).digest()
+        found.append((band, int.from_bytes(digest, "little", signed=True)))
+    return found
+
+
+def boilerplate() -> textdup.BoilerplateModel:
+    """The corpus's boilerplate model as the last scan fitted it (an empty one before any scan)."""
+    state = BoilerplateState.objects.order_by("pk").first()
+    if state is None or not state.model:
+        return textdup.BoilerplateModel()
+    return textdup.BoilerplateModel.from_bytes(bytes(state.model))
+
+
+def _submitter(record: Any) -> Any:
+    """Who last saved the record's text (its latest history row)."""
+    history = getattr(record, "history", None)
+    row = history.order_by("-history_date").first() if history is not None else None
+    return row.history_user if row is not None else None
+
+
+@dataclass
+class Read:
+    """One record's text as the index sees it."""
+
+    source: sources.TextSource
+    record: Any
+    text: str
+    note: str
+    shingles: npt.NDArray[np.uint32]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing written and no file: not a document (a file without text is one, listed as "no text")."""
+        return not self.text.strip() and not self.note
+
+
+def read(kind: str, record: Any) -> Read:
+    source = sources.get(kind)
+    text, note = source.read(record)
+    return Read(source, record, text, note, textdup.shingle_array(text))
+
+
+def _fill(doc: TextDocument, item: Read, kept: npt.NDArray[np.uint32]) -> None:
+    record = item.record
+    doc.organization = item.source.organization(record)
+    doc.title = str(record)[:200]
+    doc.author = item.source.author_of(record)[:100]
+    by = _submitter(record)
+    doc.submitted_by = by if getattr(by, "pk", None) else None
+    doc.submitted_at = item.source.submitted_at(record)
+    norm = textdup.normalize(item.text)
+    doc.text_hash = hashlib.sha256(norm.encode()).hexdigest()
+    doc.length = len(norm)
+    doc.has_text = bool(norm)
+    doc.note = item.note[:200]
+    doc.shingles = item.shingles.astype("<u4").tobytes()
+    doc.signature = textdup.signature_to_bytes(textdup.signature(kept))
+    doc.indexed_at = clock.now()
+    doc.deleted_at = None
+
+
+def _write_bands(doc: TextDocument) -> list[tuple[int, int]]:
+    TextBand.objects.filter(document=doc).delete()
+    values = band_values(bytes(doc.signature))
+    TextBand.objects.bulk_create([TextBand(document=doc, band=band, value=value) for band, value in values])
+    return values
+
+
+# --- the on-save check --------------------------------------------------------------------------
+
+
+def _alive(record: Any) -> bool:
+    return getattr(record, "deleted_at", None) is None
+
+
+@transaction.atomic
+def text_saved(kind: str, record: Any) -> list[TextPair]:
+    """Index one saved (or deleted) text and check it against the index; the pairs it is in now.
+
+    Registered with `core.registry.register_text_saved`. A kind not registered here is ignored.
+    """
+    try:
+        sources.get(kind)
+    except KeyError:
+        return []
+    doc = TextDocument.objects.filter(kind=kind, object_id=record.pk).first()
+    if not _alive(record):
+        if doc is not None:
+            forget(doc)
+        return []
+    item = read(kind, record)
+    if item.empty:
+        if doc is not None:
+            forget(doc)
+        return []
+    model = boilerplate()
+    kept = model.drop(item.shingles)
+    doc = doc or TextDocument(kind=kind, object_id=record.pk)
+    _fill(doc, item, kept)
+    doc.save()
+    values = _write_bands(doc)
+    if _standard_text(doc, model):
+        values = []  # handed in word for word by many: a standard text, as the boilerplate model says
+    return check_document(doc, kept, values, model)
+
+
+def _standard_text(doc: TextDocument, model: textdup.BoilerplateModel) -> bool:
+    """Whether more documents than the boilerplate limit have exactly this text (a form text, a template).
+
+    The boilerplate model treats content shared by more documents than its floor as standard
+    text, not copying; the next scan drops it as boilerplate. Until then the on-save check must
+    not pair every one of them with every other.
+    """
+    if not doc.text_hash:
+        return False
+    same = TextDocument.objects.filter(text_hash=doc.text_hash, deleted_at__isnull=True).exclude(pk=doc.pk)
+    return same.count() >= model.limit
+
+
+def forget(doc: TextDocument) -> None:
+    """A deleted record's text leaves the index; its open pairs go (confirmed ones stay, with history)."""
+    doc.deleted_at = clock.now()
+    doc.save(update_fields=["deleted_at"])
+    TextBand.objects.filter(document=doc).delete()
+    for pair in TextPair.objects.filter(Q(first=doc) | Q(second=doc), state=TextPair.State.OPEN):
+        pair.soft_delete(actor=_system())
+
+
+def _system() -> Any:
+    from pangting.core.system import system_actor
+
+    return system_actor()
+
+
+def check_document(
+    doc: TextDocument,
+    kept: npt.NDArray[np.uint32],
+    values: list[tuple[int, int]],
+    model: textdup.BoilerplateModel,
+) -> list[TextPair]:
+    """Verify the candidates sharing a band with `doc`; create or update the pairs that pass."""
+    if not values:
+        candidates: list[int] = []
+    else:
+        condition = Q()
+        for band, value in values:
+            condition |= Q(band=band, value=value)
+        candidates = list(
+            TextBand.objects.filter(condition)
+            .exclude(document=doc)
+            .filter(document__deleted_at__isnull=True)
+            .values_list("document_id", flat=True)
+            .distinct()
+        )
+    flag, red = thresholds()
+    found: dict[int, tuple[float, int]] = {}
+    for other in TextDocument.objects.filter(pk__in=candidates).only("pk", "shingles"):
+        score, shared = textdup.jaccard_and_shared(kept, model.drop(_array(other.shingles)))
+        if score >= flag and shared >= textdup.MIN_SHARED:
+            found[other.pk] = (score, shared)
+    if len(found) > model.limit:
+        found = {}  # alike with more texts than the boilerplate limit: standard text, not a copy
+    pairs = [_upsert_pair(doc.pk, other, score, shared, red) for other, (score, shared) in found.items()]
+    # Open pairs of this document that no longer hold (the text was changed) are withdrawn.
+    stale = TextPair.objects.filter(Q(first=doc) | Q(second=doc), state=TextPair.State.OPEN)
+    for pair in stale.exclude(pk__in=[p.pk for p in pairs if p is not None]):
+        pair.soft_delete(actor=_system())
+    return [pair for pair in pairs if pair is not None]
+
+
+def _upsert_pair(a: int, b: int, score: float, shared: int, red_threshold: float) -> TextPair | None:
+    """Create or refresh the pair (a, b); a dismissed pair is never raised again (None)."""
+    first, second = min(a, b), max(a, b)
+    pair = TextPair.all_objects.filter(first_id=first, second_id=second).first()
+    red = score >= red_threshold
+    actor = _system()
+    if pair is None:
+        pair = TextPair(first_id=first, second_id=second, score=score, shared=shared, red=red)
+        pair._history_user = actor
+        pair.save()
+        return pair
+    if pair.state == TextPair.State.DISMISSED:
+        return None
+    if pair.deleted_at is not None or abs(pair.score - score) > 1e-9 or pair.red != red or pair.shared != shared:
+        pair.score, pair.shared, pair.red, pair.deleted_at = score, shared, red, None
+        pair._history_user = actor
+        pair.save()
+    return pair
+
+
+# --- the whole corpus -----------------------------------------------------------------------------
+
+
+def _records(source: sources.TextSource) -> Iterator[Any]:
+    model: Any = source.model_class()
+    yield from model._default_manager.all().order_by("pk").iterator(chunk_size=500)
+
+
+def count_records() -> int:
+    total = 0
+    for source in sources.all_sources():
+        model: Any = source.model_class()
+        total += model._default_manager.count()
+    return total
+
+
+@dataclass
+class ScanResult:
+    documents: int = 0
+    with_text: int = 0
+    no_text: int = 0
+    boilerplate: int = 0
+    candidates: int = 0
+    pairs: int = 0
+    red: int = 0
+
+
+@transaction.atomic
+def scan_corpus(*, progress: Progress | None = None, max_share: float = 0.002, min_docs: int = 20) -> ScanResult:
+    """Re-read every text, refit the boilerplate model, rebuild the index and verify every candidate.
+
+    `progress(done, total)` is told after each record read and again while pairs are verified.
+    """
+    total = count_records()
+    done = 0
+    items: list[tuple[str, Read]] = []
+    for source in sources.all_sources():
+        for record in _records(source):
+            item = read(source.kind, record)
+            if not item.empty:
+                items.append((source.kind, item))
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    model = textdup.BoilerplateModel.fit(
+        (item.shingles for _kind, item in items), max_share=max_share, min_docs=min_docs
+    )
+    state = BoilerplateState.objects.order_by("pk").first() or BoilerplateState()
+    state.model, state.n_docs, state.fitted_at = model.to_bytes(), model.n_docs, clock.now()
+    state.save()
+
+    existing = {(d.kind, d.object_id): d for d in TextDocument.objects.all()}
+    seen: set[tuple[str, int]] = set()
+    kept_of: dict[int, npt.NDArray[np.uint32]] = {}
+    index = textdup.TextIndex()
+    result = ScanResult(documents=len(items), boilerplate=len(model))
+    TextBand.objects.all().delete()
+    bands: list[TextBand] = []
+    for kind, item in items:
+        key = (kind, item.record.pk)
+        seen.add(key)
+        doc = existing.get(key) or TextDocument(kind=kind, object_id=item.record.pk)
+        kept = model.drop(item.shingles)
+        _fill(doc, item, kept)
+        doc.save()
+        result.with_text += doc.has_text
+        result.no_text += not doc.has_text
+        kept_of[doc.pk] = kept
+        index.insert(doc.pk, textdup.signature_from_bytes(bytes(doc.signature)))
+        bands.extend(TextBand(document=doc, band=b, value=v) for b, v in band_values(bytes(doc.signature)))
+    TextBand.objects.bulk_create(bands, batch_size=2000)
+    for key, doc in existing.items():
+        if key not in seen and doc.deleted_at is None:
+            forget(doc)
+
+    flag, red = thresholds()
+    candidates = index.candidate_pairs()
+    result.candidates = len(candidates)
+    found: set[tuple[int, int]] = set()
+    for number, (a, b) in enumerate(sorted(candidates, key=lambda pair: (int(pair[0]), int(pair[1]))), start=1):
+        score, shared = textdup.jaccard_and_shared(kept_of[int(a)], kept_of[int(b)])
+        if score >= flag and shared >= textdup.MIN_SHARED:
+            pair = _upsert_pair(int(a), int(b), score, shared, red)
+            found.add((min(int(a), int(b)), max(int(a), int(b))))
+            if pair is not None:
+                result.pairs += 1
+                result.red += pair.red
+        if progress is not None and number % 200 == 0:
+            progress(done, total)
+    for pair in TextPair.objects.filter(state=TextPair.State.OPEN):
+        if (pair.first_id, pair.second_id) not in found:
+            pair.soft_delete(actor=_system())
+    return result
+
+
+# --- pairs for a user ------------------------------------------------------------------------------
+
+
+def pairs_for_user(user: Any) -> QuerySet[TextPair]:
+    """The pairs whose two texts both belong to organizations the user supervises (policy reach)."""
+    reach = policy.reach(user, SUPERVISE)
+    if reach.is_empty:
+        return TextPair.objects.none()
+    return (
+        TextPair.objects.filter(reach.q("first__organization") & reach.q("second__organization"))
+        .select_related("first__organization", "second__organization", "first__submitted_by", "second__submitted_by")
+        .order_by("state", "-red", "-score", "pk")
+    )
+
+
+def get_pair_for_user(user: Any, pk: Any) -> TextPair:
+    """One pair in the user's reach, or 404 (missing and forbidden alike)."""
+    return policy.get_for_user(pairs_for_user(user), user, pk, SUPERVISE)
+
+
+def may_decide(user: Any, pair: TextPair) -> bool:
+    """The supervisor of both texts' organizations confirms or dismisses a pair."""
+    return policy.can(user, SUPERVISE, pair.first.organization) and policy.can(
+        user, SUPERVISE, pair.second.organization
+    )
+
+
+def source_record(doc: TextDocument) -> Any:
+    """The record a document was read from (soft-deleted ones too), or None."""
+    try:
+        model: Any = sources.get(doc.kind).model_class()
+    except (KeyError, LookupError):
+        return None
+    return model._base_manager.filter(pk=doc.object_id).first()
+
+
+def text_of(doc: TextDocument) -> str:
+    record = source_record(doc)
+    return sources.get(doc.kind).read(record)[0] if record is not None else ""
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """`text` cut into (segment, shared?) pieces by the (start, end) spans, overlapping ones merged."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in merged:
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+@dataclass
+class Side:
+    doc: TextDocument
+    kind_label: str
+    pieces: list[tuple[str, bool]]
+    shared_chars: int
+
+
+def sides(pair: TextPair) -> tuple[Side, Side]:
+    """Both texts cut into pieces with the shared passages marked, for the side-by-side page."""
+    text_a, text_b = text_of(pair.first), text_of(pair.second)
+    passages = textdup.shared_passages(text_a, text_b)
+    spans_a = [(p[0], p[1]) for p in passages]
+    spans_b = [(p[2], p[3]) for p in passages]
+    return _side(pair.first, text_a, spans_a), _side(pair.second, text_b, spans_b)
+
+
+def _side(doc: TextDocument, text: str, spans: list[tuple[int, int]]) -> Side:
+    return Side(doc, sources.label_of(doc.kind), highlight(text, spans), sum(end - start for start, end in spans))
+
+
+# --- what the rule checks read --------------------------------------------------------------------
+
+
+def confirmed_flags(kind: str, ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """{record id: [flag, …]} for the records of `kind` among `ids` that are the copy in a confirmed pair.
+
+    The copy is the text submitted later: the earlier one is its source (last semester's record
+    copied this semester, another unit's speech handed in again) and is not flagged for it; two
+    texts submitted at the same moment are both flagged.
+    A flag: {"pair", "score", "red", "other_kind", "other_id", "other_org", "other_title"}.
+    """
+    ids = list(ids)
+    flags: dict[int, list[dict[str, Any]]] = {}
+    if not ids:
+        return flags
+    mine = Q(first__kind=kind, first__object_id__in=ids) | Q(second__kind=kind, second__object_id__in=ids)
+    confirmed = TextPair.objects.filter(mine, state=TextPair.State.CONFIRMED).select_related(
+        "first__organization", "second__organization"
+    )
+    for pair in confirmed.order_by("pk"):
+        for me, other in ((pair.first, pair.second), (pair.second, pair.first)):
+            if me.kind != kind or me.object_id not in ids:
+                continue
+            if me.submitted_at and other.submitted_at and me.submitted_at < other.submitted_at:
+                continue  # the source, not the copy
+            flags.setdefault(me.object_id, []).append(
+                {
+                    "pair": pair.pk,
+                    "score": round(pair.score, 3),
+                    "red": pair.red,
+                    "other_kind": other.kind,
+                    "other_id": other.object_id,
+                    "other_org": other.organization.display_name,
+                    "other_title": other.title,
+                }
+            )
+    return flags
+
+
+def flag_provider(kind: str) -> Callable[[Iterable[int]], dict[int, list[dict[str, Any]]]]:
+    def provider(ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        return confirmed_flags(kind, ids)
+
+    provider.__qualname__ = f"confirmed_flags[{kind}]"
+    return provider
+
+
+# --- the supervisor's decision ---------------------------------------------------------------------
+
+STEPS = ("confirm", "dismiss")
+
+
+def decide_pair(
+    pair: TextPair, step: str, *, actor: Any, expected_version: int | None = None, reason: str = ""
+) -> TextPair:
+    """Confirm or dismiss a pair through its workflow (permission first, then state and version)."""
+    from pangting.core.transitions import run_step
+
+    if step not in STEPS:
+        raise LookupError(step)
+    return run_step(pair, step, actor=actor, expected_version=expected_version, reason=reason)
+
+
+def pairs_of_unit(user: Any, unit: Any) -> QuerySet[TextPair]:
+    """The pairs in the user's reach with a text of `unit` (the unit page)."""
+    return pairs_for_user(user).filter(Q(first__organization=unit) | Q(second__organization=unit))

@@ -1,0 +1,199 @@
+"""Near-duplicate texts in the system (issue 13 item 1): checked on save, by the scan, decided with history."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from pangting.analysis import duplicates
+from pangting.analysis.models import TextBand, TextDocument, TextPair
+from pangting.core import registry
+from pangting.core.transitions import log_of
+from pangting.study import services as study
+from pangting.study.models import Speech
+from pangting.study.tests.builders import make_session
+
+from .texts import NEAR_COPY, ORIGINAL, UNRELATED
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def speech(unit, text, name="王发言", **fields):
+    session = make_session(unit, speakers=[{"speaker_name": name, "written_text": text}], **fields)
+    return Speech.objects.get(session=session)
+
+
+def copied_pair(world):
+    speech(world.unit_a, ORIGINAL)
+    speech(world.unit_b, NEAR_COPY, name="孙复制")
+    return TextPair.objects.get()
+
+
+def test_it_flags_a_speech_copied_across_units_when_it_is_saved(world):
+    first = speech(world.unit_a, ORIGINAL)
+    assert TextDocument.objects.get(kind="speech", object_id=first.pk).has_text
+    assert TextBand.objects.filter(document__object_id=first.pk).count() == 32
+    speech(world.unit_b, NEAR_COPY, name="孙复制")
+    pair = TextPair.objects.get()
+    assert pair.red and pair.score >= 0.8 and pair.state == TextPair.State.OPEN
+    assert {pair.first.organization, pair.second.organization} == {world.unit_a, world.unit_b}
+
+
+def test_it_leaves_unrelated_texts_alone(world):
+    speech(world.unit_a, ORIGINAL)
+    speech(world.unit_b, UNRELATED)
+    assert not TextPair.objects.exists()
+
+
+def test_a_changed_text_withdraws_its_open_pair(world):
+    pair = copied_pair(world)
+    copy = Speech.objects.get(pk=pair.second.object_id)
+    rows = [{"id": copy.pk, "speaker_name": "孙复制", "written_text": UNRELATED}]
+    study.update_session(copy.session, actor=world.secretary_b, speakers=rows)
+    assert not TextPair.objects.exists()
+    assert TextPair.all_objects.get().deleted_at is not None  # kept with its history
+
+
+def test_the_pair_page_shows_both_texts_side_by_side_with_the_shared_passages(world, client_for):
+    pair = copied_pair(world)
+    page = client_for(world.supervisor).get(f"/analysis/pairs/{pair.pk}/").content.decode()
+    assert page.count('data-testid="pair-side"') == 2
+    assert '<mark class="shared">' in page
+    assert "甲学院党委" in page and "乙学院党委" in page and "王发言" in page and "孙复制" in page
+    assert 'data-testid="pair-confirm"' in page and 'data-testid="pair-dismiss"' in page
+    listing = client_for(world.supervisor).get("/analysis/pairs/").content.decode()
+    assert listing.count('data-testid="pair"') == 1 and "高度雷同" in listing
+
+
+def test_a_unit_secretary_sees_no_pair_and_cannot_decide(world, client_for):
+    pair = copied_pair(world)
+    assert client_for(world.secretary_a).get(f"/analysis/pairs/{pair.pk}/").status_code == 404
+    assert client_for(world.secretary_a).get("/analysis/pairs/").status_code == 404
+    response = client_for(world.secretary_b).post(f"/analysis/pairs/{pair.pk}/confirm/", {"version": pair.version})
+    assert response.status_code == 404
+    assert TextPair.objects.get().state == TextPair.State.OPEN
+
+
+def test_the_supervisor_confirms_a_pair_with_history(world, client_for):
+    pair = copied_pair(world)
+    response = client_for(world.supervisor).post(f"/analysis/pairs/{pair.pk}/confirm/", {"version": pair.version})
+    assert response.status_code == 302
+    pair.refresh_from_db()
+    assert pair.state == TextPair.State.CONFIRMED
+    assert [row.step for row in log_of(pair)] == ["confirm"]
+    assert pair.history.first().history_user == world.supervisor
+    assert pair.history.count() >= 2
+
+
+def test_a_dismissal_needs_a_reason_and_is_never_raised_again(world, client_for):
+    pair = copied_pair(world)
+    client = client_for(world.supervisor)
+    client.post(f"/analysis/pairs/{pair.pk}/dismiss/", {"version": pair.version, "reason": ""})
+    pair.refresh_from_db()
+    assert pair.state == TextPair.State.OPEN  # refused: 请填写排除理由
+    reason = "同一人两处任职，系本人材料"
+    client.post(f"/analysis/pairs/{pair.pk}/dismiss/", {"version": pair.version, "reason": reason})
+    pair.refresh_from_db()
+    assert pair.state == TextPair.State.DISMISSED and log_of(pair).get().reason == reason
+    # Saved again, and scanned again: still the one dismissed pair, nothing new to decide.
+    copy = Speech.objects.get(pk=pair.second.object_id)
+    registry.text_saved("speech", copy)
+    call_command("scan_texts", "--no-progress", stdout=io.StringIO())
+    assert list(TextPair.objects.values_list("state", flat=True)) == [TextPair.State.DISMISSED]
+    assert not duplicates.pairs_for_user(world.supervisor).filter(state=TextPair.State.OPEN).exists()
+
+
+def test_the_scan_command_finds_copies_the_index_did_not_know(world):
+    copied_pair(world)
+    TextPair.all_objects.all().delete()
+    TextBand.objects.all().delete()
+    TextDocument.objects.all().delete()
+    out = io.StringIO()
+    call_command("scan_texts", stdout=out, stderr=io.StringIO())
+    pair = TextPair.objects.get()
+    assert pair.red and {pair.first.kind, pair.second.kind} == {"speech"}
+    assert "雷同1对，其中高度雷同1对" in out.getvalue()
+
+
+def test_a_scanned_pdf_is_listed_as_no_text(world, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from pypdf import PdfWriter
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    data = io.BytesIO()
+    writer.write(data)
+    upload = SimpleUploadedFile("扫描件.pdf", data.getvalue(), content_type="application/pdf")
+    session = make_session(world.unit_a, speakers=[{"speaker_name": "王发言", "file": upload}])
+    doc = TextDocument.objects.get(kind="speech", object_id=session.speeches.get().pk)
+    assert not doc.has_text and doc.note == "文件无文字（扫描件）"
+
+
+def test_the_api_lists_shows_confirms_and_dismisses_pairs(world):
+    pair = copied_pair(world)
+    listed = api(world.supervisor).get("/api/v1/analysis/text-pairs/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [row["id"] for row in rows] == [pair.pk] and rows[0]["level"] == "red"
+    detail = api(world.supervisor).get(f"/api/v1/analysis/text-pairs/{pair.pk}/").json()
+    assert any(piece["shared"] for piece in detail["first_text"])
+    assert detail["available_steps"] == ["confirm", "dismiss"]
+    assert detail["first"]["organization_name"] in ("甲学院党委", "乙学院党委")
+    assert api(world.secretary_a).get(f"/api/v1/analysis/text-pairs/{pair.pk}/").status_code == 404
+    assert api(world.secretary_a).post(f"/api/v1/analysis/text-pairs/{pair.pk}/confirm/", {}).status_code == 404
+    url = f"/api/v1/analysis/text-pairs/{pair.pk}"
+    stale = api(world.supervisor).post(f"{url}/confirm/", {"version": 99}, format="json")
+    assert stale.status_code == 409
+    confirmed = api(world.supervisor).post(f"/api/v1/analysis/text-pairs/{pair.pk}/confirm/", {}, format="json")
+    assert confirmed.status_code == 200 and confirmed.json()["state"] == "confirmed"
+    refused = api(world.supervisor).post(f"/api/v1/analysis/text-pairs/{pair.pk}/dismiss/", {}, format="json")
+    assert refused.status_code == 400
+    dismissed = api(world.supervisor).post(
+        f"/api/v1/analysis/text-pairs/{pair.pk}/dismiss/", {"reason": "系本人两份材料"}, format="json"
+    )
+    assert dismissed.status_code == 200 and dismissed.json()["state"] == "dismissed"
+    assert api(world.supervisor).get("/api/v1/analysis/text-pairs/abc/").status_code == 404
+
+
+def test_confirmed_pairs_are_the_flags_of_their_kind(world):
+    pair = copied_pair(world)
+    ids = [pair.first.object_id, pair.second.object_id]
+    assert registry.text_flags("speech", ids) == {}
+    duplicates.decide_pair(pair, "confirm", actor=world.supervisor)
+    flags = registry.text_flags("speech", ids)
+    assert set(flags) == {pair.second.object_id}  # the later text is the copy; the earlier is its source
+    assert flags[pair.second.object_id][0]["other_org"] == pair.first.organization.display_name
+    assert registry.text_flags("observation_record", ids) == {}
+
+
+def test_the_unit_page_lists_the_pairs_of_the_unit(world, client_for):
+    copied_pair(world)
+    page = client_for(world.supervisor).get(f"/reports/units/{world.unit_b.pk}/").content.decode()
+    assert 'data-testid="unit-pair"' in page
+    page = client_for(world.secretary_b).get(f"/reports/units/{world.unit_b.pk}/").content.decode()
+    assert 'data-testid="unit-pair"' not in page
+
+
+def test_a_text_handed_in_word_for_word_by_many_is_a_standard_text_not_a_copy(world):
+    """Past the boilerplate limit (20 documents), the same text is a form text: no more pairs for it."""
+    from pangting.study.services import add_reflection
+
+    for number in range(20):
+        add_reflection(world.member_person, actor=world.member, title=f"体会{number}", text=ORIGINAL)
+    before = TextPair.objects.count()
+    assert before == 20 * 19 // 2  # the first ones do pair: the next scan drops them as boilerplate
+    last = add_reflection(world.member_person, actor=world.member, title="体会", text=ORIGINAL)
+    last_doc = TextDocument.objects.get(kind="reflection", object_id=last.pk)
+    assert TextPair.objects.count() == before
+    assert not TextPair.objects.filter(second=last_doc).exists()
+    call_command("scan_texts", "--no-progress", stdout=io.StringIO())
+    assert not TextPair.objects.exists()
