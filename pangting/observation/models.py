@@ -85,6 +85,8 @@ class ObservationPlan(RecordModel):
     )
 
     policy_view_action: ClassVar[str] = VIEW
+    # R-O23: owned by the supervising organization, reached through its supervisor's seat.
+    policy_org_role: ClassVar[str] = "supervisor"
 
     class Meta:
         ordering = ["-year"]
