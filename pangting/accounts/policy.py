@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.http import Http404
 
 from pangting.core import audit, registry
@@ -301,8 +301,21 @@ def assignments(user: Any) -> list[RoleAssignment]:
         return []
     cache = _cache(user)
     if "assignments" not in cache:
-        cache["assignments"] = list(RoleAssignment.objects.current().filter(user=user).select_related("organization"))
+        current = RoleAssignment.objects.current().filter(user=user).select_related("organization")
+        cache["assignments"] = list(_with_levels(current))
     return cache["assignments"]
+
+
+def _with_levels(queryset: models.QuerySet[RoleAssignment]) -> models.QuerySet[RoleAssignment]:
+    """Mark each assignment's organization with whether a supervising level lies below or above
+    it (R-O23), in the same query: a tree with one level costs no query more."""
+    from pangting.orgs.units import SUPERVISING
+
+    supervising = Organization.objects.filter(SUPERVISING).exclude(pk=OuterRef("organization_id"))
+    outer_path = ExpressionWrapper(OuterRef("organization__path"), output_field=CharField())
+    below = supervising.filter(path__startswith=OuterRef("organization__path"))
+    above = supervising.annotate(outer_path=outer_path).filter(outer_path__startswith=F("path"))
+    return queryset.annotate(has_supervising_below=Exists(below), has_supervising_above=Exists(above))
 
 
 def roles(user: Any) -> set[str]:
@@ -361,7 +374,7 @@ def reach(user: Any, action: Action | str) -> Reach:
         elif extent is Extent.SUBTREE:
             prefixes.add(assignment.organization.path)
         elif extent is Extent.SUPERVISED:
-            areas.add(_area(user, assignment.organization))
+            areas.add(_area(user, assignment))
             seats.add(assignment.organization_id)
         elif extent is Extent.OWN:
             org_ids.add(assignment.organization_id)
@@ -374,21 +387,21 @@ def reach(user: Any, action: Action | str) -> Reach:
     return result
 
 
-def _area(user: Any, organization: Organization) -> Area:
-    """The part of the tree `organization` supervises itself (R-O23).
+def _area(user: Any, assignment: RoleAssignment) -> Area:
+    """The part of the tree the assignment's organization supervises itself (R-O23).
 
-    One query per request for all supervising organizations (a few dozen at most), whatever
-    the number of the user's supervised grants."""
+    Its supervising levels below are read only when `assignments` found there are any."""
+    organization = assignment.organization
+    skip = organization.pk if getattr(assignment, "has_supervising_above", False) else None
+    if not getattr(assignment, "has_supervising_below", False):
+        return Area(organization.path, (), skip)
     cache = _cache(user) if getattr(user, "is_authenticated", False) else {}
-    if "supervising" not in cache:
-        from pangting.orgs.units import supervising_organizations
+    key = f"cuts:{organization.pk}"
+    if key not in cache:
+        from pangting.orgs.units import lower_supervising
 
-        cache["supervising"] = list(supervising_organizations().values_list("pk", "path"))
-    supervising: list[tuple[int, str]] = cache["supervising"]
-    path = organization.path
-    cuts = tuple((pk, p) for pk, p in supervising if p != path and p.startswith(path))
-    above = any(p != path and path.startswith(p) for _pk, p in supervising)
-    return Area(path, cuts, organization.pk if above else None)
+        cache[key] = tuple(lower_supervising(organization).values_list("pk", "path"))
+    return Area(organization.path, cache[key], skip)
 
 
 def _minimal(prefixes: Iterable[str]) -> list[str]:

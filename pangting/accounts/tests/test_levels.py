@@ -11,41 +11,22 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from pangting.accounts import policy
-from pangting.accounts.models import Role
 from pangting.observation import services
 from pangting.observation.models import ObservationPlan, TeamMember, Visit
 from pangting.orgs import units
-from pangting.orgs.models import Organization, OrganizationKind
+from pangting.orgs.models import Organization
 from pangting.planning.services import draws
-from pangting.tests.builders import make_group, make_org, make_person, make_user
+from pangting.tests.levels import Levels
 
 pytestmark = pytest.mark.django_db
-
-A = policy.Action
-
-
-class Levels:
-    """The personas' world plus a second supervising level under the root."""
-
-    def __init__(self, world) -> None:
-        self.w = world
-        self.college = make_org(
-            "丙学院党委", world.root, code="UC", has_supervisor=True,
-            office_name="中共示范大学丙学院委员会宣传部", doc_abbr="丙院宣函",
-        )  # fmt: skip
-        make_group(self.college)
-        self.department = make_org("丙学院机关党总支", self.college, kind=OrganizationKind.GENERAL_BRANCH, code="UC1")
-        make_group(self.department)
-        self.department_branch = make_org("丙学院机关第一支部", self.department, kind=OrganizationKind.BRANCH)
-        self.college_leader = make_person("吴院领导", self.college, post="副书记")
-        self.college_supervisor = make_user("college_supervisor", (Role.SUPERVISOR, self.college))
-        self.org_department = make_user("zuzhibu", (Role.ORG_DEPARTMENT, world.root))
-        self.organs_committee = make_user("gongwei", (Role.ORGANS_COMMITTEE, self.college))
 
 
 @pytest.fixture
 def levels(world) -> Levels:
     return Levels(world)
+
+
+A = policy.Action
 
 
 def _reached(user, action) -> set[Organization]:
