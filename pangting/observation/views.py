@@ -106,7 +106,10 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def visit_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
     units = unit_set(Organization.objects.for_user(request.user, A.OBSERVATION_MANAGE))
-    people = Person.objects.for_user(request.user, A.OBSERVATION_MANAGE)
+    # The team comes from the level's own part of the tree and from its own organization, whose
+    # leaders a level above observes as a unit but who lead this level's teams (R-O23).
+    seats = policy.seats(request.user, A.OBSERVATION_MANAGE)
+    people = Person.objects.for_user(request.user, A.OBSERVATION_MANAGE) | Person.objects.filter(organization__in=seats)
     today = clock.today()
     year, semester = services.semester_of(today)
     form = VisitForm(request.POST or None, units=units, people=people, initial={"year": year, "semester": semester})

@@ -27,7 +27,7 @@ class Levels:
         self.department = make_org("丙学院机关党总支", self.college, kind=OrganizationKind.GENERAL_BRANCH, code="UC1")
         make_group(self.department)
         self.department_branch = make_org("丙学院机关第一支部", self.department, kind=OrganizationKind.BRANCH)
-        self.college_leader = make_person("吴院领导", self.college, post="副书记")
+        self.college_leader = make_person("吴院领导", self.college, post="副书记", is_school_leader=True)
         self.college_supervisor = make_user("college_supervisor", (Role.SUPERVISOR, self.college))
         self.org_department = make_user("zuzhibu", (Role.ORG_DEPARTMENT, world.root))
         self.organs_committee = make_user("gongwei", (Role.ORGANS_COMMITTEE, self.college))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from pangting.accounts import policy
 from pangting.observation import services
@@ -140,6 +141,15 @@ def test_each_level_runs_its_own_visits_with_its_own_letter_numbers(levels):
     # The college reads the visit to its own center group, as its secretary does, but cannot act on it.
     assert set(Visit.objects.for_user(college)) == {below, above}
     assert not policy.can(college, A.OBSERVATION_MANAGE, above.unit)
+
+
+def test_the_visit_form_offers_the_levels_own_units_and_its_own_leaders(levels, client_for):
+    """R-O23: the college's leaders lead its teams, though the level above observes the college."""
+    L = levels
+    form = client_for(L.college_supervisor).get(reverse("observation:visit_create")).context["form"]
+    # Its own center group is the level above's to observe; the university's units are not its own.
+    assert list(form.fields["unit"].queryset) == [L.department]
+    assert list(form.fields["leader"].queryset) == [L.college_leader]
 
 
 def test_a_level_cannot_plan_visits_outside_its_own_part(levels):
