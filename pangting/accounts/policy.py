@@ -391,8 +391,13 @@ def _area(user: Any, assignment: RoleAssignment) -> Area:
     """The part of the tree the assignment's organization supervises itself (R-O23).
 
     Its supervising levels below are read only when `assignments` found there are any."""
+    from pangting.orgs.units import is_supervising
+
     organization = assignment.organization
-    skip = organization.pk if getattr(assignment, "has_supervising_above", False) else None
+    # A supervising organization's own center group is the level above's to observe; a grant at
+    # an organization without its own supervising department keeps its whole subtree.
+    above = is_supervising(organization) and getattr(assignment, "has_supervising_above", False)
+    skip = organization.pk if above else None
     if not getattr(assignment, "has_supervising_below", False):
         return Area(organization.path, (), skip)
     cache = _cache(user) if getattr(user, "is_authenticated", False) else {}
