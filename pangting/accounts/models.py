@@ -30,12 +30,16 @@ class Role(models.TextChoices):
     STUDY_SECRETARY = "study_secretary", _("学习秘书")
     MEMBER = "member", _("中心组成员")
     LEADERSHIP_VIEWER = "leadership_viewer", _("党委领导（只读）")
+    # R-O21: the partner departments that supervise jointly with the propaganda department.
+    ORG_DEPARTMENT = "org_department", _("组织部（联合督导）")
+    ORGANS_COMMITTEE = "organs_committee", _("机关工委（联合督导）")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全管理员")
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
 
 
 ADMIN_DUTIES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+PARTNER_ROLES = frozenset({Role.ORG_DEPARTMENT, Role.ORGANS_COMMITTEE})
 # Everything else: the roles that read and write study and observation records (issue 14 item 1).
 BUSINESS_ROLES = frozenset(set(Role) - ADMIN_DUTIES)
 

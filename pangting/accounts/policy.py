@@ -3,6 +3,12 @@
 Each role grants actions, and each grant says how far it reaches:
 
 * `SUBTREE`: the organization of the role assignment and everything below it;
+* `SUPERVISED`: a supervising level's own part of the tree (R-O23): the subtree of the
+  assignment down to the next supervising organization, which the level still observes as a
+  unit, while the assignment's own organization, if a level above observes it, is left to
+  that level. The records a supervising organization owns (plans, draws, letters' counters,
+  bulletins) are reached through the assignment's *seat*: models say so with
+  `policy_org_role = "supervisor"`, and `can_supervise` asks it of one organization;
 * `LINKED`: the units a leader is linked to (校领导联系二级学院安排表), and below;
 * `LIAISED`: the units a person is liaison for, and below;
 * `OWN`: the organization of the assignment only (a group member);
@@ -23,20 +29,21 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.http import Http404
 
 from pangting.core import audit, registry
 from pangting.core.system import is_system, require_actor
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization
 
-from .models import ADMIN_DUTIES, Role, RoleAssignment
+from .models import ADMIN_DUTIES, PARTNER_ROLES, Role, RoleAssignment
 
 M = TypeVar("M", bound=models.Model)
 
 
 class Extent(enum.Enum):
     SUBTREE = "subtree"
+    SUPERVISED = "supervised"
     LINKED = "linked"
     LIAISED = "liaised"
     OWN = "own"
@@ -78,6 +85,8 @@ class Action(enum.StrEnum):
     # administrators for the duties.
     ROLES_CONFIRM = "roles.confirm"
     DUTIES_CONFIRM = "duties.confirm"
+    # R-O21: a partner department (组织部, 机关工委) co-signing a joint letter or bulletin.
+    OBSERVATION_COSIGN = "observation.cosign"
 
 
 A = Action
@@ -91,14 +100,28 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.DIRECTORY_IMPORT: E.SUBTREE,
         A.PERSON_PHONE: E.SUBTREE,
         A.STUDY_VIEW: E.SUBTREE,
-        A.STUDY_SUPERVISE: E.SUBTREE,
+        # R-O23: each level writes only its own supervision; it reads the levels below.
+        A.STUDY_SUPERVISE: E.SUPERVISED,
         A.OBSERVATION_VIEW: E.SUBTREE,
-        A.OBSERVATION_MANAGE: E.SUBTREE,
+        A.OBSERVATION_MANAGE: E.SUPERVISED,
         A.REPORTS_VIEW: E.SUBTREE,
-        A.REPORTS_MANAGE: E.SUBTREE,
+        A.REPORTS_MANAGE: E.SUPERVISED,
         A.COMPLIANCE_VIEW: E.SUBTREE,
         A.COMPLIANCE_CONFIGURE: E.SUBTREE,
         A.ROLES_CONFIRM: E.SUBTREE,
+    },
+    # R-O21: the partner departments of a level see what its supervisor sees and co-sign joint
+    # documents; the supervisor keeps the plans, letters and their numbering.
+    **{
+        partner: {
+            A.DIRECTORY_VIEW: E.SUBTREE,
+            A.STUDY_VIEW: E.SUBTREE,
+            A.OBSERVATION_VIEW: E.SUBTREE,
+            A.REPORTS_VIEW: E.SUBTREE,
+            A.COMPLIANCE_VIEW: E.SUBTREE,
+            A.OBSERVATION_COSIGN: E.SUPERVISED,
+        }
+        for partner in PARTNER_ROLES
     },
     Role.OBSERVATION_LEADER: {
         A.DIRECTORY_VIEW: E.LINKED,
@@ -164,22 +187,77 @@ GRANTS: dict[str, dict[Action, Extent]] = {
 }
 
 
+def _path_field(org_field: str) -> tuple[str, str]:
+    """(path lookup, pk lookup) for a queryset whose organization is at `org_field`."""
+    if org_field == "pk":
+        return "path", "pk"
+    return f"{org_field}__path", org_field
+
+
+@dataclass(frozen=True)
+class Area:
+    """A supervising level's own part of the tree (R-O23, `Extent.SUPERVISED`).
+
+    The subtree at `path`, without the strict subtrees of the supervising organizations below
+    (`cuts`: their (pk, path); each is still a unit of this level), and without the top
+    organization `skip_id` when a level above observes it.
+    """
+
+    path: str
+    cuts: tuple[tuple[int, str], ...] = ()
+    skip_id: int | None = None
+
+    def contains(self, org: Organization) -> bool:
+        if not org.path.startswith(self.path) or org.pk == self.skip_id:
+            return False
+        return not any(org.path.startswith(path) and org.pk != pk for pk, path in self.cuts)
+
+    def q(self, org_field: str) -> Q:
+        path, pk = _path_field(org_field)
+        condition = Q(**{f"{path}__startswith": self.path})
+        for cut_pk, cut_path in self.cuts:
+            condition &= ~(Q(**{f"{path}__startswith": cut_path}) & ~Q(**{pk: cut_pk}))
+        if self.skip_id is not None:
+            condition &= ~Q(**{pk: self.skip_id})
+        return condition
+
+
 @dataclass(frozen=True)
 class Reach:
-    """The organizations an action reaches for one user."""
+    """The organizations an action reaches for one user.
+
+    `seats` are the supervising organizations whose own records (plans, draws, bulletins) the
+    action reaches through a `SUPERVISED` grant there (R-O23); see `contains_seat`.
+    """
 
     everything: bool = False
     prefixes: frozenset[str] = field(default_factory=frozenset)
     org_ids: frozenset[int] = field(default_factory=frozenset)
+    areas: frozenset[Area] = field(default_factory=frozenset)
+    seats: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.everything or self.prefixes or self.org_ids)
+        return not (self.everything or self.prefixes or self.org_ids or self.areas or self.seats)
 
     def contains(self, org: Organization | None) -> bool:
+        """Whether the action reaches `org` (as an organization, a unit, a person's place)."""
         if org is None:
             return False
         if self.everything or org.pk in self.org_ids:
+            return True
+        if any(org.path.startswith(prefix) for prefix in self.prefixes):
+            return True
+        return any(area.contains(org) for area in self.areas)
+
+    def contains_seat(self, org: Organization | None) -> bool:
+        """Whether the action reaches the supervision `org` owns (its plans, draws, bulletins).
+
+        A subtree grant reaches every level below (the level above reads them, R-O23); a
+        supervised grant only its own seat, never the level below nor the level above."""
+        if org is None:
+            return False
+        if self.everything or org.pk in self.org_ids or org.pk in self.seats:
             return True
         return any(org.path.startswith(prefix) for prefix in self.prefixes)
 
@@ -187,12 +265,26 @@ class Reach:
         """A filter for a queryset whose organization is at `org_field` ("pk" for orgs)."""
         if self.everything:
             return Q()
-        path = "path" if org_field == "pk" else f"{org_field}__path"
+        path, pk = _path_field(org_field)
         condition = Q(pk__in=[]) if org_field == "pk" else Q(**{f"{org_field}__in": []})
         for prefix in sorted(self.prefixes):
             condition |= Q(**{f"{path}__startswith": prefix})
         if self.org_ids:
-            condition |= Q(**{f"{org_field}__in": sorted(self.org_ids)})
+            condition |= Q(**{f"{pk}__in": sorted(self.org_ids)})
+        for area in sorted(self.areas, key=lambda a: a.path):
+            condition |= area.q(org_field)
+        return condition
+
+    def q_seat(self, org_field: str) -> Q:
+        """A filter for records owned by the supervising organization at `org_field`."""
+        if self.everything:
+            return Q()
+        path, pk = _path_field(org_field)
+        condition = Q(pk__in=[]) if org_field == "pk" else Q(**{f"{org_field}__in": []})
+        for prefix in sorted(self.prefixes):
+            condition |= Q(**{f"{path}__startswith": prefix})
+        if self.org_ids or self.seats:
+            condition |= Q(**{f"{pk}__in": sorted(self.org_ids | self.seats)})
         return condition
 
 
@@ -214,8 +306,21 @@ def assignments(user: Any) -> list[RoleAssignment]:
         return []
     cache = _cache(user)
     if "assignments" not in cache:
-        cache["assignments"] = list(RoleAssignment.objects.current().filter(user=user).select_related("organization"))
+        current = RoleAssignment.objects.current().filter(user=user).select_related("organization")
+        cache["assignments"] = list(_with_levels(current))
     return cache["assignments"]
+
+
+def _with_levels(queryset: models.QuerySet[RoleAssignment]) -> models.QuerySet[RoleAssignment]:
+    """Mark each assignment's organization with whether a supervising level lies below or above
+    it (R-O23), in the same query: a tree with one level costs no query more."""
+    from pangting.orgs.units import SUPERVISING
+
+    supervising = Organization.objects.filter(SUPERVISING).exclude(pk=OuterRef("organization_id"))
+    outer_path = ExpressionWrapper(OuterRef("organization__path"), output_field=CharField())
+    below = supervising.filter(path__startswith=OuterRef("organization__path"))
+    above = supervising.annotate(outer_path=outer_path).filter(outer_path__startswith=F("path"))
+    return queryset.annotate(has_supervising_below=Exists(below), has_supervising_above=Exists(above))
 
 
 def roles(user: Any) -> set[str]:
@@ -263,6 +368,8 @@ def reach(user: Any, action: Action | str) -> Reach:
     everything = False
     prefixes: set[str] = set()
     org_ids: set[int] = set()
+    areas: set[Area] = set()
+    seats: set[int] = set()
     for assignment in assignments(user):
         extent = GRANTS.get(assignment.role, {}).get(action)
         if extent is None:
@@ -271,15 +378,40 @@ def reach(user: Any, action: Action | str) -> Reach:
             everything = True
         elif extent is Extent.SUBTREE:
             prefixes.add(assignment.organization.path)
+        elif extent is Extent.SUPERVISED:
+            areas.add(_area(user, assignment))
+            seats.add(assignment.organization_id)
         elif extent is Extent.OWN:
             org_ids.add(assignment.organization_id)
         elif extent is Extent.LINKED:
             prefixes |= _linked_paths(user, LeaderLink, "leader_id") | _extension_paths(user, extent)
         elif extent is Extent.LIAISED:
             prefixes |= _linked_paths(user, LiaisonAssignment, "liaison_id") | _extension_paths(user, extent)
-    result = Reach(everything, frozenset(_minimal(prefixes)), frozenset(org_ids))
+    result = Reach(everything, frozenset(_minimal(prefixes)), frozenset(org_ids), frozenset(areas), frozenset(seats))
     cache[key] = result
     return result
+
+
+def _area(user: Any, assignment: RoleAssignment) -> Area:
+    """The part of the tree the assignment's organization supervises itself (R-O23).
+
+    Its supervising levels below are read only when `assignments` found there are any."""
+    from pangting.orgs.units import is_supervising
+
+    organization = assignment.organization
+    # A supervising organization's own center group is the level above's to observe; a grant at
+    # an organization without its own supervising department keeps its whole subtree.
+    above = is_supervising(organization) and getattr(assignment, "has_supervising_above", False)
+    skip = organization.pk if above else None
+    if not getattr(assignment, "has_supervising_below", False):
+        return Area(organization.path, (), skip)
+    cache = _cache(user) if getattr(user, "is_authenticated", False) else {}
+    key = f"cuts:{organization.pk}"
+    if key not in cache:
+        from pangting.orgs.units import lower_supervising
+
+        cache[key] = tuple(lower_supervising(organization).values_list("pk", "path"))
+    return Area(organization.path, cache[key], skip)
 
 
 def _minimal(prefixes: Iterable[str]) -> list[str]:
@@ -306,6 +438,39 @@ def require(user: Any, action: Action | str, organization: Organization | None =
         raise Http404
 
 
+def can_supervise(user: Any, action: Action | str, supervisor_org: Organization | None = None) -> bool:
+    """May `user` take `action` on the supervision `supervisor_org` owns (R-O23)?
+
+    Its plans, draws, plan runs, bulletins and summary: the supervisor seated there, or a
+    subtree grant above it for the reading actions; never the level above for writing."""
+    granted = reach(user, action)
+    if supervisor_org is None:
+        return not granted.is_empty
+    return granted.contains_seat(supervisor_org)
+
+
+def require_supervise(user: Any, action: Action | str, supervisor_org: Organization | None = None) -> None:
+    """Raise 404 unless `can_supervise(...)`."""
+    if not can_supervise(user, action, supervisor_org):
+        audit.note_denial(action=str(action), organization=getattr(supervisor_org, "pk", None))
+        raise Http404
+
+
+def seats(user: Any, action: Action | str) -> models.QuerySet[Organization]:
+    """The supervising organizations whose supervision `action` reaches for `user`, in tree order."""
+    from pangting.orgs.units import supervising_organizations
+
+    granted = reach(user, action)
+    if granted.is_empty:
+        return Organization.objects.none()
+    return supervising_organizations(Organization.objects.filter(granted.q_seat("pk")))
+
+
+def _is_seat_record(model: type[models.Model]) -> bool:
+    """Records owned by a supervising organization declare `policy_org_role = "supervisor"`."""
+    return getattr(model, "policy_org_role", "unit") == "supervisor"
+
+
 def _view_action(model: type[models.Model]) -> Action:
     return Action(getattr(model, "policy_view_action", Action.DIRECTORY_VIEW))
 
@@ -321,6 +486,8 @@ def scope(queryset: models.QuerySet[M], user: Any, action: Action | str | None =
     if granted.is_empty:
         return queryset.none()
     org_field = getattr(queryset.model, "policy_org_field", "organization")
+    if _is_seat_record(queryset.model):
+        return queryset.filter(granted.q_seat(org_field))
     return queryset.filter(granted.q(org_field))
 
 
@@ -360,6 +527,8 @@ def organization_of(obj: models.Model) -> Organization | None:
 
 def can_on(user: Any, action: Action | str, obj: models.Model) -> bool:
     """May `user` take `action` on this record (by the organization it belongs to)?"""
+    if _is_seat_record(type(obj)):
+        return can_supervise(user, action, organization_of(obj))
     return can(user, action, organization_of(obj))
 
 

@@ -48,7 +48,7 @@ from pangting.lib.formula import Formula, FormulaError, Signature, compile_formu
 from pangting.lib.messages import message_of
 from pangting.observation.models import OBSERVED_STATES, ObservationRecord, State, Visit
 from pangting.orgs.models import Organization, Person
-from pangting.orgs.units import SUPERVISING, UNIT, supervising_organizations
+from pangting.orgs.units import SUPERVISING, UNIT
 from pangting.study.parameters import get_parameters
 from pangting.study.services.uploads import check_upload
 
@@ -126,12 +126,7 @@ def _zero(reference: str) -> int:
 
 def supervising_org(user: Any) -> Organization | None:
     """The highest organization where `user` manages reports (owns the scheme), or None."""
-    granted = policy.reach(user, A.REPORTS_MANAGE)
-    if granted.is_empty:
-        return None
-    if granted.everything:
-        return supervising_organizations().first()
-    return Organization.objects.filter(path__in=sorted(granted.prefixes)).order_by("depth", "path").first()
+    return policy.seats(user, A.REPORTS_MANAGE).order_by("depth", "path").first()
 
 
 def scheme_for(user: Any, year: int) -> AssessmentScheme | None:

@@ -100,7 +100,7 @@ GUIDES: tuple[Guide, ...] = (
         "supervisor",
         _("宣传部督导使用指南"),
         _("党委宣传部（及会同督导的组织部、机关工委）负责巡听旁听的同志"),
-        frozenset({Role.SUPERVISOR}),
+        frozenset({Role.SUPERVISOR, Role.ORG_DEPARTMENT, Role.ORGANS_COMMITTEE}),  # R-O21 partners
         ("xuanchuan",),
         {
             "home": "todos",

@@ -12,7 +12,7 @@ from pangting.lib.gbt9704 import Cell, OfficialDocumentBuilder, format_cn_date
 
 from .activities import activities_of, line
 from .models import CHECKLIST_POINTS, Feedback, ObservationRecord, Semester, TeamMember, Visit
-from .services import reply_rule
+from .services import letter_issuers, reply_rule
 
 
 def _team_line(visit: Visit) -> str:
@@ -28,8 +28,12 @@ def _issuer(visit: Visit) -> str:
 
 
 def notice_letter(visit: Visit) -> bytes:
-    """函告 (R-O4): announce the visit; the unit replies with its session plan within 7 working days."""
-    builder = OfficialDocumentBuilder("letter", issuer_mark=_issuer(visit), doc_number=visit.letter_number or None)
+    """函告 (R-O4): announce the visit; the unit replies with its session plan within 7 working days.
+
+    A letter co-signed by the level's partner departments (R-O21) names every issuer in the
+    masthead and the signature, the propaganda department first (联合行文)."""
+    issuers = "\n".join(letter_issuers(visit))
+    builder = OfficialDocumentBuilder("letter", issuer_mark=issuers, doc_number=visit.letter_number or None)
     builder.title(f"关于对{visit.unit.name}理论学习中心组学习开展{visit.get_mode_display()}巡听旁听的函")
     builder.addressee(visit.unit.name)
     semester = Semester(visit.semester).label
@@ -57,7 +61,7 @@ def notice_letter(visit: Visit) -> bytes:
         builder.paragraph(f"回复截止日期：{format_cn_date(visit.reply_due)}。")
     builder.paragraph("特此函告。")
     builder.attachments([SESSION_PLAN_TITLE])
-    builder.signature(_issuer(visit), timezone.localdate(visit.letter_issued_at or clock.now()))
+    builder.signature(issuers, timezone.localdate(visit.letter_issued_at or clock.now()))
     builder.page_break()
     builder.attachment_label()
     _blank_session_plan(builder)

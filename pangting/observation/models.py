@@ -93,6 +93,8 @@ class ObservationPlan(RecordModel, WorkflowRecord):
 
     workflow_state_field: ClassVar[str] = "status"
     policy_view_action: ClassVar[str] = VIEW
+    # R-O23: owned by the supervising organization, reached through its supervisor's seat.
+    policy_org_role: ClassVar[str] = "supervisor"
 
     @property
     def committee_decided(self) -> bool:
@@ -259,6 +261,38 @@ class VisitTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id}: {self.from_state} → {self.to_state}"
+
+
+class Cosignature(RecordModel):
+    """会签 (R-O21): a partner department of the supervising level co-signs a joint notice letter.
+
+    The name it signs with is stored as printed, so the letter can be produced again exactly."""
+
+    class Partner(models.TextChoices):
+        ORG_DEPARTMENT = "org_department", _("组织部")
+        ORGANS_COMMITTEE = "organs_committee", _("机关工委")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="cosignatures")
+    partner = models.CharField(_("联合督导部门"), max_length=32, choices=Partner.choices)
+    issuer_name = models.CharField(_("署名"), max_length=100)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(_("会签时间"), default=timezone.now)
+
+    policy_org_field: ClassVar[str] = "visit__unit"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["visit", "partner"]
+        verbose_name = _("会签")
+        verbose_name_plural = _("会签")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "partner"], condition=Q(deleted_at__isnull=True), name="cosignature_one_per_partner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_name} {self.visit_id}"
 
 
 class LetterCounter(models.Model):

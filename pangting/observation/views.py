@@ -108,7 +108,10 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def visit_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
     units = unit_set(Organization.objects.for_user(request.user, A.OBSERVATION_MANAGE))
-    people = Person.objects.for_user(request.user, A.OBSERVATION_MANAGE)
+    # The team comes from the level's own part of the tree and from its own organization, whose
+    # leaders a level above observes as a unit but who lead this level's teams (R-O23).
+    seats = policy.seats(request.user, A.OBSERVATION_MANAGE)
+    people = Person.objects.for_user(request.user, A.OBSERVATION_MANAGE) | Person.objects.filter(organization__in=seats)
     today = clock.today()
     year, semester = services.semester_of(today)
     form = VisitForm(request.POST or None, units=units, people=people, initial={"year": year, "semester": semester})
@@ -173,6 +176,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": policy.can(user, A.OBSERVATION_MANAGE, visit.unit),
             "can_record": policy.can(user, A.OBSERVATION_RECORD, visit.unit),
             "can_reply": policy.can(user, A.OBSERVATION_REPLY, visit.unit),
+            "can_cosign": services.can_cosign(user, visit),
+            "cosignatures": visit.cosignatures.filter(deleted_at__isnull=True).order_by("partner"),
             "steps": steps,
             "obligation": current_obligation(visit),
             "delivery_form": DeliveryForm(initial={"delivered_on": clock.today()}),
@@ -218,6 +223,9 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
             services.issue_letter(visit, actor=user, expected_version=seen)
             messages.success(request, _("函件已印发。"))
+        elif action == "cosign":
+            services.cosign_letter(visit, actor=user)  # R-O21: the service checks the partner's seat
+            messages.success(request, _("已会签函告。"))
         elif action == "delivery":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
             form = DeliveryForm(request.POST)

@@ -38,8 +38,8 @@ def _year(request: HttpRequest) -> int:
 
 
 def _supervisor_orgs(user: Any) -> Any:
-    """The roots of the subtrees the user supervises: where a plan can live."""
-    return supervising_organizations(Organization.objects.for_user(user, A.OBSERVATION_MANAGE))
+    """The supervising organizations whose plans the user makes (R-O23: his own seat)."""
+    return policy.seats(user, A.OBSERVATION_MANAGE)
 
 
 @login_required
@@ -49,10 +49,13 @@ def plan_detail(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     plans = ObservationPlan.objects.for_user(user).filter(year=year).select_related("organization", "approved_by")
     org_param = request.GET.get("org", "")
+    own = _supervisor_orgs(user).first()
     if org_param.isdigit():
         plans = plans.filter(organization_id=int(org_param))
+    elif own is not None:
+        plans = plans.filter(organization=own)  # R-O23: the level's own plan; levels below by ?org=
     plan = plans.first()
-    supervisor_org = plan.organization if plan else _supervisor_orgs(user).first()
+    supervisor_org = plan.organization if plan else own
     if plan is None and supervisor_org is None:
         # Only those who see a supervising organization's plan reach this page (viewer, supervisor).
         roots = supervising_organizations(Organization.objects.for_user(user, A.OBSERVATION_VIEW))
@@ -82,7 +85,7 @@ def plan_detail(request: HttpRequest) -> HttpResponse:
         .select_related("unit")
         .order_by("semester", "target_month")
     )
-    can_manage = policy.can(user, A.OBSERVATION_MANAGE, supervisor_org)
+    can_manage = policy.can_supervise(user, A.OBSERVATION_MANAGE, supervisor_org)
     return render(
         request,
         "observation/plan_detail.html",

@@ -23,6 +23,7 @@ class OrganizationForm(inputs.CheckedModelForm):
             "has_party_groups",
             "office_name",
             "doc_abbr",
+            "has_supervisor",
         ]
 
     def __init__(self, *args: Any, parents: Any, **kwargs: Any) -> None:

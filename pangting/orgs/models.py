@@ -78,6 +78,13 @@ class Organization(RecordModel):
     # What the supervisor signs letters with, e.g. 中共温州职业技术学院委员会宣传部 / 温职宣函.
     office_name = models.CharField(_("宣传部门全称"), max_length=100, blank=True)
     doc_abbr = models.CharField(_("发文机关代字"), max_length=20, blank=True)
+    # R-O23: an organization below the root with its own supervising department supervises its
+    # subtree (down to the next such organization) with its own plans, letters and reports.
+    has_supervisor = models.BooleanField(
+        _("设督导部门"),
+        default=False,
+        help_text=_("本级宣传部门自行督导下级单位（本级计划、发文编号、通报）；顶级组织始终督导。"),
+    )
 
     policy_org_field: ClassVar[str] = "pk"
 

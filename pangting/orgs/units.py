@@ -8,10 +8,12 @@ that needs "the units" asks this module, so the bulletin, the dashboard, the pla
 the draws and the compliance checks count the same organizations.
 
 A **supervising organization** owns the supervision of the units below it (plans, letters
-and their numbering, reports). Today that is the root of the tree; R-O23 will let any
-organization with its own supervising department supervise its subtree, so everything here
-goes through `is_supervising` / `SUPERVISING`, and a unit's supervisor is its *nearest*
-supervising ancestor. Changing that predicate is the one edit R-O23 needs here.
+and their numbering, reports): the root of the tree, and (R-O23) any organization marked as
+having its own supervising department (`Organization.has_supervisor`). It supervises its
+subtree down to the next supervising organization, which is itself one of its units (a city
+observes the university's own center group; the university observes its colleges). A unit's
+supervisor is its *nearest* supervising ancestor. Everything goes through `is_supervising` /
+`SUPERVISING`.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from .models import Organization
 # A unit: below some organization, with a live center group. A Q over Organization rows.
 UNIT = Q(parent__isnull=False, study_group__isnull=False, study_group__deleted_at__isnull=True)
 
-# A supervising organization (R-O23: today the root of the tree).
-SUPERVISING = Q(parent__isnull=True)
+# A supervising organization (R-O23): the root, or one with its own supervising department.
+SUPERVISING = Q(parent__isnull=True) | Q(has_supervisor=True)
 
 
 def is_unit(org: Organization) -> bool:
@@ -45,8 +47,8 @@ def units(queryset: QuerySet[Organization] | None = None) -> QuerySet[Organizati
 
 
 def is_supervising(org: Organization) -> bool:
-    """Whether `org` supervises the units below it (R-O23: today the root)."""
-    return org.parent_id is None
+    """Whether `org` supervises the units below it (R-O23)."""
+    return org.parent_id is None or org.has_supervisor
 
 
 def supervising_organizations(queryset: QuerySet[Organization] | None = None) -> QuerySet[Organization]:
@@ -67,11 +69,41 @@ def supervisor_org_for(unit: Organization) -> Organization:
 
 
 def units_supervised_by(supervisor: Organization) -> QuerySet[Organization]:
-    """The units `supervisor` supervises: units in its subtree not under a lower supervising one.
+    """The units `supervisor` supervises: units in its subtree not below a lower supervising one.
 
     One query: the lower supervising organizations are an `Exists` over path prefixes.
     """
     subtree = Organization.objects.filter(path__startswith=supervisor.path).exclude(pk=supervisor.pk)
     outer_path = ExpressionWrapper(OuterRef("path"), output_field=CharField())
-    lower = subtree.filter(SUPERVISING).annotate(outer_path=outer_path).filter(outer_path__startswith=F("path"))
+    # A lower supervising organization is itself a unit of this level; what lies below it is not.
+    lower = (
+        subtree.filter(SUPERVISING)
+        .annotate(outer_path=outer_path)
+        .filter(outer_path__startswith=F("path"))
+        .exclude(pk=OuterRef("pk"))
+    )
     return units(subtree).exclude(Exists(lower))
+
+
+def supervising_ancestor(org: Organization) -> Organization | None:
+    """The nearest supervising organization strictly above `org`, or None (R-O23).
+
+    For a supervising organization this is the level above it, which observes its own center
+    group and reads its supervision."""
+    for ancestor in reversed(org.ancestors()):
+        if is_supervising(ancestor):
+            return ancestor
+    return None
+
+
+def lower_supervising(supervisor: Organization) -> QuerySet[Organization]:
+    """The supervising organizations strictly below `supervisor`, in tree order (R-O23)."""
+    below = Organization.objects.filter(path__startswith=supervisor.path).exclude(pk=supervisor.pk)
+    return below.filter(SUPERVISING).order_by("path")
+
+
+def subordinate_supervisors(supervisor: Organization) -> QuerySet[Organization]:
+    """The next supervising level below `supervisor`: those with no supervising one in between."""
+    lower = list(lower_supervising(supervisor).values_list("pk", "path"))
+    nearest = [pk for pk, path in lower if not any(path != p and path.startswith(p) for _pk, p in lower)]
+    return Organization.objects.filter(pk__in=nearest).order_by("path")

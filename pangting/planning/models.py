@@ -85,6 +85,8 @@ class Draw(RecordModel):
     all_objects = models.Manager.from_queryset(DrawQuerySet)()
 
     policy_org_field: ClassVar[str] = "supervisor_org"
+    # R-O23: owned by the supervising organization, reached through its supervisor's seat.
+    policy_org_role: ClassVar[str] = "supervisor"
     policy_view_action: ClassVar[str] = MANAGE
 
     # Fixed at commitment, and fixed at the draw (R-O2, conventions.md "Random selection").
@@ -201,6 +203,8 @@ class PlanRun(RecordModel):
     )
 
     policy_org_field: ClassVar[str] = "supervisor_org"
+    # R-O23: owned by the supervising organization, reached through its supervisor's seat.
+    policy_org_role: ClassVar[str] = "supervisor"
     policy_view_action: ClassVar[str] = MANAGE
 
     class Meta:
@@ -278,6 +282,8 @@ class Unavailability(RecordModel):
     )
 
     policy_org_field: ClassVar[str] = "supervisor_org"
+    # R-O23: owned by the supervising organization, reached through its supervisor's seat.
+    policy_org_role: ClassVar[str] = "supervisor"
     policy_view_action: ClassVar[str] = MANAGE
 
     class Meta:

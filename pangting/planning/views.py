@@ -40,9 +40,8 @@ def _draw(request: HttpRequest, pk: int) -> Draw:
 
 
 def supervisor_orgs(user: Any) -> list[Organization]:
-    """The tops of the subtrees where the user manages observation: where a draw can be made."""
-    reachable = Organization.objects.for_user(user, A.OBSERVATION_MANAGE).select_related("parent")
-    return [org for org in reachable if org.parent is None or not policy.can(user, A.OBSERVATION_MANAGE, org.parent)]
+    """The supervising organizations where the user manages observation: where a draw can be made (R-O23)."""
+    return list(policy.seats(user, A.OBSERVATION_MANAGE))
 
 
 @login_required

@@ -16,6 +16,8 @@ class ReportsConfig(AppConfig):
         registry.register_navigation(_("统计看板"), "reports:dashboard", "reports.view", "reports", order=180)
         registry.register_navigation(_("通报与年度总结"), "reports:document_list", "reports.view", "reports", order=200)
         registry.register_navigation(_("台账导出"), "reports:ledgers", "observation.view", "reports", order=220)
+        # R-O23: the supervising levels a user reads, compared.
+        registry.register_navigation(_("各级督导对比"), "reports:levels", "reports.view", "reports", order=225)
         # The leadership's home page: this year's figures above the to-do list (issue 16).
         registry.register_page_section("home", "pangting.reports.views.home.leadership_section", order=10)
         # Drafts the bulletin and summary from the findings, so it runs after compliance.

@@ -733,7 +733,7 @@ class Scope:
         if self.everything:
             return policy.Reach(everything=True)
         granted = policy.reach(self.user, ledger.action)
-        return policy.Reach(granted.everything, granted.prefixes)
+        return policy.Reach(granted.everything, granted.prefixes, areas=granted.areas)
 
     def ledgers(self) -> list[Ledger]:
         """The kinds this scope reaches anything for, in the order of `LEDGERS`."""

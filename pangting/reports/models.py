@@ -59,6 +59,8 @@ class ReportDocument(RecordModel, WorkflowRecord):
 
     workflow_state_field: ClassVar[str] = "status"  # moved only by the steps in reports/workflows.py
     policy_org_field: ClassVar[str] = "organization"
+    # R-O23: owned by the supervising organization, reached through its supervisor's seat.
+    policy_org_role: ClassVar[str] = "supervisor"
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
@@ -109,6 +111,8 @@ class ReportVersion(RecordModel):
     )
 
     policy_org_field: ClassVar[str] = "document__organization"
+    # R-O23: owned by the supervising organization, reached through its supervisor's seat.
+    policy_org_role: ClassVar[str] = "supervisor"
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:

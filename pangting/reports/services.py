@@ -49,7 +49,7 @@ def _save(obj: Any, actor: Any, **kwargs: Any) -> None:
 
 
 def _require_manage(actor: Any, organization: Organization) -> None:
-    if not policy.can(actor, A.REPORTS_MANAGE, organization):
+    if not policy.can_supervise(actor, A.REPORTS_MANAGE, organization):
         raise ValidationError(_("您无权管理该组织的通报和年度总结。"))
 
 

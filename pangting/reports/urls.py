@@ -19,4 +19,5 @@ urlpatterns = [
     path("bulletins/<int:pk>/versions/<int:number>/docx/", views.document_docx, name="document_docx"),
     path("ledgers/", views.ledger_index, name="ledgers"),
     path("ledgers/export.xlsx", views.ledger_export, name="ledger_export"),
+    path("levels/", views.level_dashboard, name="levels"),
 ]

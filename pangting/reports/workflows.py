@@ -19,7 +19,7 @@ D = ReportDocument.Status
 
 
 def _manage(user: Any, document: ReportDocument) -> bool:
-    return policy.can(user, policy.Action.REPORTS_MANAGE, document.organization)
+    return policy.can_supervise(user, policy.Action.REPORTS_MANAGE, document.organization)
 
 
 def _latest_version_ready(document: ReportDocument) -> str | None:

@@ -32,6 +32,7 @@ EXPECTED_MENU = [
     "reports:document_list",
     "assessment:sheet",
     "reports:ledgers",
+    "reports:levels",
     "workdays:calendar",
     "compliance:rule_list",
     "accounts:user_list",

@@ -289,18 +289,24 @@ class OfficialDocumentBuilder:
     def signature(self, issuer: str, date: dt.date) -> None:
         """Add the issuing body's name (发文机关署名) and the date (成文日期) for a sealed document.
 
+        Several issuers (a joint document) are given one per line, separated by newlines.
+
         The date ends 4 characters from the right margin and the name is centred over it
         (7.3.5.1), leaving room for the seal that is pressed over both.
         """
-        issuer = (issuer or "").strip()
-        if not issuer:
+        issuers = [line.strip() for line in (issuer or "").split("\n") if line.strip()]
+        if not issuers:
             raise ValueError("发文机关署名不能为空。")
         date_text = format_cn_date(date)
         centre = DATE_RIGHT_INDENT_CHARS + text_width(date_text) / 2
-        issuer_right = max(0.0, centre - text_width(issuer) / 2)
         self.blank_line(BLANK_LINES_BEFORE_SIGNATURE)
-        paragraph = self._paragraph(BODY, align="right", right_chars=round(issuer_right * 2) / 2, keep_with_next=True)
-        add_run(paragraph, issuer, BODY)
+        # Joint documents name every issuer, one per line, in the order of the masthead (7.3.5.1).
+        for name in issuers:
+            issuer_right = max(0.0, centre - text_width(name) / 2)
+            paragraph = self._paragraph(
+                BODY, align="right", right_chars=round(issuer_right * 2) / 2, keep_with_next=True
+            )
+            add_run(paragraph, name, BODY)
         paragraph = self._paragraph(BODY, align="right", right_chars=DATE_RIGHT_INDENT_CHARS)
         add_run(paragraph, date_text, BODY)
 
@@ -470,7 +476,9 @@ class OfficialDocumentBuilder:
     def _mark_style(self) -> TextStyle:
         """The largest 小标宋 size at which the mark fits the type area; condensed below 22 pt."""
         available_pt = TYPE_AREA_WIDTH_MM / 25.4 * 72
-        size = min(MARK_MAX_PT, math.floor(available_pt / text_width(self.issuer_mark) * 2) / 2)
+        # Joint documents (联合行文) stack one issuer per line: the widest line decides.
+        widest = max(text_width(line) for line in self.issuer_mark.split("\n"))
+        size = min(MARK_MAX_PT, math.floor(available_pt / widest * 2) / 2)
         scale = None
         if size < MARK_MIN_PT:
             scale = max(33, math.floor(100 * size / MARK_MIN_PT))

@@ -25,6 +25,7 @@ were when this was one module (`ObservationConfig.ready` registers
 
 from ..models import CHECKLIST_POINTS
 from ._common import A
+from .cosign import can_cosign, cosign_letter, letter_issuers
 from .cross import (
     attend_cross_observation,
     cancel_cross_observation,
@@ -102,10 +103,12 @@ __all__ = [
     "add_talk",
     "approve_plan",
     "attend_cross_observation",
+    "can_cosign",
     "cancel_cross_observation",
     "cancel_visit",
     "collect_practice",
     "composite_score",
+    "cosign_letter",
     "create_visit",
     "cross_counts",
     "cross_report_rule",
@@ -117,6 +120,7 @@ __all__ = [
     "invite_cross_observation",
     "issue_feedback",
     "issue_letter",
+    "letter_issuers",
     "mark_observed",
     "next_number",
     "open_problem_item",

@@ -65,7 +65,7 @@ def create_draw(
     Nothing is saved when the input cannot make a fair draw (empty list, bad count, no
     public value source named in advance, an exclusion without reason).
     """
-    if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, supervisor_org):
         raise ValidationError(_("您无权在该组织发起随机抽取。"))
     purpose = purpose.strip()
     if not purpose:
@@ -126,7 +126,7 @@ def perform_draw(draw: Draw, public_value: str, *, actor: Any, published_on: dt.
     A value dated after today (`published_on`, or the day the source names) is refused: it
     cannot have been published yet (conventions.md "auditable draws")."""
     draw = Draw.objects.select_for_update().get(pk=draw.pk)
-    if not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
         raise ValidationError(_("您无权进行此次抽取。"))
     if draw.is_drawn:
         raise ValidationError(_("本次抽取已经完成，结果不能更改；如需重新抽取，请发起重抽并说明原因。"))
@@ -209,7 +209,7 @@ def create_visits_from_draw(draw: Draw, *, actor: Any, semester: int) -> list[Vi
     unit is explained.
     """
     draw = Draw.objects.select_for_update().select_related("supervisor_org").get(pk=draw.pk)
-    if not policy.can(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, draw.supervisor_org):
         raise ValidationError(_("您无权根据此次抽取安排巡听旁听。"))
     if semester not in Semester.values:
         raise ValidationError(_("请选择学期。"))

@@ -48,7 +48,7 @@ def create_run(
     """Queue a plan-generation run; refused (nothing saved) when there is nothing to plan with."""
     from ..instance import build_instance
 
-    if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, supervisor_org):
         raise ValidationError(_("您无权为该组织生成巡听旁听计划。"))
     if not 2000 <= year <= 2100:
         raise ValidationError(_("年度应在2000至2100之间。"))
@@ -213,7 +213,7 @@ def approve_run(run: PlanRun, *, actor: Any) -> list[Visit]:
     from pangting.orgs.models import LiaisonAssignment, Person
 
     run = PlanRun.objects.select_for_update().select_related("supervisor_org").get(pk=run.pk)
-    if not policy.can(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
         raise ValidationError(_("您无权审定该计划。"))
     if run.approved_at is not None:
         raise ValidationError(_("该计划草案已审定，不能重复审定。"))
@@ -275,7 +275,7 @@ def is_existing(item: dict[str, Any]) -> bool:
 
 
 def _editable(run: PlanRun, actor: Any) -> None:
-    if not policy.can(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, run.supervisor_org):
         raise ValidationError(_("您无权调整该计划草案。"))
     if run.approved_at is not None:
         raise ValidationError(_("该计划草案已审定导入，不能再调整；如需调整，请在巡听旁听计划中逐项修改。"))

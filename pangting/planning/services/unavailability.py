@@ -42,7 +42,7 @@ def create_unavailability(
     """Record months in which a leader or liaison cannot visit; the next plan run keeps out of them."""
     from ..models import Unavailability
 
-    if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, supervisor_org):
         raise ValidationError(_("您无权登记该组织的不可安排时间。"))
     if not 2000 <= year <= 2100:
         raise ValidationError(_("年度应在2000至2100之间。"))
@@ -71,7 +71,7 @@ def create_unavailability(
 @transaction.atomic
 def delete_unavailability(row: Any, *, actor: Any) -> None:
     """Soft-delete one row (its history keeps who entered and who removed it)."""
-    if not policy.can(actor, A.OBSERVATION_MANAGE, row.supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, row.supervisor_org):
         raise ValidationError(_("您无权删除该不可安排时间。"))
     if row.is_deleted:
         raise ValidationError(_("该不可安排时间已删除。"))

@@ -35,5 +35,6 @@ def unit_pk(w: Any, side: str) -> dict[str, Any]:
 
 CASES: list[Case] = [
     Case("reports:dashboard", REPORT_READERS),
+    Case("reports:levels", REPORT_READERS),  # R-O23: the supervising levels compared
     *on_both_sides("reports:unit", COMPLIANCE_VIEW, unit_pk),
 ]

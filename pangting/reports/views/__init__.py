@@ -13,6 +13,7 @@ from .documents import (
     document_versions,
 )
 from .ledgers import ledger_export, ledger_index
+from .levels import level_dashboard
 
 __all__ = [
     "dashboard",
@@ -26,5 +27,6 @@ __all__ = [
     "document_versions",
     "ledger_export",
     "ledger_index",
+    "level_dashboard",
     "unit_detail",
 ]

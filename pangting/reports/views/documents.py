@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -32,7 +32,6 @@ from pangting.core.views import (
     parse_year,
     seen_version,
 )
-from pangting.orgs import units
 from pangting.orgs.models import Organization
 
 from .. import documents, services
@@ -44,19 +43,14 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def supervising_organizations(user: Any) -> QuerySet[Organization]:
-    """The organizations at the top of the user's reports.manage reach: where documents are drafted."""
-    granted = policy.reach(user, A.REPORTS_MANAGE)
-    if granted.is_empty:
-        return Organization.objects.none()
-    if granted.everything:
-        return units.supervising_organizations()
-    return Organization.objects.filter(Q(path__in=sorted(granted.prefixes)) | Q(pk__in=sorted(granted.org_ids)))
+    """The supervising organizations whose documents the user drafts (R-O23: his own seat)."""
+    return policy.seats(user, A.REPORTS_MANAGE)
 
 
 def _document(user: Any, pk: int, *, manage: bool = False) -> ReportDocument:
     document = policy.get_for_user(ReportDocument.objects.select_related("organization"), user, pk)
     if manage:
-        policy.require(user, A.REPORTS_MANAGE, document.organization)
+        policy.require_supervise(user, A.REPORTS_MANAGE, document.organization)
     return document
 
 
@@ -116,7 +110,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     latest = versions[-1]
     figures = latest.figures
     sections = [(_(label), latest.section_text(key)) for key, label in documents.SECTIONS[document.kind]]
-    can_manage = policy.can(user, A.REPORTS_MANAGE, document.organization)
+    can_manage = policy.can_supervise(user, A.REPORTS_MANAGE, document.organization)
     steps = available_step_names(document, user)
     return render(
         request,

@@ -1,0 +1,69 @@
+"""The subordinate supervisors' dashboard (R-O23): the level above compares the levels below."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from pangting.observation import services
+from pangting.observation.models import TeamMember
+from pangting.reports import levels as level_figures
+from pangting.tests.levels import Levels
+
+from ...observation.tests.scenes import travel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def levels(world) -> Levels:
+    return Levels(world)
+
+
+def _college_visit(L, *, letter: bool):
+    with travel("2026-09-25"):
+        visit = services.create_visit(
+            actor=L.college_supervisor, unit=L.department, year=2026, semester=2, target_month=10,
+            team=[(L.college_leader, TeamMember.Role.LEADER)],
+        )  # fmt: skip
+        if letter:
+            visit = services.issue_letter(visit, actor=L.college_supervisor)
+    return visit
+
+
+def test_each_level_is_counted_over_the_units_it_supervises_itself(levels):
+    w, L = levels.w, levels
+    _college_visit(L, letter=True)
+    with travel("2026-10-01"):
+        rows = {row.organization: row for row in level_figures.level_rows([w.root, L.college], 2026)}
+    # The university's units are A, B and the college's own center group; the college's is its 机关党总支.
+    assert (rows[w.root].units, rows[w.root].visits, rows[w.root].letters) == (3, 0, 0)
+    assert (rows[L.college].units, rows[L.college].visits, rows[L.college].letters) == (1, 1, 1)
+    assert rows[L.college].above == w.root and rows[w.root].above is None
+    assert rows[L.college].coverage_percent == 0.0  # planned, not yet observed (R-O11)
+    assert rows[w.root].on_time_percent is None  # nothing due yet
+
+
+def test_the_level_above_sees_the_level_below_on_its_dashboard(levels, client_for):
+    w, L = levels.w, levels
+    _college_visit(L, letter=True)
+    with travel("2026-10-01"):
+        page = client_for(w.supervisor).get(reverse("reports:levels"), {"year": "2026"}).content.decode()
+    assert page.count('data-testid="level-row"') == 2
+    assert 'data-org="UC"' in page and 'data-org="ROOT"' in page
+    assert "只读" in page  # the college's row, for the university's supervisor
+
+
+def test_a_lower_level_does_not_see_the_level_above(levels, client_for):
+    L = levels
+    with travel("2026-10-01"):
+        page = client_for(L.college_supervisor).get(reverse("reports:levels"), {"year": "2026"}).content.decode()
+    assert page.count('data-testid="level-row"') == 1
+    assert 'data-org="UC"' in page and 'data-org="ROOT"' not in page
+    assert 'data-testid="no-lower"' in page
+
+
+def test_the_dashboard_is_not_for_a_unit_secretary(levels, client_for):
+    with travel("2026-10-01"):
+        response = client_for(levels.w.secretary_a).get(reverse("reports:levels"))
+    assert response.status_code == 404
