@@ -68,7 +68,8 @@ def _flag_filter(qs: Any, flag: str) -> Any:
     if flag == "low_rate":
         # R-S3, compared exactly: present × q < expected × p for a threshold p/q.
         threshold = get_parameters().participation_threshold
-        alive = Q(attendances__deleted_at__isnull=True)
+        # R-S20: 列席 people do not count in the rate.
+        alive = Q(attendances__deleted_at__isnull=True) & ~Q(attendances__role=Attendance.Role.OBSERVER)
         qs = (
             qs.annotate(
                 n_expected=Count("attendances", filter=alive),
