@@ -11,7 +11,8 @@ few cases for each rule, recording each in `context["planted"]` where it decides
   secretaries, every year; one unit's secretary missed it, one unit trained none.
 - R-S19: each unit records a study outcome a year and converts it; one recorded none, one
   left its conversion overdue.
-- R-S20: branch secretaries attend some sessions as 列席, outside the participation rate.
+- R-S20: the branch secretaries the participants note names attend as 列席, outside the
+  participation rate; a few sessions do not record them.
 - R-S21: each session plan names who researched what; a few do not.
 - R-B7: the cadres of the units that keep 三会一课 here belong to a branch and attend it; one
   skipped a quarter.
@@ -111,11 +112,13 @@ class FollowupDemo:
             .select_related("organization")
             .order_by("starts_at", "pk")
         )
-        secretaries = defaultdict(list)
-        for person in Person.objects.filter(post="党支部书记").select_related("organization"):
+        secretaries, people = defaultdict(list), defaultdict(list)
+        for person in Person.objects.select_related("organization").order_by("name", "pk"):
             for unit in self.units:
-                if person.organization.path.startswith(unit.path) and person.organization_id != unit.pk:
-                    secretaries[unit.pk].append(person)
+                if person.organization.path.startswith(unit.path):
+                    people[unit.pk].append(person)
+                    if person.post == "党支部书记" and person.organization_id != unit.pk:
+                        secretaries[unit.pk].append(person)
         studied = {
             (sid, pid)
             for sid, pid, on, starts in SelfStudyRecord.objects.filter(session__isnull=False).values_list(
@@ -145,10 +148,16 @@ class FollowupDemo:
                 )  # fmt: skip
             if session.status != StudySession.Status.HELD:
                 continue
-            # R-S20: branch secretaries sit in on some sessions, outside the rate.
-            if number % 9 == 0 and secretaries[session.organization_id]:
-                observer = secretaries[session.organization_id][number % len(secretaries[session.organization_id])]
-                if not any(a.person_id == observer.pk for a in session.attendances.all()):
+            # R-S20: the note says branch secretaries sit in: their attendance is recorded as 列席.
+            if "列席" in session.participants_note:
+                attending = {a.person_id for a in session.attendances.all()}
+                candidates = [p for p in secretaries[session.organization_id] if p.pk not in attending] or [
+                    p for p in people[session.organization_id] if p.pk not in attending
+                ]
+                if number % 41 == 11 or not candidates:
+                    self.plant("R-S20", session.organization, period, f"observers:{session.pk}")
+                else:
+                    observer = candidates[number % len(candidates)]
                     observers.append(
                         Attendance(
                             session=session, person=observer, post=observer.post, role=Attendance.Role.OBSERVER,

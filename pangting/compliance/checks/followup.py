@@ -37,6 +37,8 @@ from .branches import _branches, _frequency
 OUTCOME = "study.studyoutcome"
 SELF_STUDY_PLAN = "study.selfstudyplan"
 NAMES_SHOWN = 5
+# i18n: not interface (the word secretaries write in a session's participants note)
+OBSERVER_WORDS = ["列席"]
 
 
 def _names(people: Sequence[Any]) -> Any:
@@ -70,6 +72,19 @@ def _cadres(ctx: CheckContext) -> list[Any]:
     return cached(ctx, "cadres", load)
 
 
+def _group_units(ctx: CheckContext) -> set[int]:
+    """The units in scope that have a center group (one query)."""
+
+    def load() -> set[int]:
+        from pangting.orgs.models import StudyGroup
+
+        return set(
+            StudyGroup.objects.filter(organization_id__in=ctx.unit_ids).values_list("organization_id", flat=True)
+        )
+
+    return cached(ctx, "group_units", load)
+
+
 def _member_on(membership: Any, day: dt.date) -> bool:
     return (membership.joined_on is None or membership.joined_on <= day) and (
         membership.left_on is None or membership.left_on >= day
@@ -84,6 +99,7 @@ def member_records(ctx: CheckContext, summary_days: int) -> Iterator[FindingData
     `SelfStudyRecord` linked to the session, dated on or before its day) and wrote a summary or
     reflection after it (a `Reflection` linked to it), `summary_days` calendar days after the
     session. One amber finding per session and missing record, naming the members."""
+    from pangting.orgs.models import Person
     from pangting.study.models import Attendance, Reflection, SelfStudyRecord
 
     rows = [
@@ -97,14 +113,20 @@ def member_records(ctx: CheckContext, summary_days: int) -> Iterator[FindingData
     studied = set(
         SelfStudyRecord.objects.filter(session_id__in=ids).values_list("session_id", "person_id", "studied_on")
     )
-    before = {(s, p) for s, p, day in studied if day <= next(r.day for r in rows if r.session.pk == s)}
+    days = {r.session.pk: r.day for r in rows}
+    before = {(s, p) for s, p, day in studied if day <= days[s]}
     after = set(Reflection.objects.filter(session_id__in=ids).values_list("session_id", "person_id"))
-    for row in rows:
-        present = [
-            a.person
-            for a in sorted(row.session.attendances.all(), key=lambda a: a.person.name)
+    present_ids = {
+        r.session.pk: [
+            a.person_id
+            for a in r.session.attendances.all()
             if a.status == Attendance.Status.PRESENT and a.counts_for_rate
         ]
+        for r in rows
+    }
+    people = Person.objects.in_bulk({pk for ids_ in present_ids.values() for pk in ids_})
+    for row in rows:
+        present = sorted((people[pk] for pk in present_ids[row.session.pk]), key=lambda p: (p.name, p.pk))
         for key, done, text in (
             ("selfstudy", before, gettext_noop("{day}学习会{count}名成员会前无个人自学记录：{names}")),
             ("summary", after, gettext_noop("{day}学习会{count}名成员会后未提交学习小结或体会：{names}")),
@@ -263,7 +285,7 @@ def study_secretary_training(ctx: CheckContext) -> Iterator[FindingData]:
         return
     trainings = _trainings(ctx, SecretaryTraining.Audience.STUDY_SECRETARIES)
     for unit in ctx.units:
-        if hasattr(unit, "study_group") and not _trained(unit, trainings):
+        if unit.pk in _group_units(ctx) and not _trained(unit, trainings):
             yield FindingData(
                 unit.pk, str(ctx.year), "training", "red",
                 finding_message(
@@ -333,7 +355,7 @@ def study_outcomes(ctx: CheckContext) -> Iterator[FindingData]:
     if not _year_over(ctx) or required <= 0:
         return
     for unit in ctx.units:
-        if hasattr(unit, "study_group") and counts[unit.pk] < required:
+        if unit.pk in _group_units(ctx) and counts[unit.pk] < required:
             yield FindingData(
                 unit.pk, str(ctx.year), "outcomes", "amber",
                 finding_message(
@@ -342,6 +364,37 @@ def study_outcomes(ctx: CheckContext) -> Iterator[FindingData]:
                 ),
                 (), {"count": counts[unit.pk], "required": required},
             )  # fmt: skip
+
+
+# --- R-S20 ------------------------------------------------------------------------------------
+
+
+@rule(
+    "R-S20",
+    _("列席人员出勤单独记录，不计入参学率"),
+    params=[Param("note_words", OBSERVER_WORDS, _("参加人员说明中表示列席的词语"), "list")],
+)
+def observers_recorded(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-S20: a held session whose participants note says people sat in (列席, the words of
+    `note_words`) records their attendance as 列席 rows (`Attendance.role` observer), which the
+    participation rate leaves out. Amber when the note names them and no row records them."""
+    from pangting.study.models import Attendance
+
+    words = [str(w) for w in ctx.params["note_words"] if str(w).strip()]
+    for row in center_group_sessions(ctx):
+        session = row.session
+        if session.status != "held" or not any(w in session.participants_note for w in words):
+            continue
+        if any(a.role == Attendance.Role.OBSERVER for a in session.attendances.all()):
+            continue
+        yield FindingData(
+            session.organization_id, month_period(row.day), f"observers:{session.pk}", "amber",
+            finding_message(
+                gettext_noop("{day}学习会参加人员说明有列席人员（“{note}”），但未登记列席人员出勤"),
+                day=row.day, note=session.participants_note[:60],
+            ),
+            (session_evidence(session),), {},
+        )  # fmt: skip
 
 
 # --- R-S21 ------------------------------------------------------------------------------------

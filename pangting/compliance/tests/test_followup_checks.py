@@ -200,3 +200,16 @@ def test_it_reports_a_month_without_a_theme_day(world):
     assert (missed.period, missed.key, missed.severity) == ("2026-01", "UA1:theme_day:month", "red")
     branch_meeting(world, SessionKind.THEME_DAY, dt.date(2026, 1, 20))
     assert findings("R-B8", today=dt.date(2026, 2, 2), unit=world.unit_a) == []
+
+
+# --- R-S20 -----------------------------------------------------------------------------------
+
+
+def test_it_reports_a_session_whose_列席_people_were_not_recorded(world):
+    """R-S20: the participants note names 列席 people, the attendance must record them (outside the rate)."""
+    session = good_session(world, participants_note="中心组成员；各党支部书记列席")
+    [missing] = findings("R-S20", today=AFTER, unit=world.unit_a)
+    assert (missing.key, missing.severity) == (f"observers:{session.pk}", "amber")
+    with travel(AFTER):
+        study.add_observer(session, make_person("支部书记", world.branch_a), actor=world.secretary_a)
+    assert findings("R-S20", today=AFTER, unit=world.unit_a) == []
