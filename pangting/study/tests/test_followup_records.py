@@ -94,3 +94,57 @@ def test_it_keeps_the_training_audience_and_refuses_a_future_training(world):
             audience=SecretaryTraining.Audience.STUDY_SECRETARIES, trainees=[world.secretary_a_person],
         )  # fmt: skip
     assert training.audience == "study" and list(training.trainees.all()) == [world.secretary_a_person]
+
+
+def test_it_enters_research_and_列席_attendance_from_the_pages(world, client_for):
+    """R-S21 on the session page, R-S20 on the attendance page; bad input is a message, not a 500."""
+    from django.urls import reverse
+
+    session = make_session(world.unit_a, starts_at=at(2030, 6, 5), actor=world.secretary_a)
+    client = client_for(world.secretary_a)
+    url = reverse("study:session_research_add", args=[session.pk])
+    assert client.post(url, {"researcher_name": "陈成员", "topic": ""}).status_code == 302
+    assert not session.research_items.exists()
+    assert client.post(url, {"researcher_name": "陈成员", "topic": "实训基地调研"}).status_code == 302
+    page = client.get(reverse("study:session_detail", args=[session.pk])).content.decode()
+    assert "实训基地调研" in page
+    outsider = make_person("列席书记", world.branch_a, post="党支部书记")
+    add = reverse("study:session_add_attendee", args=[session.pk])
+    assert client.post(add, {"person": outsider.pk, "as_observer": "on"}).status_code == 302
+    assert session.attendances.get(person=outsider).role == Attendance.Role.OBSERVER
+    assert "列席" in client.get(reverse("study:session_attendance", args=[session.pk])).content.decode()
+
+
+def test_it_records_a_study_secretary_training_from_the_page(world, client_for):
+    """R-S18: the training page records the audience."""
+    from django.urls import reverse
+
+    client = client_for(world.secretary_a)
+    response = client.post(
+        reverse("study:training_list"),
+        {"organization": world.unit_a.pk, "audience": "study", "held_on": "2026-05-20", "title": "学习秘书培训",
+         "hours": "2", "trainees": [world.secretary_a_person.pk]},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert SecretaryTraining.objects.get().audience == SecretaryTraining.Audience.STUDY_SECRETARIES
+
+
+def test_it_records_an_outcome_and_its_conversion_from_the_page(world, client_for):
+    """R-S19: the outcomes page; a bad conversion is a message, not a 500."""
+    from django.urls import reverse
+
+    client = client_for(world.secretary_a)
+    with time_machine.travel(dt.datetime(2026, 6, 15, 10), tick=False):
+        response = client.post(
+            reverse("study:outcome_list"),
+            {"organization": world.unit_a.pk, "kind": "measure", "title": "三项举措", "recorded_on": "2026-06-15",
+             "conversion_due": "2026-09-30"},
+        )  # fmt: skip
+        assert response.status_code == 302
+        outcome = StudyOutcome.objects.get()
+        convert = reverse("study:outcome_convert", args=[outcome.pk])
+        assert client.post(convert, {"converted_on": "2026-06-15", "note": ""}).status_code == 302
+        outcome.refresh_from_db()
+        assert outcome.conversion == StudyOutcome.Conversion.PENDING
+        assert client.post(convert, {"converted_on": "2026-06-15", "note": "已推行"}).status_code == 302
+        assert "已推行" in client.get(reverse("study:outcome_list")).content.decode()

@@ -32,6 +32,7 @@ from ..forms import (
     AttachmentForm,
     ReasonForm,
     RescheduleForm,
+    ResearchForm,
     SessionFilterForm,
     SessionForm,
     SpeakerFormSet,
@@ -217,6 +218,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "checkin_opens": opens,
             "checkin_closes": closes,
             "attachment_form": AttachmentForm() if can_change else None,
+            "research_items": session.research_items.select_related("person"),  # R-S21
+            "research_form": ResearchForm() if can_change else None,
             "today": clock.today(),
             "now": clock.now(),
         },
