@@ -261,6 +261,19 @@ class ConversionForm(inputs.CheckedForm):
     note = forms.CharField(label=_("转化成效"), widget=_text(2))
 
 
+class CadreBranchForm(inputs.CheckedForm):
+    """R-B7 双重组织生活: the branch a leading cadre belongs to, from a date."""
+
+    person = forms.ModelChoiceField(label=_("领导干部"), queryset=Person.objects.none())
+    branch = forms.ModelChoiceField(label=_("所在党支部"), queryset=Organization.objects.none())
+    since = forms.DateField(label=_("起始日期"), widget=DATE)
+
+    def __init__(self, *args: Any, people: Any, branches: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["branch"].queryset = branches
+
+
 class SessionFilterForm(inputs.CheckedForm):
     FLAGS = [
         ("", _("全部")),

@@ -44,6 +44,7 @@ urlpatterns = [
     path("branches/", views.branch_overview, name="branch_overview"),
     path("trainings/", views.training_list, name="training_list"),
     path("outcomes/", views.outcome_list, name="outcome_list"),
+    path("cadres/", views.cadre_branch_list, name="cadre_branch_list"),
     path("outcomes/<int:pk>/convert/", views.outcome_convert, name="outcome_convert"),
     path("sessions/<int:pk>/research/", views.session_research_add, name="session_research_add"),
     path("sessions/<int:pk>/research/<int:item>/delete/", views.session_research_delete, name="research_delete"),

@@ -159,7 +159,15 @@ def both(name: str, table: dict[str, frozenset[str]], kwargs: Any, **options: An
 WEB = [
     *[
         Case(f"study:{n}", STUDY_VIEWERS)
-        for n in ("session_list", "session_calendar", "plan_list", "branch_overview", "training_list", "outcome_list")
+        for n in (
+            "session_list",
+            "session_calendar",
+            "plan_list",
+            "branch_overview",
+            "training_list",
+            "outcome_list",
+            "cadre_branch_list",
+        )
     ],
     Case("study:my_calendar_ics", EVERYONE),
     # The feed needs no login: its secret key is the credential; an unknown key is 404 for anyone.

@@ -148,3 +148,18 @@ def test_it_records_an_outcome_and_its_conversion_from_the_page(world, client_fo
         assert outcome.conversion == StudyOutcome.Conversion.PENDING
         assert client.post(convert, {"converted_on": "2026-06-15", "note": "已推行"}).status_code == 302
         assert "已推行" in client.get(reverse("study:outcome_list")).content.decode()
+
+
+def test_it_records_a_cadres_branch_from_the_page(world, client_for):
+    """R-B7: the cadres page; a unit that is not a branch is refused with a message."""
+    from django.urls import reverse
+
+    from pangting.study.models import CadreBranch
+
+    client = client_for(world.secretary_a)
+    url = reverse("study:cadre_branch_list")
+    data = {"person": world.member_person.pk, "branch": world.branch_a.pk, "since": "2026-01-01"}
+    assert client.post(url, {**data, "branch": world.unit_a.pk}).status_code == 200  # not a choice: form error
+    assert client.post(url, data).status_code == 302
+    assert CadreBranch.objects.get().branch == world.branch_a
+    assert world.branch_a.display_name in client.get(url).content.decode()

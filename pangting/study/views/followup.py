@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
-from pangting.orgs.models import Organization
+from pangting.orgs.models import Organization, OrganizationKind, Person
 
 from .. import services
-from ..forms import ConversionForm, OutcomeForm, ResearchForm
-from ..models import SessionResearch, StudyOutcome
+from ..forms import CadreBranchForm, ConversionForm, OutcomeForm, ResearchForm
+from ..models import CadreBranch, SessionResearch, StudyOutcome
 from ._common import A, _error_text, _form_errors, _session_for
 
 
@@ -97,3 +97,33 @@ def outcome_convert(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("转化情况已记录。"))
     return redirect("study:outcome_list")
+
+
+@login_required
+def cadre_branch_list(request: HttpRequest) -> HttpResponse:
+    """R-B7 双重组织生活: which branch each leading cadre belongs to (his attendance there is checked)."""
+    policy.require(request.user, A.STUDY_VIEW)
+    links = CadreBranch.objects.for_user(request.user).select_related("person", "branch")[:300]
+    form = None
+    if policy.can(request.user, A.STUDY_CHANGE):
+        form = CadreBranchForm(
+            request.POST or None,
+            people=Person.objects.for_user(request.user, A.STUDY_CHANGE).order_by("organization__path", "name"),
+            branches=Organization.objects.for_user(request.user, A.STUDY_CHANGE)
+            .filter(kind=OrganizationKind.BRANCH)
+            .order_by("path"),
+        )
+        if request.method == "POST":
+            try:
+                if not form.is_valid():
+                    raise ValidationError(_form_errors(form))
+                data = form.cleaned_data
+                services.assign_cadre_branch(data["person"], data["branch"], actor=request.user, since=data["since"])
+            except ValidationError as error:
+                messages.error(request, _error_text(error))
+            else:
+                messages.success(request, _("所在党支部已登记。"))
+                return redirect("study:cadre_branch_list")
+    elif request.method == "POST":
+        raise Http404
+    return render(request, "study/cadre_branch_list.html", {"links": links, "form": form})
