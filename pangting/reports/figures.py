@@ -214,6 +214,7 @@ def compute_figures(
     attendance = {
         row["session__organization_id"]: row
         for row in Attendance.objects.filter(session__in=session_qs.values("pk"))
+        .exclude(role=Attendance.Role.OBSERVER)  # R-S20: 列席 people do not count in the rate
         .values("session__organization_id")
         .annotate(
             expected=Count("id"),

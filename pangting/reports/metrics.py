@@ -227,6 +227,7 @@ def participation(units: Sequence[Organization], year: int) -> Participation:
             session__starts_at__gte=start,
             session__starts_at__lt=end,
         )
+        .exclude(role=Attendance.Role.OBSERVER)  # R-S20: 列席 people do not count in the rate
         .values("session_id", "session__organization_id")
         .annotate(expected=Count("pk"), present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)))
         .order_by()
@@ -256,14 +257,18 @@ def participation_by_month(units: Sequence[Organization], year: int) -> list[Mon
     """R-S3 month by month: present ÷ expected over the held center-group sessions of each month
     of `year` (the leadership's participation trend). One query; months without sessions are empty."""
     start, end = year_bounds(year)
-    rows = Attendance.objects.filter(
-        session__organization_id__in=_ids(units),
-        session__kind=SessionKind.CENTER_GROUP,
-        session__status=StudySession.Status.HELD,
-        session__deleted_at__isnull=True,
-        session__starts_at__gte=start,
-        session__starts_at__lt=end,
-    ).values_list("session__starts_at", "status")
+    rows = (
+        Attendance.objects.filter(
+            session__organization_id__in=_ids(units),
+            session__kind=SessionKind.CENTER_GROUP,
+            session__status=StudySession.Status.HELD,
+            session__deleted_at__isnull=True,
+            session__starts_at__gte=start,
+            session__starts_at__lt=end,
+        )
+        .exclude(role=Attendance.Role.OBSERVER)
+        .values_list("session__starts_at", "status")
+    )  # R-S20
     expected: Counter[int] = Counter()
     present: Counter[int] = Counter()
     for starts_at, status in rows:

@@ -23,6 +23,8 @@ class StudyConfig(AppConfig):
         registry.register_navigation(_("三会一课"), "study:branch_overview", "study.view", "study", order=80)
         registry.register_todo_provider("pangting.study.todos.study_todos", order=40)
         registry.register_demo_hook("pangting.study.demo.extend_demo", order=10)
+        # After the observation demo (20) made its sessions: the records around them.
+        registry.register_demo_hook("pangting.study.demo_followup.extend_demo", order=25)
         registry.register_page_section("login", "pangting.study.views.attendance.login_notice")
         registry.register_page_section("profile", "pangting.study.views.feeds.profile_section", order=10)
         registry.register_calendar_provider("pangting.study.ics.session_events", order=10)

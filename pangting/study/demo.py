@@ -5,7 +5,8 @@ Deterministic (seeded). Everything goes through the services, with past timestam
 explicitly, so the demo shows what the rules compute: some late forms (R-S10), some sessions
 below 90 % (R-S3), some without a first agenda item (R-S4), a few postponed twice (R-S11), a
 couple that were really work meetings (R-S8), plans filed late or not at all (R-S1), and
-branches that miss months of 三会一课 (R-B1 … R-B4).
+branches that miss months of 三会一课 and 主题党日 (R-B1 … R-B4, R-B8). `demo_followup` adds the
+members' records around the sessions (R-S7, R-S13, R-S18, R-S19, R-S21, R-B4, R-B6, R-B7).
 """
 
 from __future__ import annotations
@@ -531,12 +532,11 @@ class StudyDemo:
                     first = dt.date(year, month, 1)
                     if first > self.today:
                         break
-                    kinds = [SessionKind.BRANCH_COMMITTEE, SessionKind.BRANCH_STUDY]
+                    # R-B8 主题党日 monthly; R-B2 党员大会 once a quarter (2018 regulations).
+                    kinds = [SessionKind.BRANCH_COMMITTEE, SessionKind.BRANCH_STUDY, SessionKind.THEME_DAY]
                     if branch.has_party_groups:
                         kinds.append(SessionKind.PARTY_GROUP_MEETING)
-                        if month % 3 == 0:
-                            kinds.append(SessionKind.MEMBER_MEETING)
-                    else:
+                    if month % 3 == 0:
                         kinds.append(SessionKind.MEMBER_MEETING)
                     if month % 3 == 2:
                         kinds.append(SessionKind.PARTY_LECTURE)
@@ -601,10 +601,10 @@ class StudyDemo:
             self.plant("R-B1", unit, by_month, f"{code}:branch_committee:month")
         elif kind == SessionKind.PARTY_GROUP_MEETING and month_over:
             self.plant("R-B2", unit, by_month, f"{code}:party_group_meeting:month")
-        elif kind == SessionKind.MEMBER_MEETING and branch.has_party_groups and quarter_over:
+        elif kind == SessionKind.MEMBER_MEETING and quarter_over:
             self.plant("R-B2", unit, by_quarter, f"{code}:member_meeting:quarter")
-        elif kind == SessionKind.MEMBER_MEETING and not branch.has_party_groups and month_over:
-            self.plant("R-B2", unit, by_month, f"{code}:member_meeting:month")
+        elif kind == SessionKind.THEME_DAY and month_over:
+            self.plant("R-B8", unit, by_month, f"{code}:theme_day:month")
         elif kind == SessionKind.PARTY_LECTURE and quarter_over:
             self.plant("R-B3", unit, by_quarter, f"{code}:party_lecture:quarter")
             semester_over = dt.date(year, 9, 1) <= self.today if month <= 8 else dt.date(year + 1, 2, 1) <= self.today

@@ -18,7 +18,9 @@ from .models import (
     PlanKind,
     PlanTheme,
     Reflection,
+    SecretaryTraining,
     SessionKind,
+    StudyOutcome,
     StudySession,
 )
 from .parameters import get_parameters
@@ -149,6 +151,8 @@ class MakeupForm(inputs.CheckedForm):
 
 class AddAttendeeForm(inputs.CheckedForm):
     person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
+    # R-S20: someone outside the group sits in (列席); recorded, not counted in the rate.
+    as_observer = forms.BooleanField(label=_("列席（不计入参学率）"), required=False)
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -232,14 +236,63 @@ class TrainingForm(inputs.CheckedForm):
     title = forms.CharField(label=_("培训主题"), max_length=200)
     content = forms.CharField(label=_("培训内容"), widget=_text(3), required=False)
     hours = forms.DecimalField(label=_("学时"), min_value=0.5, max_value=100, decimal_places=1, initial=2)
+    audience = forms.ChoiceField(
+        label=_("培训对象"), choices=SecretaryTraining.Audience.choices,
+        help_text=_("党支部书记（R-B6）或学习秘书（R-S18），均每年至少培训一次。"),
+    )  # fmt: skip
     trainees = forms.ModelMultipleChoiceField(
-        label=_("参训支部书记"), queryset=Person.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("参训人员"), queryset=Person.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args: Any, organizations: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
         self.fields["trainees"].queryset = people
+
+
+class ResearchForm(inputs.CheckedForm):
+    """R-S21: who researched what before the session (named in the session plan)."""
+
+    researcher_name = forms.CharField(label=_("调研人"), max_length=50)
+    topic = forms.CharField(label=_("调研题目"), max_length=200)
+    done_on = forms.DateField(label=_("调研日期"), widget=DATE, required=False)
+    findings = forms.CharField(label=_("调研发现"), widget=_text(3), required=False)
+
+
+class OutcomeForm(inputs.CheckedForm):
+    """R-S19: a study outcome and when its conversion into work is due."""
+
+    organization = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none())
+    kind = forms.ChoiceField(label=_("成果类型"), choices=StudyOutcome.Kind.choices)
+    title = forms.CharField(label=_("成果名称"), max_length=200)
+    description = forms.CharField(label=_("成果内容"), widget=_text(3), required=False)
+    recorded_on = forms.DateField(label=_("形成日期"), widget=DATE)
+    responsible = forms.CharField(label=_("转化责任人"), max_length=100, required=False)
+    conversion_due = forms.DateField(label=_("转化完成期限"), widget=DATE, required=False)
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+
+class ConversionForm(inputs.CheckedForm):
+    """R-S19: the outcome has been turned into work."""
+
+    converted_on = forms.DateField(label=_("转化完成日期"), widget=DATE)
+    note = forms.CharField(label=_("转化成效"), widget=_text(2))
+
+
+class CadreBranchForm(inputs.CheckedForm):
+    """R-B7 双重组织生活: the branch a leading cadre belongs to, from a date."""
+
+    person = forms.ModelChoiceField(label=_("领导干部"), queryset=Person.objects.none())
+    branch = forms.ModelChoiceField(label=_("所在党支部"), queryset=Organization.objects.none())
+    since = forms.DateField(label=_("起始日期"), widget=DATE)
+
+    def __init__(self, *args: Any, people: Any, branches: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["branch"].queryset = branches
 
 
 class SessionFilterForm(inputs.CheckedForm):

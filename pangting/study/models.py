@@ -13,6 +13,7 @@ Every record belongs to an organization (`policy_org_field`) and is read through
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Mapping
@@ -45,6 +46,7 @@ class SessionKind(models.TextChoices):
     PARTY_GROUP_MEETING = "party_group_meeting", _("党小组会")
     PARTY_LECTURE = "party_lecture", _("党课")
     BRANCH_STUDY = "branch_study", _("支部集体学习")
+    THEME_DAY = "theme_day", _("主题党日")  # R-B8
 
 
 BRANCH_KINDS = frozenset(k for k in SessionKind if k != SessionKind.CENTER_GROUP)
@@ -414,7 +416,15 @@ class Reschedule(RecordModel):
 
 
 class Attendance(RecordModel):
-    """One expected participant of a session and what became of them (R-S3)."""
+    """One expected participant of a session and what became of them (R-S3).
+
+    R-S20: the circle may be widened to people outside the group (列席); their attendance is
+    recorded with `role` OBSERVER and does not count in the participation rate.
+    """
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("应到成员")
+        OBSERVER = "observer", _("列席人员")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("未签到")
@@ -431,6 +441,10 @@ class Attendance(RecordModel):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("人员"))
     post = models.CharField(_("职务"), max_length=100, blank=True)
     status = models.CharField(_("出勤"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    role = models.CharField(
+        _("参会身份"), max_length=10, choices=Role.choices, default=Role.MEMBER,
+        help_text=_("R-S20：列席人员的出勤单独记录，不计入参学率。"),
+    )  # fmt: skip
     method = models.CharField(_("登记方式"), max_length=8, choices=Method.choices, blank=True)
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     leave_reason = models.CharField(_("请假事由"), max_length=200, blank=True)
@@ -454,9 +468,14 @@ class Attendance(RecordModel):
         return f"{self.person} · {self.get_status_display()}"
 
     @property
+    def counts_for_rate(self) -> bool:
+        """R-S20: only the group's own people count in the participation rate, not 列席 people."""
+        return self.role != self.Role.OBSERVER
+
+    @property
     def needs_makeup(self) -> bool:
-        """R-S3: leave is followed by make-up study."""
-        return self.status == self.Status.LEAVE and self.makeup_done_on is None
+        """R-S3: leave is followed by make-up study (members only: 列席 is an invitation)."""
+        return self.status == self.Status.LEAVE and self.makeup_done_on is None and self.counts_for_rate
 
 
 def attachment_upload_to(instance: Any, filename: str) -> str:
@@ -621,10 +640,17 @@ class MeetingFrequencyRule(RecordModel):
 
 
 class SecretaryTraining(RecordModel):
-    """Training of branch secretaries by the unit-level organization (R-B6)."""
+    """Training of branch secretaries (R-B6) or of study secretaries (R-S18) by the organization."""
+
+    class Audience(models.TextChoices):
+        BRANCH_SECRETARIES = "branch", _("党支部书记")  # R-B6
+        STUDY_SECRETARIES = "study", _("学习秘书")  # R-S18
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="secretary_trainings", verbose_name=_("组织单位")
+    )
+    audience = models.CharField(
+        _("培训对象"), max_length=10, choices=Audience.choices, default=Audience.BRANCH_SECRETARIES
     )
     held_on = models.DateField(_("培训日期"))
     title = models.CharField(_("培训主题"), max_length=200)
@@ -632,18 +658,121 @@ class SecretaryTraining(RecordModel):
     hours = models.DecimalField(
         _("学时"), max_digits=4, decimal_places=1, default=2, validators=[inputs.NonNegativeMax(100)]
     )
-    trainees = models.ManyToManyField(Person, related_name="secretary_trainings", verbose_name=_("参训支部书记"))
+    trainees = models.ManyToManyField(Person, related_name="secretary_trainings", verbose_name=_("参训人员"))
 
     policy_org_field: ClassVar[str] = "organization"
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
         ordering = ["-held_on"]
-        verbose_name = _("支部书记培训")
-        verbose_name_plural = _("支部书记培训")
+        verbose_name = _("书记及学习秘书培训")
+        verbose_name_plural = _("书记及学习秘书培训")
 
     def __str__(self) -> str:
         return f"{self.held_on} {self.title}"
+
+
+class SessionResearch(RecordModel):
+    """R-S21: who researched (调查研究) what before the session; named in the session plan."""
+
+    session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="research_items")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("调研人")
+    )
+    researcher_name = models.CharField(_("调研人姓名"), max_length=50, validators=[inputs.clean_line])
+    topic = models.CharField(_("调研题目"), max_length=200, validators=[inputs.clean_line])
+    done_on = models.DateField(_("调研日期"), null=True, blank=True, validators=[inputs.sane_date])
+    findings = models.TextField(_("调研发现"), blank=True)
+
+    policy_org_field: ClassVar[str] = "session__organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["session", "pk"]
+        verbose_name = _("会前调研")
+        verbose_name_plural = _("会前调研")
+
+    def __str__(self) -> str:
+        return gettext("{name}：{topic}").format(name=self.researcher_name, topic=self.topic)
+
+
+class StudyOutcome(RecordModel):
+    """R-S19: a study outcome (research report, measure adopted) and its conversion into work, followed."""
+
+    class Kind(models.TextChoices):
+        RESEARCH_REPORT = "research_report", _("调研报告")
+        MEASURE = "measure", _("制度举措")
+        OTHER = "other", _("其他成果")
+
+    class Conversion(models.TextChoices):
+        PENDING = "pending", _("待转化")
+        CONVERTED = "converted", _("已转化")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="study_outcomes", verbose_name=_("党组织")
+    )
+    session = models.ForeignKey(
+        StudySession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outcomes",
+        verbose_name=_("来源学习会"),
+    )
+    kind = models.CharField(_("成果类型"), max_length=20, choices=Kind.choices, default=Kind.MEASURE)
+    title = models.CharField(_("成果名称"), max_length=200, validators=[inputs.clean_line])
+    description = models.TextField(_("成果内容"), blank=True)
+    recorded_on = models.DateField(_("形成日期"), validators=[inputs.sane_date])
+    responsible = models.CharField(_("转化责任人"), max_length=100, blank=True)
+    conversion_due = models.DateField(_("转化完成期限"), null=True, blank=True, validators=[inputs.sane_date])
+    conversion = models.CharField(_("转化情况"), max_length=12, choices=Conversion.choices, default=Conversion.PENDING)
+    converted_on = models.DateField(_("转化完成日期"), null=True, blank=True, validators=[inputs.sane_date])
+    conversion_note = models.TextField(_("转化成效"), blank=True)
+
+    policy_org_field: ClassVar[str] = "organization"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["-recorded_on", "pk"]
+        verbose_name = _("学习成果")
+        verbose_name_plural = _("学习成果")
+        indexes = [
+            # The R-S19 check and the unit's outcome list: one organization's outcomes by date.
+            models.Index(fields=["organization", "recorded_on"], name="outcome_org_recorded"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """R-S19: the conversion is not followed up by its due date."""
+        return (
+            self.conversion != self.Conversion.CONVERTED
+            and self.conversion_due is not None
+            and self.conversion_due < today
+        )
+
+
+class CadreBranch(RecordModel):
+    """R-B7 双重组织生活: the branch a leading cadre belongs to as an ordinary party member."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="cadre_branches", verbose_name=_("领导干部")
+    )
+    branch = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在党支部"))
+    since = models.DateField(_("起始日期"), validators=[inputs.sane_date])
+    until = models.DateField(_("截止日期"), null=True, blank=True, validators=[inputs.sane_date])
+
+    policy_org_field: ClassVar[str] = "branch"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["person__name", "-since"]
+        verbose_name = _("领导干部所在党支部")
+        verbose_name_plural = _("领导干部所在党支部")
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.branch}"
 
 
 def _feed_key_hash(raw: str) -> str:

@@ -76,8 +76,10 @@ def study_todos(user: Any) -> list[Todo]:
                     severity="warn",
                 )
             )
-        makeups = Attendance.objects.for_user(user, A.STUDY_CHANGE).filter(
-            status=Attendance.Status.LEAVE, makeup_done_on__isnull=True, session__starts_at__year=today.year
+        makeups = (
+            Attendance.objects.for_user(user, A.STUDY_CHANGE)
+            .filter(status=Attendance.Status.LEAVE, makeup_done_on__isnull=True, session__starts_at__year=today.year)
+            .exclude(role=Attendance.Role.OBSERVER)
         )
         count = makeups.count()
         if count:

@@ -52,4 +52,9 @@ urlpatterns = [
     path("sessions/import/template.xlsx", import_views.session_import_template, name="session_import_template"),
     path("archive/", archive_views.archive_overview, name="archive_overview"),
     path("archive/<int:org>/<int:year>/export.zip", archive_views.archive_export, name="archive_export"),
+    path("outcomes/", views.outcome_list, name="outcome_list"),
+    path("cadres/", views.cadre_branch_list, name="cadre_branch_list"),
+    path("outcomes/<int:pk>/convert/", views.outcome_convert, name="outcome_convert"),
+    path("sessions/<int:pk>/research/", views.session_research_add, name="session_research_add"),
+    path("sessions/<int:pk>/research/<int:item>/delete/", views.session_research_delete, name="research_delete"),
 ]

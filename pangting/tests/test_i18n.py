@@ -208,6 +208,7 @@ CHINESE_CONTENT_MODULES: dict[str, str] = {
     "planning/demo.py": "demo data: unavailability reasons",
     "assessment/demo.py": "demo data: study report texts",
     "analysis/demo.py": "demo data: the agenda of a disguised work meeting (R-S8)",
+    "study/demo_followup.py": "demo data: members' self-study, summaries, research, outcomes and trainings",
     "lib/marks.py": "the 内部资料 mark printed on official Chinese documents",
     "core/dates.py": "Chinese date, period and semester formats; English pages use its English formats",
     "orgs/transfer/spec.py": "column headers of the Chinese import/export workbook, a file format users fill in",

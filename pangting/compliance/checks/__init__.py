@@ -1,3 +1,3 @@
 """The checks, one module per part of the domain; importing this package registers them all."""
 
-from . import branches, observation, study  # noqa: F401
+from . import branches, followup, observation, study  # noqa: F401

@@ -169,14 +169,21 @@ def party_lectures(ctx: CheckContext) -> Iterator[FindingData]:
                 )  # fmt: skip
 
 
-@rule("R-B4", _("支部每月集体学习，每季度专题研讨"))
+@rule(
+    "R-B4",
+    _("支部每月集体学习，每季度专题研讨"),
+    params=[Param("reflection_days", 14, _("专题研讨后撰写学习体会期限（自然日）"), "days")],
+)
 def branch_study(ctx: CheckContext) -> Iterator[FindingData]:
     """R-B4: 支部集体学习 monthly and one with a 交流研讨 item each quarter (the R-B4 frequency rules).
 
-    Members' written reflections are personal records not kept for every member; not checked.
-    Red when short.
+    Red when short. Members write study reflections after the thematic discussion: amber per
+    session naming who has not, `reflection_days` after it (`followup.branch_reflections`).
     """
+    from .followup import branch_reflections
+
     yield from _frequency(ctx, "R-B4")
+    yield from branch_reflections(ctx, int(ctx.params["reflection_days"]))
 
 
 @rule(

@@ -326,16 +326,25 @@ def written_speeches(ctx: CheckContext) -> Iterator[FindingData]:
 @rule(
     "R-S7",
     _("会前自学、会后形成学习小结"),
-    params=[Param("summary_days", 7, _("会后形成小结期限（自然日）"), "days")],
+    params=[
+        Param("summary_days", 7, _("会后形成小结期限（自然日）"), "days"),
+        Param("per_member", True, _("逐人检查会前自学和会后小结"), "bool"),
+    ],
 )
 def study_summary(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S7: a session is followed by its study summary (`StudySession.summary`) or members' summaries.
 
-    Members' personal self-study is kept by each member and not required of everyone in the
-    data, so what is checked is the session's summary: amber when, `summary_days` calendar
-    days after the session, neither the session summary nor any member's summary exists.
+    Amber when, `summary_days` calendar days after the session, neither the session summary
+    nor any member's summary exists. With `per_member` (default), also per member present at
+    a held session: self-study before it and a summary or reflection after it
+    (`followup.member_records`, keys "selfstudy:<session>" and "summary:<session>").
     """
     from pangting.study.models import Reflection
+
+    from .followup import member_records
+
+    if ctx.params.get("per_member", True):
+        yield from member_records(ctx, int(ctx.params["summary_days"]))
 
     rows = [r for r in center_group_sessions(ctx) if r.taken_place and not r.session.summary.strip()]
     rows = [r for r in rows if r.day + dt.timedelta(days=int(ctx.params["summary_days"])) < ctx.today]

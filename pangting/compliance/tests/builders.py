@@ -73,6 +73,7 @@ def good_session(
     close: bool = True,
     report: bool = True,
     summary: str = "形成学习小结。",
+    member_records: bool = True,
     **fields: Any,
 ) -> StudySession:
     """A compliant, held center-group session of unit A on `day` (R-S3 … R-S12 all met)."""
@@ -96,5 +97,18 @@ def good_session(
         study.close_attendance(session, actor=w.secretary_a)
         if report:
             study.send_report(session, actor=w.secretary_a)
+        if member_records:  # R-S7 per member, R-S21: the members' own records around the session
+            study.add_research(session, actor=w.secretary_a, researcher_name="调研组", topic="基层调研")
+            for row in session.attendances.filter(status=Attendance.Status.PRESENT):
+                study.add_self_study_record(
+                    row.person,
+                    actor=w.secretary_a,
+                    studied_on=day - dt.timedelta(days=1),
+                    material="原文",
+                    session=session,
+                )
+                study.add_reflection(
+                    row.person, actor=w.secretary_a, title="小结", text="学习小结", kind="summary", session=session
+                )
     StudySession.objects.filter(pk=session.pk).update(summary=summary)
     return StudySession.objects.get(pk=session.pk)

@@ -94,10 +94,10 @@ def test_it_filters_findings_by_year_unit_rule_severity_and_status(world):
 
 def test_it_shows_a_computed_finding_with_its_evidence_and_their_api_links(world):
     """R-S7: a session without a summary; the finding points at the session, linked to its API detail."""
-    session = good_session(world, dt.date(2026, 9, 15), summary="")
+    session = good_session(world, dt.date(2026, 9, 15), summary="", member_records=False)
     with travel(dt.date(2026, 11, 23)):
         services.run_checks(2026, rules=["R-S7"], actor=system_actor())
-    finding = Finding.objects.get(rule_id="R-S7", unit=world.unit_a)
+    finding = Finding.objects.get(rule_id="R-S7", unit=world.unit_a, key=f"session:{session.pk}")
     data = api(world.secretary_a).get(f"{BASE}/findings/{finding.pk}/").json()
     assert data["rule_id"] == "R-S7" and data["rule_title"] and data["status"] == "open"
     assert data["unit_name"] == world.unit_a.name

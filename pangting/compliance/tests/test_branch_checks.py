@@ -47,10 +47,14 @@ def test_it_reports_a_month_without_a_committee_meeting(world):
     assert (finding.period, finding.key) == ("2026-01", "UA1:branch_committee:month")
 
 
-def test_it_reports_a_month_without_a_member_meeting(world):
-    """R-B2: monthly for a branch without party groups."""
+def test_it_reports_a_quarter_without_a_member_meeting(world):
+    """R-B2: 党员大会 once a quarter, also without party groups (2018 regulations, the migrated default)."""
     meeting(world, SessionKind.BRANCH_COMMITTEE, dt.date(2026, 1, 15))
-    assert [f.period for f in findings("R-B2", today=JANUARY_DONE, unit=world.unit_a)] == ["2026-01"]
+    assert findings("R-B2", today=JANUARY_DONE, unit=world.unit_a) == []
+    found = findings("R-B2", today=dt.date(2026, 4, 2), unit=world.unit_a)
+    assert [(f.period, f.key) for f in found] == [("2026-Q1", "UA1:member_meeting:quarter")]
+    meeting(world, SessionKind.MEMBER_MEETING, dt.date(2026, 3, 10))
+    assert findings("R-B2", today=dt.date(2026, 4, 2), unit=world.unit_a) == []
 
 
 def test_it_reports_a_quarter_without_a_party_lecture_and_a_semester_without_the_secretary(world):

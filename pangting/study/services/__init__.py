@@ -25,6 +25,7 @@ from .attendance import (
     CHECKIN_SALT,
     TICKET_SALT,
     add_attendee,
+    add_observer,
     check_in,
     check_in_with_ticket,
     checkin_code,
@@ -51,7 +52,18 @@ from .deliveries import (
 )
 from .facts import SessionFacts, annotate_leaders, session_facts
 from .frequency import PeriodResult, RuleResult, UnitBranchSummary, frequency_report, unit_branch_summary
-from .personal import add_reflection, add_self_study_record, record_training, save_self_study_plan
+from .personal import (
+    add_reflection,
+    add_research,
+    add_self_study_record,
+    assign_cadre_branch,
+    cadre_branch_on,
+    record_conversion,
+    record_outcome,
+    record_training,
+    remove_research,
+    save_self_study_plan,
+)
 from .plans import (
     UpperAdherence,
     adherence_by_plan,
@@ -86,10 +98,14 @@ __all__ = [
     "UpperAdherence",
     "add_attachment",
     "add_attendee",
+    "add_observer",
     "add_reflection",
+    "add_research",
     "add_self_study_record",
     "adherence_by_plan",
     "annotate_leaders",
+    "assign_cadre_branch",
+    "cadre_branch_on",
     "cancel_session",
     "check_in",
     "check_in_with_ticket",
@@ -110,9 +126,12 @@ __all__ = [
     "plan_due_on",
     "record_attendance",
     "record_attendance_sheet",
+    "record_conversion",
     "record_makeup",
+    "record_outcome",
     "record_paper_sheet",
     "record_training",
+    "remove_research",
     "reschedule_session",
     "save_self_study_plan",
     "send_arrangement",

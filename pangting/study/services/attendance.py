@@ -45,7 +45,9 @@ def _attendance_for(session: StudySession, person: Person, actor: Any) -> Attend
             )
         post = belongs.post or person.post
     else:
-        if not person.organization.path.startswith(session.organization.path):
+        if not person.organization.path.startswith(session.organization.path) and not _is_cadre_of(
+            person, session.organization, _local_day(session.starts_at)
+        ):
             raise ValidationError(
                 _("{person}不属于{organization}，不能登记本次会议的出勤。").format(
                     person=person.name, organization=session.organization.name
@@ -130,6 +132,26 @@ def add_attendee(session: StudySession, person: Person, *, actor: Any) -> Attend
     if session.attendances.filter(person=person).exists():
         raise ValidationError(_("{person}已在应到人员名单中。").format(person=person.name))
     return _attendance_for(session, person, actor)
+
+
+def _is_cadre_of(person: Person, branch: Any, on: dt.date) -> bool:
+    """R-B7 双重组织生活: a leading cadre takes part in the meetings of the branch he belongs to."""
+    from .personal import cadre_branch_on
+
+    found = cadre_branch_on(person, on)
+    return found is not None and found.branch_id == branch.pk
+
+
+@transaction.atomic
+def add_observer(session: StudySession, person: Person, *, actor: Any) -> Attendance:
+    """R-S20: widen the circle: someone outside the group attends as 列席; recorded, not counted in the rate."""
+    if session.status == StudySession.Status.CANCELLED:
+        raise ValidationError(_("学习会已取消，不能登记出勤。"))
+    if session.attendances.filter(person=person).exists():
+        raise ValidationError(_("{person}已在参会人员名单中。").format(person=person.name))
+    row = Attendance(session=session, person=person, post=person.post, role=Attendance.Role.OBSERVER)
+    _save(row, actor)
+    return row
 
 
 @transaction.atomic

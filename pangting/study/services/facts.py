@@ -48,7 +48,8 @@ def session_facts(
     """Compute a session's facts; uses prefetched relations when the caller prefetched them."""
     params = params or get_parameters()
     today = today or clock.today()
-    attendances = list(session.attendances.all())
+    # R-S20: 列席 people are recorded, but the rate counts the group's own people only.
+    attendances = [a for a in session.attendances.all() if a.counts_for_rate]
     agenda = list(session.agenda_items.all())
     speeches = list(session.speeches.all())
     expected = len(attendances)

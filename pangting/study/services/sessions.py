@@ -23,7 +23,7 @@ from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGr
 from pangting.workdays.services import UnknownCalendarYear
 
 from .. import rules
-from ..models import BRANCH_KINDS, AgendaItem, Attendance, Reschedule, SessionKind, Speech, StudySession
+from ..models import BRANCH_KINDS, AgendaItem, Attendance, CadreBranch, Reschedule, SessionKind, Speech, StudySession
 from ..parameters import StudyParameters, get_parameters
 from ._common import A, _check_seen, _copy_back, _local_day, _locked, _save
 from .uploads import check_upload
@@ -174,7 +174,17 @@ def _expected_people(session: StudySession) -> list[tuple[Person, str]]:
             if m.counts_for_attendance and m.person_id not in seen:
                 seen[m.person_id] = (m.person, m.post or m.person.post)
         return list(seen.values())
-    people = Person.objects.filter(organization__path__startswith=session.organization.path).order_by("name")
+    people = list(Person.objects.filter(organization__path__startswith=session.organization.path).order_by("name"))
+    # R-B7 双重组织生活: the leading cadres who belong to this branch attend its meetings too.
+    on = _local_day(session.starts_at)
+    known = {p.pk for p in people}
+    cadres = (
+        CadreBranch.objects.filter(branch=session.organization, since__lte=on)
+        .filter(Q(until__isnull=True) | Q(until__gte=on))
+        .select_related("person")
+        .order_by("person__name")
+    )
+    people += [c.person for c in cadres if c.person_id not in known]
     return [(p, p.post) for p in people]
 
 

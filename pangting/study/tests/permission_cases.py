@@ -146,6 +146,20 @@ def training_pk(w: Any, side: str) -> dict[str, Any]:
     }
 
 
+def research_kwargs(w: Any, side: str) -> dict[str, Any]:
+    from pangting.study import services
+
+    session = _session(w, side)
+    item = services.add_research(session, actor=system_actor(), researcher_name="调研人", topic="调研题目")
+    return {"pk": session.pk, "item": item.pk}
+
+
+def outcome_pk(w: Any, side: str) -> dict[str, Any]:
+    from pangting.study import services
+
+    return {"pk": services.record_outcome(_unit(w, side), actor=system_actor(), title="成果").pk}
+
+
 def rule_pk(w: Any) -> dict[str, Any]:
     from pangting.study.models import MeetingFrequencyRule
 
@@ -159,7 +173,15 @@ def both(name: str, table: dict[str, frozenset[str]], kwargs: Any, **options: An
 WEB = [
     *[
         Case(f"study:{n}", STUDY_VIEWERS)
-        for n in ("session_list", "session_calendar", "plan_list", "branch_overview", "training_list")
+        for n in (
+            "session_list",
+            "session_calendar",
+            "plan_list",
+            "branch_overview",
+            "training_list",
+            "outcome_list",
+            "cadre_branch_list",
+        )
     ],
     Case("study:my_calendar_ics", EVERYONE),
     # The feed needs no login: its secret key is the credential; an unknown key is 404 for anyone.
@@ -183,6 +205,9 @@ WEB = [
     *both("study:session_vet", STUDY_VIEW, session_pk, **POST_REDIRECT),
     *both("study:session_add_attendee", STUDY_CHANGE, session_pk, **POST_REDIRECT),
     *both("study:session_close_attendance", STUDY_CHANGE, session_pk, **POST_REDIRECT),
+    *both("study:session_research_add", STUDY_CHANGE, session_pk, **POST_REDIRECT),
+    *both("study:research_delete", STUDY_CHANGE, research_kwargs, **POST_REDIRECT),
+    *both("study:outcome_convert", STUDY_CHANGE, outcome_pk, **POST_REDIRECT),
     *both("study:attachment_upload", STUDY_CHANGE, session_pk, **POST_REDIRECT),
     *both(
         "study:session_submit",

@@ -98,7 +98,7 @@ def _held(org, kind, day, agenda=None):
 
 
 def test_it_checks_three_meetings_and_one_lecture_against_the_frequency_rules(world):
-    # R-B1 monthly committee; R-B2 monthly member meeting without party groups; R-B4 quarterly discussion.
+    # R-B1 monthly committee; R-B2 member meeting quarterly (2018 regulations); R-B4 quarterly discussion.
     for month in (1, 2, 3):
         _held(world.branch_a, SessionKind.BRANCH_COMMITTEE, dt.date(2026, month, 10))
     _held(world.branch_a, SessionKind.MEMBER_MEETING, dt.date(2026, 1, 12))
@@ -110,9 +110,9 @@ def test_it_checks_three_meetings_and_one_lecture_against_the_frequency_rules(wo
     }
     committee = results[("R-B1", "branch_committee", "month", "")]
     assert [p.ok for p in committee.periods[:4]] == [True, True, True, None]
-    members = results[("R-B2", "member_meeting", "month", "")]
-    assert [p.ok for p in members.periods[:3]] == [True, False, False]
-    assert ("R-B2", "member_meeting", "quarter", "") not in results  # the branch has no party groups
+    members = results[("R-B2", "member_meeting", "quarter", "")]
+    assert [p.ok for p in members.periods[:2]] == [True, None]
+    assert ("R-B2", "member_meeting", "month", "") not in results  # the migrated default is quarterly
     thematic = results[("R-B4", "branch_study", "quarter", "discussion")]
     assert thematic.periods[0].ok is True
 

@@ -13,6 +13,8 @@ The views live in modules by page group and are all importable from here (`urls.
 - `personal`: the member's page: self-study plan and records, reflections (R-S6, R-S7, R-S13).
 - `plans`: annual plans (R-S1, R-B5).
 - `branches`: branches' 三会一课 overview and secretary training (R-B1 … R-B6).
+- `followup`: research before the session (R-S21), study outcomes and their conversion (R-S19),
+  leading cadres' own branches (R-B7).
 - `_common`: private helpers the others share.
 """
 
@@ -40,6 +42,13 @@ from .attendance import (
 )
 from .branches import branch_overview, training_list
 from .feeds import calendar_feed, calendar_feed_issue, calendar_feed_revoke
+from .followup import (
+    cadre_branch_list,
+    outcome_convert,
+    outcome_list,
+    session_research_add,
+    session_research_delete,
+)
 from .personal import my_study, reflection_add, self_plan_save, self_record_add
 from .plans import plan_detail, plan_form, plan_list, plan_transition
 from .sessions import (
@@ -64,6 +73,7 @@ __all__ = [
     "attachment_upload",
     "attendance_makeup",
     "branch_overview",
+    "cadre_branch_list",
     "calendar_feed",
     "calendar_feed_issue",
     "calendar_feed_revoke",
@@ -71,6 +81,8 @@ __all__ = [
     "checkin_confirm",
     "my_calendar_ics",
     "my_study",
+    "outcome_convert",
+    "outcome_list",
     "plan_detail",
     "plan_form",
     "plan_list",
@@ -93,6 +105,8 @@ __all__ = [
     "session_paper_sheet",
     "session_qr",
     "session_reschedule",
+    "session_research_add",
+    "session_research_delete",
     "session_submit",
     "session_vet",
     "speech_file",

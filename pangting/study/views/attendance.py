@@ -87,11 +87,16 @@ def session_add_attendee(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError(_form_errors(form))
-        services.add_attendee(session, form.cleaned_data["person"], actor=request.user)
+        if form.cleaned_data["as_observer"]:  # R-S20
+            services.add_observer(session, form.cleaned_data["person"], actor=request.user)
+        else:
+            services.add_attendee(session, form.cleaned_data["person"], actor=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, _("已加入应到人员名单。"))
+        messages.success(
+            request, _("已登记为列席人员。") if form.cleaned_data["as_observer"] else _("已加入应到人员名单。")
+        )
     return redirect("study:session_attendance", pk=session.pk)
 
 

@@ -51,7 +51,7 @@ def branch_overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def training_list(request: HttpRequest) -> HttpResponse:
-    """R-B6: secretary training by the unit-level organization."""
+    """R-B6 / R-S18: training of branch secretaries and study secretaries, at least once a year."""
     policy.require(request.user, A.STUDY_VIEW)
     trainings = (
         SecretaryTraining.objects.for_user(request.user).select_related("organization").prefetch_related("trainees")
@@ -61,9 +61,8 @@ def training_list(request: HttpRequest) -> HttpResponse:
         form = TrainingForm(
             request.POST or None,
             organizations=Organization.objects.for_user(request.user, A.STUDY_CHANGE),
-            people=Person.objects.for_user(request.user, A.STUDY_CHANGE).filter(
-                organization__kind=OrganizationKind.BRANCH
-            ),
+            # Branch secretaries (R-B6) and the units' study secretaries (R-S18).
+            people=Person.objects.for_user(request.user, A.STUDY_CHANGE).order_by("organization__path", "name"),
         )
         if request.method == "POST" and form.is_valid():
             try:

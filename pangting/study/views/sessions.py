@@ -33,6 +33,7 @@ from ..forms import (
     AttachmentForm,
     ReasonForm,
     RescheduleForm,
+    ResearchForm,
     SessionFilterForm,
     SessionForm,
     SpeakerFormSet,
@@ -70,7 +71,8 @@ def _flag_filter(qs: Any, flag: str) -> Any:
     if flag == "low_rate":
         # R-S3, compared exactly: present × q < expected × p for a threshold p/q.
         threshold = get_parameters().participation_threshold
-        alive = Q(attendances__deleted_at__isnull=True)
+        # R-S20: 列席 people do not count in the rate.
+        alive = Q(attendances__deleted_at__isnull=True) & ~Q(attendances__role=Attendance.Role.OBSERVER)
         qs = (
             qs.annotate(
                 n_expected=Count("attendances", filter=alive),
@@ -219,6 +221,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "checkin_opens": opens,
             "checkin_closes": closes,
             "attachment_form": AttachmentForm() if can_change else None,
+            "research_items": session.research_items.select_related("person"),  # R-S21
+            "research_form": ResearchForm() if can_change else None,
             "today": clock.today(),
             "now": clock.now(),
             "deliveries": delivery_rows(session, request.user) if session.is_center_group else [],
