@@ -411,7 +411,7 @@ def plan_made_on_time(ctx: CheckContext) -> Iterator[FindingData]:
     if ctx.today <= due:
         return
     in_scope = set(ctx.unit_ids)
-    supervisors = {}
+    supervisors: dict[int, Any] = {}
     for unit in ctx.units:
         office = supervisor_org_for(unit)
         supervisors.setdefault(office.pk, office)

@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from pangting.core import clock
-from pangting.core.management.commands import check_deployment as deployment
 from pangting.core.models import OutboxMessage
+from pangting.reports.management.commands import check_deployment as deployment
 
 pytestmark = pytest.mark.django_db
 
