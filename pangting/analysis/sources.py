@@ -122,6 +122,6 @@ def register_defaults() -> None:
     register_source("feedback", _("反馈意见"), "observation.Feedback", ("summary", "suggestions"),
                     org="visit__unit", rule="R-O9", at="issued_at")  # fmt: skip
     register_source("rectification_report", _("整改情况报告"), "observation.Rectification", ("unit_report",),
-                    org="visit__unit", rule="R-O10", at="reported_at")  # fmt: skip
+                    org="unit", rule="R-O10", at="reported_at")  # fmt: skip
     register_source("study_report", _("述学报告"), "assessment.StudyReport", ("summary",),
                     author="person__name", file_field="file", rule="R-O22")  # fmt: skip

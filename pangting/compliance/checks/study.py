@@ -360,6 +360,43 @@ def study_summary(ctx: CheckContext) -> Iterator[FindingData]:
                 finding_message(gettext_noop("{day}学习会会后未形成学习小结"), day=row.day),
                 (session_evidence(row.session),),
             )  # fmt: skip
+    yield from _copied_study_texts(ctx)
+
+
+def _copied_study_texts(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-S7: a reflection or summary, a self-study note or a session's minutes that the supervisor
+    confirmed as a copy of another text (the analysis app's pairs, read through
+    `core.registry.text_flags`): red, key "copy:<kind>:<pk>", until the pair is dismissed."""
+    from pangting.core import registry
+    from pangting.study.models import Reflection, SelfStudyRecord
+
+    reflections = Reflection.objects.filter(organization_id__in=ctx.unit_ids, written_on__year=ctx.year)
+    notes = SelfStudyRecord.objects.filter(organization_id__in=ctx.unit_ids, studied_on__year=ctx.year)
+    kinds: list[tuple[str, list[Any], Any, Any, str]] = [
+        ("reflection", list(reflections.select_related("person")), lambda r: r.written_on,
+         lambda r: r.person.name, gettext_noop("学习体会/小结")),
+        ("self_study", list(notes.select_related("person")), lambda r: r.studied_on,
+         lambda r: r.person.name, gettext_noop("自学笔记")),
+        ("minutes", [r.session for r in center_group_sessions(ctx)], lambda s: timezone.localdate(s.starts_at),
+         lambda s: "", gettext_noop("学习会会议纪要")),
+    ]  # fmt: skip
+    for kind, items, day_of, author, what in kinds:
+        flags = registry.text_flags(kind, [item.pk for item in items])
+        for item in items:
+            if item.pk not in flags:
+                continue
+            best = max(flags[item.pk], key=lambda flag: flag["score"])
+            day = day_of(item)
+            yield FindingData(
+                item.organization_id, month_period(day), f"copy:{kind}:{item.pk}", "red",
+                finding_message(
+                    gettext_noop("{author}{day}的{what}经认定与{org}的文本雷同（相似度{percent}%）"),
+                    author=author(item), day=day, what=text_label(what), org=best["other_org"],
+                    percent=round(best["score"] * 100),
+                ),
+                (Evidence(TEXT_PAIR, best["pair"], finding_message(gettext_noop("雷同文本对照"))),),
+                {"kind": kind, "item": item.pk, "pairs": [flag["pair"] for flag in flags[item.pk]]},
+            )  # fmt: skip
 
 
 @rule("R-S9", _("授课人及内容会前审核"))

@@ -126,6 +126,30 @@ def test_r_s6_keeps_a_finding_for_a_speech_confirmed_as_copied(world, monkeypatc
     assert finding.measured["pairs"] == [7]
 
 
+def test_r_s7_keeps_a_finding_for_a_reflection_confirmed_as_copied_and_none_without(world, monkeypatch):
+    """R-S7: a member's reflection the supervisor confirmed as a copy stays a red finding."""
+    good_session(world)  # the unit used the system this year
+    reflection = study.add_reflection(
+        world.member_person,
+        actor=system_actor(),
+        title="学习体会",
+        text="学习体会正文",
+        written_on=dt.date(2026, 10, 9),
+    )
+    copied = [f for f in findings("R-S7", today=AFTER, unit=world.unit_a) if f.key.startswith("copy:")]
+    assert copied == []  # no confirmed pair
+
+    def confirmed_copies(ids: list[int]) -> dict[int, list[dict]]:
+        flag = {"pair": 9, "score": 0.912, "red": True, "other_org": "乙学院党委", "other_title": "学习体会"}
+        return {pk: [flag] for pk in ids if pk == reflection.pk}
+
+    monkeypatch.setitem(registry._text_flag_providers, "reflection", registry.Hook("test", confirmed_copies, 0))
+    [finding] = [f for f in findings("R-S7", today=AFTER, unit=world.unit_a) if f.key.startswith("copy:")]
+    assert (finding.key, finding.severity) == (f"copy:reflection:{reflection.pk}", "red")
+    assert "陈成员" in finding.message and "经认定与乙学院党委的文本雷同（相似度91%）" in finding.message
+    assert finding.measured["pairs"] == [9]
+
+
 # --- R-S9 -------------------------------------------------------------------------------------
 
 
