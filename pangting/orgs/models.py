@@ -83,6 +83,7 @@ class Organization(RecordModel):
     has_supervisor = models.BooleanField(
         _("设督导部门"),
         default=False,
+        db_default=False,  # rows written by code that predates the column (older migrations) get False
         help_text=_("本级宣传部门自行督导下级单位（本级计划、发文编号、通报）；顶级组织始终督导。"),
     )
 

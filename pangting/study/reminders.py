@@ -188,18 +188,35 @@ def _sessions() -> Any:
 
 
 def arrangements_due(today: dt.date) -> Iterable[Owed]:
-    """R-S10: the arrangement form, due days before the session (computed from its date), not sent."""
+    """R-S10: the arrangement form, due days before the session (computed from its date), not yet
+    with the linked leader: the secretary owes the send until he sent it to the liaison, then the
+    liaison owes passing it on (the deliveries say who holds it)."""
+    from pangting.core.models import Delivery
+
+    from .services.deliveries import ARRANGEMENT, _liaisons
+
     cache: dict[int, list[User]] = {}
-    for session in (
+    sessions = list(
         _sessions()
         .filter(arrangement_submitted_at__isnull=True, **window("arrangement_due", today))
         .select_related("organization")
-    ):
+    )
+    with_liaison = set(
+        Delivery.objects.filter(
+            app_label="study", model="studysession", kind=ARRANGEMENT, object_id__in=[s.pk for s in sessions]
+        ).values_list("object_id", flat=True)
+    )
+    for session in sessions:
+        if session.pk in with_liaison:
+            owed_by = users_of(_liaisons(session))
+            what = _("签收并转报“{title}”学习会的学习安排报送表").format(title=session.title)
+        else:
+            owed_by = _secretaries(session.organization, cache)
+            what = _("报送“{title}”学习会的学习安排报送表").format(title=session.title)
         yield Owed(
-            "arrangement", session.pk, session.organization,
-            _("报送“{title}”学习会的学习安排报送表").format(title=session.title),
+            "arrangement", session.pk, session.organization, what,
             session.arrangement_due, reverse("study:session_detail", args=[session.pk]),
-            _secretaries(session.organization, cache), session.arrangement_due_basis.get("text", ""),
+            owed_by, session.arrangement_due_basis.get("text", ""),
         )  # fmt: skip
 
 

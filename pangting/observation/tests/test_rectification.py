@@ -188,7 +188,7 @@ def test_it_opens_a_problem_list_item_from_the_page_and_the_api(world, client_fo
 def test_the_data_migration_gives_old_items_a_deadline(world):
     visit = walk(world, State.RECTIFYING)
     Rectification.objects.filter(visit=visit).update(deadline=None, deadline_basis={})
-    migration = importlib.import_module("pangting.observation.migrations.0004_rectification_unit_and_deadline")
+    migration = importlib.import_module("pangting.observation.migrations.0006_rectification_unit_and_deadline")
     migration.unit_and_deadline(django_apps, None)
     item = Rectification.objects.get(visit=visit)
     assert item.deadline == dt.date(2026, 11, 9) and "补定期限" in item.deadline_basis["text"]

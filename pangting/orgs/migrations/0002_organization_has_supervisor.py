@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
             model_name="historicalorganization",
             name="has_supervisor",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="本级宣传部门自行督导下级单位（本级计划、发文编号、通报）；顶级组织始终督导。",
                 verbose_name="设督导部门",
@@ -22,6 +23,7 @@ class Migration(migrations.Migration):
             model_name="organization",
             name="has_supervisor",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="本级宣传部门自行督导下级单位（本级计划、发文编号、通报）；顶级组织始终督导。",
                 verbose_name="设督导部门",

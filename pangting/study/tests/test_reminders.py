@@ -19,11 +19,12 @@ from pangting.study.tests.builders import at, make_session
 pytestmark = pytest.mark.django_db
 
 SECRETARY = "secretary_a@example.edu.cn"
+LIAISON = "liaison@example.edu.cn"
 
 
 @pytest.fixture
 def emails(world):
-    for name in ("supervisor", "secretary_a", "secretary_b"):
+    for name in ("supervisor", "secretary_a", "secretary_b", "liaison"):
         user = getattr(world, name)
         user.email = f"{name}@example.edu.cn"
         user.save(update_fields=["email"])
@@ -44,8 +45,11 @@ def test_it_reminds_the_secretary_of_the_arrangement_form_before_on_and_after_it
     assert _kinds(dt.date(2026, 11, 23)) == [("arrangement", "due", [SECRETARY])]
     (reminder,) = reminders.due_reminders(dt.date(2026, 11, 24))
     assert reminder.stage == "overdue-0" and "2026年11月23日" in reminder.body and "会前2天" in reminder.body
-    services.submit_arrangement(session, actor=emails.secretary_a, at=at(2026, 11, 24, 9))
-    assert _kinds(dt.date(2026, 11, 24)) == []  # sent: nothing owed
+    services.send_arrangement(session, actor=emails.secretary_a, at=at(2026, 11, 24, 9))
+    # Sent to the liaison: the secretary owes nothing, the liaison owes passing it on (R-S10).
+    assert [(k, e) for k, _s, e in _kinds(dt.date(2026, 11, 24))] == [("arrangement", [LIAISON])]
+    services.forward_arrangement(session, actor=emails.liaison, at=at(2026, 11, 24, 10))
+    assert _kinds(dt.date(2026, 11, 24)) == []  # with the leader: nothing owed
 
 
 def test_it_reminds_of_the_report_only_after_the_session_and_queues_each_stage_once(emails):
