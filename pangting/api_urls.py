@@ -56,6 +56,7 @@ router.register("assessment/study-reports", assessment_api.StudyReportViewSet, b
 router.register("analysis/substitution", analysis_api.SubstitutionViewSet, basename="analysis-substitution")
 router.register("analysis/calibration", analysis_api.CalibrationViewSet, basename="analysis-calibration")
 router.register("analysis/text-pairs", analysis_api.TextPairViewSet, basename="analysis-textpair")
+router.register("analysis/theme-hints", analysis_api.ThemeHintViewSet, basename="analysis-themehint")
 
 urlpatterns = [
     path("auth/token", TokenView.as_view(), name="api-token"),

@@ -22,12 +22,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pangting.accounts import policy
+from pangting.core import clock
+from pangting.core.api_inputs import query_year
 from pangting.core.api_views import as_drf_error
 from pangting.core.views import parse_id
 from pangting.observation.models import Visit
 from pangting.study.models import StudySession
 
-from . import calibration, duplicates, services, sources
+from . import calibration, duplicates, services, sources, themes
 from .models import TextDocument, TextPair
 
 
@@ -75,6 +77,33 @@ class SubstitutionViewSet(viewsets.ViewSet):
         )
         data = services.as_data(session, services.judge(session))
         return Response(SubstitutionSerializer(data).data)
+
+
+class ThemeHintSerializer(serializers.Serializer):
+    speech = serializers.IntegerField(source="speech.pk")
+    speaker = serializers.CharField(source="speech.speaker_name")
+    session = serializers.IntegerField(source="session.pk")
+    session_title = serializers.CharField(source="session.title")
+    organization = serializers.IntegerField(source="session.organization_id")
+    organization_name = serializers.CharField(source="session.organization.display_name")
+    session_score = serializers.FloatField()
+    plan_score = serializers.FloatField(allow_null=True)
+    score = serializers.FloatField()
+    words = serializers.ListField(child=serializers.CharField())
+
+
+class ThemeHintViewSet(viewsets.ViewSet):
+    """发言主题偏离提示（R-S6）: the speeches least similar to their themes; hints, never findings."""
+
+    @extend_schema(
+        summary="发言主题偏离提示（R-S6，仅供参考，不作为检查发现）",
+        parameters=[OpenApiParameter("year", int, OpenApiParameter.QUERY, description="年度，默认今年")],
+        responses=ThemeHintSerializer(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        policy.require(request.user, policy.Action.STUDY_SUPERVISE)
+        year = query_year(request.query_params) or clock.today().year
+        return Response(ThemeHintSerializer(themes.theme_hints(request.user, year), many=True).data)
 
 
 class CalibrationViewSet(viewsets.ViewSet):

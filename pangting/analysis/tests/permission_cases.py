@@ -37,6 +37,7 @@ CASES: list[Case] = [
     Case("analysis-calibration-list", SUPERVISOR, **API),
     Case("analysis:pair_list", SUPERVISOR),
     Case("analysis:theme_hints", SUPERVISOR),
+    Case("analysis-themehint-list", SUPERVISOR, **API),
     Case("analysis:pair_detail", SUPERVISOR, kwargs=lambda w: {"pk": pair_pk(w)}),
     Case("analysis:pair_step", SUPERVISOR, kwargs=lambda w: {"pk": pair_pk(w), "step": "confirm"}, **POST_REDIRECT),
     Case("analysis-textpair-list", EVERYONE, **API),

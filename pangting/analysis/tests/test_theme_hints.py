@@ -51,3 +51,17 @@ def test_a_planned_session_is_not_judged(world):
     session = held_session(world)
     StudySession.objects.filter(pk=session.pk).update(status=StudySession.Status.PLANNED)
     assert themes.theme_hints(world.supervisor, 2026) == []
+
+
+def test_the_api_lists_the_same_hints_and_refuses_a_bad_year(world):
+    from rest_framework.test import APIClient
+
+    held_session(world)
+    client = APIClient()
+    client.force_authenticate(world.supervisor)
+    rows = client.get("/api/v1/analysis/theme-hints/", {"year": 2026}).json()
+    assert [row["speaker"] for row in rows] == ["李跑题", "王在题"]
+    assert rows[0]["score"] < 0.1 and rows[1]["words"] and rows[1]["plan_score"] is None
+    assert client.get("/api/v1/analysis/theme-hints/", {"year": "abc"}).status_code == 400
+    client.force_authenticate(world.secretary_a)
+    assert client.get("/api/v1/analysis/theme-hints/").status_code == 404
