@@ -1,7 +1,8 @@
 """Demo: planted copied texts (issue 13 item 1), found by the scan the demo runs at its end.
 
 - two speeches copied across units: a speaker of one unit hands in, nearly word for word, the
-  written speech of a speaker of another unit;
+  written speech of a speaker of another unit (both longer than R-S6's `min_written_chars`, so
+  only the copy is planted, not a short text);
 - a reflection re-used from last year: a member's reflection of the main year repeats his own
   reflection of the year before (only when some member has reflections in both years: today's
   demo members write theirs in one year, so this copy is not planted yet);
@@ -34,6 +35,8 @@ SPEECH = (
     "但校企双方在课程标准上的衔接还不够紧密，下一步要组织骨干教师进企业调研，形成可推广的做法。"
     "三是要加强教师队伍建设，实施青年教师导师制，每位新进教师配备一名教学名师，"
     "通过听课评课、集体备课和教学竞赛帮助他们尽快成长。"
+    "对照先进找差距，我感到自己在调查研究上下功夫不够，今后要每月至少深入一个教研室，"
+    "听取一线教师的意见建议，把学习成果转化为推动工作的实际成效。"
 )
 # i18n: not interface (demo records, stored in Chinese)
 SPEECH_COPY = SPEECH.replace("三点体会", "三点认识").replace("十二家企业", "十余家企业")

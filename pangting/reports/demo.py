@@ -51,4 +51,4 @@ def plant_late_documents(context: dict[str, Any]) -> None:
         for kind in (DocumentKind.BULLETIN, DocumentKind.SUMMARY):
             issued = ReportDocument.objects.filter(organization=root, year=year, kind=kind, issued_at__isnull=False)
             if not any(timezone.localdate(d.issued_at) <= due for d in issued):
-                context["planted"].append(("R-O15", root.code, str(year), f"{kind}:{year}"))
+                context.setdefault("planted", []).append(("R-O15", root.code, str(year), f"{kind}:{year}"))

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pangting.accounts.models import User
-from pangting.core import clock
+from pangting.core import clock, parameters
 from pangting.core.demo import DemoDates, report_progress
 from pangting.core.system import system_actor
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
@@ -27,6 +27,12 @@ from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGr
 from . import services
 from .models import AgendaItem, Attendance, PlanKind, SessionKind, StudyPlan, StudySession
 from .parameters import get_parameters
+
+
+def archive_values() -> dict[str, Any]:
+    """R-S14's parameters (the archive items and the filing time), as the check reads them."""
+    return parameters.values("R-S14")
+
 
 K = AgendaItem.Kind
 
@@ -351,6 +357,10 @@ class StudyDemo:
                     ):
                         if planted:
                             self.plant(rule, unit, period, key)
+                    # R-S14: a session without speakers leaves its archive without speeches, once filed late.
+                    grace = dt.timedelta(days=int(archive_values()["grace_days"]))
+                    if no_discussion and "speeches" in archive_values()["items"] and day + grace < self.today:
+                        self.plant("R-S14", unit, str(day.year), "archive")
                     # R-S6: each speaker without written material of the minimum length.
                     minimum = get_parameters().min_written_chars
                     for speech in session.speeches.all():

@@ -24,11 +24,15 @@ EXPECTED_MENU = [
     "observation:invitation_list",
     "observation:cross_list",
     "observation:practice_list",
+    "observation:grouping_list",
     "planning:draw_list",
     "planning:run_list",
+    "analysis:calibration",
     "planning:unavailability_list",
     "reports:dashboard",
     "compliance:finding_list",
+    "analysis:pair_list",
+    "analysis:theme_hints",
     "reports:document_list",
     "assessment:sheet",
     "reports:ledgers",
@@ -57,9 +61,11 @@ def test_it_runs_the_demo_hooks_in_the_order_each_builds_on_the_last():
     assert modules == [
         "pangting.study.demo",
         "pangting.observation.demo",  # links visits to the study sessions
+        "pangting.study.demo_followup",  # members' own records around the sessions made above
         "pangting.planning.demo",
         "pangting.assessment.demo",  # 述学 reports, before compliance checks them
         "pangting.analysis.demo",  # a disguised work meeting, before compliance judges it (R-S8)
+        "pangting.analysis.demo_calibration",  # strict and lenient teams, after the visits' records
         "pangting.compliance.demo",
         "pangting.reports.demo",  # drafts from the findings
     ]

@@ -210,7 +210,8 @@ def test_it_states_the_same_figures_on_every_page_of_a_demo_year(demo_year: dict
     check.same(
         "records late or overdue (R-O8)",
         dashboard=late + overdue,
-        compliance=sum(1 for f in findings if f["rule"] == "R-O8"),
+        # R-O8 also keeps a finding for a record confirmed as copied (issue 13): not a matter of time.
+        compliance=sum(1 for f in findings if f["rule"] == "R-O8" and not f["key"].startswith("copy:")),
     )
 
     # Findings per rule: check_compliance, the unit pages' rule tables (stored findings, refreshed when stale).

@@ -275,9 +275,11 @@ class DemoBuilder:
 HOOK_LABELS = {
     "pangting.study.demo": "正在生成学习计划、学习会、考勤与三会一课…",
     "pangting.observation.demo": "正在生成巡听旁听、记录、反馈与整改…",
+    "pangting.study.demo_followup": "正在生成个人自学、培训、学习成果与会后跟进…",
     "pangting.planning.demo": "正在生成下一年度计划草案与随机抽取…",
     "pangting.assessment.demo": "正在生成述学与考核…",
     "pangting.analysis.demo": "正在布置按议程文字研判的学习会…",
+    "pangting.analysis.demo_calibration": "正在生成旁听分组表与评分校准…",
     "pangting.compliance.demo": "正在运行规则检查…",
     "pangting.reports.demo": "正在起草通报与年度总结…",
 }
