@@ -28,6 +28,7 @@ from pangting.accounts import policy
 from pangting.core.api_inputs import query_choice, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
 from pangting.core.transitions import available_step_names, log_of
+from pangting.core.views import MAX_ID
 from pangting.observation.api import StepLogSerializer, StepRequest  # one shape for every step log and step body
 from pangting.orgs.models import Organization
 
@@ -104,7 +105,7 @@ class ReportDocumentDetailSerializer(ReportDocumentSerializer):
 
 
 class FiguresQuery(serializers.Serializer):
-    organization = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    organization = serializers.IntegerField(min_value=1, max_value=MAX_ID)  # any key, as the schema says
     year = serializers.IntegerField(min_value=services.MIN_YEAR, max_value=services.MAX_YEAR)
     semester = serializers.ChoiceField(choices=[1, 2], required=False, allow_null=True, default=None)
 

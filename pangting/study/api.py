@@ -20,8 +20,9 @@ from pangting.core import deliveries as core_deliveries
 from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedViewSetMixin, as_drf_error
 from pangting.core.models import Delivery, Receipt
-from pangting.core.scoped_fields import ScopedRelatedField
+from pangting.core.scoped_fields import INCORRECT_TYPE, ScopedRelatedField
 from pangting.core.transitions import available_step_names
+from pangting.core.views import parse_id
 from pangting.orgs.models import Organization, Person
 
 from . import rules, services
@@ -413,7 +414,30 @@ class StudySessionViewSet(
         return Response(AttendanceSerializer(row).data)
 
 
+@extend_schema_field({"type": "integer", "nullable": True})
+class UpperThemeField(serializers.Field):
+    """R-S17: the id of the upper level's theme a theme follows, checked only by the service.
+
+    Not a related field: the one judge is `services.plans` (one of the upper plan's themes of
+    the year), so an id that does not exist and one the caller may not see are refused alike,
+    with the same message, and the body's validation never looks the id up.
+    """
+
+    default_error_messages = {"incorrect_type": INCORRECT_TYPE}
+
+    def to_internal_value(self, data: Any) -> int:
+        number = None if isinstance(data, bool) else parse_id(str(data))
+        if number is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return number
+
+    def to_representation(self, value: Any) -> int:
+        return int(value.pk)
+
+
 class PlanThemeSerializer(serializers.ModelSerializer):
+    upper_theme = UpperThemeField(required=False, allow_null=True)
+
     class Meta:
         model = PlanTheme
         fields = ["id", "period_kind", "period", "theme", "materials", "topics", "upper_theme"]

@@ -130,6 +130,7 @@ class PlanTheme(RecordModel):
     # R-S5/R-S16: topic tags from the configured list (`R-S5 topic_tags`); the year's plan must
     # cover the required ones (`R-S16 required_topics`).
     topics = models.JSONField(_("专题标签"), default=list, blank=True)
+    json_shapes: ClassVar[Mapping[str, Any]] = {"topics": list[str]}
     # R-S17 上下联动: the upper level's annual theme this theme follows, if any.
     upper_theme = models.ForeignKey(
         "self",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core import deliveries as core_deliveries
+from pangting.core.dates import format_datetime
 from pangting.core.models import Delivery
 from pangting.core.todos import Todo
 
@@ -151,7 +152,7 @@ def receipt_todos(user: Any) -> list[Todo]:
                     "study:plan_detail" if delivery.model == "studyplan" else "study:session_detail",
                     args=[delivery.object_id],
                 ),
-                detail=_("{time}报送。").format(time=timezone.localtime(delivery.sent_at).strftime("%Y-%m-%d %H:%M")),
+                detail=_("{time}报送。").format(time=format_datetime(delivery.sent_at)),
                 due=delivery.due if forward else None,
                 severity="bad" if forward and delivery.due and delivery.due < today else "warn",
             )

@@ -355,7 +355,7 @@ def test_english_translations_quote_no_other_chinese():
 
 
 def _database_strings() -> set[str]:
-    """Every text value stored by the project's models: names, titles, themes, reasons…"""
+    """Every text value stored by the project's models (names, titles, themes, reasons…) or configured."""
     from django.apps import apps
     from django.db import models
 
@@ -374,6 +374,10 @@ def _database_strings() -> set[str]:
         for row in manager.values_list(*fields):
             for value in row:
                 values.update(_strings_in(value))
+    # Configured values are data too, stored or still at their default (e.g. R-S5's topic tags).
+    from pangting.core import parameters
+
+    values.update(_strings_in(parameters.all_values()))
     return values
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pangting.tests.matrix import POST_REDIRECT, Case
+from pangting.tests.matrix import API, POST_REDIRECT, Case
 
 from .permission_cases_grouping import CASES as GROUPING
 from .permission_cases_parts import CASES as PARTS
 from .permission_cases_parts import OBS_ANYWHERE, OBS_VIEW, SUPERVISOR, item_of, rectifying, visit
+from .permission_cases_parts import plan as plan_of
 
 TEAM = {"A": frozenset({"leader", "liaison"}), "B": frozenset()}
 UNIT_SECRETARY = {"A": frozenset({"secretary_a"}), "B": frozenset({"secretary_b"})}
@@ -57,4 +58,62 @@ CASES: list[Case] = [
     *_both("observation:document", document("letter"), OBS_VIEW),
     Case("observation:rectification_list", OBS_ANYWHERE),
     *_both("observation:rectification_detail", item_of, OBS_VIEW),
+]
+
+
+# --- problem list (R-O25), evidence and the committee's decision on the plan (R-O20) ---------------
+
+UNIT_OR_SUPERVISOR = {"A": SUPERVISOR | {"secretary_a"}, "B": SUPERVISOR | {"secretary_b"}}
+
+
+def evidence_of(w: Any, side: str) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pangting.core.system import system_actor
+    from pangting.observation import services
+    from pangting.observation.models import Rectification
+
+    item = Rectification.objects.get(pk=item_of(w, side)["pk"])
+    upload = SimpleUploadedFile("整改台账.pdf", b"%PDF-1.4 matrix", content_type="application/pdf")
+    return {"pk": services.add_evidence(item, upload, actor=system_actor()).pk}
+
+
+def decided_plan(w: Any) -> dict[str, Any]:
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pangting.observation import services
+    from pangting.observation.models import ObservationPlan
+
+    plan = ObservationPlan.objects.get(pk=plan_of(w)["pk"])
+    document = SimpleUploadedFile("党委会决定.pdf", b"%PDF-1.4 matrix", content_type="application/pdf")
+    services.record_committee_decision(
+        plan, actor=w.supervisor, meeting="党委会", day=dt.date(2026, 3, 2), document=document
+    )
+    return {"pk": plan.pk}
+
+
+def problem_body(side: str) -> Any:
+    return lambda w: {"unit": {"A": w.unit_a, "B": w.unit_b}[side].pk, "problem": "学习记录不完整"}
+
+
+CASES += [
+    # Whoever may reply for some unit (its secretary) or supervise one opens the form; the API
+    # answers the new item (200) to the unit's secretary and the supervisor, 404 to the rest.
+    Case("observation:problem_item_create", SUPERVISOR | {"secretary_a", "secretary_b"}),
+    *[
+        Case(
+            "observation-rectification-problem-list",
+            UNIT_OR_SUPERVISOR[side],
+            target=side,
+            method="post",
+            data=problem_body(side),
+            **API,
+        )
+        for side in ("A", "B")
+    ],
+    *_both("observation:evidence_download", evidence_of, OBS_VIEW),
+    Case("observation:plan_committee", SUPERVISOR, kwargs=plan_of, **POST_REDIRECT),
+    Case("observation:plan_document", frozenset({"supervisor", "viewer"}), kwargs=decided_plan),
 ]

@@ -58,7 +58,8 @@ def test_the_dashboard_draws_every_chart_and_a_red_colour_leads_to_its_record(br
 
         page.goto(f"{base}/reports/?year=2026")
         cards = page.locator("[data-testid=chart-card]")
-        assert cards.count() == 13
+        # 14 cards: the observation teams' severity (R-O18 calibration) joined the thirteen.
+        assert cards.count() == 14
         drawn = page.locator("[data-chart][data-rendered=true]")
         drawn.first.wait_for()
         containers = page.locator("[data-chart]")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import time_machine
 from rest_framework.test import APIClient
@@ -144,3 +146,27 @@ def test_it_lists_sessions_in_a_bounded_number_of_queries(world, django_assert_m
         response = api(world.supervisor).get("/api/v1/study-sessions/")
     assert response.json()["count"] == 10
     assert StudySession.objects.count() == 10
+
+
+def test_it_follows_an_upper_theme_by_id_and_refuses_any_other_id_alike(world):
+    """R-S17 through the API: the upper level's theme is accepted; a missing id and a theme
+    that is not the upper plan's are refused with the same message."""
+    from pangting.core.system import system_actor
+
+    upper = services.create_plan(
+        world.root, actor=system_actor(), year=2026, themes=[{"period_kind": "month", "period": 3, "theme": "两会"}]
+    )
+    theme = upper.themes.get()
+
+    def post(upper_id: int) -> Any:
+        body = {"period_kind": "month", "period": 3, "theme": "学习两会精神", "upper_theme": upper_id}
+        return api(world.secretary_a).post(
+            "/api/v1/study-plans/", {"organization": world.unit_a.pk, "year": 2026, "themes": [body]}, format="json"
+        )
+
+    missing, own = post(987654321), post(theme.pk + 1000)
+    assert missing.status_code == own.status_code == 400
+    assert missing.json() == own.json()
+    created = post(theme.pk)
+    assert created.status_code == 201, created.json()
+    assert created.json()["themes"][0]["upper_theme"] == theme.pk
