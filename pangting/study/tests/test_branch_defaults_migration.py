@@ -15,7 +15,7 @@ def _rows(apps):
     return {(r.rule_code, r.session_kind, r.applies_to): (r.period, r.min_count) for r in Rule.objects.all()}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the seeded rules, even after an earlier flush
 def test_it_moves_untouched_defaults_keeps_edited_ones_and_adds_the_theme_day():
     old = migrate_to(BEFORE)
     try:
