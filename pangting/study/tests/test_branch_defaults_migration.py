@@ -20,6 +20,15 @@ def test_it_moves_untouched_defaults_keeps_edited_ones_and_adds_the_theme_day():
     old = migrate_to(BEFORE)
     try:
         Rule = old.get_model("study", "MeetingFrequencyRule")
+        # The rows the migrations seeded, as they stood before (an earlier transactional test's
+        # flush may have emptied the table; restoring them here keeps the test independent).
+        for kind, applies_to in (
+            ("member_meeting", "without_party_groups"),
+            ("party_group_meeting", "with_party_groups"),
+        ):
+            Rule.objects.get_or_create(
+                rule_code="R-B2", session_kind=kind, applies_to=applies_to, defaults={"period": "month", "min_count": 1}
+            )
         assert _rows(old)[("R-B2", "member_meeting", "without_party_groups")] == ("month", 1)
         assert not Rule.objects.filter(rule_code="R-B8").exists()
 
