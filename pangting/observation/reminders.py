@@ -9,7 +9,9 @@
   overdue it escalates to the linked leader, then the supervisor, and is reminded weekly until
   done (never just dropped after eight weeks);
 * the year's observation plan (R-O1) → the supervising office, until it is approved;
-* a cross-observation report (R-O13) → the visiting unit's secretaries and its visitor.
+* a cross-observation report (R-O13) → the visiting unit's secretaries and its visitor;
+* whatever a later app registers as a source (`register_source`): the year's summary and
+  bulletin (R-O15, `reports.reminders`) → the supervisors of each level that has not issued them.
 
 Each obligation is reminded once in the two days before its deadline, once on the day, and
 once a week after it (for eight weeks). `send_reminders` queues, in the core outbox, one
@@ -31,6 +33,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
@@ -85,10 +88,13 @@ def email_of(user: User) -> str:
     return person.email if person is not None and person.email else ""
 
 
-def stage_for(due: dt.date, today: dt.date) -> str | None:
-    """ "before" within BEFORE_DAYS, "due" on the day, "overdue-N" in week N after it, else None."""
+def stage_for(due: dt.date, today: dt.date, before_days: int = BEFORE_DAYS) -> str | None:
+    """ "before" within `before_days`, "due" on the day, "overdue-N" in week N after it, else None.
+
+    Each stage is one reminder (its key names the stage), so a longer `before_days` reminds once
+    earlier, not every day."""
     delta = (due - today).days
-    if 0 < delta <= BEFORE_DAYS:
+    if 0 < delta <= before_days:
         return "before"
     if delta == 0:
         return "due"
@@ -102,8 +108,10 @@ def _ancestor_paths(org: Organization) -> list[str]:
     return [org.path[:end] for end in range(PATH_STEP, len(org.path) + 1, PATH_STEP)]
 
 
-def users_who_can(action: A, org: Organization) -> list[User]:
-    """Active users whose role at `org` or above grants `action` there (checked by the policy)."""
+def users_who_can(action: A, org: Organization, *, seat: bool = False) -> list[User]:
+    """Active users whose role at `org` or above grants `action` there (checked by the policy).
+
+    `seat`: on the supervision `org` owns (`policy.can_supervise`, R-O23), not on `org` as a unit."""
     roles = [role for role, grants in policy.GRANTS.items() if action in grants]
     candidates = (
         User.objects.filter(
@@ -115,7 +123,8 @@ def users_who_can(action: A, org: Organization) -> list[User]:
         .select_related("person")
         .order_by("pk")
     )
-    return [user for user in candidates if policy.can(user, action, org)]
+    allowed = policy.can_supervise if seat else policy.can
+    return [user for user in candidates if allowed(user, action, org)]
 
 
 def linked_leaders(unit: Organization, on: dt.date) -> list[LeaderLink]:
@@ -181,6 +190,35 @@ def _liaisons(visit: Visit) -> list[User]:
 
 
 VISIT_STEPS = ("reply", "record", "feedback")  # the visit steps with a deadline to remind of
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A deadline a later app reports through a registered source (`register_source`).
+
+    `stage` as `stage_for` gives it (None: nothing to remind of today); `kind` and `pk` make
+    the reminder's key unique with the due day and the stage."""
+
+    kind: str
+    pk: int
+    due: dt.date
+    stage: str | None
+    what: str
+    organization: Organization
+    recipients: list[User]
+    url: str
+    basis: str = ""
+
+
+# Dotted paths of `source(today) -> Iterable[Owed]`, registered in a later app's `ready`
+# (this app may not import those apps).
+SOURCES: list[str] = []
+
+
+def register_source(path: str) -> None:
+    """Add a reminder source once (ready may run twice in tests)."""
+    if path not in SOURCES:
+        SOURCES.append(path)
 
 
 @dataclass(frozen=True)
@@ -308,6 +346,11 @@ def _due_reminders(today: dt.date | None = None) -> list[Reminder]:
         users = _merge(users_who_can(A.OBSERVATION_REPLY, cross.visitor), users_of([cross.visitor_person]))
         due = _Due(cross.report_due, cross.report_due_basis.get("text", ""), url)
         add("cross", cross.pk, due, what, cross.visitor, users)
+    # Registered sources (R-O15 summary and bulletin, …): already staged and addressed.
+    for path in SOURCES:
+        for owed in import_string(path)(today):
+            deadline = _Due(owed.due, owed.basis, owed.url)
+            add(owed.kind, owed.pk, deadline, owed.what, owed.organization, owed.recipients, stage=owed.stage)
     return found
 
 

@@ -29,3 +29,11 @@ class ReportsConfig(AppConfig):
         for workflow in WORKFLOWS:
             transitions.register(workflow)
         from . import checks  # noqa: F401  (registers R-O15 with the rule engine)
+        from .yearend import register_parameters
+
+        register_parameters()
+        # R-O15: the year's summary and bulletin, reminded and listed as to-dos before they are due.
+        from pangting.observation import reminders
+
+        reminders.register_source("pangting.reports.reminders.yearend_reminders")
+        registry.register_todo_provider("pangting.reports.todos.yearend_todos", order=60)
