@@ -13,8 +13,9 @@
 * whatever a later app registers as a source (`register_source`): the year's summary and
   bulletin (R-O15, `reports.reminders`) → the supervisors of each level that has not issued them.
 
-Each obligation is reminded once in the two days before its deadline, once on the day, and
-once a week after it (for eight weeks). `send_reminders` queues, in the core outbox, one
+Each obligation is reminded once in the two days before its deadline (a source may start
+earlier: R-O15 by its `remind_days` parameter), once on the day, and once a week after it (for
+eight weeks). `send_reminders` queues, in the core outbox, one
 e-mail per person who owes it (their account's address, else their directory e-mail) and one
 digest line per configured DingTalk / WeCom robot, each under a unique key, so a second run on
 the same day queues nothing new; then it delivers what is due. A message is marked sent only
@@ -25,7 +26,7 @@ reminder nobody can receive is counted as such, never as sent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,6 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
@@ -192,33 +192,30 @@ def _liaisons(visit: Visit) -> list[User]:
 VISIT_STEPS = ("reply", "record", "feedback")  # the visit steps with a deadline to remind of
 
 
-@dataclass(frozen=True)
+@dataclass
 class Owed:
-    """A deadline a later app reports through a registered source (`register_source`).
+    """One step someone owes outside the visits, as a registered source reports it (the same
+    shape as `study.reminders.Owed`); nothing is sent from a source."""
 
-    `stage` as `stage_for` gives it (None: nothing to remind of today); `kind` and `pk` make
-    the reminder's key unique with the due day and the stage."""
-
-    kind: str
-    pk: int
+    kind: str  # the source's name, part of the reminder's unique key
+    pk: int  # the record (or organization) it is about
+    unit: Organization
+    what: str  # in the site's language (sources run under `translation.override`)
     due: dt.date
-    stage: str | None
-    what: str
-    organization: Organization
-    recipients: list[User]
     url: str
+    recipients: list[User] = field(default_factory=list)
     basis: str = ""
+    before_days: int = BEFORE_DAYS  # how early the one "before" reminder comes
 
 
-# Dotted paths of `source(today) -> Iterable[Owed]`, registered in a later app's `ready`
-# (this app may not import those apps).
-SOURCES: list[str] = []
+Source = Callable[[dt.date], Iterable[Owed]]
+# Steps of later apps (this app may not import them), registered from their `AppConfig.ready`.
+_sources: dict[str, Source] = {}
 
 
-def register_source(path: str) -> None:
-    """Add a reminder source once (ready may run twice in tests)."""
-    if path not in SOURCES:
-        SOURCES.append(path)
+def register_source(name: str, source: Source) -> None:
+    """Add (or replace) a kind of owed step; `source(today)` lists them (R-O15: `reports.reminders`)."""
+    _sources[name] = source
 
 
 @dataclass(frozen=True)
@@ -346,11 +343,19 @@ def _due_reminders(today: dt.date | None = None) -> list[Reminder]:
         users = _merge(users_who_can(A.OBSERVATION_REPLY, cross.visitor), users_of([cross.visitor_person]))
         due = _Due(cross.report_due, cross.report_due_basis.get("text", ""), url)
         add("cross", cross.pk, due, what, cross.visitor, users)
-    # Registered sources (R-O15 summary and bulletin, …): already staged and addressed.
-    for path in SOURCES:
-        for owed in import_string(path)(today):
-            deadline = _Due(owed.due, owed.basis, owed.url)
-            add(owed.kind, owed.pk, deadline, owed.what, owed.organization, owed.recipients, stage=owed.stage)
+    # Registered sources (R-O15 summary and bulletin): each says what is owed, by whom, by when.
+    for _name, source in sorted(_sources.items()):
+        for owed in source(today):
+            stage = stage_for(owed.due, today, owed.before_days)
+            add(
+                owed.kind,
+                owed.pk,
+                _Due(owed.due, owed.basis, owed.url),
+                owed.what,
+                owed.unit,
+                owed.recipients,
+                stage=stage,
+            )
     return found
 
 

@@ -33,7 +33,9 @@ class ReportsConfig(AppConfig):
 
         register_parameters()
         # R-O15: the year's summary and bulletin, reminded and listed as to-dos before they are due.
-        from pangting.observation import reminders
+        from pangting.observation.reminders import register_source
 
-        reminders.register_source("pangting.reports.reminders.yearend_reminders")
+        from .reminders import yearend_owed
+
+        register_source("yearend", yearend_owed)
         registry.register_todo_provider("pangting.reports.todos.yearend_todos", order=60)

@@ -12,7 +12,7 @@ import datetime as dt
 from pangting.accounts import policy
 from pangting.accounts.models import User
 from pangting.core import parameters
-from pangting.observation.reminders import Owed, stage_for, users_who_can
+from pangting.observation.reminders import Owed, users_who_can
 from pangting.orgs.models import Organization
 
 from . import yearend
@@ -26,21 +26,18 @@ def supervisors_of(office: Organization) -> list[User]:
     return users_who_can(A.REPORTS_MANAGE, office, seat=True)
 
 
-def yearend_reminders(today: dt.date) -> list[Owed]:
-    """Every summary and bulletin still owed on `today` whose reminder falls today (R-O15)."""
+def yearend_owed(today: dt.date) -> list[Owed]:
+    """Every summary and bulletin still owed on `today`, from its reminder period on (R-O15)."""
     before = int(parameters.values(yearend.RULE)["remind_days"])
-    reminders: list[Owed] = []
     recipients: dict[int, list[User]] = {}
+    found: list[Owed] = []
     for item in yearend.owed(today):
-        stage = stage_for(item.due, today, before_days=before)
-        if stage is None:
-            continue
         if item.office.pk not in recipients:
             recipients[item.office.pk] = supervisors_of(item.office)
-        reminders.append(
+        found.append(
             Owed(
-                f"yearend-{item.kind}", item.office.pk, item.due, stage, item.what, item.office,
-                recipients[item.office.pk], yearend.document_list_url(item.year),
+                f"yearend-{item.kind}", item.office.pk, item.office, item.what, item.due,
+                yearend.document_list_url(item.year), recipients[item.office.pk], before_days=before,
             )
         )  # fmt: skip
-    return reminders
+    return found

@@ -19,10 +19,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pangting.compliance.services import has_records, units_in_scope
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
 from pangting.orgs.models import Organization
@@ -103,8 +105,6 @@ def owed(today: dt.date, offices: Iterable[Organization] | None = None) -> list[
     A year the system holds no record of is skipped, as the compliance check skips it
     (`compliance.services.has_records`): its missing documents would only say that nothing
     was entered."""
-    from pangting.compliance.services import has_records, units_in_scope
-
     found: list[Owed] = []
     owing = owing_offices(offices)
     scope: list[Organization] | None = None
@@ -123,6 +123,4 @@ def owed(today: dt.date, offices: Iterable[Organization] | None = None) -> list[
 
 
 def document_list_url(year: int) -> str:
-    from django.urls import reverse
-
     return reverse("reports:document_list") + f"?year={year}"
