@@ -9,10 +9,13 @@
   overdue it escalates to the linked leader, then the supervisor, and is reminded weekly until
   done (never just dropped after eight weeks);
 * the year's observation plan (R-O1) → the supervising office, until it is approved;
-* a cross-observation report (R-O13) → the visiting unit's secretaries and its visitor.
+* a cross-observation report (R-O13) → the visiting unit's secretaries and its visitor;
+* whatever a later app registers as a source (`register_source`): the year's summary and
+  bulletin (R-O15, `reports.reminders`) → the supervisors of each level that has not issued them.
 
-Each obligation is reminded once in the two days before its deadline, once on the day, and
-once a week after it (for eight weeks). `send_reminders` queues, in the core outbox, one
+Each obligation is reminded once in the two days before its deadline (a source may start
+earlier: R-O15 by its `remind_days` parameter), once on the day, and once a week after it (for
+eight weeks). `send_reminders` queues, in the core outbox, one
 e-mail per person who owes it (their account's address, else their directory e-mail) and one
 digest line per configured DingTalk / WeCom robot, each under a unique key, so a second run on
 the same day queues nothing new; then it delivers what is due. A message is marked sent only
@@ -23,7 +26,7 @@ reminder nobody can receive is counted as such, never as sent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,10 +88,13 @@ def email_of(user: User) -> str:
     return person.email if person is not None and person.email else ""
 
 
-def stage_for(due: dt.date, today: dt.date) -> str | None:
-    """ "before" within BEFORE_DAYS, "due" on the day, "overdue-N" in week N after it, else None."""
+def stage_for(due: dt.date, today: dt.date, before_days: int = BEFORE_DAYS) -> str | None:
+    """ "before" within `before_days`, "due" on the day, "overdue-N" in week N after it, else None.
+
+    Each stage is one reminder (its key names the stage), so a longer `before_days` reminds once
+    earlier, not every day."""
     delta = (due - today).days
-    if 0 < delta <= BEFORE_DAYS:
+    if 0 < delta <= before_days:
         return "before"
     if delta == 0:
         return "due"
@@ -102,8 +108,10 @@ def _ancestor_paths(org: Organization) -> list[str]:
     return [org.path[:end] for end in range(PATH_STEP, len(org.path) + 1, PATH_STEP)]
 
 
-def users_who_can(action: A, org: Organization) -> list[User]:
-    """Active users whose role at `org` or above grants `action` there (checked by the policy)."""
+def users_who_can(action: A, org: Organization, *, seat: bool = False) -> list[User]:
+    """Active users whose role at `org` or above grants `action` there (checked by the policy).
+
+    `seat`: on the supervision `org` owns (`policy.can_supervise`, R-O23), not on `org` as a unit."""
     roles = [role for role, grants in policy.GRANTS.items() if action in grants]
     candidates = (
         User.objects.filter(
@@ -115,7 +123,8 @@ def users_who_can(action: A, org: Organization) -> list[User]:
         .select_related("person")
         .order_by("pk")
     )
-    return [user for user in candidates if policy.can(user, action, org)]
+    allowed = policy.can_supervise if seat else policy.can
+    return [user for user in candidates if allowed(user, action, org)]
 
 
 def linked_leaders(unit: Organization, on: dt.date) -> list[LeaderLink]:
@@ -181,6 +190,32 @@ def _liaisons(visit: Visit) -> list[User]:
 
 
 VISIT_STEPS = ("reply", "record", "feedback")  # the visit steps with a deadline to remind of
+
+
+@dataclass
+class Owed:
+    """One step someone owes outside the visits, as a registered source reports it (the same
+    shape as `study.reminders.Owed`); nothing is sent from a source."""
+
+    kind: str  # the source's name, part of the reminder's unique key
+    pk: int  # the record (or organization) it is about
+    unit: Organization
+    what: str  # in the site's language (sources run under `translation.override`)
+    due: dt.date
+    url: str
+    recipients: list[User] = field(default_factory=list)
+    basis: str = ""
+    before_days: int = BEFORE_DAYS  # how early the one "before" reminder comes
+
+
+Source = Callable[[dt.date], Iterable[Owed]]
+# Steps of later apps (this app may not import them), registered from their `AppConfig.ready`.
+_sources: dict[str, Source] = {}
+
+
+def register_source(name: str, source: Source) -> None:
+    """Add (or replace) a kind of owed step; `source(today)` lists them (R-O15: `reports.reminders`)."""
+    _sources[name] = source
 
 
 @dataclass(frozen=True)
@@ -308,6 +343,19 @@ def _due_reminders(today: dt.date | None = None) -> list[Reminder]:
         users = _merge(users_who_can(A.OBSERVATION_REPLY, cross.visitor), users_of([cross.visitor_person]))
         due = _Due(cross.report_due, cross.report_due_basis.get("text", ""), url)
         add("cross", cross.pk, due, what, cross.visitor, users)
+    # Registered sources (R-O15 summary and bulletin): each says what is owed, by whom, by when.
+    for _name, source in sorted(_sources.items()):
+        for owed in source(today):
+            stage = stage_for(owed.due, today, owed.before_days)
+            add(
+                owed.kind,
+                owed.pk,
+                _Due(owed.due, owed.basis, owed.url),
+                owed.what,
+                owed.unit,
+                owed.recipients,
+                stage=stage,
+            )
     return found
 
 

@@ -29,3 +29,13 @@ class ReportsConfig(AppConfig):
         for workflow in WORKFLOWS:
             transitions.register(workflow)
         from . import checks  # noqa: F401  (registers R-O15 with the rule engine)
+        from .yearend import register_parameters
+
+        register_parameters()
+        # R-O15: the year's summary and bulletin, reminded and listed as to-dos before they are due.
+        from pangting.observation.reminders import register_source
+
+        from .reminders import yearend_owed
+
+        register_source("yearend", yearend_owed)
+        registry.register_todo_provider("pangting.reports.todos.yearend_todos", order=60)

@@ -7,11 +7,8 @@ it supervises are in scope, like R-O1.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 from collections.abc import Iterator
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -19,7 +16,8 @@ from pangting.compliance.messages import finding_message
 from pangting.compliance.registry import CheckContext, FindingData, Param, rule
 from pangting.orgs.units import supervisor_org_for, units_supervised_by
 
-from .models import DocumentKind, ReportDocument
+from .models import DocumentKind
+from .yearend import due_day, first_issued
 
 # kind → (message when issued late, message when not issued)
 MESSAGES = {
@@ -34,12 +32,6 @@ MESSAGES = {
 }
 
 
-def due_day(year: int, params: dict[str, object]) -> dt.date:
-    """The day by which `year`'s bulletin and summary are issued (end of December by default)."""
-    month = int(str(params["due_month"]))
-    return dt.date(year, month, min(int(str(params["due_day"])), calendar.monthrange(year, month)[1]))
-
-
 @rule(
     "R-O15",
     _("年度总结和通报"),
@@ -49,7 +41,8 @@ def due_day(year: int, params: dict[str, object]) -> dt.date:
     ],
 )
 def summary_and_bulletin_issued(ctx: CheckContext) -> Iterator[FindingData]:
-    """R-O15: the year's bulletin and summary issued by the due day. Red: not issued once due;
+    """R-O15: the year's bulletin and summary issued by the due day (`yearend.due_day`), by each
+    supervising level for the units it supervises itself (R-O23). Red: not issued once due;
     amber: issued after it."""
     due = due_day(ctx.year, ctx.params)
     if ctx.today <= due:
@@ -59,13 +52,7 @@ def summary_and_bulletin_issued(ctx: CheckContext) -> Iterator[FindingData]:
     for unit in ctx.units:
         office = supervisor_org_for(unit)
         offices.setdefault(office.pk, office)
-    issued: dict[tuple[int, str], dt.date] = {}
-    documents = ReportDocument.objects.filter(
-        organization_id__in=offices, year=ctx.year, issued_at__isnull=False
-    ).values_list("organization_id", "kind", "issued_at")
-    for office_id, kind, issued_at in documents:
-        day = timezone.localdate(issued_at)
-        issued[(office_id, kind)] = min(day, issued.get((office_id, kind), day))
+    issued = first_issued(offices, ctx.year)
     for office in offices.values():
         if not set(units_supervised_by(office).values_list("pk", flat=True)) <= in_scope:
             continue

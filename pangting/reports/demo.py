@@ -40,8 +40,8 @@ def plant_late_documents(context: dict[str, Any]) -> None:
 
     from pangting.core import parameters
 
-    from .checks import due_day
     from .models import ReportDocument
+    from .yearend import due_day
 
     root, dates = context["root"], context["dates"]
     for year in dates.years:
