@@ -23,6 +23,8 @@ class Command(BaseCommand):
         "仅限空数据库、非生产设置，否则须加 --force。"
     )
 
+    requires_system_checks: list[str] = []  # a long run; `manage.py check` is the place for checks
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--units", type=int, required=True, help="单位数（含各市），如 10000。")
         parser.add_argument("--seed", type=int, default=2026, help="随机种子；同一种子生成相同的数据。")
@@ -43,7 +45,7 @@ class Command(BaseCommand):
                 year=year,
                 force=options["force"],
                 checks=not options["no_checks"],
-                report=self.stdout.write,
+                report=self.progress,
             )
         except GenerationRefused as refusal:
             raise CommandError(str(refusal)) from None
@@ -54,3 +56,7 @@ class Command(BaseCommand):
         for label, count in sorted(result.rows.items()):
             self.stdout.write(f"  {label}: {count:,}")
         self.stdout.write(f"账号（密码 {result.password}）：" + "、".join(result.usernames))
+
+    def progress(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()  # shown as it happens, also when the output goes to a file
