@@ -78,6 +78,14 @@ class TestOneProvince:
         assert 12 <= province.rows["study.Attendance"] / sessions <= 13  # 13 expected people per session
         assert Finding.objects.count() == province.rows["compliance.Finding"] > 0  # the engine's own checks ran
 
+    def test_the_runs_per_city_find_what_one_run_over_every_unit_finds(self, province):
+        from pangting.compliance.services import compute
+
+        stored = set(Finding.objects.values_list("rule_id", "unit_id", "period", "key"))
+        with time_machine.travel(TODAY, tick=False):
+            found = {(rule.id, f.unit_id, f.period, f.key) for rule, f in compute(2026, units=list(units()))}
+        assert stored == found
+
     def test_visits_carry_the_states_their_steps_would_have_written(self, province):
         visits = list(Visit.objects.all())
         assert visits

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="随机种子；同一种子生成相同的数据。")
         parser.add_argument("--year", type=int, default=None, help="年度（默认为系统时钟的当前年度）。")
         parser.add_argument(
-            "--no-checks", action="store_true", help="不运行合规检查（默认按每500个单位一批运行检查引擎）。"
+            "--no-checks", action="store_true", help="不运行合规检查（默认按市逐一对其下各单位运行检查引擎）。"
         )
         parser.add_argument("--force", action="store_true", help="在生产设置或已有数据的数据库中也生成。")
 
