@@ -104,6 +104,7 @@ def plan_pk(w: Any, side: str) -> dict[str, Any]:
     plan = services.create_plan(
         _unit(w, side), actor=system_actor(), year=2030, themes=[{"period_kind": "month", "period": 1, "theme": "专题"}]
     )
+    services.approve(plan, actor=system_actor())  # R-S15: ready to be submitted
     return {"pk": plan.pk}
 
 
