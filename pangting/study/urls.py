@@ -66,9 +66,9 @@ urlpatterns = [
         {"kind": "session"},
         name="session_approval",
     ),
-    path("plans/<int:pk>/approval-scan/", approval_views.approval_scan, {"kind": "plan"}, name="plan_approval_scan"),
+    path("plans/<int:pk>/approval-scan/download/", approval_views.approval_scan, {"kind": "plan"}, name="plan_approval_scan"),
     path(
-        "sessions/<int:pk>/approval-scan/",
+        "sessions/<int:pk>/approval-scan/download/",
         approval_views.approval_scan,
         {"kind": "session"},
         name="session_approval_scan",
