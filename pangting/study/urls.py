@@ -66,7 +66,12 @@ urlpatterns = [
         {"kind": "session"},
         name="session_approval",
     ),
-    path("plans/<int:pk>/approval-scan/download/", approval_views.approval_scan, {"kind": "plan"}, name="plan_approval_scan"),
+    path(
+        "plans/<int:pk>/approval-scan/download/",
+        approval_views.approval_scan,
+        {"kind": "plan"},
+        name="plan_approval_scan",
+    ),
     path(
         "sessions/<int:pk>/approval-scan/download/",
         approval_views.approval_scan,
