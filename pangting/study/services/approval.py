@@ -18,16 +18,18 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.transitions import run_step
 from pangting.orgs.models import StudyGroupMember
 
 from ..models import Approval, ApprovalKind, PlanKind, PlanTheme, SessionKind, StudyPlan, StudySession
 from ..parameters import get_parameters
-from ._common import _check_seen, _save
+from ._common import A, _check_seen, _save
 from .uploads import check_upload
 
 Approvable = StudyPlan | StudySession
@@ -89,6 +91,8 @@ def record_paper_approval(
 ) -> Approvable:
     """The study secretary records the leader's approval on paper (R-S15): its date (not in the
     future, not before the plan was made) and a scan of the signed page (PDF/JPG/PNG)."""
+    if not policy.can(actor, A.STUDY_CHANGE, record.organization):
+        raise Http404  # before any word about the input: forbidden and missing look the same
     if approved_on is None:
         raise ValidationError({"paper_approved_on": _("请填写书记审定的日期（R-S15）。")})
     if approved_on > clock.today():

@@ -305,3 +305,18 @@ def test_r_s15_the_migration_marks_what_was_filed_or_sent_before_as_legacy(world
         (type(r).__name__, r.pk) for r in (filed, draft, sent, unsent) if type(r).objects.get(pk=r.pk).approval_legacy
     }
     assert legacy == {("StudyPlan", filed.pk), ("StudySession", sent.pk)}
+
+
+def test_r_s7_reminds_a_member_present_at_a_session_of_his_missing_summary(world):
+    world.member_person.email = "member@example.edu.cn"
+    world.member_person.save(update_fields=["email"])
+    session = make_session(world.unit_a, starts_at=at(2026, 1, 5))
+    session.attendances.filter(person=world.member_person).update(status="present", method="manual")
+    services.close_attendance(session, actor=world.secretary_a)
+    due = dt.date(2026, 1, 12)  # R-S7: summary_days (7) after the session
+    found = [(r.key.split(":")[1], r.stage, r.emails) for r in reminders.due_reminders(due)]
+    assert ("summary", "due", ["member@example.edu.cn"]) in found
+    services.add_reflection(
+        world.member_person, actor=world.member, session=session, title="学习体会", text="体会" * 50
+    )
+    assert not [r for r in reminders.due_reminders(due) if ":summary:" in r.key]
