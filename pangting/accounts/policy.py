@@ -22,6 +22,7 @@ client cannot tell a record it may not see from one that does not exist.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from django.http import Http404
 
 from pangting.core import audit, registry
 from pangting.core.system import is_system, require_actor
-from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization
+from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, StudyGroupMember
 
 from .models import ADMIN_DUTIES, PARTNER_ROLES, Role, RoleAssignment
 
@@ -67,6 +68,9 @@ class Action(enum.StrEnum):
     # Sending a unit's documents on (R-S10): the liaison passes the arrangement form to the linked
     # leader and the copy to the supervisor; the study secretary sends them too.
     STUDY_DELIVER = "study.deliver"
+    # R-S15 书记审定: the center group's leader approving the annual plan and each session plan.
+    # Granted at the member's own unit; taken only by the group's current leader (`leads_group`).
+    STUDY_APPROVE = "study.approve"
     OBSERVATION_VIEW = "observation.view"
     OBSERVATION_MANAGE = "observation.manage"
     OBSERVATION_RECORD = "observation.record"
@@ -155,6 +159,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.DIRECTORY_VIEW: E.OWN,
         A.STUDY_VIEW: E.OWN,
         A.STUDY_PARTICIPATE: E.OWN,
+        A.STUDY_APPROVE: E.OWN,
     },
     Role.LEADERSHIP_VIEWER: {
         A.DIRECTORY_VIEW: E.SUBTREE,
@@ -429,6 +434,23 @@ def can(user: Any, action: Action | str, organization: Organization | None = Non
     if organization is None:
         return not granted.is_empty
     return granted.contains(organization)
+
+
+def leads_group(user: Any, organization: Organization, on: dt.date | None = None) -> bool:
+    """R-S15: is `user` the current leader (组长, the secretary) of `organization`'s center group,
+    and granted `study.approve` there? The system actor acts for anyone (commands, the demo)."""
+    if not can(user, A.STUDY_APPROVE, organization):
+        return False
+    if is_system(user):
+        return True
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return False
+    return (
+        StudyGroupMember.objects.current(on)
+        .filter(group__organization=organization, role=StudyGroupMember.Role.LEADER, person_id=person_id)
+        .exists()
+    )
 
 
 def require(user: Any, action: Action | str, organization: Organization | None = None) -> None:

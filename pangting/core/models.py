@@ -378,6 +378,9 @@ class WorkflowRecord(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
 
     workflow_state_field: ClassVar[str] = "state"
+    # State fields of further workflows on the same model (`transitions.Workflow.field`):
+    # guarded like the main one.
+    workflow_extra_state_fields: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
@@ -386,7 +389,7 @@ class WorkflowRecord(models.Model):
         if self._state.adding or kwargs.get("force_insert"):
             super().save(*args, **kwargs)
             return
-        guarded = {self.workflow_state_field, "version"}
+        guarded = {self.workflow_state_field, *self.workflow_extra_state_fields, "version"}
         fields = kwargs.get("update_fields")
         if fields is None:
             fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]

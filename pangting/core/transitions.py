@@ -15,6 +15,11 @@ returning a Chinese refusal or None, and whether a reason is required. Two funct
   after the claim succeeded) and one log row.
 
 Apps build their workflows and `register` them in `AppConfig.ready`; core imports no app.
+
+A model has one main workflow, on its `workflow_state_field`, and may have more on other
+state fields (`Workflow.field`, e.g. a plan's 书记审定 state beside its filing status, R-S15):
+`available_steps` lists the steps of all of them, and `run_step` finds the workflow that has
+the step; step names are unique across a model's workflows.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ __all__ = [
     "registered",
     "run_step",
     "workflow_for",
+    "workflows_for",
 ]
 
 Text = Any  # a str or a lazy translation (gettext_lazy)
@@ -100,10 +106,13 @@ class Workflow:
     edges: list[Edge]
     terminal: frozenset[str] = field(default_factory=frozenset)
     log: Callable[[Any, Edge, Any, str], None] = _default_log
+    # Another state field of the same model than its main one (listed in the model's
+    # `workflow_extra_state_fields`, so whole-object saves never write it either).
+    field: str = ""
 
     @property
     def state_field(self) -> str:
-        return self.model.workflow_state_field
+        return self.field or self.model.workflow_state_field
 
     def state_of(self, record: Any) -> str:
         return str(getattr(record, self.state_field))
@@ -113,25 +122,46 @@ class Workflow:
 
 
 _REGISTRY: dict[type[models.Model], Workflow] = {}
+# Further workflows of a model, on other state fields: model → state field → workflow.
+_EXTRA: dict[type[models.Model], dict[str, Workflow]] = {}
 
 
 def register(workflow: Workflow) -> Workflow:
-    """Called from the owning app's `AppConfig.ready`; registering a model twice replaces it."""
-    _REGISTRY[workflow.model] = workflow
+    """Called from the owning app's `AppConfig.ready`; registering a model (and field) twice replaces it."""
+    if workflow.field and workflow.field != workflow.model.workflow_state_field:
+        _EXTRA.setdefault(workflow.model, {})[workflow.field] = workflow
+    else:
+        _REGISTRY[workflow.model] = workflow
     return workflow
 
 
 def registered() -> list[Workflow]:
-    return list(_REGISTRY.values())
+    return [*_REGISTRY.values(), *(w for extra in _EXTRA.values() for w in extra.values())]
+
+
+def _model_of(record_or_model: Any) -> Any:
+    model: Any = record_or_model if isinstance(record_or_model, type) else type(record_or_model)
+    return model._meta.concrete_model
 
 
 def workflow_for(record_or_model: Any) -> Workflow:
-    model: Any = record_or_model if isinstance(record_or_model, type) else type(record_or_model)
-    model = model._meta.concrete_model
+    """The main workflow of a model (on its `workflow_state_field`)."""
+    model = _model_of(record_or_model)
     try:
         return _REGISTRY[model]
     except KeyError:
         raise LookupError(f"No workflow registered for {model.__name__}") from None
+
+
+def workflows_for(record_or_model: Any) -> list[Workflow]:
+    """The main workflow of a model, then its workflows on other state fields."""
+    return [workflow_for(record_or_model), *_EXTRA.get(_model_of(record_or_model), {}).values()]
+
+
+def _workflow_with(record: Any, step: str) -> Workflow:
+    """The workflow of `record`'s model that has `step` (the main one if none has)."""
+    workflows = workflows_for(record)
+    return next((w for w in workflows if any(edge.step == step for edge in w.edges)), workflows[0])
 
 
 def _user(actor: Any) -> Any:
@@ -145,12 +175,17 @@ def _may(edge: Edge, actor: Any, record: Any) -> bool:
 
 def available_steps(record: Any, user: Any) -> list[Edge]:
     """The steps `user` may take on `record` now: right state, permission, precondition met."""
-    workflow = workflow_for(record)
-    state = workflow.state_of(record)
     found: dict[str, Edge] = {}
-    for edge in workflow.edges:
-        if edge.source == state and edge.step not in found and edge.allowed(user, record) and not edge.problem(record):
-            found[edge.step] = edge
+    for workflow in workflows_for(record):
+        state = workflow.state_of(record)
+        for edge in workflow.edges:
+            if (
+                edge.source == state
+                and edge.step not in found
+                and edge.allowed(user, record)
+                and not edge.problem(record)
+            ):
+                found[edge.step] = edge
     return list(found.values())
 
 
@@ -162,8 +197,9 @@ def confirmation(record: Any, step: str) -> str:
     """What `step` on `record` will irreversibly do, as the confirmation dialog asks it; "" if reversible.
 
     The edge leaving the record's current state wins; otherwise the first edge of that step."""
-    edges = [edge for edge in workflow_for(record).edges if edge.step == step]
-    state = workflow_for(record).state_of(record)
+    workflow = _workflow_with(record, step)
+    edges = [edge for edge in workflow.edges if edge.step == step]
+    state = workflow.state_of(record)
     edge = next((edge for edge in edges if edge.source == state), edges[0] if edges else None)
     return str(edge.confirm) if edge is not None and edge.confirm else ""
 
@@ -192,7 +228,7 @@ def run_step(
     return goes into the log row's reason (e.g. the letter number it allocated).
     """
     require_actor(actor)
-    workflow = workflow_for(record)
+    workflow = _workflow_with(record, step)
     candidates = [edge for edge in workflow.edges if edge.step == step]
     if not candidates:
         raise LookupError(f"{workflow.model.__name__} has no step {step!r}")
@@ -278,15 +314,15 @@ def log_entries(record: Any) -> list[LogEntry]:
 
     No permission check here: the caller has already fetched `record` in the user's scope,
     and whoever may see a record sees its log."""
-    workflow = workflow_for(record)
-    labels = {edge.step: str(edge.label or edge.step) for edge in reversed(workflow.edges)}
+    workflows = workflows_for(record)
+    labels = {edge.step: str(edge.label or edge.step) for w in workflows for edge in reversed(w.edges)}
     return [
         LogEntry(
             at=row.at,
             actor=row.actor,
             step=labels.get(row.step, row.step),
-            from_state=_label(workflow, row.from_state),
-            to_state=_label(workflow, row.to_state),
+            from_state=_label(_workflow_with(record, row.step), row.from_state),
+            to_state=_label(_workflow_with(record, row.step), row.to_state),
             reason=row.reason,
         )
         for row in log_of(record)

@@ -168,6 +168,89 @@ WRITABLE = [
 ]  # fmt: skip
 
 
+# --- 书记审定 (R-S15): the approval steps of a plan or a session plan --------------------------
+
+APPROVAL_FIELDS = [
+    "approval_state", "approval_kind", "approved_at", "approval_note", "paper_approved_on", "approval_legacy",
+]  # fmt: skip
+
+
+class ApproveRequest(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    version = serializers.IntegerField(required=False, min_value=0)
+
+
+class PaperApprovalRequest(serializers.Serializer):
+    paper_approved_on = serializers.DateField(required=False, allow_null=True)
+    approval_scan = serializers.FileField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    version = serializers.IntegerField(required=False, min_value=0)
+
+
+class VoidApprovalRequest(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    version = serializers.IntegerField(required=False, min_value=0)
+
+
+class ApprovalActionsMixin:
+    """The R-S15 steps on a plan or session viewset. The record is reached by viewing (the group
+    leader changes nothing else in the unit); who may take each step is the workflow's to say,
+    so a caller who may not answers 404 as the pages do."""
+
+    def _approvable(self, request: Request, pk: Any) -> Any:
+        return policy.get_for_user(self.queryset, request.user, pk, A.STUDY_VIEW)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    @extend_schema(summary="中心组组长（书记）审定（R-S15）", request=ApproveRequest)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: Any = None) -> Response:
+        record = self._approvable(request, pk)
+        data = self._valid(ApproveRequest, request)
+        _call(
+            services.approve,
+            record,
+            actor=request.user,
+            note=data.get("note", ""),
+            expected_version=data.get("version"),
+        )
+        return self.respond_fresh(record)  # type: ignore[attr-defined]
+
+    @extend_schema(summary="学习秘书登记纸质审定：审定日期和扫描件（R-S15）", request=PaperApprovalRequest)
+    @action(detail=True, methods=["post"], url_path="record-paper-approval")
+    def record_paper_approval(self, request: Request, pk: Any = None) -> Response:
+        record = self._approvable(request, pk)
+        data = self._valid(PaperApprovalRequest, request)
+        _call(
+            services.record_paper_approval,
+            record,
+            actor=request.user,
+            approved_on=data.get("paper_approved_on"),
+            scan=data.get("approval_scan"),
+            note=data.get("note", ""),
+            expected_version=data.get("version"),
+        )
+        return self.respond_fresh(record)  # type: ignore[attr-defined]
+
+    @extend_schema(summary="撤销书记审定（R-S15）", request=VoidApprovalRequest)
+    @action(detail=True, methods=["post"], url_path="void-approval")
+    def void_approval(self, request: Request, pk: Any = None) -> Response:
+        record = self._approvable(request, pk)
+        data = self._valid(VoidApprovalRequest, request)
+        _call(
+            services.void_approval,
+            record,
+            actor=request.user,
+            reason=data.get("reason", ""),
+            expected_version=data.get("version"),
+        )
+        return self.respond_fresh(record)  # type: ignore[attr-defined]
+
+
 class StudySessionSerializer(serializers.ModelSerializer):
     organization = ScopedRelatedField(A.STUDY_CHANGE, queryset=Organization.objects.all())
     host = ScopedRelatedField(A.STUDY_CHANGE, queryset=Person.objects.all(), allow_null=True, required=False)
@@ -187,11 +270,12 @@ class StudySessionSerializer(serializers.ModelSerializer):
             "id", *WRITABLE, "kind_display", "status", "status_display", "sequence", "group", "lecturer_vetting",
             "vetting_note", "arrangement_due", "arrangement_submitted_at", "report_due", "report_submitted_at",
             "attendance_closed_at", "cancel_reason", "agenda_items", "speeches", "reschedules", "version",
-            "available_steps",
+            "available_steps", *APPROVAL_FIELDS,
         ]  # fmt: skip
         read_only_fields = [
             "version", "status", "sequence", "group", "lecturer_vetting", "vetting_note", "arrangement_due",
             "arrangement_submitted_at", "report_due", "report_submitted_at", "attendance_closed_at", "cancel_reason",
+            *APPROVAL_FIELDS,
         ]  # fmt: skip
 
     def get_available_steps(self, obj: StudySession) -> list[str]:
@@ -244,7 +328,11 @@ SESSION_QS = StudySession.objects.select_related("organization").prefetch_relate
     )
 )
 class StudySessionViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ApprovalActionsMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """学习会 and 三会一课 meetings, with agenda, speakers, reschedules, attendance and facts."""
 
@@ -456,8 +544,11 @@ class StudyPlanSerializer(serializers.ModelSerializer):
         fields = [
             "id", "organization", "year", "kind", "title", "note", "status", "status_display", "due_on", "is_late",
             "submitted_at", "acknowledged_at", "return_reason", "themes", "version", "available_steps",
+            *APPROVAL_FIELDS,
         ]  # fmt: skip
-        read_only_fields = ["version", "status", "due_on", "submitted_at", "acknowledged_at", "return_reason"]
+        read_only_fields = [
+            "version", "status", "due_on", "submitted_at", "acknowledged_at", "return_reason", *APPROVAL_FIELDS,
+        ]  # fmt: skip
         extra_kwargs = {"title": {"required": False}}
 
     def get_available_steps(self, obj: StudyPlan) -> list[str]:
@@ -466,7 +557,11 @@ class StudyPlanSerializer(serializers.ModelSerializer):
 
 @extend_schema_view(list=extend_schema(summary="年度学习计划", parameters=[OpenApiParameter("year", int)]))
 class StudyPlanViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ApprovalActionsMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """年度学习计划 (R-S1) and branch 三会一课 plans (R-B5); submit, acknowledge, return."""
 

@@ -140,6 +140,7 @@ class StudyDemo:
         self.led: dict[tuple[str, int], list[int]] = context.setdefault("led_by_secretary", {})
         self.dates: DemoDates = context["dates"]
         self.now = clock.now()
+        self.changed_after_sending = False  # R-S15: one session plan changed after it was sent
         self.today = self.dates.today
         self.year, self.previous = self.dates.year, self.dates.previous
         self.supervisor = User.objects.filter(role_assignments__role="supervisor", is_active=True).first()
@@ -239,6 +240,7 @@ class StudyDemo:
             self.plant("R-S16", unit, str(year), "topics")
         if half_upper:
             self.plant("R-S17", unit, str(year), "upper_themes")
+        self.approve(plan, submitted)  # R-S15: approved by the group leader before it was filed
         StudyPlan.objects.filter(pk=plan.pk).update(
             status=StudyPlan.Status.ACKNOWLEDGED if year == self.previous or index % 4 else StudyPlan.Status.SUBMITTED,
             submitted_at=submitted,
@@ -379,12 +381,32 @@ class StudyDemo:
         day = timezone.localdate(session.starts_at)
         self.plant(rule, session.organization, f"{day.year}-{day.month:02d}", f"{what}:{session.pk}")
 
+    @staticmethod
+    def approve(record: StudyPlan | StudySession, before: dt.datetime) -> None:
+        """R-S15: the group leader approves in the system; the demo replays the past, so the
+        approval is dated two days before the plan was filed or the form sent."""
+        services.approve(record, actor=system_actor())
+        type(record).objects.filter(pk=record.pk).update(approved_at=before - dt.timedelta(days=2))
+        record.refresh_from_db()
+
     def deliver_arrangement(self, session: StudySession, actor: Any, sent: dt.datetime) -> None:
         """R-S10 as deliveries: the secretary sends the form to the liaison, who passes it on to
-        the linked leader at `sent` (what R-S10 measures); most copies are signed for, some not yet."""
+        the linked leader at `sent` (what R-S10 measures); most copies are signed for, some not yet.
+        The session plan was approved by the group leader first (R-S15)."""
+        self.approve(session, sent)
         services.send_arrangement(session, actor=actor, at=sent - dt.timedelta(hours=self.random.randint(2, 20)))
         forwarded = services.forward_arrangement(session, actor=system_actor(), at=sent)
         self.sign_some(forwarded)
+
+    def change_after_sending(self, session: StudySession, actor: Any) -> None:
+        """R-S15: once, a unit changes the place of a session plan after its arrangement form was
+        sent; the change voids the leader's approval and nobody asks him again."""
+        if self.changed_after_sending or session.organization_id != self.units[1].pk:
+            return
+        self.changed_after_sending = True
+        services.update_session(session, actor=actor or system_actor(), place="党委会议室（临时调整）")
+        session.refresh_from_db()
+        self.plant_session("R-S15", session, "approval")
 
     def sign_some(self, delivery: Any) -> None:
         """Most addressees sign within a day; about one in ten has not signed yet (an open to-do)."""
@@ -433,6 +455,7 @@ class StudyDemo:
             sent = _at(session.arrangement_due + dt.timedelta(days=offset), 16) if offset is not None else None
             if sent is not None and sent <= self.now:
                 self.deliver_arrangement(session, actor, sent)
+                self.change_after_sending(session, actor)
                 if offset > 0:
                     self.plant_session("R-S10", session, "arrangement")
             elif session.arrangement_due < self.today:

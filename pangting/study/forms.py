@@ -315,3 +315,15 @@ class SessionFilterForm(inputs.CheckedForm):
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = organizations
+
+
+class PaperApprovalForm(inputs.CheckedForm):
+    """R-S15: the leader's approval given on paper, recorded by the study secretary."""
+
+    paper_approved_on = forms.DateField(label=_("审定日期"), required=False, widget=DATE)
+    approval_scan = forms.FileField(label=_("审定件扫描件"), required=False)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["approval_scan"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png"

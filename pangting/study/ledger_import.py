@@ -38,6 +38,7 @@ from pangting.orgs.transfer.spec import Problem
 
 from . import services
 from .models import AgendaItem, Attendance, SessionKind, StudySession
+from .services.approval import mark_legacy
 
 A = policy.Action
 
@@ -392,6 +393,7 @@ def _write(item: _Session, actor: Any, result: ImportResult) -> None:
                 starts_at=item.starts_at, ends_at=item.ends_at, agenda=agenda, **item.fields,
             )  # fmt: skip
             if item.arrangement_at is not None:
+                mark_legacy(session)  # R-S15: sent before the unit used the system
                 _deliver_past(services.send_arrangement(session, actor=actor, at=item.arrangement_at))
                 _deliver_past(services.forward_arrangement(session, actor=system_actor(), at=item.arrangement_at))
     except ValidationError as error:

@@ -57,7 +57,59 @@ class PlanKind(models.TextChoices):
     BRANCH = "branch", _("支部年度“三会一课”计划")
 
 
-class StudyPlan(RecordModel, WorkflowRecord):
+class Approval(models.TextChoices):
+    """R-S15 书记审定: the state of a plan's (or a session plan's) approval by the group leader."""
+
+    PENDING = "pending", _("待书记审定")
+    APPROVED = "approved", _("书记已审定")
+
+
+class ApprovalKind(models.TextChoices):
+    IN_SYSTEM = "in_system", _("系统内审定")
+    PAPER = "paper", _("纸质审定")
+
+
+def approval_scan_upload_to(instance: Any, filename: str) -> str:
+    return f"study/approvals/{instance._meta.model_name}/{instance.pk}/{secrets.token_hex(6)}-{filename}"
+
+
+class Approvable(models.Model):
+    """R-S15: the group leader (书记) approves the annual plan and each session plan before it is
+    filed or sent, inside the system or on paper (the study secretary records the date and a
+    scan). `approval_state` moves only through the approval steps (`study/workflows.py`); an
+    edit of the content after approval voids it. `approval_legacy` marks the records filed or
+    sent before this rule was modelled (data migration) or imported from a historical ledger:
+    the R-S15 check leaves them alone."""
+
+    approval_state = models.CharField(_("书记审定"), max_length=12, choices=Approval.choices, default=Approval.PENDING)
+    approval_kind = models.CharField(_("审定方式"), max_length=12, choices=ApprovalKind.choices, blank=True)
+    approved_at = models.DateTimeField(_("审定记录时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approval_note = models.CharField(_("审定意见"), max_length=300, blank=True)
+    paper_approved_on = models.DateField(_("纸质审定日期"), null=True, blank=True)
+    approval_scan = models.FileField(_("审定件扫描件"), upload_to=approval_scan_upload_to, blank=True, max_length=300)
+    approval_legacy = models.BooleanField(_("审定规则施行前已报送"), default=False, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approval_state == Approval.APPROVED
+
+    @property
+    def approved_on(self) -> dt.date | None:
+        """The day the leader approved: the paper's date, or the day of the in-system step."""
+        if self.paper_approved_on:
+            return self.paper_approved_on
+        from django.utils import timezone
+
+        return timezone.localdate(self.approved_at) if self.approved_at else None
+
+
+class StudyPlan(RecordModel, WorkflowRecord, Approvable):
     """年度学习计划 (R-S1), or a branch's annual 三会一课 plan (R-B5), with its filing status."""
 
     class Status(models.TextChoices):
@@ -86,6 +138,7 @@ class StudyPlan(RecordModel, WorkflowRecord):
     return_reason = models.CharField(_("退回原因"), max_length=300, blank=True)
 
     workflow_state_field: ClassVar[str] = "status"  # moved only by the steps in study/workflows.py
+    workflow_extra_state_fields: ClassVar[tuple[str, ...]] = ("approval_state",)  # R-S15 steps
     policy_org_field: ClassVar[str] = "organization"
     policy_view_action: ClassVar[str] = VIEW
 
@@ -164,7 +217,7 @@ class PlanTheme(RecordModel):
             raise ValidationError({"period": _("月份应为1到12，季度应为1到4。")})
 
 
-class StudySession(RecordModel, WorkflowRecord):
+class StudySession(RecordModel, WorkflowRecord, Approvable):
     """One meeting: a center-group study session or a branch's 三会一课 meeting.
 
     Carries every field of the two seed forms (学习会方案, 学习安排报送表): group, time,
@@ -279,6 +332,7 @@ class StudySession(RecordModel, WorkflowRecord):
     )
 
     workflow_state_field: ClassVar[str] = "status"  # moved only by the steps in study/workflows.py
+    workflow_extra_state_fields: ClassVar[tuple[str, ...]] = ("approval_state",)  # R-S15 steps
     policy_org_field: ClassVar[str] = "organization"
     policy_view_action: ClassVar[str] = VIEW
 

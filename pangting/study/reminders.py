@@ -14,13 +14,16 @@ Built-in sources, from the data that exists today:
   sent → the unit's study secretaries;
 * R-S10 the report after the session, not sent → the unit's study secretaries;
 * R-S3 make-up study (补学) of someone on leave, within `R-S3.makeup_days` → the member and
-  the unit's study secretaries.
+  the unit's study secretaries;
+* R-S15 a plan not approved near its due date, and a session plan not approved as its
+  arrangement form falls due → the center group's leader (书记审定);
+* R-S7 the study summary (学习小结或体会) of a member present at a held session, due
+  `R-S7.summary_days` after it → the member.
 
 **The seam.** Other steps plug in with `register_source(name, source)`, from their app's
 `AppConfig.ready` (or a module it imports): `source(today)` returns the `Owed` items of that
-kind. Planned users: the deliveries (an arrangement form sent but not yet received, a plan
-waiting for the leader's 书记审定, R-S15), training not yet held (R-S18/R-B6) and self-study
-summaries missing (R-S7). A source only says what is owed and by whom; it never sends.
+kind. Planned users: the deliveries (an arrangement form sent but not yet received) and
+training not yet held (R-S18/R-B6). A source only says what is owed and by whom; it never sends.
 
 `manage.py send_study_reminders` runs it daily (see that command for cron and systemd).
 """
@@ -33,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -43,9 +46,9 @@ from pangting.accounts.models import RoleAssignment, User
 from pangting.core import clock, outbox, outbox_channels, parameters
 from pangting.core.models import OutboxMessage
 from pangting.lib.gbt9704 import format_cn_date
-from pangting.orgs.models import PATH_STEP, Organization, Person
+from pangting.orgs.models import PATH_STEP, Organization, Person, StudyGroupMember
 
-from .models import Attendance, PlanKind, SessionKind, StudyPlan, StudySession
+from .models import Approval, Attendance, PlanKind, Reflection, SessionKind, StudyPlan, StudySession
 
 A = policy.Action
 
@@ -265,6 +268,103 @@ register_source("plan", plans_due)
 register_source("arrangement", arrangements_due)
 register_source("report", reports_due)
 register_source("makeup", makeups_due)
+
+
+# --- R-S15 书记审定: what waits for the group leader ----------------------------------------------
+
+
+def _group_leaders(unit: Organization, today: dt.date, cache: dict[int, list[User]]) -> list[User]:
+    """The users of the unit's current center-group leaders (组长) whom the policy lets approve."""
+    if unit.pk not in cache:
+        people = [
+            m.person
+            for m in StudyGroupMember.objects.current(today)
+            .filter(group__organization=unit, role=StudyGroupMember.Role.LEADER)
+            .select_related("person")
+        ]
+        cache[unit.pk] = [user for user in users_of(people) if policy.leads_group(user, unit, today)]
+    return cache[unit.pk]
+
+
+def plans_awaiting_approval(today: dt.date) -> Iterable[Owed]:
+    """R-S15: a center-group plan not yet filed and not approved, near or past its due date: the
+    group leader owes the approval before the secretary can file it."""
+    cache: dict[int, list[User]] = {}
+    plans = (
+        StudyPlan.objects.filter(kind=PlanKind.CENTER_GROUP, approval_state=Approval.PENDING, **window("due_on", today))
+        .filter(status__in=[StudyPlan.Status.DRAFT, StudyPlan.Status.RETURNED])
+        .filter(themes__isnull=False)  # a plan with no theme yet is not ready for approval
+        .distinct()
+        .select_related("organization")
+    )
+    for plan in plans:
+        yield Owed(
+            "plan_approval", plan.pk, plan.organization, _("审定{year}年度学习计划").format(year=plan.year),
+            plan.due_on, reverse("study:plan_detail", args=[plan.pk]),
+            _group_leaders(plan.organization, today, cache),
+        )  # fmt: skip
+
+
+def session_plans_awaiting_approval(today: dt.date) -> Iterable[Owed]:
+    """R-S15: a session plan not approved while its arrangement form falls due (the form cannot
+    be sent before): the group leader owes the approval, by the form's due date."""
+    cache: dict[int, list[User]] = {}
+    sessions = (
+        _sessions()
+        .filter(
+            status=StudySession.Status.PLANNED, approval_state=Approval.PENDING, approval_legacy=False,
+            arrangement_submitted_at__isnull=True, **window("arrangement_due", today),
+        )
+        .select_related("organization")
+    )  # fmt: skip
+    for session in sessions:
+        yield Owed(
+            "session_approval", session.pk, session.organization,
+            _("审定“{title}”学习会方案").format(title=session.title),
+            session.arrangement_due, reverse("study:session_detail", args=[session.pk]),
+            _group_leaders(session.organization, today, cache), session.arrangement_due_basis.get("text", ""),
+        )  # fmt: skip
+
+
+def summaries_due(today: dt.date) -> Iterable[Owed]:
+    """R-S7: a member present at a held center-group session owes his study summary (学习小结或
+    体会, a `Reflection` linked to the session) within `R-S7.summary_days` after it; only while
+    R-S7 checks each member (`per_member`)."""
+    values = parameters.values("R-S7")
+    if not values.get("per_member", True):
+        return
+    days = int(values.get("summary_days", 7))
+    earliest = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=days + 7 * OVERDUE_WEEKS), dt.time.min)
+    )
+    latest = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days - BEFORE_DAYS), dt.time.max))
+    rows = (
+        Attendance.objects.filter(status=Attendance.Status.PRESENT)
+        .exclude(role=Attendance.Role.OBSERVER)
+        .filter(
+            session__starts_at__range=(earliest, latest),
+            session__kind=SessionKind.CENTER_GROUP,
+            session__status=StudySession.Status.HELD,
+            session__deleted_at__isnull=True,
+        )
+        .exclude(Exists(Reflection.objects.filter(session_id=OuterRef("session_id"), person_id=OuterRef("person_id"))))
+        .select_related("session__organization", "person")
+    )
+    for row in rows:
+        if not row.counts_for_rate:
+            continue
+        session = row.session
+        yield Owed(
+            "summary", row.pk, session.organization,
+            _("{person}提交“{title}”学习会的学习小结或体会").format(person=row.person.name, title=session.title),
+            timezone.localdate(session.starts_at) + dt.timedelta(days=days),
+            reverse("study:my_study"), users_of([row.person]),
+        )  # fmt: skip
+
+
+register_source("summary", summaries_due)
+register_source("plan_approval", plans_awaiting_approval)
+register_source("session_approval", session_plans_awaiting_approval)
 
 
 # --- the engine ---------------------------------------------------------------------------------

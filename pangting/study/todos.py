@@ -16,9 +16,10 @@ from pangting.core import deliveries as core_deliveries
 from pangting.core.dates import format_datetime
 from pangting.core.models import Delivery
 from pangting.core.todos import Todo
+from pangting.orgs.models import Organization
 
 from .models import Attendance, PlanKind, StudyPlan, StudySession
-from .services import deliveries, plan_due_on
+from .services import approval, deliveries, plan_due_on
 
 A = policy.Action
 
@@ -115,6 +116,7 @@ def study_todos(user: Any) -> list[Todo]:
                 )
             )
     todos += receipt_todos(user)
+    todos += approval_todos(user)
     person = getattr(user, "person", None)
     if person is not None and policy.can(user, A.STUDY_PARTICIPATE):
         for a in Attendance.objects.filter(
@@ -131,6 +133,43 @@ def study_todos(user: Any) -> list[Todo]:
                     severity="warn",
                 )
             )
+    return todos
+
+
+def approval_todos(user: Any) -> list[Todo]:
+    """R-S15: the plans and session plans waiting for the group leader's approval (书记审定)."""
+    if not policy.can(user, A.STUDY_APPROVE):
+        return []
+    leads = approval.led_organization_ids(getattr(user, "person_id", None))
+    # Only where the policy grants him the approval (his own unit).
+    led = set(Organization.objects.for_user(user, A.STUDY_APPROVE).filter(pk__in=leads).values_list("pk", flat=True))
+    if not led:
+        return []
+    today, todos = clock.today(), []
+    for plan in approval.plans_awaiting(led, today)[:5]:
+        todos.append(
+            Todo(
+                title=_("审定{year}年度中心组学习计划：{organization}").format(
+                    year=plan.year, organization=plan.organization.display_name
+                ),
+                url=reverse("study:plan_detail", args=[plan.pk]),
+                detail=_("学习计划须经书记审定后报送宣传部（R-S15）。"),
+                due=plan.due_on,
+                severity="bad" if plan.due_on < today else "warn",
+            )
+        )
+    for s in approval.sessions_awaiting(led, clock.now())[:10]:
+        todos.append(
+            Todo(
+                title=_("审定学习会方案：{organization}“{session}”").format(
+                    organization=s.organization.display_name, session=s.title
+                ),
+                url=reverse("study:session_detail", args=[s.pk]),
+                detail=_("学习会方案须经书记审定后才能报送学习安排报送表（R-S15）。"),
+                due=s.arrangement_due,
+                severity="bad" if s.arrangement_due and s.arrangement_due < today else "warn",
+            )
+        )
     return todos
 
 

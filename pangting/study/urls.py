@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import approval as approval_views
 from .views import archive as archive_views
 from .views import attendance as attendance_views
 from .views import ledger_import as import_views
@@ -57,4 +58,24 @@ urlpatterns = [
     path("outcomes/<int:pk>/convert/", views.outcome_convert, name="outcome_convert"),
     path("sessions/<int:pk>/research/", views.session_research_add, name="session_research_add"),
     path("sessions/<int:pk>/research/<int:item>/delete/", views.session_research_delete, name="research_delete"),
+    # R-S15 书记审定 of the annual plan and of each session plan.
+    path("plans/<int:pk>/approval/<str:step>/", approval_views.approval_step, {"kind": "plan"}, name="plan_approval"),
+    path(
+        "sessions/<int:pk>/approval/<str:step>/",
+        approval_views.approval_step,
+        {"kind": "session"},
+        name="session_approval",
+    ),
+    path(
+        "plans/<int:pk>/approval-scan/download/",
+        approval_views.approval_scan,
+        {"kind": "plan"},
+        name="plan_approval_scan",
+    ),
+    path(
+        "sessions/<int:pk>/approval-scan/download/",
+        approval_views.approval_scan,
+        {"kind": "session"},
+        name="session_approval_scan",
+    ),
 ]

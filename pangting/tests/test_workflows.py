@@ -92,7 +92,7 @@ def test_it_cancels_a_study_session_only_through_its_step_with_a_reason(world):
     from pangting.study import services as study
     from pangting.study.tests.builders import make_session
 
-    session = make_session(world.unit_a, starts_at=clock.now() + dt.timedelta(days=3))
+    session = make_session(world.unit_a, starts_at=clock.now() + dt.timedelta(days=3), approved=False)
     with pytest.raises(Http404):  # a secretary of another unit learns nothing about it
         study.cancel_session(session, actor=world.secretary_b, reason="x")
     study.cancel_session(session, actor=world.secretary_a, reason="与全校大会冲突")

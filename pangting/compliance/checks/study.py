@@ -693,3 +693,50 @@ def upper_themes(ctx: CheckContext) -> Iterator[FindingData]:
             (Evidence(PLAN, plan.pk, plan.title),),
             {"followed": followed, "total": total, "field": "upper_theme"},
         )  # fmt: skip
+
+
+@rule("R-S15", _("年度计划和学习会方案经书记审定"))
+def leader_approval(ctx: CheckContext) -> Iterator[FindingData]:
+    """R-S15 书记审定: a filed annual plan, and a session whose arrangement form was sent, carry the
+    group leader's approval (`approval_state`), in the system or on paper.
+
+    The services refuse to file or send before approval, so a finding means the approval was
+    voided by an edit afterwards and not given again (or the data was changed by hand). Which
+    records are judged: only those filed or sent since the approval was modelled. Plans filed
+    and forms sent before (marked by the data migration) and sessions imported from a historical
+    ledger carry `approval_legacy` and are never findings. Red, naming the record and the field.
+    """
+    from pangting.core.models import Delivery
+    from pangting.study.models import Approval, StudyPlan
+    from pangting.study.services.deliveries import ARRANGEMENT
+
+    field = StudyPlan._meta.get_field("approval_state").verbose_name
+    for plan in _filed_plans(ctx):
+        if plan.approval_state == Approval.APPROVED or plan.approval_legacy:
+            continue
+        yield FindingData(
+            plan.organization_id, str(ctx.year), "plan_approval", "red",
+            finding_message(
+                gettext_noop("{year}年度学习计划未经书记审定即报送（{field}：{status}）"),
+                year=ctx.year, field=field, status=choice(plan, "approval_state"),
+            ),
+            (Evidence(PLAN, plan.pk, plan.title),), {"field": "approval_state", "state": plan.approval_state},
+        )  # fmt: skip
+    rows = [row for row in center_group_sessions(ctx) if not row.session.approval_legacy]
+    sent = set(
+        Delivery.objects.filter(
+            app_label="study", model="studysession", kind=ARRANGEMENT, object_id__in=[row.session.pk for row in rows]
+        ).values_list("object_id", flat=True)
+    )
+    for row in rows:
+        session = row.session
+        if session.pk not in sent or session.approval_state == Approval.APPROVED:
+            continue
+        yield FindingData(
+            session.organization_id, month_period(row.day), f"approval:{session.pk}", "red",
+            finding_message(
+                gettext_noop("{day}学习会方案未经书记审定即报送学习安排报送表（{field}：{status}）"),
+                day=row.day, field=field, status=choice(session, "approval_state"),
+            ),
+            (session_evidence(session),), {"field": "approval_state", "state": session.approval_state},
+        )  # fmt: skip

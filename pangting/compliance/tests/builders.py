@@ -48,6 +48,8 @@ def filed_plan(w: Any, org: Any = None, *, year: int = 2026, kind: str = PlanKin
     ]  # fmt: skip
     with travel(dt.date(year, 1, 5)):
         plan = study.create_plan(org, actor=system_actor(), year=year, kind=kind, themes=themes)
+        if kind == PlanKind.CENTER_GROUP:  # R-S15: the leader approved it before it was filed
+            study.approve(plan, actor=system_actor())
     StudyPlan.objects.filter(pk=plan.pk).update(
         status=StudyPlan.Status.SUBMITTED, submitted_at=timezone.make_aware(dt.datetime(year, 1, 10, 9))
     )

@@ -14,6 +14,7 @@ this was one module:
 - `attendance`: attendance, make-up study and the QR check-in (R-S3).
 - `uploads`: attachments and the upload checks (R-S14).
 - `plans`: annual study plans and their workflow (R-S1, R-B5).
+- `approval`: 书记审定 of the annual plan and each session plan (R-S15).
 - `personal`: self-study plans and records, reflections, secretary training.
 - `facts`: `SessionFacts`, what the data says about a session, read by observation.
 - `frequency`: the 三会一课 and center-group frequency report (R-S2, R-B1 … R-B6).
@@ -21,6 +22,7 @@ this was one module:
 """
 
 from ._common import A
+from .approval import approve, needs_approval, record_paper_approval, void_approval
 from .attendance import (
     CHECKIN_SALT,
     TICKET_SALT,
@@ -104,6 +106,7 @@ __all__ = [
     "add_self_study_record",
     "adherence_by_plan",
     "annotate_leaders",
+    "approve",
     "assign_cadre_branch",
     "cadre_branch_on",
     "cancel_session",
@@ -123,12 +126,14 @@ __all__ = [
     "issue_checkin_ticket",
     "mark_all_present",
     "may_vet",
+    "needs_approval",
     "plan_due_on",
     "record_attendance",
     "record_attendance_sheet",
     "record_conversion",
     "record_makeup",
     "record_outcome",
+    "record_paper_approval",
     "record_paper_sheet",
     "record_training",
     "remove_research",
@@ -149,4 +154,5 @@ __all__ = [
     "verify_checkin",
     "verify_ticket",
     "vet_lecturer",
+    "void_approval",
 ]

@@ -81,6 +81,8 @@ def send_arrangement(session: StudySession, *, actor: Any, at: dt.datetime | Non
     if not policy.can(actor, A.STUDY_CHANGE, session.organization):
         raise Http404
     _check_sendable(session)
+    if not (session.is_approved or session.approval_legacy):
+        raise ValidationError(_("学习会方案须经中心组组长（书记）审定后才能报送学习安排报送表（R-S15）。"))
     liaisons = _liaisons(session)
     if not liaisons:
         raise ValidationError(_("本单位尚未设联络员，请先在组织机构中指定联络员（R-S10）。"))
@@ -192,7 +194,11 @@ def next_steps(session: StudySession, user: Any) -> list[str]:
         )
     )
     steps = []
-    if ARRANGEMENT not in sent and policy.can(user, A.STUDY_CHANGE, session.organization):
+    if (
+        ARRANGEMENT not in sent
+        and (session.is_approved or session.approval_legacy)
+        and policy.can(user, A.STUDY_CHANGE, session.organization)
+    ):
         steps.append("send_arrangement")
     if (
         ARRANGEMENT in sent

@@ -22,6 +22,7 @@ from ..models import PlanKind, PlanTheme, StudyPlan
 from ..parameters import StudyParameters, get_parameters
 from ..workflows import PLAN_STEPS
 from ._common import A, _check_seen, _fmt, _save
+from .approval import plan_snapshot, void_if_changed
 
 
 def plan_due_on(year: int, params: StudyParameters | None = None) -> dt.date:
@@ -231,10 +232,13 @@ def update_plan(
         raise ValidationError(
             _("计划{status}，不能修改；如需调整请联系宣传部退回。").format(status=plan.get_status_display())
         )
+    before = plan_snapshot(plan) if plan.is_approved else None
     plan.title, plan.note = title.strip() or plan.title, note
     _save(plan, actor)
     if themes is not None:
         _sync_themes(plan, themes, actor)
+    if before is not None:  # R-S15: a changed plan must be approved again
+        void_if_changed(plan, actor=actor, changed=plan_snapshot(plan) != before)
     return plan
 
 

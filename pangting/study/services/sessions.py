@@ -26,6 +26,7 @@ from .. import rules
 from ..models import BRANCH_KINDS, AgendaItem, Attendance, CadreBranch, Reschedule, SessionKind, Speech, StudySession
 from ..parameters import StudyParameters, get_parameters
 from ._common import A, _check_seen, _copy_back, _local_day, _locked, _save
+from .approval import session_plan_snapshot, void_if_changed
 from .uploads import check_upload
 
 SESSION_FIELDS = frozenset(
@@ -316,6 +317,8 @@ def update_session(
     if unknown:
         raise ValidationError(_("未知字段：{items}").format(items=", ".join(sorted(unknown))))
     lecturer_before = (session.lecturer_name, session.lecturer_post, session.lecturer_person_id)
+    approved = session.is_approved and session.status == StudySession.Status.PLANNED
+    before = session_plan_snapshot(session) if approved else None
     for name, value in fields.items():
         setattr(session, name, value)
     if (session.lecturer_name, session.lecturer_post, session.lecturer_person_id) != lecturer_before:
@@ -332,6 +335,8 @@ def update_session(
         _sync_speakers(session, speakers, actor)
     if "summary" in fields:
         registry.text_saved("minutes", session)  # the near-duplicate check (issue 13)
+    if before is not None:  # R-S15: a changed session plan must be approved again
+        void_if_changed(session, actor=actor, changed=session_plan_snapshot(session) != before)
     return session
 
 

@@ -40,13 +40,16 @@ def make_session(
     agenda: list[dict[str, Any]] | None = None,
     speakers: list[dict[str, Any]] | None = None,
     actor: Any = None,
+    approved: bool = True,
     **fields: Any,
 ) -> StudySession:
+    """A session through `create_session`; a center-group session plan comes approved by the
+    group leader (R-S15) unless `approved=False`, so it can be sent as a unit would."""
     starts_at = starts_at or at(2026, 11, 25)
     actor = system_actor() if actor is None else actor  # a builder told no actor acts as the system
     fields.setdefault("title", "深入学习贯彻党的二十届四中全会精神")
     fields.setdefault("place", "行政楼301会议室")
-    return services.create_session(
+    session = services.create_session(
         actor=actor,
         organization=organization,
         starts_at=starts_at,
@@ -55,6 +58,14 @@ def make_session(
         speakers=speakers or [],
         **fields,
     )
+    if approved and services.needs_approval(session):
+        services.approve(session, actor=system_actor())
+    return session
+
+
+def approved(plan: Any) -> Any:
+    """The plan approved by the group leader (R-S15), as it must be before it is submitted."""
+    return services.approve(plan, actor=system_actor())
 
 
 def _with_source_date(agenda: list[dict[str, Any]], starts_at: dt.datetime) -> list[dict[str, Any]]:

@@ -104,7 +104,31 @@ def plan_pk(w: Any, side: str) -> dict[str, Any]:
     plan = services.create_plan(
         _unit(w, side), actor=system_actor(), year=2030, themes=[{"period_kind": "month", "period": 1, "theme": "专题"}]
     )
+    services.approve(plan, actor=system_actor())  # R-S15: ready to be submitted
     return {"pk": plan.pk}
+
+
+def _paper(record: Any) -> dict[str, Any]:
+    """R-S15: `record` approved on paper, with its scan."""
+    from pangting.core import clock
+    from pangting.study import services
+
+    scan = SimpleUploadedFile("审定件.pdf", b"%PDF-1.4 matrix")
+    services.record_paper_approval(record, actor=system_actor(), approved_on=clock.today(), scan=scan)
+    return {"pk": record.pk}
+
+
+def plan_scan_pk(w: Any, side: str) -> dict[str, Any]:
+    from pangting.study import services
+
+    plan = services.create_plan(_unit(w, side), actor=system_actor(), year=2030)
+    return _paper(plan)
+
+
+def session_scan_pk(w: Any, side: str) -> dict[str, Any]:
+    from pangting.study.tests.builders import at, make_session
+
+    return _paper(make_session(_unit(w, side), starts_at=at(2030, 6, 5), approved=False))
 
 
 def self_plan_pk(w: Any, side: str) -> dict[str, Any]:
@@ -231,6 +255,19 @@ WEB = [
     *both("study:plan_detail", STUDY_VIEW, plan_pk),
     *both("study:plan_edit", STUDY_CHANGE, plan_pk),
     *both("study:plan_transition", STUDY_CHANGE, lambda w, s: {**plan_pk(w, s), "to": "submitted"}, **POST_REDIRECT),
+    # R-S15 书记审定: the plan and the session plan come approved; the secretary may withdraw it (the
+    # group leader too, and only he approves: no persona leads a group); the paper scan is read by viewers.
+    *both(
+        "study:plan_approval", STUDY_CHANGE, lambda w, s: {**plan_pk(w, s), "step": "void_approval"}, **POST_REDIRECT
+    ),
+    *both(
+        "study:session_approval",
+        STUDY_CHANGE,
+        lambda w, s: {**session_pk(w, s), "step": "void_approval"},
+        **POST_REDIRECT,
+    ),
+    *both("study:plan_approval_scan", STUDY_VIEW, plan_scan_pk),
+    *both("study:session_approval_scan", STUDY_VIEW, session_scan_pk),
     # Data entry: "all present" in one action, the import of historical sessions (issue 11 item 5).
     *both("study:session_all_present", STUDY_CHANGE, session_pk, **POST_REDIRECT),
     Case("study:session_import", CHANGERS),
@@ -274,6 +311,14 @@ API_CASES = [
     *both("studyplan-submit", STUDY_CHANGE, plan_pk, **POST_API),
     *both("studyplan-acknowledge", SUPERVISE, plan_pk, ok=400, **POST_API),
     *both("studyplan-return-plan", SUPERVISE, plan_pk, ok=400, **POST_API),
+    # R-S15: only the group leader approves (no persona leads a group); recording paper on an
+    # approved record is refused with a message; withdrawing is the secretary's (or the leader's).
+    *both("studyplan-approve", {}, plan_pk, **POST_API),
+    *both("studyplan-record-paper-approval", STUDY_CHANGE, plan_pk, ok=400, **POST_API),
+    *both("studyplan-void-approval", STUDY_CHANGE, plan_pk, **POST_API),
+    *both("studysession-approve", {}, session_pk, **POST_API),
+    *both("studysession-record-paper-approval", STUDY_CHANGE, session_pk, ok=400, **POST_API),
+    *both("studysession-void-approval", STUDY_CHANGE, session_pk, **POST_API),
     *both("selfstudyplan-detail", SELF_STUDY, self_plan_pk, **API),
     *both("selfstudyrecord-detail", SELF_STUDY, self_record_pk, **API),
     *both("reflection-detail", SELF_STUDY, reflection_pk, **API),

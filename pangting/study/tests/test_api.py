@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from pangting.study import services
 from pangting.study.models import StudyPlan, StudySession
-from pangting.study.tests.builders import at, make_session
+from pangting.study.tests.builders import approved, at, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,8 @@ def test_it_walks_a_plan_through_submission_and_acknowledgement(world):
     )
     assert created.status_code == 201, created.json()
     pk = created.json()["id"]
+    assert api(world.secretary_a).post(f"/api/v1/study-plans/{pk}/submit/").status_code == 400  # R-S15 first
+    approved(StudyPlan.objects.get(pk=pk))
     assert api(world.secretary_a).post(f"/api/v1/study-plans/{pk}/submit/").status_code == 200
     assert api(world.secretary_a).post(f"/api/v1/study-plans/{pk}/acknowledge/").status_code == 404
     assert api(world.supervisor).post(f"/api/v1/study-plans/{pk}/acknowledge/").json()["status"] == "acknowledged"

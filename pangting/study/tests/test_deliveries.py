@@ -19,7 +19,7 @@ from pangting.core.models import Delivery, Receipt
 from pangting.core.system import system_actor
 from pangting.study import documents, services
 from pangting.study.services import deliveries as study_deliveries
-from pangting.study.tests.builders import at, make_session
+from pangting.study.tests.builders import approved, at, make_session
 from pangting.study.todos import study_todos
 
 pytestmark = pytest.mark.django_db
@@ -211,6 +211,7 @@ def test_the_annual_plan_is_sent_to_the_supervisor_who_signs_when_he_returns_or_
             world.unit_a, actor=world.secretary_a, year=2026,
             themes=[{"period_kind": "month", "period": 11, "theme": "学习贯彻党的二十届四中全会精神"}],
         )  # fmt: skip
+        approved(plan)  # R-S15 first
     with time_machine.travel(at(2026, 1, 20, 9), tick=False):
         services.transition_plan(plan, StudyPlan.Status.SUBMITTED, actor=world.secretary_a)
     with time_machine.travel(at(2026, 1, 22, 9), tick=False):

@@ -14,19 +14,22 @@ from pangting.orgs import services as org_services
 from pangting.orgs.models import OrganizationKind, StudyGroupMember
 from pangting.study import services
 from pangting.study.models import AgendaItem, PlanKind, SessionKind, StudyPlan
-from pangting.study.tests.builders import at, make_session
+from pangting.study.tests.builders import approved, at, make_session
 from pangting.tests.builders import make_org, make_person
 
 pytestmark = pytest.mark.django_db
 
 
 def _plan(world, **kw):
-    return services.create_plan(
-        world.unit_a,
-        actor=world.secretary_a,
-        year=2026,
-        themes=[{"period_kind": "month", "period": 11, "theme": "学习贯彻党的二十届四中全会精神"}],
-        **kw,
+    """A plan the group leader has approved (R-S15), ready to be submitted."""
+    return approved(
+        services.create_plan(
+            world.unit_a,
+            actor=world.secretary_a,
+            year=2026,
+            themes=[{"period_kind": "month", "period": 11, "theme": "学习贯彻党的二十届四中全会精神"}],
+            **kw,
+        )
     )
 
 
@@ -65,6 +68,9 @@ def test_it_lets_the_supervisor_return_a_plan_with_a_reason(world):
         services.transition_plan(plan, StudyPlan.Status.RETURNED, actor=world.supervisor)
     plan = services.transition_plan(plan, StudyPlan.Status.RETURNED, actor=world.supervisor, reason="专题不够具体")
     services.update_plan(plan, actor=world.secretary_a, title=plan.title, themes=[{"period": 3, "theme": "两会精神"}])
+    with pytest.raises(ValidationError, match="R-S15"):  # the changed plan is approved again first
+        services.transition_plan(plan, StudyPlan.Status.SUBMITTED, actor=world.secretary_a)
+    approved(plan)
     assert services.transition_plan(plan, StudyPlan.Status.SUBMITTED, actor=world.secretary_a).status == "submitted"
 
 

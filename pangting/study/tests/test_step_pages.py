@@ -14,7 +14,7 @@ from pangting.core.models import TransitionLog
 from pangting.core.transitions import available_step_names, log_of
 from pangting.study import services
 from pangting.study.models import Attendance, StudyPlan, StudySession
-from pangting.study.tests.builders import at, make_session
+from pangting.study.tests.builders import approved, at, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,10 @@ BUTTONS = {
     "step-return": "return",
     "close-attendance": "close_attendance",
     "step-cancel": "cancel",
+    # R-S15 书记审定, beside the filing steps
+    "step-approve": "approve",
+    "step-record-paper-approval": "record_paper_approval",
+    "step-void-approval": "void_approval",
 }
 
 
@@ -54,7 +58,7 @@ def _versions(page: str) -> set[int]:
 
 
 def _plan_in(world, state: str) -> StudyPlan:
-    plan = _plan(world)
+    plan = approved(_plan(world))  # R-S15: approved before it is submitted
     if state in ("submitted", "acknowledged", "returned"):
         plan = services.transition_plan(plan, "submitted", actor=world.secretary_a)
     if state == "acknowledged":
@@ -67,9 +71,9 @@ def _plan_in(world, state: str) -> StudyPlan:
 @pytest.mark.parametrize(
     ("state", "expected"),
     [
-        ("draft", {"secretary_a": {"submit"}, "supervisor": set(), "viewer": set()}),
+        ("draft", {"secretary_a": {"submit", "void_approval"}, "supervisor": set(), "viewer": set()}),
         ("submitted", {"secretary_a": set(), "supervisor": {"acknowledge", "return"}, "viewer": set()}),
-        ("returned", {"secretary_a": {"submit"}, "supervisor": set(), "viewer": set()}),
+        ("returned", {"secretary_a": {"submit", "void_approval"}, "supervisor": set(), "viewer": set()}),
         ("acknowledged", {"secretary_a": set(), "supervisor": set(), "viewer": set()}),
     ],
 )
@@ -86,8 +90,8 @@ def test_it_shows_exactly_the_plan_steps_the_workflow_offers_r_s1(world, client_
 def test_it_offers_no_submit_button_for_a_plan_without_themes_r_s5(world, client_for):
     plan = _plan(world, themes=False)
     page = client_for(world.secretary_a).get(reverse("study:plan_detail", args=[plan.pk])).content.decode()
-    assert available_step_names(plan, world.secretary_a) == []
-    assert _buttons(page) == set()
+    assert available_step_names(plan, world.secretary_a) == ["record_paper_approval"]  # R-S15, not submit
+    assert _buttons(page) == {"record_paper_approval"}
     assert "修改" in page  # editing is still open: that is how the themes get added
 
 
@@ -102,7 +106,7 @@ def test_it_refuses_a_stale_plan_form_and_changes_nothing(world, client_for):
     assert STALE in stale.content.decode()
     plan.refresh_from_db()
     assert (plan.status, plan.acknowledged_at, plan.return_reason) == (StudyPlan.Status.RETURNED, None, "重写")
-    assert [row.step for row in log_of(plan)] == ["submit", "return"]
+    assert [row.step for row in log_of(plan)] == ["approve", "submit", "return"]
 
 
 def test_it_shows_the_plan_log_to_whoever_may_see_the_plan(world, client_for):
@@ -110,15 +114,17 @@ def test_it_shows_the_plan_log_to_whoever_may_see_the_plan(world, client_for):
     for persona in ("secretary_a", "supervisor", "viewer"):
         page = client_for(getattr(world, persona)).get(reverse("study:plan_detail", args=[plan.pk])).content.decode()
         entries = re.findall(r'data-testid="step-log-entry">(.*?)</li>', page)
-        assert len(entries) == 2, persona
-        assert "报送" in entries[0] and "草稿" in entries[0] and world.secretary_a.display_name in entries[0]
-        assert "退回修改" in entries[1] and "专题不够具体" in entries[1] and world.supervisor.display_name in entries[1]
+        assert len(entries) == 3, persona
+        assert "书记审定" in entries[0] and "书记已审定" in entries[0]  # R-S15
+        assert "报送" in entries[1] and "草稿" in entries[1] and world.secretary_a.display_name in entries[1]
+        assert "退回修改" in entries[2] and "专题不够具体" in entries[2] and world.supervisor.display_name in entries[2]
 
 
 def test_it_shows_exactly_the_session_steps_the_workflow_offers(world, client_for):
     session = _session(world)
     url = reverse("study:session_detail", args=[session.pk])
-    for persona, steps in (("secretary_a", {"close_attendance", "cancel"}), ("viewer", set()), ("member", set())):
+    secretary = {"close_attendance", "cancel", "void_approval"}  # the session plan is approved (R-S15)
+    for persona, steps in (("secretary_a", secretary), ("viewer", set()), ("member", set())):
         user = getattr(world, persona)
         page = client_for(user).get(url).content.decode()
         assert _buttons(page) == set(available_step_names(session, user)) == steps, persona
@@ -144,7 +150,8 @@ def test_it_refuses_a_stale_session_form_and_changes_nothing(world, client_for):
     session.refresh_from_db()
     assert (session.status, session.cancel_reason, session.attendance_closed_at) == ("planned", "", None)
     assert session.attendances.filter(status=Attendance.Status.PENDING).count() == pending
-    assert not log_of(session).exists()
+    # Only the approval and its voiding by the other change (R-S15): nothing this stale page sent.
+    assert [row.step for row in log_of(session)] == ["approve", "void_approval"]
 
 
 def test_it_shows_the_session_log_after_a_cancellation(world, client_for):
@@ -155,10 +162,10 @@ def test_it_shows_the_session_log_after_a_cancellation(world, client_for):
     )
     page = client_for(world.viewer).get(reverse("study:session_detail", args=[session.pk])).content.decode()
     entries = re.findall(r'data-testid="step-log-entry">(.*?)</li>', page)
-    assert len(entries) == 1
-    assert "取消学习会" in entries[0] and "与党委会冲突" in entries[0] and "已取消" in entries[0]
-    assert TransitionLog.objects.get().actor == world.secretary_a
-    assert entries[0].startswith("2026年11月25日 15:30 ")  # when, in local time
+    assert len(entries) == 2  # the session plan's approval (R-S15), then the cancellation
+    assert "取消学习会" in entries[1] and "与党委会冲突" in entries[1] and "已取消" in entries[1]
+    assert TransitionLog.objects.get(step="cancel").actor == world.secretary_a
+    assert entries[1].startswith("2026年11月25日 15:30 ")  # when, in local time
 
 
 def test_it_gives_the_api_the_same_steps_as_the_page_and_refuses_a_stale_version(world, client_for):
@@ -170,6 +177,7 @@ def test_it_gives_the_api_the_same_steps_as_the_page_and_refuses_a_stale_version
     assert secretary.get(f"/api/v1/study-sessions/{session.pk}/").json()["available_steps"] == [
         "close_attendance",
         "cancel",
+        "void_approval",
     ]
     seen = plan.version
     supervisor.post(f"/api/v1/study-plans/{plan.pk}/return/", {"reason": "重写", "version": seen})

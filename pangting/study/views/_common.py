@@ -27,5 +27,7 @@ def _form_errors(form: Any) -> str:
 
 
 def _session_for(user: Any, pk: int, action: A = A.STUDY_VIEW) -> StudySession:
-    qs = StudySession.objects.select_related("organization", "group", "host", "led_by", "plan_theme__plan")
+    qs = StudySession.objects.select_related(
+        "organization", "group", "host", "led_by", "plan_theme__plan", "approved_by"
+    )
     return policy.get_for_user(qs, user, pk, action)

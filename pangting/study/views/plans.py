@@ -126,7 +126,7 @@ def _upper_offered(plan: StudyPlan | None, organizations: Any, org_pk: Any, year
 
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = policy.get_for_user(StudyPlan.objects.select_related("organization"), request.user, pk)
+    plan = policy.get_for_user(StudyPlan.objects.select_related("organization", "approved_by"), request.user, pk)
     themes = plan.themes.annotate(session_count=Count("sessions", filter=Q(sessions__deleted_at__isnull=True)))
     can_change = policy.can(request.user, A.STUDY_CHANGE, plan.organization)
     required = get_parameters().required_topics
@@ -144,6 +144,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # R-S16: required topics the plan's themes do not carry; R-S17: the upper level's themes followed.
             "missing_topics": [t for t in required if t not in covered] if plan.kind == PlanKind.CENTER_GROUP else [],
             "adherence": services.upper_adherence(plan) if plan.kind == PlanKind.CENTER_GROUP else None,
+            "approval_needed": services.needs_approval(plan),  # R-S15
         },
     )
 

@@ -227,6 +227,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "now": clock.now(),
             "deliveries": delivery_rows(session, request.user) if session.is_center_group else [],
             "delivery_steps": study_deliveries.next_steps(session, request.user),
+            # R-S15: the session plan's approval, before the arrangement form is sent.
+            "approval_needed": services.needs_approval(session),
         },
     )
 
