@@ -72,6 +72,7 @@ from .reply import (
     record_reply,
     reply_delivery,
     reply_rows,
+    reply_timeliness,
     send_reply,
     sign_reply_receipt,
 )
@@ -149,6 +150,7 @@ __all__ = [
     "reply_delivery",
     "reply_rows",
     "reply_rule",
+    "reply_timeliness",
     "report_cross_observation",
     "report_rectification",
     "request_invitation",
