@@ -91,6 +91,9 @@ class Action(enum.StrEnum):
     DUTIES_CONFIRM = "duties.confirm"
     # R-O21: a partner department (组织部, 机关工委) co-signing a joint letter or bulletin.
     OBSERVATION_COSIGN = "observation.cosign"
+    # R-O4: sending the unit's reply to a notice letter, with its session plan, to the supervisor's
+    # people (a delivery): the unit's liaison or its study secretary.
+    OBSERVATION_DELIVER = "observation.deliver"
 
 
 A = Action
@@ -143,6 +146,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.OBSERVATION_RECORD: E.LIAISED,
         A.COMPLIANCE_VIEW: E.LIAISED,
         A.STUDY_DELIVER: E.LIAISED,
+        A.OBSERVATION_DELIVER: E.LIAISED,
     },
     Role.STUDY_SECRETARY: {
         A.DIRECTORY_VIEW: E.SUBTREE,
@@ -154,6 +158,7 @@ GRANTS: dict[str, dict[Action, Extent]] = {
         A.OBSERVATION_REPLY: E.SUBTREE,
         A.COMPLIANCE_VIEW: E.SUBTREE,
         A.STUDY_DELIVER: E.SUBTREE,
+        A.OBSERVATION_DELIVER: E.SUBTREE,
     },
     Role.MEMBER: {
         A.DIRECTORY_VIEW: E.OWN,

@@ -25,9 +25,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pangting.accounts import policy
+from pangting.core import deliveries as core_deliveries
 from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
-from pangting.core.models import TransitionLog
+from pangting.core.models import Delivery, Receipt, TransitionLog
 from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.core.transitions import available_step_names, log_of
 from pangting.orgs.models import Organization
@@ -125,6 +126,28 @@ def _log(obj: Any) -> list[dict[str, Any]]:
     return StepLogSerializer(log_of(obj), many=True).data
 
 
+class ReplyReceiptSerializer(serializers.ModelSerializer):
+    addressee_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = ["id", "addressee_label", "addressee_name", "signed_at"]
+
+
+class ReplyDeliverySerializer(serializers.ModelSerializer):
+    """The unit's reply (R-O4) as sent: sender, send time, due date, on time or late from the send time, receipts."""
+
+    receipts = ReplyReceiptSerializer(many=True, read_only=True)
+    timeliness = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "kind", "rule", "title", "sender_label", "sent_at", "due", "timeliness", "receipts"]
+
+    def get_timeliness(self, obj: Delivery) -> str | None:
+        return services.reply_timeliness(obj)
+
+
 class VisitSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     mode_display = serializers.CharField(source="get_mode_display", read_only=True)
@@ -134,6 +157,7 @@ class VisitSerializer(serializers.ModelSerializer):
     record = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
     reply_late = serializers.BooleanField(read_only=True)
+    reply_delivery = serializers.SerializerMethodField()
     available_steps = serializers.SerializerMethodField()
     transitions = serializers.SerializerMethodField()
 
@@ -143,7 +167,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "id", "plan", "supervisor_org", "unit", "unit_name", "mode", "mode_display", "year", "semester",
             "target_month", "state", "state_display", "focus", "session", "letter_number", "letter_issued_at",
             "letter_delivered_on", "reply_received_on", "reply_notes", "reply_late", "reply", "record", "feedback",
-            "deadline_warning", "draw_ref", "team", "version", "available_steps", "transitions",
+            "reply_delivery", "deadline_warning", "draw_ref", "team", "version", "available_steps", "transitions",
         ]  # fmt: skip
 
     @extend_schema_field(TeamMemberSerializer(many=True))
@@ -153,6 +177,11 @@ class VisitSerializer(serializers.ModelSerializer):
     @extend_schema_field(ObservationDeadlineSerializer)
     def get_reply(self, obj: Visit) -> dict[str, Any]:
         return _deadline(obj.reply_due, obj.reply_due_basis)
+
+    @extend_schema_field(ReplyDeliverySerializer(allow_null=True))
+    def get_reply_delivery(self, obj: Visit) -> dict[str, Any] | None:
+        delivery = services.reply_delivery(obj)
+        return ReplyDeliverySerializer(delivery).data if delivery else None
 
     @extend_schema_field(ObservationDeadlineSerializer)
     def get_record(self, obj: Visit) -> dict[str, Any]:
@@ -336,8 +365,9 @@ class ObservedRequest(StepRequest):
 
 
 class ReplyRequest(StepRequest):
-    session = ScopedRelatedField(A.OBSERVATION_REPLY, queryset=StudySession.objects.all())
-    replied_on = serializers.DateField(required=False, allow_null=True, default=None)
+    """R-O4: the reply is sent now; its send time decides whether it is on time."""
+
+    session = ScopedRelatedField(A.OBSERVATION_DELIVER, queryset=StudySession.objects.all())
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -476,23 +506,39 @@ class VisitViewSet(ScopedReadOnlyViewSet):
     def cancel(self, request: Request, pk: Any = None) -> Response:
         return self._step(request, services.cancel_visit, body=ReasonStepRequest)
 
-    @extend_schema(summary="单位回复函告并确定学习会（R-O4）", request=ReplyRequest, responses=VisitSerializer)
+    @extend_schema(
+        summary="单位报送函告回复及学习会方案（联络员或学习秘书，R-O4）",
+        request=ReplyRequest,
+        responses=VisitSerializer,
+    )
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: Any = None) -> Response:
         visit = self.get_object()
-        _require(request.user, A.OBSERVATION_REPLY, visit.unit)
+        _require(request.user, A.OBSERVATION_DELIVER, visit.unit)
         body = ReplyRequest(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         _call(
-            services.record_reply,
+            services.send_reply,
             visit,
             data["session"],
             actor=request.user,
-            replied_on=data["replied_on"],
             notes=data["notes"],
             expected_version=data["version"],
         )
+        return self.respond_fresh(visit)
+
+    @extend_schema(summary="签收单位的回复及学习会方案（R-O4）", request=None, responses=VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def sign_reply(self, request: Request, pk: Any = None) -> Response:
+        """The team leader or the supervising department signs for the unit's reply (one tap)."""
+        visit = self.get_object()
+        delivery = services.reply_delivery(visit)
+        mine = [r for r in delivery.receipts.all() if core_deliveries.may_sign(request.user, r)] if delivery else []
+        if not mine:
+            raise NotFound(_("未找到。"))
+        receipt = next((r for r in mine if r.signed_at is None), mine[0])
+        _call(services.sign_reply_receipt, receipt, actor=request.user)
         return self.respond_fresh(visit)
 
     @extend_schema(summary="填写或提交列席旁听记录（R-O8、R-O18）", request=RecordRequest, responses=RecordSerializer)

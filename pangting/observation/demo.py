@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pangting.accounts.models import Role, User
-from pangting.core import clock
+from pangting.core import clock, deliveries
 from pangting.core.demo import DemoDates
 from pangting.orgs.models import Organization, StudyGroupMember
 from pangting.study.rules import periods_of_year
@@ -263,11 +263,28 @@ class ObservationDemo:
         reply_day = min(reply_day, sday - dt.timedelta(days=1))
         if visit.reply_due and reply_day > visit.reply_due:
             self.plant_visit("R-O4", visit, "reply")
+        # R-O4: the reply is a delivery; the unit's liaison sends it for every other visit, the secretary otherwise.
+        liaison = self.user(unit, Role.LIAISON)
+        replier = liaison if liaison is not None and visit.pk % 2 == 0 else secretary
         with self.on(reply_day, 15):
             visit = services.record_reply(
-                visit, session, actor=secretary, replied_on=reply_day, notes="商定学习会时间地点，已报送学习会方案。"
+                visit, session, actor=replier, replied_on=reply_day, notes="商定学习会时间地点，已报送学习会方案。"
             )
+        self.sign_reply(visit, reply_day)
         return self.after_schedule(visit, to, session, problems=problems, record_late=record_late, items=items)
+
+    def sign_reply(self, visit: Visit, reply_day: dt.date) -> None:
+        """The supervising department and the team leader sign for the reply the next working day."""
+        delivery = services.reply_delivery(visit)
+        signed_on = self.weekday(reply_day + dt.timedelta(days=1))
+        if delivery is None or signed_on > self.today:
+            return  # a reply sent today waits for its signatures: the supervisor's to-do shows it
+        leader = self.leader_user(visit)
+        with self.on(signed_on, 9):
+            for receipt in delivery.receipts.filter(signed_at__isnull=True):
+                signer = self.supervisor if receipt.addressee_org_id else leader
+                if signer is not None and deliveries.may_sign(signer, receipt):  # another level signs its own
+                    services.sign_reply_receipt(receipt, actor=signer)
 
     def after_schedule(
         self, visit: Visit, to: str, session: Any, *, problems: int, record_late: bool, items: str

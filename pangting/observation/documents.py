@@ -88,6 +88,33 @@ def _blank_session_plan(builder: OfficialDocumentBuilder) -> None:
     builder.paragraph("联系人：　　　　　　　　联系电话：", indent=False, align="left")
 
 
+def session_plan(visit: Visit) -> bytes:
+    """The 学习会方案 the unit sends with its reply (R-O4): the letter's blank form, filled from the session."""
+    session = visit.session
+    if session is None:
+        raise ValueError("a session plan needs the visit's session")
+    builder = OfficialDocumentBuilder("form")
+    builder.title(SESSION_PLAN_TITLE)
+    builder.paragraph(f"报送单位（盖章）：{visit.unit.name}", indent=False, align="left")
+    start, end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+    when = f"{format_cn_date(start.date())} {start:%H:%M}—{end:%H:%M}"
+    theme = "\n".join(part for part in (session.title, session.content) if part)
+    host = "".join(part for part in (session.host.name if session.host else "", session.host_post) if part)
+    agenda = "\n".join(
+        f"{number}. {item.title}" + (f"（{item.presenter}）" if item.presenter else "")
+        for number, item in enumerate(session.agenda_items.filter(deleted_at__isnull=True).order_by("order"), 1)
+    )
+    group = session.group.name if session.group else visit.unit.name
+    values = [group, when, session.place, theme, host, session.participants_note, agenda]
+    rows: list[list[str | Cell]] = [[label, value] for label, value in zip(SESSION_PLAN_ROWS, values, strict=True)]
+    builder.table(rows, [40, 116], header_rows=0, align="left")
+    contact = session.contact_name or "　　　　　　　　"
+    builder.paragraph(f"联系人：{contact}　　联系电话：{session.contact_phone}", indent=False, align="left")
+    if visit.reply_notes:
+        builder.paragraph(f"商定事项：{visit.reply_notes}", indent=False, align="left")
+    return builder.to_bytes()
+
+
 # Seed 001 附件2: the form's own title, not the unit's name (that goes in 列席旁听单位).
 RECORD_FORM_TITLE = "基层党委（党总支）理论学习中心组学习列席旁听记录表"
 

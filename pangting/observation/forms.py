@@ -44,9 +44,15 @@ class DeliveryForm(inputs.CheckedForm):
 
 
 class ReplyForm(inputs.CheckedForm):
+    """R-O4: the unit's reply, sent now (the send time is the reply's time): session, details, plan."""
+
     session = forms.ModelChoiceField(label=_("学习会"), queryset=None)
-    replied_on = forms.DateField(label=_("回复日期"), widget=date_input())
     notes = forms.CharField(label=_("商定事项"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    plan_file = forms.FileField(
+        label=_("学习会方案"),
+        required=False,
+        help_text=_("可上传本单位的学习会方案（PDF、Word）；不上传则按所选学习会生成。不得上传涉密材料。"),
+    )
 
     def __init__(self, *args: Any, sessions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -155,6 +155,9 @@ class Visit(RecordModel, WorkflowRecord):
     reply_due_basis = models.JSONField(_("回复期限依据"), default=dict, blank=True)
     reply_received_on = models.DateField(_("回复日期"), null=True, blank=True)
     reply_notes = models.TextField(_("商定事项"), blank=True)
+    # R-O4: the session plan the unit sent with its reply, when it uploaded its own; otherwise the
+    # 学习会方案 is rendered from the linked session (`documents.session_plan`).
+    reply_plan_file = models.FileField(_("学习会方案文件"), upload_to="replies/%Y/", blank=True, max_length=300)
     # Record (R-O8) and feedback (R-O9) deadlines, set once the session is known.
     record_due = models.DateField(_("记录填报期限"), null=True, blank=True, db_index=True)
     record_due_basis = models.JSONField(default=dict, blank=True)

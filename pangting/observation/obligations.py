@@ -53,7 +53,9 @@ STEP_RULES = {
 STATE_ACTIONS: dict[policy.Action, list[str]] = {
     A.OBSERVATION_MANAGE: [State.PLANNED, State.RECORDED, State.RECTIFYING],
     A.OBSERVATION_RECORD: [State.SCHEDULED, State.OBSERVED],
-    A.OBSERVATION_REPLY: [State.NOTIFIED, State.FEEDBACK_ISSUED, State.RECTIFYING],
+    A.OBSERVATION_REPLY: [State.FEEDBACK_ISSUED, State.RECTIFYING],
+    # R-O4: the reply to the letter is sent by the unit's liaison or its study secretary.
+    A.OBSERVATION_DELIVER: [State.NOTIFIED],
 }
 
 
@@ -152,7 +154,7 @@ def current_obligation(
         )  # fmt: skip
     if state == State.NOTIFIED:  # R-O4: the unit replies within 7 working days of delivery
         return _make(
-            "reply", _("回复巡听旁听函并报送学习会方案"), A.OBSERVATION_REPLY, visit, unit, today, page,
+            "reply", _("回复巡听旁听函并报送学习会方案"), A.OBSERVATION_DELIVER, visit, unit, today, page,
             due=visit.reply_due, basis=describe_basis(visit.reply_due_basis), detail=visit.letter_number,
         )  # fmt: skip
     if state == State.SCHEDULED and (visit.session is None or visit.session.starts_at > now):

@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.dates import format_datetime
 from pangting.core.todos import Todo
 
 from .models import InvitationRequest, Rectification, State, Visit
 from .obligations import STATE_ACTIONS, Obligation, current_obligation, rectification_obligation
+from .services.reply import pending_reply_receipts
 
 A = policy.Action
 
@@ -89,6 +91,24 @@ def observation_todos(user: Any) -> list[Todo]:
             obligation = rectification_obligation(item, today)
             if obligation is not None and obligation.action == action:
                 todos.append(todo_for(obligation, item.unit.display_name))
+    todos += reply_receipt_todos(user)
+    return todos
+
+
+def reply_receipt_todos(user: Any) -> list[Todo]:
+    """R-O4: the units' replies (with their session plans) waiting for `user` to sign for them:
+    the visit's team leader and the supervising department."""
+    todos: list[Todo] = []
+    for receipt in pending_reply_receipts(user)[:LIMIT]:
+        delivery = receipt.delivery
+        todos.append(
+            Todo(
+                _("签收{unit}的巡听旁听函回复及学习会方案").format(unit=delivery.organization.display_name),
+                reverse("observation:visit_detail", args=[delivery.object_id]),
+                detail=_("{time}报送。").format(time=format_datetime(delivery.sent_at)),
+                severity="warn",
+            )
+        )
     return todos
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/feedback/", views.feedback_edit, name="feedback_edit"),
     path("<int:pk>/feedback/acknowledge/", views.feedback_acknowledge, name="feedback_acknowledge"),
     path("<int:pk>/documents/<slug:kind>.docx", views.document, name="document"),
+    path("receipts/<int:pk>/sign/", views.reply_receipt_sign, name="reply_receipt_sign"),
     # Rectification and problem lists (R-O10, R-O25)
     path("rectifications/", views_rectification.rectification_list, name="rectification_list"),
     path("rectifications/new/", views_rectification.problem_item_create, name="problem_item_create"),

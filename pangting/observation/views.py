@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -10,14 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
-from pangting.core import clock
+from pangting.core import clock, deliveries
 from pangting.core.history import history_of
 from pangting.core.ordering import current_year_first
 from pangting.core.transitions import confirmation
@@ -181,9 +182,9 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "obligation": current_obligation(visit),
             "delivery_form": DeliveryForm(initial={"delivered_on": clock.today()}),
-            "reply_form": ReplyForm(sessions=unit_sessions, initial={"replied_on": clock.today()})
-            if unit_sessions is not None
-            else None,
+            "reply_form": ReplyForm(sessions=unit_sessions) if unit_sessions is not None else None,
+            # R-O4: the reply sent as a delivery, with its receipts (who signed when).
+            "reply_rows": services.reply_rows(visit, user),
             "schedule_form": schedule_form,
             "talk_form": TalkForm(initial={"held_on": clock.today()}),
             "review_form": DocumentReviewForm(),
@@ -234,18 +235,19 @@ def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.record_delivery(visit, form.cleaned_data["delivered_on"], actor=user, expected_version=seen)
             messages.success(request, _("已登记送达日期。"))
         elif action == "reply":
-            policy.require(user, A.OBSERVATION_REPLY, visit.unit)
+            policy.require(user, A.OBSERVATION_DELIVER, visit.unit)  # R-O4: the liaison or the study secretary
             from pangting.study.models import StudySession
 
-            form = ReplyForm(request.POST, sessions=StudySession.objects.for_user(user).filter(organization=visit.unit))
+            sessions = StudySession.objects.for_user(user).filter(organization=visit.unit)
+            form = ReplyForm(request.POST, request.FILES, sessions=sessions)
             if not form.is_valid():
-                raise ValidationError(_("请选择学习会并填写回复日期。"))
+                raise ValidationError(_("请选择学习会。"))
             data = form.cleaned_data
-            services.record_reply(
-                visit, data["session"], actor=user, replied_on=data["replied_on"], notes=data["notes"],
+            services.send_reply(
+                visit, data["session"], actor=user, notes=data["notes"], plan_file=data["plan_file"],
                 expected_version=seen,
             )  # fmt: skip
-            messages.success(request, _("已登记回复并关联学习会。"))
+            messages.success(request, _("回复及学习会方案已报送督导部门。"))
         elif action == "schedule_invited":
             policy.require(user, A.OBSERVATION_MANAGE, visit.unit)
             form = ScheduleInvitedForm(request.POST, sessions=_unit_sessions(user, visit))
@@ -437,10 +439,37 @@ def feedback_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def reply_receipt_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """签收 (R-O4): the team leader or the supervising department signs for the unit's reply, one tap."""
+    receipt = deliveries.signable(request.user, pk)
+    delivery = receipt.delivery
+    if delivery.app_label != "observation" or delivery.model != "visit" or delivery.kind != services.REPLY:
+        raise Http404
+    visit = _visit(request, delivery.object_id)
+    try:
+        services.sign_reply_receipt(receipt, actor=request.user)
+        messages.success(request, _("已签收。"))
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("observation:visit_detail", pk=visit.pk)
+
+
+@login_required
 @chinese_file
 def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """Word downloads: the notice letter, the record form, the feedback letter."""
+    """Word downloads: the notice letter, the unit's session plan (R-O4), the record form, the feedback letter."""
     visit = _visit(request, pk)
+    if kind == "session_plan" and visit.reply_received_on:
+        if visit.reply_plan_file:  # the plan the unit uploaded with its reply
+            try:
+                handle = visit.reply_plan_file.open("rb")
+            except (FileNotFoundError, OSError) as missing:
+                raise Http404 from missing
+            return FileResponse(handle, as_attachment=True, filename=os.path.basename(visit.reply_plan_file.name))
+        if visit.session:
+            # i18n: not interface (the name of a Chinese document file)
+            return _docx(documents.session_plan(visit), f"{visit.unit.name}学习会方案.docx")
     if kind == "letter" and visit.letter_number:
         # i18n: not interface (the name of a Chinese document file)
         return _docx(documents.notice_letter(visit), f"{visit.letter_number}函告.docx")

@@ -147,15 +147,17 @@ ISSUE_FEEDBACK_CONFIRM = gettext_lazy("印发后反馈意见将送达被旁听�
 CANCEL_VISIT_CONFIRM = gettext_lazy("取消后此次巡听旁听不能恢复，已印发的函告随之作废。确定取消？")
 MANAGE = at("unit", A.OBSERVATION_MANAGE)
 REPLY = at("unit", A.OBSERVATION_REPLY)
+# R-O4: the reply is a delivery the unit's liaison or its study secretary sends (services/reply.py).
+SEND_REPLY = at("unit", A.OBSERVATION_DELIVER)
 RECORD = at("unit", A.OBSERVATION_RECORD)
 S = State
 
 VISIT_EDGES = [
     Edge("issue_letter", S.PLANNED, S.NOTIFIED, MANAGE, gettext_lazy("印发函告"), _letter_prerequisites,
          postcondition=_letter_issued, confirm=ISSUE_LETTER_CONFIRM),  # R-O4
-    Edge("reply", S.NOTIFIED, S.SCHEDULED, REPLY, gettext_lazy("回复并确定学习会"), postcondition=_has_session),
+    Edge("reply", S.NOTIFIED, S.SCHEDULED, SEND_REPLY, gettext_lazy("回复并确定学习会"), postcondition=_has_session),
     # R-O2: an invited visit has no letter; the unit names its session, or the supervisor accepting its invitation does.
-    Edge("reply", S.PLANNED, S.SCHEDULED, REPLY, gettext_lazy("回复并确定学习会"), _invited_only,
+    Edge("reply", S.PLANNED, S.SCHEDULED, SEND_REPLY, gettext_lazy("回复并确定学习会"), _invited_only,
          postcondition=_has_session),
     Edge("schedule", S.PLANNED, S.SCHEDULED, MANAGE, gettext_lazy("确定学习会"), _invited_with_session),
     Edge("mark_observed", S.SCHEDULED, S.OBSERVED, RECORD, gettext_lazy("旁听组已全程参加"), _session_started),  # R-O5

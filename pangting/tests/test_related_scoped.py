@@ -137,7 +137,7 @@ TARGETS: dict[tuple[str, str], Target] = {
         lambda w: {"organization": w.unit_a.pk, "held_on": "2026-05-01", "title": "培训", "hours": "2"},
     ),
     ("/api/v1/observation/visits/{id}/reply/", "POST"): Target(
-        A.OBSERVATION_REPLY, lambda w: {"replied_on": "2026-09-26"}, pk=lambda w: w.visit_a.pk
+        A.OBSERVATION_DELIVER, lambda w: {"notes": "三楼会议室"}, pk=lambda w: w.visit_a.pk
     ),
 }
 
@@ -491,7 +491,7 @@ FORM_CASES = [
     FormCase(
         "secretary_a",
         lambda w: f"/observation/{w.visit_a.pk}/do/reply/",
-        lambda w: {"replied_on": "2026-09-26"},
+        lambda w: {"notes": "三楼会议室"},
         {"session": M["session"]},
     ),
     FormCase(

@@ -108,12 +108,18 @@ def _deadline_finding(
 def reply_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O4: the unit replies by `Visit.reply_due` (7 working days after delivery, stored with its basis).
 
-    Red: no reply once due (or more than `red_after_days` late); amber: a late reply.
+    The reply is the delivery the unit's liaison or study secretary sent (`observation.services.reply`):
+    it counts from its send day. A reply recorded before replies were deliveries counts from
+    `Visit.reply_received_on`. Red: no reply once due (or more than `red_after_days` late); amber: a late reply.
     """
-    for visit in _visits(ctx):
+    from pangting.observation.services.reply import reply_sent_days
+
+    visits = _visits(ctx)
+    sent = reply_sent_days([visit.pk for visit in visits])
+    for visit in visits:
         finding = _deadline_finding(
             ctx, visit, key="reply", what=gettext_noop("被旁听单位回复函告"), due=visit.reply_due,
-            done=visit.reply_received_on, evidence=(), red_after=int(ctx.params["red_after_days"]),
+            done=sent.get(visit.pk, visit.reply_received_on), evidence=(), red_after=int(ctx.params["red_after_days"]),
         )  # fmt: skip
         if finding:
             yield finding

@@ -14,7 +14,8 @@ were when this was one module (`ObservationConfig.ready` registers
 
 - `deadlines`: the deadline parameters (`reply_rule` …), `semester_of`, computing a deadline.
 - `workflow`: the steps a user may take on a visit now (`visit_steps`).
-- `visits`: plans, visits and teams, letters and replies, invited visits, deadlines, cancelling.
+- `visits`: plans, visits and teams, letters, invited visits, deadlines, cancelling.
+- `reply`: the unit's reply to a letter with its session plan, as a delivery (R-O4).
 - `records`: the rubric, the observation record, talks and document reviews.
 - `feedback`: feedback (R-O9) and rectification (R-O10).
 - `cross`: cross-observation between units (R-O13).
@@ -64,6 +65,17 @@ from .records import (
     submit_record_once,
     validate_rubric_items,
 )
+from .reply import (
+    REPLY,
+    may_send_reply,
+    pending_reply_receipts,
+    record_reply,
+    reply_delivery,
+    reply_rows,
+    reply_timeliness,
+    send_reply,
+    sign_reply_receipt,
+)
 from .visits import (
     approve_plan,
     cancel_visit,
@@ -77,7 +89,6 @@ from .visits import (
     recompute_deadlines,
     record_committee_decision,
     record_delivery,
-    record_reply,
     request_invitation,
     schedule_invited_visit,
     set_team,
@@ -90,6 +101,7 @@ __all__ = [
     "ALLOWED_EVIDENCE",
     "CHECKLIST_POINTS",
     "RECORD_FIELDS",
+    "REPLY",
     "STATE_ORDER",
     "A",
     "DeadlineRule",
@@ -122,8 +134,10 @@ __all__ = [
     "issue_letter",
     "letter_issuers",
     "mark_observed",
+    "may_send_reply",
     "next_number",
     "open_problem_item",
+    "pending_reply_receipts",
     "plan_rectification",
     "promote_practice",
     "propose_team",
@@ -133,7 +147,10 @@ __all__ = [
     "record_replication",
     "record_reply",
     "record_rule",
+    "reply_delivery",
+    "reply_rows",
     "reply_rule",
+    "reply_timeliness",
     "report_cross_observation",
     "report_rectification",
     "request_invitation",
@@ -141,9 +158,11 @@ __all__ = [
     "save_record",
     "schedule_invited_visit",
     "semester_of",
+    "send_reply",
     "session_facts_dict",
     "set_team",
     "sign_off_record",
+    "sign_reply_receipt",
     "submit_record_once",
     "supervisor_org_for",
     "team_problems",

@@ -249,34 +249,6 @@ def record_delivery(visit: Visit, delivered_on: dt.date, *, actor: Any, expected
     return visit
 
 
-@transaction.atomic
-def record_reply(
-    visit: Visit,
-    session: Any,
-    *,
-    actor: Any,
-    replied_on: dt.date | None = None,
-    notes: str = "",
-    expected_version: int | None = None,
-) -> Visit:
-    """The unit agrees details and names its session: link it, set the record and feedback deadlines.
-
-    Also how a unit names the session of an invited visit the supervisor arranged (R-O2).
-    A late reply is accepted and shown as late, not refused.
-    """
-
-    def link(claimed: Visit) -> str:
-        _link_session(claimed, session)
-        claimed.reply_received_on = replied_on or clock.today()
-        claimed.reply_notes = notes
-        _set_session_deadlines(claimed)
-        _save(claimed, actor)
-        # i18n: not interface (a step reason, stored in the log as written)
-        return "单位回复并确定学习会" + ("（逾期）" if claimed.reply_late else "")
-
-    return run_step(visit, "reply", actor=actor, expected_version=expected_version, effect=link)
-
-
 def _link_session(visit: Visit, session: Any) -> None:
     if session.organization_id != visit.unit_id:
         raise ValidationError(_("所选学习会不属于被旁听单位。"))

@@ -117,3 +117,59 @@ CASES += [
     Case("observation:plan_committee", SUPERVISOR, kwargs=plan_of, **POST_REDIRECT),
     Case("observation:plan_document", frozenset({"supervisor", "viewer"}), kwargs=decided_plan),
 ]
+
+
+# --- the unit's reply as a delivery (R-O4) --------------------------------------------------------
+
+REPLIERS = {"A": frozenset({"secretary_a", "liaison"}), "B": frozenset({"secretary_b"})}
+
+
+def replied(w: Any, side: str) -> dict[str, Any]:
+    """A visit of `side` whose unit sent its reply (set-up through the services, the system actor)."""
+    import time_machine
+
+    from pangting.core.system import system_actor
+    from pangting.observation import services
+    from pangting.study.tests.builders import make_session
+
+    from .scenes import at
+
+    unit, system = {"A": w.unit_a, "B": w.unit_b}[side], system_actor()
+    with time_machine.travel(at("2026-09-25"), tick=False):
+        letter = services.issue_letter(
+            services.create_visit(actor=system, unit=unit, year=2026, semester=2), actor=system
+        )
+        session = make_session(unit, starts_at=at("2026-09-30", "14:30"))
+        return {"pk": services.record_reply(letter, session, actor=system).pk}
+
+
+def department_receipt(w: Any, side: str) -> dict[str, Any]:
+    from pangting.core.deliveries import Receipt
+
+    visit_pk = replied(w, side)["pk"]
+    receipt = Receipt.objects.get(
+        delivery__app_label="observation", delivery__object_id=visit_pk, addressee_org__isnull=False
+    )
+    return {"pk": receipt.pk}
+
+
+CASES += [
+    # The web step: the liaison and the secretary reach it (a bad form redirects back), others 404.
+    *_both("observation:visit_action", visit_step("reply"), REPLIERS, **POST_REDIRECT),
+    # 签收: the supervising department's receipt is signed by its supervisor only.
+    *_both("observation:reply_receipt_sign", department_receipt, {"A": SUPERVISOR, "B": SUPERVISOR}, **POST_REDIRECT),
+    # The API's 签收: the supervisor (the department) and unit A's team leader (his own receipt).
+    *[
+        Case(
+            "observation-visit-sign-reply",
+            {"A": SUPERVISOR | {"leader"}, "B": SUPERVISOR}[side],
+            target=side,
+            kwargs=lambda w, s=side: replied(w, s),
+            method="post",
+            data=lambda w: {},
+            **API,
+        )
+        for side in ("A", "B")
+    ],
+    *_both("observation:document", lambda w, side: {**replied(w, side), "kind": "session_plan"}, OBS_VIEW),
+]

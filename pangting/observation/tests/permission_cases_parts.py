@@ -208,10 +208,11 @@ CASES: list[Case] = [
     *_step("observation-cross-report", cross, VISITORS, data=lambda w: {"report": "已列席"}),
     *_step("observation-invitation-decline", invitation, {"A": SUPERVISOR, "B": SUPERVISOR}, data=reason_body),
     *_step("observation-invitation-accept", invitation, {"A": SUPERVISOR, "B": SUPERVISOR}),
+    # R-O4: the unit's liaison or its study secretary sends the reply (observation.deliver).
     *_both(
         "observation-visit-reply",
         visit,
-        {"A": frozenset({"secretary_a"}), "B": SECRETARIES - {"secretary_a"}},
+        {"A": frozenset({"secretary_a", "liaison"}), "B": SECRETARIES - {"secretary_a"}},
         method="post",
         data=lambda w: {"session": 0},
         ok=400,

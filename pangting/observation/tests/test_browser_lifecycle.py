@@ -100,8 +100,7 @@ def test_it_walks_a_planned_visit_from_plan_to_closed_rectification(browser, liv
         secretary = on("2026-09-29", "secretary_a")
         secretary.goto(visit_url)
         secretary.select_option("select[name=session]", index=1)
-        secretary.fill("input[name=replied_on]", "2026-09-29")
-        secretary.click("[data-testid=submit-reply]")
+        secretary.click("[data-testid=submit-reply]")  # R-O4: sent now, a delivery with receipts
         assert "已确定学习会" in secretary.inner_text("[data-testid=visit-state]")
         assert "逾期回复" not in secretary.inner_text("[data-testid=reply-due]")
         assert "2026年10月3日" in secretary.inner_text("[data-testid=record-due]")

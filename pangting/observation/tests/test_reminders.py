@@ -35,6 +35,14 @@ def emails(world):
     return world
 
 
+def only_the_secretary(world):
+    """The reply reminder goes to the unit's liaison and its secretary (R-O4); the tests of the
+    outbox's mechanics count one recipient's messages, so the liaison's account is inactive here."""
+    world.liaison.is_active = False
+    world.liaison.save(update_fields=["is_active"])
+    return world
+
+
 class FakeRobot:
     """Stands in for urlopen: records each request, answers like DingTalk/WeCom."""
 
@@ -49,7 +57,8 @@ class FakeRobot:
         return io.BytesIO(b'{"errcode": 0, "errmsg": "ok"}')
 
 
-def test_it_reminds_the_unit_secretary_of_the_reply_two_days_before_on_the_day_and_after(emails):
+def test_it_reminds_the_units_liaison_and_secretary_of_the_reply_two_days_before_on_the_day_and_after(emails):
+    """R-O4: both may send the reply, both are reminded."""
     visit = walk(emails, State.NOTIFIED)  # reply due 2026-10-13
     assert visit.reply_due == dt.date(2026, 10, 13)
     assert [r.stage for r in reminders.due_reminders(dt.date(2026, 10, 10))] == []
@@ -59,12 +68,15 @@ def test_it_reminds_the_unit_secretary_of_the_reply_two_days_before_on_the_day_a
         (dt.date(2026, 10, 14), "overdue-0"),
     ]:
         found = reminders.due_reminders(day)
-        assert [(r.stage, r.emails) for r in found] == [(stage, ["secretary_a@example.edu.cn"])]
+        assert [(r.stage, r.emails) for r in found] == [
+            (stage, ["liaison@example.edu.cn", "secretary_a@example.edu.cn"])
+        ]
     assert "2026年10月13日" in found[0].body and "7个工作日" in found[0].body
 
 
 def test_it_queues_once_per_stage_so_a_second_run_the_same_day_sends_nothing(emails):
     walk(emails, State.NOTIFIED)
+    only_the_secretary(emails)
     first = reminders.send_reminders(dt.date(2026, 10, 12))
     assert (first.queued, first.delivery.sent) == (1, {"email": 1}) and len(mail.outbox) == 1
     assert mail.outbox[0].to == ["secretary_a@example.edu.cn"]
@@ -80,6 +92,7 @@ def test_it_queues_once_per_stage_so_a_second_run_the_same_day_sends_nothing(ema
 @override_settings(EMAIL_BACKEND="pangting.tests.test_outbox.BrokenBackend")
 def test_it_keeps_a_reminder_whose_mail_failed_and_sends_it_on_a_later_run(emails):
     walk(emails, State.NOTIFIED)
+    only_the_secretary(emails)
     with travel("2026-10-13", "07:30"):
         result = reminders.send_reminders(dt.date(2026, 10, 13))
     assert result.delivery.retry == {"email": 1} and result.delivery.sent == {}
@@ -93,6 +106,7 @@ def test_it_keeps_a_reminder_whose_mail_failed_and_sends_it_on_a_later_run(email
 
 def test_it_counts_a_reminder_nobody_can_receive_as_no_recipient_not_as_sent(emails):
     walk(emails, State.NOTIFIED)
+    only_the_secretary(emails)
     emails.secretary_a.email = ""
     emails.secretary_a.save(update_fields=["email"])
     result = reminders.send_reminders(dt.date(2026, 10, 13))
@@ -146,6 +160,7 @@ def test_it_posts_a_digest_to_the_robot_through_the_outbox(emails, monkeypatch):
     robot = FakeRobot()
     monkeypatch.setattr(outbox_channels, "urlopen", robot)
     walk(emails, State.NOTIFIED)
+    only_the_secretary(emails)
     result = reminders.send_reminders(dt.date(2026, 10, 13))
     assert result.delivery.sent == {"dingtalk": 1, "email": 1}
     ((request, timeout),) = robot.requests
@@ -162,6 +177,7 @@ def test_it_posts_a_digest_to_the_robot_through_the_outbox(emails, monkeypatch):
 def test_it_survives_a_robot_that_is_down_and_retries_it_later(emails, monkeypatch):
     monkeypatch.setattr(outbox_channels, "urlopen", FakeRobot(fail=True))
     walk(emails, State.NOTIFIED)
+    only_the_secretary(emails)
     result = reminders.send_reminders(dt.date(2026, 10, 13))
     assert result.delivery.retry == {"wecom": 1} and result.delivery.sent == {"email": 1}
     assert len(mail.outbox) == 1
@@ -173,6 +189,7 @@ def test_it_sends_an_sms_to_each_recipients_directory_phone_when_a_gateway_is_co
     gateway = FakeRobot()
     monkeypatch.setattr(outbox_channels, "urlopen", gateway)
     walk(emails, State.NOTIFIED)
+    only_the_secretary(emails)
     result = reminders.send_reminders(dt.date(2026, 10, 13))
     assert result.delivery.sent == {"email": 1, "sms": 1}
     ((request, _timeout),) = gateway.requests
@@ -183,6 +200,7 @@ def test_it_sends_an_sms_to_each_recipients_directory_phone_when_a_gateway_is_co
 
 def test_the_command_has_a_dry_run_and_a_date_and_counts_each_state(emails):
     walk(emails, State.NOTIFIED)
+    only_the_secretary(emails)
     out, err = io.StringIO(), io.StringIO()
     call_command("send_reminders", "--dry-run", "--date", "2026-10-13", stdout=out)
     assert "[演练]" in out.getvalue() and "将入队1条消息" in out.getvalue()
@@ -203,6 +221,7 @@ def test_the_command_has_a_dry_run_and_a_date_and_counts_each_state(emails):
 @override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
 def test_the_command_says_printed_with_the_console_backend(emails, capsys):
     walk(emails, State.NOTIFIED)
+    only_the_secretary(emails)
     out = io.StringIO()
     call_command("send_reminders", "--date", "2026-10-13", stdout=out)
     assert "邮件：已打印（控制台邮件后端，未实际发出）1条" in out.getvalue()

@@ -45,7 +45,7 @@ def test_it_gives_an_invited_visit_made_by_the_supervisor_a_next_step_for_the_un
         assert 'data-testid="submit-reply"' in page.content.decode()
         client_for(world.secretary_a).post(
             reverse("observation:visit_action", args=[visit.pk, "reply"]),
-            {"session": session.pk, "replied_on": "2026-11-02", "notes": "", "version": visit.version},
+            {"session": session.pk, "notes": "", "version": visit.version},
         )
     visit = Visit.objects.get(pk=visit.pk)
     assert (visit.state, visit.session_id) == (State.SCHEDULED, session.pk)
