@@ -109,3 +109,19 @@ def test_the_plan_list_names_the_first_missing_units_and_counts_the_rest(world, 
     page = response.content.decode()
     assert response.context["missing_count"] == 2 and len(response.context["missing"]) == 1
     assert "等 2 个单位" in page and "page_obj" in response.context
+
+
+def test_the_ledger_filter_searches_its_unit_and_its_links_carry_the_id(world, client_for):
+    client = client_for(world.supervisor)
+    url = reverse("reports:ledgers")
+    page = client.get(url).content.decode()
+    assert 'name="unit_text"' in page and "study.view%2Cobservation.view" in page
+    typed = client.get(url, {"year": 2026, "unit_text": "UB"})
+    assert typed.context["unit"] == world.unit_b
+    assert all(f"unit={world.unit_b.pk}" in link["query"] for link in typed.context["links"])
+    refused = client_for(world.secretary_a).get(url, {"year": 2026, "unit": world.unit_b.pk}).content.decode()
+    assert "所选单位不存在，或不在您的查看范围内。" in refused
+    search = client_for(world.liaison).get(
+        reverse(SEARCH), {"scope": "study.view,observation.view", "field": "q", "q": "学院"}
+    )
+    assert search.status_code == 200 and world.unit_a in search.context["matches"]
