@@ -55,3 +55,14 @@ class StudyReportForm(inputs.CheckedForm):
         if not can_rate:
             del self.fields["rating"]
             del self.fields["rating_note"]
+
+
+class ReportFilterForm(inputs.CheckedForm):
+    """The 述学 list's unit filter: searched (htmx), not a <select> of every unit (issue 15);
+    `units` is the policy-scoped queryset the view passes."""
+
+    unit = widgets.OrganizationSearchField(label=_("单位"), scope="study.view", required=False)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units

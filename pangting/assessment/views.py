@@ -17,13 +17,13 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.compliance.registry import ordered_rules
 from pangting.core import clock
-from pangting.core.views import add_form_errors, attachment, chinese_file, parse_id, parse_year
+from pangting.core.views import add_form_errors, attachment, chinese_file, parse_year
 from pangting.lib.xlsx import write_workbook
 from pangting.orgs.models import Organization, Person
 from pangting.orgs.units import SUPERVISING, UNIT, units
 
 from . import exports, services
-from .forms import SchemeForm, StudyReportForm
+from .forms import ReportFilterForm, SchemeForm, StudyReportForm
 from .models import StudyReport, StudyReportRating
 
 A = policy.Action
@@ -144,14 +144,15 @@ def report_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     policy.require(user, A.STUDY_VIEW)
     year = parse_year(request.GET.get("year"))
-    unit_id = parse_id(request.GET.get("unit"))
     rating = request.GET.get("rating", "")
     query = request.GET.get("q", "").strip()[:50]
     reports = StudyReport.objects.for_user(user).select_related("person", "organization")
     if year:
         reports = reports.filter(year=year)
-    if unit_id:
-        reports = reports.filter(organization_id=unit_id)
+    units = Organization.objects.for_user(user, A.STUDY_VIEW).filter(UNIT | SUPERVISING)
+    form = ReportFilterForm(request.GET, units=units)
+    if form.is_valid() and form.cleaned_data["unit"] is not None:
+        reports = reports.filter(organization=form.cleaned_data["unit"])
     if rating == "none":
         reports = reports.filter(rating="")
     elif rating in StudyReport.Rating.values:
@@ -163,17 +164,15 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
     params = request.GET.copy()
     params.pop("page", None)
-    units = Organization.objects.for_user(user, A.STUDY_VIEW).filter(UNIT | SUPERVISING)
     return render(
         request,
         "assessment/report_list.html",
         {
             "page_obj": page,
             "year": year,
-            "unit_id": unit_id,
+            "form": form,
             "rating": rating,
             "q": query,
-            "units": units.order_by("path"),
             "ratings": StudyReport.Rating.choices,
             "years": range(clock.today().year, clock.today().year - 6, -1),
             "query_string": params.urlencode(),

@@ -14,8 +14,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import inputs, parameters
-from pangting.core.views import parse_id, parse_year
+from pangting.core import inputs, parameters, widgets
+from pangting.core.views import parse_year
 
 
 class RuleParameterForm(inputs.CheckedForm):
@@ -46,25 +46,26 @@ def form_error(form: RuleParameterForm) -> ValidationError:
 
 class FindingFilterForm(inputs.CheckedForm):
     """The findings page's filters. A filter never refuses: anything it does not recognise falls back
-    to its default (this year, every unit in reach, every rule, open findings), as the page always did."""
+    to its default (this year, every unit in reach, every rule, open findings), as the page always did;
+    a unit outside the user's reach is also said (in Chinese) beside the fallback."""
 
     year = forms.CharField(required=False)
-    unit = forms.CharField(required=False)
+    # Issue 15: the unit is searched (htmx), not a <select> of every unit; `units` is policy-scoped.
+    unit = widgets.OrganizationSearchField(label=_("单位"), scope="compliance.view", units_only=True, required=False)
     rule = forms.CharField(required=False)
     show = forms.CharField(required=False)
 
-    def __init__(self, data: Any, *, rule_ids: Iterable[str], units: Iterable[Any], default_year: int) -> None:
+    def __init__(self, data: Any, *, rule_ids: Iterable[str], units: Any, default_year: int) -> None:
         super().__init__(data)
         self.rule_ids = set(rule_ids)
-        self.units = list(units)
+        self.fields["unit"].queryset = units
         self.default_year = default_year
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        unit_id = parse_id(data.get("unit"))
         return {
             "year": parse_year(data.get("year")) or self.default_year,
-            "unit": next((u for u in self.units if u.pk == unit_id), None),
+            "unit": data.get("unit"),
             "rule": data.get("rule") if data.get("rule") in self.rule_ids else "",
             "show": "all" if data.get("show") == "all" else "open",
         }

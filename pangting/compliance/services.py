@@ -235,15 +235,14 @@ def last_complete_run(year: int) -> ComplianceRun | None:
     )
 
 
-def _changed_unit_ids(since: Any, units: Sequence[Organization]) -> set[int]:
-    """Units in scope with a study or observation record changed (or soft-deleted) after `since`.
+def change_sources() -> list[tuple[Any, str]]:
+    """The tables whose `updated_at` says a unit's records changed, each with its path to the unit.
 
-    Reads `updated_at` of the records (soft deletion updates it too); one query per model.
-    """
+    Each has an index on `updated_at` (migrations `…_index_updated_at`, issue 15)."""
     from pangting.observation.models import CrossObservation, Feedback, ObservationRecord, Rectification, Visit
     from pangting.study.models import Attendance, Reflection, Reschedule, StudyPlan, StudySession
 
-    sources = [
+    return [
         (StudyPlan, "organization__path"),
         (StudySession, "organization__path"),
         (Attendance, "session__organization__path"),
@@ -256,8 +255,26 @@ def _changed_unit_ids(since: Any, units: Sequence[Organization]) -> set[int]:
         (CrossObservation, "host__path"),
         (CrossObservation, "visitor__path"),
     ]
+
+
+def _changed_unit_ids(since: Any, units: Sequence[Organization]) -> set[int]:
+    """Units in scope with a study or observation record changed (or soft-deleted) after `since`.
+
+    Reads `updated_at` of the records (soft deletion updates it too), through its index: one
+    bounded query per table. For one unit (the unit page's `is_stale`) an EXISTS within its
+    subtree, stopping at the first change; for many, the distinct paths of the rows changed
+    since the run only (issue 15: no scan of every row on every view).
+    """
+    if not units:
+        return set()
+    if len(units) == 1:
+        (unit,) = units
+        for model, field in change_sources():
+            if model.all_objects.filter(updated_at__gt=since, **{f"{field}__startswith": unit.path}).exists():
+                return {unit.pk}
+        return set()
     paths: set[str] = set()
-    for model, field in sources:
+    for model, field in change_sources():
         paths.update(model.all_objects.filter(updated_at__gt=since).values_list(field, flat=True).distinct())
     changed = set()
     for unit in units:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock, parameters
+from pangting.core.paging import paginate
 from pangting.core.views import flash_errors
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
@@ -80,10 +81,9 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     """Findings of a year in the user's reach, filtered by unit, rule and open/resolved."""
     policy.require(request.user, A.COMPLIANCE_VIEW)
     rules = ordered_rules()
-    units = list(unit_set(Organization.objects.for_user(request.user, A.COMPLIANCE_VIEW)))
-    chosen = FindingFilterForm(
-        request.GET, rule_ids=[r.id for r in rules], units=units, default_year=clock.today().year
-    ).filters()
+    units = unit_set(Organization.objects.for_user(request.user, A.COMPLIANCE_VIEW))
+    form = FindingFilterForm(request.GET, rule_ids=[r.id for r in rules], units=units, default_year=clock.today().year)
+    chosen = form.filters()
     year, unit, rule_id, show = chosen["year"], chosen["unit"], chosen["rule"], chosen["show"]
     findings = Finding.objects.for_user(request.user, A.COMPLIANCE_VIEW).filter(year=year).select_related("unit")
     if unit is not None:
@@ -93,11 +93,12 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     if show == "open":
         findings = findings.open()
     titles = {r.id: r.title for r in rules}
-    rows = list(findings[:500])
+    page, query_string = paginate(request, findings.order_by("unit__path", "rule_id", "period", "key", "pk"))
+    rows = list(page.object_list)
     for finding in rows:
         finding.rule_title = titles.get(finding.rule_id, "")
     context = {
-        "findings": rows, "year": year, "units": units, "unit": unit, "rules": rules, "rule_id": rule_id,
-        "show": show, "truncated": len(rows) == 500,
+        "findings": rows, "page_obj": page, "query_string": query_string, "form": form, "year": year,
+        "unit": unit, "rules": rules, "rule_id": rule_id, "show": show,
     }  # fmt: skip
     return render(request, "compliance/finding_list.html", context)

@@ -24,7 +24,7 @@ the step; step names are unique across a model's workflows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -290,11 +290,29 @@ def _first_open(edges: Iterable[Edge], record: Any, actor: Any) -> tuple[Edge | 
     return None, first_problem
 
 
-def log_of(record: Any) -> models.QuerySet[TransitionLog]:
-    """The generic log of one record, oldest first."""
+def log_of(record: Any) -> Any:
+    """The generic log of one record, oldest first (read with its page by `preload_logs` if it was)."""
+    preloaded = getattr(record, "_preloaded_log", None)
+    if preloaded is not None:
+        return preloaded
     return TransitionLog.objects.filter(
         app_label=record._meta.app_label, model=record._meta.model_name, object_id=record.pk
-    ).select_related("actor")
+    ).select_related("actor__person")
+
+
+def preload_logs(records: Sequence[Any]) -> None:
+    """Read the logs of a page of records of one model in one query (issue 15: no query per row)."""
+    if not records:
+        return
+    meta = records[0]._meta
+    by_record: dict[int, list[TransitionLog]] = {record.pk: [] for record in records}
+    rows = TransitionLog.objects.filter(
+        app_label=meta.app_label, model=meta.model_name, object_id__in=list(by_record)
+    ).select_related("actor__person")
+    for row in rows:
+        by_record[row.object_id].append(row)
+    for record in records:
+        record._preloaded_log = by_record[record.pk]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 BROWSER_DATE_FORMAT = "%Y-%m-%d"
 BROWSER_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -38,3 +40,127 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format=BROWSER_TIME_FORMAT)
+
+
+# --- organization search (issue 15: no <select> of every organization) ----------------------
+#
+# A filter form's organization is a text field searched as one types (htmx asks the scoped
+# endpoint `orgs:organization_search` for at most 20 matches by name or code; `js/org-search.js`
+# puts the chosen id into the hidden field). Without JavaScript the typed text is submitted and
+# matched on the server. Either way the form validates through the queryset the view passes in,
+# which the policy scoped: an id or a name outside the user's reach is a Chinese error, never a 500.
+
+SEARCH_TEXT_SUFFIX = "_text"
+SEARCH_LIMIT = 20
+
+
+def printable(text: str) -> str:
+    """The typed text as searched: printable characters only (a NUL would fail on PostgreSQL), short."""
+    return "".join(ch for ch in text if ch.isprintable()).strip()[:100]
+
+
+def search_filter(text: str) -> models.Q:
+    """Organizations whose name or short name contains `text`, or whose code starts with it."""
+    return models.Q(name__contains=text) | models.Q(short_name__contains=text) | models.Q(code__istartswith=text)
+
+
+class OrganizationSearchInput(forms.Widget):
+    """A search box plus the hidden chosen id; its value is the pair (id, typed text)."""
+
+    def __init__(self, *, scope: str, units_only: bool = False, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs)
+        self.scope = scope
+        self.units_only = units_only
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
+        return (str(data.get(name) or "").strip(), str(data.get(name + SEARCH_TEXT_SUFFIX) or "").strip())
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and name + SEARCH_TEXT_SUFFIX not in data
+
+    def search_url(self, name: str) -> str:
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        query = {"scope": self.scope, "field": name + SEARCH_TEXT_SUFFIX}
+        if self.units_only:
+            query["units"] = "1"
+        return f"{reverse('orgs:organization_search')}?{urlencode(query)}"
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
+        from django.utils.html import format_html
+        from django.utils.translation import gettext
+
+        chosen, text = _pair(value)
+        final = self.build_attrs(self.attrs, attrs)
+        placeholder = final.get("placeholder") or gettext("输入党组织名称或编码搜索")
+        return format_html(
+            '<span class="org-search" data-org-search data-testid="org-search-{name}">'
+            '<input type="search" name="{name}{suffix}" value="{text}" placeholder="{placeholder}" '
+            'aria-label="{placeholder}" autocomplete="off" hx-get="{url}" '
+            'hx-trigger="input changed delay:250ms, search" hx-target="next .org-search-results" '
+            'hx-swap="innerHTML" hx-sync="this:replace">'
+            '<input type="hidden" name="{name}" value="{chosen}">'
+            '<span class="org-search-results" aria-live="polite"></span></span>',
+            name=name,
+            suffix=SEARCH_TEXT_SUFFIX,
+            text=text,
+            placeholder=placeholder,
+            url=self.search_url(name),
+            chosen=chosen,
+        )
+
+
+def _pair(value: Any) -> tuple[str, str]:
+    """(id, text) from what a bound form holds (the submitted pair) or an initial value."""
+    if isinstance(value, tuple):
+        return str(value[0] or ""), str(value[1] or "")
+    if value is None or value == "":
+        return "", ""
+    if hasattr(value, "pk"):
+        return str(value.pk), str(getattr(value, "display_name", None) or value)
+    return str(value), ""
+
+
+class OrganizationSearchField(forms.Field):
+    """One organization of `queryset` (a policy-scoped queryset the form is given), chosen by id
+    from the search or typed as a name or code (matched on the server when JavaScript is off)."""
+
+    widget = OrganizationSearchInput
+    default_error_messages = {
+        "outside": _("所选党组织不存在或不在您的查看范围内。"),
+        "not_found": _("没有名称或编码为“%(text)s”的党组织（或不在您的查看范围内）。"),
+        "ambiguous": _("有多个党组织与“%(text)s”相符，请输入完整名称或编码，或从搜索结果中选择。"),
+    }
+
+    def __init__(self, *, scope: str, units_only: bool = False, queryset: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", OrganizationSearchInput(scope=scope, units_only=units_only))
+        super().__init__(**kwargs)
+        self.queryset = queryset
+
+    def to_python(self, value: Any) -> Any:
+        chosen, text = _pair(value)
+        if not chosen and not text:
+            return None
+        if self.queryset is None:
+            raise forms.ValidationError(self.error_messages["outside"], code="outside")
+        if chosen:
+            well_formed = chosen.isascii() and chosen.isdigit() and len(chosen) < 19  # "²" is a digit too
+            found = self.queryset.filter(pk=int(chosen)).first() if well_formed else None
+            if found is None:
+                raise forms.ValidationError(self.error_messages["outside"], code="outside")
+            return found
+        text = printable(text)
+        exact = list(
+            self.queryset.filter(models.Q(code__iexact=text) | models.Q(name=text) | models.Q(short_name=text))[:2]
+        )
+        matches = exact or list(self.queryset.filter(search_filter(text))[:2])
+        if not matches:
+            raise forms.ValidationError(self.error_messages["not_found"], code="not_found", params={"text": text})
+        if len(matches) > 1:
+            raise forms.ValidationError(self.error_messages["ambiguous"], code="ambiguous", params={"text": text})
+        return matches[0]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return _pair(initial)[0] != _pair(data)[0]

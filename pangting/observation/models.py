@@ -195,7 +195,11 @@ class Visit(RecordModel, WorkflowRecord):
                 name="visit_one_active_per_session",
             ),
         ]
-        indexes = [models.Index(fields=["year", "state"], name="visit_year_state")]
+        indexes = [
+            models.Index(fields=["year", "state"], name="visit_year_state"),
+            # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+            models.Index(fields=["updated_at"], name="visit_updated_at"),
+        ]
 
     def __str__(self) -> str:
         return gettext("{year}年{unit}{mode}巡听旁听").format(
@@ -211,6 +215,10 @@ class Visit(RecordModel, WorkflowRecord):
         return bool(self.reply_due and self.reply_received_on and self.reply_received_on > self.reply_due)
 
     def team(self) -> list[TeamMember]:
+        """The living team, from the list's prefetch when it has one (issue 15: no query per row)."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("team_members")
+        if prefetched is not None:
+            return [member for member in prefetched if member.deleted_at is None]
         return list(self.team_members.filter(deleted_at__isnull=True).select_related("person"))
 
 
@@ -399,6 +407,8 @@ class ObservationRecord(RecordModel):
     class Meta:
         verbose_name = _("列席旁听记录")
         verbose_name_plural = _("列席旁听记录")
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="obsrecord_updated_at")]
 
     def __str__(self) -> str:
         return gettext("记录：{visit}").format(visit=self.visit)
@@ -598,6 +608,8 @@ class Feedback(RecordModel):
     class Meta:
         verbose_name = _("反馈意见")
         verbose_name_plural = _("反馈意见")
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="feedback_updated_at")]
 
     def __str__(self) -> str:
         return gettext("反馈：{visit}").format(visit=self.visit)
@@ -664,6 +676,8 @@ class Rectification(RecordModel, WorkflowRecord):
         ordering = ["deadline", "pk"]
         verbose_name = _("整改事项")
         verbose_name_plural = _("整改事项")
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="rectification_updated_at")]
 
     def __str__(self) -> str:
         return self.problem[:40]
@@ -738,6 +752,8 @@ class CrossObservation(RecordModel, WorkflowRecord):
         verbose_name = _("交叉旁听")
         verbose_name_plural = _("交叉旁听")
         constraints = [models.CheckConstraint(condition=~Q(host=models.F("visitor")), name="cross_not_self")]
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="crossobs_updated_at")]
 
     def __str__(self) -> str:
         return f"{self.visitor} → {self.host}"
@@ -768,6 +784,8 @@ class Practice(RecordModel):
         ordering = ["-created_at"]
         verbose_name = _("典型经验做法")
         verbose_name_plural = _("典型经验做法")
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="practice_updated_at")]
 
     def __str__(self) -> str:
         return self.title
@@ -787,6 +805,8 @@ class Replication(RecordModel):
     class Meta:
         verbose_name = _("推广借鉴")
         verbose_name_plural = _("推广借鉴")
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="replication_updated_at")]
 
     def __str__(self) -> str:
         return f"{self.practice} @ {self.unit}"

@@ -47,12 +47,31 @@ def at(org_path: str, *actions: A) -> Callable[[Any, Any], bool]:
 
 
 # --- the visit (R-O1 … R-O10) ----------------------------------------------------------------
+# The preconditions read what a list loaded with its visits when it did (the API list joins the
+# record and feedback and prefetches team and items: issue 15, a fixed number of queries per
+# page); a visit read alone still asks the database.
+
+_MISSING = object()
+
+
+def _joined(visit: Visit, name: str) -> Any:
+    """The living record joined as `name` (None if there is none), or `_MISSING` if not joined."""
+    if name not in visit._state.fields_cache:
+        return _MISSING
+    related = visit._state.fields_cache[name]
+    return related if related is not None and related.deleted_at is None else None
+
+
+def _living_items(visit: Visit) -> list[Rectification] | None:
+    """The visit's living rectification items if the list prefetched them, else None."""
+    prefetched = getattr(visit, "_prefetched_objects_cache", {}).get("rectifications")
+    return None if prefetched is None else [item for item in prefetched if item.deleted_at is None]
 
 
 def _letter_prerequisites(visit: Visit) -> str | None:
     if visit.mode == Mode.INVITED:
         return _("应邀式巡听旁听无需发函，由单位确定学习会（R-O2）。")
-    if not visit.team_members.filter(deleted_at__isnull=True, role=TeamMember.Role.LEADER).exists():
+    if not any(member.role == TeamMember.Role.LEADER for member in visit.team()):
         return _("请先确定旁听组组长。")
     return None
 
@@ -91,13 +110,23 @@ def _session_started(visit: Visit) -> str | None:
 
 
 def _record_filed(visit: Visit) -> str | None:
-    if not ObservationRecord.objects.filter(visit=visit, filed_at__isnull=False).exists():
+    record = _joined(visit, "record")
+    if record is _MISSING:
+        filed = ObservationRecord.objects.filter(visit=visit, filed_at__isnull=False).exists()
+    else:
+        filed = record is not None and record.filed_at is not None
+    if not filed:
         return _("请先填报列席旁听记录。")
     return None
 
 
+def _feedback_of(visit: Visit) -> Feedback | None:
+    feedback = _joined(visit, "feedback")
+    return Feedback.objects.filter(visit=visit).first() if feedback is _MISSING else feedback
+
+
 def _feedback_ready(visit: Visit) -> str | None:
-    feedback = Feedback.objects.filter(visit=visit).first()
+    feedback = _feedback_of(visit)
     if feedback is None:
         return _("请先起草反馈意见。")
     if feedback.issued_at:
@@ -106,7 +135,8 @@ def _feedback_ready(visit: Visit) -> str | None:
 
 
 def _feedback_issued(visit: Visit) -> str | None:
-    if not Feedback.objects.filter(visit=visit, issued_at__isnull=False).exists():
+    feedback = _feedback_of(visit)
+    if feedback is None or feedback.issued_at is None:
         return _("请先印发反馈意见。")
     return None
 
@@ -115,27 +145,38 @@ def _open_items(visit: Visit) -> Any:
     return visit.rectifications.filter(deleted_at__isnull=True)
 
 
+def _has_items(visit: Visit) -> bool:
+    items = _living_items(visit)
+    return _open_items(visit).exists() if items is None else bool(items)
+
+
 def _to_rectify(visit: Visit) -> str | None:
-    if not _open_items(visit).exists():
+    if not _has_items(visit):
         return _("反馈意见中没有需要整改的问题。")
     return None
 
 
 def _nothing_to_rectify(visit: Visit) -> str | None:
-    if _open_items(visit).exists():
+    if _has_items(visit):
         return _("反馈意见中有问题需要整改，请进入整改。")
     return None
 
 
 def _acknowledged(visit: Visit) -> str | None:
     """The unit's acknowledgement of the feedback cannot be skipped."""
-    if not Feedback.objects.filter(visit=visit, acknowledged_at__isnull=False).exists():
+    feedback = _feedback_of(visit)
+    if feedback is None or feedback.acknowledged_at is None:
         return _("单位尚未签收反馈意见。")
     return None
 
 
 def _all_verified(visit: Visit) -> str | None:
-    if _open_items(visit).exclude(status=Rectification.Status.ACCEPTED).exists():
+    items = _living_items(visit)
+    if items is None:
+        unverified = _open_items(visit).exclude(status=Rectification.Status.ACCEPTED).exists()
+    else:
+        unverified = any(item.status != Rectification.Status.ACCEPTED for item in items)
+    if unverified:
         return _("还有整改事项未验收，不能办结。")
     return None
 

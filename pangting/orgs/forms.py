@@ -74,3 +74,14 @@ class ConflictForm(inputs.CheckedForm):
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
+
+
+class PersonFilterForm(inputs.CheckedForm):
+    """The people list's organization filter: searched (htmx), not a <select> of every
+    organization (issue 15); `organizations` is the policy-scoped queryset the view passes."""
+
+    org = widgets.OrganizationSearchField(label=_("组织"), scope="directory.view", required=False)
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = organizations

@@ -6,6 +6,7 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.organization_list, name="organization_list"),
     path("new/", views.organization_form, name="organization_create"),
+    path("search/", views.organization_search, name="organization_search"),
     path("<int:pk>/", views.organization_detail, name="organization_detail"),
     path("<int:pk>/edit/", views.organization_form, name="organization_edit"),
     path("<int:pk>/delete/", views.organization_delete, name="organization_delete"),

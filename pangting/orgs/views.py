@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,10 +14,12 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.audit import record_read_event
-from pangting.core.views import add_form_errors, parse_id
+from pangting.core.paging import paginate
+from pangting.core.views import add_form_errors
+from pangting.core.widgets import SEARCH_LIMIT, printable, search_filter
 
 from . import services
-from .forms import ConflictForm, LinkForm, MemberForm, OrganizationForm, PersonForm
+from .forms import ConflictForm, LinkForm, MemberForm, OrganizationForm, PersonFilterForm, PersonForm
 from .models import LeaderLink, LiaisonAssignment, Organization, Person, StudyGroupMember
 from .units import units as unit_set
 
@@ -28,16 +29,50 @@ A = policy.Action
 @login_required
 def organization_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.DIRECTORY_VIEW)  # no menu entry, no page: 404 like the rest
-    orgs = list(
+    orgs = (
         Organization.objects.for_user(request.user)
         .annotate(people_count=Count("people", filter=Q(people__deleted_at__isnull=True)))
         .select_related("study_group")
+        .order_by("path")  # the tree in order, page after page (issue 15: paginated)
     )
+    page, query_string = paginate(request, orgs)
     return render(
         request,
         "orgs/organization_list.html",
-        {"organizations": orgs, "can_change": policy.can(request.user, A.DIRECTORY_CHANGE)},
+        {
+            "organizations": page.object_list,
+            "page_obj": page,
+            "query_string": query_string,
+            "can_change": policy.can(request.user, A.DIRECTORY_CHANGE),
+        },
     )
+
+
+@login_required
+def organization_search(request: HttpRequest) -> HttpResponse:
+    """The search behind every filter form's organization field (issue 15): at most 20 matches by
+    name or code among the organizations the policy lets the user reach for `scope`."""
+    try:  # one action, or a few separated by commas (a ledger reaches study and observation)
+        actions = [A(name) for name in request.GET.get("scope", A.DIRECTORY_VIEW).split(",")[:4]]
+    except ValueError:
+        raise Http404 from None
+    actions = [action for action in actions if policy.can(request.user, action)]
+    if not actions:
+        raise Http404
+    field = request.GET.get("field", "q")
+    text = printable(request.GET.get(field, ""))
+    matches: list[Organization] = []
+    if text:
+        reached = Q()
+        for action in actions:
+            reached |= Q(pk__in=Organization.objects.for_user(request.user, action).values("pk"))
+        found = Organization.objects.filter(reached)
+        if request.GET.get("units") == "1":
+            found = unit_set(found)
+        matches = list(
+            found.filter(search_filter(text)).order_by("path").only("pk", "name", "short_name", "code")[:SEARCH_LIMIT]
+        )
+    return render(request, "orgs/_organization_search.html", {"matches": matches, "text": text})
 
 
 @login_required
@@ -108,23 +143,20 @@ def person_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.DIRECTORY_VIEW)
     people = Person.objects.for_user(request.user).select_related("organization")
     query = request.GET.get("q", "").strip()
-    org_id = request.GET.get("org", "")
+    form = PersonFilterForm(request.GET, organizations=Organization.objects.for_user(request.user))
     if query:
         people = people.filter(Q(name__contains=query) | Q(post__contains=query) | Q(staff_no=query))
-    if (org_pk := parse_id(org_id)) is not None:
-        people = people.filter(organization_id=org_pk)
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
+    if form.is_valid() and form.cleaned_data["org"] is not None:
+        people = people.filter(organization=form.cleaned_data["org"])
+    page, query_string = paginate(request, people)
     return render(
         request,
         "orgs/person_list.html",
         {
             "page_obj": page,
             "q": query,
-            "org_id": org_id,
-            "organizations": Organization.objects.for_user(request.user).only("pk", "name", "depth"),
-            "query_string": query_string.urlencode(),
+            "form": form,
+            "query_string": query_string,
             "can_change": policy.can(request.user, A.DIRECTORY_CHANGE),
         },
     )

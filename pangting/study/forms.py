@@ -303,7 +303,8 @@ class SessionFilterForm(inputs.CheckedForm):
         ("no_first_item", _("无第一议题")),
         ("rescheduled", _("多次改期")),
     ]
-    org = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none(), required=False)
+    # Issue 15: searched (htmx), not a <select> of every organization; `organizations` is scoped.
+    org = widgets.OrganizationSearchField(label=_("党组织"), scope="study.view", required=False)
     kind = forms.ChoiceField(label=_("类型"), choices=[("", _("全部类型")), *SessionKind.choices], required=False)
     status = forms.ChoiceField(
         label=_("状态"), choices=[("", _("全部状态")), *StudySession.Status.choices], required=False

@@ -153,6 +153,8 @@ class StudyPlan(RecordModel, WorkflowRecord, Approvable):
                 name="studyplan_one_per_org_year_kind",
             )
         ]
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="studyplan_updated_at")]
 
     def __str__(self) -> str:
         return self.title
@@ -341,6 +343,8 @@ class StudySession(RecordModel, WorkflowRecord, Approvable):
         verbose_name = _("学习会")
         verbose_name_plural = _("学习会")
         indexes = [
+            # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+            models.Index(fields=["updated_at"], name="session_updated_at"),
             # The unit's calendar and the frequency checks (R-S2, R-B1…R-B4): sessions of one
             # organization in a period.
             models.Index(fields=["organization", "starts_at"], name="session_org_start"),
@@ -461,6 +465,8 @@ class Reschedule(RecordModel):
         ordering = ["session", "created_at"]
         verbose_name = _("改期记录")
         verbose_name_plural = _("改期记录")
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="reschedule_updated_at")]
 
     def __str__(self) -> str:
         return f"{self.from_starts_at:%Y-%m-%d} → {self.to_starts_at:%Y-%m-%d}"
@@ -518,6 +524,8 @@ class Attendance(RecordModel):
                 fields=["session", "person"], condition=Q(deleted_at__isnull=True), name="attendance_one_per_person"
             )
         ]
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="attendance_updated_at")]
 
     def __str__(self) -> str:
         return f"{self.person} · {self.get_status_display()}"
@@ -652,6 +660,8 @@ class Reflection(RecordModel):
         ordering = ["-written_on"]
         verbose_name = _("学习体会/小结")
         verbose_name_plural = _("学习体会/小结")
+        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        indexes = [models.Index(fields=["updated_at"], name="reflection_updated_at")]
 
     def __str__(self) -> str:
         return self.title

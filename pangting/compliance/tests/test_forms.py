@@ -44,24 +44,24 @@ def test_it_refuses_a_too_long_note_on_the_page_instead_of_cutting_it(world, cli
     assert "200" in response.content.decode() and not RuleParameter.objects.exists()
 
 
-class _Unit:
-    def __init__(self, pk: int) -> None:
-        self.pk = pk
+def test_it_reads_the_findings_filters_and_falls_back_on_anything_unknown(world):
+    from pangting.orgs.models import Organization
 
-
-def test_it_reads_the_findings_filters_and_falls_back_on_anything_unknown():
-    units = [_Unit(3), _Unit(4)]
+    units = Organization.objects.filter(pk__in=[world.unit_a.pk, world.unit_b.pk])
     chosen = FindingFilterForm(
-        {"year": "2025", "unit": "4", "rule": "R-S7", "show": "all"},
+        {"year": "2025", "unit": str(world.unit_b.pk), "rule": "R-S7", "show": "all"},
         rule_ids=["R-S3", "R-S7"], units=units, default_year=2026,
     ).filters()  # fmt: skip
-    assert chosen == {"year": 2025, "unit": units[1], "rule": "R-S7", "show": "all"}
-    fallback = FindingFilterForm(
-        {"year": "²", "unit": "99", "rule": "R-X1", "show": "weird"},
+    assert chosen == {"year": 2025, "unit": world.unit_b, "rule": "R-S7", "show": "all"}
+    by_code = FindingFilterForm({"unit_text": "ub"}, rule_ids=[], units=units, default_year=2026).filters()
+    assert by_code["unit"] == world.unit_b  # typed without JavaScript: matched on the server
+    outside = FindingFilterForm(
+        {"year": "²", "unit": str(world.root.pk), "rule": "R-X1", "show": "weird"},
         rule_ids=["R-S3", "R-S7"], units=units, default_year=2026,
-    ).filters()  # fmt: skip
-    assert fallback == {"year": 2026, "unit": None, "rule": "", "show": "open"}
-    assert FindingFilterForm({}, rule_ids=[], units=[], default_year=2026).filters()["year"] == 2026
+    )  # fmt: skip
+    assert outside.filters() == {"year": 2026, "unit": None, "rule": "", "show": "open"}
+    assert "不在您的查看范围内" in outside.errors["unit"][0]  # said, not a 500
+    assert FindingFilterForm({}, rule_ids=[], units=units, default_year=2026).filters()["year"] == 2026
 
 
 def test_it_filters_the_findings_page_by_unit_and_open_or_all(world, client_for):

@@ -22,7 +22,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import clock, inputs
+from pangting.core import clock, inputs, widgets
 from pangting.core.audit import describe_download
 from pangting.core.semesters import semester_label
 from pangting.observation.models import Semester
@@ -65,12 +65,12 @@ class LedgerForm(inputs.CheckedForm):
             "max_value": _("年度应在2000年到2100年之间。"),
         },
     )
-    unit = forms.ModelChoiceField(
+    # Issue 15: searched (htmx), not a <select> of every unit; empty means the whole reach.
+    unit = widgets.OrganizationSearchField(
         label=_("单位"),
-        queryset=None,
+        scope="study.view,observation.view",
         required=False,
-        empty_label=_("全部（我可查看的范围）"),
-        error_messages={"invalid_choice": _("所选单位不存在，或不在您的查看范围内。")},
+        error_messages={"outside": _("所选单位不存在，或不在您的查看范围内。")},
     )
     semester = forms.TypedChoiceField(
         label=_("学期"),
@@ -142,6 +142,8 @@ def _page(request: HttpRequest, form: LedgerForm) -> HttpResponse:
     if form.is_bound and form.is_valid():
         query = form.query()
         params = {name: form.data.get(name, "") for name in FILTER_FIELDS if form.data.get(name, "") not in ("", None)}
+        if query.unit is not None:  # chosen by id or typed (matched on the server): the links carry the id
+            params["unit"] = str(query.unit.pk)
     else:
         year = form.cleaned_data.get("year") if form.is_bound else None
         query = LedgerQuery(Period(year or clock.today().year))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
+from pangting.core.paging import paginate
 from pangting.orgs.models import Organization, OrganizationKind, Person
 
 from .. import services
@@ -53,7 +54,9 @@ def session_research_delete(request: HttpRequest, pk: int, item: int) -> HttpRes
 def outcome_list(request: HttpRequest) -> HttpResponse:
     """R-S19: the units' study outcomes and their conversion, followed until converted."""
     policy.require(request.user, A.STUDY_VIEW)
-    outcomes = StudyOutcome.objects.for_user(request.user).select_related("organization", "session")[:200]
+    outcomes, query_string = paginate(  # issue 15: every list paginated, none silently cut
+        request, StudyOutcome.objects.for_user(request.user).select_related("organization", "session")
+    )
     form = None
     if policy.can(request.user, A.STUDY_CHANGE):
         form = OutcomeForm(
@@ -74,7 +77,13 @@ def outcome_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "study/outcome_list.html",
-        {"outcomes": outcomes, "form": form, "conversion_form": ConversionForm() if form else None},
+        {
+            "outcomes": outcomes,
+            "page_obj": outcomes,
+            "query_string": query_string,
+            "form": form,
+            "conversion_form": ConversionForm() if form else None,
+        },
     )
 
 
@@ -103,7 +112,12 @@ def outcome_convert(request: HttpRequest, pk: int) -> HttpResponse:
 def cadre_branch_list(request: HttpRequest) -> HttpResponse:
     """R-B7 双重组织生活: which branch each leading cadre belongs to (his attendance there is checked)."""
     policy.require(request.user, A.STUDY_VIEW)
-    links = CadreBranch.objects.for_user(request.user).select_related("person", "branch")[:300]
+    links, query_string = paginate(
+        request,
+        CadreBranch.objects.for_user(request.user)
+        .select_related("person", "branch")
+        .order_by("person__name", "-since", "pk"),
+    )
     form = None
     if policy.can(request.user, A.STUDY_CHANGE):
         form = CadreBranchForm(
@@ -126,4 +140,8 @@ def cadre_branch_list(request: HttpRequest) -> HttpResponse:
                 return redirect("study:cadre_branch_list")
     elif request.method == "POST":
         raise Http404
-    return render(request, "study/cadre_branch_list.html", {"links": links, "form": form})
+    return render(
+        request,
+        "study/cadre_branch_list.html",
+        {"links": links, "page_obj": links, "query_string": query_string, "form": form},
+    )

@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.core import clock, deliveries
 from pangting.core.ordering import current_year_first
+from pangting.core.paging import paginate
 from pangting.core.transitions import available_step_names
 from pangting.core.views import seen_version
 from pangting.orgs.models import Organization, Person
@@ -47,7 +47,7 @@ from ._common import A, _add_errors, _error_text, _form_errors, _session_for
 
 def _filtered_sessions(user: Any, data: Any) -> tuple[Any, SessionFilterForm]:
     """Sessions the user reaches, filtered by the supervisor's criteria (all in the database)."""
-    organizations = Organization.objects.for_user(user, A.STUDY_VIEW).only("pk", "name", "depth")
+    organizations = Organization.objects.for_user(user, A.STUDY_VIEW)
     form = SessionFilterForm(data or None, organizations=organizations)
     qs = StudySession.objects.for_user(user)
     if form.is_valid():
@@ -124,9 +124,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     qs = current_year_first(
         qs.select_related("organization").prefetch_related(*LIST_PREFETCH), "starts_at__year", "-starts_at"
     )
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
+    page, query_string = paginate(request, qs, 30)
     return render(
         request,
         "study/session_list.html",
@@ -134,7 +132,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
             "rows": _with_facts(list(page.object_list)),
             "page_obj": page,
             "form": form,
-            "query_string": query_string.urlencode(),
+            "query_string": query_string,
             "can_change": policy.can(request.user, A.STUDY_CHANGE),
             "params": get_parameters(),
         },

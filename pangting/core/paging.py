@@ -1,0 +1,31 @@
+"""Paging of every list page: one home for the page size, the page read from `?page=` and the
+query string the pagination links carry (`templates/includes/pagination.html`).
+
+Issue 15: no list renders every record of a province; each page costs the same whatever the
+number of rows (a COUNT and one page of rows).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+PER_PAGE = 50
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> tuple[Page, str]:
+    """The page of `items` the request asks for (an ordered queryset or a list), and the query
+    string without `page` for the pagination links. A bad or too large page number gives the
+    nearest page, never an error."""
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def page_context(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> dict[str, Any]:
+    """`page_obj` and `query_string` as the pagination include reads them."""
+    page, query_string = paginate(request, items, per_page)
+    return {"page_obj": page, "query_string": query_string}

@@ -1,0 +1,127 @@
+"""Issue 15: filter forms search organizations (htmx, scoped endpoint) instead of a <select> of
+every organization, still work without JavaScript, and refuse an organization outside the reach
+with a Chinese message; list pages are paginated."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from pangting.orgs.models import Organization, OrganizationKind
+from pangting.tests.builders import make_org
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = "orgs:organization_search"
+
+
+def found(client, text: str, **params: str) -> list[int]:
+    response = client.get(reverse(SEARCH), {"field": "org_text", "org_text": text, **params})
+    assert response.status_code == 200
+    return [org.pk for org in response.context["matches"]]
+
+
+def test_the_search_answers_only_what_the_user_reaches_by_name_or_code(world, client_for):
+    supervisor, secretary = client_for(world.supervisor), client_for(world.secretary_a)
+    assert set(found(supervisor, "学院", scope="study.view")) >= {world.unit_a.pk, world.unit_b.pk}
+    assert found(supervisor, "ua1", scope="study.view") == [world.branch_a.pk]  # a code's beginning
+    assert world.unit_b.pk not in found(secretary, "学院", scope="study.view")  # unit B is not the secretary's
+    assert found(secretary, "乙学院", scope="study.view") == []
+    assert world.branch_a.pk not in found(supervisor, "甲学院", scope="study.view", units="1")
+    assert found(supervisor, "", scope="study.view") == []
+
+
+def test_the_search_answers_at_most_twenty(world, client_for):
+    for i in range(25):
+        make_org(f"测试学院{i:02d}党委", world.root, code=f"T{i:02d}")
+    assert len(found(client_for(world.supervisor), "测试学院", scope="directory.view")) == 20
+
+
+def test_the_search_refuses_an_unknown_scope_or_a_user_without_it(world, client_for):
+    assert client_for(world.supervisor).get(reverse(SEARCH), {"scope": "nonsense"}).status_code == 404
+    assert client_for(world.outsider).get(reverse(SEARCH), {"scope": "study.view", "q": "学院"}).status_code == 404
+
+
+def test_the_session_filter_has_no_select_of_organizations_and_filters_by_id_or_typed_name(world, client_for):
+    from pangting.study.tests.builders import at, make_session
+
+    make_session(world.unit_a, starts_at=at(2026, 10, 15), title="甲学院的学习会")
+    make_session(world.unit_b, starts_at=at(2026, 10, 16), title="乙学院的学习会")
+    client = client_for(world.supervisor)
+    url = reverse("study:session_list")
+    page = client.get(url).content.decode()
+    assert 'name="org_text"' in page and 'hx-get="/orgs/search/' in page and '<select name="org"' not in page
+    by_id = client.get(url, {"org": world.unit_b.pk, "org_text": "乙学院党委"}).content.decode()
+    assert "乙学院的学习会" in by_id and "甲学院的学习会" not in by_id
+    typed = client.get(url, {"org": "", "org_text": "UA"}).content.decode()  # no JavaScript: matched by code
+    assert "甲学院的学习会" in typed and "乙学院的学习会" not in typed
+
+
+def test_a_filter_refuses_an_organization_outside_the_reach_in_chinese(world, client_for):
+    secretary = client_for(world.secretary_a)
+    response = secretary.get(reverse("study:session_list"), {"org": world.unit_b.pk})
+    assert response.status_code == 200
+    assert "所选党组织不存在或不在您的查看范围内" in response.content.decode()
+    for value in ("abc", "99999999999999999999999", "-1", "²", "١٢"):
+        assert secretary.get(reverse("study:session_list"), {"org": value}).status_code == 200
+    assert secretary.get(reverse("study:session_list"), {"org_text": "\x00"}).status_code == 400  # refused as input
+    typed = secretary.get(reverse("study:session_list"), {"org_text": "乙学院"}).content.decode()
+    assert "没有名称或编码为“乙学院”的党组织" in typed
+    ambiguous = client_for(world.supervisor).get(reverse("study:session_list"), {"org_text": "学院"})
+    assert "有多个党组织与“学院”相符" in ambiguous.content.decode()
+
+
+def test_the_people_reports_and_findings_filters_use_the_search_too(world, client_for):
+    client = client_for(world.supervisor)
+    for name, field in (
+        ("orgs:person_list", "org"),
+        ("assessment:report_list", "unit"),
+        ("compliance:finding_list", "unit"),
+    ):
+        page = client.get(reverse(name)).content.decode()
+        assert f'name="{field}_text"' in page and f'<select name="{field}"' not in page, name
+        refused = client_for(world.secretary_a).get(reverse(name), {field: world.unit_b.pk})
+        assert refused.status_code in (200, 404), name
+        if refused.status_code == 200:
+            assert "不在您的查看范围内" in refused.content.decode(), name
+    people = client.get(reverse("orgs:person_list"), {"org_text": "乙学院党委"}).content.decode()
+    assert world.secretary_b_person.name in people and world.secretary_a_person.name not in people
+
+
+def test_the_organization_list_is_paginated(world, client_for):
+    for i in range(55):
+        make_org(f"分页党支部{i:02d}", world.unit_a, kind=OrganizationKind.BRANCH, code=f"P{i:02d}")
+    client = client_for(world.supervisor)
+    first = client.get(reverse("orgs:organization_list"))
+    assert len(first.context["organizations"]) == 50
+    assert "下一页" in first.content.decode()
+    second = client.get(reverse("orgs:organization_list"), {"page": 2})
+    total = Organization.objects.count()
+    assert len(second.context["organizations"]) == total - 50
+    assert client.get(reverse("orgs:organization_list"), {"page": "x"}).status_code == 200
+
+
+def test_the_plan_list_names_the_first_missing_units_and_counts_the_rest(world, client_for, monkeypatch):
+    from pangting.study.views import plans
+
+    monkeypatch.setattr(plans, "MISSING_SHOWN", 1)
+    response = client_for(world.supervisor).get(reverse("study:plan_list"), {"year": 2026})
+    page = response.content.decode()
+    assert response.context["missing_count"] == 2 and len(response.context["missing"]) == 1
+    assert "等 2 个单位" in page and "page_obj" in response.context
+
+
+def test_the_ledger_filter_searches_its_unit_and_its_links_carry_the_id(world, client_for):
+    client = client_for(world.supervisor)
+    url = reverse("reports:ledgers")
+    page = client.get(url).content.decode()
+    assert 'name="unit_text"' in page and "study.view%2Cobservation.view" in page
+    typed = client.get(url, {"year": 2026, "unit_text": "UB"})
+    assert typed.context["unit"] == world.unit_b
+    assert all(f"unit={world.unit_b.pk}" in link["query"] for link in typed.context["links"])
+    refused = client_for(world.secretary_a).get(url, {"year": 2026, "unit": world.unit_b.pk}).content.decode()
+    assert "所选单位不存在，或不在您的查看范围内。" in refused
+    search = client_for(world.liaison).get(
+        reverse(SEARCH), {"scope": "study.view,observation.view", "field": "q", "q": "学院"}
+    )
+    assert search.status_code == 200 and world.unit_a in search.context["matches"]
