@@ -6,9 +6,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("observation", "0008_visit_cosignatures"),
+        ("observation", "0009_visit_reply_plan_file"),
         ("orgs", "0002_organization_has_supervisor"),
-        ("study", "0013_index_updated_at"),
+        ("study", "0014_index_updated_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

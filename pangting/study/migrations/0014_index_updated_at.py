@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("orgs", "0002_organization_has_supervisor"),
-        ("study", "0012_branch_defaults_2018_regulations"),
+        ("study", "0013_plan_and_session_approval"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
