@@ -450,17 +450,19 @@ def confirmed_flags(kind: str, ids: Iterable[int]) -> dict[int, list[dict[str, A
     texts submitted at the same moment are both flagged.
     A flag: {"pair", "score", "red", "other_kind", "other_id", "other_org", "other_title"}.
     """
-    ids = list(ids)
+    wanted = set(ids)
     flags: dict[int, list[dict[str, Any]]] = {}
-    if not ids:
+    if not wanted:
         return flags
-    mine = Q(first__kind=kind, first__object_id__in=ids) | Q(second__kind=kind, second__object_id__in=ids)
-    confirmed = TextPair.objects.filter(mine, state=TextPair.State.CONFIRMED).select_related(
-        "first__organization", "second__organization"
-    )
+    # Confirmed pairs are few (a supervisor decided each): read them by their indexed state and
+    # match the records here. Matching thousands of ids in SQL, on either side of the pair, made
+    # PostgreSQL test every pair against the whole list, for minutes at a time.
+    confirmed = TextPair.objects.filter(
+        Q(first__kind=kind) | Q(second__kind=kind), state=TextPair.State.CONFIRMED
+    ).select_related("first__organization", "second__organization")
     for pair in confirmed.order_by("pk"):
         for me, other in ((pair.first, pair.second), (pair.second, pair.first)):
-            if me.kind != kind or me.object_id not in ids:
+            if me.kind != kind or me.object_id not in wanted:
                 continue
             if me.submitted_at and other.submitted_at and me.submitted_at < other.submitted_at:
                 continue  # the source, not the copy
