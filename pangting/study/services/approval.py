@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.dates import chinese_date, format_date
 from pangting.core.transitions import run_step
 from pangting.orgs.models import StudyGroupMember
 
@@ -101,7 +102,7 @@ def record_paper_approval(
         raise ValidationError(
             {
                 "paper_approved_on": _("审定日期不能早于方案制定的日期（{day}）。").format(
-                    day=_made_on(record).isoformat()
+                    day=format_date(_made_on(record))
                 )
             }
         )
@@ -125,7 +126,7 @@ def record_paper_approval(
         "record_paper_approval",
         actor=actor,
         fill=fill,
-        reason=_("纸质审定日期：{day}").format(day=approved_on.isoformat()),
+        reason=_("纸质审定日期：{day}").format(day=chinese_date(approved_on)),
         version=expected_version,
     )
 
