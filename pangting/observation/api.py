@@ -444,6 +444,11 @@ class VisitViewSet(ScopedReadOnlyViewSet):
     serializer_class = VisitSerializer
     view_action = VIEW
 
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        services.preload_replies(list(page or []))  # R-O4 replies and receipts, one read per page
+        return page
+
     def get_queryset(self) -> QuerySet[Visit]:
         qs = super().get_queryset()
         params = self.request.query_params

@@ -78,6 +78,7 @@ def test_it_collects_the_to_dos_and_reach_extensions_of_every_app_that_has_them(
         "pangting.accounts.todos",
         "pangting.study.todos",
         "pangting.observation.todos",
+        "pangting.reports.todos",  # the year's summary and bulletin (R-O15)
     ]
     assert [e.__name__ for e in registry.reach_extensions()] == ["team_reach_paths"]
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,11 +72,30 @@ def reply_addressees(visit: Visit) -> list[Addressee]:
     ]
 
 
+def _replies() -> Any:
+    return Delivery.objects.filter(app_label="observation", model="visit", kind=REPLY, deleted_at__isnull=True)
+
+
 def reply_delivery(visit: Visit) -> Delivery | None:
-    """The reply the unit sent for `visit`, or None."""
-    return Delivery.objects.filter(
-        app_label="observation", model="visit", object_id=visit.pk, kind=REPLY, deleted_at__isnull=True
-    ).first()
+    """The reply the unit sent for `visit`, or None (read from `preload_replies` when a list did)."""
+    if hasattr(visit, "_preloaded_reply"):
+        return visit._preloaded_reply
+    return _replies().filter(object_id=visit.pk).order_by("pk").first()
+
+
+def preload_replies(visits: list[Visit]) -> None:
+    """A page of visits reads its replies and their receipts in two queries (issue 15: none per row)."""
+    receipts = Receipt.objects.select_related("addressee_person", "addressee_org")
+    found: dict[int, Delivery] = {}
+    for delivery in (
+        _replies()
+        .filter(object_id__in=[v.pk for v in visits])
+        .prefetch_related(Prefetch("receipts", queryset=receipts))
+        .order_by("pk")
+    ):
+        found.setdefault(delivery.object_id, delivery)
+    for visit in visits:
+        visit._preloaded_reply = found.get(visit.pk)  # type: ignore[attr-defined]
 
 
 def reply_sent_days(visit_ids: list[int]) -> dict[int, dt.date]:

@@ -68,6 +68,12 @@ def test_the_secretary_runs_a_session_and_a_member_checks_in_by_qr(live_world, l
     session = StudySession.objects.get(title="学习贯彻党的二十届四中全会精神")
     assert [i.kind for i in session.agenda_items.all()] == ["first_item", "discussion"]
 
+    # 书记审定 (R-S15): the group leader approves the session plan before the form can be sent.
+    from pangting.core.system import system_actor
+    from pangting.study import services as study
+
+    study.approve(session, actor=system_actor())
+    secretary.reload()
     secretary.get_by_test_id("submit-arrangement").click()
     secretary.get_by_test_id("arrangement-late").wait_for()
     checkin_url = secretary.get_by_test_id("checkin-link").get_attribute("href")

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from conftest import World
 from pangting.core.models import Delivery
+from pangting.core.system import system_actor
 from pangting.tests.builders import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -41,6 +42,8 @@ def scene(transactional_db):
             title="深入学习贯彻党的二十届四中全会精神",
             place="行政楼三楼会议室",
         )
+        # 书记审定 (R-S15): the plan is approved before the form is sent.
+        world.session = study.approve(world.session, actor=system_actor())
     return world
 
 
