@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pangting.core.api_schema.document_error_statuses",
+        "pangting.core.api_schema.document_empty_form_values",
     ],
 }
 PANGTING_API_TOKEN_DAYS = env_int("PANGTING_API_TOKEN_DAYS", 30)  # absolute lifetime

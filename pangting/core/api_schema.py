@@ -5,6 +5,10 @@ errors come from shared plumbing instead (authentication, the policy answering 4
 missing and forbidden records, validation, the version check of steps, throttling), so one
 postprocessing hook adds them to every operation, each with the body the API really sends.
 A client generator (or schemathesis's status-code check) then finds no undocumented status.
+
+A second hook states how form bodies read an empty value: a form has no null, so DRF reads an
+empty field of a nullable input as null. The JSON body keeps its schema; the form and multipart
+bodies get a variant of it where each nullable field also allows the empty string.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ ERROR_COMPONENTS: dict[str, dict[str, Any]] = {
 }
 
 _UNSAFE = {"post", "put", "patch", "delete"}
+_FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+_EMPTY_FORM_VALUE = {"type": "string", "maxLength": 0, "description": _("表单中留空即为 null")}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -120,4 +126,38 @@ def document_error_statuses(result: dict[str, Any], generator: Any, request: Any
                     own["content"]["application/json"]["schema"] = {
                         "anyOf": [own_schema, _ref("ValidationErrorDetail")]
                     }
+    return result
+
+
+def _form_variant(name: str, schemas: dict[str, Any]) -> str | None:
+    """The name of the form variant of component `name`, made once; None when nothing in it is nullable."""
+    variant = f"{name}Form"
+    if variant in schemas:
+        return variant
+    component = schemas.get(name, {})
+    properties = component.get("properties", {})
+    nullable = [key for key, prop in properties.items() if prop.get("nullable") and not prop.get("readOnly")]
+    if not nullable:
+        return None
+    made = copy.deepcopy(component)
+    for key in nullable:
+        made["properties"][key] = {"anyOf": [properties[key], dict(_EMPTY_FORM_VALUE)]}
+    schemas[variant] = made
+    return variant
+
+
+def document_empty_form_values(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: in form bodies an empty nullable field means null."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    prefix = "#/components/schemas/"
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            for media_type, content in (body or {}).get("content", {}).items():
+                ref = content.get("schema", {}).get("$ref", "")
+                if media_type not in _FORM_TYPES or not ref.startswith(prefix):
+                    continue
+                if (variant := _form_variant(ref[len(prefix) :], schemas)) is not None:
+                    content["schema"] = _ref(variant)
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
     return result
