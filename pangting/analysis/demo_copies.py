@@ -22,7 +22,9 @@ from pangting.core import registry
 from pangting.core.demo import report_progress
 from pangting.core.system import system_actor
 from pangting.observation.models import ObservationRecord
+from pangting.study import rules as study_rules
 from pangting.study.models import Reflection, SessionKind, Speech, StudySession
+from pangting.study.parameters import get_parameters
 
 from . import duplicates
 from .models import TextDocument, TextPair
@@ -62,9 +64,14 @@ RECORD = {
 
 
 def _copy_speeches(context: dict[str, Any], actor: Any) -> tuple[Speech, Speech] | None:
-    """The written speech of one unit's speaker handed in again by another unit's speaker."""
+    """The written speech of one unit's speaker handed in again by another unit's speaker.
+
+    Both are speeches already written in full (R-S6): rewriting a speech the study demo left
+    short would silently take away the R-S6 case it planted there.
+    """
     year = context["dates"].year
-    speeches = (
+    minimum = get_parameters().min_written_chars
+    candidates = (
         Speech.objects.filter(
             session__kind=SessionKind.CENTER_GROUP,
             session__status=StudySession.Status.HELD,
@@ -74,10 +81,11 @@ def _copy_speeches(context: dict[str, Any], actor: Any) -> tuple[Speech, Speech]
         .select_related("session__organization")
         .order_by("session__starts_at", "pk")
     )
-    first = speeches.first()
-    if first is None:
+    speeches = [s for s in candidates if study_rules.is_written(s.written_text, bool(s.file), minimum)]
+    if not speeches:
         return None
-    second = speeches.exclude(session__organization=first.session.organization).order_by("-session__starts_at").first()
+    first = speeches[0]
+    second = next((s for s in reversed(speeches) if s.session.organization_id != first.session.organization_id), None)
     if second is None:
         return None
     _rewrite(first, actor, "speech", written_text=SPEECH)
