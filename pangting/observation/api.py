@@ -28,10 +28,11 @@ from pangting.accounts import policy
 from pangting.core import deliveries as core_deliveries
 from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
-from pangting.core.models import Delivery, Receipt, TransitionLog
+from pangting.core.models import TransitionLog
 from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.core.transitions import available_step_names, log_of, preload_logs
 from pangting.orgs.models import Organization
+from pangting.study.api import DeliverySerializer
 from pangting.study.models import StudySession
 
 from . import rectification, services
@@ -126,28 +127,6 @@ def _log(obj: Any) -> list[dict[str, Any]]:
     return StepLogSerializer(log_of(obj), many=True).data
 
 
-class ReplyReceiptSerializer(serializers.ModelSerializer):
-    addressee_name = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Receipt
-        fields = ["id", "addressee_label", "addressee_name", "signed_at"]
-
-
-class ReplyDeliverySerializer(serializers.ModelSerializer):
-    """The unit's reply (R-O4) as sent: sender, send time, due date, on time or late from the send time, receipts."""
-
-    receipts = ReplyReceiptSerializer(many=True, read_only=True)
-    timeliness = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Delivery
-        fields = ["id", "kind", "rule", "title", "sender_label", "sent_at", "due", "timeliness", "receipts"]
-
-    def get_timeliness(self, obj: Delivery) -> str | None:
-        return services.reply_timeliness(obj)
-
-
 class VisitSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     mode_display = serializers.CharField(source="get_mode_display", read_only=True)
@@ -178,10 +157,10 @@ class VisitSerializer(serializers.ModelSerializer):
     def get_reply(self, obj: Visit) -> dict[str, Any]:
         return _deadline(obj.reply_due, obj.reply_due_basis)
 
-    @extend_schema_field(ReplyDeliverySerializer(allow_null=True))
+    @extend_schema_field(DeliverySerializer(allow_null=True))
     def get_reply_delivery(self, obj: Visit) -> dict[str, Any] | None:
         delivery = services.reply_delivery(obj)
-        return ReplyDeliverySerializer(delivery).data if delivery else None
+        return DeliverySerializer(delivery).data if delivery else None
 
     @extend_schema_field(ObservationDeadlineSerializer)
     def get_record(self, obj: Visit) -> dict[str, Any]:

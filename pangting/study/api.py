@@ -148,7 +148,8 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
-    """One sent document (R-S10): sender, send time, due date, timeliness from the send time, receipts."""
+    """One sent document (R-S10, and the reply to a notice letter, R-O4): sender, send time, due date,
+    timeliness from the send time, receipts."""
 
     receipts = ReceiptSerializer(many=True, read_only=True)
     timeliness = serializers.SerializerMethodField()

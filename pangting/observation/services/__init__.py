@@ -73,7 +73,6 @@ from .reply import (
     record_reply,
     reply_delivery,
     reply_rows,
-    reply_timeliness,
     send_reply,
     sign_reply_receipt,
 )
@@ -152,7 +151,6 @@ __all__ = [
     "reply_delivery",
     "reply_rows",
     "reply_rule",
-    "reply_timeliness",
     "report_cross_observation",
     "report_rectification",
     "request_invitation",

@@ -35,7 +35,7 @@ from pangting.core import clock, deliveries
 from pangting.core.deliveries import Addressee, Delivery, Receipt
 from pangting.core.system import is_system
 from pangting.orgs.models import LiaisonAssignment
-from pangting.workdays import timeliness
+from pangting.study.services import deliveries as study_deliveries
 
 from ..models import TeamMember, Visit
 from ._common import A, _save, check_upload
@@ -170,11 +170,6 @@ def sign_reply_receipt(receipt: Receipt, *, actor: Any, at: dt.datetime | None =
     return deliveries.sign(receipt, actor=actor, at=at)
 
 
-def reply_timeliness(delivery: Delivery, today: dt.date | None = None) -> str | None:
-    """on_time / late from the send day against the reply's due date; None without a due date."""
-    return timeliness.classify(delivery.sent_on, delivery.due, today or clock.today())
-
-
 def pending_reply_receipts(user: Any) -> Any:
     """The replies waiting for `user`'s signature (the supervisor's and the team leader's to-dos)."""
     return deliveries.pending_receipts(user).filter(delivery__app_label="observation", delivery__kind=REPLY)
@@ -182,18 +177,7 @@ def pending_reply_receipts(user: Any) -> Any:
 
 def reply_rows(visit: Visit, user: Any) -> list[dict[str, Any]]:
     """The visit's reply as its page shows it: who sent when, late or on time, who signed when."""
-    today = clock.today()
-    return [
-        {
-            "delivery": delivery,
-            "timeliness": reply_timeliness(delivery, today),
-            "receipts": [
-                {"receipt": r, "may_sign": r.signed_at is None and deliveries.may_sign(user, r)}
-                for r in delivery.receipts.all()
-            ],
-        }
-        for delivery in deliveries.for_record(visit, kinds=[REPLY])
-    ]
+    return study_deliveries.delivery_rows(visit, user, kinds=[REPLY])
 
 
 def reply_at(replied_on: dt.date | None) -> dt.datetime | None:

@@ -23,6 +23,7 @@ from pangting.core.todos import collect_todos
 from pangting.observation import services
 from pangting.observation.models import State
 from pangting.orgs import services as org_services
+from pangting.study.services import deliveries as study_deliveries
 from pangting.tests.builders import make_person, make_user
 
 from .scenes import session_on, travel, walk
@@ -78,7 +79,7 @@ def test_the_liaison_sends_the_reply_to_the_team_leader_and_the_supervising_depa
         (None, visit.supervisor_org_id, "observation.manage"),
     }
     assert visit.reply_received_on == dt.date(2026, 9, 29) and not visit.reply_late
-    assert services.reply_timeliness(delivery, dt.date(2026, 11, 1)) == "on_time"
+    assert study_deliveries.timeliness_of(delivery, dt.date(2026, 11, 1)) == "on_time"
     last = visit.transitions.last()
     assert (last.from_state, last.to_state, last.actor_id) == (State.NOTIFIED, State.SCHEDULED, world.liaison.pk)
 
@@ -122,7 +123,7 @@ def test_a_late_reply_is_sent_and_flagged_late_from_the_send_time(world):
     visit = sent(world, world.liaison, day="2026-10-15")
     delivery = services.reply_delivery(visit)
     assert visit.state == State.SCHEDULED and visit.reply_late
-    assert services.reply_timeliness(delivery, dt.date(2026, 10, 20)) == "late"
+    assert study_deliveries.timeliness_of(delivery, dt.date(2026, 10, 20)) == "late"
     assert "逾期" in visit.transitions.last().reason
     [finding] = findings("R-O4", today=dt.date(2026, 10, 20))
     assert finding.key == f"reply:{visit.pk}" and finding.measured["done"] == "2026-10-15"

@@ -180,8 +180,27 @@ def sign_receipt(receipt: Receipt, *, actor: Any, at: dt.datetime | None = None)
 
 
 def timeliness_of(delivery: Delivery, today: dt.date | None = None) -> str | None:
-    """on_time / late from the send time against the due date (`workdays.timeliness`); None without a due date."""
+    """on_time / late from the send time against the due date (`workdays.timeliness`); None without a due date.
+
+    Every delivery judged in working days reads it here: the R-S10 forms, the reports and plans,
+    and the unit's reply to a notice letter (R-O4)."""
     return timeliness.classify(delivery.sent_on, delivery.due, today or clock.today())
+
+
+def delivery_rows(record: Any, user: Any, kinds: list[str] | None = None) -> list[dict[str, Any]]:
+    """A record's deliveries as its page shows them: who sent when, late or on time, who signed when."""
+    today = clock.today()
+    return [
+        {
+            "delivery": delivery,
+            "timeliness": timeliness_of(delivery, today),
+            "receipts": [
+                {"receipt": r, "may_sign": r.signed_at is None and deliveries.may_sign(user, r)}
+                for r in delivery.receipts.all()
+            ],
+        }
+        for delivery in deliveries.for_record(record, kinds=kinds)
+    ]
 
 
 def next_steps(session: StudySession, user: Any) -> list[str]:

@@ -448,18 +448,5 @@ def receipt_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def delivery_rows(session: StudySession, user: Any) -> list[dict[str, Any]]:
-    """The session's deliveries as its page shows them: who sent when, late or on time, who signed when."""
-    today = clock.today()
-    rows = []
-    for delivery in deliveries.for_record(session):
-        rows.append(
-            {
-                "delivery": delivery,
-                "timeliness": study_deliveries.timeliness_of(delivery, today),
-                "receipts": [
-                    {"receipt": r, "may_sign": r.signed_at is None and deliveries.may_sign(user, r)}
-                    for r in delivery.receipts.all()
-                ],
-            }
-        )
-    return rows
+    """The session's deliveries as its page shows them (`study.services.deliveries.delivery_rows`)."""
+    return study_deliveries.delivery_rows(session, user)
