@@ -24,11 +24,11 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pangting.core import clock, registry
 
+from .dates import format_datetime
 from .models import Delivery, Receipt
 from .system import is_system, require_actor
 
@@ -103,7 +103,7 @@ def send(
     if existing is not None:
         raise ValidationError(
             _("“{title}”已于{time}报送，不能重复报送。").format(
-                title=existing.title, time=timezone.localtime(existing.sent_at).strftime("%Y-%m-%d %H:%M")
+                title=existing.title, time=format_datetime(existing.sent_at)
             )
         )
     delivery = Delivery(
@@ -158,7 +158,7 @@ def sign(receipt: Receipt, *, actor: Any, at: dt.datetime | None = None) -> Rece
     if fresh is None or not may_sign(actor, fresh):
         raise Http404
     if fresh.signed_at is not None:
-        signed = timezone.localtime(fresh.signed_at).strftime("%Y-%m-%d %H:%M")
+        signed = format_datetime(fresh.signed_at)
         raise ValidationError(_("已于{time}签收，无需重复签收。").format(time=signed))
     now = clock.now()
     at = at or now

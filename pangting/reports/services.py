@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.dates import format_datetime
 from pangting.core.system import require_actor
 from pangting.core.transitions import run_step
 from pangting.observation.services import next_number
@@ -181,8 +182,8 @@ class StaleFigures(ValidationError):
         self.computed_at, self.changed_at = computed_at, changed_at
         super().__init__(
             _("数据计算于{computed}，此后{changed}有记录变更，文稿中的数字可能已过时。").format(
-                computed=timezone.localtime(computed_at).strftime("%Y-%m-%d %H:%M"),
-                changed=timezone.localtime(changed_at).strftime("%Y-%m-%d %H:%M"),
+                computed=format_datetime(computed_at),
+                changed=format_datetime(changed_at),
             ),
             code="stale_figures",
         )

@@ -39,7 +39,7 @@ def test_it_warns_and_does_not_issue_figures_older_than_a_later_change(world, cl
         client = client_for(world.supervisor)
         page = client.get(reverse("reports:document_detail", args=[document.pk])).content.decode()
         assert 'data-testid="stale-figures"' in page and "重新计算后印发" in page
-        assert "数据计算于2026-12-01 09:00，此后2026-12-01 10:30有记录变更" in page
+        assert "数据计算于2026年12月1日 09:00，此后2026年12月1日 10:30有记录变更" in page
         response = client.post(reverse("reports:document_issue", args=[document.pk]), follow=True)
     assert "未印发：" in response.content.decode()
     document.refresh_from_db()
