@@ -34,6 +34,7 @@ class Row:
     status: str
     metrics: PlanMetrics | None
     gap: float | None
+    parts: str = ""
 
 
 def run_scale(
@@ -57,7 +58,8 @@ def _baseline_row(name: str, instance: PlanningInstance) -> Row:
 def _solver_row(name: str, instance: PlanningInstance) -> Row:
     result = solve_plan(instance)
     metrics = plan_metrics(instance, result.plan) if result.plan is not None else None
-    return Row(name, "cp-sat", result.wall_time, result.status.value, metrics, result.gap)
+    parts = ", ".join(f"{p.name} {p.wall_time:.2f} s {p.status.value}" for p in result.parts)
+    return Row(name, "cp-sat", result.wall_time, result.status.value, metrics, result.gap, parts)
 
 
 HEADER = (
@@ -123,7 +125,7 @@ def main(argv: list[str]) -> int:
         )
         print(format_row(baseline))
         print(format_row(solver))
-        print(f"{'':<9} (instance generated in {generated:.2f} s)", flush=True)
+        print(f"{'':<9} (instance generated in {generated:.2f} s; solver parts: {solver.parts})", flush=True)
         checks += check_targets(baseline, solver)
     print()
     for label, ok in checks:

@@ -8,7 +8,9 @@ constants; the decisions are which extra (unit, team) visits to make and how man
 each team makes in each month. Only candidate pairs get a variable
 (`InstanceIndex.candidate_teams`). No hint is given: hinting the greedy baseline was measured
 to anchor the search on the greedy plan (province: objective 13,152 after 60 s instead of the
-proven optimum 1,730 in 25 s without it).
+proven optimum 1,730 in 25 s without it). When units planned their own session months
+(R-O20), a second, small model keeps the first one's teams and re-chooses the months with the
+whole objective (see `_solve_visits`).
 
 Cross-observation (R-O13). Per semester, a Boolean per (visitor, host) arc among ~30 candidate
 partners per unit (neighbours on a seeded ring, symmetric so reciprocal arcs can be excluded):
