@@ -421,8 +421,8 @@ class _VisitModel:
         # R-O20: visits in a month their unit planned a session in (pins and month-fixed visits too).
         if prefer_on:
             planned_fixed += sum(1 for p in instance.pins if index.in_planned_month(p.unit_id, p.month))
-            for (unit_id, _team_id, _key), choices in self.month_of.items():
-                planned_terms += [var for month, var in choices.items() if index.in_planned_month(unit_id, month)]
+            for (unit_id, _team_id, _key), month_vars in self.month_of.items():
+                planned_terms += [var for month, var in month_vars.items() if index.in_planned_month(unit_id, month)]
         model.minimize(
             weights.team_spread * cp_model.LinearExpr.sum(team_dev)
             + weights.month_spread * (max_month - min_month)
