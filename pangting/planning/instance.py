@@ -104,7 +104,8 @@ def planned_months(unit_pks: list[int], year: int) -> dict[str, frozenset[int]]:
         .values_list("organization_id", "period_kind_", "month_")
     )
     months: dict[str, set[int]] = {}
-    for unit_pk, kind, period in themes.union(sessions):
+    for unit_pk, kind, raw in themes.union(sessions):
+        period = int(raw)  # EXTRACT is numeric on PostgreSQL
         found = QUARTER_MONTHS.get(period, ()) if kind == PlanTheme.PeriodKind.QUARTER else (period,)
         months.setdefault(str(unit_pk), set()).update(m for m in found if 1 <= m <= 12)
     return {unit_id: frozenset(found) for unit_id, found in months.items() if found}
