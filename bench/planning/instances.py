@@ -6,6 +6,11 @@ Link portfolios are uneven (some leaders carry far more units than others), a fe
 a second linked leader, a few conflicts of interest (回避) exist, some leaders are away for a
 month or two, some teams have a semester cap, half of the units were observed last year, last
 autumn's cross-observation pairs are one random cycle, and a few invited visits are pinned.
+
+R-O20: 70% of the units have an annual study plan with center-group sessions in two to six of
+the nine semester months (the planner prefers those months); the others have none. These come
+from a generator of their own, so every other part of an instance is the one measured before
+(`planned_months=False` leaves them out).
 """
 
 from __future__ import annotations
@@ -42,9 +47,20 @@ SCALES: dict[str, Scale] = {
 }
 
 
-def generate(scale: Scale, seed: int = 2026, *, time_limit_seconds: float | None = None) -> PlanningInstance:
+def generate(
+    scale: Scale, seed: int = 2026, *, time_limit_seconds: float | None = None, planned_months: bool = True
+) -> PlanningInstance:
     rng = random.Random(f"{seed}:{scale.name}")  # noqa: S311 - reproducible synthetic data, not secrets
     units = tuple(Unit(f"u{i:04d}", f"第{i + 1}单位党委") for i in range(scale.units))
+    if planned_months:
+        plans = random.Random(f"{seed}:{scale.name}:planned-months")  # noqa: S311 - reproducible synthetic data
+        semester_months = (3, 4, 5, 6, 7, 9, 10, 11, 12)
+        units = tuple(
+            Unit(u.id, u.name, planned_months=frozenset(plans.sample(semester_months, plans.randint(2, 6))))
+            if plans.random() < 0.7
+            else u
+            for u in units
+        )
     leader_ids = [f"l{j:03d}" for j in range(scale.teams)]
 
     teams: list[Team] = []

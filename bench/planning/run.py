@@ -34,11 +34,14 @@ class Row:
     status: str
     metrics: PlanMetrics | None
     gap: float | None
+    parts: str = ""
 
 
-def run_scale(name: str, seed: int, workers: int | None, time_limit: float | None) -> tuple[Row, Row, float]:
+def run_scale(
+    name: str, seed: int, workers: int | None, time_limit: float | None, planned_months: bool = True
+) -> tuple[Row, Row, float]:
     started = time.perf_counter()
-    instance = generate(SCALES[name], seed, time_limit_seconds=time_limit)
+    instance = generate(SCALES[name], seed, time_limit_seconds=time_limit, planned_months=planned_months)
     if workers is not None:
         instance = dataclasses.replace(instance, options=dataclasses.replace(instance.options, num_workers=workers))
     generated = time.perf_counter() - started
@@ -55,13 +58,14 @@ def _baseline_row(name: str, instance: PlanningInstance) -> Row:
 def _solver_row(name: str, instance: PlanningInstance) -> Row:
     result = solve_plan(instance)
     metrics = plan_metrics(instance, result.plan) if result.plan is not None else None
-    return Row(name, "cp-sat", result.wall_time, result.status.value, metrics, result.gap)
+    parts = ", ".join(f"{p.name} {p.wall_time:.2f} s {p.status.value}" for p in result.parts)
+    return Row(name, "cp-sat", result.wall_time, result.status.value, metrics, result.gap, parts)
 
 
 HEADER = (
     f"{'scale':<9} {'method':<8} {'time s':>7} {'status':<10} {'hard viol.':>10} {'coverage':>8} "
     f"{'visits':>6} {'team max-min':>12} {'team CV':>7} {'month max-min':>13} {'month CV':>8} "
-    f"{'linked':>6} {'objective':>9} {'gap':>6}"
+    f"{'linked':>6} {'planned':>7} {'objective':>9} {'gap':>6}"
 )
 
 
@@ -73,7 +77,7 @@ def format_row(row: Row) -> str:
     return (
         f"{row.scale:<9} {row.method:<8} {row.seconds:>7.2f} {row.status:<10} {m.violation_count:>10} "
         f"{m.coverage:>8.1%} {m.visits:>6} {m.team_range:>12} {m.team_cv:>7.3f} {m.month_range:>13} "
-        f"{m.month_cv:>8.3f} {m.linked_share:>6.0%} {m.objective:>9} {gap:>6}"
+        f"{m.month_cv:>8.3f} {m.linked_share:>6.0%} {m.planned_share:>7.0%} {m.objective:>9} {gap:>6}"
     )
 
 
@@ -108,15 +112,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: the options' 2)")
     parser.add_argument("--time-limit", type=float, default=None, help="seconds per scale (default: its target)")
+    parser.add_argument(
+        "--no-planned-months", action="store_true", help="units without study plans (the instances before R-O20)"
+    )
     args = parser.parse_args(argv)
 
     print(HEADER)
     checks: list[tuple[str, bool]] = []
     for name in args.scales.split(","):
-        baseline, solver, generated = run_scale(name, args.seed, args.workers, args.time_limit)
+        baseline, solver, generated = run_scale(
+            name, args.seed, args.workers, args.time_limit, not args.no_planned_months
+        )
         print(format_row(baseline))
         print(format_row(solver))
-        print(f"{'':<9} (instance generated in {generated:.2f} s)", flush=True)
+        print(f"{'':<9} (instance generated in {generated:.2f} s; solver parts: {solver.parts})", flush=True)
         checks += check_targets(baseline, solver)
     print()
     for label, ok in checks:

@@ -10,7 +10,15 @@ class PlanningConfig(AppConfig):
     verbose_name = _("抽取与计划生成")
 
     def ready(self) -> None:
-        from pangting.core import registry
+        from pangting.core import parameters, registry
+
+        # R-O20: how much a visit in a month its unit planned a session in is worth to the planner
+        # (a soft goal; the workload spreads weigh 20 per visit, the linked team 10; 0 turns it off).
+        parameters.register(
+            "R-O20",
+            parameters.Parameter("planned_month_weight", 5, _("计划生成中安排在单位计划学习月份的权重"), "int"),
+            title=_("巡听旁听从各单位计划的学习中选取"),
+        )
 
         registry.register_navigation(
             _("随机抽取"), "planning:draw_list", "observation.manage", "observation", order=150

@@ -9,6 +9,8 @@ What goes in, and where it comes from:
   liaison's months on the units the liaison currently serves (the liaison goes on each visit);
 * `observed_last_year`: units with a non-cancelled visit in the previous year (R-O11);
 * previous cross pairs: non-cancelled cross-observations of the previous autumn semester (R-O13);
+* planned months (R-O20): the months of the year in which a unit planned center-group sessions,
+  from its annual center-group study plan's themes and its scheduled sessions (one query);
 * pins: this year's non-cancelled visits with a leader and a month, kept as they are
   (invited visits included), and the draft visits the supervisor pinned before re-solving
   (`parameters["pins"]`). What cannot be pinned is reported in `notes`, in Chinese, each
@@ -23,14 +25,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import CharField, Value
+from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext_noop
 
 from pangting.core import clock
+from pangting.core import parameters as rule_parameters
 from pangting.core.i18n import choice, stored_message
 from pangting.core.i18n import label as text_label
 from pangting.lib import planner
 from pangting.observation.models import CrossObservation, Semester, State, TeamMember, Visit
 from pangting.orgs.models import ConflictOfInterest, LeaderLink, LiaisonAssignment, Organization, Person
+from pangting.study.models import PlanKind, PlanTheme, SessionKind, StudySession
 
 # Observation semesters (1 spring, 2 autumn) and the planner's semester keys.
 SEMESTER_KEYS = {Semester.SPRING: planner.SPRING.key, Semester.AUTUMN: planner.AUTUMN.key}
@@ -50,14 +56,59 @@ class BuiltInstance:
     existing_pins: list[planner.Pin] = field(default_factory=list)  # this year's visits, kept as they are
 
 
+def planned_month_weight() -> int:
+    """R-O20: the weight in force of a visit in a month its unit planned a session in."""
+    return int(rule_parameters.value("R-O20", "planned_month_weight"))
+
+
 def planner_options(parameters: dict[str, Any]) -> planner.PlannerOptions:
+    weight = parameters.get("planned_month_weight")
     return planner.PlannerOptions(
         lanzhou_rule=bool(parameters.get("lanzhou_rule", False)),
         cross_observation=bool(parameters.get("cross_observation", True)),
         time_limit_seconds=float(parameters.get("time_limit", 10)),
         random_seed=int(parameters.get("seed", 0)),
         num_workers=int(parameters.get("workers", 2)),
+        weights=planner.ObjectiveWeights(planned_month=int(weight) if weight is not None else planned_month_weight()),
     )
+
+
+QUARTER_MONTHS = {1: (1, 2, 3), 2: (4, 5, 6), 3: (7, 8, 9), 4: (10, 11, 12)}
+
+
+def planned_months(unit_pks: list[int], year: int) -> dict[str, frozenset[int]]:
+    """R-O20: per unit id, the months of `year` in which the unit planned center-group sessions.
+
+    A theme of its annual center-group study plan by month gives that month, one by quarter the
+    quarter's three months; a scheduled (not cancelled) center-group session its month. Read in
+    one query for all units. A unit with neither is absent: it has no preferred month.
+    """
+    themes = (
+        PlanTheme.objects.filter(
+            plan__organization_id__in=unit_pks,
+            plan__year=year,
+            plan__kind=PlanKind.CENTER_GROUP,
+            plan__deleted_at__isnull=True,
+        )
+        .order_by()
+        .values_list("plan__organization_id", "period_kind", "period")
+    )
+    sessions = (
+        StudySession.objects.filter(organization_id__in=unit_pks, kind=SessionKind.CENTER_GROUP, starts_at__year=year)
+        .exclude(status=StudySession.Status.CANCELLED)
+        .order_by()
+        .annotate(
+            period_kind_=Value(PlanTheme.PeriodKind.MONTH.value, output_field=CharField()),
+            month_=ExtractMonth("starts_at"),
+        )
+        .values_list("organization_id", "period_kind_", "month_")
+    )
+    months: dict[str, set[int]] = {}
+    for unit_pk, kind, raw in themes.union(sessions):
+        period = int(raw)  # EXTRACT is numeric on PostgreSQL
+        found = QUARTER_MONTHS.get(period, ()) if kind == PlanTheme.PeriodKind.QUARTER else (period,)
+        months.setdefault(str(unit_pk), set()).update(m for m in found if 1 <= m <= 12)
+    return {unit_id: frozenset(found) for unit_id, found in months.items() if found}
 
 
 def build_instance(
@@ -102,6 +153,7 @@ def build_instance(
         }
     )
     built.existing_pins = _pins(year, units, leaders, built.notes)
+    plans = planned_months([int(u) for u in units], year)
 
     def away_in(unit_id: str, tid: str, month: int) -> bool:
         return month in unit_away.get(unit_id, ()) or month in away.get(leaders[tid].pk, {})
@@ -112,7 +164,7 @@ def build_instance(
     built.instance = planner.PlanningInstance(
         year=year,
         units=tuple(
-            planner.Unit(unit_id, org.name, frozenset(unit_away.get(unit_id, ())))
+            planner.Unit(unit_id, org.name, frozenset(unit_away.get(unit_id, ())), plans.get(unit_id, frozenset()))
             for unit_id, org in sorted(units.items())
         ),
         teams=tuple(

@@ -35,6 +35,7 @@ class RunParameters(TypedDict):
     workers: int
     pins: NotRequired[list[RunPin]]
     resolved_from: NotRequired[int]  # PlanRun pk
+    planned_month_weight: NotRequired[int]  # R-O20, the rule parameter in force when the run was asked for
 
 
 DRAW_CANDIDATES = list[DrawCandidate]

@@ -105,6 +105,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for visit in run.draft.get("visits", []):
         visit["is_existing"] = services.is_existing(visit)
         visit["away"] = away(visit["unit_id"], visit["leader_id"], visit["month"])
+        # R-O20: in a month the unit planned a session in, or why not.
+        visit["in_planned_month"], visit["planned_note"] = services.planned_month_note(visit)
     if editable:
         teams = services.allowed_teams(run)
         months = {number: planner.DEFAULT_SEMESTERS[number - 1].months for number in (1, 2)}
@@ -131,6 +133,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "groups": _draft_groups(run),
             "loads": sorted(loads.items()),
+            "planned": services.planned_month_summary(run.draft.get("visits", [])),
             "editable": editable,
             "source": source,
             "resolved": PlanRun.objects.filter(supervisor_org=run.supervisor_org, parameters__resolved_from=run.pk),

@@ -22,11 +22,15 @@ class Unit:
 
     `unavailable_months` are months in which no visit to the unit can take place whoever leads
     the team: the months its liaison (联络员), who goes on every visit to it, cannot take part.
+    `planned_months` are the months in which the unit itself planned a center-group session
+    (R-O20: visits are chosen from the units' own planned sessions): a visit in one of them is
+    preferred, a soft goal only. Empty: the unit has no plan, and no month is preferred.
     """
 
     id: str
     name: str
     unavailable_months: frozenset[int] = frozenset()
+    planned_months: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -104,13 +108,15 @@ class ObjectiveWeights:
     team_spread × Σ_teams |visits − target| (`InstanceIndex.team_target`)
     + month_spread × (max − min visits per month)
     + unlinked_visit × (visits by a team not linked to a unit that has a linked team, R-O3)
-    − extra_coverage × (units observed last year that are visited again this year, R-O17).
+    − extra_coverage × (units observed last year that are visited again this year, R-O17)
+    − planned_month × (visits in a month in which their unit planned a session, R-O20).
     """
 
     team_spread: int = 20
     month_spread: int = 20
     unlinked_visit: int = 10
     extra_coverage: int = 2
+    planned_month: int = 5
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,10 @@ class InstanceIndex:
         self.unit_name: dict[str, str] = {u.id: u.name for u in instance.units}
         self.unit_blocked: dict[str, frozenset[int]] = {
             u.id: u.unavailable_months for u in instance.units if u.unavailable_months
+        }
+        # R-O20: units with a plan, and the months of the year's semesters they planned sessions in.
+        self.unit_planned: dict[str, frozenset[int]] = {
+            u.id: u.planned_months for u in instance.units if u.planned_months
         }
         self.team: dict[str, Team] = {t.id: t for t in instance.teams}
         self.semester: dict[str, Semester] = {s.key: s for s in instance.semesters}
@@ -276,6 +286,10 @@ class InstanceIndex:
         blocked = self.unit_blocked.get(unit_id, frozenset())
         return [m for m in self.available_months[(team_id, sem_key)] if m not in blocked]
 
+    def in_planned_month(self, unit_id: str, month: int) -> bool:
+        """R-O20: `month` is one in which the unit planned a session (False for a unit without a plan)."""
+        return month in self.unit_planned.get(unit_id, frozenset())
+
     def pair_has_time(self, unit_id: str, team_id: str) -> bool:
         return any(self.pair_months(unit_id, team_id, s) for s in self.semester_keys)
 
@@ -333,6 +347,11 @@ def validate_instance(instance: PlanningInstance) -> None:
         errors.append(Message(N_("同一月份不能同时属于两个学期。")))
     if any(not 1 <= m <= 12 for m in months):
         errors.append(Message(N_("学期月份须在1至12之间。")))
+    for unit in instance.units:
+        if any(not 1 <= m <= 12 for m in unit.planned_months):
+            errors.append(Message(N_("单位计划开展学习的月份须在1至12之间：{unit}。"), unit=unit.name))
+    if instance.options.weights.planned_month < 0:
+        errors.append(Message(N_("计划月份偏好权重不能为负数。")))
     if instance.options.max_visits_per_team_per_month < 0:
         errors.append(Message(N_("每个工作组每月巡听次数上限不能为负数。")))
     semester_months = {s.key: set(s.months) for s in instance.semesters}

@@ -28,6 +28,7 @@ class PlanMetrics:
     linked_share: float
     violations: dict[str, int]
     objective: int
+    planned_share: float = 1.0  # R-O20: share of visits to units with a plan that fall in a planned month
 
     @property
     def violation_count(self) -> int:
@@ -62,11 +63,13 @@ def objective_value(instance: PlanningInstance, plan: Plan) -> int:
         1 for v in plan.visits if index.linked_teams.get(v.unit_id) and v.team_id not in index.linked_teams[v.unit_id]
     )
     revisited = len({v.unit_id for v in plan.visits} & instance.observed_last_year)
+    in_planned = sum(1 for v in plan.visits if index.in_planned_month(v.unit_id, v.month))
     return (
         weights.team_spread * sum(abs(load - index.team_target) for load in team_loads(instance, plan).values())
         + weights.month_spread * _spread(list(month_loads(instance, plan).values()))
         + weights.unlinked_visit * unlinked
         - weights.extra_coverage * revisited
+        - weights.planned_month * in_planned
     )
 
 
@@ -80,6 +83,8 @@ def plan_metrics(instance: PlanningInstance, plan: Plan) -> PlanMetrics:
     with_link = [v for v in plan.visits if index.linked_teams.get(v.unit_id)]
     linked = sum(1 for v in with_link if v.team_id in index.linked_teams[v.unit_id])
     violations = Counter(str(v.kind.value) for v in check_plan(instance, plan))
+    with_plan = [v for v in plan.visits if v.unit_id in index.unit_planned]
+    in_planned = sum(1 for v in with_plan if index.in_planned_month(v.unit_id, v.month))
     return PlanMetrics(
         visits=len(plan.visits),
         team_range=_spread(teams),
@@ -90,4 +95,5 @@ def plan_metrics(instance: PlanningInstance, plan: Plan) -> PlanMetrics:
         linked_share=linked / len(with_link) if with_link else 1.0,
         violations=dict(sorted(violations.items())),
         objective=objective_value(instance, plan),
+        planned_share=in_planned / len(with_plan) if with_plan else 1.0,
     )

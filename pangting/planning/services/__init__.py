@@ -27,6 +27,8 @@ from .runs import (
     draft_pins,
     execute_run,
     is_existing,
+    planned_month_note,
+    planned_month_summary,
     resolve_run,
     start_run_process,
 )
@@ -54,6 +56,8 @@ __all__ = [
     "is_existing",
     "live_visits",
     "perform_draw",
+    "planned_month_note",
+    "planned_month_summary",
     "planning_people",
     "resolve_run",
     "start_run_process",

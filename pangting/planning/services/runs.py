@@ -54,9 +54,13 @@ def create_run(
         raise ValidationError(_("年度应在2000至2100之间。"))
     if not 1 <= time_limit <= 600:
         raise ValidationError(_("求解时限应在1至600秒之间。"))
+    from ..instance import planned_month_weight
+
     parameters = {
         "time_limit": time_limit, "lanzhou_rule": lanzhou_rule, "cross_observation": cross_observation,
         "seed": seed, "workers": 2,
+        # R-O20: the weight in force when the run was asked for, kept with the run.
+        "planned_month_weight": planned_month_weight(),
     }  # fmt: skip
     built = build_instance(supervisor_org, year, parameters)
     if not built.instance.units:
@@ -152,6 +156,7 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
         echo(run)
         return run
     names = {u.id: u.name for u in built.instance.units}
+    plans = {u.id: sorted(u.planned_months) for u in built.instance.units}
     existing = {(p.unit_id, p.team_id, p.semester, p.month) for p in built.existing_pins}
     summary = {
         "status": str(result.status),
@@ -178,6 +183,8 @@ def execute_run(run: PlanRun, *, echo: Callable[[PlanRun], None] | None = None, 
                     "pinned": visit.pinned,
                     "existing": visit.pinned
                     and (visit.unit_id, visit.team_id, visit.semester, visit.month) in existing,
+                    # R-O20: the months the unit planned sessions in ([]: no plan, no preference).
+                    "planned_months": plans[visit.unit_id],
                 }
             )
         for key, pairs in sorted(result.plan.cross_pairs.items()):
@@ -267,6 +274,30 @@ def approve_run(run: PlanRun, *, actor: Any) -> list[Visit]:
 
 
 # --- Reviewing the draft: move, pin, re-solve around the pins (R-O1) -------------------------------
+
+
+def planned_month_note(item: dict[str, Any]) -> tuple[bool | None, str]:
+    """R-O20: whether a draft visit falls in a month its unit planned a session in, and why, in Chinese.
+
+    None when the unit has no planned months (drafts before R-O20 included): no preference.
+    """
+    months = item.get("planned_months") or []
+    if not months:
+        return None, _("该单位未安排本年度中心组学习计划月份")
+    listed = _("、").join(_("{month}月").format(month=m) for m in months)
+    if item["month"] in months:
+        return True, _("该单位计划于{month}月开展学习").format(month=item["month"])
+    return False, _("该单位计划于{months}开展学习，本次安排不在其计划月份").format(months=listed)
+
+
+def planned_month_summary(items: list[dict[str, Any]]) -> dict[str, int]:
+    """R-O20: how many draft visits fall in a planned month, of those to units with a plan."""
+    marks = [planned_month_note(item)[0] for item in items]
+    return {
+        "matched": sum(1 for m in marks if m is True),
+        "with_plan": sum(1 for m in marks if m is not None),
+        "without_plan": sum(1 for m in marks if m is None),
+    }
 
 
 def is_existing(item: dict[str, Any]) -> bool:
