@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from pangting.lib.gbt9704 import Cell, OfficialDocumentBuilder, format_cn_date, format_doc_number
 from pangting.observation.models import Mode
+from pangting.observation.services import supervisor_issuer
 from pangting.orgs.models import Organization
 
 from .figures import Figures
@@ -51,8 +52,13 @@ def section_keys(kind: str) -> list[str]:
     return [key for key, _label in SECTIONS[kind]]
 
 
-def issuer(organization: Organization) -> str:
-    return organization.office_name or f"{organization.name}宣传部"
+def document_issuers(document: ReportDocument) -> list[str]:
+    """Every issuer of the document, the propaganda department first, then the partner departments
+    that co-signed it (联合行文, R-O21), one per line of the GB/T 9704 masthead and signature."""
+    partners = (
+        document.cosignatures.filter(deleted_at__isnull=True).order_by("partner").values_list("issuer_name", flat=True)
+    )
+    return [supervisor_issuer(document.organization), *partners]
 
 
 def series_abbr(organization: Organization, kind: str) -> str:
@@ -285,7 +291,7 @@ def render_version(document: ReportDocument, version: ReportVersion) -> bytes:
     """The .docx of one version, from what the version stores."""
     f: Figures = version.figures
     organization = document.organization
-    mark = issuer(organization)
+    mark = "\n".join(document_issuers(document))
     builder = OfficialDocumentBuilder("document", issuer_mark=mark, doc_number=document.number or None)
     builder.title(document.title)
     period = period_text(f)

@@ -20,9 +20,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core.models import RecordModel, WorkflowRecord
+from pangting.observation.models import Cosignature
 from pangting.orgs.models import Organization
 
 from .shapes import REPORT_SECTIONS
+
+PARTNER_CHOICES = Cosignature.Partner.choices  # the same partner departments as for letters (R-O21)
 
 VIEW = "reports.view"
 
@@ -82,6 +85,10 @@ class ReportDocument(RecordModel, WorkflowRecord):
         return self.title
 
     @property
+    def is_bulletin(self) -> bool:
+        return self.kind == DocumentKind.BULLETIN
+
+    @property
     def period_label(self) -> str:
         if self.semester == 1:
             return gettext("{year}年春季学期").format(year=self.year)
@@ -131,3 +138,35 @@ class ReportVersion(RecordModel):
     def section_text(self, key: str) -> str:
         value: Any = self.sections.get(key, "")
         return value if isinstance(value, str) else ""
+
+
+class DocumentCosignature(RecordModel):
+    """会签 (R-O21): a partner department of the supervising level co-signs a joint bulletin
+    before it is issued; the bulletin then names every issuer in its GB/T 9704 masthead.
+
+    The name it signs with is stored as printed, so the bulletin can be produced again exactly."""
+
+    document = models.ForeignKey(ReportDocument, on_delete=models.CASCADE, related_name="cosignatures")
+    partner = models.CharField(_("联合督导部门"), max_length=32, choices=PARTNER_CHOICES)
+    issuer_name = models.CharField(_("署名"), max_length=100)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(_("会签时间"))
+
+    policy_org_field: ClassVar[str] = "document__organization"
+    policy_org_role: ClassVar[str] = "supervisor"
+    policy_view_action: ClassVar[str] = VIEW
+
+    class Meta:
+        ordering = ["document", "partner"]
+        verbose_name = _("通报会签")
+        verbose_name_plural = _("通报会签")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "partner"],
+                condition=Q(deleted_at__isnull=True),
+                name="doc_cosignature_one_per_partner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_name} {self.document_id}"

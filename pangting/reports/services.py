@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,12 +27,12 @@ from pangting.core import clock
 from pangting.core.dates import format_datetime
 from pangting.core.system import require_actor
 from pangting.core.transitions import run_step
-from pangting.observation.services import next_number
+from pangting.observation.services import next_number, partner_issuer, partner_seats_at
 from pangting.orgs.models import Organization
 
 from . import documents
 from .figures import compute_figures, inputs_changed_at
-from .models import DocumentKind, ReportDocument, ReportVersion
+from .models import DocumentCosignature, DocumentKind, ReportDocument, ReportVersion
 
 A = policy.Action
 MIN_YEAR = 2000
@@ -239,3 +240,52 @@ def issue_document(
 
     run_step(document, "issue", actor=actor, expected_version=expected_version, effect=number_and_issue)
     return issued[0]
+
+
+# --- 会签 (R-O21): the partner departments co-sign a joint bulletin before it is issued ---------
+
+
+def _signed_partners(document: ReportDocument) -> set[str]:
+    return set(document.cosignatures.filter(deleted_at__isnull=True).values_list("partner", flat=True))
+
+
+def can_cosign_document(user: Any, document: ReportDocument) -> bool:
+    """Whether `user` may co-sign this bulletin now: a partner of its level, before its first
+    issue, not yet signed for his department."""
+    if not document.is_bulletin or document.number:
+        return False
+    seats = partner_seats_at(user, document.organization_id)
+    return bool(seats) and any(seat not in _signed_partners(document) for seat in seats)
+
+
+@transaction.atomic
+def cosign_document(document: ReportDocument, *, actor: Any) -> list[DocumentCosignature]:
+    """Co-sign the bulletin for each partner department `actor` holds at its level (联合行文)."""
+    require_actor(actor)
+    if not policy.can(actor, policy.A.REPORTS_VIEW, document.organization):
+        raise Http404  # permission first: forbidden looks like missing
+    document = ReportDocument.objects.select_for_update().select_related("organization").get(pk=document.pk)
+    if not document.is_bulletin:
+        raise ValidationError(_("只有通报可以联合印发；年度总结由督导部门报送。"))
+    if document.number:
+        raise ValidationError(_("通报已印发，不能再会签。"))
+    seats = partner_seats_at(actor, document.organization_id)
+    if not seats:
+        raise ValidationError(_("只有本级联合督导部门（组织部、机关工委）可以会签通报。"))
+    signed = _signed_partners(document)
+    made = []
+    for seat in seats:
+        if seat in signed:
+            continue
+        signature = DocumentCosignature(
+            document=document,
+            partner=seat,
+            issuer_name=partner_issuer(document.organization, seat),
+            signed_by=_user(actor),
+            signed_at=clock.now(),
+        )
+        _save(signature, actor)
+        made.append(signature)
+    if not made:
+        raise ValidationError(_("您所在部门已会签此通报。"))
+    return made

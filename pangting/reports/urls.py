@@ -15,6 +15,7 @@ urlpatterns = [
     path("bulletins/<int:pk>/edit/", views.document_edit, name="document_edit"),
     path("bulletins/<int:pk>/recompute/", views.document_recompute, name="document_recompute"),
     path("bulletins/<int:pk>/issue/", views.document_issue, name="document_issue"),
+    path("bulletins/<int:pk>/cosign/", views.document_cosign, name="document_cosign"),
     path("bulletins/<int:pk>/versions/", views.document_versions, name="document_versions"),
     path("bulletins/<int:pk>/versions/<int:number>/docx/", views.document_docx, name="document_docx"),
     path("ledgers/", views.ledger_index, name="ledgers"),

@@ -26,7 +26,7 @@ were when this was one module (`ObservationConfig.ready` registers
 
 from ..models import CHECKLIST_POINTS
 from ._common import A
-from .cosign import can_cosign, cosign_letter, letter_issuers
+from .cosign import can_cosign, cosign_letter, letter_issuers, partner_issuer, partner_seats_at, supervisor_issuer
 from .cross import (
     attend_cross_observation,
     cancel_cross_observation,
@@ -137,6 +137,8 @@ __all__ = [
     "may_send_reply",
     "next_number",
     "open_problem_item",
+    "partner_issuer",
+    "partner_seats_at",
     "pending_reply_receipts",
     "plan_rectification",
     "preload_replies",
@@ -164,6 +166,7 @@ __all__ = [
     "sign_off_record",
     "sign_reply_receipt",
     "submit_record_once",
+    "supervisor_issuer",
     "supervisor_org_for",
     "team_problems",
     "team_reach_paths",

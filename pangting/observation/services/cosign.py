@@ -39,17 +39,22 @@ def partner_issuer(organization: Organization, partner: str) -> str:
     return f"{organization.name}{PARTNER_SUFFIX[Cosignature.Partner(partner)]}"
 
 
-def partner_seats(user: Any, visit: Visit) -> list[str]:
-    """The partner roles `user` holds at the visit's supervising organization (R-O21)."""
-    if not policy.can(user, A.OBSERVATION_COSIGN, visit.unit):
-        return []
+def partner_seats_at(user: Any, organization_id: int) -> list[str]:
+    """The partner roles `user` holds at the supervising organization `organization_id` (R-O21)."""
     return sorted(
         {
             a.role
             for a in policy.assignments(user)
-            if a.role in Cosignature.Partner.values and a.organization_id == visit.supervisor_org_id
+            if a.role in Cosignature.Partner.values and a.organization_id == organization_id
         }
     )
+
+
+def partner_seats(user: Any, visit: Visit) -> list[str]:
+    """The partner roles `user` holds at the visit's supervising organization (R-O21)."""
+    if not policy.can(user, A.OBSERVATION_COSIGN, visit.unit):
+        return []
+    return partner_seats_at(user, visit.supervisor_org_id)
 
 
 def can_cosign(user: Any, visit: Visit) -> bool:

@@ -43,6 +43,8 @@ CASES: list[Case] = [
     Case("reports:document_edit", MANAGERS, kwargs=drafted, data=sections, **POST_REDIRECT),
     Case("reports:document_recompute", MANAGERS, kwargs=drafted, **POST_REDIRECT),
     Case("reports:document_issue", MANAGERS, kwargs=drafted, **POST_REDIRECT),
+    # R-O21: whoever sees the bulletin is answered on its page; only a partner's seat co-signs.
+    Case("reports:document_cosign", READERS, kwargs=drafted, **POST_REDIRECT),
     Case("reports:document_versions", READERS, kwargs=drafted),
     Case("reports:document_docx", READERS, kwargs=first_version),
 ]

@@ -3,6 +3,7 @@ annual summaries (R-O15), ledgers (台账). `reports/urls.py` takes its views fr
 
 from .dashboards import dashboard, unit_detail
 from .documents import (
+    document_cosign,
     document_create,
     document_detail,
     document_docx,
@@ -17,6 +18,7 @@ from .levels import level_dashboard
 
 __all__ = [
     "dashboard",
+    "document_cosign",
     "document_create",
     "document_detail",
     "document_docx",

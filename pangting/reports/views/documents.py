@@ -124,6 +124,8 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "modes": documents.modes_in_order(figures),
             "problem_points": [p for p in figures.get("problems_by_point", []) if p["count"]],
             "can_manage": can_manage,
+            "can_cosign": services.can_cosign_document(user, document),
+            "issuers": documents.document_issuers(document),
             "steps": steps,
             "stale": services.stale_figures(document, latest) if "issue" in steps and not latest.issued_at else None,
         },
@@ -170,6 +172,20 @@ def document_recompute(request: HttpRequest, pk: int) -> HttpResponse:
         flash_errors(request, error)
     else:
         messages.success(request, _("数据已重新计算（第{version}版）。").format(version=version.number))
+    return redirect("reports:document_detail", pk=document.pk)
+
+
+@login_required
+@require_POST
+def document_cosign(request: HttpRequest, pk: int) -> HttpResponse:
+    """R-O21: a partner department of the level co-signs the bulletin (the service checks the seat)."""
+    document = _document(request.user, pk)
+    try:
+        services.cosign_document(document, actor=request.user)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, _("已会签，通报将以联合行文印发。"))
     return redirect("reports:document_detail", pk=document.pk)
 
 
