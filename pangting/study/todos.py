@@ -17,7 +17,9 @@ from pangting.core.dates import format_datetime
 from pangting.core.models import Delivery
 from pangting.core.todos import Todo
 from pangting.orgs.models import Organization
+from pangting.orgs.units import units as org_units
 
+from . import training
 from .models import Attendance, PlanKind, StudyPlan, StudySession
 from .services import approval, deliveries, plan_due_on
 
@@ -117,6 +119,7 @@ def study_todos(user: Any) -> list[Todo]:
             )
     todos += receipt_todos(user)
     todos += approval_todos(user)
+    todos += training_todos(user)
     person = getattr(user, "person", None)
     if person is not None and policy.can(user, A.STUDY_PARTICIPATE):
         for a in Attendance.objects.filter(
@@ -195,5 +198,38 @@ def receipt_todos(user: Any) -> list[Todo]:
                 due=delivery.due if forward else None,
                 severity="bad" if forward and delivery.due and delivery.due < today else "warn",
             )
+        )
+    return todos
+
+
+def training_todos(user: Any) -> list[Todo]:
+    """R-S18 / R-B6: the secretary trainings `user` owes this year (`study.training.owed`, the
+    definition the checks and reminders read): a unit's secretaries its branch secretaries'
+    training, the supervisors and the supervising level's secretaries the study secretaries'."""
+    if not (policy.can(user, A.STUDY_CHANGE) or policy.can(user, A.STUDY_SUPERVISE)):
+        return []
+    today = clock.today()
+    reached = Organization.objects.for_user(user, A.STUDY_CHANGE) | Organization.objects.for_user(
+        user, A.STUDY_SUPERVISE
+    )
+    todos: list[Todo] = []
+    for item in training.owed(today, org_units(reached.distinct())):
+        if item.audience == training.Audience.STUDY_SECRETARIES:
+            if not (
+                policy.can(user, A.STUDY_CHANGE, item.office)
+                or any(policy.can(user, A.STUDY_SUPERVISE, unit) for unit in item.units)
+            ):
+                continue
+            title = _("组织学习秘书年度培训：{count}个单位尚未参训").format(count=len(item.units))
+            detail = _("{units}。学习秘书每年至少培训一次（R-S18）。").format(units=training.unit_names(item, _("、")))
+        else:
+            if not policy.can(user, A.STUDY_CHANGE, item.office):
+                continue
+            title = _("组织{year}年度党支部书记培训：{organization}").format(
+                year=item.year, organization=item.office.display_name
+            )
+            detail = _("党支部书记每年至少培训一次（R-B6）。")
+        todos.append(
+            Todo(title=title, url=reverse("study:training_list"), detail=detail, due=item.due, severity="warn")
         )
     return todos
