@@ -290,10 +290,11 @@ def overdue_receipts(
     app_label: str = "",
     organization_ids: Iterable[int] | None = None,
     sent_year: int | None = None,
+    sent_after: dt.date | None = None,
     days: dict[str, int] | None = None,
 ) -> list[OverdueReceipt]:
     """Every unsigned receipt overdue on `today` (`receipt_overdue`), narrowed by the delivery's
-    rule, app, sending organization and send year; one query (and one per rule for its
+    rule, app, sending organization and send year (or day after which it was sent); one query (and one per rule for its
     `receipt_days`, unless `days` gives them, as a check's parameters do)."""
     qs = Receipt.objects.filter(
         signed_at__isnull=True, delivery__deleted_at__isnull=True, delivery__sent_at__date__lt=today
@@ -306,6 +307,8 @@ def overdue_receipts(
         qs = qs.filter(delivery__organization_id__in=list(organization_ids))
     if sent_year is not None:
         qs = qs.filter(delivery__sent_at__year=sent_year)
+    if sent_after is not None:
+        qs = qs.filter(delivery__sent_at__date__gt=sent_after)
     found = []
     known = dict(days or {})
     for receipt in qs.select_related("delivery__organization", "addressee_person", "addressee_org").order_by(

@@ -19,6 +19,8 @@ Built-in sources, from the data that exists today:
   arrangement form falls due → the center group's leader (书记审定);
 * R-S7 the study summary (学习小结或体会) of a member present at a held session, due
   `R-S7.summary_days` after it → the member;
+* R-S10 / R-S1 a document (arrangement form, report, annual plan) not signed for within the
+  rule's `receipt_days` working days → its addressee (the person, or the department's holders);
 * R-S18 / R-B6 a secretary training not yet held this year, from `remind_days` before its end →
   the unit's study secretaries (R-B6), the supervising organization's people (R-S18).
 
@@ -397,6 +399,40 @@ def trainings_due(today: dt.date) -> Iterable[Owed]:
 
 
 register_source("training", trainings_due)
+
+
+def _addressees(receipt: Any, cache: dict[tuple[str, int], list[User]]) -> list[User]:
+    """Who signs `receipt`: the named person, or the holders of its `sign_action` over the sender."""
+    if receipt.addressee_person_id is not None:
+        return users_of([receipt.addressee_person])
+    key = (receipt.sign_action, receipt.delivery.organization_id)
+    if key not in cache:
+        cache[key] = users_who_can(A(receipt.sign_action), receipt.delivery.organization) if receipt.sign_action else []
+    return cache[key]
+
+
+def receipts_overdue(today: dt.date) -> Iterable[Owed]:
+    """R-S10 / R-S1: a study document not signed for within its rule's `receipt_days` working days
+    (`core.deliveries.receipt_overdue`, the definition the checks name it by) → its addressee,
+    weekly from the day after the last signing day."""
+    from pangting.core.deliveries import overdue_receipts
+    from pangting.workdays.services import get_calendar
+
+    cache: dict[tuple[str, int], list[User]] = {}
+    since = today - dt.timedelta(days=7 * OVERDUE_WEEKS + 30)  # the signing period is a few working days
+    for item in overdue_receipts(today, calendar=get_calendar(), app_label="study", sent_after=since):
+        receipt, delivery = item.receipt, item.delivery
+        page = "study:plan_detail" if delivery.model == "studyplan" else "study:session_detail"
+        yield Owed(
+            "receipt", receipt.pk, delivery.organization,
+            _("签收{unit}{time}报送的“{title}”").format(
+                unit=delivery.organization.display_name, time=format_cn_date(delivery.sent_on), title=delivery.title
+            ),
+            item.sign_by, reverse(page, args=[delivery.object_id]), _addressees(receipt, cache),
+        )  # fmt: skip
+
+
+register_source("receipt", receipts_overdue)
 register_source("plan_approval", plans_awaiting_approval)
 register_source("session_approval", session_plans_awaiting_approval)
 

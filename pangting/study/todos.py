@@ -18,6 +18,7 @@ from pangting.core.models import Delivery
 from pangting.core.todos import Todo
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as org_units
+from pangting.workdays.services import get_calendar
 
 from . import training
 from .models import Attendance, PlanKind, StudyPlan, StudySession
@@ -181,10 +182,16 @@ def receipt_todos(user: Any) -> list[Todo]:
     arrangement form on to the linked leader, the leader and the supervisor sign for theirs."""
     todos: list[Todo] = []
     today = clock.today()
-    pending = core_deliveries.pending_receipts(user).filter(delivery__app_label="study")
-    for receipt in pending[:20]:
+    pending = list(core_deliveries.pending_receipts(user).filter(delivery__app_label="study")[:20])
+    calendar = get_calendar() if pending else None
+    for receipt in pending:
         delivery = receipt.delivery
         forward = delivery.kind == deliveries.ARRANGEMENT
+        if forward:  # the liaison passes the form on by the form's own due date (R-S10)
+            due, late = delivery.due, bool(delivery.due and delivery.due < today)
+        else:  # signing for it is due within the rule's working days (`receipt_overdue`, as the check says)
+            due = core_deliveries.sign_by(delivery, calendar) if calendar is not None else None
+            late = calendar is not None and core_deliveries.receipt_overdue(receipt, today, calendar) is not None
         todos.append(
             Todo(
                 title=(
@@ -195,8 +202,8 @@ def receipt_todos(user: Any) -> list[Todo]:
                     args=[delivery.object_id],
                 ),
                 detail=_("{time}报送。").format(time=format_datetime(delivery.sent_at)),
-                due=delivery.due if forward else None,
-                severity="bad" if forward and delivery.due and delivery.due < today else "warn",
+                due=due,
+                severity="bad" if late else "warn",
             )
         )
     return todos
