@@ -130,9 +130,11 @@ def test_a_late_reply_is_sent_and_flagged_late_from_the_send_time(world):
 
 def test_the_check_reads_the_send_day_not_a_typed_date(world):
     """R-O4: the check counts from the delivery's send day, whatever the visit's date field says."""
-    from pangting.compliance.tests.builders import findings
+    from pangting.compliance.tests.builders import findings, signed
 
     visit = sent(world, world.liaison, day="2026-10-09")
+    with travel("2026-10-09", "23:00"):
+        signed(services.reply_delivery(visit))  # its addressees signed (a receipt never signed is an R-O4 finding too)
     assert findings("R-O4", today=dt.date(2026, 10, 20)) == []
     type(visit).objects.filter(pk=visit.pk).update(reply_received_on=dt.date(2026, 10, 30))
     assert findings("R-O4", today=dt.date(2026, 11, 2)) == []  # the delivery was on time
