@@ -100,3 +100,30 @@ def test_the_to_do_turns_red_when_the_signing_period_has_passed(world, forwarded
     with travel(dt.date(2026, 11, 26)):
         [todo] = receipt_todos(world.leader)
     assert (todo.due, todo.severity) == (LAST_DAY, "bad")
+
+
+def test_a_filed_plan_the_supervisor_never_signs_for_is_an_r_s1_finding(world):
+    """R-S1: the plan is a delivery to the supervising 宣传部; acknowledging (or returning) it
+    signs for it. Filed Monday 12 January 2026: the three working days end on Thursday the 15th."""
+    from pangting.core.models import Receipt
+    from pangting.study.models import StudyPlan
+    from pangting.study.tests.builders import approved
+
+    with travel(dt.date(2026, 1, 12)):
+        plan = services.create_plan(world.unit_a, actor=world.secretary_a, year=2026, themes=[
+            {"period_kind": "month", "period": m, "theme": f"{m}月专题"} for m in range(1, 13)
+        ])  # fmt: skip
+        approved(plan)
+        services.transition_plan(plan, StudyPlan.Status.SUBMITTED, actor=world.secretary_a)
+
+    def receipt_keys(day: dt.date) -> list[str]:
+        return [f.key for f in findings("R-S1", today=day, unit=world.unit_a) if f.key.startswith("receipt:")]
+
+    assert receipt_keys(dt.date(2026, 1, 15)) == []
+    [receipt] = Receipt.objects.filter(delivery__model="studyplan", delivery__object_id=plan.pk)
+    assert receipt_keys(dt.date(2026, 1, 16)) == [f"receipt:{receipt.pk}"]
+    with travel(dt.date(2026, 1, 16)):
+        services.transition_plan(
+            StudyPlan.objects.get(pk=plan.pk), StudyPlan.Status.ACKNOWLEDGED, actor=world.supervisor
+        )
+    assert receipt_keys(dt.date(2026, 1, 16)) == []
