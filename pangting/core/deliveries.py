@@ -11,6 +11,13 @@ Who may send is the owning app's business (its policy actions); who may sign is 
 from the receipt itself: the named person, or a holder of the receipt's `sign_action` over the
 delivery's organization, asked through the registered policy (`core.registry.scope`), so core
 imports no later app. Every row keeps its history (django-simple-history).
+
+**A receipt never signed** is overdue once the `receipt_days` working days of the delivery's
+rule (a registered parameter, declared by the app that owns the document through
+`register_receipt_deadline`, default 3) have passed since the send day: `receipt_overdue` is the
+one definition, read by the rule's check (a finding naming who has not signed), the reminders
+to the addressee and his to-dos. Core does not read the working-day table itself: callers pass
+the calendar (`workdays.services.get_calendar()`).
 """
 
 from __future__ import annotations
@@ -25,8 +32,11 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from pangting.core import clock, registry
+from pangting.core import clock, parameters, registry
+from pangting.core.parameters import Parameter
+from pangting.lib.workdays import DayUnit, UnknownCalendarYear, WorkCalendar, add_days
 
 from .dates import format_datetime
 from .models import Delivery, Receipt
@@ -35,12 +45,17 @@ from .system import is_system, require_actor
 __all__ = [
     "Addressee",
     "Delivery",
+    "OverdueReceipt",
     "Receipt",
     "for_record",
     "may_sign",
+    "overdue_receipts",
     "pending_receipts",
+    "receipt_overdue",
+    "register_receipt_deadline",
     "send",
     "sign",
+    "sign_by",
     "signable",
 ]
 
@@ -209,3 +224,100 @@ def signable(user: Any, pk: Any) -> Receipt:
     if receipt is None or not may_sign(user, receipt):
         raise Http404
     return receipt
+
+
+# --- receipts never signed ----------------------------------------------------------------------
+
+RECEIPT_DAYS = "receipt_days"
+DEFAULT_RECEIPT_DAYS = 3
+
+
+def register_receipt_deadline(rule_id: str) -> None:
+    """Declare the working days within which the addressees of `rule_id`'s documents sign for them
+    (from the owning app's `AppConfig.ready`: R-S10 and R-S1 by study, R-O4 by observation)."""
+    parameters.register(
+        rule_id,
+        Parameter(
+            RECEIPT_DAYS, DEFAULT_RECEIPT_DAYS, gettext_lazy("收件人签收期限（工作日）"), "days",
+            unit=gettext_lazy("个工作日"),
+        ),
+    )  # fmt: skip
+
+
+def receipt_days(rule_id: str) -> int:
+    """The working days `rule_id`'s addressees have to sign (the default when the rule declares none)."""
+    return int(parameters.values(rule_id).get(RECEIPT_DAYS, DEFAULT_RECEIPT_DAYS)) if rule_id else DEFAULT_RECEIPT_DAYS
+
+
+def sign_by(delivery: Delivery, calendar: WorkCalendar, days: int | None = None) -> dt.date | None:
+    """The last day to sign for `delivery`: `days` (default its rule's `receipt_days`) working days
+    after its send day (the send day not counted), or None when the calendar does not know that year yet."""
+    count = receipt_days(delivery.rule) if days is None else days
+    try:
+        return add_days(delivery.sent_on, count, DayUnit.WORKING, calendar)
+    except UnknownCalendarYear:
+        return None
+
+
+def receipt_overdue(
+    receipt: Receipt, today: dt.date, calendar: WorkCalendar, days: int | None = None
+) -> dt.date | None:
+    """The one definition: the day `receipt` should have been signed by, if it is still unsigned
+    after it on `today` (a withdrawn delivery never is); else None. `days` as for `sign_by`."""
+    if receipt.signed_at is not None or receipt.delivery.deleted_at is not None:
+        return None
+    due = sign_by(receipt.delivery, calendar, days)
+    return due if due is not None and due < today else None
+
+
+@dataclass(frozen=True)
+class OverdueReceipt:
+    """A receipt not signed by the end of its signing period."""
+
+    receipt: Receipt
+    sign_by: dt.date
+
+    @property
+    def delivery(self) -> Delivery:
+        return self.receipt.delivery
+
+
+def overdue_receipts(
+    today: dt.date,
+    *,
+    calendar: WorkCalendar,
+    rules: Iterable[str] | None = None,
+    app_label: str = "",
+    organization_ids: Iterable[int] | None = None,
+    sent_year: int | None = None,
+    sent_after: dt.date | None = None,
+    days: dict[str, int] | None = None,
+) -> list[OverdueReceipt]:
+    """Every unsigned receipt overdue on `today` (`receipt_overdue`), narrowed by the delivery's
+    rule, app, sending organization and send year (or day after which it was sent); one query (and one per rule for its
+    `receipt_days`, unless `days` gives them, as a check's parameters do)."""
+    qs = Receipt.objects.filter(
+        signed_at__isnull=True, delivery__deleted_at__isnull=True, delivery__sent_at__date__lt=today
+    )
+    if rules is not None:
+        qs = qs.filter(delivery__rule__in=list(rules))
+    if app_label:
+        qs = qs.filter(delivery__app_label=app_label)
+    if organization_ids is not None:
+        qs = qs.filter(delivery__organization_id__in=list(organization_ids))
+    if sent_year is not None:
+        qs = qs.filter(delivery__sent_at__year=sent_year)
+    if sent_after is not None:
+        qs = qs.filter(delivery__sent_at__date__gt=sent_after)
+    found = []
+    known = dict(days or {})
+    for receipt in qs.select_related("delivery__organization", "addressee_person", "addressee_org").order_by(
+        "delivery__sent_at", "pk"
+    ):
+        rule = receipt.delivery.rule
+        if rule not in known:
+            known[rule] = receipt_days(rule)
+        due = receipt_overdue(receipt, today, calendar, known[rule])
+        if due is not None:
+            found.append(OverdueReceipt(receipt, due))
+    return found

@@ -42,6 +42,9 @@ class ObservationConfig(AppConfig):
         from .plan_due import register_parameters as register_plan_parameters
 
         register_plan_parameters()
+        from pangting.core.deliveries import register_receipt_deadline
+
+        register_receipt_deadline("R-O4")  # the reply's addressees sign within working days
         from pangting.core import transitions
 
         from .workflows import WORKFLOWS

@@ -29,9 +29,10 @@ from django.utils import timezone
 from pangting.accounts.models import Role, User
 from pangting.core import clock, deliveries
 from pangting.core.demo import DemoDates
+from pangting.core.system import system_actor
 from pangting.orgs.models import Organization, StudyGroupMember
 from pangting.study.rules import periods_of_year
-from pangting.workdays.services import UnknownCalendarYear, compute_deadline
+from pangting.workdays.services import UnknownCalendarYear, compute_deadline, get_calendar
 
 from . import services
 from .models import CHECKLIST_POINTS, Feedback, Mode, ObservationRecord, Rectification, State, TeamMember, Visit
@@ -283,8 +284,13 @@ class ObservationDemo:
         with self.on(signed_on, 9):
             for receipt in delivery.receipts.filter(signed_at__isnull=True):
                 signer = self.supervisor if receipt.addressee_org_id else leader
-                if signer is not None and deliveries.may_sign(signer, receipt):  # another level signs its own
-                    services.sign_reply_receipt(receipt, actor=signer)
+                if signer is None or not deliveries.may_sign(signer, receipt):  # another level signs its own
+                    if deliveries.receipt_overdue(receipt, self.today, get_calendar()) is None:
+                        continue  # still an open to-do of that level
+                    # Past the signing period it was signed on paper and entered afterwards: a receipt
+                    # never signed is an R-O4 finding (`core.deliveries.receipt_overdue`).
+                    signer = system_actor()
+                services.sign_reply_receipt(receipt, actor=signer)
 
     def after_schedule(
         self, visit: Visit, to: str, session: Any, *, problems: int, record_late: bool, items: str

@@ -469,3 +469,42 @@ def send_reminders(today: dt.date | None = None, *, dry_run: bool = False) -> Ru
     if not dry_run:
         result.delivery = outbox.deliver_due()
     return result
+
+
+# -- R-O4: the reply's receipts never signed ---------------------------------------------------
+
+
+def reply_receipts_overdue(today: dt.date) -> list[Owed]:
+    """R-O4: a unit's reply not signed for within the rule's `receipt_days` working days
+    (`core.deliveries.receipt_overdue`, the definition the R-O4 check names it by) → its
+    addressee: the team leader named on it, or the supervising department's people."""
+    from pangting.core.deliveries import overdue_receipts
+    from pangting.workdays.services import get_calendar
+
+    from .services.reply import REPLY
+
+    since = today - dt.timedelta(days=7 * OVERDUE_WEEKS + 30)  # the signing period is a few working days
+    found: list[Owed] = []
+    for item in overdue_receipts(today, calendar=get_calendar(), app_label="observation", sent_after=since):
+        receipt, delivery = item.receipt, item.delivery
+        if delivery.kind != REPLY:
+            continue
+        if receipt.addressee_person_id is not None:
+            recipients = users_of([receipt.addressee_person])
+        elif receipt.sign_action:
+            recipients = users_who_can(A(receipt.sign_action), delivery.organization)
+        else:
+            recipients = []
+        found.append(
+            Owed(
+                "reply_receipt", receipt.pk, delivery.organization,
+                _("签收{unit}{day}报送的巡听旁听函回复及学习会方案").format(
+                    unit=delivery.organization.display_name, day=format_cn_date(delivery.sent_on)
+                ),
+                item.sign_by, reverse("observation:visit_detail", args=[delivery.object_id]), recipients,
+            )
+        )  # fmt: skip
+    return found
+
+
+register_source("reply_receipt", reply_receipts_overdue)

@@ -34,6 +34,13 @@ class StudyConfig(AppConfig):
         from .archive import register_parameters as register_archive_parameters
 
         register_archive_parameters()  # R-S14
+        from .training import register_parameters as register_training_parameters
+
+        register_training_parameters()  # R-S18 / R-B6
+        from pangting.core.deliveries import register_receipt_deadline
+
+        for rule_id in ("R-S1", "R-S10"):  # the plan's, the arrangement form's and the report's addressees
+            register_receipt_deadline(rule_id)
         from pangting.core import transitions
 
         from .workflows import WORKFLOWS

@@ -141,6 +141,7 @@ class StudyDemo:
         self.dates: DemoDates = context["dates"]
         self.now = clock.now()
         self.changed_after_sending = False  # R-S15: one session plan changed after it was sent
+        self.left_unsigned = False  # one receipt left unsigned past its signing period (planted)
         self.today = self.dates.today
         self.year, self.previous = self.dates.year, self.dates.previous
         self.supervisor = User.objects.filter(role_assignments__role="supervisor", is_active=True).first()
@@ -240,7 +241,10 @@ class StudyDemo:
             self.plant("R-S16", unit, str(year), "topics")
         if half_upper:
             self.plant("R-S17", unit, str(year), "upper_themes")
-        self.approve(plan, submitted)  # R-S15: approved by the group leader before it was filed
+        if main and index == 2:
+            self.approve_on_paper(plan, unit, submitted)  # R-S15: the other way, so users see both kinds
+        else:
+            self.approve(plan, submitted)  # R-S15: approved by the group leader before it was filed
         StudyPlan.objects.filter(pk=plan.pk).update(
             status=StudyPlan.Status.ACKNOWLEDGED if year == self.previous or index % 4 else StudyPlan.Status.SUBMITTED,
             submitted_at=submitted,
@@ -389,6 +393,24 @@ class StudyDemo:
         type(record).objects.filter(pk=record.pk).update(approved_at=before - dt.timedelta(days=2))
         record.refresh_from_db()
 
+    def approve_on_paper(self, plan: StudyPlan, unit: Organization, before: dt.datetime) -> None:
+        """R-S15 on paper: the group leader signed the printed plan two days before it was filed,
+        and the study secretary records that approval with its date and a scan of the signed page.
+        The plan was drafted at the start of the year; the clock is moved to the day it was recorded."""
+        import time_machine
+        from django.core.files.base import ContentFile
+
+        day = timezone.localdate(before) - dt.timedelta(days=2)
+        StudyPlan.objects.filter(pk=plan.pk).update(created_at=_at(dt.date(day.year, 1, 4), 9, 0))
+        plan.refresh_from_db()
+        scan = ContentFile(b"%PDF-1.4 demo", name=f"{day.year}-study-plan-approval.pdf")
+        with time_machine.travel(_at(day, 17, 0), tick=False):
+            services.record_paper_approval(
+                plan, actor=self.actor(unit) or system_actor(), approved_on=day, scan=scan,
+                note="党委书记在年度学习计划纸质稿上签批同意",
+            )  # fmt: skip
+        plan.refresh_from_db()
+
     def deliver_arrangement(self, session: StudySession, actor: Any, sent: dt.datetime) -> None:
         """R-S10 as deliveries: the secretary sends the form to the liaison, who passes it on to
         the linked leader at `sent` (what R-S10 measures); most copies are signed for, some not yet.
@@ -409,11 +431,30 @@ class StudyDemo:
         self.plant_session("R-S15", session, "approval")
 
     def sign_some(self, delivery: Any) -> None:
-        """Most addressees sign within a day; about one in ten has not signed yet (an open to-do)."""
+        """Most addressees sign within a day; about one in ten has not signed yet (an open to-do).
+
+        Past the rule's signing period (`core.deliveries.receipt_overdue`) only one receipt of the
+        whole demo stays unsigned, planted: the R-S10 check names who has not signed; the others
+        were signed late rather than never."""
+        from pangting.core.deliveries import receipt_overdue
+        from pangting.workdays.services import get_calendar
+
         for receipt in delivery.receipts.all():
             signed = delivery.sent_at + dt.timedelta(hours=self.random.randint(1, 30))
-            if signed <= self.now and self.random.random() < 0.9:
-                services.sign_receipt(receipt, actor=system_actor(), at=signed)
+            if signed > self.now or self.random.random() < 0.9:
+                if signed <= self.now:
+                    services.sign_receipt(receipt, actor=system_actor(), at=signed)
+                continue
+            if receipt_overdue(receipt, self.today, get_calendar()) is None:
+                continue  # still within its signing period: an open to-do
+            if not self.left_unsigned:
+                self.left_unsigned = True
+                sent = timezone.localdate(delivery.sent_at)
+                self.plant(
+                    delivery.rule, delivery.organization, f"{sent.year}-{sent.month:02d}", f"receipt:{receipt.pk}"
+                )
+                continue
+            services.sign_receipt(receipt, actor=system_actor(), at=min(self.now, signed + dt.timedelta(days=5)))
 
     def life_of(self, session: StudySession, actor: Any, *, postponed_twice: bool, unconfirmed: bool = False) -> None:
         """Reschedules, vetting, the arrangement form, attendance, the report — as it happened.

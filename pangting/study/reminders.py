@@ -18,12 +18,15 @@ Built-in sources, from the data that exists today:
 * R-S15 a plan not approved near its due date, and a session plan not approved as its
   arrangement form falls due → the center group's leader (书记审定);
 * R-S7 the study summary (学习小结或体会) of a member present at a held session, due
-  `R-S7.summary_days` after it → the member.
+  `R-S7.summary_days` after it → the member;
+* R-S10 / R-S1 a document (arrangement form, report, annual plan) not signed for within the
+  rule's `receipt_days` working days → its addressee (the person, or the department's holders);
+* R-S18 / R-B6 a secretary training not yet held this year, from `remind_days` before its end →
+  the unit's study secretaries (R-B6), the supervising organization's people (R-S18).
 
 **The seam.** Other steps plug in with `register_source(name, source)`, from their app's
 `AppConfig.ready` (or a module it imports): `source(today)` returns the `Owed` items of that
-kind. Planned users: the deliveries (an arrangement form sent but not yet received) and
-training not yet held (R-S18/R-B6). A source only says what is owed and by whom; it never sends.
+kind. A source only says what is owed and by whom; it never sends.
 
 `manage.py send_study_reminders` runs it daily (see that command for cron and systemd).
 """
@@ -68,6 +71,7 @@ class Owed:
     url: str
     recipients: list[User] = field(default_factory=list)
     basis: str = ""  # how the deadline was computed, when it is stored with the record
+    before_days: int = 0  # a source may start earlier than BEFORE_DAYS (R-S18/R-B6: `remind_days`)
 
 
 @dataclass
@@ -141,10 +145,13 @@ def merge(*groups: list[User]) -> list[User]:
 # --- when ---------------------------------------------------------------------------------------
 
 
-def stage_for(due: dt.date, today: dt.date) -> str | None:
-    """ "before" within BEFORE_DAYS, "due" on the day, "overdue-N" in week N after it, else None."""
+def stage_for(due: dt.date, today: dt.date, before_days: int = BEFORE_DAYS) -> str | None:
+    """ "before" within `before_days`, "due" on the day, "overdue-N" in week N after it, else None.
+
+    Each stage is one reminder (its key names the stage), so a longer `before_days` reminds once
+    earlier, not every day."""
     delta = (due - today).days
-    if 0 < delta <= BEFORE_DAYS:
+    if 0 < delta <= max(before_days, BEFORE_DAYS):
         return "before"
     if delta == 0:
         return "due"
@@ -363,6 +370,69 @@ def summaries_due(today: dt.date) -> Iterable[Owed]:
 
 
 register_source("summary", summaries_due)
+
+
+def trainings_due(today: dt.date) -> Iterable[Owed]:
+    """R-S18 / R-B6: a secretary training not yet held this year (`study.training.owed`, the
+    definition the checks judge by), from the rule's `remind_days` before the year's end: the
+    unit's study secretaries owe the branch secretaries' training (R-B6); the supervising
+    organization owes the study secretaries' (R-S18): its supervisors and its study secretaries."""
+    from . import training
+
+    cache: dict[int, list[User]] = {}
+    for item in training.owed(today):
+        before = (item.due - training.remind_from(item.year, item.audience)).days
+        if item.audience == training.Audience.STUDY_SECRETARIES:
+            recipients = merge(
+                *(users_who_can(A.STUDY_SUPERVISE, unit) for unit in item.units), _secretaries(item.office, cache)
+            )
+            what = _("组织学习秘书年度培训（{year}年尚未参训：{units}）").format(
+                year=item.year, units=training.unit_names(item, _("、"))
+            )
+        else:
+            recipients = _secretaries(item.office, cache)
+            what = _("组织{year}年度党支部书记培训").format(year=item.year)
+        yield Owed(
+            f"training_{item.audience}", item.office.pk, item.office, what, item.due,
+            reverse("study:training_list"), recipients, before_days=before,
+        )  # fmt: skip
+
+
+register_source("training", trainings_due)
+
+
+def _addressees(receipt: Any, cache: dict[tuple[str, int], list[User]]) -> list[User]:
+    """Who signs `receipt`: the named person, or the holders of its `sign_action` over the sender."""
+    if receipt.addressee_person_id is not None:
+        return users_of([receipt.addressee_person])
+    key = (receipt.sign_action, receipt.delivery.organization_id)
+    if key not in cache:
+        cache[key] = users_who_can(A(receipt.sign_action), receipt.delivery.organization) if receipt.sign_action else []
+    return cache[key]
+
+
+def receipts_overdue(today: dt.date) -> Iterable[Owed]:
+    """R-S10 / R-S1: a study document not signed for within its rule's `receipt_days` working days
+    (`core.deliveries.receipt_overdue`, the definition the checks name it by) → its addressee,
+    weekly from the day after the last signing day."""
+    from pangting.core.deliveries import overdue_receipts
+    from pangting.workdays.services import get_calendar
+
+    cache: dict[tuple[str, int], list[User]] = {}
+    since = today - dt.timedelta(days=7 * OVERDUE_WEEKS + 30)  # the signing period is a few working days
+    for item in overdue_receipts(today, calendar=get_calendar(), app_label="study", sent_after=since):
+        receipt, delivery = item.receipt, item.delivery
+        page = "study:plan_detail" if delivery.model == "studyplan" else "study:session_detail"
+        yield Owed(
+            "receipt", receipt.pk, delivery.organization,
+            _("签收{unit}{time}报送的“{title}”").format(
+                unit=delivery.organization.display_name, time=format_cn_date(delivery.sent_on), title=delivery.title
+            ),
+            item.sign_by, reverse(page, args=[delivery.object_id]), _addressees(receipt, cache),
+        )  # fmt: skip
+
+
+register_source("receipt", receipts_overdue)
 register_source("plan_approval", plans_awaiting_approval)
 register_source("session_approval", session_plans_awaiting_approval)
 
@@ -405,7 +475,7 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
     with translation.override(settings.LANGUAGE_CODE):  # people have no language of their own
         for _name, source in sorted(_sources.items()):
             for owed in source(today):
-                stage = stage_for(owed.due, today)
+                stage = stage_for(owed.due, today, owed.before_days)
                 if stage is not None:
                     found.append(word(owed, stage))
     return found

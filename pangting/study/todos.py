@@ -17,7 +17,10 @@ from pangting.core.dates import format_datetime
 from pangting.core.models import Delivery
 from pangting.core.todos import Todo
 from pangting.orgs.models import Organization
+from pangting.orgs.units import units as org_units
+from pangting.workdays.services import get_calendar
 
+from . import training
 from .models import Attendance, PlanKind, StudyPlan, StudySession
 from .services import approval, deliveries, plan_due_on
 
@@ -117,6 +120,7 @@ def study_todos(user: Any) -> list[Todo]:
             )
     todos += receipt_todos(user)
     todos += approval_todos(user)
+    todos += training_todos(user)
     person = getattr(user, "person", None)
     if person is not None and policy.can(user, A.STUDY_PARTICIPATE):
         for a in Attendance.objects.filter(
@@ -178,10 +182,16 @@ def receipt_todos(user: Any) -> list[Todo]:
     arrangement form on to the linked leader, the leader and the supervisor sign for theirs."""
     todos: list[Todo] = []
     today = clock.today()
-    pending = core_deliveries.pending_receipts(user).filter(delivery__app_label="study")
-    for receipt in pending[:20]:
+    pending = list(core_deliveries.pending_receipts(user).filter(delivery__app_label="study")[:20])
+    calendar = get_calendar() if pending else None
+    for receipt in pending:
         delivery = receipt.delivery
         forward = delivery.kind == deliveries.ARRANGEMENT
+        if forward:  # the liaison passes the form on by the form's own due date (R-S10)
+            due, late = delivery.due, bool(delivery.due and delivery.due < today)
+        else:  # signing for it is due within the rule's working days (`receipt_overdue`, as the check says)
+            due = core_deliveries.sign_by(delivery, calendar) if calendar is not None else None
+            late = calendar is not None and core_deliveries.receipt_overdue(receipt, today, calendar) is not None
         todos.append(
             Todo(
                 title=(
@@ -192,8 +202,41 @@ def receipt_todos(user: Any) -> list[Todo]:
                     args=[delivery.object_id],
                 ),
                 detail=_("{time}报送。").format(time=format_datetime(delivery.sent_at)),
-                due=delivery.due if forward else None,
-                severity="bad" if forward and delivery.due and delivery.due < today else "warn",
+                due=due,
+                severity="bad" if late else "warn",
             )
+        )
+    return todos
+
+
+def training_todos(user: Any) -> list[Todo]:
+    """R-S18 / R-B6: the secretary trainings `user` owes this year (`study.training.owed`, the
+    definition the checks and reminders read): a unit's secretaries its branch secretaries'
+    training, the supervisors and the supervising level's secretaries the study secretaries'."""
+    if not (policy.can(user, A.STUDY_CHANGE) or policy.can(user, A.STUDY_SUPERVISE)):
+        return []
+    today = clock.today()
+    reached = Organization.objects.for_user(user, A.STUDY_CHANGE) | Organization.objects.for_user(
+        user, A.STUDY_SUPERVISE
+    )
+    todos: list[Todo] = []
+    for item in training.owed(today, org_units(reached.distinct())):
+        if item.audience == training.Audience.STUDY_SECRETARIES:
+            if not (
+                policy.can(user, A.STUDY_CHANGE, item.office)
+                or any(policy.can(user, A.STUDY_SUPERVISE, unit) for unit in item.units)
+            ):
+                continue
+            title = _("组织学习秘书年度培训：{count}个单位尚未参训").format(count=len(item.units))
+            detail = _("{units}。学习秘书每年至少培训一次（R-S18）。").format(units=training.unit_names(item, _("、")))
+        else:
+            if not policy.can(user, A.STUDY_CHANGE, item.office):
+                continue
+            title = _("组织{year}年度党支部书记培训：{organization}").format(
+                year=item.year, organization=item.office.display_name
+            )
+            detail = _("党支部书记每年至少培训一次（R-B6）。")
+        todos.append(
+            Todo(title=title, url=reverse("study:training_list"), detail=detail, due=item.due, severity="warn")
         )
     return todos

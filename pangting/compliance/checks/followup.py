@@ -252,70 +252,39 @@ def personal_plans(ctx: CheckContext) -> Iterator[FindingData]:
 # --- R-S18 / R-B6 ----------------------------------------------------------------------------
 
 
-def _trainings(ctx: CheckContext, audience: str) -> list[Any]:
-    from pangting.study.models import SecretaryTraining
-
-    return list(
-        SecretaryTraining.objects.filter(audience=audience, held_on__year=ctx.year)
-        .select_related("organization")
-        .prefetch_related("trainees__organization")
-    )
-
-
-def _trained(unit: Any, trainings: Sequence[Any]) -> bool:
-    """Held by the unit itself, or by an organization above it with someone of the unit among the trainees."""
-    for training in trainings:
-        if training.organization_id == unit.pk:
-            return True
-        if unit.path.startswith(training.organization.path) and any(
-            t.organization.path.startswith(unit.path) for t in training.trainees.all()
-        ):
-            return True
-    return False
-
-
 @rule("R-S18", _("学习秘书每年至少培训一次"))
 def study_secretary_training(ctx: CheckContext) -> Iterator[FindingData]:
     """R-S18: each unit with a center group has its study secretary trained in the year (a
     `SecretaryTraining` for study secretaries held by the unit, or by an organization above it
-    with the unit's people among the trainees). Judged once the year has ended; red when none."""
-    from pangting.study.models import SecretaryTraining
+    with the unit's people among the trainees: `study.training.untrained`, the definition the
+    reminders and to-dos read too). Judged once the year has ended; red when none."""
+    from pangting.study import training
 
     if not _year_over(ctx):
         return
-    trainings = _trainings(ctx, SecretaryTraining.Audience.STUDY_SECRETARIES)
-    for unit in ctx.units:
-        if unit.pk in _group_units(ctx) and not _trained(unit, trainings):
-            yield FindingData(
-                unit.pk, str(ctx.year), "training", "red",
-                finding_message(
-                    gettext_noop("{unit}{year}年学习秘书未参加培训"), unit=unit.display_name, year=ctx.year
-                ),
-                (Evidence(ORGANIZATION, unit.pk, unit.display_name),), {},
-            )  # fmt: skip
+    for unit in training.untrained(ctx.units, ctx.year, training.Audience.STUDY_SECRETARIES):
+        yield FindingData(
+            unit.pk, str(ctx.year), "training", "red",
+            finding_message(gettext_noop("{unit}{year}年学习秘书未参加培训"), unit=unit.display_name, year=ctx.year),
+            (Evidence(ORGANIZATION, unit.pk, unit.display_name),), {},
+        )  # fmt: skip
 
 
 @rule("R-B6", _("党支部书记每年至少培训一次"))
 def branch_secretary_training(ctx: CheckContext) -> Iterator[FindingData]:
     """R-B6: each unit with branches under it trains its branch secretaries at least once a year
-    (a `SecretaryTraining` for branch secretaries, held by the unit or above it for its people).
-    Judged once the year has ended; red when none."""
-    from pangting.study.models import SecretaryTraining
+    (a `SecretaryTraining` for branch secretaries, held by the unit or above it for its people:
+    `study.training.untrained`). Judged once the year has ended; red when none."""
+    from pangting.study import training
 
     if not _year_over(ctx):
         return
-    data = _branches(ctx)
-    with_branches = {data["unit_of"][b.pk].pk for b in data["branches"] if data["unit_of"][b.pk].pk != b.pk}
-    trainings = _trainings(ctx, SecretaryTraining.Audience.BRANCH_SECRETARIES)
-    for unit in ctx.units:
-        if unit.pk in with_branches and not _trained(unit, trainings):
-            yield FindingData(
-                unit.pk, str(ctx.year), "training", "red",
-                finding_message(
-                    gettext_noop("{unit}{year}年未组织党支部书记培训"), unit=unit.display_name, year=ctx.year
-                ),
-                (Evidence(ORGANIZATION, unit.pk, unit.display_name),), {},
-            )  # fmt: skip
+    for unit in training.untrained(ctx.units, ctx.year, training.Audience.BRANCH_SECRETARIES):
+        yield FindingData(
+            unit.pk, str(ctx.year), "training", "red",
+            finding_message(gettext_noop("{unit}{year}年未组织党支部书记培训"), unit=unit.display_name, year=ctx.year),
+            (Evidence(ORGANIZATION, unit.pk, unit.display_name),), {},
+        )  # fmt: skip
 
 
 # --- R-S19 ------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from ..messages import choice, finding_message, label
 from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
 from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, TEXT_PAIR, VISIT, cached, semester_period
+from ._receipts import receipt_findings
 
 
 def _visit_label(visit: Any) -> str:
@@ -123,6 +124,7 @@ def reply_in_time(ctx: CheckContext) -> Iterator[FindingData]:
         )  # fmt: skip
         if finding:
             yield finding
+    yield from receipt_findings(ctx, "R-O4")  # the supervisor's people have not signed for the reply
 
 
 @rule(

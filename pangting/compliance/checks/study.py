@@ -33,6 +33,7 @@ from ._common import (
     period_name,
     session_evidence,
 )
+from ._receipts import receipt_findings
 
 
 def _late_days(submitted: dt.date | None, due: dt.date, today: dt.date) -> int:
@@ -92,6 +93,7 @@ def annual_plan(ctx: CheckContext) -> Iterator[FindingData]:
             message,
             evidence, {"due": due.isoformat(), "status": plan.status if plan else "missing"},
         )  # fmt: skip
+    yield from receipt_findings(ctx, "R-S1")  # the supervisor has not signed for a filed plan
 
 
 @rule("R-S2", _("每月至少开展一次集体学习研讨"))
@@ -521,6 +523,7 @@ def arrangement_and_report(ctx: CheckContext) -> Iterator[FindingData]:
                 message,
                 (session_evidence(session),), {"due": due.isoformat(), "sent": sent.isoformat() if sent else None},
             )  # fmt: skip
+    yield from receipt_findings(ctx, "R-S10")  # an addressee has not signed for the form or the report
 
 
 @rule(

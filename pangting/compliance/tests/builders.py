@@ -67,6 +67,15 @@ def group_leader(w: Any) -> Any:
     return person
 
 
+def signed(delivery: Any) -> Any:
+    """Every addressee signs for `delivery` at once (a receipt never signed is a finding of its rule)."""
+    from pangting.core import deliveries
+
+    for receipt in delivery.receipts.filter(signed_at__isnull=True):
+        deliveries.sign(receipt, actor=system_actor())
+    return delivery
+
+
 def good_session(
     w: Any,
     day: dt.date = dt.date(2026, 10, 15),
@@ -90,7 +99,7 @@ def good_session(
         session = make_session(w.unit_a, starts_at=at(day.year, day.month, day.day), actor=w.secretary_a, **fields)
     with travel(day - dt.timedelta(days=3)):  # R-S10: through the liaison to the leader, in time
         study.send_arrangement(session, actor=w.secretary_a)
-        study.forward_arrangement(session, actor=w.liaison)
+        signed(study.forward_arrangement(session, actor=w.liaison))  # the leader signs for it
     if not close:
         return StudySession.objects.get(pk=session.pk)
     if present:
@@ -98,7 +107,7 @@ def good_session(
     with travel(day, 18):
         study.close_attendance(session, actor=w.secretary_a)
         if report:
-            study.send_report(session, actor=w.secretary_a)
+            signed(study.send_report(session, actor=w.secretary_a))  # the supervisor signs for it
         if member_records:  # R-S7 per member, R-S21: the members' own records around the session
             study.add_research(session, actor=w.secretary_a, researcher_name="调研组", topic="基层调研")
             for row in session.attendances.filter(status=Attendance.Status.PRESENT):

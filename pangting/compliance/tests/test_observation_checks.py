@@ -14,13 +14,15 @@ from pangting.observation import services as observation
 from pangting.observation.models import Rectification, State
 from pangting.observation.tests.scenes import session_on, travel, walk
 
-from .builders import findings
+from .builders import findings, signed
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_finds_nothing_for_a_visit_done_on_time(world):
-    walk(world, State.CLOSED)
+    visit = walk(world, State.CLOSED)
+    with travel("2026-09-30"):  # the reply's addressees signed for it (R-O4)
+        signed(observation.reply_delivery(visit))
     for rule in ("R-O4", "R-O8", "R-O9", "R-O10"):
         assert findings(rule, today=dt.date(2026, 11, 23), unit=world.unit_a) == [], rule
 

@@ -12,7 +12,7 @@ from pangting.study import services as study
 from pangting.study.models import AgendaItem, Attendance, StudySession
 from pangting.study.tests.builders import at
 
-from .builders import filed_plan, findings, good_session, travel
+from .builders import filed_plan, findings, good_session, signed, travel
 
 pytestmark = pytest.mark.django_db
 AFTER = dt.date(2026, 11, 23)
@@ -116,7 +116,7 @@ def test_it_reports_a_report_never_sent_in_red_and_a_late_one_in_amber(world):
     [missing] = findings("R-S10", today=AFTER, unit=world.unit_a)
     assert (missing.key, missing.severity) == (f"report:{session.pk}", "red")
     with travel(session.report_due + dt.timedelta(days=2)):
-        study.send_report(session, actor=world.secretary_a)
+        signed(study.send_report(session, actor=world.secretary_a))
     [late] = findings("R-S10", today=AFTER, unit=world.unit_a)
     assert late.severity == "amber" and late.measured["due"] == session.report_due.isoformat()
 

@@ -17,6 +17,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from pangting.accounts.models import Role
+from pangting.core import deliveries
 from pangting.core.deliveries import Delivery
 from pangting.core.system import system_actor
 from pangting.core.todos import collect_todos
@@ -131,9 +132,11 @@ def test_a_late_reply_is_sent_and_flagged_late_from_the_send_time(world):
 
 def test_the_check_reads_the_send_day_not_a_typed_date(world):
     """R-O4: the check counts from the delivery's send day, whatever the visit's date field says."""
-    from pangting.compliance.tests.builders import findings
+    from pangting.compliance.tests.builders import findings, signed
 
     visit = sent(world, world.liaison, day="2026-10-09")
+    with travel("2026-10-09", "23:00"):
+        signed(services.reply_delivery(visit))  # its addressees signed (a receipt never signed is an R-O4 finding too)
     assert findings("R-O4", today=dt.date(2026, 10, 20)) == []
     type(visit).objects.filter(pk=visit.pk).update(reply_received_on=dt.date(2026, 10, 30))
     assert findings("R-O4", today=dt.date(2026, 11, 2)) == []  # the delivery was on time
@@ -265,3 +268,26 @@ def test_the_session_plan_is_rendered_from_the_session_or_is_the_uploaded_file(w
         other = services.send_reply(other, session, actor=world.secretary_a, plan_file=upload)
         response = client_for(world.leader).get(f"/observation/{other.pk}/documents/session_plan.docx")
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 plan"
+
+
+def test_a_reply_not_signed_for_in_time_is_an_r_o4_finding_and_a_reminder(world):
+    """R-O4: the team leader and the supervising department sign within `receipt_days` working days
+    (`core.deliveries.receipt_overdue`); past them the check names who has not signed and the
+    addressees are reminded. Sent Friday 9 October 2026: the three working days are Saturday the 10th
+    (a make-up working day, 调休), Monday 12 and Tuesday 13."""
+    from pangting.compliance.tests.builders import findings
+    from pangting.observation import reminders
+
+    def receipt_findings(day):
+        return sorted(f.measured["addressee"] for f in findings("R-O4", today=day) if f.key.startswith("receipt:"))
+
+    visit = sent(world, world.liaison, day="2026-10-09")
+    assert receipt_findings(dt.date(2026, 10, 13)) == []
+    assert receipt_findings(dt.date(2026, 10, 14)) == sorted([world.leader_person.name, world.root.name])
+    owed = [r for r in reminders.due_reminders(dt.date(2026, 10, 14)) if r.key.startswith("reply_receipt:")]
+    assert {u.pk for r in owed for u in r.recipients} >= {world.leader.pk, world.supervisor.pk}
+    with travel("2026-10-15", "12:00"):
+        for receipt in services.reply_delivery(visit).receipts.all():
+            deliveries.sign(receipt, actor=system_actor())
+    assert receipt_findings(dt.date(2026, 10, 15)) == []
+    assert not [r for r in reminders.due_reminders(dt.date(2026, 10, 15)) if r.key.startswith("reply_receipt:")]
