@@ -70,7 +70,8 @@ class FollowupDemo:
         self.context = context
         self.planted: list[tuple[str, str, str, str]] = context.setdefault("planted", [])
         self.root: Organization = context["root"]
-        self.units: list[Organization] = context["units"]
+        # The university's units and the center groups the city level supervises (R-O23).
+        self.units: list[Organization] = [*context["units"], *context.get("city_units", [])]
         self.dates = context["dates"]
         self.today: dt.date = self.dates.today
         self.actor = system_actor()
