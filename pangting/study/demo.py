@@ -208,6 +208,14 @@ class StudyDemo:
             if unit.pk != self.root.pk:
                 self.branches(unit, number)
 
+    def vetter(self, session: StudySession) -> Any:
+        """R-S9: the propaganda department above the unit vets its lecturers: the city's office
+        for the center groups the city supervises, the university's for its own units."""
+        city_ids = {unit.pk for unit in self.context.get("city_units", [])}
+        if session.organization_id in city_ids:
+            return self.context["users"].get("shijiaogong")
+        return self.supervisor
+
     def file_upper_plan(self, year: int) -> StudyPlan | None:
         """The university's plan of annual themes is its own center group's plan: filed with the city."""
         plan = StudyPlan.objects.filter(organization=self.root, year=year, kind=PlanKind.CENTER_GROUP).first()
@@ -479,7 +487,7 @@ class StudyDemo:
                 # R-S9: approved by the propaganda department, outside the unit, before the session.
                 services.vet_lecturer(
                     session,
-                    actor=self.supervisor or system_actor(),
+                    actor=self.vetter(session) or system_actor(),
                     approved=True,
                     note="授课提纲和课件已经党委宣传部审核",
                     at=min(self.now, session.starts_at - dt.timedelta(days=3)),

@@ -387,12 +387,10 @@ class Command(BaseCommand):
             label = HOOK_LABELS.get(extension.__module__, "正在加载其他演示数据…")
             self.say(f"[{number}/{steps}] {label}")
             extension(context)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"演示数据已加载：{len(context['units'])}个二级党组织；"
-                f"上级{context['city'].short_name}督导{len(context['city_units'])}个单位的中心组。"
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(f"演示数据已加载：{len(context['units'])}个二级党组织。"))
+        if context.get("city") is not None:
+            city, supervised = context["city"], len(context["city_units"])
+            self.stdout.write(f"上级督导：{city.short_name}督导{supervised}个单位的中心组（含校党委）。")
 
     def say(self, text: str) -> None:
         """One progress line, shown at once: the first `make run` is not silent for two minutes."""
