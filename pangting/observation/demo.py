@@ -658,8 +658,10 @@ class CityDemo(ObservationDemo):
         university, school = self.units[0], self.units[1]
         self.walk(university, State.FEEDBACK_ISSUED, session_day=self.today - dt.timedelta(days=40), problems=1)
         self.walk(school, State.CLOSED, session_day=self.today - dt.timedelta(days=75), problems=2)
-        self.approve_plan(self.today.year, self.today - dt.timedelta(days=40))
-        self.approve_plan(self.previous, dt.date(self.previous, 1, 10))
+        # Its plan is approved early in each year its visits are in; a year without visits has
+        # no plan to approve (R-O1 planted below, as for any supervising level).
+        for year in sorted(set(Visit.objects.filter(supervisor_org=self.root).values_list("year", flat=True))):
+            self.approve_plan(year, min(dt.date(year, 1, 10), self.today - dt.timedelta(days=1)))
         self.plant_plans_late()
         self.take_back_coverage()
 

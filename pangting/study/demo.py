@@ -243,7 +243,11 @@ class StudyDemo:
             self.root,
             actor=system_actor(),
             year=year,
-            themes=[{"period_kind": "month", "period": m, "theme": t} for m, t in enumerate(themes, start=1)],
+            themes=[
+                # R-S16: the university's own center group studies the required topics too (R-O23).
+                {"period_kind": "month", "period": m, "theme": t, "topics": TOPICS_BY_MONTH.get(m, [])}
+                for m, t in enumerate(themes, start=1)
+            ],
         )
         return {t.period: t.pk for t in plan.themes.all()}
 
