@@ -49,10 +49,12 @@ def _shift(record: ObservationRecord, points: int) -> None:
 
 def extend_demo(context: dict[str, Any]) -> None:
     year = context["dates"].year
-    visits = _scored_visits(year)
+    # The university's grouping table (R-O24): its own visits and leaders, not the city's above it (R-O23).
+    root = context["root"]
+    visits = [v for v in _scored_visits(year) if v.supervisor_org_id == root.pk]
     if not visits:
         return
-    leaders = list(Person.objects.filter(is_school_leader=True).order_by("pk")[:2])
+    leaders = list(Person.objects.filter(is_school_leader=True, organization=root).order_by("pk")[:2])
     if len(leaders) < 2:
         return
     by_unit: dict[int, list[Visit]] = defaultdict(list)

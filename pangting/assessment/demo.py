@@ -64,12 +64,15 @@ def extend_demo(context: dict[str, Any]) -> None:
     )
     filers += [(m.person, m.group.organization) for m in secretaries]
     today, previous = dates.today, dates.previous
+    # R-O23: the school leaders' 述学 is reviewed by the level above the university, where there is one.
+    city_supervisor = context["users"].get("shijiaogong") if context.get("city") is not None else None
     for index, (person, organization) in enumerate(filers):
+        reviewer = city_supervisor if organization == root and city_supervisor is not None else supervisor
         for year, delivered in ((previous, dt.date(previous, 12, 20)), (dates.year, dt.date(dates.year, 11, 10))):
             if delivered > today or (year == dates.year and index % 3 == 2):
                 continue  # a few have not reported yet this year
             services.record_study_report(
-                actor=supervisor,
+                actor=reviewer,
                 person=person,
                 organization=organization,
                 year=year,

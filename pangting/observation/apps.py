@@ -33,6 +33,7 @@ class ObservationConfig(AppConfig):
         # A team leader reaches the unit of his visit, without the policy importing this app.
         registry.register_reach_extension("pangting.observation.services.team_reach_paths")
         registry.register_demo_hook("pangting.observation.demo.extend_demo", order=20)  # links visits to sessions
+        registry.register_demo_hook("pangting.observation.demo.extend_city_demo", order=21)  # the city level (R-O23)
         from .coverage import register_parameters
 
         register_parameters()

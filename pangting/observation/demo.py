@@ -79,7 +79,8 @@ class ObservationDemo:
     def __init__(self, context: dict[str, Any], seed: int = 2027) -> None:
         self.random = random.Random(seed)  # noqa: S311 - deterministic demo data, not security  # nosec B311
         self.root: Organization = context["root"]
-        self.units: list[Organization] = context["units"]
+        # The university's units, then (R-O12, R-O13 judged for every unit) the city's.
+        self.units: list[Organization] = [*context["units"], *context.get("city_units", [])]
         self.supervisor: User = context["users"]["xuanchuan"]
         self.dates: DemoDates = context["dates"]
         self.today = self.dates.today
@@ -640,3 +641,48 @@ def extend_demo(context: dict[str, Any]) -> None:
 
     ObservationDemo(context).build()
     plant_led_shares(context)  # every session that took place is in now (R-S12)
+
+
+class CityDemo(ObservationDemo):
+    """The level above the university (R-O23): 市委教育工委's own year of supervision.
+
+    Its 宣传处 approves its own observation plan, visits the university's center group and one
+    of the two schools with its own letter numbers (东教工宣函), records, feedback and
+    rectification; the university's supervision below it is untouched. The semesters these
+    visits observe are not missing any more (R-O11, R-O12): the plants the university's story
+    made for them are taken back.
+    """
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        super().__init__(context, seed=2031)
+        self.root = context["city"]
+        self.units = list(context["city_units"])
+        self.supervisor = context["users"]["shijiaogong"]
+
+    @transaction.atomic
+    def build(self) -> None:
+        university, school = self.units[0], self.units[1]
+        self.walk(university, State.FEEDBACK_ISSUED, session_day=self.today - dt.timedelta(days=40), problems=1)
+        self.walk(school, State.CLOSED, session_day=self.today - dt.timedelta(days=75), problems=2)
+        # Its plan is approved early in each year its visits are in; a year without visits has
+        # no plan to approve (R-O1 planted below, as for any supervising level).
+        for year in sorted(set(Visit.objects.filter(supervisor_org=self.root).values_list("year", flat=True))):
+            self.approve_plan(year, min(dt.date(year, 1, 10), self.today - dt.timedelta(days=1)))
+        self.plant_plans_late()
+        self.take_back_coverage()
+
+    def take_back_coverage(self) -> None:
+        """R-O11 and R-O12 plants of the university's story that the city's visits answer."""
+        answered: set[tuple[str, str, str]] = set()
+        codes = {unit.pk: unit.code for unit in self.units}
+        for unit_id, year, semester in self.observed:
+            answered.add(("R-O12", codes[unit_id], f"{year}-H{semester}"))
+            for end in (year, year + 1):
+                if (end - 2025) % 2 == 1:
+                    answered.add(("R-O11", codes[unit_id], str(end)))
+        self.planted[:] = [p for p in self.planted if (p[0], p[1], p[2]) not in answered]
+
+
+def extend_city_demo(context: dict[str, Any]) -> None:
+    if context.get("city") is not None:
+        CityDemo(context).build()

@@ -272,7 +272,12 @@ RECTIFICATION = Workflow(
 # --- the year's observation plan (R-O1, R-O20) -----------------------------------------------
 
 P = ObservationPlan.Status
-PLAN_MANAGE = at("organization", A.OBSERVATION_MANAGE)
+
+
+def PLAN_MANAGE(user: Any, plan: ObservationPlan) -> bool:
+    """The plan is its supervising organization's own record: asked by its seat (R-O23), since with
+    a level above, that organization is the level above's unit and not in its own managed part."""
+    return policy.can_supervise(user, A.OBSERVATION_MANAGE, plan.organization)
 
 
 def _plan_ready(plan: ObservationPlan) -> str | None:

@@ -61,7 +61,12 @@ def update_organization(org: Organization, *, actor: Any, **fields: Any) -> Orga
 
 @transaction.atomic
 def move_organization(org: Organization, new_parent: Organization | None, *, actor: Any) -> Organization:
-    """Re-parent `org` and its subtree; refuses a move that would create a cycle."""
+    """Re-parent `org` and its subtree; refuses a move that would create a cycle.
+
+    A top organization supervises by being the top (R-O23, `orgs.units.is_supervising`): moved
+    under a new parent (a city placed above a university), it keeps its own supervising
+    department, so `has_supervisor` is set and its plans, letters and numbering stay its own.
+    """
     if new_parent is not None and (new_parent.pk == org.pk or new_parent.path.startswith(org.path)):
         raise ValidationError(
             {
@@ -77,11 +82,15 @@ def move_organization(org: Organization, new_parent: Organization | None, *, act
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
         depth=F("depth") + depth_change,
     )
+    fields = ["parent", "path", "depth", "updated_at"]
+    if org.parent_id is None and new_parent is not None and not org.has_supervisor:
+        org.has_supervisor = True  # it supervised as the top; it still does, one level down
+        fields.append("has_supervisor")
     org.parent = new_parent
     org.path = new_path
     org.depth += depth_change
     org._history_user = require_actor(actor)
-    org.save(update_fields=["parent", "path", "depth", "updated_at"])
+    org.save(update_fields=fields)
     return org
 
 

@@ -43,12 +43,17 @@ def plant_late_documents(context: dict[str, Any]) -> None:
     from .models import ReportDocument
     from .yearend import due_day
 
-    root, dates = context["root"], context["dates"]
+    dates = context["dates"]
+    # Each supervising level's own duty (R-O23): the university's, and the city's above it.
+    offices = [office for office in (context["root"], context.get("city")) if office is not None]
     for year in dates.years:
         due = due_day(year, parameters.values("R-O15"))
         if dates.today <= due:
             continue
-        for kind in (DocumentKind.BULLETIN, DocumentKind.SUMMARY):
-            issued = ReportDocument.objects.filter(organization=root, year=year, kind=kind, issued_at__isnull=False)
-            if not any(timezone.localdate(d.issued_at) <= due for d in issued):
-                context.setdefault("planted", []).append(("R-O15", root.code, str(year), f"{kind}:{year}"))
+        for office in offices:
+            for kind in (DocumentKind.BULLETIN, DocumentKind.SUMMARY):
+                issued = ReportDocument.objects.filter(
+                    organization=office, year=year, kind=kind, issued_at__isnull=False
+                )
+                if not any(timezone.localdate(d.issued_at) <= due for d in issued):
+                    context.setdefault("planted", []).append(("R-O15", office.code, str(year), f"{kind}:{year}"))

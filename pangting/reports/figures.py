@@ -33,7 +33,7 @@ from pangting.observation.models import (
     Visit,
 )
 from pangting.orgs.models import Organization
-from pangting.orgs.units import units_supervised_by
+from pangting.orgs.units import is_supervising, units_supervised_by
 from pangting.study.models import Attendance, SessionKind, StudySession
 from pangting.study.services.facts import annotate_leaders
 from pangting.workdays.timeliness import is_on_time
@@ -157,6 +157,9 @@ def compute_figures(
 
     # Visits of the period (R-O2), cancelled ones aside.
     visit_filter = Q(unit__path__startswith=organization.path, year=year) & ~Q(state=State.CANCELLED)
+    if is_supervising(organization):
+        # A supervising level's own center group is the level above's to observe (R-O23).
+        visit_filter &= ~Q(unit_id=organization.pk)
     if semester:
         visit_filter &= Q(semester=semester)
     visit_qs = Visit.objects.filter(visit_filter)

@@ -185,7 +185,55 @@ class StudyDemo:
             plans = {year: self.plan(unit, year, index) for year in self.dates.years}
             self.center_group_sessions(unit, group, plans, index)
             self.branches(unit, index)
+        self.city_units()
         self.self_study()
+
+    def city_units(self) -> None:
+        """The center groups the city level supervises (R-O23): the university's own and two schools'.
+
+        Numbered after the university's units, so none of the planted imperfections chosen by
+        index falls on them; the university's annual themes are its own center-group plan, filed
+        with the city on time, and its branches are its units' (none is its own).
+        """
+        city_units: list[Organization] = self.context.get("city_units", [])
+        for number, unit in enumerate(city_units, start=len(self.units)):
+            report_progress(self.context, f"  正在生成学习会（市委教育工委督导）：{unit.name}")
+            group = getattr(unit, "study_group", None)
+            if group is None:
+                continue
+            if unit.pk == self.root.pk:
+                plans = {year: self.file_upper_plan(year) for year in self.dates.years}
+            else:
+                plans = {year: self.plan(unit, year, number, upper=False) for year in self.dates.years}
+            self.center_group_sessions(unit, group, plans, number)
+            if unit.pk != self.root.pk:
+                self.branches(unit, number)
+
+    def vetter(self, session: StudySession) -> Any:
+        """R-S9: the propaganda department above the unit vets its lecturers: the city's office
+        for the center groups the city supervises, the university's for its own units."""
+        city_ids = {unit.pk for unit in self.context.get("city_units", [])}
+        if session.organization_id in city_ids:
+            return self.context["users"].get("shijiaogong")
+        return self.supervisor
+
+    def file_upper_plan(self, year: int) -> StudyPlan | None:
+        """The university's plan of annual themes is its own center group's plan: filed with the city."""
+        plan = StudyPlan.objects.filter(organization=self.root, year=year, kind=PlanKind.CENTER_GROUP).first()
+        if plan is None:
+            return None
+        submitted = _at(dt.date(year, 1, 9), 10)
+        if submitted > self.now:
+            self.plant_unfiled_plan(self.root, year, plan.due_on)
+            return plan
+        self.approve(plan, submitted)
+        StudyPlan.objects.filter(pk=plan.pk).update(
+            status=StudyPlan.Status.ACKNOWLEDGED,
+            submitted_at=submitted,
+            acknowledged_at=submitted + dt.timedelta(days=3),
+        )
+        plan.refresh_from_db()
+        return plan
 
     # -- plans (R-S1, R-S16, R-S17) ---------------------------------------------------------
 
@@ -196,11 +244,15 @@ class StudyDemo:
             self.root,
             actor=system_actor(),
             year=year,
-            themes=[{"period_kind": "month", "period": m, "theme": t} for m, t in enumerate(themes, start=1)],
+            themes=[
+                # R-S16: the university's own center group studies the required topics too (R-O23).
+                {"period_kind": "month", "period": m, "theme": t, "topics": TOPICS_BY_MONTH.get(m, [])}
+                for m, t in enumerate(themes, start=1)
+            ],
         )
         return {t.period: t.pk for t in plan.themes.all()}
 
-    def plan(self, unit: Organization, year: int, index: int) -> StudyPlan | None:
+    def plan(self, unit: Organization, year: int, index: int, *, upper: bool = True) -> StudyPlan | None:
         main = year == self.year
         if main and index in (6, 13):
             self.plant_unfiled_plan(unit, year, self.plan_due(year))
@@ -208,7 +260,7 @@ class StudyDemo:
         themes = THEMES_PREVIOUS if year == self.previous else THEMES_MAIN
         no_safety = main and index == 5  # R-S16: this year's plan leaves out 安全生产
         half_upper = main and index == 7  # R-S17: follows the university's themes for half the year only
-        upper = self.upper.get(year, {})
+        upper_themes = self.upper.get(year, {}) if upper else {}  # the city level files no themes
         plan = services.create_plan(
             unit,
             actor=self.actor(unit),
@@ -220,7 +272,7 @@ class StudyDemo:
                     "theme": t,
                     "materials": "《习近平谈治国理政》相关篇目；学习强国专题",
                     "topics": [] if no_safety and m == 9 else TOPICS_BY_MONTH.get(m, []),
-                    "upper_theme": None if half_upper and m > 6 else upper.get(m),
+                    "upper_theme": None if half_upper and m > 6 else upper_themes.get(m),
                 }
                 for m, t in enumerate(themes, start=1)
             ],
@@ -480,7 +532,7 @@ class StudyDemo:
                 # R-S9: approved by the propaganda department, outside the unit, before the session.
                 services.vet_lecturer(
                     session,
-                    actor=self.supervisor or system_actor(),
+                    actor=self.vetter(session) or system_actor(),
                     approved=True,
                     note="授课提纲和课件已经党委宣传部审核",
                     at=min(self.now, session.starts_at - dt.timedelta(days=3)),

@@ -70,7 +70,8 @@ class FollowupDemo:
         self.context = context
         self.planted: list[tuple[str, str, str, str]] = context.setdefault("planted", [])
         self.root: Organization = context["root"]
-        self.units: list[Organization] = context["units"]
+        # The university's units and the center groups the city level supervises (R-O23).
+        self.units: list[Organization] = [*context["units"], *context.get("city_units", [])]
         self.dates = context["dates"]
         self.today: dt.date = self.dates.today
         self.actor = system_actor()
@@ -264,7 +265,7 @@ class FollowupDemo:
             m.group.organization_id: m.person
             for m in StudyGroupMember.objects.filter(
                 group__organization__in=self.units, role=StudyGroupMember.Role.SECRETARY
-            ).select_related("person", "group")
+            ).select_related("person__organization", "group")
         }
         branch_units = {
             u.pk
@@ -284,9 +285,19 @@ class FollowupDemo:
                 continue
             missing = self.units[7] if year == self.dates.previous and len(self.units) > 7 else None
             trainees = [p for unit_id, p in study_secretaries.items() if missing is None or unit_id != missing.pk]
+            # Each level trains the secretaries in its own part of the tree: the city the schools' (R-O23).
+            city = self.context.get("city")
+            outside = [p for p in trainees if not p.organization.path.startswith(self.root.path)]
+            if city is not None and outside:
+                services.record_training(
+                    city, actor=self.actor, held_on=day, title=f"{year}年市属学校中心组学习秘书培训班",
+                    content="中心组学习制度、学习档案管理、学习会组织规范", trainees=outside,
+                    audience=SecretaryTraining.Audience.STUDY_SECRETARIES,
+                )  # fmt: skip
             services.record_training(
                 self.root, actor=self.actor, held_on=day, title=f"{year}年理论学习中心组学习秘书培训班",
-                content="中心组学习制度、学习档案管理、学习会组织规范", trainees=trainees,
+                content="中心组学习制度、学习档案管理、学习会组织规范",
+                trainees=[p for p in trainees if p not in outside],
                 audience=SecretaryTraining.Audience.STUDY_SECRETARIES,
             )  # fmt: skip
             if self.year_over(year):
@@ -294,7 +305,8 @@ class FollowupDemo:
                     if hasattr(unit, "study_group") and (unit.pk not in study_secretaries or unit == missing):
                         self.plant("R-S18", unit, str(year), "training")
             for index, unit in enumerate(self.units):
-                if unit.pk not in branch_units or (unit.pk, year) in held:
+                if unit.pk not in branch_units or (unit.pk, year) in held or unit.pk == self.root.pk:
+                    # the university's branches are its units' (the root trains none of its own)
                     continue
                 if year == self.dates.previous and index == 4:
                     self.plant("R-B6", unit, str(year), "training")  # trained no branch secretary that year
@@ -384,7 +396,7 @@ class FollowupDemo:
                 ).values_list("pk", "starts_at")
             )
             skip_quarter = None
-            if not planted and self.year_over(self.dates.previous):
+            if not planted and unit.pk != self.root.pk and self.year_over(self.dates.previous):
                 planted, skip_quarter = True, (self.dates.previous, 2)
             attended: dict[tuple[int, int], int] = defaultdict(int)
             for pk, starts_at in sessions:

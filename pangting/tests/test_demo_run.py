@@ -33,6 +33,11 @@ ACCOUNTS = {
     "admin": "工作日日历",
     "anquan": "账号与角色",
     "shenji": "审计日志",
+    # The city level above the university (R-O23) and a school it supervises.
+    "shijiaogong": "各级督导对比",
+    "shilingdao": "巡听旁听",
+    "xiaomishu": "学习会",
+    "yixiaomishu": "学习会",
 }
 
 

@@ -150,7 +150,7 @@ def save_standing_team(
     team: StandingTeam | None = None,
 ) -> StandingTeam:
     """Create a standing team, or change one (`team`), with its members and covered units (R-O24)."""
-    if not policy.can(actor, A.OBSERVATION_MANAGE, supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, supervisor_org):  # its seat (R-O23)
         raise ValidationError(_("您无权调整该督导组织的分组表。"))
     name = name.strip()
     if not name:
@@ -178,7 +178,7 @@ def save_standing_team(
 @transaction.atomic
 def delete_standing_team(team: StandingTeam, *, actor: Any) -> None:
     """Soft-delete a team (its visits keep pointing at it; the history keeps the table)."""
-    if not policy.can(actor, A.OBSERVATION_MANAGE, team.supervisor_org):
+    if not policy.can_supervise(actor, A.OBSERVATION_MANAGE, team.supervisor_org):
         raise ValidationError(_("您无权调整该督导组织的分组表。"))
     team.soft_delete(actor=_user(actor))
 

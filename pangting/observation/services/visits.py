@@ -44,7 +44,9 @@ def record_committee_decision(
     plan: ObservationPlan, *, actor: Any, meeting: str, day: dt.date, document: Any = None
 ) -> ObservationPlan:
     """R-O20: the party committee's meeting that decided the plan, its date and the decision document."""
-    if not policy.can(actor, policy.Action.OBSERVATION_MANAGE, plan.organization):
+    # The plan is the supervising organization's own record: asked by its seat (R-O23), since
+    # with a level above, the organization itself is that level's unit, not its own.
+    if not policy.can_supervise(actor, policy.Action.OBSERVATION_MANAGE, plan.organization):
         raise ValidationError(_("只有督导部门可以登记党委审定情况。"))
     if plan.status == ObservationPlan.Status.APPROVED:
         raise ValidationError(_("计划已审定，不能再修改党委审定情况。"))

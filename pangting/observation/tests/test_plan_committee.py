@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pangting.core.transitions import available_step_names
 from pangting.observation import services
-from pangting.observation.models import ObservationPlan
+from pangting.observation.models import ObservationPlan, TeamMember
 
 from .scenes import planned, travel
 
@@ -108,3 +108,35 @@ def test_it_reminds_the_supervisor_of_the_plan_before_it_is_due(world):
     assert reminder.stage == "before" and reminder.emails == ["supervisor@example.edu.cn"]
     _approve(world, "2026-01-30")
     assert [r for r in reminders.due_reminders(dt.date(2026, 1, 31)) if r.key.startswith("plan:")] == []
+
+
+def test_a_level_with_a_level_above_records_its_own_committee_decision_and_grouping(world):
+    """R-O20 with R-O23: the college supervises below the university; its plan and standing teams
+    are its own (asked by its seat), though the university observes the college's center group."""
+    from pangting.observation.services import grouping
+    from pangting.tests.levels import Levels
+
+    L = Levels(world)
+    with travel("2026-02-20"):
+        visit = services.create_visit(
+            actor=L.college_supervisor, unit=L.department, year=2026, semester=1, target_month=3,
+            team=[(L.college_leader, TeamMember.Role.LEADER)],
+        )  # fmt: skip
+        plan = visit.plan
+        services.record_committee_decision(
+            plan, actor=L.college_supervisor, meeting="学院党委会", day=dt.date(2026, 2, 18), document=_pdf()
+        )
+        services.approve_plan(ObservationPlan.objects.get(pk=plan.pk), actor=L.college_supervisor)
+        team = grouping.save_standing_team(
+            actor=L.college_supervisor, supervisor_org=L.college, year=2026, semester=1, name="第一组",
+            leader=L.college_leader, units=[L.department],
+        )  # fmt: skip
+        # The level above reads them, but the college's committee decision is not its to record.
+        with pytest.raises(ValidationError, match="督导部门"):
+            services.record_committee_decision(
+                ObservationPlan.objects.get(pk=plan.pk), actor=world.supervisor, meeting="党委会",
+                day=dt.date(2026, 2, 18), document=_pdf(),
+            )  # fmt: skip
+        with pytest.raises(ValidationError):
+            grouping.delete_standing_team(team, actor=world.supervisor)
+    assert ObservationPlan.objects.get(pk=plan.pk).status == ObservationPlan.Status.APPROVED

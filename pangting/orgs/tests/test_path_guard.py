@@ -63,3 +63,21 @@ def test_it_moves_an_organization_with_its_subtree_through_the_service(world):
     assert branch.path == unit_a.path + _seg(branch) and branch.depth == 3
     branch.name = "甲学院第一党支部（新）"
     branch.save()  # consistent after the move: the guard lets it through
+
+
+def test_a_top_organization_moved_under_a_new_top_keeps_supervising(world):
+    """R-O23: the university placed under a city still supervises its colleges itself."""
+    from pangting.orgs.units import is_supervising, supervisor_org_for
+
+    city = make_org("市委教育工委", None, code="CITY")
+    services.move_organization(world.root, city, actor=world.sysadmin)
+    root = Organization.objects.get(pk=world.root.pk)
+    assert root.parent_id == city.pk and root.has_supervisor and is_supervising(root)
+    assert supervisor_org_for(Organization.objects.get(pk=world.unit_a.pk)) == root
+    assert root.history.first().has_supervisor  # recorded in the history like any change
+
+
+def test_a_unit_moved_elsewhere_does_not_gain_a_supervising_department(world):
+    unit_c = make_org("丙学院党委", world.root, code="UC")
+    services.move_organization(world.unit_a, unit_c, actor=world.sysadmin)
+    assert not Organization.objects.get(pk=world.unit_a.pk).has_supervisor

@@ -67,3 +67,20 @@ def test_the_dashboard_is_not_for_a_unit_secretary(levels, client_for):
     with travel("2026-10-01"):
         response = client_for(levels.w.secretary_a).get(reverse("reports:levels"))
     assert response.status_code == 404
+
+
+def test_a_levels_bulletin_leaves_its_own_center_group_to_the_level_above(levels):
+    """R-O23: the university's visit to the college's center group counts in the university's
+    figures, not in the college's own (the college supervises only its units)."""
+    from pangting.reports.figures import compute_figures
+
+    w, L = levels.w, levels
+    with travel("2026-09-25"):
+        services.create_visit(
+            actor=w.supervisor, unit=L.college, year=2026, semester=2, target_month=10,
+            team=[(w.leader_person, TeamMember.Role.LEADER)],
+        )  # fmt: skip
+    _college_visit(L, letter=False)
+    with travel("2026-10-01"):
+        assert compute_figures(L.college, 2026)["visits_total"] == 1  # its own visit to its 机关党总支
+        assert compute_figures(w.root, 2026)["visits_total"] == 2  # its own, and the level below's (read)

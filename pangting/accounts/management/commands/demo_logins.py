@@ -11,7 +11,24 @@ from pangting.accounts.models import User
 
 from .seed_demo import DEMO_PASSWORD
 
-DEMO_USERS = ["admin", "anquan", "shenji", "xuanchuan", "dangwei", "lingdao", "lianluo", "mishu", "chengyuan"]
+DEMO_USERS = [
+    "admin",
+    "anquan",
+    "shenji",
+    "xuanchuan",
+    "dangwei",
+    "lingdao",
+    "lianluo",
+    "mishu",
+    "chengyuan",
+    # The level above the university (R-O23): the city's office, its team leader, the secretaries
+    # of the center groups it supervises.
+    "shijiaogong",
+    "shilingdao",
+    "xiaomishu",
+    "yixiaomishu",
+    "weixiaomishu",
+]
 
 
 class Command(BaseCommand):
@@ -32,5 +49,5 @@ class Command(BaseCommand):
             roles = "、".join(
                 f"{a.get_role_display()}（{a.organization.display_name}）" for a in policy.assignments(user)
             )
-            self.stdout.write(f"  {username:<10} {user.display_name:<8} {roles}")
+            self.stdout.write(f"  {username:<12} {user.display_name:<8} {roles}")
         self.stdout.write("")

@@ -209,7 +209,87 @@ class DemoBuilder:
                 codename__startswith="delete_"
             )
         )
-        return {"root": root, "units": units, "users": users, "dates": self.dates}
+        city, city_units = self.build_city(root, leaders, propaganda, users)
+        for unit in units:
+            unit.refresh_from_db()  # their paths now start with the city's
+        return {
+            "root": root,
+            "units": units,
+            "users": users,
+            "dates": self.dates,
+            "city": city,
+            "city_units": city_units,
+        }
+
+    def build_city(
+        self, root: Organization, leaders: list[Person], propaganda: list[Person], users: dict[str, User]
+    ) -> tuple[Organization, list[Organization]]:
+        """The level above the university (R-O23), as seed 003's city system has it.
+
+        市委教育工委 and its 宣传处 supervise the center groups of the university's party
+        committee and of two small institutions, with their own plan and letter numbering
+        (东教工宣函); the university, moved under it through the directory service, keeps its own
+        supervising department and supervises its colleges as before. Returns the city and the
+        units it supervises (the university first).
+        """
+        city = org_services.create_organization(
+            actor=self.system,
+            name="中共东海市委教育工作委员会",
+            short_name="市委教育工委",
+            code="DHJGW",
+            kind=K.PARTY_COMMITTEE,
+            office_name="中共东海市委教育工作委员会宣传处",
+            doc_abbr="东教工宣函",
+        )
+        root = org_services.move_organization(root, city, actor=self.system)  # keeps has_supervisor
+        office = [self.person(city, "市委教育工委宣传处处长", "葛文涛"), self.person(city, "市委教育工委宣传处副处长")]
+        city_leader = self.person(city, "市委教育工委副书记", "严立群", is_school_leader=True)
+        # The university's own center group (校党委理论学习中心组): the school leaders, with the
+        # party office keeping its records and a liaison for the city's visits.
+        group = org_services.ensure_study_group(root, actor=self.system)
+        roles = {0: StudyGroupMember.Role.LEADER, 1: StudyGroupMember.Role.DEPUTY}
+        for index, leader in enumerate(leaders):
+            role = roles.get(index, StudyGroupMember.Role.MEMBER)
+            org_services.add_member(group, leader, actor=self.system, role=role, joined_on=self.since)
+        root_secretary = self.person(root, "党委办公室副主任", "方婧怡")
+        root_liaison = self.person(root, "党委办公室主任", "邵宏斌")
+        org_services.add_member(
+            group, root_secretary, actor=self.system, role=StudyGroupMember.Role.SECRETARY, joined_on=self.since
+        )
+        city_units = [root]
+        staff = {root.pk: {"secretary": root_secretary, "liaison": root_liaison}}
+        schools = [
+            ("DHYX", "中共东海市艺术学校委员会", "东海市艺术学校党委"),
+            ("DHWX", "中共东海市卫生学校委员会", "东海市卫生学校党委"),
+        ]
+        for index, (code, name, short) in enumerate(schools, start=1):
+            school = org_services.create_organization(
+                actor=self.system, parent=city, name=name, short_name=short, code=code, kind=K.PARTY_COMMITTEE,
+                sort_order=index,
+            )  # fmt: skip
+            city_units.append(school)
+            staff[school.pk] = self.build_unit(school, 0)
+        for unit in city_units:
+            org_services.link_leader(city_leader, unit, actor=self.system, valid_from=self.since)
+            org_services.assign_liaison(staff[unit.pk]["liaison"], unit, actor=self.system, valid_from=self.since)
+        accounts: dict[str, tuple[Role, Organization, Person]] = {
+            "shijiaogong": (Role.SUPERVISOR, city, office[0]),
+            "shilingdao": (Role.OBSERVATION_LEADER, city, city_leader),
+            "xiaomishu": (Role.STUDY_SECRETARY, root, root_secretary),
+            "xiaolianluo": (Role.LIAISON, root, root_liaison),
+            "yixiaomishu": (Role.STUDY_SECRETARY, city_units[1], staff[city_units[1].pk]["secretary"]),
+            "yixiaolianluo": (Role.LIAISON, city_units[1], staff[city_units[1].pk]["liaison"]),
+            "weixiaomishu": (Role.STUDY_SECRETARY, city_units[2], staff[city_units[2].pk]["secretary"]),
+            "weixiaolianluo": (Role.LIAISON, city_units[2], staff[city_units[2].pk]["liaison"]),
+        }
+        for username, (role, org, person) in accounts.items():
+            user = account_services.create_user(
+                username, actor=self.system, password=DEMO_PASSWORD, person=person, validate_password=False
+            )
+            account_services.assign_role(user, role, org, actor=self.system, valid_from=self.since)
+            users[username] = user
+        root.refresh_from_db()
+        return city, city_units
 
     def build_unit(self, unit: Organization, branches: int) -> dict[str, Person]:
         """People and the center group of one unit; its branches with party groups."""
@@ -308,6 +388,9 @@ class Command(BaseCommand):
             self.say(f"[{number}/{steps}] {label}")
             extension(context)
         self.stdout.write(self.style.SUCCESS(f"演示数据已加载：{len(context['units'])}个二级党组织。"))
+        if context.get("city") is not None:
+            city, supervised = context["city"], len(context["city_units"])
+            self.stdout.write(f"上级督导：{city.short_name}督导{supervised}个单位的中心组（含校党委）。")
 
     def say(self, text: str) -> None:
         """One progress line, shown at once: the first `make run` is not silent for two minutes."""
