@@ -662,7 +662,8 @@ class CityDemo(ObservationDemo):
     @transaction.atomic
     def build(self) -> None:
         university, school = self.units[0], self.units[1]
-        self.walk(university, State.FEEDBACK_ISSUED, session_day=self.today - dt.timedelta(days=40), problems=1)
+        # 24 days back, like the university's own visit in this state: the rectification is not yet due.
+        self.walk(university, State.FEEDBACK_ISSUED, session_day=self.today - dt.timedelta(days=24), problems=1)
         self.walk(school, State.CLOSED, session_day=self.today - dt.timedelta(days=75), problems=2)
         # Its plan is approved early in each year its visits are in; a year without visits has
         # no plan to approve (R-O1 planted below, as for any supervising level).
