@@ -457,11 +457,22 @@ def confirmed_flags(kind: str, ids: Iterable[int]) -> dict[int, list[dict[str, A
     # Confirmed pairs are few (a supervisor decided each): read them by their indexed state and
     # match the records here. Matching thousands of ids in SQL, on either side of the pair, made
     # PostgreSQL test every pair against the whole list, for minutes at a time.
-    confirmed = TextPair.objects.filter(
-        Q(first__kind=kind) | Q(second__kind=kind), state=TextPair.State.CONFIRMED
-    ).select_related("first__organization", "second__organization")
-    for pair in confirmed.order_by("pk"):
-        for me, other in ((pair.first, pair.second), (pair.second, pair.first)):
+    # Two plain queries, no join: the pairs by state, then their documents by id without the
+    # shingles and signatures (large), so no plan can turn it into a scan of every document.
+    confirmed = TextPair.objects.filter(state=TextPair.State.CONFIRMED).order_by("pk")
+    pairs = list(confirmed.only("pk", "first_id", "second_id", "score", "red"))
+    documents = TextDocument.objects.filter(pk__in={p.first_id for p in pairs} | {p.second_id for p in pairs})
+    by_id = {
+        d.pk: d
+        for d in documents.select_related("organization").only(
+            "kind", "object_id", "title", "submitted_at", "organization__name", "organization__short_name"
+        )
+    }
+    for pair in pairs:
+        first, second = by_id.get(pair.first_id), by_id.get(pair.second_id)
+        if first is None or second is None or kind not in (first.kind, second.kind):
+            continue
+        for me, other in ((first, second), (second, first)):
             if me.kind != kind or me.object_id not in wanted:
                 continue
             if me.submitted_at and other.submitted_at and me.submitted_at < other.submitted_at:

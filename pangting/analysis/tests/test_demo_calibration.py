@@ -30,7 +30,7 @@ def test_the_demo_plants_a_strict_and_a_lenient_team_that_the_calibration_finds(
     make_person("孙书记", world.root, post="党委书记", is_school_leader=True)
     for unit in (world.unit_a, world.unit_a, world.unit_b, world.unit_b):
         recorded_visit(world, unit)
-    extend_demo({"dates": DemoDates(dt.date(2026, 11, 23))})
+    extend_demo({"dates": DemoDates(dt.date(2026, 11, 23)), "root": world.root})
     assert set(StandingTeam.objects.values_list("name", flat=True)) == set(TEAMS)
     report = calibration.year_report(Visit.objects.all(), 2026)
     found = {t.label: t.direction for t in report.teams}
