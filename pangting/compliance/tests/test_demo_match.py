@@ -27,7 +27,9 @@ from pangting.compliance.registry import ordered_rules
 from pangting.core import clock, registry
 from pangting.tests.moved_dates import moved_dates
 
-pytestmark = pytest.mark.django_db
+# A whole demo is built here: on PostgreSQL, beside another worker building one, that alone can
+# take longer than the suite's default limit on two cores.
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(2400)]
 
 # Test data for a year the installed calendar does not know, entered as an administrator
 # would (the product never guesses a year). Holidays only: the official notice decides the rest.

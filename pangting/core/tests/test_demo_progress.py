@@ -12,7 +12,9 @@ from pangting.accounts.management.commands import seed_demo
 from pangting.core import registry
 from pangting.core.demo import report_progress
 
-pytestmark = pytest.mark.django_db
+# A whole demo is built here: on PostgreSQL, beside another worker building one, that alone can
+# take longer than the suite's default limit on two cores.
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(2400)]
 
 
 def fake_study_hook(context):

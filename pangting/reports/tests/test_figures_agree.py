@@ -32,7 +32,9 @@ from pangting.reports import charts
 from pangting.reports.figures import compute_figures
 from pangting.reports.ledgers import LEDGERS, LedgerQuery, Period, Scope, ledger_sheets
 
-pytestmark = pytest.mark.django_db
+# A whole demo is built here: on PostgreSQL, beside another worker building one, that alone can
+# take longer than the suite's default limit on two cores.
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(2400)]
 
 YEAR = 2026
 ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
