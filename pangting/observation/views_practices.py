@@ -53,9 +53,7 @@ def get_practice_for_user(user: Any, pk: Any) -> Practice:
 
 
 class PracticeForm(inputs.CheckedForm):
-    unit = widgets.OrganizationSearchField(
-        label=_("来源单位"), scope="observation.manage,observation.reply", units_only=True
-    )
+    unit = forms.ModelChoiceField(label=_("来源单位"), queryset=Organization.objects.none())
     title = forms.CharField(label=_("名称"), max_length=120)
     description = forms.CharField(label=_("做法简介"), widget=forms.Textarea(attrs={"rows": 6}))
 
@@ -65,7 +63,7 @@ class PracticeForm(inputs.CheckedForm):
 
 
 class ReplicationForm(inputs.CheckedForm):
-    unit = widgets.OrganizationSearchField(label=_("借鉴单位"), scope="observation.manage", units_only=True)
+    unit = forms.ModelChoiceField(label=_("借鉴单位"), queryset=Organization.objects.none())
     on = forms.DateField(label=_("日期"), widget=widgets.DateInput())
     notes = forms.CharField(label=_("情况"), max_length=300, required=False)
 
