@@ -61,6 +61,7 @@ def test_it_runs_the_demo_hooks_in_the_order_each_builds_on_the_last():
     assert modules == [
         "pangting.study.demo",
         "pangting.observation.demo",  # links visits to the study sessions
+        "pangting.observation.demo",  # the city level's own supervision above the university (R-O23)
         "pangting.study.demo_followup",  # members' own records around the sessions made above
         "pangting.planning.demo",
         "pangting.assessment.demo",  # 述学 reports, before compliance checks them
