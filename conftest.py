@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 # live_server + ORM in browser tests (Playwright runs an event loop in the test thread).
@@ -160,3 +161,23 @@ def pytest_report_header(config):
     from pangting.tests.moved_dates import describe_dates
 
     return describe_dates()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test the suite's timeout stopped in the middle of a PostgreSQL query leaves that query
+    running on the server, holding the test's locks, and its connection open: every later test
+    on the worker then waits on those locks. Cancel the query and close the connection, so the
+    server ends the session and the next test starts on a new one."""
+    yield
+    if call.excinfo is None or not str(call.excinfo.value).startswith("Timeout (>"):
+        return
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        raw = connection.connection
+        if connection.vendor != "postgresql" or raw is None:
+            continue
+        with contextlib.suppress(Exception):  # best effort: the connection is closed below in any case
+            raw.cancel_safe(timeout=10)
+        connection.close()

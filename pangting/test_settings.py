@@ -27,8 +27,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-pangting-{os.getpid()}.sqlite3")}  # noqa: F405
 else:
     # A test that waits on a lock fails after two minutes, naming the lock in its error, instead
-    # of waiting until the suite's timeout for a transaction an earlier test left open.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=120s"  # noqa: F405
+    # of waiting until the suite's timeout for a transaction an earlier test left open. No single
+    # statement of the suite takes minutes: one that does is stopped after three (the root
+    # conftest also cancels the query of a test the suite's timeout stops).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=120s -c statement_timeout=180s"  # noqa: F405
 # Read-path audit events are written in the request's thread under test (a test's transaction
 # would hide its rows from a background writer); test_audit_coverage switches the thread on.
 PANGTING_AUDIT_BACKGROUND = False

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,25 @@ class TextSource:
 
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
+
+    def related_paths(self) -> list[str]:
+        """The foreign keys its organization, author and date paths cross, for one joined read."""
+        found: list[str] = []
+        for path in (self.org, self.author, self.at):
+            model: Any = self.model_class()
+            steps: list[str] = []
+            for part in path.split("__") if path else []:
+                try:
+                    field = model._meta.get_field(part)
+                except FieldDoesNotExist:
+                    break
+                if not (field.many_to_one or field.one_to_one):
+                    break
+                steps.append(part)
+                model = field.related_model
+            if steps:
+                found.append("__".join(steps))
+        return found
 
     def organization(self, record: Any) -> Any:
         return follow(record, self.org)

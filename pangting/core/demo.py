@@ -56,3 +56,24 @@ def report_progress(context: dict[str, Any], text: str) -> None:
     progress: Callable[[str], None] | None = context.get(PROGRESS_KEY)
     if progress is not None:
         progress(text)
+
+
+def refresh_statistics(using: str = "default") -> None:
+    """Let PostgreSQL's planner see the rows just loaded (`ANALYZE`; nothing to do on SQLite).
+
+    Loading the demo writes tens of thousands of rows in one transaction. Until the tables are
+    analysed, PostgreSQL plans each query as if they were as small as when last analysed (empty,
+    in a fresh database or a test's), and a join planned for empty tables can take minutes on a
+    full one. `ANALYZE` inside the transaction counts the transaction's own rows. Only this
+    database's own tables: a plain `ANALYZE` also takes the catalogs every database of the server
+    shares, and holds them until the transaction ends.
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    tables = connection.introspection.table_names(include_views=False)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(quote(table) for table in tables))  # nosec B608 - names from the catalog

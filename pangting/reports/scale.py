@@ -45,6 +45,7 @@ from pangting.accounts.models import Role
 from pangting.compliance.models import Finding
 from pangting.compliance.services import run_checks
 from pangting.core import clock
+from pangting.core.demo import refresh_statistics
 from pangting.core.semesters import semester_of
 from pangting.core.system import SYSTEM_USERNAME, system_actor
 from pangting.observation.models import (
@@ -301,6 +302,7 @@ class _Builder:
         self.progress.say("visits")
         with transaction.atomic():
             self.accounts()
+        refresh_statistics()  # the checks' queries are planned for the rows just written
         if checks:
             self.compliance()
 

@@ -22,9 +22,9 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from pangting.accounts.management.commands.seed_demo import DemoBuilder
+from pangting.accounts.management.commands.seed_demo import build_demo
 from pangting.compliance.registry import ordered_rules
-from pangting.core import clock, registry
+from pangting.core import clock
 from pangting.tests.moved_dates import moved_dates
 
 # A whole demo is built here: on PostgreSQL, beside another worker building one, that alone can
@@ -65,9 +65,7 @@ def enter_unknown_year(year: int) -> None:
 def build_and_compare() -> None:
     today = clock.today()
     enter_unknown_year(today.year)
-    context = DemoBuilder().build()
-    for extension in registry.demo_hooks():
-        extension(context)
+    context = build_demo()
     years = context["dates"].years
     assert context["dates"].today == today
     found: dict[str, set[tuple[str, str, str]]] = defaultdict(set)

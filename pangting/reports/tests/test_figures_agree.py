@@ -23,8 +23,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from pangting.accounts.management.commands.seed_demo import DemoBuilder
-from pangting.core import registry
+from pangting.accounts.management.commands.seed_demo import build_demo
 from pangting.core.semesters import SEMESTERS
 from pangting.observation.models import OBSERVED_STATES, State
 from pangting.orgs.units import supervising_organizations, units_supervised_by
@@ -72,10 +71,7 @@ class Disagreements:
 @pytest.fixture
 def demo_year(client: Client) -> dict[str, Any]:
     with time_machine.travel(TODAY, tick=False):
-        context = DemoBuilder().build()
-        for extension in registry.demo_hooks():
-            extension(context)
-    return context
+        return build_demo()
 
 
 def test_it_states_the_same_figures_on_every_page_of_a_demo_year(demo_year: dict[str, Any], client: Client) -> None:

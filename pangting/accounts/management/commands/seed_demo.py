@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import Permission
@@ -20,7 +21,7 @@ from django.db import transaction
 from pangting.accounts import services as account_services
 from pangting.accounts.models import Role, User
 from pangting.core import registry
-from pangting.core.demo import PROGRESS_KEY, demo_dates
+from pangting.core.demo import PROGRESS_KEY, demo_dates, refresh_statistics
 from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
 from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
@@ -378,15 +379,7 @@ class Command(BaseCommand):
                 return
             self.stderr.write("数据库中已有数据；演示数据只能加载到空数据库。")
             return
-        hooks = registry.demo_hooks()
-        steps = len(hooks) + 1
-        self.say(f"[1/{steps}] 正在创建组织架构、人员与演示账号…")
-        context = DemoBuilder().build()
-        context[PROGRESS_KEY] = self.say
-        for number, extension in enumerate(hooks, start=2):
-            label = HOOK_LABELS.get(extension.__module__, "正在加载其他演示数据…")
-            self.say(f"[{number}/{steps}] {label}")
-            extension(context)
+        context = build_demo(self.say)
         self.stdout.write(self.style.SUCCESS(f"演示数据已加载：{len(context['units'])}个二级党组织。"))
         if context.get("city") is not None:
             city, supervised = context["city"], len(context["city_units"])
@@ -396,3 +389,24 @@ class Command(BaseCommand):
         """One progress line, shown at once: the first `make run` is not silent for two minutes."""
         self.stdout.write(text)
         self.stdout.flush()
+
+
+def build_demo(say: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The whole demo: the directory (`DemoBuilder`), then every app's demo hook in order.
+
+    `say(line)` hears one line per step and the hooks' own progress. The planner's statistics
+    are refreshed after each step, so the next step's queries are planned for the rows written.
+    """
+    hooks = registry.demo_hooks()
+    steps = len(hooks) + 1
+    if say is not None:
+        say(f"[1/{steps}] 正在创建组织架构、人员与演示账号…")
+    context = DemoBuilder().build()
+    refresh_statistics()
+    context[PROGRESS_KEY] = say
+    for number, extension in enumerate(hooks, start=2):
+        if say is not None:
+            say(f"[{number}/{steps}] {HOOK_LABELS.get(extension.__module__, '正在加载其他演示数据…')}")
+        extension(context)
+        refresh_statistics()
+    return context
