@@ -15,17 +15,17 @@ from django.http import HttpRequest
 PER_PAGE = 50
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> tuple[Page, str]:
+def paginate(request: HttpRequest, items: Any, per_page: int | None = None) -> tuple[Page, str]:
     """The page of `items` the request asks for (an ordered queryset or a list), and the query
     string without `page` for the pagination links. A bad or too large page number gives the
     nearest page, never an error."""
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    page = Paginator(items, per_page or PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
 
 
-def page_context(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> dict[str, Any]:
+def page_context(request: HttpRequest, items: Any, per_page: int | None = None) -> dict[str, Any]:
     """`page_obj` and `query_string` as the pagination include reads them."""
     page, query_string = paginate(request, items, per_page)
     return {"page_obj": page, "query_string": query_string}

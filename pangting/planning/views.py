@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.paging import page_context
 from pangting.observation.services import semester_of
 from pangting.orgs.models import Organization
 
@@ -48,7 +49,7 @@ def supervisor_orgs(user: Any) -> list[Organization]:
 def draw_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
     draws = Draw.objects.for_user(request.user, A.OBSERVATION_MANAGE).select_related("supervisor_org", "redraw_of")
-    return render(request, "planning/draw_list.html", {"draws": draws[:200]})
+    return render(request, "planning/draw_list.html", page_context(request, draws.order_by("-created_at", "-pk")))
 
 
 @login_required

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.paging import page_context
 from pangting.core.views import confirm_first
 from pangting.lib import planner
 from pangting.observation.models import Semester
@@ -44,7 +45,8 @@ def run_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
     runs = PlanRun.objects.for_user(request.user, A.OBSERVATION_MANAGE).select_related("supervisor_org")
     form = RunForm(initial={"year": clock.today().year + 1, "time_limit": 10, "cross_observation": True})
-    return render(request, "planning/run_list.html", {"runs": runs[:100], "form": form})
+    context = page_context(request, runs.order_by("-created_at", "-pk"))
+    return render(request, "planning/run_list.html", {**context, "form": form})
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.paging import page_context
 from pangting.orgs.models import Organization, OrganizationKind, Person
 from pangting.orgs.units import is_unit
 
@@ -74,4 +75,5 @@ def training_list(request: HttpRequest) -> HttpResponse:
                 return redirect("study:training_list")
     elif request.method == "POST":
         raise Http404
-    return render(request, "study/training_list.html", {"trainings": trainings[:100], "form": form})
+    context = page_context(request, trainings.order_by("-held_on", "-pk"))
+    return render(request, "study/training_list.html", {**context, "form": form})
