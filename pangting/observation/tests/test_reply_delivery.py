@@ -291,3 +291,14 @@ def test_a_reply_not_signed_for_in_time_is_an_r_o4_finding_and_a_reminder(world)
             deliveries.sign(receipt, actor=system_actor())
     assert receipt_findings(dt.date(2026, 10, 15)) == []
     assert not [r for r in reminders.due_reminders(dt.date(2026, 10, 15)) if r.key.startswith("reply_receipt:")]
+
+
+def test_the_visit_page_marks_a_reply_receipt_past_its_last_day(world):
+    """R-O4 on the page: sent Friday 9 October 2026, last day to sign Tuesday the 13th (the 10th is a 调休 workday)."""
+    visit = sent(world, world.liaison, day="2026-10-09")
+    with travel("2026-10-13", "12:00"):
+        page = client_for(world.supervisor).get(f"/observation/{visit.pk}/").content.decode()
+    assert "未签收" in page and 'data-testid="receipt-overdue"' not in page
+    with travel("2026-10-14", "12:00"):
+        page = client_for(world.supervisor).get(f"/observation/{visit.pk}/").content.decode()
+    assert page.count('data-testid="receipt-overdue"') == 2 and "签收期限2026年10月13日" in page

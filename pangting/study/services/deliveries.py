@@ -31,6 +31,7 @@ from pangting.core.system import is_system
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Person
 from pangting.orgs.units import supervisor_org_for
 from pangting.workdays import timeliness
+from pangting.workdays.services import get_calendar
 
 from ..models import StudySession
 from ._common import A, _copy_back, _local_day, _locked, _save
@@ -188,14 +189,20 @@ def timeliness_of(delivery: Delivery, today: dt.date | None = None) -> str | Non
 
 
 def delivery_rows(record: Any, user: Any, kinds: list[str] | None = None) -> list[dict[str, Any]]:
-    """A record's deliveries as its page shows them: who sent when, late or on time, who signed when."""
+    """A record's deliveries as its page shows them: who sent when, late or on time, who signed
+    when, and which receipt is past its last day to sign (`core.deliveries.receipt_overdue`)."""
     today = clock.today()
+    calendar = get_calendar()
     return [
         {
             "delivery": delivery,
             "timeliness": timeliness_of(delivery, today),
             "receipts": [
-                {"receipt": r, "may_sign": r.signed_at is None and deliveries.may_sign(user, r)}
+                {
+                    "receipt": r,
+                    "may_sign": r.signed_at is None and deliveries.may_sign(user, r),
+                    "overdue_since": deliveries.receipt_overdue(r, today, calendar),
+                }
                 for r in delivery.receipts.all()
             ],
         }

@@ -127,3 +127,14 @@ def test_a_filed_plan_the_supervisor_never_signs_for_is_an_r_s1_finding(world):
             StudyPlan.objects.get(pk=plan.pk), StudyPlan.Status.ACKNOWLEDGED, actor=world.supervisor
         )
     assert receipt_keys(dt.date(2026, 1, 16)) == []
+
+
+def test_the_session_page_marks_the_receipt_past_its_last_day(world, forwarded, client_for):
+    """The page says what the check, the reminder and the to-do say: unsigned after 25 November."""
+    url = f"/study/sessions/{forwarded.delivery.object_id}/"
+    with travel(LAST_DAY):
+        page = client_for(world.supervisor).get(url).content.decode()
+    assert "未签收" in page and 'data-testid="receipt-overdue"' not in page
+    with travel(dt.date(2026, 11, 26)):
+        page = client_for(world.supervisor).get(url).content.decode()
+    assert 'data-testid="receipt-overdue"' in page and "签收期限2026年11月25日" in page
