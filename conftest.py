@@ -170,6 +170,7 @@ def pytest_runtest_makereport(item, call):
     on the worker then waits on those locks. Cancel the query and close the connection, so the
     server ends the session and the next test starts on a new one."""
     yield
+    # pytest-timeout's failure message (its PYTEST_FAILURE_MESSAGE) begins so.
     if call.excinfo is None or not str(call.excinfo.value).startswith("Timeout (>"):
         return
     from django.db import connections

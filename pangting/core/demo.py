@@ -62,9 +62,10 @@ def refresh_statistics(using: str = "default") -> None:
     """Let PostgreSQL's planner see the rows just loaded (`ANALYZE`; nothing to do on SQLite).
 
     Loading the demo writes tens of thousands of rows in one transaction. Until the tables are
-    analysed, PostgreSQL plans each query as if they were as small as when last analysed (empty,
-    in a fresh database or a test's), and a join planned for empty tables can take minutes on a
-    full one. `ANALYZE` inside the transaction counts the transaction's own rows. Only this
+    analysed, PostgreSQL knows their size but nothing of their columns (a fresh database, or a
+    test's, has no statistics), guesses how selective each join and filter is, and a badly guessed
+    join can take minutes on a full table. `ANALYZE` inside the transaction counts the
+    transaction's own rows. Only this
     database's own tables: a plain `ANALYZE` also takes the catalogs every database of the server
     shares, and holds them until the transaction ends.
     """
