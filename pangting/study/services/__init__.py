@@ -53,7 +53,14 @@ from .deliveries import (
     sign_receipt,
 )
 from .facts import SessionFacts, annotate_leaders, session_facts
-from .frequency import PeriodResult, RuleResult, UnitBranchSummary, frequency_report, unit_branch_summary
+from .frequency import (
+    PeriodResult,
+    RuleResult,
+    UnitBranchSummary,
+    frequency_report,
+    unit_branch_summaries,
+    unit_branch_summary,
+)
 from .personal import (
     add_reflection,
     add_research,
@@ -145,6 +152,7 @@ __all__ = [
     "sign_receipt",
     "ticket_session_id",
     "transition_plan",
+    "unit_branch_summaries",
     "unit_branch_summary",
     "update_plan",
     "update_session",

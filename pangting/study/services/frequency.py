@@ -4,17 +4,28 @@ and the unit's branch summary."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from pangting.core import clock
-from pangting.orgs.models import Organization, OrganizationKind, Person, StudyGroupMember
+from pangting.orgs.models import PATH_STEP, Organization, OrganizationKind, StudyGroup, StudyGroupMember
 
 from .. import rules
-from ..models import MeetingFrequencyRule, PlanKind, SecretaryTraining, SessionKind, StudyPlan, StudySession
+from ..models import (
+    AgendaItem,
+    MeetingFrequencyRule,
+    PlanKind,
+    SecretaryTraining,
+    SessionKind,
+    Speech,
+    StudyPlan,
+    StudySession,
+)
 from ._common import _local_day
 
 
@@ -63,52 +74,110 @@ def frequency_report(
     This is the one home of R-S2's count: a center-group session counts only when it had
     collective discussion (speeches or a discussion item); the study pages and the R-S2 check
     both read it.
+
+    Issue 15: three queries whatever the number of organizations (the rules, the organizations
+    with a center group, and the held sessions counted in SQL per organization, kind, local day
+    and the agenda facts the rules ask about); the Python that follows is linear in the counted
+    rows.
     """
     today = today or clock.today()
     rules_ = list(MeetingFrequencyRule.objects.filter(active=True))
     if not organizations or not rules_:
         return []
-    prefixes = Q()
-    for org in organizations:
-        prefixes |= Q(organization__path__startswith=org.path)
-    start = timezone.make_aware(dt.datetime(year, 1, 1))
-    end = timezone.make_aware(dt.datetime(year + 1, 2, 1))
-    sessions = list(
-        StudySession.objects.filter(prefixes, status=StudySession.Status.HELD, starts_at__gte=start, starts_at__lt=end)
-        .select_related("organization")
-        .prefetch_related("agenda_items", "speeches")
+    agenda_kinds = sorted({r.requires_agenda_kind for r in rules_ if r.requires_agenda_kind})
+    counted = _held_counts(organizations, year, agenda_kinds)
+    # A reverse one-to-one access (`org.study_group`) finds a soft-deleted group too: so does this.
+    with_group = set(
+        StudyGroup._base_manager.filter(organization__in=[o.pk for o in organizations]).values_list(
+            "organization_id", flat=True
+        )
     )
+    own: dict[tuple[int, str], list[_Counted]] = defaultdict(list)
+    in_subtree: dict[tuple[int, str], list[_Counted]] = defaultdict(list)
+    by_path = {o.path: o.pk for o in organizations}
+    for row in counted:
+        own[(row.organization_id, row.kind)].append(row)
+        if row.kind == SessionKind.PARTY_GROUP_MEETING:
+            # 党小组会 count for every requested organization above the group's branch too.
+            for end in range(PATH_STEP, len(row.path) + 1, PATH_STEP):
+                if (pk := by_path.get(row.path[:end])) is not None:
+                    in_subtree[(pk, row.kind)].append(row)
     results = []
     for org in organizations:
         for rule in rules_:
             if not _rule_applies(rule, org):
                 continue
             if rule.session_kind == SessionKind.CENTER_GROUP:
-                if not hasattr(org, "study_group"):
+                if org.pk not in with_group:
                     continue
                 # R-S2 (corrected): a session counts only when it had collective discussion.
-                mine = [
-                    s
-                    for s in sessions
-                    if s.organization_id == org.pk and s.kind == rule.session_kind and _had_discussion(s)
-                ]
+                mine = [r for r in own[(org.pk, rule.session_kind)] if r.discussed]
             elif rule.session_kind == SessionKind.PARTY_GROUP_MEETING:
-                mine = [s for s in sessions if s.kind == rule.session_kind and s.organization.path.startswith(org.path)]
+                mine = in_subtree[(org.pk, rule.session_kind)]
             else:
-                mine = [s for s in sessions if s.organization_id == org.pk and s.kind == rule.session_kind]
+                mine = own[(org.pk, rule.session_kind)]
             if rule.requires_agenda_kind:
-                mine = [s for s in mine if any(i.kind == rule.requires_agenda_kind for i in s.agenda_items.all())]
+                mine = [r for r in mine if rule.requires_agenda_kind in r.agenda_kinds]
             periods = []
             for period in rules.periods_of_year(year, rule.period):
-                count = sum(1 for s in mine if period.start <= _local_day(s.starts_at) <= period.end)
+                count = sum(r.count for r in mine if period.start <= r.day <= period.end)
                 periods.append(PeriodResult(period.label, count, rule.min_count, due=period.end < today))
             results.append(RuleResult(rule, org, tuple(periods)))
     return results
 
 
-def _had_discussion(session: StudySession) -> bool:
-    """R-S2: speeches or a discussion agenda item (prefetched)."""
-    return rules.has_discussion([i.kind for i in session.agenda_items.all()], len(session.speeches.all()))
+@dataclass(frozen=True)
+class _Counted:
+    """Held sessions of one organization and kind on one local day, with the same agenda facts."""
+
+    organization_id: int
+    path: str
+    kind: str
+    day: dt.date
+    discussed: bool  # R-S2: speeches or a discussion item
+    agenda_kinds: frozenset[str]  # which of the rules' required agenda kinds the sessions had
+    count: int
+
+
+def _held_counts(organizations: Sequence[Organization], year: int, agenda_kinds: list[str]) -> list[_Counted]:
+    """Held sessions in the organizations' subtrees from 1 January of `year` to 31 January after
+    (the autumn semester ends then), counted per organization, kind, local day and agenda facts."""
+    start = timezone.make_aware(dt.datetime(year, 1, 1))
+    end = timezone.make_aware(dt.datetime(year + 1, 2, 1))
+    items = AgendaItem.objects.filter(session=OuterRef("pk"))
+    facts = {
+        "spoken": Exists(Speech.objects.filter(session=OuterRef("pk"))),
+        "discussion_item": Exists(items.filter(kind=rules.DISCUSSION)),
+        **{f"agenda_{i}": Exists(items.filter(kind=kind)) for i, kind in enumerate(agenda_kinds)},
+    }
+    rows = (
+        StudySession.objects.filter(
+            _subtrees(organizations), status=StudySession.Status.HELD, starts_at__gte=start, starts_at__lt=end
+        )
+        .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()), **facts)
+        .values_list("organization_id", "organization__path", "kind", "day", *facts)
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    counted = []
+    for org_id, path, kind, day, spoken, discussion_item, *has, count in rows:
+        discussed = rules.has_discussion([rules.DISCUSSION] if discussion_item else [], int(spoken))
+        present = frozenset(kind_ for kind_, yes in zip(agenda_kinds, has, strict=True) if yes)
+        counted.append(_Counted(org_id, path, kind, day, discussed, present, count))
+    return counted
+
+
+def _subtrees(organizations: Sequence[Organization], path_field: str = "organization__path") -> Q:
+    """The organizations' subtrees as few path prefixes as cover them (an organization under
+    another one listed adds nothing), on the records whose organization's path is `path_field`."""
+    roots: list[str] = []
+    for path in sorted({o.path for o in organizations}):
+        if not roots or not path.startswith(roots[-1]):
+            roots.append(path)
+    prefixes = Q()
+    for path in roots:
+        prefixes |= Q(**{f"{path_field}__startswith": path})
+    return prefixes
 
 
 @dataclass(frozen=True)
@@ -124,31 +193,82 @@ class UnitBranchSummary:
 
 
 def unit_branch_summary(unit: Organization, year: int, *, today: dt.date | None = None) -> UnitBranchSummary:
+    return unit_branch_summaries([unit], year, today=today)[0]
+
+
+def unit_branch_summaries(
+    units: Sequence[Organization], year: int, *, today: dt.date | None = None
+) -> list[UnitBranchSummary]:
+    """R-B3, R-B5 and R-B6 for each unit, in the order given: at most five queries however many units."""
     today = today or clock.today()
-    leader_ids = set(
+    if not units:
+        return []
+    by_path = {u.path: u.pk for u in units}
+    subtrees = _subtrees(units)
+
+    def above(path: str, *, itself: bool) -> list[int]:
+        """The listed units whose subtree holds `path` (the organization itself only if `itself`)."""
+        last = len(path) + 1 if itself else len(path)
+        return [pk for end in range(PATH_STEP, last, PATH_STEP) if (pk := by_path.get(path[:end])) is not None]
+
+    leaders: dict[int, set[int]] = defaultdict(set)
+    for unit_id, person_id in (
         StudyGroupMember.objects.current()
-        .filter(group__organization=unit, role=StudyGroupMember.Role.LEADER)
-        .values_list("person_id", flat=True)
-    )
-    lectures = list(
-        StudySession.objects.filter(
-            organization__path__startswith=unit.path,
-            kind=SessionKind.PARTY_LECTURE,
-            status=StudySession.Status.HELD,
-            lecturer_person_id__in=leader_ids,
-        ).values_list("starts_at", flat=True)
-    )
-    periods = []
-    for period in rules.periods_of_year(year, "semester"):
-        count = sum(1 for at in lectures if period.start <= _local_day(at) <= period.end)
-        periods.append(PeriodResult(period.label, count, 1, due=period.end < today))
-    branches = Organization.objects.filter(path__startswith=unit.path, kind=OrganizationKind.BRANCH).exclude(pk=unit.pk)
-    plans = StudyPlan.objects.filter(
-        organization__in=branches,
+        .filter(group__organization__in=[u.pk for u in units], role=StudyGroupMember.Role.LEADER)
+        .values_list("group__organization_id", "person_id")
+    ):
+        leaders[unit_id].add(person_id)
+    semesters = rules.periods_of_year(year, "semester")
+    lectures: dict[int, list[dt.date]] = defaultdict(list)
+    for path, lecturer, at in StudySession.objects.filter(
+        subtrees,
+        kind=SessionKind.PARTY_LECTURE,
+        status=StudySession.Status.HELD,
+        lecturer_person_id__in={p for people in leaders.values() for p in people},
+        starts_at__gte=timezone.make_aware(dt.datetime.combine(semesters[0].start, dt.time.min)),
+        starts_at__lt=timezone.make_aware(dt.datetime.combine(semesters[-1].end + dt.timedelta(days=1), dt.time.min)),
+    ).values_list("organization__path", "lecturer_person_id", "starts_at"):
+        for unit_id in above(path, itself=True):
+            if lecturer in leaders[unit_id]:  # R-B3: the unit's own secretary (the group leader)
+                lectures[unit_id].append(_local_day(at))
+    branches: dict[int, int] = defaultdict(int)
+    branch_paths = Organization.objects.filter(_subtrees(units, "path"), kind=OrganizationKind.BRANCH)
+    for path in branch_paths.values_list("path", flat=True):
+        for unit_id in above(path, itself=False):
+            branches[unit_id] += 1
+    plans: dict[int, int] = defaultdict(int)
+    for path in StudyPlan.objects.filter(
+        subtrees,
+        organization__kind=OrganizationKind.BRANCH,
+        organization__deleted_at__isnull=True,
         year=year,
         kind=PlanKind.BRANCH,
         status__in=[StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED],
-    ).count()
-    trainings = SecretaryTraining.objects.filter(organization=unit, held_on__year=year)
-    trained = Person.objects.filter(secretary_trainings__in=trainings).distinct().count()
-    return UnitBranchSummary(unit, tuple(periods), branches.count(), plans, trainings.count(), trained)
+    ).values_list("organization__path", flat=True):
+        for unit_id in above(path, itself=False):
+            plans[unit_id] += 1
+    trainings: dict[int, set[int]] = defaultdict(set)
+    trained: dict[int, set[int]] = defaultdict(set)
+    for unit_id, training_id, person_id, person_deleted in SecretaryTraining.objects.filter(
+        organization__in=[u.pk for u in units], held_on__year=year
+    ).values_list("organization_id", "pk", "trainees", "trainees__deleted_at"):
+        trainings[unit_id].add(training_id)
+        if person_id is not None and person_deleted is None:
+            trained[unit_id].add(person_id)
+    summaries = []
+    for unit in units:
+        periods = []
+        for period in semesters:
+            count = sum(1 for day in lectures[unit.pk] if period.start <= day <= period.end)
+            periods.append(PeriodResult(period.label, count, 1, due=period.end < today))
+        summaries.append(
+            UnitBranchSummary(
+                unit,
+                tuple(periods),
+                branches[unit.pk],
+                plans[unit.pk],
+                len(trainings[unit.pk]),
+                len(trained[unit.pk]),
+            )
+        )
+    return summaries

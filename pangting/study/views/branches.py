@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -30,23 +31,32 @@ def branch_overview(request: HttpRequest) -> HttpResponse:
         year = int(request.GET.get("year", today.year))
     except ValueError:
         year = today.year
-    reached = list(
+    # Issue 15: the page shows one page of the reached tree (in tree order, so a unit comes with
+    # its branches), and counts only that page's organizations: the same queries for 10 or 10,000.
+    reached = (
         Organization.objects.for_user(request.user)
         .filter(kind__in=[OrganizationKind.BRANCH, OrganizationKind.PARTY_COMMITTEE, OrganizationKind.GENERAL_BRANCH])
+        .filter(Q(kind=OrganizationKind.BRANCH) | Q(study_group__isnull=False))
         .select_related("study_group")
         .order_by("path")
     )
-    results = services.frequency_report(reached, year, today=today)
+    context = page_context(request, reached)
+    shown = list(context["page_obj"])
     by_org: dict[int, list[services.RuleResult]] = {}
-    for result in results:
+    for result in services.frequency_report(shown, year, today=today):
         by_org.setdefault(result.organization.pk, []).append(result)
-    rows = [(org, by_org[org.pk]) for org in reached if org.pk in by_org]
-    units = [o for o in reached if is_unit(o)]
-    summaries = [services.unit_branch_summary(u, year, today=today) for u in units[:40]]
+    rows = [(org, by_org[org.pk]) for org in shown if org.pk in by_org]
+    summaries = services.unit_branch_summaries([o for o in shown if is_unit(o)], year, today=today)
     return render(
         request,
         "study/branch_overview.html",
-        {"rows": rows, "summaries": summaries, "year": year, "can_change": policy.can(request.user, A.STUDY_CHANGE)},
+        {
+            **context,
+            "rows": rows,
+            "summaries": summaries,
+            "year": year,
+            "can_change": policy.can(request.user, A.STUDY_CHANGE),
+        },
     )
 
 
