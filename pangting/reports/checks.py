@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from pangting.compliance.messages import finding_message
 from pangting.compliance.registry import CheckContext, FindingData, Param, rule
-from pangting.orgs.units import supervisor_org_for, units_supervised_by
+from pangting.orgs.units import offices_wholly_in
 
 from .models import DocumentKind
 from .yearend import due_day, first_issued
@@ -47,15 +47,9 @@ def summary_and_bulletin_issued(ctx: CheckContext) -> Iterator[FindingData]:
     due = due_day(ctx.year, ctx.params)
     if ctx.today <= due:
         return
-    in_scope = set(ctx.unit_ids)
-    offices = {}
-    for unit in ctx.units:
-        office = supervisor_org_for(unit)
-        offices.setdefault(office.pk, office)
-    issued = first_issued(offices, ctx.year)
-    for office in offices.values():
-        if not set(units_supervised_by(office).values_list("pk", flat=True)) <= in_scope:
-            continue
+    offices = offices_wholly_in(ctx.units)
+    issued = first_issued([o.pk for o in offices], ctx.year)
+    for office in offices:
         for kind, (late, missing) in MESSAGES.items():
             day = issued.get((office.pk, kind))
             if day is not None and day <= due:

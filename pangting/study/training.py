@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
 from pangting.orgs.models import Organization, OrganizationKind, StudyGroup
-from pangting.orgs.units import supervisor_org_for, units
+from pangting.orgs.units import supervisors_of, units
 
 from .models import SecretaryTraining
 
@@ -137,8 +137,10 @@ def owed(today: dt.date, candidates: Iterable[Organization] | None = None) -> li
     found: list[OwedTraining] = []
     for audience in audiences:
         by_office: dict[int, OwedTraining] = {}
-        for unit in untrained(pool, year, audience):
-            office = supervisor_org_for(unit) if audience == Audience.STUDY_SECRETARIES else unit
+        owing = untrained(pool, year, audience)
+        supervisors = supervisors_of(owing) if audience == Audience.STUDY_SECRETARIES else {}
+        for unit in owing:
+            office = supervisors.get(unit.pk, unit)
             item = by_office.get(office.pk)
             if item is None:
                 item = by_office[office.pk] = OwedTraining(RULES[audience], audience, office, year, due_on(year))

@@ -413,22 +413,17 @@ def plan_made_on_time(ctx: CheckContext) -> Iterator[FindingData]:
     """
     from pangting.observation.models import ObservationPlan
     from pangting.observation.plan_due import plan_due
-    from pangting.orgs.units import supervisor_org_for, units_supervised_by
+    from pangting.orgs.units import offices_wholly_in
 
     due = plan_due(ctx.year)
     if ctx.today <= due:
         return
-    in_scope = set(ctx.unit_ids)
-    supervisors: dict[int, Any] = {}
-    for unit in ctx.units:
-        office = supervisor_org_for(unit)
-        supervisors.setdefault(office.pk, office)
+    offices = offices_wholly_in(ctx.units)
     plans = {
-        p.organization_id: p for p in ObservationPlan.objects.filter(year=ctx.year, organization_id__in=supervisors)
+        p.organization_id: p
+        for p in ObservationPlan.objects.filter(year=ctx.year, organization_id__in=[o.pk for o in offices])
     }
-    for office in supervisors.values():
-        if not set(units_supervised_by(office).values_list("pk", flat=True)) <= in_scope:
-            continue
+    for office in offices:
         plan = plans.get(office.pk)
         approved = timezone.localdate(plan.approved_at) if plan is not None and plan.approved_at else None
         if approved is not None and approved <= due:

@@ -16,11 +16,11 @@ from django.utils import timezone
 from pangting.compliance import services
 from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
-from pangting.orgs.models import StudyGroupMember
+from pangting.orgs.models import OrganizationKind, StudyGroupMember
 from pangting.study import services as study
 from pangting.study.models import Attendance, PlanKind, StudyPlan, StudySession
 from pangting.study.tests.builders import at, make_session
-from pangting.tests.builders import make_person
+from pangting.tests.builders import make_group, make_org, make_person
 
 # R-S6: written speech material long enough for the default minimum (300 characters).
 WRITTEN_SPEECH = "结合分管工作谈学习体会，" * 30
@@ -123,3 +123,20 @@ def good_session(
                 )
     StudySession.objects.filter(pk=session.pk).update(summary=summary)
     return StudySession.objects.get(pk=session.pk)
+
+
+def more_units(w: Any, first: int, count: int) -> None:
+    """Units numbered `first`… with a center group, a filed plan, a held session with a speech,
+    and a branch with a held committee meeting: the same records again, for tests that a page or
+    a check reads no more queries with more units (issue 15)."""
+    for i in range(first, first + count):
+        unit = make_org(f"第{i}学院党委", w.root, code=f"U{i}")
+        member = make_person(f"成员{i}", unit, post="副院长")
+        make_group(unit, (member, StudyGroupMember.Role.MEMBER))
+        filed_plan(w, unit)
+        branch = make_org(f"第{i}学院第一党支部", unit, kind=OrganizationKind.BRANCH, code=f"U{i}B")
+        for org, kind in ((unit, "center_group"), (branch, "branch_committee")):
+            with travel(dt.date(2026, 10, 1)):
+                session = make_session(org, kind=kind, starts_at=at(2026, 10, 15), speakers=[{"person": member}])
+            with travel(dt.date(2026, 10, 15), 18):
+                study.close_attendance(session, actor=system_actor())
