@@ -8,7 +8,7 @@ unit and rule for the unit page and the dashboards. Both cost a fixed number of 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -131,7 +131,8 @@ def run_checks(
     existing = {(f.rule_id, f.unit_id, f.period, f.key): f for f in existing_qs}
     now = clock.now()
     new: list[Finding] = []
-    refreshed: list[Finding] = []
+    still: list[int] = []
+    changed: list[Finding] = []
     seen: set[tuple[str, int, str, str]] = set()
     for rule, data in found:
         identity = (rule.id, data.unit_id, data.period, data.key)
@@ -145,34 +146,35 @@ def run_checks(
                 Finding(rule_id=rule.id, unit_id=data.unit_id, year=year, first_seen=run, last_seen=run, **values)
             )
             continue
-        for name, value in values.items():
-            setattr(finding, name, value)
-        finding.last_seen = run
-        finding.resolved_at = None
-        refreshed.append(finding)
-    gone = [f for identity, f in existing.items() if identity not in seen and f.resolved_at is None]
-    for finding in gone:
-        finding.resolved_at = now
+        still.append(finding.pk)
+        # Issue 15: most findings of a run are the same as last time; only those whose content
+        # moved are rewritten row by row, the rest are marked seen in one UPDATE per batch.
+        if any(getattr(finding, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(finding, name, value)
+            changed.append(finding)
+    gone = [f.pk for identity, f in existing.items() if identity not in seen and f.resolved_at is None]
     Finding.objects.bulk_create(new, batch_size=500)
-    fields = [
-        "severity",
-        "message",
-        "message_id",
-        "message_params",
-        "evidence",
-        "measured",
-        "period",
-        "last_seen",
-        "resolved_at",
-    ]
-    Finding.objects.bulk_update(refreshed, fields, batch_size=500)
-    Finding.objects.bulk_update(gone, ["resolved_at"], batch_size=500)
+    Finding.objects.bulk_update(changed, list(CONTENT_FIELDS), batch_size=500)
+    for batch in _batches(still):
+        Finding.objects.filter(pk__in=batch).update(last_seen=run, resolved_at=None)
+    for batch in _batches(gone):
+        Finding.objects.filter(pk__in=batch).update(resolved_at=now)
     run.finished_at = clock.now()
-    run.counts = {"new": len(new), "still": len(refreshed), "resolved": len(gone)}
+    run.counts = {"new": len(new), "still": len(still), "resolved": len(gone)}
     if scope is not None:
         run.counts["units"] = [u.pk for u in scope]
     run.save(update_fields=["finished_at", "counts"])
     return run
+
+
+# What a run writes of a finding it saw again (`_values` without the identity's `key`).
+CONTENT_FIELDS = ("severity", "message", "message_id", "message_params", "evidence", "measured", "period")
+
+
+def _batches(ids: list[int], size: int = 2000) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _values(data: FindingData) -> dict[str, Any]:
