@@ -84,8 +84,24 @@ def pending_grant(w: ScopedWorld, role: str) -> int:
     return services.assign_role(w.outsider, role, w.unit_a, actor=w.secadmin).pk
 
 
+def supervisor_job(w: ScopedWorld) -> dict[str, Any]:
+    """A job the supervisor started for the root (observation.manage), finished with a file."""
+    from pangting.core import jobs
+    from pangting.core.models import Job
+
+    jobs.register("matrix.nothing", lambda job: None)
+    job = jobs.start("matrix.nothing", title="导出", actor=w.supervisor, organization=w.root, action="observation.manage")
+    (jobs.job_dir(job) / "matrix.txt").write_text("-", encoding="utf-8")
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, result={"file": "matrix.txt"})
+    return {"pk": job.pk}
+
+
 WEB_CASES: list[Case] = [
     Case("home", EVERYONE),
+    # A job: only who started it, while the policy still grants the work's action (core/views_jobs.py).
+    Case("job_detail", frozenset({"supervisor"}), kwargs=supervisor_job),
+    Case("job_progress", frozenset({"supervisor"}), kwargs=supervisor_job),
+    Case("job_download", frozenset({"supervisor"}), kwargs=supervisor_job),
     Case("healthz", EVERYONE, anonymous=200),
     Case("favicon", EVERYONE, ok=302, anonymous=302),  # to the app's static icon, for everyone
     # The web app's worker and manifest hold no data: public like the static files.
