@@ -346,6 +346,8 @@ TASKS = {
 PANGTING_JOB_RETRIES = env_int("PANGTING_JOB_RETRIES", 2)
 PANGTING_JOB_RETRY_SECONDS = env_int("PANGTING_JOB_RETRY_SECONDS", 30)
 PANGTING_JOB_KEEP_DAYS = env_int("PANGTING_JOB_KEEP_DAYS", 7)
+# A ledger export of more rows than this is written by the worker, not in the request.
+PANGTING_LEDGER_JOB_ROWS = env_int("PANGTING_LEDGER_JOB_ROWS", 20_000)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -44,6 +44,11 @@ JobFunction = Callable[..., dict[str, Any] | None]
 _kinds: dict[str, JobFunction | str] = {}
 
 
+class Refused(Exception):
+    """A failure that trying again cannot mend (the user lost access, the input is wrong): the
+    job fails at once with this message, whatever retries are left."""
+
+
 def register(kind: str, function: JobFunction | str) -> None:
     """Make `kind` runnable: `function(job, **params)` (or its dotted path, imported when run)."""
     _kinds[kind] = function
@@ -146,7 +151,7 @@ def run_job(job_id: str) -> None:
     except Exception as error:
         job.refresh_from_db(fields=["done", "total"])
         reason = message_of(error)
-        if attempt < job.max_attempts:
+        if attempt < job.max_attempts and not isinstance(error, Refused):
             delay = job.retry_seconds * 2 ** (attempt - 1)
             with transaction.atomic():
                 _save(

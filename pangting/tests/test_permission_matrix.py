@@ -90,7 +90,9 @@ def supervisor_job(w: ScopedWorld) -> dict[str, Any]:
     from pangting.core.models import Job
 
     jobs.register("matrix.nothing", lambda job: None)
-    job = jobs.start("matrix.nothing", title="导出", actor=w.supervisor, organization=w.root, action="observation.manage")
+    job = jobs.start(
+        "matrix.nothing", title="导出", actor=w.supervisor, organization=w.root, action="observation.manage"
+    )
     (jobs.job_dir(job) / "matrix.txt").write_text("-", encoding="utf-8")
     Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, result={"file": "matrix.txt"})
     return {"pk": job.pk}
