@@ -14,7 +14,7 @@ models, so it registers itself with `core.registry` instead of being imported he
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -557,7 +557,22 @@ class Receipt(RecordModel):
         return str(getattr(who, "name", who) or "")
 
 
-class Job(models.Model):
+class JobMessage(TypedDict, total=False):
+    """A job's message: a `Message` as JSON (`lib.messages.to_json`); {} before the first."""
+
+    msgid: str
+    params: dict[str, Any]
+
+
+class JobResult(TypedDict, total=False):
+    """What a finished job leaves: a file in its folder to download, or a page to open."""
+
+    file: str
+    content_type: str
+    url: str
+
+
+class Job(ShapedJSONMixin, models.Model):
     """One piece of long work a user started (a plan run, an export, a scan): what it is, who
     started it for which organization, how far it got, and how it ended (`pangting.core.jobs`).
 
@@ -607,6 +622,7 @@ class Job(models.Model):
     objects = models.Manager.from_queryset(ScopedQuerySet)()
 
     policy_org_field: ClassVar[str] = "organization"
+    json_shapes: ClassVar[dict[str, Any]] = {"message": JobMessage, "result": JobResult}
 
     class Meta:
         ordering = ["-created_at"]
