@@ -25,8 +25,7 @@ CASES: list[Case] = [
     Case(
         "reports:ledger_export_job",
         LEDGER_READERS,
-        method="post",
-        ok=POST_REDIRECT,
         data=lambda w: {"kind": "sessions", "year": "2026"},
+        **POST_REDIRECT,
     ),
 ]
