@@ -5,7 +5,8 @@ larger one is written by the worker into the job's folder, with its progress cou
 row, and downloaded from the job's page. The job keeps the export's parameters, not the rows,
 and asks the policy again when it runs (`Scope(user)`): what leaves is what the user reaches
 then. The threshold is on rows rather than always a job: small exports (the common case, one
-unit and one semester) stay one click, and the threshold is what bounds a request's time.
+unit and one semester) stay one click, and the threshold is what bounds a request's time: at
+about 2,200 rows a second (bench/ledgers), the default 20,000 rows keep a request under ~10 s.
 """
 
 from __future__ import annotations
