@@ -55,6 +55,9 @@ run: install var/secret_key
 	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py collectstatic --noinput -v0
 	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py seed_demo --if-empty
 	@SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py demo_logins --port $(PORT)
+	@# One background worker (plan runs, exports, scans) beside the web server, stopped with it.
+	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	SECRET_KEY_FILE=var/secret_key $(BIN)/gunicorn pangting.wsgi --bind 127.0.0.1:$(PORT) \
 	  --workers 2 --threads 4 --access-logfile - --error-logfile -
 

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_cas_ng",  # CAS single sign-on: the service tickets of signed-in sessions (single logout)
+    "django_tasks",  # the Tasks interface (backport of django.tasks), with its database backend:
+    "django_tasks_db",  # jobs are rows, claimed by `manage.py db_worker` with SELECT ... FOR UPDATE SKIP LOCKED
     # Domain apps, in their one-way order of dependence (architecture.md).
     "pangting.core",
     "pangting.workdays",
@@ -329,8 +331,23 @@ PANGTING_API_TOKEN_IDLE_MINUTES = env_int("PANGTING_API_TOKEN_IDLE_MINUTES", 7 *
 # Reads do not write: a token's last use is written at most this often, and skipped (never
 # waited for) while another transaction holds the database.
 PANGTING_API_TOKEN_TOUCH_SECONDS = env_int("PANGTING_API_TOKEN_TOUCH_SECONDS", 300)
-# Long work (plan generation) runs as a detached `manage.py` process, never in a request.
-PANGTING_DETACHED_COMMANDS = env_bool("PANGTING_DETACHED_COMMANDS", True)
+# Long work (plan generation, exports, scans) is a job (pangting/core/jobs.py) on Django's Tasks
+# interface: the request stores it in the database, a `manage.py db_worker` process runs it. Any
+# number of workers on any number of servers may run (PostgreSQL hands each job to one of them
+# with SKIP LOCKED); SQLite works with one.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# A failed attempt is tried again this many times, after PANGTING_JOB_RETRY_SECONDS, then twice
+# that, and so on; finished jobs, their files and the workers' rows are kept this many days.
+PANGTING_JOB_RETRIES = env_int("PANGTING_JOB_RETRIES", 2)
+PANGTING_JOB_RETRY_SECONDS = env_int("PANGTING_JOB_RETRY_SECONDS", 30)
+PANGTING_JOB_KEEP_DAYS = env_int("PANGTING_JOB_KEEP_DAYS", 7)
+# A ledger export of more rows than this is written by the worker, not in the request.
+PANGTING_LEDGER_JOB_ROWS = env_int("PANGTING_LEDGER_JOB_ROWS", 20_000)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

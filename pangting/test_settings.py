@@ -16,7 +16,6 @@ from pangting.settings import PASSWORD_HASHERS as _PRODUCTION_HASHERS  # noqa: E
 # Hashing cost is not what the suite tests; MD5 keeps thousands of logins fast.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *_PRODUCTION_HASHERS]
 STATIC_ROOT = None  # the suite serves static files through the finders (WHITENOISE_USE_FINDERS)
-PANGTING_DETACHED_COMMANDS = False  # tests run `generate_plan` in-process
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's default in-memory test database: threads in a test (the concurrency

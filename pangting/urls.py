@@ -2,11 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from pangting import views
+from pangting.core import views_jobs
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Long work started from any page (pangting/core/jobs.py): its page, progress and file.
+    path("jobs/<uuid:pk>/", views_jobs.job_detail, name="job_detail"),
+    path("jobs/<uuid:pk>/progress", views_jobs.job_progress, name="job_progress"),
+    path("jobs/<uuid:pk>/download", views_jobs.job_download, name="job_download"),
     path("accounts/", include("pangting.accounts.urls")),
     path("orgs/", include("pangting.orgs.urls")),
     path("calendar/", include("pangting.workdays.urls")),

@@ -13,7 +13,8 @@ models, so it registers itself with `core.registry` instead of being imported he
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -554,3 +555,93 @@ class Receipt(RecordModel):
     def addressee_name(self) -> str:
         who = self.addressee_person or self.addressee_org
         return str(getattr(who, "name", who) or "")
+
+
+class JobMessage(TypedDict, total=False):
+    """A job's message: a `Message` as JSON (`lib.messages.to_json`); {} before the first."""
+
+    msgid: str
+    params: dict[str, Any]
+
+
+class JobResult(TypedDict, total=False):
+    """What a finished job leaves: a file in its folder to download, or a page to open."""
+
+    file: str
+    content_type: str
+    url: str
+
+
+class Job(ShapedJSONMixin, models.Model):
+    """One piece of long work a user started (a plan run, an export, a scan): what it is, who
+    started it for which organization, how far it got, and how it ended (`pangting.core.jobs`).
+
+    The work itself runs in a `manage.py db_worker` process through Django's Tasks interface;
+    this row is what the page polls. A failed attempt is retried until `max_attempts` is spent.
+    `message` is a `Message` as JSON (msgid and parameters), shown in the reader's language.
+    `action` is the policy action the work needed: the job's page asks the policy again with it,
+    so someone who lost the role no longer sees the result (house style §3).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        RETRYING = "retrying", _("等待重试")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    FINISHED: ClassVar[tuple[str, ...]] = (Status.DONE, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("任务类别"), max_length=60)
+    title = models.CharField(_("任务"), max_length=200)
+    params = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("发起人"),
+    )  # fmt: skip
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("所属组织"),
+    )  # fmt: skip
+    action = models.CharField(max_length=60, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("最多尝试次数"), default=1)
+    retry_seconds = models.PositiveIntegerField(default=30)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)  # the last failure's traceback, for the administrators
+    result = models.JSONField(default=dict, blank=True)  # {"file": name} of a download, {"url": …}
+    task_id = models.CharField(max_length=64, blank=True)  # the Tasks result of the latest attempt
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+
+    policy_org_field: ClassVar[str] = "organization"
+    json_shapes: ClassVar[dict[str, Any]] = {"message": JobMessage, "result": JobResult}
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        indexes = [
+            # The purge of finished jobs past their keeping time (`jobs.purge`).
+            models.Index(fields=["status", "finished_at"], name="job_status_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, 100 * self.done // self.total) if self.total else 0

@@ -10,7 +10,9 @@ class ObservationConfig(AppConfig):
     verbose_name = _("巡听旁听")
 
     def ready(self) -> None:
-        from pangting.core import registry
+        from pangting.core import jobs, registry
+
+        jobs.register("observation.year_file", "pangting.observation.yearfile.year_file_job")  # R-O1, R-O15
         from pangting.workdays.recompute import register_deadline_recomputer
 
         from .services.refused import recompute_refused

@@ -48,6 +48,7 @@ urlpatterns = [
     path("plan/<int:pk>/committee/", views_plans.plan_committee, name="plan_committee"),
     path("plan/<int:pk>/committee-document/", views_plans.plan_document, name="plan_document"),
     path("year-file.zip", views_plans.year_file, name="year_file"),
+    path("year-file-job", views_plans.year_file_job, name="year_file_job"),
     # The standing grouping table (R-O24)
     path("grouping/", views_grouping.grouping_list, name="grouping_list"),
     path("grouping/new/", views_grouping.grouping_edit, name="grouping_create"),

@@ -189,3 +189,14 @@ def year_file(request: HttpRequest) -> HttpResponse:
     return FileResponse(
         archive, as_attachment=True, filename=f"{year}年度巡听旁听工作档案.zip", content_type="application/zip"
     )
+
+
+@login_required
+@require_POST
+def year_file_job(request: HttpRequest) -> HttpResponse:
+    """The year's zip written by the background worker; the job's page offers the download."""
+    policy.require(request.user, A.OBSERVATION_MANAGE)
+    raw = request.POST.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.today().year
+    job = yearfile.start_year_file(request.user, year)
+    return redirect("job_detail", pk=job.pk)

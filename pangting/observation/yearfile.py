@@ -12,16 +12,23 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from pangting.accounts import policy
+from pangting.core import jobs
+from pangting.core.models import Job
+from pangting.lib.messages import N_, Message
 from pangting.lib.xlsx import Sheet, stream_workbook
 
 from . import documents
@@ -270,3 +277,31 @@ def build_year_file(user: Any, year: int) -> IO[bytes]:
         )
     spool.seek(0)
     return spool
+
+
+# -- as a background job (pangting.core.jobs; issue 15) -------------------------------------------
+
+
+def start_year_file(user: Any, year: int) -> Job:
+    """Queue the year's zip for the worker: its page shows the progress and the download."""
+    return jobs.start(
+        "observation.year_file",
+        title=gettext("{year}年度巡听旁听工作档案").format(year=year),
+        actor=user,
+        params={"user_id": user.pk, "year": year},
+    )
+
+
+def year_file_job(job: Job, *, user_id: int, year: int) -> dict[str, Any]:
+    """The worker's side: the same zip as the page's download, asked of the policy again now."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not policy.can(user, policy.Action.OBSERVATION_MANAGE):
+        raise jobs.Refused(Message(N_("您已无权生成年度工作档案。")))
+    jobs.progress(job, 0, 1, N_("正在生成年度工作档案。"))
+    name = f"{year}年度巡听旁听工作档案.zip"
+    with translation.override(settings.LANGUAGE_CODE):  # Chinese documents, whoever asked
+        archive = build_year_file(user, year)
+    with open(jobs.job_dir(job) / name, "wb") as target:
+        shutil.copyfileobj(archive, target)
+    archive.close()
+    return {"file": name, "content_type": "application/zip"}

@@ -10,7 +10,9 @@ class PlanningConfig(AppConfig):
     verbose_name = _("抽取与计划生成")
 
     def ready(self) -> None:
-        from pangting.core import parameters, registry
+        from pangting.core import jobs, parameters, registry
+
+        jobs.register("planning.generate_plan", "pangting.planning.services.runs.generate_plan_job")
 
         # R-O20: how much a visit in a month its unit planned a session in is worth to the planner
         # (a soft goal; the workload spreads weigh 20 per visit, the linked team 10; 0 turns it off).

@@ -1,4 +1,4 @@
-"""Plan-generation pages (R-O1): start a run (a detached `generate_plan` process), watch its
+"""Plan-generation pages (R-O1): start a run (a job for the background worker), watch its
 progress (htmx polling), review the draft and approve it into the year's planned visits."""
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         _errors(request, error)
         return redirect("planning:run_list")
-    services.start_run_process(run)
+    services.queue_run(run, actor=request.user)
     messages.success(request, _("已开始生成计划草案，请稍候。"))
     return redirect("planning:run_detail", pk=run.pk)
 
@@ -180,7 +180,7 @@ def run_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _errors(request, error)
         return redirect("planning:run_detail", pk=run.pk)
-    services.start_run_process(new)
+    services.queue_run(new, actor=request.user)
     messages.success(request, _("已按固定的安排重新生成计划草案，请稍候。"))
     return redirect("planning:run_detail", pk=new.pk)
 

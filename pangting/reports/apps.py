@@ -10,8 +10,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("统计与报告")
 
     def ready(self) -> None:
-        from pangting.core import registry
+        from pangting.core import jobs, registry
 
+        jobs.register("reports.ledgers", "pangting.reports.ledger_jobs.export_job")  # large ledger exports
         registry.register_navigation_group("reports", _("统计报告"))
         registry.register_navigation(_("统计看板"), "reports:dashboard", "reports.view", "reports", order=180)
         registry.register_navigation(_("通报与年度总结"), "reports:document_list", "reports.view", "reports", order=200)

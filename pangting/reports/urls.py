@@ -20,5 +20,6 @@ urlpatterns = [
     path("bulletins/<int:pk>/versions/<int:number>/docx/", views.document_docx, name="document_docx"),
     path("ledgers/", views.ledger_index, name="ledgers"),
     path("ledgers/export.xlsx", views.ledger_export, name="ledger_export"),
+    path("ledgers/export-job", views.ledger_export_job, name="ledger_export_job"),
     path("levels/", views.level_dashboard, name="levels"),
 ]

@@ -120,6 +120,7 @@ def test_it_saves_real_report_sections_and_refuses_sections_out_of_shape(world):
 
 # JSON columns left free on purpose, each with the reason; every other one must declare a shape.
 FREE_JSON_COLUMNS = {
+    ("core.Job", "params"): "the keyword arguments of the job's function, one set per registered kind",
     ("observation.Rubric", "items"): "admin-edited; checked by services.validate_rubric_items (R-O18)",
     ("observation.ObservationRecord", "facts"): "a snapshot of the session's facts, whose keys grow with them",
     ("observation.ObservationRecord", "scores"): "form values by rubric key, checked by composite_score",

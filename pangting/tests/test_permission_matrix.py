@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -84,8 +85,29 @@ def pending_grant(w: ScopedWorld, role: str) -> int:
     return services.assign_role(w.outsider, role, w.unit_a, actor=w.secadmin).pk
 
 
+# One fixed job id: each request reuses its folder instead of leaving one more behind.
+MATRIX_JOB = uuid.UUID("6d617472-6978-2d6a-6f62-2d3030303030")
+
+
+def supervisor_job(w: ScopedWorld) -> dict[str, Any]:
+    """A job the supervisor started for the root (observation.manage), finished with a file."""
+    from pangting.core import jobs
+    from pangting.core.models import Job
+
+    job = Job.objects.create(
+        pk=MATRIX_JOB, kind="matrix", title="导出", created_by=w.supervisor, organization=w.root,
+        action="observation.manage", status=Job.Status.DONE, result={"file": "matrix.txt"},
+    )  # fmt: skip
+    (jobs.job_dir(job) / "matrix.txt").write_text("-", encoding="utf-8")
+    return {"pk": job.pk}
+
+
 WEB_CASES: list[Case] = [
     Case("home", EVERYONE),
+    # A job: only who started it, while the policy still grants the work's action (core/views_jobs.py).
+    Case("job_detail", frozenset({"supervisor"}), kwargs=supervisor_job),
+    Case("job_progress", frozenset({"supervisor"}), kwargs=supervisor_job),
+    Case("job_download", frozenset({"supervisor"}), kwargs=supervisor_job),
     Case("healthz", EVERYONE, anonymous=200),
     Case("favicon", EVERYONE, ok=302, anonymous=302),  # to the app's static icon, for everyone
     # The web app's worker and manifest hold no data: public like the static files.

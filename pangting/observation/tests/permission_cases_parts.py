@@ -157,6 +157,7 @@ CASES: list[Case] = [
     Case("observation:plan_create", SUPERVISOR, data=lambda w: {"year": 2027}, **POST_REDIRECT),
     Case("observation:plan_approve", SUPERVISOR, kwargs=plan, **POST_REDIRECT),
     Case("observation:year_file", SUPERVISOR),
+    Case("observation:year_file_job", SUPERVISOR, data=lambda w: {"year": "2026"}, **POST_REDIRECT),
     # API: lists answer everyone signed in (their content is scoped, see test_api.py).
     *[
         Case(f"observation-{kind}-list", EVERYONE, **API)

@@ -59,3 +59,22 @@ def test_it_holds_an_empty_year_as_ledgers_with_headers_only(world, client_for):
         "00_索引.xlsx", "01_2024年度巡听旁听计划.xlsx", "05_2024年整改台账.xlsx", "06_2024年交叉旁听台账.xlsx",
         "07_2024年谈话调阅座谈点评抽查记录.xlsx",
     ]  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_writes_the_same_zip_for_the_job_page(world, client_for, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    from pangting.core.models import Job
+    from pangting.core.tests.worker import run_worker
+
+    walk(world, State.CLOSED)
+    client = client_for(world.supervisor)
+    response = client.post(reverse("observation:year_file_job"), {"year": "2026"})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == reverse("job_detail", args=[job.pk])
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result["file"] == "2026年度巡听旁听工作档案.zip"
+    download = client.get(reverse("job_download", args=[job.pk]))
+    names = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
+    assert "02_函告/示大宣函〔2026〕1号_甲学院党委.docx" in names

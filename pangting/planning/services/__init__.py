@@ -29,8 +29,8 @@ from .runs import (
     is_existing,
     planned_month_note,
     planned_month_summary,
+    queue_run,
     resolve_run,
-    start_run_process,
 )
 from .unavailability import (
     away_lookup,
@@ -59,8 +59,8 @@ __all__ = [
     "planned_month_note",
     "planned_month_summary",
     "planning_people",
+    "queue_run",
     "resolve_run",
-    "start_run_process",
     "suggested_exclusions",
     "superseded_by",
     "unavailable_months",

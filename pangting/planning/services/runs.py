@@ -1,27 +1,26 @@
-"""Plan generation runs (R-O1): queue, solve in a detached process, review the draft, approve.
+"""Plan generation runs (R-O1): queue, solve in the background worker, review the draft, approve.
 
 R-O3, R-O11, R-O12, R-O13 and R-O17 are the planner's rules (`pangting.lib.planner`).
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from pangting.accounts import policy
-from pangting.core import clock
+from pangting.core import clock, jobs
+from pangting.core.models import Job
 from pangting.lib.messages import Message, message_of, to_json
 from pangting.observation import services as observation_services
 from pangting.observation.models import Mode, Semester, TeamMember, Visit
@@ -76,23 +75,28 @@ def create_run(
     return run
 
 
-def start_run_process(run: PlanRun) -> None:
-    """Run the generator in a detached process, never inside the request (`manage.py generate_plan`).
+def queue_run(run: PlanRun, *, actor: Any) -> Job:
+    """Hand the run to the background worker (`pangting.core.jobs`), never solving in the request.
 
-    With `PANGTING_DETACHED_COMMANDS` off (the test suite), nothing is started: the caller
-    runs `generate_plan` itself.
+    The run keeps its own progress for its page; the job mirrors it. A run does not fail by
+    raising (`execute_run` stores the reason), so only a crash of the attempt itself is retried.
     """
-    if not settings.PANGTING_DETACHED_COMMANDS:
-        return
-    # A fixed argument list, no shell; the new session detaches it from the web worker.
-    subprocess.Popen(
-        [sys.executable, "manage.py", "generate_plan", "--run", str(run.pk)],
-        cwd=str(settings.BASE_DIR),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    return jobs.start(
+        "planning.generate_plan",
+        title=_("{year}年度巡听旁听计划生成").format(year=run.year),
+        actor=actor,
+        params={"run_id": run.pk},
+        organization=run.supervisor_org,
+        action=A.OBSERVATION_MANAGE,
     )
+
+
+def generate_plan_job(job: Job, *, run_id: int) -> dict[str, Any]:
+    """The worker's side of `queue_run`: solve the run (again, on a retry), mirroring its progress."""
+    run = PlanRun.objects.select_related("supervisor_org").get(pk=run_id)
+    if run.status in (PlanRun.Status.QUEUED, PlanRun.Status.RUNNING):
+        run = execute_run(run, echo=lambda current: jobs.progress(job, current.progress, 100))
+    return {"url": reverse("planning:run_detail", args=[run.pk])}
 
 
 def note_messages(notes: list[str]) -> list[dict[str, Any]]:

@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
+from pangting.core.models import Job
 from pangting.core.system import system_actor
+from pangting.core.tests.worker import run_worker
 from pangting.lib import planner
 from pangting.observation import services as observation_services
 from pangting.observation.models import CrossObservation, Mode, ObservationPlan, State, TeamMember, Visit
@@ -164,16 +166,25 @@ def test_it_exits_1_when_the_command_finds_no_plan(world, capsys):
 # --- pages ------------------------------------------------------------------------------------------
 
 
-def test_it_starts_a_detached_process_from_the_page(college, monkeypatch):
-    started = []
-    monkeypatch.setattr(services.runs.subprocess, "Popen", lambda args, **kw: started.append((args, kw)))
-    with override_settings(PANGTING_DETACHED_COMMANDS=True):
-        response = client(college.supervisor).post(reverse("planning:run_create"), {"year": "2027", "time_limit": "2"})
+def test_it_queues_a_job_for_the_worker_from_the_page(college):
+    response = client(college.supervisor).post(reverse("planning:run_create"), {"year": "2027", "time_limit": "2"})
     run = PlanRun.objects.get()
     assert response.status_code == 302 and response.url == reverse("planning:run_detail", args=[run.pk])
-    args, options = started[0]
-    assert args[1:] == ["manage.py", "generate_plan", "--run", str(run.pk)] and options["start_new_session"] is True
-    assert run.status == PlanRun.Status.QUEUED
+    job = Job.objects.get()
+    assert (job.kind, job.params, job.created_by, job.organization) == (
+        "planning.generate_plan", {"run_id": run.pk}, college.supervisor, college.root,
+    )  # fmt: skip
+    assert job.status == Job.Status.QUEUED and run.status == PlanRun.Status.QUEUED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_solves_a_queued_run(college):
+    """The page's run goes through the real worker (`db_worker`) and ends with a draft."""
+    client(college.supervisor).post(reverse("planning:run_create"), {"year": "2027", "time_limit": "2"})
+    run_worker()
+    run, job = PlanRun.objects.get(), Job.objects.get()
+    assert run.status == PlanRun.Status.DONE and run.has_plan and run.progress == 100
+    assert job.status == Job.Status.DONE and job.result == {"url": reverse("planning:run_detail", args=[run.pk])}
 
 
 def test_it_polls_progress_until_done_then_shows_the_draft(college):

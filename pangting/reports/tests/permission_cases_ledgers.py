@@ -8,7 +8,7 @@ observation records) get 404, like outsiders.
 
 from __future__ import annotations
 
-from pangting.tests.matrix import Case
+from pangting.tests.matrix import POST_REDIRECT, Case
 
 LEDGER_READERS = frozenset({"supervisor", "leader", "liaison", "secretary_a", "secretary_b", "viewer"})
 
@@ -20,5 +20,12 @@ CASES: list[Case] = [
         LEDGER_READERS,
         variant="sessions",
         data=lambda w: {"kind": "sessions", "year": "2026", "semester": "2"},
+    ),
+    # A large export queued for the background worker: a redirect to the job's page.
+    Case(
+        "reports:ledger_export_job",
+        LEDGER_READERS,
+        data=lambda w: {"kind": "sessions", "year": "2026"},
+        **POST_REDIRECT,
     ),
 ]

@@ -13,7 +13,7 @@ from .documents import (
     document_recompute,
     document_versions,
 )
-from .ledgers import ledger_export, ledger_index
+from .ledgers import ledger_export, ledger_export_job, ledger_index
 from .levels import level_dashboard
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "document_recompute",
     "document_versions",
     "ledger_export",
+    "ledger_export_job",
     "ledger_index",
     "level_dashboard",
     "unit_detail",

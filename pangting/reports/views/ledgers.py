@@ -16,17 +16,19 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from pangting.core import clock, inputs, widgets
 from pangting.core.audit import describe_download
 from pangting.core.semesters import semester_label
 from pangting.observation.models import Semester
 
+from .. import ledger_jobs
 from ..ledgers import (
     ALL,
     ALL_TITLE,
@@ -195,6 +197,17 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, form)
     ledgers, query = form.chosen(), form.query()
+    if ledger_jobs.is_large(ledgers, scope, query):
+        # Past PANGTING_LEDGER_JOB_ROWS the worker writes it (ledger_jobs); asked by a POST.
+        fields = ("kind", *FILTER_FIELDS)
+        hidden = {name: request.GET[name] for name in fields if request.GET.get(name, "") != ""}
+        if query.unit is not None:
+            hidden["unit"] = str(query.unit.pk)
+        return render(
+            request,
+            "reports/ledger_large.html",
+            {"hidden": hidden, "name": ledger_file_name(ledgers, query), "limit": settings.PANGTING_LEDGER_JOB_ROWS},
+        )
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT)  # noqa: SIM115 (closed by the response)
     try:
         with translation.override(settings.LANGUAGE_CODE):  # the ledgers are Chinese files
@@ -214,3 +227,15 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     response["Content-Length"] = str(size)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+@login_required
+@require_POST
+def ledger_export_job(request: HttpRequest) -> HttpResponse:
+    """Queue a large export for the background worker; its page shows progress and the download."""
+    scope = _scope(request)
+    form = LedgerForm(request.POST, scope=scope, kind_required=True)
+    if not form.is_valid():
+        return _page(request, form)
+    job = ledger_jobs.start_export(form.chosen(), form.query(), actor=request.user)
+    return redirect("job_detail", pk=job.pk)

@@ -1,0 +1,68 @@
+"""A job's page, its progress (polled by htmx) and its file (`pangting.core.jobs`).
+
+Only who started a job sees it, and only while the policy still grants the action the work
+needed; anyone else, and a job that does not exist, get 404 (house style §3).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from pangting.lib.messages import from_json
+
+from . import jobs
+from .audit import describe_download
+from .i18n import render_message
+from .models import Job
+
+
+def job_for_user(user: Any, pk: uuid.UUID) -> Job:
+    """The user's own job, or 404; a job started for an organization is asked of the policy again."""
+    job = Job.objects.filter(pk=pk, created_by_id=getattr(user, "pk", None)).select_related("organization").first()
+    if job is None:
+        raise Http404
+    if job.organization_id and job.action and not Job.objects.filter(pk=pk).for_user(user, job.action).exists():
+        raise Http404
+    return job
+
+
+def progress_context(job: Job) -> dict[str, Any]:
+    """What `jobs/_progress.html` shows: the job, its message in the reader's language, its file."""
+    return {
+        "job": job,
+        "job_message": render_message(from_json(job.message)) if job.message else "",
+        "keep_days": settings.PANGTING_JOB_KEEP_DAYS,
+    }
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    job = job_for_user(request.user, pk)
+    return render(request, "jobs/detail.html", progress_context(job))
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The progress partial; polled every 2 seconds until the job has finished."""
+    job = job_for_user(request.user, pk)
+    return render(request, "jobs/_progress.html", progress_context(job))
+
+
+@login_required
+def job_download(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The file a finished job wrote, while it is kept (PANGTING_JOB_KEEP_DAYS)."""
+    job = job_for_user(request.user, pk)
+    path = jobs.result_file(job)
+    if path is None:
+        raise Http404
+    describe_download(request, path.name, job=str(job.pk), kind=job.kind)
+    response = FileResponse(path.open("rb"), content_type=job.result.get("content_type") or "application/octet-stream")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(path.name)}"
+    return response
