@@ -292,8 +292,11 @@ def _xlsxwriter_width(width: float) -> float:
 
 
 def _clean_text(text: str) -> str:
-    """Drop control characters, which Excel refuses (openpyxl would raise)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text) if ILLEGAL_CHARACTERS_RE.search(text) else text
+    """Drop control characters, which Excel refuses (openpyxl would raise on them, XlsxWriter
+    would escape them as _x0007_). `isprintable` (in C) clears most text without the regex."""
+    if text.isprintable() or not ILLEGAL_CHARACTERS_RE.search(text):
+        return text
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def _width_for(header: str) -> float:
