@@ -57,6 +57,7 @@ _TAG_ENDS = (b" ", b">", b"/", b"\n", b"\r", b"\t")
 _WORKSHEET_PART = re.compile(r"(?i)(^|/)worksheets/[^/]+\.xml$")
 _ROW_ATTRIBUTE = re.compile(rb"\br\s*=\s*[\"'](\d+)[\"']")
 
+_ILLEGAL_CHARACTERS: re.Pattern[str] = ILLEGAL_CHARACTERS_RE
 _HEADER_FILL = "#D9E1F2"
 _HEADER_BORDER = "#808080"  # a thin line under the header
 _INVALID_TITLE_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
@@ -294,9 +295,9 @@ def _xlsxwriter_width(width: float) -> float:
 def _clean_text(text: str) -> str:
     """Drop control characters, which Excel refuses (openpyxl would raise on them, XlsxWriter
     would escape them as _x0007_). `isprintable` (in C) clears most text without the regex."""
-    if text.isprintable() or not ILLEGAL_CHARACTERS_RE.search(text):
+    if text.isprintable() or not _ILLEGAL_CHARACTERS.search(text):
         return text
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return _ILLEGAL_CHARACTERS.sub("", text)
 
 
 def _width_for(header: str) -> float:
