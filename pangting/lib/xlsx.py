@@ -1,6 +1,6 @@
 """Excel ledgers (台账): streaming export and checked import, without Django.
 
-Exports use openpyxl's write-only mode, which writes each row to a temporary file as it
+Exports use XlsxWriter's constant-memory mode, which writes each row to a temporary file as it
 arrives, so a province-wide ledger of hundreds of thousands of rows from a database cursor
 never sits in memory. Imports read with openpyxl's read-only mode and turn every way an
 upload can be wrong into a `WorkbookError` whose Chinese message tells the user what to fix.
@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import io
+import math
 import os
 import re
 import time
@@ -23,13 +24,12 @@ from decimal import Decimal
 from typing import IO
 from zoneinfo import ZoneInfo
 
+import xlsxwriter
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter.worksheet import Worksheet as XlsxWorksheet
 
 from pangting.lib import marks as file_marks
 from pangting.lib.inputs import DEFAULT_IMPORT_LIMITS, ImportLimits
@@ -57,10 +57,9 @@ _TAG_ENDS = (b" ", b">", b"/", b"\n", b"\r", b"\t")
 _WORKSHEET_PART = re.compile(r"(?i)(^|/)worksheets/[^/]+\.xml$")
 _ROW_ATTRIBUTE = re.compile(rb"\br\s*=\s*[\"'](\d+)[\"']")
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_HEADER_BORDER = Border(bottom=Side(style="thin", color="808080"))
+_ILLEGAL_CHARACTERS: re.Pattern[str] = ILLEGAL_CHARACTERS_RE
+_HEADER_FILL = "#D9E1F2"
+_HEADER_BORDER = "#808080"  # a thin line under the header
 _INVALID_TITLE_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 # The compound-document signature of .xls files and of password-protected .xlsx files.
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -125,50 +124,86 @@ def stream_workbook(
     not grow with the number of rows. Dates and datetimes become real Excel dates in a
     Chinese format; text that starts with "=" stays text (never a formula). When a watermark
     is set (`pangting.lib.marks`), every sheet's printed header and footer carry it.
+
+    Written with XlsxWriter's `constant_memory` mode: each row goes to a temporary file as
+    soon as the next one starts, text is stored in the cell (no shared-string table), and
+    the zip is assembled when the last sheet is done. It writes rows about twice as fast as
+    openpyxl's write-only mode (bench/ledgers has the figures).
     """
-    workbook = Workbook(write_only=True)
+    workbook = xlsxwriter.Workbook(target, _WORKBOOK_OPTIONS)
+    formats = _Formats(workbook)
     taken: list[str] = []
     watermark = file_marks.current().watermark
     try:
         for sheet in sheets:
             title = sanitize_sheet_title(sheet.title, taken)
             taken.append(title)
-            worksheet = workbook.create_sheet(title)
+            worksheet = workbook.add_worksheet(title)
             if watermark:
                 _print_watermark(worksheet, watermark)
-            _write_sheet(worksheet, sheet, timezone)
+            _write_sheet(worksheet, sheet, formats, timezone)
+        if not taken:
+            raise ValueError("工作簿至少需要一个工作表。")
     except BaseException:
         _discard(workbook)
         raise
-    if not taken:
-        raise ValueError("工作簿至少需要一个工作表。")
-    workbook.save(target)
+    workbook.close()
 
 
-def _print_watermark(worksheet: WriteOnlyWorksheet, text: str) -> None:
+# Text stays text: XlsxWriter would otherwise turn "=…" into formulas and "http…" into links.
+_WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+
+class _Formats:
+    """The workbook's cell formats, made once (XlsxWriter shares a format between cells)."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.header = workbook.add_format(
+            {
+                "bold": True,
+                "pattern": 1,
+                "bg_color": _HEADER_FILL,
+                "align": "center",
+                "valign": "vcenter",
+                "text_wrap": True,
+                "bottom": 1,
+                "bottom_color": _HEADER_BORDER,
+            }
+        )
+        self.date = workbook.add_format({"num_format": DATE_FORMAT})
+        self.datetime = workbook.add_format({"num_format": DATETIME_FORMAT})
+
+
+def _print_watermark(worksheet: XlsxWorksheet, text: str) -> None:
     """Who exported the sheet and when, in the printed header (right) and footer (left).
 
     "&" starts a code in Excel's header syntax, so a literal one is doubled.
     """
     escaped = _clean_text(text).replace("&", "&&")
-    worksheet.HeaderFooter.oddHeader.right.text = escaped
-    worksheet.HeaderFooter.oddFooter.left.text = escaped
+    worksheet.set_header(f"&R{escaped}")
+    worksheet.set_footer(f"&L{escaped}")
 
 
-def _discard(workbook: Workbook) -> None:
-    """Finish and delete the temporary files of an export that failed halfway.
+def _discard(workbook: xlsxwriter.Workbook) -> None:
+    """Close and delete the temporary files of an export that failed halfway.
 
-    A write-only sheet streams its rows into a temporary file through an open XML writer;
-    left alone, the writer breaks when garbage-collected and the file stays in /tmp.
+    In `constant_memory` mode each sheet streams its rows into a named temporary file that
+    only `close()` (which would write the workbook) removes.
     """
-    for worksheet in workbook.worksheets:
-        with contextlib.suppress(Exception):
-            if not worksheet.closed:
-                worksheet.close()
-        writer = getattr(worksheet, "_writer", None)
-        if writer is not None:
+    for worksheet in workbook.worksheets():
+        handle = getattr(worksheet, "row_data_fh", None)
+        name = getattr(worksheet, "row_data_filename", None)
+        if handle is not None:
             with contextlib.suppress(OSError):
-                writer.cleanup()
+                handle.close()
+        if name:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
 
 def sanitize_sheet_title(title: str, taken: Collection[str] = ()) -> str:
@@ -191,84 +226,78 @@ def sanitize_sheet_title(title: str, taken: Collection[str] = ()) -> str:
     return candidate
 
 
-def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet, timezone: dt.tzinfo) -> None:
-    """Column widths and frozen header first (write-only sheets need them before any row)."""
+def _write_sheet(worksheet: XlsxWorksheet, sheet: Sheet, formats: _Formats, timezone: dt.tzinfo) -> None:
+    """The header, widths, frozen header and filter, then the rows as they come."""
     headers = [str(header) for header in sheet.headers]
     if not headers:
         raise ValueError(f"工作表“{sheet.title}”没有表头。")
     widths = list(sheet.column_widths) if sheet.column_widths is not None else [_width_for(h) for h in headers]
     if len(widths) != len(headers):
         raise ValueError(f"工作表“{sheet.title}”的列宽个数（{len(widths)}）与表头个数（{len(headers)}）不一致。")
-    for index, width in enumerate(widths, start=1):
-        worksheet.column_dimensions[get_column_letter(index)].width = width
-    worksheet.freeze_panes = "A2"
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(worksheet, value=_clean_text(header))
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = _HEADER_ALIGNMENT
-        cell.border = _HEADER_BORDER
-        header_cells.append(cell)
-    worksheet.append(header_cells)
-    converter = _CellConverter(worksheet, timezone)
+    for index, width in enumerate(widths):
+        worksheet.set_column(index, index, _xlsxwriter_width(width))
+    worksheet.freeze_panes(1, 0)
+    for index, header in enumerate(headers):
+        worksheet.write_string(0, index, _clean_text(header), formats.header)
+    count = _write_rows(worksheet, sheet, len(headers), formats, timezone)
+    worksheet.autofilter(0, 0, count, len(headers) - 1)
+
+
+def _write_rows(worksheet: XlsxWorksheet, sheet: Sheet, width: int, formats: _Formats, timezone: dt.tzinfo) -> int:
+    """Write the rows below the header; return how many. The hot loop of every export:
+    plain text and numbers go straight to the writer, the rest through `_write_other`."""
+    write_string, write_number = worksheet.write_string, worksheet.write_number
     count = 0
     for count, row in enumerate(sheet.rows, start=1):
-        if len(row) > len(headers):
-            raise ValueError(f"工作表“{sheet.title}”第{count + 1}行有{len(row)}列，多于表头的{len(headers)}列。")
-        worksheet.append([converter.convert(column, value) for column, value in enumerate(row)])
-    last_column = get_column_letter(len(headers))
-    worksheet.auto_filter.ref = f"A1:{last_column}{count + 1}"
+        if len(row) > width:
+            raise ValueError(f"工作表“{sheet.title}”第{count + 1}行有{len(row)}列，多于表头的{width}列。")
+        for column, value in enumerate(row):
+            kind = type(value)
+            if kind is str:
+                if value:  # an empty string is an empty cell
+                    write_string(count, column, _clean_text(value))  # type: ignore[arg-type]
+            elif kind is int:
+                write_number(count, column, value)
+            elif value is not None:
+                _write_other(worksheet, count, column, value, formats, timezone)
+    return count
 
 
-class _CellConverter:
-    """Turn values into what openpyxl should write; numbers and plain text pass untouched.
+def _write_other(
+    worksheet: XlsxWorksheet, row: int, column: int, value: object, formats: _Formats, timezone: dt.tzinfo
+) -> None:
+    """Dates as real Excel dates in a Chinese format (aware datetimes in `timezone`),
+    booleans as booleans, other numbers as numbers, anything else as its text."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone).replace(tzinfo=None)
+        worksheet.write_datetime(row, column, value, formats.datetime)
+    elif isinstance(value, dt.date):
+        worksheet.write_datetime(row, column, value, formats.date)
+    elif isinstance(value, bool):
+        worksheet.write_boolean(row, column, value)
+    elif isinstance(value, int | Decimal) or (isinstance(value, float) and math.isfinite(value)):
+        worksheet.write_number(row, column, value)
+    elif isinstance(value, str):  # a str subclass (a lazy translation's result, an enum)
+        if value:
+            worksheet.write_string(row, column, _clean_text(str(value)))
+    else:  # not a number Excel can store (NaN, infinity) or not a cell value at all
+        worksheet.write_string(row, column, _clean_text(str(value)))
 
-    A write-only sheet writes each appended row before `append` returns, so one styled
-    cell per column can be reused for every date: creating and styling a cell per date
-    would make a date-heavy ledger much slower to export.
-    """
 
-    _PLAIN = frozenset({int, float, Decimal, bool, type(None)})
-
-    def __init__(self, worksheet: WriteOnlyWorksheet, timezone: dt.tzinfo) -> None:
-        self._worksheet = worksheet
-        self._timezone = timezone
-        self._date_cells: dict[tuple[int, str], WriteOnlyCell] = {}
-
-    def convert(self, column: int, value: object) -> object:
-        if type(value) in self._PLAIN:
-            return value
-        if isinstance(value, str):
-            text = _clean_text(str(value))
-            if text.startswith("="):
-                cell = WriteOnlyCell(self._worksheet, value=text)
-                cell.data_type = "s"  # openpyxl would otherwise store it as a formula
-                return cell
-            return text
-        if isinstance(value, dt.datetime):
-            if value.tzinfo is not None:
-                value = value.astimezone(self._timezone).replace(tzinfo=None)
-            return self._date_cell(column, value, DATETIME_FORMAT)
-        if isinstance(value, dt.date):
-            return self._date_cell(column, value, DATE_FORMAT)
-        if isinstance(value, bool | int | float | Decimal):  # IntEnum and the like
-            return value
-        return _clean_text(str(value))
-
-    def _date_cell(self, column: int, value: dt.date, number_format: str) -> WriteOnlyCell:
-        cell = self._date_cells.get((column, number_format))
-        if cell is None:
-            cell = WriteOnlyCell(self._worksheet)
-            cell.number_format = number_format
-            self._date_cells[(column, number_format)] = cell
-        cell.value = value
-        return cell
+def _xlsxwriter_width(width: float) -> float:
+    """The width to give XlsxWriter so that the file stores `width` (to the pixel), as openpyxl
+    did: XlsxWriter adds Calibri 11's 5-pixel padding to what it is given (7 pixels a character)."""
+    pixels = round(width * 7)
+    return max(pixels - 5, 0) / 7 if pixels > 12 else width
 
 
 def _clean_text(text: str) -> str:
-    """Drop control characters, which Excel refuses (openpyxl would raise)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text) if ILLEGAL_CHARACTERS_RE.search(text) else text
+    """Drop control characters, which Excel refuses (openpyxl would raise on them, XlsxWriter
+    would escape them as _x0007_). `isprintable` (in C) clears most text without the regex."""
+    if text.isprintable() or not _ILLEGAL_CHARACTERS.search(text):
+        return text
+    return _ILLEGAL_CHARACTERS.sub("", text)
 
 
 def _width_for(header: str) -> float:

@@ -4,12 +4,16 @@ Eight kinds: plans, sessions, attendance, visits, records, feedback, rectificati
 cross-observation. Each `Ledger` names the action that lets a user see its records, the
 Chinese headers, how to query the period and unit, and how to turn one record into a row.
 
-Exports are streamed: rows come from the database through `.iterator(chunk_size=...)`, with
-the related rows a kind needs fetched once per chunk (`Ledger.queries_per_chunk`), and go
-through openpyxl's write-only mode, which keeps each sheet's XML in a temporary file. So
-memory does not grow with the row count. openpyxl only writes the zip (the .xlsx) when the
-workbook is saved, so bytes cannot reach the client while rows are still being read; the
-view writes the workbook into an unnamed temporary file and streams that (see views/ledgers.py).
+Exports are streamed: rows come from the database through `.iterator(chunk_size=...)` (a
+server-side cursor on PostgreSQL), with the related rows a kind needs fetched once per chunk
+(`Ledger.queries_per_chunk`), and go through `pangting.lib.xlsx.stream_workbook`, which keeps
+each sheet's XML in a temporary file. So memory does not grow with the row count. The big
+kinds (attendance, sessions) are read as tuples (`Ledger.fields`, `values_list`) rather than
+model instances, and choice labels are looked up once per export: building instances and
+translating labels per row made the export twice as slow as the writer alone. The zip (the
+.xlsx) is only written when the last sheet is done, so bytes cannot reach the client while
+rows are still being read; the view writes the workbook into an unnamed temporary file and
+streams that (see views/ledgers.py).
 
 Scope: a ledger covers units, so it is for those who keep or read records for a unit and
 what lies below it (supervisor, leadership viewer, observation leader, liaison, study
@@ -23,12 +27,12 @@ import datetime as dt
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from pangting.accounts import policy
@@ -54,7 +58,15 @@ from pangting.observation.models import (
 from pangting.orgs.models import Organization
 from pangting.orgs.units import SUPERVISING, UNIT
 from pangting.study import rules
-from pangting.study.models import AgendaItem, Attendance, PlanTheme, Reschedule, StudyPlan, StudySession
+from pangting.study.models import (
+    AgendaItem,
+    Attendance,
+    PlanTheme,
+    Reschedule,
+    SessionKind,
+    StudyPlan,
+    StudySession,
+)
 
 A = policy.Action
 # Rows fetched from the database per round trip; each chunk also costs the kind's prefetches.
@@ -134,9 +146,15 @@ class LedgerQuery:
 
 @dataclass(frozen=True)
 class RowContext:
-    """What rows compare against (one `today` for the whole export)."""
+    """What rows compare against (one `today` for the whole export), and the choice labels
+    in the export's language."""
 
     today: dt.date
+    language: str = field(default_factory=lambda: translation.get_language() or "")
+
+    def label(self, model: type, field_name: str, value: Any) -> str:
+        """A stored choice value's label, e.g. "leave" → "请假" (the value itself if unknown)."""
+        return _labels(model, field_name, self.language).get(value, value)
 
 
 # -- small value helpers -------------------------------------------------------------------
@@ -159,15 +177,16 @@ def _under(path_field: str, unit: Organization | None) -> Q:
 
 
 @functools.cache
-def _labels(model: type, field_name: str) -> dict[str, str]:
-    """A field's choice labels as plain text, once per export process: `get_FOO_display()`
-    translates lazily on every call, which was a third of a large export's time."""
+def _labels(model: type, field_name: str, language: str) -> dict[str, str]:
+    """A field's choice labels as plain text in `language`, resolved once per process and
+    language: `get_FOO_display()` translates lazily on every call, which was a third of a
+    large export's time. The caller's language is active (the key only keeps languages apart)."""
     return {str(value): str(label) for value, label in model._meta.get_field(field_name).flatchoices}
 
 
 def _display(record: Any, field_name: str) -> str:
     value = getattr(record, field_name)
-    return _labels(type(record), field_name).get(str(value), str(value))
+    return _labels(type(record), field_name, translation.get_language() or "").get(str(value), str(value))
 
 
 def _count(model: Any, link: str, **conditions: Any) -> Coalesce:
@@ -200,7 +219,11 @@ class Ledger:
     action: policy.Action
     columns: Sequence[tuple[str, float]]  # (header, width)
     queryset: Callable[[policy.Reach, LedgerQuery], QuerySet[Any]]
+    # `row` turns one record into the row's cells: a model instance, or, when `fields` names
+    # the columns to read, a tuple of those values (`values_list`: no instances, no per-row
+    # related objects; the fast path for the big kinds).
     row: Callable[[Any, RowContext], list[CellValue]]
+    fields: tuple[str, ...] = ()
     # Queries per chunk of rows besides the main one: one per prefetched relation.
     queries_per_chunk: int = 0
     note: str = ""  # how the period applies, shown on the page
@@ -287,42 +310,69 @@ def _sessions(reach: policy.Reach, query: LedgerQuery) -> QuerySet[StudySession]
     )
 
 
-def _session_row(s: Any, ctx: RowContext) -> list[CellValue]:
-    start, end = timezone.localtime(s.starts_at), timezone.localtime(s.ends_at)
-    rate = rules.participation_rate(s.n_present, s.n_expected)
-    center = s.is_center_group
-    arrangement_late = center and rules.is_late(_day(s.arrangement_submitted_at), s.arrangement_due, ctx.today)
+SESSION_FIELDS = (
+    "organization__name",
+    "kind",
+    "sequence",
+    "starts_at",
+    "ends_at",
+    "place",
+    "title",
+    "plan_theme__theme",
+    "host__name",
+    "host_post",
+    "led_by__name",
+    "has_first_item",
+    "n_expected",
+    "n_present",
+    "n_leave",
+    "n_absent",
+    "arrangement_due",
+    "arrangement_submitted_at",
+    "report_due",
+    "report_submitted_at",
+    "n_reschedules",
+    "status",
+)
+
+
+def _session_row(s: tuple[Any, ...], ctx: RowContext) -> list[CellValue]:
+    (unit, kind, sequence, starts_at, ends_at, place, title, theme, host, host_post, led_by, first_item,
+     expected, present, leave, absent, arrangement_due, arrangement_at, report_due, report_at, reschedules,
+     status) = s  # fmt: skip
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    rate = rules.participation_rate(present, expected)
+    center = kind == SessionKind.CENTER_GROUP
+    arrangement_late = center and rules.is_late(_day(arrangement_at), arrangement_due, ctx.today)
     report_late = (
-        center
-        and s.status != StudySession.Status.CANCELLED
-        and rules.is_late(_day(s.report_submitted_at), s.report_due, ctx.today)
+        center and status != StudySession.Status.CANCELLED and rules.is_late(_day(report_at), report_due, ctx.today)
     )
     return [
-        s.organization.name,
-        _display(s, "kind"),
-        s.sequence,
+        unit,
+        ctx.label(StudySession, "kind", kind),
+        sequence,
         start.date(),
         f"{start:%H:%M}—{end:%H:%M}",
-        s.place,
-        s.title,
-        s.plan_theme.theme if s.plan_theme else "",
-        _name(s.host),
-        s.host_post,
-        _name(s.led_by),
-        YES if s.has_first_item else "否",
-        s.n_expected,
-        s.n_present,
-        s.n_leave,
-        s.n_absent,
+        place,
+        title,
+        theme or "",
+        host or "",
+        host_post,
+        led_by or "",
+        YES if first_item else "否",
+        expected,
+        present,
+        leave,
+        absent,
         rules.format_rate(rate) if rate is not None else "",
-        s.arrangement_due,
-        s.arrangement_submitted_at,
+        arrangement_due,
+        arrangement_at,
         _yes(arrangement_late),
-        s.report_due,
-        s.report_submitted_at,
+        report_due,
+        report_at,
         _yes(report_late),
-        s.n_reschedules,
-        _display(s, "status"),
+        reschedules,
+        ctx.label(StudySession, "status", status),
     ]
 
 
@@ -338,6 +388,7 @@ SESSIONS = Ledger(
     ),
     queryset=_sessions,
     row=_session_row,
+    fields=SESSION_FIELDS,
     note=gettext_noop("按学习会日期筛选。"),
 )
 
@@ -360,22 +411,43 @@ def _attendance(reach: policy.Reach, query: LedgerQuery) -> QuerySet[Attendance]
     )
 
 
-def _attendance_row(a: Attendance, ctx: RowContext) -> list[CellValue]:
-    session = a.session
+ATTENDANCE_FIELDS = (
+    "session__organization__name",
+    "session__starts_at",
+    "session__title",
+    "session__kind",
+    "person__name",
+    "post",
+    "person__post",
+    "status",
+    "method",
+    "checked_in_at",
+    "leave_reason",
+    "makeup_done_on",
+    "makeup_note",
+    "role",
+)
+
+
+def _attendance_row(a: tuple[Any, ...], ctx: RowContext) -> list[CellValue]:
+    (unit, starts_at, title, kind, name, post, person_post, status, method, checked_in_at, leave_reason,
+     makeup_done_on, makeup_note, role) = a  # fmt: skip
+    # Attendance.needs_makeup (R-S3), on the row's values.
+    needs_makeup = status == Attendance.Status.LEAVE and makeup_done_on is None and role != Attendance.Role.OBSERVER
     return [
-        session.organization.name,
-        _day(session.starts_at),
-        session.title,
-        _display(session, "kind"),
-        a.person.name,
-        a.post or a.person.post,
-        _display(a, "status"),
-        _display(a, "method") if a.method else "",
-        a.checked_in_at,
-        a.leave_reason,
-        a.makeup_done_on,
-        a.makeup_note,
-        _yes(a.needs_makeup),
+        unit,
+        _day(starts_at),
+        title,
+        ctx.label(StudySession, "kind", kind),
+        name,
+        post or person_post,
+        ctx.label(Attendance, "status", status),
+        ctx.label(Attendance, "method", method) if method else "",
+        checked_in_at,
+        leave_reason,
+        makeup_done_on,
+        makeup_note,
+        _yes(needs_makeup),
     ]
 
 
@@ -389,6 +461,7 @@ ATTENDANCE = Ledger(
     ),
     queryset=_attendance,
     row=_attendance_row,
+    fields=ATTENDANCE_FIELDS,
     note=gettext_noop("每人每次学习会一行（已取消的学习会不计）；按学习会日期筛选。"),
 )
 
@@ -791,10 +864,41 @@ def ledger_sheets(
     today: dt.date | None = None,
 ) -> Iterator[Sheet]:
     """The sheets of one ledger, rows read chunk by chunk as the writer asks for them."""
-    ctx = RowContext(today=today or clock.today())
-    records = ledger.queryset(scope.reach(ledger), query).iterator(chunk_size=chunk_size)
-    rows = ([number, *ledger.row(record, ctx)] for number, record in enumerate(records, start=1))
+    rows = _ledger_rows(ledger, scope, query, chunk_size=chunk_size, today=today)
     yield from split_sheets(ledger.title, ledger.headers, rows, ledger.widths, max_rows)
+
+
+def _ledger_rows(
+    ledger: Ledger, scope: Scope, query: LedgerQuery, *, chunk_size: int, today: dt.date | None
+) -> Iterator[list[CellValue]]:
+    """One ledger's numbered rows, read lazily (as tuples when the kind names its fields)."""
+    ctx = RowContext(today=today or clock.today())
+    records = ledger.queryset(scope.reach(ledger), query)
+    if ledger.fields:
+        records = records.values_list(*ledger.fields)
+    row = ledger.row
+    for number, record in enumerate(records.iterator(chunk_size=chunk_size), start=1):
+        yield [number, *row(record, ctx)]
+
+
+class _Progress:
+    """Counts the rows handed to the writer and reports every `every` rows, then the total."""
+
+    def __init__(self, report: Callable[[int], None], every: int) -> None:
+        self.report, self.every = report, max(every, 1)
+        self.done = self.reported = 0
+
+    def count(self, rows: Iterable[list[CellValue]]) -> Iterator[list[CellValue]]:
+        for row in rows:
+            yield row
+            self.done += 1
+            if self.done % self.every == 0:
+                self.reported = self.done
+                self.report(self.done)
+
+    def finish(self) -> None:
+        if self.reported != self.done or self.done == 0:
+            self.report(self.done)
 
 
 def write_ledgers(
@@ -806,11 +910,24 @@ def write_ledgers(
     chunk_size: int = CHUNK_SIZE,
     max_rows: int = SHEET_MAX_ROWS,
     today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Write one workbook with a sheet (or more, past Excel's row limit) per ledger to `target`."""
+    """Write one workbook with a sheet (or more, past Excel's row limit) per ledger to `target`.
+
+    `progress`, when given, is called with the number of rows written so far (all ledgers
+    together) after every `chunk_size` rows, and once more with the total when the
+    workbook is complete (unless that number was just reported).
+    """
     if not ledgers:
         raise ValueError("no ledger to write")
-    sheets = itertools.chain.from_iterable(
-        ledger_sheets(ledger, scope, query, chunk_size=chunk_size, max_rows=max_rows, today=today) for ledger in ledgers
-    )
-    stream_workbook(sheets, target)
+    counter = _Progress(progress, chunk_size) if progress is not None else None
+
+    def sheets(ledger: Ledger) -> Iterator[Sheet]:
+        rows: Iterable[list[CellValue]] = _ledger_rows(ledger, scope, query, chunk_size=chunk_size, today=today)
+        if counter is not None:
+            rows = counter.count(rows)
+        return split_sheets(ledger.title, ledger.headers, rows, ledger.widths, max_rows)
+
+    stream_workbook(itertools.chain.from_iterable(sheets(ledger) for ledger in ledgers), target)
+    if counter is not None:
+        counter.finish()

@@ -1,9 +1,9 @@
 """Ledger pages (台账): choose the unit and period, download each kind as Excel.
 
 The export is written into a spooled temporary file (memory up to `SPOOL_LIMIT`, then disk)
-in openpyxl's write-only mode and streamed from there: openpyxl writes the zip only when
-the workbook is saved, so streaming rows straight to the client is not possible, and the
-file on disk keeps memory flat whatever the row count (bench/ledgers has the figures).
+by the streaming writer (`pangting.lib.xlsx`) and streamed from there: the zip is written only
+when the workbook is complete, so streaming rows straight to the client is not possible, and
+the file on disk keeps memory flat whatever the row count (bench/ledgers has the figures).
 """
 
 from __future__ import annotations
