@@ -11,7 +11,6 @@ about 2,200 rows a second (bench/ledgers), the default 20,000 rows keep a reques
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +26,6 @@ from pangting.lib.messages import N_, Message
 from .ledgers import LEDGERS, XLSX_CONTENT_TYPE, Ledger, LedgerQuery, Period, Scope, file_name, write_ledgers
 
 KIND = "reports.ledgers"
-PROGRESS_EVERY = 500  # rows between two progress writes
 
 
 def row_count(ledgers: Sequence[Ledger], scope: Scope, query: LedgerQuery) -> int:
@@ -77,26 +75,18 @@ def export_job(
     if unit_id is not None and unit is None:
         raise jobs.Refused(Message(N_("所选单位不存在，或不在您的查看范围内。")))
     query = LedgerQuery(Period(year, semester, tuple(months) if months else None), unit=unit)  # type: ignore[arg-type]
-    written = [0]  # rows written so far, over all the ledgers of the workbook
-    ledgers = [_counting(LEDGERS[kind], job, written) for kind in kinds if kind in reached]
+    ledgers = [LEDGERS[kind] for kind in kinds if kind in reached]
     if not ledgers:
         raise jobs.Refused(Message(N_("没有这种台账，或您无权查看这种台账。")))
     total = row_count(ledgers, scope, query)
     jobs.progress(job, 0, total, N_("正在生成台账，共{total}行。"), total=total)
     name = file_name(ledgers, query)
     with translation.override(settings.LANGUAGE_CODE):  # the ledgers are Chinese files
-        write_ledgers(ledgers, scope, query, str(jobs.job_dir(job) / name))
+        write_ledgers(
+            ledgers,
+            scope,
+            query,
+            str(jobs.job_dir(job) / name),
+            progress=lambda done: jobs.progress(job, done, total, N_("已写入{done}行。"), done=done),
+        )
     return {"file": name, "content_type": XLSX_CONTENT_TYPE}
-
-
-def _counting(ledger: Ledger, job: Job, written: list[int]) -> Ledger:
-    """The ledger with a row function that reports every PROGRESS_EVERY rows to the job."""
-    row = ledger.row
-
-    def counted(record: Any, ctx: Any) -> Any:
-        written[0] += 1
-        if written[0] % PROGRESS_EVERY == 0:
-            jobs.progress(job, written[0], None, N_("已写入{done}行。"), done=written[0])
-        return row(record, ctx)
-
-    return dataclasses.replace(ledger, row=counted)
