@@ -55,7 +55,7 @@ run: install var/secret_key
 	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py collectstatic --noinput -v0
 	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py seed_demo --if-empty
 	@SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py demo_logins --port $(PORT)
-	@# One background worker (plan runs, exports, scans) beside the web server, stopped with it.
+	@# One background worker (plan runs, large ledger exports, year work files) beside the web server, stopped with it.
 	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	SECRET_KEY_FILE=var/secret_key $(BIN)/gunicorn pangting.wsgi --bind 127.0.0.1:$(PORT) \

@@ -6,7 +6,8 @@ row, and downloaded from the job's page. The job keeps the export's parameters, 
 and asks the policy again when it runs (`Scope(user)`): what leaves is what the user reaches
 then. The threshold is on rows rather than always a job: small exports (the common case, one
 unit and one semester) stay one click, and the threshold is what bounds a request's time: at
-about 2,200 rows a second (bench/ledgers), the default 20,000 rows keep a request under ~10 s.
+about 8,000 rows a second (bench/ledgers: 150,000 attendance rows in 18–19 s), the default
+20,000 rows keep a request within a few seconds, even on a loaded server.
 """
 
 from __future__ import annotations
