@@ -87,10 +87,10 @@ def frequency_report(
     agenda_kinds = sorted({r.requires_agenda_kind for r in rules_ if r.requires_agenda_kind})
     counted = _held_counts(organizations, year, agenda_kinds)
     # A reverse one-to-one access (`org.study_group`) finds a soft-deleted group too: so does this.
+    # Read by the subtrees' few path prefixes, not an IN list of every organization (a province
+    # has tens of thousands of branches; SQLite caps a statement's parameters).
     with_group = set(
-        StudyGroup._base_manager.filter(organization__in=[o.pk for o in organizations]).values_list(
-            "organization_id", flat=True
-        )
+        StudyGroup._base_manager.filter(_subtrees(organizations)).values_list("organization_id", flat=True)
     )
     own: dict[tuple[int, str], list[_Counted]] = defaultdict(list)
     in_subtree: dict[tuple[int, str], list[_Counted]] = defaultdict(list)
