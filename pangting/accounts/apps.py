@@ -16,6 +16,7 @@ class AccountsConfig(AppConfig):
         registry.register_navigation(_("审计日志"), "accounts:audit_log", "audit.view", "system", order=260)
         registry.register_todo_provider("pangting.accounts.todos.account_todos", order=30)
         registry.register_scope("pangting.accounts.policy.scope")  # Model.objects.for_user asks it
+        registry.register_can("pangting.accounts.policy.can")  # core's job pages ask it
         # Connect the login/logout audit receivers; the second factor's sign-in receiver and check.
         from . import audit_hooks, otp  # noqa: F401
         from .sso import checks  # noqa: F401  (single sign-on settings checked at start-up)

@@ -150,6 +150,21 @@ def scope(queryset: Any, user: Any, action: str | None) -> Any:
     return _scope.resolve()(queryset, user, action)
 
 
+_can: Hook | None = None
+
+
+def register_can(checker: Callable[[Any, str], bool] | str) -> None:
+    """The policy's `can(user, action)` for core's own pages (a job over the user's whole reach)."""
+    global _can  # one policy per process, registered at start-up
+    _can = Hook(_hook_name(checker), checker, 0)
+
+
+def can(user: Any, action: str) -> bool:
+    if _can is None:
+        raise ImproperlyConfigured("No access policy registered (pangting.accounts must be installed).")
+    return bool(_can.resolve()(user, action))
+
+
 # --- sections of shared pages -----------------------------------------------------------------
 
 _page_sections: dict[tuple[str, str], Hook] = {}

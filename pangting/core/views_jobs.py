@@ -17,18 +17,25 @@ from django.shortcuts import render
 
 from pangting.lib.messages import from_json
 
-from . import jobs
+from . import jobs, registry
 from .audit import describe_download
 from .i18n import render_message
 from .models import Job
 
 
 def job_for_user(user: Any, pk: uuid.UUID) -> Job:
-    """The user's own job, or 404; a job started for an organization is asked of the policy again."""
+    """The user's own job, or 404 once the policy no longer grants the job's action (at its
+    organization, or anywhere for a job over the user's whole reach)."""
     job = Job.objects.filter(pk=pk, created_by_id=getattr(user, "pk", None)).select_related("organization").first()
     if job is None:
         raise Http404
-    if job.organization_id and job.action and not Job.objects.filter(pk=pk).for_user(user, job.action).exists():
+    if not job.action:
+        return job
+    if job.organization_id:
+        still = Job.objects.filter(pk=pk).for_user(user, job.action).exists()
+    else:
+        still = registry.can(user, job.action)  # work over the user's whole reach (a year file, a ledger)
+    if not still:
         raise Http404
     return job
 

@@ -289,6 +289,7 @@ def start_year_file(user: Any, year: int) -> Job:
         title=gettext("{year}年度巡听旁听工作档案").format(year=year),
         actor=user,
         params={"user_id": user.pk, "year": year},
+        action=policy.Action.OBSERVATION_MANAGE,  # the download needs it still
     )
 
 

@@ -53,6 +53,9 @@ def start_export(ledgers: Sequence[Ledger], query: LedgerQuery, *, actor: Any) -
             "months": list(period.months) if period.months else None,
             "unit_id": query.unit.pk if query.unit else None,
         },
+        # One kind: its download needs that kind's action still. Several kinds hold what each
+        # reached when the worker wrote them; the worker asked the policy for each then.
+        action=ledgers[0].action if len(ledgers) == 1 else "",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
@@ -78,3 +79,6 @@ def test_the_worker_writes_the_same_zip_for_the_job_page(world, client_for, sett
     download = client.get(reverse("job_download", args=[job.pk]))
     names = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
     assert "02_函告/示大宣函〔2026〕1号_甲学院党委.docx" in names
+    # The download needs the role the work needed still: a supervisor who lost it gets 404.
+    world.supervisor.role_assignments.update(valid_until=dt.date(2000, 1, 1))
+    assert client.get(reverse("job_download", args=[job.pk])).status_code == 404
