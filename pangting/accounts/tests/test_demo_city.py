@@ -8,9 +8,11 @@ university keeps supervising its own 18 units and does not see the schools.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 
@@ -27,10 +29,22 @@ pytestmark = pytest.mark.django_db
 A = policy.Action
 
 
+@pytest.fixture(scope="module")
+def shared_demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """The demo directory, built once for the module (it takes seconds) and rolled back at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with travel("2026-09-20"):
+            built = DemoBuilder().build()
+        yield built
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo() -> dict[str, Any]:
-    with travel("2026-09-20"):
-        return DemoBuilder().build()
+def demo(shared_demo: dict[str, Any], db: Any) -> dict[str, Any]:
+    """The shared demo inside this test's own savepoint."""
+    for user in shared_demo["users"].values():
+        user._pangting_policy = None  # forget reach cached by an earlier test
+    return shared_demo
 
 
 def _codes(qs: Any) -> set[str]:
