@@ -1,7 +1,8 @@
 """A job's page, its progress (polled by htmx) and its file (`pangting.core.jobs`).
 
 Only who started a job sees it, and only while the policy still grants the action the work
-needed; anyone else, and a job that does not exist, get 404 (house style §3).
+needed; anyone else, and a job that does not exist, get 404 (house style §3). A job shown while
+its attempt is stale (its worker stopped) is recovered first, so the page never polls forever.
 """
 
 from __future__ import annotations
@@ -49,16 +50,23 @@ def progress_context(job: Job) -> dict[str, Any]:
     }
 
 
+def _current(job: Job) -> Job:
+    """The job, after taking its attempt as interrupted if it went stale (`jobs.recover_stale`)."""
+    if job.status == Job.Status.RUNNING and jobs.recover_stale(job.pk):
+        job.refresh_from_db()
+    return job
+
+
 @login_required
 def job_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    job = job_for_user(request.user, pk)
+    job = _current(job_for_user(request.user, pk))
     return render(request, "jobs/detail.html", progress_context(job))
 
 
 @login_required
 def job_progress(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The progress partial; polled every 2 seconds until the job has finished."""
-    job = job_for_user(request.user, pk)
+    job = _current(job_for_user(request.user, pk))
     return render(request, "jobs/_progress.html", progress_context(job))
 
 
