@@ -25,19 +25,22 @@ from .models import Job
 
 
 def job_for_user(user: Any, pk: uuid.UUID) -> Job:
-    """The user's own job, or 404 once the policy no longer grants the job's action (at its
-    organization, or anywhere for a job over the user's whole reach)."""
+    """The user's own job, or 404 once the policy no longer grants each action the work needed:
+    the job's `action` and, for work of several kinds (a ledger export of several ledgers), every
+    one in `params["actions"]`; at the job's organization, or anywhere for a job over the user's
+    whole reach."""
     job = Job.objects.filter(pk=pk, created_by_id=getattr(user, "pk", None)).select_related("organization").first()
     if job is None:
         raise Http404
-    if not job.action:
-        return job
-    if job.organization_id:
-        still = Job.objects.filter(pk=pk).for_user(user, job.action).exists()
-    else:
-        still = registry.can(user, job.action)  # work over the user's whole reach (a year file, a ledger)
-    if not still:
-        raise Http404
+    listed = job.params.get("actions") if isinstance(job.params, dict) else None
+    actions = {job.action, *(listed if isinstance(listed, list) else [])} - {""}
+    for action in sorted(actions):
+        if job.organization_id:
+            still = Job.objects.filter(pk=pk).for_user(user, action).exists()
+        else:
+            still = registry.can(user, action)  # work over the user's whole reach (a year file, a ledger)
+        if not still:
+            raise Http404
     return job
 
 
