@@ -346,6 +346,10 @@ TASKS = {
 PANGTING_JOB_RETRIES = env_int("PANGTING_JOB_RETRIES", 2)
 PANGTING_JOB_RETRY_SECONDS = env_int("PANGTING_JOB_RETRY_SECONDS", 30)
 PANGTING_JOB_KEEP_DAYS = env_int("PANGTING_JOB_KEEP_DAYS", 7)
+# An attempt that has reported no progress for this long is taken as interrupted (its worker was
+# killed or its server stopped): tried again while attempts are left, else failed with the reason
+# (`core.jobs.recover_stale`). A job function reports progress more often than this.
+PANGTING_JOB_STALE_SECONDS = env_int("PANGTING_JOB_STALE_SECONDS", 1800)
 # A ledger export of more rows than this is written by the worker, not in the request.
 PANGTING_LEDGER_JOB_ROWS = env_int("PANGTING_LEDGER_JOB_ROWS", 20_000)
 

@@ -11,7 +11,7 @@ class AnalysisConfig(AppConfig):
     verbose_name = _("文本分析")
 
     def ready(self) -> None:
-        from pangting.core import registry, transitions
+        from pangting.core import jobs, registry, transitions
 
         from . import (
             checks,  # noqa: F401  (registers the R-S8 check and its parameters)
@@ -20,6 +20,7 @@ class AnalysisConfig(AppConfig):
         )
         from .workflows import WORKFLOWS
 
+        jobs.register("analysis.scan_texts", "pangting.analysis.duplicates.scan_job")  # a full re-scan
         registry.register_page_section("study_session", "pangting.analysis.views.session_section", order=10)
         # After planning (30), before compliance runs every check (50).
         registry.register_demo_hook("pangting.analysis.demo.extend_demo", order=45)

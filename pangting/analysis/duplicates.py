@@ -28,9 +28,11 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import clock, parameters
+from pangting.core import clock, jobs, parameters
+from pangting.core.models import Job
 from pangting.core.parameters import Parameter
 from pangting.lib import textdup
+from pangting.lib.messages import N_
 
 from . import sources
 from .models import BoilerplateState, TextBand, TextDocument, TextPair
@@ -544,3 +546,15 @@ def decide_pair(
 def pairs_of_unit(user: Any, unit: Any) -> QuerySet[TextPair]:
     """The pairs in the user's reach with a text of `unit` (the unit page)."""
     return pairs_for_user(user).filter(Q(first__organization=unit) | Q(second__organization=unit))
+
+
+def scan_job(job: Job) -> dict[str, Any]:
+    """`scan_corpus` as a background job (`scan_texts --enqueue`): the texts read are reported
+    about every hundredth, so a large corpus does not write its progress row per text."""
+
+    def report(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 100) == 0:
+            jobs.progress(job, done, total, N_("已读取{done}份文本，共{total}份。"), done=done, total=total)
+
+    scan_corpus(progress=report)
+    return {}

@@ -10,7 +10,7 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("规则检查")
 
     def ready(self) -> None:
-        from pangting.core import registry
+        from pangting.core import jobs, registry
 
         from . import checks  # noqa: F401  (registers the checks and their parameters)
 
@@ -18,5 +18,6 @@ class ComplianceConfig(AppConfig):
         registry.register_navigation(
             _("检查规则与参数"), "compliance:rule_list", "compliance.configure", "system", order=240
         )
+        jobs.register("compliance.run", "pangting.compliance.jobs.run_job")  # full runs, page and timer
         # Checks every rule over all the demo data above, assessment's included.
         registry.register_demo_hook("pangting.compliance.demo.extend_demo", order=50)

@@ -8,7 +8,7 @@ unit and rule for the unit page and the dashboards. Both cost a fixed number of 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +25,9 @@ from pangting.orgs.units import units
 from .messages import FindingMessage
 from .models import ComplianceRun, Finding
 from .registry import CheckContext, Evidence, FindingData, Rule, ordered_rules
+
+# `progress(done, total, rule_id)`: told before each rule of a run is checked.
+Progress = Callable[[int, int, str], None]
 
 GREEN = "green"
 
@@ -77,11 +80,13 @@ def compute(
     unit: Organization | None = None,
     rules: Sequence[str] | None = None,
     units: Sequence[Organization] | None = None,
+    progress: Progress | None = None,
 ) -> list[tuple[Rule, FindingData]]:
     """Every finding for `year` (optionally one unit's subtree, some units, some rules), without saving.
 
     The checks of one call share a cache (the year's sessions are loaded once) and each
-    queries in bulk, so the number of queries does not grow with the data.
+    queries in bulk, so the number of queries does not grow with the data. `progress(done,
+    total, rule_id)` is told before each rule is checked (a job's page shows it).
     """
     scope = list(units) if units is not None else units_in_scope(unit)
     today = clock.today()
@@ -91,16 +96,16 @@ def compute(
     if not scope or not has_records(year, scope):
         return results
     # Findings keep their message as written, in the interface's first language, whoever ran the check.
+    chosen = [rule for rule in ordered_rules() if not rules or rule.id in rules]
     with translation.override(settings.LANGUAGE_CODE):
-        for rule in ordered_rules():
-            if rules and rule.id not in rules:
-                continue
+        for done, rule in enumerate(chosen):
+            if progress is not None:
+                progress(done, len(chosen), rule.id)
             ctx = CheckContext(year=year, units=scope, today=today, params=values[rule.id], cache=cache)
             results.extend((rule, f) for f in rule.check(ctx))
     return results
 
 
-@transaction.atomic
 def run_checks(
     year: int,
     *,
@@ -109,18 +114,38 @@ def run_checks(
     trigger: str = ComplianceRun.Trigger.MANUAL,
     actor: Any,
     units: Sequence[Organization] | None = None,
+    progress: Progress | None = None,
 ) -> ComplianceRun:
     """Compute the findings and reconcile the table: insert new, refresh seen, resolve gone ones.
 
     `actor` is who runs the checks: the user of a page, or `core.system.system_actor()` for the
     `check_compliance` command and the demo; `None` is refused (issue 10, one write path).
     `units` limits the run to those units (the incremental run of `changed_units`); only their
-    findings are reconciled.
+    findings are reconciled. The findings are computed first, outside the transaction that
+    writes them, so that a job's `progress` reports are seen while the checks go on.
     """
     require_actor(actor)
-    run = ComplianceRun.objects.create(year=year, unit=unit, rules=list(rules or []), trigger=trigger, actor=actor)
+    started = clock.now()
     scope = list(units) if units is not None else None
-    found = compute(year, unit=unit, rules=rules, units=scope)
+    found = compute(year, unit=unit, rules=rules, units=scope, progress=progress)
+    with transaction.atomic():
+        return _reconcile(year, unit, rules, trigger, actor, scope, found, started)
+
+
+def _reconcile(
+    year: int,
+    unit: Organization | None,
+    rules: Sequence[str] | None,
+    trigger: str,
+    actor: Any,
+    scope: list[Organization] | None,
+    found: list[tuple[Rule, FindingData]],
+    started: Any,
+) -> ComplianceRun:
+    """Store the run and bring the findings table in line with what it found."""
+    run = ComplianceRun.objects.create(
+        year=year, unit=unit, rules=list(rules or []), trigger=trigger, actor=actor, started_at=started
+    )
     existing_qs = Finding.objects.filter(year=year)
     if scope is not None:
         existing_qs = existing_qs.filter(unit_id__in=[u.pk for u in scope])

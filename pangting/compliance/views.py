@@ -1,4 +1,5 @@
-"""Rule parameters (compliance.configure) and findings (compliance.view): thin views over `services`."""
+"""Rule parameters (compliance.configure) and findings (compliance.view): thin views over `services`;
+a full run of the checks is a background job (`jobs`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pangting.core.views import flash_errors
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
 
-from . import services
+from . import jobs, services
 from .forms import FindingFilterForm, RuleParameterForm, form_error
 from .models import Finding
 from .registry import ordered_rules
@@ -100,5 +101,18 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     context = {
         "findings": rows, "page_obj": page, "query_string": query_string, "form": form, "year": year,
         "unit": unit, "rules": rules, "rule_id": rule_id, "show": show,
+        "can_run": policy.can(request.user, A.COMPLIANCE_CONFIGURE),
     }  # fmt: skip
     return render(request, "compliance/finding_list.html", context)
+
+
+@login_required
+@require_POST
+def run_all(request: HttpRequest) -> HttpResponse:
+    """Check every rule over every unit for a year, in the background; the job's page shows each rule
+    as it is checked, then links back to the findings."""
+    policy.require(request.user, A.COMPLIANCE_CONFIGURE)
+    raw = request.POST.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.today().year
+    job = jobs.start_run(year, actor=request.user)
+    return redirect("job_detail", pk=job.pk)

@@ -12,8 +12,16 @@ failure leaves the job failed with the reason. Each app registers its kinds of w
 function takes the job and its parameters, reports progress with `progress`, and returns the
 result to keep (`{"file": name}` for a download written under `job_dir(job)`).
 
+A worker killed in the middle of an attempt (a restart, a stopped server) leaves no failure
+behind, so every attempt keeps a heartbeat: its start, then each `progress`. An attempt silent for
+`PANGTING_JOB_STALE_SECONDS` is *stale*: `recover_stale` takes it as interrupted, marks the
+worker's row failed, and queues the job again while attempts are left (an interruption is as
+transient as any failure), else fails it with the reason. The job's page does this for the job it
+shows; `manage.py purge_jobs` (an hourly timer) for all. Should the old attempt come back to
+life after all, it finds the job no longer its own and its outcome is dropped (`_settle`).
+
 Finished jobs, their files and the workers' rows are kept `PANGTING_JOB_KEEP_DAYS` days, then
-removed by `purge` (`manage.py purge_jobs`, run by a daily timer).
+removed by `purge` (`manage.py purge_jobs`).
 """
 
 from __future__ import annotations
@@ -27,9 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.module_loading import import_string
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from pangting.core import clock
@@ -100,7 +109,7 @@ def _enqueue(job: Job, *, delay: int) -> None:
 def progress(job: Job, done: int, total: int | None = None, message: str = "", /, **params: Any) -> None:
     """Record how far the job got (`done` of `total`) with a message (a msgid marked with N_),
     written at once so the polling page sees it while the work goes on."""
-    fields: dict[str, Any] = {"done": done}
+    fields: dict[str, Any] = {"done": done, "heartbeat_at": clock.now()}
     if total is not None:
         fields["total"] = total
     if message:
@@ -132,6 +141,17 @@ def _save(job: Job, **fields: Any) -> None:
     job.save(update_fields=list(fields))
 
 
+def _settle(job: Job, attempt: int, **fields: Any) -> bool:
+    """Write an attempt's outcome, unless the job is no longer that attempt's (the stale sweep
+    took it as interrupted meanwhile): False then, and nothing is written."""
+    if not Job.objects.filter(pk=job.pk, attempts=attempt, status=Job.Status.RUNNING).update(**fields):
+        logger.warning("job %s: attempt %d was taken as interrupted; its outcome is dropped", job.pk, attempt)
+        return False
+    for name, value in fields.items():
+        setattr(job, name, value)
+    return True
+
+
 @task()
 def run_job(job_id: str) -> None:
     """One attempt at a job (called by the worker). A failure is re-raised after it is recorded,
@@ -141,8 +161,9 @@ def run_job(job_id: str) -> None:
         logger.warning("job %s: nothing to run (purged or already finished)", job_id)
         return
     attempt = job.attempts + 1
+    now = clock.now()
     _save(
-        job, status=Job.Status.RUNNING, attempts=attempt, started_at=clock.now(),
+        job, status=Job.Status.RUNNING, attempts=attempt, started_at=now, heartbeat_at=now,
         message=to_json(Message(N_("正在执行（第{attempt}次）。"), attempt=attempt)),
     )  # fmt: skip
     logger.info("job %s (%s) attempt %d of %d started", job.pk, job.kind, attempt, job.max_attempts)
@@ -154,28 +175,78 @@ def run_job(job_id: str) -> None:
         if attempt < job.max_attempts and not isinstance(error, Refused):
             delay = job.retry_seconds * 2 ** (attempt - 1)
             with transaction.atomic():
-                _save(
-                    job, status=Job.Status.RETRYING, error=traceback.format_exc()[-4000:],
+                settled = _settle(
+                    job, attempt, status=Job.Status.RETRYING, error=traceback.format_exc()[-4000:],
                     message=to_json(Message(
                         N_("第{attempt}次执行失败（{reason}），{seconds}秒后重试。"),
                         attempt=attempt, reason=reason, seconds=delay,
                     )),
                 )  # fmt: skip
-                _enqueue(job, delay=delay)
+                if settled:
+                    _enqueue(job, delay=delay)
             logger.warning("job %s (%s) attempt %d failed, retry in %ds: %s", job.pk, job.kind, attempt, delay, error)
         else:
             failed = Message(N_("执行失败（共尝试{attempts}次）：{reason}"), attempts=attempt, reason=reason)
-            _save(
-                job, status=Job.Status.FAILED, finished_at=clock.now(), error=traceback.format_exc()[-4000:],
-                message=to_json(failed),
+            _settle(
+                job, attempt, status=Job.Status.FAILED, finished_at=clock.now(),
+                error=traceback.format_exc()[-4000:], message=to_json(failed),
             )  # fmt: skip
             logger.error("job %s (%s) failed after %d attempt(s): %s", job.pk, job.kind, attempt, error)
         raise
-    _save(
-        job, status=Job.Status.DONE, finished_at=clock.now(), result=result or {}, error="",
+    settled = _settle(
+        job, attempt, status=Job.Status.DONE, finished_at=clock.now(), result=result or {}, error="",
         done=max(job.done, job.total), message=to_json(Message(N_("已完成。"))),
     )  # fmt: skip
-    logger.info("job %s (%s) done at attempt %d", job.pk, job.kind, attempt)
+    if settled:
+        logger.info("job %s (%s) done at attempt %d", job.pk, job.kind, attempt)
+
+
+def stale_since(now: dt.datetime | None = None) -> dt.datetime:
+    """An attempt whose last heartbeat is older than this is stale (PANGTING_JOB_STALE_SECONDS)."""
+    return (now or clock.now()) - dt.timedelta(seconds=settings.PANGTING_JOB_STALE_SECONDS)
+
+
+def stale_jobs() -> models.QuerySet[Job]:
+    """The running attempts that stopped reporting: the one definition of "stale"."""
+    return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=stale_since())
+
+
+def recover_stale(pk: Any = None) -> int:
+    """Take the stale attempts (of the job `pk`, or all) as interrupted: the worker's row of the
+    attempt is marked failed, and the job is queued again at once while attempts are left, else
+    failed with the reason. The number of jobs recovered."""
+    minutes = max(1, settings.PANGTING_JOB_STALE_SECONDS // 60)
+    candidates = stale_jobs() if pk is None else stale_jobs().filter(pk=pk)
+    recovered = 0
+    for job_id in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = stale_jobs().select_for_update().filter(pk=job_id).first()
+            if job is None:  # settled, or recovered by another sweep meanwhile
+                continue
+            now = clock.now()
+            DBTaskResult.objects.filter(id=job.task_id, status=TaskResultStatus.RUNNING).update(
+                status=TaskResultStatus.FAILED, finished_at=now,
+                exception_class_path="pangting.core.jobs.Interrupted",
+                traceback=f"no progress for {minutes} minutes: the worker was stopped",
+            )  # fmt: skip
+            if job.attempts < job.max_attempts:
+                _save(
+                    job, status=Job.Status.RETRYING, message=to_json(Message(
+                        N_("第{attempt}次执行中断（{minutes}分钟没有进展，执行进程可能已停止），已重新排队。"),
+                        attempt=job.attempts, minutes=minutes,
+                    )),
+                )  # fmt: skip
+                _enqueue(job, delay=0)
+            else:
+                _save(
+                    job, status=Job.Status.FAILED, finished_at=now, message=to_json(Message(
+                        N_("执行中断（{minutes}分钟没有进展，执行进程可能已停止；共尝试{attempts}次）。"),
+                        minutes=minutes, attempts=job.attempts,
+                    )),
+                )  # fmt: skip
+        logger.warning("job %s (%s) attempt %d interrupted (silent %d min)", job.pk, job.kind, job.attempts, minutes)
+        recovered += 1
+    return recovered
 
 
 def purge(*, days: int | None = None) -> int:

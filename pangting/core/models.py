@@ -617,6 +617,9 @@ class Job(ShapedJSONMixin, models.Model):
     task_id = models.CharField(max_length=64, blank=True)  # the Tasks result of the latest attempt
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The running attempt's last sign of life (its start, then each `jobs.progress`): an attempt
+    # silent for PANGTING_JOB_STALE_SECONDS is taken as interrupted (`jobs.recover_stale`).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
@@ -631,6 +634,8 @@ class Job(ShapedJSONMixin, models.Model):
         indexes = [
             # The purge of finished jobs past their keeping time (`jobs.purge`).
             models.Index(fields=["status", "finished_at"], name="job_status_finished"),
+            # The sweep of running attempts that stopped reporting (`jobs.recover_stale`).
+            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ class ObservationConfig(AppConfig):
     def ready(self) -> None:
         from pangting.core import jobs, registry
 
+        jobs.register("observation.reminders", "pangting.observation.reminders.reminders_job")  # the morning timer
         jobs.register("observation.year_file", "pangting.observation.yearfile.year_file_job")  # R-O1, R-O15
         from pangting.workdays.recompute import register_deadline_recomputer
 

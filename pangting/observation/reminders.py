@@ -38,9 +38,10 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.accounts.models import RoleAssignment, User
-from pangting.core import clock, outbox, outbox_channels, parameters
-from pangting.core.models import OutboxMessage
+from pangting.core import clock, jobs, outbox, outbox_channels, parameters
+from pangting.core.models import Job, OutboxMessage
 from pangting.lib.gbt9704 import format_cn_date
+from pangting.lib.messages import N_
 from pangting.orgs.models import PATH_STEP, LeaderLink, Organization, Person
 from pangting.orgs.units import supervising_organizations
 
@@ -508,3 +509,14 @@ def reply_receipts_overdue(today: dt.date) -> list[Owed]:
 
 
 register_source("reply_receipt", reply_receipts_overdue)
+
+
+# -- as a background job (pangting.core.jobs; issue 15) -------------------------------------------
+
+
+def reminders_job(job: Job, *, date: str | None = None) -> dict[str, Any]:
+    """The worker's side of `send_reminders --enqueue` (the morning timer): the same run, as of `date`
+    (ISO) or today; a retry queues nothing twice (the outbox keys)."""
+    jobs.progress(job, 0, 1, N_("正在排队并发送提醒。"))
+    send_reminders(dt.date.fromisoformat(date) if date else None)
+    return {}

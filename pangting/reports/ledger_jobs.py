@@ -52,10 +52,10 @@ def start_export(ledgers: Sequence[Ledger], query: LedgerQuery, *, actor: Any) -
             "semester": period.semester,
             "months": list(period.months) if period.months else None,
             "unit_id": query.unit.pk if query.unit else None,
+            # The download needs every kind's action still (`core.views_jobs.job_for_user`).
+            "actions": sorted({str(ledger.action) for ledger in ledgers}),
         },
-        # One kind: its download needs that kind's action still. Several kinds hold what each
-        # reached when the worker wrote them; the worker asked the policy for each then.
-        action=ledgers[0].action if len(ledgers) == 1 else "",
+        action=ledgers[0].action,
     )
 
 
@@ -68,6 +68,7 @@ def export_job(
     semester: int | None,
     months: list[int] | None,
     unit_id: int | None,
+    actions: list[str] | None = None,  # for the job's page, not the work
 ) -> dict[str, Any]:
     """The worker's side: the same workbook the page streams, written to the job's folder."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()

@@ -10,12 +10,13 @@ class StudyConfig(AppConfig):
     verbose_name = _("学习管理")
 
     def ready(self) -> None:
-        from pangting.core import registry
+        from pangting.core import jobs, registry
         from pangting.workdays.recompute import register_deadline_recomputer
 
         from .services.sessions import recompute_refused
 
         register_deadline_recomputer("study.sessions", recompute_refused)
+        jobs.register("study.reminders", "pangting.study.reminders.reminders_job")  # the morning timer
         registry.register_navigation_group("study", _("学习"))
         registry.register_navigation(_("学习会"), "study:session_list", "study.view", "study", order=50)
         registry.register_navigation(_("我的学习"), "study:my_study", "study.participate", "study", order=60)

@@ -46,9 +46,10 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.accounts.models import RoleAssignment, User
-from pangting.core import clock, outbox, outbox_channels, parameters
-from pangting.core.models import OutboxMessage
+from pangting.core import clock, jobs, outbox, outbox_channels, parameters
+from pangting.core.models import Job, OutboxMessage
 from pangting.lib.gbt9704 import format_cn_date
+from pangting.lib.messages import N_
 from pangting.orgs.models import PATH_STEP, Organization, Person, StudyGroupMember
 
 from .models import Approval, Attendance, PlanKind, Reflection, SessionKind, StudyPlan, StudySession
@@ -550,3 +551,14 @@ def send_reminders(today: dt.date | None = None, *, dry_run: bool = False) -> Ru
     if not dry_run:
         result.delivery = outbox.deliver_due()
     return result
+
+
+# -- as a background job (pangting.core.jobs; issue 15) -------------------------------------------
+
+
+def reminders_job(job: Job, *, date: str | None = None) -> dict[str, Any]:
+    """The worker's side of `send_study_reminders --enqueue` (the morning timer): the same run, as of `date`
+    (ISO) or today; a retry queues nothing twice (the outbox keys)."""
+    jobs.progress(job, 0, 1, N_("正在排队并发送提醒。"))
+    send_reminders(dt.date.fromisoformat(date) if date else None)
+    return {}

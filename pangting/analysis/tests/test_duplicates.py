@@ -124,6 +124,23 @@ def test_the_scan_command_finds_copies_the_index_did_not_know(world):
     assert "雷同1对，其中高度雷同1对" in out.getvalue()
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker commits
+def test_the_scan_runs_in_the_background_with_its_progress(world):
+    from pangting.core.models import Job
+    from pangting.core.tests.worker import run_worker
+
+    copied_pair(world)
+    TextPair.all_objects.all().delete()
+    call_command("scan_texts", "--enqueue", stdout=io.StringIO())
+    job = Job.objects.get(kind="analysis.scan_texts")
+    assert not TextPair.objects.exists()  # queued, not run here
+    run_worker()
+    job.refresh_from_db()
+    documents = TextDocument.objects.count()
+    assert job.status == Job.Status.DONE and job.done == job.total >= documents >= 2
+    assert TextPair.objects.get().red
+
+
 def test_a_scanned_pdf_is_listed_as_no_text(world, tmp_path, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from pypdf import PdfWriter

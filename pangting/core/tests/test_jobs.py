@@ -17,7 +17,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from pangting.core import jobs
+from pangting.core import clock, jobs
 from pangting.core.models import Job
 from pangting.core.tests.worker import run_worker
 from pangting.tests.builders import make_user
@@ -148,3 +148,92 @@ def test_it_purges_finished_jobs_and_their_files_after_the_keeping_days():
         call_command("purge_jobs", verbosity=0)
     assert list(Job.objects.all()) == [waiting] and not folder.exists()
     assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["READY"]
+
+
+class Killed(BaseException):
+    """The worker's process ends in the middle of an attempt (SIGKILL, a stopped server)."""
+
+
+def dies_once(job: Job, *, name: str) -> dict[str, Any]:
+    """Reports progress, then its worker dies while `failures_left[name]` is above zero."""
+    jobs.progress(job, 1, 2, "已处理{done}项。", done=1)
+    if failures_left.get(name, 0) > 0:
+        failures_left[name] -= 1
+        raise Killed
+    return {"url": "/"}
+
+
+def overtaken(job: Job) -> dict[str, Any]:
+    """Goes silent past the stale limit: meanwhile a sweep elsewhere takes it as interrupted."""
+    if job.attempts == 1:
+        with time_machine.travel(clock.now() + dt.timedelta(hours=1), tick=False):
+            assert jobs.recover_stale() == 1
+    return {"url": f"/attempt-{job.attempts}"}
+
+
+jobs.register("tests.dies_once", dies_once)
+jobs.register("tests.overtaken", overtaken)
+
+
+def run_dying_worker(monkeypatch: Any) -> None:
+    """The worker as if killed: nothing records the attempt's end, its rows stay running."""
+
+    def no_record(self: DBTaskResult, error: BaseException) -> None:
+        raise error
+
+    with monkeypatch.context() as patched:
+        patched.setattr(DBTaskResult, "set_failed", no_record)
+        with pytest.raises(Killed):
+            run_worker()
+
+
+@override_settings(PANGTING_JOB_STALE_SECONDS=600)
+def test_an_attempt_whose_worker_died_is_queued_again_once_stale(monkeypatch):
+    user = make_user("starter")
+    failures_left["killed"] = 1
+    with time_machine.travel(START, tick=False) as traveller:
+        job = jobs.start("tests.dies_once", title="中途停止", actor=user, params={"name": "killed"}, retries=1)
+        run_dying_worker(monkeypatch)
+        job.refresh_from_db()
+        assert (job.status, job.attempts, job.heartbeat_at) == (Job.Status.RUNNING, 1, START)
+        traveller.shift(dt.timedelta(seconds=600))  # at the limit, not past it
+        call_command("purge_jobs", verbosity=0)
+        assert Job.objects.get(pk=job.pk).status == Job.Status.RUNNING
+        traveller.shift(dt.timedelta(seconds=1))
+        call_command("purge_jobs", verbosity=0)
+        job.refresh_from_db()
+        assert (job.status, job.message["params"]) == (Job.Status.RETRYING, {"attempt": 1, "minutes": 10})
+        killed = DBTaskResult.objects.exclude(id=job.task_id).get()
+        assert killed.status == "FAILED" and killed.exception_class_path.endswith("Interrupted")
+        run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.result) == (Job.Status.DONE, 2, {"url": "/"})
+
+
+@override_settings(PANGTING_JOB_STALE_SECONDS=600)
+def test_the_page_of_a_stale_job_without_attempts_left_shows_it_interrupted(monkeypatch):
+    user = make_user("starter")
+    failures_left["killed"] = 1
+    with time_machine.travel(START, tick=False) as traveller:
+        job = jobs.start("tests.dies_once", title="中途停止", actor=user, params={"name": "killed"}, retries=0)
+        run_dying_worker(monkeypatch)
+        client = make_client()
+        client.force_login(user)
+        assert 'hx-trigger="every 2s"' in client.get(reverse("job_progress", args=[job.pk])).content.decode()
+        traveller.shift(dt.timedelta(minutes=11))
+        partial = client.get(reverse("job_progress", args=[job.pk])).content.decode()
+    assert "执行中断" in partial and "10分钟没有进展" in partial and "hx-trigger" not in partial
+    job.refresh_from_db()
+    assert (job.status, job.finished_at) == (Job.Status.FAILED, START + dt.timedelta(minutes=11))
+    assert not DBTaskResult.objects.filter(status="RUNNING").exists()
+
+
+def test_an_attempt_taken_as_interrupted_cannot_overwrite_the_next_one():
+    user = make_user("starter")
+    with time_machine.travel(START, tick=False):
+        job = jobs.start("tests.overtaken", title="被接替", actor=user, retries=1)
+        # The first attempt returns after the sweep queued the job again: its outcome is dropped,
+        # and the worker takes the second attempt in the same batch.
+        run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.result) == (Job.Status.DONE, 2, {"url": "/attempt-2"})

@@ -245,3 +245,22 @@ def test_reminders_are_written_in_the_site_language_even_when_english_is_active(
     assert line.startswith(f"· {reminder.headline} —— ") and reminder.headline in reminder.subject
     assert heading == "巡听旁听提醒（2026年10月13日）"
     assert english_stage == "Due today"  # the labels themselves are translated
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker commits; the calendar stays
+def test_the_timer_queues_the_reminders_for_the_worker(emails):
+    from pangting.core.models import Job
+    from pangting.core.tests.worker import run_worker
+
+    walk(emails, State.NOTIFIED)
+    only_the_secretary(emails)
+    out = io.StringIO()
+    call_command("send_reminders", "--enqueue", "--date", "2026-10-13", stdout=out)
+    job = Job.objects.get(kind="observation.reminders")
+    assert str(job.pk) in out.getvalue() and job.params == {"date": "2026-10-13"}
+    assert OutboxMessage.objects.count() == 0  # queued, not sent here
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and OutboxMessage.objects.count() == 1 and len(mail.outbox) == 1
+    with pytest.raises(Exception, match="--dry-run"):
+        call_command("send_reminders", "--enqueue", "--dry-run", stdout=out)

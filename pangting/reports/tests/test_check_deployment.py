@@ -12,9 +12,11 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
 from pangting.core import clock
-from pangting.core.models import OutboxMessage
+from pangting.core.jobs import run_job
+from pangting.core.models import Job, OutboxMessage
 from pangting.reports.management.commands import check_deployment as deployment
 
 pytestmark = pytest.mark.django_db
@@ -92,4 +94,29 @@ def test_the_command_exits_with_an_error_when_a_check_fails(tmp_path):
     with time_machine.travel(dt.datetime(2090, 3, 1, tzinfo=dt.UTC)), pytest.raises(CommandError, match="未通过"):
         call_command("check_deployment", "--backup-dir", str(tmp_path), stdout=out)
     text = out.getvalue()
-    assert "[未通过] 工作日日历" in text and "[未通过] 备份" in text
+    assert "[未通过] 工作日日历" in text and "[未通过] 备份" in text and "[通过] 后台任务" in text
+
+
+def test_tasks_waiting_with_no_worker_at_work_fail_and_a_busy_worker_behind_is_flagged():
+    start = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    assert next(deployment.check_worker(10, start)).detail == "无积压。尚无任务。"
+    with time_machine.travel(start, tick=False):
+        first, _second = run_job.enqueue("a-job"), run_job.enqueue("another-job")
+    assert next(deployment.check_worker(10, start + dt.timedelta(minutes=9))).status == deployment.PASS
+    result = next(deployment.check_worker(10, start + dt.timedelta(minutes=11)))
+    assert result.status == deployment.FAIL and "2 个任务已等待 10 分钟以上" in result.detail
+    with time_machine.travel(start + dt.timedelta(minutes=8), tick=False):
+        DBTaskResult.objects.get(id=first.id).claim("worker-1")  # a worker took one: it is at work
+    result = next(deployment.check_worker(10, start + dt.timedelta(minutes=15)))
+    assert result.status == deployment.WARN and "1 个任务已等待" in result.detail and "跟不上" in result.detail
+    result = next(deployment.check_worker(10, start + dt.timedelta(minutes=19)))
+    assert result.status == deployment.FAIL  # nothing claimed or finished for 11 minutes
+
+
+@override_settings(PANGTING_JOB_STALE_SECONDS=600)
+def test_an_attempt_gone_silent_is_flagged():
+    start = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    Job.objects.create(kind="tests.any", title="计数", status=Job.Status.RUNNING, heartbeat_at=start)
+    with time_machine.travel(start + dt.timedelta(minutes=11), tick=False):
+        result = next(deployment.check_worker(10))
+    assert result.status == deployment.WARN and "1 个任务长时间没有进展" in result.detail

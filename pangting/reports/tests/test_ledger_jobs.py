@@ -72,3 +72,21 @@ def test_the_worker_asks_the_policy_again_and_refuses_without_retrying(world):
     assert (job.status, job.attempts) == (Job.Status.FAILED, 1)
     page = client.get(reverse("job_detail", args=[job.pk])).content.decode()
     assert "不在您的查看范围内" in page
+
+
+def test_the_download_of_several_kinds_needs_every_kind_still(world, monkeypatch):
+    from pangting.accounts import policy
+    from pangting.accounts.models import Role
+
+    build_scene(world)
+    client = signed_in(world.supervisor)
+    client.post(reverse("reports:ledger_export_job"), {"kind": "all", "year": "2026"})
+    run_worker()
+    job = Job.objects.get()
+    assert job.params["actions"] == ["observation.view", "study.view"]
+    assert client.get(reverse("job_download", args=[job.pk])).status_code == 200
+    # The supervisor's role no longer grants the observation ledgers; the study ones it still does.
+    monkeypatch.delitem(policy.GRANTS[Role.SUPERVISOR], policy.Action.OBSERVATION_VIEW)
+    assert policy.can(world.supervisor, policy.Action.STUDY_VIEW)
+    for name in ("job_detail", "job_progress", "job_download"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 404

@@ -113,3 +113,18 @@ def test_the_command_lists_in_a_dry_run_without_queuing(emails):
     assert not OutboxMessage.objects.exists()
     with pytest.raises(Exception, match="日期"):
         call_command("send_study_reminders", "--date", "2026-13-01", stdout=io.StringIO())
+
+
+def test_the_timer_queues_the_run_and_the_job_sends_what_the_command_would(emails):
+    from pangting.core import jobs
+    from pangting.core.models import Job
+
+    make_session(emails.unit_a, starts_at=at(2026, 11, 25))
+    out = io.StringIO()
+    call_command("send_study_reminders", "--enqueue", "--date", "2026-11-23", stdout=out)
+    job = Job.objects.get(kind="study.reminders")
+    assert str(job.pk) in out.getvalue() and not OutboxMessage.objects.exists()
+    jobs.run_job.call(str(job.pk))  # the worker's call, in this test's transaction
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert OutboxMessage.objects.filter(subject__contains="学习安排报送表").count() == 1

@@ -1,6 +1,7 @@
 """Scan every text for near-duplicates: refit the boilerplate model, rebuild the index, verify pairs.
 
     manage.py scan_texts [--no-progress]
+    manage.py scan_texts --enqueue        # queued for the background worker, progress on its job
 
 Reads every text of every registered kind (speeches and their files, reflections, minutes,
 observation records, feedback, rectification reports, 述学 reports), with a progress bar on
@@ -15,8 +16,11 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from pangting.analysis import duplicates
+from pangting.core import jobs
+from pangting.core.system import system_actor
 
 
 class ProgressBar:
@@ -47,8 +51,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        parser.add_argument("--enqueue", action="store_true", help="交给后台任务执行进程运行（定时任务用），不在此运行")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["enqueue"]:
+            job = jobs.start("analysis.scan_texts", title=gettext("文本雷同检查"), actor=system_actor())
+            self.stdout.write(f"已排队后台任务 {job.pk}。")
+            return
         bar = None if options["no_progress"] else ProgressBar(sys.stderr)
         started = time.monotonic()
         result = duplicates.scan_corpus(progress=bar)

@@ -1,6 +1,10 @@
 """Run the rule checks for a year and print the findings (on demand, or on a schedule with --changed).
 
     manage.py check_compliance [--year 2026] [--unit JDXY] [--rule R-S3 ...] [--format json|text] [--changed]
+    manage.py check_compliance --enqueue [--year 2026] [--changed]
+
+With --enqueue the run is queued for the background worker (a "compliance.run" job, what the
+nightly timer does) instead of run here, and nothing but the job's number is printed.
 
 The output lists the open findings of the units and rules checked, sorted by rule, unit,
 period and key, without timestamps, so two runs on the same data print the same bytes and
@@ -15,7 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pangting.compliance import services
+from pangting.compliance import jobs, services
 from pangting.compliance.models import ComplianceRun, Finding
 from pangting.compliance.registry import ordered_rules
 from pangting.core import clock
@@ -32,6 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--rule", action="append", dest="rules", help="规则编号，如 R-S3；可重复")
         parser.add_argument("--format", choices=("text", "json"), default="text")
         parser.add_argument("--changed", action="store_true", help="只检查上次完整检查后记录有变动的单位")
+        parser.add_argument("--enqueue", action="store_true", help="交给后台任务执行进程运行（定时任务用），不在此运行")
 
     def handle(self, *args: Any, **options: Any) -> None:
         year: int = options["year"] or clock.today().year
@@ -50,6 +55,12 @@ class Command(BaseCommand):
             if not services.units_in_scope(unit):
                 raise CommandError(f"单位“{unit.display_name}”及其下级没有理论学习中心组，无可检查的规则。")
         actor = system_actor()  # a command acts as the named system actor (issue 10)
+        if options["enqueue"]:
+            if unit is not None or rules:
+                raise CommandError("--enqueue 检查全部规则和单位，不能与 --unit 或 --rule 同时使用。")
+            job = jobs.start_run(year, actor=actor, changed=options["changed"])
+            self.stdout.write(f"已排队后台任务 {job.pk}：{year}年规则检查。")
+            return
         if options["changed"]:
             if unit is not None or rules:
                 raise CommandError("--changed 检查全部规则和单位，不能与 --unit 或 --rule 同时使用。")

@@ -52,8 +52,10 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
-from pangting.core import outbox
+from pangting.core import jobs, outbox
+from pangting.core.system import system_actor
 from pangting.observation import reminders
 
 
@@ -63,6 +65,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--dry-run", action="store_true", help="只列出将入队的提醒，不入队、不发送。")
         parser.add_argument("--date", help="按指定日期（YYYY-MM-DD）运行。")
+        parser.add_argument("--enqueue", action="store_true", help="交给后台任务执行进程运行（定时任务用）。")
 
     def handle(self, *args: Any, dry_run: bool = False, date: str | None = None, **options: Any) -> None:
         today = None
@@ -71,6 +74,15 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(date)
             except ValueError as error:
                 raise CommandError(f"日期“{date}”无效，应写作 2026-10-13。") from error
+        if options.get("enqueue"):
+            if dry_run:
+                raise CommandError("--enqueue 不能与 --dry-run 同时使用。")
+            job = jobs.start(
+                "observation.reminders", title=gettext("巡听旁听期限提醒"), actor=system_actor(),
+                params={"date": today.isoformat() if today else None},
+            )  # fmt: skip
+            self.stdout.write(f"已排队后台任务 {job.pk}。")
+            return
         result = reminders.send_reminders(today, dry_run=dry_run)
         for reminder in result.reminders:
             to = "、".join(reminder.emails) or "（无邮箱）"

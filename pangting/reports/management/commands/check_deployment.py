@@ -1,8 +1,8 @@
 """Check an installation before and after it serves users: settings, database, migrations,
-collected static files, writable directories, disk space, the working-day calendar, the outbox
-and the latest backup.
+collected static files, writable directories, disk space, the working-day calendar, the outbox,
+the background worker and the latest backup.
 
-    manage.py check_deployment [--min-free-gb 5] [--backup-dir /var/backups/pangting]
+    manage.py check_deployment [--min-free-gb 5] [--backup-dir /var/backups/pangting] [--worker-minutes 10]
 
 Each line says 通过, 注意 (works, but look at it) or 未通过; the command exits with status 1 when
 anything failed, so a deployment script or a monitoring probe can stop on it.
@@ -24,8 +24,11 @@ from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Q
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
 
-from pangting.core import clock
+from pangting.core import clock, dates, jobs
 from pangting.core.models import OutboxMessage
 from pangting.workdays.models import CalendarYear
 
@@ -149,6 +152,34 @@ def check_outbox(now: dt.datetime | None = None) -> Iterator[Result]:
         yield Result(PASS, "消息发送", "无积压，无失败。")
 
 
+def check_worker(minutes: int, now: dt.datetime | None = None) -> Iterator[Result]:
+    """The worker's heartbeat is its work: it fails when a task has waited `minutes` and no worker
+    claimed or finished any task in that time (none is running); a worker that is busy but behind,
+    or an attempt gone silent (`jobs.stale_jobs`), is worth a look."""
+    now = now or clock.now()
+    since = now - dt.timedelta(minutes=minutes)
+    due_long_ago = Q(run_after=get_date_max(), enqueued_at__lt=since) | Q(run_after__lt=since)
+    waiting = DBTaskResult.objects.filter(due_long_ago, status=TaskResultStatus.READY).count()
+    working = DBTaskResult.objects.filter(Q(started_at__gte=since) | Q(finished_at__gte=since)).exists()
+    stale = jobs.stale_jobs().count()
+    if waiting and not working:
+        yield Result(
+            FAIL, "后台任务", f"{waiting} 个任务已等待 {minutes} 分钟以上，期间没有执行进程领取或完成任务："
+            "manage.py db_worker（pangting-worker@.service）是否在运行？",
+        )  # fmt: skip
+    elif waiting:
+        yield Result(WARN, "后台任务", f"{waiting} 个任务已等待 {minutes} 分钟以上：执行进程跟不上，可增加执行进程。")
+    elif stale:
+        yield Result(
+            WARN, "后台任务", f"{stale} 个任务长时间没有进展（执行进程可能已停止），purge_jobs 会重新排队或标记失败。"
+        )
+    else:
+        claimed = DBTaskResult.objects.exclude(started_at=None).order_by("-started_at")
+        latest = claimed.values_list("started_at", flat=True).first()
+        shown = f"最近一次领取任务在 {dates.format_datetime(latest)}。" if latest else "尚无任务。"
+        yield Result(PASS, "后台任务", f"无积压。{shown}")
+
+
 def check_backup(directory: Path | None, now: dt.datetime | None = None) -> Iterator[Result]:
     if directory is None:
         yield Result(WARN, "备份", "未指定备份目录（--backup-dir），未检查。")
@@ -167,11 +198,14 @@ def check_backup(directory: Path | None, now: dt.datetime | None = None) -> Iter
 
 
 class Command(BaseCommand):
-    help = "检查部署：设置、数据库及迁移、静态文件、目录和磁盘空间、工作日日历、消息发送、备份。"
+    help = "检查部署：设置、数据库及迁移、静态文件、目录和磁盘空间、工作日日历、消息发送、后台任务执行进程、备份。"
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--min-free-gb", type=float, default=5.0, help="数据目录至少应剩余的空间（GB）")
         parser.add_argument("--backup-dir", type=Path, help="备份目录（如 /var/backups/pangting）")
+        parser.add_argument(
+            "--worker-minutes", type=int, default=10, help="任务等待超过这么多分钟而无执行进程工作即为未通过"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         steps: list[Callable[[], Iterator[Result]]] = [
@@ -181,6 +215,7 @@ class Command(BaseCommand):
             lambda: check_directories(options["min_free_gb"]),
             check_calendar,
             check_outbox,
+            lambda: check_worker(options["worker_minutes"]),
             lambda: check_backup(options["backup_dir"]),
         ]
         failed = 0
