@@ -9,10 +9,12 @@ unit, and only its unit, stale.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -219,3 +221,16 @@ def test_a_soft_deletion_makes_the_unit_stale(world):
     with travel(CHANGE):
         Feedback.objects.get(visit=visit).soft_delete(actor=world.supervisor)
     assert services.is_stale(world.unit_a, 2026)
+
+
+def test_the_data_migration_fills_the_table_as_the_saves_wrote_it(world):
+    good_session(world)
+    with travel(TODAY, 8):
+        make_session(world.branch_a, starts_at=dt.datetime(2026, 11, 20, 14, tzinfo=dt.UTC), kind="member_meeting")
+    with travel(TODAY, 9):
+        observation.invite_cross_observation(world.unit_a, world.unit_b, actor=world.supervisor)
+    written = dict(UnitChange.objects.values_list("unit_id", "changed_at"))
+    assert set(written) == {world.unit_a.pk, world.branch_a.pk, world.unit_b.pk}
+    UnitChange.objects.all().delete()  # an install from before the table
+    importlib.import_module("pangting.compliance.migrations.0004_fill_unit_changes").fill(django_apps, None)
+    assert dict(UnitChange.objects.values_list("unit_id", "changed_at")) == written
