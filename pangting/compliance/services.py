@@ -19,6 +19,7 @@ from django.utils import translation
 from pangting.core import clock
 from pangting.core import parameters as core_parameters
 from pangting.core.system import require_actor
+from pangting.orgs import changes as unit_changes
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units
 
@@ -262,52 +263,13 @@ def last_complete_run(year: int) -> ComplianceRun | None:
     )
 
 
-def change_sources() -> list[tuple[Any, str]]:
-    """The tables whose `updated_at` says a unit's records changed, each with its path to the unit.
-
-    Each has an index on `updated_at` (migrations `…_index_updated_at`, issue 15)."""
-    from pangting.observation.models import CrossObservation, Feedback, ObservationRecord, Rectification, Visit
-    from pangting.study.models import Attendance, Reflection, Reschedule, StudyPlan, StudySession
-
-    return [
-        (StudyPlan, "organization__path"),
-        (StudySession, "organization__path"),
-        (Attendance, "session__organization__path"),
-        (Reschedule, "session__organization__path"),
-        (Reflection, "organization__path"),
-        (Visit, "unit__path"),
-        (ObservationRecord, "visit__unit__path"),
-        (Feedback, "visit__unit__path"),
-        (Rectification, "unit__path"),
-        (CrossObservation, "host__path"),
-        (CrossObservation, "visitor__path"),
-    ]
-
-
 def _changed_unit_ids(since: Any, units: Sequence[Organization]) -> set[int]:
-    """Units in scope with a study or observation record changed (or soft-deleted) after `since`.
+    """Units among `units` whose study or observation records changed (or were soft-deleted) after `since`.
 
-    Reads `updated_at` of the records (soft deletion updates it too), through its index: one
-    bounded query per table. For one unit (the unit page's `is_stale`) an EXISTS within its
-    subtree, stopping at the first change; for many, the distinct paths of the rows changed
-    since the run only (issue 15: no scan of every row on every view).
+    Reads `orgs.UnitChange`, which the records' saves keep (`orgs.changes`): one indexed query,
+    whatever the number of records or tables (issue 15).
     """
-    if not units:
-        return set()
-    if len(units) == 1:
-        (unit,) = units
-        for model, field in change_sources():
-            if model.all_objects.filter(updated_at__gt=since, **{f"{field}__startswith": unit.path}).exists():
-                return {unit.pk}
-        return set()
-    paths: set[str] = set()
-    for model, field in change_sources():
-        paths.update(model.all_objects.filter(updated_at__gt=since).values_list(field, flat=True).distinct())
-    changed = set()
-    for unit in units:
-        if any(path.startswith(unit.path) for path in paths):
-            changed.add(unit.pk)
-    return changed
+    return unit_changes.changed_since(since, units)
 
 
 def changed_units(year: int) -> list[Organization] | None:
@@ -329,9 +291,11 @@ def changed_units(year: int) -> list[Organization] | None:
 
 
 def is_stale(unit: Organization, year: int) -> bool:
-    """True when the unit's records changed after the last run that covered it (or it never ran)."""
-    runs = ComplianceRun.objects.filter(year=year, finished_at__isnull=False).order_by("-started_at")
-    for run in runs[:50]:
+    """True when the unit's records changed after the last run that covered it (or it never ran).
+
+    Two queries whatever the data: the latest runs, then the unit's `UnitChange` row."""
+    runs = ComplianceRun.objects.filter(year=year, finished_at__isnull=False).select_related("unit")
+    for run in runs.order_by("-started_at")[:50]:
         covers = (
             (run.unit_id is None and ("units" not in run.counts or unit.pk in run.counts["units"]))
             or (run.unit is not None and unit.path.startswith(run.unit.path))

@@ -22,6 +22,7 @@ from simple_history.models import HistoricalRecords
 
 from pangting.core import clock
 from pangting.core.models import RecordModel, WorkflowRecord
+from pangting.orgs.changes import UnitChangeRecord
 from pangting.orgs.models import Organization, Person
 from pangting.workdays.shapes import DEADLINE_BASIS
 
@@ -115,7 +116,7 @@ class ObservationPlan(RecordModel, WorkflowRecord):
         return self.title
 
 
-class Visit(RecordModel, WorkflowRecord):
+class Visit(UnitChangeRecord, RecordModel, WorkflowRecord):
     """巡听旁听 / 列席旁听: one supervisory visit to one unit's study session."""
 
     plan = models.ForeignKey(
@@ -182,6 +183,7 @@ class Visit(RecordModel, WorkflowRecord):
     )
 
     policy_org_field: ClassVar[str] = "unit"
+    unit_change_fields: ClassVar[tuple[str, ...]] = ("unit",)
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
@@ -197,7 +199,7 @@ class Visit(RecordModel, WorkflowRecord):
         ]
         indexes = [
             models.Index(fields=["year", "state"], name="visit_year_state"),
-            # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+            # The latest change to a subtree's records (reports.figures.inputs_changed_at, issue 16).
             models.Index(fields=["updated_at"], name="visit_updated_at"),
         ]
 
@@ -374,7 +376,7 @@ class Rubric(models.Model):
         return self.name
 
 
-class ObservationRecord(RecordModel):
+class ObservationRecord(UnitChangeRecord, RecordModel):
     """列席旁听记录表 (seed 001 附件2): four focus areas, problems and suggestions, a composite score."""
 
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="record")
@@ -402,12 +404,13 @@ class ObservationRecord(RecordModel):
     version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
 
     policy_org_field: ClassVar[str] = "visit__unit"
+    unit_change_fields: ClassVar[tuple[str, ...]] = ("visit__unit",)
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
         verbose_name = _("列席旁听记录")
         verbose_name_plural = _("列席旁听记录")
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        # The latest change to a subtree's records (reports.figures.inputs_changed_at, issue 16).
         indexes = [models.Index(fields=["updated_at"], name="obsrecord_updated_at")]
 
     def __str__(self) -> str:
@@ -583,7 +586,7 @@ CHECKLIST_POINTS: list[tuple[str, str]] = [
 CHECKLIST_LABELS = dict(CHECKLIST_POINTS)
 
 
-class Feedback(RecordModel):
+class Feedback(UnitChangeRecord, RecordModel):
     """反馈意见 (R-O9): written feedback from the record, with the 11-point checklist."""
 
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="feedback")
@@ -603,12 +606,13 @@ class Feedback(RecordModel):
     )
 
     policy_org_field: ClassVar[str] = "visit__unit"
+    unit_change_fields: ClassVar[tuple[str, ...]] = ("visit__unit",)
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
         verbose_name = _("反馈意见")
         verbose_name_plural = _("反馈意见")
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        # The latest change to a subtree's records (reports.figures.inputs_changed_at, issue 16).
         indexes = [models.Index(fields=["updated_at"], name="feedback_updated_at")]
 
     def __str__(self) -> str:
@@ -628,7 +632,7 @@ class Feedback(RecordModel):
         return bool(due and self.issued_at and timezone.localdate(self.issued_at) > due)
 
 
-class Rectification(RecordModel, WorkflowRecord):
+class Rectification(UnitChangeRecord, RecordModel, WorkflowRecord):
     """整改 (R-O10): one problem, the measure, an owner and deadline, evidence, verification.
 
     An item belongs to a unit and is scoped by it; the visit is optional: a unit or the
@@ -670,13 +674,14 @@ class Rectification(RecordModel, WorkflowRecord):
 
     workflow_state_field: ClassVar[str] = "status"
     policy_org_field: ClassVar[str] = "unit"
+    unit_change_fields: ClassVar[tuple[str, ...]] = ("unit",)
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
         ordering = ["deadline", "pk"]
         verbose_name = _("整改事项")
         verbose_name_plural = _("整改事项")
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        # The latest change to a subtree's records (reports.figures.inputs_changed_at, issue 16).
         indexes = [models.Index(fields=["updated_at"], name="rectification_updated_at")]
 
     def __str__(self) -> str:
@@ -711,7 +716,7 @@ class Evidence(RecordModel):
         return self.original_name
 
 
-class CrossObservation(RecordModel, WorkflowRecord):
+class CrossObservation(UnitChangeRecord, RecordModel, WorkflowRecord):
     """交叉旁听 (R-O13): a visitor unit's secretary or deputy sits in on a host unit's session."""
 
     class Status(models.TextChoices):
@@ -745,6 +750,7 @@ class CrossObservation(RecordModel, WorkflowRecord):
 
     workflow_state_field: ClassVar[str] = "status"
     policy_org_field: ClassVar[str] = "host"
+    unit_change_fields: ClassVar[tuple[str, ...]] = ("host", "visitor")
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
@@ -752,8 +758,6 @@ class CrossObservation(RecordModel, WorkflowRecord):
         verbose_name = _("交叉旁听")
         verbose_name_plural = _("交叉旁听")
         constraints = [models.CheckConstraint(condition=~Q(host=models.F("visitor")), name="cross_not_self")]
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
-        indexes = [models.Index(fields=["updated_at"], name="crossobs_updated_at")]
 
     def __str__(self) -> str:
         return f"{self.visitor} → {self.host}"
@@ -784,7 +788,7 @@ class Practice(RecordModel):
         ordering = ["-created_at"]
         verbose_name = _("典型经验做法")
         verbose_name_plural = _("典型经验做法")
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        # The latest change to a subtree's records (reports.figures.inputs_changed_at, issue 16).
         indexes = [models.Index(fields=["updated_at"], name="practice_updated_at")]
 
     def __str__(self) -> str:
@@ -805,7 +809,7 @@ class Replication(RecordModel):
     class Meta:
         verbose_name = _("推广借鉴")
         verbose_name_plural = _("推广借鉴")
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        # The latest change to a subtree's records (reports.figures.inputs_changed_at, issue 16).
         indexes = [models.Index(fields=["updated_at"], name="replication_updated_at")]
 
     def __str__(self) -> str:

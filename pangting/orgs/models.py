@@ -360,3 +360,27 @@ class ConflictOfInterest(RecordModel):
 
     def __str__(self) -> str:
         return f"{self.person} ⟂ {self.unit}"
+
+
+class UnitChange(models.Model):
+    """When the study and observation records of an organization last changed (issue 15).
+
+    One row per organization with records, kept by `orgs.changes.touch` from the save of each
+    record that marks it (`UnitChangeRecord`); a unit changed when a row of its subtree (a path
+    prefix) did, whatever counts as a unit on the day it is read. The unit page's staleness
+    check reads this small table instead of the records of many tables.
+    Derived data, rebuilt from the records' `updated_at` by a data migration: no history.
+    """
+
+    unit = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("单位"))
+    changed_at = models.DateTimeField(_("最近变动时间"))
+
+    class Meta:
+        verbose_name = _("单位记录变动")
+        verbose_name_plural = _("单位记录变动")
+        # `changed_units`: the units whose records changed since the last run. (One unit's row,
+        # `is_stale`, is found through the unique index on `unit`.)
+        indexes = [models.Index(fields=["changed_at"], name="unitchange_since")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} @ {self.changed_at:%Y-%m-%d %H:%M:%S}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from pangting.core.system import require_actor
 
+from . import changes
 from .models import (
     PATH_STEP,
     ConflictOfInterest,
@@ -91,6 +92,8 @@ def move_organization(org: Organization, new_parent: Organization | None, *, act
     org.depth += depth_change
     org._history_user = require_actor(actor)
     org.save(update_fields=fields)
+    # The units the subtree left and those it joined now hold other records (issue 15).
+    changes.touch([old_path, new_path])
     return org
 
 

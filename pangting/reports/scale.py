@@ -64,6 +64,7 @@ from pangting.observation.rectification import default_deadline
 from pangting.observation.services.deadlines import _deadline, feedback_rule, record_rule, reply_rule
 from pangting.observation.services.records import active_rubric
 from pangting.observation.services.visits import format_number
+from pangting.orgs.changes import UnitChangeRecord, record_paths, touch
 from pangting.orgs.models import (
     PATH_STEP,
     LeaderLink,
@@ -265,6 +266,8 @@ class _Builder:
 
     def bulk(self, model: type[models.Model], rows: Sequence[Any]) -> list[Any]:
         created = model.objects.bulk_create(rows, batch_size=BATCH)  # type: ignore[attr-defined]
+        if issubclass(model, UnitChangeRecord):  # bulk_create skips the save that marks the units
+            touch(record_paths(created))
         self.progress.add(model, len(created))
         return created
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pangting.core import clock, inputs
 from pangting.core.models import RecordModel, WorkflowRecord
+from pangting.orgs.changes import UnitChangeRecord
 from pangting.orgs.models import Organization, Person, StudyGroup
 
 from .shapes import SESSION_DUE_BASIS
@@ -109,7 +110,7 @@ class Approvable(models.Model):
         return timezone.localdate(self.approved_at) if self.approved_at else None
 
 
-class StudyPlan(RecordModel, WorkflowRecord, Approvable):
+class StudyPlan(UnitChangeRecord, RecordModel, WorkflowRecord, Approvable):
     """年度学习计划 (R-S1), or a branch's annual 三会一课 plan (R-B5), with its filing status."""
 
     class Status(models.TextChoices):
@@ -153,8 +154,6 @@ class StudyPlan(RecordModel, WorkflowRecord, Approvable):
                 name="studyplan_one_per_org_year_kind",
             )
         ]
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
-        indexes = [models.Index(fields=["updated_at"], name="studyplan_updated_at")]
 
     def __str__(self) -> str:
         return self.title
@@ -219,7 +218,7 @@ class PlanTheme(RecordModel):
             raise ValidationError({"period": _("月份应为1到12，季度应为1到4。")})
 
 
-class StudySession(RecordModel, WorkflowRecord, Approvable):
+class StudySession(UnitChangeRecord, RecordModel, WorkflowRecord, Approvable):
     """One meeting: a center-group study session or a branch's 三会一课 meeting.
 
     Carries every field of the two seed forms (学习会方案, 学习安排报送表): group, time,
@@ -343,7 +342,7 @@ class StudySession(RecordModel, WorkflowRecord, Approvable):
         verbose_name = _("学习会")
         verbose_name_plural = _("学习会")
         indexes = [
-            # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+            # The latest change to a subtree's records (reports.figures.inputs_changed_at, issue 16).
             models.Index(fields=["updated_at"], name="session_updated_at"),
             # The unit's calendar and the frequency checks (R-S2, R-B1…R-B4): sessions of one
             # organization in a period.
@@ -447,7 +446,7 @@ class Speech(RecordModel):
         return bool(self.written_text.strip() or self.file)
 
 
-class Reschedule(RecordModel):
+class Reschedule(UnitChangeRecord, RecordModel):
     """One change of a session's time, with its reason (R-S11: postponed again and again)."""
 
     session = models.ForeignKey(StudySession, on_delete=models.PROTECT, related_name="reschedules")
@@ -459,14 +458,13 @@ class Reschedule(RecordModel):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
 
     policy_org_field: ClassVar[str] = "session__organization"
+    unit_change_fields: ClassVar[tuple[str, ...]] = ("session__organization",)
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
         ordering = ["session", "created_at"]
         verbose_name = _("改期记录")
         verbose_name_plural = _("改期记录")
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
-        indexes = [models.Index(fields=["updated_at"], name="reschedule_updated_at")]
 
     def __str__(self) -> str:
         return f"{self.from_starts_at:%Y-%m-%d} → {self.to_starts_at:%Y-%m-%d}"
@@ -476,7 +474,7 @@ class Reschedule(RecordModel):
         return self.to_starts_at > self.from_starts_at
 
 
-class Attendance(RecordModel):
+class Attendance(UnitChangeRecord, RecordModel):
     """One expected participant of a session and what became of them (R-S3).
 
     R-S20: the circle may be widened to people outside the group (列席); their attendance is
@@ -513,6 +511,7 @@ class Attendance(RecordModel):
     makeup_note = models.CharField(_("补学情况"), max_length=300, blank=True)
 
     policy_org_field: ClassVar[str] = "session__organization"
+    unit_change_fields: ClassVar[tuple[str, ...]] = ("session__organization",)
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:
@@ -524,7 +523,7 @@ class Attendance(RecordModel):
                 fields=["session", "person"], condition=Q(deleted_at__isnull=True), name="attendance_one_per_person"
             )
         ]
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
+        # The latest change to a subtree's records (reports.figures.inputs_changed_at, issue 16).
         indexes = [models.Index(fields=["updated_at"], name="attendance_updated_at")]
 
     def __str__(self) -> str:
@@ -636,7 +635,7 @@ class SelfStudyRecord(RecordModel):
         return f"{self.person} {self.studied_on} {self.material}"
 
 
-class Reflection(RecordModel):
+class Reflection(UnitChangeRecord, RecordModel):
     """学习体会 / 学习小结 after a session (R-S7, R-B4)."""
 
     class Kind(models.TextChoices):
@@ -660,8 +659,6 @@ class Reflection(RecordModel):
         ordering = ["-written_on"]
         verbose_name = _("学习体会/小结")
         verbose_name_plural = _("学习体会/小结")
-        # The staleness check reads records changed since a run (compliance.services._changed_unit_ids).
-        indexes = [models.Index(fields=["updated_at"], name="reflection_updated_at")]
 
     def __str__(self) -> str:
         return self.title
