@@ -92,8 +92,10 @@ def move_organization(org: Organization, new_parent: Organization | None, *, act
     org.depth += depth_change
     org._history_user = require_actor(actor)
     org.save(update_fields=fields)
-    # The units the subtree left and those it joined now hold other records (issue 15).
-    changes.touch([old_path, new_path])
+    # The units the subtree left and those it joined now hold other records (issue 15): the
+    # moved organization marks those it joined (they read its row by path prefix), its old
+    # parent those it left.
+    changes.touch([new_path, old_path[:-PATH_STEP]])
     return org
 
 

@@ -3,9 +3,11 @@ without moving the subtree raises, and only `move_organization` moves organizati
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from pangting.orgs import services
+from pangting.orgs import changes, services
 from pangting.orgs.models import PATH_STEP, InconsistentPath, Organization, UnitChange
 from pangting.tests.builders import make_org
 
@@ -62,7 +64,9 @@ def test_it_moves_an_organization_with_its_subtree_through_the_service(world):
     assert unit_a.path == unit_c.path + _seg(unit_a) and unit_a.depth == 2
     assert branch.path == unit_a.path + _seg(branch) and branch.depth == 3
     # The unit it left and the one it joined hold other records now (issue 15: staleness).
-    assert set(UnitChange.objects.values_list("unit_id", flat=True)) == {unit_a.pk, unit_c.pk}
+    assert set(UnitChange.objects.values_list("unit_id", flat=True)) == {unit_a.pk, world.root.pk}
+    since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    assert changes.changed_since(since, [unit_c, world.root]) == {unit_c.pk, world.root.pk}
     branch.name = "甲学院第一党支部（新）"
     branch.save()  # consistent after the move: the guard lets it through
 
