@@ -16,7 +16,7 @@ from pangting.core import clock
 from pangting.core.audit import record_read_event
 from pangting.core.paging import paginate
 from pangting.core.views import add_form_errors
-from pangting.core.widgets import SEARCH_LIMIT, printable, search_filter
+from pangting.core.widgets import SEARCH_LIMIT, person_label, person_search_filter, printable, search_filter
 
 from . import services
 from .forms import ConflictForm, LinkForm, MemberForm, OrganizationForm, PersonFilterForm, PersonForm
@@ -73,6 +73,34 @@ def organization_search(request: HttpRequest) -> HttpResponse:
             found.filter(search_filter(text)).order_by("path").only("pk", "name", "short_name", "code")[:SEARCH_LIMIT]
         )
     return render(request, "orgs/_organization_search.html", {"matches": matches, "text": text})
+
+
+@login_required
+def person_search(request: HttpRequest) -> HttpResponse:
+    """The search behind every form's person field (issue 15): at most 20 people by name or staff
+    number among those the policy lets the user reach for `scope`, each with organization and post."""
+    try:
+        actions = [A(name) for name in request.GET.get("scope", A.DIRECTORY_VIEW).split(",")[:4]]
+    except ValueError:
+        raise Http404 from None
+    actions = [action for action in actions if policy.can(request.user, action)]
+    if not actions:
+        raise Http404
+    field = request.GET.get("field", "q")
+    text = printable(request.GET.get(field, ""))
+    matches: list[tuple[Person, str]] = []
+    if text:
+        reached = Q()
+        for action in actions:
+            reached |= Q(pk__in=Person.objects.for_user(request.user, action).values("pk"))
+        found = (
+            Person.objects.filter(reached, deleted_at__isnull=True)
+            .filter(person_search_filter(text))
+            .select_related("organization")
+            .order_by("organization__path", "name", "pk")[:SEARCH_LIMIT]
+        )
+        matches = [(person, person_label(person)) for person in found]
+    return render(request, "orgs/_person_search.html", {"matches": matches, "text": text})
 
 
 @login_required

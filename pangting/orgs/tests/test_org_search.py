@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from pangting.orgs.models import Organization, OrganizationKind
-from pangting.tests.builders import make_org
+from pangting.orgs.forms import LinkForm
+from pangting.orgs.models import Organization, OrganizationKind, Person
+from pangting.tests.builders import make_org, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,55 @@ def test_the_ledger_filter_searches_its_unit_and_its_links_carry_the_id(world, c
         reverse(SEARCH), {"scope": "study.view,observation.view", "field": "q", "q": "学院"}
     )
     assert search.status_code == 200 and world.unit_a in search.context["matches"]
+
+
+# --- create forms: organizations and people are searched too (issue 15) -------------------
+
+PERSON_SEARCH = "orgs:person_search"
+
+
+def people_found(client, text: str, scope: str) -> list[int]:
+    response = client.get(reverse(PERSON_SEARCH), {"scope": scope, "field": "person_text", "person_text": text})
+    assert response.status_code == 200
+    return [person.pk for person, _label in response.context["matches"]]
+
+
+def test_the_person_search_answers_only_people_the_user_reaches_with_their_unit_and_post(world, client_for):
+    supervisor, secretary = client_for(world.supervisor), client_for(world.secretary_a)
+    both = [world.secretary_a_person.pk, world.secretary_b_person.pk]  # in tree order: unit A, then B
+    assert people_found(supervisor, "秘书", "directory.view") == both
+    assert people_found(secretary, "秘书", "study.view") == [world.secretary_a_person.pk]  # unit B is not his
+    page = supervisor.get(
+        reverse(PERSON_SEARCH), {"scope": "directory.view", "field": "q", "q": "张秘书"}
+    ).content.decode()
+    assert "张秘书（甲学院党委·组织员）" in page or "张秘书（甲学院·组织员）" in page
+    assert people_found(supervisor, "", "directory.view") == []
+    assert client_for(world.outsider).get(reverse(PERSON_SEARCH), {"scope": "directory.view"}).status_code == 404
+    assert supervisor.get(reverse(PERSON_SEARCH), {"scope": "nonsense"}).status_code == 404
+
+
+def test_the_link_form_searches_its_person_and_unit_and_refuses_namesakes_in_chinese(world, client_for):
+    client = client_for(world.sysadmin)
+    page = client.get(reverse("orgs:link_list")).content.decode()
+    assert 'name="person_text"' in page and 'name="unit_text"' in page
+    assert '<select name="person"' not in page and '<select name="unit"' not in page
+    people, units = Person.objects.all(), Organization.objects.filter(pk__in=[world.unit_a.pk, world.unit_b.pk])
+    data = {"kind": "liaison", "person_text": "周成员", "unit_text": "乙学院党委", "valid_from": "2026-09-01"}
+    form = LinkForm(data, people=people, units=units)
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["person"], form.cleaned_data["unit"]) == (world.member_b_person, world.unit_b)
+    make_person("周成员", world.unit_a, post="教授")  # a namesake: the typed name no longer decides
+    form = LinkForm(data, people=people, units=units)
+    assert not form.is_valid() and "有多名人员与“周成员”相符" in str(form.errors["person"])
+    by_id = LinkForm({**data, "person": str(world.member_b_person.pk)}, people=people, units=units)
+    assert by_id.is_valid(), by_id.errors
+    outside = LinkForm({**data, "person": str(world.member_b_person.pk)}, people=people.none(), units=units)
+    assert not outside.is_valid() and "所选人员不存在或不在您的查看范围内" in str(outside.errors["person"])
+
+
+def test_the_visit_and_problem_item_forms_search_their_unit(world, client_for):
+    client = client_for(world.supervisor)
+    for name in ("observation:visit_create", "observation:problem_item_create"):
+        page = client.get(reverse(name)).content.decode()
+        assert 'name="unit_text"' in page and '<select name="unit"' not in page, name
+        assert "units=1" in page, name
