@@ -48,17 +48,24 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def organization_search(request: HttpRequest) -> HttpResponse:
-    """The search behind every filter form's organization field (issue 15): at most 20 matches by
-    name or code among the organizations the policy lets the user reach for `scope`."""
-    try:  # one action, or a few separated by commas (a ledger reaches study and observation)
+def _search_actions(request: HttpRequest) -> list[A]:
+    """The policy actions a search answers for: its `scope`, one action or a few separated by
+    commas (a ledger reaches study and observation), those the user holds; else 404."""
+    try:
         actions = [A(name) for name in request.GET.get("scope", A.DIRECTORY_VIEW).split(",")[:4]]
     except ValueError:
         raise Http404 from None
     actions = [action for action in actions if policy.can(request.user, action)]
     if not actions:
         raise Http404
+    return actions
+
+
+@login_required
+def organization_search(request: HttpRequest) -> HttpResponse:
+    """The search behind every filter form's organization field (issue 15): at most 20 matches by
+    name or code among the organizations the policy lets the user reach for `scope`."""
+    actions = _search_actions(request)
     field = request.GET.get("field", "q")
     text = printable(request.GET.get(field, ""))
     matches: list[Organization] = []
@@ -79,13 +86,7 @@ def organization_search(request: HttpRequest) -> HttpResponse:
 def person_search(request: HttpRequest) -> HttpResponse:
     """The search behind every form's person field (issue 15): at most 20 people by name or staff
     number among those the policy lets the user reach for `scope`, each with organization and post."""
-    try:
-        actions = [A(name) for name in request.GET.get("scope", A.DIRECTORY_VIEW).split(",")[:4]]
-    except ValueError:
-        raise Http404 from None
-    actions = [action for action in actions if policy.can(request.user, action)]
-    if not actions:
-        raise Http404
+    actions = _search_actions(request)
     field = request.GET.get("field", "q")
     text = printable(request.GET.get(field, ""))
     matches: list[tuple[Person, str]] = []
