@@ -6,8 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from pangting.core import inputs
-from pangting.orgs.models import Organization, Person
+from pangting.core import inputs, widgets
 
 from .models import Role
 
@@ -26,7 +25,7 @@ class UserCreateForm(inputs.CheckedForm):
         regex=r"^[A-Za-z0-9_.@+-]+$",
         error_messages={"invalid": _("用户名只能包含字母、数字和 _.@+-。")},
     )
-    person = forms.ModelChoiceField(label=_("对应人员"), queryset=Person.objects.none(), required=False)
+    person = widgets.PersonSearchField(label=_("对应人员"), scope="accounts.manage", required=False)
     password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput)
 
     def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
@@ -37,7 +36,7 @@ class UserCreateForm(inputs.CheckedForm):
 
 class RoleAssignForm(inputs.CheckedForm):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
-    organization = forms.ModelChoiceField(label=_("组织"), queryset=Organization.objects.none())
+    organization = widgets.OrganizationSearchField(label=_("组织"), scope="accounts.manage")
 
     def __init__(self, *args: Any, organizations: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

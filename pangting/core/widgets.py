@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 BROWSER_DATE_FORMAT = "%Y-%m-%d"
@@ -42,13 +43,14 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format=BROWSER_TIME_FORMAT)
 
 
-# --- organization search (issue 15: no <select> of every organization) ----------------------
+# --- record search (issue 15: no <select> of every organization or person) -------------------
 #
-# A filter form's organization is a text field searched as one types (htmx asks the scoped
-# endpoint `orgs:organization_search` for at most 20 matches by name or code; `js/org-search.js`
-# puts the chosen id into the hidden field). Without JavaScript the typed text is submitted and
-# matched on the server. Either way the form validates through the queryset the view passes in,
-# which the policy scoped: an id or a name outside the user's reach is a Chinese error, never a 500.
+# A form's organization (or person) is a text field searched as one types (htmx asks a scoped
+# endpoint, `orgs:organization_search` or `orgs:person_search`, for at most 20 matches;
+# `js/org-search.js` puts the chosen id into the hidden field). Without JavaScript the typed text
+# is submitted and matched on the server. Either way the form validates through the queryset the
+# view passes in, which the policy scoped: an id or a name outside the user's reach is a Chinese
+# error, never a 500.
 
 SEARCH_TEXT_SUFFIX = "_text"
 SEARCH_LIMIT = 20
@@ -64,8 +66,23 @@ def search_filter(text: str) -> models.Q:
     return models.Q(name__contains=text) | models.Q(short_name__contains=text) | models.Q(code__istartswith=text)
 
 
-class OrganizationSearchInput(forms.Widget):
+def person_search_filter(text: str) -> models.Q:
+    """People whose name contains `text`, or whose staff number starts with it."""
+    return models.Q(name__contains=text) | models.Q(staff_no__istartswith=text)
+
+
+def person_label(person: Any) -> str:
+    """A person as a search lists them: name, then organization and post, so namesakes differ."""
+    organization = getattr(person.organization, "display_name", "")
+    detail = "·".join(part for part in (organization, person.post) if part)
+    return gettext("{name}（{detail}）").format(name=person.name, detail=detail) if detail else person.name
+
+
+class SearchInput(forms.Widget):
     """A search box plus the hidden chosen id; its value is the pair (id, typed text)."""
+
+    url_name = "orgs:organization_search"
+    placeholder = _("输入党组织名称或编码搜索")
 
     def __init__(self, *, scope: str, units_only: bool = False, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs)
@@ -86,22 +103,25 @@ class OrganizationSearchInput(forms.Widget):
         query = {"scope": self.scope, "field": name + SEARCH_TEXT_SUFFIX}
         if self.units_only:
             query["units"] = "1"
-        return f"{reverse('orgs:organization_search')}?{urlencode(query)}"
+        return f"{reverse(self.url_name)}?{urlencode(query)}"
+
+    def label(self, value: Any) -> str:
+        return str(getattr(value, "display_name", None) or value)
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
         from django.utils.html import format_html
-        from django.utils.translation import gettext
 
-        chosen, text = _pair(value)
+        chosen, text = _pair(value, self.label)
         final = self.build_attrs(self.attrs, attrs)
-        placeholder = final.get("placeholder") or gettext("输入党组织名称或编码搜索")
+        placeholder = final.get("placeholder") or str(self.placeholder)
+        disabled = " disabled" if final.get("disabled") else ""
         return format_html(
             '<span class="org-search" data-org-search data-testid="org-search-{name}">'
             '<input type="search" name="{name}{suffix}" value="{text}" placeholder="{placeholder}" '
             'aria-label="{placeholder}" autocomplete="off" hx-get="{url}" '
             'hx-trigger="input changed delay:250ms, search" hx-target="next .org-search-results" '
-            'hx-swap="innerHTML" hx-sync="this:replace">'
-            '<input type="hidden" name="{name}" value="{chosen}">'
+            'hx-swap="innerHTML" hx-sync="this:replace"{disabled}>'
+            '<input type="hidden" name="{name}" value="{chosen}"{disabled}>'
             '<span class="org-search-results" aria-live="polite"></span></span>',
             name=name,
             suffix=SEARCH_TEXT_SUFFIX,
@@ -109,25 +129,37 @@ class OrganizationSearchInput(forms.Widget):
             placeholder=placeholder,
             url=self.search_url(name),
             chosen=chosen,
+            disabled=disabled,
         )
 
 
-def _pair(value: Any) -> tuple[str, str]:
+OrganizationSearchInput = SearchInput
+
+
+class PersonSearchInput(SearchInput):
+    url_name = "orgs:person_search"
+    placeholder = _("输入姓名或工号搜索")
+
+    def label(self, value: Any) -> str:
+        return person_label(value)
+
+
+def _pair(value: Any, label: Any = str) -> tuple[str, str]:
     """(id, text) from what a bound form holds (the submitted pair) or an initial value."""
     if isinstance(value, tuple):
         return str(value[0] or ""), str(value[1] or "")
     if value is None or value == "":
         return "", ""
     if hasattr(value, "pk"):
-        return str(value.pk), str(getattr(value, "display_name", None) or value)
+        return str(value.pk), label(value)
     return str(value), ""
 
 
-class OrganizationSearchField(forms.Field):
-    """One organization of `queryset` (a policy-scoped queryset the form is given), chosen by id
-    from the search or typed as a name or code (matched on the server when JavaScript is off)."""
+class SearchField(forms.Field):
+    """One record of `queryset` (a policy-scoped queryset the form is given), chosen by id from the
+    search or typed (matched on the server when JavaScript is off)."""
 
-    widget = OrganizationSearchInput
+    widget = SearchInput
     default_error_messages = {
         "outside": _("所选党组织不存在或不在您的查看范围内。"),
         "not_found": _("没有名称或编码为“%(text)s”的党组织（或不在您的查看范围内）。"),
@@ -135,9 +167,15 @@ class OrganizationSearchField(forms.Field):
     }
 
     def __init__(self, *, scope: str, units_only: bool = False, queryset: Any = None, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", OrganizationSearchInput(scope=scope, units_only=units_only))
+        kwargs.setdefault("widget", self.widget(scope=scope, units_only=units_only))
         super().__init__(**kwargs)
         self.queryset = queryset
+
+    def exact(self, text: str) -> models.Q:
+        return models.Q(code__iexact=text) | models.Q(name=text) | models.Q(short_name=text)
+
+    def contains(self, text: str) -> models.Q:
+        return search_filter(text)
 
     def to_python(self, value: Any) -> Any:
         chosen, text = _pair(value)
@@ -152,10 +190,8 @@ class OrganizationSearchField(forms.Field):
                 raise forms.ValidationError(self.error_messages["outside"], code="outside")
             return found
         text = printable(text)
-        exact = list(
-            self.queryset.filter(models.Q(code__iexact=text) | models.Q(name=text) | models.Q(short_name=text))[:2]
-        )
-        matches = exact or list(self.queryset.filter(search_filter(text))[:2])
+        exact = list(self.queryset.filter(self.exact(text))[:2])
+        matches = exact or list(self.queryset.filter(self.contains(text))[:2])
         if not matches:
             raise forms.ValidationError(self.error_messages["not_found"], code="not_found", params={"text": text})
         if len(matches) > 1:
@@ -164,3 +200,23 @@ class OrganizationSearchField(forms.Field):
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         return _pair(initial)[0] != _pair(data)[0]
+
+
+OrganizationSearchField = SearchField
+
+
+class PersonSearchField(SearchField):
+    """One person of `queryset`, searched by name or staff number (namesakes: choose from the list)."""
+
+    widget = PersonSearchInput
+    default_error_messages = {
+        "outside": _("所选人员不存在或不在您的查看范围内。"),
+        "not_found": _("没有姓名或工号为“%(text)s”的人员（或不在您的查看范围内）。"),
+        "ambiguous": _("有多名人员与“%(text)s”相符，请从搜索结果中选择，或输入工号。"),
+    }
+
+    def exact(self, text: str) -> models.Q:
+        return models.Q(staff_no__iexact=text) | models.Q(name=text)
+
+    def contains(self, text: str) -> models.Q:
+        return person_search_filter(text)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core import inputs, widgets
-from pangting.orgs.models import Organization, Person
+from pangting.orgs.models import Person
 
 from .models import CHECKLIST_POINTS, DocumentReview, Forum, Mode, OnSiteComment, Semester, SpotQuestion, Talk
 
@@ -18,7 +18,7 @@ def date_input() -> forms.DateInput:
 
 
 class VisitForm(inputs.CheckedForm):
-    unit = forms.ModelChoiceField(label=_("旁听单位"), queryset=Organization.objects.none())
+    unit = widgets.OrganizationSearchField(label=_("旁听单位"), scope="observation.manage", units_only=True)
     mode = forms.ChoiceField(label=_("方式"), choices=Mode.choices)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     semester = forms.TypedChoiceField(label=_("学期"), choices=Semester.choices, coerce=int)
@@ -29,7 +29,7 @@ class VisitForm(inputs.CheckedForm):
         required=False,
         help_text=_("留空则按领导联系单位自动确定（R-O3）。"),
     )
-    liaison = forms.ModelChoiceField(label=_("联络员"), queryset=Person.objects.none(), required=False)
+    liaison = widgets.PersonSearchField(label=_("联络员"), scope="observation.manage", required=False)
     focus = forms.CharField(label=_("旁听重点"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args: Any, units: Any, people: Any, **kwargs: Any) -> None:
@@ -213,7 +213,9 @@ class RectificationPlanForm(inputs.CheckedForm):
 class ProblemItemForm(inputs.CheckedForm):
     """R-O25: a problem on a unit's own list; the deadline defaults to the configured working days."""
 
-    unit = forms.ModelChoiceField(label=_("整改单位"), queryset=Organization.objects.none())
+    unit = widgets.OrganizationSearchField(
+        label=_("整改单位"), scope="observation.reply,observation.manage", units_only=True
+    )
     problem = forms.CharField(label=_("问题"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     measure = forms.CharField(label=_("整改措施"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     deadline = forms.DateField(

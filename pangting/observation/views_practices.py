@@ -53,7 +53,9 @@ def get_practice_for_user(user: Any, pk: Any) -> Practice:
 
 
 class PracticeForm(inputs.CheckedForm):
-    unit = forms.ModelChoiceField(label=_("来源单位"), queryset=Organization.objects.none())
+    unit = widgets.OrganizationSearchField(
+        label=_("来源单位"), scope="observation.manage,observation.reply", units_only=True
+    )
     title = forms.CharField(label=_("名称"), max_length=120)
     description = forms.CharField(label=_("做法简介"), widget=forms.Textarea(attrs={"rows": 6}))
 
@@ -63,7 +65,7 @@ class PracticeForm(inputs.CheckedForm):
 
 
 class ReplicationForm(inputs.CheckedForm):
-    unit = forms.ModelChoiceField(label=_("借鉴单位"), queryset=Organization.objects.none())
+    unit = widgets.OrganizationSearchField(label=_("借鉴单位"), scope="observation.manage", units_only=True)
     on = forms.DateField(label=_("日期"), widget=widgets.DateInput())
     notes = forms.CharField(label=_("情况"), max_length=300, required=False)
 

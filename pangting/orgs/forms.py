@@ -57,8 +57,8 @@ class MemberForm(inputs.CheckedForm):
 class LinkForm(inputs.CheckedForm):
     KIND_CHOICES = [("leader", _("联系领导")), ("liaison", _("联络员"))]
     kind = forms.ChoiceField(label=_("类型"), choices=KIND_CHOICES)
-    person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
-    unit = forms.ModelChoiceField(label=_("联系单位"), queryset=Organization.objects.none())
+    person = widgets.PersonSearchField(label=_("人员"), scope="directory.change")
+    unit = widgets.OrganizationSearchField(label=_("联系单位"), scope="directory.change", units_only=True)
     valid_from = forms.DateField(label=_("起始日期"), widget=widgets.DateInput())
 
     def __init__(self, *args: Any, people: Any, units: Any, **kwargs: Any) -> None:

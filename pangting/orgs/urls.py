@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.organization_list, name="organization_list"),
     path("new/", views.organization_form, name="organization_create"),
     path("search/", views.organization_search, name="organization_search"),
+    path("people/search/", views.person_search, name="person_search"),
     path("<int:pk>/", views.organization_detail, name="organization_detail"),
     path("<int:pk>/edit/", views.organization_form, name="organization_edit"),
     path("<int:pk>/delete/", views.organization_delete, name="organization_delete"),

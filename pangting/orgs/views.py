@@ -16,7 +16,7 @@ from pangting.core import clock
 from pangting.core.audit import record_read_event
 from pangting.core.paging import paginate
 from pangting.core.views import add_form_errors
-from pangting.core.widgets import SEARCH_LIMIT, printable, search_filter
+from pangting.core.widgets import SEARCH_LIMIT, person_label, person_search_filter, printable, search_filter
 
 from . import services
 from .forms import ConflictForm, LinkForm, MemberForm, OrganizationForm, PersonFilterForm, PersonForm
@@ -48,17 +48,24 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def organization_search(request: HttpRequest) -> HttpResponse:
-    """The search behind every filter form's organization field (issue 15): at most 20 matches by
-    name or code among the organizations the policy lets the user reach for `scope`."""
-    try:  # one action, or a few separated by commas (a ledger reaches study and observation)
+def _search_actions(request: HttpRequest) -> list[A]:
+    """The policy actions a search answers for: its `scope`, one action or a few separated by
+    commas (a ledger reaches study and observation), those the user holds; else 404."""
+    try:
         actions = [A(name) for name in request.GET.get("scope", A.DIRECTORY_VIEW).split(",")[:4]]
     except ValueError:
         raise Http404 from None
     actions = [action for action in actions if policy.can(request.user, action)]
     if not actions:
         raise Http404
+    return actions
+
+
+@login_required
+def organization_search(request: HttpRequest) -> HttpResponse:
+    """The search behind every filter form's organization field (issue 15): at most 20 matches by
+    name or code among the organizations the policy lets the user reach for `scope`."""
+    actions = _search_actions(request)
     field = request.GET.get("field", "q")
     text = printable(request.GET.get(field, ""))
     matches: list[Organization] = []
@@ -73,6 +80,30 @@ def organization_search(request: HttpRequest) -> HttpResponse:
             found.filter(search_filter(text)).order_by("path").only("pk", "name", "short_name", "code")[:SEARCH_LIMIT]
         )
     return render(request, "orgs/_organization_search.html", {"matches": matches, "text": text})
+
+
+@login_required
+def person_search(request: HttpRequest) -> HttpResponse:
+    """The search behind every form's person field (issue 15): at most 20 people by name or staff
+    number among those the policy lets the user reach for `scope`, each with organization and post."""
+    actions = _search_actions(request)
+    field = request.GET.get("field", "q")
+    text = printable(request.GET.get(field, ""))
+    matches: list[tuple[Person, str]] = []
+    if text:
+        reached = Q()
+        for action in actions:
+            reached |= Q(pk__in=Person.objects.for_user(request.user, action).values("pk"))
+            if action is A.OBSERVATION_MANAGE:  # a visit's team also comes from the level's own seat (R-O23)
+                reached |= Q(organization__in=policy.seats(request.user, action).values("pk"))
+        found = (
+            Person.objects.filter(reached, deleted_at__isnull=True)
+            .filter(person_search_filter(text))
+            .select_related("organization")
+            .order_by("organization__path", "name", "pk")[:SEARCH_LIMIT]
+        )
+        matches = [(person, person_label(person)) for person in found]
+    return render(request, "orgs/_person_search.html", {"matches": matches, "text": text})
 
 
 @login_required

@@ -53,7 +53,12 @@ PAGES = [
     "analysis:calibration",
     "assessment:sheet",
     "assessment:report_list",
+    # Create forms search their unit and person (issue 15): no <select> growing with the tree.
+    "observation:visit_create",
+    "observation:problem_item_create",
+    "observation:practice_create",
 ]
+CREATE_PAGES = ["orgs:link_list", *PAGES[-3:]]
 
 
 def _counts(client):
@@ -76,3 +81,15 @@ def test_every_list_and_dashboard_reads_the_same_queries_for_four_units_and_for_
     more_units(world, 2, 2)
     many = _counts(client)
     assert {name: (few[name], many[name]) for name in PAGES if few[name] != many[name]} == {}
+
+
+def test_the_create_forms_list_no_unit_or_person_whatever_the_tree_holds(world, client):
+    """A <select> would list every unit and person in reach: the search lists none of them."""
+    more_units(world, 0, 2)
+    client.force_login(world.supervisor)
+    for name in CREATE_PAGES:
+        with travel(TODAY, 12):
+            page = client.get(reverse(name)).content.decode()
+        assert 'type="search"' in page, name
+        listed = [text for text in ("第0学院党委", "第1学院党委", "成员0", "成员1") if text in page]
+        assert listed == [], f"{name} lists {listed}"

@@ -173,6 +173,7 @@ WEB_CASES: list[Case] = [
     ),
     Case("orgs:organization_list", VIEWERS),
     Case("orgs:organization_search", VIEWERS),
+    Case("orgs:person_search", VIEWERS),
     Case("orgs:organization_create", CHANGERS),
     *on_both_sides("orgs:organization_detail", DIRECTORY_VIEW, pk_of(org)),
     *on_both_sides("orgs:organization_edit", DIRECTORY_CHANGE, pk_of(org)),

@@ -11,10 +11,12 @@ The browsable API's forms, which list a relation's choices, must not list outsid
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.db import connection
@@ -24,6 +26,7 @@ from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
 
 from pangting.accounts import policy
+from pangting.core import widgets
 from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.orgs.models import Organization, OrganizationKind, Person
 from pangting.tests.builders import make_org, make_person, make_user
@@ -411,6 +414,7 @@ class FormCase:
     url: Callable[[Any], str]
     body: Callable[[Any], dict[str, Any]]
     fields: dict[str, type]
+    shown_at: Callable[[Any], str] | None = None  # where the form is shown, when it posts elsewhere
 
 
 def _formset(prefix: str, total: int = 0) -> dict[str, Any]:
@@ -518,6 +522,7 @@ FORM_CASES = [
         lambda w: "/orgs/links/new/",
         lambda w: {"kind": "liaison", "valid_from": "2026-01-05", "person": w.member_person.pk, "unit": w.unit_a.pk},
         {"person": M["person"], "unit": M["org"]},
+        shown_at=lambda w: "/orgs/links/",
     ),
     FormCase(
         "unit_supervisor",
@@ -530,6 +535,18 @@ FORM_CASES = [
         lambda w: "/observation/new/",
         lambda w: {"unit": w.branch_a.pk, "mode": "planned", "year": 2026, "semester": 2},
         {"unit": M["org"], "leader": M["person"], "liaison": M["person"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: "/observation/rectifications/new/",
+        lambda w: {"problem": "学习成果未形成转化清单"},
+        {"unit": M["org"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: "/observation/practices/new/",
+        lambda w: {"title": "读原著做法", "description": "先自学后研讨"},
+        {"unit": M["org"]},
     ),
     FormCase(
         "unit_supervisor",
@@ -561,10 +578,26 @@ def test_every_related_choice_field_of_the_forms_is_walked() -> None:
 
     walked = {name for case in FORM_CASES for name in case.fields}
     assert {"host", "led_by", "lecturer_person", "trainees", "parent", "leader", "liaison", "session"} <= walked
-    for dotted in ("pangting.study.forms.TrainingForm", "pangting.orgs.forms.LinkForm"):
+    for dotted in (
+        "pangting.study.forms.TrainingForm",
+        "pangting.orgs.forms.LinkForm",
+        "pangting.observation.forms.VisitForm",
+        "pangting.observation.forms.ProblemItemForm",
+        "pangting.observation.views_practices.PracticeForm",
+        "pangting.accounts.forms.RoleAssignForm",
+    ):
         form = import_string(dotted)
-        related = [n for n, f in form.base_fields.items() if isinstance(f, django_forms.ModelChoiceField)]
-        assert related and all(f.queryset.query.is_empty() for f in (form.base_fields[n] for n in related))
+        related = [
+            f for f in form.base_fields.values() if isinstance(f, django_forms.ModelChoiceField | widgets.SearchField)
+        ]
+        # A <select> lists nothing and a search accepts nothing until the view gives the scoped queryset.
+        assert related and all(_accepts_nothing(f) for f in related), dotted
+
+
+def _accepts_nothing(field: Any) -> bool:
+    if isinstance(field, widgets.SearchField):
+        return field.queryset is None
+    return bool(field.queryset.query.is_empty())
 
 
 def test_a_form_answers_an_out_of_scope_id_like_a_missing_one(w: RelatedWorld) -> None:
@@ -603,4 +636,96 @@ def test_a_form_answers_an_out_of_scope_id_like_a_missing_one(w: RelatedWorld) -
                 if problems:
                     tally.leaks.append(f"{where} #{obj.pk}: " + "; ".join(problems))
     print(f"\nrelated ids in forms: {len(FORM_CASES)} forms, {tally.requests} requests, {len(tally.leaks)} leaks")
+    assert not tally.leaks, "\n".join(tally.leaks[:20])
+
+
+# --- the searched fields (issue 15): no <select> to read, so the search and the form are walked --
+
+SEARCH_BOX = re.compile(r'<input type="search" name="(?P<name>[\w-]+)_text"[^>]*? hx-get="(?P<url>[^"]+)"')
+NO_SUCH_NAME = "查无此名"
+
+
+def _search_boxes(client: Any, url: str) -> dict[str, str]:
+    """{field: the scoped endpoint its search box asks} of the searched fields on a form page."""
+    page = client.get(url).content.decode()
+    return {found["name"]: html.unescape(found["url"]) for found in SEARCH_BOX.finditer(page)}
+
+
+def _offered(client: Any, endpoint: str, name: str, text: str) -> set[int]:
+    """The ids the endpoint offers for `text`, typed into field `name`'s box."""
+    response = client.get(f"{endpoint}&{urlencode({f'{name}_text': text})}")
+    assert response.status_code == 200, endpoint
+    return {(match[0] if isinstance(match, tuple) else match).pk for match in response.context["matches"]}
+
+
+def _reach_of(endpoint: str, model: type, user: Any) -> set[int]:
+    """The records the endpoint's scope (one action or a few) reaches for `user`; a visit's team
+    also comes from the level's own seat (R-O23)."""
+    reached: set[int] = set()
+    for action in map(A, parse_qs(urlsplit(endpoint).query)["scope"][0].split(",")):
+        reached |= set(policy.scope(model._default_manager.all(), user, action).values_list("pk", flat=True))
+        if model is Person and action is A.OBSERVATION_MANAGE:
+            seat_people = Person.objects.filter(organization__in=policy.seats(user, action))
+            reached |= set(seat_people.values_list("pk", flat=True))
+    return reached
+
+
+def _searched_fields(w: RelatedWorld) -> Iterator[tuple[FormCase, str, type, str]]:
+    """(case, field, model, endpoint) of every searched field of the walked forms."""
+    for case in FORM_CASES:
+        boxes = _search_boxes(w.client(case.persona), (case.shown_at or case.url)(w))
+        for name, model in case.fields.items():
+            if name in boxes:
+                yield case, name, model, boxes[name]
+
+
+def test_a_search_offers_only_what_its_scope_reaches(w: RelatedWorld) -> None:
+    """Asked for every organization's or person's name, a searched field's endpoint offers some
+    records and none outside its scope (a <select> was checked by its choices; this is its search)."""
+    walked = []
+    for case, name, model, endpoint in _searched_fields(w):
+        user = w.personas()[case.persona]
+        client = w.client(case.persona)
+        reach = _reach_of(endpoint, model, user)
+        everything = list(model._default_manager.all())
+        where = f"{case.persona} {case.url(w)} {name}"
+        assert any(obj.pk not in reach for obj in everything), f"{where}: nothing outside to try"
+        offered: set[int] = set()
+        for obj in everything:
+            offered |= _offered(client, endpoint, name, obj.name)
+        assert offered, f"{where}: the search offers nothing"
+        assert offered <= reach, f"{where} offers records outside its scope: {sorted(offered - reach)}"
+        walked.append(where)
+    print(f"\nsearched fields: {len(walked)}")
+    assert len(walked) >= 6, walked  # the visit's unit and liaison, the link's person and unit, and more
+
+
+def test_a_form_refuses_the_typed_name_of_an_outside_record_like_an_unknown_name(w: RelatedWorld) -> None:
+    """Without JavaScript the typed name is matched on the server, within the form's scope: an
+    outside record's name gets the same Chinese refusal as a name nobody has, and writes nothing."""
+    tally = Tally()
+    for case, name, model, endpoint in _searched_fields(w):
+        user = w.personas()[case.persona]
+        client = w.client(case.persona)
+        url = case.url(w)
+        body = {key: value for key, value in case.body(w).items() if key != name}
+        reach = _reach_of(endpoint, model, user)
+        inside = [obj for obj in model._default_manager.all() if obj.pk in reach]
+        m_status, m_text, m_writes = _page(client, url, {**body, f"{name}_text": NO_SUCH_NAME})
+        tally.requests += 1
+        where = f"{case.persona} POST {url} {name}_text"
+        assert m_status == 200 and f"为“{NO_SUCH_NAME}”的" in m_text, f"{where}: no Chinese refusal"
+        assert not m_writes, f"{where}: an unknown name wrote {m_writes}"
+        for obj in model._default_manager.all():
+            # An outside name that is part of an inside one (a parent's name, say) may match that one.
+            if obj.pk in reach or any(obj.name in " ".join(_words(other)) for other in inside):
+                continue
+            status, text, writes = _page(client, url, {**body, f"{name}_text": obj.name})
+            tally.requests += 1
+            if (status, text) != (m_status, m_text.replace(NO_SUCH_NAME, obj.name)):
+                tally.leaks.append(f"{where} {obj.name}: answered unlike an unknown name")
+            if writes:
+                tally.leaks.append(f"{where} {obj.name}: wrote {writes}")
+    print(f"\ntyped names in forms: {tally.requests} requests, {len(tally.leaks)} leaks")
+    assert tally.requests > 10
     assert not tally.leaks, "\n".join(tally.leaks[:20])

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from conftest import World
 from pangting.tests.builders import PASSWORD
+from pangting.tests.search_box import pick
 
 # Live-server tests commit their rows, and the flush that follows would also empty what the
 # migrations seeded (the calendar, the frequency rules) for every later test: restore it.
@@ -75,7 +76,7 @@ def test_it_walks_a_planned_visit_from_plan_to_closed_rectification(browser, liv
         # Supervisor: plan the visit (the team is proposed from the links, R-O3), issue the letter.
         supervisor = on("2026-09-25", "supervisor")
         supervisor.goto(f"{base}/observation/new/")
-        supervisor.select_option("select[name=unit]", label="甲学院党委")
+        pick(supervisor, "unit", "甲学院", "甲学院党委")  # searched, not a <select> (issue 15)
         supervisor.select_option("select[name=mode]", value="planned")
         supervisor.fill("input[name=year]", "2026")
         supervisor.select_option("select[name=semester]", value="2")

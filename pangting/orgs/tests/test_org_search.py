@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from pangting.orgs.models import Organization, OrganizationKind
-from pangting.tests.builders import make_org
+from pangting.orgs.forms import LinkForm
+from pangting.orgs.models import Organization, OrganizationKind, Person
+from pangting.tests.builders import make_org, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,106 @@ def test_the_ledger_filter_searches_its_unit_and_its_links_carry_the_id(world, c
         reverse(SEARCH), {"scope": "study.view,observation.view", "field": "q", "q": "学院"}
     )
     assert search.status_code == 200 and world.unit_a in search.context["matches"]
+
+
+# --- create forms: organizations and people are searched too (issue 15) -------------------
+
+PERSON_SEARCH = "orgs:person_search"
+
+
+def people_found(client, text: str, scope: str) -> list[int]:
+    response = client.get(reverse(PERSON_SEARCH), {"scope": scope, "field": "person_text", "person_text": text})
+    assert response.status_code == 200
+    return [person.pk for person, _label in response.context["matches"]]
+
+
+def test_the_person_search_answers_only_people_the_user_reaches_with_their_unit_and_post(world, client_for):
+    supervisor, secretary = client_for(world.supervisor), client_for(world.secretary_a)
+    both = [world.secretary_a_person.pk, world.secretary_b_person.pk]  # in tree order: unit A, then B
+    assert people_found(supervisor, "秘书", "directory.view") == both
+    assert people_found(secretary, "秘书", "study.view") == [world.secretary_a_person.pk]  # unit B is not his
+    page = supervisor.get(
+        reverse(PERSON_SEARCH), {"scope": "directory.view", "field": "q", "q": "张秘书"}
+    ).content.decode()
+    assert "张秘书（甲学院党委·组织员）" in page or "张秘书（甲学院·组织员）" in page
+    assert people_found(supervisor, "", "directory.view") == []
+    assert client_for(world.outsider).get(reverse(PERSON_SEARCH), {"scope": "directory.view"}).status_code == 404
+    assert supervisor.get(reverse(PERSON_SEARCH), {"scope": "nonsense"}).status_code == 404
+
+
+def test_the_link_form_searches_its_person_and_unit_and_refuses_namesakes_in_chinese(world, client_for):
+    client = client_for(world.sysadmin)
+    page = client.get(reverse("orgs:link_list")).content.decode()
+    assert 'name="person_text"' in page and 'name="unit_text"' in page
+    assert '<select name="person"' not in page and '<select name="unit"' not in page
+    people, units = Person.objects.all(), Organization.objects.filter(pk__in=[world.unit_a.pk, world.unit_b.pk])
+    data = {"kind": "liaison", "person_text": "周成员", "unit_text": "乙学院党委", "valid_from": "2026-09-01"}
+    form = LinkForm(data, people=people, units=units)
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["person"], form.cleaned_data["unit"]) == (world.member_b_person, world.unit_b)
+    make_person("周成员", world.unit_a, post="教授")  # a namesake: the typed name no longer decides
+    form = LinkForm(data, people=people, units=units)
+    assert not form.is_valid() and "有多名人员与“周成员”相符" in str(form.errors["person"])
+    by_id = LinkForm({**data, "person": str(world.member_b_person.pk)}, people=people, units=units)
+    assert by_id.is_valid(), by_id.errors
+    outside = LinkForm({**data, "person": str(world.member_b_person.pk)}, people=people.none(), units=units)
+    assert not outside.is_valid() and "所选人员不存在或不在您的查看范围内" in str(outside.errors["person"])
+
+
+def test_the_visit_and_problem_item_forms_search_their_unit(world, client_for):
+    client = client_for(world.supervisor)
+    for name in ("observation:visit_create", "observation:problem_item_create"):
+        page = client.get(reverse(name)).content.decode()
+        assert 'name="unit_text"' in page and '<select name="unit"' not in page, name
+        assert "units=1" in page, name
+
+
+def test_without_javascript_typed_names_create_a_link_and_namesakes_are_refused(world, client_for):
+    """The search box's text is posted when JavaScript is off: an exact name decides, a namesake
+    is refused in Chinese asking to choose from the list, and nothing is written."""
+    from pangting.orgs.models import LiaisonAssignment
+
+    client = client_for(world.sysadmin)
+    typed = {"kind": "liaison", "person": "", "person_text": "周成员", "unit": "", "unit_text": "乙学院党委"}
+    response = client.post(reverse("orgs:link_create"), {**typed, "valid_from": "2026-09-01"}, follow=True)
+    assert response.status_code == 200
+    assert LiaisonAssignment.objects.filter(liaison=world.member_b_person, unit=world.unit_b).exists()
+    make_person("周成员", world.unit_a, post="教授")
+    before = LiaisonAssignment.objects.count()
+    response = client.post(
+        reverse("orgs:link_create"), {**typed, "unit_text": "甲学院党委", "valid_from": "2026-09-02"}, follow=True
+    )
+    page = response.content.decode()
+    assert "有多名人员与“周成员”相符，请从搜索结果中选择，或输入工号。" in page
+    assert LiaisonAssignment.objects.count() == before
+
+
+def test_an_exact_organization_name_wins_over_names_that_contain_it(world):
+    """“甲学院党委” typed is that unit, although “甲学院党委宣传部” also contains it; a part of
+    two names is refused as ambiguous with a Chinese message."""
+    make_org("甲学院党委宣传部", world.root, code="UA-XC")
+    units = Organization.objects.all()
+    people = Person.objects.all()
+    data = {"kind": "liaison", "person_text": "陈成员", "valid_from": "2026-09-01"}
+    exact = LinkForm({**data, "unit_text": "甲学院党委"}, people=people, units=units)
+    assert exact.is_valid(), exact.errors
+    assert exact.cleaned_data["unit"] == world.unit_a
+    by_code = LinkForm({**data, "unit_text": "ua-xc"}, people=people, units=units)
+    assert by_code.is_valid() and by_code.cleaned_data["unit"].code == "UA-XC"
+    part = LinkForm({**data, "unit_text": "甲学院"}, people=people, units=units)
+    assert not part.is_valid()
+    assert "有多个党组织与“甲学院”相符，请输入完整名称或编码，或从搜索结果中选择。" in str(part.errors["unit"])
+    unknown = LinkForm({**data, "unit_text": "丁学院"}, people=people, units=units)
+    assert not unknown.is_valid() and "没有名称或编码为“丁学院”的党组织" in str(unknown.errors["unit"])
+
+
+def test_the_visit_form_takes_typed_names_without_javascript(world, client_for):
+    from pangting.observation.models import Visit
+
+    client = client_for(world.supervisor)
+    body = {"unit": "", "unit_text": "乙学院党委", "liaison": "", "liaison_text": "赵秘书", "mode": "planned"}
+    leader = {"leader": world.leader_person.pk}  # still a <select>: the few school leaders
+    response = client.post(reverse("observation:visit_create"), {**body, **leader, "year": 2026, "semester": 2})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    visit = Visit.objects.get(unit=world.unit_b)
+    assert visit.team_members.filter(person=world.secretary_b_person).exists()

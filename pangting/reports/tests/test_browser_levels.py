@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from conftest import World
 from pangting.tests.builders import PASSWORD
 from pangting.tests.levels import Levels
+from pangting.tests.search_box import pick
 
 # Live-server tests commit their rows; the flush afterwards must restore what the migrations seeded.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -52,7 +53,7 @@ def test_a_second_level_visit_has_its_own_letter_number_and_the_first_level_sees
         # The second level plans its own visit and issues the letter in its own series.
         college = login(browser, live_server, "college_supervisor")
         college.goto(f"{base}/observation/new/")
-        college.select_option("select[name=unit]", label="丙学院机关党总支")
+        pick(college, "unit", "丙学院机关", "丙学院机关党总支")  # searched (issue 15)
         college.select_option("select[name=mode]", value="planned")
         college.fill("input[name=year]", "2026")
         college.select_option("select[name=semester]", value="2")

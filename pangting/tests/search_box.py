@@ -1,0 +1,20 @@
+"""Browser tests fill a searched organization or person (issue 15) the way a user does: type into
+the search box, wait for the match, click it; the hidden field then carries the chosen id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def pick(page: Any, name: str, text: str, choice: str | None = None) -> None:
+    """Type `text` into the search box of field `name` and click the match labelled `choice`
+    (the typed text if not given); the chosen record's id lands in the hidden field."""
+    box = page.get_by_test_id(f"org-search-{name}")
+    search = box.locator("input[type=search]")
+    search.fill("")
+    search.press_sequentially(text)
+    match = box.locator(".org-search-results").get_by_role("button", name=choice or text)
+    match.first.wait_for()
+    match.first.click()
+    hidden = box.locator("input[type=hidden]")
+    assert hidden.input_value().isdigit(), f"{name}: no id chosen for {text!r}"
