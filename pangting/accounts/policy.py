@@ -35,7 +35,7 @@ from django.http import Http404
 
 from pangting.core import audit, registry
 from pangting.core.system import is_system, require_actor
-from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, StudyGroupMember
+from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, Person, StudyGroupMember
 
 from .models import ADMIN_DUTIES, PARTNER_ROLES, Role, RoleAssignment
 
@@ -491,6 +491,15 @@ def seats(user: Any, action: Action | str) -> models.QuerySet[Organization]:
     if granted.is_empty:
         return Organization.objects.none()
     return supervising_organizations(Organization.objects.filter(granted.q_seat("pk")))
+
+
+def team_people(user: Any) -> models.QuerySet[Person]:
+    """The people `user` may put on a visit's team: those of the tree observation.manage reaches and
+    those of the level's own supervising organizations, whose leaders a level above observes as a
+    unit but who lead this level's teams (R-O23). The visit form and the person search read it."""
+    action = Action.OBSERVATION_MANAGE
+    in_reach = Person.objects.for_user(user, action)
+    return Person.objects.filter(Q(pk__in=in_reach.values("pk")) | Q(organization__in=seats(user, action).values("pk")))
 
 
 def _is_seat_record(model: type[models.Model]) -> bool:

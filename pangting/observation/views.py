@@ -23,7 +23,7 @@ from pangting.core.history import history_of
 from pangting.core.ordering import current_year_first
 from pangting.core.transitions import confirmation
 from pangting.core.views import attachment, chinese_file, confirm_first, flash_errors, parse_year, seen_version
-from pangting.orgs.models import Organization, Person
+from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
 
 from . import documents, services
@@ -109,10 +109,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def visit_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
     units = unit_set(Organization.objects.for_user(request.user, A.OBSERVATION_MANAGE))
-    # The team comes from the level's own part of the tree and from its own organization, whose
-    # leaders a level above observes as a unit but who lead this level's teams (R-O23).
-    seats = policy.seats(request.user, A.OBSERVATION_MANAGE)
-    people = Person.objects.for_user(request.user, A.OBSERVATION_MANAGE) | Person.objects.filter(organization__in=seats)
+    people = policy.team_people(request.user)  # the level's tree and its own organization (R-O23)
     today = clock.today()
     year, semester = services.semester_of(today)
     form = VisitForm(request.POST or None, units=units, people=people, initial={"year": year, "semester": semester})

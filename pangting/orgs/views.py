@@ -93,9 +93,12 @@ def person_search(request: HttpRequest) -> HttpResponse:
     if text:
         reached = Q()
         for action in actions:
-            reached |= Q(pk__in=Person.objects.for_user(request.user, action).values("pk"))
-            if action is A.OBSERVATION_MANAGE:  # a visit's team also comes from the level's own seat (R-O23)
-                reached |= Q(organization__in=policy.seats(request.user, action).values("pk"))
+            # A visit's team also comes from the level's own seat (R-O23): `policy.team_people`.
+            if action is A.OBSERVATION_MANAGE:
+                people = policy.team_people(request.user)
+            else:
+                people = Person.objects.for_user(request.user, action)
+            reached |= Q(pk__in=people.values("pk"))
         found = (
             Person.objects.filter(reached, deleted_at__isnull=True)
             .filter(person_search_filter(text))

@@ -57,6 +57,8 @@ CASES: list[Case] = [
         **POST_REDIRECT,
     ),
     Case("compliance:finding_list", VIEWERS),
+    # A full run is queued for the worker (compliance/tests/test_jobs.py); who configures starts it.
+    Case("compliance:run_all", CONFIGURERS, data=lambda w: {"year": "2026"}, **POST_REDIRECT),
     # The API: lists answer every signed-in user (scoped contents: compliance/tests/test_api.py).
     *[Case(f"compliance-{kind}-list", EVERYONE, **API) for kind in ("finding", "run", "rule")],
     *on_both_sides("compliance-finding-detail", COMPLIANCE_VIEW, finding_pk, **API),

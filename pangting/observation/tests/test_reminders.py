@@ -255,11 +255,12 @@ def test_the_timer_queues_the_reminders_for_the_worker(emails):
     walk(emails, State.NOTIFIED)
     only_the_secretary(emails)
     out = io.StringIO()
-    call_command("send_reminders", "--enqueue", "--date", "2026-10-13", stdout=out)
-    job = Job.objects.get(kind="observation.reminders")
-    assert str(job.pk) in out.getvalue() and job.params == {"date": "2026-10-13"}
-    assert OutboxMessage.objects.count() == 0  # queued, not sent here
-    run_worker()
+    with travel("2026-10-13", "07:30"):  # the morning timer and its worker, on the reply's due day
+        call_command("send_reminders", "--enqueue", "--date", "2026-10-13", stdout=out)
+        job = Job.objects.get(kind="observation.reminders")
+        assert str(job.pk) in out.getvalue() and job.params == {"date": "2026-10-13"}
+        assert OutboxMessage.objects.count() == 0  # queued, not sent here
+        run_worker()
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and OutboxMessage.objects.count() == 1 and len(mail.outbox) == 1
     with pytest.raises(Exception, match="--dry-run"):
