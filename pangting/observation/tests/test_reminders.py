@@ -247,10 +247,11 @@ def test_reminders_are_written_in_the_site_language_even_when_english_is_active(
     assert english_stage == "Due today"  # the labels themselves are translated
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker commits; the calendar stays
-def test_the_timer_queues_the_reminders_for_the_worker(emails):
+def test_the_timer_queues_the_reminders_and_the_job_sends_what_the_command_would(emails):
+    # The worker's own loop is exercised by core/tests/test_jobs.py and the compliance and text-scan
+    # jobs; here the job is run as the worker calls it, in this test's transaction.
+    from pangting.core import jobs
     from pangting.core.models import Job
-    from pangting.core.tests.worker import run_worker
 
     walk(emails, State.NOTIFIED)
     only_the_secretary(emails)
@@ -260,7 +261,7 @@ def test_the_timer_queues_the_reminders_for_the_worker(emails):
         job = Job.objects.get(kind="observation.reminders")
         assert str(job.pk) in out.getvalue() and job.params == {"date": "2026-10-13"}
         assert OutboxMessage.objects.count() == 0  # queued, not sent here
-        run_worker()
+        jobs.run_job.call(str(job.pk))
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and OutboxMessage.objects.count() == 1 and len(mail.outbox) == 1
     with pytest.raises(Exception, match="--dry-run"):
