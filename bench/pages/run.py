@@ -162,7 +162,7 @@ def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[
             if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
                 return server
         except requests.RequestException:
-            pass
+            pass  # not listening yet: poll again
         time.sleep(0.5)
     server.terminate()
     raise SystemExit("gunicorn did not answer /healthz within 60 s")

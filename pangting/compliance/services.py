@@ -263,15 +263,6 @@ def last_complete_run(year: int) -> ComplianceRun | None:
     )
 
 
-def _changed_unit_ids(since: Any, units: Sequence[Organization]) -> set[int]:
-    """Units among `units` whose study or observation records changed (or were soft-deleted) after `since`.
-
-    Reads `orgs.UnitChange`, which the records' saves keep (`orgs.changes`): one indexed query,
-    whatever the number of records or tables (issue 15).
-    """
-    return unit_changes.changed_since(since, units)
-
-
 def changed_units(year: int) -> list[Organization] | None:
     """Units whose records changed since the last complete or incremental run; None without a complete run.
 
@@ -286,14 +277,15 @@ def changed_units(year: int) -> list[Organization] | None:
         .first()
     )
     units = units_in_scope()
-    ids = _changed_unit_ids(latest.started_at, units) if latest else set()
+    ids = unit_changes.changed_since(latest.started_at, units) if latest else set()
     return [u for u in units if u.pk in ids]
 
 
 def is_stale(unit: Organization, year: int) -> bool:
     """True when the unit's records changed after the last run that covered it (or it never ran).
 
-    Two queries whatever the data: the latest runs, then the unit's `UnitChange` row."""
+    Two queries whatever the data: the latest runs, then the `UnitChange` rows of the unit's
+    subtree (`orgs.changes.changed_since`, which the records' saves keep)."""
     runs = ComplianceRun.objects.filter(year=year, finished_at__isnull=False).select_related("unit")
     for run in runs.order_by("-started_at")[:50]:
         covers = (
@@ -301,7 +293,7 @@ def is_stale(unit: Organization, year: int) -> bool:
             or (run.unit is not None and unit.path.startswith(run.unit.path))
         ) and not run.rules
         if covers:
-            return bool(_changed_unit_ids(run.started_at, [unit]))
+            return bool(unit_changes.changed_since(run.started_at, [unit]))
     return True
 
 
