@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -37,6 +37,7 @@ from .models import CrossObservation, Feedback, ObservationRecord, Rectification
 
 A = policy.Action
 SPOOL_LIMIT = 16 * 1024 * 1024
+PROGRESS_EVERY = 25  # files between two progress reports of the background job
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,13 @@ def _activity_rows(visits: list[Visit]) -> Iterator[list[Any]]:
             yield [number, visit.unit.name, session_day, item.kind, item.day, item.who, item.content, item.result]
 
 
-def build_year_file(user: Any, year: int) -> IO[bytes]:
-    """Write the year's zip for what `user` manages (observation.manage) and return it, rewound."""
+def build_year_file(user: Any, year: int, on_progress: Callable[[int, int], None] | None = None) -> IO[bytes]:
+    """Write the year's zip for what `user` manages (observation.manage) and return it, rewound.
+
+    `on_progress(done, total)` is called as files are written (every `PROGRESS_EVERY` files and at
+    the end): a background job reports it, which also keeps its heartbeat fresh while a large year
+    is written (`core.jobs`), so a long build is never taken for an interrupted one.
+    """
     visits = list(visits_for(user, year))
     visit_ids = [v.pk for v in visits]
     records = list(
@@ -171,11 +177,15 @@ def build_year_file(user: Any, year: int) -> IO[bytes]:
 
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT)  # noqa: SIM115 (returned open to the caller)
     entries: list[Entry] = []
+    # The plan, the three ledgers and the index, plus one document per letter, record and feedback.
+    total = 5 + sum(1 for v in visits if v.letter_number) + len(records) + len(feedbacks)
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
         def add(entry: Entry, data: bytes) -> None:
             archive.writestr(entry.name, data)
             entries.append(entry)
+            if on_progress is not None and len(entries) % PROGRESS_EVERY == 0:
+                on_progress(len(entries), total)
 
         plan_title = next((v.plan.title for v in visits if v.plan), f"{year}年度巡听旁听计划")
         plan_headers = [
@@ -275,6 +285,8 @@ def build_year_file(user: Any, year: int) -> IO[bytes]:
                 [Sheet("索引", ["序号", "文件", "类别", "单位", "文号", "日期"], index_rows, [6, 60, 16, 28, 24, 14])]
             ),
         )
+    if on_progress is not None:
+        on_progress(total, total)
     spool.seek(0)
     return spool
 
@@ -298,10 +310,14 @@ def year_file_job(job: Job, *, user_id: int, year: int) -> dict[str, Any]:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not policy.can(user, policy.Action.OBSERVATION_MANAGE):
         raise jobs.Refused(Message(N_("您已无权生成年度工作档案。")))
-    jobs.progress(job, 0, 1, N_("正在生成年度工作档案。"))
+    jobs.progress(job, 0, None, N_("正在生成年度工作档案。"))
     name = f"{year}年度巡听旁听工作档案.zip"
+
+    def report(done: int, total: int) -> None:
+        jobs.progress(job, done, total, N_("已写入{done}个文件，共{total}个。"), done=done, total=total)
+
     with translation.override(settings.LANGUAGE_CODE):  # Chinese documents, whoever asked
-        archive = build_year_file(user, year)
+        archive = build_year_file(user, year, report)
     with open(jobs.job_dir(job) / name, "wb") as target:
         shutil.copyfileobj(archive, target)
     archive.close()

@@ -82,3 +82,29 @@ def test_the_worker_writes_the_same_zip_for_the_job_page(world, client_for, sett
     # The download needs the role the work needed still: a supervisor who lost it gets 404.
     world.supervisor.role_assignments.update(valid_until=dt.date(2000, 1, 1))
     assert client.get(reverse("job_download", args=[job.pk])).status_code == 404
+
+
+def test_a_long_build_reports_its_progress_so_the_job_keeps_its_heartbeat(world, monkeypatch):
+    # A job silent for PANGTING_JOB_STALE_SECONDS counts as interrupted (core.jobs): the year file
+    # reports as it writes files, not only at its start.
+    from pangting.core import jobs
+    from pangting.core.models import Job
+    from pangting.observation import yearfile
+
+    walk(world, State.CLOSED)
+    monkeypatch.setattr(yearfile, "PROGRESS_EVERY", 1)
+    job = Job.objects.create(kind="observation.year_file", title="档案", created_by=world.supervisor)
+    seen: list[tuple[int, int]] = []
+    beats = []
+
+    def report(done: int, total: int) -> None:
+        jobs.progress(job, done, total)
+        seen.append((done, total))
+        beats.append(Job.objects.values_list("heartbeat_at", flat=True).get(pk=job.pk))
+
+    names = zipfile.ZipFile(yearfile.build_year_file(world.supervisor, 2026, report)).namelist()
+    total = len(names)
+    assert seen[-1] == (total, total) and [done for done, _ in seen[:-1]] == list(range(1, total))
+    assert all(t == total for _, t in seen) and None not in beats
+    job.refresh_from_db()
+    assert (job.done, job.total) == (total, total)
