@@ -93,3 +93,48 @@ def test_the_create_forms_list_no_unit_or_person_whatever_the_tree_holds(world, 
         assert 'type="search"' in page, name
         listed = [text for text in ("第0学院党委", "第1学院党委", "成员0", "成员1") if text in page]
         assert listed == [], f"{name} lists {listed}"
+
+
+SYSTEM_PAGES = [
+    ("secadmin", "accounts:user_list"),
+    ("secadmin", "accounts:lockouts"),
+    ("auditor", "accounts:audit_log"),
+    ("supervisor", "accounts:pending_grants"),
+    ("supervisor", "accounts:tokens"),
+    ("supervisor", "workdays:calendar"),
+    ("member", "study:my_study"),
+]
+
+
+def _system_counts(world, client):
+    counts = {}
+    for persona, name in SYSTEM_PAGES:
+        client.force_login(getattr(world, persona))
+        with travel(TODAY, 12):
+            client.get(reverse("home"))  # the first page after the login saves the session
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        counts[name] = len(captured)
+    return counts
+
+
+def test_the_system_pages_read_the_same_queries_with_more_units_users_and_audit_events(world, client):
+    """The account, audit and calendar pages are paged too: more units with their secretaries
+    (each creation and role grant an audit event) read no more queries."""
+    from pangting.orgs.models import Organization
+    from pangting.tests.builders import make_user
+
+    def secretaries(first: int, count: int) -> None:
+        for i in range(first, first + count):
+            unit = Organization.objects.get(code=f"U{i}")
+            make_user(f"secretary{i}", ("study_secretary", unit))
+
+    good_session(world)
+    more_units(world, 0, 2)
+    secretaries(0, 2)
+    few = _system_counts(world, client)
+    more_units(world, 2, 3)
+    secretaries(2, 3)
+    many = _system_counts(world, client)
+    assert {name: (few[name], many[name]) for _, name in SYSTEM_PAGES if few[name] != many[name]} == {}
