@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core import clock
+from pangting.core.api_fields import DisplayField
 from pangting.core.api_inputs import query_year
 from pangting.core.api_views import as_drf_error
 from pangting.core.views import parse_id
@@ -150,7 +151,7 @@ class TextDocumentSerializer(serializers.ModelSerializer):
 class TextPairSerializer(serializers.ModelSerializer):
     first = TextDocumentSerializer(read_only=True)
     second = TextDocumentSerializer(read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = DisplayField("state")
     level = serializers.SerializerMethodField()
 
     class Meta:

@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from pangting.accounts import policy
+from pangting.core.api_fields import DisplayField
 from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet
 
@@ -26,7 +27,7 @@ A = policy.Action
 
 class AssessmentSchemeSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
 
     class Meta:
         model = AssessmentScheme
@@ -39,7 +40,7 @@ class AssessmentSchemeSerializer(serializers.ModelSerializer):
 class StudyReportSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    rating_display = serializers.CharField(source="get_rating_display", read_only=True)
+    rating_display = DisplayField("rating")
     file_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core import parameters
+from pangting.core.api_fields import DisplayField
 from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet
 from pangting.orgs.models import Organization
@@ -79,7 +80,7 @@ class EvidenceSerializer(serializers.Serializer):
 class FindingSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     rule_title = serializers.SerializerMethodField()
-    severity_display = serializers.CharField(source="get_severity_display", read_only=True)
+    severity_display = DisplayField("severity")
     status = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField()
     # The reader's language (`compliance.messages`); the stored Chinese text for rows made before msgids.
@@ -114,7 +115,7 @@ class FindingSerializer(serializers.ModelSerializer):
 
 class ComplianceRunSerializer(serializers.ModelSerializer):
     unit_name = serializers.SerializerMethodField()
-    trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)
+    trigger_display = DisplayField("trigger")
     finished = serializers.SerializerMethodField()
 
     class Meta:

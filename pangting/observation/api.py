@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core import deliveries as core_deliveries
+from pangting.core.api_fields import DisplayField
 from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
 from pangting.core.models import TransitionLog
@@ -91,7 +92,7 @@ def _deadline(due: Any, basis: dict[str, Any] | None) -> dict[str, Any]:
 class TeamMemberSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
     post = serializers.CharField(source="person.post", read_only=True)
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = DisplayField("role")
 
     class Meta:
         model = TeamMember
@@ -129,8 +130,8 @@ def _log(obj: Any) -> list[dict[str, Any]]:
 
 class VisitSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    mode_display = serializers.CharField(source="get_mode_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    mode_display = DisplayField("mode")
+    state_display = DisplayField("state")
     team = serializers.SerializerMethodField()
     reply = serializers.SerializerMethodField()
     record = serializers.SerializerMethodField()
@@ -216,7 +217,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 class RectificationSerializer(serializers.ModelSerializer):
     unit = serializers.IntegerField(source="unit_id", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     escalation = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField()
     owner_name = serializers.SerializerMethodField()

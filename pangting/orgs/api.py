@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
 from pangting.accounts import policy
+from pangting.core.api_fields import DisplayField
 from pangting.core.api_inputs import query_id
 from pangting.core.api_views import ScopedReadOnlyViewSet, ScopedViewSetMixin, as_drf_error
 from pangting.core.scoped_fields import ScopedRelatedField
@@ -22,7 +24,7 @@ A = policy.Action
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     parent = ScopedRelatedField(A.DIRECTORY_CHANGE, queryset=Organization.objects.all(), allow_null=False)
 
     class Meta:
@@ -63,7 +65,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
 class StudyGroupMemberSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = DisplayField("role")
 
     class Meta:
         model = StudyGroupMember
@@ -71,15 +73,13 @@ class StudyGroupMemberSerializer(serializers.ModelSerializer):
 
 
 class StudyGroupSerializer(serializers.ModelSerializer):
-    members = serializers.SerializerMethodField()
+    # The current members, prefetched by the view set (`present_members`): one nested serializer
+    # for the whole page rather than one built per group.
+    members = StudyGroupMemberSerializer(source="present_members", many=True, read_only=True)
 
     class Meta:
         model = StudyGroup
         fields = ["id", "organization", "name", "members"]
-
-    def get_members(self, group: StudyGroup) -> list[dict[str, Any]]:
-        current = [m for m in group.memberships.all() if m.left_on is None and m.deleted_at is None]
-        return StudyGroupMemberSerializer(current, many=True).data
 
 
 class LeaderLinkSerializer(serializers.ModelSerializer):
@@ -196,7 +196,15 @@ class PersonViewSet(
 class StudyGroupViewSet(ScopedReadOnlyViewSet):
     """理论学习中心组 with its current members."""
 
-    queryset = StudyGroup.objects.select_related("organization").prefetch_related("memberships__person")
+    queryset = StudyGroup.objects.select_related("organization").prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=StudyGroupMember.objects.filter(left_on__isnull=True, deleted_at__isnull=True).select_related(
+                "person"
+            ),
+            to_attr="present_members",
+        )
+    )
     serializer_class = StudyGroupSerializer
     view_action = A.DIRECTORY_VIEW
 

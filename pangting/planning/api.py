@@ -19,6 +19,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
 from pangting.accounts import policy
+from pangting.core.api_fields import DisplayField
 from pangting.core.api_inputs import query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet, ScopedViewSetMixin
 
@@ -74,7 +75,7 @@ class DrawSerializer(serializers.ModelSerializer):
     supervisor_org_name = serializers.CharField(source="supervisor_org.name", read_only=True)
     # Plain text in the schema: several models have a `status` choice set, and one enum name each would collide.
     status = serializers.CharField(read_only=True, help_text="committed（已公布承诺，待抽取）/ drawn（已抽取）")
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     record = serializers.SerializerMethodField()
     picks = serializers.SerializerMethodField()
 
@@ -128,7 +129,7 @@ class DrawDetailSerializer(DrawSerializer):
 
 class PlanRunSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="queued / running / done / failed")
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     finished = serializers.BooleanField(source="is_finished", read_only=True)
     has_plan = serializers.BooleanField(read_only=True)
     # In the reader's language (`PlanRun.display_notes`); stored in Chinese.

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pangting.accounts import policy
+from pangting.core.api_fields import DisplayField
 from pangting.core.api_inputs import query_choice, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet, as_drf_error
 from pangting.core.transitions import available_step_names, log_of
@@ -64,8 +65,8 @@ class ReportVersionSerializer(serializers.ModelSerializer):
 
 class ReportDocumentSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    kind_display = DisplayField("kind")
+    status_display = DisplayField("status")
     period_label = serializers.CharField(read_only=True)
     latest_version = serializers.SerializerMethodField()
     available_steps = serializers.SerializerMethodField()

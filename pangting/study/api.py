@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from pangting.accounts import policy
 from pangting.core import deliveries as core_deliveries
+from pangting.core.api_fields import DisplayField
 from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedViewSetMixin, as_drf_error
 from pangting.core.models import Delivery, Receipt
@@ -65,7 +66,7 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
 
     class Meta:
         model = AgendaItem
@@ -92,7 +93,7 @@ class RescheduleSerializer(serializers.ModelSerializer):
 
 class AttendanceSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
 
     class Meta:
         model = Attendance
@@ -258,8 +259,8 @@ class StudySessionSerializer(serializers.ModelSerializer):
     led_by = ScopedRelatedField(A.STUDY_CHANGE, queryset=Person.objects.all(), allow_null=True, required=False)
     lecturer_person = ScopedRelatedField(A.STUDY_CHANGE, queryset=Person.objects.all(), allow_null=True, required=False)
     plan_theme = ScopedRelatedField(A.STUDY_CHANGE, queryset=PlanTheme.objects.all(), allow_null=True, required=False)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    kind_display = DisplayField("kind")
+    status_display = DisplayField("status")
     agenda_items = AgendaItemSerializer(many=True, required=False)
     speeches = SpeechSerializer(many=True, required=False)
     reschedules = RescheduleSerializer(many=True, read_only=True)
@@ -537,7 +538,7 @@ class StudyPlanSerializer(serializers.ModelSerializer):
     organization = ScopedRelatedField(A.STUDY_CHANGE, queryset=Organization.objects.all())
     themes = PlanThemeSerializer(many=True, required=False)
     is_late = serializers.BooleanField(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     available_steps = serializers.SerializerMethodField()
 
     class Meta:
