@@ -138,3 +138,41 @@ def test_the_system_pages_read_the_same_queries_with_more_units_users_and_audit_
     secretaries(2, 3)
     many = _system_counts(world, client)
     assert {name: (few[name], many[name]) for _, name in SYSTEM_PAGES if few[name] != many[name]} == {}
+
+
+def _api_lists() -> list[str]:
+    from pangting.api_urls import router
+
+    # These answer one result asked by their parameters, not a list.
+    asked = {"reports/figures", "analysis/substitution"}
+    return [f"/api/v1/{prefix}/" for prefix, _viewset, _name in router.registry if prefix not in asked]
+
+
+def test_every_api_list_reads_the_same_queries_for_four_units_and_for_six(world):
+    """The API lists are paged and their rows' labels, members and steps read in bulk (issue 15)."""
+    from rest_framework.test import APIClient
+
+    good_session(world)
+    more_units(world, 0, 2)
+    client = APIClient()
+    client.force_authenticate(world.supervisor)
+
+    refused: list[tuple[str, int]] = []
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for url in _api_lists():
+            with travel(TODAY, 12), CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            if response.status_code != 200:
+                refused.append((url, response.status_code))
+            found[url] = len(captured)
+        return found
+
+    with travel(TODAY, 12):
+        client.get(_api_lists()[0])  # the first request fills the process's caches
+    few = counts()
+    assert refused == []
+    more_units(world, 2, 2)
+    many = counts()
+    assert len(few) > 30 and {url: (few[url], many[url]) for url in few if few[url] != many[url]} == {}
