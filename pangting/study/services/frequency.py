@@ -87,11 +87,7 @@ def frequency_report(
     agenda_kinds = sorted({r.requires_agenda_kind for r in rules_ if r.requires_agenda_kind})
     counted = _held_counts(organizations, year, agenda_kinds)
     # A reverse one-to-one access (`org.study_group`) finds a soft-deleted group too: so does this.
-    # Read by the subtrees' few path prefixes, not an IN list of every organization (a province
-    # has tens of thousands of branches; SQLite caps a statement's parameters).
-    with_group = set(
-        StudyGroup._base_manager.filter(_subtrees(organizations)).values_list("organization_id", flat=True)
-    )
+    with_group = set(StudyGroup._base_manager.filter(_among(organizations)).values_list("organization_id", flat=True))
     own: dict[tuple[int, str], list[_Counted]] = defaultdict(list)
     in_subtree: dict[tuple[int, str], list[_Counted]] = defaultdict(list)
     by_path = {o.path: o.pk for o in organizations}
@@ -150,10 +146,15 @@ def _held_counts(organizations: Sequence[Organization], year: int, agenda_kinds:
         "discussion_item": Exists(items.filter(kind=rules.DISCUSSION)),
         **{f"agenda_{i}": Exists(items.filter(kind=kind)) for i, kind in enumerate(agenda_kinds)},
     }
+    # Each organization's own sessions, and the 党小组会 under a listed branch (the only rule that
+    # counts a subtree applies to branches): a page of organizations that starts at the province
+    # reads that page's sessions, not the province's.
+    branches = [o for o in organizations if o.kind == OrganizationKind.BRANCH]
+    wanted = _among(organizations) & ~Q(kind=SessionKind.PARTY_GROUP_MEETING)
+    if branches:
+        wanted |= Q(kind=SessionKind.PARTY_GROUP_MEETING) & _subtrees(branches)
     rows = (
-        StudySession.objects.filter(
-            _subtrees(organizations), status=StudySession.Status.HELD, starts_at__gte=start, starts_at__lt=end
-        )
+        StudySession.objects.filter(wanted, status=StudySession.Status.HELD, starts_at__gte=start, starts_at__lt=end)
         .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()), **facts)
         .values_list("organization_id", "organization__path", "kind", "day", *facts)
         .annotate(count=Count("pk"))
@@ -165,6 +166,19 @@ def _held_counts(organizations: Sequence[Organization], year: int, agenda_kinds:
         present = frozenset(kind_ for kind_, yes in zip(agenda_kinds, has, strict=True) if yes)
         counted.append(_Counted(org_id, path, kind, day, discussed, present, count))
     return counted
+
+
+# Up to this many organizations are named in an IN list; more are read by their subtrees' path
+# prefixes (a province has tens of thousands of branches; SQLite caps a statement's parameters).
+IN_LIST_LIMIT = 500
+
+
+def _among(organizations: Sequence[Organization], field: str = "organization") -> Q:
+    """The records of these organizations: by their ids for a page of them, for a whole tree by
+    the subtrees' path prefixes (a superset the callers look up by organization)."""
+    if len(organizations) <= IN_LIST_LIMIT:
+        return Q(**{f"{field}_id__in": [o.pk for o in organizations]})
+    return _subtrees(organizations, f"{field}__path")
 
 
 def _subtrees(organizations: Sequence[Organization], path_field: str = "organization__path") -> Q:

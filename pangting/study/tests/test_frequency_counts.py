@@ -114,3 +114,37 @@ def test_the_overview_pages_the_tree_in_the_same_queries_for_any_number_of_units
     assert "第 1 / 3 页" in first and "第 2 / 3 页" in second
     assert first.count('data-testid="frequency"') == 1
     assert "第1学院党委" not in first and "第1学院党委" in second
+
+
+def _summary(results):
+    return {(r.organization.pk, r.rule.pk): tuple(p.count for p in r.periods) for r in results}
+
+
+def test_a_page_of_organizations_and_a_whole_tree_count_the_same(world, monkeypatch):
+    # A page is read by its organizations' ids, a whole tree (the rule checks) by its subtrees'
+    # path prefixes: the counts must agree, party-group meetings under a branch included (R-B1).
+    from pangting.study.services import frequency
+
+    orgs = _units(world, 3)
+    branch = make_org("甲学院第二党支部", world.unit_a, kind=OrganizationKind.BRANCH, has_party_groups=True)
+    group = make_org("第一党小组", branch, kind=OrganizationKind.PARTY_GROUP)
+    _held(group, SessionKind.PARTY_GROUP_MEETING, dt.date(2026, 5, 6))
+    _held(world.unit_a, SessionKind.CENTER_GROUP, dt.date(2026, 5, 12))
+    listed = [world.root, world.unit_a, branch, *orgs]
+    by_ids = frequency.frequency_report(listed, 2026, today=TODAY)
+    monkeypatch.setattr(frequency, "IN_LIST_LIMIT", 0)
+    by_subtrees = frequency.frequency_report(listed, 2026, today=TODAY)
+    assert _summary(by_ids) == _summary(by_subtrees)
+    assert any(sum(counts) for counts in _summary(by_ids).values())
+    meetings = next(r for r in by_ids if r.organization == branch and r.rule.session_kind == "party_group_meeting")
+    assert meetings.periods[4].count == 1
+
+
+def test_a_page_that_starts_at_the_root_reads_its_own_organizations_sessions_only(world):
+    """The overview's first page holds the province's own group: its report must not read every
+    session of the tree beneath it (issue 15)."""
+    _units(world, 3)
+    with CaptureQueriesContext(connection) as captured:
+        services.frequency_report([world.root], 2026, today=TODAY)
+    sessions_query = next(q["sql"] for q in captured.captured_queries if "study_studysession" in q["sql"])
+    assert "LIKE" not in sessions_query.upper()
