@@ -20,6 +20,7 @@ from pangting.core import clock
 from pangting.core.views import add_form_errors, attachment, chinese_file, parse_year
 from pangting.lib.xlsx import write_workbook
 from pangting.orgs.models import Organization, Person
+from pangting.orgs.paths import under_any
 from pangting.orgs.units import SUPERVISING, UNIT, units
 
 from . import exports, services
@@ -125,10 +126,11 @@ def scheme(request: HttpRequest) -> HttpResponse:
 
 
 def _people(units: list[Organization]) -> QuerySet[Person]:
-    condition = Q(pk__in=[])
-    for unit in units:
-        condition |= Q(organization__path__startswith=unit.path)
-    return Person.objects.filter(condition).select_related("organization").order_by("organization__path", "name")
+    return (
+        Person.objects.filter(under_any(units, "organization__path"))
+        .select_related("organization")
+        .order_by("organization__path", "name")
+    )
 
 
 def _report_for(user: Any, pk: int, *, write: bool = False) -> StudyReport:

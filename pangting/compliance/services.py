@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import translation
 
 from pangting.core import clock
@@ -21,6 +20,7 @@ from pangting.core import parameters as core_parameters
 from pangting.core.system import require_actor
 from pangting.orgs import changes as unit_changes
 from pangting.orgs.models import Organization
+from pangting.orgs.paths import under_any
 from pangting.orgs.units import units
 
 from .messages import FindingMessage
@@ -63,9 +63,7 @@ def has_records(year: int, units: Sequence[Organization]) -> bool:
     from pangting.observation.models import Rectification, Visit
     from pangting.study.models import StudyPlan, StudySession
 
-    under = Q(pk__in=[])
-    for unit in units:
-        under |= Q(organization__path__startswith=unit.path)
+    under = under_any(units, "organization__path")
     return (
         StudyPlan.objects.filter(under, year=year).exists()
         or StudySession.objects.filter(under, starts_at__year=year).exists()

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
 from .models import PATH_STEP, Organization
+from .paths import under_any
 
 # A unit: below some organization, with a live center group. A Q over Organization rows.
 UNIT = Q(parent__isnull=False, study_group__isnull=False, study_group__deleted_at__isnull=True)
@@ -87,9 +88,7 @@ def offices_wholly_in(scope: Sequence[Organization]) -> list[Organization]:
     offices = {office.pk: office for office in supervisors_of(scope).values()}
     if not offices:
         return []
-    under = Q(pk__in=[])
-    for office in offices.values():
-        under |= Q(path__startswith=office.path)
+    under = under_any(offices.values())
     supervised: dict[int, set[int]] = {pk: set() for pk in offices}
     for unit_id, office in supervisors_of(units(Organization.objects.filter(under))).items():
         supervised.setdefault(office.pk, set()).add(unit_id)

@@ -22,12 +22,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
 from pangting.orgs.models import Organization, OrganizationKind, StudyGroup
+from pangting.orgs.paths import under_any
 from pangting.orgs.units import supervisors_of, units
 
 from .models import SecretaryTraining
@@ -79,9 +79,7 @@ def trained(unit: Organization, held: Sequence[SecretaryTraining]) -> bool:
 
 def _with_branches(candidates: Sequence[Organization]) -> set[int]:
     """The units among `candidates` with a branch under them (each branch counts for its deepest unit)."""
-    under = Q(pk__in=[])
-    for unit in candidates:
-        under |= Q(path__startswith=unit.path)
+    under = under_any(candidates)
     deepest_first = sorted(candidates, key=lambda u: len(u.path), reverse=True)
     found: set[int] = set()
     for path, pk in Organization.objects.filter(under, kind=OrganizationKind.BRANCH).values_list("path", "pk"):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from pangting.core.semesters import semester_end
+from pangting.orgs.paths import under_any
 
 from ..messages import choice, finding_message
 from ..messages import period as period_param
@@ -63,11 +64,8 @@ def _branches(ctx: CheckContext) -> dict[str, Any]:
 
 
 def _under(units: Any, field: str = "path") -> Q:
-    """Organizations under any of `units` (one OR of prefixes: a single query)."""
-    condition = Q(pk__in=[])
-    for unit in units:
-        condition |= Q(**{f"{field}__startswith": unit.path})
-    return condition
+    """Organizations under any of `units` (one filter: `orgs.paths.under_any`)."""
+    return under_any(units, field)
 
 
 def _frequency(ctx: CheckContext, code: str) -> Iterator[FindingData]:

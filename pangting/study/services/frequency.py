@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from pangting.core import clock
 from pangting.orgs.models import PATH_STEP, Organization, OrganizationKind, StudyGroup, StudyGroupMember
+from pangting.orgs.paths import under_any
 
 from .. import rules
 from ..models import (
@@ -152,7 +153,7 @@ def _held_counts(organizations: Sequence[Organization], year: int, agenda_kinds:
     branches = [o for o in organizations if o.kind == OrganizationKind.BRANCH]
     wanted = _among(organizations) & ~Q(kind=SessionKind.PARTY_GROUP_MEETING)
     if branches:
-        wanted |= Q(kind=SessionKind.PARTY_GROUP_MEETING) & _subtrees(branches)
+        wanted |= Q(kind=SessionKind.PARTY_GROUP_MEETING) & under_any(branches, "organization__path")
     rows = (
         StudySession.objects.filter(wanted, status=StudySession.Status.HELD, starts_at__gte=start, starts_at__lt=end)
         .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()), **facts)
@@ -178,20 +179,7 @@ def _among(organizations: Sequence[Organization], field: str = "organization") -
     the subtrees' path prefixes (a superset the callers look up by organization)."""
     if len(organizations) <= IN_LIST_LIMIT:
         return Q(**{f"{field}_id__in": [o.pk for o in organizations]})
-    return _subtrees(organizations, f"{field}__path")
-
-
-def _subtrees(organizations: Sequence[Organization], path_field: str = "organization__path") -> Q:
-    """The organizations' subtrees as few path prefixes as cover them (an organization under
-    another one listed adds nothing), on the records whose organization's path is `path_field`."""
-    roots: list[str] = []
-    for path in sorted({o.path for o in organizations}):
-        if not roots or not path.startswith(roots[-1]):
-            roots.append(path)
-    prefixes = Q()
-    for path in roots:
-        prefixes |= Q(**{f"{path_field}__startswith": path})
-    return prefixes
+    return under_any(organizations, f"{field}__path")
 
 
 @dataclass(frozen=True)
@@ -218,7 +206,7 @@ def unit_branch_summaries(
     if not units:
         return []
     by_path = {u.path: u.pk for u in units}
-    subtrees = _subtrees(units)
+    subtrees = under_any(units, "organization__path")
 
     def above(path: str, *, itself: bool) -> list[int]:
         """The listed units whose subtree holds `path` (the organization itself only if `itself`)."""
@@ -246,7 +234,7 @@ def unit_branch_summaries(
             if lecturer in leaders[unit_id]:  # R-B3: the unit's own secretary (the group leader)
                 lectures[unit_id].append(_local_day(at))
     branches: dict[int, int] = defaultdict(int)
-    branch_paths = Organization.objects.filter(_subtrees(units, "path"), kind=OrganizationKind.BRANCH)
+    branch_paths = Organization.objects.filter(under_any(units), kind=OrganizationKind.BRANCH)
     for path in branch_paths.values_list("path", flat=True):
         for unit_id in above(path, itself=False):
             branches[unit_id] += 1

@@ -123,6 +123,7 @@ def _summary(results):
 def test_a_page_of_organizations_and_a_whole_tree_count_the_same(world, monkeypatch):
     # A page is read by its organizations' ids, a whole tree (the rule checks) by its subtrees'
     # path prefixes: the counts must agree, party-group meetings under a branch included (R-B1).
+    from pangting.orgs import paths
     from pangting.study.services import frequency
 
     orgs = _units(world, 3)
@@ -134,7 +135,9 @@ def test_a_page_of_organizations_and_a_whole_tree_count_the_same(world, monkeypa
     by_ids = frequency.frequency_report(listed, 2026, today=TODAY)
     monkeypatch.setattr(frequency, "IN_LIST_LIMIT", 0)
     by_subtrees = frequency.frequency_report(listed, 2026, today=TODAY)
-    assert _summary(by_ids) == _summary(by_subtrees)
+    monkeypatch.setattr(paths, "FEW_PREFIXES", 0)  # the grouped form a province's units take
+    by_lengths = frequency.frequency_report(listed, 2026, today=TODAY)
+    assert _summary(by_ids) == _summary(by_subtrees) == _summary(by_lengths)
     assert any(sum(counts) for counts in _summary(by_ids).values())
     meetings = next(r for r in by_ids if r.organization == branch and r.rule.session_kind == "party_group_meeting")
     assert meetings.periods[4].count == 1

@@ -1,0 +1,52 @@
+"""Records under any of many organizations: one filter, whatever their number (issue 15).
+
+An organization's `path` starts with its ancestors' paths, so "under one of these organizations"
+is a path prefix. A few prefixes are an OR of `LIKE 'prefix%'`, which an index on the path
+serves. Many (every unit of a province, for the rule checks and the year-end duties) are
+grouped by length instead, one `SUBSTR(path, 1, n) IN (…)` per length. A tree has few depths,
+so the filter stays a handful of terms: an OR of thousands of LIKEs is slow on PostgreSQL and
+refused by SQLite beyond 1,000 terms ("Expression tree is too large").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q
+from django.db.models.functions import Substr
+from django.db.models.lookups import In
+
+# Up to this many prefixes are ORed LIKEs (index-friendly); more are grouped by length.
+FEW_PREFIXES = 20
+
+
+def covering(paths: Iterable[str]) -> list[str]:
+    """The fewest of `paths` whose subtrees hold them all: a path under another one adds nothing."""
+    roots: list[str] = []
+    for path in sorted(set(paths)):
+        if not roots or not path.startswith(roots[-1]):
+            roots.append(path)
+    return roots
+
+
+def under_any(organizations: Iterable[Any], path_field: str = "path") -> Q:
+    """Records whose organization (its path at `path_field`) is one of `organizations` or under one.
+
+    `Q(pk__in=[])` (nothing) for no organizations.
+    """
+    roots = covering(org.path for org in organizations)
+    if not roots:
+        return Q(pk__in=[])
+    condition = Q()
+    if len(roots) <= FEW_PREFIXES:
+        for path in roots:
+            condition |= Q(**{f"{path_field}__startswith": path})
+        return condition
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for path in roots:
+        by_length[len(path)].append(path)
+    for length, prefixes in sorted(by_length.items()):
+        condition |= Q(In(Substr(path_field, 1, length), prefixes))
+    return condition
