@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
-from pangting.orgs.models import Organization, OrganizationKind, StudyGroup
+from pangting.orgs.models import PATH_STEP, Organization, OrganizationKind, StudyGroup
 from pangting.orgs.paths import under_any
 from pangting.orgs.units import supervisors_of, units
 
@@ -79,13 +79,18 @@ def trained(unit: Organization, held: Sequence[SecretaryTraining]) -> bool:
 
 def _with_branches(candidates: Sequence[Organization]) -> set[int]:
     """The units among `candidates` with a branch under them (each branch counts for its deepest unit)."""
-    under = under_any(candidates)
-    deepest_first = sorted(candidates, key=lambda u: len(u.path), reverse=True)
+    by_path = {unit.path: unit.pk for unit in candidates}
     found: set[int] = set()
-    for path, pk in Organization.objects.filter(under, kind=OrganizationKind.BRANCH).values_list("path", "pk"):
-        unit = next((u for u in deepest_first if path.startswith(u.path)), None)
-        if unit is not None and unit.pk != pk:
-            found.add(unit.pk)
+    for path, pk in Organization.objects.filter(under_any(candidates), kind=OrganizationKind.BRANCH).values_list(
+        "path", "pk"
+    ):
+        # The deepest candidate on the branch's own path (its ancestors' paths are its prefixes).
+        for end in range(len(path), 0, -PATH_STEP):
+            unit_id = by_path.get(path[:end])
+            if unit_id is not None:
+                if unit_id != pk:
+                    found.add(unit_id)
+                break
     return found
 
 
