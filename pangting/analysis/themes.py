@@ -5,22 +5,36 @@ For the held center-group sessions of a year in the user's supervision, each spe
 content) and, when the session names one, the plan theme (theme and materials) by TF-IDF over
 jieba tokens (`pangting.lib.themefit`, the IDF fitted on that year's speeches). The lowest
 similarities are listed first, each with the words it shares with the theme.
+
+The page never cuts a speech into words (issue 15): each speech's words are counted when its
+text is saved and kept on its near-duplicate index document (`TextDocument.theme_tokens`, filled
+with the rest of the document by `duplicates`), the words of session and plan themes in
+`ThemeTokens` (written by `text_saved` here when a service saves them). The page reads the
+counts of the speeches in reach, fits the IDF and computes the cosines. `score_speeches` is the
+same computation from the texts themselves: the recount that `rebuild_theme_tokens --check` and
+the tests compare with.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
 
 from pangting.accounts import policy
 from pangting.lib import themefit
-from pangting.study.models import SessionKind, Speech, StudySession
+from pangting.study.models import PlanTheme, SessionKind, Speech, StudySession
 
 from . import sources
+from .models import TextDocument, ThemeTokens
 
 DEFAULT_LIMIT = 30
+SPEECH = "speech"
+SESSION_THEME = "session_theme"
+PLAN_THEME = "plan_theme"
 
 
 @dataclass(frozen=True)
@@ -43,20 +57,65 @@ class ThemeHint:
         return f"{self.score * 100:.0f}%"
 
 
+def _joined(*parts: str) -> str:
+    return "\n".join(part for part in parts if part)
+
+
 def _session_theme(session: StudySession) -> str:
-    return "\n".join(part for part in (session.title, session.content) if part)
+    return _joined(session.title, session.content)
+
+
+def _plan_text(theme: PlanTheme | None) -> str:
+    return _joined(theme.theme, theme.materials) if theme is not None else ""
 
 
 def _plan_theme(session: StudySession) -> str:
-    theme = session.plan_theme
-    return "\n".join(part for part in (theme.theme, theme.materials) if part) if theme is not None else ""
+    return _plan_text(session.plan_theme)
 
 
-def speeches_in_reach(user: Any, year: int) -> list[Speech]:
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def token_counts(text: str) -> list[tuple[str, int]]:
+    """The theme words of `text` with their counts, as stored (`themefit.counts` of its tokens)."""
+    return themefit.counts(themefit.tokens(text))
+
+
+def stored(value: Any) -> list[tuple[str, int]]:
+    """Stored counts (JSON: [[word, count], …]) as pairs."""
+    return [(str(word), int(count)) for word, count in value or ()]
+
+
+def speech_tokens(kind: str, text: str) -> list[tuple[str, int]]:
+    """What a near-duplicate index document of `kind` keeps as its theme words (only speeches have any)."""
+    return token_counts(text) if kind == SPEECH else []
+
+
+def text_saved(kind: str, record: Any) -> None:
+    """Registered with `core.registry.register_text_saved`: a center-group session's or plan theme's words kept.
+
+    Study's services call it when they save a session (its title or content) or a plan theme. A
+    speech's words are kept with its index document (`duplicates.text_saved`), not here.
+    """
+    if kind == SESSION_THEME and record.kind == SessionKind.CENTER_GROUP:
+        store(SESSION_THEME, record.pk, _session_theme(record))
+    elif kind == PLAN_THEME:
+        store(PLAN_THEME, record.pk, _plan_text(record))
+
+
+def store(kind: str, object_id: int, text: str) -> ThemeTokens:
+    row, _created = ThemeTokens.objects.update_or_create(
+        kind=kind, object_id=object_id, defaults={"text_hash": text_hash(text), "tokens": token_counts(text)}
+    )
+    return row
+
+
+def _in_reach(user: Any, year: int) -> QuerySet[Speech] | None:
     reach = policy.reach(user, policy.Action.STUDY_SUPERVISE)
     if reach.is_empty:
-        return []
-    return list(
+        return None
+    return (
         Speech.objects.filter(reach.q("session__organization"))
         .filter(
             session__kind=SessionKind.CENTER_GROUP,
@@ -65,8 +124,17 @@ def speeches_in_reach(user: Any, year: int) -> list[Speech]:
             session__deleted_at__isnull=True,
         )
         .filter(~Q(outline="") | ~Q(written_text="") | ~Q(file=""))
-        .select_related("session__organization", "session__plan_theme")
-        .order_by("session__starts_at", "session_id", "order", "pk")
+    )
+
+
+def speeches_in_reach(user: Any, year: int) -> list[Speech]:
+    speeches = _in_reach(user, year)
+    if speeches is None:
+        return []
+    return list(
+        speeches.select_related("session__organization", "session__plan_theme").order_by(
+            "session__starts_at", "session_id", "order", "pk"
+        )
     )
 
 
@@ -92,6 +160,141 @@ def score_speeches(speeches: list[Speech]) -> list[ThemeHint]:
     return sorted(hints, key=lambda hint: (hint.score, hint.speech.pk))
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One speech's scores (by id), as `rank` computes them."""
+
+    speech_id: int
+    session_score: float
+    plan_score: float | None
+    words: tuple[str, ...]
+
+    @property
+    def score(self) -> float:
+        return max(self.session_score, self.plan_score or 0.0)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One speech as `rank` reads it: its words and its themes' words (plan: None without a plan theme text)."""
+
+    speech_id: int
+    words: themefit.Counts
+    session_id: int
+    session_words: themefit.Counts
+    plan_id: int | None
+    plan_words: themefit.Counts | None
+
+
+def rank(items: Sequence[Counted]) -> list[Scored]:
+    """`score_speeches` from counted words: the same floats, the same order, the same shared words.
+
+    Each theme's vector is computed once (the IDF is the same for every speech); the cosine and
+    the shared words read only the words a speech shares with the theme, summed in the order
+    `themefit.cosine` sums them (the shorter vector's), so every score is the same float.
+    """
+    model = themefit.TfIdf.fit_counts(item.words for item in items)
+    themes: dict[tuple[str, int], themefit.Vector] = {}
+
+    def theme_vector(key: tuple[str, int], words: themefit.Counts) -> themefit.Vector:
+        vector = themes.get(key)
+        if vector is None:
+            vector = themes[key] = model.vector_counts(words)
+        return vector
+
+    scored = []
+    for item in items:
+        if not item.words:
+            continue
+        vector = model.vector_counts(item.words)
+        session_vector = theme_vector((SESSION_THEME, item.session_id), item.session_words)
+        plan_vector = (
+            theme_vector((PLAN_THEME, item.plan_id or 0), item.plan_words) if item.plan_words is not None else None
+        )
+        session_score = themefit.cosine(vector, session_vector)
+        plan_score = themefit.cosine(vector, plan_vector) if plan_vector is not None else None
+        best = plan_vector if plan_vector is not None and (plan_score or 0) > session_score else session_vector
+        scored.append(Scored(item.speech_id, session_score, plan_score, tuple(themefit.shared_words(vector, best))))
+    return sorted(scored, key=lambda one: (one.score, one.speech_id))
+
+
+def counted_in_reach(user: Any, year: int) -> list[Counted]:
+    """The speeches in reach with their stored words: one query for the speeches, one for the themes.
+
+    A speech not (yet) in the near-duplicate index, or a theme whose stored words were cut from
+    another text than its record's now (written by other means than the services), is cut here:
+    the hints never depend on the stored words being current.
+    """
+    speeches = _in_reach(user, year)
+    if speeches is None:
+        return []
+    document = TextDocument.objects.filter(kind=SPEECH, object_id=OuterRef("pk"), deleted_at__isnull=True)
+    rows = list(
+        speeches.annotate(stored_words=Subquery(document.values("theme_tokens")[:1], output_field=JSONField()))
+        .order_by()
+        .values_list(
+            "pk",
+            "stored_words",
+            "session_id",
+            "session__title",
+            "session__content",
+            "session__plan_theme_id",
+            "session__plan_theme__theme",
+            "session__plan_theme__materials",
+        )
+    )
+    sessions = speeches.values("session_id")
+    plans = speeches.filter(session__plan_theme__isnull=False).values("session__plan_theme_id")
+    kept = {
+        (kind, object_id): (hash_, words)
+        for kind, object_id, hash_, words in ThemeTokens.objects.filter(
+            Q(kind=SESSION_THEME, object_id__in=sessions) | Q(kind=PLAN_THEME, object_id__in=plans)
+        ).values_list("kind", "object_id", "text_hash", "tokens")
+    }
+    cut: dict[tuple[str, int], list[tuple[str, int]]] = {}
+
+    def theme_words(kind: str, object_id: int, text: str) -> list[tuple[str, int]]:
+        key = (kind, object_id)
+        if key not in cut:
+            hash_, words = kept.get(key, ("", None))
+            cut[key] = stored(words) if words is not None and hash_ == text_hash(text) else token_counts(text)
+        return cut[key]
+
+    missing = [pk for pk, words, *_rest in rows if words is None]
+    recounted = _recount(missing) if missing else {}
+    items = []
+    for pk, words, session_id, title, content, plan_id, plan_theme, materials in rows:
+        plan_text = _joined(plan_theme, materials) if plan_id is not None else ""
+        items.append(
+            Counted(
+                pk,
+                recounted.get(pk, []) if words is None else stored(words),
+                session_id,
+                theme_words(SESSION_THEME, session_id, _joined(title, content)),
+                plan_id,
+                theme_words(PLAN_THEME, plan_id, plan_text) if plan_id is not None and plan_text else None,
+            )
+        )
+    return items
+
+
+def _recount(speech_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
+    """The words of speeches cut from their texts (speeches the index does not hold)."""
+    source = sources.get(SPEECH)
+    return {speech.pk: token_counts(source.read(speech)[0]) for speech in Speech.objects.filter(pk__in=speech_ids)}
+
+
 def theme_hints(user: Any, year: int, *, limit: int = DEFAULT_LIMIT) -> list[ThemeHint]:
-    """The `limit` speeches of the year least similar to their themes, in the user's supervision."""
-    return score_speeches(speeches_in_reach(user, year))[:limit]
+    """The `limit` speeches of the year least similar to their themes, in the user's supervision.
+
+    Scored from the stored words (`counted_in_reach`); only the speeches shown are read whole.
+    """
+    shown = rank(counted_in_reach(user, year))[:limit]
+    speeches = Speech.objects.select_related("session__organization", "session__plan_theme").in_bulk(
+        [one.speech_id for one in shown]
+    )
+    return [
+        ThemeHint(speech, speech.session, one.session_score, one.plan_score, one.words)
+        for one in shown
+        if (speech := speeches.get(one.speech_id)) is not None
+    ]
