@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
@@ -298,3 +298,78 @@ def theme_hints(user: Any, year: int, *, limit: int = DEFAULT_LIMIT) -> list[The
         for one in shown
         if (speech := speeches.get(one.speech_id)) is not None
     ]
+
+
+# --- the recount (`manage.py rebuild_theme_tokens`) ------------------------------------------------
+
+
+@dataclass
+class Recount:
+    """What a recount found: the stored word sets that differ from the texts (rewritten unless checking)."""
+
+    checked: int = 0
+    differing: list[str] = field(default_factory=list)
+    unindexed: list[str] = field(default_factory=list)
+
+
+def recount(*, write: bool) -> Recount:
+    """Cut every speech, center-group session and plan theme into words again, compare with what is stored.
+
+    With `write`, a differing or missing set is rewritten. A speech with text that the near-duplicate
+    index does not hold is listed (`unindexed`): it gets its document, and its words, from
+    `scan_texts` or its next save.
+    """
+    result = Recount()
+    source = sources.get(SPEECH)
+    documents = {
+        document.object_id: document
+        for document in TextDocument.objects.filter(kind=SPEECH, deleted_at__isnull=True).only(
+            "pk", "object_id", "theme_tokens"
+        )
+    }
+    changed = []
+    speeches = Speech.objects.filter(~Q(outline="") | ~Q(written_text="") | ~Q(file="")).order_by("pk")
+    for speech in speeches.iterator(chunk_size=500):
+        result.checked += 1
+        document = documents.get(speech.pk)
+        text = source.read(speech)[0]
+        if document is None:
+            if text.strip():
+                result.unindexed.append(f"{SPEECH}:{speech.pk}")
+            continue
+        words = token_counts(text)
+        if stored(document.theme_tokens) != words:
+            result.differing.append(f"{SPEECH}:{speech.pk}")
+            document.theme_tokens = words
+            changed.append(document)
+    if write:
+        TextDocument.objects.bulk_update(changed, ["theme_tokens"], batch_size=500)
+
+    kept = {(row.kind, row.object_id): row for row in ThemeTokens.objects.all()}
+    themes: list[tuple[str, int, str]] = [
+        (SESSION_THEME, pk, _joined(title, content))
+        for pk, title, content in StudySession.objects.filter(kind=SessionKind.CENTER_GROUP)
+        .order_by("pk")
+        .values_list("pk", "title", "content")
+    ]
+    themes += [
+        (PLAN_THEME, pk, _joined(theme, materials))
+        for pk, theme, materials in PlanTheme.objects.order_by("pk").values_list("pk", "theme", "materials")
+    ]
+    rows = []
+    for kind, pk, text in themes:
+        result.checked += 1
+        words = token_counts(text)
+        row = kept.get((kind, pk))
+        if row is None or row.text_hash != text_hash(text) or stored(row.tokens) != words:
+            result.differing.append(f"{kind}:{pk}")
+            rows.append(ThemeTokens(kind=kind, object_id=pk, text_hash=text_hash(text), tokens=words))
+    if write:
+        ThemeTokens.objects.bulk_create(
+            rows,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["kind", "object_id"],
+            update_fields=["text_hash", "tokens"],
+        )
+    return result
