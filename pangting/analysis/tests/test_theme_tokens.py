@@ -168,3 +168,29 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_number_of_speeches
         page = client.get("/analysis/theme-hints/?year=2026").content.decode()
     assert page.count('data-testid="theme-hint"') == 2 * sessions
 
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the seeded rows, even after an earlier flush
+def test_the_data_migration_fills_the_words_of_the_texts_already_held(world):
+    from pangting.tests.migrating import migrate_to, migrate_to_latest
+
+    session = make_session(
+        world.unit_a,
+        title="深入学习教育强国建设的重要论述",
+        speakers=[{"speaker_name": "王在题", "written_text": ON_THEME}],
+    )
+    speech = session.speeches.get()
+    old = migrate_to([("analysis", "0002_theme_tokens")])  # backwards: the stored words are emptied
+    try:
+        assert (
+            old.get_model("analysis", "TextDocument").objects.get(kind="speech", object_id=speech.pk).theme_tokens == []
+        )
+        assert not old.get_model("analysis", "ThemeTokens").objects.exists()
+        new = migrate_to([("analysis", "0003_fill_theme_tokens")])
+        document = new.get_model("analysis", "TextDocument").objects.get(kind="speech", object_id=speech.pk)
+        assert themes.stored(document.theme_tokens) == themes.token_counts(ON_THEME) != []
+        row = new.get_model("analysis", "ThemeTokens").objects.get(kind="session_theme", object_id=session.pk)
+        assert row.text_hash == themes.text_hash(session.title) and themes.stored(row.tokens) == themes.token_counts(
+            session.title
+        )
+    finally:
+        migrate_to_latest()
