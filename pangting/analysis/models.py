@@ -52,9 +52,9 @@ class TextDocument(models.Model):
     note = models.CharField(_("说明"), max_length=200, blank=True)
     shingles = models.BinaryField(default=b"")
     signature = models.BinaryField(default=b"")
-    # A speech's theme words (R-S6 theme hints, `themes.py`): [[word, count], …] in the order of
-    # first use, as `themefit.counts` gives them; empty for other kinds of text.
-    theme_tokens = models.JSONField(default=list, blank=True)
+    # A speech's theme words (R-S6 theme hints, `themes.py`) with their counts in the order of first
+    # use, packed as "word count word count" (`themefit.pack`); empty for other kinds of text.
+    theme_tokens = models.TextField(default="", blank=True)
     indexed_at = models.DateTimeField(_("索引时间"))
     deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -89,7 +89,7 @@ class ThemeTokens(models.Model):
     kind = models.CharField(max_length=16)
     object_id = models.PositiveBigIntegerField()
     text_hash = models.CharField(max_length=64)
-    tokens = models.JSONField(default=list, blank=True)
+    tokens = models.TextField(default="", blank=True)  # `themefit.pack`ed, as `TextDocument.theme_tokens`
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="themetokens_one_per_record")]

@@ -16,7 +16,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import jieba  # type: ignore[import-untyped]  # no type information
@@ -50,6 +50,17 @@ def counts(words: Iterable[str]) -> list[tuple[str, int]]:
     return list(Counter(words).items())
 
 
+def pack(document: Counts) -> str:
+    """Counts as stored: "word count word count …" (a word never holds a space); "" for none."""
+    return " ".join(f"{word} {count}" for word, count in document)
+
+
+def unpack(packed: str) -> list[tuple[str, int]]:
+    """`pack` undone. Read for thousands of documents a page: split and zip, nothing per word in Python."""
+    parts = packed.split(" ") if packed else []
+    return list(zip(parts[::2], map(int, parts[1::2]), strict=True))
+
+
 @dataclass
 class TfIdf:
     """Inverse document frequencies fitted on a list of documents (each a list of tokens)."""
@@ -69,6 +80,11 @@ class TfIdf:
         for document in documents:
             n_docs += 1
             frequency.update(word for word, _count in document)
+        return cls.from_frequency(frequency, n_docs)
+
+    @classmethod
+    def from_frequency(cls, frequency: Mapping[str, int], n_docs: int) -> TfIdf:
+        """From the number of documents each word is in, of `n_docs` documents."""
         # Smoothed IDF (as scikit-learn's default): a word in every document still weighs 1.
         idf = {word: math.log((1 + n_docs) / (1 + count)) + 1 for word, count in frequency.items()}
         return cls(idf, math.log(1 + n_docs) + 1)
@@ -98,4 +114,4 @@ def shared_words(a: Vector, b: Vector, limit: int = 5) -> list[str]:
     return [word for _weight, word in common[:limit]]
 
 
-__all__ = ["STOPWORDS", "Counts", "TfIdf", "Vector", "cosine", "counts", "shared_words", "tokens"]
+__all__ = ["STOPWORDS", "Counts", "TfIdf", "Vector", "cosine", "counts", "pack", "shared_words", "tokens", "unpack"]

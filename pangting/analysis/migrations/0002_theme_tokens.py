@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="textdocument",
             name="theme_tokens",
-            field=models.JSONField(blank=True, default=list),
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.CreateModel(
             name="ThemeTokens",
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ("kind", models.CharField(max_length=16)),
                 ("object_id", models.PositiveBigIntegerField()),
                 ("text_hash", models.CharField(max_length=64)),
-                ("tokens", models.JSONField(blank=True, default=list)),
+                ("tokens", models.TextField(blank=True, default="")),
             ],
             options={
                 "constraints": [

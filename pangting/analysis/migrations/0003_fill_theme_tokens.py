@@ -22,7 +22,7 @@ def _joined(*parts):
 
 
 def _counts(text):
-    return [[word, count] for word, count in themefit.counts(themefit.tokens(text))]
+    return themefit.pack(themefit.counts(themefit.tokens(text)))
 
 
 def _speech_text(speech):
@@ -52,7 +52,7 @@ def fill(apps, schema_editor):
         speeches = Speech._base_manager.in_bulk([document.object_id for document in batch])
         for document in batch:
             speech = speeches.get(document.object_id)
-            document.theme_tokens = _counts(_speech_text(speech)) if speech is not None else []
+            document.theme_tokens = _counts(_speech_text(speech)) if speech is not None else ""
         TextDocument.objects.bulk_update(batch, ["theme_tokens"])
 
     rows = []
@@ -73,7 +73,7 @@ def _hash(text):
 
 def empty(apps, schema_editor):
     apps.get_model("analysis", "ThemeTokens").objects.all().delete()
-    apps.get_model("analysis", "TextDocument").objects.filter(kind="speech").update(theme_tokens=[])
+    apps.get_model("analysis", "TextDocument").objects.filter(kind="speech").update(theme_tokens="")
 
 
 class Migration(migrations.Migration):

@@ -128,15 +128,15 @@ def test_the_rebuild_command_finds_a_tampered_set_and_rewrites_it_as_the_recount
     first, second = build(world, settings, tmp_path)
     assert _command("--check")[0] == 0
     speech = first.speeches.order_by("order").first()
-    TextDocument.objects.filter(kind="speech", object_id=speech.pk).update(theme_tokens=[["篡改", 3]])
-    ThemeTokens.objects.filter(kind="plan_theme", object_id=second.plan_theme_id).update(tokens=[])
+    TextDocument.objects.filter(kind="speech", object_id=speech.pk).update(theme_tokens="篡改 3")
+    ThemeTokens.objects.filter(kind="plan_theme", object_id=second.plan_theme_id).update(tokens="")
     ThemeTokens.objects.filter(kind="session_theme", object_id=second.pk).delete()
 
     status, out = _command("--check")
     assert status == 1
     assert f"speech:{speech.pk}" in out and f"plan_theme:{second.plan_theme_id}" in out
     assert f"session_theme:{second.pk}" in out
-    assert TextDocument.objects.get(kind="speech", object_id=speech.pk).theme_tokens == [["篡改", 3]]  # only checked
+    assert TextDocument.objects.get(kind="speech", object_id=speech.pk).theme_tokens == "篡改 3"  # only checked
 
     assert _command()[0] == 0
     assert _command("--check") == (0, _command("--check")[1]) and "不一致0项" in _command("--check")[1]
@@ -182,7 +182,7 @@ def test_the_data_migration_fills_the_words_of_the_texts_already_held(world):
     old = migrate_to([("analysis", "0002_theme_tokens")])  # backwards: the stored words are emptied
     try:
         assert (
-            old.get_model("analysis", "TextDocument").objects.get(kind="speech", object_id=speech.pk).theme_tokens == []
+            old.get_model("analysis", "TextDocument").objects.get(kind="speech", object_id=speech.pk).theme_tokens == ""
         )
         assert not old.get_model("analysis", "ThemeTokens").objects.exists()
         new = migrate_to([("analysis", "0003_fill_theme_tokens")])
