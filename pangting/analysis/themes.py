@@ -210,7 +210,7 @@ def rank(items: Sequence[Counted]) -> list[Scored]:
         frequency.update(parts[::2])
     n_docs = len(items)  # a speech without words counts in the IDF, as in `TfIdf.fit`
     model = themefit.TfIdf.from_frequency(frequency, n_docs)
-    sublinear: dict[str, float] = {}
+    sublinear = _Sublinear()
     themes: dict[tuple[str, int], themefit.Vector] = {}
 
     def theme_vector(key: tuple[str, int], words: themefit.Counts) -> themefit.Vector:
@@ -219,16 +219,10 @@ def rank(items: Sequence[Counted]) -> list[Scored]:
             vector = themes[key] = model.vector_counts(words)
         return vector
 
-    def tf(count: str) -> float:
-        value = sublinear.get(count)
-        if value is None:
-            value = sublinear[count] = 1 + math.log(int(count))
-        return value
-
     scored = []
     for item, parts in split:
         words = parts[::2]
-        weights = list(map(operator.mul, map(tf, parts[1::2]), map(model.idf.__getitem__, words)))
+        weights = list(map(operator.mul, map(sublinear.__getitem__, parts[1::2]), map(model.idf.__getitem__, words)))
         norm = math.sqrt(sum(map(operator.mul, weights, weights)))
         speech = dict(zip(words, weights, strict=True))
         session_vector = theme_vector((SESSION_THEME, item.session_id), item.session_words)
@@ -243,6 +237,14 @@ def rank(items: Sequence[Counted]) -> list[Scored]:
         )
         scored.append(Scored(item.speech_id, session_score, plan_score, tuple(word for _w, word in shared[:5])))
     return sorted(scored, key=lambda one: (one.score, one.speech_id))
+
+
+class _Sublinear(dict[str, float]):
+    """1 + log(count) by the count as stored (a string), computed once per distinct count."""
+
+    def __missing__(self, count: str) -> float:
+        value = self[count] = 1 + math.log(int(count))
+        return value
 
 
 def _cosine(words: list[str], speech: dict[str, float], norm: float, theme: themefit.Vector) -> float:
