@@ -194,7 +194,7 @@ class Counted:
     plan_words: themefit.Counts | None
 
 
-def rank(items: Sequence[Counted]) -> list[Scored]:
+def rank(items: Sequence[Counted], limit: int | None = None) -> list[Scored]:
     """`score_speeches` from counted words: the same floats, the same order, the same shared words.
 
     A page reads thousands of speeches, so the work per speech is done by built-ins: the words
@@ -202,7 +202,8 @@ def rank(items: Sequence[Counted]) -> list[Scored]:
     operations of `TfIdf.vector_counts`. Each theme's vector is computed once (the IDF is the same
     for every speech). A cosine reads only the words a speech shares with the theme, in the order
     `themefit.cosine` sums them (the shorter vector's); skipping the other words only skips adding
-    zeros, so every score is the same float as the recount's.
+    zeros, so every score is the same float as the recount's. The shared words are found for the
+    first `limit` speeches only (all without a limit).
     """
     split = [(item, item.words.split(" ")) for item in items if item.words]
     frequency: Counter[str] = Counter()
@@ -213,30 +214,42 @@ def rank(items: Sequence[Counted]) -> list[Scored]:
     sublinear = _Sublinear()
     themes: dict[tuple[str, int], themefit.Vector] = {}
 
-    def theme_vector(key: tuple[str, int], words: themefit.Counts) -> themefit.Vector:
-        vector = themes.get(key)
-        if vector is None:
-            vector = themes[key] = model.vector_counts(words)
-        return vector
+    def theme_vectors(item: Counted) -> tuple[themefit.Vector, themefit.Vector | None]:
+        key = (SESSION_THEME, item.session_id)
+        if (session := themes.get(key)) is None:
+            session = themes[key] = model.vector_counts(item.session_words)
+        if item.plan_words is None:
+            return session, None
+        key = (PLAN_THEME, item.plan_id or 0)
+        if (plan := themes.get(key)) is None:
+            plan = themes[key] = model.vector_counts(item.plan_words)
+        return session, plan
 
-    scored = []
-    for item, parts in split:
+    def weighed(parts: list[str]) -> tuple[list[str], dict[str, float], float]:
         words = parts[::2]
         weights = list(map(operator.mul, map(sublinear.__getitem__, parts[1::2]), map(model.idf.__getitem__, words)))
-        norm = math.sqrt(sum(map(operator.mul, weights, weights)))
-        speech = dict(zip(words, weights, strict=True))
-        session_vector = theme_vector((SESSION_THEME, item.session_id), item.session_words)
+        return words, dict(zip(words, weights, strict=True)), math.sqrt(sum(map(operator.mul, weights, weights)))
+
+    scores = []
+    for number, (item, parts) in enumerate(split):
+        words, speech, norm = weighed(parts)
+        session_vector, plan_vector = theme_vectors(item)
         session_score = _cosine(words, speech, norm, session_vector)
-        plan_vector = plan_score = None
-        if item.plan_words is not None:
-            plan_vector = theme_vector((PLAN_THEME, item.plan_id or 0), item.plan_words)
-            plan_score = _cosine(words, speech, norm, plan_vector)
+        plan_score = _cosine(words, speech, norm, plan_vector) if plan_vector is not None else None
+        scores.append((max(session_score, plan_score or 0.0), item.speech_id, session_score, plan_score, number))
+    scores.sort()  # by score, then speech id (unique: nothing after it is compared)
+
+    ranked = []
+    for _score, speech_id, session_score, plan_score, number in scores[:limit]:
+        item, parts = split[number]
+        _words, speech, norm = weighed(parts)
+        session_vector, plan_vector = theme_vectors(item)
         best = plan_vector if plan_vector is not None and (plan_score or 0) > session_score else session_vector
         shared = sorted(
             ((speech[word] / norm * best[word], word) for word in speech.keys() & best.keys()), reverse=True
         )
-        scored.append(Scored(item.speech_id, session_score, plan_score, tuple(word for _w, word in shared[:5])))
-    return sorted(scored, key=lambda one: (one.score, one.speech_id))
+        ranked.append(Scored(speech_id, session_score, plan_score, tuple(word for _w, word in shared[:5])))
+    return ranked
 
 
 class _Sublinear(dict[str, float]):
@@ -326,7 +339,7 @@ def theme_hints(user: Any, year: int, *, limit: int = DEFAULT_LIMIT) -> list[The
 
     Scored from the stored words (`counted_in_reach`); only the speeches shown are read whole.
     """
-    shown = rank(counted_in_reach(user, year))[:limit]
+    shown = rank(counted_in_reach(user, year), limit)
     speeches = Speech.objects.select_related("session__organization", "session__plan_theme").in_bulk(
         [one.speech_id for one in shown]
     )
