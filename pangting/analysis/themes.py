@@ -23,7 +23,7 @@ import operator
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
@@ -116,11 +116,19 @@ def store(kind: str, object_id: int, text: str) -> ThemeTokens:
     return row
 
 
-def _in_reach(user: Any, year: int) -> QuerySet[Speech] | None:
+def _held_sessions(reach: Any, year: int) -> QuerySet[StudySession]:
+    """The year's held center-group sessions in `reach` (the sessions whose speeches are scored)."""
+    return StudySession.objects.filter(reach.q("organization")).filter(
+        kind=SessionKind.CENTER_GROUP, status=StudySession.Status.HELD, starts_at__year=year, deleted_at__isnull=True
+    )
+
+
+def _in_reach(user: Any, year: int) -> tuple[QuerySet[Speech], QuerySet[StudySession]] | None:
+    """The speeches with text of the year's held center-group sessions in the user's supervision, and those sessions."""
     reach = policy.reach(user, policy.Action.STUDY_SUPERVISE)
     if reach.is_empty:
         return None
-    return (
+    speeches = (
         Speech.objects.filter(reach.q("session__organization"))
         .filter(
             session__kind=SessionKind.CENTER_GROUP,
@@ -130,16 +138,17 @@ def _in_reach(user: Any, year: int) -> QuerySet[Speech] | None:
         )
         .filter(~Q(outline="") | ~Q(written_text="") | ~Q(file=""))
     )
+    return speeches, _held_sessions(reach, year)
 
 
 def speeches_in_reach(user: Any, year: int) -> list[Speech]:
-    speeches = _in_reach(user, year)
-    if speeches is None:
+    found = _in_reach(user, year)
+    if found is None:
         return []
     return list(
-        speeches.select_related("session__organization", "session__plan_theme").order_by(
-            "session__starts_at", "session_id", "order", "pk"
-        )
+        found[0]
+        .select_related("session__organization", "session__plan_theme")
+        .order_by("session__starts_at", "session_id", "order", "pk")
     )
 
 
@@ -179,8 +188,7 @@ class Scored:
         return max(self.session_score, self.plan_score or 0.0)
 
 
-@dataclass(frozen=True)
-class Counted:
+class Counted(NamedTuple):
     """One speech as `rank` reads it: its packed words (`themefit.pack`), its themes' words.
 
     `plan_words` is None when the session names no plan theme (or one without text).
@@ -275,9 +283,10 @@ def counted_in_reach(user: Any, year: int) -> list[Counted]:
     another text than its record's now (written by other means than the services), is cut here:
     the hints never depend on the stored words being current.
     """
-    speeches = _in_reach(user, year)
-    if speeches is None:
+    found = _in_reach(user, year)
+    if found is None:
         return []
+    speeches, sessions = found
     document = TextDocument.objects.filter(kind=SPEECH, object_id=OuterRef("pk"), deleted_at__isnull=True)
     rows = list(
         speeches.annotate(stored_words=Subquery(document.values("theme_tokens")[:1]))
@@ -293,38 +302,35 @@ def counted_in_reach(user: Any, year: int) -> list[Counted]:
             "session__plan_theme__materials",
         )
     )
-    sessions = speeches.values("session_id")
-    plans = speeches.filter(session__plan_theme__isnull=False).values("session__plan_theme_id")
+    themes = ThemeTokens.objects.filter(
+        Q(kind=SESSION_THEME, object_id__in=sessions.values("pk"))
+        | Q(kind=PLAN_THEME, object_id__in=sessions.filter(plan_theme__isnull=False).values("plan_theme_id"))
+    )
     kept = {
         (kind, object_id): (hash_, words)
-        for kind, object_id, hash_, words in ThemeTokens.objects.filter(
-            Q(kind=SESSION_THEME, object_id__in=sessions) | Q(kind=PLAN_THEME, object_id__in=plans)
-        ).values_list("kind", "object_id", "text_hash", "tokens")
+        for kind, object_id, hash_, words in themes.values_list("kind", "object_id", "text_hash", "tokens")
     }
-    cut: dict[tuple[str, int], list[tuple[str, int]]] = {}
 
-    def theme_words(kind: str, object_id: int, text: str) -> list[tuple[str, int]]:
-        key = (kind, object_id)
-        if key not in cut:
-            hash_, words = kept.get(key, ("", None))
-            cut[key] = stored(words) if words is not None and hash_ == text_hash(text) else token_counts(text)
-        return cut[key]
+    def kept_words(kind: str, object_id: int, text: str) -> list[tuple[str, int]]:
+        hash_, words = kept.get((kind, object_id), ("", None))
+        return stored(words) if words is not None and hash_ == text_hash(text) else token_counts(text)
 
     missing = [pk for pk, words, *_rest in rows if words is None]
     recounted = _recount(missing) if missing else {}
+    session_words: dict[int, themefit.Counts] = {}
+    plan_words: dict[int, themefit.Counts | None] = {}
     items = []
     for pk, words, session_id, title, content, plan_id, plan_theme, materials in rows:
-        plan_text = _joined(plan_theme, materials) if plan_id is not None else ""
-        items.append(
-            Counted(
-                pk,
-                themefit.pack(recounted.get(pk, [])) if words is None else words,
-                session_id,
-                theme_words(SESSION_THEME, session_id, _joined(title, content)),
-                plan_id,
-                theme_words(PLAN_THEME, plan_id, plan_text) if plan_id is not None and plan_text else None,
-            )
-        )
+        if (session := session_words.get(session_id)) is None:
+            session = session_words[session_id] = kept_words(SESSION_THEME, session_id, _joined(title, content))
+        plan = None
+        if plan_id is not None:
+            if plan_id not in plan_words:
+                text = _joined(plan_theme, materials)
+                plan_words[plan_id] = kept_words(PLAN_THEME, plan_id, text) if text else None
+            plan = plan_words[plan_id]
+        packed = themefit.pack(recounted.get(pk, [])) if words is None else words
+        items.append(Counted(pk, packed, session_id, session, plan_id, plan))
     return items
 
 
