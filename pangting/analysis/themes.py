@@ -153,7 +153,11 @@ def speeches_in_reach(user: Any, year: int) -> list[Speech]:
 
 
 def score_speeches(speeches: list[Speech]) -> list[ThemeHint]:
-    """Every speech with content words, scored against its themes; lowest first."""
+    """Every speech with content words, scored against its themes; lowest first.
+
+    Cut from the texts themselves (files read): the recount that `rank`, from the stored words,
+    gives exactly (tests, `rebuild_theme_tokens --check`); never run by the page.
+    """
     source = sources.get("speech")
     texts = [themefit.tokens(source.read(speech)[0]) for speech in speeches]
     model = themefit.TfIdf.fit(texts)
