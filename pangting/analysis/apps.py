@@ -38,6 +38,8 @@ class AnalysisConfig(AppConfig):
         sources.register_defaults()
         duplicates.register_parameters()
         registry.register_text_saved("pangting.analysis.duplicates.text_saved")
+        # The theme hints (R-S6) keep the words of session and plan themes as they are saved.
+        registry.register_text_saved("pangting.analysis.themes.text_saved")
         for source in sources.all_sources():
             registry.register_text_flags(source.kind, duplicates.flag_provider(source.kind))
         for workflow in WORKFLOWS:

@@ -34,7 +34,7 @@ from pangting.core.parameters import Parameter
 from pangting.lib import textdup
 from pangting.lib.messages import N_
 
-from . import sources
+from . import sources, themes
 from .models import BoilerplateState, TextBand, TextDocument, TextPair
 
 RULE_ID = "R-S6"
@@ -129,7 +129,7 @@ def read(kind: str, record: Any) -> Read:
 
 # The fields `_fill` sets, for writing many documents at once.
 FILLED = ["organization", "title", "author", "submitted_by", "submitted_at", "text_hash", "length", "has_text", "note",
-          "shingles", "signature", "indexed_at", "deleted_at"]  # fmt: skip
+          "shingles", "signature", "theme_tokens", "indexed_at", "deleted_at"]  # fmt: skip
 
 
 def _fill(doc: TextDocument, item: Read, kept: npt.NDArray[np.uint32], submitted_by_id: int | None) -> None:
@@ -146,6 +146,7 @@ def _fill(doc: TextDocument, item: Read, kept: npt.NDArray[np.uint32], submitted
     doc.note = item.note[:200]
     doc.shingles = item.shingles.astype("<u4").tobytes()
     doc.signature = textdup.signature_to_bytes(textdup.signature(kept))
+    doc.theme_tokens = themes.speech_tokens(doc.kind, item.text)  # the theme hints' words (R-S6)
     doc.indexed_at = clock.now()
     doc.deleted_at = None
 

@@ -52,6 +52,9 @@ class TextDocument(models.Model):
     note = models.CharField(_("说明"), max_length=200, blank=True)
     shingles = models.BinaryField(default=b"")
     signature = models.BinaryField(default=b"")
+    # A speech's theme words (R-S6 theme hints, `themes.py`) with their counts in the order of first
+    # use, packed as "word count word count" (`themefit.pack`); empty for other kinds of text.
+    theme_tokens = models.TextField(default="", blank=True)
     indexed_at = models.DateTimeField(_("索引时间"))
     deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -71,6 +74,27 @@ class TextDocument(models.Model):
 
     @property
     def key(self) -> str:
+        return f"{self.kind}:{self.object_id}"
+
+
+class ThemeTokens(models.Model):
+    """The theme words of a session's theme (title and content) or a plan theme (theme and materials).
+
+    Derived data for the theme hints (R-S6, `themes.py`), written when a service saves the
+    session or the plan theme and rebuilt by `rebuild_theme_tokens`. `text_hash` is the SHA-256
+    of the text the words were cut from: the page uses the words only while it matches the
+    record's text, and cuts the text itself otherwise (a record written by other means).
+    """
+
+    kind = models.CharField(max_length=16)
+    object_id = models.PositiveBigIntegerField()
+    text_hash = models.CharField(max_length=64)
+    tokens = models.TextField(default="", blank=True)  # `themefit.pack`ed, as `TextDocument.theme_tokens`
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="themetokens_one_per_record")]
+
+    def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}"
 
 

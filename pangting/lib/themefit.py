@@ -16,7 +16,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import jieba  # type: ignore[import-untyped]  # no type information
@@ -41,6 +41,24 @@ def tokens(text: str) -> list[str]:
 
 
 Vector = dict[str, float]
+Counts = Sequence[tuple[str, int]]
+"""A document as (word, count) pairs in the order of each word's first use (what is stored)."""
+
+
+def counts(words: Iterable[str]) -> list[tuple[str, int]]:
+    """`words` counted, each word once in the order of its first use (the order `Counter` keeps)."""
+    return list(Counter(words).items())
+
+
+def pack(document: Counts) -> str:
+    """Counts as stored: "word count word count …" (a word never holds a space); "" for none."""
+    return " ".join(f"{word} {count}" for word, count in document)
+
+
+def unpack(packed: str) -> list[tuple[str, int]]:
+    """`pack` undone. Read for thousands of documents a page: split and zip, nothing per word in Python."""
+    parts = packed.split(" ") if packed else []
+    return list(zip(parts[::2], map(int, parts[1::2]), strict=True))
 
 
 @dataclass
@@ -52,19 +70,33 @@ class TfIdf:
 
     @classmethod
     def fit(cls, documents: Iterable[Sequence[str]]) -> TfIdf:
+        return cls.fit_counts(counts(document) for document in documents)
+
+    @classmethod
+    def fit_counts(cls, documents: Iterable[Counts]) -> TfIdf:
+        """As `fit`, the documents given as (word, count) pairs (each word once)."""
         frequency: Counter[str] = Counter()
         n_docs = 0
         for document in documents:
             n_docs += 1
-            frequency.update(set(document))
+            frequency.update(word for word, _count in document)
+        return cls.from_frequency(frequency, n_docs)
+
+    @classmethod
+    def from_frequency(cls, frequency: Mapping[str, int], n_docs: int) -> TfIdf:
+        """From the number of documents each word is in, of `n_docs` documents."""
         # Smoothed IDF (as scikit-learn's default): a word in every document still weighs 1.
         idf = {word: math.log((1 + n_docs) / (1 + count)) + 1 for word, count in frequency.items()}
         return cls(idf, math.log(1 + n_docs) + 1)
 
     def vector(self, document: Sequence[str]) -> Vector:
         """Sublinear TF × IDF, L2-normalized; empty for a document without content words."""
-        counts = Counter(document)
-        weights = {word: (1 + math.log(count)) * self.idf.get(word, self.default_idf) for word, count in counts.items()}
+        return self.vector_counts(counts(document))
+
+    def vector_counts(self, document: Counts) -> Vector:
+        """`vector` of a document given as (word, count) pairs: the same floats, in the same order."""
+        idf, default = self.idf, self.default_idf
+        weights = {word: (1 + math.log(count)) * idf.get(word, default) for word, count in document}
         norm = math.sqrt(sum(w * w for w in weights.values()))
         return {word: w / norm for word, w in weights.items()} if norm else {}
 
@@ -82,4 +114,4 @@ def shared_words(a: Vector, b: Vector, limit: int = 5) -> list[str]:
     return [word for _weight, word in common[:limit]]
 
 
-__all__ = ["STOPWORDS", "TfIdf", "Vector", "cosine", "shared_words", "tokens"]
+__all__ = ["STOPWORDS", "Counts", "TfIdf", "Vector", "cosine", "counts", "pack", "shared_words", "tokens", "unpack"]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
-from pangting.core import clock, deliveries
+from pangting.core import clock, deliveries, registry
 from pangting.core.deliveries import Addressee, Receipt
 from pangting.core.transitions import run_step
 from pangting.orgs.models import PATH_STEP, Organization, OrganizationKind
@@ -189,6 +189,7 @@ def _sync_themes(plan: StudyPlan, themes: Sequence[dict[str, Any]], actor: Any) 
             raise ValidationError(
                 {"themes": _("第{number}个专题：{items}").format(number=number, items=_("；").join(error.messages))}
             ) from error
+        registry.text_saved("plan_theme", row)  # the theme hints' words (R-S6)
 
 
 @transaction.atomic

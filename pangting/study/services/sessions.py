@@ -284,6 +284,7 @@ def create_session(
     _validate_people(session)
     _set_deadlines(session, get_parameters())
     _save(session, actor)
+    registry.text_saved("session_theme", session)  # the theme hints' words (R-S6)
     _sync_agenda(session, agenda, actor)
     _sync_speakers(session, speakers, actor)
     if session.summary:
@@ -329,6 +330,8 @@ def update_session(
         session.vetting_note = ""
     _validate_people(session)
     _save(session, actor)
+    if "title" in fields or "content" in fields:
+        registry.text_saved("session_theme", session)  # the theme hints' words (R-S6)
     if agenda is not None:
         _sync_agenda(session, agenda, actor)
     if speakers is not None:
