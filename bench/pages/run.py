@@ -145,6 +145,13 @@ def prepare(units: int, seed: int) -> None:
     call_command("generate_scale", units=units, seed=seed, force=True, stdout=out)
     summary = next((line for line in out.getvalue().splitlines() if line.startswith("完成")), "")
     print(f"dataset: {summary} (with migrations {time.perf_counter() - started:.0f} s)", flush=True)
+    # The generator writes rows in bulk, around the services: index the texts as the nightly scan
+    # does, so the near-duplicate pairs and the theme hints' stored words exist as in production.
+    started = time.perf_counter()
+    texts = io.StringIO()
+    call_command("scan_texts", no_progress=True, stdout=texts)
+    call_command("rebuild_theme_tokens", stdout=texts)
+    print(f"texts: {' '.join(texts.getvalue().split())} ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
 def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
