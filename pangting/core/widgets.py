@@ -241,17 +241,18 @@ class PersonSearchField(SearchField):
         return person_search_filter(text)
 
 
-# --- several people (a training's trainees): chosen ones are ticked boxes, more are searched ---
+# --- several records (a training's trainees, a standing team's members and units): the chosen
+# ones are ticked boxes, more are searched -------------------------------------------------------
 
 SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
-class PeopleSearchInput(PersonSearchInput):
-    """The chosen people as ticked boxes (untick to drop one) and a search box that adds more;
-    its value is the pair (ids, typed text). Without JavaScript several names or staff numbers
-    are typed, separated by “、” or commas."""
+class SeveralSearchInput(SearchInput):
+    """The chosen records as ticked boxes (untick to drop one) and a search box that adds more;
+    its value is the pair (ids, typed text). Without JavaScript several names (or codes, staff
+    numbers) are typed, separated by “、” or commas."""
 
-    placeholder = _("输入姓名或工号搜索，可输入多个，以“、”分隔")
+    placeholder = _("输入党组织名称或编码搜索，可输入多个，以“、”分隔")
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[list[str], str]:
         ids = data.getlist(name) if hasattr(data, "getlist") else list(data.get(name) or [])
@@ -267,7 +268,7 @@ class PeopleSearchInput(PersonSearchInput):
         boxes = format_html_join(
             "",
             '<label class="org-search-chosen-item"><input type="checkbox" name="{}" value="{}" checked> {}</label>',
-            ((name, person.pk, person_label(person)) for person in chosen if hasattr(person, "pk")),
+            ((name, record.pk, self.label(record)) for record in chosen if hasattr(record, "pk")),
         )
         return format_html(
             '<span class="org-search" data-org-search data-org-search-multiple data-name="{name}" '
@@ -286,11 +287,21 @@ class PeopleSearchInput(PersonSearchInput):
         )
 
 
-class PeopleSearchField(PersonSearchField):
-    """Several people of `queryset`: ids ticked from the search, or names and staff numbers typed
-    (each matched as `PersonSearchField` matches one; a namesake is refused)."""
+class PeopleSearchInput(SeveralSearchInput):
+    url_name = "orgs:person_search"
+    placeholder = _("输入姓名或工号搜索，可输入多个，以“、”分隔")
 
-    widget = PeopleSearchInput
+    def label(self, value: Any) -> str:
+        return person_label(value)
+
+
+class _Several:
+    """Several records of `queryset`: ids ticked from the search, or names typed (each matched as
+    the single field matches one; a namesake is refused)."""
+
+    queryset: Any
+    required: bool
+    error_messages: dict[str, Any]
 
     def to_python(self, value: Any) -> list[Any]:
         ids, text = value if isinstance(value, tuple) else (list(value or ()), "")
@@ -299,14 +310,14 @@ class PeopleSearchField(PersonSearchField):
             if self.queryset is None or not all(pk.isascii() and pk.isdigit() and len(pk) < 19 for pk in ids):
                 raise forms.ValidationError(self.error_messages["outside"], code="outside")
             wanted = {int(pk) for pk in ids}
-            chosen = {person.pk: person for person in self.queryset.filter(pk__in=wanted)}
+            chosen = {record.pk: record for record in self.queryset.filter(pk__in=wanted)}
             if set(chosen) != wanted:
                 raise forms.ValidationError(self.error_messages["outside"], code="outside")
             found.update(chosen)
         for word in SEPARATORS.split(printable(text)):
             if word:
-                person = super().to_python(("", word))
-                found[person.pk] = person
+                record = super().to_python(("", word))  # type: ignore[misc]
+                found[record.pk] = record
         return list(found.values())
 
     def validate(self, value: Any) -> None:
@@ -314,19 +325,28 @@ class PeopleSearchField(PersonSearchField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
 
     def prepare_value(self, value: Any) -> Any:
-        """The bound pair as posted, with the ticked ids read back as people (to show their names)."""
+        """The bound pair as posted, with the ticked ids read back as records (to show their names)."""
         if isinstance(value, tuple):
-            return self._people(value[0]), value[1]
-        return self._people(value or ())
+            return self._records(value[0]), value[1]
+        return self._records(value or ())
 
-    def _people(self, values: Any) -> list[Any]:
+    def _records(self, values: Any) -> list[Any]:
         texts = (str(getattr(value, "pk", value)) for value in values)
         ids = [int(text) for text in texts if text.isascii() and text.isdigit() and len(text) < 19]
         if not ids or self.queryset is None:
             return []
-        return list(self.queryset.filter(pk__in=ids[:200]).select_related("organization"))
+        found = self.queryset.filter(pk__in=ids[:200])
+        return list(found.select_related("organization") if found.model.__name__ == "Person" else found)
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         ids, text = data if isinstance(data, tuple) else (list(data or ()), "")
         before = {str(getattr(v, "pk", v)) for v in (initial or ())}
         return bool(text) or before != set(ids)
+
+
+class OrganizationsSearchField(_Several, SearchField):
+    widget = SeveralSearchInput
+
+
+class PeopleSearchField(_Several, PersonSearchField):
+    widget = PeopleSearchInput
