@@ -244,7 +244,7 @@ class PersonSearchField(SearchField):
 # --- several records (a training's trainees, a standing team's members and units): the chosen
 # ones are ticked boxes, more are searched -------------------------------------------------------
 
-SEPARATORS = re.compile(r"[\s,，、;；]+")
+SEPARATORS = re.compile(r"[\s,;\uff0c\u3001\uff1b]+")  # spaces, commas (also ideographic), semicolons
 
 
 class SeveralSearchInput(SearchInput):
