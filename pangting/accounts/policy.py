@@ -502,6 +502,21 @@ def team_people(user: Any) -> models.QuerySet[Person]:
     return Person.objects.filter(Q(pk__in=in_reach.values("pk")) | Q(organization__in=seats(user, action).values("pk")))
 
 
+# --- narrower choices of a form (issue 15): the form's queryset and its search read the same ---
+
+
+def parent_choices(user: Any, moving: Organization | None = None) -> models.QuerySet[Organization]:
+    """The organizations `user` may put an organization under (directory.change); when `moving`
+    an existing one, not itself nor anything below it (the tree stays a tree)."""
+    parents = Organization.objects.for_user(user, Action.DIRECTORY_CHANGE)
+    return parents.exclude(path__startswith=moving.path) if moving is not None else parents
+
+
+def group_member_choices(user: Any, organization: Organization) -> models.QuerySet[Person]:
+    """The people `user` may add to `organization`'s center group: its own people (directory.change)."""
+    return Person.objects.for_user(user, Action.DIRECTORY_CHANGE).filter(organization=organization)
+
+
 def _is_seat_record(model: type[models.Model]) -> bool:
     """Records owned by a supervising organization declare `policy_org_role = "supervisor"`."""
     return getattr(model, "policy_org_role", "unit") == "supervisor"

@@ -9,6 +9,7 @@ unaffected: Django's date fields always accept the ISO formats too.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -88,6 +89,7 @@ class SearchInput(forms.Widget):
         super().__init__(attrs=attrs)
         self.scope = scope
         self.units_only = units_only
+        self.params: dict[str, str] = {}  # the endpoint's narrowing, as the form's queryset (`SearchField.limit`)
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
         return (str(data.get(name) or "").strip(), str(data.get(name + SEARCH_TEXT_SUFFIX) or "").strip())
@@ -103,6 +105,7 @@ class SearchInput(forms.Widget):
         query = {"scope": self.scope, "field": name + SEARCH_TEXT_SUFFIX}
         if self.units_only:
             query["units"] = "1"
+        query.update(self.params)
         return f"{reverse(self.url_name)}?{urlencode(query)}"
 
     def label(self, value: Any) -> str:
@@ -198,8 +201,24 @@ class SearchField(forms.Field):
             raise forms.ValidationError(self.error_messages["ambiguous"], code="ambiguous", params={"text": text})
         return matches[0]
 
+    def limit(self, queryset: Any, **params: Any) -> None:
+        """Accept only `queryset` (policy-scoped) and have the search box ask its endpoint with
+        `params`, the same narrowing read from the same policy function (`orgs.views`)."""
+        self.queryset = queryset
+        self.widget.params = {key: str(value) for key, value in params.items()}
+
+    def prepare_value(self, value: Any) -> Any:
+        """An initial id (a `?org=` link, a model form's instance) shows its record's name."""
+        if isinstance(value, int | str) and str(value).isascii() and str(value).isdigit() and len(str(value)) < 19:
+            found = self.queryset.filter(pk=int(value)).first() if self.queryset is not None else None
+            return found if found is not None else value
+        return value
+
     def has_changed(self, initial: Any, data: Any) -> bool:
-        return _pair(initial)[0] != _pair(data)[0]
+        chosen, text = _pair(data)
+        if text and not chosen:
+            return True  # a typed name to match (no JavaScript): an extra formset row is not empty
+        return _pair(initial)[0] != chosen
 
 
 OrganizationSearchField = SearchField
@@ -220,3 +239,114 @@ class PersonSearchField(SearchField):
 
     def contains(self, text: str) -> models.Q:
         return person_search_filter(text)
+
+
+# --- several records (a training's trainees, a standing team's members and units): the chosen
+# ones are ticked boxes, more are searched -------------------------------------------------------
+
+SEPARATORS = re.compile(r"[\s,;\uff0c\u3001\uff1b]+")  # spaces, commas (also ideographic), semicolons
+
+
+class SeveralSearchInput(SearchInput):
+    """The chosen records as ticked boxes (untick to drop one) and a search box that adds more;
+    its value is the pair (ids, typed text). Without JavaScript several names (or codes, staff
+    numbers) are typed, separated by “、” or commas."""
+
+    placeholder = _("输入党组织名称或编码搜索，可输入多个，以“、”分隔")
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[list[str], str]:
+        ids = data.getlist(name) if hasattr(data, "getlist") else list(data.get(name) or [])
+        text = str(data.get(name + SEARCH_TEXT_SUFFIX) or "").strip()
+        return [str(pk).strip() for pk in ids if str(pk).strip()], text
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
+        from django.utils.html import format_html, format_html_join
+
+        chosen, text = value if isinstance(value, tuple) else (list(value or ()), "")
+        final = self.build_attrs(self.attrs, attrs)
+        placeholder = final.get("placeholder") or str(self.placeholder)
+        boxes = format_html_join(
+            "",
+            '<label class="org-search-chosen-item"><input type="checkbox" name="{}" value="{}" checked> {}</label>',
+            ((name, record.pk, self.label(record)) for record in chosen if hasattr(record, "pk")),
+        )
+        return format_html(
+            '<span class="org-search" data-org-search data-org-search-multiple data-name="{name}" '
+            'data-testid="org-search-{name}"><span class="org-search-chosen">{boxes}</span>'
+            '<input type="search" name="{name}{suffix}" value="{text}" placeholder="{placeholder}" '
+            'aria-label="{placeholder}" autocomplete="off" hx-get="{url}" '
+            'hx-trigger="input changed delay:250ms, search" hx-target="next .org-search-results" '
+            'hx-swap="innerHTML" hx-sync="this:replace">'
+            '<span class="org-search-results" aria-live="polite"></span></span>',
+            name=name,
+            suffix=SEARCH_TEXT_SUFFIX,
+            text=text,
+            placeholder=placeholder,
+            url=self.search_url(name),
+            boxes=boxes,
+        )
+
+
+class PeopleSearchInput(SeveralSearchInput):
+    url_name = "orgs:person_search"
+    placeholder = _("输入姓名或工号搜索，可输入多个，以“、”分隔")
+
+    def label(self, value: Any) -> str:
+        return person_label(value)
+
+
+class _Several:
+    """Several records of `queryset`: ids ticked from the search, or names typed (each matched as
+    the single field matches one; a namesake is refused)."""
+
+    queryset: Any
+    required: bool
+    error_messages: dict[str, Any]
+
+    def to_python(self, value: Any) -> list[Any]:
+        ids, text = value if isinstance(value, tuple) else (list(value or ()), "")
+        found: dict[int, Any] = {}
+        if ids:
+            if self.queryset is None or not all(pk.isascii() and pk.isdigit() and len(pk) < 19 for pk in ids):
+                raise forms.ValidationError(self.error_messages["outside"], code="outside")
+            wanted = {int(pk) for pk in ids}
+            chosen = {record.pk: record for record in self.queryset.filter(pk__in=wanted)}
+            if set(chosen) != wanted:
+                raise forms.ValidationError(self.error_messages["outside"], code="outside")
+            found.update(chosen)
+        for word in SEPARATORS.split(printable(text)):
+            if word:
+                record = super().to_python(("", word))  # type: ignore[misc]
+                found[record.pk] = record
+        return list(found.values())
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def prepare_value(self, value: Any) -> Any:
+        """The bound pair as posted, with the ticked ids read back as records (to show their names)."""
+        if isinstance(value, tuple):
+            return self._records(value[0]), value[1]
+        return self._records(value or ())
+
+    def _records(self, values: Any) -> list[Any]:
+        texts = (str(getattr(value, "pk", value)) for value in values)
+        ids = [int(text) for text in texts if text.isascii() and text.isdigit() and len(text) < 19]
+        if not ids or self.queryset is None:
+            return []
+        found = self.queryset.filter(pk__in=ids[:200])
+        return list(found.select_related("organization") if found.model.__name__ == "Person" else found)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        ids, text = data if isinstance(data, tuple) else (list(data or ()), "")
+        before = {str(getattr(v, "pk", v)) for v in (initial or ())}
+        return bool(text) or before != set(ids)
+
+
+class OrganizationsSearchField(_Several, SearchField):
+    widget = SeveralSearchInput
+
+
+class PeopleSearchField(_Several, PersonSearchField):
+    widget = PeopleSearchInput

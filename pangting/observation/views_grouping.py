@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
-from pangting.core import clock, inputs
+from pangting.core import clock, inputs, widgets
 from pangting.core.views import attachment, chinese_file
-from pangting.orgs.models import Organization, Person
+from pangting.orgs.models import Organization
 from pangting.orgs.units import SUPERVISING
 from pangting.orgs.units import units as unit_set
 
@@ -37,19 +37,23 @@ class StandingTeamForm(inputs.CheckedForm):
         label=_("学期"), choices=[("", _("全年")), *Semester.choices], coerce=int, empty_value=None, required=False
     )
     name = forms.CharField(label=_("小组名称"), max_length=60)
-    leader = forms.ModelChoiceField(label=_("组长"), queryset=Person.objects.none())
-    members = forms.ModelMultipleChoiceField(label=_("成员"), queryset=Person.objects.none(), required=False)
-    units = forms.ModelMultipleChoiceField(label=_("联系单位"), queryset=Organization.objects.none(), required=False)
+    # Searched, not a <select> of every person and unit the level manages (issue 15).
+    leader = widgets.PersonSearchField(label=_("组长"), scope="observation.manage")
+    members = widgets.PeopleSearchField(label=_("成员"), scope="observation.manage", required=False)
+    units = widgets.OrganizationsSearchField(
+        label=_("联系单位"), scope="observation.manage", units_only=True, required=False
+    )
     notes = forms.CharField(label=_("备注"), max_length=300, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         managed = Organization.objects.for_user(user, A.OBSERVATION_MANAGE)
-        people = Person.objects.for_user(user, A.OBSERVATION_MANAGE).order_by("organization__path", "name")
+        # A team's people, as a visit's and as the person search's (R-O23): `policy.team_people`.
+        people = policy.team_people(user)
         self.fields["supervisor_org"].queryset = managed.filter(SUPERVISING)
-        self.fields["leader"].queryset = people
-        self.fields["members"].queryset = people
-        self.fields["units"].queryset = unit_set(managed)
+        self.fields["leader"].limit(people)
+        self.fields["members"].limit(people)
+        self.fields["units"].limit(unit_set(managed))
 
 
 def _teams(user: Any, year: int) -> QuerySet[StandingTeam]:

@@ -26,10 +26,14 @@ class OrganizationForm(inputs.CheckedModelForm):
             "has_supervisor",
         ]
 
+    # Searched, not a <select> of every organization (issue 15).
+    parent = widgets.OrganizationSearchField(label=_("上级组织"), scope="directory.change")
+
     def __init__(self, *args: Any, parents: Any, **kwargs: Any) -> None:
+        """`parents`: `policy.parent_choices` (an edited organization not under itself)."""
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = parents
-        self.fields["parent"].required = True
+        moving = self.instance.pk
+        self.fields["parent"].limit(parents, **({"moving": moving} if moving else {}))
 
 
 class PersonForm(inputs.CheckedModelForm):
@@ -38,20 +42,23 @@ class PersonForm(inputs.CheckedModelForm):
         fields = ["name", "staff_no", "organization", "post", "phone", "email", "is_school_leader"]
         widgets = {"phone": forms.TextInput(attrs={"type": "tel"})}
 
+    organization = widgets.OrganizationSearchField(label=_("所在组织"), scope="directory.change")
+
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        self.fields["organization"].limit(organizations)
 
 
 class MemberForm(inputs.CheckedForm):
-    person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
+    person = widgets.PersonSearchField(label=_("人员"), scope="directory.change")
     role = forms.ChoiceField(label=_("组内角色"), choices=StudyGroupMember.Role.choices)
     post = forms.CharField(label=_("职务"), required=False, max_length=100)
     joined_on = forms.DateField(label=_("加入日期"), required=False, widget=widgets.DateInput())
 
-    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organization: Organization, people: Any, **kwargs: Any) -> None:
+        """`people`: `policy.group_member_choices` of `organization`; its search asks for them too."""
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        self.fields["person"].limit(people, org=organization.pk)
 
 
 class LinkForm(inputs.CheckedForm):
@@ -68,12 +75,17 @@ class LinkForm(inputs.CheckedForm):
 
 
 class ConflictForm(inputs.CheckedForm):
-    person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
+    """Prefixed `conflict-`: it shares the organization's page with the center group's member form."""
+
+    prefix = "conflict"
+    person = widgets.PersonSearchField(label=_("人员"), scope="directory.view")
     reason = forms.CharField(label=_("回避原因"), max_length=200)
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        """`people`: those the user sees (directory.view), as its search: a conflict keeps anyone
+        off a visit's team, a standing team's member as well as its leader (R-O3)."""
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        self.fields["person"].limit(people)
 
 
 class PersonFilterForm(inputs.CheckedForm):

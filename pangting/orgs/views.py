@@ -61,6 +61,14 @@ def _search_actions(request: HttpRequest) -> list[A]:
     return actions
 
 
+def _pk(request: HttpRequest, name: str) -> int:
+    """A search parameter naming a record: an id, else 404 (never a 500)."""
+    value = request.GET.get(name, "")
+    if not (value.isascii() and value.isdigit() and len(value) < 19):
+        raise Http404
+    return int(value)
+
+
 @login_required
 def organization_search(request: HttpRequest) -> HttpResponse:
     """The search behind every filter form's organization field (issue 15): at most 20 matches by
@@ -76,6 +84,9 @@ def organization_search(request: HttpRequest) -> HttpResponse:
         found = Organization.objects.filter(reached)
         if request.GET.get("units") == "1":
             found = unit_set(found)
+        if "moving" in request.GET:  # an organization's new parent: not itself nor below it
+            moving = policy.get_for_user(Organization, request.user, _pk(request, "moving"), A.DIRECTORY_CHANGE)
+            found = found.filter(pk__in=policy.parent_choices(request.user, moving).values("pk"))
         matches = list(
             found.filter(search_filter(text)).order_by("path").only("pk", "name", "short_name", "code")[:SEARCH_LIMIT]
         )
@@ -99,6 +110,10 @@ def person_search(request: HttpRequest) -> HttpResponse:
             else:
                 people = Person.objects.for_user(request.user, action)
             reached |= Q(pk__in=people.values("pk"))
+        # A form's narrower choices, read from the policy function its view reads (issue 15).
+        if "org" in request.GET:  # a center group's members: its organization's people
+            group_org = policy.get_for_user(Organization, request.user, _pk(request, "org"), A.DIRECTORY_CHANGE)
+            reached &= Q(pk__in=policy.group_member_choices(request.user, group_org).values("pk"))
         found = (
             Person.objects.filter(reached, deleted_at__isnull=True)
             .filter(person_search_filter(text))
@@ -128,8 +143,8 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "liaisons": LiaisonAssignment.objects.current(today).filter(unit=org).select_related("liaison"),
             "can_change": policy.can(request.user, A.DIRECTORY_CHANGE, org),
             "can_phone": policy.can(request.user, A.PERSON_PHONE, org),
-            "member_form": MemberForm(people=org.people.filter(deleted_at__isnull=True)),
-            "conflict_form": ConflictForm(people=Person.objects.for_user(request.user).filter(is_school_leader=True)),
+            "member_form": MemberForm(organization=org, people=policy.group_member_choices(request.user, org)),
+            "conflict_form": ConflictForm(people=Person.objects.for_user(request.user)),
         },
     )
 
@@ -138,9 +153,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     org = policy.get_for_user(Organization, request.user, pk, A.DIRECTORY_CHANGE) if pk else None
     policy.require(request.user, A.DIRECTORY_CHANGE)  # the empty form too: no form without the right
-    parents = Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE)
-    if org is not None:
-        parents = parents.exclude(path__startswith=org.path)
+    parents = policy.parent_choices(request.user, org)
     form = OrganizationForm(request.POST if request.method == "POST" else None, instance=org, parents=parents)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in form.Meta.fields}
@@ -311,7 +324,7 @@ def link_end(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     org = policy.get_for_user(Organization, request.user, pk, A.DIRECTORY_CHANGE)
-    form = MemberForm(request.POST, people=org.people.filter(deleted_at__isnull=True))
+    form = MemberForm(request.POST, organization=org, people=policy.group_member_choices(request.user, org))
     if form.is_valid():
         group = services.ensure_study_group(org, actor=request.user)
         data = form.cleaned_data

@@ -51,11 +51,22 @@ class SessionForm(inputs.CheckedModelForm):
             "contact_phone": forms.TextInput(attrs={"type": "tel"}),
         }
 
+    # Searched, not a <select> of every organization or person in reach (issue 15).
+    organization = widgets.OrganizationSearchField(label=_("党组织"), scope="study.change")
+    host = widgets.PersonSearchField(label=_("主持人"), scope="study.change", required=False)
+    led_by = widgets.PersonSearchField(
+        label=_("领学人"), scope="study.change", required=False, help_text=_("R-S12：书记领学。")
+    )
+    lecturer_person = widgets.PersonSearchField(
+        label=_("授课人（本校人员）"), scope="study.change", required=False,
+        help_text=_("R-B3：党课由二级党组织书记讲授时选此项。"),
+    )  # fmt: skip
+
     def __init__(self, *args: Any, organizations: Any, people: Any, themes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        self.fields["organization"].limit(organizations)
         for name in ("host", "led_by", "lecturer_person"):
-            self.fields[name].queryset = people
+            self.fields[name].limit(people)
         self.fields["plan_theme"].queryset = themes
         self.fields["plan_theme"].label_from_instance = lambda t: _("{year}年 {period_label}：{theme}").format(
             year=t.plan.year, period_label=t.period_label, theme=t.theme
@@ -89,7 +100,7 @@ class AgendaItemForm(inputs.CheckedForm):
 
 class SpeakerForm(inputs.CheckedForm):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    person = forms.ModelChoiceField(label=_("发言人"), queryset=Person.objects.none(), required=False)
+    person = widgets.PersonSearchField(label=_("发言人"), scope="study.change", required=False)
     speaker_name = forms.CharField(label=_("发言人姓名"), max_length=50, required=False)
     post = forms.CharField(label=_("职务"), max_length=100, required=False)
     outline = forms.CharField(label=_("发言提纲"), widget=_text(2), required=False)
@@ -99,7 +110,7 @@ class SpeakerForm(inputs.CheckedForm):
     def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if people is not None:
-            self.fields["person"].queryset = people
+            self.fields["person"].limit(people)
 
 
 # Rows are added in the page ("增加一行", or without JavaScript by the server) and removed with
@@ -231,7 +242,7 @@ class ReflectionForm(inputs.CheckedForm):
 
 
 class TrainingForm(inputs.CheckedForm):
-    organization = forms.ModelChoiceField(label=_("组织单位"), queryset=Organization.objects.none())
+    organization = widgets.OrganizationSearchField(label=_("组织单位"), scope="study.change")
     held_on = forms.DateField(label=_("培训日期"), widget=DATE)
     title = forms.CharField(label=_("培训主题"), max_length=200)
     content = forms.CharField(label=_("培训内容"), widget=_text(3), required=False)
@@ -240,14 +251,12 @@ class TrainingForm(inputs.CheckedForm):
         label=_("培训对象"), choices=SecretaryTraining.Audience.choices,
         help_text=_("党支部书记（R-B6）或学习秘书（R-S18），均每年至少培训一次。"),
     )  # fmt: skip
-    trainees = forms.ModelMultipleChoiceField(
-        label=_("参训人员"), queryset=Person.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
-    )
+    trainees = widgets.PeopleSearchField(label=_("参训人员"), scope="study.change", required=False)
 
     def __init__(self, *args: Any, organizations: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
-        self.fields["trainees"].queryset = people
+        self.fields["organization"].limit(organizations)
+        self.fields["trainees"].limit(people)
 
 
 class ResearchForm(inputs.CheckedForm):

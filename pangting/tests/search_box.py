@@ -18,3 +18,16 @@ def pick(page: Any, name: str, text: str, choice: str | None = None) -> None:
     match.first.click()
     hidden = box.locator("input[type=hidden]")
     assert hidden.input_value().isdigit(), f"{name}: no id chosen for {text!r}"
+
+
+def add(page: Any, name: str, text: str, choice: str | None = None) -> None:
+    """Several people (a training's trainees): each match clicked becomes a ticked box."""
+    box = page.get_by_test_id(f"org-search-{name}")
+    before = box.locator("input[type=checkbox]:checked").count()
+    search = box.locator("input[type=search]")
+    search.fill("")
+    search.press_sequentially(text)
+    match = box.locator(".org-search-results").get_by_role("button", name=choice or text)
+    match.first.wait_for()
+    match.first.click()
+    assert box.locator("input[type=checkbox]:checked").count() == before + 1, f"{name}: {text!r} not added"

@@ -128,7 +128,7 @@ REDIRECT_CASES: list[tuple[str, str, Callable[[W], dict[str, Any]], Callable[[W]
     ("member-bad-date", "orgs:member_add", lambda w: {"pk": w.unit_a.pk},
      lambda w: {"person": w.liaison_person.pk, "role": "member", "joined_on": "2026-02-31"}),
     ("conflict-empty-reason", "orgs:conflict_add", lambda w: {"pk": w.unit_a.pk},
-     lambda w: {"person": w.leader_person.pk, "reason": "   "}),
+     lambda w: {"conflict-person": w.leader_person.pk, "conflict-reason": "   "}),
     ("link-empty", "orgs:link_create", lambda w: {}, lambda w: {}),
     ("link-to-root", "orgs:link_create", lambda w: {},
      lambda w: {"kind": "leader", "person": w.leader_person.pk, "unit": w.root.pk, "valid_from": "2026-01-01"}),

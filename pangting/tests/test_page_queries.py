@@ -14,7 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from pangting.accounts.models import Role
 from pangting.compliance.tests.builders import good_session, more_units, travel
+from pangting.tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 23)
@@ -57,8 +59,13 @@ PAGES = [
     "observation:visit_create",
     "observation:problem_item_create",
     "observation:practice_create",
+    "orgs:organization_create",
+    "orgs:person_create",
+    "observation:grouping_create",
 ]
-CREATE_PAGES = ["orgs:link_list", *PAGES[-3:]]
+CREATE_PAGES = ["orgs:link_list", *PAGES[-6:]]
+# Study's forms, read by a study secretary of the whole tree (the supervisor only reads study).
+STUDY_CREATE_PAGES = ["study:session_create", "study:training_list"]
 
 
 def _counts(client):
@@ -86,13 +93,21 @@ def test_every_list_and_dashboard_reads_the_same_queries_for_four_units_and_for_
 def test_the_create_forms_list_no_unit_or_person_whatever_the_tree_holds(world, client):
     """A <select> would list every unit and person in reach: the search lists none of them."""
     more_units(world, 0, 2)
-    client.force_login(world.supervisor)
-    for name in CREATE_PAGES:
+    secretary = make_user("root_secretary", (Role.STUDY_SECRETARY, world.root))
+    detail = reverse("orgs:organization_detail", args=[world.unit_a.pk])  # its center group and conflict forms
+    pages = [
+        *((world.supervisor, reverse(name)) for name in CREATE_PAGES),
+        (world.supervisor, detail),
+        *((secretary, reverse(name)) for name in STUDY_CREATE_PAGES),
+    ]
+    for user, url in pages:
+        client.force_login(user)
         with travel(TODAY, 12):
-            page = client.get(reverse(name)).content.decode()
-        assert 'type="search"' in page, name
+            response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200 and 'type="search"' in page, url
         listed = [text for text in ("第0学院党委", "第1学院党委", "成员0", "成员1") if text in page]
-        assert listed == [], f"{name} lists {listed}"
+        assert listed == [], f"{url} lists {listed}"
 
 
 SYSTEM_PAGES = [

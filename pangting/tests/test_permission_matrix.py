@@ -189,7 +189,7 @@ WEB_CASES: list[Case] = [
         "orgs:conflict_add",
         DIRECTORY_CHANGE,
         pk_of(org),
-        data=lambda w, side: {"person": w.leader_person.pk, "reason": "曾任该院院长"},
+        data=lambda w, side: {"conflict-person": w.leader_person.pk, "conflict-reason": "曾任该院院长"},
         **POST_REDIRECT,
     ),
     *on_both_sides(

@@ -529,12 +529,32 @@ FORM_CASES = [
         lambda w: f"/orgs/{w.unit_a.pk}/members/",
         lambda w: {"role": "member"},
         {"person": M["person"]},
+        shown_at=lambda w: f"/orgs/{w.unit_a.pk}/",
+    ),
+    FormCase(
+        "unit_supervisor",
+        lambda w: f"/orgs/{w.unit_a.pk}/conflicts/",
+        lambda w: {"conflict-reason": "曾任该院党委书记"},
+        {"conflict-person": M["person"]},
+        shown_at=lambda w: f"/orgs/{w.unit_a.pk}/",
+    ),
+    FormCase(
+        "unit_supervisor",
+        lambda w: f"/orgs/{w.branch_a.pk}/edit/",
+        lambda w: {"name": "甲支部", "code": "WEB-EDIT", "kind": "branch", "sort_order": 0},
+        {"parent": M["org"]},
     ),
     FormCase(
         "unit_supervisor",
         lambda w: "/observation/new/",
         lambda w: {"unit": w.branch_a.pk, "mode": "planned", "year": 2026, "semester": 2},
         {"unit": M["org"], "leader": M["person"], "liaison": M["person"]},
+    ),
+    FormCase(
+        "unit_supervisor",
+        lambda w: "/observation/grouping/new/",
+        lambda w: {"supervisor_org": w.unit_a.pk, "year": 2026, "semester": "", "name": "第一小组"},
+        {"leader": M["person"], "members": M["person"], "units": M["org"]},
     ),
     FormCase(
         "secretary_a",
@@ -580,10 +600,16 @@ def test_every_related_choice_field_of_the_forms_is_walked() -> None:
     assert {"host", "led_by", "lecturer_person", "trainees", "parent", "leader", "liaison", "session"} <= walked
     for dotted in (
         "pangting.study.forms.TrainingForm",
+        "pangting.study.forms.SpeakerForm",
+        "pangting.orgs.forms.OrganizationForm",
+        "pangting.orgs.forms.PersonForm",
+        "pangting.orgs.forms.MemberForm",
+        "pangting.orgs.forms.ConflictForm",
         "pangting.orgs.forms.LinkForm",
         "pangting.observation.forms.VisitForm",
         "pangting.observation.forms.ProblemItemForm",
         "pangting.observation.views_practices.PracticeForm",
+        "pangting.observation.views_grouping.StandingTeamForm",
         "pangting.accounts.forms.RoleAssignForm",
     ):
         form = import_string(dotted)

@@ -183,3 +183,26 @@ def test_the_offline_sending_channel_carries_observer_scores(world, client_for):
         )
     assert sent.json()["status"] == "sent"
     assert ObserverScore.objects.get(record__visit=visit).score == 91
+
+
+def test_the_team_form_searches_its_leader_members_and_units_and_takes_typed_names(world, client_for):
+    """Issue 15: no <select> of every person and unit the level manages; without JavaScript the
+    leader, the members and the units are typed (several separated by 、), a namesake refused."""
+    client = client_for(world.supervisor)
+    page = client.get("/observation/grouping/new/").content.decode()
+    for name in ("leader", "members", "units"):
+        assert f'name="{name}_text"' in page and f'<select name="{name}"' not in page, name
+    assert "陈成员" not in page and "乙学院党委" not in page
+    body = {"supervisor_org": world.root.pk, "year": 2026, "semester": "", "name": "第一小组"}
+    typed = {"leader_text": "王校领导", "members_text": "赵秘书、周成员", "units_text": "UA"}
+    assert client.post("/observation/grouping/new/", {**body, **typed}).status_code == 302
+    team = StandingTeam.objects.get(name="第一小组")
+    assert team.leader == world.leader_person
+    assert {m.person for m in team.members.all()} == {world.secretary_b_person, world.member_b_person}
+    assert [link.unit for link in team.covered.all()] == [world.unit_a]
+    edit = client.get(f"/observation/grouping/{team.pk}/").content.decode()
+    assert f'type="checkbox" name="members" value="{world.member_b_person.pk}" checked' in edit
+    make_person("赵秘书", world.root, post="干事")
+    again = client.post("/observation/grouping/new/", {**body, **typed, "name": "第二小组", "units_text": "UB"})
+    assert "有多名人员与“赵秘书”相符，请从搜索结果中选择，或输入工号。" in again.content.decode()
+    assert not StandingTeam.objects.filter(name="第二小组").exists()

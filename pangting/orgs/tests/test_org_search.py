@@ -229,3 +229,102 @@ def test_the_visit_form_takes_typed_names_without_javascript(world, client_for):
     assert response.status_code == 302, response.content.decode()[:2000]
     visit = Visit.objects.get(unit=world.unit_b)
     assert visit.team_members.filter(person=world.secretary_b_person).exists()
+
+
+# --- the directory's own forms: parent, organization, center group member, conflict (issue 15) ---
+
+
+def test_the_organization_and_person_forms_search_their_organization(world, client_for):
+    client = client_for(world.supervisor)
+    for url, name in ((reverse("orgs:organization_create"), "parent"), (reverse("orgs:person_create"), "organization")):
+        page = client.get(url).content.decode()
+        assert f'name="{name}_text"' in page and f'<select name="{name}"' not in page, url
+    # A `?org=` link shows the organization's name in the box, and its id in the hidden field.
+    page = client.get(reverse("orgs:person_create"), {"org": world.unit_b.pk}).content.decode()
+    assert 'value="乙学院党委"' in page and f'name="organization" value="{world.unit_b.pk}"' in page
+
+
+def test_without_javascript_a_typed_parent_and_organization_are_matched_in_reach(world, client_for):
+    client = client_for(world.supervisor)
+    body = {"name": "新支部", "code": "NEW1", "kind": "branch", "sort_order": 0}
+    response = client.post(reverse("orgs:organization_create"), {**body, "parent_text": "乙学院党委"})
+    assert response.status_code == 302
+    assert Organization.objects.get(code="NEW1").parent == world.unit_b
+    response = client.post(reverse("orgs:person_create"), {"name": "新人", "organization_text": "UB"})
+    assert response.status_code == 302 and Person.objects.get(name="新人").organization == world.unit_b
+    response = client.post(reverse("orgs:person_create"), {"name": "外人", "organization_text": "丁学院党委"})
+    assert "没有名称或编码为“丁学院党委”的党组织（或不在您的查看范围内）。" in response.content.decode()
+    assert not Person.objects.filter(name="外人").exists()
+
+
+def test_an_organization_moves_only_outside_its_own_subtree_in_the_form_and_the_search(world, client_for):
+    client = client_for(world.supervisor)
+    edit = reverse("orgs:organization_edit", args=[world.unit_a.pk])
+    page = client.get(edit).content.decode()
+    assert f"moving={world.unit_a.pk}" in page and 'value="中共示范大学委员会"' in page
+    search = {"scope": "directory.change", "field": "q"}
+    below = client.get(reverse(SEARCH), {**search, "q": "甲学院", "moving": world.unit_a.pk}).context["matches"]
+    assert below == []  # the unit itself and its branch: it cannot go under them
+    anywhere = client.get(reverse(SEARCH), {**search, "q": "甲学院"}).context["matches"]
+    assert {world.unit_a, world.branch_a} <= set(anywhere)
+    body = {"name": "甲学院党委", "code": "UA", "kind": world.unit_a.kind, "sort_order": 0}
+    response = client.post(edit, {**body, "parent_text": "甲学院第一党支部"})
+    assert response.status_code == 200
+    assert "没有名称或编码为“甲学院第一党支部”的党组织（或不在您的查看范围内）。" in response.content.decode()
+    world.unit_a.refresh_from_db()
+    assert world.unit_a.parent == world.root
+    assert client.get(reverse(SEARCH), {**search, "q": "甲", "moving": "x"}).status_code == 404
+
+
+def test_the_member_search_offers_only_the_organizations_own_people(world, client_for):
+    client = client_for(world.supervisor)
+    page = client.get(reverse("orgs:organization_detail", args=[world.unit_a.pk])).content.decode()
+    assert f"org={world.unit_a.pk}" in page
+    assert '<select name="person"' not in page
+    in_unit_a = people_found_with(client, "成员", {"scope": "directory.change", "org": world.unit_a.pk})
+    assert in_unit_a == [world.member_person.pk]  # not 周成员 of unit B
+    assert people_found(client, "成员", "directory.change") == [world.member_person.pk, world.member_b_person.pk]
+    college = client_for(world.secretary_a)  # no directory.change: neither the form nor its search
+    assert college.get(reverse(PERSON_SEARCH), {"scope": "directory.change", "org": world.unit_a.pk}).status_code == 404
+
+
+def people_found_with(client, text: str, params: dict) -> list[int]:
+    response = client.get(reverse(PERSON_SEARCH), {**params, "field": "q", "q": text})
+    assert response.status_code == 200
+    return [person.pk for person, _label in response.context["matches"]]
+
+
+def test_without_javascript_a_member_of_another_unit_is_refused_and_a_namesake_too(world, client_for):
+    from pangting.orgs.models import StudyGroupMember
+
+    client = client_for(world.supervisor)
+    url = reverse("orgs:member_add", args=[world.unit_a.pk])
+    before = StudyGroupMember.objects.count()
+    page = client.post(url, {"person_text": "周成员", "role": "member"}, follow=True).content.decode()
+    assert "没有姓名或工号为“周成员”的人员（或不在您的查看范围内）。" in page
+    assert StudyGroupMember.objects.count() == before
+    newcomer = make_person("吴老师", world.unit_a, post="教授")
+    make_person("吴老师", world.unit_a, post="讲师")
+    page = client.post(url, {"person_text": "吴老师", "role": "member"}, follow=True).content.decode()
+    assert "有多名人员与“吴老师”相符，请从搜索结果中选择，或输入工号。" in page
+    client.post(url, {"person_text": newcomer.staff_no, "role": "member"})
+    assert world.group_a.current_members().filter(person=newcomer).exists()
+
+
+def test_a_conflict_is_recorded_for_a_person_the_user_sees_typed_or_chosen(world, client_for):
+    """The conflict form sits beside the member form, prefixed `conflict-`; it searches everyone
+    the user sees (a standing team's member is kept off a visit by a conflict too, R-O3)."""
+    from pangting.orgs.models import ConflictOfInterest
+
+    client = client_for(world.supervisor)
+    page = client.get(reverse("orgs:organization_detail", args=[world.unit_b.pk])).content.decode()
+    assert 'name="conflict-person_text"' in page and "scope=directory.view" in page
+    url = reverse("orgs:conflict_add", args=[world.unit_b.pk])
+    client.post(url, {"conflict-person_text": "王校领导", "conflict-reason": "曾任该院院长"})
+    client.post(url, {"conflict-person": str(world.member_person.pk), "conflict-reason": "曾在该院任职"})
+    assert {c.person for c in ConflictOfInterest.objects.filter(unit=world.unit_b)} == {
+        world.leader_person,
+        world.member_person,
+    }
+    page = client.post(url, {"conflict-person_text": "丁某", "conflict-reason": "亲属"}, follow=True).content.decode()
+    assert "没有姓名或工号为“丁某”的人员（或不在您的查看范围内）。" in page

@@ -24,9 +24,7 @@ def _under(organizations, *, few):
 def test_the_prefix_and_the_grouped_forms_find_the_same_subtrees(world):
     branch = make_org("甲学院第二党支部", world.unit_a, kind=OrganizationKind.BRANCH)
     chosen = [world.unit_a, branch, world.unit_b]  # the branch is under unit A: it adds nothing
-    expected = {
-        org.pk for org in Organization.objects.all() if any(org.path.startswith(c.path) for c in chosen)
-    }
+    expected = {org.pk for org in Organization.objects.all() if any(org.path.startswith(c.path) for c in chosen)}
     assert branch.pk in expected and world.root.pk not in expected
     assert _under(chosen, few=100) == _under(chosen, few=0) == expected
     assert paths.covering(c.path for c in chosen) == sorted([world.unit_a.path, world.unit_b.path])

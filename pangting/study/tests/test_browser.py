@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from pangting.study.models import StudySession
 from pangting.tests.builders import PASSWORD
+from pangting.tests.search_box import pick
 
 # Live-server tests commit their rows, and the flush that follows would also empty what the
 # migrations seeded (the calendar, the frequency rules) for every later test: restore it.
@@ -51,7 +52,7 @@ def test_the_secretary_runs_a_session_and_a_member_checks_in_by_qr(live_world, l
     secretary = browser.new_context(locale="zh-CN").new_page()
     sign_in(secretary, base, "secretary_a")
     secretary.goto(f"{base}/study/sessions/new/")
-    secretary.select_option("#id_organization", str(live_world.unit_a.pk))
+    pick(secretary, "organization", "甲学院", "甲学院党委")  # searched, not a <select> (issue 15)
     secretary.fill("#id_title", "学习贯彻党的二十届四中全会精神")
     secretary.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
     secretary.fill("#id_ends_at", end.strftime("%Y-%m-%dT%H:%M"))

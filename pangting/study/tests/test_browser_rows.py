@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from pangting.study.models import StudySession
 from pangting.study.tests.test_browser import sign_in
+from pangting.tests.search_box import pick
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -18,7 +19,7 @@ def test_the_secretary_adds_and_removes_rows_without_reloading(live_world, live_
     start = timezone.localtime().replace(second=0, microsecond=0) + dt.timedelta(days=3)
     sign_in(page, live_server.url, "secretary_a")
     page.goto(f"{live_server.url}/study/sessions/new/")
-    page.select_option("#id_organization", str(live_world.unit_a.pk))
+    pick(page, "organization", "甲学院", "甲学院党委")  # searched, not a <select> (issue 15)
     page.fill("#id_title", "学习贯彻党的二十届四中全会精神")
     page.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_ends_at", (start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
@@ -36,6 +37,7 @@ def test_the_secretary_adds_and_removes_rows_without_reloading(live_world, live_
     assert not rows.nth(1).is_visible()
     page.get_by_test_id("add-speaker-row").click()
     page.fill("#id_speakers-0-speaker_name", "陈成员")
+    pick(page, "speakers-1-person", "张秘", "张秘书（")  # the added row's search box works too
     page.fill("#id_speakers-1-speaker_name", "张秘书")
     page.fill("#id_speakers-1-outline", "谈学习体会")
     page.get_by_test_id("save-session").click()
@@ -43,3 +45,22 @@ def test_the_secretary_adds_and_removes_rows_without_reloading(live_world, live_
     session = StudySession.objects.get(title="学习贯彻党的二十届四中全会精神")
     assert [i.title for i in session.agenda_items.all()] == ["学习习近平总书记最新重要讲话精神", "学习《建议》第三部分"]
     assert [s.speaker_name for s in session.speeches.all()] == ["陈成员", "张秘书"]
+    assert [s.person for s in session.speeches.all()] == [None, live_world.secretary_a_person]
+
+
+def test_the_secretary_records_a_training_choosing_trainees_by_search(live_world, live_server, page):
+    from pangting.core import clock
+    from pangting.study.models import SecretaryTraining
+    from pangting.tests.search_box import add
+
+    sign_in(page, live_server.url, "secretary_a")
+    page.goto(f"{live_server.url}/study/trainings/")
+    pick(page, "organization", "甲学院", "甲学院党委")
+    page.fill("#id_held_on", clock.today().isoformat())
+    page.fill("#id_title", "党支部书记培训")
+    add(page, "trainees", "张秘", "张秘书（")
+    add(page, "trainees", "陈成", "陈成员（")
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/study/trainings/")
+    training = SecretaryTraining.objects.get(title="党支部书记培训")
+    assert set(training.trainees.all()) == {live_world.secretary_a_person, live_world.member_person}

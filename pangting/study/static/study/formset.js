@@ -35,6 +35,7 @@
       rows.appendChild(row);
       total.value = String(index + 1);
       wireRemove(row);
+      if (window.htmx) { window.htmx.process(row); } // the row's person search box (issue 15)
       var first = row.querySelector("input:not([type=hidden]), select, textarea");
       if (first) { first.focus(); }
     });
