@@ -79,15 +79,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     semester = _semester(request)
     units = _units(user)
     chart_list = charts.build_charts(units, year, semester=semester)
-    findings = Finding.objects.for_user(user).open().filter(year=year, unit__in=units).only("unit_id", "rule_id",
-                                                                                              "severity")  # fmt: skip
-    status = rule_status(findings)
+    findings = Finding.objects.for_user(user).open().filter(year=year, unit__in=units)
+    colour_counts = compliance_services.rule_colour_counts(findings)
     rule_count = len(ordered_rules())
     compliance_reach = policy.reach(user, A.COMPLIANCE_VIEW)
     unit_rows = []
     for unit in units:
-        colours = list(status.get(unit.pk, {}).values())
-        red, amber = colours.count("red"), colours.count("amber")
+        red, amber = colour_counts.get(unit.pk, (0, 0))
         unit_rows.append(
             {
                 "unit": unit,

@@ -1,0 +1,127 @@
+"""Issue 15: the dashboard's figures computed in the database (or without a units × units grid) agree
+with a plain recount of the same records, on a small world with several organizations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from pangting.compliance import services as compliance_services
+from pangting.compliance.models import Finding
+from pangting.observation.models import CrossObservation
+from pangting.reports import charts, metrics
+from pangting.reports.tests.test_dashboards import make_finding
+from pangting.tests.builders import make_group, make_org
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def units(world: Any) -> list[Any]:
+    """Units A and B, two more under the root and one under a second-level committee."""
+    extra = [make_org("丙学院党委", world.root), make_org("丁学院党委", world.root)]
+    middle = make_org("机关党委", world.root)
+    extra.append(make_org("机关第一党委", middle))
+    for unit in extra:
+        make_group(unit)
+    return [world.unit_a, world.unit_b, *extra]
+
+
+def test_rule_colour_counts_agree_with_the_colour_of_each_rule(world, units):
+    findings = [
+        (units[0], "R-S4", "red"),
+        (units[0], "R-S4", "amber"),  # red wins over amber for the same rule
+        (units[0], "R-S11", "amber"),
+        (units[0], "R-S11", "amber"),
+        (units[1], "R-S3", "amber"),
+        (units[2], "R-O8", "red"),
+        (units[2], "R-O8", "red"),
+        (units[2], "R-O9", "red"),
+        (units[2], "R-S3", "amber"),
+        (units[4], "R-S10", "amber"),
+    ]
+    for unit, rule_id, severity in findings:
+        make_finding(unit, rule_id, severity=severity)
+    resolved = make_finding(units[3], "R-S4", severity="red")
+    Finding.objects.filter(pk=resolved.pk).update(resolved_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    make_finding(units[1], "R-S4", severity="red", year=2025)  # another year
+
+    open_findings = Finding.objects.open().filter(year=2026)
+    counted = compliance_services.rule_colour_counts(open_findings)
+
+    recount = {}
+    for unit_id, colours in compliance_services.rule_status(list(open_findings)).items():
+        tally = Counter(colours.values())
+        recount[unit_id] = (tally["red"], tally["amber"])
+    assert counted == recount
+    assert counted == {units[0].pk: (1, 1), units[1].pk: (0, 1), units[2].pk: (2, 1), units[4].pk: (0, 1)}
+
+
+def test_the_dashboard_shows_the_recounted_colours(world, units, client_for):
+    make_finding(units[2], "R-O8", severity="red")
+    make_finding(units[2], "R-O8", severity="amber")
+    make_finding(units[4], "R-S10", severity="amber")
+    response = client_for(world.supervisor).get(reverse("reports:dashboard"), {"year": "2026"})
+    rows = {r["unit"].pk: (r["red"], r["amber"], r["green"]) for r in response.context["unit_rows"]}
+    total = response.context["rule_count"]
+    assert rows[units[2].pk] == (1, 0, total - 1)
+    assert rows[units[4].pk] == (0, 1, total - 1)
+    assert rows[units[0].pk] == (0, 0, total)
+
+
+def cross_world(units: list[Any]) -> list[metrics.CrossMatrix]:
+    """Each unit hosts the next one in the autumn, the first one twice; one cancelled row aside."""
+    for n, host in enumerate(units):
+        visitor = units[(n + 1) % len(units)]
+        CrossObservation.objects.create(
+            year=2026, semester=2, host=host, visitor=visitor, status=CrossObservation.Status.ATTENDED
+        )
+    CrossObservation.objects.create(
+        year=2026, semester=2, host=units[0], visitor=units[1], status=CrossObservation.Status.REPORTED
+    )
+    CrossObservation.objects.create(
+        year=2026, semester=2, host=units[2], visitor=units[0], status=CrossObservation.Status.CANCELLED
+    )
+    return metrics.cross_matrices(units, 2026)
+
+
+def _nonzero_cells(option: dict[str, Any]) -> dict[tuple[int, int], tuple[int, str]]:
+    return {
+        (item["value"][0], item["value"][1]): (item["value"][2], item["name"])
+        for item in option["series"][0]["data"]
+        if item["value"][2]
+    }
+
+
+def test_the_large_matrix_keeps_every_sitting_without_a_grid(world, units, monkeypatch):
+    matrix = cross_world(units)[1]
+    dense_option, dense_height = charts.cross_matrix_option(matrix.hosts, matrix.visitors, matrix.cells)
+    dense_headers, dense_rows = charts._cross_table(matrix)
+    assert len(dense_option["series"][0]["data"]) == len(matrix.hosts) * len(matrix.visitors)
+
+    monkeypatch.setattr(charts, "DENSE_CELLS", 0)  # as a province of many units would be
+    sparse_option, sparse_height = charts.cross_matrix_option(matrix.hosts, matrix.visitors, matrix.cells)
+    headers, rows = charts._cross_table(matrix)
+    assert len(headers) == 3
+
+    # The heatmap: the same sittings in the same cells, the same axes; the empty cells left out.
+    assert _nonzero_cells(sparse_option) == _nonzero_cells(dense_option)
+    assert len(sparse_option["series"][0]["data"]) == len(_nonzero_cells(dense_option)) == len(units)
+    assert sparse_option["yAxis"]["data"] == dense_option["yAxis"]["data"]
+    assert sparse_option["xAxis"]["data"] == dense_option["xAxis"]["data"]
+    assert sparse_height == dense_height
+    # The table: one line per pair that sat in, with the grid's counts, hosts in the axis order.
+    from_grid = {
+        (row[0], visitor, count)
+        for row in dense_rows
+        for visitor, count in zip(dense_headers[1:], row[1:], strict=True)
+        if count
+    }
+    assert {tuple(row) for row in rows} == from_grid
+    assert len(rows) == len(from_grid)
+    assert rows[0] == [units[0].display_name, units[1].display_name, 2]
+    assert [row[0] for row in rows] == [u.display_name for u in units]
