@@ -125,3 +125,43 @@ def test_the_large_matrix_keeps_every_sitting_without_a_grid(world, units, monke
     assert len(rows) == len(from_grid)
     assert rows[0] == [units[0].display_name, units[1].display_name, 2]
     assert [row[0] for row in rows] == [u.display_name for u in units]
+
+
+def test_chart_rows_write_what_the_template_loop_wrote():
+    from decimal import Decimal
+
+    from django.template import Context, Template
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    rows = [
+        ["甲学院党委 <b>", 3, 0, 82.5, Decimal("75.0"), "—", None, gettext_lazy("已覆盖")],
+        [mark_safe("<i>乙</i>"), 12345, -1, 0.1, True, "a & b", "", 7],
+        [],
+    ]
+    loop = Template(
+        '{% for row in rows %}<tr>{% for cell in row %}{% if forloop.first %}<th scope="row">{{ cell }}</th>'
+        "{% else %}<td>{{ cell }}</td>{% endif %}{% endfor %}</tr>{% endfor %}"
+    )
+    tag = Template("{% load chart_tables %}{% chart_rows rows %}")
+    for language in ("zh-hans", "en"):
+        from django.utils import translation
+
+        with translation.override(language):
+            assert tag.render(Context({"rows": rows})) == loop.render(Context({"rows": rows}))
+
+
+def test_the_dashboard_pages_its_unit_table(world, units, client_for, monkeypatch):
+    from pangting.core import paging
+
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    client = client_for(world.supervisor)
+    first = client.get(reverse("reports:dashboard"), {"year": "2026"})
+    third = client.get(reverse("reports:dashboard"), {"year": "2026", "unit_page": "3"})
+    shown = [row["unit"] for row in first.context["unit_rows"]] + [row["unit"] for row in third.context["unit_rows"]]
+    assert len(first.context["unit_rows"]) == 2 and first.context["unit_page"].paginator.count >= len(units)
+    assert len(set(shown)) == len(shown)
+    assert 'href="?year=2026&unit_page=2"' in first.content.decode()
+    # The charts still cover every unit.
+    coverage = next(c for c in first.context["charts"] if c.id == "coverage")
+    assert {u.display_name for u in units} <= {row[0] for row in coverage.rows}
