@@ -18,8 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -142,42 +144,61 @@ def timeliness(units: Sequence[Organization], year: int, today: dt.date | None =
             ("rectification", _("整改完成"), "R-O10"),
         ]
     }
+    # Counted in the database (issue 15), by `classify`'s rule written as four conditions per deadline.
     sessions = (
         StudySession.objects.filter(
             organization_id__in=ids, kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
         )
         .exclude(status=StudySession.Status.CANCELLED)
-        .values_list("arrangement_due", "arrangement_submitted_at", "report_due", "report_submitted_at")
+        .alias(arrangement_on=TruncDate("arrangement_submitted_at"), report_on=TruncDate("report_submitted_at"))
     )
-    for arrangement_due, arrangement_at, report_due, report_at in sessions:
-        rows["arrangement"].add(classify(_day(arrangement_at), arrangement_due, today))
-        rows["report"].add(classify(_day(report_at), report_due, today))
+    on_sessions = {"arrangement": ("arrangement_on", "arrangement_due"), "report": ("report_on", "report_due")}
+    _tally(rows, sessions, on_sessions, today)
     visits = (
         Visit.objects.filter(unit_id__in=ids, year=year)
         .exclude(state=State.CANCELLED)
-        .values_list("reply_due", "reply_received_on", "record_due", "record__filed_at", "feedback_due",
-                     "feedback__issued_at")
-    )  # fmt: skip
-    for reply_due, replied_on, record_due, filed_at, feedback_due, issued_at in visits:
-        rows["reply"].add(classify(replied_on, reply_due, today))
-        rows["record"].add(classify(_day(filed_at), record_due, today))
-        rows["feedback"].add(classify(_day(issued_at), feedback_due, today))
+        .alias(filed_on=TruncDate("record__filed_at"), issued_on=TruncDate("feedback__issued_at"))
+    )
+    on_visits = {
+        "reply": ("reply_received_on", "reply_due"),
+        "record": ("filed_on", "record_due"),
+        "feedback": ("issued_on", "feedback_due"),
+    }
+    _tally(rows, visits, on_visits, today)
     # The written report is the visiting unit's duty, so it counts against the visitor.
     cross = (
         CrossObservation.objects.filter(visitor_id__in=ids, year=year)
         .exclude(status=CrossObservation.Status.CANCELLED)
-        .values_list("report_due", "reported_at")
+        .alias(reported_on=TruncDate("reported_at"))
     )
-    for due, reported_at in cross:
-        rows["cross_report"].add(classify(_day(reported_at), due, today))
+    _tally(rows, cross, {"cross_report": ("reported_on", "report_due")}, today)
     done = (Rectification.Status.REPORTED, Rectification.Status.ACCEPTED)
-    items = Rectification.objects.filter(visit__unit_id__in=ids, visit__year=year).values_list(
-        "deadline", "status", "reported_at", "verified_at"
+    items = Rectification.objects.filter(visit__unit_id__in=ids, visit__year=year).alias(
+        finished_on=Case(When(status__in=done, then=TruncDate(Coalesce("reported_at", "verified_at"))), default=None)
     )
-    for deadline, status, reported_at, verified_at in items:
-        finished = _day(reported_at or verified_at) if status in done else None
-        rows["rectification"].add(classify(finished, deadline, today))
+    _tally(rows, items, {"rectification": ("finished_on", "deadline")}, today)
     return list(rows.values())
+
+
+def _tally(
+    rows: dict[str, DeadlineCounts], records: QuerySet[Any], deadlines: dict[str, tuple[str, str]], today: dt.date
+) -> None:
+    """Add each deadline's outcomes over `records` in one aggregate query: `classify` as conditions.
+
+    `deadlines` maps a row's kind to (the local day it was done, its due date): on time when done on
+    or before the due date, late when after it, overdue when not done and due before today, pending
+    when not done and not yet past due; a record without a due date is not judged (not counted).
+    """
+    counts: dict[str, Count] = {}
+    for kind, (done_on, due) in deadlines.items():
+        not_done = Q(**{f"{done_on}__isnull": True})
+        counts[f"{kind}:{ON_TIME}"] = Count("pk", filter=~not_done & Q(**{f"{done_on}__lte": F(due)}))
+        counts[f"{kind}:{LATE}"] = Count("pk", filter=~not_done & Q(**{f"{done_on}__gt": F(due)}))
+        counts[f"{kind}:{OVERDUE}"] = Count("pk", filter=not_done & Q(**{f"{due}__lt": today}))
+        counts[f"{kind}:{PENDING}"] = Count("pk", filter=not_done & Q(**{f"{due}__gte": today}))
+    for key, n in records.order_by().aggregate(**counts).items():
+        kind, outcome = key.split(":")
+        setattr(rows[kind], outcome, getattr(rows[kind], outcome) + (n or 0))
 
 
 # --- participation (R-S3) --------------------------------------------------------------

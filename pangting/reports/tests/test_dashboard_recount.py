@@ -165,3 +165,76 @@ def test_the_dashboard_pages_its_unit_table(world, units, client_for, monkeypatc
     # The charts still cover every unit.
     coverage = next(c for c in first.context["charts"] if c.id == "coverage")
     assert {u.display_name for u in units} <= {row[0] for row in coverage.rows}
+
+
+def recount_timeliness(units: list[Any], year: int, today: dt.date) -> dict[str, tuple[int, int, int, int]]:
+    """Every record's deadline judged one by one with `classify`, as the dashboard once did."""
+    from django.utils import timezone
+
+    from pangting.observation.models import Rectification, State, Visit
+    from pangting.study.models import SessionKind, StudySession
+    from pangting.workdays.timeliness import classify
+
+    ids = [u.pk for u in units]
+    start, end = metrics.year_bounds(year)
+    kinds = ("arrangement", "report", "reply", "record", "feedback", "cross_report", "rectification")
+    tally: dict[str, Counter[str]] = {kind: Counter() for kind in kinds}
+
+    def day(moment: Any) -> Any:
+        return timezone.localdate(moment) if moment is not None else None
+
+    def add(kind: str, outcome: str | None) -> None:
+        if outcome is not None:
+            tally[kind][outcome] += 1
+
+    sessions = StudySession.objects.filter(
+        organization_id__in=ids, kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
+    ).exclude(status=StudySession.Status.CANCELLED)
+    for s in sessions:
+        add("arrangement", classify(day(s.arrangement_submitted_at), s.arrangement_due, today))
+        add("report", classify(day(s.report_submitted_at), s.report_due, today))
+    for v in Visit.objects.filter(unit_id__in=ids, year=year).exclude(state=State.CANCELLED):
+        record = getattr(v, "record", None)
+        feedback = getattr(v, "feedback", None)
+        add("reply", classify(v.reply_received_on, v.reply_due, today))
+        add("record", classify(day(record.filed_at) if record else None, v.record_due, today))
+        add("feedback", classify(day(feedback.issued_at) if feedback else None, v.feedback_due, today))
+    crosses = CrossObservation.objects.filter(visitor_id__in=ids, year=year).exclude(
+        status=CrossObservation.Status.CANCELLED
+    )
+    for c in crosses:
+        add("cross_report", classify(day(c.reported_at), c.report_due, today))
+    done = (Rectification.Status.REPORTED, Rectification.Status.ACCEPTED)
+    for item in Rectification.objects.filter(visit__unit_id__in=ids, visit__year=year):
+        finished = day(item.reported_at or item.verified_at) if item.status in done else None
+        add("rectification", classify(finished, item.deadline, today))
+    order = ("on_time", "late", "overdue", "pending")
+    return {kind: tuple(counts[o] for o in order) for kind, counts in tally.items()}  # type: ignore[misc]
+
+
+def test_timeliness_counted_in_the_database_agrees_with_judging_each_record(world, units):
+    from zoneinfo import ZoneInfo
+
+    from pangting.observation.tests.scenes import walk
+    from pangting.reports.tests.test_dashboards import grow
+    from pangting.study.models import StudySession
+
+    grow(world, 2)
+    walk(world, "closed")
+    cross = cross_world(units)  # attended, not reported: the visitors' reports are due or overdue
+    assert cross[1].total
+    CrossObservation.objects.filter(host=units[0]).update(
+        report_due=dt.date(2026, 10, 12), reported_at=dt.datetime(2026, 10, 12, 3, tzinfo=dt.UTC)
+    )
+    CrossObservation.objects.filter(host=units[2]).update(report_due=dt.date(2026, 10, 12))
+    # Submitted at 00:30 in Beijing the day after its due date: late by the local day (the UTC day is the due date).
+    session = StudySession.objects.filter(organization=world.unit_a, arrangement_due__isnull=False).first()
+    assert session is not None
+    shanghai = ZoneInfo("Asia/Shanghai")
+    after_midnight = dt.datetime.combine(session.arrangement_due + dt.timedelta(days=1), dt.time(0, 30), shanghai)
+    StudySession.objects.filter(pk=session.pk).update(arrangement_submitted_at=after_midnight)
+
+    for today in (dt.date(2026, 10, 1), dt.date(2026, 11, 5), dt.date(2026, 12, 31)):
+        counted = {r.kind: (r.on_time, r.late, r.overdue, r.pending) for r in metrics.timeliness(units, 2026, today)}
+        assert counted == recount_timeliness(units, 2026, today), today
+    assert counted["arrangement"][1] >= 1 and counted["cross_report"] != (0, 0, 0, 0)
