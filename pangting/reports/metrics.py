@@ -20,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,10 +38,9 @@ from pangting.observation.models import (
     State,
     Visit,
 )
-from pangting.orgs.models import Organization
-from pangting.study.models import AgendaItem, Attendance, SessionKind, StudySession
+from pangting.orgs.models import Organization, StudyGroupMember
+from pangting.study.models import AgendaItem, Attendance, Reschedule, SessionKind, StudySession
 from pangting.study.parameters import get_parameters
-from pangting.study.services.facts import annotate_leaders
 from pangting.workdays.timeliness import LATE, ON_TIME, OVERDUE, PENDING, classify  # noqa: F401
 
 # R-O12: each unit is observed at least once per semester (the default minimum for R-O17).
@@ -347,7 +346,7 @@ class SessionStats:
 
 
 def sessions(units: Sequence[Organization], year: int) -> SessionStats:
-    """The year's center-group sessions per unit. Two queries.
+    """The year's center-group sessions per unit. Two queries: the counts per unit, the rescheduled sessions.
 
     Of the held sessions: how many studied the first agenda item (R-S4) and how many were
     led by the group's leader, the secretary, on that day (R-S12). Of all sessions: how many
@@ -357,34 +356,53 @@ def sessions(units: Sequence[Organization], year: int) -> SessionStats:
     first_item = AgendaItem.objects.filter(
         session=OuterRef("pk"), kind=AgendaItem.Kind.FIRST_ITEM, deleted_at__isnull=True
     )
-    found = list(
-        StudySession.objects.filter(
-            organization_id__in=_ids(units), kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
-        )
-        .only("pk", "organization_id", "group_id", "led_by_id", "starts_at", "status", "title")
-        .annotate(
-            has_first_item=Exists(first_item),
-            reschedule_count=Count("reschedules", filter=Q(reschedules__deleted_at__isnull=True), distinct=True),
-        )
-        .order_by("starts_at", "pk")
+    reschedules = (
+        Reschedule.objects.filter(session=OuterRef("pk"), deleted_at__isnull=True)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    annotate_leaders(found)
+    # R-S12: the person who led is a leader (书记) of the session's group on the session's local day.
+    day = OuterRef("local_day")
+    leader_that_day = StudyGroupMember.objects.filter(
+        group_id=OuterRef("group_id"), person_id=OuterRef("led_by_id"), role=StudyGroupMember.Role.LEADER
+    ).filter(Q(joined_on__isnull=True) | Q(joined_on__lte=day), Q(left_on__isnull=True) | Q(left_on__gte=day))
+    found = StudySession.objects.filter(
+        organization_id__in=_ids(units), kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
+    ).alias(
+        local_day=TruncDate("starts_at"),
+        reschedule_count=Coalesce(Subquery(reschedules), 0),
+        has_first_item=Exists(first_item),
+        led_by_leader=Exists(leader_that_day),
+    )
+    held = Q(status=StudySession.Status.HELD)
+    # Counted per unit in the database (issue 15); only the rescheduled sessions are read one by one.
+    per_unit = (
+        found.order_by()
+        .values("organization_id")
+        .annotate(
+            scheduled=Count("pk"),
+            rescheduled_once=Count("pk", filter=Q(reschedule_count=1)),
+            rescheduled_twice_or_more=Count("pk", filter=Q(reschedule_count__gte=2)),
+            held=Count("pk", filter=held),
+            first_item=Count("pk", filter=held & Q(has_first_item=True)),
+            secretary_led=Count("pk", filter=held & Q(led_by_leader=True)),
+        )
+    )
     rows = {u.pk: SessionRow(u) for u in units}
-    for session in found:
-        row = rows[session.organization_id]
-        row.scheduled += 1
-        if session.reschedule_count == 1:
-            row.rescheduled_once += 1
-        elif session.reschedule_count >= 2:
-            row.rescheduled_twice_or_more += 1
-        if session.reschedule_count:
-            row.postponed.append(PostponedSession(session.pk, session.title, session.starts_at,
-                                                  session.reschedule_count))  # fmt: skip
-        if session.status != StudySession.Status.HELD:
-            continue
-        row.held += 1
-        row.first_item += session.has_first_item
-        row.secretary_led += bool(session.led_by_id and session.led_by_id in session._group_leader_ids)
+    for counts in per_unit:
+        row = rows[counts.pop("organization_id")]
+        for name, n in counts.items():
+            setattr(row, name, n)
+    postponed = (
+        found.filter(reschedule_count__gte=1)
+        .annotate(reschedules_made=F("reschedule_count"))
+        .order_by("starts_at", "pk")
+        .values_list("pk", "organization_id", "title", "starts_at", "reschedules_made")
+    )
+    for pk, unit_id, title, starts_at, count in postponed:
+        rows[unit_id].postponed.append(PostponedSession(pk, title, starts_at, count))
     return SessionStats(list(rows.values()))
 
 

@@ -238,3 +238,64 @@ def test_timeliness_counted_in_the_database_agrees_with_judging_each_record(worl
         counted = {r.kind: (r.on_time, r.late, r.overdue, r.pending) for r in metrics.timeliness(units, 2026, today)}
         assert counted == recount_timeliness(units, 2026, today), today
     assert counted["arrangement"][1] >= 1 and counted["cross_report"] != (0, 0, 0, 0)
+
+
+def recount_sessions(units: list[Any], year: int) -> list[tuple[Any, ...]]:
+    """Each center-group session read and judged one by one (`annotate_leaders`), as the dashboard once did."""
+    from pangting.study.models import SessionKind, StudySession
+    from pangting.study.services.facts import annotate_leaders
+
+    start, end = metrics.year_bounds(year)
+    found = list(
+        StudySession.objects.filter(
+            organization_id__in=[u.pk for u in units],
+            kind=SessionKind.CENTER_GROUP,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        ).order_by("starts_at", "pk")
+    )
+    annotate_leaders(found)
+    rows = {u.pk: [0, 0, 0, 0, 0, 0, []] for u in units}
+    for s in found:
+        row = rows[s.organization_id]
+        count = s.reschedules.count()
+        row[3] += 1
+        row[4] += count == 1
+        row[5] += count >= 2
+        if count:
+            row[6].append((s.pk, s.title, s.starts_at, count))
+        if s.status == StudySession.Status.HELD:
+            row[0] += 1
+            row[1] += s.agenda_items.filter(kind="first_item").exists()
+            row[2] += bool(s.led_by_id and s.led_by_id in s._group_leader_ids)
+    return [(u.pk, *rows[u.pk][:6], rows[u.pk][6]) for u in units]
+
+
+def test_session_counts_in_the_database_agree_with_reading_each_session(world, units):
+    from pangting.reports.tests.test_dashboards import group_leader, grow, held_session
+    from pangting.study.models import StudySession
+
+    grow(world, 3)  # held sessions of unit A, rescheduled sessions of unit B
+    leader = group_leader(world)
+    led = held_session(world, world.unit_a, 20, present=2)
+    StudySession.objects.filter(pk=led.pk).update(led_by=leader)
+    not_leader = held_session(world, world.unit_a, 21, present=2)
+    StudySession.objects.filter(pk=not_leader.pk).update(led_by=world.member_person)
+    moved = StudySession.objects.filter(organization=world.unit_b).first()
+    assert moved is not None
+    from pangting.core.system import system_actor
+    from pangting.study import services as study_services
+    from pangting.study.tests.builders import at
+
+    study_services.reschedule_session(
+        moved, actor=system_actor(), starts_at=at(2026, 11, 27), ends_at=at(2026, 11, 27, 16), reason="再次冲突"
+    )
+    data = metrics.sessions(units, 2026)
+    counted = [
+        (r.unit.pk, r.held, r.first_item, r.secretary_led, r.scheduled, r.rescheduled_once,
+         r.rescheduled_twice_or_more, [(p.pk, p.title, p.starts_at, p.reschedules) for p in r.postponed])
+        for r in data.rows
+    ]  # fmt: skip
+    assert counted == recount_sessions(units, 2026)
+    by_unit = {row[0]: row for row in counted}
+    assert by_unit[world.unit_a.pk][3] == 1 and by_unit[world.unit_b.pk][6] >= 1  # led once; postponed twice
