@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 from django.utils import translation
 
 from pangting.core import clock
@@ -234,6 +235,24 @@ def rule_status(findings: Iterable[Finding]) -> dict[int, dict[str, str]]:
         if current != Finding.Severity.RED:
             status[finding.unit_id][finding.rule_id] = finding.severity
     return status
+
+
+def rule_colour_counts(findings: QuerySet[Finding]) -> dict[int, tuple[int, int]]:
+    """Per unit, how many rules are red and how many amber: `rule_status`'s colours, counted in one grouped query.
+
+    A rule is red when any of its open findings is red, amber when it has findings but none red;
+    so amber = rules with findings - red rules (severity is red or amber). Units absent are all green.
+    """
+    rows = (
+        findings.order_by()
+        .values("unit_id")
+        .annotate(
+            rules=Count("rule_id", distinct=True),
+            red=Count("rule_id", distinct=True, filter=Q(severity=Finding.Severity.RED)),
+        )
+        .values_list("unit_id", "rules", "red")
+    )
+    return {unit_id: (red, rules - red) for unit_id, rules, red in rows}
 
 
 # --- parameters (compliance.configure) ---------------------------------------------------

@@ -15,13 +15,14 @@ from django.http import HttpRequest
 PER_PAGE = 50
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int | None = None) -> tuple[Page, str]:
+def paginate(request: HttpRequest, items: Any, per_page: int | None = None, *, param: str = "page") -> tuple[Page, str]:
     """The page of `items` the request asks for (an ordered queryset or a list), and the query
     string without `page` for the pagination links. A bad or too large page number gives the
-    nearest page, never an error."""
-    page = Paginator(items, per_page or PER_PAGE).get_page(request.GET.get("page"))
+    nearest page, never an error. A page with two lists pages the second by its own `param`
+    (the include's `page_param`), so each list's links keep the other list's page."""
+    page = Paginator(items, per_page or PER_PAGE).get_page(request.GET.get(param))
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop(param, None)
     return page, query.urlencode()
 
 

@@ -14,13 +14,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
 from pangting.core import clock, dates, inputs
+from pangting.core.paging import paginate
 from pangting.core.transitions import available_step_names
 from pangting.orgs.models import Organization, Person, StudyGroupMember
 from pangting.orgs.units import units
@@ -29,6 +30,9 @@ from . import services
 from .models import CrossObservation, Semester
 
 A = policy.Action
+# The cross list's units × units grid is drawn up to this many units (a city's or a school's units);
+# a province's supervisor reads the per-unit counts and the paged list instead (issue 15).
+MATRIX_UNITS = 60
 
 
 def cross_for(user: Any, action: A = A.OBSERVATION_VIEW) -> QuerySet[CrossObservation]:
@@ -106,22 +110,31 @@ def cross_list(request: HttpRequest) -> HttpResponse:
     counts = services.cross_counts(year, semester, units)
     for row in counts:
         row["short"] = row["hosted"] < 1 or row["visited"] < 1
-    items = list(
-        cross_for(user)
-        .filter(year=year, semester=semester)
-        .select_related("host", "visitor", "visitor_person", "session")
-        .order_by("host__sort_order", "host__path", "pk")
+    listed = cross_for(user).filter(year=year, semester=semester)
+    # Issue 15: both lists paged (`?unit_page=` for the counts, `?page=` for the cross-observations).
+    count_page, count_query = paginate(request, counts, param="unit_page")
+    items, item_query = paginate(
+        request,
+        listed.select_related("host", "visitor", "visitor_person", "session").order_by(
+            "host__sort_order", "host__path", "pk"
+        ),
     )
-    # Matrix host × visitor, only for the units the user reaches (a supervisor's whole tree).
-    unit_ids = [u.pk for u in units]
-    cells: dict[tuple[int, int], int] = {}
-    for item in items:
-        if item.status != CrossObservation.Status.CANCELLED:
-            cells[(item.host_id, item.visitor_id)] = cells.get((item.host_id, item.visitor_id), 0) + 1
-    matrix = [
-        {"unit": host, "cells": [("—" if v == host.pk else cells.get((host.pk, v), 0)) for v in unit_ids]}
-        for host in units
-    ]
+    # Matrix host × visitor, only for the units the user reaches (a supervisor's whole tree), and
+    # only while it is small: past MATRIX_UNITS the counts and the list say the same without a units² grid.
+    matrix: list[dict[str, Any]] = []
+    if 1 < len(units) <= MATRIX_UNITS:
+        unit_ids = [u.pk for u in units]
+        cells = {
+            (host_id, visitor_id): n
+            for host_id, visitor_id, n in listed.exclude(status=CrossObservation.Status.CANCELLED)
+            .order_by()
+            .values_list("host_id", "visitor_id")
+            .annotate(n=Count("pk"))
+        }
+        matrix = [
+            {"unit": host, "cells": [("—" if v == host.pk else cells.get((host.pk, v), 0)) for v in unit_ids]}
+            for host in units
+        ]
     today = clock.today()
     for item in items:
         item.overdue = bool(
@@ -139,11 +152,17 @@ def cross_list(request: HttpRequest) -> HttpResponse:
             "semester": semester,
             "semester_label": Semester(semester).label,
             "semesters": Semester.choices,
-            "counts": counts,
+            "counts": count_page.object_list,
+            "count_page": count_page,
+            "count_query": count_query,
             "short_count": sum(1 for row in counts if row["short"]),
-            "matrix": matrix if len(units) > 1 else [],
+            "matrix": matrix,
+            "matrix_too_large": len(units) > MATRIX_UNITS,
+            "matrix_units": MATRIX_UNITS,
             "units": units,
-            "items": items,
+            "items": items.object_list,
+            "page_obj": items,
+            "query_string": item_query,
             "can_create": policy.can(user, A.OBSERVATION_REPLY) or policy.can(user, A.OBSERVATION_MANAGE),
         },
     )

@@ -275,10 +275,22 @@ def link_list(request: HttpRequest) -> HttpResponse:
             units=unit_set(Organization.objects.for_user(request.user, A.DIRECTORY_CHANGE)),
             initial={"valid_from": clock.today()},
         )
+    # Issue 15: each list paged on its own (`?page=` for the leaders, `?liaison_page=` for the liaisons).
+    leader_page, leader_query = paginate(request, leader_links)
+    liaison_page, liaison_query = paginate(request, liaisons, param="liaison_page")
     return render(
         request,
         "orgs/link_list.html",
-        {"leader_links": leader_links, "liaisons": liaisons, "show_all": show_all, "form": form},
+        {
+            "leader_links": leader_page.object_list,
+            "leader_page": leader_page,
+            "leader_query": leader_query,
+            "liaisons": liaison_page.object_list,
+            "liaison_page": liaison_page,
+            "liaison_query": liaison_query,
+            "show_all": show_all,
+            "form": form,
+        },
     )
 
 

@@ -400,6 +400,10 @@ COLUMN_LABEL_PX = 96
 MATRIX_TOP = 40
 VISUAL_MAP_PX = 40
 ZOOM_PX = 34
+# Past this many cells (a 60-unit group, issue 16) the heatmap carries only the sittings, not every
+# empty cell, and the table lists the pairs that sat in instead of a units × units grid (issue 15):
+# both then grow with the units and the cross-observations, not with their square.
+DENSE_CELLS = 60 * 60
 
 
 def cross_matrix_option(
@@ -415,13 +419,21 @@ def cross_matrix_option(
     bottom += 22  # the columns' axis name under their labels
     truncate = {"interval": 0, "overflow": "truncate", "ellipsis": "…", "hideOverlap": False}
     data: list[dict[str, Any]] = []
-    for h, host in enumerate(hosts):
-        for v, visitor in enumerate(visitors):
-            count = cells.get((host.pk, visitor.pk), 0)
-            item: dict[str, Any] = {"value": [v, h, count], "name": f"{host.display_name} ← {visitor.display_name}"}
-            if not count:
-                item["label"] = {"show": False}  # only the sittings are written in the cells
-            data.append(item)
+    if len(hosts) * len(visitors) <= DENSE_CELLS:
+        for h, host in enumerate(hosts):
+            for v, visitor in enumerate(visitors):
+                count = cells.get((host.pk, visitor.pk), 0)
+                item: dict[str, Any] = {"value": [v, h, count], "name": f"{host.display_name} ← {visitor.display_name}"}
+                if not count:
+                    item["label"] = {"show": False}  # only the sittings are written in the cells
+                data.append(item)
+    else:
+        row = {o.pk: (i, o) for i, o in enumerate(hosts)}
+        column = {o.pk: (i, o) for i, o in enumerate(visitors)}
+        for (host_id, visitor_id), count in sorted(cells.items()):
+            if count and host_id in row and visitor_id in column:
+                (h, host), (v, visitor) = row[host_id], column[visitor_id]
+                data.append({"value": [v, h, count], "name": f"{host.display_name} ← {visitor.display_name}"})
     option = _base(
         tooltip={"trigger": "item", "renderMode": "richText"},
         grid={"left": 8, "right": 32, "top": MATRIX_TOP, "bottom": bottom, "containLabel": True},
@@ -471,13 +483,32 @@ def cross_matrix_option(
     return option, height
 
 
+def _cross_table(matrix: metrics.CrossMatrix) -> tuple[list[str], list[list[Any]]]:
+    """The matrix's numbers as a table: the grid while it is small, else one line per host–visitor pair that sat in."""
+    if len(matrix.hosts) * len(matrix.visitors) <= DENSE_CELLS:
+        return (
+            [_("邀请单位 \\ 列席单位"), *[o.display_name for o in matrix.visitors]],
+            [[h.display_name, *[matrix.cells.get((h.pk, v.pk), 0) for v in matrix.visitors]] for h in matrix.hosts],
+        )
+    position = {o.pk: i for i, o in enumerate(matrix.hosts)}
+    names = {o.pk: o.display_name for o in [*matrix.hosts, *matrix.visitors]}
+    pairs = sorted(
+        (pair for pair, count in matrix.cells.items() if count),
+        key=lambda pair: (position.get(pair[0], len(position)), position.get(pair[1], len(position))),
+    )
+    return (
+        [_("邀请单位"), _("列席单位"), _("列席次数")],
+        [[names[host], names[visitor], matrix.cells[(host, visitor)]] for host, visitor in pairs],
+    )
+
+
 def cross_charts(units: list[Organization], year: int, semester: int | None) -> list[Chart]:
     charts = []
     for matrix in metrics.cross_matrices(units, year):
         if semester and matrix.semester != semester:
             continue
-        visitors = [o.display_name for o in matrix.visitors]
         option, height = cross_matrix_option(matrix.hosts, matrix.visitors, matrix.cells)
+        headers, rows = _cross_table(matrix)
         charts.append(
             Chart(
                 f"cross_{matrix.semester}",
@@ -487,8 +518,8 @@ def cross_charts(units: list[Organization], year: int, semester: int | None) -> 
                     "行是邀请单位，列是列席单位，数字为已列席次数。"
                 ),
                 option,
-                [_("邀请单位 \\ 列席单位"), *visitors],
-                [[h.display_name, *[matrix.cells.get((h.pk, v.pk), 0) for v in matrix.visitors]] for h in matrix.hosts],
+                headers,
+                rows,
                 empty=not matrix.total,
                 empty_text=_("本学期暂无已列席的交叉旁听。"),
                 height=height,

@@ -18,8 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,10 +38,9 @@ from pangting.observation.models import (
     State,
     Visit,
 )
-from pangting.orgs.models import Organization
-from pangting.study.models import AgendaItem, Attendance, SessionKind, StudySession
+from pangting.orgs.models import Organization, StudyGroupMember
+from pangting.study.models import AgendaItem, Attendance, Reschedule, SessionKind, StudySession
 from pangting.study.parameters import get_parameters
-from pangting.study.services.facts import annotate_leaders
 from pangting.workdays.timeliness import LATE, ON_TIME, OVERDUE, PENDING, classify  # noqa: F401
 
 # R-O12: each unit is observed at least once per semester (the default minimum for R-O17).
@@ -142,42 +143,61 @@ def timeliness(units: Sequence[Organization], year: int, today: dt.date | None =
             ("rectification", _("整改完成"), "R-O10"),
         ]
     }
+    # Counted in the database (issue 15), by `classify`'s rule written as four conditions per deadline.
     sessions = (
         StudySession.objects.filter(
             organization_id__in=ids, kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
         )
         .exclude(status=StudySession.Status.CANCELLED)
-        .values_list("arrangement_due", "arrangement_submitted_at", "report_due", "report_submitted_at")
+        .alias(arrangement_on=TruncDate("arrangement_submitted_at"), report_on=TruncDate("report_submitted_at"))
     )
-    for arrangement_due, arrangement_at, report_due, report_at in sessions:
-        rows["arrangement"].add(classify(_day(arrangement_at), arrangement_due, today))
-        rows["report"].add(classify(_day(report_at), report_due, today))
+    on_sessions = {"arrangement": ("arrangement_on", "arrangement_due"), "report": ("report_on", "report_due")}
+    _tally(rows, sessions, on_sessions, today)
     visits = (
         Visit.objects.filter(unit_id__in=ids, year=year)
         .exclude(state=State.CANCELLED)
-        .values_list("reply_due", "reply_received_on", "record_due", "record__filed_at", "feedback_due",
-                     "feedback__issued_at")
-    )  # fmt: skip
-    for reply_due, replied_on, record_due, filed_at, feedback_due, issued_at in visits:
-        rows["reply"].add(classify(replied_on, reply_due, today))
-        rows["record"].add(classify(_day(filed_at), record_due, today))
-        rows["feedback"].add(classify(_day(issued_at), feedback_due, today))
+        .alias(filed_on=TruncDate("record__filed_at"), issued_on=TruncDate("feedback__issued_at"))
+    )
+    on_visits = {
+        "reply": ("reply_received_on", "reply_due"),
+        "record": ("filed_on", "record_due"),
+        "feedback": ("issued_on", "feedback_due"),
+    }
+    _tally(rows, visits, on_visits, today)
     # The written report is the visiting unit's duty, so it counts against the visitor.
     cross = (
         CrossObservation.objects.filter(visitor_id__in=ids, year=year)
         .exclude(status=CrossObservation.Status.CANCELLED)
-        .values_list("report_due", "reported_at")
+        .alias(reported_on=TruncDate("reported_at"))
     )
-    for due, reported_at in cross:
-        rows["cross_report"].add(classify(_day(reported_at), due, today))
+    _tally(rows, cross, {"cross_report": ("reported_on", "report_due")}, today)
     done = (Rectification.Status.REPORTED, Rectification.Status.ACCEPTED)
-    items = Rectification.objects.filter(visit__unit_id__in=ids, visit__year=year).values_list(
-        "deadline", "status", "reported_at", "verified_at"
+    items = Rectification.objects.filter(visit__unit_id__in=ids, visit__year=year).alias(
+        finished_on=Case(When(status__in=done, then=TruncDate(Coalesce("reported_at", "verified_at"))), default=None)
     )
-    for deadline, status, reported_at, verified_at in items:
-        finished = _day(reported_at or verified_at) if status in done else None
-        rows["rectification"].add(classify(finished, deadline, today))
+    _tally(rows, items, {"rectification": ("finished_on", "deadline")}, today)
     return list(rows.values())
+
+
+def _tally(
+    rows: dict[str, DeadlineCounts], records: QuerySet[Any], deadlines: dict[str, tuple[str, str]], today: dt.date
+) -> None:
+    """Add each deadline's outcomes over `records` in one aggregate query: `classify` as conditions.
+
+    `deadlines` maps a row's kind to (the local day it was done, its due date): on time when done on
+    or before the due date, late when after it, overdue when not done and due before today, pending
+    when not done and not yet past due; a record without a due date is not judged (not counted).
+    """
+    counts: dict[str, Count] = {}
+    for kind, (done_on, due) in deadlines.items():
+        not_done = Q(**{f"{done_on}__isnull": True})
+        counts[f"{kind}:{ON_TIME}"] = Count("pk", filter=~not_done & Q(**{f"{done_on}__lte": F(due)}))
+        counts[f"{kind}:{LATE}"] = Count("pk", filter=~not_done & Q(**{f"{done_on}__gt": F(due)}))
+        counts[f"{kind}:{OVERDUE}"] = Count("pk", filter=not_done & Q(**{f"{due}__lt": today}))
+        counts[f"{kind}:{PENDING}"] = Count("pk", filter=not_done & Q(**{f"{due}__gte": today}))
+    for key, n in records.order_by().aggregate(**counts).items():
+        kind, outcome = key.split(":")
+        setattr(rows[kind], outcome, getattr(rows[kind], outcome) + (n or 0))
 
 
 # --- participation (R-S3) --------------------------------------------------------------
@@ -326,7 +346,7 @@ class SessionStats:
 
 
 def sessions(units: Sequence[Organization], year: int) -> SessionStats:
-    """The year's center-group sessions per unit. Two queries.
+    """The year's center-group sessions per unit. Two queries: the counts per unit, the rescheduled sessions.
 
     Of the held sessions: how many studied the first agenda item (R-S4) and how many were
     led by the group's leader, the secretary, on that day (R-S12). Of all sessions: how many
@@ -336,34 +356,53 @@ def sessions(units: Sequence[Organization], year: int) -> SessionStats:
     first_item = AgendaItem.objects.filter(
         session=OuterRef("pk"), kind=AgendaItem.Kind.FIRST_ITEM, deleted_at__isnull=True
     )
-    found = list(
-        StudySession.objects.filter(
-            organization_id__in=_ids(units), kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
-        )
-        .only("pk", "organization_id", "group_id", "led_by_id", "starts_at", "status", "title")
-        .annotate(
-            has_first_item=Exists(first_item),
-            reschedule_count=Count("reschedules", filter=Q(reschedules__deleted_at__isnull=True), distinct=True),
-        )
-        .order_by("starts_at", "pk")
+    reschedules = (
+        Reschedule.objects.filter(session=OuterRef("pk"), deleted_at__isnull=True)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    annotate_leaders(found)
+    # R-S12: the person who led is a leader (书记) of the session's group on the session's local day.
+    day = OuterRef("local_day")
+    leader_that_day = StudyGroupMember.objects.filter(
+        group_id=OuterRef("group_id"), person_id=OuterRef("led_by_id"), role=StudyGroupMember.Role.LEADER
+    ).filter(Q(joined_on__isnull=True) | Q(joined_on__lte=day), Q(left_on__isnull=True) | Q(left_on__gte=day))
+    found = StudySession.objects.filter(
+        organization_id__in=_ids(units), kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
+    ).alias(
+        local_day=TruncDate("starts_at"),
+        reschedule_count=Coalesce(Subquery(reschedules), 0),
+        has_first_item=Exists(first_item),
+        led_by_leader=Exists(leader_that_day),
+    )
+    held = Q(status=StudySession.Status.HELD)
+    # Counted per unit in the database (issue 15); only the rescheduled sessions are read one by one.
+    per_unit = (
+        found.order_by()
+        .values("organization_id")
+        .annotate(
+            scheduled=Count("pk"),
+            rescheduled_once=Count("pk", filter=Q(reschedule_count=1)),
+            rescheduled_twice_or_more=Count("pk", filter=Q(reschedule_count__gte=2)),
+            held=Count("pk", filter=held),
+            first_item=Count("pk", filter=held & Q(has_first_item=True)),
+            secretary_led=Count("pk", filter=held & Q(led_by_leader=True)),
+        )
+    )
     rows = {u.pk: SessionRow(u) for u in units}
-    for session in found:
-        row = rows[session.organization_id]
-        row.scheduled += 1
-        if session.reschedule_count == 1:
-            row.rescheduled_once += 1
-        elif session.reschedule_count >= 2:
-            row.rescheduled_twice_or_more += 1
-        if session.reschedule_count:
-            row.postponed.append(PostponedSession(session.pk, session.title, session.starts_at,
-                                                  session.reschedule_count))  # fmt: skip
-        if session.status != StudySession.Status.HELD:
-            continue
-        row.held += 1
-        row.first_item += session.has_first_item
-        row.secretary_led += bool(session.led_by_id and session.led_by_id in session._group_leader_ids)
+    for counts in per_unit:
+        row = rows[counts.pop("organization_id")]
+        for name, n in counts.items():
+            setattr(row, name, n)
+    postponed = (
+        found.filter(reschedule_count__gte=1)
+        .annotate(reschedules_made=F("reschedule_count"))
+        .order_by("starts_at", "pk")
+        .values_list("pk", "organization_id", "title", "starts_at", "reschedules_made")
+    )
+    for pk, unit_id, title, starts_at, count in postponed:
+        rows[unit_id].postponed.append(PostponedSession(pk, title, starts_at, count))
     return SessionStats(list(rows.values()))
 
 

@@ -219,3 +219,29 @@ def test_it_shows_the_plan_to_the_leadership_viewer_without_buttons(world, clien
     page = client_for(world.viewer).get(reverse("observation:plan_detail"), {"year": 2026})
     assert page.status_code == 200
     assert "approve-plan" not in page.content.decode()
+
+
+def test_the_cross_list_pages_both_lists_and_draws_no_grid_past_its_limit(world, client_for, monkeypatch):
+    from pangting.core import paging
+    from pangting.observation import views_cross
+
+    for host, visitor in ((world.unit_a, world.unit_b), (world.unit_b, world.unit_a), (world.unit_a, world.unit_b)):
+        CrossObservation.objects.create(
+            year=2026, semester=2, host=host, visitor=visitor, status=CrossObservation.Status.ATTENDED
+        )
+    client = client_for(world.supervisor)
+    with travel("2026-10-20"):
+        small = client.get(reverse("observation:cross_list"), {"year": 2026, "semester": 2})
+    grid = {row["unit"].pk: row["cells"] for row in small.context["matrix"]}
+    assert grid == {world.unit_a.pk: ["—", 2], world.unit_b.pk: [1, "—"]}  # counted over every row, not a page
+
+    monkeypatch.setattr(paging, "PER_PAGE", 1)
+    monkeypatch.setattr(views_cross, "MATRIX_UNITS", 1)
+    with travel("2026-10-20"):
+        page = client.get(reverse("observation:cross_list"), {"year": 2026, "semester": 2, "unit_page": 2})
+    text = page.content.decode()
+    assert page.context["matrix"] == [] and 'data-testid="cross-matrix-omitted"' in text
+    assert [row["unit"] for row in page.context["counts"]] == [world.unit_b]
+    assert page.context["short_count"] == 0  # over every unit, not the page
+    assert len(page.context["items"]) == 1 and page.context["page_obj"].paginator.count == 3
+    assert 'href="?year=2026&amp;semester=2&amp;unit_page=2&page=2"' in text  # keeps the units' page

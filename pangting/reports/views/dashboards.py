@@ -28,6 +28,7 @@ from pangting.compliance.registry import ordered_rules
 from pangting.compliance.services import GREEN, rule_status
 from pangting.core import clock
 from pangting.core.i18n import render_message
+from pangting.core.paging import paginate
 from pangting.core.views import parse_year
 from pangting.orgs.models import PATH_STEP, Organization
 from pangting.orgs.units import units as unit_set
@@ -79,15 +80,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     semester = _semester(request)
     units = _units(user)
     chart_list = charts.build_charts(units, year, semester=semester)
-    findings = Finding.objects.for_user(user).open().filter(year=year, unit__in=units).only("unit_id", "rule_id",
-                                                                                              "severity")  # fmt: skip
-    status = rule_status(findings)
+    findings = Finding.objects.for_user(user).open().filter(year=year, unit__in=units)
+    colour_counts = compliance_services.rule_colour_counts(findings)
     rule_count = len(ordered_rules())
     compliance_reach = policy.reach(user, A.COMPLIANCE_VIEW)
     unit_rows = []
-    for unit in units:
-        colours = list(status.get(unit.pk, {}).values())
-        red, amber = colours.count("red"), colours.count("amber")
+    # Issue 15: the units' rule table is paged (`?unit_page=`); the charts above it cover every unit.
+    unit_page, unit_query = paginate(request, units, param="unit_page")
+    for unit in unit_page.object_list:
+        red, amber = colour_counts.get(unit.pk, (0, 0))
         unit_rows.append(
             {
                 "unit": unit,
@@ -107,6 +108,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "charts": chart_list,
             "chart_options": charts.chart_options(chart_list),
             "unit_rows": unit_rows,
+            "unit_page": unit_page,
+            "unit_query": unit_query,
             "rule_count": rule_count,
             "last_run": ComplianceRun.objects.filter(year=year).order_by("-started_at").first(),
         },
