@@ -11,13 +11,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import translation
 
 from pangting.core import clock
 from pangting.core import parameters as core_parameters
+from pangting.core.i18n import in_site_language
 from pangting.core.system import require_actor
 from pangting.orgs import changes as unit_changes
 from pangting.orgs.models import Organization
@@ -98,7 +97,7 @@ def compute(
         return results
     # Findings keep their message as written, in the interface's first language, whoever ran the check.
     chosen = [rule for rule in ordered_rules() if not rules or rule.id in rules]
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_site_language():
         for done, rule in enumerate(chosen):
             if progress is not None:
                 progress(done, len(chosen), rule.id)
