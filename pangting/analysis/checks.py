@@ -50,11 +50,11 @@ def study_not_replaced(ctx: CheckContext) -> Iterator[FindingData]:
         if not row.taken_place:
             continue
         session = row.session
-        items = [(item.title, item.kind) for item in session.agenda_items.all()]
+        items = [(item.title, item.kind) for item in row.agenda]
         judgement = judge_session(items, session.title, min_share=share, lexicon=lexicon)
         if not judgement.flagged:
             continue
-        message, measured = services.finding_details(session, judgement)
+        message, measured = services.finding_details(session, judgement, items=row.agenda)
         yield FindingData(
             session.organization_id, month_period(row.day), f"session:{session.pk}",
             "amber" if judgement.empty_agenda else "red",

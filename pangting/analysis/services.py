@@ -7,7 +7,7 @@ its verdict into the Chinese explanation the check, the session page and the API
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,12 +108,13 @@ def _explain(result: Classification, declared: str, *, is_title: bool = False) -
     )
 
 
-def explain(session: Any, judgement: SessionJudgement) -> list[ItemExplanation]:
-    """The title first (when it decided something), then each agenda item in order."""
+def explain(session: Any, judgement: SessionJudgement, items: Sequence[Any] | None = None) -> list[ItemExplanation]:
+    """The title first (when it decided something), then each agenda item in order (`items`: the
+    session's agenda items when the caller read them already)."""
     lines = []
     if judgement.title is not None and judgement.title.label is not None:
         lines.append(_explain(judgement.title, "", is_title=True))
-    items = list(session.agenda_items.all())
+    items = list(session.agenda_items.all()) if items is None else list(items)
     for item, result in zip(items, judgement.items, strict=True):
         lines.append(_explain(result, str(item.get_kind_display())))
     return lines
@@ -136,9 +137,11 @@ def verdict(judgement: SessionJudgement) -> str:
     return _("理论学习内容占比{share}（不低于{minimum}）").format(share=share, minimum=minimum)
 
 
-def finding_details(session: Any, judgement: SessionJudgement) -> tuple[str, dict[str, Any]]:
+def finding_details(
+    session: Any, judgement: SessionJudgement, items: Sequence[Any] | None = None
+) -> tuple[str, dict[str, Any]]:
     """A finding's message (verdict and the non-study items with their words) and its measured values."""
-    lines = explain(session, judgement)
+    lines = explain(session, judgement, items)
     message = verdict(judgement)
     non_study = [line.sentence() for line in lines if not line.is_study and line.label is not None]
     if non_study:

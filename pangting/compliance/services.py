@@ -11,13 +11,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import translation
 
 from pangting.core import clock
 from pangting.core import parameters as core_parameters
+from pangting.core.i18n import in_site_language
 from pangting.core.system import require_actor
 from pangting.orgs import changes as unit_changes
 from pangting.orgs.models import Organization
@@ -97,7 +96,7 @@ def compute(
         return results
     # Findings keep their message as written, in the interface's first language, whoever ran the check.
     chosen = [rule for rule in ordered_rules() if not rules or rule.id in rules]
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_site_language():
         for done, rule in enumerate(chosen):
             if progress is not None:
                 progress(done, len(chosen), rule.id)
@@ -153,7 +152,14 @@ def _reconcile(
         existing_qs = existing_qs.filter(unit__path__startswith=unit.path)
     if rules:
         existing_qs = existing_qs.filter(rule_id__in=list(rules))
-    existing = {(f.rule_id, f.unit_id, f.period, f.key): f for f in existing_qs}
+    # Issue 15: the findings already stored are read as tuples; only those whose content moved
+    # become instances (for `bulk_update`), the rest are marked seen in one UPDATE per batch.
+    existing = {
+        (rule_id, unit_id, period, key): (pk, resolved_at, content)
+        for pk, rule_id, unit_id, period, key, resolved_at, *content in existing_qs.order_by().values_list(
+            "pk", "rule_id", "unit_id", "period", "key", "resolved_at", *CONTENT_FIELDS
+        )
+    }
     now = clock.now()
     new: list[Finding] = []
     still: list[int] = []
@@ -165,20 +171,17 @@ def _reconcile(
             continue
         seen.add(identity)
         values = _values(data)
-        finding = existing.get(identity)
-        if finding is None:
+        stored = existing.get(identity)
+        if stored is None:
             new.append(
                 Finding(rule_id=rule.id, unit_id=data.unit_id, year=year, first_seen=run, last_seen=run, **values)
             )
             continue
-        still.append(finding.pk)
-        # Issue 15: most findings of a run are the same as last time; only those whose content
-        # moved are rewritten row by row, the rest are marked seen in one UPDATE per batch.
-        if any(getattr(finding, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(finding, name, value)
-            changed.append(finding)
-    gone = [f.pk for identity, f in existing.items() if identity not in seen and f.resolved_at is None]
+        pk, _resolved, content = stored
+        still.append(pk)
+        if any(old != values[name] for name, old in zip(CONTENT_FIELDS, content, strict=True)):
+            changed.append(Finding(pk=pk, **{name: values[name] for name in CONTENT_FIELDS}))
+    gone = [pk for identity, (pk, resolved, _content) in existing.items() if identity not in seen and resolved is None]
     Finding.objects.bulk_create(new, batch_size=500)
     Finding.objects.bulk_update(changed, list(CONTENT_FIELDS), batch_size=500)
     for batch in _batches(still):

@@ -19,7 +19,9 @@ Stored records and official documents keep the Chinese text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -163,6 +165,58 @@ def stored_message(msgid: str, **params: Any) -> StoredMessage:
     started the run: stored texts and documents are Chinese.
     """
     stored = {name: _stored(value) for name, value in params.items()}
+    memo = _site_memo.get()
+    if memo is not None and translation.get_language() == settings.LANGUAGE_CODE:
+        return StoredMessage(_render_remembered(msgid, stored, memo), msgid, stored)
     with translation.override(settings.LANGUAGE_CODE):
         text = render_stored(msgid, stored)
     return StoredMessage(text, msgid, stored)
+
+
+# Inside `in_site_language()`: translations and shown parameters (days, labels, periods) already
+# rendered, so that a batch making thousands of stored messages (a run of the checks, issue 15)
+# looks each up once. A context variable, so that each thread or task has its own.
+_site_memo: ContextVar[dict[Any, str] | None] = ContextVar("pangting_site_memo", default=None)
+_REMEMBERED_KINDS = frozenset({"label", "period", "date"})
+
+
+@contextmanager
+def in_site_language() -> Iterator[None]:
+    """Make stored messages in the site language (Chinese), remembering what was rendered."""
+    with translation.override(settings.LANGUAGE_CODE):
+        token = _site_memo.set({})
+        try:
+            yield
+        finally:
+            _site_memo.reset(token)
+
+
+def _render_remembered(msgid: str, params: Mapping[str, Any], memo: dict[Any, str]) -> str:
+    """`render_stored(msgid, params)` in the site language, from `memo` where it can."""
+    if not msgid:
+        return ""
+    template = memo.get(msgid)
+    if template is None:
+        template = memo[msgid] = gettext(msgid)
+    try:
+        return template.format(**{name: _shown_remembered(value, memo) for name, value in params.items()})
+    except (KeyError, IndexError, ValueError, TypeError):
+        return ""
+
+
+def _shown_remembered(value: Any, memo: dict[Any, str]) -> Any:
+    """`_shown(value)`, remembered for the one-key parameters (a label, a period, a day)."""
+    if isinstance(value, list):
+        separator = memo.get("、")
+        if separator is None:
+            separator = memo["、"] = gettext("、")
+        return separator.join(str(_shown_remembered(item, memo)) for item in value)
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, raw),) = value.items()
+        if kind in _REMEMBERED_KINDS and isinstance(raw, str):
+            key = (kind, raw)
+            shown = memo.get(key)
+            if shown is None:
+                shown = memo[key] = _shown(value)
+            return shown
+    return _shown(value)

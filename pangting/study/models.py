@@ -31,6 +31,7 @@ from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.changes import UnitChangeRecord
 from pangting.orgs.models import Organization, Person, StudyGroup
 
+from . import rules
 from .shapes import SESSION_DUE_BASIS
 
 VIEW = "study.view"
@@ -532,12 +533,12 @@ class Attendance(UnitChangeRecord, RecordModel):
     @property
     def counts_for_rate(self) -> bool:
         """R-S20: only the group's own people count in the participation rate, not 列席 people."""
-        return self.role != self.Role.OBSERVER
+        return rules.counts_for_rate(self.role)
 
     @property
     def needs_makeup(self) -> bool:
         """R-S3: leave is followed by make-up study (members only: 列席 is an invitation)."""
-        return self.status == self.Status.LEAVE and self.makeup_done_on is None and self.counts_for_rate
+        return rules.needs_makeup(self.status, self.makeup_done_on, self.role)
 
 
 def attachment_upload_to(instance: Any, filename: str) -> str:

@@ -26,6 +26,20 @@ def has_discussion(agenda_kinds: list[str], speech_count: int) -> bool:
     return speech_count > 0 or DISCUSSION in agenda_kinds
 
 
+OBSERVER = "observer"  # Attendance.Role.OBSERVER (列席)
+LEAVE = "leave"  # Attendance.Status.LEAVE
+
+
+def counts_for_rate(role: str) -> bool:
+    """R-S20: only the group's own people count in the participation rate, not 列席 people."""
+    return role != OBSERVER
+
+
+def needs_makeup(status: str, makeup_done_on: dt.date | None, role: str) -> bool:
+    """R-S3: leave is followed by make-up study (members only: 列席 is an invitation)."""
+    return status == LEAVE and makeup_done_on is None and counts_for_rate(role)
+
+
 def months_before(earlier: dt.date, later: dt.date) -> int:
     """Whole months from `earlier` to `later` (R-S4: how old the studied speech is on the day)."""
     months = (later.year - earlier.year) * 12 + later.month - earlier.month

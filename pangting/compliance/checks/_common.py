@@ -8,6 +8,7 @@ Sep–Jan), "2026-Q3" (quarter), "2026-03" (month).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -76,7 +77,17 @@ def format_day(day: dt.date | None) -> str:
 
 
 def session_evidence(session: Any) -> Evidence:
-    """The session as evidence, labelled "<day>学习会：<title>" (at most 80 characters stored)."""
+    """The session as evidence, labelled "<day>学习会：<title>" (at most 80 characters stored).
+
+    Made once per session instance: the checks of a run share the year's sessions
+    (`center_group_sessions`), and a session is the evidence of several findings."""
+    made = getattr(session, "_finding_evidence", None)
+    if made is None or made.pk != session.pk:
+        made = session._finding_evidence = _session_evidence(session)
+    return made
+
+
+def _session_evidence(session: Any) -> Evidence:
     day = local_day(session.starts_at)
     text = gettext_noop("{day}学习会：{title}")
     label = finding_message(text, day=day, title=session.title)
@@ -87,12 +98,20 @@ def session_evidence(session: Any) -> Evidence:
 
 @dataclass(frozen=True)
 class SessionRow:
-    """A center-group session of the year and its facts (`pangting.study.services.session_facts`)."""
+    """A center-group session of the year, its rows read as tuples, and its facts
+    (`pangting.study.services.facts.facts_of`).
+
+    `attendances` are `AttendanceRow`s, `speeches` `SpeechRow`s (in the agenda's order),
+    `agenda` the agenda items in order, `postponements` how many reschedules moved it later."""
 
     session: Any
     facts: Any
     day: dt.date
     today: dt.date
+    attendances: tuple[Any, ...] = ()
+    agenda: tuple[Any, ...] = ()
+    speeches: tuple[Any, ...] = ()
+    postponements: int = 0
 
     @property
     def taken_place(self) -> bool:
@@ -103,34 +122,77 @@ class SessionRow:
 def center_group_sessions(ctx: CheckContext) -> list[SessionRow]:
     """The year's center-group sessions of the units in scope (not cancelled), with their facts.
 
-    One query for the sessions, four for their attendance, agenda, speeches and reschedules,
-    one for the group leaders, one for the study parameters: the same whatever the data size.
+    One query for the sessions, four for their attendance, agenda, speeches and reschedules
+    (read as tuples, selected by a subquery rather than a list of ids), one for the group
+    leaders, one for the study parameters: the same whatever the data size.
     """
 
     def load() -> list[SessionRow]:
-        from pangting.study.models import SessionKind, StudySession
+        from pangting.study.models import AgendaItem, Attendance, Reschedule, SessionKind, Speech, StudySession
         from pangting.study.parameters import get_parameters
-        from pangting.study.services.facts import annotate_leaders, session_facts
+        from pangting.study.services.facts import AttendanceRow, SpeechRow, annotate_leaders, facts_of
 
         start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
         end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
+        selected = StudySession.objects.filter(
+            organization_id__in=ctx.unit_ids,
+            kind=SessionKind.CENTER_GROUP,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        ).exclude(status=StudySession.Status.CANCELLED)
         sessions = list(
-            StudySession.objects.filter(
-                organization_id__in=ctx.unit_ids,
-                kind=SessionKind.CENTER_GROUP,
-                starts_at__gte=start,
-                starts_at__lt=end,
-            )
-            .exclude(status=StudySession.Status.CANCELLED)
-            .select_related("plan_theme__plan")  # R-S5: the theme's plan year
-            .prefetch_related("attendances", "agenda_items", "speeches", "reschedules")
-            .order_by("starts_at", "pk")
+            selected.select_related("plan_theme__plan").order_by("starts_at", "pk")  # R-S5: the theme's plan year
         )
+        if not sessions:
+            return []
+        ids = selected.values("pk")
+        attendances: dict[int, list[AttendanceRow]] = defaultdict(list)
+        for values in Attendance.objects.filter(session_id__in=ids).order_by().values_list(*AttendanceRow._fields):
+            attendances[values[0]].append(AttendanceRow._make(values))
+        agenda: dict[int, list[Any]] = defaultdict(list)
+        for item in AgendaItem.objects.filter(session_id__in=ids).order_by("session_id", "order", "pk"):
+            agenda[item.session_id].append(item)
+        speeches: dict[int, list[SpeechRow]] = defaultdict(list)
+        for values in (
+            Speech.objects.filter(session_id__in=ids)
+            .order_by("session_id", "order", "pk")
+            .values_list(*SpeechRow._fields)
+        ):
+            speeches[values[0]].append(SpeechRow._make(values))
+        reschedules: dict[int, int] = defaultdict(int)
+        postponed: dict[int, int] = defaultdict(int)
+        for session_id, moved_from, moved_to in (
+            Reschedule.objects.filter(session_id__in=ids)
+            .order_by()
+            .values_list("session_id", "from_starts_at", "to_starts_at")
+        ):
+            reschedules[session_id] += 1
+            postponed[session_id] += moved_to > moved_from  # `Reschedule.is_postponement`
         annotate_leaders(sessions)
         params = get_parameters()
-        return [
-            SessionRow(s, session_facts(s, params=params, today=ctx.today), local_day(s.starts_at), ctx.today)
-            for s in sessions
-        ]
+        rows = []
+        for s in sessions:
+            facts = facts_of(
+                s,
+                attendances=attendances[s.pk],
+                agenda_kinds=[item.kind for item in agenda[s.pk]],
+                speeches=[(speech.written_text, bool(speech.file)) for speech in speeches[s.pk]],
+                reschedules=reschedules[s.pk],
+                params=params,
+                today=ctx.today,
+            )
+            rows.append(
+                SessionRow(
+                    s,
+                    facts,
+                    local_day(s.starts_at),
+                    ctx.today,
+                    attendances=tuple(attendances[s.pk]),
+                    agenda=tuple(agenda[s.pk]),
+                    speeches=tuple(speeches[s.pk]),
+                    postponements=postponed[s.pk],
+                )
+            )
+        return rows
 
     return cached(ctx, "center_group_sessions", load)

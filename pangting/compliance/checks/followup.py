@@ -118,9 +118,7 @@ def member_records(ctx: CheckContext, summary_days: int) -> Iterator[FindingData
     after = set(Reflection.objects.filter(session_id__in=ids).values_list("session_id", "person_id"))
     present_ids = {
         r.session.pk: [
-            a.person_id
-            for a in r.session.attendances.all()
-            if a.status == Attendance.Status.PRESENT and a.counts_for_rate
+            a.person_id for a in r.attendances if a.status == Attendance.Status.PRESENT and a.counts_for_rate
         ]
         for r in rows
     }
@@ -354,7 +352,7 @@ def observers_recorded(ctx: CheckContext) -> Iterator[FindingData]:
         session = row.session
         if session.status != "held" or not any(w in session.participants_note for w in words):
             continue
-        if any(a.role == Attendance.Role.OBSERVER for a in session.attendances.all()):
+        if any(a.role == Attendance.Role.OBSERVER for a in row.attendances):
             continue
         yield FindingData(
             session.organization_id, month_period(row.day), f"observers:{session.pk}", "amber",

@@ -155,7 +155,7 @@ def participation(ctx: CheckContext) -> Iterator[FindingData]:
                 {"present": facts.present_count, "expected": facts.expected_count},
             )  # fmt: skip
         if row.day + dt.timedelta(days=makeup_days) < ctx.today:
-            pending = [a for a in session.attendances.all() if a.needs_makeup]
+            pending = [a for a in row.attendances if a.needs_makeup]
             if pending:
                 yield FindingData(
                     session.organization_id, month_period(row.day), f"makeup:{session.pk}", "amber",
@@ -184,7 +184,7 @@ def first_agenda_item(ctx: CheckContext) -> Iterator[FindingData]:
         if not row.taken_place:
             continue
         session = row.session
-        found = _first_item_problem(row, list(session.agenda_items.all()), max_age)
+        found = _first_item_problem(row, list(row.agenda), max_age)
         if found is not None:
             severity, message, measured = found
             yield FindingData(
@@ -280,9 +280,9 @@ def written_speeches(ctx: CheckContext) -> Iterator[FindingData]:
     min_chars = int(ctx.params["min_written_chars"])
     text_field = Speech._meta.get_field("written_text").verbose_name
     rows = [r for r in center_group_sessions(ctx) if r.taken_place]
-    copies = registry.text_flags("speech", [s.pk for r in rows for s in r.session.speeches.all()])
+    copies = registry.text_flags("speech", [s.pk for r in rows for s in r.speeches])
     for row in rows:
-        session, speeches = row.session, list(row.session.speeches.all())
+        session, speeches = row.session, list(row.speeches)
         period, evidence = month_period(row.day), (session_evidence(session),)
         if not speeches:
             yield FindingData(
@@ -540,7 +540,7 @@ def postponements(ctx: CheckContext) -> Iterator[FindingData]:
     Amber: more than `max_postponements`; red: `red_postponements` or more.
     """
     for row in center_group_sessions(ctx):
-        count = sum(1 for r in row.session.reschedules.all() if r.is_postponement)
+        count = row.postponements
         if count <= int(ctx.params["max_postponements"]):
             continue
         yield FindingData(

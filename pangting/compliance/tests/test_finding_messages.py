@@ -68,6 +68,42 @@ def test_it_renders_a_message_in_english_with_dates_labels_and_periods(english_c
         )
 
 
+def test_a_run_renders_each_message_as_one_message_alone_while_reusing_what_it_rendered():
+    """Issue 15: inside a run (`in_site_language`) the days, labels and periods already shown are
+    reused; the text, msgid and parameters are the same as a message made alone."""
+    from pangting.core.i18n import in_site_language
+
+    def make(day: dt.date) -> list:
+        overdue = finding_message(
+            gettext_noop("{day}学习会{what}逾期未报送（截止{due}）"),
+            day=day, what=label(gettext_noop("会后材料")), due=dt.date(2026, 11, 10),
+        )  # fmt: skip
+        return [
+            overdue,
+            finding_message(
+                gettext_noop("{period}中心组集体学习{count}次，少于要求的{required}次"),
+                period=period("2026-H1"),
+                count=0,
+                required=1,
+            ),
+            finding_message(
+                gettext_noop("{day}学习会第一议题“{title}”未填写{fields}"),
+                day=day,
+                title="学习",
+                fields=[label(gettext_noop("讲话/指示出处")), label(gettext_noop("会后材料"))],
+            ),
+            finding_message(gettext_noop("{sent}报送的“{title}”"), sent=overdue, title="纪要"),  # a nested message
+            finding_message(gettext_noop("{day}学习会已推迟{count}次"), day=day),  # does not fit: empty text
+        ]
+
+    alone = make(dt.date(2026, 11, 3)) + make(dt.date(2026, 11, 4))
+    with translation.override("en"), in_site_language():
+        in_run = make(dt.date(2026, 11, 3)) + make(dt.date(2026, 11, 4))
+    assert [(str(m), m.msgid, m.params) for m in in_run] == [(str(m), m.msgid, m.params) for m in alone]
+    assert str(in_run[2]) == "2026年11月3日学习会第一议题“学习”未填写讲话/指示出处、会后材料"
+    assert str(in_run[5]) == "2026年11月4日学习会会后材料逾期未报送（截止2026年11月10日）"
+
+
 def test_a_translation_that_does_not_fit_its_parameters_falls_back_to_the_stored_text():
     assert render_stored("{day}学习会已推迟{count}次", {"day": {"date": "2026-03-01"}}, "存档文字") == "存档文字"
     assert render_stored("", {}, "旧记录的说明") == "旧记录的说明"

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -42,26 +42,80 @@ class SessionFacts:
     problems: tuple[str, ...] = field(default=())
 
 
+class AttendanceRow(NamedTuple):
+    """An attendance row read as a tuple (the bulk readers of the year's sessions)."""
+
+    session_id: int
+    person_id: int
+    status: str
+    role: str
+    makeup_done_on: dt.date | None
+
+    @property
+    def counts_for_rate(self) -> bool:
+        return rules.counts_for_rate(self.role)
+
+    @property
+    def needs_makeup(self) -> bool:
+        return rules.needs_makeup(self.status, self.makeup_done_on, self.role)
+
+
+class SpeechRow(NamedTuple):
+    """A speech read as a tuple: what R-S6 judges (its text and whether a file was uploaded)."""
+
+    session_id: int
+    pk: int
+    speaker_name: str
+    written_text: str
+    file: str
+
+
 def session_facts(
     session: StudySession, *, params: StudyParameters | None = None, today: dt.date | None = None
 ) -> SessionFacts:
     """Compute a session's facts; uses prefetched relations when the caller prefetched them."""
+    prefetched: dict[str, Any] = getattr(session, "_prefetched_objects_cache", {})
+    reschedules = len(prefetched["reschedules"]) if "reschedules" in prefetched else session.reschedules.count()
+    return facts_of(
+        session,
+        attendances=list(session.attendances.all()),
+        agenda_kinds=[item.kind for item in session.agenda_items.all()],
+        speeches=[(s.written_text, bool(s.file)) for s in session.speeches.all()],
+        reschedules=reschedules,
+        params=params,
+        today=today,
+    )
+
+
+def facts_of(
+    session: StudySession,
+    *,
+    attendances: Sequence[Any],
+    agenda_kinds: Sequence[str],
+    speeches: Sequence[tuple[str, bool]],
+    reschedules: int,
+    params: StudyParameters | None = None,
+    today: dt.date | None = None,
+) -> SessionFacts:
+    """A session's facts from its rows, given as instances or tuples (`AttendanceRow`): the one home
+    of the facts, which `session_facts` and the bulk readers (the rule checks) share.
+
+    `attendances` have `status`, `counts_for_rate` and `needs_makeup`; `agenda_kinds` are the
+    agenda's kinds in order; `speeches` are (written text, has a file) pairs."""
     params = params or get_parameters()
     today = today or clock.today()
     # R-S20: 列席 people are recorded, but the rate counts the group's own people only.
-    attendances = [a for a in session.attendances.all() if a.counts_for_rate]
-    agenda = list(session.agenda_items.all())
-    speeches = list(session.speeches.all())
-    expected = len(attendances)
-    present = sum(1 for a in attendances if a.status == Attendance.Status.PRESENT)
-    leave = sum(1 for a in attendances if a.status == Attendance.Status.LEAVE)
-    absent = sum(1 for a in attendances if a.status == Attendance.Status.ABSENT)
+    counted = [a for a in attendances if a.counts_for_rate]
+    expected = len(counted)
+    present = sum(1 for a in counted if a.status == Attendance.Status.PRESENT)
+    leave = sum(1 for a in counted if a.status == Attendance.Status.LEAVE)
+    absent = sum(1 for a in counted if a.status == Attendance.Status.ABSENT)
     rate = rules.participation_rate(present, expected)
     meets = rules.meets_participation(rate, params.participation_threshold)
-    kinds = [item.kind for item in agenda]
+    kinds = list(agenda_kinds)
     # R-S4: the FIRST agenda item is the 第一议题 (the agenda is ordered by `order`).
     has_first = bool(kinds) and kinds[0] == rules.FIRST_ITEM
-    written = sum(1 for s in speeches if rules.is_written(s.written_text, bool(s.file), params.min_written_chars))
+    written = sum(1 for text, has_file in speeches if rules.is_written(text, has_file, params.min_written_chars))
     led = _led_by_group_leader(session)
     arrangement_late = session.is_center_group and rules.is_late(
         _local_day(session.arrangement_submitted_at) if session.arrangement_submitted_at else None,
@@ -75,9 +129,7 @@ def session_facts(
             _local_day(session.report_submitted_at) if session.report_submitted_at else None, session.report_due, today
         )
     )
-    prefetched: dict[str, Any] = getattr(session, "_prefetched_objects_cache", {})
-    reschedules = len(prefetched["reschedules"]) if "reschedules" in prefetched else session.reschedules.count()
-    makeup_pending = sum(1 for a in attendances if a.needs_makeup)
+    makeup_pending = sum(1 for a in counted if a.needs_makeup)
     vetting_pending = session.lecturer_vetting in (StudySession.Vetting.PENDING, StudySession.Vetting.REJECTED)
     problems: list[str] = []
     held = session.status == StudySession.Status.HELD
