@@ -204,12 +204,15 @@ def _render_remembered(msgid: str, params: Mapping[str, Any], memo: dict[Any, st
         return ""
 
 
+_SEPARATOR = ("separator",)  # the memo's key of the list separator (no msgid is a tuple)
+
+
 def _shown_remembered(value: Any, memo: dict[Any, str]) -> Any:
     """`_shown(value)`, remembered for the one-key parameters (a label, a period, a day)."""
     if isinstance(value, list):
-        separator = memo.get("、")
+        separator = memo.get(_SEPARATOR)
         if separator is None:
-            separator = memo["、"] = gettext("、")
+            separator = memo[_SEPARATOR] = gettext("、")
         return separator.join(str(_shown_remembered(item, memo)) for item in value)
     if isinstance(value, dict) and len(value) == 1:
         ((kind, raw),) = value.items()
