@@ -40,6 +40,11 @@ SESSION_THEME = "session_theme"
 PLAN_THEME = "plan_theme"
 
 
+def best_score(session_score: float, plan_score: float | None) -> float:
+    """The better of the two similarities: a speech on either theme is on theme (R-S6)."""
+    return max(session_score, plan_score or 0.0)
+
+
 @dataclass(frozen=True)
 class ThemeHint:
     """One speech, its similarity to the session's theme and to the plan theme, the shared words."""
@@ -52,8 +57,7 @@ class ThemeHint:
 
     @property
     def score(self) -> float:
-        """The better of the two: a speech on either theme is on theme."""
-        return max(self.session_score, self.plan_score or 0.0)
+        return best_score(self.session_score, self.plan_score)
 
     @property
     def percent(self) -> str:
@@ -189,7 +193,7 @@ class Scored:
 
     @property
     def score(self) -> float:
-        return max(self.session_score, self.plan_score or 0.0)
+        return best_score(self.session_score, self.plan_score)
 
 
 class Counted(NamedTuple):
@@ -248,7 +252,7 @@ def rank(items: Sequence[Counted], limit: int | None = None) -> list[Scored]:
         session_vector, plan_vector = theme_vectors(item)
         session_score = _cosine(words, speech, norm, session_vector)
         plan_score = _cosine(words, speech, norm, plan_vector) if plan_vector is not None else None
-        scores.append((max(session_score, plan_score or 0.0), item.speech_id, session_score, plan_score, number))
+        scores.append((best_score(session_score, plan_score), item.speech_id, session_score, plan_score, number))
     scores.sort()  # by score, then speech id (unique: nothing after it is compared)
 
     ranked = []

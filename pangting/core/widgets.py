@@ -119,19 +119,29 @@ class SearchInput(forms.Widget):
         placeholder = final.get("placeholder") or str(self.placeholder)
         disabled = " disabled" if final.get("disabled") else ""
         return format_html(
-            '<span class="org-search" data-org-search data-testid="org-search-{name}">'
+            '<span class="org-search" data-org-search data-testid="org-search-{name}">{box}'
+            '<input type="hidden" name="{name}" value="{chosen}"{disabled}>'
+            '<span class="org-search-results" aria-live="polite"></span></span>',
+            name=name,
+            box=self.search_box(name, text, placeholder, disabled),
+            chosen=chosen,
+            disabled=disabled,
+        )
+
+    def search_box(self, name: str, text: str, placeholder: str, disabled: str = "") -> Any:
+        """The typed box that asks the search endpoint as the user types (htmx)."""
+        from django.utils.html import format_html
+
+        return format_html(
             '<input type="search" name="{name}{suffix}" value="{text}" placeholder="{placeholder}" '
             'aria-label="{placeholder}" autocomplete="off" hx-get="{url}" '
             'hx-trigger="input changed delay:250ms, search" hx-target="next .org-search-results" '
-            'hx-swap="innerHTML" hx-sync="this:replace"{disabled}>'
-            '<input type="hidden" name="{name}" value="{chosen}"{disabled}>'
-            '<span class="org-search-results" aria-live="polite"></span></span>',
+            'hx-swap="innerHTML" hx-sync="this:replace"{disabled}>',
             name=name,
             suffix=SEARCH_TEXT_SUFFIX,
             text=text,
             placeholder=placeholder,
             url=self.search_url(name),
-            chosen=chosen,
             disabled=disabled,
         )
 
@@ -272,17 +282,10 @@ class SeveralSearchInput(SearchInput):
         )
         return format_html(
             '<span class="org-search" data-org-search data-org-search-multiple data-name="{name}" '
-            'data-testid="org-search-{name}"><span class="org-search-chosen">{boxes}</span>'
-            '<input type="search" name="{name}{suffix}" value="{text}" placeholder="{placeholder}" '
-            'aria-label="{placeholder}" autocomplete="off" hx-get="{url}" '
-            'hx-trigger="input changed delay:250ms, search" hx-target="next .org-search-results" '
-            'hx-swap="innerHTML" hx-sync="this:replace">'
+            'data-testid="org-search-{name}"><span class="org-search-chosen">{boxes}</span>{box}'
             '<span class="org-search-results" aria-live="polite"></span></span>',
             name=name,
-            suffix=SEARCH_TEXT_SUFFIX,
-            text=text,
-            placeholder=placeholder,
-            url=self.search_url(name),
+            box=self.search_box(name, text, placeholder),
             boxes=boxes,
         )
 

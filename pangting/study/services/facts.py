@@ -53,10 +53,12 @@ class AttendanceRow(NamedTuple):
 
     @property
     def counts_for_rate(self) -> bool:
+        """R-S20, as `Attendance.counts_for_rate`."""
         return rules.counts_for_rate(self.role)
 
     @property
     def needs_makeup(self) -> bool:
+        """R-S3, as `Attendance.needs_makeup`."""
         return rules.needs_makeup(self.status, self.makeup_done_on, self.role)
 
 
