@@ -161,7 +161,7 @@ class VisitSerializer(serializers.ModelSerializer):
     @extend_schema_field(DeliverySerializer(allow_null=True))
     def get_reply_delivery(self, obj: Visit) -> dict[str, Any] | None:
         delivery = services.reply_delivery(obj)
-        return DeliverySerializer(delivery).data if delivery else None
+        return DeliverySerializer(delivery, context=self.context).data if delivery else None
 
     @extend_schema_field(ObservationDeadlineSerializer)
     def get_record(self, obj: Visit) -> dict[str, Any]:

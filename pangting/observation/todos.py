@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
-from pangting.core import clock, deliveries
+from pangting.core import clock
 from pangting.core.dates import format_datetime
 from pangting.core.todos import Todo
-from pangting.workdays.services import get_calendar
+from pangting.study.services.deliveries import ReceiptTerms
 
 from .models import InvitationRequest, Rectification, State, Visit
 from .obligations import STATE_ACTIONS, Obligation, current_obligation, rectification_obligation
@@ -101,18 +101,19 @@ def reply_receipt_todos(user: Any) -> list[Todo]:
     the visit's team leader and the supervising department."""
     todos: list[Todo] = []
     pending = list(pending_reply_receipts(user)[:LIMIT])
-    calendar = get_calendar() if pending else None
-    today = clock.today()
+    if not pending:
+        return todos
+    terms = ReceiptTerms()
     for receipt in pending:
         delivery = receipt.delivery
         # Signed within R-O4's `receipt_days` working days (`receipt_overdue`, as the R-O4 check says).
-        overdue = calendar is not None and deliveries.receipt_overdue(receipt, today, calendar) is not None
+        overdue = terms.overdue_since(receipt) is not None
         todos.append(
             Todo(
                 _("签收{unit}的巡听旁听函回复及学习会方案").format(unit=delivery.organization.display_name),
                 reverse("observation:visit_detail", args=[delivery.object_id]),
                 detail=_("{time}报送。").format(time=format_datetime(delivery.sent_at)),
-                due=deliveries.sign_by(delivery, calendar) if calendar is not None else None,
+                due=terms.sign_by(receipt),
                 severity="bad" if overdue else "warn",
             )
         )

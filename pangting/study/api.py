@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -141,11 +142,35 @@ class AttendanceRequest(serializers.Serializer):
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
+    """One addressee's copy: who, when signed, the last day to sign and whether it has passed
+    unsigned (`core.deliveries.receipt_overdue`, the definition the pages, to-dos and checks read)."""
+
     addressee_name = serializers.CharField(read_only=True)
+    sign_by = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
 
     class Meta:
         model = Receipt
-        fields = ["id", "addressee_label", "addressee_name", "signed_at"]
+        fields = ["id", "addressee_label", "addressee_name", "signed_at", "sign_by", "overdue"]
+
+    def _terms(self) -> study_deliveries.ReceiptTerms:
+        """Read once per response: a list shares the calendar and the rules' periods."""
+        terms = self.context.get(RECEIPT_TERMS)
+        if terms is None:
+            terms = self.context[RECEIPT_TERMS] = study_deliveries.ReceiptTerms()
+        return terms
+
+    def get_sign_by(self, obj: Receipt) -> dt.date | None:
+        """The last day to sign: the rule's `receipt_days` working days after the send day; null
+        while the working-day calendar does not know that year."""
+        return self._terms().sign_by(obj)
+
+    def get_overdue(self, obj: Receipt) -> bool:
+        """Still unsigned after its last day to sign."""
+        return self._terms().overdue_since(obj) is not None
+
+
+RECEIPT_TERMS = "receipt_terms"  # the serializer context's key of a response's `ReceiptTerms`
 
 
 class DeliverySerializer(serializers.ModelSerializer):

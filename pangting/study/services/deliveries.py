@@ -17,6 +17,7 @@ pages, ledgers and metrics that read them read the send time.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ from pangting.accounts import policy
 from pangting.core import clock, deliveries
 from pangting.core.deliveries import Addressee, Delivery, Receipt
 from pangting.core.system import is_system
+from pangting.lib.workdays import WorkCalendar
 from pangting.orgs.models import LeaderLink, LiaisonAssignment, Person
 from pangting.orgs.units import supervisor_org_for
 from pangting.workdays import timeliness
@@ -188,20 +190,44 @@ def timeliness_of(delivery: Delivery, today: dt.date | None = None) -> str | Non
     return timeliness.classify(delivery.sent_on, delivery.due, today or clock.today())
 
 
+@dataclass
+class ReceiptTerms:
+    """What the last day to sign a receipt needs, read once for a page, a to-do list or an API
+    response: today (the one clock), the calendar, and each rule's `receipt_days` (a query per
+    rule, not per receipt). The days themselves are `core.deliveries.sign_by` / `receipt_overdue`."""
+
+    today: dt.date = field(default_factory=lambda: clock.today())
+    calendar: WorkCalendar = field(default_factory=lambda: get_calendar())
+    days: dict[str, int] = field(default_factory=dict)
+
+    def _days(self, receipt: Receipt) -> int:
+        rule = receipt.delivery.rule
+        if rule not in self.days:
+            self.days[rule] = deliveries.receipt_days(rule)
+        return self.days[rule]
+
+    def sign_by(self, receipt: Receipt) -> dt.date | None:
+        """The last day to sign; None while the calendar does not know that year."""
+        return deliveries.sign_by(receipt.delivery, self.calendar, self._days(receipt))
+
+    def overdue_since(self, receipt: Receipt) -> dt.date | None:
+        """The last day to sign, when `receipt` is still unsigned after it; else None."""
+        return deliveries.receipt_overdue(receipt, self.today, self.calendar, self._days(receipt))
+
+
 def delivery_rows(record: Any, user: Any, kinds: list[str] | None = None) -> list[dict[str, Any]]:
     """A record's deliveries as its page shows them: who sent when, late or on time, who signed
     when, and which receipt is past its last day to sign (`core.deliveries.receipt_overdue`)."""
-    today = clock.today()
-    calendar = get_calendar()
+    terms = ReceiptTerms()
     return [
         {
             "delivery": delivery,
-            "timeliness": timeliness_of(delivery, today),
+            "timeliness": timeliness_of(delivery, terms.today),
             "receipts": [
                 {
                     "receipt": r,
                     "may_sign": r.signed_at is None and deliveries.may_sign(user, r),
-                    "overdue_since": deliveries.receipt_overdue(r, today, calendar),
+                    "overdue_since": terms.overdue_since(r),
                 }
                 for r in delivery.receipts.all()
             ],

@@ -138,3 +138,31 @@ def test_the_session_page_marks_the_receipt_past_its_last_day(world, forwarded, 
     with travel(dt.date(2026, 11, 26)):
         page = client_for(world.supervisor).get(url).content.decode()
     assert 'data-testid="receipt-overdue"' in page and "签收期限2026年11月25日" in page
+
+
+def test_the_api_gives_the_last_day_to_sign_and_whether_it_passed(world, forwarded):
+    """The API says what the page says (`receipt_overdue`): the session's deliveries and the
+    addressee's list of receipts to sign carry `sign_by` and `overdue`."""
+    from rest_framework.test import APIClient
+
+    def api(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    session_url = f"/api/v1/study-sessions/{forwarded.delivery.object_id}/"
+
+    def shown(day: dt.date) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+        with travel(day):
+            deliveries_ = api(world.supervisor).get(session_url).json()["deliveries"]
+            listed = api(world.leader).get("/api/v1/study-receipts/").json()["results"]
+        in_session = [
+            (r["sign_by"], r["overdue"]) for d in deliveries_ for r in d["receipts"] if r["id"] == forwarded.pk
+        ]
+        return in_session, [(r["sign_by"], r["overdue"]) for r in listed]
+
+    assert shown(LAST_DAY) == ([("2026-11-25", False)], [("2026-11-25", False)])
+    assert shown(dt.date(2026, 11, 26)) == ([("2026-11-25", True)], [("2026-11-25", True)])
+    with travel(dt.date(2026, 11, 26)):
+        services.sign_receipt(forwarded, actor=world.leader)
+    assert shown(dt.date(2026, 11, 27)) == ([("2026-11-25", False)], [])
