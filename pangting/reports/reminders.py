@@ -2,7 +2,7 @@
 
 A source of `observation.reminders` (registered in `ReportsConfig.ready`): one reminder when
 the reminder period starts (`remind_days` before the due day), one on the day, and weekly once
-overdue, as every other deadline is reminded (`observation.reminders.stage_for`).
+overdue, as every other deadline is reminded (`accounts.reminders.stage_for`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import datetime as dt
 
 from pangting.accounts import policy
 from pangting.accounts.models import User
+from pangting.accounts.reminders import Owed, users_who_can
 from pangting.core import parameters
-from pangting.observation.reminders import Owed, users_who_can
 from pangting.orgs.models import Organization
 
 from . import yearend

@@ -1,8 +1,8 @@
 """Study-side deadline reminders through the outbox: whoever owes a study step is told, by when.
 
-The reminder engine is small: *sources* say what is owed (`Owed`: which record, which unit,
-what, by when, who owes it); the engine decides whether today is a day to remind of it
-(two days before, on the day, then weekly for eight weeks, as the observation reminders do),
+*Sources* say what is owed (`Owed`: which record, which unit, what, by when, who owes it);
+the reminder engine the observation reminders use too (`accounts.reminders`) decides whether
+today is a day to remind of it (two days before, on the day, then weekly for eight weeks),
 words it in the site's language, and queues one outbox row per recipient and channel
 (e-mail, SMS when a gateway is configured, one digest line per group robot), each under a
 unique key, so a second run on the same day queues nothing new.
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -45,50 +44,34 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
-from pangting.accounts.models import RoleAssignment, User
-from pangting.core import clock, jobs, outbox, outbox_channels, parameters
-from pangting.core.models import Job, OutboxMessage
+from pangting.accounts.models import User
+from pangting.accounts.reminders import (
+    BEFORE_DAYS,
+    OVERDUE_WEEKS,
+    Owed,
+    Reminder,
+    RunResult,
+    merge,
+    queue,
+    run_job,
+    send,
+    stage_for,
+    users_of,
+    users_who_can,
+    window,
+    word,
+)
+from pangting.core import clock, parameters
+from pangting.core.models import Job
 from pangting.lib.gbt9704 import format_cn_date
 from pangting.lib.messages import N_
-from pangting.orgs.models import PATH_STEP, Organization, Person, StudyGroupMember
+from pangting.orgs.models import Organization, StudyGroupMember
 
 from .models import Approval, Attendance, PlanKind, Reflection, SessionKind, StudyPlan, StudySession
 
 A = policy.Action
 
-BEFORE_DAYS = 2  # remind this many days ahead
-OVERDUE_WEEKS = 8  # keep reminding weekly this long after a deadline
-
-
-@dataclass
-class Owed:
-    """One step someone owes: what a source reports (nothing is sent from here)."""
-
-    kind: str  # the source's name, part of the reminder's unique key
-    pk: int  # the record it is about
-    unit: Organization
-    what: str  # "报送…": in the site's language (sources run under `translation.override`)
-    due: dt.date
-    url: str
-    recipients: list[User] = field(default_factory=list)
-    basis: str = ""  # how the deadline was computed, when it is stored with the record
-    before_days: int = 0  # a source may start earlier than BEFORE_DAYS (R-S18/R-B6: `remind_days`)
-
-
-@dataclass
-class Reminder:
-    """One reminder of one owed step on one day, worded, with its recipients."""
-
-    key: str
-    subject: str
-    body: str
-    headline: str
-    stage: str
-    recipients: list[User]
-
-    @property
-    def emails(self) -> list[str]:
-        return sorted({address for user in self.recipients if (address := email_of(user))})
+SUBJECT = N_("【学习·{stage}】{headline}")  # the tag of this app's reminders
 
 
 Source = Callable[[dt.date], Iterable[Owed]]
@@ -102,72 +85,6 @@ def register_source(name: str, source: Source) -> None:
 
 def sources() -> dict[str, Source]:
     return dict(_sources)
-
-
-# --- who owes it ------------------------------------------------------------------------------
-
-
-def email_of(user: User) -> str:
-    if user.email:
-        return user.email
-    person = getattr(user, "person", None)
-    return person.email if person is not None and person.email else ""
-
-
-def _ancestor_paths(org: Organization) -> list[str]:
-    return [org.path[:end] for end in range(PATH_STEP, len(org.path) + 1, PATH_STEP)]
-
-
-def users_who_can(action: A, org: Organization) -> list[User]:
-    """Active users whose role at `org` or above grants `action` there (the policy decides)."""
-    roles = [role for role, grants in policy.GRANTS.items() if action in grants]
-    candidates = User.objects.filter(
-        is_active=True,
-        pk__in=RoleAssignment.objects.current()
-        .filter(role__in=roles, organization__path__in=_ancestor_paths(org))
-        .values("user"),
-    ).select_related("person")
-    return [user for user in candidates.order_by("pk") if policy.can(user, action, org)]
-
-
-def users_of(people: Iterable[Person | None]) -> list[User]:
-    ids = [p.pk for p in people if p is not None]
-    return list(User.objects.filter(person_id__in=ids, is_active=True).select_related("person").order_by("pk"))
-
-
-def merge(*groups: list[User]) -> list[User]:
-    seen: dict[int, User] = {}
-    for group in groups:
-        for user in group:
-            seen.setdefault(user.pk, user)
-    return list(seen.values())
-
-
-# --- when ---------------------------------------------------------------------------------------
-
-
-def stage_for(due: dt.date, today: dt.date, before_days: int = BEFORE_DAYS) -> str | None:
-    """ "before" within `before_days`, "due" on the day, "overdue-N" in week N after it, else None.
-
-    Each stage is one reminder (its key names the stage), so a longer `before_days` reminds once
-    earlier, not every day."""
-    delta = (due - today).days
-    if 0 < delta <= max(before_days, BEFORE_DAYS):
-        return "before"
-    if delta == 0:
-        return "due"
-    if delta < 0:
-        week = (-delta - 1) // 7
-        return f"overdue-{week}" if week < OVERDUE_WEEKS else None
-    return None
-
-
-def window(field_name: str, today: dt.date) -> dict[str, dt.date]:
-    """The deadlines a run can remind of: from eight weeks ago to two days ahead."""
-    return {
-        f"{field_name}__gte": today - dt.timedelta(days=7 * OVERDUE_WEEKS),
-        f"{field_name}__lte": today + dt.timedelta(days=BEFORE_DAYS),
-    }
 
 
 # --- the built-in sources -----------------------------------------------------------------------
@@ -441,34 +358,6 @@ register_source("session_approval", session_plans_awaiting_approval)
 # --- the engine ---------------------------------------------------------------------------------
 
 
-def _link(path: str) -> str:
-    return getattr(settings, "PANGTING_BASE_URL", "").rstrip("/") + path
-
-
-def _stage_text(stage: str) -> str:
-    if stage == "before":
-        return _("即将到期")
-    if stage == "due":
-        return _("今日到期")
-    return _("已逾期")
-
-
-def word(owed: Owed, stage: str) -> Reminder:
-    """The reminder of `owed` at `stage`, in the active language."""
-    day, stage_text = format_cn_date(owed.due), _stage_text(stage)
-    headline = _("{unit}：{what}（截止{due}）").format(unit=owed.unit.display_name, what=owed.what, due=day)
-    subject = _("【学习·{stage}】{headline}").format(stage=stage_text, headline=headline)
-    lines = [
-        _("{unit}：{what}").format(unit=owed.unit.display_name, what=owed.what),
-        _("截止日期：{due}（{stage}）").format(due=day, stage=stage_text),
-    ]
-    if owed.basis:
-        lines.append(_("期限依据：{basis}").format(basis=owed.basis))
-    lines += [_("办理：{url}").format(url=_link(owed.url)), "", _("本邮件由旁听系统自动发送，请勿直接回复。")]
-    key = f"study:{owed.kind}:{owed.pk}:{owed.due.isoformat()}:{stage}"
-    return Reminder(key, subject, "\n".join(lines), headline, stage, owed.recipients)
-
-
 def due_reminders(today: dt.date | None = None) -> list[Reminder]:
     """Every study reminder owed on `today`, with its recipients, in the site's language (nothing sent)."""
     today = today or clock.today()
@@ -476,89 +365,32 @@ def due_reminders(today: dt.date | None = None) -> list[Reminder]:
     with translation.override(settings.LANGUAGE_CODE):  # people have no language of their own
         for _name, source in sorted(_sources.items()):
             for owed in source(today):
-                stage = stage_for(owed.due, today, owed.before_days)
+                # A study source may start earlier than BEFORE_DAYS, never later (R-S18/R-B6: `remind_days`).
+                stage = stage_for(owed.due, today, max(owed.before_days, BEFORE_DAYS))
                 if stage is not None:
-                    found.append(word(owed, stage))
+                    key = f"study:{owed.kind}:{owed.pk}:{owed.due.isoformat()}:{stage}"
+                    found.append(word(key, SUBJECT, owed, stage))
     return found
-
-
-def _rows(reminder: Reminder, heading: str) -> list[dict[str, Any]]:
-    """The outbox rows of one reminder: e-mail (and SMS) per recipient, a line per robot."""
-    key = f"reminder:{reminder.key}"
-    rows: list[dict[str, Any]] = [
-        {"dedup_key": f"{key}:email:{u.pk}", "channel": "email", "recipient": u, "address": email_of(u),
-         "subject": reminder.subject, "body": reminder.body}
-        for u in reminder.recipients
-    ]  # fmt: skip
-    if not rows:  # nobody in the system owes it: recorded as such, never pretended sent
-        rows.append({"dedup_key": f"{key}:email:-", "channel": "email", "subject": reminder.subject,
-                     "body": reminder.body})  # fmt: skip
-    names = _("、").join(u.display_name for u in reminder.recipients) or _("（无账号）")
-    line = _("· {headline} —— {stage}；办理人：{names}").format(
-        headline=reminder.headline, stage=_stage_text(reminder.stage), names=names
-    )
-    for robot in outbox_channels.configured_robots():
-        rows.append({"dedup_key": f"{key}:{robot}", "channel": robot, "address": robot, "subject": heading,
-                     "body": line})  # fmt: skip
-    if outbox_channels.sms_configured():
-        rows += [
-            {"dedup_key": f"{key}:sms:{u.pk}", "channel": "sms", "recipient": u,
-             "address": outbox_channels.phone_of(u), "subject": reminder.subject, "body": reminder.subject}
-            for u in reminder.recipients
-        ]  # fmt: skip
-    return rows
-
-
-@dataclass
-class RunResult:
-    reminders: list[Reminder] = field(default_factory=list)
-    queued: int = 0
-    no_recipient: int = 0
-    skipped: int = 0
-    delivery: outbox.DeliveryResult = field(default_factory=outbox.DeliveryResult)
 
 
 def queue_reminders(today: dt.date | None = None, *, dry_run: bool = False) -> RunResult:
     """Queue every study reminder owed today, once per reminder, recipient and channel."""
     today = today or clock.today()
-    result = RunResult(reminders=due_reminders(today))
+    reminders = due_reminders(today)
     with translation.override(settings.LANGUAGE_CODE):
         # A DingTalk robot with keyword security needs "巡听旁听" (see the send_reminders command).
         heading = _("巡听旁听系统·学习提醒（{day}）").format(day=format_cn_date(today))
-        for reminder in result.reminders:
-            for row in _rows(reminder, heading):
-                if dry_run:
-                    if OutboxMessage.objects.filter(dedup_key=row["dedup_key"]).exists():
-                        result.skipped += 1
-                    elif row.get("address"):
-                        result.queued += 1
-                    else:
-                        result.no_recipient += 1
-                    continue
-                done = outbox.enqueue(**row)
-                if not done.created:
-                    result.skipped += 1
-                elif done.message is not None and done.message.state == OutboxMessage.State.NO_RECIPIENT:
-                    result.no_recipient += 1
-                else:
-                    result.queued += 1
-    return result
+        return queue(reminders, heading, dry_run=dry_run)
 
 
 def send_reminders(today: dt.date | None = None, *, dry_run: bool = False) -> RunResult:
     """Queue what is owed today, then deliver every due outbox row (marked sent only when accepted)."""
-    result = queue_reminders(today, dry_run=dry_run)
-    if not dry_run:
-        result.delivery = outbox.deliver_due()
-    return result
+    return send(queue_reminders, today, dry_run=dry_run)
 
 
 # -- as a background job (pangting.core.jobs; issue 15) -------------------------------------------
 
 
 def reminders_job(job: Job, *, date: str | None = None) -> dict[str, Any]:
-    """The worker's side of `send_study_reminders --enqueue` (the morning timer): the same run, as of `date`
-    (ISO) or today; a retry queues nothing twice (the outbox keys)."""
-    jobs.progress(job, 0, 1, N_("正在排队并发送提醒。"))
-    send_reminders(dt.date.fromisoformat(date) if date else None)
-    return {}
+    """The worker's side of `send_study_reminders --enqueue` (the morning timer)."""
+    return run_job(job, send_reminders, date)

@@ -232,10 +232,12 @@ def test_reminders_are_written_in_the_site_language_even_when_english_is_active(
     """Issue 16: people have no language setting, so reminders use settings.LANGUAGE_CODE (Chinese)."""
     from django.utils import translation
 
+    from pangting.accounts.reminders import robot_line
+
     walk(emails, State.NOTIFIED)  # reply due 2026-10-13
     with translation.override("en"):
         [reminder] = reminders.due_reminders(dt.date(2026, 10, 13))
-        line = reminders.robot_line(reminder)
+        line = robot_line(reminder)
         heading = reminders.robot_heading(dt.date(2026, 10, 13))
         english_stage = reminder.stage_text
 
