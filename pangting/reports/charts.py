@@ -9,7 +9,10 @@ the rule, and the numbers as a table so the page reads without JavaScript. Build
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.urls import reverse
@@ -23,7 +26,7 @@ from pangting.core import clock
 from pangting.observation.models import Visit
 from pangting.orgs.models import Organization
 
-from . import metrics
+from . import groups, metrics
 
 SEMESTERS = {1: gettext_lazy("春季学期"), 2: gettext_lazy("秋季学期")}
 OUTCOME_LABELS = [
@@ -49,6 +52,7 @@ class Chart:
     empty_text: str = field(default_factory=lambda: _("本期间暂无数据。"))
     links: list[tuple[str, str]] = field(default_factory=list)  # (label, url) under the chart
     height: int = 0  # px; 0 keeps the stylesheet's height. Set by charts whose rows must all show.
+    note: str = ""  # what a per-unit chart shows of a large set: groups or the laggards (`groups`)
 
 
 def _cn_date(moment: dt.datetime) -> str:
@@ -92,6 +96,20 @@ def _pct_text(value: Any) -> str:
     return "—" if number is None else f"{number:g}%"
 
 
+def _rate(part: int, whole: int) -> Fraction | None:
+    return Fraction(part, whole) if whole else None
+
+
+def _lowest_rate(part: str, whole: str) -> Any:
+    """A laggards' order (`groups.lines`): the lowest rate first, lines without a rate last."""
+
+    def key(line: groups.Line[Any]) -> tuple[bool, Fraction]:
+        rate = _rate(line.sum(part), line.sum(whole))
+        return (rate is None, rate or Fraction(0))
+
+    return key
+
+
 def _threshold_line(value: float, label: str) -> dict[str, Any]:
     return {
         "silent": True,
@@ -101,10 +119,15 @@ def _threshold_line(value: float, label: str) -> dict[str, Any]:
     }
 
 
-def coverage_chart(units: list[Organization], year: int, *, start: int | None = None) -> Chart:
+def coverage_chart(
+    units: list[Organization], year: int, *, start: int | None = None, shown: groups.Plan | None = None
+) -> Chart:
     data = metrics.coverage(units, year, start=start)
     first, last = data.round
-    labels = [r.unit.display_name for r in data.rows]
+    # R-O11 per group: covered units of the group's units; the laggards are the least observed units.
+    shown = shown or groups.plan(units)
+    lines = groups.lines(shown, data.rows, worst=lambda line: (line.sum("covered"), line.sum("observed")))
+    labels = [line.name for line in lines.items]
     option = _bar(
         labels,
         [
@@ -112,13 +135,13 @@ def coverage_chart(units: list[Organization], year: int, *, start: int | None = 
                 "name": _("{year}年").format(year=first),
                 "type": "bar",
                 "stack": "visits",
-                "data": [r.first for r in data.rows],
+                "data": [line.sum("first") for line in lines.items],
             },
             {
                 "name": _("{year}年").format(year=last),
                 "type": "bar",
                 "stack": "visits",
-                "data": [r.second for r in data.rows],
+                "data": [line.sum("second") for line in lines.items],
             },
         ],
     )
@@ -130,10 +153,18 @@ def coverage_chart(units: list[Organization], year: int, *, start: int | None = 
         ),
         option,
         [_("单位"), _("{year}年").format(year=first), _("{year}年").format(year=last), _("本轮覆盖")],
-        [[r.unit.display_name, r.first, r.second, _("已覆盖") if r.covered else _("未覆盖")] for r in data.rows],
+        [[line.label, line.sum("first"), line.sum("second"), _covered_text(shown, line)] for line in lines.items],
         empty=not data.rows,
         empty_text=_("没有可统计的单位。"),
+        note=lines.note,
     )
+
+
+def _covered_text(shown: groups.Plan, line: groups.Line[Any]) -> str:
+    """A unit's R-O11 state, or a group's covered units out of its units."""
+    if shown.mode == groups.GROUPS:
+        return _("{covered}/{total}个单位").format(covered=line.sum("covered"), total=line.units)
+    return _("已覆盖") if line.sum("covered") else _("未覆盖")
 
 
 def timeliness_chart(units: list[Organization], year: int, today: dt.date) -> Chart:
@@ -164,16 +195,18 @@ def timeliness_chart(units: list[Organization], year: int, today: dt.date) -> Ch
     )
 
 
-def participation_chart(units: list[Organization], year: int) -> Chart:
+def participation_chart(units: list[Organization], year: int, *, shown: groups.Plan | None = None) -> Chart:
     data = metrics.participation(units, year)
     threshold = metrics.percent(data.threshold) or 0
+    # R-S3 per group: the group's present ÷ its expected, never an average of the units' rates.
+    lines = groups.lines(shown or groups.plan(units), data.rows, worst=_lowest_rate("present", "expected"))
     option = _bar(
-        [r.unit.display_name for r in data.rows],
+        [line.name for line in lines.items],
         [
             {
                 "name": _("参学率"),
                 "type": "bar",
-                "data": [_pct(r.rate) for r in data.rows],
+                "data": [_pct(_rate(line.sum("present"), line.sum("expected"))) for line in lines.items],
                 "markLine": _threshold_line(threshold, f"{threshold:g}%"),
             }
         ],
@@ -189,10 +222,18 @@ def participation_chart(units: list[Organization], year: int) -> Chart:
         option,
         [_("单位"), _("已召开学习会"), _("应到人次"), _("实到人次"), _("参学率"), _("达标场次")],
         [
-            [r.unit.display_name, r.sessions, r.expected, r.present, _pct_text(r.rate), r.meeting_threshold]
-            for r in data.rows
+            [
+                line.label,
+                line.sum("sessions"),
+                line.sum("expected"),
+                line.sum("present"),
+                _pct_text(_rate(line.sum("present"), line.sum("expected"))),
+                line.sum("meeting_threshold"),
+            ]
+            for line in lines.items
         ],
         empty=not data.has_data,
+        note=lines.note,
     )
 
 
@@ -236,63 +277,105 @@ def participation_trend_chart(units: list[Organization], year: int, *, until_mon
     )
 
 
-def session_charts(units: list[Organization], year: int) -> list[Chart]:
+def session_charts(units: list[Organization], year: int, *, shown: groups.Plan | None = None) -> list[Chart]:
     data = metrics.sessions(units, year)
-    labels = [r.unit.display_name for r in data.rows]
+    shown = shown or groups.plan(units)
     held = data.total("held")
+    # Per group: the group's counts and their ratio (R-S4, R-S12); the laggards: the lowest rates.
+    by_first = groups.lines(shown, data.rows, worst=_lowest_rate("first_item", "held"))
+    by_led = groups.lines(shown, data.rows, worst=_lowest_rate("secretary_led", "held"))
+    by_postponed = groups.lines(
+        shown,
+        data.rows,
+        worst=lambda line: (-line.sum("rescheduled_twice_or_more"), -line.sum("rescheduled_once")),
+    )
     first = Chart(
         "first_item",
         _("“第一议题”落实率：{rate}").format(rate=_pct_text(data.first_item_rate)),
         _("R-S4：已召开的中心组学习会中，议程含“第一议题”的场次占比。"),
         _bar(
-            labels,
-            [{"name": _("第一议题落实率"), "type": "bar", "data": [_pct(r.first_item_rate) for r in data.rows]}],
+            [line.name for line in by_first.items],
+            [
+                {
+                    "name": _("第一议题落实率"),
+                    "type": "bar",
+                    "data": [_pct(_rate(line.sum("first_item"), line.sum("held"))) for line in by_first.items],
+                }
+            ],
             percent=True,
         ),
         [_("单位"), _("已召开学习会"), _("含第一议题"), _("落实率")],
-        [[r.unit.display_name, r.held, r.first_item, _pct_text(r.first_item_rate)] for r in data.rows],
+        [
+            [
+                line.label,
+                line.sum("held"),
+                line.sum("first_item"),
+                _pct_text(_rate(line.sum("first_item"), line.sum("held"))),
+            ]
+            for line in by_first.items
+        ],
         empty=not held,
+        note=by_first.note,
     )
     led = Chart(
         "secretary_led",
         _("书记领学占比：{rate}").format(rate=_pct_text(data.secretary_led_rate)),
         _("R-S12：已召开的中心组学习会中，由当日中心组组长（党委书记）领学的场次占比。"),
         _bar(
-            labels,
-            [{"name": _("书记领学占比"), "type": "bar", "data": [_pct(r.secretary_led_rate) for r in data.rows]}],
+            [line.name for line in by_led.items],
+            [
+                {
+                    "name": _("书记领学占比"),
+                    "type": "bar",
+                    "data": [_pct(_rate(line.sum("secretary_led"), line.sum("held"))) for line in by_led.items],
+                }
+            ],
             percent=True,
         ),
         [_("单位"), _("已召开学习会"), _("书记领学"), _("占比")],
-        [[r.unit.display_name, r.held, r.secretary_led, _pct_text(r.secretary_led_rate)] for r in data.rows],
+        [
+            [
+                line.label,
+                line.sum("held"),
+                line.sum("secretary_led"),
+                _pct_text(_rate(line.sum("secretary_led"), line.sum("held"))),
+            ]
+            for line in by_led.items
+        ],
         empty=not held,
+        note=by_led.note,
     )
     postponed = Chart(
         "postponements",
         _("学习会改期情况"),
         _("R-S11：本年度中心组学习会中改期一次、改期两次及以上（一再推迟）的场次。"),
         _bar(
-            labels,
+            [line.name for line in by_postponed.items],
             [
                 {
                     "name": _("改期1次"),
                     "type": "bar",
                     "stack": "p",
-                    "data": [r.rescheduled_once for r in data.rows],
+                    "data": [line.sum("rescheduled_once") for line in by_postponed.items],
                     "color": "#d4a72c",
                 },
                 {
                     "name": _("改期2次及以上"),
                     "type": "bar",
                     "stack": "p",
-                    "data": [r.rescheduled_twice_or_more for r in data.rows],
+                    "data": [line.sum("rescheduled_twice_or_more") for line in by_postponed.items],
                     "color": "#cf222e",
                 },
             ],
         ),
         [_("单位"), _("本年度学习会"), _("改期1次"), _("改期2次及以上")],
-        [[r.unit.display_name, r.scheduled, r.rescheduled_once, r.rescheduled_twice_or_more] for r in data.rows],
+        [
+            [line.label, line.sum("scheduled"), line.sum("rescheduled_once"), line.sum("rescheduled_twice_or_more")]
+            for line in by_postponed.items
+        ],
         empty=not (data.total("rescheduled_once") or data.total("rescheduled_twice_or_more")),
         empty_text=_("本年度中心组学习会均未改期。") if data.total("scheduled") else _("本期间暂无数据。"),
+        note=by_postponed.note,
     )
     if len(units) == 1:
         # The unit page lists the rescheduled sessions themselves (R-S11), each leading to its record.
@@ -306,41 +389,63 @@ def session_charts(units: list[Organization], year: int) -> list[Chart]:
     return [first, led, postponed]
 
 
-def _calibrated_by_unit(report: calibration.Report) -> dict[int, float]:
-    """R-O18: each unit's average calibrated score (raw where its team cannot be compared)."""
+def _calibrated_by_unit(report: calibration.Report) -> dict[int, list[float]]:
+    """R-O18: each unit's calibrated scores (raw where its team cannot be compared)."""
     values: dict[int, list[float]] = {}
     for row in report.visits:
         value = row.calibrated if row.calibrated is not None else row.raw
         values.setdefault(row.visit.unit_id, []).append(float(value))
-    return {pk: round(sum(v) / len(v), 1) for pk, v in values.items()}
+    return values
 
 
-def score_charts(units: list[Organization], year: int) -> list[Chart]:
+def score_charts(units: list[Organization], year: int, *, shown: groups.Plan | None = None) -> list[Chart]:
     data = metrics.scores(units, year)
     # R-O18: the teams are compared over every scored visit of the year, whichever units are shown.
     report = calibration.year_report(Visit.objects.all(), year)
-    calibrated = _calibrated_by_unit(report)
+    calibrated_values = _calibrated_by_unit(report)
 
-    def avg(point: metrics.ScorePoint) -> float | None:
-        return float(point.average) if point.average is not None else None
+    def average(line: groups.Line[tuple[Organization, metrics.ScorePoint]]) -> Decimal | None:
+        """The line's mean composite score: its scores' sum ÷ their count, as `metrics._point` rounds it."""
+        count = sum(p.count for _unit, p in line.rows)
+        return (sum(p.total for _unit, p in line.rows) / count).quantize(Decimal("0.1")) if count else None
+
+    def calibrated(line: groups.Line[tuple[Organization, metrics.ScorePoint]]) -> float | None:
+        values = [v for u, _p in line.rows for v in calibrated_values.get(u.pk, [])]
+        return round(sum(values) / len(values), 1) if values else None
+
+    def avg(value: Decimal | None) -> float | None:
+        return float(value) if value is not None else None
+
+    def lowest(line: groups.Line[tuple[Organization, metrics.ScorePoint]]) -> tuple[bool, Decimal]:
+        value = average(line)
+        return (value is None, value or Decimal(0))
+
+    lines = groups.lines(shown or groups.plan(units), data.by_unit, worst=lowest, unit=lambda pair: pair[0])
+    averages = [(line, average(line), calibrated(line)) for line in lines.items]
 
     by_unit = Chart(
         "scores_unit",
         _("综合评分（按单位）"),
         _("R-O18：本年度已填报的列席旁听记录综合评分的平均值（百分制）；校准后均分扣除了各旁听小组的宽严度。"),
         _bar(
-            [str(p.label) for _unit, p in data.by_unit],
+            [line.name for line in lines.items],
             [
-                {"name": _("平均综合评分"), "type": "bar", "data": [avg(p) for _unit, p in data.by_unit]},
-                {"name": _("校准后均分"), "type": "bar", "data": [calibrated.get(u.pk) for u, _p in data.by_unit]},
+                {"name": _("平均综合评分"), "type": "bar", "data": [avg(mean) for _line, mean, _c in averages]},
+                {"name": _("校准后均分"), "type": "bar", "data": [c for _line, _mean, c in averages]},
             ],
         ),
         [_("单位"), _("记录数"), _("平均综合评分"), _("校准后均分")],
         [
-            [p.label, p.count, p.average if p.average is not None else "—", calibrated.get(u.pk, "—")]
-            for u, p in data.by_unit
+            [
+                line.label,
+                sum(p.count for _unit, p in line.rows),
+                mean if mean is not None else "—",
+                c if c is not None else "—",
+            ]
+            for line, mean, c in averages
         ],
         empty=not any(p.count for _unit, p in data.by_unit),
+        note=lines.note,
     )
     teams = Chart(
         "team_severity",
@@ -371,7 +476,7 @@ def score_charts(units: list[Organization], year: int) -> list[Chart]:
         empty_text=report.sentence,
         links=[(_("评分校准详情"), reverse("analysis:calibration") + f"?year={year}")],
     )
-    line = {"type": "line", "connectNulls": True}
+    line_style = {"type": "line", "connectNulls": True}
     over_time = Chart(
         "scores_time",
         _("综合评分（随时间变化）"),
@@ -380,7 +485,7 @@ def score_charts(units: list[Organization], year: int) -> list[Chart]:
             legend={"show": False},
             xAxis=_category_axis([str(p.label) for p in data.by_month]),
             yAxis={"type": "value", "min": 0, "max": 100},
-            series=[{**line, "name": _("平均综合评分"), "data": [avg(p) for p in data.by_month]}],
+            series=[{**line_style, "name": _("平均综合评分"), "data": [avg(p.average) for p in data.by_month]}],
         ),
         [_("期间"), _("记录数"), _("平均综合评分")],
         [[p.label, p.count, p.average if p.average is not None else "—"] for p in [*data.by_month, *data.by_semester]],
@@ -565,11 +670,25 @@ def rectification_charts(units: list[Organization], year: int, today: dt.date) -
     return [status, ageing]
 
 
-def frequency_chart(units: list[Organization], year: int, minimum: int) -> Chart:
+def frequency_chart(units: list[Organization], year: int, minimum: int, *, shown: groups.Plan | None = None) -> Chart:
     rows = metrics.frequency(units, year, minimum)
-    labels = [r.unit.display_name for r in rows]
-    series = [{"name": f"{SEMESTERS[s]}", "type": "bar", "data": [r.by_semester[s - 1] for r in rows]} for s in (1, 2)]
-    series[0]["markLine"] = _threshold_line(minimum, _("每学期最低{count}次").format(count=minimum))
+    shown = shown or groups.plan(units)
+    # Per group: the units' visits and their own shortfalls and surpluses added up (R-O17 counts each
+    # unit against its minimum); the laggards: the most semesters below the minimum, then the fewest visits.
+    lines = groups.lines(shown, rows, worst=lambda line: (-line.sum("below_minimum"), line.sum("total")))
+
+    def semester(line: groups.Line[metrics.FrequencyRow], s: int) -> int:
+        return sum(r.by_semester[s - 1] for r in line.rows)
+
+    def mode(line: groups.Line[metrics.FrequencyRow], m: str) -> int:
+        return sum(r.by_mode[m] for r in line.rows)
+
+    labels = [line.name for line in lines.items]
+    series = [
+        {"name": f"{SEMESTERS[s]}", "type": "bar", "data": [semester(line, s) for line in lines.items]} for s in (1, 2)
+    ]
+    if shown.mode != groups.GROUPS:  # the minimum is each unit's: a group's sum is not held against it
+        series[0]["markLine"] = _threshold_line(minimum, _("每学期最低{count}次").format(count=minimum))
     return Chart(
         "frequency",
         _("旁听频次（超出最低要求{count}次）").format(count=sum(r.beyond_minimum for r in rows)),
@@ -590,18 +709,20 @@ def frequency_chart(units: list[Organization], year: int, minimum: int) -> Chart
         ],
         [
             [
-                r.unit.display_name,
-                *r.by_semester,
-                r.by_mode["planned"],
-                r.by_mode["random"],
-                r.by_mode["invited"],
-                r.beyond_minimum,
-                r.below_minimum,
+                line.label,
+                semester(line, 1),
+                semester(line, 2),
+                mode(line, "planned"),
+                mode(line, "random"),
+                mode(line, "invited"),
+                line.sum("beyond_minimum"),
+                line.sum("below_minimum"),
             ]
-            for r in rows
+            for line in lines.items
         ],
         empty=not rows,
         empty_text=_("没有可统计的单位。"),
+        note=lines.note,
     )
 
 
@@ -612,19 +733,29 @@ def min_visits_per_semester(values: dict[str, dict[str, Any]] | None = None) -> 
     return configured if isinstance(configured, int) and configured > 0 else metrics.DEFAULT_MIN_VISITS_PER_SEMESTER
 
 
-def build_charts(units: list[Organization], year: int, *, semester: int | None = None) -> list[Chart]:
-    """Every chart of the dashboard for these units and year (a fixed number of queries)."""
+def build_charts(
+    units: list[Organization],
+    year: int,
+    *,
+    semester: int | None = None,
+    link: Callable[[Organization], str] | None = None,
+) -> list[Chart]:
+    """Every chart of the dashboard for these units and year (a fixed number of queries).
+
+    Past `groups.LIMIT` units the per-unit charts show groups (each linked by `link`) or the laggards.
+    """
     today = clock.today()
     values = compliance_services.all_parameters()  # one query for every rule parameter
+    shown = groups.plan(units, link)
     return [
-        coverage_chart(units, year, start=int(values["R-O11"]["round_start_year"])),
+        coverage_chart(units, year, start=int(values["R-O11"]["round_start_year"]), shown=shown),
         timeliness_chart(units, year, today),
-        participation_chart(units, year),
-        *session_charts(units, year),
-        *score_charts(units, year),
+        participation_chart(units, year, shown=shown),
+        *session_charts(units, year, shown=shown),
+        *score_charts(units, year, shown=shown),
         *cross_charts(units, year, semester),
         *rectification_charts(units, year, today),
-        frequency_chart(units, year, min_visits_per_semester(values)),
+        frequency_chart(units, year, min_visits_per_semester(values), shown=shown),
     ]
 
 

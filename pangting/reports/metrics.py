@@ -414,6 +414,7 @@ class ScorePoint:
     label: str
     count: int
     average: Decimal | None
+    total: Decimal = Decimal(0)  # the scores' sum, so a group's mean is its sum ÷ its count (R-O18)
 
 
 @dataclass(frozen=True)
@@ -430,7 +431,8 @@ class Scores:
 def _point(label: str, values: list[Decimal]) -> ScorePoint:
     if not values:
         return ScorePoint(label, 0, None)
-    return ScorePoint(label, len(values), (sum(values) / len(values)).quantize(Decimal("0.1")))
+    total = sum(values, Decimal(0))
+    return ScorePoint(label, len(values), (total / len(values)).quantize(Decimal("0.1")), total)
 
 
 def scores(units: Sequence[Organization], year: int) -> Scores:

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy
 
 from pangting.accounts import policy
@@ -67,9 +69,44 @@ def _semester(request: HttpRequest) -> int | None:
 # --- pages -----------------------------------------------------------------------------
 
 
-def _units(user: Any) -> list[Organization]:
-    """The units (`orgs.units`) the user reaches for reports."""
-    return list(unit_set(Organization.objects.for_user(user, A.REPORTS_VIEW)))
+def _units(user: Any, under: Organization | None = None) -> list[Organization]:
+    """The units (`orgs.units`) the user reaches for reports, within `under`'s subtree if given."""
+    reached = Organization.objects.for_user(user, A.REPORTS_VIEW)
+    if under is not None:
+        reached = reached.filter(path__startswith=under.path)
+    return list(unit_set(reached))
+
+
+def _under(request: HttpRequest) -> tuple[Organization | None, str]:
+    """The organization `?under=` narrows the dashboard to, or None and why the request's one was refused.
+
+    It must be an organization the user reaches for reports (the policy's scope); anything else
+    shows every unit with a message, never an error.
+    """
+    raw = request.GET.get("under", "").strip()
+    if not raw:
+        return None, ""
+    found = None
+    if raw.isdigit() and len(raw) <= 12:
+        found = Organization.objects.for_user(request.user, A.REPORTS_VIEW).filter(pk=int(raw)).first()
+    if found is None:
+        return None, gettext("所选组织“{raw}”不存在或不在您的统计范围内；已显示全部单位。").format(raw=raw[:20])
+    return found, ""
+
+
+def _dashboard_url(year: int, semester: int | None, under: Organization | None = None) -> str:
+    query = {"year": year, **({"semester": semester} if semester else {}), **({"under": under.pk} if under else {})}
+    return f"{reverse('reports:dashboard')}?{urlencode(query)}"
+
+
+def _breadcrumb(user: Any, under: Organization, year: int, semester: int | None) -> list[tuple[str, str]]:
+    """(name, address) from every unit down to `under`: its ancestors the user reaches, each a narrowed dashboard."""
+    ancestor_ids = [int(under.path[i : i + PATH_STEP]) for i in range(0, len(under.path) - PATH_STEP, PATH_STEP)]
+    ancestors = Organization.objects.for_user(user, A.REPORTS_VIEW).filter(pk__in=ancestor_ids).order_by("path")
+    return [
+        (gettext("全部单位"), _dashboard_url(year, semester)),
+        *[(org.display_name, _dashboard_url(year, semester, org)) for org in ancestors],
+    ]
 
 
 @login_required
@@ -78,8 +115,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     policy.require(user, A.REPORTS_VIEW)
     year, year_error = _year(request)
     semester = _semester(request)
-    units = _units(user)
-    chart_list = charts.build_charts(units, year, semester=semester)
+    under, under_error = _under(request)
+    units = _units(user, under)
+    # Issue 15: past `groups.LIMIT` units each per-unit chart shows groups, each narrowing this page.
+    chart_list = charts.build_charts(
+        units, year, semester=semester, link=lambda org: _dashboard_url(year, semester, org)
+    )
     findings = Finding.objects.for_user(user).open().filter(year=year, unit__in=units)
     colour_counts = compliance_services.rule_colour_counts(findings)
     rule_count = len(ordered_rules())
@@ -104,6 +145,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "year": year,
             "year_error": year_error,
+            "under": under,
+            "under_error": under_error,
+            "breadcrumb": _breadcrumb(user, under, year, semester) if under else [],
             "semester": semester,
             "charts": chart_list,
             "chart_options": charts.chart_options(chart_list),
