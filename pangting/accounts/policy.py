@@ -533,6 +533,26 @@ def cadre_branch_choices(user: Any) -> models.QuerySet[Organization]:
     return Organization.objects.for_user(user, Action.STUDY_CHANGE).filter(kind=OrganizationKind.BRANCH)
 
 
+def study_report_units(user: Any) -> models.QuerySet[Organization]:
+    """Where `user` may file a leader's 述学 report (R-O22): the units and supervising organizations
+    it changes study for or manages the reports of."""
+    from pangting.orgs.units import SUPERVISING, UNIT
+
+    condition = Q(pk__in=[])
+    for action in (Action.STUDY_CHANGE, Action.REPORTS_MANAGE):
+        granted = reach(user, action)
+        if not granted.is_empty:
+            condition |= granted.q("pk")
+    return Organization.objects.filter(condition).filter(UNIT | SUPERVISING)
+
+
+def study_report_people(user: Any) -> models.QuerySet[Person]:
+    """Who may deliver a 述学 report `user` files (R-O22): the people of `study_report_units` and below."""
+    from pangting.orgs.paths import under_any
+
+    return Person.objects.filter(under_any(list(study_report_units(user)), "organization__path"))
+
+
 def cross_hosts(user: Any) -> models.QuerySet[Organization]:
     """The units `user` may invite to host a cross-observation for (R-O13): those it replies for
     or manages."""

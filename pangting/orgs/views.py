@@ -89,6 +89,8 @@ def organization_search(request: HttpRequest) -> HttpResponse:
             found = found.filter(pk__in=policy.parent_choices(request.user, moving).values("pk"))
         if request.GET.get("kind") == "branch":  # a leading cadre's branch (R-B7)
             found = found.filter(pk__in=policy.cadre_branch_choices(request.user).values("pk"))
+        if request.GET.get("report") == "1":  # where a 述学 report is filed (R-O22)
+            found = found.filter(pk__in=policy.study_report_units(request.user).values("pk"))
         cross = request.GET.get("cross")
         if cross == "host":  # a cross-observation's host: a unit the user replies for or manages (R-O13)
             found = found.filter(pk__in=policy.cross_hosts(request.user).values("pk"))
@@ -126,6 +128,8 @@ def person_search(request: HttpRequest) -> HttpResponse:
             reached &= Q(pk__in=policy.owner_choices(request.user, unit).values("pk"))
         if request.GET.get("leaders") == "1":  # a visit's leader: a school leader (R-O3)
             reached &= Q(pk__in=policy.visit_leader_choices(request.user).values("pk"))
+        if request.GET.get("report") == "1":  # who delivers a 述学 report (R-O22)
+            reached &= Q(pk__in=policy.study_report_people(request.user).values("pk"))
         if request.GET.get("cross") == "visitor":  # the visiting unit's secretary or deputy, names only (R-O13)
             reached = Q(pk__in=policy.cross_visitor_people(request.user).values("pk"))
         found = (

@@ -65,8 +65,9 @@ PAGES = [
     "orgs:person_create",
     "observation:grouping_create",
     "observation:cross_create",
+    "assessment:report_create",
 ]
-CREATE_PAGES = ["orgs:link_list", *PAGES[-7:]]
+CREATE_PAGES = ["orgs:link_list", *PAGES[-8:]]
 # Study's forms, read by a study secretary of the whole tree (the supervisor only reads study).
 STUDY_CREATE_PAGES = [
     "study:session_create",

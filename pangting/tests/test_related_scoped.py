@@ -640,6 +640,7 @@ def test_every_related_choice_field_of_the_forms_is_walked() -> None:
         "pangting.observation.forms.ProblemItemForm",
         "pangting.observation.forms.RectificationPlanForm",
         "pangting.observation.views_cross.CrossForm",
+        "pangting.assessment.forms.StudyReportForm",
         "pangting.observation.views_practices.PracticeForm",
         "pangting.observation.views_grouping.StandingTeamForm",
         "pangting.accounts.forms.RoleAssignForm",
@@ -764,8 +765,9 @@ def test_a_search_offers_only_what_its_scope_reaches(w: RelatedWorld) -> None:
         walked.append(where)
     print(f"\nsearched fields: {len(walked)}")
     # The visit's unit, liaison and leader, the link's person and unit, the study plan's, outcome's,
-    # attendee's and cadre's fields, a problem's owner, a cross-observation's host, and more.
-    assert len(walked) >= 32, walked
+    # attendee's and cadre's fields, a problem's owner, a cross-observation's host, a 述学 report's
+    # unit and person, and more.
+    assert len(walked) >= 34, walked
 
 
 def test_a_form_refuses_the_typed_name_of_an_outside_record_like_an_unknown_name(w: RelatedWorld) -> None:
