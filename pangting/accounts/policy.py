@@ -35,7 +35,7 @@ from django.http import Http404
 
 from pangting.core import audit, registry
 from pangting.core.system import is_system, require_actor
-from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, Person, StudyGroupMember
+from pangting.orgs.models import LeaderLink, LiaisonAssignment, Organization, OrganizationKind, Person, StudyGroupMember
 
 from .models import ADMIN_DUTIES, PARTNER_ROLES, Role, RoleAssignment
 
@@ -515,6 +515,74 @@ def parent_choices(user: Any, moving: Organization | None = None) -> models.Quer
 def group_member_choices(user: Any, organization: Organization) -> models.QuerySet[Person]:
     """The people `user` may add to `organization`'s center group: its own people (directory.change)."""
     return Person.objects.for_user(user, Action.DIRECTORY_CHANGE).filter(organization=organization)
+
+
+def visit_leader_choices(user: Any) -> models.QuerySet[Person]:
+    """The people `user` may name a visit's leader: the school leaders among `team_people` (R-O3)."""
+    return team_people(user).filter(is_school_leader=True)
+
+
+def owner_choices(user: Any, unit: Organization) -> models.QuerySet[Person]:
+    """The people `user` may make responsible for a problem of `unit`: those of the unit's subtree
+    `user` sees (R-O25)."""
+    return Person.objects.for_user(user).filter(organization__path__startswith=unit.path)
+
+
+def cadre_branch_choices(user: Any) -> models.QuerySet[Organization]:
+    """The party branches `user` may register a leading cadre in (R-B7, study.change)."""
+    return Organization.objects.for_user(user, Action.STUDY_CHANGE).filter(kind=OrganizationKind.BRANCH)
+
+
+def study_report_units(user: Any) -> models.QuerySet[Organization]:
+    """Where `user` may file a leader's 述学 report (R-O22): the units and supervising organizations
+    it changes study for or manages the reports of."""
+    from pangting.orgs.units import SUPERVISING, UNIT
+
+    condition = Q(pk__in=[])
+    for action in (Action.STUDY_CHANGE, Action.REPORTS_MANAGE):
+        granted = reach(user, action)
+        if not granted.is_empty:
+            condition |= granted.q("pk")
+    return Organization.objects.filter(condition).filter(UNIT | SUPERVISING)
+
+
+def study_report_people(user: Any) -> models.QuerySet[Person]:
+    """Who may deliver a 述学 report `user` files (R-O22): the people of `study_report_units` and below."""
+    from pangting.orgs.paths import under_any
+
+    return Person.objects.filter(under_any(list(study_report_units(user)), "organization__path"))
+
+
+def cross_hosts(user: Any) -> models.QuerySet[Organization]:
+    """The units `user` may invite to host a cross-observation for (R-O13): those it replies for
+    or manages."""
+    from pangting.orgs.units import units
+
+    condition = Q(pk__in=[])
+    for action in (Action.OBSERVATION_REPLY, Action.OBSERVATION_MANAGE):
+        granted = reach(user, action)
+        if not granted.is_empty:
+            condition |= granted.q("pk")
+    return units(Organization.objects.filter(condition)).order_by("sort_order", "path")
+
+
+def cross_visitors(user: Any) -> models.QuerySet[Organization]:
+    """The units a host of `user` may invite to sit in (R-O13): the hosts' sibling units. A unit
+    names another unit and its secretary or deputy without otherwise seeing into it (names only)."""
+    from pangting.orgs.units import units
+
+    parents = cross_hosts(user).values("parent")
+    return units(Organization.objects.filter(parent__in=parents)).order_by("sort_order", "path")
+
+
+def cross_visitor_people(user: Any) -> models.QuerySet[Person]:
+    """The secretaries and deputies of the center groups of `cross_visitors` (R-O13), names only."""
+    return Person.objects.filter(
+        group_memberships__group__organization__in=cross_visitors(user),
+        group_memberships__role__in=[StudyGroupMember.Role.LEADER, StudyGroupMember.Role.DEPUTY],
+        group_memberships__deleted_at__isnull=True,
+        group_memberships__left_on__isnull=True,
+    ).distinct()
 
 
 def _is_seat_record(model: type[models.Model]) -> bool:

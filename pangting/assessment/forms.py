@@ -6,7 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core import inputs, widgets
-from pangting.orgs.models import Organization, Person
 from pangting.study.parameters import get_parameters
 
 from .models import StudyReport
@@ -27,8 +26,9 @@ class SchemeForm(inputs.CheckedForm):
 
 
 class StudyReportForm(inputs.CheckedForm):
-    organization = forms.ModelChoiceField(label=_("所在单位"), queryset=Organization.objects.none())
-    person = forms.ModelChoiceField(label=_("述学人"), queryset=Person.objects.none())
+    # Searched (issue 15), among where the user files 述学 and who delivers it (R-O22).
+    organization = widgets.OrganizationSearchField(label=_("所在单位"), scope="directory.view")
+    person = widgets.PersonSearchField(label=_("述学人"), scope="directory.view")
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("题目"), max_length=200)
     delivered_on = forms.DateField(label=_("述学日期"), widget=widgets.DateInput())
@@ -41,11 +41,8 @@ class StudyReportForm(inputs.CheckedForm):
 
     def __init__(self, *args: Any, units: Any, people: Any, can_rate: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = units
-        self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = lambda p: _("{name}（{organization} {post}）").format(
-            name=p.name, organization=p.organization.display_name, post=p.post
-        )
+        self.fields["organization"].limit(units, report=1)
+        self.fields["person"].limit(people, report=1)
         params = get_parameters()
         self.fields["file"].help_text = _("可选。单个文件不超过 %(mb)s MB，类型：%(types)s。请勿上传涉密材料。") % {
             "mb": params.max_upload_mb,

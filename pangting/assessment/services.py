@@ -48,7 +48,6 @@ from pangting.lib.formula import Formula, FormulaError, Signature, compile_formu
 from pangting.lib.messages import message_of
 from pangting.observation.models import OBSERVED_STATES, ObservationRecord, State, Visit
 from pangting.orgs.models import Organization, Person
-from pangting.orgs.units import SUPERVISING, UNIT
 from pangting.study.parameters import get_parameters
 from pangting.study.services.uploads import check_upload
 
@@ -429,12 +428,7 @@ def delete_study_report(report: StudyReport, *, actor: Any) -> None:
 
 def report_units(user: Any) -> Sequence[Organization]:
     """Where `user` may file 述学: units with a center group, and the supervising organization itself."""
-    condition = Q(pk__in=[])
-    for action in (A.STUDY_CHANGE, A.REPORTS_MANAGE):
-        granted = policy.reach(user, action)
-        if not granted.is_empty:
-            condition |= granted.q("pk")
-    return list(Organization.objects.filter(condition).filter(UNIT | SUPERVISING).order_by("path"))
+    return list(policy.study_report_units(user).order_by("path"))
 
 
 # -- 民主评议 of 述学 reports (R-O22) ------------------------------------------------------------

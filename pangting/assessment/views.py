@@ -19,8 +19,7 @@ from pangting.compliance.registry import ordered_rules
 from pangting.core import clock
 from pangting.core.views import add_form_errors, attachment, chinese_file, parse_year
 from pangting.lib.xlsx import write_workbook
-from pangting.orgs.models import Organization, Person
-from pangting.orgs.paths import under_any
+from pangting.orgs.models import Organization
 from pangting.orgs.units import SUPERVISING, UNIT, units
 
 from . import exports, services
@@ -125,14 +124,6 @@ def scheme(request: HttpRequest) -> HttpResponse:
 # -- 述学 reports -------------------------------------------------------------------------------
 
 
-def _people(units: list[Organization]) -> QuerySet[Person]:
-    return (
-        Person.objects.filter(under_any(units, "organization__path"))
-        .select_related("organization")
-        .order_by("organization__path", "name")
-    )
-
-
 def _report_for(user: Any, pk: int, *, write: bool = False) -> StudyReport:
     report = policy.get_for_user(StudyReport.objects.select_related("person", "organization", "rated_by"), user, pk)
     if write and not services.can_record_report(user, report.organization):
@@ -189,7 +180,7 @@ def _report_form(request: HttpRequest, report: StudyReport | None) -> HttpRespon
     if not units:
         raise Http404
     can_rate = any(services.can_rate_report(user, u) for u in units)
-    unit_qs = Organization.objects.filter(pk__in=[u.pk for u in units]).order_by("path")
+
     if report:
         initial: dict[str, Any] = {
             f: getattr(report, f)
@@ -200,8 +191,8 @@ def _report_form(request: HttpRequest, report: StudyReport | None) -> HttpRespon
     form = StudyReportForm(
         request.POST or None,
         request.FILES or None,
-        units=unit_qs,
-        people=_people(units),
+        units=policy.study_report_units(user),
+        people=policy.study_report_people(user),
         can_rate=can_rate,
         initial=initial,
     )

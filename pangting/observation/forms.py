@@ -8,7 +8,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core import inputs, widgets
-from pangting.orgs.models import Person
 
 from .models import CHECKLIST_POINTS, DocumentReview, Forum, Mode, OnSiteComment, Semester, SpotQuestion, Talk
 
@@ -23,19 +22,19 @@ class VisitForm(inputs.CheckedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     semester = forms.TypedChoiceField(label=_("学期"), choices=Semester.choices, coerce=int)
     target_month = forms.IntegerField(label=_("计划月份"), min_value=1, max_value=12, required=False)
-    leader = forms.ModelChoiceField(
+    leader = widgets.PersonSearchField(
         label=_("组长"),
-        queryset=Person.objects.none(),
+        scope="observation.manage",
         required=False,
         help_text=_("留空则按领导联系单位自动确定（R-O3）。"),
     )
     liaison = widgets.PersonSearchField(label=_("联络员"), scope="observation.manage", required=False)
     focus = forms.CharField(label=_("旁听重点"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, units: Any, people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any, people: Any, leaders: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["leader"].queryset = people.filter(is_school_leader=True)
+        self.fields["leader"].limit(leaders, leaders=1)  # the school leaders of `people` (R-O3)
         self.fields["liaison"].queryset = people
 
 
@@ -202,12 +201,12 @@ class FeedbackForm(inputs.CheckedForm):
 
 class RectificationPlanForm(inputs.CheckedForm):
     measure = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 3}))
-    owner = forms.ModelChoiceField(label=_("责任人"), queryset=Person.objects.none(), required=False)
+    owner = widgets.PersonSearchField(label=_("责任人"), scope="directory.view", required=False)
     deadline = forms.DateField(label=_("整改期限"), widget=date_input(), required=False)
 
-    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: Any, unit: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people
+        self.fields["owner"].limit(people, under=unit.pk)  # the unit's subtree (R-O25)
 
 
 class ProblemItemForm(inputs.CheckedForm):

@@ -112,7 +112,13 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     people = policy.team_people(request.user)  # the level's tree and its own organization (R-O23)
     today = clock.today()
     year, semester = services.semester_of(today)
-    form = VisitForm(request.POST or None, units=units, people=people, initial={"year": year, "semester": semester})
+    form = VisitForm(
+        request.POST or None,
+        units=units,
+        people=people,
+        leaders=policy.visit_leader_choices(request.user),
+        initial={"year": year, "semester": semester},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         team = None

@@ -14,16 +14,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
-from pangting.core import clock, dates, inputs
+from pangting.core import clock, dates, inputs, widgets
 from pangting.core.paging import paginate
 from pangting.core.transitions import available_step_names
-from pangting.orgs.models import Organization, Person, StudyGroupMember
+from pangting.orgs.models import Organization
 from pangting.orgs.units import units
 
 from . import services
@@ -56,11 +56,13 @@ def top_units(orgs: QuerySet[Organization]) -> QuerySet[Organization]:
 
 
 class CrossForm(inputs.CheckedForm):
-    host = forms.ModelChoiceField(label=_("邀请单位"), queryset=Organization.objects.none())
-    visitor = forms.ModelChoiceField(label=_("列席单位"), queryset=Organization.objects.none())
-    visitor_person = forms.ModelChoiceField(
+    # Searched (issue 15): the host among the units the user replies for or manages, the visitor
+    # and its secretary or deputy among the hosts' sibling units, names only (R-O13).
+    host = widgets.OrganizationSearchField(label=_("邀请单位"), scope="observation.reply,observation.manage")
+    visitor = widgets.OrganizationSearchField(label=_("列席单位"), scope="observation.reply,observation.manage")
+    visitor_person = widgets.PersonSearchField(
         label=_("列席人员"),
-        queryset=Person.objects.none(),
+        scope="observation.reply,observation.manage",
         required=False,
         help_text=_("列席单位的书记或副书记；可留空，由列席单位确定。"),
     )
@@ -68,12 +70,9 @@ class CrossForm(inputs.CheckedForm):
 
     def __init__(self, *args: Any, hosts: Any, visitors: Any, people: Any, sessions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["host"].queryset = hosts
-        self.fields["visitor"].queryset = visitors
-        self.fields["visitor_person"].queryset = people
-        self.fields["visitor_person"].label_from_instance = lambda p: _("{name}（{organization}·{post}）").format(
-            name=p.name, organization=p.organization.display_name, post=p.post
-        )
+        self.fields["host"].limit(hosts, cross="host")
+        self.fields["visitor"].limit(visitors, cross="visitor")
+        self.fields["visitor_person"].limit(people, cross="visitor")
         self.fields["session"].queryset = sessions
         self.fields["session"].label_from_instance = _session_label
 
@@ -168,38 +167,19 @@ def cross_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _host_units(user: Any) -> QuerySet[Organization]:
-    reply, manage = policy.reach(user, A.OBSERVATION_REPLY), policy.reach(user, A.OBSERVATION_MANAGE)
-    condition = Q(pk__in=[])
-    for granted in (reply, manage):
-        if not granted.is_empty:
-            condition |= granted.q("pk")
-    return top_units(Organization.objects.filter(condition))
-
-
 @login_required
 def cross_create(request: HttpRequest) -> HttpResponse:
     """The host unit's secretary invites another unit's secretary or deputy (R-O13)."""
     from pangting.study.models import SessionKind, StudySession
 
     user = request.user
-    hosts = _host_units(user)
+    hosts = policy.cross_hosts(user)
     if not hosts.exists():
         raise Http404
     # The partners are the host's sibling units: a unit must be able to name another unit and
     # its secretary or deputy, though it does not otherwise see into that unit (names only).
-    parents = hosts.values("parent")
-    visitors = top_units(Organization.objects.filter(parent__in=parents))
-    people = (
-        Person.objects.filter(
-            group_memberships__group__organization__in=visitors,
-            group_memberships__role__in=[StudyGroupMember.Role.LEADER, StudyGroupMember.Role.DEPUTY],
-            group_memberships__deleted_at__isnull=True,
-            group_memberships__left_on__isnull=True,
-        )
-        .select_related("organization")
-        .distinct()
-    )
+    visitors = policy.cross_visitors(user)
+    people = policy.cross_visitor_people(user)
     sessions = (
         StudySession.objects.for_user(user, A.OBSERVATION_VIEW)
         .filter(organization__in=hosts, kind=SessionKind.CENTER_GROUP)

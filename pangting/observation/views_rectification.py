@@ -20,7 +20,7 @@ from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.ordering import current_year_first
 from pangting.core.views import flash_errors, parse_year, seen_version
-from pangting.orgs.models import Organization, Person
+from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
 from pangting.workdays.services import describe_basis
 
@@ -44,11 +44,11 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = item.unit
     can_reply = policy.can(request.user, A.OBSERVATION_REPLY, unit)
     can_manage = policy.can(request.user, A.OBSERVATION_MANAGE, unit)
-    people = Person.objects.for_user(request.user).filter(organization__path__startswith=unit.path)
     step = request.POST.get("step") if request.method == "POST" else None
     plan_form = RectificationPlanForm(
         request.POST if step == "plan" else None,
-        people=people,
+        people=policy.owner_choices(request.user, unit),
+        unit=unit,
         initial={"measure": item.measure, "owner": item.owner_id, "deadline": item.deadline},
     )
     report_form = RectificationReportForm(request.POST if step == "report" else None)

@@ -87,6 +87,15 @@ def organization_search(request: HttpRequest) -> HttpResponse:
         if "moving" in request.GET:  # an organization's new parent: not itself nor below it
             moving = policy.get_for_user(Organization, request.user, _pk(request, "moving"), A.DIRECTORY_CHANGE)
             found = found.filter(pk__in=policy.parent_choices(request.user, moving).values("pk"))
+        if request.GET.get("kind") == "branch":  # a leading cadre's branch (R-B7)
+            found = found.filter(pk__in=policy.cadre_branch_choices(request.user).values("pk"))
+        if request.GET.get("report") == "1":  # where a 述学 report is filed (R-O22)
+            found = found.filter(pk__in=policy.study_report_units(request.user).values("pk"))
+        cross = request.GET.get("cross")
+        if cross == "host":  # a cross-observation's host: a unit the user replies for or manages (R-O13)
+            found = found.filter(pk__in=policy.cross_hosts(request.user).values("pk"))
+        elif cross == "visitor":  # its visitor: a sibling unit, by name only, outside the reach (R-O13)
+            found = policy.cross_visitors(request.user)
         matches = list(
             found.filter(search_filter(text)).order_by("path").only("pk", "name", "short_name", "code")[:SEARCH_LIMIT]
         )
@@ -114,6 +123,15 @@ def person_search(request: HttpRequest) -> HttpResponse:
         if "org" in request.GET:  # a center group's members: its organization's people
             group_org = policy.get_for_user(Organization, request.user, _pk(request, "org"), A.DIRECTORY_CHANGE)
             reached &= Q(pk__in=policy.group_member_choices(request.user, group_org).values("pk"))
+        if "under" in request.GET:  # a problem's owner: the people of the unit's subtree (R-O25)
+            unit = policy.get_for_user(Organization, request.user, _pk(request, "under"))
+            reached &= Q(pk__in=policy.owner_choices(request.user, unit).values("pk"))
+        if request.GET.get("leaders") == "1":  # a visit's leader: a school leader (R-O3)
+            reached &= Q(pk__in=policy.visit_leader_choices(request.user).values("pk"))
+        if request.GET.get("report") == "1":  # who delivers a 述学 report (R-O22)
+            reached &= Q(pk__in=policy.study_report_people(request.user).values("pk"))
+        if request.GET.get("cross") == "visitor":  # the visiting unit's secretary or deputy, names only (R-O13)
+            reached = Q(pk__in=policy.cross_visitor_people(request.user).values("pk"))
         found = (
             Person.objects.filter(reached, deleted_at__isnull=True)
             .filter(person_search_filter(text))

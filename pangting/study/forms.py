@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pangting.core import inputs, widgets
-from pangting.orgs.models import Organization, Person
 
 from .models import (
     AgendaItem,
@@ -161,17 +160,17 @@ class MakeupForm(inputs.CheckedForm):
 
 
 class AddAttendeeForm(inputs.CheckedForm):
-    person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.none())
+    person = widgets.PersonSearchField(label=_("人员"), scope="study.change")
     # R-S20: someone outside the group sits in (列席); recorded, not counted in the rate.
     as_observer = forms.BooleanField(label=_("列席（不计入参学率）"), required=False)
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        self.fields["person"].limit(people)
 
 
 class PlanForm(inputs.CheckedForm):
-    organization = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none())
+    organization = widgets.OrganizationSearchField(label=_("党组织"), scope="study.change")
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     kind = forms.ChoiceField(label=_("类型"), choices=PlanKind.choices)
     title = forms.CharField(label=_("标题"), max_length=200, required=False)
@@ -179,7 +178,7 @@ class PlanForm(inputs.CheckedForm):
 
     def __init__(self, *args: Any, organizations: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        self.fields["organization"].limit(organizations)
         if editing:
             for name in ("organization", "year", "kind"):
                 self.fields[name].disabled = True
@@ -271,7 +270,7 @@ class ResearchForm(inputs.CheckedForm):
 class OutcomeForm(inputs.CheckedForm):
     """R-S19: a study outcome and when its conversion into work is due."""
 
-    organization = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none())
+    organization = widgets.OrganizationSearchField(label=_("党组织"), scope="study.change")
     kind = forms.ChoiceField(label=_("成果类型"), choices=StudyOutcome.Kind.choices)
     title = forms.CharField(label=_("成果名称"), max_length=200)
     description = forms.CharField(label=_("成果内容"), widget=_text(3), required=False)
@@ -281,7 +280,7 @@ class OutcomeForm(inputs.CheckedForm):
 
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        self.fields["organization"].limit(organizations)
 
 
 class ConversionForm(inputs.CheckedForm):
@@ -294,14 +293,14 @@ class ConversionForm(inputs.CheckedForm):
 class CadreBranchForm(inputs.CheckedForm):
     """R-B7 双重组织生活: the branch a leading cadre belongs to, from a date."""
 
-    person = forms.ModelChoiceField(label=_("领导干部"), queryset=Person.objects.none())
-    branch = forms.ModelChoiceField(label=_("所在党支部"), queryset=Organization.objects.none())
+    person = widgets.PersonSearchField(label=_("领导干部"), scope="study.change")
+    branch = widgets.OrganizationSearchField(label=_("所在党支部"), scope="study.change")
     since = forms.DateField(label=_("起始日期"), widget=DATE)
 
     def __init__(self, *args: Any, people: Any, branches: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
-        self.fields["branch"].queryset = branches
+        self.fields["person"].limit(people)
+        self.fields["branch"].limit(branches, kind="branch")
 
 
 class SessionFilterForm(inputs.CheckedForm):

@@ -16,6 +16,8 @@ from django.urls import reverse
 
 from pangting.accounts.models import Role
 from pangting.compliance.tests.builders import good_session, more_units, travel
+from pangting.observation.models import Rectification, State
+from pangting.observation.tests.scenes import walk
 from pangting.tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
@@ -62,10 +64,18 @@ PAGES = [
     "orgs:organization_create",
     "orgs:person_create",
     "observation:grouping_create",
+    "observation:cross_create",
+    "assessment:report_create",
 ]
-CREATE_PAGES = ["orgs:link_list", *PAGES[-6:]]
+CREATE_PAGES = ["orgs:link_list", *PAGES[-8:]]
 # Study's forms, read by a study secretary of the whole tree (the supervisor only reads study).
-STUDY_CREATE_PAGES = ["study:session_create", "study:training_list"]
+STUDY_CREATE_PAGES = [
+    "study:session_create",
+    "study:training_list",
+    "study:plan_create",
+    "study:outcome_list",
+    "study:cadre_branch_list",
+]
 
 
 def _counts(client):
@@ -95,10 +105,14 @@ def test_the_create_forms_list_no_unit_or_person_whatever_the_tree_holds(world, 
     more_units(world, 0, 2)
     secretary = make_user("root_secretary", (Role.STUDY_SECRETARY, world.root))
     detail = reverse("orgs:organization_detail", args=[world.unit_a.pk])  # its center group and conflict forms
+    session = good_session(world)  # its attendance page adds a person
+    problem = Rectification.objects.filter(visit=walk(world, State.RECTIFYING)).first()  # its owner
     pages = [
         *((world.supervisor, reverse(name)) for name in CREATE_PAGES),
         (world.supervisor, detail),
+        (world.supervisor, reverse("observation:rectification_detail", args=[problem.pk])),
         *((secretary, reverse(name)) for name in STUDY_CREATE_PAGES),
+        (secretary, reverse("study:session_attendance", args=[session.pk])),
     ]
     for user, url in pages:
         client.force_login(user)

@@ -183,6 +183,8 @@ class RelatedWorld(ScopedWorld):
         self.rectification_a = Rectification.objects.filter(visit=rectifying(self, "A")).first()
         # The directory is changed by supervisors; one over unit A alone has something outside.
         self.unit_supervisor = make_user("unit_supervisor", (Role.SUPERVISOR, self.unit_a))
+        # A school leader that supervisor reaches, so a visit's leader search has one to offer (R-O3).
+        self.unit_a_leader = make_person("甲院领导", self.unit_a, post="院长", is_school_leader=True)
 
     def personas(self) -> dict[str, object]:
         return {**super().personas(), "unit_supervisor": self.unit_supervisor}
@@ -473,6 +475,25 @@ FORM_CASES = [
         lambda w: f"/study/sessions/{w.session_a.pk}/attendance/add/",
         lambda w: {},
         {"person": M["person"]},
+        shown_at=lambda w: f"/study/sessions/{w.session_a.pk}/attendance/",
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: "/study/outcomes/",
+        lambda w: {"kind": "measure", "title": "三项举措", "recorded_on": "2026-06-15"},
+        {"organization": M["org"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: "/study/cadres/",
+        lambda w: {"person": w.member_person.pk, "branch": w.branch_a.pk, "since": "2026-01-01"},
+        {"person": M["person"], "branch": M["org"]},
+    ),
+    FormCase(
+        "secretary_a",
+        lambda w: "/observation/cross/new/",
+        lambda w: {"host": w.unit_a.pk, "visitor": w.unit_b.pk},
+        {"host": M["org"]},  # the visitor is a sibling unit named outside the reach (R-O13): its own test
     ),
     FormCase(
         "member",
@@ -591,16 +612,25 @@ def _page(client: Any, url: str, body: dict[str, Any]) -> tuple[int, str, list[s
     return response.status_code, VOLATILE.sub("", chain + response.content.decode()), _writes(queries)
 
 
+# The supervising organizations a level holds (a handful, R-O23) stay a <select>.
+SEAT_CHOICES = {"supervisor_org"}
+
+
 def test_every_related_choice_field_of_the_forms_is_walked() -> None:
     """Each form with a related choice field has a case (pages take the form's queryset from the view)."""
     from django import forms as django_forms
     from django.utils.module_loading import import_string
 
     walked = {name for case in FORM_CASES for name in case.fields}
-    assert {"host", "led_by", "lecturer_person", "trainees", "parent", "leader", "liaison", "session"} <= walked
+    expected = {"host", "led_by", "lecturer_person", "trainees", "parent", "leader", "liaison", "session", "owner"}
+    assert expected | {"branch", "organization", "person"} <= walked
     for dotted in (
         "pangting.study.forms.TrainingForm",
         "pangting.study.forms.SpeakerForm",
+        "pangting.study.forms.PlanForm",
+        "pangting.study.forms.OutcomeForm",
+        "pangting.study.forms.AddAttendeeForm",
+        "pangting.study.forms.CadreBranchForm",
         "pangting.orgs.forms.OrganizationForm",
         "pangting.orgs.forms.PersonForm",
         "pangting.orgs.forms.MemberForm",
@@ -608,6 +638,9 @@ def test_every_related_choice_field_of_the_forms_is_walked() -> None:
         "pangting.orgs.forms.LinkForm",
         "pangting.observation.forms.VisitForm",
         "pangting.observation.forms.ProblemItemForm",
+        "pangting.observation.forms.RectificationPlanForm",
+        "pangting.observation.views_cross.CrossForm",
+        "pangting.assessment.forms.StudyReportForm",
         "pangting.observation.views_practices.PracticeForm",
         "pangting.observation.views_grouping.StandingTeamForm",
         "pangting.accounts.forms.RoleAssignForm",
@@ -618,10 +651,18 @@ def test_every_related_choice_field_of_the_forms_is_walked() -> None:
         ]
         # A <select> lists nothing and a search accepts nothing until the view gives the scoped queryset.
         assert related and all(_accepts_nothing(f) for f in related), dotted
+        # Issue 15: an organization or a person is searched, never a <select> of every one in reach.
+        listed = [
+            name
+            for name, f in form.base_fields.items()
+            if isinstance(f, django_forms.ModelChoiceField) and f.queryset is not None
+            and f.queryset.model in (Organization, Person) and name not in SEAT_CHOICES
+        ]  # fmt: skip
+        assert not listed, f"{dotted} lists organizations or people in a <select>: {listed}"
 
 
 def _accepts_nothing(field: Any) -> bool:
-    if isinstance(field, widgets.SearchField):
+    if isinstance(field, widgets.SearchField) or field.queryset is None:
         return field.queryset is None
     return bool(field.queryset.query.is_empty())
 
@@ -723,7 +764,10 @@ def test_a_search_offers_only_what_its_scope_reaches(w: RelatedWorld) -> None:
         assert offered <= reach, f"{where} offers records outside its scope: {sorted(offered - reach)}"
         walked.append(where)
     print(f"\nsearched fields: {len(walked)}")
-    assert len(walked) >= 6, walked  # the visit's unit and liaison, the link's person and unit, and more
+    # The visit's unit, liaison and leader, the link's person and unit, the study plan's, outcome's,
+    # attendee's and cadre's fields, a problem's owner, a cross-observation's host, a 述学 report's
+    # unit and person, and more.
+    assert len(walked) >= 34, walked
 
 
 def test_a_form_refuses_the_typed_name_of_an_outside_record_like_an_unknown_name(w: RelatedWorld) -> None:

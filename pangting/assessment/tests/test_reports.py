@@ -174,3 +174,31 @@ def test_the_list_runs_a_fixed_number_of_queries_whatever_the_data_size(
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(reverse("assessment:report_list"), {"year": "2026"})
     assert response.content.decode().count("/assessment/reports/") >= count
+
+
+def test_the_report_form_searches_its_unit_and_person_and_refuses_what_is_outside(world, client_for):
+    """Issue 15: no <select> of every unit and person; the form takes an id or a typed name among
+    where the secretary files 述学 and who delivers it (R-O22), and refuses the rest in Chinese."""
+    client = client_for(world.secretary_a)
+    url = reverse("assessment:report_create")
+    page = client.get(url).content.decode()
+    for name in ("organization", "person"):
+        assert f'name="{name}_text"' in page and f'<select name="{name}"' not in page, name
+    assert world.member_b_person.name not in page and world.unit_b.name not in page
+    data = form_data(world)
+    outside_unit = client.post(url, {**data, "organization": str(world.unit_b.pk)}).content.decode()
+    assert "所选党组织不存在或不在您的查看范围内" in outside_unit
+    outside_person = client.post(url, {**data, "person": "", "person_text": world.member_b_person.name})
+    assert f"没有姓名或工号为“{world.member_b_person.name}”的人员" in outside_person.content.decode()
+    namesake = make_person("陈成员", world.branch_a, post="组织委员", staff_no="S-CHEN9")
+    ambiguous = client.post(url, {**data, "person": "", "person_text": "陈成员"}).content.decode()
+    assert "有多名人员与“陈成员”相符" in ambiguous
+    assert not StudyReport.objects.exists()
+    typed = {**data, "organization": "", "organization_text": "甲学院党委", "person": "", "person_text": "S-CHEN9"}
+    assert client.post(url, typed).status_code == 302  # no JavaScript: exact name, staff number
+    assert (StudyReport.objects.get().organization, StudyReport.objects.get().person) == (world.unit_a, namesake)
+    search = client.get(
+        reverse("orgs:person_search"),
+        {"scope": "directory.view", "report": "1", "field": "person_text", "person_text": "成员"},
+    )
+    assert {person.pk for person, _label in search.context["matches"]} == {world.member_person.pk, namesake.pk}

@@ -154,8 +154,12 @@ def test_it_walks_a_planned_visit_from_plan_to_closed_rectification(browser, liv
         assert "整改中" in secretary.inner_text("[data-testid=visit-state]")
         secretary.click("[data-testid=rectifications] a")
         secretary.fill("textarea[name=measure]", "建立书面发言材料报送制度")
+        pick(secretary, "owner", "陈成", "陈成员（")  # the owner, searched among the unit's people (R-O25)
         secretary.fill("input[name=deadline]", "2026-12-31")
         secretary.click("form:has(input[value=plan]) button")
+        expect(secretary.get_by_test_id("org-search-owner").locator("input[type=search]")).to_have_value(
+            "陈成员（甲学院党委·副院长）"
+        )
         secretary.fill("textarea[name=unit_report]", "已建立制度，12月学习会全员提交书面材料")
         secretary.click("[data-testid=report-rect]")
         assert "已报送" in secretary.inner_text("[data-testid=rect-status]")

@@ -58,7 +58,7 @@ def test_a_second_level_visit_has_its_own_letter_number_and_the_first_level_sees
         college.fill("input[name=year]", "2026")
         college.select_option("select[name=semester]", value="2")
         college.fill("input[name=target_month]", "10")
-        college.select_option("select[name=leader]", value=str(L.college_leader.pk))
+        pick(college, "leader", L.college_leader.name, f"{L.college_leader.name}（")  # a school leader, searched (R-O3)
         college.click("form.card button[type=submit]")
         college.wait_for_selector("[data-testid=visit-state]")
         visit_url = college.url

@@ -64,3 +64,29 @@ def test_the_secretary_records_a_training_choosing_trainees_by_search(live_world
     page.wait_for_url(f"{live_server.url}/study/trainings/")
     training = SecretaryTraining.objects.get(title="党支部书记培训")
     assert set(training.trainees.all()) == {live_world.secretary_a_person, live_world.member_person}
+
+
+def test_the_secretary_registers_a_cadres_branch_and_an_attendee_by_search(live_world, live_server, page):
+    """R-B7 and R-S20 pages search their person and branch (issue 15): no <select> of every one."""
+    from pangting.study.models import Attendance, CadreBranch
+    from pangting.study.tests.builders import at, make_session
+
+    session = make_session(live_world.unit_a, starts_at=at(2030, 6, 5), actor=live_world.secretary_a)
+    sign_in(page, live_server.url, "secretary_a")
+    page.goto(f"{live_server.url}/study/cadres/")
+    assert page.locator("select[name=person], select[name=branch]").count() == 0
+    pick(page, "person", "陈成", "陈成员（")
+    pick(page, "branch", "第一党支部", "甲学院第一党支部")
+    page.fill("#id_since", "2026-01-01")
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/study/cadres/")
+    link = CadreBranch.objects.get()
+    assert (link.person, link.branch) == (live_world.member_person, live_world.branch_a)
+
+    page.goto(f"{live_server.url}/study/sessions/{session.pk}/attendance/")
+    pick(page, "person", "李联", "李联络（")  # not of the center group: sits in (R-S20)
+    page.locator("form.toolbar:has([data-testid=org-search-person]) input[name=as_observer]").check()
+    page.locator("form.toolbar:has([data-testid=org-search-person]) button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/study/sessions/{session.pk}/attendance/")
+    added = session.attendances.get(person=live_world.liaison_person)
+    assert added.role == Attendance.Role.OBSERVER

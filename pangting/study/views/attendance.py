@@ -57,11 +57,6 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         "reschedules": [],
     }
     facts = services.session_facts(session)
-    group_people = Person.objects.for_user(request.user, A.STUDY_CHANGE).exclude(pk__in=[r.person_id for r in rows])
-    if session.group_id:
-        group_people = group_people.filter(group_memberships__group=session.group).distinct()
-    else:
-        group_people = group_people.filter(organization__path__startswith=session.organization.path)
     return render(
         request,
         "study/session_attendance.html",
@@ -72,7 +67,9 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             "rate_text": rules.format_rate(facts.participation_rate),
             "params": get_parameters(),
             "statuses": Attendance.Status.choices,
-            "add_form": AddAttendeeForm(people=group_people),
+            # The same people the adding accepts (study.change): a member, or someone outside the
+            # group who sits in (R-S20), searched by name or staff number (issue 15).
+            "add_form": AddAttendeeForm(people=Person.objects.for_user(request.user, A.STUDY_CHANGE)),
             "makeup_form": MakeupForm(initial={"makeup_done_on": clock.today()}),
             "steps": available_step_names(session, request.user),
         },

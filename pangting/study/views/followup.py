@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core.paging import paginate
-from pangting.orgs.models import Organization, OrganizationKind, Person
+from pangting.orgs.models import Organization, Person
 
 from .. import services
 from ..forms import CadreBranchForm, ConversionForm, OutcomeForm, ResearchForm
@@ -122,10 +122,8 @@ def cadre_branch_list(request: HttpRequest) -> HttpResponse:
     if policy.can(request.user, A.STUDY_CHANGE):
         form = CadreBranchForm(
             request.POST or None,
-            people=Person.objects.for_user(request.user, A.STUDY_CHANGE).order_by("organization__path", "name"),
-            branches=Organization.objects.for_user(request.user, A.STUDY_CHANGE)
-            .filter(kind=OrganizationKind.BRANCH)
-            .order_by("path"),
+            people=Person.objects.for_user(request.user, A.STUDY_CHANGE),
+            branches=policy.cadre_branch_choices(request.user),
         )
         if request.method == "POST":
             try:
