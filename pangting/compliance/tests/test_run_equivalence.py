@@ -111,3 +111,17 @@ def test_a_run_finds_what_each_check_reading_for_itself_finds(world, monkeypatch
     assert _stored() == incremental
     assert not any(row[0] == "R-S8" for row in fast)
     assert any(row[0] == "R-S8" and row[3] == f"session:{item.session_id}" for row in incremental)
+
+
+def test_the_parameters_read_once_are_those_in_force_when_the_run_began(world):
+    # Issue 15: inside a run every check sees one reading; before and after, each call reads anew.
+    services.set_rule_parameter("R-S3", "min_rate", 85, actor=world.supervisor)
+    with core_parameters.read_once():
+        read = core_parameters.all_values()
+        assert read["R-S3"]["min_rate"] == 85 == core_parameters.values("R-S3")["min_rate"]
+        assert read == core_parameters._read_all()
+        services.set_rule_parameter("R-S3", "min_rate", 95, actor=world.supervisor)
+        assert core_parameters.values("R-S3")["min_rate"] == 85
+        read["R-S3"]["min_rate"] = 0  # a caller's copy: changing it changes nothing read later
+        assert core_parameters.all_values()["R-S3"]["min_rate"] == 85
+    assert core_parameters.values("R-S3")["min_rate"] == 95 == core_parameters.all_values()["R-S3"]["min_rate"]
