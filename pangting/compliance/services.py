@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
-from pangting.core import clock
+from pangting.core import clock, dates
 from pangting.core import parameters as core_parameters
 from pangting.core.i18n import in_site_language
 from pangting.core.system import require_actor
@@ -89,14 +89,15 @@ def compute(
     """
     scope = list(units) if units is not None else units_in_scope(unit)
     today = clock.today()
-    values = all_parameters()
     cache: dict[str, Any] = {}
     results: list[tuple[Rule, FindingData]] = []
     if not scope or not has_records(year, scope):
         return results
     # Findings keep their message as written, in the interface's first language, whoever ran the check.
+    # The rules' parameters and the time zone are read once for the run, not by each check (issue 15).
     chosen = [rule for rule in ordered_rules() if not rules or rule.id in rules]
-    with in_site_language():
+    with in_site_language(), dates.zone_read_once(), core_parameters.read_once():
+        values = all_parameters()
         for done, rule in enumerate(chosen):
             if progress is not None:
                 progress(done, len(chosen), rule.id)

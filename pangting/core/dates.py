@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.utils import timezone, translation
 
@@ -31,6 +34,29 @@ def _chinese() -> bool:
 def local(moment: dt.datetime) -> dt.datetime:
     """`moment` in the deployment's time zone (Asia/Shanghai); a naive one is taken as already local."""
     return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
+# Inside `zone_read_once()`: the current time zone, so that a batch making thousands of days (a run
+# of the checks, issue 15) does not look it up for each. A context variable: each thread has its own.
+_zone: ContextVar[dt.tzinfo | None] = ContextVar("pangting_zone", default=None)
+
+
+@contextmanager
+def zone_read_once() -> Iterator[None]:
+    """Within: `local_day` uses the current time zone as it was on entry."""
+    token = _zone.set(timezone.get_current_timezone())
+    try:
+        yield
+    finally:
+        _zone.reset(token)
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The day of an aware `moment` in the current time zone (`timezone.localdate`)."""
+    zone = _zone.get()
+    if zone is None or moment.tzinfo is None:
+        return timezone.localdate(moment)
+    return moment.astimezone(zone).date()
 
 
 def _day(value: dt.date | dt.datetime) -> dt.date:

@@ -20,6 +20,9 @@ turn them into richer types where they need to (a percent into a `Fraction`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -164,8 +167,30 @@ def _configured() -> dict[tuple[str, str], Any]:
     return found
 
 
+# Inside `read_once()`: the values in force when first asked, so that a run of the checks, whose
+# checks and the study services they call each ask (issue 15), reads the overrides once.
+_read: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("pangting_parameters_read", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within: `all_values` and `values` answer from one reading of the stored overrides."""
+    token = _read.set(_read_all())
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
 def all_values() -> dict[str, dict[str, Any]]:
     """Every rule's parameter values in force (one query for the stored overrides)."""
+    read = _read.get()
+    if read is not None and read.keys() == REGISTRY.keys():  # a rule registered since is read anew
+        return {rule_id: dict(params) for rule_id, params in read.items()}
+    return _read_all()
+
+
+def _read_all() -> dict[str, dict[str, Any]]:
     from .models import RuleParameter
 
     values = {rule_id: {p.name: p.default for p in params.values()} for rule_id, params in REGISTRY.items()}
@@ -181,6 +206,9 @@ def values(rule_id: str) -> dict[str, Any]:
     """One rule's parameter values in force."""
     from .models import RuleParameter
 
+    read = _read.get()
+    if read is not None and rule_id in read:
+        return dict(read[rule_id])
     result = {p.name: p.default for p in REGISTRY.get(rule_id, {}).values()}
     for (configured_rule, name), value in _configured().items():
         if configured_rule == rule_id:

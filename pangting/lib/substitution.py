@@ -25,7 +25,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -69,6 +69,11 @@ class Lexicon:
 
     terms: tuple[Term, ...]
     declared: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # `classify` by character n-grams of (text, declared kind) already done with this lexicon: the
+    # agendas of a run repeat their titles (issue 15). Bounded; not part of the lexicon's identity.
+    _classified: dict[tuple[str, str | None], Classification] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Lexicon:
@@ -106,14 +111,10 @@ class Lexicon:
                 terms[key] = Term(key, term.label, term.weight)
         return Lexicon(tuple(terms.values()), self.declared)
 
-    @property
+    @cached_property
     def by_length(self) -> tuple[Term, ...]:
-        return _by_length(self.terms)
-
-
-@cache
-def _by_length(terms: tuple[Term, ...]) -> tuple[Term, ...]:
-    return tuple(sorted(terms, key=lambda t: (-len(t.text), t.text)))
+        """The terms longest first (sorted once per lexicon, not hashed again on every text)."""
+        return tuple(sorted(self.terms, key=lambda t: (-len(t.text), t.text)))
 
 
 @cache
@@ -231,8 +232,34 @@ def classify(
     matcher: Matcher = "chars",
     tokenize: Callable[[str], Sequence[str]] | None = None,
 ) -> Classification:
-    """Classify one agenda item (or a session title) from its text and its declared kind."""
+    """Classify one agenda item (or a session title) from its text and its declared kind.
+
+    A pure function of its inputs: by character n-grams, the lexicon remembers the result for
+    each (text, declared kind) it has classified (at most `CLASSIFIED_LIMIT` of them).
+    """
     lexicon = lexicon or default_lexicon()
+    if matcher == "chars":
+        memo = lexicon._classified
+        key = (text, declared_kind)
+        remembered = memo.get(key)
+        if remembered is None:
+            if len(memo) >= CLASSIFIED_LIMIT:
+                memo.clear()
+            remembered = memo[key] = _classify(text, declared_kind, lexicon, matcher, tokenize)
+        return remembered
+    return _classify(text, declared_kind, lexicon, matcher, tokenize)
+
+
+CLASSIFIED_LIMIT = 20_000
+
+
+def _classify(
+    text: str,
+    declared_kind: str | None,
+    lexicon: Lexicon,
+    matcher: Matcher,
+    tokenize: Callable[[str], Sequence[str]] | None,
+) -> Classification:
     normalized = normalize(text)
     if matcher == "jieba":
         hits = find_terms_tokens(normalized, lexicon, tokenize or jieba_tokenizer())

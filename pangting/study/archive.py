@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from pangting.core import clock, parameters
+from pangting.core import clock, dates, parameters
 from pangting.core.parameters import Parameter
 from pangting.orgs.models import Organization
 
@@ -93,7 +93,7 @@ class Gap:
 
     @property
     def day(self) -> dt.date | None:
-        return timezone.localdate(self.session.starts_at) if self.session is not None else None
+        return dates.local_day(self.session.starts_at) if self.session is not None else None
 
 
 @dataclass
@@ -196,7 +196,7 @@ def archive_gaps(
             if today > due and (plan is None or plan.status not in FILED):
                 archive.gaps.append(Gap("annual_plan"))
         for session in archive.sessions:
-            day = timezone.localdate(session.starts_at)
+            day = dates.local_day(session.starts_at)
             taken_place = session.status == StudySession.Status.HELD or day < today
             if not taken_place or day + grace >= today:
                 continue

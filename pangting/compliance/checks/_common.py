@@ -43,7 +43,8 @@ def cached(ctx: CheckContext, name: str, load: Callable[[], T]) -> T:
 
 
 def local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localdate(moment)
+    """`timezone.localdate`, with the zone a run reads once (`core.dates.zone_read_once`)."""
+    return dates.local_day(moment)
 
 
 def month_period(day: dt.date) -> str:

@@ -27,7 +27,7 @@ from pangting.orgs.paths import under_any
 from ..messages import choice, finding_message
 from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import ORGANIZATION, PLAN, cached, period_name, semester_period
+from ._common import ORGANIZATION, PLAN, cached, local_day, period_name, semester_period
 
 
 def _branches(ctx: CheckContext) -> dict[str, Any]:
@@ -150,7 +150,7 @@ def party_lectures(ctx: CheckContext) -> Iterator[FindingData]:
     ).values_list("lecturer_person_id", "organization__path", "starts_at")
     given: set[tuple[int, int]] = set()
     for person_id, path, starts_at in lectures:
-        day = timezone.localdate(starts_at)
+        day = local_day(starts_at)
         semester = 1 if day.month <= 8 and day.year == ctx.year else 2
         for unit_id in leader_units[person_id]:
             if path.startswith(units[unit_id].path):
@@ -215,7 +215,7 @@ def branch_plan_and_records(ctx: CheckContext) -> Iterator[FindingData]:
         due = plan.due_on if plan else dt.date(ctx.year, settings.plan_due_month, settings.plan_due_day)
         where = (Evidence(ORGANIZATION, branch.pk, branch.display_name),)
         if plan is not None and plan.status in filed and plan.submitted_at:
-            submitted = timezone.localdate(plan.submitted_at)
+            submitted = local_day(plan.submitted_at)
             if submitted > due + grace:
                 yield FindingData(
                     unit.pk, str(ctx.year), f"{branch.code}:plan", "amber",

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -30,7 +29,7 @@ from pangting.workdays.timeliness import LATE, OVERDUE, classify
 from ..messages import choice, finding_message, label
 from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, TEXT_PAIR, VISIT, cached, semester_period
+from ._common import CROSS, FEEDBACK, RECORD, RECTIFICATION, TEXT_PAIR, VISIT, cached, local_day, semester_period
 from ._receipts import receipt_findings
 
 
@@ -144,7 +143,7 @@ def record_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     copies = registry.text_flags("observation_record", [record.pk for record in records])
     for visit in visits:
         record = _related(visit, "record")
-        filed = timezone.localdate(record.filed_at) if record and record.filed_at else None
+        filed = local_day(record.filed_at) if record and record.filed_at else None
         evidence = (Evidence(RECORD, record.pk, finding_message(gettext_noop("列席旁听记录表"))),) if record else ()
         finding = _deadline_finding(
             ctx, visit, key="record", what=gettext_noop("列席旁听记录填报"), due=visit.record_due, done=filed,
@@ -170,7 +169,7 @@ def feedback_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     """
     for visit in _visits(ctx):
         feedback = _related(visit, "feedback")
-        issued = timezone.localdate(feedback.issued_at) if feedback and feedback.issued_at else None
+        issued = local_day(feedback.issued_at) if feedback and feedback.issued_at else None
         evidence = (
             (Evidence(FEEDBACK, feedback.pk, feedback.number or finding_message(gettext_noop("反馈意见"))),)
             if feedback
@@ -233,7 +232,7 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
             period = semester_period(visit.year, visit.semester)
             evidence += (Evidence(VISIT, visit.pk, _visit_label(visit)),)
         else:
-            period = semester_period(*semester_of(timezone.localdate(item.created_at)))
+            period = semester_period(*semester_of(local_day(item.created_at)))
         owed = rectification_obligation(item, ctx.today, visit=visit)  # the unit's open item, by its deadline
         if owed is not None and owed.step == "rectify" and owed.overdue and item.deadline:
             level = rectification.escalation(item, ctx.today, escalation_params)
@@ -248,7 +247,7 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
                 evidence, {"deadline": item.deadline.isoformat(), "escalation": level.level},
             )  # fmt: skip
         elif item.status == Rectification.Status.REPORTED and item.reported_at:
-            reported = timezone.localdate(item.reported_at)
+            reported = local_day(item.reported_at)
             if reported + dt.timedelta(days=int(ctx.params["verify_days"])) < ctx.today:
                 yield FindingData(
                     item.unit_id, period, f"rectification:{item.pk}", "amber",
@@ -367,7 +366,7 @@ def cross_observation(ctx: CheckContext) -> Iterator[FindingData]:
         if row.status in attended:
             visited[(row.visitor_id, row.semester)] += 1
         if row.visitor_id in in_scope and row.report_due:
-            reported = timezone.localdate(row.reported_at) if row.reported_at else None
+            reported = local_day(row.reported_at) if row.reported_at else None
             late = reported > row.report_due if reported else ctx.today > row.report_due
             if late:
                 yield FindingData(
@@ -425,7 +424,7 @@ def plan_made_on_time(ctx: CheckContext) -> Iterator[FindingData]:
     }
     for office in offices:
         plan = plans.get(office.pk)
-        approved = timezone.localdate(plan.approved_at) if plan is not None and plan.approved_at else None
+        approved = local_day(plan.approved_at) if plan is not None and plan.approved_at else None
         if approved is not None and approved <= due:
             continue
         yield FindingData(

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -28,6 +27,7 @@ from ._common import (
     SessionRow,
     cached,
     center_group_sessions,
+    local_day,
     month_period,
     percent,
     period_name,
@@ -66,7 +66,7 @@ def annual_plan(ctx: CheckContext) -> Iterator[FindingData]:
         plan = plans.get(unit.pk)
         due = plan.due_on if plan else dt.date(ctx.year, settings.plan_due_month, settings.plan_due_day)
         if plan is not None and plan.status in filed and plan.submitted_at:
-            submitted = timezone.localdate(plan.submitted_at)
+            submitted = local_day(plan.submitted_at)
             if submitted > due + grace:
                 yield FindingData(
                     unit.pk, str(ctx.year), "plan", "amber",
@@ -379,7 +379,7 @@ def _copied_study_texts(ctx: CheckContext) -> Iterator[FindingData]:
          lambda r: r.person.name, gettext_noop("学习体会/小结")),
         ("self_study", list(notes.select_related("person")), lambda r: r.studied_on,
          lambda r: r.person.name, gettext_noop("自学笔记")),
-        ("minutes", [r.session for r in center_group_sessions(ctx)], lambda s: timezone.localdate(s.starts_at),
+        ("minutes", [r.session for r in center_group_sessions(ctx)], lambda s: local_day(s.starts_at),
          lambda s: "", gettext_noop("学习会会议纪要")),
     ]  # fmt: skip
     for kind, items, day_of, author, what in kinds:
@@ -501,7 +501,7 @@ def arrangement_and_report(ctx: CheckContext) -> Iterator[FindingData]:
         ):
             if key == "report" and not row.taken_place:
                 continue
-            sent = timezone.localdate(sent_at) if sent_at else None
+            sent = local_day(sent_at) if sent_at else None
             if due is None or not is_late(sent, due, ctx.today):
                 continue
             days = _late_days(sent, due, ctx.today)

@@ -116,3 +116,19 @@ def test_a_problem_moves_its_rule_citation_to_the_tooltip():
     assert rule_labels.split_citation("无问题") == ("无问题", "")
     out = render('<span title="{{ p|citation }}">{{ p|cited_text }}</span>', p="未安排“第一议题”（R-S4）")
     assert out == '<span title="R-S4 学习第一议题">未安排“第一议题”</span>'
+
+
+def test_a_day_with_the_zone_read_once_is_the_day_localdate_gives():
+    # Issue 15: a run of the checks reads the time zone once; the days it makes do not change.
+    from django.utils import timezone
+
+    moments = [LATE_UTC, LATE_UTC.replace(hour=15, minute=59), LATE_UTC.replace(hour=16, minute=0)]
+    expected = [timezone.localdate(m) for m in moments]
+    assert expected[0] == dt.date(2026, 12, 5) and expected[1] != expected[2]
+    with dates.zone_read_once():
+        assert [dates.local_day(m) for m in moments] == expected
+        with timezone.override("UTC"):  # read on entry: a later switch is not seen inside
+            assert [dates.local_day(m) for m in moments] == expected
+    assert [dates.local_day(m) for m in moments] == expected
+    with pytest.raises(ValueError):
+        dates.local_day(dt.datetime(2026, 12, 4, 22))  # a naive moment is refused as localdate does

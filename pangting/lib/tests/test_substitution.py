@@ -114,3 +114,20 @@ def test_no_study_at_all_is_flagged_and_an_empty_agenda_is_its_own_case():
 def test_a_title_without_any_term_is_left_out_of_the_share():
     judged = s.judge_session([("学习党章", "theory")], "第三次会议")
     assert judged.judged_count == 1 and judged.title is not None and judged.title.label is None
+
+
+def test_a_remembered_classification_is_the_one_a_fresh_lexicon_makes(monkeypatch):
+    # R-S8, issue 15: a run classifies the agendas' repeated titles once per (text, declared kind).
+    lexicon = s.default_lexicon().with_overrides([s.Term("工作例会", s.WORK_DEPLOYMENT, 3)])
+    texts = [("传达上级文件精神", "theory"), ("传达上级文件精神", None), ("召开工作例会", "theory")]
+    first = [s.classify(text, kind, lexicon=lexicon) for text, kind in texts]
+    again = [s.classify(text, kind, lexicon=lexicon) for text, kind in texts]
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    fresh = s.Lexicon(lexicon.terms, lexicon.declared)
+    assert first == [s.classify(text, kind, lexicon=fresh, matcher="jieba", tokenize=list) for text, kind in texts]
+    assert first[0].scores != first[1].scores  # the declared kind is part of what is remembered
+    assert first[2].label == s.WORK_DEPLOYMENT  # the override's own lexicon, not the default's memo
+    monkeypatch.setattr(s, "CLASSIFIED_LIMIT", 2)
+    for text, kind in texts:
+        s.classify(text + "。", kind, lexicon=fresh)
+    assert len(fresh._classified) <= 2

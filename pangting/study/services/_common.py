@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import formats, timezone
 
 from pangting.accounts import policy
+from pangting.core import dates
 from pangting.core.models import StaleRecord
 from pangting.core.system import require_actor
 
@@ -50,7 +51,7 @@ def _copy_back(target: StudySession, source: StudySession) -> StudySession:
 
 
 def _local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localdate(moment)
+    return dates.local_day(moment)  # the zone read once inside a run of the checks
 
 
 def _fmt(moment: dt.datetime | None) -> str:
