@@ -29,7 +29,8 @@ from pangting.core import jobs, outbox, outbox_channels
 from pangting.core.models import Job, OutboxMessage
 from pangting.lib.gbt9704 import format_cn_date
 from pangting.lib.messages import N_
-from pangting.orgs.models import PATH_STEP, Organization, Person
+from pangting.orgs.models import Organization, Person
+from pangting.orgs.paths import ancestor_paths
 
 from . import policy
 from .models import RoleAssignment, User
@@ -123,10 +124,6 @@ def email_of(user: User) -> str:
     return person.email if person is not None and person.email else ""
 
 
-def _ancestor_paths(org: Organization) -> list[str]:
-    return [org.path[:end] for end in range(PATH_STEP, len(org.path) + 1, PATH_STEP)]
-
-
 def users_who_can(action: A, org: Organization, *, seat: bool = False) -> list[User]:
     """Active users whose role at `org` or above grants `action` there (checked by the policy).
 
@@ -136,7 +133,7 @@ def users_who_can(action: A, org: Organization, *, seat: bool = False) -> list[U
         User.objects.filter(
             is_active=True,
             pk__in=RoleAssignment.objects.current()
-            .filter(role__in=roles, organization__path__in=_ancestor_paths(org))
+            .filter(role__in=roles, organization__path__in=ancestor_paths(org.path))
             .values("user"),
         )
         .select_related("person")

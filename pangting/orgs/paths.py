@@ -18,8 +18,31 @@ from django.db.models import Q
 from django.db.models.functions import Substr
 from django.db.models.lookups import In
 
+from .models import PATH_STEP
+
 # Up to this many prefixes are ORed LIKEs (index-friendly); more are grouped by length.
 FEW_PREFIXES = 20
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """`path` and the paths of every organization above it, the root's first."""
+    return [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+
+
+def nearest(path: str, by_path: dict[str, Any]) -> Any:
+    """The value of `by_path` at `path` or at its nearest ancestor's path; None when none has one.
+
+    Walks the path's few steps (a dictionary lookup each), not every key: finding each of a
+    province's branches its unit this way is linear, where testing every unit was quadratic."""
+    for end in range(len(path), 0, -PATH_STEP):
+        if (found := by_path.get(path[:end])) is not None:
+            return found
+    return None
+
+
+def holding(paths: Iterable[str]) -> set[str]:
+    """Every path that is, or is above, one of `paths`: `p in holding(paths)` is "some path lies under p"."""
+    return {prefix for path in paths for prefix in ancestor_paths(path)}
 
 
 def covering(paths: Iterable[str]) -> list[str]:

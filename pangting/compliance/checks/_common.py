@@ -120,6 +120,22 @@ class SessionRow:
         return self.session.status == "held" or self.day < self.today
 
 
+def year_sessions(ctx: CheckContext) -> Any:
+    """The year's center-group sessions of the units in scope (not cancelled), as a queryset: the
+    checks select the rows of those sessions by it as a subquery, never by a list of their ids
+    (one parameter per session; SQLite refuses more than 32,766, a province has 150,000)."""
+    from pangting.study.models import SessionKind, StudySession
+
+    start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
+    end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
+    return StudySession.objects.filter(
+        organization_id__in=ctx.unit_ids,
+        kind=SessionKind.CENTER_GROUP,
+        starts_at__gte=start,
+        starts_at__lt=end,
+    ).exclude(status=StudySession.Status.CANCELLED)
+
+
 def center_group_sessions(ctx: CheckContext) -> list[SessionRow]:
     """The year's center-group sessions of the units in scope (not cancelled), with their facts.
 
@@ -129,18 +145,11 @@ def center_group_sessions(ctx: CheckContext) -> list[SessionRow]:
     """
 
     def load() -> list[SessionRow]:
-        from pangting.study.models import AgendaItem, Attendance, Reschedule, SessionKind, Speech, StudySession
+        from pangting.study.models import AgendaItem, Attendance, Reschedule, Speech
         from pangting.study.parameters import get_parameters
         from pangting.study.services.facts import AttendanceRow, SpeechRow, annotate_leaders, facts_of
 
-        start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
-        end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
-        selected = StudySession.objects.filter(
-            organization_id__in=ctx.unit_ids,
-            kind=SessionKind.CENTER_GROUP,
-            starts_at__gte=start,
-            starts_at__lt=end,
-        ).exclude(status=StudySession.Status.CANCELLED)
+        selected = year_sessions(ctx)
         sessions = list(
             selected.select_related("plan_theme__plan").order_by("starts_at", "pk")  # R-S5: the theme's plan year
         )

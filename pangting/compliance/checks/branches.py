@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from pangting.core.semesters import semester_end
-from pangting.orgs.paths import under_any
+from pangting.orgs.paths import holding, nearest, under_any
 
 from ..messages import choice, finding_message
 from ..messages import period as period_param
@@ -41,9 +41,9 @@ def _branches(ctx: CheckContext) -> dict[str, Any]:
         from pangting.study.models import BRANCH_KINDS, StudySession
         from pangting.study.services.frequency import frequency_report
 
-        units = sorted(ctx.units, key=lambda u: len(u.path), reverse=True)
         branches = list(Organization.objects.filter(_under(ctx.units), kind=OrganizationKind.BRANCH).order_by("path"))
-        unit_of = {b.pk: next(u for u in units if b.path.startswith(u.path)) for b in branches}
+        unit_paths = {u.path: u for u in ctx.units}
+        unit_of = {b.pk: nearest(b.path, unit_paths) for b in branches}  # the deepest unit above it
         start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
         end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
         recorded_paths = list(
@@ -56,7 +56,8 @@ def _branches(ctx: CheckContext) -> dict[str, Any]:
             .values_list("organization__path", flat=True)
             .distinct()
         )
-        recorded = {b.pk for b in branches if any(p.startswith(b.path) for p in recorded_paths)}
+        above_recorded = holding(recorded_paths)  # a branch recorded when a meeting lies under it
+        recorded = {b.pk for b in branches if b.path in above_recorded}
         report = frequency_report([b for b in branches if b.pk in recorded], ctx.year, today=ctx.today)
         return {"branches": branches, "unit_of": unit_of, "recorded": recorded, "report": report}
 

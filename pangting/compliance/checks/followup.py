@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -31,7 +31,15 @@ from pangting.lib.messages import LIST_SEPARATOR
 
 from ..messages import choice, finding_message
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import ORGANIZATION, cached, center_group_sessions, local_day, month_period, session_evidence
+from ._common import (
+    ORGANIZATION,
+    cached,
+    center_group_sessions,
+    local_day,
+    month_period,
+    session_evidence,
+    year_sessions,
+)
 from .branches import _branches, _frequency
 
 OUTCOME = "study.studyoutcome"
@@ -109,13 +117,11 @@ def member_records(ctx: CheckContext, summary_days: int) -> Iterator[FindingData
     ]
     if not rows:
         return
-    ids = [r.session.pk for r in rows]
-    studied = set(
-        SelfStudyRecord.objects.filter(session_id__in=ids).values_list("session_id", "person_id", "studied_on")
-    )
+    year = year_sessions(ctx).values("pk")  # a subquery: the rows above are some of these sessions
     days = {r.session.pk: r.day for r in rows}
-    before = {(s, p) for s, p, day in studied if day <= days[s]}
-    after = set(Reflection.objects.filter(session_id__in=ids).values_list("session_id", "person_id"))
+    studied = SelfStudyRecord.objects.filter(session_id__in=year).values_list("session_id", "person_id", "studied_on")
+    before = {(s, p) for s, p, day in studied if s in days and day <= days[s]}
+    after = set(Reflection.objects.filter(session_id__in=year).values_list("session_id", "person_id"))
     present_ids = {
         r.session.pk: [
             a.person_id for a in r.attendances if a.status == Attendance.Status.PRESENT and a.counts_for_rate
@@ -153,31 +159,38 @@ def branch_reflections(ctx: CheckContext, reflection_days: int) -> Iterator[Find
         return
     start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
     end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
+    discussions = AgendaItem.objects.filter(
+        session_id=OuterRef("pk"), kind=AgendaItem.Kind.DISCUSSION, deleted_at__isnull=True
+    )
+    held = StudySession.objects.filter(
+        Exists(discussions),
+        organization_id__in=list(branches),
+        kind=SessionKind.BRANCH_STUDY,
+        status=StudySession.Status.HELD,
+        starts_at__gte=start,
+        starts_at__lt=end,
+    )
     sessions = [
         s
-        for s in StudySession.objects.filter(
-            organization_id__in=list(branches),
-            kind=SessionKind.BRANCH_STUDY,
-            status=StudySession.Status.HELD,
-            starts_at__gte=start,
-            starts_at__lt=end,
-            agenda_items__kind=AgendaItem.Kind.DISCUSSION,
-            agenda_items__deleted_at__isnull=True,
-        )
-        .distinct()
-        .prefetch_related("attendances__person")
-        .order_by("starts_at", "pk")
+        for s in held.order_by("starts_at", "pk")
         if local_day(s.starts_at) + dt.timedelta(days=reflection_days) < ctx.today
     ]
-    written = set(
-        Reflection.objects.filter(session_id__in=[s.pk for s in sessions]).values_list("session_id", "person_id")
-    )
+    if not sessions:
+        return
+    # The sessions' rows by a subquery, not one parameter per session (`_common.year_sessions`).
+    selected = held.values("pk")
+    written = set(Reflection.objects.filter(session_id__in=selected).values_list("session_id", "person_id"))
+    present: dict[int, list[Any]] = defaultdict(list)
+    for attendance in Attendance.objects.filter(
+        session_id__in=selected, status=Attendance.Status.PRESENT
+    ).select_related("person"):
+        present[attendance.session_id].append(attendance.person)
     for session in sessions:
         day = local_day(session.starts_at)
         missing = [
-            a.person
-            for a in sorted(session.attendances.all(), key=lambda a: a.person.name)
-            if a.status == Attendance.Status.PRESENT and (session.pk, a.person_id) not in written
+            person
+            for person in sorted(present[session.pk], key=lambda p: p.name)
+            if (session.pk, person.pk) not in written
         ]
         if not missing:
             continue
@@ -384,10 +397,9 @@ def research_before(ctx: CheckContext) -> Iterator[FindingData]:
         return
     counts: dict[int, int] = defaultdict(int)
     days = {r.session.pk: r.day for r in rows}
-    for session_id, done_on in SessionResearch.objects.filter(session_id__in=list(days)).values_list(
-        "session_id", "done_on"
-    ):
-        if done_on is None or done_on <= days[session_id]:
+    year = year_sessions(ctx).values("pk")  # a subquery: the rows above are some of these sessions
+    for session_id, done_on in SessionResearch.objects.filter(session_id__in=year).values_list("session_id", "done_on"):
+        if session_id in days and (done_on is None or done_on <= days[session_id]):
             counts[session_id] += 1
     for row in rows:
         if counts[row.session.pk] < required:

@@ -32,6 +32,7 @@ from ._common import (
     percent,
     period_name,
     session_evidence,
+    year_sessions,
 )
 from ._receipts import receipt_findings
 
@@ -350,11 +351,15 @@ def study_summary(ctx: CheckContext) -> Iterator[FindingData]:
 
     rows = [r for r in center_group_sessions(ctx) if r.taken_place and not r.session.summary.strip()]
     rows = [r for r in rows if r.day + dt.timedelta(days=int(ctx.params["summary_days"])) < ctx.today]
-    summarized = set(
-        Reflection.objects.filter(
-            session_id__in=[r.session.pk for r in rows], kind=Reflection.Kind.SUMMARY
-        ).values_list("session_id", flat=True)
-    )
+    summarized = (
+        set(
+            Reflection.objects.filter(
+                session_id__in=year_sessions(ctx).values("pk"), kind=Reflection.Kind.SUMMARY
+            ).values_list("session_id", flat=True)
+        )
+        if rows
+        else set()
+    )  # by a subquery, not one parameter per session (`year_sessions`)
     for row in rows:
         if row.session.pk not in summarized:
             yield FindingData(
@@ -489,9 +494,9 @@ def arrangement_and_report(ctx: CheckContext) -> Iterator[FindingData]:
         (object_id, kind): sent_at
         for object_id, kind, sent_at in Delivery.objects.filter(
             app_label="study", model="studysession", kind__in=[ARRANGEMENT_TO_LEADER, REPORT],
-            object_id__in=[row.session.pk for row in rows],
+            object_id__in=year_sessions(ctx).values("pk"),
         ).values_list("object_id", "kind", "sent_at")
-    }  # fmt: skip
+    } if rows else {}  # fmt: skip
     for row in rows:
         session = row.session
         form_sent, report_sent = sends.get((session.pk, ARRANGEMENT_TO_LEADER)), sends.get((session.pk, REPORT))
@@ -726,9 +731,11 @@ def leader_approval(ctx: CheckContext) -> Iterator[FindingData]:
             (Evidence(PLAN, plan.pk, plan.title),), {"field": "approval_state", "state": plan.approval_state},
         )  # fmt: skip
     rows = [row for row in center_group_sessions(ctx) if not row.session.approval_legacy]
+    if not rows:
+        return
     sent = set(
         Delivery.objects.filter(
-            app_label="study", model="studysession", kind=ARRANGEMENT, object_id__in=[row.session.pk for row in rows]
+            app_label="study", model="studysession", kind=ARRANGEMENT, object_id__in=year_sessions(ctx).values("pk")
         ).values_list("object_id", flat=True)
     )
     for row in rows:

@@ -87,3 +87,26 @@ QUERIES: dict[str, int] = {
     "R-B7": 11,
     "R-B8": 8,
 }  # fmt: skip
+
+
+def _run_sql() -> list[str]:
+    get_calendar()
+    with travel(TODAY, 12), CaptureQueriesContext(connection) as captured:
+        services.compute(2026)
+    return [query["sql"] for query in captured]
+
+
+def test_no_query_lists_the_year_s_sessions_one_by_one(world):
+    """The checks select the rows of the year's sessions by a subquery (`_common.year_sessions`),
+    never by their ids: a province's 150,000 sessions would be 150,000 parameters (SQLite refuses
+    more than 32,766). More sessions of the same unit and members leave every query's text as it
+    was, give or take the digits of a day or an id."""
+    good_session(world, dt.date(2026, 3, 12))
+    before = _run_sql()
+    for month in (1, 2, 4, 5, 6, 7, 8, 9):
+        good_session(world, dt.date(2026, month, 20))
+    after = _run_sql()
+    assert len(after) == len(before)
+    # Eight more ids in a list would add at least 24 characters.
+    grown = [(len(b), len(a), a[:600]) for b, a in zip(before, after, strict=True) if len(a) - len(b) > 6]
+    assert grown == []

@@ -40,3 +40,25 @@ def test_a_province_of_units_is_one_short_filter_that_sqlite_accepts(world):
     many = [SimpleNamespace(path=f"9{i:03d}0001") for i in range(1500)] + [world.unit_a]
     found = set(Organization.objects.filter(paths.under_any(many)).values_list("pk", flat=True))
     assert found == {o.pk for o in Organization.objects.filter(path__startswith=world.unit_a.path)}
+
+
+def test_the_nearest_holder_and_the_holding_paths_agree_with_testing_every_path(world):
+    """`nearest` and `holding` walk a path's few steps; they give what testing every
+    organization's path gives (the rule checks find each branch its unit this way)."""
+    branch = make_org("甲学院第一党支部", world.unit_a, kind=OrganizationKind.BRANCH)
+    group = make_org("第一党小组", branch, kind=OrganizationKind.PARTY_GROUP)
+    organizations = list(Organization.objects.all())
+    units = [world.root, world.unit_a, world.unit_b]
+    by_path = {u.path: u for u in units}
+    for org in organizations:
+        holders = [u for u in units if org.path.startswith(u.path)]
+        expected = max(holders, key=lambda u: len(u.path)) if holders else None
+        assert paths.nearest(org.path, by_path) == expected
+    assert paths.nearest(group.path, by_path) == world.unit_a
+    assert paths.nearest("9999", by_path) is None
+    recorded = [group.path, world.unit_b.path]
+    above = paths.holding(recorded)
+    assert {o.pk for o in organizations if o.path in above} == {
+        o.pk for o in organizations if any(p.startswith(o.path) for p in recorded)
+    }
+    assert paths.ancestor_paths(group.path) == [world.root.path, world.unit_a.path, branch.path, group.path]
