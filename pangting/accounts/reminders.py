@@ -166,10 +166,10 @@ def link(path: str) -> str:
     return getattr(settings, "PANGTING_BASE_URL", "").rstrip("/") + path
 
 
-def word(key: str, subject_msgid: str, owed: Owed, stage: str, *, unit_name: str | None = None) -> Reminder:
+def word(key: str, subject_msgid: str, owed: Owed, stage: str) -> Reminder:
     """The reminder of `owed` at `stage`, in the active language; `subject_msgid` is the app's
     tagged subject, with `{stage}` and `{headline}`."""
-    unit = owed.unit.display_name if unit_name is None else unit_name
+    unit = owed.unit.display_name
     day, stage_name = format_cn_date(owed.due), stage_text(stage)
     headline = _("{unit}：{what}（截止{due}）").format(unit=unit, what=owed.what, due=day)
     lines = [

@@ -1,9 +1,27 @@
 """Browser tests fill a searched organization or person (issue 15) the way a user does: type into
-the search box, wait for the match, click it; the hidden field then carries the chosen id."""
+the search box, wait for the match, click it; the hidden field then carries the chosen id.
+
+Form tests read the searched fields' refusals from the fields themselves (`OUTSIDE_ORG`,
+`OUTSIDE_PERSON`, in the site's language) and the page with `page_text`."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+
+from pangting.core.widgets import PersonSearchField, SearchField
+
+with translation.override(settings.LANGUAGE_CODE):  # the site language the forms answer in
+    OUTSIDE_ORG = str(SearchField.default_error_messages["outside"]).rstrip("。")
+    OUTSIDE_PERSON = str(PersonSearchField.default_error_messages["outside"]).rstrip("。")
+
+
+def page_text(response: Any) -> str:
+    """A form page answered 200 (a refused input shows the form again), as text."""
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
 
 
 def pick(page: Any, name: str, text: str, choice: str | None = None) -> None:

@@ -15,18 +15,11 @@ from pangting.observation.models import CrossObservation, Rectification, State, 
 from pangting.orgs import services as org_services
 from pangting.orgs.models import StudyGroupMember
 from pangting.tests.builders import make_group, make_org, make_person
+from pangting.tests.search_box import OUTSIDE_ORG, OUTSIDE_PERSON, page_text
 
 from .scenes import travel, walk
 
 pytestmark = pytest.mark.django_db
-
-OUTSIDE_ORG = "所选党组织不存在或不在您的查看范围内"
-OUTSIDE_PERSON = "所选人员不存在或不在您的查看范围内"
-
-
-def _page(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def _search(client, name: str, field: str, text: str, **params: str) -> list[int]:
@@ -41,15 +34,15 @@ def _search(client, name: str, field: str, text: str, **params: str) -> list[int
 def test_a_visits_leader_is_searched_among_school_leaders_and_a_namesake_is_refused(world, client_for):
     client = client_for(world.supervisor)
     url = reverse("observation:visit_create")
-    page = _page(client.get(url))
+    page = page_text(client.get(url))
     assert 'name="leader_text"' in page and '<select name="leader"' not in page and "leaders=1" in page
     body = {"unit": world.unit_a.pk, "mode": "planned", "year": 2026, "semester": 2}
     with travel("2026-09-25"):
-        not_a_leader = _page(client.post(url, {**body, "leader_text": "陈成员"}))
+        not_a_leader = page_text(client.post(url, {**body, "leader_text": "陈成员"}))
         assert "没有姓名或工号为“陈成员”的人员" in not_a_leader  # in reach, but not a school leader
-        assert OUTSIDE_PERSON in _page(client.post(url, {**body, "leader": world.member_person.pk}))
+        assert OUTSIDE_PERSON in page_text(client.post(url, {**body, "leader": world.member_person.pk}))
         namesake = make_person("王校领导", world.unit_b, post="副书记", is_school_leader=True, staff_no="S-WANG2")
-        assert "有多名人员与“王校领导”相符" in _page(client.post(url, {**body, "leader_text": "王校领导"}))
+        assert "有多名人员与“王校领导”相符" in page_text(client.post(url, {**body, "leader_text": "王校领导"}))
         assert not Visit.objects.exists()
         assert client.post(url, {**body, "leader_text": "s-wang2"}).status_code == 302  # the staff number
     visit = Visit.objects.get()
@@ -66,15 +59,15 @@ def test_a_problems_owner_is_one_of_the_units_people_typed_or_chosen(world, clie
     item = Rectification.objects.filter(visit=walk(world, State.RECTIFYING)).first()
     client = client_for(world.supervisor)
     url = reverse("observation:rectification_detail", args=[item.pk])
-    page = _page(client.get(url))
+    page = page_text(client.get(url))
     assert 'name="owner_text"' in page and '<select name="owner"' not in page and f"under={world.unit_a.pk}" in page
     body = {"step": "plan", "measure": "建立转化清单", "version": item.version}
     # The school leader is in the supervisor's reach but not of unit A's subtree.
-    assert OUTSIDE_PERSON in _page(client.post(url, {**body, "owner": world.leader_person.pk}))
-    typed = _page(client.post(url, {**body, "owner_text": world.member_b_person.name}))
+    assert OUTSIDE_PERSON in page_text(client.post(url, {**body, "owner": world.leader_person.pk}))
+    typed = page_text(client.post(url, {**body, "owner_text": world.member_b_person.name}))
     assert f"没有姓名或工号为“{world.member_b_person.name}”的人员" in typed
     namesake = make_person("陈成员", world.branch_a, post="组织委员")
-    assert "有多名人员与“陈成员”相符" in _page(client.post(url, {**body, "owner_text": "陈成员"}))
+    assert "有多名人员与“陈成员”相符" in page_text(client.post(url, {**body, "owner_text": "陈成员"}))
     item.refresh_from_db()
     assert item.owner is None and item.measure != "建立转化清单"
     assert client.post(url, {**body, "owner": namesake.pk}).status_code == 302
@@ -109,19 +102,19 @@ def test_a_cross_observation_names_a_sibling_unit_and_its_deputy_by_name_only(wo
     org_services.add_member(world.group_b, deputy_b, actor=system_actor(), role=StudyGroupMember.Role.DEPUTY)
     client = client_for(world.secretary_a)
     url = reverse("observation:cross_create")
-    page = _page(client.get(url))
+    page = page_text(client.get(url))
     for name in ("host", "visitor", "visitor_person"):
         assert f'name="{name}_text"' in page and f'<select name="{name}"' not in page, name
     assert world.unit_b.name not in page and "乙副书记" not in page  # nothing listed before a search
     body = {"host_text": "甲学院党委", "visitor_text": "乙学院党委"}
     with travel("2026-09-25"):
-        far = _page(client.post(url, {**body, "visitor_text": far_unit.name}))
+        far = page_text(client.post(url, {**body, "visitor_text": far_unit.name}))
         assert f"没有名称或编码为“{far_unit.name}”的党组织" in far
-        assert OUTSIDE_ORG in _page(client.post(url, {**body, "visitor": world.branch_a.pk}))  # not a unit
-        assert OUTSIDE_ORG in _page(client.post(url, {**body, "host": world.unit_b.pk}))  # not the secretary's
-        not_deputy = _page(client.post(url, {**body, "visitor_person_text": world.member_b_person.name}))
+        assert OUTSIDE_ORG in page_text(client.post(url, {**body, "visitor": world.branch_a.pk}))  # not a unit
+        assert OUTSIDE_ORG in page_text(client.post(url, {**body, "host": world.unit_b.pk}))  # not the secretary's
+        not_deputy = page_text(client.post(url, {**body, "visitor_person_text": world.member_b_person.name}))
         assert f"没有姓名或工号为“{world.member_b_person.name}”的人员" in not_deputy
-        assert OUTSIDE_PERSON in _page(client.post(url, {**body, "visitor_person": world.member_b_person.pk}))
+        assert OUTSIDE_PERSON in page_text(client.post(url, {**body, "visitor_person": world.member_b_person.pk}))
         assert not CrossObservation.objects.exists()
         assert client.post(url, {**body, "visitor_person_text": "乙副书记"}).status_code == 302  # no JavaScript
     cross = CrossObservation.objects.get()

@@ -14,18 +14,11 @@ from django.urls import reverse
 
 from pangting.study.models import Attendance, CadreBranch, StudyOutcome, StudyPlan
 from pangting.tests.builders import make_person
+from pangting.tests.search_box import OUTSIDE_ORG, OUTSIDE_PERSON, page_text
 
 from .builders import at, make_session
 
 pytestmark = pytest.mark.django_db
-
-OUTSIDE_ORG = "所选党组织不存在或不在您的查看范围内"
-OUTSIDE_PERSON = "所选人员不存在或不在您的查看范围内"
-
-
-def _page(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def test_the_pages_render_a_search_box_not_a_select(world, client_for):
@@ -37,7 +30,7 @@ def test_the_pages_render_a_search_box_not_a_select(world, client_for):
         (reverse("study:cadre_branch_list"), ["person", "branch"]),
         (reverse("study:session_attendance", args=[session.pk]), ["person"]),
     ):
-        page = _page(client.get(url))
+        page = page_text(client.get(url))
         for name in fields:
             assert f'name="{name}_text"' in page and f'<select name="{name}"' not in page, (url, name)
         assert world.member_b_person.name not in page and world.unit_b.name not in page, url
@@ -49,8 +42,8 @@ def test_an_outcome_takes_a_typed_name_and_refuses_another_units_id_or_name(worl
     url = reverse("study:outcome_list")
     body = {"kind": "measure", "title": "三项举措", "recorded_on": "2026-06-15"}
     with time_machine.travel(dt.datetime(2026, 6, 15, 10), tick=False):
-        assert OUTSIDE_ORG in _page(client.post(url, {**body, "organization": world.unit_b.pk}))
-        refused = _page(client.post(url, {**body, "organization_text": world.unit_b.name}))
+        assert OUTSIDE_ORG in page_text(client.post(url, {**body, "organization": world.unit_b.pk}))
+        refused = page_text(client.post(url, {**body, "organization_text": world.unit_b.name}))
         assert f"没有名称或编码为“{world.unit_b.name}”的党组织" in refused
         assert not StudyOutcome.objects.exists()
         assert client.post(url, {**body, "organization_text": "甲学院党委"}).status_code == 302  # no JavaScript
@@ -61,8 +54,8 @@ def test_a_plan_takes_a_typed_code_and_refuses_another_units_id(world, client_fo
     client = client_for(world.secretary_a)
     url = reverse("study:plan_create")
     body = {"year": 2027, "kind": "center_group", "themes-TOTAL_FORMS": 0, "themes-INITIAL_FORMS": 0}
-    assert OUTSIDE_ORG in _page(client.post(url, {**body, "organization": world.unit_b.pk}))
-    assert "没有名称或编码为“乙学院”的党组织" in _page(client.post(url, {**body, "organization_text": "乙学院"}))
+    assert OUTSIDE_ORG in page_text(client.post(url, {**body, "organization": world.unit_b.pk}))
+    assert "没有名称或编码为“乙学院”的党组织" in page_text(client.post(url, {**body, "organization_text": "乙学院"}))
     assert not StudyPlan.objects.exists()
     assert client.post(url, {**body, "organization_text": "UA"}).status_code == 302  # the code, exactly
     assert StudyPlan.objects.get().organization == world.unit_a
@@ -73,13 +66,13 @@ def test_a_cadres_branch_is_searched_among_branches_and_a_namesake_is_refused(wo
     client = client_for(world.secretary_a)
     url = reverse("study:cadre_branch_list")
     body = {"since": "2026-01-01"}
-    typed_unit = _page(client.post(url, {**body, "person_text": "陈成员", "branch_text": "甲学院党委"}))
+    typed_unit = page_text(client.post(url, {**body, "person_text": "陈成员", "branch_text": "甲学院党委"}))
     assert "没有名称或编码为“甲学院党委”的党组织" in typed_unit  # a unit is not a branch
-    assert OUTSIDE_PERSON in _page(
+    assert OUTSIDE_PERSON in page_text(
         client.post(url, {**body, "person": world.member_b_person.pk, "branch": world.branch_a.pk})
     )
     namesake = make_person("陈成员", world.branch_a, post="组织委员", staff_no="S-CHEN2")
-    refused = _page(client.post(url, {**body, "person_text": "陈成员", "branch_text": "甲学院第一党支部"}))
+    refused = page_text(client.post(url, {**body, "person_text": "陈成员", "branch_text": "甲学院第一党支部"}))
     assert "有多名人员与“陈成员”相符" in refused
     assert not CadreBranch.objects.exists()
     assert client.post(url, {**body, "person_text": "s-chen2", "branch_text": "甲学院第一党支部"}).status_code == 302
@@ -98,11 +91,11 @@ def test_an_attendee_is_typed_or_chosen_and_another_units_person_is_refused(worl
     add = reverse("study:session_add_attendee", args=[session.pk])
     attendance = reverse("study:session_attendance", args=[session.pk])
     refused = client.post(add, {"person": world.member_b_person.pk}, follow=True)
-    assert OUTSIDE_PERSON in _page(refused)
+    assert OUTSIDE_PERSON in page_text(refused)
     typed = client.post(add, {"person_text": world.member_b_person.name}, follow=True)
-    assert f"没有姓名或工号为“{world.member_b_person.name}”的人员" in _page(typed)
+    assert f"没有姓名或工号为“{world.member_b_person.name}”的人员" in page_text(typed)
     assert not session.attendances.filter(person=world.member_b_person).exists()
     outsider = make_person("列席书记", world.branch_a, post="党支部书记")
     assert client.post(add, {"person_text": "列席书记", "as_observer": "on"}).status_code == 302
     assert session.attendances.get(person=outsider).role == Attendance.Role.OBSERVER
-    assert "列席书记" in _page(client.get(attendance))
+    assert "列席书记" in page_text(client.get(attendance))
