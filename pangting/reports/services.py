@@ -27,7 +27,7 @@ from pangting.core import clock
 from pangting.core.dates import format_datetime
 from pangting.core.system import require_actor
 from pangting.core.transitions import run_step
-from pangting.observation.services import next_number, partner_issuer, partner_seats_at
+from pangting.observation.services import add_cosignatures, next_number, partner_seats_at
 from pangting.orgs.models import Organization
 
 from . import documents
@@ -273,19 +273,11 @@ def cosign_document(document: ReportDocument, *, actor: Any) -> list[DocumentCos
     if not seats:
         raise ValidationError(_("只有本级联合督导部门（组织部、机关工委）可以会签通报。"))
     signed = _signed_partners(document)
-    made = []
-    for seat in seats:
-        if seat in signed:
-            continue
-        signature = DocumentCosignature(
-            document=document,
-            partner=seat,
-            issuer_name=partner_issuer(document.organization, seat),
-            signed_by=_user(actor),
-            signed_at=clock.now(),
-        )
-        _save(signature, actor)
-        made.append(signature)
-    if not made:
-        raise ValidationError(_("您所在部门已会签此通报。"))
-    return made
+    return add_cosignatures(
+        DocumentCosignature,
+        {"document": document},
+        document.organization,
+        [seat for seat in seats if seat not in signed],
+        actor=actor,
+        already=_("您所在部门已会签此通报。"),
+    )

@@ -8,10 +8,10 @@ every issuer in its GB/T 9704 masthead and signature (联合行文), the propaga
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
@@ -21,6 +21,8 @@ from pangting.orgs.models import Organization
 
 from ..models import Cosignature, State, Visit
 from ._common import A, _save, _user
+
+M = TypeVar("M", bound=models.Model)
 
 # How each partner department signs at a level (the stored name is what the letter prints).
 PARTNER_SUFFIX = {
@@ -77,21 +79,37 @@ def cosign_letter(visit: Visit, *, actor: Any) -> list[Cosignature]:
     if not seats:
         raise ValidationError(_("只有本级联合督导部门（组织部、机关工委）可以会签函件。"))
     signed = set(visit.cosignatures.filter(deleted_at__isnull=True).values_list("partner", flat=True))
+    return add_cosignatures(
+        Cosignature,
+        {"visit": visit},
+        visit.supervisor_org,
+        [seat for seat in seats if seat not in signed],
+        actor=actor,
+        already=_("您所在部门已会签此函。"),
+    )
+
+
+def add_cosignatures(
+    model: type[M], owner: dict[str, Any], organization: Organization, seats: list[str], *, actor: Any, already: str
+) -> list[M]:
+    """Sign for each partner department in `seats`, those not yet signed (R-O21); `already` when none is.
+
+    One home for the visit letter's and the joint bulletin's signatures: each names the partner
+    department as it signs at `organization`, the signer and the moment.
+    """
     made = []
     for seat in seats:
-        if seat in signed:
-            continue
-        signature = Cosignature(
-            visit=visit,
+        signature = model(
+            **owner,
             partner=seat,
-            issuer_name=partner_issuer(visit.supervisor_org, seat),
+            issuer_name=partner_issuer(organization, seat),
             signed_by=_user(actor),
             signed_at=clock.now(),
         )
         _save(signature, actor)
         made.append(signature)
     if not made:
-        raise ValidationError(_("您所在部门已会签此函。"))
+        raise ValidationError(already)
     return made
 
 
