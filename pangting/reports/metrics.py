@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, ExtractMonth, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -286,16 +286,14 @@ def participation_by_month(units: Sequence[Organization], year: int) -> list[Mon
             session__starts_at__gte=start,
             session__starts_at__lt=end,
         )
-        .exclude(role=Attendance.Role.OBSERVER)
-        .values_list("session__starts_at", "status")
-    )  # R-S20
-    expected: Counter[int] = Counter()
-    present: Counter[int] = Counter()
-    for starts_at, status in rows:
-        month = timezone.localtime(starts_at).month
-        expected[month] += 1
-        present[month] += status == Attendance.Status.PRESENT
-    return [MonthRate(month, expected[month], present[month]) for month in range(1, 13)]
+        .exclude(role=Attendance.Role.OBSERVER)  # R-S20
+        .annotate(month=ExtractMonth("session__starts_at", tzinfo=timezone.get_current_timezone()))
+        .values("month")
+        .annotate(expected=Count("pk"), present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)))
+        .order_by()
+    )
+    by_month = {row["month"]: (row["expected"], row["present"]) for row in rows}
+    return [MonthRate(month, *by_month.get(month, (0, 0))) for month in range(1, 13)]
 
 
 # --- sessions: first agenda item (R-S4), secretary-led (R-S12), postponements (R-S11) ----

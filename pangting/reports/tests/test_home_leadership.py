@@ -14,6 +14,7 @@ from pangting.observation.tests.scenes import at, session_on, travel, walk
 from pangting.reports import metrics
 from pangting.reports.tests.test_documents_figures import hold
 from pangting.study.models import Attendance
+from pangting.study.tests.builders import make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,15 @@ def test_it_computes_the_monthly_participation_trend(world):
     march_row = months[2]
     assert (march_row.month, march_row.expected, march_row.present) == (3, len(people), len(people) - 1)
     assert all(m.expected == 0 for m in months if m.month != 3)
+
+
+def test_it_counts_a_session_in_its_local_month_in_the_database(world, django_assert_num_queries):
+    """R-S3's trend groups by the month in local time: 07:30 on 1 May in Beijing is 30 April in UTC."""
+    with travel("2026-04-20"):
+        early = make_session(world.unit_a, starts_at=at("2026-05-01", "07:30"), actor=world.secretary_a)
+        people = [a.person for a in early.attendances.all()]
+    with travel("2026-05-01", "12:00"):
+        hold(world, early, dict.fromkeys(people, Attendance.Status.PRESENT), at("2026-05-01", "12:00"))
+    with django_assert_num_queries(1):  # grouped by month in SQL, not one row per attendance
+        months = metrics.participation_by_month([world.unit_a, world.unit_b], 2026)
+    assert [(m.month, m.expected, m.present) for m in months if m.expected] == [(5, len(people), len(people))]
