@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.compliance.registry import ordered_rules
 from pangting.core import clock
+from pangting.core.paging import page_context
 from pangting.core.views import add_form_errors, attachment, chinese_file, parse_year
 from pangting.lib.xlsx import write_workbook
 from pangting.orgs.models import Organization
@@ -47,7 +48,10 @@ def _sheet(request: HttpRequest) -> services.ScoreSheet:
 
 @login_required
 def sheet(request: HttpRequest) -> HttpResponse:
-    """Per unit: observation score, visits, open findings by group, 述学, the score and the rank (R-O14)."""
+    """Per unit: observation score, visits, open findings by group, 述学, the score and the rank (R-O14).
+
+    Ranked over every unit, shown a page at a time (a province has thousands; the export has all).
+    """
     result = _sheet(request)
     rows = sorted(result.rows, key=lambda r: (r.rank is None, r.rank or 0, r.unit.path))
     return render(
@@ -56,6 +60,7 @@ def sheet(request: HttpRequest) -> HttpResponse:
         {
             "sheet": result,
             "rows": rows,
+            **page_context(request, rows),
             "year": result.year,
             "years": range(clock.today().year + 1, clock.today().year - 5, -1),
             "can_manage": policy.can(request.user, A.REPORTS_MANAGE),

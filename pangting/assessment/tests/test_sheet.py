@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -147,3 +148,19 @@ def test_the_sheet_runs_a_fixed_number_of_queries_whatever_the_data_size(
     with django_assert_num_queries(SHEET_QUERIES):
         response = client.get(reverse("assessment:sheet"), {"year": "2026"})
     assert response.content.decode().count("data-unit=") == 2 + extra
+
+
+def test_the_page_ranks_every_unit_and_shows_them_a_page_at_a_time(scored, client_for, monkeypatch):
+    """R-O14's ranks are over all units; the page lists `PER_PAGE` of them (the export has all)."""
+    monkeypatch.setattr("pangting.core.paging.PER_PAGE", 3)
+    grow(scored, 4)  # six units: two pages
+    client = client_for(scored.supervisor)
+    first = client.get(reverse("assessment:sheet"), {"year": "2026"}).content.decode()
+    second = client.get(reverse("assessment:sheet"), {"year": "2026", "page": "2"}).content.decode()
+    shown = [page.split('data-testid="score-sheet"')[1].count("data-unit=") for page in (first, second)]
+    assert shown == [3, 3]
+    assert "第 1 / 2 页，共 6 条" in first and "?year=2026&page=2" in first
+    codes = {part.split('"')[0] for page in (first, second) for part in page.split('data-unit="')[1:]}
+    assert codes == {scored.unit_a.code, scored.unit_b.code, "UC0", "UC1", "UC2", "UC3"}  # each unit once
+    ranks = [int(cell) for cell in re.findall(r'<tr data-unit="[^"]+">\s*<td>(\d+)</td>', second)]
+    assert ranks and min(ranks) >= max(int(c) for c in re.findall(r'<tr data-unit="[^"]+">\s*<td>(\d+)</td>', first))
