@@ -522,6 +522,16 @@ def visit_leader_choices(user: Any) -> models.QuerySet[Person]:
     return team_people(user).filter(is_school_leader=True)
 
 
+def planning_people_choices(user: Any) -> models.QuerySet[Person]:
+    """The people `user` may record unavailability for (R-O1 hard constraint): the current linked
+    leaders and liaisons (R-O3) of the units supervised by the seat its planning pages work for,
+    the first supervising organization where it manages observation (R-O23); none without one."""
+    from pangting.orgs.units import planning_people
+
+    seat = seats(user, Action.OBSERVATION_MANAGE).first()
+    return planning_people(seat) if seat is not None else Person.objects.none()
+
+
 def owner_choices(user: Any, unit: Organization) -> models.QuerySet[Person]:
     """The people `user` may make responsible for a problem of `unit`: those of the unit's subtree
     `user` sees (R-O25)."""

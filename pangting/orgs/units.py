@@ -18,11 +18,12 @@ supervisor is its *nearest* supervising ancestor. Everything goes through `is_su
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
-from .models import PATH_STEP, Organization
+from .models import PATH_STEP, LeaderLink, LiaisonAssignment, Organization, Person
 from .paths import under_any
 
 # A unit: below some organization, with a live center group. A Q over Organization rows.
@@ -140,3 +141,13 @@ def subordinate_supervisors(supervisor: Organization) -> QuerySet[Organization]:
     lower = list(lower_supervising(supervisor).values_list("pk", "path"))
     nearest = [pk for pk, path in lower if not any(path != p and path.startswith(p) for _pk, p in lower)]
     return Organization.objects.filter(pk__in=nearest).order_by("path")
+
+
+def planning_people(supervisor: Organization, on: dt.date | None = None) -> QuerySet[Person]:
+    """The people whose unavailability shapes `supervisor`'s plan (R-O1 hard constraint): the
+    current linked leaders and liaisons of the units it supervises (R-O3), by name. One query:
+    the units and the links are subqueries, so it stays one query at 10,000 units."""
+    supervised = units_supervised_by(supervisor).values("pk")
+    leaders = LeaderLink.objects.current(on).filter(unit__in=supervised).values("leader_id")
+    liaisons = LiaisonAssignment.objects.current(on).filter(unit__in=supervised).values("liaison_id")
+    return Person.objects.filter(Q(pk__in=leaders) | Q(pk__in=liaisons)).order_by("name", "pk")

@@ -130,6 +130,8 @@ def person_search(request: HttpRequest) -> HttpResponse:
             reached &= Q(pk__in=policy.visit_leader_choices(request.user).values("pk"))
         if request.GET.get("report") == "1":  # who delivers a 述学 report (R-O22)
             reached &= Q(pk__in=policy.study_report_people(request.user).values("pk"))
+        if request.GET.get("planning") == "1":  # whose unavailability a plan avoids: its seat's links (R-O1, R-O3)
+            reached = Q(pk__in=policy.planning_people_choices(request.user).values("pk"))
         if request.GET.get("cross") == "visitor":  # the visiting unit's secretary or deputy, names only (R-O13)
             reached = Q(pk__in=policy.cross_visitor_people(request.user).values("pk"))
         found = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -56,16 +55,16 @@ MONTH_CHOICES = [(m, format_lazy(_("{month}月"), month=m)) for m in range(1, 13
 
 
 class UnavailabilityForm(inputs.CheckedForm):
-    """Months a leader or liaison cannot take part in visits; `people` are the supervisor's current ones."""
+    """Months a leader or liaison cannot take part in visits. The person is searched (issue 15)
+    among `people`, the supervisor's current linked leaders and liaisons (R-O3), read from
+    `policy.planning_people_choices` as the search's `planning=1` is."""
 
-    person = forms.TypedChoiceField(label=_("人员"), coerce=int)
+    person = widgets.PersonSearchField(label=_("人员"), scope="observation.manage")
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     first_month = forms.TypedChoiceField(label=_("起始月份"), choices=MONTH_CHOICES, coerce=int)
     last_month = forms.TypedChoiceField(label=_("截止月份"), choices=MONTH_CHOICES, coerce=int)
     reason = forms.CharField(label=_("原因"), max_length=200, help_text=_("如：赴省委党校学习、出国访问。"))
 
-    def __init__(self, *args: Any, people: Iterable[Any] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [("", "—")] + [
-            (p.pk, _("{name}（{post}）").format(name=p.name, post=p.post) if p.post else p.name) for p in people
-        ]
+        self.fields["person"].limit(people, planning=1)

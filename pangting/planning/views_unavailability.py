@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from pangting.accounts import policy
 from pangting.core import clock
 from pangting.core.views import add_form_errors, flash_errors, parse_year
-from pangting.orgs.models import Person
 
 from . import services
 from .forms import UnavailabilityForm
@@ -29,7 +28,7 @@ def _page(request: HttpRequest, year: int, form: UnavailabilityForm | None = Non
     orgs = supervisor_orgs(request.user)
     if not orgs:
         raise Http404
-    people = services.planning_people(orgs[0])
+    people = policy.planning_people_choices(request.user)
     form = form or UnavailabilityForm(people=people, initial={"year": year, "first_month": 1, "last_month": 1})
     rows = (
         Unavailability.objects.for_user(request.user, A.OBSERVATION_MANAGE)
@@ -56,14 +55,14 @@ def unavailability_create(request: HttpRequest) -> HttpResponse:
     orgs = supervisor_orgs(request.user)
     if not orgs:
         raise Http404
-    form = UnavailabilityForm(request.POST, people=services.planning_people(orgs[0]))
+    form = UnavailabilityForm(request.POST, people=policy.planning_people_choices(request.user))
     if form.is_valid():
         data = form.cleaned_data
         try:
             services.create_unavailability(
                 actor=request.user,
                 supervisor_org=orgs[0],
-                person=Person.objects.get(pk=data["person"]),
+                person=data["person"],
                 year=data["year"],
                 first_month=data["first_month"],
                 last_month=data["last_month"],

@@ -11,6 +11,7 @@ The browsable API's forms, which list a relation's choices, must not list outsid
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from pangting.accounts import policy
 from pangting.core import widgets
 from pangting.core.scoped_fields import ScopedRelatedField
 from pangting.orgs.models import Organization, OrganizationKind, Person
-from pangting.tests.builders import make_org, make_person, make_user
+from pangting.tests.builders import make_group, make_org, make_person, make_user
 from pangting.tests.conftest import ScopedWorld
 
 A = policy.Action
@@ -165,6 +166,7 @@ class RelatedWorld(ScopedWorld):
         from pangting.accounts.models import Role
         from pangting.core.system import system_actor
         from pangting.observation import services as observation
+        from pangting.orgs.services import link_leader
         from pangting.study import services as study
         from pangting.study.tests.builders import make_session
 
@@ -185,9 +187,22 @@ class RelatedWorld(ScopedWorld):
         self.unit_supervisor = make_user("unit_supervisor", (Role.SUPERVISOR, self.unit_a))
         # A school leader that supervisor reaches, so a visit's leader search has one to offer (R-O3).
         self.unit_a_leader = make_person("甲院领导", self.unit_a, post="院长", is_school_leader=True)
+        # A lower supervising level (R-O23) whose supervisor records its leaders' unavailability
+        # (R-O1): everything outside its subtree is outside its reach.
+        self.college = make_org("丁学院党委", self.root, code="UD", has_supervisor=True)
+        make_group(self.college)
+        self.college_unit = make_org("丁学院机关党总支", self.college, kind=OrganizationKind.GENERAL_BRANCH, code="UD1")
+        make_group(self.college_unit)
+        self.college_leader = make_person("冯院领导", self.college, post="副书记", is_school_leader=True)
+        link_leader(self.college_leader, self.college_unit, actor=system, valid_from=dt.date(2020, 1, 1))
+        self.college_supervisor = make_user("college_supervisor", (Role.SUPERVISOR, self.college))
 
     def personas(self) -> dict[str, object]:
-        return {**super().personas(), "unit_supervisor": self.unit_supervisor}
+        return {
+            **super().personas(),
+            "unit_supervisor": self.unit_supervisor,
+            "college_supervisor": self.college_supervisor,
+        }
 
 
 @pytest.fixture(scope="module")
@@ -602,6 +617,13 @@ FORM_CASES = [
         },
         {"organization": M["org"], "person": M["person"]},
     ),
+    FormCase(
+        "college_supervisor",
+        lambda w: "/planning/unavailability/new/",
+        lambda w: {"year": 2027, "first_month": 4, "last_month": 5, "reason": "赴省委党校学习"},
+        {"person": M["person"]},
+        shown_at=lambda w: "/planning/unavailability/",
+    ),
 ]
 
 
@@ -644,6 +666,7 @@ def test_every_related_choice_field_of_the_forms_is_walked() -> None:
         "pangting.observation.views_practices.PracticeForm",
         "pangting.observation.views_grouping.StandingTeamForm",
         "pangting.accounts.forms.RoleAssignForm",
+        "pangting.planning.forms.UnavailabilityForm",
     ):
         form = import_string(dotted)
         related = [

@@ -9,6 +9,8 @@ this was one module:
 - `_common`: private helpers the others share.
 """
 
+from pangting.orgs.units import planning_people  # one definition, read by the policy too (R-O3)
+
 from .draws import (
     create_draw,
     create_visits_from_draw,
@@ -36,7 +38,6 @@ from .unavailability import (
     away_lookup,
     create_unavailability,
     delete_unavailability,
-    planning_people,
     unavailable_months,
 )
 

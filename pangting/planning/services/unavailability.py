@@ -11,21 +11,10 @@ from django.utils.translation import gettext as _
 
 from pangting.accounts import policy
 from pangting.core import clock
-from pangting.orgs.models import LeaderLink, Organization
+from pangting.orgs.models import Organization
+from pangting.orgs.units import planning_people
 
 from ._common import A, _save, _user
-from .draws import draw_units
-
-
-def planning_people(supervisor_org: Organization, on: Any = None) -> list[Any]:
-    """The people whose unavailability shapes the plan: current linked leaders and liaisons (R-O3)."""
-    from pangting.orgs.models import LiaisonAssignment, Person
-
-    on = on or clock.today()
-    units = [u.pk for u in draw_units(supervisor_org)]
-    leaders = LeaderLink.objects.current(on).filter(unit_id__in=units).values_list("leader_id", flat=True)
-    liaisons = LiaisonAssignment.objects.current(on).filter(unit_id__in=units).values_list("liaison_id", flat=True)
-    return list(Person.objects.filter(pk__in=[*leaders, *liaisons]).order_by("name", "pk"))
 
 
 @transaction.atomic
@@ -53,7 +42,7 @@ def create_unavailability(
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("请填写不可安排的原因（如：外出学习、出国访问）。"))
-    if person.pk not in {p.pk for p in planning_people(supervisor_org)}:
+    if not planning_people(supervisor_org).filter(pk=person.pk).exists():
         raise ValidationError(_("{person}不是本组织当前的联系领导或联络员，无需登记。").format(person=person.name))
     row = Unavailability(
         supervisor_org=supervisor_org,
