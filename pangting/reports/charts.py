@@ -9,6 +9,7 @@ the rule, and the numbers as a table so the page reads without JavaScript. Build
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,7 +25,7 @@ from pangting.analysis import calibration
 from pangting.compliance import services as compliance_services
 from pangting.core import clock
 from pangting.observation.models import Visit
-from pangting.orgs.models import Organization
+from pangting.orgs.models import PATH_STEP, Organization
 
 from . import groups, metrics
 
@@ -515,6 +516,13 @@ def cross_matrix_option(
     hosts: list[Organization], visitors: list[Organization], cells: dict[tuple[int, int], int]
 ) -> tuple[dict[str, Any], int]:
     """The heatmap option of one cross-observation matrix and the chart height it needs (px)."""
+    return _heatmap([(o.pk, o.display_name) for o in hosts], [(o.pk, o.display_name) for o in visitors], cells)
+
+
+def _heatmap(
+    hosts: list[tuple[int, str]], visitors: list[tuple[int, str]], cells: dict[tuple[int, int], int]
+) -> tuple[dict[str, Any], int]:
+    """The heatmap of (key, name) rows × columns whose `cells` count the sittings of (row, column) keys."""
     zoom = len(visitors) > ZOOM_COLUMNS
     rotate = 90 if zoom else 45
     # Rotated column names take their width times sin(rotate) below the grid (containLabel).
@@ -525,26 +533,26 @@ def cross_matrix_option(
     truncate = {"interval": 0, "overflow": "truncate", "ellipsis": "…", "hideOverlap": False}
     data: list[dict[str, Any]] = []
     if len(hosts) * len(visitors) <= DENSE_CELLS:
-        for h, host in enumerate(hosts):
-            for v, visitor in enumerate(visitors):
-                count = cells.get((host.pk, visitor.pk), 0)
-                item: dict[str, Any] = {"value": [v, h, count], "name": f"{host.display_name} ← {visitor.display_name}"}
+        for h, (host_key, host) in enumerate(hosts):
+            for v, (visitor_key, visitor) in enumerate(visitors):
+                count = cells.get((host_key, visitor_key), 0)
+                item: dict[str, Any] = {"value": [v, h, count], "name": f"{host} ← {visitor}"}
                 if not count:
                     item["label"] = {"show": False}  # only the sittings are written in the cells
                 data.append(item)
     else:
-        row = {o.pk: (i, o) for i, o in enumerate(hosts)}
-        column = {o.pk: (i, o) for i, o in enumerate(visitors)}
-        for (host_id, visitor_id), count in sorted(cells.items()):
-            if count and host_id in row and visitor_id in column:
-                (h, host), (v, visitor) = row[host_id], column[visitor_id]
-                data.append({"value": [v, h, count], "name": f"{host.display_name} ← {visitor.display_name}"})
+        row = {key: (i, name) for i, (key, name) in enumerate(hosts)}
+        column = {key: (i, name) for i, (key, name) in enumerate(visitors)}
+        for (host_key, visitor_key), count in sorted(cells.items()):
+            if count and host_key in row and visitor_key in column:
+                (h, host), (v, visitor) = row[host_key], column[visitor_key]
+                data.append({"value": [v, h, count], "name": f"{host} ← {visitor}"})
     option = _base(
         tooltip={"trigger": "item", "renderMode": "richText"},
         grid={"left": 8, "right": 32, "top": MATRIX_TOP, "bottom": bottom, "containLabel": True},
         xAxis={
             "type": "category",
-            "data": [o.display_name for o in visitors],
+            "data": [name for _key, name in visitors],
             "name": _("列席单位"),
             "nameLocation": "middle",
             "nameGap": label_room + 4,
@@ -553,7 +561,7 @@ def cross_matrix_option(
         },
         yAxis={
             "type": "category",
-            "data": [o.display_name for o in hosts],
+            "data": [name for _key, name in hosts],
             "name": _("邀请单位"),
             "nameLocation": "start",  # above the first row (the axis is inverted)
             "inverse": True,  # the first unit on top, as in the table
@@ -607,7 +615,23 @@ def _cross_table(matrix: metrics.CrossMatrix) -> tuple[list[str], list[list[Any]
     )
 
 
-def cross_charts(units: list[Organization], year: int, semester: int | None) -> list[Chart]:
+CROSS_RULE = gettext_lazy(
+    "R-O13：每个单位每学期至少邀请其他单位书记或副书记列席一次，并至少列席其他单位一次；"
+    "行是邀请单位，列是列席单位，数字为已列席次数。"
+)
+OUTSIDE = 0  # the grouped matrix's key for the partners outside every group (no organization has pk 0)
+
+
+def cross_charts(
+    units: list[Organization], year: int, semester: int | None, *, shown: groups.Plan | None = None
+) -> list[Chart]:
+    """R-O13 per semester: the units × units matrix up to `groups.LIMIT` units, past it the groups ×
+    groups matrix, or the units with the fewest sittings when the set cannot be grouped (issue 15)."""
+    shown = shown or groups.plan(units)
+    if shown.mode == groups.GROUPS:
+        return _cross_group_charts(units, year, semester, shown)
+    if shown.mode == groups.LAGGARDS:
+        return _cross_laggard_charts(units, year, semester, shown)
     charts = []
     for matrix in metrics.cross_matrices(units, year):
         if semester and matrix.semester != semester:
@@ -618,16 +642,104 @@ def cross_charts(units: list[Organization], year: int, semester: int | None) -> 
             Chart(
                 f"cross_{matrix.semester}",
                 _("交叉旁听矩阵（{semester}）").format(semester=matrix.label),
-                _(
-                    "R-O13：每个单位每学期至少邀请其他单位书记或副书记列席一次，并至少列席其他单位一次；"
-                    "行是邀请单位，列是列席单位，数字为已列席次数。"
-                ),
+                str(CROSS_RULE),
                 option,
                 headers,
                 rows,
                 empty=not matrix.total,
                 empty_text=_("本学期暂无已列席的交叉旁听。"),
                 height=height,
+            )
+        )
+    return charts
+
+
+def _cross_group_charts(units: list[Organization], year: int, semester: int | None, shown: groups.Plan) -> list[Chart]:
+    """Groups × groups: each sitting counts in (host's group, visitor's group), summed in the database.
+
+    A side belongs to the group whose organization holds it (its path starts with the group's);
+    a partner in none of the groups counts in one "other units" row and column.
+    """
+    depth = len(shown.root) + PATH_STEP
+    where = {g.org.path: g.org.pk for g in shown.groups}  # a path prefix of `depth`, or the root unit's path
+    counted = metrics.cross_by_prefix(units, year, depth)
+    lines = [groups.Line(g.org, [], g.url) for g in shown.groups]
+    other = _("其他单位")
+    charts = []
+    for number in (1, 2):
+        if semester and number != semester:
+            continue
+        cells: Counter[tuple[int, int]] = Counter()
+        for (at, host, visitor), sittings in counted.items():
+            if at == number:
+                cells[(where.get(host, OUTSIDE), where.get(visitor, OUTSIDE))] += sittings
+        axis = [(line.org.pk, line.name) for line in lines]
+        labels = [line.label for line in lines]
+        if any(OUTSIDE in pair for pair in cells):
+            axis.append((OUTSIDE, other))
+            labels.append(other)
+        option, height = _heatmap(axis, axis, dict(cells))
+        label = metrics.semester_label(year, number)
+        charts.append(
+            Chart(
+                f"cross_{number}",
+                _("交叉旁听矩阵（{semester}）").format(semester=label),
+                str(CROSS_RULE),
+                option,
+                [_("邀请单位 \\ 列席单位"), *[name for _key, name in axis]],
+                [[first, *[cells[(h, v)] for v, _name in axis]] for first, (h, _n) in zip(labels, axis, strict=True)],
+                empty=not sum(cells.values()),
+                empty_text=_("本学期暂无已列席的交叉旁听。"),
+                height=height,
+                note=_(
+                    "共{total}个单位，按{count}个下级组织汇总：每次列席计入邀请单位和列席单位各自所属的组织，"
+                    "不属于这些组织的单位合计为“其他单位”；点击组织名称可查看其下各单位。"
+                ).format(total=shown.total, count=len(shown.groups)),
+            )
+        )
+    return charts
+
+
+def _cross_laggard_charts(
+    units: list[Organization], year: int, semester: int | None, shown: groups.Plan
+) -> list[Chart]:
+    """No units × units matrix: the units furthest from R-O13 (both requirements unmet first, then
+    the fewest sittings as host and visitor), each with its invited and visited counts."""
+    counted = metrics.cross_counts(units, year)
+    charts = []
+    for number in (1, 2):
+        if semester and number != semester:
+            continue
+        rows = counted[number]
+        lines = groups.lines(shown, rows, worst=lambda line: (-line.sum("missing"), line.sum("total")))
+        charts.append(
+            Chart(
+                f"cross_{number}",
+                _("交叉旁听（{semester}）").format(semester=metrics.semester_label(year, number)),
+                _(
+                    "R-O13：每个单位每学期至少邀请其他单位书记或副书记列席一次，并至少列席其他单位一次；"
+                    "按单位列出已列席的邀请次数和列席次数。"
+                ),
+                _bar(
+                    [line.name for line in lines.items],
+                    [
+                        {
+                            "name": _("邀请他单位列席次数"),
+                            "type": "bar",
+                            "data": [line.sum("hosted") for line in lines.items],
+                        },
+                        {
+                            "name": _("列席他单位次数"),
+                            "type": "bar",
+                            "data": [line.sum("visited") for line in lines.items],
+                        },
+                    ],
+                ),
+                [_("单位"), _("邀请他单位列席次数"), _("列席他单位次数")],
+                [[line.label, line.sum("hosted"), line.sum("visited")] for line in lines.items],
+                empty=not any(row.total for row in rows),
+                empty_text=_("本学期暂无已列席的交叉旁听。"),
+                note=lines.note,
             )
         )
     return charts
@@ -753,7 +865,7 @@ def build_charts(
         participation_chart(units, year, shown=shown),
         *session_charts(units, year, shown=shown),
         *score_charts(units, year, shown=shown),
-        *cross_charts(units, year, semester),
+        *cross_charts(units, year, semester, shown=shown),
         *rectification_charts(units, year, today),
         frequency_chart(units, year, min_visits_per_semester(values), shown=shown),
     ]

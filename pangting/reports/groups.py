@@ -11,7 +11,9 @@ units with the worst value for that chart, and says how many it leaves out; the 
 table lists them all.
 
 `plan` decides once per page; `lines` applies it to one chart's per-unit rows. Every chart
-goes through these two functions, so the grouping has this one home.
+goes through these two functions, so the grouping has this one home. The cross-observation
+matrices (R-O13) follow the same plan: units × units, groups × groups (the counts summed in the
+database by each side's path prefix at the groups' depth, `Plan.root`), or the laggards' bars.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Plan:
     mode: str
     total: int
     groups: list[Group] = field(default_factory=list)
+    root: str = ""  # the path of the organization holding every unit (GROUPS: the groups are one step below)
 
 
 def common_path(paths: Sequence[str]) -> str:
@@ -85,7 +88,7 @@ def plan(units: Sequence[Organization], link: Callable[[Organization], str] | No
         )
         for pk, ids in members.items()
     ]
-    return Plan(GROUPS, len(units), groups)
+    return Plan(GROUPS, len(units), groups, root)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce, ExtractMonth, TruncDate
+from django.db.models.functions import Coalesce, ExtractMonth, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,7 +55,7 @@ AGEING_BUCKETS: list[tuple[str, int, int | None]] = [
 ]
 
 
-def _semester_label(year: int, semester: int) -> str:
+def semester_label(year: int, semester: int) -> str:
     """2026年春季学期 / Spring semester 2026."""
     if semester == 1:
         return _("{year}年春季学期").format(year=year)
@@ -466,7 +466,7 @@ def scores(units: Sequence[Organization], year: int) -> Scores:
         by_unit=[(u, _point(u.display_name, by_unit[u.pk])) for u in units],
         by_month=[_point(_("{month}月").format(month=m), by_month[m]) for m in range(1, 13)],
         by_semester=[
-            _point(_semester_label(y, s), by_semester[(y, s)]) for y in (year - 2, year - 1, year) for s in (1, 2)
+            _point(semester_label(y, s), by_semester[(y, s)]) for y in (year - 2, year - 1, year) for s in (1, 2)
         ],
     )
 
@@ -514,8 +514,61 @@ def cross_matrices(units: Sequence[Organization], year: int) -> list[CrossMatrix
                 if org.pk not in ids:
                     partners[org.pk] = org
         axis = [*units, *sorted(partners.values(), key=lambda o: o.path)]
-        matrices.append(CrossMatrix(semester, _semester_label(year, semester), axis, axis, dict(cells)))
+        matrices.append(CrossMatrix(semester, semester_label(year, semester), axis, axis, dict(cells)))
     return matrices
+
+
+def cross_by_prefix(units: Sequence[Organization], year: int, depth: int) -> Counter[tuple[int, str, str]]:
+    """R-O13: the sittings of `cross_matrices`, counted in the database per (semester, host's path
+    prefix, visitor's path prefix) of `depth` characters: one row per pair of organizations at
+    that depth, however many units and sittings lie below them. One query.
+    """
+    ids = _ids(units)
+    held = (CrossObservation.Status.ATTENDED, CrossObservation.Status.REPORTED)
+    rows = (
+        CrossObservation.objects.filter(Q(host_id__in=ids) | Q(visitor_id__in=ids), year=year, status__in=held)
+        .annotate(host_prefix=Substr("host__path", 1, depth), visitor_prefix=Substr("visitor__path", 1, depth))
+        .values("semester", "host_prefix", "visitor_prefix")
+        .annotate(sittings=Count("pk"))
+        .order_by()
+    )
+    return Counter({(r["semester"], r["host_prefix"], r["visitor_prefix"]): r["sittings"] for r in rows})
+
+
+@dataclass(frozen=True)
+class CrossCount:
+    """One unit's sittings in one semester (R-O13): as host (it invited) and as visitor (it sat in)."""
+
+    unit: Organization
+    hosted: int
+    visited: int
+
+    @property
+    def total(self) -> int:
+        return self.hosted + self.visited
+
+    @property
+    def missing(self) -> int:
+        """How many of R-O13's two requirements (invite once, sit in once) the unit has not met."""
+        return (not self.hosted) + (not self.visited)
+
+
+def cross_counts(units: Sequence[Organization], year: int) -> dict[int, list[CrossCount]]:
+    """R-O13: each unit's sittings as host and as visitor, per semester, in the units' order.
+
+    Counted in the database per unit (one row per unit that took part, not per sitting). Two queries.
+    """
+    ids = _ids(units)
+    held = (CrossObservation.Status.ATTENDED, CrossObservation.Status.REPORTED)
+    base = CrossObservation.objects.filter(year=year, status__in=held).order_by()
+    sides: dict[str, Counter[tuple[int, int]]] = {}
+    for side in ("host", "visitor"):
+        rows = base.filter(**{f"{side}_id__in": ids}).values("semester", f"{side}_id").annotate(sittings=Count("pk"))
+        sides[side] = Counter({(r["semester"], r[f"{side}_id"]): r["sittings"] for r in rows})
+    return {
+        semester: [CrossCount(u, sides["host"][(semester, u.pk)], sides["visitor"][(semester, u.pk)]) for u in units]
+        for semester in (1, 2)
+    }
 
 
 # --- rectification status and ageing (R-O10) -----------------------------------------
