@@ -26,7 +26,15 @@ were when this was one module (`ObservationConfig.ready` registers
 
 from ..models import CHECKLIST_POINTS
 from ._common import A
-from .cosign import add_cosignatures, can_cosign, cosign_letter, letter_issuers, partner_issuer, partner_seats_at, supervisor_issuer
+from .cosign import (
+    add_cosignatures,
+    can_cosign,
+    cosign_letter,
+    letter_issuers,
+    partner_issuer,
+    partner_seats_at,
+    supervisor_issuer,
+)
 from .cross import (
     attend_cross_observation,
     cancel_cross_observation,
@@ -107,6 +115,7 @@ __all__ = [
     "DeadlineRule",
     "acknowledge_feedback",
     "active_rubric",
+    "add_cosignatures",
     "add_document_review",
     "add_evidence",
     "add_forum",
@@ -115,7 +124,6 @@ __all__ = [
     "add_talk",
     "approve_plan",
     "attend_cross_observation",
-    "add_cosignatures",
     "can_cosign",
     "cancel_cross_observation",
     "cancel_visit",
