@@ -115,12 +115,15 @@ class Escalation:
 NOT_OVERDUE = Escalation("", 0)
 
 
-def overdue_working_days(deadline: dt.date, today: dt.date) -> int:
-    """Working days after `deadline` up to `today`; calendar days where the calendar is not entered."""
+def overdue_working_days(deadline: dt.date, today: dt.date, calendar: Any = None) -> int:
+    """Working days after `deadline` up to `today`; calendar days where the calendar is not entered.
+
+    `calendar`: the `WorkCalendar` a caller judging many items read once (else `get_calendar()`,
+    one query each time)."""
     if today <= deadline:
         return 0
     try:
-        return get_calendar().working_days_between(deadline, today)
+        return (calendar or get_calendar()).working_days_between(deadline, today)
     except UnknownCalendarYear:
         return (today - deadline).days  # an unknown year must not stop the escalation (R-O10)
 
@@ -143,10 +146,12 @@ def is_open(item: Any) -> bool:
     return item.status in OPEN_STATUSES and item.deleted_at is None
 
 
-def escalation(item: Any, today: dt.date | None = None, params: dict[str, Any] | None = None) -> Escalation:
+def escalation(
+    item: Any, today: dt.date | None = None, params: dict[str, Any] | None = None, *, calendar: Any = None
+) -> Escalation:
     """R-O10: how far `item` has escalated on `today` (NOT_OVERDUE when done or not yet due)."""
     today = today or clock.today()
     if not is_open(item) or item.deadline is None or item.deadline >= today:
         return NOT_OVERDUE
-    days = overdue_working_days(item.deadline, today)
+    days = overdue_working_days(item.deadline, today, calendar)
     return Escalation(level_for(days, params), days)

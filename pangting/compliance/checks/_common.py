@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from pangting.core import dates
+from pangting.orgs.paths import under_any
 
 from ..messages import finding_message
 from ..registry import CheckContext, Evidence
@@ -134,6 +135,14 @@ def year_sessions(ctx: CheckContext) -> Any:
         starts_at__gte=start,
         starts_at__lt=end,
     ).exclude(status=StudySession.Status.CANCELLED)
+
+
+def scope_branches(ctx: CheckContext) -> Any:
+    """The branches under the units in scope, as a queryset: the checks select the branches' rows
+    by it as a subquery, never by a list of their ids (a province has about 30,000 branches)."""
+    from pangting.orgs.models import Organization, OrganizationKind
+
+    return Organization.objects.filter(under_any(ctx.units), kind=OrganizationKind.BRANCH)
 
 
 def center_group_sessions(ctx: CheckContext) -> list[SessionRow]:

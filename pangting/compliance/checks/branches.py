@@ -27,7 +27,7 @@ from pangting.orgs.paths import holding, nearest, under_any
 from ..messages import choice, finding_message
 from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
-from ._common import ORGANIZATION, PLAN, cached, local_day, period_name, semester_period
+from ._common import ORGANIZATION, PLAN, cached, local_day, period_name, scope_branches, semester_period
 
 
 def _branches(ctx: CheckContext) -> dict[str, Any]:
@@ -37,11 +37,10 @@ def _branches(ctx: CheckContext) -> dict[str, Any]:
     """
 
     def load() -> dict[str, Any]:
-        from pangting.orgs.models import Organization, OrganizationKind
         from pangting.study.models import BRANCH_KINDS, StudySession
         from pangting.study.services.frequency import frequency_report
 
-        branches = list(Organization.objects.filter(_under(ctx.units), kind=OrganizationKind.BRANCH).order_by("path"))
+        branches = list(scope_branches(ctx).order_by("path"))
         unit_paths = {u.path: u for u in ctx.units}
         unit_of = {b.pk: nearest(b.path, unit_paths) for b in branches}  # the deepest unit above it
         start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
@@ -58,7 +57,10 @@ def _branches(ctx: CheckContext) -> dict[str, Any]:
         )
         above_recorded = holding(recorded_paths)  # a branch recorded when a meeting lies under it
         recorded = {b.pk for b in branches if b.path in above_recorded}
-        report = frequency_report([b for b in branches if b.pk in recorded], ctx.year, today=ctx.today)
+        # The meetings by the units' subtrees, not by the branches' ids (`frequency_report`'s `within`).
+        report = frequency_report(
+            [b for b in branches if b.pk in recorded], ctx.year, today=ctx.today, within=ctx.units
+        )
         return {"branches": branches, "unit_of": unit_of, "recorded": recorded, "report": report}
 
     return cached(ctx, "branches", load)
@@ -134,26 +136,32 @@ def party_lectures(ctx: CheckContext) -> Iterator[FindingData]:
     units = {data["unit_of"][b.pk].pk: data["unit_of"][b.pk] for b in data["branches"] if b.pk in data["recorded"]}
     if not units:
         return
+    # The leaders and their lectures by a subquery, not by a list of people (`ctx.unit_ids` only).
     leaders = StudyGroupMember.objects.filter(
-        group__organization_id__in=list(units), role=StudyGroupMember.Role.LEADER
-    ).values_list("group__organization_id", "person_id")
+        group__organization_id__in=ctx.unit_ids, role=StudyGroupMember.Role.LEADER
+    )
     leader_units: dict[int, set[int]] = {}
-    for unit_id, person_id in leaders:
-        leader_units.setdefault(person_id, set()).add(unit_id)
+    for unit_id, person_id in leaders.values_list("group__organization_id", "person_id"):
+        if unit_id in units:
+            leader_units.setdefault(person_id, set()).add(unit_id)
     start = timezone.make_aware(dt.datetime(ctx.year, 2, 1))
     end = timezone.make_aware(dt.datetime(ctx.year + 1, 2, 1))
-    lectures = StudySession.objects.filter(
-        kind=SessionKind.PARTY_LECTURE,
-        status=StudySession.Status.HELD,
-        lecturer_person_id__in=list(leader_units),
-        starts_at__gte=start,
-        starts_at__lt=end,
-    ).values_list("lecturer_person_id", "organization__path", "starts_at")
+    lectures = (
+        ()
+        if not leader_units
+        else StudySession.objects.filter(
+            kind=SessionKind.PARTY_LECTURE,
+            status=StudySession.Status.HELD,
+            lecturer_person_id__in=leaders.values("person_id"),
+            starts_at__gte=start,
+            starts_at__lt=end,
+        ).values_list("lecturer_person_id", "organization__path", "starts_at")
+    )
     given: set[tuple[int, int]] = set()
     for person_id, path, starts_at in lectures:
         day = local_day(starts_at)
         semester = 1 if day.month <= 8 and day.year == ctx.year else 2
-        for unit_id in leader_units[person_id]:
+        for unit_id in leader_units.get(person_id, ()):
             if path.startswith(units[unit_id].path):
                 given.add((unit_id, semester))
     for semester in (1, 2):
@@ -203,12 +211,16 @@ def branch_plan_and_records(ctx: CheckContext) -> Iterator[FindingData]:
     data = _branches(ctx)
     settings = get_parameters()
     grace = dt.timedelta(days=int(ctx.params["grace_days"]))
-    plans = {
-        p.organization_id: p
-        for p in StudyPlan.objects.filter(
-            organization_id__in=[b.pk for b in data["branches"]], year=ctx.year, kind=PlanKind.BRANCH
-        )
-    }
+    plans = (
+        {
+            p.organization_id: p
+            for p in StudyPlan.objects.filter(
+                organization__in=scope_branches(ctx), year=ctx.year, kind=PlanKind.BRANCH
+            )  # a subquery: `data["branches"]` are these
+        }
+        if data["branches"]
+        else {}
+    )
     filed = (StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED)
     for branch in data["branches"]:
         unit = data["unit_of"][branch.pk]

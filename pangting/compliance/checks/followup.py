@@ -37,6 +37,7 @@ from ._common import (
     center_group_sessions,
     local_day,
     month_period,
+    scope_branches,
     session_evidence,
     year_sessions,
 )
@@ -61,18 +62,27 @@ def _year_over(ctx: CheckContext) -> bool:
     return ctx.today > dt.date(ctx.year, 12, 31)
 
 
+def _cadre_memberships(ctx: CheckContext) -> Any:
+    """The center-group memberships (leader, deputy, member) of the units in scope during the
+    year, as a queryset: the checks select the cadres' rows by it as a subquery, never by a list
+    of their ids (a province has tens of thousands of cadres)."""
+    from pangting.orgs.models import StudyGroupMember
+
+    start, end = dt.date(ctx.year, 1, 1), dt.date(ctx.year, 12, 31)
+    return (
+        StudyGroupMember.objects.filter(group__organization_id__in=ctx.unit_ids)
+        .exclude(role=StudyGroupMember.Role.SECRETARY)
+        .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=end))
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=start))
+    )
+
+
 def _cadres(ctx: CheckContext) -> list[Any]:
-    """The center-group memberships (leader, deputy, member) of the units in scope during the year."""
+    """The memberships of `_cadre_memberships`, with their people and groups."""
 
     def load() -> list[Any]:
-        from pangting.orgs.models import StudyGroupMember
-
-        start, end = dt.date(ctx.year, 1, 1), dt.date(ctx.year, 12, 31)
         return list(
-            StudyGroupMember.objects.filter(group__organization_id__in=ctx.unit_ids)
-            .exclude(role=StudyGroupMember.Role.SECRETARY)
-            .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=end))
-            .filter(Q(left_on__isnull=True) | Q(left_on__gte=start))
+            _cadre_memberships(ctx)
             .select_related("person", "group")
             .order_by("group__organization_id", "person__name", "pk")
         )
@@ -128,7 +138,13 @@ def member_records(ctx: CheckContext, summary_days: int) -> Iterator[FindingData
         ]
         for r in rows
     }
-    people = Person.objects.in_bulk({pk for ids_ in present_ids.values() for pk in ids_})
+    # The people present by a subquery (a superset, looked up by id), not by a list of their ids.
+    present_anywhere = Attendance.objects.filter(session_id__in=year, status=Attendance.Status.PRESENT)
+    people = (
+        {p.pk: p for p in Person.objects.filter(pk__in=present_anywhere.values("person_id"))}
+        if any(present_ids.values())
+        else {}
+    )
     for row in rows:
         present = sorted((people[pk] for pk in present_ids[row.session.pk]), key=lambda p: (p.name, p.pk))
         for key, done, text in (
@@ -162,9 +178,11 @@ def branch_reflections(ctx: CheckContext, reflection_days: int) -> Iterator[Find
     discussions = AgendaItem.objects.filter(
         session_id=OuterRef("pk"), kind=AgendaItem.Kind.DISCUSSION, deleted_at__isnull=True
     )
+    # The branches by a subquery, not by their ids: a branch holding such a session in the year
+    # has recorded its meetings (`branches._branches`), so the sessions are the recorded branches'.
     held = StudySession.objects.filter(
         Exists(discussions),
-        organization_id__in=list(branches),
+        organization__in=scope_branches(ctx),
         kind=SessionKind.BRANCH_STUDY,
         status=StudySession.Status.HELD,
         starts_at__gte=start,
@@ -173,7 +191,7 @@ def branch_reflections(ctx: CheckContext, reflection_days: int) -> Iterator[Find
     sessions = [
         s
         for s in held.order_by("starts_at", "pk")
-        if local_day(s.starts_at) + dt.timedelta(days=reflection_days) < ctx.today
+        if s.organization_id in branches and local_day(s.starts_at) + dt.timedelta(days=reflection_days) < ctx.today
     ]
     if not sessions:
         return
@@ -230,9 +248,16 @@ def personal_plans(ctx: CheckContext) -> Iterator[FindingData]:
     if ctx.today <= due:
         return
     cadres = [m for m in _cadres(ctx) if _member_on(m, due)]
-    plans = {
-        p.person_id: p for p in SelfStudyPlan.objects.filter(person_id__in=[m.person_id for m in cadres], year=ctx.year)
-    }
+    plans = (
+        {
+            p.person_id: p
+            for p in SelfStudyPlan.objects.filter(
+                person_id__in=_cadre_memberships(ctx).values("person_id"), year=ctx.year
+            )  # a subquery: `cadres` are some of these people
+        }
+        if cadres
+        else {}
+    )
     seen: set[tuple[int, int]] = set()
     for membership in cadres:
         person, unit_id = membership.person, membership.group.organization_id
@@ -437,7 +462,7 @@ def dual_organizational_life(ctx: CheckContext) -> Iterator[FindingData]:
     cadres = [m for m in _cadres(ctx) if m.group.organization_id in recording_units]
     if not cadres:
         return
-    person_ids = {m.person_id for m in cadres}
+    person_ids = _cadre_memberships(ctx).values("person_id")  # a subquery: `cadres` are some of these people
     links = list(
         CadreBranch.objects.filter(person_id__in=person_ids, since__lte=dt.date(ctx.year, 12, 31))
         .filter(Q(until__isnull=True) | Q(until__gte=dt.date(ctx.year, 1, 1)))

@@ -40,16 +40,20 @@ def _visit_label(visit: Any) -> str:
     )  # fmt: skip
 
 
-def _visits(ctx: CheckContext) -> list[Any]:
-    """The year's visits to the units in scope (not cancelled), with record and feedback: one query."""
+def year_visits(ctx: CheckContext) -> Any:
+    """The year's visits to the units in scope (not cancelled), as a queryset: the checks select
+    the rows of those visits by it as a subquery, never by a list of their ids."""
     from pangting.observation.models import State, Visit
+
+    return Visit.objects.filter(unit_id__in=ctx.unit_ids, year=ctx.year).exclude(state=State.CANCELLED)
+
+
+def _visits(ctx: CheckContext) -> list[Any]:
+    """The visits of `year_visits`, with record and feedback: one query."""
 
     def load() -> list[Any]:
         return list(
-            Visit.objects.filter(unit_id__in=ctx.unit_ids, year=ctx.year)
-            .exclude(state=State.CANCELLED)
-            .select_related("record", "feedback", "unit", "supervisor_org", "session")
-            .order_by("pk")
+            year_visits(ctx).select_related("record", "feedback", "unit", "supervisor_org", "session").order_by("pk")
         )
 
     return cached(ctx, "visits", load)
@@ -115,7 +119,7 @@ def reply_in_time(ctx: CheckContext) -> Iterator[FindingData]:
     from pangting.observation.services.reply import reply_sent_days
 
     visits = _visits(ctx)
-    sent = reply_sent_days([visit.pk for visit in visits])
+    sent = reply_sent_days(year_visits(ctx).values("pk")) if visits else {}  # a subquery: `visits` are these
     for visit in visits:
         finding = _deadline_finding(
             ctx, visit, key="reply", what=gettext_noop("被旁听单位回复函告"), due=visit.reply_due,
@@ -214,17 +218,19 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
     from pangting.observation import rectification
     from pangting.observation.models import Rectification
     from pangting.observation.obligations import rectification_obligation
+    from pangting.workdays.services import get_calendar
 
     visits = {v.pk: v for v in _visits(ctx)}
     escalation_params = parameters.values(rectification.RULE)
-    items = (
+    items = list(
         Rectification.objects.filter(
-            Q(visit_id__in=list(visits)) | Q(visit__isnull=True, unit_id__in=ctx.unit_ids, created_at__year=ctx.year)
+            Q(visit_id__in=year_visits(ctx).values("pk"))  # a subquery: `visits` are these
+            | Q(visit__isnull=True, unit_id__in=ctx.unit_ids, created_at__year=ctx.year)
         )
         .select_related("unit")
         .order_by("pk")
     )
-    copies = registry.text_flags("rectification_report", list(items.values_list("pk", flat=True)))
+    copies = registry.text_flags("rectification_report", [item.pk for item in items])
     for item in items:
         visit = visits.get(item.visit_id) if item.visit_id else None
         evidence: tuple[Evidence, ...] = (Evidence(RECTIFICATION, item.pk, item.problem[:40]),)
@@ -235,7 +241,8 @@ def rectification_followed(ctx: CheckContext) -> Iterator[FindingData]:
             period = semester_period(*semester_of(local_day(item.created_at)))
         owed = rectification_obligation(item, ctx.today, visit=visit)  # the unit's open item, by its deadline
         if owed is not None and owed.step == "rectify" and owed.overdue and item.deadline:
-            level = rectification.escalation(item, ctx.today, escalation_params)
+            calendar = cached(ctx, "calendar", get_calendar)  # read once a run, not once per overdue item
+            level = rectification.escalation(item, ctx.today, escalation_params, calendar=calendar)
             yield FindingData(
                 item.unit_id, period, f"rectification:{item.pk}", "red" if level.red else "amber",
                 finding_message(

@@ -421,11 +421,10 @@ def vetted_lecturers(ctx: CheckContext) -> Iterator[FindingData]:
         r for r in center_group_sessions(ctx)
         if r.taken_place and r.session.lecturer_name and not r.session.lecturer_person_id
     ]  # fmt: skip
-    approver_paths = dict(
-        User.objects.filter(pk__in={r.session.vetted_by_id for r in rows if r.session.vetted_by_id}).values_list(
-            "pk", "person__organization__path"
-        )
-    )
+    # The approvers by a subquery (a superset, looked up by id), not by a list of their ids.
+    approvers = User.objects.filter(pk__in=year_sessions(ctx).filter(vetted_by__isnull=False).values("vetted_by_id"))
+    vetted = any(r.session.vetted_by_id for r in rows)
+    approver_paths = dict(approvers.values_list("pk", "person__organization__path")) if vetted else {}
     unit_paths = {u.pk: u.path for u in ctx.units}
     approved = StudySession.Vetting.APPROVED
     severity: Severity

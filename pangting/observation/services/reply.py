@@ -98,8 +98,10 @@ def preload_replies(visits: list[Visit]) -> None:
         visit._preloaded_reply = found.get(visit.pk)  # type: ignore[attr-defined]
 
 
-def reply_sent_days(visit_ids: list[int]) -> dict[int, dt.date]:
-    """The day each visit's reply was sent, by visit id (one query; the R-O4 check reads it)."""
+def reply_sent_days(visit_ids: Any) -> dict[int, dt.date]:
+    """The day each visit's reply was sent, by visit id (one query; the R-O4 check reads it).
+
+    `visit_ids`: ids, or a queryset of them (a subquery, as the R-O4 check passes)."""
     sent = Delivery.objects.filter(
         app_label="observation", model="visit", object_id__in=visit_ids, kind=REPLY, deleted_at__isnull=True
     ).values_list("object_id", "sent_at")

@@ -68,7 +68,11 @@ def _rule_applies(rule: MeetingFrequencyRule, org: Organization) -> bool:
 
 
 def frequency_report(
-    organizations: Sequence[Organization], year: int, *, today: dt.date | None = None
+    organizations: Sequence[Organization],
+    year: int,
+    *,
+    today: dt.date | None = None,
+    within: Sequence[Organization] | None = None,
 ) -> list[RuleResult]:
     """How each organization met the active frequency rules in `year` (held sessions only).
 
@@ -80,15 +84,21 @@ def frequency_report(
     with a center group, and the held sessions counted in SQL per organization, kind, local day
     and the agenda facts the rules ask about); the Python that follows is linear in the counted
     rows.
+
+    `within`, when given, are organizations whose subtrees hold every one of `organizations` (a
+    rule check's units in scope): the sessions and groups are then selected by those subtrees'
+    path prefixes, not by the organizations (a province's 30,000 branches, one parameter each).
+    The rows read are a superset, looked up by organization as before.
     """
     today = today or clock.today()
     rules_ = list(MeetingFrequencyRule.objects.filter(active=True))
     if not organizations or not rules_:
         return []
     agenda_kinds = sorted({r.requires_agenda_kind for r in rules_ if r.requires_agenda_kind})
-    counted = _held_counts(organizations, year, agenda_kinds)
+    counted = _held_counts(organizations, year, agenda_kinds, within)
+    among = _among(organizations) if within is None else under_any(within, "organization__path")
     # A reverse one-to-one access (`org.study_group`) finds a soft-deleted group too: so does this.
-    with_group = set(StudyGroup._base_manager.filter(_among(organizations)).values_list("organization_id", flat=True))
+    with_group = set(StudyGroup._base_manager.filter(among).values_list("organization_id", flat=True))
     own: dict[tuple[int, str], list[_Counted]] = defaultdict(list)
     in_subtree: dict[tuple[int, str], list[_Counted]] = defaultdict(list)
     by_path = {o.path: o.pk for o in organizations}
@@ -136,9 +146,15 @@ class _Counted:
     count: int
 
 
-def _held_counts(organizations: Sequence[Organization], year: int, agenda_kinds: list[str]) -> list[_Counted]:
-    """Held sessions in the organizations' subtrees from 1 January of `year` to 31 January after
-    (the autumn semester ends then), counted per organization, kind, local day and agenda facts."""
+def _held_counts(
+    organizations: Sequence[Organization],
+    year: int,
+    agenda_kinds: list[str],
+    within: Sequence[Organization] | None = None,
+) -> list[_Counted]:
+    """Held sessions in the organizations' subtrees (or in `within`'s, a superset) from 1 January
+    of `year` to 31 January after (the autumn semester ends then), counted per organization, kind,
+    local day and agenda facts."""
     start = timezone.make_aware(dt.datetime(year, 1, 1))
     end = timezone.make_aware(dt.datetime(year + 1, 2, 1))
     items = AgendaItem.objects.filter(session=OuterRef("pk"))
@@ -150,10 +166,13 @@ def _held_counts(organizations: Sequence[Organization], year: int, agenda_kinds:
     # Each organization's own sessions, and the 党小组会 under a listed branch (the only rule that
     # counts a subtree applies to branches): a page of organizations that starts at the province
     # reads that page's sessions, not the province's.
-    branches = [o for o in organizations if o.kind == OrganizationKind.BRANCH]
-    wanted = _among(organizations) & ~Q(kind=SessionKind.PARTY_GROUP_MEETING)
-    if branches:
-        wanted |= Q(kind=SessionKind.PARTY_GROUP_MEETING) & under_any(branches, "organization__path")
+    if within is not None:
+        wanted = under_any(within, "organization__path")
+    else:
+        branches = [o for o in organizations if o.kind == OrganizationKind.BRANCH]
+        wanted = _among(organizations) & ~Q(kind=SessionKind.PARTY_GROUP_MEETING)
+        if branches:
+            wanted |= Q(kind=SessionKind.PARTY_GROUP_MEETING) & under_any(branches, "organization__path")
     rows = (
         StudySession.objects.filter(wanted, status=StudySession.Status.HELD, starts_at__gte=start, starts_at__lt=end)
         .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()), **facts)
