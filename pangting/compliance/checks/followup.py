@@ -463,24 +463,26 @@ def dual_organizational_life(ctx: CheckContext) -> Iterator[FindingData]:
     if not cadres:
         return
     person_ids = _cadre_memberships(ctx).values("person_id")  # a subquery: `cadres` are some of these people
-    links = list(
+    links_of: dict[int, list[Any]] = defaultdict(list)  # by person: each cadre reads his own, not every link
+    for link in (
         CadreBranch.objects.filter(person_id__in=person_ids, since__lte=dt.date(ctx.year, 12, 31))
         .filter(Q(until__isnull=True) | Q(until__gte=dt.date(ctx.year, 1, 1)))
         .select_related("branch")
-    )
+    ):
+        links_of[link.person_id].append(link)
     start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
     end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
-    attended = list(
-        Attendance.objects.filter(
-            person_id__in=person_ids,
-            status=Attendance.Status.PRESENT,
-            session__status=StudySession.Status.HELD,
-            session__kind__in=CADRE_MEETING_KINDS,
-            session__deleted_at__isnull=True,
-            session__starts_at__gte=start,
-            session__starts_at__lt=end,
-        ).values_list("person_id", "session__organization__path", "session__starts_at")
-    )
+    attended_of: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)  # by person: path and local day
+    for person_id, path, at in Attendance.objects.filter(
+        person_id__in=person_ids,
+        status=Attendance.Status.PRESENT,
+        session__status=StudySession.Status.HELD,
+        session__kind__in=CADRE_MEETING_KINDS,
+        session__deleted_at__isnull=True,
+        session__starts_at__gte=start,
+        session__starts_at__lt=end,
+    ).values_list("person_id", "session__organization__path", "session__starts_at"):
+        attended_of[person_id].append((path, local_day(at)))
     required = int(ctx.params["min_per_quarter"])
     quarters = [p for p in periods_of_year(ctx.year, "quarter") if p.end < ctx.today]
     seen: set[tuple[int, int]] = set()
@@ -489,7 +491,7 @@ def dual_organizational_life(ctx: CheckContext) -> Iterator[FindingData]:
         if (unit_id, person.pk) in seen:
             continue
         seen.add((unit_id, person.pk))
-        mine = [link for link in links if link.person_id == person.pk]
+        mine = links_of.get(person.pk, [])
         if not mine:
             if _year_over(ctx) or ctx.today > dt.date(ctx.year, 3, 31):
                 yield FindingData(
@@ -515,10 +517,8 @@ def dual_organizational_life(ctx: CheckContext) -> Iterator[FindingData]:
                 continue
             count = sum(
                 1
-                for person_id, path, at in attended
-                if person_id == person.pk
-                and path.startswith(link.branch.path)
-                and quarter.start <= local_day(at) <= quarter.end
+                for path, day in attended_of.get(person.pk, ())
+                if path.startswith(link.branch.path) and quarter.start <= day <= quarter.end
             )
             if count < required:
                 name = f"{ctx.year}-Q{index + 1}"
