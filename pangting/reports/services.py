@@ -277,7 +277,8 @@ def cosign_document(document: ReportDocument, *, actor: Any) -> list[DocumentCos
         DocumentCosignature,
         {"document": document},
         document.organization,
-        [seat for seat in seats if seat not in signed],
+        seats,
+        signed=signed,
         actor=actor,
         already=_("您所在部门已会签此通报。"),
     )

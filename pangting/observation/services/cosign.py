@@ -83,22 +83,32 @@ def cosign_letter(visit: Visit, *, actor: Any) -> list[Cosignature]:
         Cosignature,
         {"visit": visit},
         visit.supervisor_org,
-        [seat for seat in seats if seat not in signed],
+        seats,
+        signed=signed,
         actor=actor,
         already=_("您所在部门已会签此函。"),
     )
 
 
 def add_cosignatures(
-    model: type[M], owner: dict[str, Any], organization: Organization, seats: list[str], *, actor: Any, already: str
+    model: type[M],
+    owner: dict[str, Any],
+    organization: Organization,
+    seats: list[str],
+    *,
+    signed: set[str],
+    actor: Any,
+    already: str,
 ) -> list[M]:
-    """Sign for each partner department in `seats`, those not yet signed (R-O21); `already` when none is.
+    """Sign for each partner department in `seats` not among `signed` (R-O21); `already` when none is left.
 
     One home for the visit letter's and the joint bulletin's signatures: each names the partner
     department as it signs at `organization`, the signer and the moment.
     """
     made = []
     for seat in seats:
+        if seat in signed:
+            continue
         signature = model(
             **owner,
             partner=seat,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -18,9 +17,8 @@ from pangting.orgs import services as org_services
 from pangting.planning import services
 from pangting.planning.instance import build_instance, team_id
 from pangting.planning.models import PlanRun
-from pangting.tests.builders import make_group, make_org, make_person
+from pangting.planning.tests.builders import add_college
 
-SINCE = dt.date(2020, 1, 1)
 MONTHS = {1: (3, 4, 5, 6, 7), 2: (9, 10, 11, 12)}
 KEYS = {1: "spring", 2: "autumn"}
 
@@ -28,12 +26,7 @@ KEYS = {1: "spring", 2: "autumn"}
 @pytest.fixture
 def college(world):
     """The personas' world plus a third unit C and a second leader, so that a plan exists (R-O13)."""
-    world.unit_c = make_org("丙学院党委", world.root, code="UC")
-    world.group_c = make_group(world.unit_c)
-    world.leader_b_person = make_person("钱校领导", world.root, post="副校长", is_school_leader=True)
-    org_services.link_leader(world.leader_b_person, world.unit_b, actor=system_actor(), valid_from=SINCE)
-    org_services.link_leader(world.leader_b_person, world.unit_c, actor=system_actor(), valid_from=SINCE)
-    return world
+    return add_college(world)
 
 
 def client(user):

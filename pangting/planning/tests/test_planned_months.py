@@ -13,16 +13,14 @@ from django.urls import reverse
 
 from pangting.core import parameters
 from pangting.core.system import system_actor
-from pangting.orgs import services as org_services
 from pangting.planning import services
 from pangting.planning.instance import build_instance, planned_months
+from pangting.planning.tests.builders import add_college
 from pangting.study import services as study_services
 from pangting.study.models import StudySession
-from pangting.tests.builders import make_group, make_org, make_person
 
 pytestmark = pytest.mark.django_db
 
-SINCE = dt.date(2020, 1, 1)
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
@@ -30,12 +28,7 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 def college(world):
     """The personas' world, a third unit C, and a second leader linked to B and C (as in test_runs)."""
     with time_machine.travel(dt.datetime(2026, 11, 20, 9, tzinfo=SHANGHAI)):
-        world.unit_c = make_org("丙学院党委", world.root, code="UC")
-        world.group_c = make_group(world.unit_c)
-        world.leader_b_person = make_person("钱校领导", world.root, post="副校长", is_school_leader=True)
-        org_services.link_leader(world.leader_b_person, world.unit_b, actor=system_actor(), valid_from=SINCE)
-        org_services.link_leader(world.leader_b_person, world.unit_c, actor=system_actor(), valid_from=SINCE)
-        yield world
+        yield add_college(world)
 
 
 def _plan_themes(unit, year, *periods):

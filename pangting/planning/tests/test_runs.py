@@ -20,21 +20,15 @@ from pangting.orgs import services as org_services
 from pangting.planning import services
 from pangting.planning.instance import build_instance, team_id
 from pangting.planning.models import PlanRun
-from pangting.tests.builders import make_group, make_org, make_person
+from pangting.planning.tests.builders import add_college
+from pangting.tests.builders import make_group, make_org
 from pangting.tests.test_i18n import english_catalog  # noqa: F401  (fixture)
-
-SINCE = dt.date(2020, 1, 1)
 
 
 @pytest.fixture
 def college(world):
     """The personas' world plus a third unit C, so that cross-observation has a valid cycle (R-O13)."""
-    world.unit_c = make_org("丙学院党委", world.root, code="UC")
-    world.group_c = make_group(world.unit_c)
-    world.leader_b_person = make_person("钱校领导", world.root, post="副校长", is_school_leader=True)
-    org_services.link_leader(world.leader_b_person, world.unit_b, actor=system_actor(), valid_from=SINCE)
-    org_services.link_leader(world.leader_b_person, world.unit_c, actor=system_actor(), valid_from=SINCE)
-    return world
+    return add_college(world)
 
 
 def client(user):

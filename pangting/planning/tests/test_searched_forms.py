@@ -16,24 +16,20 @@ from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
 from pangting.orgs.models import Person
 from pangting.planning.models import Unavailability
-from pangting.tests.builders import make_group, make_org, make_person
+from pangting.planning.tests.builders import SINCE, add_college
+from pangting.tests.builders import make_org, make_person
 from pangting.tests.levels import Levels
 from pangting.tests.search_box import OUTSIDE_PERSON, page_text
 
 pytestmark = pytest.mark.django_db
 
-SINCE = dt.date(2020, 1, 1)
 BODY = {"year": 2027, "first_month": 4, "last_month": 5, "reason": "赴中央党校学习"}
 
 
 @pytest.fixture
 def college(world):
     """The personas' world plus a third unit C, linked to a second leader."""
-    world.unit_c = make_org("丙学院党委", world.root, code="UC")
-    make_group(world.unit_c)
-    world.leader_b_person = make_person("钱校领导", world.root, post="副校长", is_school_leader=True)
-    org_services.link_leader(world.leader_b_person, world.unit_c, actor=system_actor(), valid_from=SINCE)
-    return world
+    return add_college(world)
 
 
 def _offered(client, text: str, **params: str) -> list[int]:

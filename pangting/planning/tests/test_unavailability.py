@@ -15,26 +15,18 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from pangting.core.system import system_actor
 from pangting.observation.models import Visit
-from pangting.orgs import services as org_services
 from pangting.planning import services
 from pangting.planning.instance import build_instance, team_id
 from pangting.planning.models import PlanRun, Unavailability
-from pangting.tests.builders import make_group, make_org, make_person
-
-SINCE = dt.date(2020, 1, 1)
+from pangting.planning.tests.builders import add_college
+from pangting.tests.builders import make_person
 
 
 @pytest.fixture
 def college(world):
     """The personas' world plus a third unit C and a second leader linked to B and C."""
-    world.unit_c = make_org("丙学院党委", world.root, code="UC")
-    make_group(world.unit_c)
-    world.leader_b_person = make_person("钱校领导", world.root, post="副校长", is_school_leader=True)
-    org_services.link_leader(world.leader_b_person, world.unit_b, actor=system_actor(), valid_from=SINCE)
-    org_services.link_leader(world.leader_b_person, world.unit_c, actor=system_actor(), valid_from=SINCE)
-    return world
+    return add_college(world)
 
 
 def away(w, person, first, last, reason="赴省委党校学习", year=2027):
