@@ -148,6 +148,32 @@ def test_it_loses_no_keystroke_and_saves_one_record_when_the_network_drops_midwa
     assert drafts == 0, "the phone's draft is cleared once the server has it"
 
 
+def test_it_goes_on_to_the_visit_page_once_when_the_page_and_the_worker_both_send(scene, phone, live_server):
+    """Online with the service worker active, a press is sent by the page and by the worker's
+    Background Sync; both hear "sent". The page went to the visit page twice, and the second
+    navigation aborted the first (a browser test of the edit forms failed on it now and then)."""
+    _context, page, _states = phone
+    visit_url = f"{live_server.url}/observation/{scene.visit.pk}/"
+    arrivals: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            arrivals.append(request.url) if request.is_navigation_request() and request.url == visit_url else None
+        ),
+    )
+    open_record(page, live_server.url, scene.visit)
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")  # the worker is active
+    for name, text in FINDINGS.items():
+        type_into(page, name, text)
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url(visit_url, timeout=SENT_WITHIN_MS)
+    page.wait_for_timeout(3000)  # a second sender's leave would come within LEAVE_AFTER_MS of the first
+
+    assert arrivals == [visit_url]
+    record = ObservationRecord.objects.get(visit=scene.visit)
+    assert record.version == 1 and record.history.count() == 1
+
+
 def test_it_shows_both_versions_on_a_conflict_and_sends_what_the_user_picked(scene, phone, live_server):
     context, page, states = phone
     open_record(page, live_server.url, scene.visit)

@@ -28,6 +28,7 @@
   var SKIP = { csrfmiddlewaretoken: 1, version: 1, submission_key: 1 };
   var timer = null;
   var sending = false;
+  var leaving = false;
 
   function fields() {
     return Array.prototype.filter.call(form.elements, function (el) {
@@ -298,9 +299,12 @@
   }
 
   /* Like the form without script: once the server has it, on to the visit's page (after the
-   * state line has said so for a moment). */
+   * state line has said so for a moment). Once only: the page and the service worker can both
+   * send the same draft (the server saves it once), and a second navigation would abort the first. */
   function leaveFor(url) {
-    if (url) { setTimeout(function () { location.assign(url); }, LEAVE_AFTER_MS); }
+    if (!url || leaving) { return; }
+    leaving = true;
+    setTimeout(function () { location.assign(url); }, LEAVE_AFTER_MS);
   }
 
   show(navigator.onLine ? "idle" : "offline");
