@@ -98,6 +98,29 @@ class ThemeTokens(models.Model):
         return f"{self.kind}:{self.object_id}"
 
 
+class ThemeRanking(models.Model):
+    """The theme hints' ranking (R-S6) of one reach and year, kept while its inputs are unchanged.
+
+    Derived data (`themes.ranked_in_reach`): `digest` is the SHA-256 of every input the ranking
+    reads (each speech's stored words, by their MD5; its session's and plan theme's words), so a
+    ranking is used only while a fresh digest equals it, and any change to an input, by whatever
+    means, recomputes it on the next reading. `scope` is the SHA-256 of the query that selects the
+    speeches (the reach and the year); `ranked` holds the first `limit` as `themes.Scored` rows.
+    """
+
+    scope = models.CharField(max_length=64)
+    limit = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    ranked = models.JSONField(default=list)
+    ranked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "limit"], name="themeranking_one_per_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.scope[:12]}:{self.limit}"
+
+
 class TextBand(models.Model):
     """One LSH band of a document's signature: documents sharing a (band, value) are candidates."""
 

@@ -13,6 +13,10 @@ with the rest of the document by `duplicates`), the words of session and plan th
 counts of the speeches in reach, fits the IDF and computes the cosines. `score_speeches` is the
 same computation from the texts themselves: the recount that `rebuild_theme_tokens --check` and
 the tests compare with.
+
+Nor does it rank the same speeches twice: the ranking of a reach and year is kept
+(`ThemeRanking`) with the digest of its inputs, and a reading whose inputs have the same digest
+reads the ranking instead of the words (`ranked_in_reach`).
 """
 
 from __future__ import annotations
@@ -26,13 +30,15 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import MD5
 
 from pangting.accounts import policy
+from pangting.core import clock
 from pangting.lib import themefit
 from pangting.study.models import PlanTheme, SessionKind, Speech, StudySession
 
 from . import sources
-from .models import TextDocument, ThemeTokens
+from .models import TextDocument, ThemeRanking, ThemeTokens
 
 DEFAULT_LIMIT = 30
 SPEECH = "speech"
@@ -284,62 +290,143 @@ def _cosine(words: list[str], speech: dict[str, float], norm: float, theme: them
     return sum(((speech[word] / norm) * theme[word] for word in words if word in theme), 0.0)
 
 
-def counted_in_reach(user: Any, year: int) -> list[Counted]:
-    """The speeches in reach with their stored words: one query for the speeches, one for the themes.
+class Themes(NamedTuple):
+    """A session's theme words and its plan theme's (None when it names none, or one without text),
+    packed as stored (`themefit.pack`): unpacked only when the speeches are ranked."""
 
-    A speech not (yet) in the near-duplicate index, or a theme whose stored words were cut from
-    another text than its record's now (written by other means than the services), is cut here:
-    the hints never depend on the stored words being current.
-    """
-    found = _in_reach(user, year)
-    if found is None:
-        return []
-    speeches, sessions = found
-    document = TextDocument.objects.filter(kind=SPEECH, object_id=OuterRef("pk"), deleted_at__isnull=True)
+    session_words: str
+    plan_id: int | None
+    plan_words: str | None
+
+
+def _themes_of(sessions: QuerySet[StudySession]) -> dict[int, Themes]:
+    """The theme words of `sessions`, by session id: two queries; a text is cut only when its stored
+    words were cut from another text than its record's now (written by other means than the services)."""
     rows = list(
-        speeches.annotate(stored_words=Subquery(document.values("theme_tokens")[:1]))
-        .order_by()
-        .values_list(
-            "pk",
-            "stored_words",
-            "session_id",
-            "session__title",
-            "session__content",
-            "session__plan_theme_id",
-            "session__plan_theme__theme",
-            "session__plan_theme__materials",
+        sessions.order_by().values_list(
+            "pk", "title", "content", "plan_theme_id", "plan_theme__theme", "plan_theme__materials"
         )
     )
-    themes = ThemeTokens.objects.filter(
+    tokens = ThemeTokens.objects.filter(
         Q(kind=SESSION_THEME, object_id__in=sessions.values("pk"))
         | Q(kind=PLAN_THEME, object_id__in=sessions.filter(plan_theme__isnull=False).values("plan_theme_id"))
     )
     kept = {
         (kind, object_id): (hash_, words)
-        for kind, object_id, hash_, words in themes.values_list("kind", "object_id", "text_hash", "tokens")
+        for kind, object_id, hash_, words in tokens.values_list("kind", "object_id", "text_hash", "tokens")
     }
 
-    def kept_words(kind: str, object_id: int, text: str) -> list[tuple[str, int]]:
+    def kept_words(kind: str, object_id: int, text: str) -> str:
         hash_, words = kept.get((kind, object_id), ("", None))
-        return stored(words) if words is not None and hash_ == text_hash(text) else token_counts(text)
+        return words if words is not None and hash_ == text_hash(text) else themefit.pack(token_counts(text))
 
-    missing = [pk for pk, words, *_rest in rows if words is None]
-    recounted = _recount(missing) if missing else {}
-    session_words: dict[int, themefit.Counts] = {}
-    plan_words: dict[int, themefit.Counts | None] = {}
-    items = []
-    for pk, words, session_id, title, content, plan_id, plan_theme, materials in rows:
-        if (session := session_words.get(session_id)) is None:
-            session = session_words[session_id] = kept_words(SESSION_THEME, session_id, _joined(title, content))
+    plan_words: dict[int, str | None] = {}
+    themes = {}
+    for pk, title, content, plan_id, plan_theme, materials in rows:
         plan = None
         if plan_id is not None:
             if plan_id not in plan_words:
                 text = _joined(plan_theme, materials)
                 plan_words[plan_id] = kept_words(PLAN_THEME, plan_id, text) if text else None
             plan = plan_words[plan_id]
+        themes[pk] = Themes(kept_words(SESSION_THEME, pk, _joined(title, content)), plan_id, plan)
+    return themes
+
+
+def _speech_document() -> QuerySet[TextDocument]:
+    return TextDocument.objects.filter(kind=SPEECH, object_id=OuterRef("pk"), deleted_at__isnull=True)
+
+
+def _speech_rows(speeches: QuerySet[Speech]) -> list[tuple[int, int, str | None]]:
+    """(speech id, session id, MD5 of its stored words) of `speeches`, by id; the MD5 is None for a
+    speech the near-duplicate index does not hold. Digests, not words: the ranking may be kept."""
+    words_md5 = _speech_document().annotate(md5=MD5("theme_tokens")).values("md5")[:1]
+    return sorted(
+        speeches.annotate(words_md5=Subquery(words_md5)).order_by().values_list("pk", "session_id", "words_md5")
+    )
+
+
+def _counted(
+    speeches: QuerySet[Speech], rows: list[tuple[int, int, str | None]], themes: dict[int, Themes]
+) -> list[Counted]:
+    """The speeches of `rows` as `rank` reads them: their stored words (one query), cut from the
+    text for a speech the index does not hold; a speech gone since `rows` has no words."""
+    stored_words = dict(
+        speeches.annotate(words=Subquery(_speech_document().values("theme_tokens")[:1]))
+        .order_by()
+        .values_list("pk", "words")
+    )
+    missing = [pk for pk, _session_id, md5 in rows if md5 is None]
+    recounted = _recount(missing) if missing else {}
+    unpacked: dict[int, tuple[themefit.Counts, themefit.Counts | None]] = {}  # by session
+    items = []
+    for pk, session_id, _md5 in rows:
+        words = stored_words.get(pk)
         packed = themefit.pack(recounted.get(pk, [])) if words is None else words
-        items.append(Counted(pk, packed, session_id, session, plan_id, plan))
+        theme = themes[session_id]
+        if (session_words := unpacked.get(session_id)) is None:
+            plan = stored(theme.plan_words) if theme.plan_words is not None else None
+            session_words = unpacked[session_id] = (stored(theme.session_words), plan)
+        items.append(Counted(pk, packed, session_id, session_words[0], theme.plan_id, session_words[1]))
     return items
+
+
+def _digest(limit: int, rows: list[tuple[int, int, str | None]], themes: dict[int, Themes]) -> str:
+    """The SHA-256 of everything `rank` reads for `rows`: the speeches, their words' MD5, their themes' words."""
+    digest = hashlib.sha256(f"theme-ranking 1 limit {limit}\n".encode())
+    for pk, session_id, md5 in rows:
+        digest.update(f"{pk} {session_id} {md5}\n".encode())
+    for session_id in sorted({session_id for _pk, session_id, _md5 in rows}):
+        theme = themes[session_id]
+        plan = "-" if theme.plan_words is None else theme.plan_words
+        digest.update(f"{session_id} {theme.session_words}|{theme.plan_id} {plan}\n".encode())
+    return digest.hexdigest()
+
+
+def _scope(speeches: QuerySet[Speech]) -> str:
+    """The reach and the year, as the SHA-256 of the query that selects their speeches."""
+    sql, params = speeches.order_by().values("pk").query.sql_with_params()
+    return hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+
+
+def ranked_in_reach(user: Any, year: int, limit: int = DEFAULT_LIMIT) -> list[Scored]:
+    """`rank` of the year's speeches in the user's supervision, the `limit` least similar first.
+
+    Kept per reach and year (`ThemeRanking`) and used while the digest of its inputs is unchanged:
+    a reading then fetches digests, not words, and ranks nothing. Whatever changed an input (a
+    service, an import, the rebuild command, an edit by other means) changes the digest. While a
+    speech the index does not hold is in reach, nothing is kept: its words come from its text.
+    """
+    found = _in_reach(user, year)
+    if found is None:
+        return []
+    speeches, sessions = found
+    themes = _themes_of(sessions)
+    rows = [row for row in _speech_rows(speeches) if row[1] in themes]  # a session held since: next reading
+    if not rows:
+        return []
+    if any(md5 is None for _pk, _session_id, md5 in rows):
+        return rank(_counted(speeches, rows, themes), limit)
+    scope, digest = _scope(speeches), _digest(limit, rows, themes)
+    kept = ThemeRanking.objects.filter(scope=scope, limit=limit, digest=digest).values_list("ranked", flat=True)
+    if (ranked := kept.first()) is not None:
+        return [Scored(pk, session_score, plan_score, tuple(words)) for pk, session_score, plan_score, words in ranked]
+    shown = rank(_counted(speeches, rows, themes), limit)
+    ThemeRanking.objects.bulk_create(
+        [
+            ThemeRanking(
+                scope=scope,
+                limit=limit,
+                digest=digest,
+                ranked=[[one.speech_id, one.session_score, one.plan_score, list(one.words)] for one in shown],
+                ranked_at=clock.now(),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["scope", "limit"],
+        update_fields=["digest", "ranked", "ranked_at"],
+    )
+    return shown
 
 
 def _recount(speech_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
@@ -351,9 +438,10 @@ def _recount(speech_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
 def theme_hints(user: Any, year: int, *, limit: int = DEFAULT_LIMIT) -> list[ThemeHint]:
     """The `limit` speeches of the year least similar to their themes, in the user's supervision.
 
-    Scored from the stored words (`counted_in_reach`); only the speeches shown are read whole.
+    Ranked from the stored words, or kept from an earlier reading (`ranked_in_reach`); only the
+    speeches shown are read whole.
     """
-    shown = rank(counted_in_reach(user, year), limit)
+    shown = ranked_in_reach(user, year, limit)
     speeches = Speech.objects.select_related("session__organization", "session__plan_theme").in_bulk(
         [one.speech_id for one in shown]
     )

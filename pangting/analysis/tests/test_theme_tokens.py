@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from pangting.analysis import themes
-from pangting.analysis.models import TextDocument, ThemeTokens
+from pangting.analysis.models import TextDocument, ThemeRanking, ThemeTokens
 from pangting.core.system import system_actor
 from pangting.lib import themefit
 from pangting.study import services
-from pangting.study.models import StudySession
+from pangting.study.models import PlanTheme, StudySession
 from pangting.study.tests.builders import make_session
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +116,118 @@ def test_a_changed_speech_gets_new_words_and_a_deleted_one_or_deleted_session_dr
     assert [pk for pk, *_rest in as_tuples(themes.theme_hints(world.supervisor, 2026))] == [speeches[0].pk]
 
 
+# --- the kept ranking (`ThemeRanking`) ------------------------------------------------------------
+
+
+@pytest.fixture
+def ranks(monkeypatch):
+    """How many times the speeches were ranked (a kept ranking is read, not ranked)."""
+    calls = []
+    real = themes.rank
+
+    def counting(items, limit=None):
+        calls.append(len(items))
+        return real(items, limit)
+
+    monkeypatch.setattr(themes, "rank", counting)
+    return calls
+
+
+def fresh(user, limit=100):
+    """The hints with nothing kept: what the reading must equal."""
+    ThemeRanking.objects.all().delete()
+    return as_tuples(themes.theme_hints(user, 2026, limit=limit))
+
+
+def test_a_second_reading_ranks_nothing_and_shows_the_same_hints(world, settings, tmp_path, ranks):
+    build(world, settings, tmp_path)
+    first = as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100))
+    assert first == recount(world.supervisor) and ranks == [6]
+    assert as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100)) == first
+    assert ranks == [6], "the kept ranking was read"
+    assert as_tuples(themes.theme_hints(world.supervisor, 2026, limit=2)) == first[:2]
+    assert ranks == [6, 6], "another limit is another ranking"
+    assert ThemeRanking.objects.count() == 2
+
+
+def _edit_speech(world, first, second):
+    speech = first.speeches.order_by("order").first()
+    rows = [{"id": speech.pk, "speaker_name": speech.speaker_name, "written_text": OFF_THEME}]
+    services.update_session(first, actor=world.secretary_a, speakers=rows)
+
+
+def _retitle_past_the_service(world, first, second):
+    StudySession.objects.filter(pk=first.pk).update(title="学习安全生产重要论述")
+
+
+def _rewrite_plan_materials_past_the_service(world, first, second):
+    PlanTheme.objects.filter(pk=second.plan_theme_id).update(materials="实验室安全，危化品台账，通风设备。")
+
+
+def _tamper_with_stored_words(world, first, second):
+    speech = first.speeches.order_by("order").first()
+    TextDocument.objects.filter(kind="speech", object_id=speech.pk).update(theme_tokens="篡改 3")
+
+
+def _add_a_speech(world, first, second):
+    _held(
+        make_session(
+            world.unit_b,
+            title="学习贯彻中央八项规定精神",
+            speakers=[{"speaker_name": "吴新", "written_text": PLAN_WORDS}],
+        )
+    )
+
+
+def _delete_a_session(world, first, second):
+    second.soft_delete(actor=world.supervisor)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _edit_speech,
+        _retitle_past_the_service,
+        _rewrite_plan_materials_past_the_service,
+        _tamper_with_stored_words,
+        _add_a_speech,
+        _delete_a_session,
+    ],
+)
+def test_the_kept_ranking_is_ranked_again_when_any_input_changes(world, settings, tmp_path, ranks, change):
+    first, second = build(world, settings, tmp_path)
+    before = as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100))
+    change(world, first, second)
+    after = as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100))
+    assert len(ranks) == 2, "the change was seen"
+    assert after != before
+    assert after == fresh(world.supervisor)
+
+
+def test_each_reach_and_year_keeps_its_own_ranking(world, settings, tmp_path, ranks):
+    from pangting.accounts.models import Role
+    from pangting.tests.builders import make_user
+
+    first, _second = build(world, settings, tmp_path)
+    unit_supervisor = make_user("unit_supervisor", (Role.SUPERVISOR, world.unit_a))
+    whole = as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100))
+    unit = as_tuples(themes.theme_hints(unit_supervisor, 2026, limit=100))
+    assert {session for _pk, session, *_rest in unit} == {first.pk} != {session for _pk, session, *_r in whole}
+    assert themes.theme_hints(world.supervisor, 2025, limit=100) == []
+    assert as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100)) == whole
+    assert as_tuples(themes.theme_hints(unit_supervisor, 2026, limit=100)) == unit
+    assert len(ranks) == 2 and ThemeRanking.objects.count() == 2
+
+
+def test_nothing_is_kept_while_a_speech_is_outside_the_index(world, settings, tmp_path, ranks):
+    first, _second = build(world, settings, tmp_path)
+    TextDocument.objects.filter(kind="speech", object_id=first.speeches.first().pk).delete()
+    hints = as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100))
+    assert hints == recount(world.supervisor)
+    assert as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100)) == hints
+    assert len(ranks) == 2 and not ThemeRanking.objects.exists()
+
+
 def _command(*args):
     out = io.StringIO()
     try:
@@ -143,8 +256,10 @@ def test_the_rebuild_command_finds_a_tampered_set_and_rewrites_it_as_the_recount
     assert as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100)) == recount(world.supervisor)
 
 
-# The request's own and the reach; the speeches with their stored words, the themes' words, the speeches shown.
-PAGE_QUERIES = 6
+# The request's own and the reach; the sessions and their themes' words, the speeches' digests,
+# the kept ranking, the speeches shown. The first reading also reads the words and keeps the ranking.
+PAGE_QUERIES = 8
+FIRST_PAGE_QUERIES = PAGE_QUERIES + 2
 
 
 @pytest.mark.parametrize("sessions", [1, 4])
@@ -164,9 +279,16 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_number_of_speeches
         )
     client = client_for(world.supervisor)
     client.get("/")  # first request after sign-in: its one-off writes and lookups
+    with django_assert_num_queries(FIRST_PAGE_QUERIES):
+        first = client.get("/analysis/theme-hints/?year=2026").content.decode()
     with django_assert_num_queries(PAGE_QUERIES):
         page = client.get("/analysis/theme-hints/?year=2026").content.decode()
     assert page.count('data-testid="theme-hint"') == 2 * sessions
+    assert without_token(page) == without_token(first)
+
+
+def without_token(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the seeded rows, even after an earlier flush
