@@ -214,12 +214,15 @@ def _shown_remembered(value: Any, memo: dict[Any, str]) -> Any:
         if separator is None:
             separator = memo[_SEPARATOR] = gettext("、")
         return separator.join(str(_shown_remembered(item, memo)) for item in value)
-    if isinstance(value, dict) and len(value) == 1:
-        ((kind, raw),) = value.items()
-        if kind in _REMEMBERED_KINDS and isinstance(raw, str):
-            key = (kind, raw)
-            shown = memo.get(key)
-            if shown is None:
-                shown = memo[key] = _shown(value)
-            return shown
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((kind, raw),) = value.items()
+            if kind in _REMEMBERED_KINDS and isinstance(raw, str):
+                key = (kind, raw)
+                shown = memo.get(key)
+                if shown is None:
+                    shown = memo[key] = _shown(value)
+                return shown
+        elif "msgid" in value:  # a message inside a message: its template and parameters remembered too
+            return _render_remembered(str(value["msgid"]), value.get("params") or {}, memo)
     return _shown(value)
