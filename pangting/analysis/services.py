@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from pangting.core import parameters
 from pangting.lib import substitution
 from pangting.lib.substitution import Classification, Lexicon, SessionJudgement
+from pangting.study.models import AgendaItem
 
 RULE_ID = "R-S8"
 NO_EXTRA_TERMS = "无"  # i18n: not interface (the value a user types for "no extra terms")
@@ -114,9 +115,10 @@ def explain(session: Any, judgement: SessionJudgement, items: Sequence[Any] | No
     lines = []
     if judgement.title is not None and judgement.title.label is not None:
         lines.append(_explain(judgement.title, "", is_title=True))
+    kinds = dict(AgendaItem.Kind.choices)
     items = list(session.agenda_items.all()) if items is None else list(items)
-    for item, result in zip(items, judgement.items, strict=True):
-        lines.append(_explain(result, str(item.get_kind_display())))
+    for item, result in zip(items, judgement.items, strict=True):  # items or their rows (`AgendaRow`)
+        lines.append(_explain(result, str(kinds.get(item.kind, item.kind))))
     return lines
 
 

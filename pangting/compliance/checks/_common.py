@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -98,20 +98,31 @@ def _session_evidence(session: Any) -> Evidence:
     return Evidence(SESSION, session.pk, label)
 
 
+class AgendaRow(NamedTuple):
+    """An agenda item read as a tuple: what R-S4 judges of a session's first item."""
+
+    session_id: int
+    pk: int
+    kind: str
+    title: str
+    source: str
+    source_date: dt.date | None
+
+
 @dataclass(frozen=True)
 class SessionRow:
     """A center-group session of the year, its rows read as tuples, and its facts
     (`pangting.study.services.facts.facts_of`).
 
     `attendances` are `AttendanceRow`s, `speeches` `SpeechRow`s (in the agenda's order),
-    `agenda` the agenda items in order, `postponements` how many reschedules moved it later."""
+    `agenda` `AgendaRow`s in order, `postponements` how many reschedules moved it later."""
 
     session: Any
     facts: Any
     day: dt.date
     today: dt.date
     attendances: tuple[Any, ...] = ()
-    agenda: tuple[Any, ...] = ()
+    agenda: tuple[AgendaRow, ...] = ()
     speeches: tuple[Any, ...] = ()
     postponements: int = 0
 
@@ -168,9 +179,13 @@ def center_group_sessions(ctx: CheckContext) -> list[SessionRow]:
         attendances: dict[int, list[AttendanceRow]] = defaultdict(list)
         for values in Attendance.objects.filter(session_id__in=ids).order_by().values_list(*AttendanceRow._fields):
             attendances[values[0]].append(AttendanceRow._make(values))
-        agenda: dict[int, list[Any]] = defaultdict(list)
-        for item in AgendaItem.objects.filter(session_id__in=ids).order_by("session_id", "order", "pk"):
-            agenda[item.session_id].append(item)
+        agenda: dict[int, list[AgendaRow]] = defaultdict(list)
+        for values in (
+            AgendaItem.objects.filter(session_id__in=ids)
+            .order_by("session_id", "order", "pk")
+            .values_list(*AgendaRow._fields)
+        ):
+            agenda[values[0]].append(AgendaRow._make(values))
         speeches: dict[int, list[SpeechRow]] = defaultdict(list)
         for values in (
             Speech.objects.filter(session_id__in=ids)

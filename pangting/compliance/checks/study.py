@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -24,6 +24,7 @@ from ..registry import CheckContext, Evidence, FindingData, Param, Severity, rul
 from ._common import (
     PLAN,
     TEXT_PAIR,
+    AgendaRow,
     SessionRow,
     cached,
     center_group_sessions,
@@ -194,7 +195,9 @@ def first_agenda_item(ctx: CheckContext) -> Iterator[FindingData]:
             )  # fmt: skip
 
 
-def _first_item_problem(row: SessionRow, items: list[Any], max_age: int) -> tuple[Severity, str, dict[str, Any]] | None:
+def _first_item_problem(
+    row: SessionRow, items: list[AgendaRow], max_age: int
+) -> tuple[Severity, str, dict[str, Any]] | None:
     """(severity, message, measured) of a session's first shortfall against R-S4, or None."""
     from pangting.study.models import AgendaItem
     from pangting.study.rules import months_before
@@ -212,12 +215,12 @@ def _first_item_problem(row: SessionRow, items: list[Any], max_age: int) -> tupl
         return "red", message, {**measured, "field": "order"}
     missing = [name for name in ("source", "source_date") if not getattr(first, name)]
     if missing:
-        fields = [_field(first, name) for name in missing]
+        fields = [_field(AgendaItem, name) for name in missing]
         message = finding_message(
             gettext_noop("{day}学习会第一议题“{title}”未填写{fields}"), day=row.day, title=first.title, fields=fields
         )
         return "amber", message, {**measured, "field": ",".join(missing)}
-    age = months_before(first.source_date, row.day)
+    age = months_before(cast(dt.date, first.source_date), row.day)  # not missing: a date
     if age > max_age:
         message = finding_message(
             gettext_noop("{day}学习会第一议题“{title}”所学讲话/指示日期为{date}，距会议{months}个月，超过{max_age}个月"),
