@@ -16,13 +16,15 @@ history. A dismissed pair is never raised again.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypedDict
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pangting.core.jsonshape import ShapedJSONMixin
 from pangting.core.models import RecordModel, WorkflowRecord
 from pangting.orgs.models import Organization
 
@@ -98,14 +100,23 @@ class ThemeTokens(models.Model):
         return f"{self.kind}:{self.object_id}"
 
 
-class ThemeRanking(models.Model):
+class RankedSpeech(TypedDict):
+    """One kept theme hint (`themes.Scored`): a speech's similarities and the words it shares."""
+
+    speech_id: int
+    session_score: float
+    plan_score: float | None
+    words: list[str]
+
+
+class ThemeRanking(ShapedJSONMixin, models.Model):
     """The theme hints' ranking (R-S6) of one reach and year, kept while its inputs are unchanged.
 
     Derived data (`themes.ranked_in_reach`): `digest` is the SHA-256 of every input the ranking
     reads (each speech's stored words, by their MD5; its session's and plan theme's words), so a
     ranking is used only while a fresh digest equals it, and any change to an input, by whatever
     means, recomputes it on the next reading. `scope` is the SHA-256 of the query that selects the
-    speeches (the reach and the year); `ranked` holds the first `limit` as `themes.Scored` rows.
+    speeches (the reach and the year); `ranked` holds the first `limit` hints, least similar first.
     """
 
     scope = models.CharField(max_length=64)
@@ -113,6 +124,7 @@ class ThemeRanking(models.Model):
     digest = models.CharField(max_length=64)
     ranked = models.JSONField(default=list)
     ranked_at = models.DateTimeField()
+    json_shapes: ClassVar[Mapping[str, Any]] = {"ranked": list[RankedSpeech]}
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "limit"], name="themeranking_one_per_scope")]

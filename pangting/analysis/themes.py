@@ -38,7 +38,7 @@ from pangting.lib import themefit
 from pangting.study.models import PlanTheme, SessionKind, Speech, StudySession
 
 from . import sources
-from .models import TextDocument, ThemeRanking, ThemeTokens
+from .models import RankedSpeech, TextDocument, ThemeRanking, ThemeTokens
 
 DEFAULT_LIMIT = 30
 SPEECH = "speech"
@@ -410,18 +410,21 @@ def ranked_in_reach(user: Any, year: int, limit: int = DEFAULT_LIMIT) -> list[Sc
     scope, digest = _scope(speeches), _digest(limit, rows, themes)
     kept = ThemeRanking.objects.filter(scope=scope, limit=limit, digest=digest).values_list("ranked", flat=True)
     if (ranked := kept.first()) is not None:
-        return [Scored(pk, session_score, plan_score, tuple(words)) for pk, session_score, plan_score, words in ranked]
+        return [
+            Scored(one["speech_id"], one["session_score"], one["plan_score"], tuple(one["words"])) for one in ranked
+        ]
     shown = rank(_counted(speeches, rows, themes), limit)
+    kept_rows: list[RankedSpeech] = [
+        {
+            "speech_id": one.speech_id,
+            "session_score": one.session_score,
+            "plan_score": one.plan_score,
+            "words": list(one.words),
+        }
+        for one in shown
+    ]
     ThemeRanking.objects.bulk_create(
-        [
-            ThemeRanking(
-                scope=scope,
-                limit=limit,
-                digest=digest,
-                ranked=[[one.speech_id, one.session_score, one.plan_score, list(one.words)] for one in shown],
-                ranked_at=clock.now(),
-            )
-        ],
+        [ThemeRanking(scope=scope, limit=limit, digest=digest, ranked=kept_rows, ranked_at=clock.now())],
         update_conflicts=True,
         unique_fields=["scope", "limit"],
         update_fields=["digest", "ranked", "ranked_at"],

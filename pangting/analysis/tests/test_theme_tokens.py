@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from pangting.analysis import themes
 from pangting.analysis.models import TextDocument, ThemeRanking, ThemeTokens
+from pangting.core.jsonshape import check_shapes
 from pangting.core.system import system_actor
 from pangting.lib import themefit
 from pangting.study import services
@@ -148,6 +149,8 @@ def test_a_second_reading_ranks_nothing_and_shows_the_same_hints(world, settings
     assert as_tuples(themes.theme_hints(world.supervisor, 2026, limit=2)) == first[:2]
     assert ranks == [6, 6], "another limit is another ranking"
     assert ThemeRanking.objects.count() == 2
+    for kept in ThemeRanking.objects.all():
+        check_shapes(kept, kept.json_shapes, None)  # written in bulk, past `save()`'s check
 
 
 def _edit_speech(world, first, second):
