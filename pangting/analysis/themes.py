@@ -371,6 +371,14 @@ def _counted(
     return items
 
 
+def _as_digested(rows: list[tuple[int, int, str | None]], items: list[Counted]) -> bool:
+    """Whether the words ranked are the words whose MD5s the digest took (read by another query)."""
+    return all(
+        md5 == hashlib.md5(item.words.encode(), usedforsecurity=False).hexdigest()
+        for (_pk, _session_id, md5), item in zip(rows, items, strict=True)
+    )
+
+
 def _digest(limit: int, rows: list[tuple[int, int, str | None]], themes: dict[int, Themes]) -> str:
     """The SHA-256 of everything `rank` reads for `rows`: the speeches, their words' MD5, their themes' words."""
     digest = hashlib.sha256(f"theme-ranking 1 limit {limit}\n".encode())
@@ -413,7 +421,10 @@ def ranked_in_reach(user: Any, year: int, limit: int = DEFAULT_LIMIT) -> list[Sc
         return [
             Scored(one["speech_id"], one["session_score"], one["plan_score"], tuple(one["words"])) for one in ranked
         ]
-    shown = rank(_counted(speeches, rows, themes), limit)
+    items = _counted(speeches, rows, themes)
+    shown = rank(items, limit)
+    if not _as_digested(rows, items):  # a speech's words changed between the two reads: keep nothing
+        return shown
     kept_rows: list[RankedSpeech] = [
         {
             "speech_id": one.speech_id,

@@ -222,6 +222,26 @@ def test_each_reach_and_year_keeps_its_own_ranking(world, settings, tmp_path, ra
     assert len(ranks) == 2 and ThemeRanking.objects.count() == 2
 
 
+def test_nothing_is_kept_when_a_speech_changed_between_its_digest_and_its_words(
+    world, settings, tmp_path, ranks, monkeypatch
+):
+    """The digest reads the words' MD5s, the ranking the words, in two queries: a save between
+    them must not leave a ranking under a digest of other words (an undo would then find it)."""
+    first, _second = build(world, settings, tmp_path)
+    speech = first.speeches.order_by("order").first()
+    read_rows = themes._speech_rows
+
+    def read_then_edited(speeches):
+        rows = read_rows(speeches)
+        TextDocument.objects.filter(kind="speech", object_id=speech.pk).update(theme_tokens="篡改 3")
+        return rows
+
+    monkeypatch.setattr(themes, "_speech_rows", read_then_edited)
+    hints = as_tuples(themes.theme_hints(world.supervisor, 2026, limit=100))
+    assert ranks == [6] and not ThemeRanking.objects.exists()
+    assert hints != recount(world.supervisor), "ranked on the words as edited"
+
+
 def test_nothing_is_kept_while_a_speech_is_outside_the_index(world, settings, tmp_path, ranks):
     first, _second = build(world, settings, tmp_path)
     TextDocument.objects.filter(kind="speech", object_id=first.speeches.first().pk).delete()
