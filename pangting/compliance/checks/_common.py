@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple, TypeVar
@@ -156,6 +156,14 @@ def scope_branches(ctx: CheckContext) -> Any:
     return Organization.objects.filter(under_any(ctx.units), kind=OrganizationKind.BRANCH)
 
 
+def _by_session(rows: Any, fields: Sequence[str], make: Callable[[Iterable[Any]], T]) -> dict[int, list[T]]:
+    """`rows` (a queryset) read as tuples of `fields`, the first a session id, grouped by it in order."""
+    grouped: dict[int, list[T]] = defaultdict(list)
+    for values in rows.values_list(*fields):
+        grouped[values[0]].append(make(values))
+    return grouped
+
+
 def center_group_sessions(ctx: CheckContext) -> list[SessionRow]:
     """The year's center-group sessions of the units in scope (not cancelled), with their facts.
 
@@ -176,23 +184,16 @@ def center_group_sessions(ctx: CheckContext) -> list[SessionRow]:
         if not sessions:
             return []
         ids = selected.values("pk")
-        attendances: dict[int, list[AttendanceRow]] = defaultdict(list)
-        for values in Attendance.objects.filter(session_id__in=ids).order_by().values_list(*AttendanceRow._fields):
-            attendances[values[0]].append(AttendanceRow._make(values))
-        agenda: dict[int, list[AgendaRow]] = defaultdict(list)
-        for values in (
-            AgendaItem.objects.filter(session_id__in=ids)
-            .order_by("session_id", "order", "pk")
-            .values_list(*AgendaRow._fields)
-        ):
-            agenda[values[0]].append(AgendaRow._make(values))
-        speeches: dict[int, list[SpeechRow]] = defaultdict(list)
-        for values in (
-            Speech.objects.filter(session_id__in=ids)
-            .order_by("session_id", "order", "pk")
-            .values_list(*SpeechRow._fields)
-        ):
-            speeches[values[0]].append(SpeechRow._make(values))
+        attendances = _by_session(
+            Attendance.objects.filter(session_id__in=ids).order_by(), AttendanceRow._fields, AttendanceRow._make
+        )
+        in_order = ("session_id", "order", "pk")
+        agenda = _by_session(
+            AgendaItem.objects.filter(session_id__in=ids).order_by(*in_order), AgendaRow._fields, AgendaRow._make
+        )
+        speeches = _by_session(
+            Speech.objects.filter(session_id__in=ids).order_by(*in_order), SpeechRow._fields, SpeechRow._make
+        )
         reschedules: dict[int, int] = defaultdict(int)
         postponed: dict[int, int] = defaultdict(int)
         for session_id, moved_from, moved_to in (
