@@ -18,6 +18,7 @@ from pangting.core import clock, dates
 from pangting.core import parameters as core_parameters
 from pangting.core.i18n import in_site_language
 from pangting.core.system import require_actor
+from pangting.lib.collector import collector_paused
 from pangting.orgs import changes as unit_changes
 from pangting.orgs.models import Organization
 from pangting.orgs.paths import under_any
@@ -95,8 +96,9 @@ def compute(
         return results
     # Findings keep their message as written, in the interface's first language, whoever ran the check.
     # The rules' parameters and the time zone are read once for the run, not by each check (issue 15).
+    # The collector is paused: a run builds many objects and few cycles (`pangting.lib.collector`).
     chosen = [rule for rule in ordered_rules() if not rules or rule.id in rules]
-    with in_site_language(), dates.zone_read_once(), core_parameters.read_once():
+    with in_site_language(), dates.zone_read_once(), core_parameters.read_once(), collector_paused():
         values = all_parameters()
         for done, rule in enumerate(chosen):
             if progress is not None:
@@ -128,7 +130,7 @@ def run_checks(
     started = clock.now()
     scope = list(units) if units is not None else None
     found = compute(year, unit=unit, rules=rules, units=scope, progress=progress)
-    with transaction.atomic():
+    with transaction.atomic(), collector_paused():  # tens of thousands of stored findings read back
         return _reconcile(year, unit, rules, trigger, actor, scope, found, started)
 
 

@@ -136,3 +136,20 @@ def test_it_refuses_a_run_without_a_named_actor_and_records_who_ran_it(world):
     assert ComplianceRun.objects.get().actor == world.supervisor
     command("--year", "2026")
     assert is_system(ComplianceRun.objects.order_by("-pk").first().actor)
+
+
+def test_a_run_checks_with_the_collector_paused_and_restores_it(world):
+    """Issue 15: the checks run with the cyclic garbage collector paused (`pangting.lib.collector`)."""
+    import gc
+
+    good_session(world)
+    seen: list[bool] = []
+    enabled = gc.isenabled()
+    gc.enable()
+    try:
+        with travel(TODAY):
+            services.compute(TODAY.year, progress=lambda done, total, rule_id: seen.append(gc.isenabled()))
+        assert seen and not any(seen)
+        assert gc.isenabled()
+    finally:
+        (gc.enable if enabled else gc.disable)()
