@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple, TypeVar
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -178,8 +179,11 @@ def center_group_sessions(ctx: CheckContext) -> list[SessionRow]:
         from pangting.study.services.facts import AttendanceRow, SpeechRow, annotate_leaders, facts_of
 
         selected = year_sessions(ctx)
+        # R-S5 reads the theme's title and its plan's year: two columns, not two instances per session.
         sessions = list(
-            selected.select_related("plan_theme__plan").order_by("starts_at", "pk")  # R-S5: the theme's plan year
+            selected.annotate(theme_title=F("plan_theme__theme"), theme_year=F("plan_theme__plan__year")).order_by(
+                "starts_at", "pk"
+            )
         )
         if not sessions:
             return []

@@ -244,15 +244,15 @@ def thematic_content(ctx: CheckContext) -> Iterator[FindingData]:
     for row in center_group_sessions(ctx):
         if not row.taken_place:
             continue
-        theme = row.session.plan_theme
-        if theme is None:
+        session = row.session  # with its theme's title and plan year (`center_group_sessions`)
+        if session.plan_theme_id is None:
             message = finding_message(
                 gettext_noop("{day}学习会未填写“{field}”，内容未对应年度学习计划专题"), day=row.day, field=field
             )
-        elif theme.plan.year != row.day.year:
+        elif session.theme_year != row.day.year:
             message = finding_message(
                 gettext_noop("{day}学习会“{field}”为{year}年计划的专题“{theme}”，不是本年度计划的专题"),
-                day=row.day, field=field, year=theme.plan.year, theme=theme.theme,
+                day=row.day, field=field, year=session.theme_year, theme=session.theme_title,
             )  # fmt: skip
         else:
             continue
