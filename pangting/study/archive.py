@@ -119,7 +119,10 @@ def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
 
 
 def year_sessions(unit_ids: Sequence[int], year: int) -> Any:
-    """The year's center-group sessions of the units (not cancelled), with what the archive asks."""
+    """The year's center-group sessions of the units (not cancelled), with what the archive asks.
+
+    Without their organization and group: the check and the overview name a session by its day
+    and title; the export, which prints the documents, fetches those for its one unit."""
     start, end = _year_bounds(year)
     alive_attachment = Attachment.objects.filter(session=OuterRef("pk"))
     return (
@@ -134,7 +137,6 @@ def year_sessions(unit_ids: Sequence[int], year: int) -> Any:
             has_minutes_file=Exists(alive_attachment.filter(kind=Attachment.Kind.MINUTES)),
             has_materials=Exists(alive_attachment.filter(kind=Attachment.Kind.MATERIALS)),
         )
-        .select_related("organization", "group")
         .order_by("organization_id", "starts_at", "pk")
     )
 

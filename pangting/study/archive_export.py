@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from pangting.lib import xlsx
@@ -90,6 +91,7 @@ def archive_zip(archive: UnitArchive, target: IO[bytes]) -> list[str]:
     (00目录.xlsx) lists every file with what it is, and every gap R-S14 found.
     """
     unit, year = archive.unit, archive.year
+    prefetch_related_objects(archive.sessions, "organization", "group")  # what the documents print
     root = safe_name(f"{unit.display_name}{year}年学习档案", 60)
     entries: list[_Entry] = []
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:

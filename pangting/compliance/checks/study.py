@@ -603,11 +603,13 @@ def archive_complete(ctx: CheckContext) -> Iterator[FindingData]:
     """
     from pangting.study.archive import archive_gaps
 
+    # The run's instances of the same sessions, whose evidence is made once (`session_evidence`).
+    loaded = {row.session.pk: row.session for row in center_group_sessions(ctx)}
     for archive in archive_gaps(ctx.units, ctx.year, today=ctx.today, values=dict(ctx.params)):
         if archive.complete:
             continue
         gaps = archive.gaps
-        sessions = list({g.session.pk: g.session for g in gaps if g.session is not None}.values())
+        sessions = list({g.session.pk: loaded.get(g.session.pk, g.session) for g in gaps if g.session}.values())
         yield FindingData(
             archive.unit.pk, str(ctx.year), "archive",
             "red" if any(g.item == "annual_plan" for g in gaps) else "amber",
