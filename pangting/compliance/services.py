@@ -129,9 +129,11 @@ def run_checks(
     require_actor(actor)
     started = clock.now()
     scope = list(units) if units is not None else None
-    found = compute(year, unit=unit, rules=rules, units=scope, progress=progress)
-    with transaction.atomic(), collector_paused():  # tens of thousands of stored findings read back
-        return _reconcile(year, unit, rules, trigger, actor, scope, found, started)
+    # One pause for both halves: re-enabled between them, the collector would walk every finding once.
+    with collector_paused():
+        found = compute(year, unit=unit, rules=rules, units=scope, progress=progress)
+        with transaction.atomic():
+            return _reconcile(year, unit, rules, trigger, actor, scope, found, started)
 
 
 def _reconcile(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -48,6 +48,13 @@ SELF_STUDY_PLAN = "study.selfstudyplan"
 NAMES_SHOWN = 5
 # i18n: not interface (the word secretaries write in a session's participants note)
 OBSERVER_WORDS = ["列席"]
+
+
+class Member(NamedTuple):
+    """A person named in a finding, read as a tuple: sorted by name, then id."""
+
+    name: str
+    pk: int
 
 
 def _names(people: Sequence[Any]) -> Any:
@@ -140,18 +147,19 @@ def member_records(ctx: CheckContext, summary_days: int) -> Iterator[FindingData
     }
     # The people present by a subquery (a superset, looked up by id), not by a list of their ids.
     present_anywhere = Attendance.objects.filter(session_id__in=year, status=Attendance.Status.PRESENT)
-    people = (
-        {p.pk: p for p in Person.objects.filter(pk__in=present_anywhere.values("person_id"))}
+    names = (
+        dict(Person.objects.filter(pk__in=present_anywhere.values("person_id")).values_list("pk", "name"))
         if any(present_ids.values())
         else {}
     )
     for row in rows:
-        present = sorted((people[pk] for pk in present_ids[row.session.pk]), key=lambda p: (p.name, p.pk))
+        session_id = row.session.pk
+        present = sorted(Member(names[pk], pk) for pk in present_ids[session_id])  # by name, then id
         for key, done, text in (
             ("selfstudy", before, gettext_noop("{day}学习会{count}名成员会前无个人自学记录：{names}")),
             ("summary", after, gettext_noop("{day}学习会{count}名成员会后未提交学习小结或体会：{names}")),
         ):
-            missing = [p for p in present if (row.session.pk, p.pk) not in done]
+            missing = [p for p in present if (session_id, p.pk) not in done]
             if missing:
                 yield FindingData(
                     row.session.organization_id, month_period(row.day), f"{key}:{row.session.pk}", "amber",
