@@ -524,12 +524,16 @@ def visit_leader_choices(user: Any) -> models.QuerySet[Person]:
 
 def planning_people_choices(user: Any) -> models.QuerySet[Person]:
     """The people `user` may record unavailability for (R-O1 hard constraint): the current linked
-    leaders and liaisons (R-O3) of the units supervised by the seat its planning pages work for,
-    the first supervising organization where it manages observation (R-O23); none without one."""
+    leaders and liaisons (R-O3) of the units supervised by any of its seats, the supervising
+    organizations where it manages observation (R-O23); none without one. One query: a user
+    has a seat or two, each a subquery. The form's chosen seat then checks its own
+    (`planning.services.create_unavailability`)."""
     from pangting.orgs.units import planning_people
 
-    seat = seats(user, Action.OBSERVATION_MANAGE).first()
-    return planning_people(seat) if seat is not None else Person.objects.none()
+    reached = Q(pk__in=[])
+    for seat in seats(user, Action.OBSERVATION_MANAGE):
+        reached |= Q(pk__in=planning_people(seat).values("pk"))
+    return Person.objects.filter(reached).order_by("name", "pk")
 
 
 def owner_choices(user: Any, unit: Organization) -> models.QuerySet[Person]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -10,6 +11,31 @@ from django.utils.translation import gettext_lazy as _
 
 from pangting.core import inputs, widgets
 from pangting.observation.models import Semester
+from pangting.orgs.models import Organization
+
+
+class SeatForm(inputs.CheckedForm):
+    """A planning form that works for one of the user's seats (R-O23): the supervising organization
+    is chosen first when the user manages observation for several, and is the only one otherwise."""
+
+    seat = forms.ModelChoiceField(
+        label=_("督导组织"), queryset=Organization.objects.none(), required=False, empty_label=None
+    )
+
+    def __init__(self, *args: Any, seats: Sequence[Organization], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seats = list(seats)
+        if len(self.seats) > 1:
+            field = self.fields["seat"]
+            field.queryset = Organization.objects.filter(pk__in=[s.pk for s in self.seats]).order_by("path")
+            field.initial = self.seats[0].pk
+            self.order_fields(["seat"])
+        else:
+            del self.fields["seat"]
+
+    def chosen_seat(self) -> Organization:
+        """The seat the valid form works for."""
+        return self.cleaned_data.get("seat") or self.seats[0]
 
 
 class DrawForm(inputs.CheckedForm):
@@ -40,7 +66,7 @@ class VisitsFromDrawForm(inputs.CheckedForm):
     semester = forms.TypedChoiceField(label=_("学期"), choices=Semester.choices, coerce=int)
 
 
-class RunForm(inputs.CheckedForm):
+class RunForm(SeatForm):
     year = forms.IntegerField(label=_("计划年度"), min_value=2000, max_value=2100)
     time_limit = forms.IntegerField(
         label=_("求解时限（秒）"), min_value=1, max_value=600, initial=10, help_text=_("单位多时可适当延长。")
@@ -54,10 +80,10 @@ class RunForm(inputs.CheckedForm):
 MONTH_CHOICES = [(m, format_lazy(_("{month}月"), month=m)) for m in range(1, 13)]
 
 
-class UnavailabilityForm(inputs.CheckedForm):
-    """Months a leader or liaison cannot take part in visits. The person is searched (issue 15)
-    among `people`, the supervisor's current linked leaders and liaisons (R-O3), read from
-    `policy.planning_people_choices` as the search's `planning=1` is."""
+class UnavailabilityForm(SeatForm):
+    """Months a leader or liaison cannot take part in visits, for the seat chosen. The person is
+    searched (issue 15) among `people`, the current linked leaders and liaisons (R-O3) of the
+    user's seats, read from `policy.planning_people_choices` as the search's `planning=1` is."""
 
     person = widgets.PersonSearchField(label=_("人员"), scope="observation.manage")
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)

@@ -45,6 +45,18 @@ def supervisor_orgs(user: Any) -> list[Organization]:
     return list(policy.seats(user, A.OBSERVATION_MANAGE))
 
 
+def chosen_seat(request: HttpRequest, orgs: list[Organization]) -> Organization:
+    """The seat a page works for: `seat` of the form or the address when the user has several,
+    the first otherwise. A seat that is not the user's is not found."""
+    raw = request.POST.get("seat") or request.GET.get("seat")
+    if not raw:
+        return orgs[0]
+    for org in orgs:
+        if str(org.pk) == raw.strip():
+            return org
+    raise Http404
+
+
 @login_required
 def draw_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
@@ -58,7 +70,7 @@ def draw_create(request: HttpRequest) -> HttpResponse:
     orgs = supervisor_orgs(request.user)
     if not orgs:
         raise Http404
-    supervisor_org = orgs[0]
+    supervisor_org = chosen_seat(request, orgs)
     redraw_of = None
     source = request.POST.get("redraw_of") or request.GET.get("redraw_of")
     if source:
@@ -109,7 +121,13 @@ def draw_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "planning/draw_form.html",
-        {"form": form, "rows": rows, "supervisor_org": supervisor_org, "redraw_of": redraw_of},
+        {
+            "form": form,
+            "rows": rows,
+            "supervisor_org": supervisor_org,
+            "redraw_of": redraw_of,
+            "seats": orgs if len(orgs) > 1 and redraw_of is None else [],
+        },
     )
 
 

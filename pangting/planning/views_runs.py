@@ -44,7 +44,10 @@ def _run(request: HttpRequest, pk: int) -> PlanRun:
 def run_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, A.OBSERVATION_MANAGE)
     runs = PlanRun.objects.for_user(request.user, A.OBSERVATION_MANAGE).select_related("supervisor_org")
-    form = RunForm(initial={"year": clock.today().year + 1, "time_limit": 10, "cross_observation": True})
+    form = RunForm(
+        seats=supervisor_orgs(request.user),
+        initial={"year": clock.today().year + 1, "time_limit": 10, "cross_observation": True},
+    )
     context = page_context(request, runs.order_by("-created_at", "-pk"))
     return render(request, "planning/run_list.html", {**context, "form": form})
 
@@ -55,14 +58,15 @@ def run_create(request: HttpRequest) -> HttpResponse:
     orgs = supervisor_orgs(request.user)
     if not orgs:
         raise Http404
-    form = RunForm(request.POST)
+    form = RunForm(request.POST, seats=orgs)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect("planning:run_list")
     try:
-        run = services.create_run(actor=request.user, supervisor_org=orgs[0], **form.cleaned_data)
+        options = {name: value for name, value in form.cleaned_data.items() if name != "seat"}
+        run = services.create_run(actor=request.user, supervisor_org=form.chosen_seat(), **options)
     except ValidationError as error:
         _errors(request, error)
         return redirect("planning:run_list")

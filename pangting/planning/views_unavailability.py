@@ -29,7 +29,9 @@ def _page(request: HttpRequest, year: int, form: UnavailabilityForm | None = Non
     if not orgs:
         raise Http404
     people = policy.planning_people_choices(request.user)
-    form = form or UnavailabilityForm(people=people, initial={"year": year, "first_month": 1, "last_month": 1})
+    form = form or UnavailabilityForm(
+        people=people, seats=orgs, initial={"year": year, "first_month": 1, "last_month": 1}
+    )
     rows = (
         Unavailability.objects.for_user(request.user, A.OBSERVATION_MANAGE)
         .filter(year=year)
@@ -38,7 +40,7 @@ def _page(request: HttpRequest, year: int, form: UnavailabilityForm | None = Non
     return render(
         request,
         "planning/unavailability_list.html",
-        {"rows": rows, "form": form, "year": year, "years": [year - 1, year, year + 1]},
+        {"rows": rows, "form": form, "year": year, "years": [year - 1, year, year + 1], "several_seats": len(orgs) > 1},
     )
 
 
@@ -55,13 +57,13 @@ def unavailability_create(request: HttpRequest) -> HttpResponse:
     orgs = supervisor_orgs(request.user)
     if not orgs:
         raise Http404
-    form = UnavailabilityForm(request.POST, people=policy.planning_people_choices(request.user))
+    form = UnavailabilityForm(request.POST, people=policy.planning_people_choices(request.user), seats=orgs)
     if form.is_valid():
         data = form.cleaned_data
         try:
             services.create_unavailability(
                 actor=request.user,
-                supervisor_org=orgs[0],
+                supervisor_org=form.chosen_seat(),
                 person=data["person"],
                 year=data["year"],
                 first_month=data["first_month"],
