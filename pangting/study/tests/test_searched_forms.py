@@ -99,3 +99,26 @@ def test_an_attendee_is_typed_or_chosen_and_another_units_person_is_refused(worl
     assert client.post(add, {"person_text": "列席书记", "as_observer": "on"}).status_code == 302
     assert session.attendances.get(person=outsider).role == Attendance.Role.OBSERVER
     assert "列席书记" in page_text(client.get(attendance))
+
+
+def test_a_plan_for_a_typed_organization_is_offered_that_organizations_upper_themes(world, client_for):
+    """R-S17 without JavaScript: the upper level's themes offered are those of the organization
+    typed (a branch, whose upper level is its unit), not those of the first one in reach."""
+    from pangting.core.system import system_actor
+    from pangting.study import services
+
+    services.create_plan(world.root, actor=system_actor(), year=2027, themes=[{"period": 1, "theme": "校级专题"}])
+    unit_plan = services.create_plan(
+        world.unit_a, actor=system_actor(), year=2027, themes=[{"period": 1, "theme": "院级专题"}]
+    )
+    followed = unit_plan.themes.get()
+    client = client_for(world.secretary_a)
+    body = {
+        "organization_text": world.branch_a.name, "year": 2027, "kind": "branch",
+        "themes-TOTAL_FORMS": 1, "themes-INITIAL_FORMS": 0, "themes-0-period_kind": "month",
+        "themes-0-period": 1, "themes-0-theme": "支部专题", "themes-0-upper_theme": followed.pk,
+    }  # fmt: skip
+    response = client.post(reverse("study:plan_create"), body)
+    assert response.status_code == 302, page_text(response)[:2000]
+    plan = StudyPlan.objects.get(organization=world.branch_a)
+    assert plan.themes.get().upper_theme == followed

@@ -95,8 +95,12 @@ def plan_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             for t in plan.themes.all()
         ] + [{"period_kind": "month"}]  # fmt: skip
     form = PlanForm(request.POST or None, organizations=organizations, initial=initial, editing=plan is not None)
-    # R-S17: the upper level's annual themes are offered when the unit plans.
-    upper = _upper_offered(plan, organizations, request.POST.get("organization"), request.POST.get("year"))
+    # R-S17: the upper level's annual themes are offered when the unit plans: those of the
+    # organization the form names, picked from the search or typed (without JavaScript only the
+    # typed name is posted, which the form's field matches).
+    named = form.cleaned_data.get("organization") if request.method == "POST" and form.is_valid() else None
+    org_pk = named.pk if named is not None else request.POST.get("organization")
+    upper = _upper_offered(plan, organizations, org_pk, request.POST.get("year"))
     themes = ThemeFormSet(request.POST or None, prefix="themes", initial=themes_initial, form_kwargs={"upper": upper})
     if request.method == "POST" and form.is_valid() and themes.is_valid():
         d = form.cleaned_data
