@@ -29,20 +29,35 @@ from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
 from ._common import ORGANIZATION, PLAN, cached, local_day, period_name, scope_branches, semester_period
 
+OUTSIDE = object()  # the unit of a branch whose nearest unit is not in the run's scope
+
 
 def _branches(ctx: CheckContext) -> dict[str, Any]:
     """The branches under the units in scope, each with its unit and whether it recorded meetings.
 
-    Three queries: the branches, the year's held branch meetings per branch, the frequency report.
+    Four queries: the units under the scope, the branches, the year's held branch meetings per
+    branch, the frequency report.
     """
 
     def load() -> dict[str, Any]:
+        from pangting.orgs.models import Organization
+        from pangting.orgs.units import units
         from pangting.study.models import BRANCH_KINDS, StudySession
         from pangting.study.services.frequency import frequency_report
 
-        branches = list(scope_branches(ctx).order_by("path"))
-        unit_paths = {u.path: u for u in ctx.units}
-        unit_of = {b.pk: nearest(b.path, unit_paths) for b in branches}  # the deepest unit above it
+        # A branch is its nearest unit's. Under a unit in scope there may be units that are not
+        # (a city checked alone by an incremental run, or one part of a run in parts): their
+        # branches are theirs, not the city's, so every unit under the scope is read (two columns).
+        nested = units(Organization.objects.filter(_under(ctx.units))).values_list("path", flat=True)
+        unit_paths: dict[str, Any] = dict.fromkeys(nested, OUTSIDE)
+        unit_paths.update((u.path, u) for u in ctx.units)
+        unit_of: dict[int, Any] = {}
+        branches: list[Any] = []
+        for branch in scope_branches(ctx).order_by("path"):
+            unit = nearest(branch.path, unit_paths)  # the deepest unit above it
+            if unit is not OUTSIDE:
+                branches.append(branch)
+                unit_of[branch.pk] = unit
         start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
         end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
         recorded_paths = list(

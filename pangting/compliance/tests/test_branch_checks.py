@@ -80,3 +80,32 @@ def test_it_reports_an_unfiled_plan_and_a_branch_without_records(world):
     found = findings("R-B5", today=dt.date(2026, 4, 2), unit=world.unit_a)
     assert {(f.key, f.severity) for f in found} == {("UA1:plan", "red"), ("UA1:records", "red")}
     assert findings("R-B1", today=dt.date(2026, 4, 2), unit=world.unit_a) == []
+
+
+def test_a_branch_is_its_nearest_units_whichever_units_a_run_checks(world):
+    """R-B1 … R-B5 findings go to the branch's nearest unit. A run of some units only (the
+    incremental run of a unit that changed, or one part of a run in parts) used to give the
+    branches of a unit nested under one of them, but not in the run, to the outer unit."""
+    from pangting.compliance import services
+    from pangting.orgs.models import OrganizationKind
+    from pangting.tests.builders import make_group, make_org
+
+    nested = make_org("甲学院机关党总支", world.unit_a, kind=OrganizationKind.GENERAL_BRANCH, code="UA9")
+    make_group(nested)
+    make_org("甲学院机关第一支部", nested, kind=OrganizationKind.BRANCH, code="UA91")
+    filed_plan(world)
+    filed_plan(world, nested)  # records of the year: a unit without any is not checked
+    assert nested in services.units_in_scope(world.unit_a)  # a unit of its own
+
+    def keys(**scope):
+        with travel(dt.date(2026, 4, 2), 12):
+            found = services.compute(2026, rules=["R-B5"], **scope)
+        return {(f.unit_id, f.key) for _rule, f in found}
+
+    whole = keys()
+    mine = {("UA1:plan", world.unit_a.pk), ("UA1:records", world.unit_a.pk)}
+    theirs = {("UA91:plan", nested.pk), ("UA91:records", nested.pk)}
+    assert {(key, unit) for unit, key in whole} >= mine | theirs
+    assert {(key, unit) for unit, key in keys(units=[world.unit_a])} == mine
+    assert {(key, unit) for unit, key in keys(units=[nested])} == theirs
+    assert keys(units=[world.unit_a]) | keys(units=[nested]) == keys(unit=world.unit_a)

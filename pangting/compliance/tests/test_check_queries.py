@@ -88,14 +88,14 @@ QUERIES: dict[str, int] = {
     "R-O12": 4,
     "R-O13": 4,
     "R-O15": 3,
-    "R-B1": 8,
-    "R-B2": 8,
-    "R-B3": 9,
-    "R-B4": 9,
-    "R-B5": 9,
+    "R-B1": 9,  # the units under the scope: a branch is its nearest unit
+    "R-B2": 9,
+    "R-B3": 10,
+    "R-B4": 10,
+    "R-B5": 10,
     "R-B6": 3,
-    "R-B7": 11,
-    "R-B8": 8,
+    "R-B7": 12,
+    "R-B8": 9,
 }  # fmt: skip
 
 
