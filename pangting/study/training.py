@@ -78,17 +78,22 @@ def trained(unit: Organization, held: Sequence[SecretaryTraining]) -> bool:
 
 
 def _with_branches(candidates: Sequence[Organization]) -> set[int]:
-    """The units among `candidates` with a branch under them (each branch counts for its deepest unit)."""
-    by_path = {unit.path: unit.pk for unit in candidates}
+    """The units among `candidates` with a branch under them (each branch counts for its deepest unit).
+
+    The deepest unit, whether a candidate or not: a unit nested under a candidate but not among
+    them (a city asked about alone, a part of a run of the checks) keeps its own branches."""
+    under = under_any(candidates)
+    by_path: dict[str, int | None] = dict.fromkeys(
+        units(Organization.objects.filter(under)).values_list("path", flat=True)
+    )
+    by_path.update((unit.path, unit.pk) for unit in candidates)
     found: set[int] = set()
-    for path, pk in Organization.objects.filter(under_any(candidates), kind=OrganizationKind.BRANCH).values_list(
-        "path", "pk"
-    ):
-        # The deepest candidate on the branch's own path (its ancestors' paths are its prefixes).
+    for path, pk in Organization.objects.filter(under, kind=OrganizationKind.BRANCH).values_list("path", "pk"):
+        # The deepest unit on the branch's own path (its ancestors' paths are its prefixes).
         for end in range(len(path), 0, -PATH_STEP):
-            unit_id = by_path.get(path[:end])
-            if unit_id is not None:
-                if unit_id != pk:
+            if path[:end] in by_path:
+                unit_id = by_path[path[:end]]
+                if unit_id is not None and unit_id != pk:
                     found.add(unit_id)
                 break
     return found

@@ -116,3 +116,14 @@ def test_the_to_dos_go_to_whoever_owes_the_training(world):
     _train(world, BRANCH, world.unit_a)
     with travel(dt.date(2026, 12, 12)):
         assert training_todos(world.secretary_a) == []
+
+
+def test_a_branch_counts_for_its_own_unit_when_a_unit_above_it_is_asked_about_alone(world):
+    """R-B6: the college's department (a unit of its own) has the branch; asked about alone, the
+    college needs no branch secretary training for it (the department does)."""
+    from pangting.tests.levels import Levels
+
+    levels = Levels(world)
+    assert training.needing([levels.college], BRANCH) == []
+    assert training.needing([levels.department], BRANCH) == [levels.department]
+    assert training.needing([levels.college, levels.department], BRANCH) == [levels.department]
