@@ -86,6 +86,10 @@ class Rule:
     check: Check
     params: tuple[Param, ...] = ()
     description: str = ""
+    # Whose findings the check makes: the units in scope ("units"), or the supervising
+    # organizations all of whose units are in scope ("offices", `orgs.units.offices_wholly_in`).
+    # A run reconciles with each check the findings it is able to make again.
+    judges: str = "units"
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
@@ -95,14 +99,22 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, title: str | Promise, *, params: Sequence[Param] = (), description: str = ""
+    rule_id: str,
+    title: str | Promise,
+    *,
+    params: Sequence[Param] = (),
+    description: str = "",
+    judges: str = "units",
 ) -> Callable[[Check], Check]:
     """Register `check` as the check of `rule_id` (e.g. "R-S3")."""
+    if judges not in ("units", "offices"):
+        raise ValueError(f"Rule {rule_id} judges units or offices, not {judges!r}.")
 
     def register(check: Check) -> Check:
         if rule_id in RULES:
             raise ValueError(f"Rule {rule_id} is registered twice.")
-        RULES[rule_id] = Rule(rule_id, title, check, tuple(params), description or (check.__doc__ or "").strip())
+        description_ = description or (check.__doc__ or "").strip()
+        RULES[rule_id] = Rule(rule_id, title, check, tuple(params), description_, judges)
         parameters.register(rule_id, *params, title=title)
         return check
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
@@ -22,7 +23,7 @@ from pangting.lib.collector import collector_paused
 from pangting.orgs import changes as unit_changes
 from pangting.orgs.models import Organization
 from pangting.orgs.paths import under_any
-from pangting.orgs.units import units
+from pangting.orgs.units import offices_wholly_in, supervisors_of, units
 
 from .messages import FindingMessage
 from .models import ComplianceRun, Finding
@@ -36,10 +37,13 @@ GREEN = "green"
 
 def units_in_scope(unit: Organization | None = None) -> list[Organization]:
     """The units whose center groups the rules apply to (`orgs.units`)."""
+    return list(units_in_scope_queryset(unit))
+
+
+def units_in_scope_queryset(unit: Organization | None = None) -> QuerySet[Organization]:
+    """`units_in_scope` as a queryset (a subquery where the list would be one parameter per unit)."""
     qs = units()
-    if unit is not None:
-        qs = qs.filter(path__startswith=unit.path)
-    return list(qs)
+    return qs.filter(path__startswith=unit.path) if unit is not None else qs
 
 
 def parameters(rule: Rule) -> dict[str, Any]:
@@ -89,11 +93,26 @@ def compute(
     total, rule_id)` is told before each rule is checked (a job's page shows it).
     """
     scope = list(units) if units is not None else units_in_scope(unit)
+    if not scope or not year_used(year, scope, whole=unit is None and units is None):
+        return []
+    return _checked(year, scope, rules, progress)
+
+
+def year_used(year: int, checked: Sequence[Organization], *, whole: bool) -> bool:
+    """Whether `year` is checked at all: the system holds records of it for some unit
+    (`has_records`). Judged over every unit, whatever a run checks (`whole`: `checked` are all of
+    them): a unit or a part of a run then has the findings it has in a run of every unit, a
+    unit without records of a year the others use included (its plan is missing)."""
+    return has_records(year, checked if whole else units_in_scope())
+
+
+def _checked(
+    year: int, scope: list[Organization], rules: Sequence[str] | None, progress: Progress | None
+) -> list[tuple[Rule, FindingData]]:
+    """The findings of the chosen rules over `scope`, a year with records (`compute`)."""
     today = clock.today()
     cache: dict[str, Any] = {}
     results: list[tuple[Rule, FindingData]] = []
-    if not scope or not has_records(year, scope):
-        return results
     # Findings keep their message as written, in the interface's first language, whoever ran the check.
     # The rules' parameters and the time zone are read once for the run, not by each check (issue 15).
     # The collector is paused: a run builds many objects and few cycles (`pangting.lib.collector`).
@@ -106,6 +125,33 @@ def compute(
             ctx = CheckContext(year=year, units=scope, today=today, params=values[rule.id], cache=cache)
             results.extend((rule, f) for f in rule.check(ctx))
     return results
+
+
+def part_size() -> int:
+    """How many units a run checks and reconciles at a time (`COMPLIANCE_RUN_PART_UNITS`, default 250).
+
+    A run's findings and what it reads for them are held in memory for one part at a time, so
+    a province's run (10,000 units, about 1.5 million findings) needs the memory of 250
+    units'. The findings do not depend on the parts (`compliance/tests/test_run_parts.py`).
+    """
+    return max(1, int(getattr(settings, "COMPLIANCE_RUN_PART_UNITS", 250)))
+
+
+def run_parts(checked: Sequence[Organization], size: int) -> list[list[Organization]]:
+    """`checked` in parts of about `size` units, in tree order, never splitting the units of one
+    supervising organization: a part then holds all of an office's units, and judges the
+    office's own duties (R-O1) as the whole run would."""
+    office_of = supervisors_of(checked)
+    groups: dict[int, list[Organization]] = {}
+    for unit in checked:
+        groups.setdefault(office_of[unit.pk].pk, []).append(unit)
+    parts: list[list[Organization]] = []
+    for group in groups.values():
+        if parts and len(parts[-1]) + len(group) <= size:
+            parts[-1].extend(group)
+        else:
+            parts.append(list(group))
+    return parts
 
 
 def run_checks(
@@ -122,41 +168,98 @@ def run_checks(
 
     `actor` is who runs the checks: the user of a page, or `core.system.system_actor()` for the
     `check_compliance` command and the demo; `None` is refused (issue 10, one write path).
-    `units` limits the run to those units (the incremental run of `changed_units`); only their
-    findings are reconciled. The findings are computed first, outside the transaction that
-    writes them, so that a job's `progress` reports are seen while the checks go on.
+    `units` limits the run to those units (the incremental run of `changed_units`); only the
+    findings its checks can make again are reconciled (`Rule.judges`).
+
+    The units are checked and reconciled in parts (`run_parts`): each part's findings are
+    computed outside a transaction, so that a job's `progress` reports are seen while the checks
+    go on, then written in one. The run is finished (`finished_at`, its counts) after the last
+    part; a run that fails half-way stays unfinished, and the parts it wrote hold findings as
+    fresh as any run's, which the next run reconciles again. A run of every unit (or of a
+    unit's subtree) then resolves the open findings of organizations it no longer judges.
     """
     require_actor(actor)
     started = clock.now()
     scope = list(units) if units is not None else None
-    # One pause for both halves: re-enabled between them, the collector would walk every finding once.
-    with collector_paused():
-        found = compute(year, unit=unit, rules=rules, units=scope, progress=progress)
-        with transaction.atomic():
-            return _reconcile(year, unit, rules, trigger, actor, scope, found, started)
-
-
-def _reconcile(
-    year: int,
-    unit: Organization | None,
-    rules: Sequence[str] | None,
-    trigger: str,
-    actor: Any,
-    scope: list[Organization] | None,
-    found: list[tuple[Rule, FindingData]],
-    started: Any,
-) -> ComplianceRun:
-    """Store the run and bring the findings table in line with what it found."""
+    checked = scope if scope is not None else units_in_scope(unit)
+    # The year is judged as a whole: a year without records has no findings, in every part.
+    used = bool(checked) and year_used(year, checked, whole=scope is None and unit is None)
+    parts = run_parts(checked, part_size()) if used else []
     run = ComplianceRun.objects.create(
         year=year, unit=unit, rules=list(rules or []), trigger=trigger, actor=actor, started_at=started
     )
-    existing_qs = Finding.objects.filter(year=year)
-    if scope is not None:
-        existing_qs = existing_qs.filter(unit_id__in=[u.pk for u in scope])
-    elif unit is not None:
-        existing_qs = existing_qs.filter(unit__path__startswith=unit.path)
-    if rules:
-        existing_qs = existing_qs.filter(rule_id__in=list(rules))
+    office_rules = [r.id for r in ordered_rules() if r.judges == "offices" and (not rules or r.id in rules)]
+    counts = {"new": 0, "still": 0, "resolved": 0}
+    judged_offices: list[int] = []
+    for index, part in enumerate(parts):
+        told = None if progress is None else _part_progress(progress, index, len(parts))
+        offices = [office.pk for office in offices_wholly_in(part)] if office_rules else []
+        judged_offices += offices
+        # One pause for computing and reconciling: re-enabled between the two, the collector
+        # would walk every finding once more.
+        with collector_paused():
+            found = _checked(year, part, rules, told)
+            mine = _judged(_stored(year, rules), [u.pk for u in part], offices, office_rules)
+            with transaction.atomic():
+                _add(counts, _reconcile(run, year, mine, found))
+        del found
+    with transaction.atomic():
+        if not used:  # every finding the run would judge is gone
+            if scope is not None:
+                offices = [office.pk for office in offices_wholly_in(scope)] if office_rules else []
+                left = _judged(_stored(year, rules), [u.pk for u in scope], offices, office_rules)
+            else:
+                left = _in(year, rules, unit)
+            _add(counts, _reconcile(run, year, left, []))
+        elif scope is None:  # what no part judged: organizations no longer units or offices here
+            left = _in(year, rules, unit).exclude(
+                Q(unit__in=units_in_scope_queryset(unit)) & ~Q(rule_id__in=office_rules)
+            )
+            _add(counts, _reconcile(run, year, left.exclude(unit_id__in=judged_offices, rule_id__in=office_rules), []))
+        run.finished_at = clock.now()
+        run.counts = counts
+        if scope is not None:
+            run.counts["units"] = [u.pk for u in scope]
+        run.save(update_fields=["finished_at", "counts"])
+    return run
+
+
+def _judged(
+    stored: QuerySet[Finding], unit_ids: list[int], offices: list[int], office_rules: list[str]
+) -> QuerySet[Finding]:
+    """The stored findings a run over `unit_ids` makes again: the units' findings of the rules
+    that judge units, and the findings of the rules that judge offices of `offices`."""
+    return stored.filter(
+        (Q(unit_id__in=unit_ids) & ~Q(rule_id__in=office_rules)) | Q(unit_id__in=offices, rule_id__in=office_rules)
+    )
+
+
+def _part_progress(progress: Progress, index: int, parts: int) -> Progress:
+    """`progress` of a whole run told from one of its parts."""
+    return lambda done, total, rule_id: progress(index * total + done, parts * total, rule_id)
+
+
+def _add(counts: dict[str, int], more: dict[str, int]) -> None:
+    for name, number in more.items():
+        counts[name] += number
+
+
+def _stored(year: int, rules: Sequence[str] | None) -> QuerySet[Finding]:
+    """The stored findings of `year` (and `rules`, if given)."""
+    stored = Finding.objects.filter(year=year)
+    return stored.filter(rule_id__in=list(rules)) if rules else stored
+
+
+def _in(year: int, rules: Sequence[str] | None, unit: Organization | None) -> QuerySet[Finding]:
+    """The stored findings of a run's whole tree: every organization's, or `unit`'s subtree's."""
+    stored = _stored(year, rules)
+    return stored.filter(unit__path__startswith=unit.path) if unit is not None else stored
+
+
+def _reconcile(
+    run: ComplianceRun, year: int, existing_qs: QuerySet[Finding], found: list[tuple[Rule, FindingData]]
+) -> dict[str, int]:
+    """Bring `existing_qs` (the stored findings of what was checked) in line with `found`."""
     # Issue 15: the findings already stored are read as tuples; only those whose content moved
     # become instances (for `bulk_update`), the rest are marked seen in one UPDATE per batch.
     existing = {
@@ -193,12 +296,7 @@ def _reconcile(
         Finding.objects.filter(pk__in=batch).update(last_seen=run, resolved_at=None)
     for batch in _batches(gone):
         Finding.objects.filter(pk__in=batch).update(resolved_at=now)
-    run.finished_at = clock.now()
-    run.counts = {"new": len(new), "still": len(still), "resolved": len(gone)}
-    if scope is not None:
-        run.counts["units"] = [u.pk for u in scope]
-    run.save(update_fields=["finished_at", "counts"])
-    return run
+    return {"new": len(new), "still": len(still), "resolved": len(gone)}
 
 
 # What a run writes of a finding it saw again (`_values` without the identity's `key`).

@@ -39,6 +39,7 @@ MESSAGES = {
         Param("due_month", 12, _("年度总结和通报印发截止月份"), "month"),
         Param("due_day", 31, _("年度总结和通报印发截止日"), "day"),
     ],
+    judges="offices",
 )
 def summary_and_bulletin_issued(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O15: the year's bulletin and summary issued by the due day (`yearend.due_day`), by each

@@ -409,7 +409,7 @@ def cross_observation(ctx: CheckContext) -> Iterator[FindingData]:
                     )  # fmt: skip
 
 
-@rule("R-O1", _("年度巡听旁听计划"))
+@rule("R-O1", _("年度巡听旁听计划"), judges="offices")
 def plan_made_on_time(ctx: CheckContext) -> Iterator[FindingData]:
     """R-O1: each supervising organization's plan for the year is approved by its due day at the
     start of the year (`observation.plan_due`), after the party committee's decision (R-O20).
