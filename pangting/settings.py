@@ -347,6 +347,9 @@ TASKS = {
 # A failed attempt is tried again this many times, after PANGTING_JOB_RETRY_SECONDS, then twice
 # that, and so on; finished jobs, their files and the workers' rows are kept this many days.
 PANGTING_JOB_RETRIES = env_int("PANGTING_JOB_RETRIES", 2)
+# A run of the rule checks holds the findings of this many units at a time (a supervising
+# organization's units are never split): its memory, not its result (compliance.services.run_parts).
+COMPLIANCE_RUN_PART_UNITS = env_int("PANGTING_COMPLIANCE_RUN_PART_UNITS", 250)
 PANGTING_JOB_RETRY_SECONDS = env_int("PANGTING_JOB_RETRY_SECONDS", 30)
 PANGTING_JOB_KEEP_DAYS = env_int("PANGTING_JOB_KEEP_DAYS", 7)
 # An attempt that has reported no progress for this long is taken as interrupted (its worker was

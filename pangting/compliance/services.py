@@ -128,13 +128,14 @@ def _checked(
 
 
 def part_size() -> int:
-    """How many units a run checks and reconciles at a time (`COMPLIANCE_RUN_PART_UNITS`, default 250).
+    """How many units a run checks and reconciles at a time (`PANGTING_COMPLIANCE_RUN_PART_UNITS`, 250).
 
     A run's findings and what it reads for them are held in memory for one part at a time, so
     a province's run (10,000 units, about 1.5 million findings) needs the memory of 250
-    units'. The findings do not depend on the parts (`compliance/tests/test_run_parts.py`).
+    units' (a part holds a supervising organization's units together, so a city's at least).
+    The findings do not depend on the parts (`compliance/tests/test_run_parts.py`).
     """
-    return max(1, int(getattr(settings, "COMPLIANCE_RUN_PART_UNITS", 250)))
+    return max(1, int(settings.COMPLIANCE_RUN_PART_UNITS))
 
 
 def run_parts(checked: Sequence[Organization], size: int) -> list[list[Organization]]:
