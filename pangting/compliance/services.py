@@ -22,8 +22,9 @@ from pangting.core.system import require_actor
 from pangting.lib.collector import collector_paused
 from pangting.orgs import changes as unit_changes
 from pangting.orgs.models import Organization
-from pangting.orgs.paths import under_any
-from pangting.orgs.units import offices_wholly_in, supervisors_of, units
+from pangting.orgs.paths import under_any, under_paths
+from pangting.orgs.units import offices_wholly_in, supervisors_of
+from pangting.orgs.units import units as orgs_units
 
 from .messages import FindingMessage
 from .models import ComplianceRun, Finding
@@ -42,7 +43,7 @@ def units_in_scope(unit: Organization | None = None) -> list[Organization]:
 
 def units_in_scope_queryset(unit: Organization | None = None) -> QuerySet[Organization]:
     """`units_in_scope` as a queryset (a subquery where the list would be one parameter per unit)."""
-    qs = units()
+    qs = orgs_units()
     return qs.filter(path__startswith=unit.path) if unit is not None else qs
 
 
@@ -59,8 +60,9 @@ def all_parameters() -> dict[str, dict[str, Any]]:
     return {rule.id: values.get(rule.id, {}) for rule in ordered_rules()}
 
 
-def has_records(year: int, units: Sequence[Organization]) -> bool:
-    """Whether the system holds any study or observation record of `year` for these units.
+def has_records(year: int, units: Sequence[Organization] | None) -> bool:
+    """Whether the system holds any study or observation record of `year` for these units
+    (None: every unit, read as their paths, not as instances: a province has 10,000).
 
     A year the system was not used for (or not yet) is not checked: its "missing" plans and
     sessions would only say that nothing was entered, so it yields no findings at all.
@@ -68,13 +70,18 @@ def has_records(year: int, units: Sequence[Organization]) -> bool:
     from pangting.observation.models import Rectification, Visit
     from pangting.study.models import StudyPlan, StudySession
 
-    under = under_any(units, "organization__path")
+    if units is None:
+        under = under_paths(orgs_units().values_list("path", flat=True), "organization__path")
+        theirs: dict[str, Any] = {"unit__in": orgs_units()}
+    else:
+        under = under_any(units, "organization__path")
+        theirs = {"unit_id__in": [u.pk for u in units]}
     return (
         StudyPlan.objects.filter(under, year=year).exists()
         or StudySession.objects.filter(under, starts_at__year=year).exists()
-        or Visit.objects.filter(year=year, unit_id__in=[u.pk for u in units]).exists()
+        or Visit.objects.filter(year=year, **theirs).exists()
         # a unit's own problem list (R-O25) is a record of the year too
-        or Rectification.objects.filter(created_at__year=year, unit_id__in=[u.pk for u in units]).exists()
+        or Rectification.objects.filter(created_at__year=year, **theirs).exists()
     )
 
 
@@ -103,7 +110,7 @@ def year_used(year: int, checked: Sequence[Organization], *, whole: bool) -> boo
     (`has_records`). Judged over every unit, whatever a run checks (`whole`: `checked` are all of
     them): a unit or a part of a run then has the findings it has in a run of every unit, a
     unit without records of a year the others use included (its plan is missing)."""
-    return has_records(year, checked if whole else units_in_scope())
+    return has_records(year, checked if whole else None)
 
 
 def _checked(

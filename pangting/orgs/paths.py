@@ -59,7 +59,12 @@ def under_any(organizations: Iterable[Any], path_field: str = "path") -> Q:
 
     `Q(pk__in=[])` (nothing) for no organizations.
     """
-    roots = covering(org.path for org in organizations)
+    return under_paths((org.path for org in organizations), path_field)
+
+
+def under_paths(paths: Iterable[str], path_field: str = "path") -> Q:
+    """`under_any` given the organizations' paths only."""
+    roots = covering(paths)
     if not roots:
         return Q(pk__in=[])
     condition = Q()
