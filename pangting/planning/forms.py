@@ -18,7 +18,7 @@ class SeatForm(inputs.CheckedForm):
     """A planning form that works for one of the user's seats (R-O23): the supervising organization
     is chosen first when the user manages observation for several, and is the only one otherwise."""
 
-    seat = forms.ModelChoiceField(
+    supervisor_org = forms.ModelChoiceField(
         label=_("督导组织"), queryset=Organization.objects.none(), required=False, empty_label=None
     )
 
@@ -26,16 +26,16 @@ class SeatForm(inputs.CheckedForm):
         super().__init__(*args, **kwargs)
         self.seats = list(seats)
         if len(self.seats) > 1:
-            field = self.fields["seat"]
+            field = self.fields["supervisor_org"]
             field.queryset = Organization.objects.filter(pk__in=[s.pk for s in self.seats]).order_by("path")
             field.initial = self.seats[0].pk
-            self.order_fields(["seat"])
+            self.order_fields(["supervisor_org"])
         else:
-            del self.fields["seat"]
+            del self.fields["supervisor_org"]
 
     def chosen_seat(self) -> Organization:
         """The seat the valid form works for."""
-        return self.cleaned_data.get("seat") or self.seats[0]
+        return self.cleaned_data.get("supervisor_org") or self.seats[0]
 
 
 class DrawForm(inputs.CheckedForm):

@@ -46,9 +46,9 @@ def supervisor_orgs(user: Any) -> list[Organization]:
 
 
 def chosen_seat(request: HttpRequest, orgs: list[Organization]) -> Organization:
-    """The seat a page works for: `seat` of the form or the address when the user has several,
-    the first otherwise. A seat that is not the user's is not found."""
-    raw = request.POST.get("seat") or request.GET.get("seat")
+    """The seat a page works for: `supervisor_org` of the form or the address when the user has
+    several, the first otherwise. A seat that is not the user's is not found."""
+    raw = request.POST.get("supervisor_org") or request.GET.get("supervisor_org")
     if not raw:
         return orgs[0]
     for org in orgs:

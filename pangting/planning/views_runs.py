@@ -65,7 +65,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect("planning:run_list")
     try:
-        options = {name: value for name, value in form.cleaned_data.items() if name != "seat"}
+        options = {name: value for name, value in form.cleaned_data.items() if name != "supervisor_org"}
         run = services.create_run(actor=request.user, supervisor_org=form.chosen_seat(), **options)
     except ValidationError as error:
         _errors(request, error)

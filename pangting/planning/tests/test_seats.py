@@ -39,9 +39,9 @@ def test_unavailability_is_recorded_for_the_seat_chosen(two_seats):
     L, w = two_seats, two_seats.w
     c = client(L.user)
     page = c.get(reverse("planning:unavailability_list"), {"year": "2027"}).content.decode()
-    assert 'name="seat"' in page and L.college.name in page and w.root.name in page
+    assert 'name="supervisor_org"' in page and L.college.name in page and w.root.name in page
     data = {"person": L.college_leader.pk, "year": 2027, "first_month": 4, "last_month": 5, "reason": "赴省委党校学习"}
-    response = c.post(reverse("planning:unavailability_create"), {**data, "seat": L.college.pk}, follow=True)
+    response = c.post(reverse("planning:unavailability_create"), {**data, "supervisor_org": L.college.pk}, follow=True)
     assert "已登记不可安排时间" in response.content.decode()
     row = Unavailability.objects.get()
     assert (row.supervisor_org, row.person) == (L.college, L.college_leader)
@@ -63,30 +63,30 @@ def test_a_seat_that_is_not_the_users_is_refused(two_seats):
     L, w = two_seats, two_seats.w
     c = client(L.college_supervisor)  # one seat: the college
     data = {"person": L.college_leader.pk, "year": 2027, "first_month": 4, "last_month": 5, "reason": "出访"}
-    response = c.post(reverse("planning:unavailability_create"), {**data, "seat": w.root.pk}, follow=True)
+    response = c.post(reverse("planning:unavailability_create"), {**data, "supervisor_org": w.root.pk}, follow=True)
     assert response.status_code == 200
     assert Unavailability.objects.get().supervisor_org == L.college  # one seat: no choice to make
     c = client(L.user)
-    page = c.post(reverse("planning:unavailability_create"), {**data, "seat": w.unit_a.pk}).content.decode()
+    page = c.post(reverse("planning:unavailability_create"), {**data, "supervisor_org": w.unit_a.pk}).content.decode()
     assert "选择一个有效的选项" in page
     assert Unavailability.objects.count() == 1
-    assert c.get(reverse("planning:draw_create"), {"seat": str(w.unit_a.pk)}).status_code == 404
-    assert c.get(reverse("planning:draw_create"), {"seat": "x"}).status_code == 404
+    assert c.get(reverse("planning:draw_create"), {"supervisor_org": str(w.unit_a.pk)}).status_code == 404
+    assert c.get(reverse("planning:draw_create"), {"supervisor_org": "x"}).status_code == 404
 
 
 def test_a_user_with_one_seat_is_not_asked(two_seats):
     w = two_seats.w
     c = client(w.supervisor)
     for name in ("planning:unavailability_list", "planning:run_list", "planning:draw_create"):
-        assert 'name="seat"' not in c.get(reverse(name)).content.decode(), name
+        assert 'name="supervisor_org"' not in c.get(reverse(name)).content.decode(), name
 
 
 def test_a_plan_run_is_made_for_the_seat_chosen(two_seats):
     L, w = two_seats, two_seats.w
     c = client(L.user)
-    assert 'name="seat"' in c.get(reverse("planning:run_list")).content.decode()
+    assert 'name="supervisor_org"' in c.get(reverse("planning:run_list")).content.decode()
     data = {"year": 2027, "time_limit": 3, "cross_observation": ""}
-    c.post(reverse("planning:run_create"), {**data, "seat": L.college.pk})
+    c.post(reverse("planning:run_create"), {**data, "supervisor_org": L.college.pk})
     c.post(reverse("planning:run_create"), data)
     assert [r.supervisor_org for r in PlanRun.objects.order_by("pk")] == [L.college, w.root]
 
@@ -97,11 +97,11 @@ def test_a_draw_lists_and_is_made_for_the_seat_chosen(two_seats):
     url = reverse("planning:draw_create")
     first = c.get(url).content.decode()
     assert w.unit_a.name in first and L.department.name not in first
-    page = c.get(url, {"seat": str(L.college.pk)}).content.decode()
+    page = c.get(url, {"supervisor_org": str(L.college.pk)}).content.decode()
     assert L.department.name in page and w.unit_a.name not in page
-    assert f'name="seat" value="{L.college.pk}"' in page
+    assert f'name="supervisor_org" value="{L.college.pk}"' in page
     data = {
-        "seat": L.college.pk, "purpose": "2027年随机式巡听旁听", "year": 2027, "count": 1,
+        "supervisor_org": L.college.pk, "purpose": "2027年随机式巡听旁听", "year": 2027, "count": 1,
         "public_value_source": "2027年3月1日上证指数收盘点位", f"include_{L.department.pk}": "on",
     }  # fmt: skip
     response = c.post(url, data)
