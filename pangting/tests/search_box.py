@@ -24,10 +24,17 @@ def page_text(response: Any) -> str:
     return response.content.decode()
 
 
+def _search_box(page: Any, name: str) -> Any:
+    """The search box of field `name`, once the page's deferred scripts have run: typed into
+    before htmx has taken the box, the text sends no search (a loaded machine showed it)."""
+    page.wait_for_load_state("load")
+    return page.get_by_test_id(f"org-search-{name}")
+
+
 def pick(page: Any, name: str, text: str, choice: str | None = None) -> None:
     """Type `text` into the search box of field `name` and click the match labelled `choice`
     (the typed text if not given); the chosen record's id lands in the hidden field."""
-    box = page.get_by_test_id(f"org-search-{name}")
+    box = _search_box(page, name)
     search = box.locator("input[type=search]")
     search.fill("")
     search.press_sequentially(text)
@@ -40,7 +47,7 @@ def pick(page: Any, name: str, text: str, choice: str | None = None) -> None:
 
 def add(page: Any, name: str, text: str, choice: str | None = None) -> None:
     """Several people (a training's trainees): each match clicked becomes a ticked box."""
-    box = page.get_by_test_id(f"org-search-{name}")
+    box = _search_box(page, name)
     before = box.locator("input[type=checkbox]:checked").count()
     search = box.locator("input[type=search]")
     search.fill("")
