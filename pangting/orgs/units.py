@@ -19,12 +19,12 @@ supervisor is its *nearest* supervising ancestor. Everything goes through `is_su
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
 from .models import PATH_STEP, LeaderLink, LiaisonAssignment, Organization, Person
-from .paths import under_any
+from .paths import nearest, under_any
 
 # A unit: below some organization, with a live center group. A Q over Organization rows.
 UNIT = Q(parent__isnull=False, study_group__isnull=False, study_group__deleted_at__isnull=True)
@@ -80,6 +80,29 @@ def supervisors_of(units: Iterable[Organization]) -> dict[int, Organization]:
         ancestors = [by_id[i] for i in ids if i in by_id]
         supervisors[unit.pk] = next((a for a in reversed(ancestors) if is_supervising(a)), unit)
     return supervisors
+
+
+def unit_in_scope(scope: Sequence[Organization]) -> Callable[[str], Organization | None]:
+    """The unit among `scope` that an organization under it belongs to, by the organization's path.
+
+    An organization (a branch, most often) belongs to its nearest unit: the deepest unit on its
+    path, itself included (a 直属党支部 with a center group is its own unit). That unit may be
+    nested under `scope` without being in it (a city checked alone, one part of a run of the
+    checks): such an organization is that unit's, and the function answers None for it, as for a
+    path under no unit of `scope`. One query (the paths of the units under `scope`), then a few
+    dictionary lookups per path.
+    """
+    outside = object()
+    by_path: dict[str, object] = dict.fromkeys(
+        units(Organization.objects.filter(under_any(scope))).values_list("path", flat=True), outside
+    )
+    by_path.update((unit.path, unit) for unit in scope)
+
+    def unit_of(path: str) -> Organization | None:
+        found = nearest(path, by_path)
+        return None if found is outside else found  # type: ignore[return-value]
+
+    return unit_of
 
 
 def offices_wholly_in(scope: Sequence[Organization]) -> list[Organization]:

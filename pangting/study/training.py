@@ -26,9 +26,9 @@ from django.utils.translation import gettext_lazy
 
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
-from pangting.orgs.models import PATH_STEP, Organization, OrganizationKind, StudyGroup
+from pangting.orgs.models import Organization, OrganizationKind, StudyGroup
 from pangting.orgs.paths import under_any
-from pangting.orgs.units import supervisors_of, units
+from pangting.orgs.units import supervisors_of, unit_in_scope, units
 
 from .models import SecretaryTraining
 
@@ -82,20 +82,12 @@ def _with_branches(candidates: Sequence[Organization]) -> set[int]:
 
     The deepest unit, whether a candidate or not: a unit nested under a candidate but not among
     them (a city asked about alone, a part of a run of the checks) keeps its own branches."""
-    under = under_any(candidates)
-    by_path: dict[str, int | None] = dict.fromkeys(
-        units(Organization.objects.filter(under)).values_list("path", flat=True)
-    )
-    by_path.update((unit.path, unit.pk) for unit in candidates)
+    unit_in = unit_in_scope(candidates)
     found: set[int] = set()
-    for path, pk in Organization.objects.filter(under, kind=OrganizationKind.BRANCH).values_list("path", "pk"):
-        # The deepest unit on the branch's own path (its ancestors' paths are its prefixes).
-        for end in range(len(path), 0, -PATH_STEP):
-            if path[:end] in by_path:
-                unit_id = by_path[path[:end]]
-                if unit_id is not None and unit_id != pk:
-                    found.add(unit_id)
-                break
+    branches = Organization.objects.filter(under_any(candidates), kind=OrganizationKind.BRANCH)
+    for path, pk in branches.values_list("path", "pk"):
+        if (unit := unit_in(path)) is not None and unit.pk != pk:  # a 直属党支部 unit is not its own branch
+            found.add(unit.pk)
     return found
 
 

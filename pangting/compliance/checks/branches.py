@@ -22,14 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from pangting.core.semesters import semester_end
-from pangting.orgs.paths import holding, nearest, under_any
+from pangting.orgs.paths import holding, under_any
 
 from ..messages import choice, finding_message
 from ..messages import period as period_param
 from ..registry import CheckContext, Evidence, FindingData, Param, rule
 from ._common import ORGANIZATION, PLAN, cached, local_day, period_name, scope_branches, semester_period
-
-OUTSIDE = object()  # the unit of a branch whose nearest unit is not in the run's scope
 
 
 def _branches(ctx: CheckContext) -> dict[str, Any]:
@@ -40,22 +38,16 @@ def _branches(ctx: CheckContext) -> dict[str, Any]:
     """
 
     def load() -> dict[str, Any]:
-        from pangting.orgs.models import Organization
-        from pangting.orgs.units import units
+        from pangting.orgs.units import unit_in_scope
         from pangting.study.models import BRANCH_KINDS, StudySession
         from pangting.study.services.frequency import frequency_report
 
-        # A branch is its nearest unit's. Under a unit in scope there may be units that are not
-        # (a city checked alone by an incremental run, or one part of a run in parts): their
-        # branches are theirs, not the city's, so every unit under the scope is read (two columns).
-        nested = units(Organization.objects.filter(_under(ctx.units))).values_list("path", flat=True)
-        unit_paths: dict[str, Any] = dict.fromkeys(nested, OUTSIDE)
-        unit_paths.update((u.path, u) for u in ctx.units)
+        # A branch is its nearest unit's, which may be nested under the scope without being in it.
+        unit_in = unit_in_scope(ctx.units)
         unit_of: dict[int, Any] = {}
         branches: list[Any] = []
         for branch in scope_branches(ctx).order_by("path"):
-            unit = nearest(branch.path, unit_paths)  # the deepest unit above it
-            if unit is not OUTSIDE:
+            if (unit := unit_in(branch.path)) is not None:
                 branches.append(branch)
                 unit_of[branch.pk] = unit
         start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))

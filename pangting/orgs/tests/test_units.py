@@ -36,3 +36,23 @@ def test_it_finds_the_root_as_the_supervising_organization_of_every_unit(world):
     assert list(units.units_supervised_by(world.root)) == sorted(
         [world.unit_a, world.unit_b, deep], key=lambda o: o.path
     )
+
+
+def test_an_organization_belongs_to_its_nearest_unit_in_scope_or_to_none(world, django_assert_num_queries):
+    college = make_org("丙学院党委", world.unit_a)
+    make_group(college)
+    college_branch = make_org("丙学院第一党支部", college, kind=OrganizationKind.BRANCH)
+    direct_branch = make_org("直属党支部", world.root, kind=OrganizationKind.BRANCH)
+    make_group(direct_branch)
+
+    with django_assert_num_queries(1):
+        unit_of = units.unit_in_scope([world.unit_a, direct_branch])
+    with django_assert_num_queries(0):
+        # The unit's own branch is the unit's; a 直属党支部 unit is its own; the college's branch
+        # is the college's, which is nested under the scope but not in it; unit_b is outside.
+        assert unit_of(world.branch_a.path) == world.unit_a
+        assert unit_of(direct_branch.path) == direct_branch
+        assert unit_of(college_branch.path) is None
+        assert unit_of(college.path) is None
+        assert unit_of(world.unit_b.path) is None
+    assert units.unit_in_scope([world.unit_a, college])(college_branch.path) == college
