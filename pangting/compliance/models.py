@@ -83,6 +83,9 @@ class Finding(models.Model):
     message_params = models.JSONField(_("说明参数"), default=dict, blank=True)
     evidence = models.JSONField(_("依据记录"), default=list, blank=True)
     measured = models.JSONField(_("测得值"), default=dict, blank=True)
+    # A digest of the content above (`services.content_digest`): a run compares it, not the
+    # decoded JSON of every stored finding, to tell which findings it must rewrite (issue 15).
+    digest = models.CharField(_("内容摘要"), max_length=32, blank=True, editable=False)
     first_seen = models.ForeignKey(ComplianceRun, on_delete=models.PROTECT, related_name="+")
     last_seen = models.ForeignKey(ComplianceRun, on_delete=models.PROTECT, related_name="+")
     resolved_at = models.DateTimeField(_("消除时间"), null=True, blank=True)

@@ -7,8 +7,10 @@ unit and rule for the unit page and the dashboards. Both cost a fixed number of 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -268,12 +270,14 @@ def _reconcile(
     run: ComplianceRun, year: int, existing_qs: QuerySet[Finding], found: list[tuple[Rule, FindingData]]
 ) -> dict[str, int]:
     """Bring `existing_qs` (the stored findings of what was checked) in line with `found`."""
-    # Issue 15: the findings already stored are read as tuples; only those whose content moved
-    # become instances (for `bulk_update`), the rest are marked seen in one UPDATE per batch.
+    # Issue 15: the findings already stored are read as tuples with their content's digest, not
+    # its decoded JSON; only those whose digest moved become instances (for `bulk_update`), the
+    # rest are marked seen in one UPDATE per batch. A row stored before digests has an empty one
+    # and is rewritten once.
     existing = {
-        (rule_id, unit_id, period, key): (pk, resolved_at, content)
-        for pk, rule_id, unit_id, period, key, resolved_at, *content in existing_qs.order_by().values_list(
-            "pk", "rule_id", "unit_id", "period", "key", "resolved_at", *CONTENT_FIELDS
+        (rule_id, unit_id, period, key): (pk, resolved_at, digest)
+        for pk, rule_id, unit_id, period, key, resolved_at, digest in existing_qs.order_by().values_list(
+            "pk", "rule_id", "unit_id", "period", "key", "resolved_at", "digest"
         )
     }
     now = clock.now()
@@ -293,13 +297,13 @@ def _reconcile(
                 Finding(rule_id=rule.id, unit_id=data.unit_id, year=year, first_seen=run, last_seen=run, **values)
             )
             continue
-        pk, _resolved, content = stored
+        pk, _resolved, digest = stored
         still.append(pk)
-        if any(old != values[name] for name, old in zip(CONTENT_FIELDS, content, strict=True)):
-            changed.append(Finding(pk=pk, **{name: values[name] for name in CONTENT_FIELDS}))
+        if digest != values["digest"]:
+            changed.append(Finding(pk=pk, **{name: values[name] for name in WRITTEN_FIELDS}))
     gone = [pk for identity, (pk, resolved, _content) in existing.items() if identity not in seen and resolved is None]
     Finding.objects.bulk_create(new, batch_size=500)
-    Finding.objects.bulk_update(changed, list(CONTENT_FIELDS), batch_size=500)
+    Finding.objects.bulk_update(changed, list(WRITTEN_FIELDS), batch_size=500)
     for batch in _batches(still):
         Finding.objects.filter(pk__in=batch).update(last_seen=run, resolved_at=None)
     for batch in _batches(gone):
@@ -307,8 +311,10 @@ def _reconcile(
     return {"new": len(new), "still": len(still), "resolved": len(gone)}
 
 
-# What a run writes of a finding it saw again (`_values` without the identity's `key`).
+# A finding's content, which its digest covers (`_values` without the identity's `key`).
 CONTENT_FIELDS = ("severity", "message", "message_id", "message_params", "evidence", "measured", "period")
+# What a run writes of a finding it saw again whose content moved.
+WRITTEN_FIELDS = (*CONTENT_FIELDS, "digest")
 
 
 def _batches(ids: list[int], size: int = 2000) -> Iterator[list[int]]:
@@ -317,8 +323,9 @@ def _batches(ids: list[int], size: int = 2000) -> Iterator[list[int]]:
 
 
 def _values(data: FindingData) -> dict[str, Any]:
-    """The stored fields of a finding: the Chinese message plus its msgid and parameters (`messages`)."""
-    return {
+    """The stored fields of a finding: the Chinese message plus its msgid and parameters
+    (`messages`), and the digest of that content."""
+    values = {
         "period": data.period,
         "key": data.key,
         "severity": data.severity,
@@ -328,6 +335,18 @@ def _values(data: FindingData) -> dict[str, Any]:
         "evidence": [_evidence(e) for e in data.evidence],
         "measured": dict(data.measured),
     }
+    values["digest"] = content_digest(values)
+    return values
+
+
+def content_digest(values: Mapping[str, Any]) -> str:
+    """A digest of a finding's content (`CONTENT_FIELDS` of `values`), as the JSON columns hold it:
+    keys sorted, so that two equal contents have one digest however their dictionaries were built."""
+    content = _CANONICAL.encode([values[name] for name in CONTENT_FIELDS])
+    return hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
+
+
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _evidence(evidence: Evidence) -> dict[str, Any]:

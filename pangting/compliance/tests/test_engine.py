@@ -79,6 +79,38 @@ def test_it_prints_the_same_json_twice_and_resolves_a_fixed_finding(world):
     assert finding.resolved_at is not None and ComplianceRun.objects.count() == 3
 
 
+def _stored_content(finding):
+    return {name: getattr(finding, name) for name in services.CONTENT_FIELDS}
+
+
+def test_a_run_rewrites_a_finding_whose_content_moved_by_its_digest(world):
+    session = good_session(world, summary="", member_records=False)
+    services.set_rule_parameter("R-S7", "per_member", "否", actor=world.supervisor)
+    with travel(TODAY, 12):
+        services.run_checks(2026, actor=system_actor())
+    finding = Finding.objects.get(rule_id="R-S7")
+    # The digest of the content as read back (JSON decoded, keys in the database's order) is the
+    # one the run stored: equal contents have one digest on both databases.
+    assert finding.digest == services.content_digest(_stored_content(finding))
+    old_digest = finding.digest
+
+    # Same identity, new content (the evidence names the session's title): rewritten.
+    StudySession.objects.filter(pk=session.pk).update(title="学习新修订的条例")
+    with travel(TODAY, 13):
+        services.run_checks(2026, actor=system_actor())
+    finding.refresh_from_db()
+    assert "学习新修订的条例" in finding.evidence[0]["label"] and finding.resolved_at is None
+    assert finding.digest != old_digest
+    assert finding.digest == services.content_digest(_stored_content(finding))
+
+    # A row stored before digests (none) is rewritten once, whatever its columns hold.
+    Finding.objects.filter(pk=finding.pk).update(digest="", message="旧文本")
+    with travel(TODAY, 14):
+        services.run_checks(2026, actor=system_actor())
+    finding.refresh_from_db()
+    assert finding.message != "旧文本" and finding.digest == services.content_digest(_stored_content(finding))
+
+
 def test_it_refuses_unknown_units_and_rules_in_chinese(world):
     with pytest.raises(CommandError, match="未找到"):
         command("--year", "2026", "--unit", "NOPE")
