@@ -6,6 +6,7 @@ SQLite in `var/` by default, PostgreSQL by `DATABASE_URL`; no secret default out
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -350,6 +351,9 @@ PANGTING_JOB_RETRIES = env_int("PANGTING_JOB_RETRIES", 2)
 # A run of the rule checks holds the findings of this many units at a time (a supervising
 # organization's units are never split): its memory, not its result (compliance.services.run_parts).
 COMPLIANCE_RUN_PART_UNITS = env_int("PANGTING_COMPLIANCE_RUN_PART_UNITS", 250)
+# On PostgreSQL, a run's parts are checked by this many forked processes at once, each with its
+# own connection (compliance.services._in_processes); 1 checks them in the running process.
+COMPLIANCE_RUN_WORKERS = env_int("PANGTING_COMPLIANCE_RUN_WORKERS", min(4, os.cpu_count() or 1))
 PANGTING_JOB_RETRY_SECONDS = env_int("PANGTING_JOB_RETRY_SECONDS", 30)
 PANGTING_JOB_KEEP_DAYS = env_int("PANGTING_JOB_KEEP_DAYS", 7)
 # An attempt that has reported no progress for this long is taken as interrupted (its worker was

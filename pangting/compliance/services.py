@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import multiprocessing.util
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Q, QuerySet
 
 from pangting.core import clock, dates
@@ -187,6 +190,10 @@ def run_checks(
     part; a run that fails half-way stays unfinished, and the parts it wrote hold findings as
     fresh as any run's, which the next run reconciles again. A run of every unit (or of a
     unit's subtree) then resolves the open findings of organizations it no longer judges.
+
+    On PostgreSQL the parts are checked by `run_workers()` forked processes at once (a part's
+    findings are its own, and each part writes them in its own transaction), so that a run
+    uses the machine's cores; `progress` is then told from each worker.
     """
     require_actor(actor)
     started = clock.now()
@@ -200,19 +207,11 @@ def run_checks(
     )
     office_rules = [r.id for r in ordered_rules() if r.judges == "offices" and (not rules or r.id in rules)]
     counts = {"new": 0, "still": 0, "resolved": 0}
-    judged_offices: list[int] = []
-    for index, part in enumerate(parts):
-        told = None if progress is None else _part_progress(progress, index, len(parts))
-        offices = [office.pk for office in offices_wholly_in(part)] if office_rules else []
-        judged_offices += offices
-        # One pause for computing and reconciling: re-enabled between the two, the collector
-        # would walk every finding once more.
-        with collector_paused():
-            found = _checked(year, part, rules, told)
-            mine = _judged(_stored(year, rules), [u.pk for u in part], offices, office_rules)
-            with transaction.atomic():
-                _add(counts, _reconcile(run, year, mine, found))
-        del found
+    work = [_Part(part, [office.pk for office in offices_wholly_in(part)] if office_rules else []) for part in parts]
+    judged_offices = [pk for item in work for pk in item.offices]
+    todo = _Run(run, year, rules, office_rules, work, progress)
+    for more in _in_processes(todo) if _parallel(len(work)) else map(todo.part, range(len(work))):
+        _add(counts, more)
     with transaction.atomic():
         if not used:  # every finding the run would judge is gone
             if scope is not None:
@@ -232,6 +231,79 @@ def run_checks(
             run.counts["units"] = [u.pk for u in scope]
         run.save(update_fields=["finished_at", "counts"])
     return run
+
+
+@dataclass
+class _Part:
+    """One part of a run: its units and the supervising organizations whose duties it judges."""
+
+    units: list[Organization]
+    offices: list[int]
+
+
+@dataclass
+class _Run:
+    """What each part of a run needs (in this process, or inherited by a forked worker)."""
+
+    run: ComplianceRun
+    year: int
+    rules: Sequence[str] | None
+    office_rules: list[str]
+    parts: list[_Part]
+    progress: Progress | None
+
+    def part(self, index: int) -> dict[str, int]:
+        """Check the part's units, then reconcile what it judges in one transaction."""
+        part = self.parts[index]
+        told = None if self.progress is None else _part_progress(self.progress, index, len(self.parts))
+        # One pause for computing and reconciling: re-enabled between the two, the collector
+        # would walk every finding once more.
+        with collector_paused():
+            found = _checked(self.year, part.units, self.rules, told)
+            mine = _judged(_stored(self.year, self.rules), [u.pk for u in part.units], part.offices, self.office_rules)
+            with transaction.atomic():
+                return _reconcile(self.run, self.year, mine, found)
+
+
+def run_workers() -> int:
+    """How many processes check a run's parts at once (`PANGTING_COMPLIANCE_RUN_WORKERS`)."""
+    return max(1, int(settings.COMPLIANCE_RUN_WORKERS))
+
+
+def _parallel(parts: int) -> bool:
+    """Whether a run's parts are checked by forked worker processes: several parts and workers,
+    on PostgreSQL (SQLite has one writer), outside a transaction (the workers' own connections
+    must see the run's row)."""
+    return parts > 1 and run_workers() > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+_FORKED: list[_Run] = []  # the run whose parts the forked workers check, inherited, not pickled
+
+
+def _in_processes(todo: _Run) -> Iterator[dict[str, int]]:
+    """`todo`'s parts checked by `run_workers()` forked processes, each with its own connection;
+    their counts as each part is done. A failed part fails the run, as in one process."""
+    connections.close_all()  # a forked worker must not share this process's connection
+    _FORKED[:] = [todo]
+    pool = multiprocessing.get_context("fork").Pool(min(run_workers(), len(todo.parts)), initializer=_worker_started)
+    try:
+        yield from pool.imap_unordered(_forked_part, range(len(todo.parts)))
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        _FORKED.clear()
+
+
+def _worker_started() -> None:
+    # Close the worker's own connections when it exits (a forked process leaves without atexit).
+    multiprocessing.util.Finalize(None, connections.close_all, exitpriority=10)
+
+
+def _forked_part(index: int) -> dict[str, int]:
+    return _FORKED[0].part(index)
 
 
 def _judged(
