@@ -22,6 +22,7 @@ from django.db.models import Count, Q, QuerySet
 
 from pangting.core import clock, dates
 from pangting.core import parameters as core_parameters
+from pangting.core.bulk import insert_new
 from pangting.core.i18n import in_site_language
 from pangting.core.system import require_actor
 from pangting.lib.collector import collector_paused
@@ -374,7 +375,7 @@ def _reconcile(
         if digest != values["digest"]:
             changed.append(Finding(pk=pk, **{name: values[name] for name in WRITTEN_FIELDS}))
     gone = [pk for identity, (pk, resolved, _content) in existing.items() if identity not in seen and resolved is None]
-    Finding.objects.bulk_create(new, batch_size=500)
+    insert_new(Finding, new)  # COPY on PostgreSQL: a first run inserts every finding
     Finding.objects.bulk_update(changed, list(WRITTEN_FIELDS), batch_size=500)
     for batch in _batches(still):
         Finding.objects.filter(pk__in=batch).update(last_seen=run, resolved_at=None)
