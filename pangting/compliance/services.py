@@ -336,7 +336,7 @@ def _stored(year: int, rules: Sequence[str] | None) -> QuerySet[Finding]:
 def _in(year: int, rules: Sequence[str] | None, unit: Organization | None) -> QuerySet[Finding]:
     """The stored findings of a run's whole tree: every organization's, or `unit`'s subtree's."""
     stored = _stored(year, rules)
-    return stored.filter(unit__path__startswith=unit.path) if unit is not None else stored
+    return stored.filter(under_any([unit], "unit__path")) if unit is not None else stored
 
 
 def _reconcile(

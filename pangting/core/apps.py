@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,3 +27,15 @@ class CoreConfig(AppConfig):
         from .scoped_fields import ScopedRelatedField
 
         serializers.ModelSerializer.serializer_related_field = ScopedRelatedField
+
+        # SQLite has statistics only when asked (`refresh_statistics`): each migrate refreshes them.
+        post_migrate.connect(_sqlite_statistics, sender=self)
+
+
+def _sqlite_statistics(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from django.db import connections
+
+    from .demo import refresh_statistics
+
+    if connections[using].vendor == "sqlite":
+        refresh_statistics(using)
