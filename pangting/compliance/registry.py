@@ -73,6 +73,19 @@ class CheckContext:
     def unit_ids(self) -> list[int]:
         return [u.pk for u in self.units]
 
+    def offices(self) -> list[Any]:
+        """The supervising organizations whose yearly duties the checks judge (those all of
+        whose units are in scope, `orgs.units.offices_wholly_in`): read once for a run's part,
+        which knows them already, and shared by the checks that judge offices."""
+        if OFFICES not in self.cache:
+            from pangting.orgs.units import offices_wholly_in
+
+            self.cache[OFFICES] = offices_wholly_in(self.units)
+        return self.cache[OFFICES]
+
+
+OFFICES = "offices"  # `CheckContext.cache` key of `CheckContext.offices`
+
 
 Check = Callable[[CheckContext], Iterable[FindingData]]
 

@@ -34,7 +34,7 @@ from pangting.orgs.units import units as orgs_units
 
 from .messages import FindingMessage
 from .models import ComplianceRun, Finding
-from .registry import CheckContext, Evidence, FindingData, Rule, ordered_rules
+from .registry import OFFICES, CheckContext, Evidence, FindingData, Rule, ordered_rules
 
 # `progress(done, total, rule_id)`: told before each rule of a run is checked.
 Progress = Callable[[int, int, str], None]
@@ -120,11 +120,16 @@ def year_used(year: int, checked: Sequence[Organization], *, whole: bool) -> boo
 
 
 def _checked(
-    year: int, scope: list[Organization], rules: Sequence[str] | None, progress: Progress | None
+    year: int,
+    scope: list[Organization],
+    rules: Sequence[str] | None,
+    progress: Progress | None,
+    offices: list[Organization] | None = None,
 ) -> list[tuple[Rule, FindingData]]:
-    """The findings of the chosen rules over `scope`, a year with records (`compute`)."""
+    """The findings of the chosen rules over `scope`, a year with records (`compute`); `offices`
+    are the supervising organizations the checks judge (`CheckContext.offices`), when known."""
     today = clock.today()
-    cache: dict[str, Any] = {}
+    cache: dict[str, Any] = {} if offices is None else {OFFICES: offices}
     results: list[tuple[Rule, FindingData]] = []
     # Findings keep their message as written, in the interface's first language, whoever ran the check.
     # The rules' parameters and the time zone are read once for the run, not by each check (issue 15).
@@ -208,8 +213,8 @@ def run_checks(
     )
     office_rules = [r.id for r in ordered_rules() if r.judges == "offices" and (not rules or r.id in rules)]
     counts = {"new": 0, "still": 0, "resolved": 0}
-    work = [_Part(part, [office.pk for office in offices_wholly_in(part)] if office_rules else []) for part in parts]
-    judged_offices = [pk for item in work for pk in item.offices]
+    work = [_Part(part, offices_wholly_in(part) if office_rules else []) for part in parts]
+    judged_offices = [office.pk for item in work for office in item.offices]
     todo = _Run(run, year, rules, office_rules, work, progress)
     for more in _in_processes(todo) if _parallel(len(work)) else map(todo.part, range(len(work))):
         _add(counts, more)
@@ -239,7 +244,7 @@ class _Part:
     """One part of a run: its units and the supervising organizations whose duties it judges."""
 
     units: list[Organization]
-    offices: list[int]
+    offices: list[Organization]
 
 
 @dataclass
@@ -260,8 +265,9 @@ class _Run:
         # One pause for computing and reconciling: re-enabled between the two, the collector
         # would walk every finding once more.
         with collector_paused():
-            found = _checked(self.year, part.units, self.rules, told)
-            mine = _judged(_stored(self.year, self.rules), [u.pk for u in part.units], part.offices, self.office_rules)
+            found = _checked(self.year, part.units, self.rules, told, part.offices if self.office_rules else None)
+            offices = [office.pk for office in part.offices]
+            mine = _judged(_stored(self.year, self.rules), [u.pk for u in part.units], offices, self.office_rules)
             with transaction.atomic():
                 return _reconcile(self.run, self.year, mine, found)
 

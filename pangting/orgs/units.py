@@ -108,16 +108,24 @@ def unit_in_scope(scope: Sequence[Organization]) -> Callable[[str], Organization
 def offices_wholly_in(scope: Sequence[Organization]) -> list[Organization]:
     """The supervising organizations of the units in `scope` that supervise no unit outside it,
     in tree order: the levels whose yearly duties (R-O1 plan, R-O15 summary and bulletin) a run
-    over `scope` can judge. Three queries however many units."""
+    over `scope` can judge. Three queries however many units.
+
+    The units under those organizations are read as paths, not instances with their ancestors:
+    for one unit's refresh this reads the paths of its city's units, which a province's city
+    has by the thousand (issue 15)."""
     offices = {office.pk: office for office in supervisors_of(scope).values()}
     if not offices:
         return []
     under = under_any(offices.values())
-    supervised: dict[int, set[int]] = {pk: set() for pk in offices}
-    for unit_id, office in supervisors_of(units(Organization.objects.filter(under))).items():
-        supervised.setdefault(office.pk, set()).add(unit_id)
+    # `supervisors_of` reads ancestors deleted or not: so does this.
+    supervising = dict(Organization.all_objects.filter(under, SUPERVISING).values_list("path", "pk"))
     in_scope = {unit.pk for unit in scope}
-    return sorted((o for o in offices.values() if supervised[o.pk] <= in_scope), key=lambda o: o.path)
+    outside: set[int] = set()  # offices that supervise a unit outside `scope`
+    for pk, path in units(Organization.objects.filter(under)).values_list("pk", "path"):
+        if pk not in in_scope:
+            # A unit's supervisor is its nearest supervising organization strictly above it.
+            outside.add(nearest(path[:-PATH_STEP], supervising))
+    return sorted((o for o in offices.values() if o.pk not in outside), key=lambda o: o.path)
 
 
 def _ancestor_ids(org: Organization) -> list[int]:

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_noop
 
 from pangting.compliance.messages import finding_message
 from pangting.compliance.registry import CheckContext, FindingData, Param, rule
-from pangting.orgs.units import offices_wholly_in
 
 from .models import DocumentKind
 from .yearend import due_day, first_issued
@@ -48,7 +47,7 @@ def summary_and_bulletin_issued(ctx: CheckContext) -> Iterator[FindingData]:
     due = due_day(ctx.year, ctx.params)
     if ctx.today <= due:
         return
-    offices = offices_wholly_in(ctx.units)
+    offices = ctx.offices()
     issued = first_issued([o.pk for o in offices], ctx.year)
     for office in offices:
         for kind, (late, missing) in MESSAGES.items():

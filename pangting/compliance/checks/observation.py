@@ -419,12 +419,11 @@ def plan_made_on_time(ctx: CheckContext) -> Iterator[FindingData]:
     """
     from pangting.observation.models import ObservationPlan
     from pangting.observation.plan_due import plan_due
-    from pangting.orgs.units import offices_wholly_in
 
     due = plan_due(ctx.year)
     if ctx.today <= due:
         return
-    offices = offices_wholly_in(ctx.units)
+    offices = ctx.offices()
     plans = {
         p.organization_id: p
         for p in ObservationPlan.objects.filter(year=ctx.year, organization_id__in=[o.pk for o in offices])

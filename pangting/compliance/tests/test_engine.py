@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from pangting.compliance import services
 from pangting.compliance.models import ComplianceRun, Finding
@@ -109,6 +110,36 @@ def test_a_run_rewrites_a_finding_whose_content_moved_by_its_digest(world):
         services.run_checks(2026, actor=system_actor())
     finding.refresh_from_db()
     assert finding.message != "旧文本" and finding.digest == services.content_digest(_stored_content(finding))
+
+
+def _finding_updates() -> tuple[int, int]:
+    """Rows of the finding table this transaction updated, and how many of them in place (HOT)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [Finding._meta.db_table] * 2,
+        )
+        return cursor.fetchone()
+
+
+def test_a_run_marks_the_findings_it_sees_again_in_place(world):
+    # Issue 15: every run rewrites `last_seen` of each open finding it sees again (a province's,
+    # every night). On PostgreSQL the row is updated in place, on its own page, with no index
+    # entry (a HOT update): the column is not indexed and the table leaves room (migration 0006).
+    good_session(world, summary="", member_records=False)
+    with travel(TODAY, 12):
+        first = services.run_checks(2026, actor=system_actor())
+    open_ = Finding.objects.filter(resolved_at__isnull=True)
+    assert open_.count() >= 5 and set(open_.values_list("last_seen", flat=True)) == {first.pk}
+    pg = connection.vendor == "postgresql"
+    before = _finding_updates() if pg else (0, 0)
+    with travel(TODAY, 13):
+        second = services.run_checks(2026, actor=system_actor())
+    assert set(open_.values_list("first_seen", "last_seen")) == {(first.pk, second.pk)}
+    assert second.counts["still"] == open_.count() and second.counts["new"] == 0
+    if pg:
+        updated, in_place = (after - was for after, was in zip(_finding_updates(), before, strict=True))
+        assert updated == open_.count() and in_place == updated
 
 
 def test_it_refuses_unknown_units_and_rules_in_chinese(world):

@@ -56,3 +56,27 @@ def test_an_organization_belongs_to_its_nearest_unit_in_scope_or_to_none(world, 
         assert unit_of(college.path) is None
         assert unit_of(world.unit_b.path) is None
     assert units.unit_in_scope([world.unit_a, college])(college_branch.path) == college
+
+
+def test_an_office_is_wholly_in_a_scope_that_holds_every_unit_it_supervises(world, django_assert_num_queries):
+    # R-O23: the college supervises its own schools; the root supervises unit_a, unit_b and the
+    # college itself (its center group), not the college's schools.
+    college = make_org("丙学院党委", world.root, has_supervisor=True)
+    make_group(college)
+    school = make_org("丙学院甲系党委", college)
+    make_group(school)
+    other_school = make_org("丙学院乙系党委", college)
+    make_group(other_school)
+
+    def wholly_in(*scope):
+        with django_assert_num_queries(3):
+            return units.offices_wholly_in(list(scope))
+
+    assert wholly_in(school, other_school) == [college]
+    assert wholly_in(school) == []  # the other school is the college's too
+    assert wholly_in(world.unit_a, world.unit_b) == []  # the college is the root's unit
+    assert wholly_in(world.unit_a, world.unit_b, college, school, other_school) == [world.root, college]
+    assert wholly_in(world.unit_a, world.unit_b, college) == [world.root]
+    # A school whose center group was removed is no longer one of the college's units.
+    other_school.study_group.soft_delete(actor=system_actor())
+    assert wholly_in(school) == [college]
