@@ -87,11 +87,15 @@ class Finding(models.Model):
     # decoded JSON of every stored finding, to tell which findings it must rewrite (issue 15).
     digest = models.CharField(_("内容摘要"), max_length=32, blank=True, editable=False)
     first_seen = models.ForeignKey(ComplianceRun, on_delete=models.PROTECT, related_name="+")
-    # Every run rewrites this of each open finding it sees again, a province's every night. Not
-    # indexed (runs are never deleted, nothing looks findings up by it), and the table leaves room
-    # on its pages (migration 0006), so that PostgreSQL updates the row in place (a HOT update)
-    # rather than adding an entry to each of the table's indexes: 62,000 findings' 1.45 → 0.18 s.
-    last_seen = models.ForeignKey(ComplianceRun, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Every run rewrites this of each open finding it sees again, a province's every night (issue
+    # 15). Runs are never deleted and nothing looks findings up by it, so the column has no index
+    # and no constraint in the database: with room left on the table's pages (migration 0006),
+    # PostgreSQL then updates the row in place (a HOT update) instead of adding an entry to each of
+    # the table's indexes, and checks no foreign key per row at commit. 62,483 findings at 400
+    # units: the UPDATE 1.45 → 0.18 s, the commit 0.2–0.55 s → none.
+    last_seen = models.ForeignKey(
+        ComplianceRun, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     resolved_at = models.DateTimeField(_("消除时间"), null=True, blank=True)
 
     objects = FindingQuerySet.as_manager()

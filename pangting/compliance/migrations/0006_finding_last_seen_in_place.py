@@ -1,9 +1,10 @@
 """A run refreshes its open findings' `last_seen` in place (issue 15).
 
-The column loses its index, and on PostgreSQL the table keeps half of each page free
-(fillfactor 50): an UPDATE that changes no indexed column and finds room on the row's page is a
-HOT update, which writes no index entry. Rows already stored move to such pages as they are
-rewritten; `VACUUM FULL compliance_finding` moves them all at once.
+The column loses its index and its constraint (runs are never deleted; the database checked the
+reference of every finding again at each run's commit), and on PostgreSQL the table keeps half
+of each page free (fillfactor 50): an UPDATE that changes no indexed column and finds room on
+the row's page is a HOT update, which writes no index entry. Rows already stored move to such
+pages as they are rewritten; `VACUUM FULL compliance_finding` moves them all at once.
 """
 
 import django.db.models.deletion
@@ -32,6 +33,7 @@ class Migration(migrations.Migration):
             model_name="finding",
             name="last_seen",
             field=models.ForeignKey(
+                db_constraint=False,
                 db_index=False,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",

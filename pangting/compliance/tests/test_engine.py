@@ -140,6 +140,10 @@ def test_a_run_marks_the_findings_it_sees_again_in_place(world):
     if pg:
         updated, in_place = (after - was for after, was in zip(_finding_updates(), before, strict=True))
         assert updated == open_.count() and in_place == updated
+    # Nor is the reference checked again for every finding when the run commits.
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Finding._meta.db_table).values()
+    assert [c["columns"] for c in constraints if c["foreign_key"] or c["index"]].count(["last_seen_id"]) == 0
 
 
 def test_it_refuses_unknown_units_and_rules_in_chinese(world):
