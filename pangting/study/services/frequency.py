@@ -158,10 +158,11 @@ def _held_counts(
     start = timezone.make_aware(dt.datetime(year, 1, 1))
     end = timezone.make_aware(dt.datetime(year + 1, 2, 1))
     items = AgendaItem.objects.filter(session=OuterRef("pk"))
+    # One test per agenda kind asked about: the discussion item (R-S2) is often a rule's too.
+    kinds = sorted({rules.DISCUSSION, *agenda_kinds})
     facts = {
         "spoken": Exists(Speech.objects.filter(session=OuterRef("pk"))),
-        "discussion_item": Exists(items.filter(kind=rules.DISCUSSION)),
-        **{f"agenda_{i}": Exists(items.filter(kind=kind)) for i, kind in enumerate(agenda_kinds)},
+        **{f"agenda_{i}": Exists(items.filter(kind=kind)) for i, kind in enumerate(kinds)},
     }
     # Each organization's own sessions, and the 党小组会 under a listed branch (the only rule that
     # counts a subtree applies to branches): a page of organizations that starts at the province
@@ -181,10 +182,11 @@ def _held_counts(
         .order_by()
     )
     counted = []
-    for org_id, path, kind, day, spoken, discussion_item, *has, count in rows:
-        discussed = rules.has_discussion([rules.DISCUSSION] if discussion_item else [], int(spoken))
-        present = frozenset(kind_ for kind_, yes in zip(agenda_kinds, has, strict=True) if yes)
-        counted.append(_Counted(org_id, path, kind, day, discussed, present, count))
+    required = set(agenda_kinds)
+    for org_id, path, kind, day, spoken, *has, count in rows:
+        had = {kind_ for kind_, yes in zip(kinds, has, strict=True) if yes}
+        discussed = rules.has_discussion([rules.DISCUSSION] if rules.DISCUSSION in had else [], int(spoken))
+        counted.append(_Counted(org_id, path, kind, day, discussed, frozenset(had & required), count))
     return counted
 
 
