@@ -113,6 +113,13 @@ class Finding(models.Model):
         indexes = [
             # The unit page and the dashboards: open findings of a year, by unit.
             models.Index(fields=["year", "unit", "resolved_at"], name="finding_year_unit_open"),
+            # The dashboards' colours of a page of units (`services.rule_colour_counts`), read from
+            # the index alone: a unit's findings lie on pages all over the table (issue 15).
+            models.Index(
+                fields=["year", "unit", "rule_id", "severity"],
+                name="finding_open_colours",
+                condition=models.Q(resolved_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

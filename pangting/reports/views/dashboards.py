@@ -121,14 +121,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chart_list = charts.build_charts(
         units, year, semester=semester, link=lambda org: _dashboard_url(year, semester, org)
     )
-    findings = Finding.objects.for_user(user).open().filter(year=year, unit__in=units)
-    colour_counts = compliance_services.rule_colour_counts(findings)
     rule_count = len(ordered_rules())
     compliance_reach = policy.reach(user, A.COMPLIANCE_VIEW)
     unit_rows = []
     # Issue 15: the units' rule table is paged (`?unit_page=`); the charts above it cover every unit.
     unit_page, unit_query = paginate(request, units, param="unit_page")
-    for unit in unit_page.object_list:
+    shown = list(unit_page.object_list)
+    # The colours of the page's units only: counting every unit's open findings read the whole
+    # table (62,483 findings at 400 units: 65 ms; a province has 1.5 million).
+    findings = Finding.objects.for_user(user).open().filter(year=year, unit__in=[unit.pk for unit in shown])
+    colour_counts = compliance_services.rule_colour_counts(findings)
+    for unit in shown:
         red, amber = colour_counts.get(unit.pk, (0, 0))
         unit_rows.append(
             {
