@@ -160,6 +160,8 @@ def run_parts(checked: Sequence[Organization], size: int) -> list[list[Organizat
     """`checked` in parts of about `size` units, in tree order, never splitting the units of one
     supervising organization: a part then holds all of an office's units, and judges the
     office's own duties (R-O1) as the whole run would."""
+    if len(checked) <= size:  # one part, as a unit's refresh: no supervisors to read
+        return [list(checked)] if checked else []
     office_of = supervisors_of(checked)
     groups: dict[int, list[Organization]] = {}
     for unit in checked:
