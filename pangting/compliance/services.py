@@ -115,8 +115,11 @@ def year_used(year: int, checked: Sequence[Organization], *, whole: bool) -> boo
     """Whether `year` is checked at all: the system holds records of it for some unit
     (`has_records`). Judged over every unit, whatever a run checks (`whole`: `checked` are all of
     them): a unit or a part of a run then has the findings it has in a run of every unit, a
-    unit without records of a year the others use included (its plan is missing)."""
-    return has_records(year, checked if whole else None)
+    unit without records of a year the others use included (its plan is missing).
+
+    The checked units' own records answer first: a unit refreshed after a change has some, and
+    asking about every unit reads every unit's path (10,000 in a province, issue 15)."""
+    return has_records(year, checked) or (not whole and has_records(year, None))
 
 
 def _checked(
