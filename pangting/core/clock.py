@@ -25,3 +25,11 @@ def today() -> dt.date:
 def local_day(moment: dt.datetime) -> dt.date:
     """The calendar day of `moment` in the deployment's time zone."""
     return timezone.localdate(moment)
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of `year` and of the next one, in the deployment's time zone."""
+    return (
+        timezone.make_aware(dt.datetime(year, 1, 1)),
+        timezone.make_aware(dt.datetime(year + 1, 1, 1)),
+    )

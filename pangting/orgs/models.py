@@ -280,6 +280,18 @@ class StudyGroupMember(RecordModel):
     def __str__(self) -> str:
         return f"{self.person} · {self.get_role_display()}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a leader's membership also marks the group's organization as changed (issue 15).
+
+        R-S12 counts a session as led by the secretary when the person who led it was a leader of
+        the group on that day: adding, ending or removing a leader changes that count.
+        """
+        super().save(*args, **kwargs)
+        if self.role == self.Role.LEADER:
+            from .changes import touch  # `changes` imports this module
+
+            touch(Organization.objects.filter(study_group=self.group_id).values_list("path", flat=True))
+
     @property
     def counts_for_attendance(self) -> bool:
         """The study secretary keeps the records; leader, deputy and members are expected."""

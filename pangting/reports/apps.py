@@ -13,6 +13,7 @@ class ReportsConfig(AppConfig):
         from pangting.core import jobs, registry
 
         jobs.register("reports.ledgers", "pangting.reports.ledger_jobs.export_job")  # large ledger exports
+        jobs.register("reports.figures", "pangting.reports.study_figures.refresh_job")  # the dashboard's sums, timer
         registry.register_navigation_group("reports", _("统计报告"))
         registry.register_navigation(_("统计看板"), "reports:dashboard", "reports.view", "reports", order=180)
         registry.register_navigation(_("通报与年度总结"), "reports:document_list", "reports.view", "reports", order=200)

@@ -27,7 +27,7 @@ from pangting.core import clock
 from pangting.observation.models import Visit
 from pangting.orgs.models import PATH_STEP, Organization
 
-from . import groups, metrics
+from . import groups, metrics, study_figures
 
 SEMESTERS = {1: gettext_lazy("春季学期"), 2: gettext_lazy("秋季学期")}
 OUTCOME_LABELS = [
@@ -196,8 +196,10 @@ def timeliness_chart(units: list[Organization], year: int, today: dt.date) -> Ch
     )
 
 
-def participation_chart(units: list[Organization], year: int, *, shown: groups.Plan | None = None) -> Chart:
-    data = metrics.participation(units, year)
+def participation_chart(
+    units: list[Organization], year: int, *, shown: groups.Plan | None = None, counted: metrics.Counted = None
+) -> Chart:
+    data = metrics.participation(units, year, counted)
     threshold = metrics.percent(data.threshold) or 0
     # R-S3 per group: the group's present ÷ its expected, never an average of the units' rates.
     lines = groups.lines(shown or groups.plan(units), data.rows, worst=_lowest_rate("present", "expected"))
@@ -278,8 +280,10 @@ def participation_trend_chart(units: list[Organization], year: int, *, until_mon
     )
 
 
-def session_charts(units: list[Organization], year: int, *, shown: groups.Plan | None = None) -> list[Chart]:
-    data = metrics.sessions(units, year)
+def session_charts(
+    units: list[Organization], year: int, *, shown: groups.Plan | None = None, counted: metrics.Counted = None
+) -> list[Chart]:
+    data = metrics.sessions(units, year, counted)
     shown = shown or groups.plan(units)
     held = data.total("held")
     # Per group: the group's counts and their ratio (R-S4, R-S12); the laggards: the lowest rates.
@@ -859,11 +863,12 @@ def build_charts(
     today = clock.today()
     values = compliance_services.all_parameters()  # one query for every rule parameter
     shown = groups.plan(units, link)
+    counted = study_figures.figures([unit.pk for unit in units], year)  # read once for two charts
     return [
         coverage_chart(units, year, start=int(values["R-O11"]["round_start_year"]), shown=shown),
         timeliness_chart(units, year, today),
-        participation_chart(units, year, shown=shown),
-        *session_charts(units, year, shown=shown),
+        participation_chart(units, year, shown=shown, counted=counted),
+        *session_charts(units, year, shown=shown, counted=counted),
         *score_charts(units, year, shown=shown),
         *cross_charts(units, year, semester, shown=shown),
         *rectification_charts(units, year, today),

@@ -20,13 +20,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce, ExtractMonth, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pangting.core import clock
+from pangting.core.clock import year_bounds
 from pangting.observation.coverage import Coverage
 from pangting.observation.coverage import coverage as observation_coverage
 from pangting.observation.models import (
@@ -38,10 +39,15 @@ from pangting.observation.models import (
     State,
     Visit,
 )
-from pangting.orgs.models import Organization, StudyGroupMember
-from pangting.study.models import AgendaItem, Attendance, Reschedule, SessionKind, StudySession
+from pangting.orgs.models import Organization
+from pangting.study.models import Attendance, Reschedule, SessionKind, StudySession
 from pangting.study.parameters import get_parameters
 from pangting.workdays.timeliness import LATE, ON_TIME, OVERDUE, PENDING, classify  # noqa: F401
+
+from . import study_figures
+
+# The units' `study_figures.figures`, when the caller has read them for several figures.
+Counted = dict[int, study_figures.Counts] | None
 
 # R-O12: each unit is observed at least once per semester (the default minimum for R-O17).
 DEFAULT_MIN_VISITS_PER_SEMESTER = 1
@@ -60,14 +66,6 @@ def semester_label(year: int, semester: int) -> str:
     if semester == 1:
         return _("{year}年春季学期").format(year=year)
     return _("{year}年秋季学期").format(year=year)
-
-
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    """The first instant of `year` and of the next one, in the project's time zone."""
-    return (
-        timezone.make_aware(dt.datetime(year, 1, 1)),
-        timezone.make_aware(dt.datetime(year + 1, 1, 1)),
-    )
 
 
 def _ids(units: Sequence[Organization]) -> list[int]:
@@ -230,36 +228,22 @@ class Participation:
         return any(r.sessions for r in self.rows)
 
 
-def participation(units: Sequence[Organization], year: int) -> Participation:
+def participation(units: Sequence[Organization], year: int, counted: Counted = None) -> Participation:
     """R-S3: present ÷ expected over the year's held center-group sessions, per unit.
 
-    Also how many sessions reached the threshold on their own (the rate is exact, so 9 of
-    10 is 90 % and passes). One query, plus the study parameters.
+    Also how many sessions reached the threshold on their own. From the units' figures
+    (`study_figures.figures`, read here unless the caller passes them as `counted`).
     """
     threshold = get_parameters().participation_threshold
-    start, end = year_bounds(year)
-    per_session = (
-        Attendance.objects.filter(
-            session__organization_id__in=_ids(units),
-            session__kind=SessionKind.CENTER_GROUP,
-            session__status=StudySession.Status.HELD,
-            session__deleted_at__isnull=True,
-            session__starts_at__gte=start,
-            session__starts_at__lt=end,
-        )
-        .exclude(role=Attendance.Role.OBSERVER)  # R-S20: 列席 people do not count in the rate
-        .values("session_id", "session__organization_id")
-        .annotate(expected=Count("pk"), present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)))
-        .order_by()
+    counted = study_figures.figures(_ids(units), year) if counted is None else counted
+    return Participation(
+        threshold,
+        [
+            ParticipationRow(u, c.sessions, c.expected, c.present, c.meeting_threshold)
+            for u in units
+            for c in [counted[u.pk]]
+        ],
     )
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for row in per_session:
-        t = totals[row["session__organization_id"]]
-        t[0] += 1
-        t[1] += row["expected"]
-        t[2] += row["present"]
-        t[3] += Fraction(row["present"], row["expected"]) >= threshold
-    return Participation(threshold, [ParticipationRow(u, *totals[u.pk]) for u in units])
 
 
 @dataclass(frozen=True)
@@ -307,6 +291,10 @@ class PostponedSession:
     reschedules: int
 
 
+# The counts a `SessionRow` takes from `study_figures.Counts`.
+SESSION_COUNTS = ("held", "first_item", "secretary_led", "scheduled", "rescheduled_once", "rescheduled_twice_or_more")
+
+
 @dataclass
 class SessionRow:
     unit: Organization
@@ -343,59 +331,33 @@ class SessionStats:
         return _ratio(self.total("secretary_led"), self.total("held"))
 
 
-def sessions(units: Sequence[Organization], year: int) -> SessionStats:
-    """The year's center-group sessions per unit. Two queries: the counts per unit, the rescheduled sessions.
+def sessions(units: Sequence[Organization], year: int, counted: Counted = None) -> SessionStats:
+    """The year's center-group sessions per unit: the counts (`study_figures`) and the rescheduled sessions.
 
     Of the held sessions: how many studied the first agenda item (R-S4) and how many were
     led by the group's leader, the secretary, on that day (R-S12). Of all sessions: how many
     were rescheduled once, and twice or more (R-S11, "postponed again and again").
     """
+    counted = study_figures.figures(_ids(units), year) if counted is None else counted
+    rows = {u.pk: SessionRow(u, **{name: getattr(counted[u.pk], name) for name in SESSION_COUNTS}) for u in units}
     start, end = year_bounds(year)
-    first_item = AgendaItem.objects.filter(
-        session=OuterRef("pk"), kind=AgendaItem.Kind.FIRST_ITEM, deleted_at__isnull=True
-    )
     reschedules = (
-        Reschedule.objects.filter(session=OuterRef("pk"), deleted_at__isnull=True)
+        Reschedule.objects.filter(session=OuterRef("pk"))
         .order_by()
         .values("session")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    # R-S12: the person who led is a leader (书记) of the session's group on the session's local day.
-    day = OuterRef("local_day")
-    leader_that_day = StudyGroupMember.objects.filter(
-        group_id=OuterRef("group_id"), person_id=OuterRef("led_by_id"), role=StudyGroupMember.Role.LEADER
-    ).filter(Q(joined_on__isnull=True) | Q(joined_on__lte=day), Q(left_on__isnull=True) | Q(left_on__gte=day))
-    found = StudySession.objects.filter(
-        organization_id__in=_ids(units), kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
-    ).alias(
-        local_day=TruncDate("starts_at"),
-        reschedule_count=Coalesce(Subquery(reschedules), 0),
-        has_first_item=Exists(first_item),
-        led_by_leader=Exists(leader_that_day),
-    )
-    held = Q(status=StudySession.Status.HELD)
-    # Counted per unit in the database (issue 15); only the rescheduled sessions are read one by one.
-    per_unit = (
-        found.order_by()
-        .values("organization_id")
-        .annotate(
-            scheduled=Count("pk"),
-            rescheduled_once=Count("pk", filter=Q(reschedule_count=1)),
-            rescheduled_twice_or_more=Count("pk", filter=Q(reschedule_count__gte=2)),
-            held=Count("pk", filter=held),
-            first_item=Count("pk", filter=held & Q(has_first_item=True)),
-            secretary_led=Count("pk", filter=held & Q(led_by_leader=True)),
-        )
-    )
-    rows = {u.pk: SessionRow(u) for u in units}
-    for counts in per_unit:
-        row = rows[counts.pop("organization_id")]
-        for name, n in counts.items():
-            setattr(row, name, n)
+    # Only the sessions with a reschedule are read (a semi-join), not a count for every session.
     postponed = (
-        found.filter(reschedule_count__gte=1)
-        .annotate(reschedules_made=F("reschedule_count"))
+        StudySession.objects.filter(
+            organization_id__in=_ids(units),
+            kind=SessionKind.CENTER_GROUP,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            pk__in=Reschedule.objects.values("session_id"),
+        )
+        .annotate(reschedules_made=Subquery(reschedules))
         .order_by("starts_at", "pk")
         .values_list("pk", "organization_id", "title", "starts_at", "reschedules_made")
     )

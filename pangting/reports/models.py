@@ -170,3 +170,44 @@ class DocumentCosignature(RecordModel):
 
     def __str__(self) -> str:
         return f"{self.issuer_name} {self.document_id}"
+
+
+class StudyFigures(models.Model):
+    """A unit's center-group figures for one year, summed from its sessions and their attendance (issue 15).
+
+    The dashboard's participation (R-S3), first-item (R-S4), secretary-led (R-S12) and
+    postponement (R-S11) charts add up every center-group session of the year and its
+    attendance: 150,000 sessions and 2 million attendance rows in a province. One row per unit
+    and year keeps those sums; `reports.study_figures` counts them, reads them (counting live the
+    units whose records changed since) and refreshes them. Derived data, rebuilt by
+    `manage.py refresh_figures --all`: no history.
+    """
+
+    unit = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("单位"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    counted_at = models.DateTimeField(_("统计时间"))
+    # The unit's `UnitChange.changed_at` read just before counting (None: no change on record).
+    # The row stands for the records while that value has not moved (`study_figures.fresh`).
+    seen_change = models.DateTimeField(_("统计时的最近变动时间"), null=True, blank=True)
+    threshold = models.CharField(_("参学率标准"), max_length=20, help_text=_("R-S3：统计“达标场次”时的标准，如 9/10。"))
+    # R-S3: held center-group sessions with an attendance list, their expected and present people
+    # (列席 people excluded, R-S20) and the sessions whose own rate reached the threshold.
+    sessions = models.PositiveIntegerField(_("有考勤的已召开学习会"), default=0)
+    expected = models.PositiveIntegerField(_("应到人次"), default=0)
+    present = models.PositiveIntegerField(_("实到人次"), default=0)
+    meeting_threshold = models.PositiveIntegerField(_("达标场次"), default=0)
+    # Every center-group session of the year (R-S11) and the held ones (R-S4, R-S12).
+    scheduled = models.PositiveIntegerField(_("学习会"), default=0)
+    rescheduled_once = models.PositiveIntegerField(_("调整一次"), default=0)
+    rescheduled_twice_or_more = models.PositiveIntegerField(_("调整两次及以上"), default=0)
+    held = models.PositiveIntegerField(_("已召开"), default=0)
+    first_item = models.PositiveIntegerField(_("学习第一议题"), default=0)
+    secretary_led = models.PositiveIntegerField(_("书记领学"), default=0)
+
+    class Meta:
+        verbose_name = _("单位学习统计")
+        verbose_name_plural = _("单位学习统计")
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="studyfigures_one_per_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}"

@@ -80,6 +80,8 @@ from pangting.study.models import StudySession as Session
 from pangting.study.parameters import get_parameters
 from pangting.study.services.sessions import _set_deadlines
 
+from . import study_figures
+
 CODE_PREFIX = "SCALE-"
 USER_PREFIX = "scale_"
 PASSWORD = "Scale-pass-2026"  # noqa: S105 - generated benchmark accounts, printed by the command  # nosec B105
@@ -308,6 +310,8 @@ class _Builder:
         refresh_statistics()  # the checks' queries are planned for the rows just written
         if checks:
             self.compliance()
+        study_figures.refresh(self.year)  # what the timer keeps: the dashboard's figures of every unit
+        self.progress.say("figures")
 
     def organizations(self) -> None:
         cities_n = max(2, min(self.n // 3, round(self.n / 714)))

@@ -375,7 +375,7 @@ class StudySession(UnitChangeRecord, RecordModel, WorkflowRecord, Approvable):
         return self.attendance_closed_at is not None
 
 
-class AgendaItem(RecordModel):
+class AgendaItem(UnitChangeRecord, RecordModel):
     """One agenda item; its kind makes R-S4 (第一议题) and R-S8 (no work meeting) checkable."""
 
     class Kind(models.TextChoices):
@@ -397,6 +397,8 @@ class AgendaItem(RecordModel):
     source_date = models.DateField(_("讲话/指示日期"), null=True, blank=True)
 
     policy_org_field: ClassVar[str] = "session__organization"
+    # R-S4 reads the agenda: an edit marks the session's unit as changed (issue 15).
+    unit_change_fields: ClassVar[tuple[str, ...]] = ("session__organization",)
     policy_view_action: ClassVar[str] = VIEW
 
     class Meta:

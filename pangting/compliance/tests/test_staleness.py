@@ -41,11 +41,13 @@ RUN = dt.date(2026, 11, 21)  # the complete run, after every record below was ma
 CHANGE = dt.date(2026, 11, 22)  # the change through the service
 
 # The records whose `updated_at` the staleness check scanned before this table (one table each,
-# and a cross-observation by its host and by its visitor), with their path to the organization.
+# and a cross-observation by its host and by its visitor), with their path to the organization;
+# and the agenda items, which R-S4 and the dashboard's figures read.
 SCANNED = {
     ("study.StudyPlan", "organization"),
     ("study.StudySession", "organization"),
     ("study.Attendance", "session__organization"),
+    ("study.AgendaItem", "session__organization"),  # R-S4, and the dashboard's figures (not scanned before)
     ("study.Reschedule", "session__organization"),
     ("study.Reflection", "organization"),
     ("observation.Visit", "unit"),
@@ -78,6 +80,12 @@ def _attendance(w: Any) -> Callable[[], Any]:
     return lambda: study.record_attendance(
         session, w.member_person, actor=w.secretary_a, status="leave", leave_reason="出差"
     )
+
+
+def _agenda_item(w: Any) -> Callable[[], Any]:
+    session = _session(w)
+    agenda = [{"kind": "first_item", "title": "学习习近平总书记重要讲话精神", "source": "重要讲话"}]
+    return lambda: study.update_session(session, actor=w.secretary_a, agenda=agenda)
 
 
 def _reschedule(w: Any) -> Callable[[], Any]:
@@ -125,6 +133,7 @@ CHANGES: dict[str, Callable[[Any], Callable[[], Any]]] = {
     "study.StudyPlan": _plan,
     "study.StudySession": _study_session,
     "study.Attendance": _attendance,
+    "study.AgendaItem": _agenda_item,
     "study.Reschedule": _reschedule,
     "study.Reflection": _reflection,
     "observation.Visit": _visit,

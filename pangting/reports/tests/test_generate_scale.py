@@ -78,6 +78,17 @@ class TestOneProvince:
         assert 12 <= province.rows["study.Attendance"] / sessions <= 13  # 13 expected people per session
         assert Finding.objects.count() == province.rows["compliance.Finding"] > 0  # the engine's own checks ran
 
+    def test_every_units_dashboard_figures_are_stored_as_a_recount_gives_them(self, province):
+        from pangting.reports import study_figures
+        from pangting.reports.models import StudyFigures
+        from pangting.study.parameters import get_parameters
+
+        rows = StudyFigures.objects.filter(year=2026).values_list("unit_id", *study_figures.FIELDS)
+        stored = {row[0]: study_figures.Counts(*row[1:]) for row in rows}
+        assert set(stored) == set(units().values_list("pk", flat=True)) and len(stored) == UNITS
+        assert stored == study_figures.count(sorted(stored), 2026, get_parameters().participation_threshold)
+        assert all(c.held and c.expected for c in stored.values())
+
     def test_the_runs_per_city_find_what_one_run_over_every_unit_finds(self, province):
         from pangting.compliance.services import compute
 
