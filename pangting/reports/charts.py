@@ -168,8 +168,8 @@ def _covered_text(shown: groups.Plan, line: groups.Line[Any]) -> str:
     return _("已覆盖") if line.sum("covered") else _("未覆盖")
 
 
-def timeliness_chart(units: list[Organization], year: int, today: dt.date) -> Chart:
-    rows = metrics.timeliness(units, year, today)
+def timeliness_chart(units: list[Organization], year: int, today: dt.date, counted: metrics.Counted = None) -> Chart:
+    rows = metrics.timeliness(units, year, today, counted)
     labels = [r.label for r in rows]  # the rule is in the table below, as its label (core.rule_labels)
     series = [
         {"name": str(label), "type": "bar", "stack": "all", "data": [getattr(r, key) for r in rows], "color": color}
@@ -863,10 +863,10 @@ def build_charts(
     today = clock.today()
     values = compliance_services.all_parameters()  # one query for every rule parameter
     shown = groups.plan(units, link)
-    counted = study_figures.figures([unit.pk for unit in units], year)  # read once for two charts
+    counted = study_figures.figures([unit.pk for unit in units], year)  # read once for three charts
     return [
         coverage_chart(units, year, start=int(values["R-O11"]["round_start_year"]), shown=shown),
-        timeliness_chart(units, year, today),
+        timeliness_chart(units, year, today, counted),
         participation_chart(units, year, shown=shown, counted=counted),
         *session_charts(units, year, shown=shown, counted=counted),
         *score_charts(units, year, shown=shown),

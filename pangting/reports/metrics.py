@@ -119,10 +119,13 @@ class DeadlineCounts:
         return self.on_time + self.late + self.overdue + self.pending
 
 
-def timeliness(units: Sequence[Organization], year: int, today: dt.date | None = None) -> list[DeadlineCounts]:
-    """Every deadline of the year's records, from their stored due dates. Four queries.
+def timeliness(
+    units: Sequence[Organization], year: int, today: dt.date | None = None, counted: Counted = None
+) -> list[DeadlineCounts]:
+    """Every deadline of the year's records, from their stored due dates. A fixed number of queries.
 
-    R-S10 the arrangement form before and the report after each center-group session;
+    R-S10 the arrangement form before and the report after each center-group session (the
+    submissions made from the units' figures, `study_figures`; those still owed counted here);
     R-O4 the unit's reply to the letter; R-O8 the record; R-O9 the feedback; R-O13 the
     visiting unit's written report after a cross-observation; R-O10 each rectification.
     """
@@ -142,15 +145,26 @@ def timeliness(units: Sequence[Organization], year: int, today: dt.date | None =
         ]
     }
     # Counted in the database (issue 15), by `classify`'s rule written as four conditions per deadline.
-    sessions = (
+    counted = study_figures.figures(ids, year) if counted is None else counted
+    owed: dict[str, Count] = {}
+    for deadline in ("arrangement", "report"):
+        rows[deadline].on_time = sum(getattr(c, f"{deadline}_on_time") for c in counted.values())
+        rows[deadline].late = sum(getattr(c, f"{deadline}_late") for c in counted.values())
+        not_done = Q(**{f"{deadline}_submitted_at__isnull": True})
+        owed[f"{deadline}:{OVERDUE}"] = Count("pk", filter=not_done & Q(**{f"{deadline}_due__lt": today}))
+        owed[f"{deadline}:{PENDING}"] = Count("pk", filter=not_done & Q(**{f"{deadline}_due__gte": today}))
+    # Overdue or pending depends on the day: read from the sessions still owing a submission
+    # (the partial index `session_unsubmitted`), not from every session of the year.
+    unsubmitted = (
         StudySession.objects.filter(
             organization_id__in=ids, kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
         )
+        .filter(Q(arrangement_submitted_at__isnull=True) | Q(report_submitted_at__isnull=True))
         .exclude(status=StudySession.Status.CANCELLED)
-        .alias(arrangement_on=TruncDate("arrangement_submitted_at"), report_on=TruncDate("report_submitted_at"))
     )
-    on_sessions = {"arrangement": ("arrangement_on", "arrangement_due"), "report": ("report_on", "report_due")}
-    _tally(rows, sessions, on_sessions, today)
+    for key, n in unsubmitted.order_by().aggregate(**owed).items():
+        deadline, outcome = key.split(":")
+        setattr(rows[deadline], outcome, n or 0)
     visits = (
         Visit.objects.filter(unit_id__in=ids, year=year)
         .exclude(state=State.CANCELLED)

@@ -175,9 +175,9 @@ class DocumentCosignature(RecordModel):
 class StudyFigures(models.Model):
     """A unit's center-group figures for one year, summed from its sessions and their attendance (issue 15).
 
-    The dashboard's participation (R-S3), first-item (R-S4), secretary-led (R-S12) and
-    postponement (R-S11) charts add up every center-group session of the year and its
-    attendance: 150,000 sessions and 2 million attendance rows in a province. One row per unit
+    The dashboard's participation (R-S3), first-item (R-S4), secretary-led (R-S12),
+    postponement (R-S11) and submission (R-S10) figures add up every center-group session of
+    the year and its attendance: 150,000 sessions and 2 million attendance rows in a province. One row per unit
     and year keeps those sums; `reports.study_figures` counts them, reads them (counting live the
     units whose records changed since) and refreshes them. Derived data, rebuilt by
     `manage.py refresh_figures --all`: no history.
@@ -203,6 +203,12 @@ class StudyFigures(models.Model):
     held = models.PositiveIntegerField(_("已召开"), default=0)
     first_item = models.PositiveIntegerField(_("学习第一议题"), default=0)
     secretary_led = models.PositiveIntegerField(_("书记领学"), default=0)
+    # R-S10, the sessions not cancelled: submissions made on or before their due date, and after
+    # it. (Overdue or pending depends on the day it is read: those are counted when read.)
+    arrangement_on_time = models.PositiveIntegerField(_("安排表按时报送"), default=0)
+    arrangement_late = models.PositiveIntegerField(_("安排表逾期报送"), default=0)
+    report_on_time = models.PositiveIntegerField(_("会后材料按时报送"), default=0)
+    report_late = models.PositiveIntegerField(_("会后材料逾期报送"), default=0)
 
     class Meta:
         verbose_name = _("单位学习统计")

@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import IsNull
 
@@ -55,6 +55,10 @@ class Counts:
     held: int = 0
     first_item: int = 0
     secretary_led: int = 0
+    arrangement_on_time: int = 0
+    arrangement_late: int = 0
+    report_on_time: int = 0
+    report_late: int = 0
 
 
 FIELDS = tuple(f.name for f in fields(Counts))
@@ -74,7 +78,8 @@ def count(unit_ids: Sequence[int], year: int, threshold: Fraction) -> dict[int, 
     excluded, R-S20), and the sessions whose own rate reached `threshold` (the rate is exact, so 9
     of 10 is 90 % and passes). Of the held sessions, those that studied the first agenda item
     (R-S4) and those led by the group's leader, the secretary, on that day (R-S12). Of all the
-    sessions, those rescheduled once, and twice or more (R-S11, "postponed again and again").
+    sessions, those rescheduled once, and twice or more (R-S11, "postponed again and again"). Of
+    the sessions not cancelled, the arrangement forms and reports submitted on time and late (R-S10).
     """
     counted = {pk: Counts() for pk in unit_ids}
     if not counted:
@@ -105,9 +110,18 @@ def count(unit_ids: Sequence[int], year: int, threshold: Fraction) -> dict[int, 
     leader_that_day = StudyGroupMember.objects.filter(
         group_id=OuterRef("group_id"), person_id=OuterRef("led_by_id"), role=StudyGroupMember.Role.LEADER
     ).filter(Q(joined_on__isnull=True) | Q(joined_on__lte=day), Q(left_on__isnull=True) | Q(left_on__gte=day))
+    # R-S10 (`workdays.timeliness.classify`): submitted on or before the due date (its local day), or after it.
+    submissions = {}
+    for deadline in ("arrangement", "report"):
+        done_on, due = f"{deadline}_on", F(f"{deadline}_due")
+        judged = ~Q(status=StudySession.Status.CANCELLED) & Q(**{f"{done_on}__isnull": False})
+        submissions[f"{deadline}_on_time"] = Count("pk", filter=judged & Q(**{f"{done_on}__lte": due}))
+        submissions[f"{deadline}_late"] = Count("pk", filter=judged & Q(**{f"{done_on}__gt": due}))
     per_unit = (
         _center_group_sessions(unit_ids, year)
         .alias(
+            arrangement_on=TruncDate("arrangement_submitted_at"),
+            report_on=TruncDate("report_submitted_at"),
             local_day=TruncDate("starts_at"),
             reschedule_count=Coalesce(Subquery(reschedules), 0),
             has_first_item=Exists(first_item),
@@ -122,6 +136,7 @@ def count(unit_ids: Sequence[int], year: int, threshold: Fraction) -> dict[int, 
             held=Count("pk", filter=held),
             first_item=Count("pk", filter=held & Q(has_first_item=True)),
             secretary_led=Count("pk", filter=held & Q(led_by_leader=True)),
+            **submissions,
         )
     )
     for row in per_unit:

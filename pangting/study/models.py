@@ -350,6 +350,12 @@ class StudySession(UnitChangeRecord, RecordModel, WorkflowRecord, Approvable):
             models.Index(fields=["organization", "starts_at"], name="session_org_start"),
             # The supervisor's cross-unit list, filtered by kind and period.
             models.Index(fields=["kind", "starts_at"], name="session_kind_start"),
+            # The dashboard's overdue and pending submissions (R-S10): the sessions still owing one.
+            models.Index(
+                fields=["kind", "starts_at"],
+                name="session_unsubmitted",
+                condition=Q(arrangement_submitted_at__isnull=True) | Q(report_submitted_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -22,7 +22,7 @@ from pangting.core.tests.worker import run_worker
 from pangting.orgs import services as org_services
 from pangting.reports import metrics, study_figures
 from pangting.reports.models import StudyFigures
-from pangting.reports.tests.test_dashboard_recount import recount_sessions
+from pangting.reports.tests.test_dashboard_recount import recount_sessions, recount_timeliness
 from pangting.reports.tests.test_dashboards import group_leader, grow, held_session
 from pangting.study import services as study_services
 from pangting.study.models import AgendaItem, StudySession
@@ -67,7 +67,11 @@ def test_a_refresh_stores_what_a_recount_gives_and_a_read_of_fresh_rows_counts_n
     with django_assert_num_queries(2):  # the parameters and the stored rows: nothing counted
         assert study_figures.figures(ids, 2026) == counted
     assert study_figures.check(2026) == []
-    # The dashboard's own figures agree with reading each session one by one.
+    # The dashboard's own figures agree with reading each session one by one, R-S10 included.
+    for today in (dt.date(2026, 11, 1), dt.date(2026, 12, 31)):
+        deadlines = metrics.timeliness([world.unit_a, world.unit_b], 2026, today)
+        recounted = recount_timeliness([world.unit_a, world.unit_b], 2026, today)
+        assert {r.kind: (r.on_time, r.late, r.overdue, r.pending) for r in deadlines} == recounted
     rows = metrics.sessions([world.unit_a, world.unit_b], 2026).rows
     assert [(r.unit.pk, r.held, r.first_item, r.secretary_led) for r in rows] == [
         row[:4] for row in recount_sessions([world.unit_a, world.unit_b], 2026)
@@ -87,9 +91,13 @@ def test_each_kind_of_change_shows_at_once_and_a_refresh_stores_only_the_changed
         return figures[world.unit_a.pk]
 
     # R-S3: a new held session with an absentee (the session's save and each attendance's).
-    held_session(world, world.unit_a, 24, present=1, absent=1)
+    new = held_session(world, world.unit_a, 24, present=1, absent=1)
     after = shown()
     assert (after.held, after.expected - before.expected, after.present - before.present) == (before.held + 1, 2, 1)
+    # R-S10: the report after the session sent to the supervisor, the day after it (the session's save).
+    assert new.report_due and not new.report_submitted_at
+    study_services.send_report(new, actor=system_actor(), at=new.ends_at + dt.timedelta(days=1))
+    assert shown().report_on_time == after.report_on_time + 1
     # R-S4: the first agenda item withdrawn (an agenda item's own save, soft deletion).
     for item in AgendaItem.objects.filter(session=sessions, kind=AgendaItem.Kind.FIRST_ITEM):
         item.deleted_at = at(2026, 12, 1)
