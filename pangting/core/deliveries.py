@@ -282,20 +282,18 @@ class OverdueReceipt:
         return self.receipt.delivery
 
 
-def overdue_receipts(
+def unsigned_receipts(
     today: dt.date,
     *,
-    calendar: WorkCalendar,
     rules: Iterable[str] | None = None,
     app_label: str = "",
     organization_ids: Iterable[int] | None = None,
     sent_year: int | None = None,
     sent_after: dt.date | None = None,
-    days: dict[str, int] | None = None,
-) -> list[OverdueReceipt]:
-    """Every unsigned receipt overdue on `today` (`receipt_overdue`), narrowed by the delivery's
-    rule, app, sending organization and send year (or day after which it was sent); one query (and one per rule for its
-    `receipt_days`, unless `days` gives them, as a check's parameters do)."""
+) -> models.QuerySet[Receipt]:
+    """The receipts not signed of deliveries sent before `today`, narrowed by the delivery's rule,
+    app, sending organization and send year (or day after which it was sent), in sending order,
+    with their delivery, its organization and the addressee loaded (one query)."""
     qs = Receipt.objects.filter(
         signed_at__isnull=True, delivery__deleted_at__isnull=True, delivery__sent_at__date__lt=today
     )
@@ -309,11 +307,31 @@ def overdue_receipts(
         qs = qs.filter(delivery__sent_at__year=sent_year)
     if sent_after is not None:
         qs = qs.filter(delivery__sent_at__date__gt=sent_after)
+    return qs.select_related("delivery__organization", "addressee_person", "addressee_org").order_by(
+        "delivery__sent_at", "pk"
+    )
+
+
+def overdue_receipts(
+    today: dt.date,
+    *,
+    calendar: WorkCalendar,
+    rules: Iterable[str] | None = None,
+    app_label: str = "",
+    organization_ids: Iterable[int] | None = None,
+    sent_year: int | None = None,
+    sent_after: dt.date | None = None,
+    days: dict[str, int] | None = None,
+) -> list[OverdueReceipt]:
+    """Every unsigned receipt overdue on `today` (`receipt_overdue`) among `unsigned_receipts`; one
+    query (and one per rule for its `receipt_days`, unless `days` gives them, as a check's parameters do)."""
     found = []
     known = dict(days or {})
-    for receipt in qs.select_related("delivery__organization", "addressee_person", "addressee_org").order_by(
-        "delivery__sent_at", "pk"
-    ):
+    unsigned = unsigned_receipts(
+        today, rules=rules, app_label=app_label, organization_ids=organization_ids, sent_year=sent_year,
+        sent_after=sent_after,
+    )  # fmt: skip
+    for receipt in unsigned:
         rule = receipt.delivery.rule
         if rule not in known:
             known[rule] = receipt_days(rule)

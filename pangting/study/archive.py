@@ -167,13 +167,19 @@ def plan_due(year: int) -> dt.date:
 
 
 def archive_gaps(
-    units: Iterable[Organization], year: int, *, today: dt.date | None = None, values: dict[str, Any] | None = None
+    units: Iterable[Organization],
+    year: int,
+    *,
+    today: dt.date | None = None,
+    values: dict[str, Any] | None = None,
+    plans: Iterable[StudyPlan] | None = None,
 ) -> list[UnitArchive]:
     """R-S14: each unit's archive for `year` and what it misses, as of `today`.
 
     A session is judged once it has taken place (held, or its day has passed) and
     `grace_days` calendar days have gone by; the annual plan once its due date has passed.
-    Four queries whatever the number of units and sessions.
+    Four queries whatever the number of units and sessions (three when the caller has read the
+    units' center-group plans of the year, `plans`, as the rule checks have).
     """
     today = today or clock.today()
     values = values or parameters.values(RULE)
@@ -181,17 +187,16 @@ def archive_gaps(
     grace = dt.timedelta(days=int(values.get("grace_days", 14)))
     units = list(units)
     ids = [u.pk for u in units]
-    plans = {
-        p.organization_id: p
-        for p in StudyPlan.objects.filter(organization_id__in=ids, year=year, kind=PlanKind.CENTER_GROUP)
-    }
+    if plans is None:
+        plans = StudyPlan.objects.filter(organization_id__in=ids, year=year, kind=PlanKind.CENTER_GROUP)
+    by_organization = {p.organization_id: p for p in plans}
     by_unit: dict[int, list[StudySession]] = defaultdict(list)
     for session in year_sessions(ids, year):
         by_unit[session.organization_id].append(session)
     result = []
     default_due = plan_due(year)  # for a unit without a plan row, as R-S1 judges it
     for unit in units:
-        archive = UnitArchive(unit, year, plans.get(unit.pk), by_unit.get(unit.pk, []))
+        archive = UnitArchive(unit, year, by_organization.get(unit.pk), by_unit.get(unit.pk, []))
         if "annual_plan" in items:
             plan = archive.plan
             due = plan.due_on if plan is not None else default_due

@@ -31,10 +31,11 @@ from ._common import ORGANIZATION, PLAN, cached, local_day, period_name, scope_b
 
 
 def _branches(ctx: CheckContext) -> dict[str, Any]:
-    """The branches under the units in scope, each with its unit and whether it recorded meetings.
+    """The branches under the units in scope, each with its unit and whether it recorded meetings,
+    and the frequency report of the units (R-S2) and of the branches that recorded meetings (R-B1 … R-B4).
 
-    Four queries: the units under the scope, the branches, the year's held branch meetings per
-    branch, the frequency report.
+    Six queries: the units under the scope, the branches, the year's held branch meetings per
+    branch, and the frequency report (its rules, held sessions and groups), read once for both.
     """
 
     def load() -> dict[str, Any]:
@@ -64,11 +65,18 @@ def _branches(ctx: CheckContext) -> dict[str, Any]:
         )
         above_recorded = holding(recorded_paths)  # a branch recorded when a meeting lies under it
         recorded = {b.pk for b in branches if b.path in above_recorded}
-        # The meetings by the units' subtrees, not by the branches' ids (`frequency_report`'s `within`).
+        # The meetings by the units' subtrees, not by the branches' ids (`frequency_report`'s `within`),
+        # which hold the units' own center-group sessions too: one report for both.
         report = frequency_report(
-            [b for b in branches if b.pk in recorded], ctx.year, today=ctx.today, within=ctx.units
+            [*ctx.units, *(b for b in branches if b.pk in recorded)], ctx.year, today=ctx.today, within=ctx.units
         )
-        return {"branches": branches, "unit_of": unit_of, "recorded": recorded, "report": report}
+        return {
+            "branches": branches,
+            "unit_of": unit_of,
+            "recorded": recorded,
+            "report": [r for r in report if r.organization.pk in recorded],
+            "units_report": [r for r in report if r.organization.pk not in recorded],
+        }
 
     return cached(ctx, "branches", load)
 

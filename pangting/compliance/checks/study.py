@@ -54,15 +54,12 @@ def annual_plan(ctx: CheckContext) -> Iterator[FindingData]:
     a unit without any plan row is judged against the study parameters' due date. Amber: filed,
     but after the due date plus grace.
     """
-    from pangting.study.models import PlanKind, StudyPlan
+    from pangting.study.models import StudyPlan
     from pangting.study.parameters import get_parameters
 
     settings = get_parameters()
     grace = dt.timedelta(days=int(ctx.params["grace_days"]))
-    plans = {
-        p.organization_id: p
-        for p in StudyPlan.objects.filter(organization_id__in=ctx.unit_ids, year=ctx.year, kind=PlanKind.CENTER_GROUP)
-    }
+    plans = {p.organization_id: p for p in center_group_plans(ctx)}
     filed = (StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED)
     for unit in ctx.units:
         plan = plans.get(unit.pk)
@@ -108,9 +105,10 @@ def monthly_sessions(ctx: CheckContext) -> Iterator[FindingData]:
     one home of that count. Only periods that have ended are judged. Red: fewer than required.
     """
     from pangting.study.models import SessionKind
-    from pangting.study.services.frequency import frequency_report
 
-    for result in frequency_report(list(ctx.units), ctx.year, today=ctx.today):
+    from .branches import _branches  # the units' frequency report is read with the branches'
+
+    for result in _branches(ctx)["units_report"]:
         if result.rule.rule_code != "R-S2" or result.rule.session_kind != SessionKind.CENTER_GROUP:
             continue
         for index, period in enumerate(result.periods):
@@ -605,7 +603,8 @@ def archive_complete(ctx: CheckContext) -> Iterator[FindingData]:
 
     # The run's instances of the same sessions, whose evidence is made once (`session_evidence`).
     loaded = {row.session.pk: row.session for row in center_group_sessions(ctx)}
-    for archive in archive_gaps(ctx.units, ctx.year, today=ctx.today, values=dict(ctx.params)):
+    found = archive_gaps(ctx.units, ctx.year, today=ctx.today, values=dict(ctx.params), plans=center_group_plans(ctx))
+    for archive in found:
         if archive.complete:
             continue
         gaps = archive.gaps
@@ -622,21 +621,31 @@ def archive_complete(ctx: CheckContext) -> Iterator[FindingData]:
         )  # fmt: skip
 
 
-def _filed_plans(ctx: CheckContext) -> list[Any]:
-    """The year's filed center-group plans of the units in scope, with their themes (R-S16, R-S17)."""
+def center_group_plans(ctx: CheckContext) -> list[Any]:
+    """The year's center-group plans of the units in scope, whatever their status (R-S1, R-S14; one query per run)."""
     from pangting.study.models import PlanKind, StudyPlan
 
     def load() -> list[Any]:
         return list(
             StudyPlan.objects.filter(
-                organization_id__in=ctx.unit_ids,
-                year=ctx.year,
-                kind=PlanKind.CENTER_GROUP,
-                status__in=(StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED),
-            )
-            .select_related("organization")
-            .prefetch_related("themes")
+                organization_id__in=ctx.unit_ids, year=ctx.year, kind=PlanKind.CENTER_GROUP
+            ).select_related("organization")
         )
+
+    return cached(ctx, "center_group_plans", load)
+
+
+def _filed_plans(ctx: CheckContext) -> list[Any]:
+    """The year's filed center-group plans of the units in scope, with their themes (R-S16, R-S17)."""
+    from django.db.models import prefetch_related_objects
+
+    from pangting.study.models import StudyPlan
+
+    def load() -> list[Any]:
+        filed = (StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED)
+        plans = [plan for plan in center_group_plans(ctx) if plan.status in filed]
+        prefetch_related_objects(plans, "themes")
+        return plans
 
     return cached(ctx, "filed_center_group_plans", load)
 
