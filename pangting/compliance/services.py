@@ -310,6 +310,11 @@ def _in_processes(todo: _Run) -> Iterator[dict[str, int]]:
 
 
 def _worker_started() -> None:
+    # The parent closed its connections before forking; a connection object still holding a
+    # socket all the same is dropped, not closed (the socket is the parent's), so that no two
+    # processes ever read one socket's answers. The worker opens its own on its first query.
+    for inherited in connections.all(initialized_only=True):
+        inherited.connection = None
     # Close the worker's own connections when it exits (a forked process leaves without atexit).
     multiprocessing.util.Finalize(None, connections.close_all, exitpriority=10)
 

@@ -18,6 +18,9 @@ class CoreConfig(AppConfig):
         from . import checks, outbox_channels  # noqa: F401  (checks: audit settings)
 
         outbox_channels.register()  # e-mail and group robots for the outbox
+        from . import lookups
+
+        lookups.register()  # `__any_of`: many ids as one array parameter on PostgreSQL
         registry.register_navigation_group("system", _("系统管理"))
         registry.register_navigation(_("我的待办"), "home", None, order=10)
 

@@ -107,7 +107,7 @@ def coverage(units: Sequence[Organization], year: int, *, start: int | None = No
     first, last = round_of(year, start)
     ids = [u.pk for u in units]
     rows = (
-        Visit.objects.filter(unit_id__in=ids, year__in=(first, last))
+        Visit.objects.filter(unit_id__any_of=ids, year__in=(first, last))
         .exclude(state=State.CANCELLED)
         .values_list("unit_id", "year", "state")
         .order_by()

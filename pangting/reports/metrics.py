@@ -157,7 +157,7 @@ def timeliness(
     # (the partial index `session_unsubmitted`), not from every session of the year.
     unsubmitted = (
         StudySession.objects.filter(
-            organization_id__in=ids, kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
+            organization_id__any_of=ids, kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
         )
         .filter(Q(arrangement_submitted_at__isnull=True) | Q(report_submitted_at__isnull=True))
         .exclude(status=StudySession.Status.CANCELLED)
@@ -166,7 +166,7 @@ def timeliness(
         deadline, outcome = key.split(":")
         setattr(rows[deadline], outcome, n or 0)
     visits = (
-        Visit.objects.filter(unit_id__in=ids, year=year)
+        Visit.objects.filter(unit_id__any_of=ids, year=year)
         .exclude(state=State.CANCELLED)
         .alias(filed_on=TruncDate("record__filed_at"), issued_on=TruncDate("feedback__issued_at"))
     )
@@ -178,13 +178,13 @@ def timeliness(
     _tally(rows, visits, on_visits, today)
     # The written report is the visiting unit's duty, so it counts against the visitor.
     cross = (
-        CrossObservation.objects.filter(visitor_id__in=ids, year=year)
+        CrossObservation.objects.filter(visitor_id__any_of=ids, year=year)
         .exclude(status=CrossObservation.Status.CANCELLED)
         .alias(reported_on=TruncDate("reported_at"))
     )
     _tally(rows, cross, {"cross_report": ("reported_on", "report_due")}, today)
     done = (Rectification.Status.REPORTED, Rectification.Status.ACCEPTED)
-    items = Rectification.objects.filter(visit__unit_id__in=ids, visit__year=year).alias(
+    items = Rectification.objects.filter(visit__unit_id__any_of=ids, visit__year=year).alias(
         finished_on=Case(When(status__in=done, then=TruncDate(Coalesce("reported_at", "verified_at"))), default=None)
     )
     _tally(rows, items, {"rectification": ("finished_on", "deadline")}, today)
@@ -277,7 +277,7 @@ def participation_by_month(units: Sequence[Organization], year: int) -> list[Mon
     start, end = year_bounds(year)
     rows = (
         Attendance.objects.filter(
-            session__organization_id__in=_ids(units),
+            session__organization_id__any_of=_ids(units),
             session__kind=SessionKind.CENTER_GROUP,
             session__status=StudySession.Status.HELD,
             session__deleted_at__isnull=True,
@@ -365,7 +365,7 @@ def sessions(units: Sequence[Organization], year: int, counted: Counted = None) 
     # Only the sessions with a reschedule are read (a semi-join), not a count for every session.
     postponed = (
         StudySession.objects.filter(
-            organization_id__in=_ids(units),
+            organization_id__any_of=_ids(units),
             kind=SessionKind.CENTER_GROUP,
             starts_at__gte=start,
             starts_at__lt=end,
@@ -417,7 +417,7 @@ def scores(units: Sequence[Organization], year: int) -> Scores:
     """
     rows = (
         ObservationRecord.objects.filter(
-            visit__unit_id__in=_ids(units),
+            visit__unit_id__any_of=_ids(units),
             visit__year__in=[year - 2, year - 1, year],
             visit__deleted_at__isnull=True,
             composite_score__isnull=False,
@@ -474,7 +474,7 @@ def cross_matrices(units: Sequence[Organization], year: int) -> list[CrossMatrix
     ids = set(_ids(units))
     held = (CrossObservation.Status.ATTENDED, CrossObservation.Status.REPORTED)
     rows = list(
-        CrossObservation.objects.filter(Q(host_id__in=ids) | Q(visitor_id__in=ids), year=year, status__in=held)
+        CrossObservation.objects.filter(Q(host_id__any_of=ids) | Q(visitor_id__any_of=ids), year=year, status__in=held)
         .select_related("host", "visitor")
         .order_by()
     )
@@ -502,7 +502,7 @@ def cross_by_prefix(units: Sequence[Organization], year: int, depth: int) -> Cou
     ids = _ids(units)
     held = (CrossObservation.Status.ATTENDED, CrossObservation.Status.REPORTED)
     rows = (
-        CrossObservation.objects.filter(Q(host_id__in=ids) | Q(visitor_id__in=ids), year=year, status__in=held)
+        CrossObservation.objects.filter(Q(host_id__any_of=ids) | Q(visitor_id__any_of=ids), year=year, status__in=held)
         .annotate(host_prefix=Substr("host__path", 1, depth), visitor_prefix=Substr("visitor__path", 1, depth))
         .values("semester", "host_prefix", "visitor_prefix")
         .annotate(sittings=Count("pk"))
@@ -539,7 +539,9 @@ def cross_counts(units: Sequence[Organization], year: int) -> dict[int, list[Cro
     base = CrossObservation.objects.filter(year=year, status__in=held).order_by()
     sides: dict[str, Counter[tuple[int, int]]] = {}
     for side in ("host", "visitor"):
-        rows = base.filter(**{f"{side}_id__in": ids}).values("semester", f"{side}_id").annotate(sittings=Count("pk"))
+        rows = (
+            base.filter(**{f"{side}_id__any_of": ids}).values("semester", f"{side}_id").annotate(sittings=Count("pk"))
+        )
         sides[side] = Counter({(r["semester"], r[f"{side}_id"]): r["sittings"] for r in rows})
     return {
         semester: [CrossCount(u, sides["host"][(semester, u.pk)], sides["visitor"][(semester, u.pk)]) for u in units]
@@ -572,7 +574,7 @@ def rectifications(units: Sequence[Organization], year: int, today: dt.date | No
     status_counts: Counter[str] = Counter()
     ageing: Counter[str] = Counter()
     overdue = 0
-    items = Rectification.objects.filter(visit__unit_id__in=_ids(units), visit__year=year).values_list(
+    items = Rectification.objects.filter(visit__unit_id__any_of=_ids(units), visit__year=year).values_list(
         "status", "created_at", "deadline"
     )
     for status, created_at, deadline in items:
@@ -626,7 +628,7 @@ def frequency(
     observation goes beyond the minimum, not just whether the minimum was met. One query.
     """
     counts: Counter[tuple[int, int, str]] = Counter(
-        Visit.objects.filter(unit_id__in=_ids(units), year=year, state__in=OBSERVED_STATES)
+        Visit.objects.filter(unit_id__any_of=_ids(units), year=year, state__in=OBSERVED_STATES)
         .values_list("unit_id", "semester", "mode")
         .order_by()
     )
