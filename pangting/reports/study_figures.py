@@ -5,7 +5,7 @@ sessions with 2 million attendance rows in a province, counted on every view. `c
 one home of those sums. `StudyFigures` keeps them per unit and year, and `figures` reads them:
 
 - a stored row stands for the unit while the unit's `UnitChange` row (touched by every save of
-  a session, its attendance, agenda and reschedules, and of the group's members) has not moved
+  a session, its attendance, agenda and reschedules, and of the group's leaders) has not moved
   since it was counted (`fresh`);
 - the other units, changed since or never counted, are counted live by `count`.
 

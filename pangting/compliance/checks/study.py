@@ -622,7 +622,8 @@ def archive_complete(ctx: CheckContext) -> Iterator[FindingData]:
 
 
 def center_group_plans(ctx: CheckContext) -> list[Any]:
-    """The year's center-group plans of the units in scope, whatever their status (R-S1, R-S14; one query per run)."""
+    """The year's center-group plans of the units in scope, whatever their status: one query per run
+    for R-S1, R-S14 and the filed ones of R-S16 and R-S17 (`_filed_plans`)."""
     from pangting.study.models import PlanKind, StudyPlan
 
     def load() -> list[Any]:
