@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -114,16 +113,12 @@ class UnitArchive:
 FILED = (StudyPlan.Status.SUBMITTED, StudyPlan.Status.ACKNOWLEDGED)
 
 
-def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    return timezone.make_aware(dt.datetime(year, 1, 1)), timezone.make_aware(dt.datetime(year + 1, 1, 1))
-
-
 def year_sessions(unit_ids: Sequence[int], year: int) -> Any:
     """The year's center-group sessions of the units (not cancelled), with what the archive asks.
 
     Without their organization and group: the check and the overview name a session by its day
     and title; the export, which prints the documents, fetches those for its one unit."""
-    start, end = _year_bounds(year)
+    start, end = clock.year_bounds(year)
     alive_attachment = Attachment.objects.filter(session=OuterRef("pk"))
     return (
         StudySession.objects.filter(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from pangting.core import clock, jobs
 from pangting.core.system import system_actor
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         if options["enqueue"]:
             job = jobs.start(
                 "reports.figures",
-                title=f"{year}年学习统计",
+                title=gettext("{year}年学习统计").format(year=year),
                 actor=system_actor(),
                 params={"year": year, "everything": options["everything"]},
             )
