@@ -21,6 +21,12 @@ class CoreConfig(AppConfig):
         from . import lookups
 
         lookups.register()  # `__any_of`: many ids as one array parameter on PostgreSQL
+        from django.db.backends.signals import connection_created
+
+        from . import pg_timestamps
+
+        # PostgreSQL timestamps parsed by psycopg's compiled loader, not Django's Python one.
+        connection_created.connect(pg_timestamps.connection_created, dispatch_uid="pangting_pg_timestamps")
         registry.register_navigation_group("system", _("系统管理"))
         registry.register_navigation(_("我的待办"), "home", None, order=10)
 
