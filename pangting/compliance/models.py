@@ -138,3 +138,31 @@ class Finding(models.Model):
         from .messages import evidence_label
 
         return [{**item, "label": evidence_label(item)} for item in self.evidence or []]
+
+
+class FindingCount(models.Model):
+    """How many findings a unit has of one rule and severity in a year, all and still open (issue 15).
+
+    The assessment sheet (R-O14) ranks every unit by formulas over these counts; counting them
+    from the findings reads a province's 1.5 million rows on each view. Each run's reconciliation
+    recounts the units it touched, in the same transaction (`compliance.counts.store`), so the
+    rows always equal a count of the findings; `manage.py check_compliance --check-counts`
+    proves it. Derived data: no history.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    unit = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("单位"))
+    rule_id = models.CharField(_("规则"), max_length=8)
+    severity = models.CharField(_("严重程度"), max_length=6, choices=Finding.Severity.choices)
+    total = models.PositiveIntegerField(_("全部"), default=0)
+    open = models.PositiveIntegerField(_("未消除"), default=0)
+
+    class Meta:
+        verbose_name = _("检查发现统计")
+        verbose_name_plural = _("检查发现统计")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "unit", "rule_id", "severity"], name="findingcount_identity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.unit_id} {self.rule_id} {self.severity}"

@@ -34,6 +34,7 @@ from pangting.orgs.paths import under_any, under_paths
 from pangting.orgs.units import offices_wholly_in, supervisors_of
 from pangting.orgs.units import units as orgs_units
 
+from . import counts
 from .messages import FindingMessage
 from .models import ComplianceRun, Finding
 from .registry import OFFICES, CheckContext, Evidence, FindingData, Rule, ordered_rules
@@ -384,6 +385,7 @@ def _reconcile(
     new: list[Finding] = []
     still: list[int] = []
     changed: list[Finding] = []
+    touched: set[int] = set()  # the units whose counts (`counts.store`) move
     seen: set[tuple[str, int, str, str]] = set()
     for rule, data in found:
         identity = (rule.id, data.unit_id, data.period, data.key)
@@ -397,17 +399,26 @@ def _reconcile(
                 Finding(rule_id=rule.id, unit_id=data.unit_id, year=year, first_seen=run, last_seen=run, **values)
             )
             continue
-        pk, _resolved, digest = stored
+        pk, resolved, digest = stored
         still.append(pk)
         if digest != values["digest"]:
             changed.append(Finding(pk=pk, **{name: values[name] for name in WRITTEN_FIELDS}))
-    gone = [pk for identity, (pk, resolved, _content) in existing.items() if identity not in seen and resolved is None]
+            touched.add(data.unit_id)  # its severity may have moved
+        elif resolved is not None:
+            touched.add(data.unit_id)  # reopened
+    gone = []
+    for identity, (pk, resolved, _content) in existing.items():
+        if identity not in seen and resolved is None:
+            gone.append(pk)
+            touched.add(identity[1])
+    touched.update(finding.unit_id for finding in new)
     insert_new(Finding, new)  # COPY on PostgreSQL: a first run inserts every finding
     Finding.objects.bulk_update(changed, list(WRITTEN_FIELDS), batch_size=500)
     for batch in _batches(still):
         Finding.objects.filter(pk__any_of=batch).update(last_seen=run, resolved_at=None)
     for batch in _batches(gone):
         Finding.objects.filter(pk__any_of=batch).update(resolved_at=now)
+    counts.store(year, touched)
     return {"new": len(new), "still": len(still), "resolved": len(gone)}
 
 

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pangting.assessment import services
 from pangting.assessment.models import StudyReport
+from pangting.compliance import counts
 from pangting.compliance.models import ComplianceRun, Finding
 
 
@@ -49,4 +50,5 @@ def make_findings(unit: Any, year: int, *items: tuple[str, str, bool]) -> list[F
                 resolved_at=None if is_open else run.started_at,
             )
         )
+    counts.store(year, [unit.pk])  # as a run's reconciliation does
     return made

@@ -2,6 +2,8 @@
 
     manage.py check_compliance [--year 2026] [--unit JDXY] [--rule R-S3 ...] [--format json|text] [--changed]
     manage.py check_compliance --enqueue [--year 2026] [--changed]
+    manage.py check_compliance --check-counts [--year 2026]     # the stored counts equal a recount
+    manage.py check_compliance --rebuild-counts [--year 2026]   # recount every unit's findings
 
 With --enqueue the run is queued for the background worker (a "compliance.run" job, what the
 nightly timer does) instead of run here, and nothing but the job's number is printed.
@@ -10,6 +12,10 @@ The output lists the open findings of the units and rules checked, sorted by rul
 period and key, without timestamps, so two runs on the same data print the same bytes and
 can be diffed. Without --year it checks the current year (by the one clock), which is what a
 scheduled run wants.
+
+--check-counts compares the findings' stored counts (`FindingCount`, which the assessment sheet
+reads) with a full recount, prints each that differs and exits with status 1 if any does;
+--rebuild-counts recounts them all. Neither runs the checks.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pangting.compliance import jobs, services
+from pangting.compliance import counts, jobs, services
 from pangting.compliance.models import ComplianceRun, Finding
 from pangting.compliance.registry import ordered_rules
 from pangting.core import clock
@@ -37,6 +43,12 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("text", "json"), default="text")
         parser.add_argument("--changed", action="store_true", help="只检查上次完整检查后记录有变动的单位")
         parser.add_argument("--enqueue", action="store_true", help="交给后台任务执行进程运行（定时任务用），不在此运行")
+        parser.add_argument(
+            "--check-counts", action="store_true", help="核对检查发现统计与重新计数是否一致（不运行检查）"
+        )
+        parser.add_argument(
+            "--rebuild-counts", action="store_true", help="重新计算全部单位的检查发现统计（不运行检查）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         year: int = options["year"] or clock.today().year
@@ -47,6 +59,9 @@ class Command(BaseCommand):
         unknown = [r for r in rules if r not in known]
         if unknown:
             raise CommandError(f"未知的规则：{'、'.join(unknown)}。可用规则：{'、'.join(sorted(known))}")
+        if options["check_counts"] or options["rebuild_counts"]:
+            self._counts(year, rebuild=options["rebuild_counts"])
+            return
         unit = None
         if options["unit"]:
             unit = Organization.objects.filter(code=options["unit"]).first()
@@ -94,3 +109,17 @@ class Command(BaseCommand):
             f"{year}年检查完成：{len(rows)}项未消除的问题（新增{counts['new']}，仍存在{counts['still']}，"
             f"已消除{counts['resolved']}）。"
         )
+
+    def _counts(self, year: int, *, rebuild: bool) -> None:
+        if rebuild:
+            self.stdout.write(f"{year}年检查发现统计已重新计算：{counts.rebuild(year)}行。")
+            return
+        differences = counts.check(year)
+        for d in differences:
+            unit_id, rule_id, severity = d.key
+            self.stdout.write(f"单位{unit_id} {rule_id} {severity}：统计为{d.stored}，重新计数为{d.counted}")
+        if differences:
+            raise CommandError(
+                f"{year}年检查发现统计有{len(differences)}处与重新计数不一致（--rebuild-counts 可重算）。"
+            )
+        self.stdout.write(f"{year}年检查发现统计与重新计数一致。")

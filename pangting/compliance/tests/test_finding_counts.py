@@ -1,0 +1,86 @@
+"""Issue 15: the findings' stored counts (`FindingCount`) equal a recount after every run, and the
+command proves it (the assessment sheet reads them, R-O14)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pangting.compliance import counts, services
+from pangting.compliance.models import Finding, FindingCount
+from pangting.core.system import system_actor
+
+from .builders import good_session, travel
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 23)
+
+
+def run(day: dt.date = TODAY, hour: int = 12, **kwargs):
+    with travel(day, hour):
+        return services.run_checks(2026, actor=system_actor(), **kwargs)
+
+
+def stored() -> dict[counts.Key, counts.Counted]:
+    return {
+        (u, r, s): (t, o)
+        for u, r, s, t, o in FindingCount.objects.values_list("unit_id", "rule_id", "severity", "total", "open")
+    }
+
+
+def test_each_run_leaves_the_counts_a_recount_gives(world):
+    session = good_session(world, summary="", member_records=False)
+    run()
+    first = stored()
+    assert first and first == counts.count(2026) and counts.check(2026) == []
+    # R-S7: the session's summary is missing; writing it resolves the finding at the next run.
+    key = next(k for k in first if k[0] == world.unit_a.pk and k[1] == "R-S7")
+    assert first[key][1] >= 1
+    session.summary = "形成学习小结。"
+    session.save()
+    run(hour=13)
+    second = stored()
+    assert second == counts.count(2026) and counts.check(2026) == []
+    assert second[key][0] == first[key][0] and second[key][1] < first[key][1]  # kept, resolved
+    assert Finding.objects.filter(rule_id="R-S7", unit=world.unit_a, resolved_at__isnull=False).exists()
+
+
+def test_a_run_that_changes_nothing_rewrites_no_count(world):
+    good_session(world, summary="", member_records=False)
+    run()
+    rows = set(FindingCount.objects.values_list("pk", "unit_id", "rule_id", "severity", "total", "open"))
+    again = run(hour=13)
+    assert again.counts["new"] == again.counts["resolved"] == 0 and again.counts["still"] > 0
+    assert set(FindingCount.objects.values_list("pk", "unit_id", "rule_id", "severity", "total", "open")) == rows
+
+
+def test_a_units_refresh_recounts_that_unit_only(world):
+    session = good_session(world, summary="", member_records=False)
+    run()
+    others = set(FindingCount.objects.exclude(unit=world.unit_a).values_list("pk", "total", "open"))
+    session.summary = "形成学习小结。"
+    session.save()
+    with travel(TODAY, 13):
+        services.refresh_unit(world.unit_a, 2026, actor=system_actor())
+    assert counts.check(2026) == []
+    assert set(FindingCount.objects.exclude(unit=world.unit_a).values_list("pk", "total", "open")) == others
+
+
+def test_the_command_checks_and_rebuilds_the_counts(world):
+    good_session(world, summary="", member_records=False)
+    run()
+    out = StringIO()
+    call_command("check_compliance", "--year", "2026", "--check-counts", stdout=out)
+    assert "一致" in out.getvalue()
+    row = FindingCount.objects.filter(unit=world.unit_a).first()
+    FindingCount.objects.filter(pk=row.pk).update(open=row.open + 5)  # a stored count gone wrong
+    out = StringIO()
+    with pytest.raises(CommandError, match="1处与重新计数不一致"):
+        call_command("check_compliance", "--year", "2026", "--check-counts", stdout=out)
+    assert f"单位{row.unit_id} {row.rule_id} {row.severity}" in out.getvalue()
+    out = StringIO()
+    call_command("check_compliance", "--year", "2026", "--rebuild-counts", stdout=out)
+    assert "已重新计算" in out.getvalue() and counts.check(2026) == []
