@@ -15,10 +15,9 @@ from fractions import Fraction
 from typing import Any, NamedTuple, TypeVar
 
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from pangting.core import dates
+from pangting.core import clock, dates
 from pangting.orgs.paths import under_any
 
 from ..messages import finding_message
@@ -139,8 +138,7 @@ def year_sessions(ctx: CheckContext) -> Any:
     (one parameter per session; SQLite refuses more than 32,766, a province has 150,000)."""
     from pangting.study.models import SessionKind, StudySession
 
-    start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
-    end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
+    start, end = clock.year_bounds(ctx.year)
     return StudySession.objects.filter(
         organization_id__in=ctx.unit_ids,
         kind=SessionKind.CENTER_GROUP,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from pangting.core import clock
 from pangting.core.semesters import semester_end
 from pangting.orgs.paths import holding, under_any
 
@@ -51,8 +52,7 @@ def _branches(ctx: CheckContext) -> dict[str, Any]:
             if (unit := unit_in(branch.path)) is not None:
                 branches.append(branch)
                 unit_of[branch.pk] = unit
-        start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
-        end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
+        start, end = clock.year_bounds(ctx.year)
         recorded_paths = list(
             StudySession.objects.filter(
                 _under(ctx.units, "organization__path"),

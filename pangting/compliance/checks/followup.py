@@ -23,10 +23,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from pangting.core import clock
 from pangting.lib.messages import LIST_SEPARATOR
 
 from ..messages import choice, finding_message
@@ -181,8 +181,7 @@ def branch_reflections(ctx: CheckContext, reflection_days: int) -> Iterator[Find
     branches = {b.pk: b for b in data["branches"] if b.pk in data["recorded"]}
     if not branches:
         return
-    start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
-    end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
+    start, end = clock.year_bounds(ctx.year)
     discussions = AgendaItem.objects.filter(
         session_id=OuterRef("pk"), kind=AgendaItem.Kind.DISCUSSION, deleted_at__isnull=True
     )
@@ -478,8 +477,7 @@ def dual_organizational_life(ctx: CheckContext) -> Iterator[FindingData]:
         .select_related("branch")
     ):
         links_of[link.person_id].append(link)
-    start = timezone.make_aware(dt.datetime(ctx.year, 1, 1))
-    end = timezone.make_aware(dt.datetime(ctx.year + 1, 1, 1))
+    start, end = clock.year_bounds(ctx.year)
     attended_of: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)  # by person: path and local day
     for person_id, path, at in Attendance.objects.filter(
         person_id__in=person_ids,
