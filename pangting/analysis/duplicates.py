@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
 from pangting.core import clock, jobs, parameters
+from pangting.core.bulk import insert_new
 from pangting.core.models import Job
 from pangting.core.parameters import Parameter
 from pangting.lib import textdup
@@ -38,6 +39,7 @@ from . import sources, themes
 from .models import BoilerplateState, TextBand, TextDocument, TextPair
 
 RULE_ID = "R-S6"
+BAND_CHUNK = 2000  # documents whose index bands `scan_corpus` writes at a time
 SUPERVISE = policy.Action.STUDY_SUPERVISE
 Progress = Callable[[int, int], None]
 
@@ -354,14 +356,17 @@ def scan_corpus(*, progress: Progress | None = None, max_share: float = 0.002, m
     # Written in batches: one statement per row made the scan of a year's texts take minutes.
     TextDocument.objects.bulk_update([doc for doc, _kept in filled if doc.pk is not None], FILLED, batch_size=200)
     TextDocument.objects.bulk_create([doc for doc, _kept in filled if doc.pk is None], batch_size=500)
-    bands: list[TextBand] = []
-    for doc, kept in filled:
-        result.with_text += doc.has_text
-        result.no_text += not doc.has_text
-        kept_of[doc.pk] = kept
-        index.insert(doc.pk, textdup.signature_from_bytes(bytes(doc.signature)))
-        bands.extend(TextBand(document=doc, band=b, value=v) for b, v in band_values(bytes(doc.signature)))
-    TextBand.objects.bulk_create(bands, batch_size=2000)
+    # The bands are written a chunk of documents at a time: 32 rows per document, and a
+    # province's 450,000 texts held as band instances at once took 15 GB (issue 15).
+    for start in range(0, len(filled), BAND_CHUNK):
+        bands: list[TextBand] = []
+        for doc, kept in filled[start : start + BAND_CHUNK]:
+            result.with_text += doc.has_text
+            result.no_text += not doc.has_text
+            kept_of[doc.pk] = kept
+            index.insert(doc.pk, textdup.signature_from_bytes(bytes(doc.signature)))
+            bands.extend(TextBand(document=doc, band=b, value=v) for b, v in band_values(bytes(doc.signature)))
+        insert_new(TextBand, bands)  # COPY on PostgreSQL
     for key, doc in existing.items():
         if key not in seen and doc.deleted_at is None:
             forget(doc)
