@@ -346,7 +346,9 @@ def scan_corpus(*, progress: Progress | None = None, max_share: float = 0.002, m
     result = ScanResult(documents=len(items), boilerplate=len(model))
     TextBand.objects.all().delete()
     filled: list[tuple[TextDocument, npt.NDArray[np.uint32]]] = []
-    for kind, item in items:
+    items.reverse()  # taken from the end in the order read: each record and its text go once filled
+    while items:
+        kind, item = items.pop()
         key = (kind, item.record.pk)
         seen.add(key)
         doc = existing.get(key) or TextDocument(kind=kind, object_id=item.record.pk)
@@ -367,6 +369,7 @@ def scan_corpus(*, progress: Progress | None = None, max_share: float = 0.002, m
             index.insert(doc.pk, textdup.signature_from_bytes(bytes(doc.signature)))
             bands.extend(TextBand(document=doc, band=b, value=v) for b, v in band_values(bytes(doc.signature)))
         insert_new(TextBand, bands)  # COPY on PostgreSQL
+    filled.clear()  # the documents are written; the pairs are verified from `kept_of`
     for key, doc in existing.items():
         if key not in seen and doc.deleted_at is None:
             forget(doc)
