@@ -359,7 +359,7 @@ def scan_corpus(*, progress: Progress | None = None, max_share: float = 0.002, m
     TextDocument.objects.bulk_update([doc for doc, _kept in filled if doc.pk is not None], FILLED, batch_size=200)
     TextDocument.objects.bulk_create([doc for doc, _kept in filled if doc.pk is None], batch_size=500)
     # The bands are written a chunk of documents at a time: 32 rows per document, and a
-    # province's 450,000 texts held as band instances at once took 15 GB (issue 15).
+    # province's 450,000 texts held as band instances at once grew past 15 GB (issue 15).
     for start in range(0, len(filled), BAND_CHUNK):
         bands: list[TextBand] = []
         for doc, kept in filled[start : start + BAND_CHUNK]:
