@@ -4,7 +4,8 @@
   that save a text call `registry.text_saved`, and one new document is checked against the index
   (its LSH bands looked up in `TextBand`, each candidate verified exactly after boilerplate).
 - `scan_corpus` re-reads every text of every registered kind, refits the boilerplate model,
-  rewrites the index and verifies every candidate pair (`manage.py scan_texts`).
+  rewrites the index and verifies the candidate pairs whose signatures put them near the flag
+  threshold (`manage.py scan_texts`), streaming: a province's texts are never all in memory.
 - Pairs at or above the flag threshold become `TextPair` rows (red at the red threshold); the
   supervisor confirms or dismisses them (steps of `workflows.py`); a dismissed pair stays
   dismissed whatever later scans find. Confirmed pairs are what `confirmed_flags` gives the rule
@@ -23,13 +24,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from pangting.accounts import policy
 from pangting.core import clock, jobs, parameters
-from pangting.core.bulk import insert_new
+from pangting.core.bulk import insert_values, update_rows
 from pangting.core.models import Job
 from pangting.core.parameters import Parameter
 from pangting.lib import textdup
@@ -39,7 +40,7 @@ from . import sources, themes
 from .models import BoilerplateState, TextBand, TextDocument, TextPair
 
 RULE_ID = "R-S6"
-BAND_CHUNK = 2000  # documents whose index bands `scan_corpus` writes at a time
+BAND_CHUNK = 2000  # documents `scan_corpus` writes (and signs, with their index bands) at a time
 SUPERVISE = policy.Action.STUDY_SUPERVISE
 Progress = Callable[[int, int], None]
 
@@ -129,28 +130,41 @@ def read(kind: str, record: Any) -> Read:
     return Read(source, record, text, note, textdup.shingle_array(text))
 
 
-# The fields `_fill` sets, for writing many documents at once.
-FILLED = ["organization", "title", "author", "submitted_by", "submitted_at", "text_hash", "length", "has_text", "note",
-          "shingles", "signature", "theme_tokens", "indexed_at", "deleted_at"]  # fmt: skip
+# The fields `_fill` sets, for writing many documents at once: those read from the record's other
+# fields and those computed from its text (left as they are when the text did not change).
+RECORD_FIELDS = ["organization", "title", "author", "submitted_by", "submitted_at", "indexed_at", "deleted_at"]
+TEXT_FIELDS = ["text_hash", "length", "has_text", "note", "shingles", "theme_tokens", "read_digest"]
 
 
-def _fill(doc: TextDocument, item: Read, kept: npt.NDArray[np.uint32], submitted_by_id: int | None) -> None:
+def read_digest(item: Read) -> str:
+    """The digest of a record's text and note as read (`TextDocument.read_digest`)."""
+    return hashlib.blake2b(f"{item.note}\x00{item.text}".encode(), digest_size=16).hexdigest()
+
+
+def _fill(doc: TextDocument, item: Read, submitted_by_id: int | None, *, text: bool = True) -> None:
+    """Everything of a document read from its record but its signature (which needs the boilerplate model).
+
+    `text=False` leaves the fields computed from the text (`TEXT_FIELDS`) as they are: the scan
+    passes it for a text whose `read_digest` is the one stored.
+    """
     record = item.record
     doc.organization = item.source.organization(record)
     doc.title = str(record)[:200]
     doc.author = item.source.author_of(record)[:100]
     doc.submitted_by_id = submitted_by_id
     doc.submitted_at = item.source.submitted_at(record)
+    doc.indexed_at = clock.now()
+    doc.deleted_at = None
+    if not text:
+        return
     norm = textdup.normalize(item.text)
     doc.text_hash = hashlib.sha256(norm.encode()).hexdigest()
     doc.length = len(norm)
     doc.has_text = bool(norm)
     doc.note = item.note[:200]
     doc.shingles = item.shingles.astype("<u4").tobytes()
-    doc.signature = textdup.signature_to_bytes(textdup.signature(kept))
     doc.theme_tokens = themes.speech_tokens(doc.kind, item.text)  # the theme hints' words (R-S6)
-    doc.indexed_at = clock.now()
-    doc.deleted_at = None
+    doc.read_digest = read_digest(item)
 
 
 def _write_bands(doc: TextDocument) -> list[tuple[int, int]]:
@@ -190,7 +204,8 @@ def text_saved(kind: str, record: Any) -> list[TextPair]:
     model = boilerplate()
     kept = model.drop(item.shingles)
     doc = doc or TextDocument(kind=kind, object_id=record.pk)
-    _fill(doc, item, kept, _submitter(record))
+    _fill(doc, item, _submitter(record))
+    doc.signature = textdup.signature_to_bytes(textdup.signature(kept))
     doc.save()
     values = _write_bands(doc)
     if _standard_text(doc, model):
@@ -312,77 +327,71 @@ class ScanResult:
     red: int = 0
 
 
+# How far below the flag threshold a candidate's signature estimate may fall and still be verified.
+# The estimate is the share of the 128 MinHash values two signatures have in common (a binomial of
+# 128 draws at their Jaccard): for two texts exactly at any threshold it falls this far below
+# with a probability under one in 100 million (5.6 standard deviations or more).
+ESTIMATE_MARGIN = 0.25
+PAIR_CHUNK = 20_000  # candidate pairs read and verified at a time
+
+
 @transaction.atomic
 def scan_corpus(*, progress: Progress | None = None, max_share: float = 0.002, min_docs: int = 20) -> ScanResult:
     """Re-read every text, refit the boilerplate model, rebuild the index and verify every candidate.
 
+    The scan streams, so a province's texts are never all in memory (issue 15):
+
+    1. every record is read once; its document is written (text, shingles, theme words) a chunk
+       at a time and its shingles are counted for the boilerplate model;
+    2. the documents are read back a chunk at a time: each one's signature without boilerplate
+       is stored with its index bands, and kept in one array for step 3;
+    3. the candidate pairs (documents sharing a band) come from the band table, sorted, a chunk
+       at a time; those whose signatures estimate them well below the flag threshold are passed
+       over (`ESTIMATE_MARGIN`), the others are verified exactly on their shingles read then.
+
     `progress(done, total)` is told after each record read and again while pairs are verified.
     """
     total = count_records()
+    result = ScanResult()
+    known = KnownDocuments()
+    frequencies = textdup.DocumentFrequencies()
     done = 0
-    items: list[tuple[str, Read]] = []
-    submitters: dict[tuple[str, int], int | None] = {}
     for source in sources.all_sources():
         by = _submitters(source)
+        batch: list[TextDocument] = []
         for record in _records(source):
             item = read(source.kind, record)
             if not item.empty:
-                items.append((source.kind, item))
-                submitters[(source.kind, record.pk)] = by.get(record.pk)
+                pk, digest = known.take(source.kind, record.pk)
+                doc = TextDocument(pk=pk, kind=source.kind, object_id=record.pk)
+                _fill(doc, item, by.get(record.pk), text=digest != read_digest(item))
+                frequencies.add(item.shingles)
+                batch.append(doc)
+                if len(batch) >= BAND_CHUNK:
+                    _write_documents(batch)
             done += 1
             if progress is not None:
                 progress(done, total)
-    model = textdup.BoilerplateModel.fit(
-        (item.shingles for _kind, item in items), max_share=max_share, min_docs=min_docs
-    )
+        _write_documents(batch)
+    for gone in known.not_taken(BAND_CHUNK):
+        for doc in TextDocument.objects.filter(pk__in=gone, deleted_at__isnull=True):
+            forget(doc)
+
+    model = frequencies.model(max_share=max_share, min_docs=min_docs)
+    del frequencies
     state = BoilerplateState.objects.order_by("pk").first() or BoilerplateState()
     state.model, state.n_docs, state.fitted_at = model.to_bytes(), model.n_docs, clock.now()
     state.save()
+    result.boilerplate = len(model)
 
-    existing = {(d.kind, d.object_id): d for d in TextDocument.objects.defer("shingles", "signature")}
-    seen: set[tuple[str, int]] = set()
-    kept_of: dict[int, npt.NDArray[np.uint32]] = {}
-    index = textdup.TextIndex()
-    result = ScanResult(documents=len(items), boilerplate=len(model))
     TextBand.objects.all().delete()
-    filled: list[tuple[TextDocument, npt.NDArray[np.uint32]]] = []
-    items.reverse()  # taken from the end in the order read: each record and its text go once filled
-    while items:
-        kind, item = items.pop()
-        key = (kind, item.record.pk)
-        seen.add(key)
-        doc = existing.get(key) or TextDocument(kind=kind, object_id=item.record.pk)
-        kept = model.drop(item.shingles)
-        _fill(doc, item, kept, submitters[key])
-        filled.append((doc, kept))
-    # Written in batches: one statement per row made the scan of a year's texts take minutes.
-    TextDocument.objects.bulk_update([doc for doc, _kept in filled if doc.pk is not None], FILLED, batch_size=200)
-    TextDocument.objects.bulk_create([doc for doc, _kept in filled if doc.pk is None], batch_size=500)
-    # The bands are written a chunk of documents at a time: 32 rows per document, and a
-    # province's 450,000 texts held as band instances at once grew past 15 GB (issue 15).
-    for start in range(0, len(filled), BAND_CHUNK):
-        bands: list[TextBand] = []
-        for doc, kept in filled[start : start + BAND_CHUNK]:
-            result.with_text += doc.has_text
-            result.no_text += not doc.has_text
-            kept_of[doc.pk] = kept
-            index.insert(doc.pk, textdup.signature_from_bytes(bytes(doc.signature)))
-            bands.extend(TextBand(document=doc, band=b, value=v) for b, v in band_values(bytes(doc.signature)))
-        insert_new(TextBand, bands)  # COPY on PostgreSQL
-    filled.clear()  # the documents are written; the pairs are verified from `kept_of`
-    for key, doc in existing.items():
-        if key not in seen and doc.deleted_at is None:
-            forget(doc)
-
+    signed, signatures = _sign_documents(model, result)
     flag, red = thresholds()
-    candidates = index.candidate_pairs()
-    result.candidates = len(candidates)
     found: set[tuple[int, int]] = set()
-    for number, (a, b) in enumerate(sorted(candidates, key=lambda pair: (int(pair[0]), int(pair[1]))), start=1):
-        score, shared = textdup.jaccard_and_shared(kept_of[int(a)], kept_of[int(b)])
+    for number, (a, b, score, shared) in enumerate(_verified_pairs(model, signed, signatures, flag, result), 1):
         if score >= flag and shared >= textdup.MIN_SHARED:
-            pair = _upsert_pair(int(a), int(b), score, shared, red)
-            found.add((min(int(a), int(b)), max(int(a), int(b))))
+            pair = _upsert_pair(a, b, score, shared, red)
+            found.add((a, b))
             if pair is not None:
                 result.pairs += 1
                 result.red += pair.red
@@ -392,6 +401,133 @@ def scan_corpus(*, progress: Progress | None = None, max_share: float = 0.002, m
         if (pair.first_id, pair.second_id) not in found:
             pair.soft_delete(actor=_system())
     return result
+
+
+Ids = npt.NDArray[np.int64]
+
+
+class KnownDocuments:
+    """The documents the index holds, by kind and record id, in 49 bytes each (a province has 450,000).
+
+    `take(kind, record id)` gives a record's document id and read digest (None and "" for a new
+    one) and marks it seen; `not_taken` gives the ids of the others, whose records are gone or
+    have no text any more.
+    """
+
+    def __init__(self) -> None:
+        rows: dict[str, list[tuple[int, int, str]]] = {}
+        for kind, *row in TextDocument.objects.order_by("kind", "object_id").values_list(
+            "kind", "object_id", "pk", "read_digest"
+        ):
+            rows.setdefault(kind, []).append(tuple(row))  # type: ignore[arg-type]
+        self._kinds: dict[str, tuple[Ids, Ids, npt.NDArray[np.bytes_], npt.NDArray[np.bool_]]] = {}
+        for kind, found in rows.items():
+            records, documents, digests = zip(*found, strict=True)
+            self._kinds[kind] = (
+                np.array(records, dtype=np.int64),
+                np.array(documents, dtype=np.int64),
+                np.array([digest.encode() for digest in digests], dtype="S32"),
+                np.zeros(len(found), dtype=np.bool_),
+            )
+
+    def take(self, kind: str, object_id: int) -> tuple[int | None, str]:
+        if kind not in self._kinds:
+            return None, ""
+        records, documents, digests, taken = self._kinds[kind]
+        at = int(np.searchsorted(records, object_id))
+        if at == len(records) or records[at] != object_id:
+            return None, ""
+        taken[at] = True
+        return int(documents[at]), digests[at].decode()
+
+    def not_taken(self, size: int) -> Iterator[list[int]]:
+        """The documents not taken, in lists of at most `size` ids."""
+        for _records, documents, _digests, taken in self._kinds.values():
+            gone = documents[~taken].tolist()
+            for start in range(0, len(gone), size):
+                yield gone[start : start + size]
+
+
+def _write_documents(batch: list[TextDocument]) -> None:
+    """Store a chunk of filled documents (the signature comes in the second pass) and empty it.
+
+    A document whose text did not change (no `read_digest` set on the instance) keeps the
+    fields computed from it.
+    """
+    known = [doc for doc in batch if doc.pk is not None]
+    update_rows(TextDocument, [doc for doc in known if doc.read_digest], RECORD_FIELDS + TEXT_FIELDS)
+    update_rows(TextDocument, [doc for doc in known if not doc.read_digest], RECORD_FIELDS)
+    TextDocument.objects.bulk_create([doc for doc in batch if doc.pk is None], batch_size=500)
+    batch.clear()
+
+
+def _sign_documents(model: textdup.BoilerplateModel, result: ScanResult) -> tuple[Ids, npt.NDArray[np.uint32]]:
+    """Store every live document's signature without boilerplate and its index bands, a chunk at a time.
+
+    Returns the documents' ids (ascending) and their signatures' hash values, one row each:
+    512 bytes a document, whatever the length of its text.
+    """
+    live = TextDocument.objects.filter(deleted_at__isnull=True).order_by("pk")
+    id_chunks: list[Ids] = []
+    signature_chunks: list[npt.NDArray[np.uint32]] = []
+    last = 0
+    while chunk := list(live.filter(pk__gt=last).values_list("pk", "has_text", "shingles")[:BAND_CHUNK]):
+        signed: list[TextDocument] = []
+        bands: list[tuple[int, int, int]] = []
+        hashvalues = np.empty((len(chunk), textdup.NUM_PERM), dtype=np.uint32)
+        for row, (pk, has_text, shingles) in enumerate(chunk):
+            minhash = textdup.signature(model.drop(_array(shingles)))
+            data = textdup.signature_to_bytes(minhash)
+            hashvalues[row] = minhash.hashvalues
+            result.documents += 1
+            result.with_text += has_text
+            result.no_text += not has_text
+            signed.append(TextDocument(pk=pk, signature=data))
+            bands.extend((pk, band, value) for band, value in band_values(data))
+        update_rows(TextDocument, signed, ["signature"])
+        insert_values(TextBand, ["document", "band", "value"], bands)  # COPY on PostgreSQL
+        id_chunks.append(np.array([pk for pk, _has_text, _shingles in chunk], dtype=np.int64))
+        signature_chunks.append(hashvalues)
+        last = chunk[-1][0]
+    if not id_chunks:
+        return np.empty(0, dtype=np.int64), np.empty((0, textdup.NUM_PERM), dtype=np.uint32)
+    return np.concatenate(id_chunks), np.concatenate(signature_chunks)
+
+
+def _candidate_chunks() -> Iterator[list[tuple[int, int]]]:
+    """Every pair of documents sharing an index band once, (smaller id, larger id) ascending."""
+    band = TextBand._meta.db_table
+    # A server-side cursor on PostgreSQL: the pairs are fetched a chunk at a time, not all at once.
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT a.document_id, b.document_id FROM {band} a JOIN {band} b "  # noqa: S608  # nosec B608 - the table's name
+            "ON a.band = b.band AND a.value = b.value AND a.document_id < b.document_id ORDER BY 1, 2"
+        )
+        while rows := cursor.fetchmany(PAIR_CHUNK):
+            yield rows
+
+
+def _verified_pairs(
+    model: textdup.BoilerplateModel, ids: Ids, signatures: npt.NDArray[np.uint32], flag: float, result: ScanResult
+) -> Iterator[tuple[int, int, float, int]]:
+    """(first, second, Jaccard, shared shingles) of each candidate pair near enough to verify."""
+    floor = flag - ESTIMATE_MARGIN
+    for rows in _candidate_chunks():
+        result.candidates += len(rows)
+        pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        first, second = np.searchsorted(ids, pairs[:, 0]), np.searchsorted(ids, pairs[:, 1])
+        estimate = (signatures[first] == signatures[second]).mean(axis=1)
+        near = pairs[estimate >= floor]
+        if not len(near):
+            continue
+        wanted = np.unique(near).tolist()
+        kept: dict[int, npt.NDArray[np.uint32]] = {}
+        for start in range(0, len(wanted), BAND_CHUNK):
+            shingles_of = TextDocument.objects.filter(pk__any_of=wanted[start : start + BAND_CHUNK])
+            kept.update((pk, model.drop(_array(data))) for pk, data in shingles_of.values_list("pk", "shingles"))
+        for a, b in near.tolist():
+            score, shared = textdup.jaccard_and_shared(kept[a], kept[b])
+            yield a, b, score, shared
 
 
 # --- pairs for a user ------------------------------------------------------------------------------

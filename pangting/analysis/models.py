@@ -57,6 +57,9 @@ class TextDocument(models.Model):
     # A speech's theme words (R-S6 theme hints, `themes.py`) with their counts in the order of first
     # use, packed as "word count word count" (`themefit.pack`); empty for other kinds of text.
     theme_tokens = models.TextField(default="", blank=True)
+    # A digest of the text and note as read from the record (before normalizing): the scan
+    # recomputes the text's fields (its theme words take jieba's time) only when it changed.
+    read_digest = models.CharField(max_length=32, default="", blank=True)
     indexed_at = models.DateTimeField(_("索引时间"))
     deleted_at = models.DateTimeField(null=True, blank=True)
 

@@ -167,6 +167,57 @@ def _merge_counts(
     return all_keys[starts], np.add.reduceat(all_counts, starts)
 
 
+class DocumentFrequencies:
+    """In how many documents each shingle occurs, counted one document at a time.
+
+    Each chunk of documents is reduced to its distinct shingles and counts; the chunk tables are
+    summed into one running table whenever together they outgrow it, so the peak memory is about
+    twice the corpus's distinct shingles plus one chunk, whatever the number of documents
+    (a province's texts are read once, as they stream past, by the whole-corpus scan).
+    """
+
+    def __init__(self, *, chunk: int = 20_000) -> None:
+        self.chunk = chunk
+        self.n_docs = 0
+        self._pending: list[npt.NDArray[np.uint32]] = []
+        self._keys: list[npt.NDArray[np.uint32]] = []
+        self._counts: list[npt.NDArray[np.int64]] = []
+
+    def add(self, document: npt.NDArray[np.uint32] | Iterable[int]) -> None:
+        self._pending.append(_as_array(document))
+        self.n_docs += 1
+        if len(self._pending) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            keys, counts = np.unique(np.concatenate(self._pending), return_counts=True)
+            self._keys.append(keys)
+            self._counts.append(counts.astype(np.int64))
+            self._pending.clear()
+        # The running table is the first; the chunk tables after it are summed into it once they
+        # hold more keys than it does (amortized: each key is sorted again a few times at most).
+        if len(self._keys) > 1 and sum(len(k) for k in self._keys[1:]) > len(self._keys[0]):
+            keys, counts = _merge_counts(self._keys, self._counts)
+            self._keys, self._counts = [keys], [counts]
+
+    def table(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+        """(distinct shingles, sorted; the number of documents each occurs in)."""
+        self._flush()
+        keys, counts = _merge_counts(self._keys, self._counts)
+        self._keys, self._counts = ([keys], [counts]) if len(keys) else ([], [])
+        return keys, counts
+
+    def model(self, *, max_share: float = 0.002, min_docs: int = 20) -> BoilerplateModel:
+        """The boilerplate model of the documents added so far."""
+        keys, counts = self.table()
+        model = BoilerplateModel(n_docs=self.n_docs, max_share=max_share, min_docs=min_docs)
+        mask = counts > model.limit
+        model.frequent = keys[mask].astype(np.uint32)
+        model.counts = counts[mask].astype(np.uint32)
+        return model
+
+
 @dataclass
 class BoilerplateModel:
     """Shingles that occur in too many documents to count as copying.
@@ -204,35 +255,11 @@ class BoilerplateModel:
         min_docs: int = 20,
         chunk: int = 20_000,
     ) -> BoilerplateModel:
-        """Count document frequencies over `documents` (shingle sets or arrays, one per document).
-
-        Each chunk of documents is reduced to its distinct shingles and counts, and the chunk
-        tables are summed at the end: the peak memory is one chunk's shingles plus those tables.
-        """
-        chunk_keys: list[npt.NDArray[np.uint32]] = []
-        chunk_counts: list[npt.NDArray[np.int64]] = []
-        pending: list[npt.NDArray[np.uint32]] = []
-        n_docs = 0
-
-        def flush() -> None:
-            if pending:
-                keys, counts = np.unique(np.concatenate(pending), return_counts=True)
-                chunk_keys.append(keys)
-                chunk_counts.append(counts.astype(np.int64))
-                pending.clear()
-
+        """Count document frequencies over `documents` (shingle sets or arrays, one per document)."""
+        frequencies = DocumentFrequencies(chunk=chunk)
         for doc in documents:
-            pending.append(_as_array(doc))
-            n_docs += 1
-            if len(pending) >= chunk:
-                flush()
-        flush()
-        keys, counts = _merge_counts(chunk_keys, chunk_counts)
-        model = cls(n_docs=n_docs, max_share=max_share, min_docs=min_docs)
-        mask = counts > model.limit
-        model.frequent = keys[mask].astype(np.uint32)
-        model.counts = counts[mask].astype(np.uint32)
-        return model
+            frequencies.add(doc)
+        return frequencies.model(max_share=max_share, min_docs=min_docs)
 
     def __len__(self) -> int:
         return len(self.frequent)

@@ -133,6 +133,7 @@ def test_the_scan_writes_the_index_a_few_documents_at_a_time(world, monkeypatch)
     speech(world.unit_b, ORIGINAL[: len(ORIGINAL) // 2], name="赵摘录")
     TextPair.all_objects.all().delete()
     monkeypatch.setattr(duplicates, "BAND_CHUNK", 2)
+    monkeypatch.setattr(duplicates, "PAIR_CHUNK", 1)  # candidate pairs read and verified one at a time
     result = duplicates.scan_corpus()
     documents = TextDocument.objects.filter(has_text=True)
     assert result.with_text == documents.count() >= 4
@@ -140,12 +141,65 @@ def test_the_scan_writes_the_index_a_few_documents_at_a_time(world, monkeypatch)
     assert sorted(TextBand.objects.values_list("document", flat=True).distinct()) == sorted(
         documents.values_list("pk", flat=True)
     )
+    # Each document's signature, written in the second pass, is the one the on-save check makes.
+    model = duplicates.boilerplate()
+    for doc in documents:
+        expected = textdup.signature(model.drop(duplicates._array(doc.shingles)))
+        assert bytes(doc.signature) == textdup.signature_to_bytes(expected)
     chunked = set(TextPair.objects.values_list("first", "second", "red"))
     TextPair.all_objects.all().delete()
     monkeypatch.setattr(duplicates, "BAND_CHUNK", 10_000)
+    monkeypatch.setattr(duplicates, "PAIR_CHUNK", 20_000)
     whole = duplicates.scan_corpus()
     assert set(TextPair.objects.values_list("first", "second", "red")) == chunked
     assert (whole.candidates, whole.pairs) == (result.candidates, result.pairs) and result.pairs >= 1
+
+
+def test_the_scan_verifies_only_candidates_their_signatures_put_near_the_threshold(world, monkeypatch):
+    copied_pair(world)
+    TextPair.all_objects.all().delete()
+    verified = []
+    exact = textdup.jaccard_and_shared
+    monkeypatch.setattr(textdup, "jaccard_and_shared", lambda a, b: verified.append(1) or exact(a, b))
+    result = duplicates.scan_corpus()
+    assert result.pairs == 1 and result.candidates >= 1 and len(verified) == result.candidates
+    # A floor above every estimate: the candidates are passed over, none is verified or raised.
+    TextPair.all_objects.all().delete()
+    verified.clear()
+    monkeypatch.setattr(duplicates, "ESTIMATE_MARGIN", -1.0)
+    assert duplicates.scan_corpus().pairs == 0 and not verified and not TextPair.objects.exists()
+
+
+def test_the_scan_recomputes_a_texts_fields_only_when_the_text_read_changed(world, monkeypatch):
+    first, second = speech(world.unit_a, ORIGINAL), speech(world.unit_b, UNRELATED, name="李无关")
+    duplicates.scan_corpus()
+    tokenized = []
+    count = duplicates.themes.speech_tokens
+    monkeypatch.setattr(
+        duplicates.themes, "speech_tokens", lambda kind, text: tokenized.append(text) or count(kind, text)
+    )
+    # Punctuation only: the same normalized text (and shingles), but other theme words may come of it.
+    changed = UNRELATED.replace("，", "。", 1)
+    Speech.objects.filter(pk=second.pk).update(written_text=changed)
+    Speech.objects.filter(pk=first.pk).update(speaker_name="王改名")  # not the text
+    result = duplicates.scan_corpus()
+    assert result.documents == 2 and tokenized == [changed]
+    doc = TextDocument.objects.get(object_id=second.pk)
+    assert doc.theme_tokens == count("speech", changed) and doc.read_digest
+    unchanged = TextDocument.objects.get(object_id=first.pk)
+    assert unchanged.theme_tokens == count("speech", ORIGINAL) and "王改名" in unchanged.author + unchanged.title
+
+
+def test_the_scan_drops_the_documents_of_records_gone_since_the_last_one(world):
+    kept, gone = speech(world.unit_a, ORIGINAL), speech(world.unit_b, UNRELATED, name="李无关")
+    duplicates.scan_corpus()
+    Speech.objects.filter(pk=gone.pk).update(written_text="")  # changed outside the services
+    result = duplicates.scan_corpus()
+    assert result.documents == 1 and result.with_text == 1
+    live = TextDocument.objects.filter(deleted_at__isnull=True)
+    assert list(live.values_list("object_id", flat=True)) == [kept.pk]
+    assert not TextBand.objects.exclude(document__object_id=kept.pk).exists()
+    assert TextDocument.objects.get(object_id=gone.pk).deleted_at is not None
 
 
 @pytest.mark.django_db(transaction=True)  # the real worker commits

@@ -1,12 +1,13 @@
-"""`core.bulk.insert_new`: the findings a run inserts are stored as `bulk_create` stores them,
-by COPY on PostgreSQL (issue 15: a first run inserts every finding of the province)."""
+"""`core.bulk`: the findings a run inserts are stored as `bulk_create` stores them, by COPY on
+PostgreSQL (issue 15: a first run inserts every finding of the province), and rows updated by
+`update_rows` as `bulk_update` updates them (the text scan rewrites every document)."""
 
 from __future__ import annotations
 
 import pytest
 
 from pangting.compliance.models import ComplianceRun, Finding
-from pangting.core.bulk import insert_new
+from pangting.core.bulk import insert_new, update_rows
 from pangting.core.system import system_actor
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +46,26 @@ def test_it_stores_what_bulk_create_stores(world):
     assert len(stored("copied")) == 3
     assert stored("copied") == stored("created")
     assert Finding.objects.get(key="copied:2").measured == {"count": 2, "rate": 0.5, "none": None, "list": [1, "二"]}
+
+
+def test_it_updates_what_bulk_update_updates(world):
+    run = ComplianceRun.objects.create(year=2026, actor=system_actor())
+    Finding.objects.bulk_create(findings(run, world.unit_a, "copied") + findings(run, world.unit_a, "updated"))
+    fields = ["severity", "message", "message_params", "evidence", "measured", "resolved_at"]
+    changed = {"copied": [], "updated": []}
+    for prefix, rows in changed.items():
+        for finding in Finding.objects.filter(key__startswith=prefix).order_by("key"):
+            finding.severity, finding.message = "red", f"改为{finding.key[-1]}：\t\\「」"
+            finding.message_params, finding.evidence = {"n": [None, "二"]}, []
+            finding.measured, finding.resolved_at = {}, run.started_at
+            rows.append(finding)
+    update_rows(Finding, changed["copied"], fields)
+    Finding.objects.bulk_update(changed["updated"], fields)
+    update_rows(Finding, [], fields)
+
+    def stored(prefix: str) -> list[tuple]:
+        return list(Finding.objects.filter(key__startswith=prefix).order_by("key").values_list(*CONTENT))
+
+    assert stored("copied") == stored("updated") and stored("copied")[0][4] == "red"
+    assert Finding.objects.get(key="copied:1").message_params == {"n": [None, "二"]}
+    assert Finding.objects.get(key="copied:0").digest == "0" * 32  # a field not named is left alone

@@ -17,6 +17,7 @@ from pangting.lib.textdup import (
     FLAG_THRESHOLD,
     SIGNATURE_BYTES,
     BoilerplateModel,
+    DocumentFrequencies,
     TextIndex,
     UnreadableFile,
     extract_text,
@@ -103,6 +104,22 @@ def test_it_counts_shingles_in_more_documents_than_the_limit_as_boilerplate():
     assert 4 not in model and 5 not in model
     assert model.counts.tolist() == [30, 35, 30]
     assert model.drop([1, 4, 5, 2]).tolist() == [4, 5]
+
+
+def test_it_counts_document_frequencies_as_the_documents_stream_past():
+    rng = np.random.default_rng(7)
+    docs = [np.unique(rng.integers(0, 400, size=int(rng.integers(1, 60))).astype(np.uint32)) for _ in range(500)]
+    whole = DocumentFrequencies(chunk=10_000)
+    streamed = DocumentFrequencies(chunk=3)  # chunk tables merged into the running one many times
+    for doc in docs:
+        whole.add(doc)
+        streamed.add(doc)
+    keys, counts = streamed.table()
+    expected = np.unique(np.concatenate(docs), return_counts=True)
+    assert keys.tolist() == expected[0].tolist() and counts.tolist() == expected[1].tolist()
+    assert whole.table()[1].tolist() == counts.tolist()
+    model = streamed.model(max_share=0.05, min_docs=5)
+    assert model.n_docs == 500 and model.frequent.tolist() == keys[counts > 25].tolist()
 
 
 def test_it_keeps_a_floor_so_a_small_corpus_does_not_call_shared_sentences_boilerplate():
