@@ -11,6 +11,8 @@ DATABASE_URL names), then, with the clock set to 1 December of the year:
 - *compute*: every check over every unit, findings computed but not saved (`compute`);
 - *run*: the same with the findings reconciled into the table, as `check_compliance` does;
 - *again*: a second run, which refreshes the findings the first one wrote;
+- *next day*: a third run with the clock a day later, as the nightly run finds it (the findings
+  whose measures count days are rewritten, deadlines that passed overnight make new ones);
 - *one unit*: `refresh_unit` of one unit after a change to it (the unit page's run), median of 5;
 - the run's queries and the peak resident set growth while checking.
 
@@ -79,7 +81,9 @@ def measure(units: int, year: int, seed: int) -> dict[str, float]:
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    with time_machine.travel(dt.datetime(year, 12, 1, 9, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")), tick=True):
+    with time_machine.travel(
+        dt.datetime(year, 12, 1, 9, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")), tick=True
+    ) as traveller:
         result = generate(units=units, seed=seed, year=year, force=True, checks=False, report=lambda line: None)
         built = time.perf_counter() - started
         actor = system_actor()
@@ -95,6 +99,10 @@ def measure(units: int, year: int, seed: int) -> dict[str, float]:
         t0 = time.perf_counter()
         services.run_checks(year, actor=actor, trigger="schedule")
         again_s = time.perf_counter() - t0
+        traveller.shift(dt.timedelta(days=1))
+        t0 = time.perf_counter()
+        next_day = services.run_checks(year, actor=actor, trigger="schedule")
+        next_day_s = time.perf_counter() - t0
         peak_growth_mb = (_peak_kb() - before_kb) / 1024
         unit = all_units().exclude(parent__parent__isnull=True).order_by("path")[len(result.usernames) % 7]
         session = StudySession.objects.filter(organization=unit).order_by("starts_at").first()
@@ -115,6 +123,8 @@ def measure(units: int, year: int, seed: int) -> dict[str, float]:
         "open_findings": Finding.objects.filter(resolved_at__isnull=True).count(),
         "run_s": run_s,
         "again_s": again_s,
+        "next_day_s": next_day_s,
+        "next_day_counts": next_day.counts,
         "unit_ms": statistics.median(times) * 1000,
         "peak_growth_mb": peak_growth_mb,
     }
@@ -146,7 +156,7 @@ def main(argv: list[str]) -> int:
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     header = (
         f"{'units':>6} {'rows':>9} {'build s':>8} {'compute s':>9} {'queries':>7} {'findings':>8} "
-        f"{'run s':>6} {'again s':>7} {'1 unit ms':>9} {'peak +MB':>8}"
+        f"{'run s':>6} {'again s':>7} {'next day s':>10} {'1 unit ms':>9} {'peak +MB':>8}"
     )
     print(header)
     results = []
@@ -155,10 +165,11 @@ def main(argv: list[str]) -> int:
         results.append(r)
         print(
             f"{r['units']:>6,} {r['rows']:>9,} {r['build_s']:>8.1f} {r['compute_s']:>9.2f} {r['queries']:>7} "
-            f"{r['findings']:>8,} {r['run_s']:>6.2f} {r['again_s']:>7.2f} {r['unit_ms']:>9.1f} "
-            f"{r['peak_growth_mb']:>8.1f}",
+            f"{r['findings']:>8,} {r['run_s']:>6.2f} {r['again_s']:>7.2f} {r['next_day_s']:>10.2f} "
+            f"{r['unit_ms']:>9.1f} {r['peak_growth_mb']:>8.1f}",
             flush=True,
         )
+        print(f"       the next day's run: {r['next_day_counts']}", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     ok = True
 

@@ -24,7 +24,7 @@ from django.utils import translation
 
 from pangting.core import clock, dates
 from pangting.core import parameters as core_parameters
-from pangting.core.bulk import insert_new
+from pangting.core.bulk import insert_new, update_rows
 from pangting.core.i18n import in_site_language
 from pangting.core.system import require_actor
 from pangting.lib.collector import collector_paused
@@ -413,7 +413,7 @@ def _reconcile(
             touched.add(identity[1])
     touched.update(finding.unit_id for finding in new)
     insert_new(Finding, new)  # COPY on PostgreSQL: a first run inserts every finding
-    Finding.objects.bulk_update(changed, list(WRITTEN_FIELDS), batch_size=500)
+    update_rows(Finding, changed, WRITTEN_FIELDS)  # by COPY on PostgreSQL, not a CASE per field and row
     for batch in _batches(still):
         Finding.objects.filter(pk__any_of=batch).update(last_seen=run, resolved_at=None)
     for batch in _batches(gone):
