@@ -167,9 +167,20 @@ def _fill(doc: TextDocument, item: Read, submitted_by_id: int | None, *, text: b
     doc.read_digest = read_digest(item)
 
 
-def _write_bands(doc: TextDocument) -> list[tuple[int, int]]:
+def indexed(kept: npt.NDArray[np.uint32]) -> bool:
+    """Whether a text goes into the index's bands: one with fewer shingles after boilerplate than a
+    pair must share (`textdup.MIN_SHARED`) can never be in a pair, and is left out.
+
+    Short texts (a line of feedback, a generated speech) otherwise made the province's candidate
+    pairs grow with the square of the texts: at 10,000 units the scan's self-join of the band
+    table spilled 4.8 GB to disk before its first row (issue 15).
+    """
+    return len(kept) >= textdup.MIN_SHARED
+
+
+def _write_bands(doc: TextDocument, kept: npt.NDArray[np.uint32]) -> list[tuple[int, int]]:
     TextBand.objects.filter(document=doc).delete()
-    values = band_values(bytes(doc.signature))
+    values = band_values(bytes(doc.signature)) if indexed(kept) else []
     TextBand.objects.bulk_create([TextBand(document=doc, band=band, value=value) for band, value in values])
     return values
 
@@ -207,7 +218,7 @@ def text_saved(kind: str, record: Any) -> list[TextPair]:
     _fill(doc, item, _submitter(record))
     doc.signature = textdup.signature_to_bytes(textdup.signature(kept))
     doc.save()
-    values = _write_bands(doc)
+    values = _write_bands(doc, kept)
     if _standard_text(doc, model):
         values = []  # handed in word for word by many: a standard text, as the boilerplate model says
     return check_document(doc, kept, values, model)
@@ -476,14 +487,16 @@ def _sign_documents(model: textdup.BoilerplateModel, result: ScanResult) -> tupl
         bands: list[tuple[int, int, int]] = []
         hashvalues = np.empty((len(chunk), textdup.NUM_PERM), dtype=np.uint32)
         for row, (pk, has_text, shingles) in enumerate(chunk):
-            minhash = textdup.signature(model.drop(_array(shingles)))
+            kept = model.drop(_array(shingles))
+            minhash = textdup.signature(kept)
             data = textdup.signature_to_bytes(minhash)
             hashvalues[row] = minhash.hashvalues
             result.documents += 1
             result.with_text += has_text
             result.no_text += not has_text
             signed.append(TextDocument(pk=pk, signature=data))
-            bands.extend((pk, band, value) for band, value in band_values(data))
+            if indexed(kept):
+                bands.extend((pk, band, value) for band, value in band_values(data))
         update_rows(TextDocument, signed, ["signature"])
         insert_values(TextBand, ["document", "band", "value"], bands)  # COPY on PostgreSQL
         id_chunks.append(np.array([pk for pk, _has_text, _shingles in chunk], dtype=np.int64))

@@ -190,6 +190,21 @@ def test_the_scan_recomputes_a_texts_fields_only_when_the_text_read_changed(worl
     assert unchanged.theme_tokens == count("speech", ORIGINAL) and "王改名" in unchanged.author + unchanged.title
 
 
+def test_a_text_shorter_than_a_pair_must_share_is_left_out_of_the_bands(world):
+    # Issue 15: fewer shingles than MIN_SHARED after boilerplate can never make a pair; such texts
+    # made the candidate pairs grow with the square of a province's texts.
+    short = "认真学习贯彻全会精神并结合实际抓好落实"  # 19 characters: 15 shingles
+    first, second = speech(world.unit_a, short), speech(world.unit_b, short, name="孙复制")
+    assert len(textdup.shingle_array(short)) < textdup.MIN_SHARED
+    assert not TextPair.objects.exists() and not TextBand.objects.exists()
+    long = speech(world.unit_a, ORIGINAL, name="李原文")
+    assert TextBand.objects.filter(document__object_id=long.pk).count() == textdup.LSH_BANDS
+    result = duplicates.scan_corpus()
+    assert result.documents == 3 and result.pairs == 0 and result.candidates == 0
+    assert set(TextBand.objects.values_list("document__object_id", flat=True)) == {long.pk}
+    assert TextDocument.objects.filter(object_id__in=[first.pk, second.pk], deleted_at__isnull=True).count() == 2
+
+
 def test_the_scan_drops_the_documents_of_records_gone_since_the_last_one(world):
     kept, gone = speech(world.unit_a, ORIGINAL), speech(world.unit_b, UNRELATED, name="李无关")
     duplicates.scan_corpus()
