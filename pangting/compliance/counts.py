@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from .models import Finding, FindingCount
@@ -39,8 +40,31 @@ def store(year: int, unit_ids: Iterable[int]) -> int:
     ids = sorted(set(unit_ids))
     if not ids:
         return 0
-    FindingCount.objects.filter(year=year, unit_id__any_of=ids).delete()
-    return _write(year, count(year, ids))
+    with transaction.atomic():
+        _one_at_a_time(ids)
+        FindingCount.objects.filter(year=year, unit_id__any_of=ids).delete()
+        return _write(year, count(year, ids))
+
+
+LOCK_CLASS = 15_001  # the first key of the advisory locks `store` takes, one per unit (the second)
+
+
+def _one_at_a_time(ids: list[int]) -> None:
+    """On PostgreSQL, wait for any other transaction storing some of these units' counts to end.
+
+    A run's parts are reconciled at once in several processes, and a unit can be touched by two
+    of them (a supervising organization is a unit in one part and an office judged in another):
+    both deleted its rows, then both inserted them, and the second insert broke the rows'
+    identity. Taken in id order and held to the end of the transaction, the locks make the later
+    store wait and then recount with the earlier one's findings committed. SQLite has one writer.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, unit_id) FROM (SELECT unnest(%s::int[]) AS unit_id ORDER BY 1) AS units",
+            [LOCK_CLASS, ids],
+        )
 
 
 def _write(year: int, counted: dict[Key, Counted]) -> int:

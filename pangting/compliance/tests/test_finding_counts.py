@@ -4,10 +4,12 @@ command proves it (the assessment sheet reads them, R-O14)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 
 from pangting.compliance import counts, services
 from pangting.compliance.models import Finding, FindingCount
@@ -84,3 +86,43 @@ def test_the_command_checks_and_rebuilds_the_counts(world):
     out = StringIO()
     call_command("check_compliance", "--year", "2026", "--rebuild-counts", stdout=out)
     assert "已重新计算" in out.getvalue() and counts.check(2026) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer: no two stores at once")
+@pytest.mark.django_db(transaction=True)
+def test_two_stores_of_one_unit_at_once_wait_for_each_other(world):
+    # A run's parts reconcile at once in several processes, and a supervising organization can be
+    # touched by two of them: the second store waits for the first, then recounts (no duplicate row).
+    good_session(world, summary="", member_records=False)
+    run()
+    unit = world.unit_a.pk
+    held, release = threading.Event(), threading.Event()
+    done: list[str] = []
+    failed: list[BaseException] = []
+
+    def store(name: str, before: threading.Event | None, hold: bool) -> None:
+        try:
+            if before is not None:
+                before.wait(10)
+            with transaction.atomic():
+                counts.store(2026, [unit])
+                if hold:
+                    held.set()
+                    release.wait(10)
+                done.append(name)
+        except (IntegrityError, RuntimeError) as error:
+            failed.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=store, args=("first", None, True))
+    second = threading.Thread(target=store, args=("second", held, False))
+    first.start()
+    second.start()
+    second.join(1.0)
+    assert second.is_alive() and done == []  # waiting for the first's transaction
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert not failed and done == ["first", "second"]
+    assert counts.check(2026) == [] and stored() == counts.count(2026)
