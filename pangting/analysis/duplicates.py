@@ -520,6 +520,13 @@ def _candidate_chunks() -> Iterator[list[tuple[int, int]]]:
             yield rows
 
 
+def _rows_of(ids: Ids, wanted: Ids) -> Ids:
+    """The row of each of `wanted` in the sorted `ids`, or -1 for one not among them."""
+    rows = np.minimum(np.searchsorted(ids, wanted), max(len(ids) - 1, 0))
+    found = ids[rows] == wanted if len(ids) else np.zeros(len(wanted), dtype=np.bool_)
+    return np.where(found, rows, -1)
+
+
 def _verified_pairs(
     model: textdup.BoilerplateModel, ids: Ids, signatures: npt.NDArray[np.uint32], flag: float, result: ScanResult
 ) -> Iterator[tuple[int, int, float, int]]:
@@ -528,7 +535,11 @@ def _verified_pairs(
     for rows in _candidate_chunks():
         result.candidates += len(rows)
         pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
-        first, second = np.searchsorted(ids, pairs[:, 0]), np.searchsorted(ids, pairs[:, 1])
+        # A document saved while the scan ran may have committed its bands without being signed
+        # here: its pairs are left to its own on-save check.
+        first, second = _rows_of(ids, pairs[:, 0]), _rows_of(ids, pairs[:, 1])
+        signed = (first >= 0) & (second >= 0)
+        pairs, first, second = pairs[signed], first[signed], second[signed]
         estimate = (signatures[first] == signatures[second]).mean(axis=1)
         near = pairs[estimate >= floor]
         if not len(near):

@@ -205,6 +205,21 @@ def test_a_text_shorter_than_a_pair_must_share_is_left_out_of_the_bands(world):
     assert TextDocument.objects.filter(object_id__in=[first.pk, second.pk], deleted_at__isnull=True).count() == 2
 
 
+def test_a_candidate_the_scan_did_not_sign_is_left_to_its_own_check(world, monkeypatch):
+    # A text saved while the scan runs commits its bands without being signed by it.
+    copied_pair(world)
+    TextPair.all_objects.all().delete()
+    candidates = duplicates._candidate_chunks
+
+    def with_an_unsigned_one():
+        for rows in candidates():
+            yield [*rows, (rows[0][0], 10**9)]
+
+    monkeypatch.setattr(duplicates, "_candidate_chunks", with_an_unsigned_one)
+    result = duplicates.scan_corpus()
+    assert result.pairs == 1 and TextPair.objects.count() == 1
+
+
 def test_the_scan_drops_the_documents_of_records_gone_since_the_last_one(world):
     kept, gone = speech(world.unit_a, ORIGINAL), speech(world.unit_b, UNRELATED, name="李无关")
     duplicates.scan_corpus()
