@@ -348,14 +348,15 @@ PAIR_CHUNK = 20_000  # candidate pairs read and verified at a time
 
 @transaction.atomic
 def scan_corpus(*, progress: Progress | None = None, max_share: float = 0.002, min_docs: int = 20) -> ScanResult:
-    """Re-read every text, refit the boilerplate model, rebuild the index and verify every candidate.
+    """Re-read every text, refit the boilerplate model, rebuild the index and verify the candidates.
 
     The scan streams, so a province's texts are never all in memory (issue 15):
 
     1. every record is read once; its document is written (text, shingles, theme words) a chunk
        at a time and its shingles are counted for the boilerplate model;
     2. the documents are read back a chunk at a time: each one's signature without boilerplate
-       is stored with its index bands, and kept in one array for step 3;
+       is stored with its index bands (none for a text too short to be in a pair, `indexed`),
+       and kept in one array for step 3;
     3. the candidate pairs (documents sharing a band) come from the band table, sorted, a chunk
        at a time; those whose signatures estimate them well below the flag threshold are passed
        over (`ESTIMATE_MARGIN`), the others are verified exactly on their shingles read then.
