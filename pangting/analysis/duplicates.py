@@ -514,7 +514,7 @@ def _candidate_chunks() -> Iterator[list[tuple[int, int]]]:
     # A server-side cursor on PostgreSQL: the pairs are fetched a chunk at a time, not all at once.
     with connection.chunked_cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT a.document_id, b.document_id FROM {band} a JOIN {band} b "  # noqa: S608  # nosec B608 - the table's name
+            f"SELECT DISTINCT a.document_id, b.document_id FROM {band} a JOIN {band} b "  # noqa: S608 - the table's name  # nosec B608
             "ON a.band = b.band AND a.value = b.value AND a.document_id < b.document_id ORDER BY 1, 2"
         )
         while rows := cursor.fetchmany(PAIR_CHUNK):

@@ -60,7 +60,7 @@ def insert_values(model: type[models.Model], columns: Sequence[str], rows: Itera
                     copy.write_row(row)
             return
         placeholders = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", list(rows))  # noqa: S608  # nosec B608
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", list(rows))  # noqa: S608 - quoted model names  # nosec B608
 
 
 def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
@@ -83,12 +83,12 @@ def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields:
     # value goes through COPY.
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         # The temporary table has the columns only (no NOT NULL of the others) and goes at commit.
-        cursor.execute(f"DROP TABLE IF EXISTS {staged}")  # nosec B608
-        cursor.execute(f"CREATE TEMPORARY TABLE {staged} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608  # nosec B608
+        cursor.execute(f"DROP TABLE IF EXISTS {staged}")  # quoted model name  # nosec B608
+        cursor.execute(f"CREATE TEMPORARY TABLE {staged} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608 - quoted model names  # nosec B608
         with cursor.cursor.copy(f"COPY {staged} ({names}) FROM STDIN") as copy:
             for obj in objs:
                 row = [pk.get_db_prep_save(obj.pk, connection)]
                 row.extend(f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets)  # type: ignore[union-attr]
                 copy.write_row(row)
         key = columns[0]
-        cursor.execute(f"UPDATE {table} SET {assignments} FROM {staged} AS staged WHERE {table}.{key} = staged.{key}")  # noqa: S608  # nosec B608
+        cursor.execute(f"UPDATE {table} SET {assignments} FROM {staged} AS staged WHERE {table}.{key} = staged.{key}")  # noqa: S608 - quoted model names  # nosec B608
