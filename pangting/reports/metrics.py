@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce, ExtractMonth, Substr, TruncDate
@@ -45,6 +45,9 @@ from pangting.study.parameters import get_parameters
 from pangting.workdays.timeliness import LATE, ON_TIME, OVERDUE, PENDING, classify  # noqa: F401
 
 from . import study_figures
+
+# A group of units whose figures are added together (a supervising level, say).
+K = TypeVar("K", bound=Hashable)
 
 # The units' `study_figures.figures`, when the caller has read them for several figures.
 Counted = dict[int, study_figures.Counts] | None
@@ -129,11 +132,12 @@ def timeliness(
     R-O4 the unit's reply to the letter; R-O8 the record; R-O9 the feedback; R-O13 the
     visiting unit's written report after a cross-observation; R-O10 each rectification.
     """
-    today = today or clock.today()
-    ids = _ids(units)
-    start, end = year_bounds(year)
-    rows = {
-        kind: DeadlineCounts(kind, label, rule)
+    return timeliness_by({u.pk: None for u in units}, year, today, counted).get(None) or _deadline_rows()
+
+
+def _deadline_rows() -> list[DeadlineCounts]:
+    return [
+        DeadlineCounts(kind, label, rule)
         for kind, label, rule in [
             ("arrangement", _("学习安排报送表（会前）"), "R-S10"),
             ("report", _("会后材料报送宣传部"), "R-S10"),
@@ -143,13 +147,31 @@ def timeliness(
             ("cross_report", _("交叉旁听书面报告"), "R-O13"),
             ("rectification", _("整改完成"), "R-O10"),
         ]
-    }
+    ]
+
+
+def timeliness_by(
+    groups: Mapping[int, K], year: int, today: dt.date | None = None, counted: Counted = None
+) -> dict[K, list[DeadlineCounts]]:
+    """`timeliness` of several groups of units at once (`groups`: a unit's id → its group).
+
+    The same fixed number of queries as for one group, each grouped by unit when there are
+    several groups (issue 15: the levels page compares every supervising level in one reading).
+    """
+    today = today or clock.today()
+    ids = list(groups)
+    start, end = year_bounds(year)
+    tables = {key: {row.kind: row for row in _deadline_rows()} for key in dict.fromkeys(groups.values())}
     # Counted in the database (issue 15), by `classify`'s rule written as four conditions per deadline.
     counted = study_figures.figures(ids, year) if counted is None else counted
+    for pk, counts in counted.items():
+        if pk in groups:
+            for deadline in ("arrangement", "report"):
+                row = tables[groups[pk]][deadline]
+                row.on_time += getattr(counts, f"{deadline}_on_time")
+                row.late += getattr(counts, f"{deadline}_late")
     owed: dict[str, Count] = {}
     for deadline in ("arrangement", "report"):
-        rows[deadline].on_time = sum(getattr(c, f"{deadline}_on_time") for c in counted.values())
-        rows[deadline].late = sum(getattr(c, f"{deadline}_late") for c in counted.values())
         not_done = Q(**{f"{deadline}_submitted_at__isnull": True})
         owed[f"{deadline}:{OVERDUE}"] = Count("pk", filter=not_done & Q(**{f"{deadline}_due__lt": today}))
         owed[f"{deadline}:{PENDING}"] = Count("pk", filter=not_done & Q(**{f"{deadline}_due__gte": today}))
@@ -162,9 +184,7 @@ def timeliness(
         .filter(Q(arrangement_submitted_at__isnull=True) | Q(report_submitted_at__isnull=True))
         .exclude(status=StudySession.Status.CANCELLED)
     )
-    for key, n in unsubmitted.order_by().aggregate(**owed).items():
-        deadline, outcome = key.split(":")
-        setattr(rows[deadline], outcome, n or 0)
+    _add(tables, _per_group(unsubmitted, "organization_id", groups, owed))
     visits = (
         Visit.objects.filter(unit_id__any_of=ids, year=year)
         .exclude(state=State.CANCELLED)
@@ -175,30 +195,59 @@ def timeliness(
         "record": ("filed_on", "record_due"),
         "feedback": ("issued_on", "feedback_due"),
     }
-    _tally(rows, visits, on_visits, today)
+    _tally(tables, groups, visits, "unit_id", on_visits, today)
     # The written report is the visiting unit's duty, so it counts against the visitor.
     cross = (
         CrossObservation.objects.filter(visitor_id__any_of=ids, year=year)
         .exclude(status=CrossObservation.Status.CANCELLED)
         .alias(reported_on=TruncDate("reported_at"))
     )
-    _tally(rows, cross, {"cross_report": ("reported_on", "report_due")}, today)
+    _tally(tables, groups, cross, "visitor_id", {"cross_report": ("reported_on", "report_due")}, today)
     done = (Rectification.Status.REPORTED, Rectification.Status.ACCEPTED)
     items = Rectification.objects.filter(visit__unit_id__any_of=ids, visit__year=year).alias(
         finished_on=Case(When(status__in=done, then=TruncDate(Coalesce("reported_at", "verified_at"))), default=None)
     )
-    _tally(rows, items, {"rectification": ("finished_on", "deadline")}, today)
-    return list(rows.values())
+    _tally(tables, groups, items, "visit__unit_id", {"rectification": ("finished_on", "deadline")}, today)
+    return {key: list(table.values()) for key, table in tables.items()}
+
+
+def _per_group(
+    records: QuerySet[Any], unit_field: str, groups: Mapping[int, K], counts: dict[str, Count]
+) -> Iterator[tuple[K, dict[str, int | None]]]:
+    """`counts` over `records` for each group: one aggregate, grouped by unit only when the units
+    fall in more than one group (one group sums in the database)."""
+    keys = set(groups.values())
+    if len(keys) <= 1:
+        if keys:
+            yield next(iter(keys)), records.order_by().aggregate(**counts)
+        return
+    for row in records.order_by().values(unit_field).annotate(**counts):
+        yield groups[row.pop(unit_field)], row
+
+
+def _add(tables: dict[K, dict[str, DeadlineCounts]], counted: Iterable[tuple[K, dict[str, int | None]]]) -> None:
+    """Add counts keyed "kind:outcome" into each group's deadline rows."""
+    for key, counts in counted:
+        for name, n in counts.items():
+            kind, outcome = name.split(":")
+            row = tables[key][kind]
+            setattr(row, outcome, getattr(row, outcome) + (n or 0))
 
 
 def _tally(
-    rows: dict[str, DeadlineCounts], records: QuerySet[Any], deadlines: dict[str, tuple[str, str]], today: dt.date
+    tables: dict[K, dict[str, DeadlineCounts]],
+    groups: Mapping[int, K],
+    records: QuerySet[Any],
+    unit_field: str,
+    deadlines: dict[str, tuple[str, str]],
+    today: dt.date,
 ) -> None:
     """Add each deadline's outcomes over `records` in one aggregate query: `classify` as conditions.
 
     `deadlines` maps a row's kind to (the local day it was done, its due date): on time when done on
     or before the due date, late when after it, overdue when not done and due before today, pending
     when not done and not yet past due; a record without a due date is not judged (not counted).
+    Each record counts in the group of its unit (`unit_field`).
     """
     counts: dict[str, Count] = {}
     for kind, (done_on, due) in deadlines.items():
@@ -207,9 +256,7 @@ def _tally(
         counts[f"{kind}:{LATE}"] = Count("pk", filter=~not_done & Q(**{f"{done_on}__gt": F(due)}))
         counts[f"{kind}:{OVERDUE}"] = Count("pk", filter=not_done & Q(**{f"{due}__lt": today}))
         counts[f"{kind}:{PENDING}"] = Count("pk", filter=not_done & Q(**{f"{due}__gte": today}))
-    for key, n in records.order_by().aggregate(**counts).items():
-        kind, outcome = key.split(":")
-        setattr(rows[kind], outcome, getattr(rows[kind], outcome) + (n or 0))
+    _add(tables, _per_group(records, unit_field, groups, counts))
 
 
 # --- participation (R-S3) --------------------------------------------------------------

@@ -237,6 +237,13 @@ def test_timeliness_counted_in_the_database_agrees_with_judging_each_record(worl
     for today in (dt.date(2026, 10, 1), dt.date(2026, 11, 5), dt.date(2026, 12, 31)):
         counted = {r.kind: (r.on_time, r.late, r.overdue, r.pending) for r in metrics.timeliness(units, 2026, today)}
         assert counted == recount_timeliness(units, 2026, today), today
+        # Counted for several groups at once (the levels page), each group's figures are its own.
+        halves = {u.pk: i % 2 for i, u in enumerate(units)}
+        for half, rows in metrics.timeliness_by(halves, 2026, today).items():
+            mine = [u for u in units if halves[u.pk] == half]
+            assert {r.kind: (r.on_time, r.late, r.overdue, r.pending) for r in rows} == recount_timeliness(
+                mine, 2026, today
+            ), (today, half)
     assert counted["arrangement"][1] >= 1 and counted["cross_report"] != (0, 0, 0, 0)
 
 

@@ -44,6 +44,30 @@ def test_each_level_is_counted_over_the_units_it_supervises_itself(levels):
     assert rows[w.root].on_time_percent is None  # nothing due yet
 
 
+def test_the_levels_are_read_in_the_same_queries_however_many_there_are(levels):
+    """Issue 15: a province reads its cities in one go, not a fixed number of queries per city."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pangting.orgs.models import Organization
+
+    w, L = levels.w, levels
+    _college_visit(L, letter=True)
+
+    def counted(orgs):
+        with travel("2026-10-01"), CaptureQueriesContext(connection) as captured:
+            rows = level_figures.level_rows(orgs, 2026)
+        return len(captured), {row.organization.code: (row.units, row.visits) for row in rows}
+
+    two, figures = counted([w.root, L.college])
+    Organization.objects.filter(pk__in=[w.unit_a.pk, w.unit_b.pk]).update(has_supervisor=True)
+    more = [Organization.objects.get(pk=pk) for pk in (w.root.pk, L.college.pk, w.unit_a.pk, w.unit_b.pk)]
+    four, more_figures = counted(more)
+    assert four == two
+    # The two new levels supervise nothing below them yet; they stay units of the university.
+    assert more_figures == {**figures, w.unit_a.code: (0, 0), w.unit_b.code: (0, 0)}
+
+
 def test_the_level_above_sees_the_level_below_on_its_dashboard(levels, client_for):
     w, L = levels.w, levels
     _college_visit(L, letter=True)
