@@ -30,6 +30,7 @@ import math
 import operator
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pangting.lib.messages import N_, Message
@@ -155,12 +156,17 @@ class Formula:
                 seen.extend(a for a in call.args if a not in seen)
         return seen
 
+    @cached_property
+    def _compiled(self) -> Node:
+        """The tree as closures, made on the first evaluation (a frozen dataclass keeps it in its `__dict__`)."""
+        return _Compiler(self).value(self.tree.body)
+
     def evaluate(self, values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> float:
         """The formula's value. `values` gives every variable (None: no value); `functions` the domain ones."""
-        missing = sorted(self.variables - set(values))
-        if missing:
+        if not self.variables <= values.keys():
+            missing = sorted(self.variables - set(values))
             raise FormulaError(Message(N_("缺少变量的取值：{names}。"), names=missing))
-        result = _Evaluator(self, values, functions).visit(self.tree.body)
+        result = self._compiled(values, functions)
         if result is None:
             raise FormulaError(Message(N_("公式的结果没有取值，请用 coalesce(…, 默认值) 指定默认值。")))
         return result
@@ -327,85 +333,157 @@ class _Checker:
         self.calls.append(Call(name, tuple(literals), _position(self.source, node) + self.lead))
 
 
-class _Evaluator:
-    """Evaluate a checked tree. None (no value) propagates only through `coalesce`."""
+# A compiled node: its value from the variables' values and the domain functions.
+Node = Callable[[Mapping[str, Value], Mapping[str, Callable[..., Any]]], Value]
 
-    def __init__(
-        self, formula: Formula, values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]
-    ) -> None:
+
+class _Compiler:
+    """Turn a checked tree into nested closures, once per formula (issue 15: a province's sheet
+    evaluates one formula for every unit; walking the tree each time was most of the page).
+
+    None (no value) propagates only through `coalesce`. Positions are worked out here, once, for
+    the errors that evaluating may raise."""
+
+    def __init__(self, formula: Formula) -> None:
         self.formula = formula
-        self.values = values
-        self.functions = functions
 
     def pos(self, node: ast.AST) -> int:
         return _position(self.formula.text, node) + self.formula.lead
 
-    def visit(self, node: ast.AST) -> Value:
+    def value(self, node: ast.AST) -> Node:
         if isinstance(node, ast.Constant):
-            if not isinstance(node.value, int | float):
-                raise FormulaError(
-                    Message(N_("此处只能使用数值。")), self.pos(node)
-                )  # the validator admits numbers only
-            return float(node.value)
+            constant = node.value
+            if not isinstance(constant, int | float):
+                return self.fails(Message(N_("此处只能使用数值。")), node)  # the validator admits numbers only
+            number = float(constant)
+            return lambda values, functions: number
         if isinstance(node, ast.Name):
-            value = self.values[node.id]
-            return None if value is None else float(value)
+            name = node.id
+
+            def variable(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+                value = values[name]
+                return None if value is None else float(value)
+
+            return variable
         if isinstance(node, ast.BinOp):
-            left, right = self.number(node.left), self.number(node.right)
-            symbol, apply = _BINARY[type(node.op)]
-            if symbol == "/" and right == 0:
-                raise FormulaError(Message(N_("除数为零。")), self.pos(node))
-            return _number(apply(left, right), self.pos(node))
+            return self.binary(node)
         if isinstance(node, ast.UnaryOp):
             operand = self.number(node.operand)
-            return -operand if isinstance(node.op, ast.USub) else operand
+            if isinstance(node.op, ast.USub):
+                return lambda values, functions: -operand(values, functions)  # type: ignore[operator]
+            return operand
         if isinstance(node, ast.Compare):
-            left = self.number(node.left)
-            for op, comparator in zip(node.ops, node.comparators, strict=True):
-                right = self.number(comparator)
-                if not _COMPARE[type(op)](left, right):
+            return self.compare(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        return self.fails(Message(N_("公式中包含不支持的写法。")), node)  # unreachable after checking
+
+    def fails(self, message: str, node: ast.AST) -> Node:
+        position = self.pos(node)
+
+        def fail(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+            raise FormulaError(message, position)
+
+        return fail
+
+    def number(self, node: ast.AST) -> Node:
+        """`node`'s value, which must have one."""
+        inner = self.value(node)
+        if isinstance(node, ast.Name):
+            message = Message(N_("变量“{name}”没有取值，请用 coalesce({name}, 默认值) 指定默认值。"), name=node.id)
+        else:
+            message = Message(N_("表达式没有取值，请用 coalesce(…, 默认值) 指定默认值。"))
+        position = self.pos(node)
+
+        def number(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+            value = inner(values, functions)
+            if value is None:
+                raise FormulaError(message, position)
+            return value
+
+        return number
+
+    def binary(self, node: ast.BinOp) -> Node:
+        left, right = self.number(node.left), self.number(node.right)
+        symbol, apply = _BINARY[type(node.op)]
+        position = self.pos(node)
+        divides = symbol == "/"
+
+        def binary(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+            a, b = left(values, functions), right(values, functions)
+            if divides and b == 0:
+                raise FormulaError(Message(N_("除数为零。")), position)
+            return _number(apply(a, b), position)
+
+        return binary
+
+    def compare(self, node: ast.Compare) -> Node:
+        first = self.number(node.left)
+        steps = [
+            (_COMPARE[type(op)], self.number(comparator))
+            for op, comparator in zip(node.ops, node.comparators, strict=True)
+        ]
+
+        def compare(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+            left = first(values, functions)
+            for holds, comparator in steps:
+                right = comparator(values, functions)
+                if not holds(left, right):
                     return 0.0
                 left = right
             return 1.0
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        raise FormulaError(Message(N_("公式中包含不支持的写法。")), self.pos(node))  # unreachable after checking
 
-    def number(self, node: ast.AST) -> float:
-        value = self.visit(node)
-        if value is None:
-            if isinstance(node, ast.Name):
-                message = Message(N_("变量“{name}”没有取值，请用 coalesce({name}, 默认值) 指定默认值。"), name=node.id)
-            else:
-                message = Message(N_("表达式没有取值，请用 coalesce(…, 默认值) 指定默认值。"))
-            raise FormulaError(message, self.pos(node))
-        return value
+        return compare
 
-    def call(self, node: ast.Call) -> Value:
+    def call(self, node: ast.Call) -> Node:
         name = node.func.id  # type: ignore[attr-defined]
+        position = self.pos(node)
         if name == "coalesce":
-            for arg in node.args:
-                value = self.visit(arg)
-                if value is not None:
-                    return value
-            return None
+            choices = [self.value(arg) for arg in node.args]
+
+            def coalesce(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+                for choice in choices:
+                    value = choice(values, functions)
+                    if value is not None:
+                        return value
+                return None
+
+            return coalesce
         if name in BUILTINS:
-            args = [self.number(arg) for arg in node.args]
-            if name == "min":
-                return min(args)
-            if name == "max":
-                return max(args)
-            if name == "abs":
-                return abs(args[0])
-            if name == "round":
-                return float(round(args[0], int(args[1]) if len(args) > 1 else 0))
-            low, high = args[1], args[2]
-            if low > high:
-                raise FormulaError(Message(N_("clamp 的下限大于上限。")), self.pos(node))
-            return min(max(args[0], low), high)
-        function = self.functions.get(name)
-        if function is None:
-            raise FormulaError(Message(N_("函数“{name}”没有提供计算方法。"), name=name), self.pos(node))
+            return self.builtin(name, [self.number(arg) for arg in node.args], position)
         literals = [a.value for a in node.args]  # type: ignore[attr-defined]
-        result = function(*literals)
-        return None if result is None else _number(float(result), self.pos(node))
+
+        def domain(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+            function = functions.get(name)
+            if function is None:
+                raise FormulaError(Message(N_("函数“{name}”没有提供计算方法。"), name=name), position)
+            result = function(*literals)
+            return None if result is None else _number(float(result), position)
+
+        return domain
+
+    def builtin(self, name: str, args: list[Node], position: int) -> Node:
+        def numbers(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> list[float]:
+            return [arg(values, functions) for arg in args]  # type: ignore[misc]
+
+        if name == "min":
+            return lambda values, functions: min(numbers(values, functions))
+        if name == "max":
+            return lambda values, functions: max(numbers(values, functions))
+        if name == "abs":
+            return lambda values, functions: abs(args[0](values, functions))  # type: ignore[arg-type]
+        if name == "round":
+
+            def rounded(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+                given = numbers(values, functions)
+                return float(round(given[0], int(given[1]) if len(given) > 1 else 0))
+
+            return rounded
+
+        def clamp(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+            value, low, high = numbers(values, functions)
+            if low > high:
+                raise FormulaError(Message(N_("clamp 的下限大于上限。")), position)
+            return min(max(value, low), high)
+
+        return clamp

@@ -166,6 +166,28 @@ def test_it_refuses_division_by_zero_and_overflow_when_evaluated():
         compile_("1e999")
 
 
+def test_evaluation_errors_point_at_their_place_each_time_the_formula_is_evaluated():
+    # One formula, compiled once and evaluated for many units (issue 15): each unit's values
+    # give its own result, and an error names the place of the operation that failed.
+    formula = compile_("10 + 100 / visits + clamp(records, 0, obs_score)")
+    assert formula.evaluate({"visits": 4.0, "records": 5.0, "obs_score": 3.0}, {}) == 38.0
+    assert formula.evaluate({"visits": 50.0, "records": -1.0, "obs_score": 3.0}, {}) == 12.0
+    with pytest.raises(FormulaError) as caught:
+        formula.evaluate({"visits": 0.0, "records": 1.0, "obs_score": 1.0}, {})
+    assert caught.value.position == 6 and "除数为零" in str(caught.value)
+    with pytest.raises(FormulaError) as caught:
+        formula.evaluate({"visits": 1.0, "records": 1.0, "obs_score": -1.0}, {})
+    assert caught.value.position == 21 and "下限大于上限" in str(caught.value)
+    with pytest.raises(FormulaError) as caught:
+        formula.evaluate({"visits": None, "records": 1.0, "obs_score": 1.0}, {})
+    assert caught.value.position == 12 and "visits" in str(caught.value)
+    # Comparisons chain, and None passes through coalesce only.
+    chained = compile_("(1 < visits <= 3) + coalesce(obs_score, records, 7) + round(records / 3, 1)")
+    assert chained.evaluate({"visits": 3.0, "records": 1.0, "obs_score": None}, {}) == pytest.approx(2.3)
+    with pytest.raises(FormulaError, match="records"):
+        chained.evaluate({"visits": 4.0, "records": None, "obs_score": None}, {})
+
+
 def test_it_refuses_to_evaluate_without_a_value_for_every_variable():
     with pytest.raises(FormulaError, match="缺少变量的取值：visits"):
         compile_("visits + 1").evaluate({}, {})
