@@ -1,17 +1,19 @@
 """Findings counted per unit, rule and severity: all, and still open (`FindingCount`, issue 15).
 
 `count` is the one home of these sums; `store` writes them for some units (each run's
-reconciliation calls it for the units it touched, in its transaction); `stored` reads them;
+reconciliation calls it for the units it touched, in its transaction); `summed` adds them up per unit;
 `check` compares every stored row with a recount.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Aggregate, Count, Q
+from django.db.models.functions import Substr
 
 from .models import Finding, FindingCount
 
@@ -76,13 +78,18 @@ def _write(year: int, counted: dict[Key, Counted]) -> int:
     return len(rows)
 
 
-def stored(year: int, unit_ids: Sequence[int]) -> Iterator[tuple[int, str, str, int, int]]:
-    """(unit id, rule id, severity, all, open) of the stored counts of `unit_ids` in `year`."""
-    return iter(
+def summed(year: int, unit_ids: Sequence[int], sums: Mapping[str, Aggregate]) -> Iterator[dict[str, Any]]:
+    """Per unit of `unit_ids` with counts in `year`: its `unit_id` and the `sums` over its stored
+    counts (one grouped query). A sum's filter may name `rule_group`, a rule's group letter
+    ("S" of "R-S2")."""
+    rows = (
         FindingCount.objects.filter(year=year, unit_id__any_of=unit_ids)
+        .alias(rule_group=Substr("rule_id", 3, 1))
+        .values("unit_id")
+        .annotate(**sums)
         .order_by()
-        .values_list("unit_id", "rule_id", "severity", "total", "open")
     )
+    return iter(rows)
 
 
 @dataclass(frozen=True)
