@@ -29,10 +29,12 @@ from pangting.core import parameters
 from pangting.core.api_fields import DisplayField
 from pangting.core.api_inputs import query_id, query_year
 from pangting.core.api_views import ScopedReadOnlyViewSet
+from pangting.core.paging import KnownCount
 from pangting.orgs.models import Organization
 
+from .listing import OPEN, RESOLVED, FindingFilter
 from .messages import evidence_label
-from .models import ComplianceRun, Finding
+from .models import ComplianceRun, Finding, FindingCount
 from .registry import ordered_rules
 
 A = policy.Action
@@ -199,25 +201,31 @@ class FindingViewSet(ScopedReadOnlyViewSet):
     serializer_class = FindingSerializer
     view_action = A.COMPLIANCE_VIEW
 
-    def get_queryset(self) -> QuerySet[Finding]:
-        qs = super().get_queryset()
+    def wanted(self) -> FindingFilter:
+        """The list's filter, from the query: year, unit (its subtree), rule, severity, status."""
         params = self.request.query_params
-        if (year := query_year(params, "year")) is not None:
-            qs = qs.filter(year=year)
+        unit, nothing = None, False
         if params.get("unit") is not None:
             unit_id = query_id(params, "unit")
             unit = Organization.objects.filter(pk=unit_id).only("path").first() if unit_id is not None else None
-            qs = qs.filter(unit__path__startswith=unit.path) if unit is not None else qs.none()
-        if params.get("rule"):
-            qs = qs.filter(rule_id=params["rule"])
-        if params.get("severity"):
-            qs = qs.filter(severity=params["severity"])
+            nothing = unit is None
         status = params.get("status")
-        if status == "open":
-            qs = qs.filter(resolved_at__isnull=True)
-        elif status == "resolved":
-            qs = qs.filter(resolved_at__isnull=False)
-        return qs
+        return FindingFilter(
+            year=query_year(params, "year"),
+            unit=unit,
+            rule_id=params.get("rule") or "",
+            severity=params.get("severity") or "",
+            status=status if status in (OPEN, RESOLVED) else "",
+            nothing=nothing,
+        )
+
+    def get_queryset(self) -> QuerySet[Finding]:
+        return self.wanted().findings(super().get_queryset())
+
+    def paginate_queryset(self, queryset: QuerySet[Finding]) -> Any:
+        # The number of findings from their stored counts, not a COUNT over a province's (issue 15).
+        total = self.wanted().count(FindingCount.objects.for_user(self.request.user, self.view_action))
+        return super().paginate_queryset(KnownCount(queryset, total))
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "rule_titles": {r.id: r.title for r in ordered_rules()}}

@@ -157,6 +157,12 @@ class FindingCount(models.Model):
     total = models.PositiveIntegerField(_("全部"), default=0)
     open = models.PositiveIntegerField(_("未消除"), default=0)
 
+    # Scoped as the findings it counts (`listing.FindingFilter.count`).
+    objects = ScopedQuerySet.as_manager()
+
+    policy_org_field: ClassVar[str] = "unit"
+    policy_view_action: ClassVar[str] = "compliance.view"
+
     class Meta:
         verbose_name = _("检查发现统计")
         verbose_name_plural = _("检查发现统计")

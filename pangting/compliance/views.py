@@ -13,14 +13,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock, parameters
-from pangting.core.paging import paginate
+from pangting.core.paging import KnownCount, paginate
 from pangting.core.views import flash_errors
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
 
 from . import jobs, services
 from .forms import FindingFilterForm, RuleParameterForm, form_error
-from .models import Finding
+from .listing import OPEN, FindingFilter
+from .models import Finding, FindingCount
 from .registry import ordered_rules
 
 A = policy.Action
@@ -86,15 +87,12 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     form = FindingFilterForm(request.GET, rule_ids=[r.id for r in rules], units=units, default_year=clock.today().year)
     chosen = form.filters()
     year, unit, rule_id, show = chosen["year"], chosen["unit"], chosen["rule"], chosen["show"]
-    findings = Finding.objects.for_user(request.user, A.COMPLIANCE_VIEW).filter(year=year).select_related("unit")
-    if unit is not None:
-        findings = findings.filter(unit__path__startswith=unit.path)
-    if rule_id:
-        findings = findings.filter(rule_id=rule_id)
-    if show == "open":
-        findings = findings.open()
+    wanted = FindingFilter(year=year, unit=unit, rule_id=rule_id or "", status=OPEN if show == "open" else "")
+    findings = wanted.findings(Finding.objects.for_user(request.user, A.COMPLIANCE_VIEW)).select_related("unit")
+    total = wanted.count(FindingCount.objects.for_user(request.user, A.COMPLIANCE_VIEW))
     titles = {r.id: r.title for r in rules}
-    page, query_string = paginate(request, findings.order_by("unit__path", "rule_id", "period", "key", "pk"))
+    ordered = findings.order_by("unit__path", "rule_id", "period", "key", "pk")
+    page, query_string = paginate(request, KnownCount(ordered, total))
     rows = list(page.object_list)
     for finding in rows:
         finding.rule_title = titles.get(finding.rule_id, "")

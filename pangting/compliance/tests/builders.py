@@ -13,7 +13,8 @@ from typing import Any
 import time_machine
 from django.utils import timezone
 
-from pangting.compliance import services
+from pangting.compliance import counts, services
+from pangting.compliance.models import Finding
 from pangting.core.system import system_actor
 from pangting.orgs import services as org_services
 from pangting.orgs.models import OrganizationKind, StudyGroupMember
@@ -37,6 +38,14 @@ def findings(rule: str, *, today: dt.date, year: int = 2026, unit: Any = None) -
     with travel(today, 12):
         found = [f for _r, f in services.compute(year, rules=[rule])]
     return [f for f in found if unit is None or f.unit_id == unit.pk]
+
+
+def stored_finding(**fields: Any) -> Finding:
+    """A finding written directly, and its unit's counts stored as a run's reconciliation does
+    (`counts.store`): the findings lists take their number from the counts."""
+    finding = Finding.objects.create(**fields)
+    counts.store(finding.year, [finding.unit_id])
+    return finding
 
 
 def filed_plan(w: Any, org: Any = None, *, year: int = 2026, kind: str = PlanKind.CENTER_GROUP) -> StudyPlan:

@@ -38,10 +38,10 @@ def run_pk(w: Any, side: str) -> dict[str, Any]:
 
 
 def finding_pk(w: Any, side: str) -> dict[str, Any]:
-    from pangting.compliance.models import Finding
+    from pangting.compliance.tests.builders import stored_finding
 
     run = _run(w, side)
-    finding = Finding.objects.create(
+    finding = stored_finding(
         rule_id="R-S7", unit=_unit(w, side), year=2026, period="2026-09", key="session:1", severity="amber",
         message="会后未形成学习小结", first_seen=run, last_seen=run,
     )  # fmt: skip

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from pangting.compliance import services
 from pangting.compliance.models import ComplianceRun, Finding
+from pangting.compliance.tests.builders import stored_finding
 from pangting.core import clock, parameters
 from pangting.core.system import system_actor
 
@@ -43,7 +44,7 @@ def make_finding(unit: Any, rule_id: str = "R-S7", *, year: int = 2026, severity
     fields.setdefault("period", str(year))
     fields.setdefault("key", f"{rule_id}:{unit.pk}:{Finding.objects.count()}")
     fields.setdefault("message", "会后未形成学习小结")
-    return Finding.objects.create(
+    return stored_finding(
         rule_id=rule_id, unit=unit, year=year, severity=severity, first_seen=run, last_seen=run, **fields
     )
 

@@ -126,3 +126,31 @@ def test_two_stores_of_one_unit_at_once_wait_for_each_other(world):
     second.join(10)
     assert not failed and done == ["first", "second"]
     assert counts.check(2026) == [] and stored() == counts.count(2026)
+
+
+def test_a_lists_number_of_findings_from_the_counts_is_the_count_of_its_rows(world):
+    """The findings page and API take their number from the stored counts (issue 15): under every
+    filter and every persona's scope it is the number of findings the list holds."""
+    import itertools
+
+    from pangting.accounts import policy
+    from pangting.compliance.listing import OPEN, RESOLVED, FindingFilter
+
+    session = good_session(world, summary="", member_records=False)
+    run()
+    session.summary = "形成学习小结。"
+    session.save()
+    run(hour=13)  # some findings resolved, some still open
+    assert Finding.objects.filter(resolved_at__isnull=False).exists() and Finding.objects.open().exists()
+    rules = ["", *Finding.objects.values_list("rule_id", flat=True).distinct()[:3]]
+    action = policy.Action.COMPLIANCE_VIEW
+    for persona in ("supervisor", "secretary_a", "secretary_b", "outsider"):
+        user = getattr(world, persona)
+        findings, rows = Finding.objects.for_user(user, action), FindingCount.objects.for_user(user, action)
+        for year, unit, rule_id, severity, status in itertools.product(
+            (None, 2026, 2025), (None, world.unit_a, world.branch_a), rules, ("", "red"), ("", OPEN, RESOLVED)
+        ):
+            wanted = FindingFilter(year=year, unit=unit, rule_id=rule_id, severity=severity, status=status)
+            assert wanted.count(rows) == wanted.findings(findings).count(), (persona, wanted)
+        assert FindingFilter(nothing=True).count(rows) == 0
+    assert FindingFilter(year=2026).count(FindingCount.objects.for_user(world.supervisor, action)) > 0

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from pangting.compliance import services
 from pangting.compliance.messages import finding_message, label, period, render_stored
 from pangting.compliance.models import ComplianceRun, Finding
+from pangting.compliance.tests.builders import stored_finding
 from pangting.core.system import system_actor
 from pangting.tests.test_i18n import english_catalog  # noqa: F401  (fixture)
 
@@ -149,7 +150,7 @@ def test_the_api_shows_the_message_and_evidence_labels_in_the_readers_language(w
     from pangting.compliance.checks._common import session_evidence
 
     evidence = session_evidence(session)
-    Finding.objects.create(
+    stored_finding(
         rule_id="R-S11", unit=world.unit_a, year=2026, period="2026-03", key="k", severity="amber",
         message=message, message_id=message.msgid, message_params=message.params,
         evidence=[services._evidence(evidence)], first_seen=run, last_seen=run,
@@ -167,7 +168,7 @@ def test_the_api_shows_the_message_and_evidence_labels_in_the_readers_language(w
 
 def test_an_old_finding_without_a_msgid_still_shows_its_text(world, client_for, english_catalog):  # noqa: F811
     run = ComplianceRun.objects.create(year=2026, actor=system_actor(), counts={})
-    Finding.objects.create(
+    stored_finding(
         rule_id="R-S7", unit=world.unit_a, year=2026, period="2026", key="old", severity="amber",
         message="会后未形成学习小结", evidence=[{"model": "orgs.organization", "pk": world.unit_a.pk, "label": "甲"}],
         first_seen=run, last_seen=run,

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from pangting.compliance.forms import FindingFilterForm, RuleParameterForm
+from pangting.compliance.tests.builders import stored_finding
 from pangting.core.models import RuleParameter
 
 pytestmark = pytest.mark.django_db
@@ -65,12 +66,12 @@ def test_it_reads_the_findings_filters_and_falls_back_on_anything_unknown(world)
 
 
 def test_it_filters_the_findings_page_by_unit_and_open_or_all(world, client_for):
-    from pangting.compliance.models import ComplianceRun, Finding
+    from pangting.compliance.models import ComplianceRun
 
     run = ComplianceRun.objects.create(year=2026, counts={})
     common = {"year": 2026, "period": "2026", "severity": "amber", "first_seen": run, "last_seen": run}
-    Finding.objects.create(rule_id="R-S7", unit=world.unit_a, key="a", message="甲学院的问题", **common)
-    Finding.objects.create(
+    stored_finding(rule_id="R-S7", unit=world.unit_a, key="a", message="甲学院的问题", **common)
+    stored_finding(
         rule_id="R-S7", unit=world.unit_b, key="b", message="乙学院已消除的问题", resolved_at=run.started_at, **common
     )
     client = client_for(world.supervisor)

@@ -14,6 +14,7 @@ import time_machine
 from django.urls import reverse
 
 from pangting.compliance.models import ComplianceRun, Finding
+from pangting.compliance.tests.builders import stored_finding
 from pangting.core.system import system_actor
 from pangting.observation.models import Rectification
 from pangting.observation.services import cross as cross_services
@@ -47,7 +48,7 @@ def make_finding(
     fields.setdefault("period", f"{year}-11")
     fields.setdefault("key", f"k{Finding.objects.count()}")
     fields.setdefault("message", "学习会未安排“第一议题”")
-    return Finding.objects.create(
+    return stored_finding(
         rule_id=rule_id, unit=unit, year=year, severity=severity, first_seen=run, last_seen=run, **fields
     )
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import World
-from pangting.compliance.models import ComplianceRun, Finding
+from pangting.compliance.models import ComplianceRun
+from pangting.compliance.tests.builders import stored_finding
 from pangting.observation.tests.scenes import walk
 from pangting.tests.builders import PASSWORD
 
@@ -26,7 +27,7 @@ def observed(transactional_db):
     visit = walk(world, "rectifying")
     # The run comes after the records, so the unit page finds it current and does not re-check.
     run = ComplianceRun.objects.create(year=2026, finished_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
-    Finding.objects.create(
+    stored_finding(
         rule_id="R-S10",
         unit=world.unit_a,
         year=2026,
