@@ -223,6 +223,13 @@ class Area:
         return not any(org.path.startswith(path) and org.pk != pk for pk, path in self.cuts)
 
     def q(self, org_field: str) -> Q:
+        if self.cuts and org_field != "pk":
+            # Another table's records: their organization among the area's, a subquery over the
+            # organizations. The same test on a joined path made the database check every cut
+            # against every record (a province's sessions of the year, each tested against
+            # each city: issue 15); the area's organizations are found once and the records
+            # by their organization's id.
+            return Q(**{f"{org_field}__in": Organization._base_manager.filter(self.q("pk")).values("pk")})
         path, pk = _path_field(org_field)
         condition = Q(**{f"{path}__startswith": self.path})
         for cut_pk, cut_path in self.cuts:
