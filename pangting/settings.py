@@ -146,6 +146,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_bool("DATABASE_JIT_OFF", True):
+    # PostgreSQL compiles a query whose estimated cost passes `jit_above_cost` to machine code
+    # first: 100–120 ms for a dashboard query that then runs in 10 ms (issue 15, the theme
+    # hints). The pages and checks are many short queries, so each connection turns it off;
+    # DATABASE_JIT_OFF=false leaves the server's setting (behind PgBouncer, which refuses the
+    # startup option, set `jit = off` on the server: deploy/postgresql/pangting.conf).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
