@@ -29,7 +29,9 @@ else:
     # of waiting until the suite's timeout for a transaction an earlier test left open. No single
     # statement of the suite takes minutes: one that does is stopped after three (the root
     # conftest also cancels the query of a test the suite's timeout stops).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=120s -c statement_timeout=180s"  # noqa: F405
+    options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    timeouts = "-c lock_timeout=120s -c statement_timeout=180s"
+    options["options"] = f"{options.get('options', '')} {timeouts}".strip()  # after the settings' own (jit)
 # Read-path audit events are written in the request's thread under test (a test's transaction
 # would hide its rows from a background writer); test_audit_coverage switches the thread on.
 PANGTING_AUDIT_BACKGROUND = False
