@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pangting.compliance.services import has_records, units_in_scope
+from pangting.compliance.services import has_records
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
 from pangting.orgs.models import Organization
@@ -107,7 +107,6 @@ def owed(today: dt.date, offices: Iterable[Organization] | None = None) -> list[
     was entered."""
     found: list[Owed] = []
     owing = owing_offices(offices)
-    scope: list[Organization] | None = None
     for year in (today.year - 1, today.year):
         if not owing or today < remind_from(year):
             continue
@@ -115,8 +114,8 @@ def owed(today: dt.date, offices: Iterable[Organization] | None = None) -> list[
         missing = [(office, kind) for office in owing for kind in KINDS if (office.pk, kind) not in issued]
         if not missing:
             continue
-        scope = units_in_scope() if scope is None else scope
-        if has_records(year, scope):
+        # Every unit's records (None): read by their paths, not as a province's 10,000 instances.
+        if has_records(year, None):
             due = due_day(year)
             found.extend(Owed(office, kind, year, due) for office, kind in missing)
     return found
