@@ -335,6 +335,8 @@ class _Checker:
 
 # A compiled node: its value from the variables' values and the domain functions.
 Node = Callable[[Mapping[str, Value], Mapping[str, Callable[..., Any]]], Value]
+# A compiled node that must have a value (it raises otherwise).
+Number = Callable[[Mapping[str, Value], Mapping[str, Callable[..., Any]]], float]
 
 
 class _Compiler:
@@ -370,7 +372,7 @@ class _Compiler:
         if isinstance(node, ast.UnaryOp):
             operand = self.number(node.operand)
             if isinstance(node.op, ast.USub):
-                return lambda values, functions: -operand(values, functions)  # type: ignore[operator]
+                return lambda values, functions: -operand(values, functions)
             return operand
         if isinstance(node, ast.Compare):
             return self.compare(node)
@@ -386,7 +388,7 @@ class _Compiler:
 
         return fail
 
-    def number(self, node: ast.AST) -> Node:
+    def number(self, node: ast.AST) -> Number:
         """`node`'s value, which must have one."""
         inner = self.value(node)
         if isinstance(node, ast.Name):
@@ -395,7 +397,7 @@ class _Compiler:
             message = Message(N_("表达式没有取值，请用 coalesce(…, 默认值) 指定默认值。"))
         position = self.pos(node)
 
-        def number(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
+        def number(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> float:
             value = inner(values, functions)
             if value is None:
                 raise FormulaError(message, position)
@@ -462,16 +464,16 @@ class _Compiler:
 
         return domain
 
-    def builtin(self, name: str, args: list[Node], position: int) -> Node:
+    def builtin(self, name: str, args: list[Number], position: int) -> Node:
         def numbers(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> list[float]:
-            return [arg(values, functions) for arg in args]  # type: ignore[misc]
+            return [arg(values, functions) for arg in args]
 
         if name == "min":
             return lambda values, functions: min(numbers(values, functions))
         if name == "max":
             return lambda values, functions: max(numbers(values, functions))
         if name == "abs":
-            return lambda values, functions: abs(args[0](values, functions))  # type: ignore[arg-type]
+            return lambda values, functions: abs(args[0](values, functions))
         if name == "round":
 
             def rounded(values: Mapping[str, Value], functions: Mapping[str, Callable[..., Any]]) -> Value:
