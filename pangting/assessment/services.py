@@ -237,7 +237,8 @@ def _rules(reference: str) -> Q:
 
 
 def _in_group(group: str) -> Q:
-    """The rules of a group (S/O/B) as `_group` sorts them, on the `rule_group` alias of `counts.summed`."""
+    """The rules of a group on the `rule_group` alias of `counts.summed`: the letter after "R-"
+    (S, O or B); a rule with any other letter counts in S."""
     others = [g for g in GROUPS if g != "S"]
     return ~Q(rule_group__in=others) if group == "S" else Q(rule_group=group)
 
@@ -275,10 +276,6 @@ class _FindingSums:
             function: (lambda reference, function=function: sums.get(calls[(function, reference)], 0))
             for function in _COUNTED
         }
-
-
-def _group(rule_id: str) -> str:
-    return rule_id[2:3] if rule_id[2:3] in GROUPS else "S"
 
 
 def compute_sheet(year: int, units: Iterable[Organization], *, scheme: AssessmentScheme | None = None) -> ScoreSheet:

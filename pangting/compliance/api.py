@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -201,8 +202,10 @@ class FindingViewSet(ScopedReadOnlyViewSet):
     serializer_class = FindingSerializer
     view_action = A.COMPLIANCE_VIEW
 
+    @cached_property
     def wanted(self) -> FindingFilter:
-        """The list's filter, from the query: year, unit (its subtree), rule, severity, status."""
+        """The list's filter, from the query: year, unit (its subtree), rule, severity, status
+        (read once per request: the rows and their number use it)."""
         params = self.request.query_params
         unit, nothing = None, False
         if params.get("unit") is not None:
@@ -220,11 +223,11 @@ class FindingViewSet(ScopedReadOnlyViewSet):
         )
 
     def get_queryset(self) -> QuerySet[Finding]:
-        return self.wanted().findings(super().get_queryset())
+        return self.wanted.findings(super().get_queryset())
 
     def paginate_queryset(self, queryset: QuerySet[Finding]) -> Any:
         # The number of findings from their stored counts, not a COUNT over a province's (issue 15).
-        total = self.wanted().count(FindingCount.objects.for_user(self.request.user, self.view_action))
+        total = self.wanted.count(FindingCount.objects.for_user(self.request.user, self.view_action))
         return super().paginate_queryset(KnownCount(queryset, total))
 
     def get_serializer_context(self) -> dict[str, Any]:
