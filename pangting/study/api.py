@@ -390,7 +390,7 @@ class StudySessionViewSet(
                 qs = qs.filter(**{name: params[name]})
         if (year := query_year(params, "year")) is not None:
             qs = qs.filter(starts_at__year=year)
-        return qs.order_by("-starts_at")
+        return qs.order_by("-starts_at", "-pk")  # index session_start; ties in a fixed order across pages
 
     def _lists(self, data: dict[str, Any]) -> dict[str, Any]:
         extra: dict[str, Any] = {}

@@ -350,6 +350,9 @@ class StudySession(UnitChangeRecord, RecordModel, WorkflowRecord, Approvable):
             models.Index(fields=["organization", "starts_at"], name="session_org_start"),
             # The supervisor's cross-unit list, filtered by kind and period.
             models.Index(fields=["kind", "starts_at"], name="session_kind_start"),
+            # The session list and API, newest first across units: a page read by a range on the year
+            # (core.ordering.CurrentYearFirst), the ties in a fixed order (issue 15).
+            models.Index(fields=["starts_at", "id"], name="session_start"),
             # The dashboard's overdue and pending submissions (R-S10): the sessions still owing one.
             models.Index(
                 fields=["kind", "starts_at"],

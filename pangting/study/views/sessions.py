@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from pangting.accounts import policy
 from pangting.core import clock, deliveries
-from pangting.core.ordering import current_year_first
+from pangting.core.ordering import CurrentYearFirst
 from pangting.core.paging import paginate
 from pangting.core.transitions import available_step_names
 from pangting.core.views import seen_version
@@ -120,11 +120,12 @@ def session_list(request: HttpRequest) -> HttpResponse:
     """Secretary: the unit's sessions; supervisor: all units' sessions, filterable (R-S2 … R-S12)."""
     policy.require(request.user, A.STUDY_VIEW)
     qs, form = _filtered_sessions(request.user, request.GET)
-    # Issue 16: sessions planned for next year do not push this year's to page 2.
-    qs = current_year_first(
-        qs.select_related("organization").prefetch_related(*LIST_PREFETCH), "starts_at__year", "-starts_at"
+    # Issue 16: sessions planned for next year do not push this year's to page 2. Issue 15: each
+    # year's sessions are read by a range on `starts_at` (index `session_start`).
+    rows = CurrentYearFirst(
+        qs.select_related("organization").prefetch_related(*LIST_PREFETCH), "starts_at__year", "-starts_at", "-pk"
     )
-    page, query_string = paginate(request, qs, 30)
+    page, query_string = paginate(request, rows, 30)
     return render(
         request,
         "study/session_list.html",
