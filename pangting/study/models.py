@@ -346,13 +346,17 @@ class StudySession(UnitChangeRecord, RecordModel, WorkflowRecord, Approvable):
             # The latest change to a subtree's records (reports.figures.inputs_changed_at, issue 16).
             models.Index(fields=["updated_at"], name="session_updated_at"),
             # The unit's calendar and the frequency checks (R-S2, R-B1…R-B4): sessions of one
-            # organization in a period.
-            models.Index(fields=["organization", "starts_at"], name="session_org_start"),
+            # organization in a period. Live sessions only, so that the lists' COUNT of the
+            # sessions in reach reads the index alone (issue 15: a province's 310,000 sessions
+            # counted in a third of the time of a scan of the table).
+            models.Index(
+                fields=["organization", "starts_at"], name="session_org_start", condition=Q(deleted_at__isnull=True)
+            ),
             # The supervisor's cross-unit list, filtered by kind and period.
             models.Index(fields=["kind", "starts_at"], name="session_kind_start"),
             # The session list and API, newest first across units: a page read by a range on the year
             # (core.ordering.CurrentYearFirst), the ties in a fixed order (issue 15).
-            models.Index(fields=["starts_at", "id"], name="session_start"),
+            models.Index(fields=["starts_at", "id"], name="session_start", condition=Q(deleted_at__isnull=True)),
             # The dashboard's overdue and pending submissions (R-S10): the sessions still owing one.
             models.Index(
                 fields=["kind", "starts_at"],
