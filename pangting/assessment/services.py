@@ -45,6 +45,7 @@ from pangting.compliance.models import Finding
 from pangting.compliance.registry import RULES, ordered_rules
 from pangting.core import clock, registry
 from pangting.core.i18n import render_error
+from pangting.core.lookups import Ids
 from pangting.lib.formula import Formula, FormulaError, Signature, compile_formula
 from pangting.lib.messages import message_of
 from pangting.observation.models import OBSERVED_STATES, ObservationRecord, State, Visit
@@ -262,7 +263,7 @@ class _FindingSums:
                     name = self.calls.setdefault((call.name, reference), f"call_{len(self.calls)}")
                     self.sums[name] = Sum(column, filter=condition & _rules(str(reference)))
 
-    def read(self, year: int, ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    def read(self, year: int, ids: Ids | Sequence[int]) -> dict[int, dict[str, int]]:
         """Each unit's sums (a unit without counts is left out)."""
         return {
             counted.pop("unit_id"): {name: n or 0 for name, n in counted.items()}
@@ -285,7 +286,7 @@ def compute_sheet(year: int, units: Iterable[Organization], *, scheme: Assessmen
     calibration, 述学 and their ratings, and the findings' stored counts summed per unit.
     """
     units = list(units)
-    ids = [u.pk for u in units]
+    ids = Ids(u.pk for u in units)
     text = scheme.formula if scheme else DEFAULT_FORMULA
     rows = {u.pk: SheetRow(u, red=dict.fromkeys(GROUPS, 0), amber=dict.fromkeys(GROUPS, 0)) for u in units}
     visits = (

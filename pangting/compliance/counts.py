@@ -15,6 +15,8 @@ from django.db import connection, transaction
 from django.db.models import Aggregate, Count, Q
 from django.db.models.functions import Substr
 
+from pangting.core.lookups import Ids
+
 from .models import Finding, FindingCount
 
 Key = tuple[int, str, str]  # (unit id, rule id, severity)
@@ -78,7 +80,7 @@ def _write(year: int, counted: dict[Key, Counted]) -> int:
     return len(rows)
 
 
-def summed(year: int, unit_ids: Sequence[int], sums: Mapping[str, Aggregate]) -> Iterator[dict[str, Any]]:
+def summed(year: int, unit_ids: Ids | Sequence[int], sums: Mapping[str, Aggregate]) -> Iterator[dict[str, Any]]:
     """Per unit of `unit_ids` with counts in `year`: its `unit_id` and the `sums` over its stored
     counts (one grouped query). A sum's filter may name `rule_group`, a rule's group letter
     ("S" of "R-S2")."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext, gettext_lazy
 
 from pangting.core import parameters
+from pangting.core.lookups import Ids
 from pangting.core.parameters import Parameter
 from pangting.orgs.models import Organization
 
@@ -105,9 +106,8 @@ def coverage(units: Sequence[Organization], year: int, *, start: int | None = No
     """R-O11 for `units` in the round holding `year` (one query, and one for the start year
     unless the caller already read it as `start`)."""
     first, last = round_of(year, start)
-    ids = [u.pk for u in units]
     rows = (
-        Visit.objects.filter(unit_id__any_of=ids, year__in=(first, last))
+        Visit.objects.filter(unit_id__any_of=Ids(u.pk for u in units), year__in=(first, last))
         .exclude(state=State.CANCELLED)
         .values_list("unit_id", "year", "state")
         .order_by()

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from django.utils.html import format_html
@@ -52,6 +54,11 @@ class Plan:
     total: int
     groups: list[Group] = field(default_factory=list)
     root: str = ""  # the path of the organization holding every unit (GROUPS: the groups are one step below)
+
+    @cached_property
+    def group_of(self) -> dict[int, int]:
+        """A unit's id → its group's organization id (GROUPS), worked out once for every chart."""
+        return {pk: group.org.pk for group in self.groups for pk in group.unit_ids}
 
 
 def common_path(paths: Sequence[str]) -> str:
@@ -114,7 +121,7 @@ class Line(Generic[T]):
 
     def sum(self, name: str) -> Any:
         """The rows' `name` added up (a count: numerators and denominators, never rates)."""
-        return sum(getattr(row, name) for row in self.rows)
+        return sum(map(attrgetter(name), self.rows))
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,7 @@ def lines(
         return Lines([Line(unit(row), [row]) for row in rows])
     if shown.mode == GROUPS:
         by_group: dict[int, list[T]] = {}
-        where = {pk: g.org.pk for g in shown.groups for pk in g.unit_ids}
+        where = shown.group_of
         for row in rows:
             by_group.setdefault(where[unit(row).pk], []).append(row)
         note = _("共{total}个单位，按{count}个下级组织汇总；点击组织名称可查看其下各单位。").format(

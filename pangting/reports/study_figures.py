@@ -29,6 +29,7 @@ from django.db.models.lookups import IsNull
 
 from pangting.core import clock, jobs
 from pangting.core.clock import year_bounds
+from pangting.core.lookups import Ids
 from pangting.core.models import Job
 from pangting.lib.messages import N_
 from pangting.orgs.models import StudyGroupMember, UnitChange
@@ -67,7 +68,7 @@ FIELDS = tuple(f.name for f in fields(Counts))
 def _center_group_sessions(unit_ids: Sequence[int], year: int) -> QuerySet[StudySession]:
     start, end = year_bounds(year)
     return StudySession.objects.filter(
-        organization_id__any_of=unit_ids, kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
+        organization_id__any_of=Ids(unit_ids), kind=SessionKind.CENTER_GROUP, starts_at__gte=start, starts_at__lt=end
     )
 
 
@@ -171,7 +172,7 @@ def figures(unit_ids: Sequence[int], year: int) -> dict[int, Counts]:
     threshold = get_parameters().participation_threshold
     stored = {
         row[0]: Counts(*row[1:])
-        for row in fresh(year, threshold).filter(unit_id__any_of=unit_ids).values_list("unit_id", *FIELDS)
+        for row in fresh(year, threshold).filter(unit_id__any_of=Ids(unit_ids)).values_list("unit_id", *FIELDS)
     }
     missing = [pk for pk in unit_ids if pk not in stored]
     counted = count(missing, year, threshold) if missing else {}
@@ -180,7 +181,7 @@ def figures(unit_ids: Sequence[int], year: int) -> dict[int, Counts]:
 
 def _store(unit_ids: Sequence[int], year: int, threshold: Fraction) -> None:
     """Count these units and store their rows (one batch: the changes read, two counts, one upsert)."""
-    seen = dict(UnitChange.objects.filter(unit_id__any_of=unit_ids).values_list("unit_id", "changed_at"))
+    seen = dict(UnitChange.objects.filter(unit_id__any_of=Ids(unit_ids)).values_list("unit_id", "changed_at"))
     counted_at = clock.now()
     rows = [
         StudyFigures(

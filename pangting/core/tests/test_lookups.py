@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from pangting.core.lookups import Ids
 from pangting.orgs.models import Organization
 from pangting.study.models import StudySession
 from pangting.study.tests.builders import at, make_session
@@ -34,4 +35,14 @@ def test_on_postgresql_the_ids_are_one_array_parameter(world):
         assert Organization.objects.filter(pk__any_of=ids).count() == Organization.objects.count()
     assert "= ANY(" in captured.captured_queries[0]["sql"]
     _sql, params = Organization.objects.filter(pk__any_of=ids).query.sql_with_params()
-    assert len(params) == 1 and list(params[0]) == ids
+    assert params == ("{" + ",".join(map(str, ids)) + "}",)  # the array literal, written once
+
+
+def test_ids_made_once_filter_several_queries_and_are_not_walked_as_a_list(world):
+    make_session(world.unit_a, starts_at=at(2026, 11, 2))
+    ids = Ids([world.unit_a.pk, world.unit_b.pk])
+    assert StudySession.objects.filter(organization_id__any_of=ids).count() == 1
+    assert set(Organization.objects.filter(pk__any_of=ids)) == {world.unit_a, world.unit_b}
+    assert not hasattr(ids, "__iter__")  # Django walks anything iterable item by item before a lookup
+    assert not StudySession.objects.filter(organization_id__any_of=Ids([])).exists()
+    assert Ids([3, 1]) == Ids([3, 1]) and Ids([3, 1]).array == "{3,1}"

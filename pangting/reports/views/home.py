@@ -19,6 +19,7 @@ from pangting.accounts import policy
 from pangting.accounts.models import Role
 from pangting.compliance.models import Finding, FindingCount
 from pangting.core import clock
+from pangting.core.lookups import Ids
 from pangting.observation.models import Rectification, State, Visit
 from pangting.orgs.models import Organization
 from pangting.orgs.units import units as unit_set
@@ -44,7 +45,7 @@ def leadership_overview(user: Any, today: dt.date) -> dict[str, Any]:
     # has 1.5 million findings a year (issue 15).
     red = list(
         FindingCount.objects.for_user(user)
-        .filter(year=year, severity=Finding.Severity.RED, open__gt=0, unit_id__any_of=[u.pk for u in units])
+        .filter(year=year, severity=Finding.Severity.RED, open__gt=0, unit_id__any_of=Ids(u.pk for u in units))
         .values("unit_id", "unit__name")
         .annotate(n=Sum("open"))
         .order_by("-n", "unit__name")
