@@ -76,6 +76,11 @@ def has_records(year: int, units: Sequence[Organization] | None) -> bool:
     A year the system was not used for (or not yet) is not checked: its "missing" plans and
     sessions would only say that nothing was entered, so it yields no findings at all.
     """
+    return year in years_with_records([year], units)
+
+
+def years_with_records(years: Iterable[int], units: Sequence[Organization] | None) -> set[int]:
+    """`has_records` of several years, the units' paths read once for all of them."""
     from pangting.observation.models import Rectification, Visit
     from pangting.study.models import StudyPlan, StudySession
 
@@ -85,13 +90,15 @@ def has_records(year: int, units: Sequence[Organization] | None) -> bool:
     else:
         under = under_any(units, "organization__path")
         theirs = {"unit_id__in": [u.pk for u in units]}
-    return (
-        StudyPlan.objects.filter(under, year=year).exists()
+    return {
+        year
+        for year in years
+        if StudyPlan.objects.filter(under, year=year).exists()
         or StudySession.objects.filter(under, starts_at__year=year).exists()
         or Visit.objects.filter(year=year, **theirs).exists()
         # a unit's own problem list (R-O25) is a record of the year too
         or Rectification.objects.filter(created_at__year=year, **theirs).exists()
-    )
+    }
 
 
 def compute(

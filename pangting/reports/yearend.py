@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pangting.compliance.services import has_records
+from pangting.compliance.services import years_with_records
 from pangting.core import parameters
 from pangting.core.parameters import Parameter
 from pangting.orgs.models import Organization
@@ -105,19 +105,24 @@ def owed(today: dt.date, offices: Iterable[Organization] | None = None) -> list[
     A year the system holds no record of is skipped, as the compliance check skips it
     (`compliance.services.has_records`): its missing documents would only say that nothing
     was entered."""
-    found: list[Owed] = []
     owing = owing_offices(offices)
+    missing: dict[int, list[tuple[Organization, str]]] = {}
     for year in (today.year - 1, today.year):
         if not owing or today < remind_from(year):
             continue
         issued = first_issued((office.pk for office in owing), year)
-        missing = [(office, kind) for office in owing for kind in KINDS if (office.pk, kind) not in issued]
-        if not missing:
-            continue
-        # Every unit's records (None): read by their paths, not as a province's 10,000 instances.
-        if has_records(year, None):
+        if pairs := [(office, kind) for office in owing for kind in KINDS if (office.pk, kind) not in issued]:
+            missing[year] = pairs
+    if not missing:
+        return []
+    # Every unit's records (None): read by their paths, once for both years, not as a
+    # province's 10,000 instances.
+    with_records = years_with_records(missing, None)
+    found: list[Owed] = []
+    for year, pairs in missing.items():
+        if year in with_records:
             due = due_day(year)
-            found.extend(Owed(office, kind, year, due) for office, kind in missing)
+            found.extend(Owed(office, kind, year, due) for office, kind in pairs)
     return found
 
 
