@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from pangting.core import clock
 
@@ -19,14 +19,21 @@ __all__ = ["CurrentYearFirst", "current_year_first"]
 THIS_YEAR, LATER_YEARS, EARLIER_YEARS = 0, 1, 2
 
 
+def _ranks(year_lookup: str, year: int | None) -> tuple[Q, Q, Q]:
+    """The records of this year (per `clock` unless given), of later years, of earlier years:
+    the one definition of the ranks, which both forms of the order below read."""
+    year = clock.today().year if year is None else year
+    return Q(**{year_lookup: year}), Q(**{f"{year_lookup}__gt": year}), Q(**{f"{year_lookup}__lt": year})
+
+
 def current_year_first(queryset: QuerySet[Any], year_lookup: str, *then: str, year: int | None = None) -> QuerySet[Any]:
     """`queryset` ordered this year first, later years next, earlier years last, then by `then`.
 
     `year_lookup` reaches the record's year: "year", "visit__year", "starts_at__year"."""
-    year = clock.today().year if year is None else year
+    this_year, later, _earlier = _ranks(year_lookup, year)
     rank = Case(
-        When(**{year_lookup: year}, then=Value(THIS_YEAR)),
-        When(**{f"{year_lookup}__gt": year}, then=Value(LATER_YEARS)),
+        When(this_year, then=Value(THIS_YEAR)),
+        When(later, then=Value(LATER_YEARS)),
         default=Value(EARLIER_YEARS),
         output_field=IntegerField(),
     )
@@ -44,10 +51,9 @@ class CurrentYearFirst:
     rows it returned (a page that crosses into the next rank, or a later page)."""
 
     def __init__(self, queryset: QuerySet[Any], year_lookup: str, *then: str, year: int | None = None) -> None:
-        year = clock.today().year if year is None else year
         self.queryset = queryset
-        ranks = ({year_lookup: year}, {f"{year_lookup}__gt": year}, {f"{year_lookup}__lt": year})
-        self.segments = [queryset.filter(**rank).order_by(*then) if then else queryset.filter(**rank) for rank in ranks]
+        ranks = _ranks(year_lookup, year)
+        self.segments = [queryset.filter(rank).order_by(*then) if then else queryset.filter(rank) for rank in ranks]
         self.ordered = True
 
     def count(self) -> int:
